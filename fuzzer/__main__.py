@@ -1,0 +1,3 @@
+from fuzzer.cli import console_main
+
+console_main()

@@ -1,0 +1,116 @@
+"""A fuzzing campaign: schedule cases over workers, record every result, report progress."""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fuzzer.campaign.schedule import FairShare
+from fuzzer.campaign.supervisor import Supervisor
+from fuzzer.case import CaseSpec
+from fuzzer.generate import GenConfig
+from fuzzer.store import Store, case_seed
+
+
+@dataclass
+class CampaignOptions:
+    workdir: Path
+    minutes: float = 1.0
+    seed: int = 0
+    workers: int = 2
+    exporters: list[str] = field(default_factory=lambda: ["torchscript", "dynamo"])
+    runtimes: list[str] = field(default_factory=lambda: ["onnxruntime", "onnxruntime-noopt", "onnx-reference"])
+    config: GenConfig = field(default_factory=GenConfig)
+    opset: int | None = None
+    max_cases: int | None = None
+    stage_timeout: float = 60.0
+    memory_limit_mb: int = 4096
+    quiet: bool = False
+
+
+def run_campaign(opts: CampaignOptions) -> dict:
+    """Run a campaign to its time (or case) budget; returns the workdir's stats."""
+    store = Store.open(opts.workdir)
+    args = {k: v for k, v in vars(opts).items() if k not in ("config", "workdir")}
+    args["config"] = {k: sorted(map(str, v)) if isinstance(v, frozenset) else v for k, v in vars(opts.config).items()}
+    session = store.begin_session(opts.seed, opts.workers, args)
+    share = FairShare(opts.exporters)
+    next_id = [store.next_case_id()]
+    issued = [0]
+
+    def next_spec() -> CaseSpec | None:
+        if opts.max_cases is not None and issued[0] >= opts.max_cases:
+            return None
+        cid = next_id[0]
+        next_id[0] += 1
+        issued[0] += 1
+        return CaseSpec(cid, case_seed(opts.seed, cid), opts.config, share.pick(), list(opts.runtimes), opts.opset)
+
+    sup = Supervisor(opts.workers, opts.workdir / "logs", opts.stage_timeout, opts.memory_limit_mb)
+    display = _Display(opts, quiet=opts.quiet)
+    done = failures = 0
+    started = time.monotonic()
+    sup.start()
+    try:
+        deadline = started + opts.minutes * 60
+        display.start()
+        for result in sup.run(next_spec, deadline):
+            store.record(result, session, list(result.path_seconds) or [])
+            for name, seconds in result.path_seconds.items():
+                share.charge(name, seconds)
+            done += 1
+            failures += len(result.failures)
+            display.update(done, failures, time.monotonic() - started)
+            if done % 20 == 0:
+                store.sample_throughput(session, done, failures)
+    except KeyboardInterrupt:
+        display.note("interrupted: everything recorded so far is kept")
+    finally:
+        display.stop()
+        sup.stop()
+        store.sample_throughput(session, done, failures)
+        store.end_session(session)
+    stats = store.stats()
+    stats["session"] = {"cases": done, "failures": failures, "seconds": round(time.monotonic() - started, 2), "worker_restarts": sup.restarts}
+    store.close()
+    return stats
+
+
+class _Display:
+    """A rich progress bar on a terminal; a status line every 10 s otherwise (CI logs)."""
+
+    def __init__(self, opts: CampaignOptions, quiet: bool) -> None:
+        self.total = opts.minutes * 60
+        self.quiet = quiet
+        self.tty = sys.stderr.isatty()
+        self.progress = None
+        self.last_line = 0.0
+
+    def start(self) -> None:
+        if self.quiet or not self.tty:
+            return
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self.progress = Progress(
+            TextColumn("[bold]fuzzing"), BarColumn(), TimeElapsedColumn(), TextColumn("/"), TimeRemainingColumn(),
+            TextColumn("{task.fields[cases]} cases  {task.fields[rate]:.1f}/s  [red]{task.fields[failures]} failures"),
+            transient=False,
+        )
+        self.progress.start()
+        self.task = self.progress.add_task("fuzz", total=self.total, cases=0, rate=0.0, failures=0)
+
+    def update(self, cases: int, failures: int, elapsed: float) -> None:
+        rate = cases / elapsed if elapsed > 0 else 0.0
+        if self.progress is not None:
+            self.progress.update(self.task, completed=min(elapsed, self.total), cases=cases, rate=rate, failures=failures)
+        elif not self.quiet and elapsed - self.last_line >= 10:
+            self.last_line = elapsed
+            print(f"[{elapsed:6.0f} s] {cases} cases, {rate:.1f}/s, {failures} failures", file=sys.stderr, flush=True)
+
+    def note(self, text: str) -> None:
+        print(text, file=sys.stderr)
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()

@@ -1,0 +1,242 @@
+"""Runs cases on worker processes and turns their deaths into verdicts.
+
+The supervisor tracks the case each worker has in flight and the stage it
+last announced. When a worker dies (segfault, abort), stalls past the time
+limit in one stage, or grows past the memory limit, the supervisor records a
+crash, hang or out-of-memory verdict against the system under test that was
+running, starts a fresh worker, and retries the rest of that case with the
+fatal (path, runtime) pair skipped. The campaign goes on.
+"""
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing as mp
+import signal
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+from pathlib import Path
+from typing import Callable, Iterator
+
+import psutil
+
+from fuzzer.case import CaseResult, CaseSpec
+from oracles import Kind, Stage, Verdict
+from oracles.verdict import CRASH_AT
+
+#: a case is retried after a fatal pair at most this often
+MAX_RETRIES = 3
+#: how long a fresh worker may take to import torch and report ready
+STARTUP_SECONDS = 120.0
+
+
+@dataclass
+class _InFlight:
+    spec: CaseSpec
+    started: float
+    stage: str = "reference"
+    path: str = ""
+    runtime: str = ""
+    stage_started: float = 0.0
+
+
+@dataclass
+class _Worker:
+    index: int
+    process: mp.Process
+    conn: object
+    log: Path
+    ready: bool = False
+    spawned: float = field(default_factory=time.monotonic)
+    job: _InFlight | None = None
+
+
+class Supervisor:
+    """Runs CaseSpecs on `workers` spawned processes.
+
+    Args:
+        workers: number of worker processes.
+        logdir: where each worker's stdout/stderr go.
+        stage_timeout: seconds one stage may take before it counts as a hang.
+        memory_limit_mb: resident memory above which a worker counts as out of memory.
+    """
+
+    def __init__(self, workers: int, logdir: Path, stage_timeout: float = 60.0, memory_limit_mb: int = 4096) -> None:
+        self.n = workers
+        self.logdir = Path(logdir)
+        self.logdir.mkdir(parents=True, exist_ok=True)
+        self.stage_timeout = stage_timeout
+        self.memory_limit = memory_limit_mb * 2**20
+        self.ctx = mp.get_context("spawn")
+        self.workers: list[_Worker] = []
+        self.retries: deque[CaseSpec] = deque()
+        self.fatal: dict[int, list[Verdict]] = {}  # case id -> verdicts of pairs that killed a worker
+        self.attempts: dict[int, int] = {}
+        self.restarts = 0
+
+    # -- worker lifecycle ---------------------------------------------------------
+    def _spawn(self, index: int) -> _Worker:
+        from fuzzer.campaign.worker import main
+
+        parent, child = self.ctx.Pipe()
+        log = self.logdir / f"worker-{index}.log"
+        proc = self.ctx.Process(target=main, args=(child, str(log)), daemon=True, name=f"onnxfuzz-worker-{index}")
+        proc.start()
+        child.close()
+        return _Worker(index, proc, parent, log)
+
+    def start(self) -> None:
+        self.workers = [self._spawn(i) for i in range(self.n)]
+
+    def stop(self) -> None:
+        for w in self.workers:
+            try:
+                w.conn.send(None)
+            except (OSError, BrokenPipeError):
+                pass
+        deadline = time.monotonic() + 5
+        for w in self.workers:
+            w.process.join(max(0.0, deadline - time.monotonic()))
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join(1)
+
+    def _replace(self, w: _Worker) -> None:
+        if w.process.is_alive():
+            w.process.kill()
+        w.process.join(5)
+        self.restarts += 1
+        self.workers[w.index] = self._spawn(w.index)
+
+    # -- the loop -------------------------------------------------------------------
+    def run(self, next_spec: Callable[[], CaseSpec | None], deadline: float, grace: float = 10.0) -> Iterator[CaseResult]:
+        """Yield finished CaseResults until next_spec() returns None or the deadline passes.
+
+        After the deadline no new case is started; cases in flight get `grace`
+        seconds to finish and are then abandoned (they were never recorded).
+        """
+        exhausted = False
+        while True:
+            now = time.monotonic()
+            stopping = exhausted or now >= deadline
+            for w in self.workers:
+                if w.ready and w.job is None and not stopping:
+                    spec = self.retries.popleft() if self.retries else next_spec()
+                    if spec is None:
+                        exhausted = stopping = True
+                        break
+                    w.job = _InFlight(spec, now, stage_started=now)
+                    w.conn.send(spec)
+            busy = [w for w in self.workers if w.job is not None]
+            if stopping and not busy:
+                return
+            if stopping and now >= deadline + grace:
+                return
+            handles = {w.conn: w for w in self.workers}
+            handles.update({w.process.sentinel: w for w in self.workers})
+            for h in wait(list(handles), timeout=0.2):
+                w = handles[h]
+                if h is w.conn:
+                    yield from self._drain(w)
+            for w in list(self.workers):
+                yield from self._police(w)
+
+    def _drain(self, w: _Worker) -> Iterator[CaseResult]:
+        while True:
+            try:
+                if not w.conn.poll():
+                    return
+                msg = w.conn.recv()
+            except (EOFError, OSError):
+                return  # the process died; _police sees it
+            tag = msg[0]
+            if tag == "ready":
+                w.ready = True
+            elif tag == "stage" and w.job is not None:
+                _, _, stage, path, runtime = msg
+                w.job.stage, w.job.path, w.job.runtime = stage, path, runtime
+                w.job.stage_started = time.monotonic()
+            elif tag == "done" and w.job is not None:
+                result: CaseResult = msg[1]
+                w.job = None
+                yield self._merge(result)
+            elif tag == "error" and w.job is not None:
+                spec = w.job.spec
+                w.job = None
+                yield CaseResult(spec.case_id, spec.seed, "error", error=msg[2])
+
+    def _police(self, w: _Worker) -> Iterator[CaseResult]:
+        now = time.monotonic()
+        alive = w.process.is_alive()
+        if not w.ready:
+            if not alive or now - w.spawned > STARTUP_SECONDS:
+                self._replace(w)
+            return
+        job = w.job
+        if not alive:
+            yield from self._fatal(w, Kind.RUN_CRASH, f"worker died: {_exit_reason(w.process.exitcode)}")
+            return
+        if job is None:
+            return
+        if now - job.stage_started > self.stage_timeout:
+            yield from self._fatal(w, Kind.HANG, f"no progress for {self.stage_timeout:.0f} s in stage {job.stage}")
+            return
+        try:
+            rss = psutil.Process(w.process.pid).memory_info().rss
+        except psutil.Error:
+            return
+        if rss > self.memory_limit:
+            yield from self._fatal(w, Kind.OOM, f"resident memory {rss >> 20} MiB over the {self.memory_limit >> 20} MiB limit in stage {job.stage}")
+
+    def _fatal(self, w: _Worker, kind: Kind, reason: str) -> Iterator[CaseResult]:
+        job = w.job
+        tail = _tail(w.log)
+        self._replace(w)
+        if job is None:
+            return
+        spec = job.spec
+        if job.stage == "reference":
+            # torch eager on our own graph died: not a converter's fault; keep the evidence
+            yield CaseResult(spec.case_id, spec.seed, "error", error=f"{reason}\n{tail}")
+            return
+        stage = Stage(job.stage)
+        if kind is Kind.RUN_CRASH:  # a death: name it after the stage it hit
+            kind = CRASH_AT[stage]
+        error = reason + (f"\nlast output:\n{tail}" if tail else "")
+        verdict = Verdict(kind, stage, job.path, job.runtime, [], error, {}, time.monotonic() - job.stage_started)
+        self.fatal.setdefault(spec.case_id, []).append(verdict)
+        attempts = self.attempts.get(spec.case_id, 0) + 1
+        self.attempts[spec.case_id] = attempts
+        skip_key = (job.path, "" if stage in (Stage.EXPORT, Stage.CHECK) else job.runtime)
+        if attempts <= MAX_RETRIES:
+            self.retries.append(
+                dataclasses.replace(spec, skip=spec.skip | {skip_key}, keep_models=spec.keep_models | {job.path})
+            )
+        else:
+            yield CaseResult(spec.case_id, spec.seed, "judged", verdicts=self.fatal.pop(spec.case_id))
+
+    def _merge(self, result: CaseResult) -> CaseResult:
+        fatal = self.fatal.pop(result.case_id, [])
+        self.attempts.pop(result.case_id, None)
+        result.verdicts = fatal + result.verdicts
+        return result
+
+
+def _exit_reason(code: int | None) -> str:
+    if code is None:
+        return "unknown"
+    if code < 0:
+        try:
+            return f"signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit code {code}"
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])

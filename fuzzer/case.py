@@ -1,0 +1,217 @@
+"""One test case, end to end: generate, materialize, convert, execute, judge.
+
+`run_case` is what a campaign worker calls for every case; it is plain
+in-process code. Isolation (time and memory limits, surviving a segfault) is
+the campaign supervisor's job; `run_case` only announces each call into a
+system under test through `progress`, so that the supervisor knows what to
+blame when the worker dies or stalls inside one.
+"""
+from __future__ import annotations
+
+import io
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from fuzzer.choices import NumpyChoices
+from fuzzer.convert.base import Exporter, ExportRequest
+from fuzzer.generate import GenConfig, generate
+from fuzzer.plugin import load_plugin
+from fuzzer.run.base import Runtime, feeds_for
+from oracles import Kind, Reference, Stage, Verdict, judge_error, judge_outputs
+
+Progress = Callable[[Stage, str, str], None]
+
+# The checker's words for "this op does not accept this element type".
+_TYPE_GAP = re.compile(r"has unsupported type: tensor\(|Type Error: Type \(tensor\(\w+\)\) of input parameter")
+
+
+@dataclass
+class CaseSpec:
+    case_id: int
+    seed: int
+    config: GenConfig
+    exporters: list[str]
+    runtimes: list[str]
+    #: fixed opset for every exporter, or None to draw one per exporter from its range
+    opset: int | None = None
+    #: (path, runtime) pairs not to run: set when a retry must skip a pair that killed a worker
+    skip: frozenset = frozenset()
+    #: paths whose model is kept even when nothing fails in this run (a retry after a fatal pair)
+    keep_models: frozenset = frozenset()
+
+
+@dataclass
+class CaseResult:
+    case_id: int
+    seed: int
+    status: str  # judged | unstable | discarded | error
+    ops: list[str] = field(default_factory=list)
+    verdicts: list[Verdict] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    sut_seconds: float = 0.0
+    total_seconds: float = 0.0
+    #: kept only when a verdict failed: what a report and the minimizer need
+    graph_json: str | None = None
+    inputs_npz: bytes | None = None
+    models: dict[str, bytes] = field(default_factory=dict)
+    #: seconds spent on each exporter's path (export, check, every runtime): what fair sharing charges
+    path_seconds: dict[str, float] = field(default_factory=dict)
+    #: a failure of onnxfuzz itself (status "error"): traceback or the worker's last words
+    error: str | None = None
+
+    @property
+    def failures(self) -> list[Verdict]:
+        return [v for v in self.verdicts if v.kind.is_failure]
+
+
+def _noop(stage: Stage, path: str, runtime: str) -> None:
+    pass
+
+
+def run_case(spec: CaseSpec, progress: Progress = _noop) -> CaseResult:
+    from fuzzer.run.eager import reference
+
+    t0 = time.perf_counter()
+    choices = NumpyChoices(spec.seed)
+    graph = generate(choices, spec.config)
+    result = CaseResult(spec.case_id, spec.seed, "judged", ops=graph.op_types())
+    clock = _Clock(result)
+    with clock("reference"):
+        found = reference(graph, choices)
+    if found is None:
+        result.status = "discarded"
+        result.total_seconds = time.perf_counter() - t0
+        return result
+    ref, inputs = found
+    stable, _ = ref.stability()
+    if not stable:
+        result.status = "unstable"
+
+    module = None
+    keep: dict[str, bytes] = {}
+    for name in spec.exporters:
+        exporter: Exporter = load_plugin("converter", name)
+        opset = spec.opset if spec.opset is not None else choices.choice(exporter.opsets)
+        path = f"{name}@{opset}"
+        if module is None:
+            from fuzzer.materialize import build_module, torch_inputs
+
+            module = build_module(graph)
+            args = torch_inputs(graph, inputs)
+        if (path, "") in spec.skip:
+            continue
+        path_start = time.perf_counter()
+        request = ExportRequest(module, args, [v.name for v in graph.inputs], [f"out{i}" for i in range(len(graph.outputs))], opset)
+        progress(Stage.EXPORT, path, "")
+        with clock(f"export:{name}", sut=True) as c:
+            try:
+                model = exporter.export(request)
+            except Exception as e:
+                result.verdicts.append(judge_error(Stage.EXPORT, e, exporter.is_unsupported(e), path, "", graph.op_types(), c.elapsed()))
+                result.path_seconds[name] = time.perf_counter() - path_start
+                continue
+        progress(Stage.CHECK, path, "")
+        with clock("check", sut=True) as c:
+            invalid = _check(model)
+        onnx_ops = _onnx_ops(model)
+        if invalid is not None:
+            gap = _TYPE_GAP.search(invalid) is not None
+            result.verdicts.append(judge_error(Stage.CHECK, invalid, gap, path, "", onnx_ops, c.elapsed()))
+            if gap:
+                # torch computes this op on this dtype but ONNX cannot express it: the exporter
+                # emitting it unchecked is a known limitation, and every runtime would reject it
+                result.path_seconds[name] = time.perf_counter() - path_start
+                continue
+        for rname in spec.runtimes:
+            if (path, rname) in spec.skip:
+                continue
+            runtime: Runtime = load_plugin("runtime", rname)
+            verdict = _execute(runtime, model, inputs, [v.name for v in graph.inputs], ref, path, onnx_ops, progress, clock)
+            result.verdicts.append(verdict)
+        if path in spec.keep_models or any(v.kind.is_failure and v.path == path for v in result.verdicts):
+            keep[path] = model
+        result.path_seconds[name] = time.perf_counter() - path_start
+
+    if result.failures or spec.keep_models:
+        result.graph_json = graph.dumps()
+        buf = io.BytesIO()
+        np.savez(buf, **inputs)
+        result.inputs_npz = buf.getvalue()
+        result.models = keep
+    result.total_seconds = time.perf_counter() - t0
+    return result
+
+
+def _execute(runtime: Runtime, model: bytes, inputs, order, ref: Reference, path, onnx_ops, progress, clock) -> Verdict:
+    rname = runtime.name
+    progress(Stage.LOAD, path, rname)
+    with clock(f"load:{rname}", sut=True) as c:
+        try:
+            session = runtime.load(model)
+        except Exception as e:
+            return judge_error(Stage.LOAD, e, runtime.is_unsupported(e), path, rname, onnx_ops, c.elapsed())
+    progress(Stage.RUN, path, rname)
+    with clock(f"run:{rname}", sut=True) as c:
+        try:
+            outputs = runtime.run(session, feeds_for(runtime.input_names(session), inputs, order))
+        except Exception as e:
+            return judge_error(Stage.RUN, e, runtime.is_unsupported(e), path, rname, onnx_ops, c.elapsed())
+    return judge_outputs(ref, outputs, path, rname, c.elapsed())
+
+
+def _check(model: bytes) -> str | None:
+    """None when the checker (with strict shape inference) accepts the model, else why not."""
+    import onnx
+
+    try:
+        onnx.checker.check_model(onnx.load_model_from_string(model), full_check=True)
+    except Exception as e:
+        return f"{type(e).__name__}: {e}"
+    return None
+
+
+def _onnx_ops(model: bytes) -> list[str]:
+    import onnx
+
+    try:
+        proto = onnx.load_model_from_string(model)
+    except Exception:
+        return []
+    return sorted({n.op_type for n in proto.graph.node})
+
+
+class _Clock:
+    """Accumulates wall time per step, and separately the time spent inside systems under test."""
+
+    def __init__(self, result: CaseResult) -> None:
+        self.result = result
+
+    def __call__(self, key: str, sut: bool = False):
+        return _Timer(self, key, sut)
+
+
+class _Timer:
+    def __init__(self, clock: _Clock, key: str, sut: bool) -> None:
+        self.clock, self.key, self.sut = clock, key, sut
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def __enter__(self):
+        self.t0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        dt = self.elapsed()
+        r = self.clock.result
+        r.timings[self.key] = r.timings.get(self.key, 0.0) + dt
+        if self.sut:
+            r.sut_seconds += dt
+        return False
+
+
+__all__ = ["CaseResult", "CaseSpec", "Kind", "run_case"]

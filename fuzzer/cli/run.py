@@ -1,0 +1,70 @@
+"""Run a fuzzing campaign."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fuzzer.cli.base import Command, add_generator_options, emit_json, generator_config, name_list, positive_float, positive_int
+
+
+class Run(Command):
+    """Run a fuzzing campaign: generate graphs, convert, execute, judge, record.
+
+    Results go to an SQLite database in --workdir; a campaign run again on the
+    same workdir resumes from it. Exit code 0 when the campaign completes
+    (failures found are data, see `onnxfuzz stats`), 2 on bad usage.
+    """
+
+    name = "run"
+
+    def add_arguments(self, p):
+        p.add_argument("--minutes", type=positive_float, default=1.0, help="wall-time budget (default 1)")
+        p.add_argument("--seed", type=int, default=0, help="campaign seed (default 0)")
+        p.add_argument("--workers", type=positive_int, default=2, help="worker processes (default 2)")
+        p.add_argument("--workdir", type=Path, default=Path("onnxfuzz-work"), help="campaign directory (default ./onnxfuzz-work)")
+        p.add_argument("--converters", type=name_list, default=None, help="comma-separated exporters (default: every available one)")
+        p.add_argument("--runtimes", type=name_list, default=None, help="comma-separated runtimes (default: every available one)")
+        p.add_argument("--opset", type=positive_int, default=None, help="one opset for every exporter (default: drawn per case)")
+        p.add_argument("--max-cases", type=positive_int, default=None, help="stop after this many cases")
+        p.add_argument("--stage-timeout", type=positive_float, default=60.0, help="seconds one stage may take before it is a hang (default 60)")
+        p.add_argument("--memory-limit", type=positive_int, default=4096, help="worker memory limit in MiB (default 4096)")
+        p.add_argument("--json", action="store_true", help="print the final stats as JSON")
+        add_generator_options(p)
+
+    def run(self, args) -> int:
+        from fuzzer.campaign import CampaignOptions, run_campaign
+        from fuzzer.errors import UsageError
+        from fuzzer.plugin import select
+
+        chosen = select("converter", args.converters)
+        if args.opset is not None:
+            for c in chosen:
+                if args.opset not in c.opsets:
+                    raise UsageError(f"converter {c.name!r} supports opsets {min(c.opsets)}-{max(c.opsets)}, not {args.opset}")
+        exporters = [p.name for p in chosen]
+        runtimes = [p.name for p in select("runtime", args.runtimes)]
+        if not exporters:
+            raise UsageError("no converter is available; see `onnxfuzz doctor`")
+        if not runtimes:
+            raise UsageError("no runtime is available; see `onnxfuzz doctor`")
+        opts = CampaignOptions(
+            workdir=args.workdir,
+            minutes=args.minutes,
+            seed=args.seed,
+            workers=args.workers,
+            exporters=exporters,
+            runtimes=runtimes,
+            config=generator_config(args),
+            opset=args.opset,
+            max_cases=args.max_cases,
+            stage_timeout=args.stage_timeout,
+            memory_limit_mb=args.memory_limit,
+            quiet=args.json,
+        )
+        stats = run_campaign(opts)
+        if args.json:
+            emit_json(stats)
+        else:
+            from fuzzer.cli.stats import print_summary
+
+            print_summary(stats, args.workdir)
+        return 0

@@ -1,0 +1,4 @@
+"""Step 3 of a test case: framework model -> ONNX (exporters), ONNX -> ONNX (transformers)."""
+from fuzzer.convert.base import Converter, Exporter, ExportRequest
+
+__all__ = ["Converter", "Exporter", "ExportRequest"]

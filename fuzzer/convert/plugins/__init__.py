@@ -1,0 +1,1 @@
+"""Built-in converter plugins, one file each."""

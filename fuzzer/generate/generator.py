@@ -1,0 +1,122 @@
+"""Random valid graphs, grown forward one op at a time.
+
+Each step picks an op spec, offers it an existing value it accepts (recent
+values are favoured, so graphs grow deep chains rather than wide fans), and
+lets the spec build its node. When no value fits, a new graph input of a type
+the spec accepts is added. Every sink becomes a graph output, so no exporter
+can prune dead code out from under the oracle.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fuzzer.choices import Choices
+from fuzzer.errors import Rejected, UsageError
+from fuzzer.generate.builder import Builder
+from fuzzer.ir import CONST, INPUT, DType, Graph, TensorType
+from fuzzer.ops import OpSpec, all_specs, get_spec
+
+DEFAULT_DTYPES = frozenset({DType.float32, DType.float64, DType.int64, DType.bool})
+
+
+@dataclass(frozen=True)
+class GenConfig:
+    min_nodes: int = 1
+    max_nodes: int = 10
+    max_inputs: int = 3
+    max_rank: int = 4
+    max_dim: int = 6
+    dtypes: frozenset[DType] = DEFAULT_DTYPES
+    #: op names to draw from; None for every registered op
+    ops: tuple[str, ...] | None = None
+    #: the dtype most graphs start from; float32 is what users deploy
+    start_dtype_bias: float = 0.6
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "dtypes", frozenset(DType(d) for d in self.dtypes))
+        if not 1 <= self.min_nodes <= self.max_nodes:
+            raise UsageError(f"need 1 <= min_nodes <= max_nodes, got {self.min_nodes}, {self.max_nodes}")
+        if self.ops is not None:
+            for name in self.ops:
+                try:
+                    get_spec(name)
+                except KeyError as e:
+                    raise UsageError(str(e.args[0])) from None
+
+    def specs(self) -> list[OpSpec]:
+        specs = all_specs() if self.ops is None else [get_spec(n) for n in self.ops]
+        usable = [s for s in specs if s.dtypes & self.dtypes]
+        if not usable:
+            raise UsageError("no op accepts any of the selected dtypes")
+        return usable
+
+
+def generate(choices: Choices, config: GenConfig = GenConfig()) -> Graph:
+    graph = Graph()
+    b = Builder(graph, choices, config)
+    specs = config.specs()
+    target = choices.integer(config.min_nodes, config.max_nodes)
+    _first_input(b, specs)
+    attempts = 0
+    while len(graph) < target and attempts < 20 * target + 20:
+        attempts += 1
+        spec = choices.choice(specs)
+        x = _pick_operand(b, spec)
+        if x is None:
+            continue
+        try:
+            with b.transaction():
+                spec.build(b, x)
+                if len(graph) > config.max_nodes:  # domain guards add ops of their own
+                    raise Rejected("over max_nodes")
+        except Rejected:
+            continue
+    _finish(graph)
+    if len(graph) == 0:  # every attempt was rejected: fall back to something always valid
+        x = graph.inputs[0]
+        graph.add_node("cast", [x], {"to": x.type.dtype}, [x.type])
+        _finish(graph)
+    return graph
+
+
+def _first_input(b: Builder, specs: list[OpSpec]) -> None:
+    c = b.choices
+    dtypes = sorted(b.config.dtypes, key=str)
+    if DType.float32 in b.config.dtypes and c.boolean(b.config.start_dtype_bias):
+        dtype = DType.float32
+    else:
+        dtype = c.choice(dtypes)
+    b.new_input(_random_type(b, dtype, 1, b.config.max_rank))
+
+
+def _random_type(b: Builder, dtype: DType, min_rank: int, max_rank: int) -> TensorType:
+    c = b.choices
+    rank = c.integer(min_rank, max(min_rank, min(max_rank, b.config.max_rank)))
+    return TensorType(dtype, tuple(c.integer(1, b.config.max_dim) for _ in range(rank)))
+
+
+def _pick_operand(b: Builder, spec: OpSpec):
+    c = b.choices
+    values = [v for v in b.graph.values() if v.producer().op_type != CONST and spec.accepts(v.type)]
+    if values and not c.boolean(0.05):
+        # favour the newest values: deep chains are where multi-op exporter patterns live
+        recent = values[-3:]
+        return c.choice(recent) if c.boolean(0.7) else c.choice(values)
+    if len(b.graph.inputs) >= b.config.max_inputs:
+        return None
+    dtypes = sorted(spec.dtypes & b.config.dtypes, key=str)
+    if not dtypes:
+        return None
+    t = _random_type(b, c.choice(dtypes), max(spec.min_rank, 0), spec.max_rank)
+    if not spec.accepts(t):
+        return None
+    return b.new_input(t)
+
+
+def _finish(graph: Graph) -> None:
+    """Drop unused inputs and constants; make every op sink a graph output."""
+    for node in graph.nodes:
+        if node.op_type in (INPUT, CONST) and not any(v.uses() for v in node.outputs):
+            graph.remove_node(node)
+    graph.outputs = [v for n in graph.op_nodes for v in n.outputs if not v.uses()]

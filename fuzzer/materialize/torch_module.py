@@ -1,0 +1,31 @@
+"""Graph -> torch.nn.Module, by executing the generated source."""
+from __future__ import annotations
+
+import numpy as np
+
+from fuzzer.ir import Graph
+from fuzzer.materialize.torch_source import HEADER, module_source
+
+
+def _to_torch(a: np.ndarray, truth: bool):
+    import torch
+
+    if a.dtype.name == "bfloat16":
+        t = torch.from_numpy(a.view(np.uint16).astype(np.int16)).view(torch.bfloat16)
+    else:
+        t = torch.from_numpy(np.array(a, copy=True, order="C"))  # ascontiguousarray would make 0-d 1-d
+    return t.to(torch.float64) if truth and t.is_floating_point() else t
+
+
+def build_module(graph: Graph, *, truth: bool = False):
+    """An eval-mode torch.nn.Module computing graph (in float64 when truth=True)."""
+    source = HEADER + module_source(graph, truth=truth)
+    namespace: dict = {}
+    exec(compile(source, "<onnxfuzz-model>", "exec"), namespace)
+    consts = {n.outputs[0].name: _to_torch(n.value, truth) for n in graph.consts}
+    return namespace["Model"](consts).eval()
+
+
+def torch_inputs(graph: Graph, inputs: dict[str, np.ndarray], *, truth: bool = False) -> tuple:
+    """The graph's inputs as torch tensors, in forward() argument order."""
+    return tuple(_to_torch(inputs[v.name], truth) for v in graph.inputs)

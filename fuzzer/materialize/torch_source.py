@@ -1,0 +1,85 @@
+"""Graph -> Python source of a torch.nn.Module.
+
+The campaign executes this very text to get its module, and a repro embeds it,
+so the model a maintainer reads is exactly the model that failed. Weights are
+registered as buffers, so both exporters turn them into initializers.
+
+`truth=True` renders every float dtype as float64: the same function computed
+in double precision, the ground truth the oracles judge against.
+"""
+from __future__ import annotations
+
+from fuzzer.ir import CONST, INPUT, Graph
+from fuzzer.ops import TorchContext, get_spec
+
+HEADER = "import torch\nimport torch.nn.functional as F\n"
+
+
+def module_source(graph: Graph, *, truth: bool = False, class_name: str = "Model") -> str:
+    """Source defining `class_name(consts)`; consts maps const value names to tensors."""
+    ctx = TorchContext(truth=truth)
+    inputs = [v.name for v in graph.inputs]
+    body: list[str] = []
+    for node in graph.op_nodes:
+        spec = get_spec(node.op_type)
+        args = [_ref(v) for v in node.inputs]
+        expr = spec.torch(ctx, node.attrs, args)
+        outs = [v.name for v in node.outputs]
+        target = outs[0] if len(outs) == 1 else ", ".join(outs)
+        body.append(f"{target} = {expr}")
+    result = ", ".join(v.name for v in graph.outputs)
+    consts = [n.outputs[0].name for n in graph.consts]
+    lines = [
+        f"class {class_name}(torch.nn.Module):",
+        "    def __init__(self, consts):",
+        "        super().__init__()",
+        *(f"        self.register_buffer({c!r}, consts[{c!r}])" for c in consts),
+        "",
+        f"    def forward(self, {', '.join(inputs)}):",
+        *(f"        {line}" for line in body),
+        f"        return ({result},)",
+        "",
+        f"    def trace(self, {', '.join(inputs)}):",
+        '        """Every intermediate value, by name: what the oracles check for overflow."""',
+        *(f"        {line}" for line in body),
+        "        return {k: v for k, v in locals().items() if k != 'self'}",
+    ]
+    if not consts:
+        lines.insert(3, "        pass")
+    return "\n".join(lines) + "\n"
+
+
+def _ref(v) -> str:
+    # constants live on the module, so tracing exporters see them as initializers
+    return f"self.{v.name}" if v.producer().op_type == CONST else v.name
+
+
+def standalone_source(graph: Graph, *, truth: bool = False) -> str:
+    """A self-contained script body: imports, the module class, and its weights.
+
+    Weights are embedded bit-exactly as base64, so the repro needs no side file.
+    """
+    import base64
+
+    weights = []
+    for n in graph.consts:
+        a = n.value
+        blob = base64.b64encode(a.tobytes()).decode()
+        weights.append(
+            f"    {n.outputs[0].name!r}: _tensor({blob!r}, {a.dtype.name!r}, {tuple(a.shape)!r}),"
+        )
+    return (
+        HEADER
+        + "import base64\nimport numpy as np\n\n\n"
+        + module_source(graph, truth=truth)
+        + "\n\ndef _tensor(b64, dtype, shape):\n"
+        + "    return torch.from_numpy(np.frombuffer(base64.b64decode(b64), dtype=dtype).reshape(shape).copy())\n\n\n"
+        + "CONSTS = {\n" + "\n".join(weights) + "\n}\n"
+        + "\n\ndef build_model():\n"
+        + (f"    model = Model({{k: v.to(torch.float64) if v.is_floating_point() else v for k, v in CONSTS.items()}})\n"
+           if truth else "    model = Model(CONSTS)\n")
+        + "    return model.eval()\n"
+    )
+
+
+__all__ = ["HEADER", "INPUT", "module_source", "standalone_source"]

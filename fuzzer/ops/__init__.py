@@ -1,0 +1,49 @@
+"""Op specs: one class per op, discovered from the modules of this package.
+
+Adding an op means adding one class to one module here (or a new module); the
+registry, the generator and the round-trip meta-test pick it up by themselves.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from functools import lru_cache
+
+from fuzzer.ops.base import MAX_NUMEL, OpSpec, TorchContext
+
+__all__ = ["MAX_NUMEL", "OpSpec", "TorchContext", "all_specs", "get_spec", "op_names"]
+
+
+@lru_cache(maxsize=None)
+def _registry() -> dict[str, OpSpec]:
+    specs: dict[str, OpSpec] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name == "base":
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if not issubclass(cls, OpSpec) or cls.__module__ != module.__name__:
+                continue
+            if "name" not in cls.__dict__:  # an abstract base shared by several ops
+                continue
+            if cls.name in specs:
+                raise RuntimeError(f"op {cls.name!r} is defined twice: {cls} and {type(specs[cls.name])}")
+            specs[cls.name] = cls()
+    return dict(sorted(specs.items()))
+
+
+def all_specs() -> list[OpSpec]:
+    return list(_registry().values())
+
+
+def op_names() -> list[str]:
+    return list(_registry())
+
+
+def get_spec(name: str) -> OpSpec:
+    """The spec of op `name`; KeyError with the known names if there is none."""
+    try:
+        return _registry()[name]
+    except KeyError:
+        raise KeyError(f"unknown op {name!r}") from None

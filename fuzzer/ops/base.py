@@ -1,0 +1,135 @@
+"""The op spec contract: one small class per op.
+
+An op spec declares which values it can take as its primary operand, samples
+every attribute and any further operands through the generator's Choices,
+infers its output types, and lowers itself to a torch expression. Because the
+spec builds the node itself, a generated graph is valid by construction; no
+graph is ever generated and then filtered.
+
+The template method `build` is fixed; subclasses override the small hooks:
+
+    accepts(t)            is t a usable primary operand?            (default: dtype and rank tables)
+    operands(b, x)        the full operand list, drawing extras     (default: [x])
+    sample_attrs(b, ts)   the attributes, drawn through b.choices   (default: {})
+    infer(ts, attrs)      output TensorTypes                        (required)
+    torch(ctx, attrs, a)  a Python expression over torch, F and the operand names a  (required)
+
+`torch` returns source text, not a tensor: the same text builds the module the
+campaign runs and the standalone repro a maintainer reads, so the two can never
+drift apart.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from fuzzer.ir import FLOATS, DType, TensorType, Value
+
+if TYPE_CHECKING:
+    from fuzzer.generate.builder import Builder
+
+# Tensors larger than this are never produced, so a case stays milliseconds-cheap.
+MAX_NUMEL = 4096
+
+
+class OpSpec:
+    #: IR op_type; by convention the torch API name ("conv2d", "add").
+    name: ClassVar[str]
+    #: dtypes accepted for the primary operand.
+    dtypes: ClassVar[frozenset[DType]] = frozenset(FLOATS)
+    min_rank: ClassVar[int] = 0
+    max_rank: ClassVar[int] = 5
+    #: (lo, hi) that the primary operand must lie in, or None for anywhere.
+    domain: ClassVar[tuple[float, float] | None] = None
+    #: ONNX op types this op is expected to export to; informational, for coverage.
+    onnx_ops: ClassVar[tuple[str, ...]] = ()
+    #: relative weight when the generator picks an op.
+    weight: ClassVar[float] = 1.0
+
+    # -- hooks ------------------------------------------------------------
+    def accepts(self, t: TensorType) -> bool:
+        return t.dtype in self.dtypes and self.min_rank <= t.rank <= self.max_rank and t.numel > 0
+
+    def operands(self, b: "Builder", x: Value) -> list[Value]:
+        return [x]
+
+    def sample_attrs(self, b: "Builder", types: list[TensorType]) -> dict[str, Any]:
+        return {}
+
+    def infer(self, types: list[TensorType], attrs: dict[str, Any]) -> list[TensorType]:
+        raise NotImplementedError(f"{type(self).__name__}.infer")
+
+    def torch(self, ctx: "TorchContext", attrs: dict[str, Any], args: list[str]) -> str:
+        raise NotImplementedError(f"{type(self).__name__}.torch")
+
+    # -- template method ----------------------------------------------------
+    def build(self, b: "Builder", x: Value):
+        """Add one node of this op to b's graph, consuming x. Returns the Node.
+
+        Raises fuzzer.errors.Rejected when x turns out unusable (the generator
+        then tries another op); never builds an invalid node.
+        """
+        if self.domain is not None:
+            x = b.guard(x, self.domain)
+        ops = self.operands(b, x)
+        types = [v.type for v in ops]
+        attrs = self.sample_attrs(b, types)
+        outs = self.infer(types, attrs)
+        for t in outs:
+            if t.numel > MAX_NUMEL:
+                from fuzzer.errors import Rejected
+
+                raise Rejected(f"{self.name}: output {t} too large")
+        return b.graph.add_node(self.name, ops, attrs, outs)
+
+    def __repr__(self) -> str:
+        return f"<op {self.name}>"
+
+
+class TorchContext:
+    """What a torch lowering may ask of the materializer.
+
+    In ground-truth mode every float dtype renders as float64, so the same
+    source computes the float64 reference.
+    """
+
+    def __init__(self, truth: bool = False) -> None:
+        self.truth = truth
+
+    def dtype(self, dtype: DType) -> str:
+        dtype = DType(dtype)
+        if self.truth and dtype.is_float:
+            return "torch.float64"
+        return f"torch.{dtype.value}"
+
+
+def same_type(types: list[TensorType], attrs: dict) -> list[TensorType]:
+    """infer() for ops whose single output has the first operand's type."""
+    return [types[0]]
+
+
+def broadcast_partner(b: "Builder", shape: tuple[int, ...]) -> tuple[int, ...]:
+    """A shape that broadcasts with `shape`: trailing dims kept, set to 1, or (where
+    shape has a 1) widened, and possibly fewer leading dims. Keeps broadcasting in
+    both directions in play, which is where exporters insert Expand and Unsqueeze."""
+    c = b.choices
+    rank = c.integer(0, len(shape)) if c.boolean(0.3) else len(shape)
+    out = []
+    for d in shape[len(shape) - rank:]:
+        k = c.integer(0, 3)
+        if k == 0:
+            out.append(1)
+        elif k == 1 and d == 1:
+            out.append(c.integer(2, 4))
+        else:
+            out.append(d)
+    return tuple(out)
+
+
+def py(value) -> str:
+    """A Python literal for an attribute value (tuples stay tuples, floats keep full precision)."""
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(py(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, float):
+        return repr(float(value))
+    return repr(value)

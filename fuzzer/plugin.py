@@ -1,0 +1,158 @@
+"""What every converter and runtime plugin has in common, and how they are found.
+
+Plugins are discovered through the entry-point groups `onnxfuzz.converters` and
+`onnxfuzz.runtimes`. The built-ins are registered through those same groups in
+pyproject.toml, so a third-party plugin is found exactly like ours. When
+onnxfuzz runs from a source tree that was never installed, the built-ins are
+still found through BUILTINS.
+
+A plugin not yet packaged can be tried through the environment:
+ONNXFUZZ_PLUGINS="converter:name=module:Class,runtime:name=module:Class".
+Campaign workers inherit it, so such a plugin runs exactly like a packaged one.
+
+A plugin imports its framework lazily, inside its methods: loading the registry
+never imports torch, and a plugin whose packages are missing or broken shows up
+as unavailable with the reason, instead of breaking the registry.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+from functools import lru_cache
+from importlib import metadata
+from typing import ClassVar
+
+from fuzzer.errors import PluginUnavailable, UsageError
+
+GROUPS = {"converter": "onnxfuzz.converters", "runtime": "onnxfuzz.runtimes"}
+
+BUILTINS = {
+    "converter": {
+        "torchscript": "fuzzer.convert.plugins.torchscript:TorchScriptExporter",
+        "dynamo": "fuzzer.convert.plugins.dynamo:DynamoExporter",
+    },
+    "runtime": {
+        "onnxruntime": "fuzzer.run.plugins.onnxruntime:OrtOptimized",
+        "onnxruntime-noopt": "fuzzer.run.plugins.onnxruntime:OrtUnoptimized",
+        "onnx-reference": "fuzzer.run.plugins.reference:ReferenceEvaluator",
+    },
+}
+
+
+class Plugin:
+    #: the name users select it by
+    name: ClassVar[str]
+    #: "exporter", "transformer", "importer" or "runtime"
+    kind: ClassVar[str]
+    #: distributions it needs; their versions go into every bug report
+    requires: ClassVar[tuple[str, ...]] = ()
+    #: modules whose import proves the plugin usable
+    imports: ClassVar[tuple[str, ...]] = ()
+
+    def versions(self) -> dict[str, str]:
+        out = {}
+        for dist in self.requires:
+            try:
+                out[dist] = metadata.version(dist)
+            except metadata.PackageNotFoundError:
+                out[dist] = "missing"
+        return out
+
+    def unavailable(self) -> str | None:
+        """Why this plugin cannot run here, or None when it can."""
+        missing = [d for d, v in self.versions().items() if v == "missing"]
+        if missing:
+            return f"package not installed: {', '.join(missing)}"
+        for mod in self.imports:
+            try:
+                importlib.import_module(mod)
+            except Exception as e:  # a broken install is as unavailable as a missing one
+                return f"import {mod} failed: {type(e).__name__}: {e}"
+        return None
+
+    def is_unsupported(self, error: BaseException) -> bool:
+        """True when error is a documented gap (missing kernel, unsupported op), not a bug."""
+        return False
+
+
+ENV_VAR = "ONNXFUZZ_PLUGINS"
+
+
+def _from_env(role: str) -> dict[str, str]:
+    out = {}
+    for item in filter(None, (s.strip() for s in os.environ.get(ENV_VAR, "").split(","))):
+        item_role, _, rest = item.partition(":")
+        name, _, target = rest.partition("=")
+        if item_role not in GROUPS or not name or ":" not in target:
+            raise UsageError(f"{ENV_VAR}: {item!r} is not ROLE:NAME=module:Class with ROLE converter or runtime")
+        if item_role == role:
+            out[name] = target
+    return out
+
+
+def _entry_points(role: str) -> dict[str, str]:
+    return {**BUILTINS[role], **_installed(role), **_from_env(role)}
+
+
+@lru_cache(maxsize=None)
+def _installed(role: str) -> dict[str, str]:
+    return {ep.name: ep.value for ep in metadata.entry_points(group=GROUPS[role])}
+
+
+def plugin_names(role: str) -> list[str]:
+    return sorted(_entry_points(role))
+
+
+def load_plugin(role: str, name: str) -> Plugin:
+    """The plugin instance registered as `name` for role "converter" or "runtime".
+
+    Raises:
+        UsageError: no plugin of that name is registered.
+        PluginUnavailable: the plugin's module or class could not be loaded.
+    """
+    table = _entry_points(role)
+    if name not in table:
+        raise UsageError(f"unknown {role} {name!r}; known: {', '.join(sorted(table))}")
+    return _load(role, name, table[name])
+
+
+@lru_cache(maxsize=None)
+def _load(role: str, name: str, target: str) -> Plugin:
+    module_name, _, attr = target.partition(":")
+    try:
+        cls = getattr(importlib.import_module(module_name), attr)
+    except Exception as e:
+        raise PluginUnavailable(f"{role} {name!r} failed to load from {target}: {type(e).__name__}: {e}") from e
+    plugin = cls()
+    if plugin.name != name:
+        raise PluginUnavailable(f"{target} declares name {plugin.name!r}, registered as {name!r}")
+    return plugin
+
+
+def select(role: str, names: list[str] | None) -> list[Plugin]:
+    """The named plugins (all available ones when names is None), checked usable.
+
+    Raises:
+        UsageError: a name is unknown, or a named plugin is unavailable here.
+    """
+    if names is None:
+        out = []
+        for n in plugin_names(role):
+            try:
+                p = load_plugin(role, n)
+            except PluginUnavailable:
+                continue
+            if p.unavailable() is None:
+                out.append(p)
+        return out
+    out = []
+    for n in names:
+        try:
+            p = load_plugin(role, n)
+        except PluginUnavailable as e:
+            raise UsageError(str(e)) from None
+        why = p.unavailable()
+        if why is not None:
+            raise UsageError(f"{role} {n!r} is unavailable: {why}")
+        out.append(p)
+    return out

@@ -1,0 +1,112 @@
+"""torch eager as the reference: the float64 ground truth and the float32 run.
+
+Not a plugin: every case needs it, and it runs the IR graph directly, not an
+ONNX model. It also measures the graph's sensitivity (how far the truth moves
+under a tiny relative perturbation of inputs and weights), which the oracles
+turn into per-element tolerances.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from fuzzer.choices import Choices, rng_for
+from fuzzer.errors import OnnxfuzzError
+from fuzzer.generate import draw_inputs
+from fuzzer.ir import Graph
+from fuzzer.materialize import build_module, torch_inputs
+from oracles import DELTA, Reference
+
+#: integers beyond this in the truth mean overflow somewhere, which is undefined behaviour
+INT_LIMIT = 2**31
+INPUT_DRAWS = 4
+
+
+class SpecBug(OnnxfuzzError):
+    """An op spec inferred a type torch does not produce: a bug in onnxfuzz, not in a converter."""
+
+
+def to_numpy(t) -> np.ndarray:
+    import torch
+
+    if t.dtype == torch.bfloat16:
+        return t.float().numpy().astype(np.float64)
+    return t.detach().numpy()
+
+
+def _healthy(values: dict) -> bool:
+    import torch
+
+    for v in values.values():
+        if not isinstance(v, torch.Tensor):
+            continue
+        if v.is_floating_point():
+            if not torch.isfinite(v).all():
+                return False
+        elif v.dtype != torch.bool and v.numel() and v.abs().max().item() >= INT_LIMIT:
+            return False
+    return True
+
+
+def reference(graph: Graph, choices: Choices) -> tuple[Reference, dict[str, np.ndarray]] | None:
+    """The ground truth for graph on inputs drawn from choices, or None when no draw
+    gives a finite, overflow-free float64 evaluation (the case is then discarded)."""
+    import torch
+
+    m64 = build_module(graph, truth=True)
+    m32 = build_module(graph)
+    with torch.no_grad():
+        for _ in range(INPUT_DRAWS):
+            inputs = draw_inputs(graph, choices)
+            args64 = torch_inputs(graph, inputs, truth=True)
+            values = m64.trace(*args64)
+            if not _healthy(values):
+                continue
+            truth = [to_numpy(values[v.name]) for v in graph.outputs]
+            eager32 = list(m32(*torch_inputs(graph, inputs)))
+            _check_types(graph, eager32)
+            jump = _sensitivity(m64, args64, truth, rng_for(choices))
+            ops = [sorted({n.op_type for n in graph.ancestors(v) if n.is_op}) for v in graph.outputs]
+            ref = Reference(
+                truth=truth,
+                eager32=[to_numpy(t) for t in eager32],
+                jump=jump,
+                dtypes=[v.type.dtype.value for v in graph.outputs],
+                ops=ops,
+            )
+            return ref, inputs
+    return None
+
+
+def _check_types(graph: Graph, outputs) -> None:
+    for v, t in zip(graph.outputs, outputs):
+        got = (str(t.dtype).removeprefix("torch."), tuple(t.shape))
+        want = (v.type.dtype.value, v.type.shape)
+        if got != want:
+            raise SpecBug(f"{v.producer().op_type}: torch gives {got}, spec inferred {want}")
+
+
+def _sensitivity(m64, args64, truth, rng: np.random.Generator, rounds: int = 2) -> list[np.ndarray]:
+    """Elementwise max |truth(x * (1 +- DELTA)) - truth(x)| over a few random sign patterns."""
+    import torch
+
+    jump = [np.zeros(np.shape(t)) for t in truth]
+    buffers = [b for b in m64.buffers() if b.is_floating_point()]
+    saved = [b.clone() for b in buffers]
+
+    def wiggle(t):
+        signs = torch.from_numpy(rng.choice([-1.0, 1.0], size=tuple(t.shape)))
+        return t * (1 + DELTA * signs)
+
+    try:
+        for _ in range(rounds):
+            for b, s in zip(buffers, saved):
+                b.copy_(wiggle(s))
+            args = tuple(wiggle(a) if a.is_floating_point() else a for a in args64)
+            outs = m64(*args)
+            for i, (o, t) in enumerate(zip(outs, truth)):
+                d = np.abs(to_numpy(o).astype(np.float64) - np.asarray(t, dtype=np.float64))
+                jump[i] = np.maximum(jump[i], np.where(np.isfinite(d), d, np.inf))
+    finally:
+        for b, s in zip(buffers, saved):
+            b.copy_(s)
+    return jump

@@ -1,0 +1,1 @@
+"""Built-in runtime plugins, one file each."""

@@ -1,0 +1,174 @@
+"""The campaign database: one SQLite file per working directory, in WAL mode.
+
+Only the campaign supervisor writes, one committed transaction per finished
+case, so a campaign killed at any moment loses at most the cases in flight;
+everything found before is on disk. Raw artifacts of failing cases (the IR
+graph, inputs, and each failing model) go beside it under artifacts/.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+from fuzzer.errors import UsageError
+from fuzzer.store.migrations import migrate
+from fuzzer.version import GENERATOR_VERSION
+
+DB_NAME = "onnxfuzz.sqlite"
+
+
+def case_seed(campaign_seed: int, case_id: int) -> int:
+    """The seed of case `case_id` in a campaign seeded with campaign_seed: independent streams, replayable."""
+    digest = hashlib.sha256(f"{campaign_seed}:{case_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "little") >> 1
+
+
+class Store:
+    def __init__(self, workdir: Path, conn: sqlite3.Connection) -> None:
+        self.workdir = workdir
+        self.conn = conn
+
+    @classmethod
+    def open(cls, workdir: str | os.PathLike, *, create: bool = True) -> "Store":
+        """Open (or create) the database in workdir.
+
+        Raises:
+            UsageError: the directory cannot be created or written, the database is
+                missing (create=False) or is not an onnxfuzz database.
+        """
+        workdir = Path(workdir)
+        db = workdir / DB_NAME
+        if not create and not db.exists():
+            raise UsageError(f"no campaign database in {workdir} (expected {db})")
+        try:
+            workdir.mkdir(parents=True, exist_ok=True)
+            probe = workdir / ".write-probe"
+            probe.write_text("")
+            probe.unlink()
+        except OSError as e:
+            raise UsageError(f"workdir {workdir} is not writable: {e.strerror or e}") from None
+        try:
+            conn = sqlite3.connect(db, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            migrate(conn)
+        except sqlite3.DatabaseError as e:
+            raise UsageError(f"{db} is not a usable onnxfuzz database: {e}") from None
+        return cls(workdir, conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- sessions -------------------------------------------------------------
+    def begin_session(self, seed: int, workers: int, args: dict) -> int:
+        with self.conn:
+            cur = self.conn.execute(
+                "INSERT INTO sessions (started, seed, workers, args) VALUES (?, ?, ?, ?)",
+                (time.time(), seed, workers, json.dumps(args, sort_keys=True, default=str)),
+            )
+        return int(cur.lastrowid)
+
+    def end_session(self, session: int) -> None:
+        with self.conn:
+            self.conn.execute("UPDATE sessions SET ended = ? WHERE id = ?", (time.time(), session))
+
+    def next_case_id(self) -> int:
+        row = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM cases").fetchone()
+        return int(row[0]) + 1
+
+    # -- results ----------------------------------------------------------------
+    def record(self, result, session: int, exporters: list[str]) -> list[str]:
+        """Store one finished case; returns the signatures seen for the first time."""
+        new = []
+        now = time.time()
+        with self.conn:
+            self.conn.execute(
+                "INSERT INTO cases VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    result.case_id, session, result.seed, GENERATOR_VERSION, result.status,
+                    len(result.ops), json.dumps(result.ops), json.dumps(exporters),
+                    result.sut_seconds, result.total_seconds, json.dumps(result.timings), now,
+                ),
+            )
+            for v in result.verdicts:
+                sig = v.signature
+                self.conn.execute(
+                    "INSERT INTO verdicts (case_id, path, runtime, kind, stage, signature, error, stats, seconds) VALUES (?,?,?,?,?,?,?,?,?)",
+                    (result.case_id, v.path, v.runtime, v.kind.value, v.stage.value, sig, v.error, json.dumps(v.stats), v.seconds),
+                )
+                if sig is None:
+                    continue
+                cur = self.conn.execute("UPDATE signatures SET hits = hits + 1 WHERE signature = ?", (sig,))
+                if cur.rowcount == 0:
+                    self.conn.execute(
+                        "INSERT INTO signatures VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        (sig, v.kind.value, v.stage.value, v.path, v.runtime, json.dumps(sorted(set(v.ops))), v.error[:2000], result.case_id, 1, now),
+                    )
+                    new.append(sig)
+        if result.failures or result.error:
+            self._write_artifacts(result)
+        return new
+
+    def _write_artifacts(self, result) -> None:
+        d = self.workdir / "artifacts" / f"case-{result.case_id}"
+        d.mkdir(parents=True, exist_ok=True)
+        if result.graph_json is not None:
+            (d / "graph.json").write_text(result.graph_json)
+        if result.inputs_npz is not None:
+            (d / "inputs.npz").write_bytes(result.inputs_npz)
+        for path, model in result.models.items():
+            (d / f"{path.replace('>', '_')}.onnx").write_bytes(model)
+        if result.error:
+            (d / "error.txt").write_text(result.error)
+        (d / "verdicts.json").write_text(json.dumps([v.to_json() for v in result.failures], indent=1))
+
+    def sample_throughput(self, session: int, cases: int, failures: int) -> None:
+        with self.conn:
+            self.conn.execute("INSERT INTO throughput VALUES (?,?,?,?)", (time.time(), session, cases, failures))
+
+    # -- reading ------------------------------------------------------------------
+    def stats(self) -> dict:
+        q = self.conn.execute
+        cases = q("SELECT COUNT(*), COALESCE(SUM(sut_seconds), 0), COALESCE(SUM(total_seconds), 0) FROM cases").fetchone()
+        by_status = dict(q("SELECT status, COUNT(*) FROM cases GROUP BY status").fetchall())
+        by_kind = dict(q("SELECT kind, COUNT(*) FROM verdicts GROUP BY kind ORDER BY kind").fetchall())
+        wall = q("SELECT COALESCE(SUM(COALESCE(ended, (SELECT MAX(finished) FROM cases WHERE session = s.id)) - started), 0) FROM sessions s").fetchone()[0] or 0.0
+        sigs = q("SELECT kind, COUNT(*) FROM signatures GROUP BY kind ORDER BY kind").fetchall()
+        ops: dict[str, int] = {}
+        for (row,) in q("SELECT ops FROM cases"):
+            for op in json.loads(row):
+                ops[op] = ops.get(op, 0) + 1
+        per_plugin: dict[str, dict[str, int]] = {}
+        for path, runtime, kind, n in q("SELECT path, runtime, kind, COUNT(*) FROM verdicts GROUP BY path, runtime, kind"):
+            exporter = path.split("@")[0]
+            for name in {exporter, runtime} - {""}:
+                per_plugin.setdefault(name, {})
+                per_plugin[name][kind] = per_plugin[name].get(kind, 0) + n
+        judged = by_status.get("judged", 0) + by_status.get("unstable", 0)
+        return {
+            "tests": int(cases[0]),
+            "judged": judged,
+            "cases_by_status": by_status,
+            "verdicts": by_kind,
+            "failures": sum(n for k, n in by_kind.items() if k not in ("pass", "unsupported", "unstable")),
+            "distinct_signatures": sum(n for _, n in sigs),
+            "signatures_by_kind": dict(sigs),
+            "wall_seconds": round(float(wall), 3),
+            "tests_per_second": round(cases[0] / wall, 3) if wall > 0 else 0.0,
+            "sut_seconds": round(float(cases[1]), 3),
+            "case_seconds": round(float(cases[2]), 3),
+            "sut_share": round(float(cases[1]) / float(cases[2]), 3) if cases[2] else 0.0,
+            "op_types": len(ops),
+            "op_coverage": dict(sorted(ops.items())),
+            "per_plugin": dict(sorted(per_plugin.items())),
+            "sessions": q("SELECT COUNT(*) FROM sessions").fetchone()[0],
+        }
+
+    def signatures(self) -> list[dict]:
+        cols = ["signature", "kind", "stage", "path", "runtime", "ops", "error", "first_case", "hits", "first_seen"]
+        rows = self.conn.execute(f"SELECT {', '.join(cols)} FROM signatures ORDER BY first_seen").fetchall()
+        return [dict(zip(cols, r)) for r in rows]

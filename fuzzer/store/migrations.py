@@ -1,0 +1,86 @@
+"""Schema migrations: named, applied in order, only ever appended to.
+
+A workdir made by an older onnxfuzz is brought up to date on open; a
+migration that has run is recorded in `_migrations` and never runs again.
+"""
+from __future__ import annotations
+
+import sqlite3
+import time
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "001_initial",
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            started REAL NOT NULL,
+            ended REAL,
+            seed INTEGER NOT NULL,
+            workers INTEGER NOT NULL,
+            args TEXT NOT NULL
+        );
+        CREATE TABLE cases (
+            id INTEGER PRIMARY KEY,
+            session INTEGER NOT NULL REFERENCES sessions(id),
+            seed INTEGER NOT NULL,
+            generator INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            n_ops INTEGER NOT NULL,
+            ops TEXT NOT NULL,
+            exporters TEXT NOT NULL,
+            sut_seconds REAL NOT NULL,
+            total_seconds REAL NOT NULL,
+            timings TEXT NOT NULL,
+            finished REAL NOT NULL
+        );
+        CREATE TABLE verdicts (
+            id INTEGER PRIMARY KEY,
+            case_id INTEGER NOT NULL REFERENCES cases(id),
+            path TEXT NOT NULL,
+            runtime TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            signature TEXT,
+            error TEXT NOT NULL,
+            stats TEXT NOT NULL,
+            seconds REAL NOT NULL
+        );
+        CREATE INDEX verdicts_kind ON verdicts(kind);
+        CREATE INDEX verdicts_case ON verdicts(case_id);
+        CREATE TABLE signatures (
+            signature TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            path TEXT NOT NULL,
+            runtime TEXT NOT NULL,
+            ops TEXT NOT NULL,
+            error TEXT NOT NULL,
+            first_case INTEGER NOT NULL,
+            hits INTEGER NOT NULL,
+            first_seen REAL NOT NULL
+        );
+        CREATE TABLE throughput (
+            t REAL NOT NULL,
+            session INTEGER NOT NULL,
+            cases INTEGER NOT NULL,
+            failures INTEGER NOT NULL
+        );
+        """,
+    ),
+]
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply every migration not yet recorded; returns the names applied."""
+    conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied REAL NOT NULL)")
+    done = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
+    applied = []
+    for name, sql in MIGRATIONS:
+        if name in done:
+            continue
+        # one transaction per migration: a crash mid-way leaves it unrecorded and unapplied
+        conn.executescript(f"BEGIN; {sql}; INSERT INTO _migrations VALUES ('{name}', {time.time()}); COMMIT;")
+        applied.append(name)
+    return applied

@@ -1,0 +1,124 @@
+"""Judging one model's outputs against the float64 ground truth.
+
+Measured on NNSmith-style campaigns, naive tolerances drown users in false
+alarms: rounding amplified by ill-conditioned ops (tan of large values,
+floor/round/casts near integer boundaries, argmax near ties, comparisons near
+equality). So the tolerance here reflects the graph's own sensitivity, per
+element:
+
+    tol = rtol(dtype) * (|truth| + 0.1 * scale)         dtype-aware base
+        + 2 * |eager32 - truth|                         the graph's observed rounding error
+        + jump * 50 * eps(dtype) / delta                rounding of ~50 ops, linearized
+
+where `jump` is how far the float64 truth moves when inputs and weights are
+perturbed by a relative `delta`. Elements whose response to that perturbation
+is super-linear (a floor flipping, an argmax tie breaking) are not judged at
+all, and neither are integer or bool elements that flip. A case whose own
+float32 result misses the truth by more than the base tolerance is unstable
+and yields no numeric verdicts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from oracles.compare import Comparison, compare
+from oracles.verdict import CRASH_AT, Kind, Stage, Verdict
+
+#: the relative perturbation used to measure sensitivity
+DELTA = 1e-6
+
+_EPS = {"float16": 9.77e-4, "bfloat16": 7.81e-3, "float32": 1.19e-7, "float64": 2.22e-16}
+_RTOL = {"float16": 1e-2, "bfloat16": 6e-2, "float32": 1e-4, "float64": 1e-6}  # not tighter: ONNX float attributes (alpha, beta...) are float32 even in float64 graphs
+#: a response this many times steeper than linear marks an element unstable
+_STEEP = 1e4
+
+
+@dataclass
+class Reference:
+    """The ground truth of one case, and what is known about its stability."""
+
+    truth: list[np.ndarray]  # float64 (floats) or exact (ints, bools)
+    eager32: list[np.ndarray]  # the graph as specified, torch eager
+    jump: list[np.ndarray]  # float64 |truth(perturbed) - truth|, elementwise max
+    dtypes: list[str]  # declared output dtypes
+    ops: list[list[str]] = field(default_factory=list)  # per output: the ops it depends on
+
+    def tolerance(self, i: int, *, with_eager: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """(tol, mask) for output i; mask is False where the element is not judged."""
+        t = np.asarray(self.truth[i], dtype=np.float64)
+        e32 = np.asarray(self.eager32[i], dtype=np.float64)
+        jump = np.asarray(self.jump[i], dtype=np.float64)
+        dtype = self.dtypes[i]
+        if dtype not in _EPS:  # ints and bools: exact, unless the value flips under perturbation
+            mask = (jump == 0) & (e32 == t)
+            return np.zeros(t.shape), mask
+        scale = float(np.mean(np.abs(t))) if t.size else 1.0
+        scale = max(scale, 1e-3)
+        base = _RTOL[dtype] * (np.abs(t) + 0.1 * scale)
+        mask = jump <= DELTA * _STEEP * (np.abs(t) + scale)
+        tol = base + jump * 50 * _EPS[dtype] / DELTA
+        if with_eager:
+            diff = np.abs(e32 - t)
+            tol = tol + 2 * np.where(np.isfinite(diff), diff, 0.0)
+        return tol, mask
+
+    def stability(self) -> tuple[bool, str]:
+        """Does the graph's own float32 result agree with its float64 truth?"""
+        for i, (t, e) in enumerate(zip(self.truth, self.eager32)):
+            if self.dtypes[i] not in _EPS:
+                continue  # int/bool flips are masked per element instead
+            tol, mask = self.tolerance(i, with_eager=False)
+            if not np.isfinite(np.asarray(e, dtype=np.float64)[mask]).all():
+                return False, f"output {i}: float32 eager overflows where float64 is finite"
+            c = compare(e, t, tol, mask)
+            if not c.ok:
+                return False, f"output {i}: float32 eager vs float64: {c.summary()}"
+        judged = sum(int(self.tolerance(i)[1].sum()) for i in range(len(self.truth)))
+        if judged == 0:
+            return False, "every output element is ill-conditioned"
+        return True, ""
+
+
+def judge_outputs(ref: Reference, outputs: list[np.ndarray], path: str, runtime: str, seconds: float = 0.0) -> Verdict:
+    """The verdict on one runtime's outputs for one converted model."""
+
+    def verdict(kind, error="", ops=(), stats=None):
+        return Verdict(kind, Stage.JUDGE, path, runtime, list(ops), error, stats or {}, seconds)
+
+    if len(outputs) != len(ref.truth):
+        return verdict(Kind.SHAPE_MISMATCH, f"{len(outputs)} outputs, expected {len(ref.truth)}", sorted({o for ops in ref.ops for o in ops}))
+    for i, (out, t) in enumerate(zip(outputs, ref.truth)):
+        out = np.asarray(out)
+        ops = ref.ops[i] if i < len(ref.ops) else []
+        if tuple(out.shape) != tuple(np.shape(t)):
+            return verdict(Kind.SHAPE_MISMATCH, f"output {i}: shape {list(out.shape)}, expected {list(np.shape(t))}", ops)
+        if out.dtype.name != ref.dtypes[i]:
+            return verdict(Kind.DTYPE_MISMATCH, f"output {i}: dtype {out.dtype.name}, expected {ref.dtypes[i]}", ops)
+    stable, why = ref.stability()
+    for i, (out, t) in enumerate(zip(outputs, ref.truth)):
+        ops = ref.ops[i] if i < len(ref.ops) else []
+        tol, mask = ref.tolerance(i)
+        a = np.asarray(out, dtype=np.float64)
+        nonfinite = ~np.isfinite(a) & mask
+        if nonfinite.any():
+            if not stable:
+                return verdict(Kind.UNSTABLE, why)
+            idx = tuple(int(j) for j in np.argwhere(nonfinite)[0])
+            return verdict(Kind.NAN_INF, f"output {i}: {a[idx]} at {list(idx)} where the truth is {float(np.asarray(t, np.float64)[idx]):.6g}", ops)
+        c: Comparison = compare(a, t, tol, mask)
+        if not c.ok:
+            if not stable:
+                return verdict(Kind.UNSTABLE, why)
+            return verdict(Kind.VALUE_MISMATCH, f"output {i}: {c.summary()}", ops, {"output": i, **c.to_json()})
+    return verdict(Kind.PASS)
+
+
+def judge_error(stage: Stage, error: BaseException | str, unsupported: bool, path: str, runtime: str, known_ops=(), seconds: float = 0.0) -> Verdict:
+    """The verdict on a system under test raising at `stage`."""
+    text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    if unsupported:
+        return Verdict(Kind.UNSUPPORTED, stage, path, runtime, [], text[:2000], {}, seconds)
+    ops = [op for op in known_ops if op and op in text]
+    return Verdict(CRASH_AT[stage], stage, path, runtime, ops, text[:4000], {}, seconds)

@@ -1,0 +1,68 @@
+"""Deliberately broken plugins: the campaign must catch each one with the right verdict.
+
+They are registered through ONNXFUZZ_PLUGINS, so spawned workers load them
+exactly as they would load a third-party plugin.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+from fuzzer.convert.plugins.torchscript import TorchScriptExporter
+from fuzzer.run.plugins.onnxruntime import OrtUnoptimized
+
+
+class SignFlipExporter(TorchScriptExporter):
+    """Exports with TorchScript, then negates the output of the first Tanh node."""
+
+    name = "signflip"
+
+    def export(self, request):
+        import onnx
+        from onnx import helper
+
+        model = onnx.load_model_from_string(super().export(request))
+        nodes = list(model.graph.node)
+        for i, node in enumerate(nodes):
+            if node.op_type == "Tanh":
+                original = node.output[0]
+                node.output[0] = original + "__pre_flip"
+                nodes.insert(i + 1, helper.make_node("Neg", [node.output[0]], [original]))
+                break
+        del model.graph.node[:]
+        model.graph.node.extend(nodes)
+        return model.SerializeToString()
+
+
+class AbortingRuntime(OrtUnoptimized):
+    """ONNX Runtime, except that it dies with SIGABRT on any model containing Sigmoid."""
+
+    name = "aborter"
+
+    def run(self, session, feeds):
+        if b"Sigmoid" in self._model:
+            os.abort()
+        return super().run(session, feeds)
+
+    def load(self, model):
+        self._model = model
+        return super().load(model)
+
+
+class HangingRuntime(OrtUnoptimized):
+    """ONNX Runtime, except that it never returns on models containing Exp."""
+
+    name = "hanger"
+
+    def load(self, model):
+        if b"Exp" in model:
+            while True:
+                time.sleep(1)
+        return super().load(model)
+
+
+PLUGINS = ",".join([
+    "converter:signflip=tests.plugins.faulty:SignFlipExporter",
+    "runtime:aborter=tests.plugins.faulty:AbortingRuntime",
+    "runtime:hanger=tests.plugins.faulty:HangingRuntime",
+])

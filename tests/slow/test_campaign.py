@@ -1,0 +1,73 @@
+"""End-to-end campaigns on real worker processes."""
+import json
+import sqlite3
+
+import pytest
+
+from fuzzer.campaign import CampaignOptions, run_campaign
+from fuzzer.generate import GenConfig
+from fuzzer.plugin import ENV_VAR
+from tests.plugins.faulty import PLUGINS
+
+pytestmark = pytest.mark.slow
+
+
+def verdict_rows(workdir):
+    conn = sqlite3.connect(workdir / "onnxfuzz.sqlite")
+    rows = conn.execute("SELECT case_id, path, runtime, kind, stage, signature, error FROM verdicts").fetchall()
+    conn.close()
+    return rows
+
+
+def test_short_campaign_records_everything_and_resumes(tmp_path):
+    opts = CampaignOptions(workdir=tmp_path, minutes=2, seed=3, workers=2, max_cases=40, exporters=["torchscript", "dynamo"])
+    stats = run_campaign(opts)
+    assert stats["tests"] == 40
+    assert stats["judged"] >= 30  # a few may be discarded (no finite ground truth) or unstable
+    assert stats["verdicts"].get("pass", 0) > 0
+    assert {"torchscript", "dynamo"} <= set(stats["per_plugin"])  # fair sharing gives dynamo cases too
+    assert stats["session"]["worker_restarts"] == 0
+    # a second run on the same workdir continues the case numbering and keeps the first run's data
+    stats2 = run_campaign(CampaignOptions(workdir=tmp_path, minutes=2, seed=3, workers=1, max_cases=5, exporters=["torchscript"]))
+    assert stats2["tests"] == 45 and stats2["sessions"] == 2
+    # every failing verdict left its evidence on disk
+    for case_id, _path, _runtime, _kind, _stage, sig, _error in verdict_rows(tmp_path):
+        if sig is not None:
+            assert (tmp_path / "artifacts" / f"case-{case_id}" / "graph.json").exists()
+
+
+def test_sign_flipping_converter_is_caught_with_its_signature(tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV_VAR, PLUGINS)
+    cfg = GenConfig(max_nodes=4, ops=("tanh", "add", "mul"), dtypes=frozenset({"float32"}))
+    opts = CampaignOptions(workdir=tmp_path, minutes=2, seed=1, workers=1, max_cases=12, config=cfg,
+                           exporters=["signflip", "torchscript"], runtimes=["onnxruntime"])
+    run_campaign(opts)
+    rows = verdict_rows(tmp_path)
+    flipped = [r for r in rows if r[1].startswith("signflip")]
+    honest = [r for r in rows if r[1].startswith("torchscript")]
+    assert flipped and honest
+    mismatches = [r for r in flipped if r[3] == "value_mismatch"]
+    assert mismatches, "the sign flip went unnoticed"
+    assert all(r[3] == "pass" for r in honest), "the honest exporter must not be blamed"
+    conn = sqlite3.connect(tmp_path / "onnxfuzz.sqlite")
+    sigs = conn.execute("SELECT kind, path, runtime, ops FROM signatures").fetchall()
+    assert sigs and all(s[0] == "value_mismatch" and s[1].startswith("signflip") for s in sigs)
+    assert all("tanh" in json.loads(s[3]) for s in sigs)
+
+
+def test_segfaulting_and_hanging_runtimes_do_not_stop_the_campaign(tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV_VAR, PLUGINS)
+    cfg = GenConfig(max_nodes=3, ops=("sigmoid", "exp", "add", "neg"), dtypes=frozenset({"float32"}))
+    opts = CampaignOptions(workdir=tmp_path, minutes=3, seed=2, workers=2, max_cases=16, config=cfg,
+                           exporters=["torchscript"], runtimes=["aborter", "hanger", "onnxruntime"], stage_timeout=4)
+    stats = run_campaign(opts)
+    assert stats["tests"] == 16, "every case must be recorded despite dead workers"
+    assert stats["session"]["worker_restarts"] > 0
+    rows = verdict_rows(tmp_path)
+    aborts = [r for r in rows if r[2] == "aborter" and r[3] == "run_crash"]
+    hangs = [r for r in rows if r[2] == "hanger" and r[3] == "hang"]
+    assert aborts and all("SIGABRT" in r[6] for r in aborts)
+    assert hangs and all(r[4] == "load" for r in hangs)
+    # the surviving runtime still judged the cases that killed the others
+    killed = {r[0] for r in aborts + hangs}
+    assert {r[0] for r in rows if r[2] == "onnxruntime" and r[3] == "pass"} & killed

@@ -1,0 +1,100 @@
+import numpy as np
+
+from oracles import Kind, Reference, Stage, Verdict, compare, judge_error, judge_outputs, normalize_error
+
+
+def ref_for(truth, dtype="float32", eager=None, jump=None):
+    truth = np.asarray(truth, dtype=np.float64 if dtype.startswith("float") else None)
+    return Reference(
+        truth=[truth],
+        eager32=[np.asarray(truth if eager is None else eager)],
+        jump=[np.zeros(truth.shape) if jump is None else np.asarray(jump, np.float64)],
+        dtypes=[dtype],
+        ops=[["tanh"]],
+    )
+
+
+def test_compare_reports_statistics():
+    c = compare(np.array([1.0, 2.0, 3.5]), np.array([1.0, 2.0, 3.0]), np.full(3, 0.1))
+    assert not c.ok
+    assert c.max_abs == 0.5 and c.worst_index == (2,)
+    assert c.worst_actual == 3.5 and c.worst_expected == 3.0
+    assert c.mismatched == 1 and c.compared == 3
+    assert abs(c.needed_scale - 5.0) < 1e-9
+    assert "max abs 0.5" in c.summary()
+
+
+def test_compare_respects_mask():
+    c = compare(np.array([1.0, 9.0]), np.array([1.0, 2.0]), np.zeros(2), mask=np.array([True, False]))
+    assert c.ok and c.compared == 1
+
+
+def test_float32_rounding_passes():
+    t = np.linspace(-3, 3, 50)
+    out = t.astype(np.float32)
+    assert judge_outputs(ref_for(t), [out], "p", "r").kind is Kind.PASS
+
+
+def test_wrong_sign_is_value_mismatch_with_stats():
+    t = np.linspace(0.5, 3, 8)
+    v = judge_outputs(ref_for(t), [(-t).astype(np.float32)], "torchscript@17", "onnxruntime")
+    assert v.kind is Kind.VALUE_MISMATCH
+    assert v.stats["max_abs"] > 5 and v.stats["output"] == 0
+    assert v.ops == ["tanh"] and v.signature is not None
+
+
+def test_shape_and_dtype_mismatch():
+    t = np.ones((2, 3))
+    assert judge_outputs(ref_for(t), [np.ones((3, 2), np.float32)], "p", "r").kind is Kind.SHAPE_MISMATCH
+    assert judge_outputs(ref_for(t), [np.ones((2, 3), np.float64)], "p", "r").kind is Kind.DTYPE_MISMATCH
+    assert judge_outputs(ref_for(t), [], "p", "r").kind is Kind.SHAPE_MISMATCH
+
+
+def test_nan_where_truth_is_finite():
+    t = np.ones(4)
+    out = np.array([1, np.nan, 1, 1], np.float32)
+    assert judge_outputs(ref_for(t), [out], "p", "r").kind is Kind.NAN_INF
+
+
+def test_unstable_case_never_a_bug():
+    # float32 eager misses the truth badly: whatever a runtime says is not judged
+    t = np.array([1.0, 2.0])
+    r = ref_for(t, eager=np.array([1.5, 2.0]))
+    assert r.stability()[0] is False
+    assert judge_outputs(r, [np.array([7.0, 7.0], np.float32)], "p", "r").kind is Kind.UNSTABLE
+
+
+def test_sensitive_elements_get_wider_tolerance_or_are_skipped():
+    t = np.array([1.0, 2.0])
+    # element 0 moves a lot under a 1e-6 perturbation (a floor near its step): not judged
+    r = ref_for(t, jump=[1.0, 0.0])
+    assert judge_outputs(r, [np.array([0.0, 2.0], np.float32)], "p", "r").kind is Kind.PASS
+    assert judge_outputs(r, [np.array([0.0, 3.0], np.float32)], "p", "r").kind is Kind.VALUE_MISMATCH
+
+
+def test_int_outputs_are_exact_unless_they_flip():
+    t = np.array([1, 2, 3], np.int64)
+    assert judge_outputs(ref_for(t, "int64"), [t.copy()], "p", "r").kind is Kind.PASS
+    assert judge_outputs(ref_for(t, "int64"), [t + 1], "p", "r").kind is Kind.VALUE_MISMATCH
+    flips = ref_for(t, "int64", jump=[0, 1, 0])
+    assert judge_outputs(flips, [np.array([1, 5, 3])], "p", "r").kind is Kind.PASS
+
+
+def test_error_verdicts():
+    gap = judge_error(Stage.LOAD, RuntimeError("Could not find an implementation"), True, "p", "r")
+    assert gap.kind is Kind.UNSUPPORTED and gap.signature is None
+    crash = judge_error(Stage.RUN, RuntimeError("Conv failed at 0x7f00"), False, "p", "r", ["Conv", "Relu"])
+    assert crash.kind is Kind.RUN_CRASH and crash.ops == ["Conv"]
+
+
+def test_signature_ignores_numbers_names_and_opset():
+    a = Verdict(Kind.RUN_CRASH, Stage.RUN, "torchscript@17", "onnxruntime", [], "Error: node 'v12' shape (3,4) at 0xdead")
+    b = Verdict(Kind.RUN_CRASH, Stage.RUN, "torchscript@13", "onnxruntime", [], "Error: node 'v7' shape (5,1) at 0xbeef")
+    c = Verdict(Kind.RUN_CRASH, Stage.RUN, "dynamo@18", "onnxruntime", [], "Error: node 'v7' shape (5,1) at 0xbeef")
+    assert a.signature == b.signature != c.signature
+    assert Verdict(Kind.PASS, Stage.JUDGE, "p", "r").signature is None
+
+
+def test_normalize_error_keeps_the_last_line():
+    text = "Traceback (most recent call last):\n  File \"/x/y.py\", line 3\nValueError: axis 3 is out of bounds for array of dimension 2"
+    assert normalize_error(Kind.RUN_CRASH, text) == "ValueError: axis <n> is out of bounds for array of dimension <n>"
