@@ -29,6 +29,12 @@ from oracles.verdict import CRASH_AT
 MAX_RETRIES = 3
 #: how long a fresh worker may take to import torch and report ready
 STARTUP_SECONDS = 120.0
+#: consecutive workers dying before "ready" after which the campaign gives up
+MAX_START_FAILURES = 3
+
+
+class WorkerStartError(RuntimeError):
+    """Workers die before they can run a case: the environment is broken, not a system under test."""
 
 
 @dataclass
@@ -74,6 +80,7 @@ class Supervisor:
         self.fatal: dict[int, list[Verdict]] = {}  # case id -> verdicts of pairs that killed a worker
         self.attempts: dict[int, int] = {}
         self.restarts = 0
+        self.start_failures = 0
 
     # -- worker lifecycle ---------------------------------------------------------
     def _spawn(self, index: int) -> _Worker:
@@ -153,6 +160,7 @@ class Supervisor:
             tag = msg[0]
             if tag == "ready":
                 w.ready = True
+                self.start_failures = 0
             elif tag == "stage" and w.job is not None:
                 _, _, stage, path, runtime = msg
                 w.job.stage, w.job.path, w.job.runtime = stage, path, runtime
@@ -171,6 +179,9 @@ class Supervisor:
         alive = w.process.is_alive()
         if not w.ready:
             if not alive or now - w.spawned > STARTUP_SECONDS:
+                self.start_failures += 1
+                if self.start_failures >= MAX_START_FAILURES:
+                    raise WorkerStartError(f"{self.start_failures} workers in a row died while starting; last output:\n{_tail(w.log)}")
                 self._replace(w)
             return
         job = w.job
