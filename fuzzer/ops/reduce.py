@@ -1,0 +1,351 @@
+"""Reductions and scans: every dim form (none, single, tuple, negative, empty), keepdim,
+correction/unbiased, and the dtype= keyword where the API has one.
+
+The `dim` attribute is None (all dims), an int, or a list of ints (possibly
+negative, in any order, possibly empty). What an empty list means differs by op
+in torch: sum/mean/amax/amin reduce every dim, all/any reduce none.
+"""
+from __future__ import annotations
+
+from itertools import combinations
+from typing import Callable, ClassVar
+
+from fuzzer.errors import Rejected
+from fuzzer.ir import FLOATS, INTS, DType, TensorType
+from fuzzer.ops.base import OpSpec, py
+
+NUMERIC = frozenset(FLOATS | INTS)
+ALL = frozenset(NUMERIC | {DType.bool})
+
+
+def _count(shape, dims) -> int:
+    n = 1
+    for d in dims:
+        n *= shape[d] if shape else 1
+    return n
+
+
+def spell_dim(b, d: int, rank: int) -> int:
+    """Normalized dim d, sometimes in its negative spelling."""
+    r = max(rank, 1)
+    return d - r if b.choices.boolean(0.4) else d
+
+
+def shuffled(b, items: list) -> list:
+    items = list(items)
+    out = []
+    while items:
+        out.append(items.pop(b.choices.integer(0, len(items) - 1)))
+    return out
+
+
+def sample_dim(b, shape, forms, ok: Callable[[int], bool] = lambda n: True):
+    """A `dim` attribute of one of forms ("none", "int", "tuple", "empty") whose reduced
+    element count satisfies ok. Picks the form first, so every form stays reachable."""
+    c = b.choices
+    rank = len(shape)
+    options: dict[str, list] = {}
+    if "none" in forms and ok(_count(shape, range(rank))):
+        options["none"] = [None]
+    if "int" in forms:
+        # a rank-0 tensor takes dim 0 or -1, as if it had one dim
+        singles = [(d,) for d in range(max(rank, 1)) if ok(_count(shape, (d,)))]
+        if singles:
+            options["int"] = singles
+    if "tuple" in forms:
+        subsets = [s for r in range(1, rank + 1) for s in combinations(range(rank), r) if ok(_count(shape, s))]
+        if rank == 0 and ok(1):
+            subsets = [(0,)]
+        if subsets:
+            options["tuple"] = subsets
+    if "empty" in forms:
+        options["empty"] = [()]
+    if not options:
+        raise Rejected("no dim satisfies the op's constraints")
+    form = c.choice(sorted(options))
+    dims = c.choice(options[form])
+    if form == "none":
+        return None
+    if form == "int":
+        return spell_dim(b, dims[0], rank)
+    return [spell_dim(b, d, rank) for d in shuffled(b, dims)]
+
+
+def norm_dims(dim, rank: int, empty_means_all: bool = True) -> tuple[int, ...]:
+    """The normalized dims a `dim` attribute reduces."""
+    if dim is None:
+        return tuple(range(rank))
+    if isinstance(dim, (list, tuple)):
+        if len(dim) == 0:
+            return tuple(range(rank)) if empty_means_all else ()
+        dims = dim
+    else:
+        dims = [dim]
+    return tuple(sorted({int(d) % max(rank, 1) for d in dims})) if rank else ()
+
+
+def reduced_shape(shape, dims, keepdim: bool) -> tuple[int, ...]:
+    if keepdim:
+        return tuple(1 if i in dims else s for i, s in enumerate(shape))
+    return tuple(s for i, s in enumerate(shape) if i not in dims)
+
+
+def dtype_kw(b, dtype: DType, options) -> DType | None:
+    opts = sorted((set(options) & b.config.dtypes) - {dtype}, key=str)
+    return b.choices.choice(opts) if opts and b.choices.boolean(0.3) else None
+
+
+class Reduce(OpSpec):
+    """fn(x, dim=..., keepdim=..., [extra keywords])."""
+
+    fn: ClassVar[str]
+    forms: ClassVar[tuple[str, ...]] = ("none", "int", "tuple")
+    #: what dim=() means for this op in torch
+    empty_means_all: ClassVar[bool] = True
+    #: whether dim=None is spelled out; else the none form leaves dim off
+    none_spelled: ClassVar[bool] = True
+    dtypes = ALL
+
+    def dim_ok(self, count: int, attrs: dict, x: TensorType) -> bool:
+        """Whether reducing `count` elements of x is valid given the other keywords in attrs."""
+        return True
+
+    def extra(self, b, types) -> dict:
+        """Keywords other than dim/keepdim, drawn before dim (they may constrain it)."""
+        return {}
+
+    def out_dtype(self, dtype: DType, attrs: dict) -> DType:
+        return dtype
+
+    def sample_attrs(self, b, types):
+        c = b.choices
+        extra = self.extra(b, types)
+        attrs: dict = {"dim": sample_dim(b, types[0].shape, self.forms, lambda n: self.dim_ok(n, extra, types[0]))}
+        if c.boolean(0.7):
+            attrs["keepdim"] = c.boolean(0.5)
+        attrs.update(extra)
+        return attrs
+
+    def reduced(self, x: TensorType, attrs) -> tuple[int, ...]:
+        dims = norm_dims(attrs["dim"], x.rank, self.empty_means_all)
+        return reduced_shape(x.shape, dims, bool(attrs.get("keepdim", False)))
+
+    def infer(self, types, attrs):
+        x = types[0]
+        return [TensorType(self.out_dtype(x.dtype, attrs), self.reduced(x, attrs))]
+
+    def render_extra(self, ctx, attrs) -> str:
+        return ""
+
+    def torch(self, ctx, attrs, a):
+        parts = [a[0]]
+        dim = attrs["dim"]
+        if dim is not None or self.none_spelled:
+            parts.append(f"dim={py(dim)}")
+        if "keepdim" in attrs:
+            parts.append(f"keepdim={attrs['keepdim']!r}")
+        return f"{self.fn}({', '.join(parts)}{self.render_extra(ctx, attrs)})"
+
+
+def _accumulated(dtype: DType) -> DType:
+    """sum/prod/cumsum promote every integral (and bool) input to int64."""
+    return DType.int64 if dtype.is_int or dtype == DType.bool else dtype
+
+
+class WithDtype(Reduce):
+    """Ops with a dtype= keyword: the input is cast to it before reducing."""
+
+    def dtype_options(self, dtype: DType):
+        if dtype.is_float:
+            return FLOATS
+        return FLOATS | {DType.int64}
+
+    def extra(self, b, types):
+        d = dtype_kw(b, types[0].dtype, self.dtype_options(types[0].dtype))
+        return {} if d is None else {"dtype": d}
+
+    def out_dtype(self, dtype, attrs):
+        return DType(attrs["dtype"]) if attrs.get("dtype") is not None else _accumulated(dtype)
+
+    def render_extra(self, ctx, attrs):
+        return f", dtype={ctx.dtype(attrs['dtype'])}" if attrs.get("dtype") is not None else ""
+
+
+class Sum(WithDtype):
+    name, fn, onnx_ops = "sum", "torch.sum", ("ReduceSum",)
+    forms = ("none", "int", "tuple", "empty")
+    none_spelled = False
+
+    def torch(self, ctx, attrs, a):
+        if attrs["dim"] is None and "keepdim" in attrs:  # keepdim needs the dim=None spelling
+            return f"torch.sum({a[0]}, dim=None, keepdim={attrs['keepdim']!r}{self.render_extra(ctx, attrs)})"
+        return super().torch(ctx, attrs, a)
+
+
+class Mean(WithDtype):
+    """torch.mean; an integral input needs a floating dtype=."""
+
+    name, fn, onnx_ops = "mean", "torch.mean", ("ReduceMean",)
+    forms = ("none", "int", "tuple", "empty")
+    dtypes = NUMERIC
+
+    def extra(self, b, types):
+        dtype = types[0].dtype
+        if dtype.is_float:
+            return super().extra(b, types)
+        floats = sorted(FLOATS & b.config.dtypes, key=str)
+        if not floats:
+            raise Rejected("mean of an integral tensor needs a floating dtype=")
+        return {"dtype": b.choices.choice(floats)}
+
+    def out_dtype(self, dtype, attrs):
+        return DType(attrs["dtype"]) if attrs.get("dtype") is not None else dtype
+
+
+class Prod(WithDtype):
+    """torch.prod(x, dim: int, keepdim, dtype=): a single dim only. The reduced count is kept
+    small and integral inputs are held in [-3, 3], so products cannot overflow."""
+
+    name, fn, onnx_ops = "prod", "torch.prod", ("ReduceProd",)
+    forms = ("none", "int")
+    MAX_COUNT: ClassVar[int] = 16
+    MAX_COUNT_HALF: ClassVar[int] = 6  # float16 overflows past 65504
+
+    def operands(self, b, x):
+        if x.type.dtype.is_int:
+            x = b.guard(x, (-3.0, 3.0))  # narrows a graph input's domain; any other int value is rejected
+        return [x]
+
+    def dtype_options(self, dtype):
+        return FLOATS if dtype.is_float else FLOATS | {DType.int64}
+
+    def dim_ok(self, count, attrs, x):
+        half = DType.float16 in (x.dtype, attrs.get("dtype"))
+        return count <= (self.MAX_COUNT_HALF if half else self.MAX_COUNT)
+
+    def sample_attrs(self, b, types):
+        attrs = super().sample_attrs(b, types)
+        if attrs["dim"] is None:  # prod(x, dtype=) has no dim/keepdim overload
+            attrs.pop("keepdim", None)
+        return attrs
+
+    def torch(self, ctx, attrs, a):
+        if attrs["dim"] is None:
+            return f"torch.prod({a[0]}{self.render_extra(ctx, attrs)})"
+        kd = f", keepdim={attrs['keepdim']!r}" if "keepdim" in attrs else ""
+        return f"torch.prod({a[0]}, {attrs['dim']!r}{kd}{self.render_extra(ctx, attrs)})"
+
+
+class Amax(Reduce):
+    name, fn, onnx_ops = "amax", "torch.amax", ("ReduceMax",)
+    forms = ("none", "int", "tuple", "empty")
+    none_spelled = False
+
+
+class Amin(Amax):
+    name, fn, onnx_ops = "amin", "torch.amin", ("ReduceMin",)
+
+
+class Argmax(Reduce):
+    """torch.argmax(x, dim=None|int, keepdim): int64 indices of the first maximum."""
+
+    name, fn, onnx_ops = "argmax", "torch.argmax", ("ArgMax",)
+    forms = ("none", "int")
+    dtypes = NUMERIC
+
+    def out_dtype(self, dtype, attrs):
+        return DType.int64
+
+
+class Argmin(Argmax):
+    name, fn, onnx_ops = "argmin", "torch.argmin", ("ArgMin",)
+
+
+class Var(Reduce):
+    """torch.var(x, dim, correction=|unbiased=, keepdim): the reduced count always exceeds
+    the correction, so no result is a division by zero."""
+
+    name, fn, onnx_ops = "var", "torch.var", ("ReduceMean", "Sub", "Mul", "Div")
+    dtypes = FLOATS
+
+    def extra(self, b, types):
+        c = b.choices
+        form = c.choice(["default", "correction", "correction", "unbiased"])
+        if form == "correction":
+            return {"correction": c.choice([0, 1, 1, 2])}
+        if form == "unbiased":
+            return {"unbiased": c.boolean(0.5)}
+        return {}
+
+    def dim_ok(self, count, attrs, x):
+        if "unbiased" in attrs:
+            corr = int(attrs["unbiased"])
+        else:
+            corr = attrs.get("correction", 1)
+        return count > corr
+
+    def render_extra(self, ctx, attrs):
+        return "".join(f", {k}={attrs[k]!r}" for k in ("correction", "unbiased") if k in attrs)
+
+
+class Std(Var):
+    name, fn, onnx_ops = "std", "torch.std", ("ReduceMean", "Sub", "Mul", "Div", "Sqrt")
+
+
+class VarMean(Var):
+    """torch.var_mean: two outputs (var, mean) of the same type."""
+
+    name, fn, onnx_ops = "var_mean", "torch.var_mean", ("ReduceMean", "Sub", "Mul", "Div")
+
+    def infer(self, types, attrs):
+        t = super().infer(types, attrs)[0]
+        return [t, t]
+
+
+class StdMean(VarMean):
+    name, fn, onnx_ops = "std_mean", "torch.std_mean", ("ReduceMean", "Sub", "Mul", "Div", "Sqrt")
+
+
+class LogSumExp(Reduce):
+    name, fn, onnx_ops = "logsumexp", "torch.logsumexp", ("ReduceLogSumExp",)
+    forms = ("int", "tuple")
+    dtypes = FLOATS
+
+
+class ReduceAll(Reduce):
+    """torch.all / torch.any: bool results, except that a uint8 input gives uint8."""
+
+    name, fn, onnx_ops = "all", "torch.all", ("ReduceMin", "Cast", "Not")
+    forms = ("none", "int", "tuple", "empty")
+    empty_means_all = False  # torch.all(x, dim=()) reduces nothing
+
+    def out_dtype(self, dtype, attrs):
+        return DType.uint8 if dtype == DType.uint8 else DType.bool
+
+
+class ReduceAny(ReduceAll):
+    name, fn, onnx_ops = "any", "torch.any", ("ReduceMax", "Cast")
+
+
+class Cumsum(OpSpec):
+    """torch.cumsum(x, dim, dtype=): integral inputs accumulate in int64."""
+
+    name, onnx_ops = "cumsum", ("CumSum",)
+    dtypes = ALL
+
+    def sample_attrs(self, b, types):
+        x = types[0]
+        attrs: dict = {"dim": spell_dim(b, b.choices.integer(0, max(x.rank, 1) - 1), x.rank)}
+        d = dtype_kw(b, x.dtype, FLOATS if x.dtype.is_float else FLOATS | {DType.int64})
+        if d is not None:
+            attrs["dtype"] = d
+        return attrs
+
+    def infer(self, types, attrs):
+        x = types[0]
+        dtype = DType(attrs["dtype"]) if attrs.get("dtype") is not None else _accumulated(x.dtype)
+        return [x.with_dtype(dtype)]
+
+    def torch(self, ctx, attrs, a):
+        kw = f", dtype={ctx.dtype(attrs['dtype'])}" if attrs.get("dtype") is not None else ""
+        return f"torch.cumsum({a[0]}, dim={attrs['dim']!r}{kw})"
