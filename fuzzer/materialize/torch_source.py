@@ -40,7 +40,7 @@ def module_source(graph: Graph, *, truth: bool = False, class_name: str = "Model
         f"        return ({result},)",
         "",
         f"    def trace(self, {', '.join(inputs)}):",
-        '        """Every intermediate value, by name: what the oracles check for overflow."""',
+        '        """Every intermediate value, by name (the ground truth checks them for overflow)."""',
         *(f"        {line}" for line in body),
         "        return {k: v for k, v in locals().items() if k != 'self'}",
     ]
@@ -76,7 +76,7 @@ def standalone_source(graph: Graph, *, truth: bool = False) -> str:
         + "    return torch.from_numpy(np.frombuffer(base64.b64decode(b64), dtype=dtype).reshape(shape).copy())\n\n\n"
         + "CONSTS = {\n" + "\n".join(weights) + "\n}\n"
         + "\n\ndef build_model():\n"
-        + (f"    model = Model({{k: v.to(torch.float64) if v.is_floating_point() else v for k, v in CONSTS.items()}})\n"
+        + ("    model = Model({k: v.to(torch.float64) if v.is_floating_point() else v for k, v in CONSTS.items()})\n"
            if truth else "    model = Model(CONSTS)\n")
         + "    return model.eval()\n"
     )

@@ -1,0 +1,110 @@
+"""Hypothesis properties of the generator, drawn through the same Choices interface.
+
+Hypothesis shrinks a failing example by shrinking the choice sequence, so a
+failure here is reported as the smallest graph that still breaks the property.
+"""
+import io
+
+import pytest
+from hypothesis import HealthCheck, assume, given, note, settings, strategies as st
+
+from fuzzer.choices import HypothesisChoices
+from fuzzer.generate import GenConfig, draw_inputs, generate
+from fuzzer.materialize import build_module, torch_inputs
+from fuzzer.plugin import load_plugin
+
+pytestmark = pytest.mark.slow
+
+SETTINGS = settings(
+    max_examples=150, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
+
+
+@SETTINGS
+@given(st.data())
+def test_every_graph_runs_in_torch_eager_with_the_inferred_types(data):
+    import torch
+
+    choices = HypothesisChoices(data)
+    g = generate(choices, GenConfig(max_nodes=8))
+    note(g.summary())
+    inputs = draw_inputs(g, choices)
+    for truth in (False, True):
+        with torch.no_grad():
+            outs = build_module(g, truth=truth)(*torch_inputs(g, inputs, truth=truth))
+        for v, t in zip(g.outputs, outs):
+            want = "float64" if truth and v.type.dtype.is_float else v.type.dtype.value
+            assert (str(t.dtype).removeprefix("torch."), tuple(t.shape)) == (want, v.type.shape), v.producer()
+
+
+@SETTINGS
+@given(st.data())
+def test_every_graph_exports_with_torchscript_to_a_checker_valid_model(data):
+    """The TorchScript exporter either exports a model the checker accepts
+    (full check, strict shape inference) or declares the graph unsupported.
+
+    A checker failure here is a finding about the exporter, not about the
+    generator. Node forms with a known exporter bug of that kind are kept out of
+    this property (KNOWN_INVALID_EXPORTS) and are fuzzed by campaigns instead.
+    """
+    import onnx
+    import torch
+
+    from fuzzer.case import _TYPE_GAP
+
+    choices = HypothesisChoices(data)
+    g = generate(choices, GenConfig(max_nodes=8))
+    note(g.summary())
+    assume(known_invalid_export(g) is None)
+    inputs = draw_inputs(g, choices)
+    module = build_module(g)
+    exporter = load_plugin("converter", "torchscript")
+    buf = io.BytesIO()
+    try:
+        torch.onnx.export(module, torch_inputs(g, inputs), buf, dynamo=False, opset_version=17)
+    except Exception as e:
+        assert exporter.is_unsupported(e), f"export failed: {type(e).__name__}: {e}"
+        return
+    try:
+        onnx.checker.check_model(onnx.load_model_from_string(buf.getvalue()), full_check=True)
+    except Exception as e:
+        assert _TYPE_GAP.search(str(e)), f"invalid model: {e}"
+
+
+def _rank0_with_dim(node) -> bool:
+    return bool(node.inputs) and node.inputs[0].type.rank == 0 and node.attrs.get("dim") not in (None, [], ())
+
+
+def _unbatched_pool(node) -> bool:
+    spatial = 2 if node.op_type.endswith("2d") else 1
+    return "pool" in node.op_type and node.inputs[0].type.rank == spatial + 1
+
+
+def _dim_empty_list(node) -> bool:
+    return node.attrs.get("dim") in ([], ())
+
+
+def _negative_perm(node) -> bool:
+    return any(d < 0 for d in node.attrs.get("dims", []))
+
+
+#: (which node forms, the TorchScript exporter bug of torch 2.13 that makes them export as an
+#: invalid model or crash). Found by onnxfuzz; campaigns keep fuzzing them, this property skips them.
+KNOWN_INVALID_EXPORTS = [
+    (_rank0_with_dim, "a reduction/softmax/cumsum on a rank-0 input with an explicit dim exports an invalid axis or crashes"),
+    (_unbatched_pool, "pooling an unbatched (no batch dim) input exports wrong attribute sizes or rank"),
+    (_dim_empty_list, "sum/mean with dim=[] export a wrong shape or type, or raise SymbolicValueError with dtype="),
+    (lambda n: n.op_type == "permute" and _negative_perm(n), "a negative permute dim exports an invalid Transpose perm"),
+    (lambda n: n.op_type == "all" and n.inputs[0].type.dtype.value != "bool", "all() on a non-bool input exports Not on float/int"),
+    (lambda n: n.op_type in ("all", "any") and "dim" in n.attrs and n.attrs["dim"] is None, "all/any with an explicit dim=None raise AttributeError"),
+    (lambda n: n.op_type == "squeeze" and isinstance(n.attrs.get("dim"), (list, tuple)), "squeeze with a tuple of dims including non-1 dims raises ValueError"),
+]
+
+
+def known_invalid_export(g) -> str | None:
+    for node in g.op_nodes:
+        for matches, why in KNOWN_INVALID_EXPORTS:
+            if matches(node):
+                return f"{node.op_type}: {why}"
+    return None
