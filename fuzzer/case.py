@@ -119,13 +119,15 @@ def run_case(spec: CaseSpec, progress: Progress = _noop) -> CaseResult:
             invalid = _check(model)
         onnx_ops = _onnx_ops(model)
         if invalid is not None:
+            # A type gap (torch computes this op on this dtype, ONNX cannot express it) is a
+            # known limitation, not a bug. Either way no runtime is asked to run an invalid
+            # model: its load and run failures would only repeat the same finding.
             gap = _TYPE_GAP.search(invalid) is not None
             result.verdicts.append(judge_error(Stage.CHECK, invalid, gap, path, "", onnx_ops, c.elapsed()))
-            if gap:
-                # torch computes this op on this dtype but ONNX cannot express it: the exporter
-                # emitting it unchecked is a known limitation, and every runtime would reject it
-                result.path_seconds[name] = time.perf_counter() - path_start
-                continue
+            if not gap:
+                keep[path] = model
+            result.path_seconds[name] = time.perf_counter() - path_start
+            continue
         for rname in spec.runtimes:
             if (path, rname) in spec.skip:
                 continue

@@ -100,8 +100,12 @@ def normalize_error(kind: Kind, error: str) -> str:
     """
     if kind in (Kind.VALUE_MISMATCH, Kind.NAN_INF, Kind.SHAPE_MISMATCH, Kind.DTYPE_MISMATCH, Kind.HANG, Kind.OOM):
         return kind.value
+    # The first line names the cause; later ones are context or cascades (the checker
+    # appends "Input 0 expected to have type but instead is null" for every node downstream).
     lines = [ln for ln in error.strip().splitlines() if ln.strip()]
-    text = lines[-1] if lines else ""
+    text = lines[0] if lines else ""
+    text = text.split(" (op_type:", 2)
+    text = " (op_type:".join(text[:2])
     for pattern, repl in _NOISE:
         text = pattern.sub(repl, text)
     return text.strip()[:300]

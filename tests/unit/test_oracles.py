@@ -95,6 +95,12 @@ def test_signature_ignores_numbers_names_and_opset():
     assert Verdict(Kind.PASS, Stage.JUDGE, "p", "r").signature is None
 
 
-def test_normalize_error_keeps_the_last_line():
-    text = "Traceback (most recent call last):\n  File \"/x/y.py\", line 3\nValueError: axis 3 is out of bounds for array of dimension 2"
+def test_normalize_error_keeps_the_first_cause():
+    text = "ValueError: axis 3 is out of bounds for array of dimension 2\nlast output:\nsome log line 17"
     assert normalize_error(Kind.RUN_CRASH, text) == "ValueError: axis <n> is out of bounds for array of dimension <n>"
+    cascade = (
+        "InferenceError: [ShapeInferenceError] Inference error(s): (op_type:MaxPool, node name: /MaxPool_3): bad dilations "
+        "(op_type:Sub, node name: /Sub): Input 0 expected to have type but instead is null"
+    )
+    assert "Sub" not in normalize_error(Kind.INVALID_MODEL, cascade)
+    assert "MaxPool" in normalize_error(Kind.INVALID_MODEL, cascade)

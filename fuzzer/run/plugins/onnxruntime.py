@@ -17,6 +17,7 @@ _GAP = re.compile(
     r"|is not a registered function/op"
     r"|opset .* is under development"
     r"|Unsupported model IR version"
+    r"|not supported for AutoPadType"
     r"|onnxruntime only \*?guarantees\*? support",
     re.I,
 )
