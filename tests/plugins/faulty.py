@@ -61,8 +61,27 @@ class HangingRuntime(OrtUnoptimized):
         return super().load(model)
 
 
+class HoggingRuntime(OrtUnoptimized):
+    """ONNX Runtime, except that it allocates without bound on models containing Neg."""
+
+    name = "hog"
+
+    def run(self, session, feeds):
+        if b"Neg" in self._model:
+            hoard = []
+            while True:
+                hoard.append(bytearray(64 << 20))  # 64 MiB, touched: bytearray zero-fills
+                time.sleep(0.01)
+        return super().run(session, feeds)
+
+    def load(self, model):
+        self._model = model
+        return super().load(model)
+
+
 PLUGINS = ",".join([
     "converter:signflip=tests.plugins.faulty:SignFlipExporter",
     "runtime:aborter=tests.plugins.faulty:AbortingRuntime",
     "runtime:hanger=tests.plugins.faulty:HangingRuntime",
+    "runtime:hog=tests.plugins.faulty:HoggingRuntime",
 ])

@@ -71,3 +71,15 @@ def test_segfaulting_and_hanging_runtimes_do_not_stop_the_campaign(tmp_path, mon
     # the surviving runtime still judged the cases that killed the others
     killed = {r[0] for r in aborts + hangs}
     assert {r[0] for r in rows if r[2] == "onnxruntime" and r[3] == "pass"} & killed
+
+
+def test_runaway_allocation_is_an_oom_verdict(tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV_VAR, PLUGINS)
+    cfg = GenConfig(max_nodes=2, ops=("neg", "abs"), dtypes=frozenset({"float32"}))
+    opts = CampaignOptions(workdir=tmp_path, minutes=3, seed=4, workers=1, max_cases=4, config=cfg,
+                           exporters=["torchscript"], runtimes=["hog", "onnxruntime"], memory_limit_mb=1500)
+    stats = run_campaign(opts)
+    assert stats["tests"] == 4
+    rows = verdict_rows(tmp_path)
+    ooms = [r for r in rows if r[2] == "hog" and r[3] == "oom"]
+    assert ooms and all(r[4] == "run" and "MiB" in r[6] for r in ooms)
