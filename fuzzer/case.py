@@ -17,8 +17,9 @@ from typing import Callable
 import numpy as np
 
 from fuzzer.choices import NumpyChoices
-from fuzzer.convert.base import Exporter, ExportRequest
+from fuzzer.convert.base import Exporter, ExportRequest, Transformer
 from fuzzer.generate import GenConfig, generate
+from fuzzer.ir import Graph
 from fuzzer.plugin import load_plugin
 from fuzzer.run.base import Runtime, feeds_for
 from oracles import Kind, Reference, Stage, Verdict, judge_error, judge_outputs
@@ -36,6 +37,10 @@ class CaseSpec:
     config: GenConfig
     exporters: list[str]
     runtimes: list[str]
+    #: ONNX-to-ONNX converters applied to each exported model, each on its own
+    transformers: list[str] = field(default_factory=list)
+    #: run this IR graph (JSON) instead of generating one from seed (the minimizer does)
+    graph_json: str | None = None
     #: fixed opset for every exporter, or None to draw one per exporter from its range
     opset: int | None = None
     #: (path, runtime) pairs not to run: set when a retry must skip a pair that killed a worker
@@ -77,7 +82,7 @@ def run_case(spec: CaseSpec, progress: Progress = _noop) -> CaseResult:
 
     t0 = time.perf_counter()
     choices = NumpyChoices(spec.seed)
-    graph = generate(choices, spec.config)
+    graph = Graph.loads(spec.graph_json) if spec.graph_json is not None else generate(choices, spec.config)
     result = CaseResult(spec.case_id, spec.seed, "judged", ops=graph.op_types())
     clock = _Clock(result)
     with clock("reference"):
@@ -87,35 +92,87 @@ def run_case(spec: CaseSpec, progress: Progress = _noop) -> CaseResult:
         result.total_seconds = time.perf_counter() - t0
         return result
     ref, inputs = found
-    stable, _ = ref.stability()
-    if not stable:
+    if not ref.stability()[0]:
         result.status = "unstable"
 
-    module = None
-    keep: dict[str, bytes] = {}
+    paths = _Paths(spec, graph, ref, inputs, result, clock, progress)
     for name in spec.exporters:
         exporter: Exporter = load_plugin("converter", name)
         opset = spec.opset if spec.opset is not None else choices.choice(exporter.opsets)
         path = f"{name}@{opset}"
-        if module is None:
+        start = time.perf_counter()
+        model = paths.export(exporter, path, opset)
+        passed = paths.check_and_run(model, path) if model is not None else set()
+        result.path_seconds[name] = result.path_seconds.get(name, 0.0) + time.perf_counter() - start
+        for tname in spec.transformers:
+            if not passed or model is None:
+                break  # a transformer is judged only where the model it is given is right
+            start = time.perf_counter()
+            transformer: Transformer = load_plugin("converter", tname)
+            tpath = f"{path}>{tname}"
+            out = paths.transform(transformer, model, tpath, opset)
+            if out is not None:
+                paths.check_and_run(out, tpath, only=passed)
+            result.path_seconds[tname] = result.path_seconds.get(tname, 0.0) + time.perf_counter() - start
+
+    if result.failures or spec.keep_models:
+        result.graph_json = graph.dumps()
+        buf = io.BytesIO()
+        np.savez(buf, **inputs)
+        result.inputs_npz = buf.getvalue()
+        result.models = paths.keep
+    result.total_seconds = time.perf_counter() - t0
+    return result
+
+
+class _Paths:
+    """The steps of one case's converter paths, each announced, timed and judged."""
+
+    def __init__(self, spec, graph, ref, inputs, result, clock, progress) -> None:
+        self.spec, self.graph, self.ref, self.inputs = spec, graph, ref, inputs
+        self.result, self.clock, self.progress = result, clock, progress
+        self.keep: dict[str, bytes] = {}
+        self._request = None
+
+    def _verdict(self, v: Verdict) -> None:
+        self.result.verdicts.append(v)
+
+    def export(self, exporter: Exporter, path: str, opset: int) -> bytes | None:
+        if (path, "") in self.spec.skip:
+            return None
+        if self._request is None:
             from fuzzer.materialize import build_module, torch_inputs
 
-            module = build_module(graph)
-            args = torch_inputs(graph, inputs)
-        if (path, "") in spec.skip:
-            continue
-        path_start = time.perf_counter()
-        request = ExportRequest(module, args, [v.name for v in graph.inputs], [f"out{i}" for i in range(len(graph.outputs))], opset)
-        progress(Stage.EXPORT, path, "")
-        with clock(f"export:{name}", sut=True) as c:
+            g = self.graph
+            self._request = ExportRequest(
+                build_module(g), torch_inputs(g, self.inputs), [v.name for v in g.inputs],
+                [f"out{i}" for i in range(len(g.outputs))], opset,
+            )
+        self._request.opset = opset
+        self.progress(Stage.EXPORT, path, "")
+        with self.clock(f"export:{exporter.name}", sut=True) as c:
             try:
-                model = exporter.export(request)
+                return exporter.export(self._request)
             except Exception as e:
-                result.verdicts.append(judge_error(Stage.EXPORT, e, exporter.is_unsupported(e), path, "", graph.op_types(), c.elapsed()))
-                result.path_seconds[name] = time.perf_counter() - path_start
-                continue
-        progress(Stage.CHECK, path, "")
-        with clock("check", sut=True) as c:
+                self._verdict(judge_error(Stage.EXPORT, e, exporter.is_unsupported(e), path, "", self.graph.op_types(), c.elapsed()))
+                return None
+
+    def transform(self, transformer: Transformer, model: bytes, path: str, opset: int) -> bytes | None:
+        if (path, "") in self.spec.skip:
+            return None
+        self.progress(Stage.CONVERT, path, "")
+        with self.clock(f"convert:{transformer.name}", sut=True) as c:
+            try:
+                return transformer.transform(model, opset)
+            except Exception as e:
+                self._verdict(judge_error(Stage.CONVERT, e, transformer.is_unsupported(e), path, "", _onnx_ops(model), c.elapsed()))
+                self.keep[path] = model  # the model the transformer choked on
+                return None
+
+    def check_and_run(self, model: bytes, path: str, only: set[str] | None = None) -> set[str]:
+        """Check model, run it on each runtime (or those in `only`); returns the runtimes it passed on."""
+        self.progress(Stage.CHECK, path, "")
+        with self.clock("check", sut=True) as c:
             invalid = _check(model)
         onnx_ops = _onnx_ops(model)
         if invalid is not None:
@@ -123,29 +180,23 @@ def run_case(spec: CaseSpec, progress: Progress = _noop) -> CaseResult:
             # known limitation, not a bug. Either way no runtime is asked to run an invalid
             # model: its load and run failures would only repeat the same finding.
             gap = _TYPE_GAP.search(invalid) is not None
-            result.verdicts.append(judge_error(Stage.CHECK, invalid, gap, path, "", onnx_ops, c.elapsed()))
+            self._verdict(judge_error(Stage.CHECK, invalid, gap, path, "", onnx_ops, c.elapsed()))
             if not gap:
-                keep[path] = model
-            result.path_seconds[name] = time.perf_counter() - path_start
-            continue
-        for rname in spec.runtimes:
-            if (path, rname) in spec.skip:
+                self.keep[path] = model
+            return set()
+        passed = set()
+        order = [v.name for v in self.graph.inputs]
+        for rname in self.spec.runtimes:
+            if (path, rname) in self.spec.skip or (only is not None and rname not in only):
                 continue
             runtime: Runtime = load_plugin("runtime", rname)
-            verdict = _execute(runtime, model, inputs, [v.name for v in graph.inputs], ref, path, onnx_ops, progress, clock)
-            result.verdicts.append(verdict)
-        if path in spec.keep_models or any(v.kind.is_failure and v.path == path for v in result.verdicts):
-            keep[path] = model
-        result.path_seconds[name] = time.perf_counter() - path_start
-
-    if result.failures or spec.keep_models:
-        result.graph_json = graph.dumps()
-        buf = io.BytesIO()
-        np.savez(buf, **inputs)
-        result.inputs_npz = buf.getvalue()
-        result.models = keep
-    result.total_seconds = time.perf_counter() - t0
-    return result
+            verdict = _execute(runtime, model, self.inputs, order, self.ref, path, onnx_ops, self.progress, self.clock)
+            self._verdict(verdict)
+            if verdict.kind is Kind.PASS:
+                passed.add(rname)
+        if path in self.spec.keep_models or any(v.kind.is_failure and v.path == path for v in self.result.verdicts):
+            self.keep[path] = model
+        return passed
 
 
 def _execute(runtime: Runtime, model: bytes, inputs, order, ref: Reference, path, onnx_ops, progress, clock) -> Verdict:

@@ -18,6 +18,7 @@ class Kind(str, enum.Enum):
     UNSUPPORTED = "unsupported"  # a documented gap (missing kernel, unsupported op): not a bug
     UNSTABLE = "unstable"  # the case's own float32 and float64 results disagree: not a bug
     EXPORT_CRASH = "export_crash"
+    CONVERT_CRASH = "convert_crash"  # an ONNX-to-ONNX transformer raised
     INVALID_MODEL = "invalid_model"  # the checker or strict shape inference rejects the model
     LOAD_CRASH = "load_crash"
     RUN_CRASH = "run_crash"
@@ -38,6 +39,7 @@ class Kind(str, enum.Enum):
 
 class Stage(str, enum.Enum):
     EXPORT = "export"
+    CONVERT = "convert"
     CHECK = "check"
     LOAD = "load"
     RUN = "run"
@@ -47,7 +49,7 @@ class Stage(str, enum.Enum):
         return self.value
 
 
-CRASH_AT = {Stage.EXPORT: Kind.EXPORT_CRASH, Stage.CHECK: Kind.INVALID_MODEL, Stage.LOAD: Kind.LOAD_CRASH, Stage.RUN: Kind.RUN_CRASH}
+CRASH_AT = {Stage.EXPORT: Kind.EXPORT_CRASH, Stage.CONVERT: Kind.CONVERT_CRASH, Stage.CHECK: Kind.INVALID_MODEL, Stage.LOAD: Kind.LOAD_CRASH, Stage.RUN: Kind.RUN_CRASH}
 
 
 @dataclass

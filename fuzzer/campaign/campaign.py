@@ -20,6 +20,7 @@ class CampaignOptions:
     seed: int = 0
     workers: int = 2
     exporters: list[str] = field(default_factory=lambda: ["torchscript", "dynamo"])
+    transformers: list[str] = field(default_factory=list)
     runtimes: list[str] = field(default_factory=lambda: ["onnxruntime", "onnxruntime-noopt", "onnx-reference"])
     config: GenConfig = field(default_factory=GenConfig)
     opset: int | None = None
@@ -36,6 +37,7 @@ def run_campaign(opts: CampaignOptions) -> dict:
     args["config"] = {k: sorted(map(str, v)) if isinstance(v, frozenset) else v for k, v in vars(opts.config).items()}
     session = store.begin_session(opts.seed, opts.workers, args)
     share = FairShare(opts.exporters)
+    tshare = FairShare(opts.transformers) if opts.transformers else None
     next_id = [store.next_case_id()]
     issued = [0]
 
@@ -45,7 +47,15 @@ def run_campaign(opts: CampaignOptions) -> dict:
         cid = next_id[0]
         next_id[0] += 1
         issued[0] += 1
-        return CaseSpec(cid, case_seed(opts.seed, cid), opts.config, share.pick(), list(opts.runtimes), opts.opset)
+        return CaseSpec(
+            case_id=cid,
+            seed=case_seed(opts.seed, cid),
+            config=opts.config,
+            exporters=share.pick(),
+            runtimes=list(opts.runtimes),
+            transformers=tshare.pick() if tshare else [],
+            opset=opts.opset,
+        )
 
     sup = Supervisor(opts.workers, opts.workdir / "logs", opts.stage_timeout, opts.memory_limit_mb)
     display = _Display(opts, quiet=opts.quiet)
@@ -59,6 +69,8 @@ def run_campaign(opts: CampaignOptions) -> dict:
             store.record(result, session, list(result.path_seconds) or [])
             for name, seconds in result.path_seconds.items():
                 share.charge(name, seconds)
+                if tshare is not None:
+                    tshare.charge(name, seconds)
             done += 1
             failures += len(result.failures)
             display.update(done, failures, time.monotonic() - started)

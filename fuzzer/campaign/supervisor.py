@@ -219,7 +219,7 @@ class Supervisor:
         self.fatal.setdefault(spec.case_id, []).append(verdict)
         attempts = self.attempts.get(spec.case_id, 0) + 1
         self.attempts[spec.case_id] = attempts
-        skip_key = (job.path, "" if stage in (Stage.EXPORT, Stage.CHECK) else job.runtime)
+        skip_key = (job.path, "" if stage in (Stage.EXPORT, Stage.CONVERT, Stage.CHECK) else job.runtime)
         if attempts <= MAX_RETRIES:
             self.retries.append(
                 dataclasses.replace(spec, skip=spec.skip | {skip_key}, keep_models=spec.keep_models | {job.path})

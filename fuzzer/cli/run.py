@@ -38,12 +38,13 @@ class Run(Command):
         chosen = select("converter", args.converters)
         if args.opset is not None:
             for c in chosen:
-                if args.opset not in c.opsets:
+                if c.kind == "exporter" and args.opset not in c.opsets:
                     raise UsageError(f"converter {c.name!r} supports opsets {min(c.opsets)}-{max(c.opsets)}, not {args.opset}")
-        exporters = [p.name for p in chosen]
+        exporters = [p.name for p in chosen if p.kind == "exporter"]
+        transformers = [p.name for p in chosen if p.kind == "transformer"]
         runtimes = [p.name for p in select("runtime", args.runtimes)]
         if not exporters:
-            raise UsageError("no converter is available; see `onnxfuzz doctor`")
+            raise UsageError("no exporter selected or available: a case starts from one; see `onnxfuzz doctor`")
         if not runtimes:
             raise UsageError("no runtime is available; see `onnxfuzz doctor`")
         opts = CampaignOptions(
@@ -52,6 +53,7 @@ class Run(Command):
             seed=args.seed,
             workers=args.workers,
             exporters=exporters,
+            transformers=transformers,
             runtimes=runtimes,
             config=generator_config(args),
             opset=args.opset,

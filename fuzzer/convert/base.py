@@ -34,3 +34,17 @@ class Exporter(Converter):
     def export(self, request: ExportRequest) -> bytes:
         """A serialized onnx.ModelProto; raises whatever the exporter raises."""
         raise NotImplementedError
+
+
+class Transformer(Converter):
+    """ONNX to ONNX: an optimizer, the version converter, a precision converter.
+
+    A transformer is judged only on the runtimes where the model it was given
+    is correct, so that it is never blamed for its input's faults.
+    """
+
+    kind: ClassVar[str] = "transformer"
+
+    def transform(self, model: bytes, opset: int) -> bytes:
+        """The transformed serialized ModelProto; raises whatever the tool raises."""
+        raise NotImplementedError

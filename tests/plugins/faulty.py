@@ -8,8 +8,27 @@ from __future__ import annotations
 import os
 import time
 
+from fuzzer.convert.base import Transformer
 from fuzzer.convert.plugins.torchscript import TorchScriptExporter
 from fuzzer.run.plugins.onnxruntime import OrtUnoptimized
+
+
+def flip_first_tanh(serialized: bytes) -> bytes:
+    """The model with the output of its first Tanh node negated."""
+    import onnx
+    from onnx import helper
+
+    model = onnx.load_model_from_string(serialized)
+    nodes = list(model.graph.node)
+    for i, node in enumerate(nodes):
+        if node.op_type == "Tanh":
+            original = node.output[0]
+            node.output[0] = original + "__pre_flip"
+            nodes.insert(i + 1, helper.make_node("Neg", [node.output[0]], [original]))
+            break
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
+    return model.SerializeToString()
 
 
 class SignFlipExporter(TorchScriptExporter):
@@ -18,20 +37,27 @@ class SignFlipExporter(TorchScriptExporter):
     name = "signflip"
 
     def export(self, request):
-        import onnx
-        from onnx import helper
+        return flip_first_tanh(super().export(request))
 
-        model = onnx.load_model_from_string(super().export(request))
-        nodes = list(model.graph.node)
-        for i, node in enumerate(nodes):
-            if node.op_type == "Tanh":
-                original = node.output[0]
-                node.output[0] = original + "__pre_flip"
-                nodes.insert(i + 1, helper.make_node("Neg", [node.output[0]], [original]))
-                break
-        del model.graph.node[:]
-        model.graph.node.extend(nodes)
-        return model.SerializeToString()
+
+class SignFlipTransformer(Transformer):
+    """An "optimizer" that negates the output of the first Tanh node."""
+
+    name = "flipopt"
+
+    def transform(self, model, opset):
+        return flip_first_tanh(model)
+
+
+class CrashingTransformer(Transformer):
+    """An "optimizer" that raises on any model containing Tanh."""
+
+    name = "crashopt"
+
+    def transform(self, model, opset):
+        if b"Tanh" in model:
+            raise RuntimeError("crashopt: cannot fold node /Tanh_3 at 0x7f3a")
+        return model
 
 
 class AbortingRuntime(OrtUnoptimized):
@@ -84,4 +110,6 @@ PLUGINS = ",".join([
     "runtime:aborter=tests.plugins.faulty:AbortingRuntime",
     "runtime:hanger=tests.plugins.faulty:HangingRuntime",
     "runtime:hog=tests.plugins.faulty:HoggingRuntime",
+    "converter:flipopt=tests.plugins.faulty:SignFlipTransformer",
+    "converter:crashopt=tests.plugins.faulty:CrashingTransformer",
 ])
