@@ -112,7 +112,7 @@ def run_case(spec: CaseSpec, progress: Progress = _noop) -> CaseResult:
             tpath = f"{path}>{tname}"
             out = paths.transform(transformer, model, tpath, opset)
             if out is not None:
-                paths.check_and_run(out, tpath, only=passed)
+                paths.check_and_run(out, tpath, only=passed, precision=transformer.precision)
             result.path_seconds[tname] = result.path_seconds.get(tname, 0.0) + time.perf_counter() - start
 
     if result.failures or spec.keep_models:
@@ -169,7 +169,7 @@ class _Paths:
                 self.keep[path] = model  # the model the transformer choked on
                 return None
 
-    def check_and_run(self, model: bytes, path: str, only: set[str] | None = None) -> set[str]:
+    def check_and_run(self, model: bytes, path: str, only: set[str] | None = None, precision: str | None = None) -> set[str]:
         """Check model, run it on each runtime (or those in `only`); returns the runtimes it passed on."""
         self.progress(Stage.CHECK, path, "")
         with self.clock("check", sut=True) as c:
@@ -190,7 +190,7 @@ class _Paths:
             if (path, rname) in self.spec.skip or (only is not None and rname not in only):
                 continue
             runtime: Runtime = load_plugin("runtime", rname)
-            verdict = _execute(runtime, model, self.inputs, order, self.ref, path, onnx_ops, self.progress, self.clock)
+            verdict = _execute(runtime, model, self.inputs, order, self.ref, path, onnx_ops, self.progress, self.clock, precision)
             self._verdict(verdict)
             if verdict.kind is Kind.PASS:
                 passed.add(rname)
@@ -199,7 +199,7 @@ class _Paths:
         return passed
 
 
-def _execute(runtime: Runtime, model: bytes, inputs, order, ref: Reference, path, onnx_ops, progress, clock) -> Verdict:
+def _execute(runtime: Runtime, model: bytes, inputs, order, ref: Reference, path, onnx_ops, progress, clock, precision=None) -> Verdict:
     rname = runtime.name
     progress(Stage.LOAD, path, rname)
     with clock(f"load:{rname}", sut=True) as c:
@@ -213,7 +213,7 @@ def _execute(runtime: Runtime, model: bytes, inputs, order, ref: Reference, path
             outputs = runtime.run(session, feeds_for(runtime.input_names(session), inputs, order))
         except Exception as e:
             return judge_error(Stage.RUN, e, runtime.is_unsupported(e), path, rname, onnx_ops, c.elapsed())
-    return judge_outputs(ref, outputs, path, rname, c.elapsed())
+    return judge_outputs(ref, outputs, path, rname, c.elapsed(), precision)
 
 
 def _check(model: bytes) -> str | None:

@@ -29,8 +29,10 @@ from oracles.verdict import CRASH_AT, Kind, Stage, Verdict
 #: the relative perturbation used to measure sensitivity
 DELTA = 1e-6
 
-_EPS = {"float16": 9.77e-4, "bfloat16": 7.81e-3, "float32": 1.19e-7, "float64": 2.22e-16}
-_RTOL = {"float16": 1e-2, "bfloat16": 6e-2, "float32": 1e-4, "float64": 1e-6}  # not tighter: ONNX float attributes (alpha, beta...) are float32 even in float64 graphs
+# "int8" is the precision of a dynamically quantized model: only gross errors count.
+_EPS = {"float16": 9.77e-4, "bfloat16": 7.81e-3, "float32": 1.19e-7, "float64": 2.22e-16, "int8": 7.8e-3}
+# float64 no tighter than 1e-6: ONNX float attributes (alpha, beta...) are float32 even in float64 graphs
+_RTOL = {"float16": 1e-2, "bfloat16": 6e-2, "float32": 1e-4, "float64": 1e-6, "int8": 0.25}
 #: a response this many times steeper than linear marks an element unstable
 _STEEP = 1e4
 
@@ -45,18 +47,25 @@ class Reference:
     dtypes: list[str]  # declared output dtypes
     ops: list[list[str]] = field(default_factory=list)  # per output: the ops it depends on
 
-    def tolerance(self, i: int, *, with_eager: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        """(tol, mask) for output i; mask is False where the element is not judged."""
+    def tolerance(self, i: int, *, with_eager: bool = True, precision: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(tol, mask) for output i; mask is False where the element is not judged.
+
+        precision: judge float outputs as if computed in this dtype ("float16", "int8"),
+        for transformers that lower a model's precision on purpose.
+        """
         t = np.asarray(self.truth[i], dtype=np.float64)
         e32 = np.asarray(self.eager32[i], dtype=np.float64)
         jump = np.asarray(self.jump[i], dtype=np.float64)
         dtype = self.dtypes[i]
+        if precision is not None and dtype in _EPS and _EPS[precision] > _EPS[dtype]:
+            dtype = precision
         if dtype not in _EPS:  # ints and bools: exact, unless the value flips under perturbation
             mask = (jump == 0) & (e32 == t)
             return np.zeros(t.shape), mask
         scale = float(np.mean(np.abs(t))) if t.size else 1.0
         scale = max(scale, 1e-3)
-        base = _RTOL[dtype] * (np.abs(t) + 0.1 * scale)
+        # quantization error scales with the tensor's range, not each element
+        base = _RTOL[dtype] * (np.abs(t) + (1.0 if dtype == "int8" else 0.1) * scale)
         mask = jump <= DELTA * _STEEP * (np.abs(t) + scale)
         tol = base + jump * 50 * _EPS[dtype] / DELTA
         if with_eager:
@@ -81,8 +90,13 @@ class Reference:
         return True, ""
 
 
-def judge_outputs(ref: Reference, outputs: list[np.ndarray], path: str, runtime: str, seconds: float = 0.0) -> Verdict:
-    """The verdict on one runtime's outputs for one converted model."""
+def judge_outputs(
+    ref: Reference, outputs: list[np.ndarray], path: str, runtime: str, seconds: float = 0.0, precision: str | None = None
+) -> Verdict:
+    """The verdict on one runtime's outputs for one converted model.
+
+    precision: see Reference.tolerance; the transformers on the path that lower precision set it.
+    """
 
     def verdict(kind, error="", ops=(), stats=None):
         return Verdict(kind, Stage.JUDGE, path, runtime, list(ops), error, stats or {}, seconds)
@@ -99,7 +113,7 @@ def judge_outputs(ref: Reference, outputs: list[np.ndarray], path: str, runtime:
     stable, why = ref.stability()
     for i, (out, t) in enumerate(zip(outputs, ref.truth)):
         ops = ref.ops[i] if i < len(ref.ops) else []
-        tol, mask = ref.tolerance(i)
+        tol, mask = ref.tolerance(i, precision=precision)
         a = np.asarray(out, dtype=np.float64)
         nonfinite = ~np.isfinite(a) & mask
         if nonfinite.any():

@@ -44,6 +44,9 @@ class Transformer(Converter):
     """
 
     kind: ClassVar[str] = "transformer"
+    #: the precision its output computes in, when it lowers it on purpose ("float16", "int8"):
+    #: the oracles then judge with that precision's tolerance
+    precision: ClassVar[str | None] = None
 
     def transform(self, model: bytes, opset: int) -> bytes:
         """The transformed serialized ModelProto; raises whatever the tool raises."""

@@ -104,3 +104,13 @@ def test_normalize_error_keeps_the_first_cause():
     )
     assert "Sub" not in normalize_error(Kind.INVALID_MODEL, cascade)
     assert "MaxPool" in normalize_error(Kind.INVALID_MODEL, cascade)
+
+
+def test_precision_lowering_transformers_get_that_precision_tolerance():
+    t = np.linspace(-3, 3, 50)
+    half = t.astype(np.float16).astype(np.float32)
+    assert judge_outputs(ref_for(t), [half], "p", "r").kind is Kind.VALUE_MISMATCH
+    assert judge_outputs(ref_for(t), [half], "p", "r", precision="float16").kind is Kind.PASS
+    quantized = (np.round(t * 40) / 40).astype(np.float32)
+    assert judge_outputs(ref_for(t), [quantized], "p", "r", precision="int8").kind is Kind.PASS
+    assert judge_outputs(ref_for(t), [(-t).astype(np.float32)], "p", "r", precision="int8").kind is Kind.VALUE_MISMATCH
