@@ -41,6 +41,8 @@ class CaseSpec:
     transformers: list[str] = field(default_factory=list)
     #: run this IR graph (JSON) instead of generating one from seed (the minimizer does)
     graph_json: str | None = None
+    #: input values to use where they still fit the graph (npz bytes); the rest are drawn
+    inputs_npz: bytes | None = None
     #: fixed opset for every exporter, or None to draw one per exporter from its range
     opset: int | None = None
     #: (path, runtime) pairs not to run: set when a retry must skip a pair that killed a worker
@@ -85,8 +87,9 @@ def run_case(spec: CaseSpec, progress: Progress = _noop) -> CaseResult:
     graph = Graph.loads(spec.graph_json) if spec.graph_json is not None else generate(choices, spec.config)
     result = CaseResult(spec.case_id, spec.seed, "judged", ops=graph.op_types())
     clock = _Clock(result)
+    given = dict(np.load(io.BytesIO(spec.inputs_npz))) if spec.inputs_npz else None
     with clock("reference"):
-        found = reference(graph, choices)
+        found = reference(graph, choices, given)
     if found is None:
         result.status = "discarded"
         result.total_seconds = time.perf_counter() - t0

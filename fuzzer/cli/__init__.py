@@ -5,13 +5,15 @@ import argparse
 import sys
 
 from fuzzer.cli.base import Command
+from fuzzer.cli.bugs import Bugs
 from fuzzer.cli.doctor import Doctor
 from fuzzer.cli.gen import Gen
+from fuzzer.cli.reduce import Reduce
 from fuzzer.cli.run import Run
 from fuzzer.cli.stats import Stats
 from fuzzer.errors import ExitCode, OnnxfuzzError, PluginUnavailable, UsageError
 
-COMMANDS: list[type[Command]] = [Run, Stats, Gen, Doctor]
+COMMANDS: list[type[Command]] = [Run, Stats, Gen, Reduce, Bugs, Doctor]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -147,6 +147,31 @@ class Graph:
         self._g.remove_node(node.id)
         self.outputs = [v for v in self.outputs if v.node_id != node.id]
 
+    def replace_all_uses(self, old: Value, new: Value) -> None:
+        """Feed every consumer of old (and the graph outputs) from new instead."""
+        for src, dst, key, data in list(self._g.out_edges(old.node_id, keys=True, data=True)):
+            if data["index"] == old.output_index:
+                self._g.remove_edge(src, dst, key)
+                self._g.add_edge(new.node_id, dst, slot=data["slot"], index=new.output_index)
+        self.outputs = [new if v == old else v for v in self.outputs]
+
+    def prune(self) -> None:
+        """Remove every node no graph output depends on."""
+        live: set[int] = set()
+        for v in self.outputs:
+            live |= nx.ancestors(self._g, v.node_id) | {v.node_id}
+        for nid in [n for n in self._g.nodes if n not in live]:
+            self._g.remove_node(nid)
+
+    def set_output_types(self, node: Node, types: list[TensorType]) -> None:
+        self._g.nodes[node.id]["outputs"] = list(types)
+
+    def set_const(self, node: Node, array: np.ndarray) -> None:
+        """Replace a const node's array (its type follows the array)."""
+        d = self._g.nodes[node.id]
+        d["value"] = array
+        d["outputs"] = [TensorType(DType(str(array.dtype)), array.shape)]
+
     def set_domain(self, value: Value, domain: tuple[float, float]) -> None:
         self._g.nodes[value.node_id]["domain"] = tuple(domain)
 

@@ -82,4 +82,27 @@ def standalone_source(graph: Graph, *, truth: bool = False) -> str:
     )
 
 
-__all__ = ["HEADER", "INPUT", "module_source", "standalone_source"]
+def repro_model_source(graph: Graph) -> str:
+    """Both models a repro needs: Model (as exported) and TruthModel (its float64 twin),
+    with build_model() and build_truth_model() over one embedded set of weights."""
+    import base64
+
+    weights = []
+    for n in graph.consts:
+        a = n.value
+        blob = base64.b64encode(a.tobytes()).decode()
+        weights.append(f"    {n.outputs[0].name!r}: _tensor({blob!r}, {a.dtype.name!r}, {tuple(a.shape)!r}),")
+    return (
+        module_source(graph)
+        + "\n\n"
+        + module_source(graph, truth=True, class_name="TruthModel")
+        + "\n\ndef _tensor(b64, dtype, shape):\n"
+        + "    return torch.from_numpy(np.frombuffer(base64.b64decode(b64), dtype=dtype).reshape(shape).copy())\n\n\n"
+        + "CONSTS = {\n" + "\n".join(weights) + "\n}\n"
+        + "\n\ndef build_model():\n    return Model(CONSTS).eval()\n"
+        + "\n\ndef build_truth_model():\n"
+        + "    return TruthModel({k: v.double() if v.is_floating_point() else v for k, v in CONSTS.items()}).eval()\n"
+    )
+
+
+__all__ = ["HEADER", "INPUT", "module_source", "repro_model_source", "standalone_source"]

@@ -124,6 +124,9 @@ class Store:
             (d / f"{path.replace('>', '_')}.onnx").write_bytes(model)
         if result.error:
             (d / "error.txt").write_text(result.error)
+        # what replays the case: onnxfuzz reduce reads the seed from here
+        meta = {"case_id": result.case_id, "seed": result.seed, "generator": GENERATOR_VERSION, "status": result.status}
+        (d / "case.json").write_text(json.dumps(meta, indent=1))
         (d / "verdicts.json").write_text(json.dumps([v.to_json() for v in result.failures], indent=1))
 
     def sample_throughput(self, session: int, cases: int, failures: int) -> None:

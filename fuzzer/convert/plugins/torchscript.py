@@ -32,5 +32,18 @@ class TorchScriptExporter(Exporter):
             )
         return buf.getvalue()
 
+    def repro_source(self) -> str:
+        """A standalone export_model() for bug repros (imports torch only)."""
+        return '''
+def export_model(model, args, input_names, output_names, opset):
+    import io
+    import torch
+    buf = io.BytesIO()
+    with torch.no_grad():
+        torch.onnx.export(model, args, buf, dynamo=False, opset_version=opset,
+                          input_names=input_names, output_names=output_names)
+    return buf.getvalue()
+'''
+
     def is_unsupported(self, error: BaseException) -> bool:
         return type(error).__name__ == "UnsupportedOperatorError" or bool(_GAP.search(str(error)))

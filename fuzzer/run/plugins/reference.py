@@ -25,5 +25,15 @@ class ReferenceEvaluator(Runtime):
     def run(self, session, feeds):
         return list(session.run(None, feeds))
 
+    def repro_source(self) -> str:
+        """A standalone run_model() for bug repros (imports onnx only)."""
+        return '''
+def run_model(model_bytes, feeds):
+    import onnx
+    from onnx.reference import ReferenceEvaluator
+    session = ReferenceEvaluator(onnx.load_model_from_string(model_bytes))
+    return list(session.run(None, {name: feeds[name] for name in session.input_names}))
+'''
+
     def is_unsupported(self, error):
         return isinstance(error, NotImplementedError) or bool(_GAP.search(str(error)))

@@ -1,0 +1,89 @@
+"""Minimize a failing case, or an external ONNX model."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fuzzer.cli.base import Command, emit_json, name_list
+
+
+class Reduce(Command):
+    """Minimize a failing case (a campaign's artifacts/case-<id> folder) while its failure still holds.
+
+    With --file DIR, the minimized case is blamed on the system at fault and
+    filed as DIR/<id>/ if its standalone repro reproduces. A path ending in
+    .onnx is reduced as an external model instead: nodes are removed from
+    anywhere in the graph while a check still fails (by default, ONNX Runtime
+    and the ONNX reference evaluator disagree; or --check CMD, run with the
+    candidate's path appended, fails when it exits 1).
+    Exit code 0 when reduced, 1 when the failure did not reproduce, 2 on bad input.
+    """
+
+    name = "reduce"
+
+    def add_arguments(self, p):
+        p.add_argument("target", type=Path, help="artifacts/case-<id> folder, or a .onnx model")
+        p.add_argument("--verdict", type=int, default=0, help="which failing verdict of the case (default 0)")
+        p.add_argument("--file", type=Path, default=None, metavar="DIR", help="file the minimized bug under DIR")
+        p.add_argument("--converters", type=name_list, default=["torchscript", "dynamo"], help="witness exporters for blame")
+        p.add_argument("--runtimes", type=name_list, default=["onnxruntime", "onnxruntime-noopt", "onnx-reference"],
+                       help="witness runtimes for blame (and the default check for .onnx models)")
+        p.add_argument("--check", default=None, metavar="CMD", help="for .onnx models: a command that exits 1 while the failure holds")
+        p.add_argument("--output", type=Path, default=None, help="where to write the reduced model (.onnx input)")
+        p.add_argument("--max-seconds", type=float, default=300.0, help="time budget (default 300)")
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    def run(self, args) -> int:
+        from fuzzer.errors import UsageError
+
+        if args.target.suffix == ".onnx":
+            from fuzzer.minimize.onnx_model import reduce_onnx_file
+
+            out = reduce_onnx_file(args.target, args.output, args.check, args.runtimes, args.max_seconds)
+            if args.json:
+                emit_json(out)
+            else:
+                print(f"{out['original_nodes']} -> {out['nodes']} nodes in {out['seconds']:.1f} s "
+                      f"({out['candidates']} candidates); written to {out['output']}")
+            return 0 if out["reproduced"] else 1
+        from fuzzer.minimize import Target, reduce
+        from fuzzer.report.blame import blame
+        from fuzzer.report.triage import CaseArtifacts
+        from fuzzer.report.writer import file_bug
+
+        if not (args.target / "graph.json").exists():
+            raise UsageError(f"{args.target} is neither a .onnx model nor a case folder with graph.json")
+        try:
+            case = CaseArtifacts.load(args.target)
+        except (ValueError, KeyError, json.JSONDecodeError) as e:
+            raise UsageError(f"{args.target}: unreadable case: {e}") from None
+        failing = [v for v in case.verdicts if v.kind.is_failure]
+        if not 0 <= args.verdict < len(failing):
+            raise UsageError(f"{args.target} has {len(failing)} failing verdicts; --verdict must be below that")
+        target = Target.of(failing[args.verdict])
+        try:
+            red = reduce(case.graph, target, case.seed, case.inputs, max_seconds=args.max_seconds)
+        except ValueError as e:
+            print(f"not reproduced: {e}")
+            return 1
+        report = {
+            "target": {"kind": target.kind.value, "stage": target.stage.value, "path": target.path, "runtime": target.runtime},
+            "original_ops": red.original_ops, "ops": len(red.graph), "candidates": red.candidates,
+            "seconds": round(red.seconds, 2), "per_pass": red.per_pass, "graph": red.graph.summary(),
+        }
+        if args.file is not None:
+            who = blame(red.graph, target, case.seed, red.result.inputs_npz, args.converters, args.runtimes)
+            report["blame"] = {"system": who.system, "role": who.role, "reason": who.reason}
+            if who.system:
+                filed = file_bug(args.file, red, target, who, {"case_id": case.case_id, "seed": case.seed, "workdir": str(args.target)})
+                report["filed"] = {"id": filed.bug_id, "new": filed.new, "note": filed.reason}
+        if args.json:
+            emit_json(report)
+        else:
+            print(f"{red.original_ops} -> {len(red.graph)} ops, {red.candidates} candidates, {red.seconds:.1f} s")
+            print(red.graph.summary())
+            if "blame" in report:
+                print(f"at fault: {report['blame']['system'] or 'ambiguous'} ({report['blame']['reason']})")
+            if "filed" in report:
+                print(f"bug {report['filed']['id']}: {report['filed']['note'] or ('filed' if report['filed']['new'] else 'updated')}")
+        return 0

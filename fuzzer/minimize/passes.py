@@ -1,0 +1,158 @@
+"""Reduction passes over the IR: each proposes smaller candidate graphs.
+
+A pass never checks validity itself. It proposes a candidate, `retype` gives
+every node the types its spec infers from the new inputs, and the failure
+check (which runs torch eager on the way) rejects whatever is invalid. The
+passes go from coarse to fine, as delta debugging does: whole outputs first,
+then single nodes, then shapes, attributes and values.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+import numpy as np
+
+from fuzzer.ir import CONST, INPUT, Graph, TensorType
+from fuzzer.ops import get_spec
+
+Pass = Callable[[Graph], Iterator[Graph]]
+
+
+def retype(g: Graph) -> Graph | None:
+    """g with every op node's output types re-inferred in order, or None if some spec refuses."""
+    for node in g.op_nodes:
+        try:
+            types = get_spec(node.op_type).infer([v.type for v in node.inputs], node.attrs)
+        except Exception:
+            return None
+        if len(types) != len(node.output_types) or any(t.numel <= 0 for t in types):
+            return None
+        g.set_output_types(node, types)
+    return g
+
+
+def _finish(g: Graph) -> Graph | None:
+    g.prune()
+    for n in g.nodes:  # inputs nobody reads any more
+        if n.op_type in (INPUT, CONST) and not any(v.uses() for v in n.outputs):
+            g.remove_node(n)
+    if not g.outputs or not g.op_nodes:
+        return None
+    return retype(g)
+
+
+def drop_outputs(g: Graph) -> Iterator[Graph]:
+    """Keep only half of the outputs, then only one, then all but one."""
+    n = len(g.outputs)
+    if n <= 1:
+        return
+    keeps = [g.outputs[: n // 2], g.outputs[n // 2:]] + [[v] for v in g.outputs] + [
+        [w for w in g.outputs if w != v] for v in g.outputs
+    ]
+    seen = set()
+    for keep in keeps:
+        key = tuple((v.node_id, v.output_index) for v in keep)
+        if key in seen or len(keep) in (0, n):
+            continue
+        seen.add(key)
+        c = g.copy()
+        c.outputs = [c.node(v.node_id).outputs[v.output_index] for v in keep]
+        out = _finish(c)
+        if out is not None:
+            yield out
+
+
+def delete_nodes(g: Graph) -> Iterator[Graph]:
+    """Remove one op node, feeding its consumers from one of its own inputs of the same
+    type (a bypass), or from a new graph input of its output's type."""
+    for node in reversed(g.op_nodes):
+        for replacement in ("bypass", "input"):
+            c = g.copy()
+            n = c.node(node.id)
+            ok = True
+            for out in n.outputs:
+                if replacement == "bypass":
+                    same = [v for v in n.inputs if v.type == out.type]
+                    if not same:
+                        ok = False
+                        break
+                    new = same[0]
+                else:
+                    if not out.uses():
+                        continue
+                    new = c.add_input(out.type, domain=_consumer_domain(out))
+                if out in c.outputs and new.producer().op_type in (INPUT, CONST):
+                    c.outputs = [v for v in c.outputs if v != out]  # an output cannot be an input
+                c.replace_all_uses(out, new)
+            if not ok:
+                continue
+            c.remove_node(n)
+            result = _finish(c)
+            if result is not None:
+                yield result
+
+
+def _consumer_domain(value) -> tuple[float, float] | None:
+    """The interval every consumer of value accepts in the slot it reads it from."""
+    lo, hi = -np.inf, np.inf
+    for consumer, slot in value.uses():
+        spec = get_spec(consumer.op_type)
+        dom = spec.domain if slot == 0 else getattr(spec, "rhs_domain", None) if slot == 1 else None
+        if dom is not None:
+            lo, hi = max(lo, dom[0]), min(hi, dom[1])
+    return None if (lo, hi) == (-np.inf, np.inf) else (float(lo), float(hi))
+
+
+def shrink_shapes(g: Graph) -> Iterator[Graph]:
+    """Halve one dimension of a graph input or weight, or make it 1."""
+    for src in [n for n in g.nodes if n.op_type in (INPUT, CONST)]:
+        shape = src.output_types[0].shape
+        for axis, d in enumerate(shape):
+            for new in sorted({1, d // 2} - {0, d}):
+                c = g.copy()
+                n = c.node(src.id)
+                new_shape = shape[:axis] + (new,) + shape[axis + 1:]
+                if n.op_type == CONST:
+                    index = tuple(slice(0, new) if i == axis else slice(None) for i in range(len(shape)))
+                    c.set_const(n, np.ascontiguousarray(n.value[index]))
+                else:
+                    c.set_output_types(n, [TensorType(n.output_types[0].dtype, new_shape)])
+                out = retype(c)
+                if out is not None:
+                    yield out
+
+
+def simplify_attrs(g: Graph) -> Iterator[Graph]:
+    """Drop one attribute (the op's default then applies)."""
+    for node in g.op_nodes:
+        for key in list(node.attrs):
+            c = g.copy()
+            attrs = dict(c.node(node.id).attrs)
+            del attrs[key]
+            c.nx.nodes[node.id]["attrs"] = attrs
+            out = retype(c)
+            if out is not None:
+                yield out
+
+
+def simplify_consts(g: Graph) -> Iterator[Graph]:
+    """Replace one weight by ones, then by its values rounded to one decimal."""
+    for node in g.consts:
+        a = node.value
+        if a.dtype == np.bool_:
+            continue
+        for simple in (np.ones_like(a), np.round(a.astype(np.float64), 1).astype(a.dtype)):
+            if np.array_equal(simple, a):
+                continue
+            c = g.copy()
+            c.set_const(c.node(node.id), simple)
+            yield c
+
+
+PASSES: list[tuple[str, Pass]] = [
+    ("drop_outputs", drop_outputs),
+    ("delete_nodes", delete_nodes),
+    ("shrink_shapes", shrink_shapes),
+    ("simplify_attrs", simplify_attrs),
+    ("simplify_consts", simplify_consts),
+]

@@ -1,0 +1,76 @@
+"""Whose bug is it: the other converters and runtimes as witnesses.
+
+The minimized case is run along every exporter path and on every runtime.
+Then:
+- a failure before any runtime (export, conversion, checker) is the converter's;
+- a model that fails only after a transformer, where the model given to it
+  passes, is the transformer's;
+- a runtime that fails where the other runtimes pass on the same model is the runtime's;
+- a model that every runtime gets wrong, where another exporter's model of the same
+  graph passes, is the exporter's.
+Anything else is ambiguous and is left for a human (and never filed automatically).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fuzzer.case import CaseSpec
+from fuzzer.generate import GenConfig
+from fuzzer.ir import Graph
+from fuzzer.minimize.reducer import Evaluator, Target, in_process
+from oracles import Kind, Stage
+
+
+@dataclass
+class Blame:
+    system: str  # the plugin at fault, or "" when ambiguous
+    role: str  # exporter | transformer | runtime | ""
+    reason: str
+    witnesses: list[tuple[str, str, str]] = field(default_factory=list)  # (path, runtime, verdict kind)
+
+
+def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exporters: list[str], runtimes: list[str],
+          evaluate: Evaluator = in_process) -> Blame:
+    from fuzzer.plugin import load_plugin
+
+    steps = target.path.split(">")
+    exporter, _, opset_text = steps[0].partition("@")
+    opset = int(opset_text)
+    all_runtimes = sorted(set(runtimes) | ({target.runtime} - {""}))
+    witnesses: list[tuple[str, str, str]] = []
+    for name in sorted(set(exporters) | {exporter}):
+        opsets = load_plugin("converter", name).opsets
+        spec = CaseSpec(
+            case_id=0, seed=seed, config=GenConfig(), exporters=[name],
+            transformers=steps[1:] if name == exporter else [], runtimes=all_runtimes,
+            opset=opset if opset in opsets else min(opsets, key=lambda o: abs(o - opset)),
+            graph_json=graph.dumps(), inputs_npz=inputs_npz,
+        )
+        result = evaluate(spec)
+        if result is not None:
+            witnesses += [(v.path, v.runtime, v.kind.value) for v in result.verdicts]
+
+    def family(p: str) -> str:
+        return ">".join(s.split("@")[0] for s in p.split(">"))
+
+    if target.stage in (Stage.EXPORT, Stage.CHECK):
+        return Blame(exporter, "exporter", f"{exporter} fails before any runtime runs its model", witnesses)
+    if target.stage is Stage.CONVERT:
+        return Blame(steps[-1], "transformer", f"{steps[-1]} fails on a model it was given", witnesses)
+    if len(steps) > 1:
+        return Blame(steps[-1], "transformer", f"the model passes on {target.runtime} before {steps[-1]} and fails after it", witnesses)
+
+    same = [(r, k) for p, r, k in witnesses if family(p) == exporter and r]
+    others_pass = sorted(r for r, k in same if r != target.runtime and k == Kind.PASS.value)
+    others_fail = sorted(r for r, k in same if r != target.runtime and Kind(k).is_failure)
+    if others_pass and not others_fail:
+        return Blame(target.runtime, "runtime", f"{', '.join(others_pass)} run the same model correctly", witnesses)
+    if others_pass:
+        return Blame("", "", f"on the same model {', '.join(others_pass)} pass but {', '.join(others_fail)} fail", witnesses)
+    rivals = {family(p) for p, r, k in witnesses if family(p) != exporter and r == target.runtime}
+    rivals_pass = sorted({family(p) for p, r, k in witnesses if family(p) in rivals and r == target.runtime and k == Kind.PASS.value})
+    if rivals_pass:
+        return Blame(exporter, "exporter", f"every runtime gets {exporter}'s model wrong; {', '.join(rivals_pass)}'s model of the same graph passes", witnesses)
+    if rivals:
+        return Blame("", "", "every exporter's model fails on every runtime: suspect the ground truth", witnesses)
+    return Blame(exporter, "exporter", f"every runtime gets {exporter}'s model wrong the same way (no other exporter could export the graph)", witnesses)

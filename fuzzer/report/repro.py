@@ -1,0 +1,183 @@
+"""repro.py: a standalone script per bug that exits 1 while the bug reproduces.
+
+It imports torch, onnx and the system at fault as the case needs, never
+onnxfuzz. The model is the generated torch source itself, with its weights
+embedded bit-exactly; the expected values come from its float64 twin, so a
+maintainer can read both sides of the comparison.
+"""
+from __future__ import annotations
+
+import textwrap
+
+from fuzzer.ir import Graph
+from fuzzer.materialize.torch_source import repro_model_source
+from fuzzer.plugin import load_plugin
+
+# Looser than the campaign's oracle on purpose: a repro must not flap on rounding.
+REPRO_RTOL = {"float16": 2e-2, "bfloat16": 1e-1, "float32": 1e-3, "float64": 1e-5}
+
+TEMPLATE = '''\
+#!/usr/bin/env python3
+"""onnxfuzz bug {bug_id}: {title}
+
+Exits 1 while the bug reproduces and 0 once it is fixed; prints what it saw.
+Found with: {versions}
+"""
+import base64
+import pathlib
+import sys
+import warnings
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+warnings.filterwarnings("ignore")  # exporter deprecation notices would bury the finding
+HERE = pathlib.Path(__file__).resolve().parent
+SYMPTOM = {kind!r}  # {kind_help}
+STAGE = {stage!r}
+OPSET = {opset}
+FROM_SOURCE = {from_source!r}  # True: export the torch model below; False: use model.onnx
+INPUT_NAMES = {input_names!r}
+OUTPUT_NAMES = {output_names!r}
+OUTPUT_DTYPES = {output_dtypes!r}
+RTOL = {rtol!r}
+
+# ---- the model ------------------------------------------------------------
+{model_source}
+# ---- the systems on the path ----------------------------------------------
+{snippets}
+
+def compare(outputs, expected):
+    """Lines describing every output that differs from the float64 truth."""
+    problems = []
+    if len(outputs) != len(expected):
+        return [f"{{len(outputs)}} outputs, expected {{len(expected)}}"]
+    for i, (got, want) in enumerate(zip(outputs, expected)):
+        got = np.asarray(got)
+        if got.shape != want.shape:
+            problems.append(f"output {{i}}: shape {{list(got.shape)}}, expected {{list(want.shape)}}")
+            continue
+        if got.dtype.name != OUTPUT_DTYPES[i]:
+            problems.append(f"output {{i}}: dtype {{got.dtype.name}}, expected {{OUTPUT_DTYPES[i]}}")
+            continue
+        g, w = got.astype(np.float64), want.astype(np.float64)
+        rtol = RTOL.get(OUTPUT_DTYPES[i], 0.0)
+        atol = rtol * (float(np.mean(np.abs(w))) if w.size else 0.0)
+        bad = ~(np.abs(g - w) <= atol + rtol * np.abs(w))
+        if bad.any():
+            idx = tuple(int(j) for j in np.argwhere(bad)[0])
+            err = np.where(np.isfinite(g - w), np.abs(g - w), np.inf)
+            problems.append(
+                f"output {{i}}: {{int(bad.sum())}}/{{bad.size}} elements off, max abs error {{float(err.max()):.4g}}; "
+                f"at {{list(idx)}} got {{g[idx]!r}}, expected {{w[idx]!r}}"
+            )
+            if w.size <= 24:
+                problems.append(f"  got      {{g.ravel().tolist()}}\\n  expected {{w.ravel().tolist()}}")
+    return problems
+
+
+def main():
+    data = np.load(HERE / "inputs.npz")
+    inputs = {{name: data[name] for name in INPUT_NAMES}}
+    args = tuple(torch.from_numpy(inputs[n]) for n in INPUT_NAMES)
+    print(f"torch {{torch.__version__}}")
+    if FROM_SOURCE:
+        try:
+            model = export_model(build_model(), args, INPUT_NAMES, OUTPUT_NAMES, OPSET)
+        except Exception as e:
+            print(f"export raised {{type(e).__name__}}: {{e}}")
+            return 1 if STAGE == "export" else 2
+        if STAGE == "export":
+            print("export succeeded: fixed")
+            return 0
+    else:
+        model = (HERE / "model.onnx").read_bytes()
+    if STAGE == "check":
+        import onnx
+        try:
+            onnx.checker.check_model(onnx.load_model_from_string(model), full_check=True)
+        except Exception as e:
+            print(f"the checker rejects the model: {{type(e).__name__}}: {{e}}")
+            return 1
+        print("the model passes the checker: fixed")
+        return 0
+{transform_step}
+    try:
+        outputs = run_model(model, inputs)
+    except Exception as e:
+        print(f"the runtime raised {{type(e).__name__}}: {{e}}")
+        return 1 if STAGE in ("load", "run") else 2
+    if STAGE in ("load", "run"):
+        print("the runtime ran the model: fixed")
+        return 0
+    with torch.no_grad():
+        truth_args = tuple(a.double() if a.is_floating_point() else a for a in args)
+        expected = [t.numpy() for t in build_truth_model()(*truth_args)]
+    problems = compare(outputs, expected)
+    for line in problems:
+        print(line)
+    if problems:
+        return 1
+    print("outputs match the float64 truth: fixed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+'''
+
+TRANSFORM_STEP = '''\
+    try:
+        model = transform_model(model, OPSET)
+    except Exception as e:
+        print(f"the transformer raised {type(e).__name__}: {e}")
+        return 1 if STAGE == "convert" else 2
+    if STAGE == "convert":
+        print("the transformer ran: fixed")
+        return 0
+'''
+
+_KIND_HELP = {
+    "export_crash": "the exporter raises",
+    "invalid_model": "the exported model fails onnx.checker (full check)",
+    "convert_crash": "the transformer raises",
+    "load_crash": "the runtime refuses a valid model",
+    "run_crash": "the runtime fails while running a valid model",
+    "shape_mismatch": "an output has the wrong shape",
+    "dtype_mismatch": "an output has the wrong dtype",
+    "value_mismatch": "an output has wrong values",
+    "nan_inf": "an output is NaN/Inf where the truth is finite",
+}
+
+
+def repro_script(bug_id: str, title: str, graph: Graph, kind: str, stage: str, path: str, runtime: str,
+                 from_source: bool, versions: str) -> str:
+    steps = path.split(">")
+    exporter, _, opset = steps[0].partition("@")
+    snippets = []
+    if from_source or stage in ("export", "check"):
+        snippets.append(_snippet("converter", exporter))
+    if len(steps) > 1:
+        snippets.append(_snippet("converter", steps[-1]))
+    if runtime:
+        snippets.append(_snippet("runtime", runtime))
+    return TEMPLATE.format(
+        bug_id=bug_id, title=title, versions=versions, kind=kind, kind_help=_KIND_HELP.get(kind, kind), stage=stage,
+        opset=int(opset), from_source=from_source,
+        input_names=[v.name for v in graph.inputs],
+        output_names=[f"out{i}" for i in range(len(graph.outputs))],
+        output_dtypes=[v.type.dtype.value for v in graph.outputs],
+        rtol=REPRO_RTOL,
+        model_source=repro_model_source(graph),
+        snippets="\n".join(snippets),
+        transform_step=TRANSFORM_STEP if len(steps) > 1 else "",
+    )
+
+
+def _snippet(role: str, name: str) -> str:
+    plugin = load_plugin(role, name)
+    source = getattr(plugin, "repro_source", None)
+    if source is None:
+        raise NotImplementedError(f"{role} {name!r} has no repro_source(): its bugs cannot get a standalone repro")
+    return textwrap.dedent(source()).strip() + "\n\n"

@@ -1,0 +1,112 @@
+"""From a campaign's raw failures to filed bugs: reduce, blame, file, per signature."""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from fuzzer.ir import Graph
+from fuzzer.minimize import Target, reduce
+from fuzzer.report.blame import blame
+from fuzzer.report.writer import Filed, file_bug
+from fuzzer.version import __version__
+from oracles import Kind, Stage, Verdict
+
+
+def verdict_from_json(v: dict) -> Verdict:
+    return Verdict(Kind(v["kind"]), Stage(v["stage"]), v["path"], v["runtime"], v.get("ops", []), v["error"], v.get("stats", {}))
+
+
+@dataclass
+class CaseArtifacts:
+    """What a campaign keeps of a failing case (artifacts/case-<id>/)."""
+
+    directory: Path
+    graph: Graph
+    inputs: dict[str, np.ndarray]
+    verdicts: list[Verdict]
+    seed: int
+    case_id: int
+
+    @classmethod
+    def load(cls, d: Path) -> "CaseArtifacts":
+        d = Path(d)
+        meta = json.loads((d / "case.json").read_text()) if (d / "case.json").exists() else {}
+        return cls(
+            d,
+            Graph.loads((d / "graph.json").read_text()),
+            dict(np.load(d / "inputs.npz")) if (d / "inputs.npz").exists() else {},
+            [verdict_from_json(v) for v in json.loads((d / "verdicts.json").read_text())],
+            int(meta.get("seed", 0)),
+            int(meta.get("case_id", 0)),
+        )
+
+
+@dataclass
+class TriageOutcome:
+    signature: str
+    filed: Filed | None
+    note: str
+    original_ops: int = 0
+    minimized_ops: int = 0
+    seconds: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+
+DEATHS = (Kind.HANG, Kind.OOM)
+
+
+def triage(case: CaseArtifacts, verdict: Verdict, bugs_dir: Path, exporters: list[str], runtimes: list[str],
+           found: dict | None = None, max_seconds: float = 180.0) -> TriageOutcome:
+    t0 = time.perf_counter()
+    sig = verdict.signature or ""
+    if verdict.kind in DEATHS or verdict.error.startswith("worker died"):
+        # reproducing these needs an isolated worker per candidate; they stay in the campaign's artifacts
+        return TriageOutcome(sig, None, f"{verdict.kind.value} needs isolated reduction: left in {case.directory}")
+    target = Target.of(verdict)
+    try:
+        red = reduce(case.graph, target, case.seed, case.inputs, max_seconds=max_seconds)
+    except ValueError as e:
+        return TriageOutcome(sig, None, f"does not reproduce in-process: {e}", len(case.graph))
+    inputs_npz = red.result.inputs_npz
+    who = blame(red.graph, target, case.seed, inputs_npz, exporters, runtimes)
+    out = TriageOutcome(sig, None, "", red.original_ops, len(red.graph), time.perf_counter() - t0)
+    if not who.system:
+        out.note = f"ambiguous ({who.reason}): not filed"
+        return out
+    info = {"onnxfuzz": __version__, "workdir": str(case.directory.parent.parent), "case_id": case.case_id,
+            "seed": case.seed, "time": time.strftime("%Y-%m-%d %H:%M:%S"), **(found or {})}
+    out.filed = file_bug(bugs_dir, red, target, who, info)
+    out.note = out.filed.reason or ("filed" if out.filed.new else "updated")
+    return out
+
+
+def triage_workdir(workdir: Path, bugs_dir: Path, exporters: list[str], runtimes: list[str],
+                   limit: int | None = None, max_seconds: float = 180.0, on_outcome=None) -> list[TriageOutcome]:
+    """Reduce and file the first case of every distinct signature in a campaign workdir."""
+    from fuzzer.store import Store
+
+    store = Store.open(workdir, create=False)
+    try:
+        sigs = store.signatures()
+    finally:
+        store.close()
+    outcomes = []
+    for s in sigs[:limit]:
+        d = Path(workdir) / "artifacts" / f"case-{s['first_case']}"
+        if not (d / "graph.json").exists():
+            outcomes.append(TriageOutcome(s["signature"], None, "no artifacts kept"))
+            continue
+        case = CaseArtifacts.load(d)
+        match = [v for v in case.verdicts if v.signature == s["signature"]]
+        if not match:
+            outcomes.append(TriageOutcome(s["signature"], None, "verdict not in artifacts"))
+            continue
+        o = triage(case, match[0], bugs_dir, exporters, runtimes, max_seconds=max_seconds)
+        outcomes.append(o)
+        if on_outcome:
+            on_outcome(o)
+    return outcomes

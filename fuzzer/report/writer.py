@@ -1,0 +1,189 @@
+"""bugs/<id>/: report.md, repro.py, model.onnx, inputs.npz, case.json.
+
+A bug is filed only when its generated repro.py, run as a maintainer would
+run it, exits 1. Whatever does not reproduce that way is dropped, never filed.
+A bug is identified by the system at fault, the symptom, the normalized error
+and the ops of the minimized graph; the runtime counts only when it is the
+runtime's fault, so one exporter bug seen on three runtimes is one bug.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from fuzzer.ir import Graph
+from fuzzer.minimize.reducer import Reduction, Target
+from fuzzer.report.blame import Blame
+from fuzzer.report.repro import repro_script
+from oracles import normalize_error
+
+REPRO_TIMEOUT = 300
+
+
+@dataclass
+class Filed:
+    bug_id: str
+    path: Path
+    new: bool
+    reason: str = ""
+
+
+def bug_key(blame: Blame, red: Reduction) -> str:
+    v = red.verdict
+    parts = [
+        blame.system, v.kind.value, v.stage.value, normalize_error(v.kind, v.error),
+        v.runtime if blame.role == "runtime" else "",
+        ",".join(sorted(set(red.graph.op_types()))),
+    ]
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()[:10]
+
+
+_WHAT = {
+    "export_crash": "export crashes", "invalid_model": "exports an invalid model", "convert_crash": "crashes",
+    "load_crash": "fails to load a valid model", "run_crash": "fails to run a valid model",
+    "shape_mismatch": "wrong output shape", "dtype_mismatch": "wrong output dtype",
+    "value_mismatch": "wrong values", "nan_inf": "NaN/Inf where the result is finite",
+}
+
+
+def title_for(blame: Blame, red: Reduction) -> str:
+    g = red.graph
+    ops = g.op_nodes
+    if len(ops) <= 2:
+        desc = "; ".join(
+            f"{n.op_type}({', '.join(str(v.type) for v in n.inputs)}"
+            + "".join(f", {k}={json.dumps(a)}" for k, a in sorted(n.attrs.items()) if not isinstance(a, dict))
+            + ")"
+            for n in ops
+        )
+    else:
+        desc = " -> ".join(n.op_type for n in ops)
+    return f"{blame.system}: {_WHAT.get(red.verdict.kind.value, red.verdict.kind.value)} for {desc}"
+
+
+def versions_for(target: Target) -> dict[str, str]:
+    from fuzzer.plugin import load_plugin
+
+    out = {}
+    for step in target.path.split(">"):
+        out.update(load_plugin("converter", step.split("@")[0]).versions())
+    if target.runtime:
+        out.update(load_plugin("runtime", target.runtime).versions())
+    for dist in ("torch", "onnx", "numpy"):
+        try:
+            out.setdefault(dist, metadata.version(dist))
+        except metadata.PackageNotFoundError:
+            pass
+    return dict(sorted(out.items()))
+
+
+def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found: dict) -> Filed:
+    """Write (or count again) the bug red shows; see the module docstring for what gets filed."""
+    key = bug_key(blame, red)
+    bug_id = f"{blame.system}-{red.verdict.kind.value.replace('_', '-')}-{key[:6]}"
+    d = Path(bugs_dir) / bug_id
+    if (d / "case.json").exists():
+        case = json.loads((d / "case.json").read_text())
+        case["bug"]["hits"] += 1
+        smaller = len(red.graph) < case["bug"]["minimized"]["ops"]
+        (d / "case.json").write_text(json.dumps(case, indent=1))
+        if not smaller:
+            return Filed(bug_id, d, new=False, reason="duplicate")
+        hits = case["bug"]["hits"]
+    else:
+        hits = 1
+    staging = d.with_name("." + d.name + ".staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    path = red.verdict.path
+    stage = red.verdict.stage.value
+    from_source = blame.role == "exporter" or stage in ("export", "check")
+    model = red.result.models.get(path)
+    if model is not None:
+        (staging / "model.onnx").write_bytes(model)
+    elif not from_source:
+        shutil.rmtree(staging)
+        return Filed(bug_id, d, new=False, reason="no model was kept for a runtime-side failure")
+    (staging / "inputs.npz").write_bytes(red.result.inputs_npz or b"")
+    versions = versions_for(target)
+    title = title_for(blame, red)
+    script = repro_script(bug_id, title, red.graph, red.verdict.kind.value, stage, path, red.verdict.runtime,
+                          from_source, ", ".join(f"{k} {v}" for k, v in versions.items()))
+    (staging / "repro.py").write_text(script)
+    code, output = run_repro(staging)
+    if code != 1:
+        shutil.rmtree(staging)
+        return Filed(bug_id, d, new=False, reason=f"repro exits {code}, not 1: not filed\n{output[-2000:]}")
+    meta = {
+        "id": bug_id, "key": key, "title": title, "system": blame.system, "role": blame.role,
+        "blame_reason": blame.reason, "kind": red.verdict.kind.value, "stage": stage, "path": path,
+        "runtime": red.verdict.runtime, "hits": hits, "status": "reproduces", "versions": versions,
+        "error": red.verdict.error[:4000], "stats": red.verdict.stats,
+        "minimized": {"ops": len(red.graph), "original_ops": red.original_ops, "candidates": red.candidates,
+                      "seconds": round(red.seconds, 2), "per_pass": red.per_pass},
+        "witnesses": blame.witnesses, "found": found, "filed": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    (staging / "case.json").write_text(json.dumps({"bug": meta, "graph": red.graph.to_json()}, indent=1))
+    (staging / "report.md").write_text(report_markdown(meta, red.graph, output))
+    if d.exists():
+        shutil.rmtree(d)
+    staging.rename(d)
+    return Filed(bug_id, d, new=hits == 1)
+
+
+def run_repro(d: Path) -> tuple[int, str]:
+    """Run d/repro.py as a maintainer would: a fresh interpreter, its own folder."""
+    try:
+        p = subprocess.run([sys.executable, "repro.py"], cwd=d, capture_output=True, text=True, timeout=REPRO_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return 124, "repro.py timed out"
+    return p.returncode, (p.stdout + p.stderr).strip()
+
+
+def report_markdown(meta: dict, graph: Graph, repro_output: str) -> str:
+    stats = meta.get("stats") or {}
+    lines = [
+        f"# {meta['title']}",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| symptom | `{meta['kind']}` at stage `{meta['stage']}` |",
+        f"| system at fault | **{meta['system']}** ({meta['role']}): {meta['blame_reason']} |",
+        f"| converter path | `{meta['path']}` |",
+        f"| runtime | `{meta['runtime'] or '-'}` |",
+        f"| opset | {meta['path'].split('>')[0].split('@')[1]} |",
+        f"| versions | {', '.join(f'{k} {v}' for k, v in meta['versions'].items())} |",
+        f"| minimized | {meta['minimized']['original_ops']} -> {meta['minimized']['ops']} ops, "
+        f"{meta['minimized']['candidates']} candidates, {meta['minimized']['seconds']} s |",
+        f"| hits | {meta['hits']} |",
+        "",
+        "## What goes wrong",
+        "",
+    ]
+    if stats:
+        lines += [
+            f"Against the float64 ground truth (torch eager, same graph in double precision): "
+            f"max abs error {stats.get('max_abs', 0):.4g}, max rel error {stats.get('max_rel', 0):.4g}, "
+            f"mean abs error {stats.get('mean_abs', 0):.4g}; worst element at {stats.get('worst_index')} "
+            f"(got {stats.get('worst_actual')}, expected {stats.get('worst_expected')}); "
+            f"{stats.get('mismatched')}/{stats.get('compared')} elements outside tolerance.",
+            "",
+        ]
+    lines += ["```", meta["error"].strip()[:3000], "```", "", "## Minimal graph", "", "```", graph.summary(), "```", "",
+              "## Reproduce", "", "`python repro.py` (exits 1 while the bug reproduces, 0 once fixed). Its output when filed:",
+              "", "```", repro_output.strip()[-3000:], "```", "", "## Witnesses", "",
+              "The same minimal graph along every exporter path and on every runtime:", "",
+              "| path | runtime | verdict |", "|---|---|---|"]
+    lines += [f"| `{p}` | `{r or '-'}` | {k} |" for p, r, k in meta["witnesses"]]
+    found = meta["found"]
+    lines += ["", "## How it was found", "",
+              f"onnxfuzz {found.get('onnxfuzz', '')} campaign in `{found.get('workdir', '?')}`, case {found.get('case_id')}, "
+              f"generator seed {found.get('seed')}, found {found.get('time', '?')}; filed {meta['filed']}.", ""]
+    return "\n".join(lines)
