@@ -51,13 +51,17 @@ class Target:
         """A case that runs graph along exactly this target's path."""
         steps = self.path.split(">")
         exporter, _, opset = steps[0].partition("@")
+        runtimes = [self.runtime] if self.runtime else []
+        if len(steps) > 1 and not self.runtime:
+            # a transformer only runs on a model that passes somewhere: give it runtimes to pass on
+            runtimes = ["onnxruntime-noopt", "onnx-reference"]
         return CaseSpec(
             case_id=0,
             seed=seed,
             config=GenConfig(),
             exporters=[exporter],
             transformers=steps[1:],
-            runtimes=[self.runtime] if self.runtime else [],
+            runtimes=runtimes,
             opset=int(opset),
             graph_json=graph.dumps(),
             inputs_npz=inputs_npz,

@@ -1,0 +1,152 @@
+"""The minimizer, on injected bugs whose minimal form is known."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from fuzzer.case import CaseSpec, run_case
+from fuzzer.choices import NumpyChoices
+from fuzzer.generate import GenConfig, generate
+from fuzzer.minimize import Target, reduce
+from fuzzer.plugin import ENV_VAR
+from oracles import Kind
+from tests.plugins.faulty import PLUGINS
+
+MIXED = GenConfig(min_nodes=6, max_nodes=9, ops=("tanh", "add", "mul", "relu", "sigmoid", "neg"), dtypes=frozenset({"float32"}))
+
+
+@pytest.fixture
+def faulty(monkeypatch):
+    monkeypatch.setenv(ENV_VAR, PLUGINS)
+
+
+def failing_case(exporter="signflip", transformers=()):
+    """A graph of 6+ ops containing tanh, and the verdict the injected bug produces on it."""
+    for seed in range(200):
+        g = generate(NumpyChoices(seed), MIXED)
+        if "tanh" not in g.op_types() or len(g) < 6:
+            continue
+        spec = CaseSpec(case_id=1, seed=seed, config=MIXED, exporters=[exporter], transformers=list(transformers),
+                        runtimes=["onnxruntime"], opset=17, graph_json=g.dumps())
+        r = run_case(spec)
+        bad = r.failures
+        if bad:
+            inputs = dict(np.load(__import__("io").BytesIO(r.inputs_npz)))
+            return g, seed, inputs, bad[0]
+    raise AssertionError("no failing case found")
+
+
+def test_sign_flip_reduces_to_the_single_tanh(faulty):
+    g, seed, inputs, verdict = failing_case()
+    assert verdict.kind is Kind.VALUE_MISMATCH
+    red = reduce(g, Target.of(verdict), seed, inputs)
+    assert red.graph.op_types() == ["tanh"], red.graph.summary()
+    assert red.original_ops >= 6 and red.candidates > 0 and red.seconds > 0
+    assert red.verdict.kind is Kind.VALUE_MISMATCH
+    assert all(v.type.numel == 1 for v in red.graph.values()), "shapes shrink to single elements"
+
+
+def test_transformer_crash_reduces_to_the_single_tanh(faulty):
+    g, seed, inputs, verdict = failing_case("torchscript", ["crashopt"])
+    assert verdict.kind is Kind.CONVERT_CRASH
+    red = reduce(g, Target.of(verdict), seed, inputs)
+    assert red.graph.op_types() == ["tanh"]
+
+
+def test_a_failure_that_does_not_hold_is_refused():
+    g, seed, inputs = generate(NumpyChoices(1), MIXED), 1, None
+    from oracles import Stage, Verdict
+
+    fake = Verdict(Kind.VALUE_MISMATCH, Stage.JUDGE, "torchscript@17", "onnxruntime")
+    with pytest.raises(ValueError, match="does not reproduce"):
+        reduce(g, Target.of(fake), seed, inputs)
+
+
+def test_filed_bug_has_a_standalone_repro_that_reproduces(faulty, tmp_path):
+    from fuzzer.report.blame import Blame
+    from fuzzer.report.writer import file_bug, run_repro
+
+    g, seed, inputs, verdict = failing_case()
+    target = Target.of(verdict)
+    red = reduce(g, target, seed, inputs)
+    who = Blame("signflip", "exporter", "injected", [])
+    filed = file_bug(tmp_path, red, target, who, {"case_id": 1, "seed": seed})
+    assert filed.new and filed.path.exists(), filed.reason
+    for name in ("report.md", "repro.py", "inputs.npz", "case.json", "model.onnx"):
+        assert (filed.path / name).exists(), name
+    script = (filed.path / "repro.py").read_text()
+    assert "import fuzzer" not in script and "from fuzzer" not in script and "oracles" not in script
+    assert run_repro(filed.path)[0] == 1
+    case = json.loads((filed.path / "case.json").read_text())
+    assert case["bug"]["minimized"]["ops"] == 1 and case["graph"]["format"] == "onnxfuzz-graph/1"
+    again = file_bug(tmp_path, red, target, who, {"case_id": 2, "seed": seed})
+    assert not again.new and json.loads((filed.path / "case.json").read_text())["bug"]["hits"] == 2
+
+
+def test_repro_of_an_honest_model_is_not_filed(tmp_path):
+    """The standalone repro must show the failure; an oracle hit the repro cannot confirm is dropped."""
+    from fuzzer.report.blame import Blame
+    from fuzzer.report.writer import file_bug
+
+    g = generate(NumpyChoices(3), GenConfig(max_nodes=2, ops=("tanh",), dtypes=frozenset({"float32"})))
+    spec = CaseSpec(case_id=1, seed=3, config=MIXED, exporters=["torchscript"], runtimes=["onnxruntime"], opset=17,
+                    graph_json=g.dumps(), keep_models=frozenset({"torchscript@17"}))
+    r = run_case(spec)
+    from fuzzer.minimize.reducer import Reduction
+    from oracles import Stage, Verdict
+
+    lie = Verdict(Kind.VALUE_MISMATCH, Stage.JUDGE, "torchscript@17", "onnxruntime", ["tanh"], "output 0: made up")
+    red = Reduction(g, lie, r, original_ops=len(g))
+    filed = file_bug(tmp_path, red, Target.of(lie), Blame("torchscript", "exporter", "", []), {})
+    assert not filed.new and "not filed" in filed.reason
+    assert not any(tmp_path.iterdir())
+
+
+def test_external_model_reduces_to_the_node_the_check_names(tmp_path):
+    import onnx
+    from onnx import TensorProto, helper
+
+    nodes = [
+        helper.make_node("Relu", ["x"], ["a"]),
+        helper.make_node("Sigmoid", ["a"], ["b"]),
+        helper.make_node("Tanh", ["b"], ["c"]),
+        helper.make_node("Neg", ["c"], ["d"]),
+        helper.make_node("Abs", ["d"], ["y"]),
+    ]
+    t = [4, 3]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, t)],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, t)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    path = tmp_path / "model.onnx"
+    onnx.save(model, str(path))
+    check = tmp_path / "has_tanh.py"
+    check.write_text("import sys, onnx\nm = onnx.load(sys.argv[1])\nsys.exit(1 if any(n.op_type == 'Tanh' for n in m.graph.node) else 0)\n")
+    out = subprocess.run([sys.executable, "-m", "fuzzer", "reduce", str(path), "--check", f"{sys.executable} {check}", "--json"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    reduced = onnx.load(report["output"])
+    assert [n.op_type for n in reduced.graph.node] == ["Tanh"]
+    assert report["original_nodes"] == 5 and report["nodes"] == 1
+
+
+def test_external_model_that_does_not_fail_exits_1(tmp_path):
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])])
+    path = tmp_path / "ok.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    out = subprocess.run([sys.executable, "-m", "fuzzer", "reduce", str(path)], capture_output=True, text=True)
+    assert out.returncode == 1
+
+
+def test_corrupt_model_is_a_usage_error(tmp_path):
+    path = tmp_path / "bad.onnx"
+    path.write_bytes(b"\x00garbage")
+    out = subprocess.run([sys.executable, "-m", "fuzzer", "reduce", str(path)], capture_output=True, text=True)
+    assert out.returncode == 2 and "not a valid ONNX model" in out.stderr
