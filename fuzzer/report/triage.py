@@ -13,7 +13,7 @@ from fuzzer.minimize import Target, reduce
 from fuzzer.report.blame import blame
 from fuzzer.report.writer import Filed, file_bug
 from fuzzer.version import __version__
-from oracles import Kind, Stage, Verdict
+from oracles import Kind, Stage, Verdict, normalize_error
 
 
 def verdict_from_json(v: dict) -> Verdict:
@@ -85,17 +85,35 @@ def triage(case: CaseArtifacts, verdict: Verdict, bugs_dir: Path, exporters: lis
 
 
 def triage_workdir(workdir: Path, bugs_dir: Path, exporters: list[str], runtimes: list[str],
-                   limit: int | None = None, max_seconds: float = 180.0, on_outcome=None) -> list[TriageOutcome]:
-    """Reduce and file the first case of every distinct signature in a campaign workdir."""
+                   limit: int | None = None, max_seconds: float = 180.0, on_outcome=None,
+                   per_group: int = 4) -> list[TriageOutcome]:
+    """Reduce and file the first case of every distinct signature in a campaign workdir.
+
+    Raw signatures (computed before minimization) still carry every op the
+    failing output depends on, so one root cause shows up under many of them.
+    At most `per_group` are reduced per coarse group (symptom, stage, converter
+    family, normalized error), most-hit first; the minimized bug key then
+    merges whatever is left of the duplicates.
+    """
+    from collections import Counter
+
     from fuzzer.store import Store
+    from oracles.verdict import _path_family
 
     store = Store.open(workdir, create=False)
     try:
-        sigs = store.signatures()
+        sigs = sorted(store.signatures(), key=lambda s: -s["hits"])
     finally:
         store.close()
+    taken: Counter = Counter()
+    chosen = []
+    for s in sigs:
+        group = (s["kind"], s["stage"], _path_family(s["path"]), normalize_error(Kind(s["kind"]), s["error"]))
+        if taken[group] < per_group:
+            taken[group] += 1
+            chosen.append(s)
     outcomes = []
-    for s in sigs[:limit]:
+    for s in chosen[:limit]:
         d = Path(workdir) / "artifacts" / f"case-{s['first_case']}"
         if not (d / "graph.json").exists():
             outcomes.append(TriageOutcome(s["signature"], None, "no artifacts kept"))

@@ -1,0 +1,48 @@
+import json
+
+import pytest
+
+from fuzzer.cli import main
+from fuzzer.minimize import Target, reduce
+from fuzzer.report.blame import Blame
+from fuzzer.report.writer import file_bug
+from tests.unit.test_minimize import failing_case, faulty  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def filed(faulty, tmp_path):  # noqa: F811
+    g, seed, inputs, verdict = failing_case()
+    target = Target.of(verdict)
+    red = reduce(g, target, seed, inputs)
+    bug = file_bug(tmp_path, red, target, Blame("signflip", "exporter", "injected", []), {"seed": seed})
+    assert bug.new, bug.reason
+    return tmp_path, bug.bug_id
+
+
+def test_list_show_export_verify(filed, capsys):
+    bugs_dir, bug_id = filed
+    assert main(["bugs", "list", "--bugs-dir", str(bugs_dir), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["id"] for r in rows] == [bug_id] and rows[0]["system"] == "signflip" and rows[0]["ops"] == 1
+    assert main(["bugs", "show", bug_id, "--bugs-dir", str(bugs_dir)]) == 0
+    assert "## Minimal graph" in capsys.readouterr().out
+    assert main(["bugs", "export", bug_id, "--bugs-dir", str(bugs_dir)]) == 0
+    exported = capsys.readouterr().out
+    assert exported.startswith("**Title:**") and "```python" in exported
+    assert main(["bugs", "verify", "--bugs-dir", str(bugs_dir)]) == 1  # still reproduces
+    assert "reproduces" in capsys.readouterr().out
+
+
+def test_verify_says_fixed_when_the_repro_passes(filed, capsys):
+    bugs_dir, bug_id = filed
+    repro = bugs_dir / bug_id / "repro.py"
+    repro.write_text(repro.read_text().replace("return flip_first_tanh(buf.getvalue())", "return buf.getvalue()"))
+    assert main(["bugs", "verify", bug_id, "--bugs-dir", str(bugs_dir), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["status"] == "fixed"
+    case = json.loads((bugs_dir / bug_id / "case.json").read_text())
+    assert case["bug"]["status"] == "fixed"
+
+
+def test_unknown_bug_is_a_usage_error(tmp_path, capsys):
+    assert main(["bugs", "show", "nope", "--bugs-dir", str(tmp_path)]) == 2
+    assert "no bug 'nope'" in capsys.readouterr().err
