@@ -89,6 +89,8 @@ _NOISE = [
     (re.compile(r"'[^']*'|\"[^\"]*\""), "<name>"),
     (re.compile(r"\b[xvc]\d+(_\d+)?\b"), "<value>"),
     (re.compile(r"[-+]?\d+(\.\d+)?(e[-+]?\d+)?"), "<n>"),
+    # a list of numbers is one thing whatever its length (a perm, a shape)
+    (re.compile(r"<n>(\s*,\s*<n>)+"), "<n>..."),
     (re.compile(r"\s+"), " "),
 ]
 

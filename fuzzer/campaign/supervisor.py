@@ -250,4 +250,5 @@ def _tail(path: Path, lines: int = 15) -> str:
         text = path.read_text(errors="replace")
     except OSError:
         return ""
-    return "\n".join(text.splitlines()[-lines:])
+    own = "--- case "  # the worker's own per-case markers say nothing about the death
+    return "\n".join([ln for ln in text.splitlines() if not ln.startswith(own)][-lines:])

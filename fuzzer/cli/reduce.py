@@ -46,10 +46,8 @@ class Reduce(Command):
                 print(f"{out['original_nodes']} -> {out['nodes']} nodes in {out['seconds']:.1f} s "
                       f"({out['candidates']} candidates); written to {out['output']}")
             return 0 if out["reproduced"] else 1
-        from fuzzer.minimize import Target, reduce
-        from fuzzer.report.blame import blame
-        from fuzzer.report.triage import CaseArtifacts
-        from fuzzer.report.writer import file_bug
+        from fuzzer.minimize import Target
+        from fuzzer.report.triage import CaseArtifacts, evaluator_for
 
         if not (args.target / "graph.json").exists():
             raise UsageError(f"{args.target} is neither a .onnx model nor a case folder with graph.json")
@@ -61,8 +59,16 @@ class Reduce(Command):
         if not 0 <= args.verdict < len(failing):
             raise UsageError(f"{args.target} has {len(failing)} failing verdicts; --verdict must be below that")
         target = Target.of(failing[args.verdict])
+        with evaluator_for(failing[args.verdict]) as evaluate:
+            return self._reduce(args, case, target, evaluate)
+
+    def _reduce(self, args, case, target, evaluate) -> int:
+        from fuzzer.minimize import reduce
+        from fuzzer.report.blame import blame
+        from fuzzer.report.writer import file_bug
+
         try:
-            red = reduce(case.graph, target, case.seed, case.inputs, max_seconds=args.max_seconds)
+            red = reduce(case.graph, target, case.seed, case.inputs, evaluate=evaluate, max_seconds=args.max_seconds)
         except ValueError as e:
             print(f"not reproduced: {e}")
             return 1
@@ -72,7 +78,7 @@ class Reduce(Command):
             "seconds": round(red.seconds, 2), "per_pass": red.per_pass, "graph": red.graph.summary(),
         }
         if args.file is not None:
-            who = blame(red.graph, target, case.seed, red.result.inputs_npz, args.converters, args.runtimes)
+            who = blame(red.graph, target, case.seed, red.result.inputs_npz, args.converters, args.runtimes, evaluate=evaluate)
             report["blame"] = {"system": who.system, "role": who.role, "reason": who.reason}
             if who.system:
                 filed = file_bug(args.file, red, target, who, {"case_id": case.case_id, "seed": case.seed, "workdir": str(args.target)})

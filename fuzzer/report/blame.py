@@ -21,6 +21,11 @@ from fuzzer.minimize.reducer import Evaluator, Target, in_process
 from oracles import Kind, Stage
 
 
+def runtime_family(name: str) -> str:
+    """Runtimes that share kernels: onnxruntime, onnxruntime-noopt and onnxruntime-mt are one family."""
+    return name.split("-")[0] if name.startswith("onnxruntime") else name
+
+
 @dataclass
 class Blame:
     system: str  # the plugin at fault, or "" when ambiguous
@@ -61,10 +66,15 @@ def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exp
         return Blame(steps[-1], "transformer", f"the model passes on {target.runtime} before {steps[-1]} and fails after it", witnesses)
 
     same = [(r, k) for p, r, k in witnesses if family(p) == exporter and r]
-    others_pass = sorted(r for r, k in same if r != target.runtime and k == Kind.PASS.value)
-    others_fail = sorted(r for r, k in same if r != target.runtime and Kind(k).is_failure)
+    mine = runtime_family(target.runtime)
+    kin_pass = sorted(r for r, k in same if r != target.runtime and runtime_family(r) == mine and k == Kind.PASS.value)
+    others_pass = sorted(r for r, k in same if runtime_family(r) != mine and k == Kind.PASS.value)
+    others_fail = sorted(r for r, k in same if runtime_family(r) != mine and Kind(k).is_failure)
+    if kin_pass:
+        # e.g. ORT with graph optimizations fails where ORT without them passes
+        return Blame(target.runtime, "runtime", f"{', '.join(kin_pass)} (same kernels, other settings) run the same model correctly", witnesses)
     if others_pass and not others_fail:
-        return Blame(target.runtime, "runtime", f"{', '.join(others_pass)} run the same model correctly", witnesses)
+        return Blame(mine, "runtime", f"{', '.join(others_pass)} run the same model correctly", witnesses)
     if others_pass:
         return Blame("", "", f"on the same model {', '.join(others_pass)} pass but {', '.join(others_fail)} fail", witnesses)
     rivals = {family(p) for p, r, k in witnesses if family(p) != exporter and r == target.runtime}

@@ -24,7 +24,9 @@ Exits 1 while the bug reproduces and 0 once it is fixed; prints what it saw.
 Found with: {versions}
 """
 import base64
+import os
 import pathlib
+import subprocess
 import sys
 import warnings
 
@@ -42,6 +44,7 @@ INPUT_NAMES = {input_names!r}
 OUTPUT_NAMES = {output_names!r}
 OUTPUT_DTYPES = {output_dtypes!r}
 RTOL = {rtol!r}
+DIES = {dies!r}  # the failing step kills the process: run it in a child and report the death
 
 # ---- the model ------------------------------------------------------------
 {model_source}
@@ -124,6 +127,16 @@ def main():
 
 
 if __name__ == "__main__":
+    if DIES and not os.environ.get("REPRO_CHILD"):
+        try:
+            child = subprocess.run([sys.executable, __file__], env={{**os.environ, "REPRO_CHILD": "1"}}, timeout=600)
+        except subprocess.TimeoutExpired:
+            print("the step hung for 600 s")
+            sys.exit(1)
+        if child.returncode < 0:
+            print(f"the process died with signal {{-child.returncode}}")
+            sys.exit(1)
+        sys.exit(child.returncode)
     sys.exit(main())
 '''
 
@@ -152,7 +165,7 @@ _KIND_HELP = {
 
 
 def repro_script(bug_id: str, title: str, graph: Graph, kind: str, stage: str, path: str, runtime: str,
-                 from_source: bool, versions: str) -> str:
+                 from_source: bool, versions: str, dies: bool = False) -> str:
     steps = path.split(">")
     exporter, _, opset = steps[0].partition("@")
     snippets = []
@@ -169,6 +182,7 @@ def repro_script(bug_id: str, title: str, graph: Graph, kind: str, stage: str, p
         output_names=[f"out{i}" for i in range(len(graph.outputs))],
         output_dtypes=[v.type.dtype.value for v in graph.outputs],
         rtol=REPRO_RTOL,
+        dies=dies,
         model_source=repro_model_source(graph),
         snippets="\n".join(snippets),
         transform_step=TRANSFORM_STEP if len(steps) > 1 else "",

@@ -1,6 +1,7 @@
 """From a campaign's raw failures to filed bugs: reduce, blame, file, per signature."""
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from fuzzer.ir import Graph
-from fuzzer.minimize import Target, reduce
+from fuzzer.minimize import Target, in_process, reduce
 from fuzzer.report.blame import blame
 from fuzzer.report.writer import Filed, file_bug
 from fuzzer.version import __version__
@@ -57,22 +58,38 @@ class TriageOutcome:
 
 
 DEATHS = (Kind.HANG, Kind.OOM)
+NUMERIC_KINDS = {Kind.VALUE_MISMATCH.value, Kind.SHAPE_MISMATCH.value, Kind.DTYPE_MISMATCH.value, Kind.NAN_INF.value}
 
 
 def triage(case: CaseArtifacts, verdict: Verdict, bugs_dir: Path, exporters: list[str], runtimes: list[str],
            found: dict | None = None, max_seconds: float = 180.0) -> TriageOutcome:
     t0 = time.perf_counter()
-    sig = verdict.signature or ""
-    if verdict.kind in DEATHS or verdict.error.startswith("worker died"):
-        # reproducing these needs an isolated worker per candidate; they stay in the campaign's artifacts
-        return TriageOutcome(sig, None, f"{verdict.kind.value} needs isolated reduction: left in {case.directory}")
     target = Target.of(verdict)
+    with evaluator_for(verdict) as evaluate:
+        return _reduce_and_file(case, verdict, target, bugs_dir, exporters, runtimes, found, max_seconds, t0, evaluate)
+
+
+@contextlib.contextmanager
+def evaluator_for(verdict: Verdict):
+    """In-process for ordinary failures; a supervised worker for one that kills, hangs or bloats
+    its process (a death can only be seen from outside the process that dies)."""
+    if verdict.kind in DEATHS or verdict.error.startswith("worker died"):
+        from fuzzer.minimize.isolated import IsolatedEvaluator
+
+        with IsolatedEvaluator() as isolated:
+            yield isolated
+    else:
+        yield in_process
+
+
+def _reduce_and_file(case, verdict, target, bugs_dir, exporters, runtimes, found, max_seconds, t0, evaluate) -> TriageOutcome:
+    sig = verdict.signature or ""
     try:
-        red = reduce(case.graph, target, case.seed, case.inputs, max_seconds=max_seconds)
+        red = reduce(case.graph, target, case.seed, case.inputs, evaluate=evaluate, max_seconds=max_seconds)
     except ValueError as e:
-        return TriageOutcome(sig, None, f"does not reproduce in-process: {e}", len(case.graph))
+        return TriageOutcome(sig, None, f"does not reproduce: {e}", len(case.graph))
     inputs_npz = red.result.inputs_npz
-    who = blame(red.graph, target, case.seed, inputs_npz, exporters, runtimes)
+    who = blame(red.graph, target, case.seed, inputs_npz, exporters, runtimes, evaluate=evaluate)
     out = TriageOutcome(sig, None, "", red.original_ops, len(red.graph), time.perf_counter() - t0)
     if not who.system:
         out.note = f"ambiguous ({who.reason}): not filed"
@@ -109,7 +126,10 @@ def triage_workdir(workdir: Path, bugs_dir: Path, exporters: list[str], runtimes
     chosen = []
     for s in sigs:
         group = (s["kind"], s["stage"], _path_family(s["path"]), normalize_error(Kind(s["kind"]), s["error"]))
-        if taken[group] < per_group:
+        # a numeric mismatch normalizes to its kind alone, so its group holds every silent bug
+        # of that converter: give it room
+        cap = per_group * 8 if s["kind"] in NUMERIC_KINDS else per_group
+        if taken[group] < cap:
             taken[group] += 1
             chosen.append(s)
     outcomes = []

@@ -39,7 +39,6 @@ def bug_key(blame: Blame, red: Reduction) -> str:
     v = red.verdict
     parts = [
         blame.system, v.kind.value, v.stage.value, normalize_error(v.kind, v.error),
-        v.runtime if blame.role == "runtime" else "",
         ",".join(sorted(set(red.graph.op_types()))),
     ]
     return hashlib.sha1("|".join(parts).encode()).hexdigest()[:10]
@@ -114,8 +113,9 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
     (staging / "inputs.npz").write_bytes(red.result.inputs_npz or b"")
     versions = versions_for(target)
     title = title_for(blame, red)
+    dies = red.verdict.error.startswith("worker died") or red.verdict.kind.value in ("hang", "oom")
     script = repro_script(bug_id, title, red.graph, red.verdict.kind.value, stage, path, red.verdict.runtime,
-                          from_source, ", ".join(f"{k} {v}" for k, v in versions.items()))
+                          from_source, ", ".join(f"{k} {v}" for k, v in versions.items()), dies=dies)
     (staging / "repro.py").write_text(script)
     code, output = run_repro(staging)
     if code != 1:
