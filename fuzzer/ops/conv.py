@@ -164,7 +164,10 @@ class ConvTransposeNd(OpSpec):
         strides, dils, outpads, pads = [], [], [], []
         for size, k in zip(spatial, kernel):
             s, d = c.integer(1, 3), (1 if c.boolean(0.6) else c.integer(2, 3))
-            op = c.integer(0, max(s, d) - 1) if c.boolean(0.4) else 0  # must be < max(stride, dilation)
+            # torch allows output_padding < max(stride, dilation); ONNX Runtime and the reference
+            # evaluator reject output_padding >= stride, and the ONNX spec does not settle it, so
+            # that form could only yield ambiguous findings: draw output_padding < stride
+            op = c.integer(0, s - 1) if c.boolean(0.4) else 0
             full = (size - 1) * s + d * (k - 1) + op + 1  # the output size before padding is cut off
             p = c.integer(0, min(MAX_PAD, (full - 1) // 2))
             strides.append(s)
