@@ -29,7 +29,7 @@ class Reduce(Command):
         p.add_argument("--runtimes", type=name_list, default=["onnxruntime", "onnxruntime-noopt", "onnx-reference"],
                        help="witness runtimes for blame (and the default check for .onnx models)")
         p.add_argument("--at-fault", default=None, metavar="PLUGIN",
-                       help="with --file: after review, name the system at fault where blame is ambiguous")
+                       help="with --file: the system at fault as a reviewer found it, where blame was ambiguous or wrong")
         p.add_argument("--check", default=None, metavar="CMD", help="for .onnx models: a command that exits 1 while the failure holds")
         p.add_argument("--output", type=Path, default=None, help="where to write the reduced model (.onnx input)")
         p.add_argument("--max-seconds", type=float, default=300.0, help="time budget (default 300)")
@@ -81,11 +81,11 @@ class Reduce(Command):
         }
         if args.file is not None:
             who = blame(red.graph, target, case.seed, red.result.inputs_npz, args.converters, args.runtimes, evaluate=evaluate)
-            if args.at_fault and not who.system:
+            if args.at_fault:
                 role = "runtime" if args.at_fault == target.runtime.split("-")[0] or args.at_fault == target.runtime else (
                     "transformer" if args.at_fault in target.path.split(">")[1:] else "exporter")
                 who.system, who.role = args.at_fault, role
-                who.reason = f"named at review ({who.reason})"
+                who.reason = f"named by the reviewer (automatic blame said: {who.reason})"
             report["blame"] = {"system": who.system, "role": who.role, "reason": who.reason}
             if who.system:
                 filed = file_bug(args.file, red, target, who, {"case_id": case.case_id, "seed": case.seed, "workdir": str(args.target)})
