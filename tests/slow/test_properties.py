@@ -15,8 +15,10 @@ from fuzzer.plugin import load_plugin
 
 pytestmark = pytest.mark.slow
 
+# Derandomized: the export property meets real exporter bugs, so a random seed could fail
+# CI on a change that has nothing to do with them. Finding new ones is the campaigns' job.
 SETTINGS = settings(
-    max_examples=150, deadline=None,
+    max_examples=150, deadline=None, derandomize=True, database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
 
@@ -99,6 +101,9 @@ KNOWN_INVALID_EXPORTS = [
     (lambda n: n.op_type == "all" and n.inputs[0].type.dtype.value != "bool", "all() on a non-bool input exports Not on float/int"),
     (lambda n: n.op_type in ("all", "any") and "dim" in n.attrs and n.attrs["dim"] is None, "all/any with an explicit dim=None raise AttributeError"),
     (lambda n: n.op_type == "squeeze" and isinstance(n.attrs.get("dim"), (list, tuple)), "squeeze with a tuple of dims including non-1 dims raises ValueError"),
+    (lambda n: "dim" in n.attrs and n.attrs["dim"] is None and n.attrs.get("keepdim"),
+     "a reduction with dim=None, keepdim=True exports the wrong rank (bugs/torchscript-shape-mismatch-dbba37, -2029c4), "
+     "and the ops after it then fail to export"),
 ]
 
 
