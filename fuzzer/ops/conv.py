@@ -39,18 +39,25 @@ def conv_out(size: int, k: int, s: int, p: int, d: int) -> int:
     return (size + 2 * p - d * (k - 1) - 1) // s + 1
 
 
-class ConvNd(OpSpec):
-    """F.conv{n}d(input, weight, bias, stride, padding, dilation, groups) on a batched input."""
+class BatchedConv(OpSpec):
+    """What every convolution shares: float dtypes and a batched (N, C, *spatial) input."""
 
     nd: ClassVar[int]
     # ONNX Conv/ConvTranspose are float-only (integer convs are ConvInteger, a different op):
     # torch's integer conv can only ever come back "unsupported", so it is not drawn.
     dtypes = frozenset(FLOATS)
 
-    def operands(self, b, x):
-        c = b.choices
+    def require_batched(self, x) -> None:
         if x.type.rank != self.nd + 2:
             raise Rejected(f"{self.name} needs a rank-{self.nd + 2} input, got {x.type}")
+
+
+class ConvNd(BatchedConv):
+    """F.conv{n}d(input, weight, bias, stride, padding, dilation, groups) on a batched input."""
+
+    def operands(self, b, x):
+        c = b.choices
+        self.require_batched(x)
         dtype, (_, cin, *spatial) = x.type.dtype, x.type.shape
         divs = divisors(cin)
         groups = 1 if c.boolean(0.5) else c.choice(divs)  # groups == cin is the depthwise case
@@ -132,18 +139,12 @@ class Conv2d(ConvNd):
     min_rank = max_rank = 4
 
 
-class ConvTransposeNd(OpSpec):
+class ConvTransposeNd(BatchedConv):
     """F.conv_transpose{n}d(input, weight, bias, stride, padding, output_padding, groups, dilation)."""
-
-    nd: ClassVar[int]
-    # ONNX Conv/ConvTranspose are float-only (integer convs are ConvInteger, a different op):
-    # torch's integer conv can only ever come back "unsupported", so it is not drawn.
-    dtypes = frozenset(FLOATS)
 
     def operands(self, b, x):
         c = b.choices
-        if x.type.rank != self.nd + 2:
-            raise Rejected(f"{self.name} needs a rank-{self.nd + 2} input, got {x.type}")
+        self.require_batched(x)
         dtype, cin = x.type.dtype, x.type.shape[1]
         groups = 1 if c.boolean(0.5) else c.choice(divisors(cin))
         per_group_out = c.choice([1, 1, 2, 3])
