@@ -1,0 +1,65 @@
+"""ONNX Runtime's dynamic quantization: int8 weights, activations quantized at run time.
+
+quantize_dynamic rewrites MatMul, Gemm, Conv, Attention, LSTM and friends into
+DynamicQuantizeLinear + MatMulInteger/ConvInteger (+ casts and scales); the
+rest of the graph is left as is. The oracles judge the outputs with int8's
+tolerance (`precision`), so only gross errors count.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+
+from fuzzer.convert.base import Transformer
+from fuzzer.run.plugins.onnxruntime import is_gap
+
+# The quantizer's own refusals: it quantizes ai.onnx models only. Besides, a missing ORT
+# kernel (it runs ORT on the model) is ORT's gap. A quantized model whose DynamicQuantizeLinear
+# gets a float16 input fails the checker with a type gap, which the checker stage already
+# classifies as unsupported.
+_GAP = re.compile(r"Failed to find proper ai\.onnx domain")
+
+
+class OrtQuantizeDynamic(Transformer):
+    name = "ort-quantize"
+    requires = ("onnxruntime", "onnx")
+    imports = ("onnxruntime.quantization",)
+    precision = "int8"
+
+    def transform(self, model: bytes, opset: int) -> bytes:
+        import logging
+
+        from onnxruntime.quantization import quantize_dynamic
+
+        root = logging.getLogger()
+        level = root.level
+        root.setLevel(logging.ERROR)  # it advises pre-processing on the root logger, every call
+        try:
+            with tempfile.TemporaryDirectory(prefix="onnxfuzz-quantize-") as d:
+                src, dst = os.path.join(d, "model.onnx"), os.path.join(d, "quantized.onnx")
+                with open(src, "wb") as f:
+                    f.write(model)
+                quantize_dynamic(src, dst)
+                with open(dst, "rb") as f:
+                    return f.read()
+        finally:
+            root.setLevel(level)
+
+    def is_unsupported(self, error: BaseException) -> bool:
+        return is_gap(error) or bool(_GAP.search(str(error)))
+
+    def repro_source(self) -> str:
+        """A standalone transform_model() for bug repros (imports onnxruntime only)."""
+        return '''
+def transform_model(model_bytes, opset):
+    import os, tempfile
+    from onnxruntime.quantization import quantize_dynamic
+    with tempfile.TemporaryDirectory() as d:
+        src, dst = os.path.join(d, "model.onnx"), os.path.join(d, "quantized.onnx")
+        with open(src, "wb") as f:
+            f.write(model_bytes)
+        quantize_dynamic(src, dst)
+        with open(dst, "rb") as f:
+            return f.read()
+'''

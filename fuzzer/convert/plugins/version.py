@@ -1,0 +1,133 @@
+"""onnx.version_converter: the model rewritten for another opset, up or down.
+
+`version-up` converts to the newest opset ONNX Runtime supports (read from
+ORT itself, capped at the newest opset onnx knows); `version-down` converts
+to max(opset - 2, 13). A model already at the target is returned unchanged.
+
+The converter has no adapter for many (op, version) steps, mostly going down:
+"No Adapter From Version", "No Previous Version of X exists", a type the
+older op does not allow, an input the older op wants as a constant
+attribute. Those are documented limits of the tool (`is_unsupported`), not
+bugs. A model it does convert is judged like any other.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from fuzzer.convert.base import Transformer
+
+_GAP = re.compile(
+    r"No Adapter (?:From|To) Version"
+    r"|adapter_lookup"
+    r"|No Previous Version of \w+ exists"
+    r"|No initializer or constant input"
+    r"|must be a constant or initializer"
+    r"|isUnallowed|unallowed_types"
+    r"|mod_\d+_float_types"
+    r"|\b(?:is|are) not supported"
+    r"|downgrade:"
+    r"|Attribute \w+ must have value",
+)
+
+DOWN_STEP = 2
+DOWN_FLOOR = 13
+
+
+def model_opset(proto) -> int | None:
+    """The model's default-domain (ai.onnx) opset, None when it imports none."""
+    for o in proto.opset_import:
+        if o.domain in ("", "ai.onnx"):
+            return o.version
+    return None
+
+
+@lru_cache(maxsize=None)
+def ort_max_opset() -> int:
+    """The newest ai.onnx opset that both onnx and the installed ONNX Runtime support."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    newest = onnx.defs.onnx_opset_version()
+    try:
+        import onnxruntime as ort
+    except Exception:
+        return newest
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])
+    graph = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "probe", [x], [y])
+    for opset in range(newest, 6, -1):
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+        model.ir_version = min(model.ir_version, onnx.IR_VERSION)
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 4
+        try:
+            ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+            return opset
+        except Exception as e:  # "Current official support for domain ai.onnx is till opset 28."
+            m = re.search(r"is till opset (\d+)", str(e))
+            if m:
+                return min(int(m.group(1)), newest)
+    return newest
+
+
+class _VersionConverter(Transformer):
+    requires = ("onnx", "onnxruntime")
+    imports = ("onnx.version_converter",)
+
+    def target(self, opset: int) -> int:
+        raise NotImplementedError
+
+    def transform(self, model: bytes, opset: int) -> bytes:
+        import onnx
+        from onnx import version_converter
+
+        proto = onnx.load_model_from_string(model)
+        current = model_opset(proto)
+        if current is None:
+            return model  # the converter converts ai.onnx only: nothing to do
+        target = self.target(current)
+        if target == current:
+            return model
+        return version_converter.convert_version(proto, target).SerializeToString()
+
+    def is_unsupported(self, error: BaseException) -> bool:
+        return bool(_GAP.search(str(error)))
+
+    def target_source(self) -> str:
+        """The target as a Python expression of `current` (for repros)."""
+        raise NotImplementedError
+
+    def repro_source(self) -> str:
+        """A standalone transform_model() for bug repros (imports onnx only)."""
+        return f'''
+def transform_model(model_bytes, opset):
+    import onnx
+    from onnx import version_converter
+    proto = onnx.load_model_from_string(model_bytes)
+    current = next(o.version for o in proto.opset_import if o.domain in ("", "ai.onnx"))
+    target = {self.target_source()}
+    if target == current:
+        return model_bytes
+    return version_converter.convert_version(proto, target).SerializeToString()
+'''
+
+
+class VersionUp(_VersionConverter):
+    name = "version-up"
+
+    def target(self, opset: int) -> int:
+        return max(opset, ort_max_opset())
+
+    def target_source(self) -> str:
+        return f"max(current, {ort_max_opset()})  # the newest opset onnxruntime supports here"
+
+
+class VersionDown(_VersionConverter):
+    name = "version-down"
+
+    def target(self, opset: int) -> int:
+        return max(opset - DOWN_STEP, min(opset, DOWN_FLOOR))
+
+    def target_source(self) -> str:
+        return f"max(current - {DOWN_STEP}, min(current, {DOWN_FLOOR}))"

@@ -1,0 +1,105 @@
+"""OpenVINO on CPU: its ONNX frontend converts the model, its CPU plugin compiles and runs it.
+
+On CPUs with bfloat16 or float16 support (AVX512-BF16, AMX, AVX512-FP16) the
+CPU plugin defaults to computing float32 models in bf16 (its inference
+precision hint). That is a documented speed trade, not a bug, and it would
+drown the oracles in rounding noise, so the hint is forced to f32: float32
+models compute in float32, and float16 models compute wider and round once.
+"""
+from __future__ import annotations
+
+import re
+
+from fuzzer.run.base import Runtime
+
+# Gaps in OpenVINO's own words, only for a missing op translation, an op form
+# or element type it declares unsupported, or a missing kernel:
+# - frontend: "No conversion rule found for operations: Foo-17"
+# - frontend: "Unsupported data type FLOAT8E4M3FNUZ expected: ...", "Unsupported padding mode: [wrap]",
+#   "... coordinate transformation mode is not supported", "GridSample is only supported for 4D input
+#   tensors", "'split' input must be a constant" (it needs some inputs constant)
+# - CPU plugin: "CPU plug-in doesn't support Unsqueeze operation with dynamic rank",
+#   "Supported primitive descriptors list is empty for node" (no kernel for these types)
+_GAP = re.compile(
+    r"No conversion rule found for operations"
+    r"|Unsupported data type"
+    r"|Unsupported (?:input |output )?precision"
+    r"|unsupported element type"
+    r"|Unsupported \w+ mode"
+    r"|\bis not supported\b"
+    r"|\bis only supported for\b"
+    r"|input must be a (?:scalar or \S+ )?constant"
+    r"|plug-in doesn't support"
+    r"|Supported primitive descriptors list is empty",
+    re.I,
+)
+
+CONFIG = {"INFERENCE_PRECISION_HINT": "f32", "INFERENCE_NUM_THREADS": "1"}
+
+
+class OpenVinoCpu(Runtime):
+    name = "openvino"
+    requires = ("openvino",)
+    imports = ("openvino",)
+
+    def load(self, model: bytes):
+        import onnx
+
+        outputs = [o.name for o in onnx.load_model_from_string(model).graph.output]
+        core = _core()
+        compiled = core.compile_model(core.read_model(model), "CPU", CONFIG)
+        return _Session(compiled, _output_order(compiled, outputs))
+
+    def input_names(self, session):
+        return [p.get_any_name() for p in session.compiled.inputs]
+
+    def run(self, session, feeds):
+        import numpy as np
+
+        result = session.compiled(feeds)
+        return [np.asarray(result[session.compiled.outputs[i]]) for i in session.order]
+
+    def is_unsupported(self, error):
+        return bool(_GAP.search(str(error)))
+
+    def repro_source(self) -> str:
+        """A standalone run_model() for bug repros (imports openvino only)."""
+        return f'''
+def run_model(model_bytes, feeds):
+    import openvino as ov
+    core = ov.Core()
+    compiled = core.compile_model(core.read_model(model_bytes), "CPU", {CONFIG!r})
+    result = compiled({{p.get_any_name(): feeds[p.get_any_name()] for p in compiled.inputs}})
+    return [result[o] for o in compiled.outputs]
+'''
+
+
+class _Session:
+    def __init__(self, compiled, order: list[int]) -> None:
+        self.compiled, self.order = compiled, order
+
+
+def _output_order(compiled, names: list[str]) -> list[int]:
+    """For each graph output in order, the index of the compiled output that carries it.
+
+    Matched by tensor name (a compiled output may carry several names); when a
+    name cannot be found, by position.
+    """
+    ports = list(compiled.outputs)
+    order = []
+    for i, name in enumerate(names):
+        found = [j for j, p in enumerate(ports) if name in p.get_names()]
+        order.append(found[0] if found else min(i, len(ports) - 1))
+    return order
+
+
+_CORE = None
+
+
+def _core():
+    global _CORE
+    if _CORE is None:
+        import openvino as ov
+
+        _CORE = ov.Core()
+    return _CORE

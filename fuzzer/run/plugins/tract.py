@@ -1,0 +1,138 @@
+"""tract (Sonos' Rust inference engine) through its Python bindings.
+
+tract loads ONNX from a file only, so the model goes through a temporary
+file. It loads the model as an InferenceModel, infers the types, optimizes
+the typed model (into_runnable) and runs it. Its tensors come back through
+`to_numpy`; int64 values that tract keeps as its symbolic dimension type
+(TDim, e.g. the output of Shape or of a Cast to int64) are converted to the
+element type the ONNX graph declares for that output.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+
+from fuzzer.run.base import Runtime
+
+# Gaps in tract's own words, only for missing ops, op forms and element types:
+# - "Unimplemented(Foo)": an op without translation (tract_core UnimplementedOp)
+# - "Attention: softcap is not supported", "not implemented": an op form it refuses
+# - "Unknown DatumType Float8E4M3FN", "HardSwish does not support F64", "Bool is not a number":
+#   an element type the engine or the op lacks
+# - "Axis expected to be a const", "Need splits to be a constant", "shape input is variable",
+#   "StridedSlice is typable only if stride is a const": tract needs these inputs constant
+_GAP = re.compile(
+    r"Unimplemented\(\w+\)"
+    r"|\bnot implemented\b"
+    r"|\bis not supported\b"
+    r"|Unsupported DatumType|Unknown DatumType|unsupported datum type|Unsupported data type"
+    r"|does not support [FIU]\d+\b|does not support (?:Bool|TDim|String)\b"
+    r"|\b(?:Bool|String|TDim) is not a number"
+    r"|(?:expected|need|needs|typable only if)[^|\n]{0,40}\ba const(?:ant)?\b"
+    r"|expected \w+ as a constant"
+    r"|input is variable",
+    re.I,
+)
+
+# ONNX TensorProto element type -> numpy dtype name, for the outputs tract returns
+_ONNX_TO_NUMPY = {
+    1: "float32", 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 6: "int32", 7: "int64",
+    9: "bool", 10: "float16", 11: "float64", 12: "uint32", 13: "uint64",
+}
+
+
+class TractRuntime(Runtime):
+    name = "tract"
+    requires = ("tract",)
+    imports = ("tract",)
+
+    def load(self, model: bytes):
+        # With RUST_BACKTRACE=1 in the environment, every tract error captures a backtrace
+        # (about 70 ms each) only to print it; RUST_LIB_BACKTRACE=0 turns that off for errors
+        # while panics keep theirs. Set before tract's first error, which caches the choice.
+        os.environ.setdefault("RUST_LIB_BACKTRACE", "0")
+        import onnx
+        import tract
+
+        graph = onnx.load_model_from_string(model).graph
+        initializers = {t.name for t in graph.initializer}
+        inputs = [i.name for i in graph.input if i.name not in initializers]
+        types = [o.type.tensor_type.elem_type for o in graph.output]
+        with tempfile.TemporaryDirectory(prefix="onnxfuzz-tract-") as d:
+            path = os.path.join(d, "model.onnx")
+            with open(path, "wb") as f:
+                f.write(model)
+            try:
+                runnable = tract.onnx().load(path).into_model().into_runnable()
+            except Exception as e:
+                raise _clean(e) from None
+        return _Session(runnable, inputs, types)
+
+    def input_names(self, session):
+        return list(session.inputs)
+
+    def run(self, session, feeds):
+        try:
+            outputs = session.runnable.run([feeds[n] for n in session.inputs])
+            return [_to_numpy(t, ty) for t, ty in zip(outputs, session.types)]
+        except Exception as e:
+            raise _clean(e) from None
+
+    def is_unsupported(self, error):
+        return bool(_GAP.search(str(error)))
+
+    def repro_source(self) -> str:
+        """A standalone run_model() for bug repros (imports tract and onnx only)."""
+        return '''
+def run_model(model_bytes, feeds):
+    import os, tempfile
+    import onnx, tract
+    graph = onnx.load_model_from_string(model_bytes).graph
+    init = {t.name for t in graph.initializer}
+    names = [i.name for i in graph.input if i.name not in init]
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "model.onnx")
+        with open(path, "wb") as f:
+            f.write(model_bytes)
+        runnable = tract.onnx().load(path).into_model().into_runnable()
+    outputs = runnable.run([feeds[n] for n in names])
+    result = []
+    for t, o in zip(outputs, graph.output):
+        try:
+            result.append(t.to_numpy())
+        except Exception:  # kept as TDim: convert to the declared int type
+            result.append(t.convert_to(tract.DatumType.I64).to_numpy())
+    return result
+'''
+
+
+class _Session:
+    def __init__(self, runnable, inputs: list[str], types: list[int]) -> None:
+        self.runnable, self.inputs, self.types = runnable, inputs, types
+
+
+def _to_numpy(tensor, onnx_type: int):
+    import numpy as np
+    import tract
+
+    try:
+        return tensor.to_numpy()
+    except tract.TractError as e:
+        if "TDim" not in str(e) or onnx_type not in (6, 7):
+            raise
+    # symbolic-dimension ints (Shape, Cast to int64, ...): convert to the declared type
+    wanted = tract.DatumType.I64 if onnx_type == 7 else tract.DatumType.I32
+    return np.asarray(tensor.convert_to(wanted).to_numpy(), dtype=_ONNX_TO_NUMPY[onnx_type])
+
+
+def _clean(error: Exception) -> Exception:
+    """The same error without the Rust backtrace (RUST_BACKTRACE=1 appends one), which is noise in signatures."""
+    text = str(error)
+    cut = text.find("\nStack backtrace:")
+    if cut < 0:
+        return error
+    try:
+        return type(error)(text[:cut].rstrip())
+    except Exception:
+        return RuntimeError(text[:cut].rstrip())

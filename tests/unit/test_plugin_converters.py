@@ -1,0 +1,135 @@
+"""Every converter plugin on a small graph, in-process: a simple float32 graph passes through each."""
+import pytest
+
+from fuzzer.case import CaseSpec, run_case
+from fuzzer.generate import GenConfig
+from fuzzer.plugin import ENV_VAR, load_plugin, select
+from oracles import Kind, Stage
+
+SIMPLE = GenConfig(min_nodes=2, max_nodes=4, ops=("add", "relu", "matmul"), dtypes=frozenset({"float32"}))
+
+TRANSFORMERS = [
+    "version-up", "version-down", "onnxsim", "onnxslim", "onnxoptimizer", "onnxoptimizer-fuse",
+    "onnxscript-optimizer", "ort-offline-basic", "ort-offline-extended", "ort-offline-all",
+    "float16", "ort-quantize",
+]
+
+
+def case(**kw):
+    base = dict(case_id=1, seed=3, config=SIMPLE, exporters=["torchscript"], runtimes=["onnxruntime"], opset=17)
+    return run_case(CaseSpec(**{**base, **kw}))
+
+
+def by_path(result):
+    return {(v.path, v.runtime): v for v in result.verdicts}
+
+
+@pytest.mark.parametrize("name", TRANSFORMERS)
+def test_transformer_passes_a_simple_graph(name):
+    plugin = load_plugin("converter", name)
+    assert plugin.kind == "transformer" and plugin.unavailable() is None
+    r = case(transformers=[name], runtimes=["onnxruntime", "onnxruntime-noopt"])
+    verdicts = by_path(r)
+    for rt in ("onnxruntime", "onnxruntime-noopt"):
+        v = verdicts[(f"torchscript@17>{name}", rt)]
+        assert v.kind is Kind.PASS, v.error
+
+
+def test_precision_lowering_transformers_declare_it():
+    assert load_plugin("converter", "float16").precision == "float16"
+    assert load_plugin("converter", "ort-quantize").precision == "int8"
+    assert load_plugin("converter", "onnxsim").precision is None
+
+
+def test_version_targets_are_deterministic():
+    from fuzzer.convert.plugins.version import ort_max_opset
+
+    up, down = load_plugin("converter", "version-up"), load_plugin("converter", "version-down")
+    assert ort_max_opset() >= 21  # ONNX Runtime 1.32 reads opsets well past 21
+    assert up.target(17) == ort_max_opset() and up.target(ort_max_opset()) == ort_max_opset()
+    assert [down.target(o) for o in (20, 17, 15, 14, 13, 12)] == [18, 15, 13, 13, 13, 12]
+
+
+def test_missing_down_adapter_is_unsupported_not_a_bug():
+    # Relu-14 has no adapter down to Relu-13: opset 15 -> 13 needs one
+    r = case(transformers=["version-down"], opset=15, config=GenConfig(min_nodes=1, max_nodes=2, ops=("relu",), dtypes=frozenset({"float32"})))
+    v = by_path(r)[("torchscript@15>version-down", "")]
+    assert v.kind is Kind.UNSUPPORTED and v.stage is Stage.CONVERT
+    assert "No Adapter From Version" in v.error
+    down = load_plugin("converter", "version-down")
+    assert not down.is_unsupported(RuntimeError("segfault-ish: node index out of range"))
+
+
+def test_float16_refuses_a_float16_model_as_unsupported():
+    cfg = GenConfig(min_nodes=2, max_nodes=3, ops=("add", "relu"), dtypes=frozenset({"float16"}))
+    r = case(transformers=["float16"], config=cfg)
+    v = by_path(r)[("torchscript@17>float16", "")]
+    assert v.kind is Kind.UNSUPPORTED and "already converted to float16" in v.error
+
+
+def test_ort_offline_gaps_are_ort_gaps():
+    p = load_plugin("converter", "ort-offline-all")
+    assert p.is_unsupported(RuntimeError("NOT_IMPLEMENTED : Could not find an implementation for Conv(11) node"))
+    assert not p.is_unsupported(RuntimeError("Fail: shape mismatch in node /Add"))
+
+
+def test_dynamo_noopt_exports_without_the_optimizer():
+    noopt = load_plugin("converter", "dynamo-noopt")
+    assert noopt.optimize is False and load_plugin("converter", "dynamo").optimize is True
+    assert noopt.opsets == load_plugin("converter", "dynamo").opsets
+    r = case(exporters=["dynamo-noopt"], opset=18)
+    assert [v.kind for v in r.verdicts] == [Kind.PASS]
+
+
+def test_a_single_onnxoptimizer_pass_registers_through_the_environment(monkeypatch):
+    target = "fuzzer.convert.plugins.onnxoptimizer:eliminate_nop_transpose"
+    monkeypatch.setenv(ENV_VAR, f"converter:onnxoptimizer-eliminate_nop_transpose={target}")
+    (p,) = select("converter", ["onnxoptimizer-eliminate_nop_transpose"])
+    assert p.pass_list() == ["eliminate_nop_transpose"]
+    r = case(transformers=["onnxoptimizer-eliminate_nop_transpose"])
+    assert all(v.kind is Kind.PASS for v in r.verdicts)
+
+
+def test_an_unknown_onnxoptimizer_pass_is_a_clear_usage_error(monkeypatch):
+    from fuzzer.errors import UsageError
+
+    monkeypatch.setenv(ENV_VAR, "converter:onnxoptimizer-nope=fuzzer.convert.plugins.onnxoptimizer:no_such_pass")
+    with pytest.raises(UsageError, match="has no pass 'no_such_pass'"):
+        select("converter", ["onnxoptimizer-nope"])
+
+
+def test_onnxoptimizer_fuse_keeps_only_fuse_passes():
+    passes = load_plugin("converter", "onnxoptimizer-fuse").pass_list()
+    assert passes and all(p.startswith("fuse_") for p in passes)
+    assert set(passes) < set(load_plugin("converter", "onnxoptimizer").pass_list())
+
+
+def _small_model() -> bytes:
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper
+
+    w = numpy_helper.from_array(np.linspace(-1, 1, 12, dtype=np.float32).reshape(4, 3), "w")
+    b = numpy_helper.from_array(np.array([0.5, -0.25, 0.125], np.float32), "b")
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["m"]), helper.make_node("Add", ["m", "b"], ["a"]), helper.make_node("Relu", ["a"], ["y"])]
+    graph = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])], [w, b],
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+
+
+@pytest.mark.parametrize("name", TRANSFORMERS + ["dynamo-noopt"])
+def test_every_new_converter_has_a_standalone_repro_source(name):
+    import numpy as np
+
+    plugin = load_plugin("converter", name)
+    namespace = {}
+    exec(plugin.repro_source(), namespace)
+    if plugin.kind == "exporter":
+        assert "export_model" in namespace
+        return
+    model = _small_model()
+    ours, theirs = plugin.transform(model, 17), namespace["transform_model"](model, 17)
+    ort = load_plugin("runtime", "onnxruntime-noopt")
+    x = {"x": np.arange(8, dtype=np.float32).reshape(2, 4) / 7 - 0.5}
+    np.testing.assert_array_equal(ort.run(ort.load(ours), x)[0], ort.run(ort.load(theirs), x)[0])

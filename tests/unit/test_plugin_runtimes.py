@@ -1,0 +1,109 @@
+"""Every runtime plugin on a small graph, in-process, and each one's gap classification."""
+import numpy as np
+import pytest
+
+from fuzzer.case import CaseSpec, run_case
+from fuzzer.generate import GenConfig
+from fuzzer.plugin import load_plugin
+from oracles import Kind
+
+SIMPLE = GenConfig(min_nodes=2, max_nodes=4, ops=("add", "relu", "matmul"), dtypes=frozenset({"float32"}))
+RUNTIMES = [
+    "onnxruntime", "onnxruntime-noopt", "onnxruntime-basic", "onnxruntime-extended", "onnxruntime-mt",
+    "onnx-reference", "openvino", "tract",
+]
+
+
+def model(nodes, inputs, outputs, opset=17, initializers=()):
+    from onnx import helper
+
+    graph = helper.make_graph(nodes, "g", inputs, outputs, list(initializers))
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)]).SerializeToString()
+
+
+def tensor(name, elem, shape):
+    from onnx import helper
+
+    return helper.make_tensor_value_info(name, elem, shape)
+
+
+@pytest.mark.parametrize("name", RUNTIMES)
+def test_runtime_passes_a_simple_graph(name):
+    r = run_case(CaseSpec(case_id=1, seed=5, config=SIMPLE, exporters=["torchscript"], runtimes=[name], opset=17))
+    assert [(v.runtime, v.kind) for v in r.verdicts] == [(name, Kind.PASS)], r.verdicts
+
+
+@pytest.mark.parametrize("name", RUNTIMES)
+def test_unknown_op_is_unsupported_and_a_generic_error_is_not(name):
+    from onnx import TensorProto, helper
+
+    rt = load_plugin("runtime", name)
+    bad = model([helper.make_node("FrobnicateXyz", ["x"], ["y"])], [tensor("x", TensorProto.FLOAT, [2])], [tensor("y", TensorProto.FLOAT, [2])])
+    with pytest.raises(Exception) as info:
+        rt.run(rt.load(bad), {"x": np.ones(2, np.float32)})
+    assert rt.is_unsupported(info.value), str(info.value)
+    assert not rt.is_unsupported(RuntimeError("Segmentation fault in node /Add_3"))
+
+
+@pytest.mark.parametrize("name", ["openvino", "tract"])
+def test_outputs_keep_graph_order_and_dtypes(name):
+    from onnx import TensorProto, helper
+
+    rt = load_plugin("runtime", name)
+    nodes = [
+        helper.make_node("Cast", ["x"], ["i"], to=TensorProto.INT64),
+        helper.make_node("Relu", ["x"], ["r"]),
+        helper.make_node("Greater", ["x", "x"], ["b"]),
+    ]
+    outputs = [tensor("i", TensorProto.INT64, [2, 3]), tensor("r", TensorProto.FLOAT, [2, 3]), tensor("b", TensorProto.BOOL, [2, 3])]
+    session = rt.load(model(nodes, [tensor("x", TensorProto.FLOAT, [2, 3])], outputs))
+    x = np.array([[1.5, -2.5, 3.0], [-4.0, 5.25, 0.0]], np.float32)
+    i, r, b = rt.run(session, {"x": x})
+    assert i.dtype == np.int64 and np.array_equal(i, x.astype(np.int64))
+    assert r.dtype == np.float32 and np.array_equal(r, np.maximum(x, 0))
+    assert b.dtype == np.bool_ and not b.any()
+
+
+def test_openvino_computes_float32_in_float32():
+    # On CPUs with bf16 support OpenVINO computes a float32 MatMul in bfloat16 by default:
+    # 1 + 2**-10 rounds to 1 in bf16, so the sum below would come out as exactly 4.
+    from onnx import TensorProto, helper, numpy_helper
+
+    rt = load_plugin("runtime", "openvino")
+    w = numpy_helper.from_array(np.ones((4, 1), np.float32), "w")
+    m = model([helper.make_node("MatMul", ["x", "w"], ["y"])], [tensor("x", TensorProto.FLOAT, [1, 4])], [tensor("y", TensorProto.FLOAT, [1, 1])], initializers=[w])
+    session = rt.load(m)
+    assert "float32" in str(session.compiled.get_property("INFERENCE_PRECISION_HINT"))
+    x = np.full((1, 4), 1 + 2.0 ** -10, np.float32)
+    (y,) = rt.run(session, {"x": x})
+    assert y[0, 0] == np.float32(4 + 4 * 2.0 ** -10)
+
+
+def test_tract_errors_lose_the_rust_backtrace():
+    from fuzzer.run.plugins.tract import _clean
+
+    e = _clean(RuntimeError("Unimplemented(Foo)\n\nStack backtrace:\n   0: anyhow::msg\n   1: tract"))
+    assert str(e) == "Unimplemented(Foo)"
+
+
+def test_ort_levels_and_threads():
+    levels = {n: (load_plugin("runtime", n).level, load_plugin("runtime", n).threads) for n in RUNTIMES if n.startswith("onnxruntime")}
+    assert levels == {
+        "onnxruntime": ("ORT_ENABLE_ALL", 1), "onnxruntime-noopt": ("ORT_DISABLE_ALL", 1),
+        "onnxruntime-basic": ("ORT_ENABLE_BASIC", 1), "onnxruntime-extended": ("ORT_ENABLE_EXTENDED", 1),
+        "onnxruntime-mt": ("ORT_ENABLE_ALL", 2),
+    }
+
+
+@pytest.mark.parametrize("name", ["onnxruntime-basic", "onnxruntime-extended", "onnxruntime-mt", "openvino", "tract"])
+def test_every_new_runtime_has_a_standalone_repro_source(name):
+    from onnx import TensorProto, helper
+
+    rt = load_plugin("runtime", name)
+    namespace = {}
+    exec(rt.repro_source(), namespace)
+    nodes = [helper.make_node("Cast", ["x"], ["i"], to=TensorProto.INT64), helper.make_node("Tanh", ["x"], ["t"])]
+    m = model(nodes, [tensor("x", TensorProto.FLOAT, [3])], [tensor("i", TensorProto.INT64, [3]), tensor("t", TensorProto.FLOAT, [3])])
+    feeds = {"x": np.array([-1.5, 0.25, 2.0], np.float32)}
+    for ours, theirs in zip(rt.run(rt.load(m), feeds), namespace["run_model"](m, feeds)):
+        np.testing.assert_array_equal(ours, theirs)
