@@ -1,16 +1,25 @@
-"""List every plugin, its version and whether it can run here."""
+"""List every plugin, its version, whether it can run here, and what its probe found."""
 from __future__ import annotations
+
+import sys
 
 from fuzzer.cli.base import Command, emit_json
 
 
 class Doctor(Command):
-    """Every converter and runtime plugin: kind, installed versions, available or why not."""
+    """Every converter and runtime plugin: kind, installed versions, available or why not.
+
+    For runtimes and transformers, also how many (ONNX op, dtype) pairs their
+    capability probe found supported, when a probe result is cached for the
+    installed versions. --probe runs the missing probes first (ONNX's node
+    tests through each plugin, in worker processes; up to a minute each).
+    """
 
     name = "doctor"
 
     def add_arguments(self, p):
         p.add_argument("--json", action="store_true", help="machine-readable output")
+        p.add_argument("--probe", action="store_true", help="probe the capabilities of every available plugin not probed yet")
 
     def run(self, args) -> int:
         from fuzzer.errors import PluginUnavailable
@@ -22,14 +31,16 @@ class Doctor(Command):
                 try:
                     p = load_plugin(role, name)
                 except PluginUnavailable as e:
-                    rows.append({"name": name, "role": role, "kind": "?", "versions": {}, "available": False, "why": str(e)})
+                    rows.append({"name": name, "role": role, "kind": "?", "versions": {}, "available": False, "why": str(e), "probe": None})
                     continue
                 why = p.unavailable()
-                rows.append({"name": name, "role": role, "kind": p.kind, "versions": p.versions(), "available": why is None, "why": why})
+                row = {"name": name, "role": role, "kind": p.kind, "versions": p.versions(), "available": why is None, "why": why}
+                row["probe"] = _probe(p, compute=args.probe, verbose=not args.json) if why is None else None
+                rows.append(row)
         rows.append({
             "name": "torch-eager", "role": "reference", "kind": "runtime",
             "versions": {"torch": _version("torch")}, "available": _version("torch") != "missing",
-            "why": None, "note": "float64 ground truth and float32 stability check for every case",
+            "why": None, "probe": None, "note": "float64 ground truth and float32 stability check for every case",
         })
         if args.json:
             emit_json(rows)
@@ -38,13 +49,42 @@ class Doctor(Command):
         from rich.table import Table
 
         t = Table(title="onnxfuzz plugins")
-        for col in ("name", "role", "kind", "versions", "status"):
+        for col in ("name", "role", "kind", "versions", "status", "probe ok/gap"):
             t.add_column(col)
         for r in rows:
             status = "[green]available" if r["available"] else f"[red]unavailable: {r['why']}"
-            t.add_row(r["name"], r["role"], r["kind"], ", ".join(f"{k} {v}" for k, v in r["versions"].items()), status)
+            t.add_row(r["name"], r["role"], r["kind"], ", ".join(f"{k} {v}" for k, v in r["versions"].items()), status, _probe_cell(r))
         Console().print(t)
+        if any(r["probe"] == {"cached": False} for r in rows):
+            print("run `onnxfuzz doctor --probe` to probe the plugins not probed yet")
+        print("probe ok/gap: (ONNX op, input dtype) pairs found supported / found unsupported (a documented gap)")
         return 0
+
+
+def _probe(plugin, compute: bool, verbose: bool) -> dict | None:
+    """The plugin's cached probe summary ({"cached": False} when none), probing first if asked."""
+    from fuzzer.probe import cached, capabilities, probeable
+
+    if not probeable(plugin):
+        return None
+    caps = cached(plugin)
+    if caps is None and compute:
+        if verbose:
+            print(f"probing {plugin.name} ...", file=sys.stderr, flush=True)
+        caps = capabilities(plugin)
+    if caps is None:
+        return {"cached": False}
+    return {"cached": True, **caps.summary()}
+
+
+def _probe_cell(row) -> str:
+    probe = row.get("probe")
+    if probe is None:
+        return "-"
+    if not probe.get("cached"):
+        return "not probed"
+    text = f"{probe['supported_pairs']}/{probe['unsupported_pairs']}"
+    return text + " (partial)" if probe.get("partial") else text
 
 
 def _version(dist: str) -> str:

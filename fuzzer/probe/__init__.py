@@ -1,0 +1,238 @@
+"""Capability probing: which (ONNX op, dtype, opset) combinations a plugin supports.
+
+A runtime's capabilities are found by running ONNX's own node tests (one op
+each, with known inputs and outputs; see `fuzzer.probe.cases`) through it; a
+transformer's, by transforming each node test model and checking the result.
+A case whose error the plugin's `is_unsupported` calls a documented gap marks
+its combination unsupported; any other error is recorded as an error, which
+counts as neither.
+
+Results are cached on disk once per plugin and installed versions, under
+$ONNXFUZZ_CACHE or ~/.cache/onnxfuzz, in probe/<plugin>-<key>.json:
+
+    from fuzzer.probe import capabilities
+    caps = capabilities(load_plugin("runtime", "tract"))   # probes on first use, then cached
+    caps.supports("Gelu", "float32", 20)                    # True, False, or None (unknown)
+    caps.counts()                                           # pairs supported / unsupported / error only
+
+`cached(plugin)` returns the cached result without probing (None when there is none).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fuzzer.probe.cases import ProbeCase, node_cases, select, since_version, spread
+from fuzzer.probe.execute import SUPPORTED, run_inprocess, run_isolated
+
+#: bumped whenever the same plugin and versions would probe differently
+PROBE_VERSION = 1
+#: default time budget of one plugin's probe, in seconds (workers included)
+BUDGET = 55.0
+CASE_TIMEOUT = 10.0
+ENV_CACHE = "ONNXFUZZ_CACHE"
+
+
+@dataclass
+class Capabilities:
+    """What a probe found, one record per node test case."""
+
+    plugin: str
+    kind: str
+    versions: dict[str, str]
+    #: one dict per case: name, op, dtype, opset, since, status, and error when it failed
+    records: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+    created: float = 0.0
+
+    def __post_init__(self) -> None:
+        self._index: dict[tuple[str, str, int], list[str]] = {}
+        for r in self.records:
+            self._index.setdefault((r["op"], r["dtype"], r["since"]), []).append(r["status"])
+
+    # -- queries ---------------------------------------------------------------
+
+    def supports(self, op: str, dtype, opset: int, domain: str = "") -> bool | None:
+        """Whether op (ONNX op type) on inputs of dtype works at opset.
+
+        The opset is mapped to the op's schema version in force there, so a
+        probe at the opset where the op last changed answers for every later
+        opset. True when some case of that (op, dtype, version) ran; False
+        when the plugin called every such case unsupported; None when the
+        probe has no case for it, or only errors, crashes or skips.
+        """
+        dtype = getattr(dtype, "value", dtype)
+        key_op = op if domain in ("", "ai.onnx") else f"{domain}.{op}"
+        since = since_version(op, domain, opset)
+        if since is None:
+            return None
+        statuses = self._index.get((key_op, dtype, since))
+        if not statuses:
+            return None
+        if any(s in SUPPORTED for s in statuses):
+            return True
+        if all(s == "unsupported" for s in statuses):
+            return False
+        return None
+
+    def pairs(self) -> dict[tuple[str, str], str]:
+        """Each (op, dtype) seen, as "supported" (some case ran), "unsupported" (every case was
+        called a gap) or "error" (no case ran, and not every failure was a gap)."""
+        seen: dict[tuple[str, str], list[str]] = {}
+        for r in self.records:
+            seen.setdefault((r["op"], r["dtype"]), []).append(r["status"])
+        out = {}
+        for key, statuses in seen.items():
+            if any(s in SUPPORTED for s in statuses):
+                out[key] = "supported"
+            elif all(s == "unsupported" for s in statuses):
+                out[key] = "unsupported"
+            elif all(s == "skipped" for s in statuses):
+                continue
+            else:
+                out[key] = "error"
+        return out
+
+    def counts(self) -> dict[str, int]:
+        """(op, dtype) pairs by verdict, and cases by status."""
+        pairs = self.pairs()
+        out = {
+            "supported_pairs": sum(v == "supported" for v in pairs.values()),
+            "unsupported_pairs": sum(v == "unsupported" for v in pairs.values()),
+            "error_pairs": sum(v == "error" for v in pairs.values()),
+            "cases": len(self.records),
+        }
+        for r in self.records:
+            out[r["status"]] = out.get(r["status"], 0) + 1
+        return out
+
+    @property
+    def partial(self) -> bool:
+        """True when the time budget ran out before every case ran."""
+        return any(r["status"] == "skipped" for r in self.records)
+
+    def summary(self) -> dict:
+        return {**self.counts(), "partial": self.partial, "seconds": round(self.seconds, 1)}
+
+    # -- persistence -----------------------------------------------------------
+
+    def to_json(self) -> dict:
+        return {
+            "probe_version": PROBE_VERSION, "plugin": self.plugin, "kind": self.kind, "versions": self.versions,
+            "seconds": self.seconds, "created": self.created, "records": self.records,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Capabilities:
+        return cls(data["plugin"], data["kind"], data["versions"], data["records"], data.get("seconds", 0.0), data.get("created", 0.0))
+
+
+def cache_dir() -> Path:
+    root = os.environ.get(ENV_CACHE)
+    base = Path(root) if root else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "onnxfuzz"
+    return base / "probe"
+
+
+def cache_key(plugin, cases: tuple[ProbeCase, ...] | None = None) -> str:
+    """What the result depends on: the plugin, its class, its packages' versions, onnx's (whose
+    node tests are the probe), the probe's own version, and the case subset when there is one."""
+    import onnx
+
+    basis = {
+        "plugin": plugin.name, "class": f"{type(plugin).__module__}.{type(plugin).__qualname__}",
+        "versions": plugin.versions(), "onnx": onnx.__version__, "probe": PROBE_VERSION,
+    }
+    if cases is not None:
+        basis["cases"] = sorted(c.name for c in cases)
+    digest = hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16]
+    return f"{plugin.name}-{digest}"
+
+
+def cache_path(plugin, cases: tuple[ProbeCase, ...] | None = None) -> Path:
+    return cache_dir() / f"{cache_key(plugin, cases)}.json"
+
+
+_MEMORY: dict[str, Capabilities] = {}
+
+
+def cached(plugin, cases: tuple[ProbeCase, ...] | None = None) -> Capabilities | None:
+    """The stored probe result for this plugin and versions, without probing."""
+    key = cache_key(plugin, cases)
+    if key in _MEMORY:
+        return _MEMORY[key]
+    path = cache_dir() / f"{key}.json"
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if data.get("probe_version") != PROBE_VERSION:
+        return None
+    caps = Capabilities.from_json(data)
+    _MEMORY[key] = caps
+    return caps
+
+
+def probe(plugin, cases=None, *, budget: float = BUDGET, isolate: bool = True, case_timeout: float = CASE_TIMEOUT) -> Capabilities:
+    """Run the probe now (nothing is cached). cases: default every node case.
+
+    isolate: run the cases in spawned workers (a crash or hang costs one case);
+    without it they run in this process, which is faster for a handful of cases.
+    A daemonic process (a campaign worker) cannot start workers: there the
+    cases run in-process. Better to probe before a campaign starts its workers.
+    """
+    import multiprocessing
+
+    if isolate and multiprocessing.current_process().daemon:
+        isolate = False
+    t0 = time.perf_counter()
+    chosen = spread(node_cases() if cases is None else cases)
+    if isolate:
+        results = run_isolated(plugin, chosen, budget, case_timeout)
+    else:
+        results = run_inprocess(plugin, chosen, budget)
+    records = []
+    for c in sorted(chosen, key=lambda c: c.name):
+        r = results.get(c.name, {"status": "skipped"})
+        rec = {"case": c.name, "op": c.op, "dtype": c.dtype, "opset": c.opset, "since": c.since, "status": r["status"]}
+        if r.get("error"):
+            rec["error"] = r["error"]
+        if "seconds" in r:
+            rec["seconds"] = r["seconds"]
+        records.append(rec)
+    return Capabilities(plugin.name, plugin.kind, plugin.versions(), records, time.perf_counter() - t0, time.time())
+
+
+def capabilities(plugin, *, compute: bool = True, cases=None, **probe_options) -> Capabilities | None:
+    """The plugin's capabilities: from memory, else from the disk cache, else probed now
+    (when compute is true) and cached. None when not cached and compute is false."""
+    cases = tuple(cases) if cases is not None else None
+    found = cached(plugin, cases)
+    if found is not None or not compute:
+        return found
+    caps = probe(plugin, cases, **probe_options)
+    save(caps, cache_path(plugin, cases))
+    _MEMORY[cache_key(plugin, cases)] = caps
+    return caps
+
+
+def save(caps: Capabilities, path: Path) -> None:
+    """Write atomically: concurrent probes of the same plugin leave one whole file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(caps.to_json(), indent=0, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def probeable(plugin) -> bool:
+    """Runtimes and transformers take ONNX models, so the node tests can probe them; exporters cannot."""
+    return plugin.kind in ("runtime", "transformer")
+
+
+__all__ = [
+    "BUDGET", "Capabilities", "ProbeCase", "cache_dir", "cache_path", "cached", "capabilities",
+    "node_cases", "probe", "probeable", "save", "select",
+]
