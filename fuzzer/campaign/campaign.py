@@ -38,6 +38,9 @@ def run_campaign(opts: CampaignOptions) -> dict:
     session = store.begin_session(opts.seed, opts.workers, args)
     share = FairShare(opts.exporters)
     tshare = FairShare(opts.transformers) if opts.transformers else None
+    # Every runtime on every case would let the slowest (OpenVINO compiles each model) set
+    # the pace: runtimes share time too, and each case gets at least two for a differential.
+    rshare = FairShare(opts.runtimes, quantum=0.2)
     next_id = [store.next_case_id()]
     issued = [0]
 
@@ -52,7 +55,7 @@ def run_campaign(opts: CampaignOptions) -> dict:
             seed=case_seed(opts.seed, cid),
             config=opts.config,
             exporters=share.pick(),
-            runtimes=list(opts.runtimes),
+            runtimes=rshare.pick(at_least=2),
             transformers=tshare.pick() if tshare else [],
             opset=opts.opset,
         )
@@ -71,6 +74,10 @@ def run_campaign(opts: CampaignOptions) -> dict:
                 share.charge(name, seconds)
                 if tshare is not None:
                     tshare.charge(name, seconds)
+            for key, seconds in result.timings.items():
+                stage, _, name = key.partition(":")
+                if stage in ("load", "run"):
+                    rshare.charge(name, seconds)
             done += 1
             failures += len(result.failures)
             display.update(done, failures, time.monotonic() - started)

@@ -1,9 +1,10 @@
 """Fair sharing of campaign time between converters.
 
 The dynamo exporter costs about 40 times what the TorchScript exporter does
-per case. Giving each exporter every case would let the slowest set the pace;
-so each case goes only to the exporters that have used the least time so far
-(within a quantum), and every exporter gets about the same share of wall time.
+per case, and OpenVINO's model compilation dwarfs ONNX Runtime's session
+creation. Giving each plugin every case would let the slowest set the pace;
+so each case goes only to the plugins that have used the least time so far
+(within a quantum), and every plugin gets about the same share of wall time.
 """
 from __future__ import annotations
 
@@ -15,10 +16,15 @@ class FairShare:
         self.spent = {n: 0.0 for n in names}
         self.quantum = quantum
 
-    def pick(self) -> list[str]:
-        """The converters the next case should go through: never empty."""
+    def pick(self, at_least: int = 1) -> list[str]:
+        """The plugins the next case should use: those within a quantum of the least used,
+        topped up with the next least used to at least `at_least` of them."""
         low = min(self.spent.values())
-        return [n for n, s in self.spent.items() if s <= low + self.quantum]
+        chosen = [n for n, s in self.spent.items() if s <= low + self.quantum]
+        if len(chosen) < at_least:
+            rest = sorted((n for n in self.spent if n not in chosen), key=self.spent.__getitem__)
+            chosen += rest[: at_least - len(chosen)]
+        return [n for n in self.spent if n in chosen]  # keep the configured order
 
     def charge(self, name: str, seconds: float) -> None:
         if name in self.spent:

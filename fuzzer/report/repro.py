@@ -96,6 +96,7 @@ def main():
             return 0
     else:
         model = (HERE / "model.onnx").read_bytes()
+{transform_step}
     if STAGE == "check":
         import onnx
         try:
@@ -105,7 +106,6 @@ def main():
             return 1
         print("the model passes the checker: fixed")
         return 0
-{transform_step}
     try:
         outputs = run_model(model, inputs)
     except Exception as e:
@@ -167,6 +167,11 @@ _KIND_HELP = {
 def repro_script(bug_id: str, title: str, graph: Graph, kind: str, stage: str, path: str, runtime: str,
                  from_source: bool, versions: str, dies: bool = False) -> str:
     steps = path.split(">")
+    rtol = dict(REPRO_RTOL)
+    precision = getattr(load_plugin("converter", steps[-1]), "precision", None) if len(steps) > 1 else None
+    if precision is not None:  # a transformer that lowers precision on purpose is judged at that precision
+        loose = {"float16": 2e-2, "int8": 0.25}.get(precision, 0.0)
+        rtol = {k: max(v, loose) for k, v in rtol.items()}
     exporter, _, opset = steps[0].partition("@")
     snippets = []
     if from_source or stage in ("export", "check"):
@@ -181,7 +186,7 @@ def repro_script(bug_id: str, title: str, graph: Graph, kind: str, stage: str, p
         input_names=[v.name for v in graph.inputs],
         output_names=[f"out{i}" for i in range(len(graph.outputs))],
         output_dtypes=[v.type.dtype.value for v in graph.outputs],
-        rtol=REPRO_RTOL,
+        rtol=rtol,
         dies=dies,
         model_source=repro_model_source(graph),
         snippets="\n".join(snippets),

@@ -103,7 +103,8 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
     staging.mkdir(parents=True)
     path = red.verdict.path
     stage = red.verdict.stage.value
-    from_source = blame.role == "exporter" or stage in ("export", "check")
+    # transformer bugs too: the repro exports, then transforms, as the campaign did
+    from_source = blame.role == "exporter" or stage in ("export", "check") or ">" in path
     model = red.result.models.get(path)
     if model is not None:
         (staging / "model.onnx").write_bytes(model)

@@ -147,8 +147,8 @@ class Store:
                 ops[op] = ops.get(op, 0) + 1
         per_plugin: dict[str, dict[str, int]] = {}
         for path, runtime, kind, n in q("SELECT path, runtime, kind, COUNT(*) FROM verdicts GROUP BY path, runtime, kind"):
-            exporter = path.split("@")[0]
-            for name in {exporter, runtime} - {""}:
+            # a verdict counts for every plugin it went through: exporter, transformers, runtime
+            for name in {step.split("@")[0] for step in path.split(">")} | {runtime} - {""}:
                 per_plugin.setdefault(name, {})
                 per_plugin[name][kind] = per_plugin[name].get(kind, 0) + n
         judged = by_status.get("judged", 0) + by_status.get("unstable", 0)

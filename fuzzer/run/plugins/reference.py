@@ -5,7 +5,8 @@ import re
 
 from fuzzer.run.base import Runtime
 
-_GAP = re.compile(r"no (?:implementation|class) for|not implemented|Unable to find", re.I)
+# "Pillow must be installed": image ops need an optional dependency onnxfuzz does not install
+_GAP = re.compile(r"no (?:implementation|class) for|not implemented|Unable to find|Pillow must be installed", re.I)
 
 
 class ReferenceEvaluator(Runtime):

@@ -1,0 +1,30 @@
+from fuzzer.campaign.schedule import FairShare
+
+
+def test_the_least_used_plugins_get_the_next_case():
+    share = FairShare(["fast", "slow"], quantum=1.0)
+    assert share.pick() == ["fast", "slow"]
+    share.charge("slow", 5.0)
+    share.charge("fast", 0.1)
+    assert share.pick() == ["fast"]
+    share.charge("fast", 4.5)
+    assert share.pick() == ["fast", "slow"]
+
+
+def test_at_least_tops_up_with_the_next_least_used_in_order():
+    share = FairShare(["a", "b", "c"], quantum=0.1)
+    share.charge("a", 3.0)
+    share.charge("b", 1.0)
+    assert share.pick(at_least=2) == ["b", "c"]
+    assert share.pick(at_least=5) == ["a", "b", "c"]
+
+
+def test_equal_time_not_equal_cases():
+    share = FairShare(["cheap", "dear"], quantum=0.5)
+    cases = {"cheap": 0, "dear": 0}
+    for _ in range(200):
+        for name in share.pick():
+            cases[name] += 1
+            share.charge(name, 0.01 if name == "cheap" else 0.5)
+    assert cases["cheap"] > 10 * cases["dear"] > 0
+    assert abs(share.spent["cheap"] - share.spent["dear"]) <= 1.0
