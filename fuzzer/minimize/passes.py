@@ -4,7 +4,7 @@ A pass never checks validity itself. It proposes a candidate, `retype` gives
 every node the types its spec infers from the new inputs, and the failure
 check (which runs torch eager on the way) rejects whatever is invalid. The
 passes go from coarse to fine, as delta debugging does: whole outputs first,
-then single nodes, then shapes, attributes and values.
+then single nodes, then shapes, ranks, dtypes, attributes and values.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from fuzzer.ir import CONST, INPUT, Graph, TensorType
+from fuzzer.ir import CONST, INPUT, DType, Graph, TensorType
 from fuzzer.ops import get_spec
 
 Pass = Callable[[Graph], Iterator[Graph]]
@@ -21,8 +21,12 @@ Pass = Callable[[Graph], Iterator[Graph]]
 def retype(g: Graph) -> Graph | None:
     """g with every op node's output types re-inferred in order, or None if some spec refuses."""
     for node in g.op_nodes:
+        spec = get_spec(node.op_type)
+        ins = [v.type for v in node.inputs]
+        if not spec.accepts(ins[0]):  # keep within what the spec itself would have built
+            return None
         try:
-            types = get_spec(node.op_type).infer([v.type for v in node.inputs], node.attrs)
+            types = spec.infer(ins, node.attrs)
         except Exception:
             return None
         if len(types) != len(node.output_types) or any(t.numel <= 0 for t in types):
@@ -122,6 +126,49 @@ def shrink_shapes(g: Graph) -> Iterator[Graph]:
                     yield out
 
 
+def shrink_ranks(g: Graph) -> Iterator[Graph]:
+    """Remove one length-1 axis of a graph input or weight (rank r -> r-1)."""
+    for src in [n for n in g.nodes if n.op_type in (INPUT, CONST)]:
+        shape = src.output_types[0].shape
+        for axis, d in enumerate(shape):
+            if d != 1:
+                continue
+            c = g.copy()
+            n = c.node(src.id)
+            new_shape = shape[:axis] + shape[axis + 1:]
+            if n.op_type == CONST:
+                c.set_const(n, np.ascontiguousarray(n.value.reshape(new_shape)))
+            else:
+                c.set_output_types(n, [TensorType(n.output_types[0].dtype, new_shape)])
+            out = retype(c)
+            if out is not None:
+                yield out
+
+
+#: the narrower dtype each dtype is tried as
+NARROWER = {DType.float64: DType.float32, DType.int64: DType.int32, DType.int32: DType.int8}
+
+
+def narrow_dtypes(g: Graph) -> Iterator[Graph]:
+    """Narrow one dtype everywhere it enters the graph (every input and weight of it at once:
+    narrowing a single one would mix dtypes in ops whose specs take equal ones)."""
+    sources = [n for n in g.nodes if n.op_type in (INPUT, CONST)]
+    for wide in sorted({n.output_types[0].dtype for n in sources} & set(NARROWER), key=str):
+        narrow = NARROWER[wide]
+        c = g.copy()
+        for src in sources:
+            if src.output_types[0].dtype != wide:
+                continue
+            n = c.node(src.id)
+            if n.op_type == CONST:
+                c.set_const(n, n.value.astype(narrow.numpy))
+            else:
+                c.set_output_types(n, [TensorType(narrow, n.output_types[0].shape)])
+        out = retype(c)
+        if out is not None:
+            yield out
+
+
 def simplify_attrs(g: Graph) -> Iterator[Graph]:
     """Drop one attribute (the op's default then applies)."""
     for node in g.op_nodes:
@@ -153,6 +200,8 @@ PASSES: list[tuple[str, Pass]] = [
     ("drop_outputs", drop_outputs),
     ("delete_nodes", delete_nodes),
     ("shrink_shapes", shrink_shapes),
+    ("shrink_ranks", shrink_ranks),
+    ("narrow_dtypes", narrow_dtypes),
     ("simplify_attrs", simplify_attrs),
     ("simplify_consts", simplify_consts),
 ]

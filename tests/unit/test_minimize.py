@@ -46,6 +46,28 @@ def test_sign_flip_reduces_to_the_single_tanh(faulty):
     assert red.original_ops >= 6 and red.candidates > 0 and red.seconds > 0
     assert red.verdict.kind is Kind.VALUE_MISMATCH
     assert all(v.type.numel == 1 for v in red.graph.values()), "shapes shrink to single elements"
+    assert all(v.type.rank == 0 for v in red.graph.values()), "and ranks to scalars"
+
+
+def test_dtypes_narrow_where_the_failure_persists(faulty):
+    from fuzzer.ir import DType
+
+    cfg = GenConfig(min_nodes=2, max_nodes=4, ops=("tanh", "add"), dtypes=frozenset({"float64"}))
+    for seed in range(100):
+        g = generate(NumpyChoices(seed), cfg)
+        if "tanh" not in g.op_types():
+            continue
+        spec = CaseSpec(case_id=1, seed=seed, config=cfg, exporters=["signflip"], runtimes=["onnxruntime"], opset=17,
+                        graph_json=g.dumps())
+        r = run_case(spec)
+        flips = [v for v in r.failures if v.kind is Kind.VALUE_MISMATCH]
+        if flips:
+            break
+    inputs = dict(np.load(__import__("io").BytesIO(r.inputs_npz)))
+    red = reduce(g, Target.of(flips[0]), seed, inputs)
+    assert red.graph.op_types() == ["tanh"]
+    assert {v.type.dtype for v in red.graph.values()} == {DType.float32}
+    assert red.per_pass["narrow_dtypes"][1] >= 1
 
 
 def test_transformer_crash_reduces_to_the_single_tanh(faulty):
