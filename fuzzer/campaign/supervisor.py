@@ -126,19 +126,26 @@ class Supervisor:
         exhausted = False
         while True:
             now = time.monotonic()
-            stopping = exhausted or now >= deadline
+            time_up = now >= deadline
             for w in self.workers:
-                if w.ready and w.job is None and not stopping:
-                    spec = self.retries.popleft() if self.retries else next_spec()
+                if not w.ready or w.job is not None or time_up:
+                    continue
+                if self.retries:  # a case that killed a worker goes on before new ones
+                    spec = self.retries.popleft()
+                elif not exhausted:
+                    spec = next_spec()
                     if spec is None:
-                        exhausted = stopping = True
-                        break
-                    w.job = _InFlight(spec, now, stage_started=now)
-                    w.conn.send(spec)
+                        exhausted = True
+                        continue
+                else:
+                    continue
+                w.job = _InFlight(spec, now, stage_started=now)
+                w.conn.send(spec)
             busy = [w for w in self.workers if w.job is not None]
-            if stopping and not busy:
+            if exhausted and not busy and not self.retries:
                 return
-            if stopping and now >= deadline + grace:
+            if time_up and (not busy or now >= deadline + grace):
+                yield from self._flush()
                 return
             handles = {w.conn: w for w in self.workers}
             handles.update({w.process.sentinel: w for w in self.workers})
@@ -148,6 +155,16 @@ class Supervisor:
                     yield from self._drain(w)
             for w in list(self.workers):
                 yield from self._police(w)
+
+    def _flush(self) -> Iterator[CaseResult]:
+        """At the time limit: record what is known of cases that killed a worker and were
+        waiting for (or in) their retry, rather than lose those findings."""
+        seeds = {spec.case_id: spec.seed for spec in self.retries}
+        seeds.update({w.job.spec.case_id: w.job.spec.seed for w in self.workers if w.job is not None})
+        self.retries.clear()
+        for case_id, verdicts in list(self.fatal.items()):
+            yield CaseResult(case_id, seeds.get(case_id, 0), "judged", verdicts=verdicts)
+        self.fatal.clear()
 
     def _drain(self, w: _Worker) -> Iterator[CaseResult]:
         while True:

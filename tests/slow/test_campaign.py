@@ -83,3 +83,26 @@ def test_runaway_allocation_is_an_oom_verdict(tmp_path, monkeypatch):
     rows = verdict_rows(tmp_path)
     ooms = [r for r in rows if r[2] == "hog" and r[3] == "oom"]
     assert ooms and all(r[4] == "run" and "MiB" in r[6] for r in ooms)
+
+
+def test_the_last_case_killing_its_worker_is_still_recorded_whole(tmp_path, monkeypatch):
+    """Regression: with no new work left, a case queued for retry after a death used to be dropped."""
+    import time
+
+    from fuzzer.campaign import Supervisor
+    from fuzzer.case import CaseSpec
+
+    monkeypatch.setenv(ENV_VAR, PLUGINS)
+    cfg = GenConfig(min_nodes=1, max_nodes=1, ops=("sigmoid",), dtypes=frozenset({"float32"}))
+    spec = CaseSpec(case_id=7, seed=1, config=cfg, exporters=["torchscript"], runtimes=["aborter", "onnxruntime"], opset=17)
+    sup = Supervisor(1, tmp_path)
+    sup.start()
+    pending = [spec]
+    try:
+        results = list(sup.run(lambda: pending.pop() if pending else None, time.monotonic() + 120))
+    finally:
+        sup.stop()
+    assert [r.case_id for r in results] == [7]
+    kinds = {(v.runtime, v.kind.value) for v in results[0].verdicts}
+    assert ("aborter", "run_crash") in kinds and ("onnxruntime", "pass") in kinds
+    assert results[0].graph_json is not None, "the retry keeps the evidence of the fatal pair"
