@@ -68,7 +68,7 @@ class Verdict:
         if not self.kind.is_failure:
             return None
         key = "|".join(
-            [self.kind.value, self.stage.value, _path_family(self.path), self.runtime, ",".join(sorted(set(self.ops))), normalize_error(self.kind, self.error)]
+            [self.kind.value, self.stage.value, path_family(self.path), self.runtime, ",".join(sorted(set(self.ops))), normalize_error(self.kind, self.error)]
         )
         return hashlib.sha1(key.encode()).hexdigest()[:16]
 
@@ -78,7 +78,7 @@ class Verdict:
         return d
 
 
-def _path_family(path: str) -> str:
+def path_family(path: str) -> str:
     # the opset is part of how a case was run, not of which bug it is: "torchscript@17" -> "torchscript"
     return ">".join(step.split("@")[0] for step in path.split(">"))
 

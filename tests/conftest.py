@@ -2,3 +2,15 @@ import os
 
 # One thread per test process: the machine has two cores and campaign tests spawn workers.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def faulty(monkeypatch):
+    """The deliberately broken plugins of tests/plugins/faulty.py, registered as a user would."""
+    from fuzzer.plugin import ENV_VAR
+    from tests.plugins.faulty import PLUGINS
+
+    monkeypatch.setenv(ENV_VAR, PLUGINS)

@@ -74,15 +74,10 @@ class Gen(Command):
 
 def _paths(g, length: int) -> set[tuple[str, ...]]:
     """Distinct op-type sequences along edges, of the given length."""
-    paths = {(n.op_type,): [n] for n in g.op_nodes}
-    found = set()
     frontier = [[n] for n in g.op_nodes]
     for _ in range(length - 1):
         frontier = [p + [c] for p in frontier for v in p[-1].outputs for c, _ in v.uses()]
-    for p in frontier:
-        found.add(tuple(n.op_type for n in p))
-    del paths
-    return found
+    return {tuple(n.op_type for n in p) for p in frontier}
 
 
 def _validate(g, seed: int) -> str | None:

@@ -9,7 +9,7 @@ in double precision, the ground truth the oracles judge against.
 """
 from __future__ import annotations
 
-from fuzzer.ir import CONST, INPUT, Graph
+from fuzzer.ir import CONST, Graph
 from fuzzer.ops import TorchContext, get_spec
 
 HEADER = "import torch\nimport torch.nn.functional as F\n"
@@ -105,4 +105,4 @@ def repro_model_source(graph: Graph) -> str:
     )
 
 
-__all__ = ["HEADER", "INPUT", "module_source", "repro_model_source", "standalone_source"]
+__all__ = ["HEADER", "module_source", "repro_model_source", "standalone_source"]

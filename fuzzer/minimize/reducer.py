@@ -21,7 +21,7 @@ from fuzzer.generate import GenConfig
 from fuzzer.ir import Graph
 from fuzzer.minimize.passes import PASSES
 from oracles import Kind, Stage, Verdict, normalize_error
-from oracles.verdict import _path_family
+from oracles.verdict import path_family
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Target:
         return (
             v.kind is self.kind
             and v.stage is self.stage
-            and _path_family(v.path) == _path_family(self.path)
+            and path_family(v.path) == path_family(self.path)
             and v.runtime == self.runtime
             and normalize_error(v.kind, v.error) == self.error
         )

@@ -19,6 +19,7 @@ from fuzzer.generate import GenConfig
 from fuzzer.ir import Graph
 from fuzzer.minimize.reducer import Evaluator, Target, in_process
 from oracles import Kind, Stage
+from oracles.verdict import path_family
 
 
 def runtime_family(name: str) -> str:
@@ -55,9 +56,6 @@ def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exp
         if result is not None:
             witnesses += [(v.path, v.runtime, v.kind.value) for v in result.verdicts]
 
-    def family(p: str) -> str:
-        return ">".join(s.split("@")[0] for s in p.split(">"))
-
     if target.stage in (Stage.EXPORT, Stage.CHECK):
         return Blame(exporter, "exporter", f"{exporter} fails before any runtime runs its model", witnesses)
     if target.stage is Stage.CONVERT:
@@ -65,7 +63,7 @@ def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exp
     if len(steps) > 1:
         return Blame(steps[-1], "transformer", f"the model passes on {target.runtime} before {steps[-1]} and fails after it", witnesses)
 
-    same = [(r, k) for p, r, k in witnesses if family(p) == exporter and r]
+    same = [(r, k) for p, r, k in witnesses if path_family(p) == exporter and r]
     mine = runtime_family(target.runtime)
     kin_pass = sorted(r for r, k in same if r != target.runtime and runtime_family(r) == mine and k == Kind.PASS.value)
     others_pass = sorted(r for r, k in same if runtime_family(r) != mine and k == Kind.PASS.value)
@@ -77,8 +75,8 @@ def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exp
         return Blame(mine, "runtime", f"{', '.join(others_pass)} run the same model correctly", witnesses)
     if others_pass:
         return Blame("", "", f"on the same model {', '.join(others_pass)} pass but {', '.join(others_fail)} fail", witnesses)
-    rivals = {family(p) for p, r, k in witnesses if family(p) != exporter and r == target.runtime}
-    rivals_pass = sorted({family(p) for p, r, k in witnesses if family(p) in rivals and r == target.runtime and k == Kind.PASS.value})
+    rivals = {path_family(p) for p, r, k in witnesses if path_family(p) != exporter and r == target.runtime}
+    rivals_pass = sorted({path_family(p) for p, r, k in witnesses if path_family(p) in rivals and r == target.runtime and k == Kind.PASS.value})
     if rivals_pass:
         return Blame(exporter, "exporter", f"every runtime gets {exporter}'s model wrong; {', '.join(rivals_pass)}'s model of the same graph passes", witnesses)
     if rivals:

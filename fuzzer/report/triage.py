@@ -115,7 +115,7 @@ def triage_workdir(workdir: Path, bugs_dir: Path, exporters: list[str], runtimes
     from collections import Counter
 
     from fuzzer.store import Store
-    from oracles.verdict import _path_family
+    from oracles.verdict import path_family
 
     store = Store.open(workdir, create=False)
     try:
@@ -125,7 +125,7 @@ def triage_workdir(workdir: Path, bugs_dir: Path, exporters: list[str], runtimes
     taken: Counter = Counter()
     chosen = []
     for s in sigs:
-        group = (s["kind"], s["stage"], _path_family(s["path"]), normalize_error(Kind(s["kind"]), s["error"]))
+        group = (s["kind"], s["stage"], path_family(s["path"]), normalize_error(Kind(s["kind"]), s["error"]))
         # a numeric mismatch normalizes to its kind alone, so its group holds every silent bug
         # of that converter: give it room
         cap = per_group * 8 if s["kind"] in NUMERIC_KINDS else per_group

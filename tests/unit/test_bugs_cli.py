@@ -6,11 +6,11 @@ from fuzzer.cli import main
 from fuzzer.minimize import Target, reduce
 from fuzzer.report.blame import Blame
 from fuzzer.report.writer import file_bug
-from tests.unit.test_minimize import failing_case, faulty  # noqa: F401  (fixture)
+from tests.unit.test_minimize import failing_case
 
 
 @pytest.fixture
-def filed(faulty, tmp_path):  # noqa: F811
+def filed(faulty, tmp_path):
     g, seed, inputs, verdict = failing_case()
     target = Target.of(verdict)
     red = reduce(g, target, seed, inputs)

@@ -1,12 +1,9 @@
 """One test case, in-process: the path from generation to verdicts."""
-import pytest
 
 from fuzzer.case import CaseSpec, run_case
 from fuzzer.generate import GenConfig, generate
 from fuzzer.choices import NumpyChoices
-from fuzzer.plugin import ENV_VAR
 from oracles import Kind, Stage
-from tests.plugins.faulty import PLUGINS
 
 TANH_GRAPHS = GenConfig(min_nodes=2, max_nodes=3, ops=("tanh",), dtypes=frozenset({"float32"}))
 
@@ -14,11 +11,6 @@ TANH_GRAPHS = GenConfig(min_nodes=2, max_nodes=3, ops=("tanh",), dtypes=frozense
 def spec(**kw):
     base = dict(case_id=1, seed=11, config=TANH_GRAPHS, exporters=["torchscript"], runtimes=["onnxruntime"], opset=17)
     return CaseSpec(**{**base, **kw})
-
-
-@pytest.fixture
-def faulty(monkeypatch):
-    monkeypatch.setenv(ENV_VAR, PLUGINS)
 
 
 def test_honest_case_passes_and_keeps_nothing():

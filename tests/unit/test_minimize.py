@@ -10,16 +10,9 @@ from fuzzer.case import CaseSpec, run_case
 from fuzzer.choices import NumpyChoices
 from fuzzer.generate import GenConfig, generate
 from fuzzer.minimize import Target, reduce
-from fuzzer.plugin import ENV_VAR
 from oracles import Kind
-from tests.plugins.faulty import PLUGINS
 
 MIXED = GenConfig(min_nodes=6, max_nodes=9, ops=("tanh", "add", "mul", "relu", "sigmoid", "neg"), dtypes=frozenset({"float32"}))
-
-
-@pytest.fixture
-def faulty(monkeypatch):
-    monkeypatch.setenv(ENV_VAR, PLUGINS)
 
 
 def failing_case(exporter="signflip", transformers=()):
