@@ -61,6 +61,7 @@ def run_campaign(opts: CampaignOptions) -> dict:
         )
 
     sup = Supervisor(opts.workers, opts.workdir / "logs", opts.stage_timeout, opts.memory_limit_mb)
+    previous = _stop_on_sigterm()
     display = _Display(opts, quiet=opts.quiet)
     done = failures = 0
     started = time.monotonic()
@@ -90,10 +91,33 @@ def run_campaign(opts: CampaignOptions) -> dict:
         sup.stop()
         store.sample_throughput(session, done, failures)
         store.end_session(session)
+        _restore_sigterm(previous)
     stats = store.stats()
     stats["session"] = {"cases": done, "failures": failures, "seconds": round(time.monotonic() - started, 2), "worker_restarts": sup.restarts}
     store.close()
     return stats
+
+
+def _stop_on_sigterm():
+    """`kill` and cluster schedulers send SIGTERM: end the campaign as Ctrl-C does (every
+    finished case is already committed; this also closes the session and stops the workers)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, stop)
+
+
+def _restore_sigterm(previous) -> None:
+    import signal
+
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _Display:

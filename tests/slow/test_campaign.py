@@ -106,3 +106,31 @@ def test_the_last_case_killing_its_worker_is_still_recorded_whole(tmp_path, monk
     kinds = {(v.runtime, v.kind.value) for v in results[0].verdicts}
     assert ("aborter", "run_crash") in kinds and ("onnxruntime", "pass") in kinds
     assert results[0].graph_json is not None, "the retry keeps the evidence of the fatal pair"
+
+
+def test_sigterm_ends_a_campaign_cleanly_and_keeps_its_results(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fuzzer", "run", "--minutes", "5", "--workers", "1", "--workdir", str(tmp_path),
+         "--converters", "torchscript", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    db = tmp_path / "onnxfuzz.sqlite"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:  # wait until some cases are committed
+        time.sleep(1)
+        if db.exists():
+            with sqlite3.connect(db) as conn:
+                if conn.execute("SELECT COUNT(*) FROM cases").fetchone()[0] >= 5:
+                    break
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=60)
+    with sqlite3.connect(db) as conn:
+        cases = conn.execute("SELECT COUNT(*) FROM cases").fetchone()[0]
+        ended = conn.execute("SELECT ended FROM sessions").fetchone()[0]
+    assert cases >= 5 and ended is not None
+    assert json.loads(proc.stdout.read())["tests"] == cases
