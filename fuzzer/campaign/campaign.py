@@ -1,6 +1,7 @@
 """A fuzzing campaign: schedule cases over workers, record every result, report progress."""
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from dataclasses import dataclass, field
@@ -28,11 +29,16 @@ class CampaignOptions:
     stage_timeout: float = 60.0
     memory_limit_mb: int = 4096
     quiet: bool = False
+    #: skip (op, dtype) pairs every selected runtime's cached probe refuses (fuzzer.probe.steer)
+    steer: bool = True
 
 
 def run_campaign(opts: CampaignOptions) -> dict:
     """Run a campaign to its time (or case) budget; returns the workdir's stats."""
     store = Store.open(opts.workdir)
+    avoided = _steering(opts) if opts.steer else frozenset()
+    if avoided:
+        opts = dataclasses.replace(opts, config=dataclasses.replace(opts.config, avoid=avoided))
     args = {k: v for k, v in vars(opts).items() if k not in ("config", "workdir")}
     args["config"] = {k: sorted(map(str, v)) if isinstance(v, frozenset) else v for k, v in vars(opts.config).items()}
     session = store.begin_session(opts.seed, opts.workers, args)
@@ -93,9 +99,19 @@ def run_campaign(opts: CampaignOptions) -> dict:
         store.end_session(session)
         _restore_sigterm(previous)
     stats = store.stats()
-    stats["session"] = {"cases": done, "failures": failures, "seconds": round(time.monotonic() - started, 2), "worker_restarts": sup.restarts}
+    stats["session"] = {"cases": done, "failures": failures, "seconds": round(time.monotonic() - started, 2),
+                        "worker_restarts": sup.restarts, "steered_away_pairs": len(avoided)}
     store.close()
     return stats
+
+
+def _steering(opts: CampaignOptions) -> frozenset:
+    """The (op, dtype) pairs to avoid, from cached probes only: a campaign never waits for a probe."""
+    from fuzzer.plugin import load_plugin
+    from fuzzer.probe import cached
+    from fuzzer.probe.steer import avoided_pairs
+
+    return avoided_pairs([load_plugin("runtime", r) for r in opts.runtimes], cached)
 
 
 def _stop_on_sigterm():

@@ -27,6 +27,8 @@ class Run(Command):
         p.add_argument("--max-cases", type=positive_int, default=None, help="stop after this many cases")
         p.add_argument("--stage-timeout", type=positive_float, default=60.0, help="seconds one stage may take before it is a hang (default 60)")
         p.add_argument("--memory-limit", type=positive_int, default=4096, help="worker memory limit in MiB (default 4096)")
+        p.add_argument("--no-steer", dest="steer", action="store_false",
+                       help="also generate (op, dtype) pairs that every selected runtime's probe refuses")
         p.add_argument("--file-bugs", type=Path, default=None, metavar="DIR",
                        help="after the campaign, minimize each distinct failure and file the reproducible ones under DIR")
         p.add_argument("--json", action="store_true", help="print the final stats as JSON")
@@ -63,6 +65,7 @@ class Run(Command):
             stage_timeout=args.stage_timeout,
             memory_limit_mb=args.memory_limit,
             quiet=args.json,
+            steer=args.steer,
         )
         stats = run_campaign(opts)
         if args.file_bugs is not None:

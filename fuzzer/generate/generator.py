@@ -31,6 +31,8 @@ class GenConfig:
     ops: tuple[str, ...] | None = None
     #: the dtype most graphs start from; float32 is what users deploy
     start_dtype_bias: float = 0.6
+    #: (op name, dtype) pairs never built: no selected runtime supports them (fuzzer.probe.steer)
+    avoid: frozenset = frozenset()
     extra: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self):
@@ -98,18 +100,23 @@ def _random_type(b: Builder, dtype: DType, min_rank: int, max_rank: int) -> Tens
 
 def _pick_operand(b: Builder, spec: OpSpec):
     c = b.choices
-    values = [v for v in b.graph.values() if v.producer().op_type != CONST and spec.accepts(v.type)]
+    avoid = b.config.avoid
+
+    def usable(t: TensorType) -> bool:
+        return spec.accepts(t) and (spec.name, t.dtype.value) not in avoid
+
+    values = [v for v in b.graph.values() if v.producer().op_type != CONST and usable(v.type)]
     if values and not c.boolean(0.05):
         # favour the newest values: deep chains are where multi-op exporter patterns live
         recent = values[-3:]
         return c.choice(recent) if c.boolean(0.7) else c.choice(values)
     if len(b.graph.inputs) >= b.config.max_inputs:
         return None
-    dtypes = sorted(spec.dtypes & b.config.dtypes, key=str)
+    dtypes = sorted((d for d in spec.dtypes & b.config.dtypes if (spec.name, d.value) not in avoid), key=str)
     if not dtypes:
         return None
     t = _random_type(b, c.choice(dtypes), max(spec.min_rank, 0), spec.max_rank)
-    if not spec.accepts(t):
+    if not usable(t):
         return None
     return b.new_input(t)
 
