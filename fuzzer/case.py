@@ -176,8 +176,7 @@ class _Paths:
         """Check model, run it on each runtime (or those in `only`); returns the runtimes it passed on."""
         self.progress(Stage.CHECK, path, "")
         with self.clock("check", sut=True) as c:
-            invalid = _check(model)
-        onnx_ops = _onnx_ops(model)
+            invalid, onnx_ops = _check(model)
         if invalid is not None:
             # A type gap (torch computes this op on this dtype, ONNX cannot express it) is a
             # known limitation, not a bug. Either way no runtime is asked to run an invalid
@@ -219,15 +218,20 @@ def _execute(runtime: Runtime, model: bytes, inputs, order, ref: Reference, path
     return judge_outputs(ref, outputs, path, rname, c.elapsed(), precision)
 
 
-def _check(model: bytes) -> str | None:
-    """None when the checker (with strict shape inference) accepts the model, else why not."""
+def _check(model: bytes) -> tuple[str | None, list[str]]:
+    """(why the checker, with strict shape inference, rejects model, or None; its op types)."""
     import onnx
 
     try:
-        onnx.checker.check_model(onnx.load_model_from_string(model), full_check=True)
+        proto = onnx.load_model_from_string(model)
     except Exception as e:
-        return f"{type(e).__name__}: {e}"
-    return None
+        return f"{type(e).__name__}: {e}", []
+    ops = sorted({n.op_type for n in proto.graph.node})
+    try:
+        onnx.checker.check_model(proto, full_check=True)
+    except Exception as e:
+        return f"{type(e).__name__}: {e}", ops
+    return None, ops
 
 
 def _onnx_ops(model: bytes) -> list[str]:

@@ -46,6 +46,9 @@ class Reference:
     jump: list[np.ndarray]  # float64 |truth(perturbed) - truth|, elementwise max
     dtypes: list[str]  # declared output dtypes
     ops: list[list[str]] = field(default_factory=list)  # per output: the ops it depends on
+    # One case is judged once per (path, runtime): its tolerances and stability are computed once.
+    _tolerances: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _stability: tuple[bool, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def tolerance(self, i: int, *, with_eager: bool = True, precision: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(tol, mask) for output i; mask is False where the element is not judged.
@@ -53,6 +56,12 @@ class Reference:
         precision: judge float outputs as if computed in this dtype ("float16", "int8"),
         for transformers that lower a model's precision on purpose.
         """
+        key = (i, with_eager, precision)
+        if key not in self._tolerances:
+            self._tolerances[key] = self._tolerance(i, with_eager, precision)
+        return self._tolerances[key]
+
+    def _tolerance(self, i: int, with_eager: bool, precision: str | None) -> tuple[np.ndarray, np.ndarray]:
         t = np.asarray(self.truth[i], dtype=np.float64)
         e32 = np.asarray(self.eager32[i], dtype=np.float64)
         jump = np.asarray(self.jump[i], dtype=np.float64)
@@ -74,7 +83,12 @@ class Reference:
         return tol, mask
 
     def stability(self) -> tuple[bool, str]:
-        """Does the graph's own float32 result agree with its float64 truth?"""
+        """Does the graph's own float32 result agree with its float64 truth? (ok, why not)"""
+        if self._stability is None:
+            self._stability = self._check_stability()
+        return self._stability
+
+    def _check_stability(self) -> tuple[bool, str]:
         for i, (t, e) in enumerate(zip(self.truth, self.eager32)):
             if self.dtypes[i] not in _EPS:
                 continue  # int/bool flips are masked per element instead

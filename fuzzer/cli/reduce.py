@@ -66,7 +66,7 @@ class Reduce(Command):
 
     def _reduce(self, args, case, target, evaluate) -> int:
         from fuzzer.minimize import reduce
-        from fuzzer.report.blame import blame
+        from fuzzer.report.blame import blame, runtime_family
         from fuzzer.report.writer import file_bug
 
         try:
@@ -82,7 +82,7 @@ class Reduce(Command):
         if args.file is not None:
             who = blame(red.graph, target, case.seed, red.result.inputs_npz, args.converters, args.runtimes, evaluate=evaluate)
             if args.at_fault:
-                role = "runtime" if args.at_fault == target.runtime.split("-")[0] or args.at_fault == target.runtime else (
+                role = "runtime" if args.at_fault in (target.runtime, runtime_family(target.runtime)) else (
                     "transformer" if args.at_fault in target.path.split(">")[1:] else "exporter")
                 who.system, who.role = args.at_fault, role
                 who.reason = f"named by the reviewer (automatic blame said: {who.reason})"

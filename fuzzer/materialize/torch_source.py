@@ -54,34 +54,6 @@ def _ref(v) -> str:
     return f"self.{v.name}" if v.producer().op_type == CONST else v.name
 
 
-def standalone_source(graph: Graph, *, truth: bool = False) -> str:
-    """A self-contained script body: imports, the module class, and its weights.
-
-    Weights are embedded bit-exactly as base64, so the repro needs no side file.
-    """
-    import base64
-
-    weights = []
-    for n in graph.consts:
-        a = n.value
-        blob = base64.b64encode(a.tobytes()).decode()
-        weights.append(
-            f"    {n.outputs[0].name!r}: _tensor({blob!r}, {a.dtype.name!r}, {tuple(a.shape)!r}),"
-        )
-    return (
-        HEADER
-        + "import base64\nimport numpy as np\n\n\n"
-        + module_source(graph, truth=truth)
-        + "\n\ndef _tensor(b64, dtype, shape):\n"
-        + "    return torch.from_numpy(np.frombuffer(base64.b64decode(b64), dtype=dtype).reshape(shape).copy())\n\n\n"
-        + "CONSTS = {\n" + "\n".join(weights) + "\n}\n"
-        + "\n\ndef build_model():\n"
-        + ("    model = Model({k: v.to(torch.float64) if v.is_floating_point() else v for k, v in CONSTS.items()})\n"
-           if truth else "    model = Model(CONSTS)\n")
-        + "    return model.eval()\n"
-    )
-
-
 def repro_model_source(graph: Graph) -> str:
     """Both models a repro needs: Model (as exported) and TruthModel (its float64 twin),
     with build_model() and build_truth_model() over one embedded set of weights."""
@@ -105,4 +77,4 @@ def repro_model_source(graph: Graph) -> str:
     )
 
 
-__all__ = ["HEADER", "module_source", "repro_model_source", "standalone_source"]
+__all__ = ["HEADER", "module_source", "repro_model_source"]

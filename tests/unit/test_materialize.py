@@ -3,28 +3,29 @@ import torch
 
 from fuzzer.choices import NumpyChoices
 from fuzzer.generate import GenConfig, draw_inputs, generate
-from fuzzer.materialize import build_module, standalone_source, torch_inputs
+from fuzzer.materialize import build_module, repro_model_source, torch_inputs
+from fuzzer.materialize.torch_source import HEADER
 
 
-def test_standalone_source_rebuilds_the_same_model_bit_for_bit():
+def test_repro_source_rebuilds_both_models_bit_for_bit():
     for seed in range(25):
         c = NumpyChoices(seed)
         g = generate(c, GenConfig(max_nodes=8))
         inputs = draw_inputs(g, c)
-        for truth in (False, True):
-            namespace: dict = {}
-            exec(compile(standalone_source(g, truth=truth), "<repro>", "exec"), namespace)
+        namespace: dict = {}
+        exec(compile(HEADER + "import base64\nimport numpy as np\n" + repro_model_source(g), "<repro>", "exec"), namespace)
+        for truth, builder in ((False, "build_model"), (True, "build_truth_model")):
             with torch.no_grad():
                 want = build_module(g, truth=truth)(*torch_inputs(g, inputs, truth=truth))
-                got = namespace["build_model"]()(*torch_inputs(g, inputs, truth=truth))
+                got = namespace[builder]()(*torch_inputs(g, inputs, truth=truth))
             for a, b in zip(want, got):
                 assert a.dtype == b.dtype and a.shape == b.shape
                 assert np.array_equal(a.numpy(), b.numpy(), equal_nan=True)
 
 
-def test_standalone_source_imports_no_onnxfuzz():
+def test_repro_source_imports_no_onnxfuzz():
     g = generate(NumpyChoices(1), GenConfig(max_nodes=6))
-    src = standalone_source(g)
+    src = repro_model_source(g)
     assert "fuzzer" not in src and "oracles" not in src
 
 

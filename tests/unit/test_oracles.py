@@ -114,3 +114,10 @@ def test_precision_lowering_transformers_get_that_precision_tolerance():
     quantized = (np.round(t * 40) / 40).astype(np.float32)
     assert judge_outputs(ref_for(t), [quantized], "p", "r", precision="int8").kind is Kind.PASS
     assert judge_outputs(ref_for(t), [(-t).astype(np.float32)], "p", "r", precision="int8").kind is Kind.VALUE_MISMATCH
+
+
+def test_stability_and_tolerances_are_computed_once_per_case():
+    r = ref_for(np.linspace(-3, 3, 20))
+    assert r.stability() is r.stability()
+    assert r.tolerance(0)[0] is r.tolerance(0)[0]
+    assert r.tolerance(0, precision="float16")[0] is not r.tolerance(0)[0]
