@@ -8,6 +8,7 @@ blame when the worker dies or stalls inside one.
 """
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import time
@@ -79,12 +80,24 @@ def _noop(stage: Stage, path: str, runtime: str) -> None:
     pass
 
 
+def case_frontend(exporters: list[str]) -> str:
+    """The one frontend every exporter of a case shares: its graph is drawn for that frontend."""
+    frontends = {load_plugin("converter", name).frontend for name in exporters}
+    if len(frontends) != 1:
+        raise ValueError(f"a case's exporters must share a frontend, got {sorted(frontends)} from {exporters}")
+    return frontends.pop()
+
+
 def run_case(spec: CaseSpec, progress: Progress = _noop) -> CaseResult:
     from fuzzer.run.eager import reference
 
     t0 = time.perf_counter()
     choices = NumpyChoices(spec.seed)
-    graph = Graph.loads(spec.graph_json) if spec.graph_json is not None else generate(choices, spec.config)
+    config = spec.config
+    frontend = case_frontend(spec.exporters)
+    if frontend != config.frontend:
+        config = dataclasses.replace(config, frontend=frontend)
+    graph = Graph.loads(spec.graph_json) if spec.graph_json is not None else generate(choices, config)
     result = CaseResult(spec.case_id, spec.seed, "judged", ops=graph.op_types())
     clock = _Clock(result)
     given = dict(np.load(io.BytesIO(spec.inputs_npz))) if spec.inputs_npz else None
@@ -116,6 +129,8 @@ def run_case(spec: CaseSpec, progress: Progress = _noop) -> CaseResult:
             out = paths.transform(transformer, model, tpath, opset)
             if out is not None:
                 paths.check_and_run(out, tpath, only=passed, precision=transformer.precision)
+            if tpath in paths.keep:  # a transformer's repro starts from the model it was given
+                paths.keep.setdefault(path, model)
             result.path_seconds[tname] = result.path_seconds.get(tname, 0.0) + time.perf_counter() - start
 
     if result.failures or spec.keep_models:
@@ -144,12 +159,9 @@ class _Paths:
         if (path, "") in self.spec.skip:
             return None
         if self._request is None:
-            from fuzzer.materialize import build_module, torch_inputs
-
             g = self.graph
             self._request = ExportRequest(
-                build_module(g), torch_inputs(g, self.inputs), [v.name for v in g.inputs],
-                [f"out{i}" for i in range(len(g.outputs))], opset,
+                g, self.inputs, [v.name for v in g.inputs], [f"out{i}" for i in range(len(g.outputs))], opset,
             )
         self._request.opset = opset
         self.progress(Stage.EXPORT, path, "")

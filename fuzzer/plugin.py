@@ -31,6 +31,7 @@ BUILTINS = {
         "torchscript": "fuzzer.convert.plugins.torchscript:TorchScriptExporter",
         "dynamo": "fuzzer.convert.plugins.dynamo:DynamoExporter",
         "dynamo-noopt": "fuzzer.convert.plugins.dynamo:DynamoNoOptExporter",
+        "onnx-direct": "fuzzer.convert.plugins.onnx_direct:OnnxDirect",
         "version-up": "fuzzer.convert.plugins.version:VersionUp",
         "version-down": "fuzzer.convert.plugins.version:VersionDown",
         "onnxsim": "fuzzer.convert.plugins.onnxsim:OnnxSim",

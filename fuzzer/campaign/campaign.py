@@ -60,7 +60,7 @@ def run_campaign(opts: CampaignOptions) -> dict:
             case_id=cid,
             seed=case_seed(opts.seed, cid),
             config=opts.config,
-            exporters=share.pick(),
+            exporters=_one_frontend(share.pick(), share.spent),
             runtimes=rshare.pick(at_least=2),
             transformers=tshare.pick() if tshare else [],
             opset=opts.opset,
@@ -103,6 +103,17 @@ def run_campaign(opts: CampaignOptions) -> dict:
                         "worker_restarts": sup.restarts, "steered_away_pairs": len(avoided)}
     store.close()
     return stats
+
+
+def _one_frontend(exporters: list[str], spent: dict[str, float]) -> list[str]:
+    """The exporters, out of those picked, that share the least-used one's frontend: a
+    case draws its graph for one frontend (torch, direct ONNX, TensorFlow), and fair
+    sharing still rotates through every frontend."""
+    from fuzzer.plugin import load_plugin
+
+    lead = min(exporters, key=lambda e: spent.get(e, 0.0))
+    frontend = load_plugin("converter", lead).frontend
+    return [e for e in exporters if load_plugin("converter", e).frontend == frontend]
 
 
 def _steering(opts: CampaignOptions) -> frozenset:

@@ -5,7 +5,8 @@ An *exporter* turns the framework model of a graph into ONNX. Transformers
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, ClassVar
 
 from fuzzer.plugin import Plugin
@@ -13,13 +14,30 @@ from fuzzer.plugin import Plugin
 
 @dataclass
 class ExportRequest:
-    """Everything an exporter may need, materialized once per test case."""
+    """Everything an exporter may need. Framework models are built on first use, once
+    per test case, so a direct ONNX export never pays for a torch module."""
 
-    module: Any  # torch.nn.Module
-    args: tuple  # example torch tensors, in forward() order
+    graph: Any  # fuzzer.ir.Graph
+    inputs: dict  # input name -> numpy array
     input_names: list[str]
     output_names: list[str]
     opset: int
+    #: {input name: {axis: symbol}}: dims to export as dynamic (empty: all static)
+    dynamic: dict = field(default_factory=dict)
+
+    @cached_property
+    def module(self):
+        """The graph as an eval-mode torch.nn.Module."""
+        from fuzzer.materialize import build_module
+
+        return build_module(self.graph)
+
+    @cached_property
+    def args(self) -> tuple:
+        """Example torch tensors, in forward() order."""
+        from fuzzer.materialize import torch_inputs
+
+        return torch_inputs(self.graph, self.inputs)
 
 
 class Converter(Plugin):
@@ -30,6 +48,9 @@ class Converter(Plugin):
 
 class Exporter(Converter):
     kind: ClassVar[str] = "exporter"
+    #: the frontend that materializes its input (fuzzer.materialize.frontends): a case's
+    #: graph is drawn only from the ops that frontend serves
+    frontend: ClassVar[str] = "torch"
 
     def export(self, request: ExportRequest) -> bytes:
         """A serialized onnx.ModelProto; raises whatever the exporter raises."""

@@ -33,6 +33,12 @@ class GenConfig:
     start_dtype_bias: float = 0.6
     #: (op name, dtype) pairs never built: no selected runtime supports them (fuzzer.probe.steer)
     avoid: frozenset = frozenset()
+    #: what materializes the graph: "torch", "onnx" (direct) or "tf"; only ops it serves are drawn
+    frontend: str = "torch"
+    #: draw control-flow ops (If, Loop, Scan, torch.cond) too
+    control_flow: bool = False
+    #: export some input dims as dynamic and judge the model at more than one size
+    dynamic: bool = False
     extra: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self):
@@ -47,10 +53,13 @@ class GenConfig:
                     raise UsageError(str(e.args[0])) from None
 
     def specs(self) -> list[OpSpec]:
+        from fuzzer.materialize.frontends import supports
+
         specs = all_specs() if self.ops is None else [get_spec(n) for n in self.ops]
-        usable = [s for s in specs if s.dtypes & self.dtypes]
+        usable = [s for s in specs if s.dtypes & self.dtypes and supports(self.frontend, s)
+                  and (self.control_flow or not s.control_flow)]
         if not usable:
-            raise UsageError("no op accepts any of the selected dtypes")
+            raise UsageError(f"no op of the {self.frontend} frontend accepts any of the selected dtypes")
         return usable
 
 

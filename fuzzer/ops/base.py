@@ -13,6 +13,14 @@ The template method `build` is fixed; subclasses override the small hooks:
     sample_attrs(b, ts)   the attributes, drawn through b.choices   (default: {})
     infer(ts, attrs)      output TensorTypes                        (required)
     torch(ctx, attrs, a)  a Python expression over torch, F and the operand names a  (required)
+    onnx(ctx, attrs, a, outs)  emit ONNX nodes computing outs from a  (optional: the direct ONNX frontend)
+
+Every spec has a torch lowering, because torch eager in float64 is the one
+ground truth. A spec whose torch lowering is only that truth (no exporter
+would turn it into the ONNX op the spec is about, or torch cannot export it)
+sets `exportable = False`: it then appears only in graphs built directly as
+ONNX, through its `onnx` hook. Which frontends a spec serves is thus declared
+in the spec itself; `fuzzer.materialize.frontends` reads it.
 
 `torch` returns source text, not a tensor: the same text builds the module the
 campaign runs and the standalone repro a maintainer reads, so the two can never
@@ -44,6 +52,10 @@ class OpSpec:
     onnx_ops: ClassVar[tuple[str, ...]] = ()
     #: relative weight when the generator picks an op.
     weight: ClassVar[float] = 1.0
+    #: False when torch exporters must not see this op (its torch lowering is the truth only)
+    exportable: ClassVar[bool] = True
+    #: control-flow ops (If, Loop, Scan, torch.cond) are drawn only when the config asks for them
+    control_flow: ClassVar[bool] = False
 
     # -- hooks ------------------------------------------------------------
     def accepts(self, t: TensorType) -> bool:
@@ -60,6 +72,17 @@ class OpSpec:
 
     def torch(self, ctx: "TorchContext", attrs: dict[str, Any], args: list[str]) -> str:
         raise NotImplementedError(f"{type(self).__name__}.torch")
+
+    def onnx(self, ctx: "OnnxContext", attrs: dict[str, Any], args: list[str], outs: list[str]) -> None:
+        """Emit, through ctx.node, ONNX nodes that compute the values named outs from args.
+
+        Optional: a spec without it is never drawn for the direct ONNX frontend.
+        """
+        raise NotImplementedError(f"{type(self).__name__}.onnx")
+
+    @property
+    def has_onnx(self) -> bool:
+        return type(self).onnx is not OpSpec.onnx
 
     # -- template method ----------------------------------------------------
     def build(self, b: "Builder", x: Value):
@@ -83,6 +106,10 @@ class OpSpec:
 
     def __repr__(self) -> str:
         return f"<op {self.name}>"
+
+
+if TYPE_CHECKING:
+    from fuzzer.materialize.onnx_model import OnnxContext
 
 
 class TorchContext:

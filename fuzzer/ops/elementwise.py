@@ -23,61 +23,68 @@ class Unary(OpSpec):
         return f"{self.fn}({a[0]}{kw})"
 
 
-class Abs(Unary):
+class OneOnnxOp:
+    """Mixin for ops that are exactly one ONNX op without attributes: onnx_ops[0]."""
+
+    def onnx(self, ctx, attrs, a, outs):
+        ctx.node(self.onnx_ops[0], a, outs)
+
+
+class Abs(OneOnnxOp, Unary):
     name, fn, onnx_ops = "abs", "torch.abs", ("Abs",)
     dtypes = frozenset(SIGNED)
 
 
-class Neg(Unary):
+class Neg(OneOnnxOp, Unary):
     name, fn, onnx_ops = "neg", "torch.neg", ("Neg",)
     dtypes = frozenset(SIGNED)
 
 
-class Exp(Unary):
+class Exp(OneOnnxOp, Unary):
     name, fn, onnx_ops = "exp", "torch.exp", ("Exp",)
     domain = (-INF, 10.0)
 
 
-class Log(Unary):
+class Log(OneOnnxOp, Unary):
     name, fn, onnx_ops = "log", "torch.log", ("Log",)
     domain = (0.05, INF)
 
 
-class Sqrt(Unary):
+class Sqrt(OneOnnxOp, Unary):
     name, fn, onnx_ops = "sqrt", "torch.sqrt", ("Sqrt",)
     domain = (0.0, INF)
 
 
-class Reciprocal(Unary):
+class Reciprocal(OneOnnxOp, Unary):
     name, fn, onnx_ops = "reciprocal", "torch.reciprocal", ("Reciprocal",)
     domain = (0.1, INF)
 
 
-class Sin(Unary):
+class Sin(OneOnnxOp, Unary):
     name, fn, onnx_ops = "sin", "torch.sin", ("Sin",)
 
 
-class Cos(Unary):
+class Cos(OneOnnxOp, Unary):
     name, fn, onnx_ops = "cos", "torch.cos", ("Cos",)
 
 
-class Tanh(Unary):
+class Tanh(OneOnnxOp, Unary):
     name, fn, onnx_ops = "tanh", "torch.tanh", ("Tanh",)
 
 
-class Sigmoid(Unary):
+class Sigmoid(OneOnnxOp, Unary):
     name, fn, onnx_ops = "sigmoid", "torch.sigmoid", ("Sigmoid",)
 
 
-class Erf(Unary):
+class Erf(OneOnnxOp, Unary):
     name, fn, onnx_ops = "erf", "torch.erf", ("Erf",)
 
 
-class Floor(Unary):
+class Floor(OneOnnxOp, Unary):
     name, fn, onnx_ops = "floor", "torch.floor", ("Floor",)
 
 
-class Ceil(Unary):
+class Ceil(OneOnnxOp, Unary):
     name, fn, onnx_ops = "ceil", "torch.ceil", ("Ceil",)
 
 
@@ -232,11 +239,20 @@ class Add(Binary):
         return {}
 
 
+    def onnx(self, ctx, attrs, a, outs):
+        # torch.add(x, y, alpha=k) is x + k * y
+        op = "Add" if self.name == "add" else "Sub"
+        y = a[1]
+        if "alpha" in attrs:
+            y = ctx.node("Mul", [y, ctx.scalar(attrs["alpha"], ctx.types[a[1]].dtype)])[0]
+        ctx.node(op, [a[0], y], outs)
+
+
 class Sub(Add):
     name, fn, onnx_ops = "sub", "torch.sub", ("Sub", "Mul")
 
 
-class Mul(Binary):
+class Mul(OneOnnxOp, Binary):
     name, fn, onnx_ops = "mul", "torch.mul", ("Mul",)
     dtypes = frozenset(NUMERIC)
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from fuzzer.ir import Graph
 from fuzzer.minimize.reducer import Reduction, Target
+from fuzzer.plugin import load_plugin
 from fuzzer.report.blame import Blame
 from fuzzer.report.repro import repro_script
 from oracles import normalize_error
@@ -106,6 +107,12 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
     # transformer bugs too: the repro exports, then transforms, as the campaign did
     from_source = blame.role == "exporter" or stage in ("export", "check") or ">" in path
     model = red.result.models.get(path)
+    exporter = load_plugin("converter", path.split("@")[0])
+    if exporter.frontend != "torch":
+        # no torch source to export from: the repro starts from the model the exporter
+        # built (for a transformer's bug, the model it was given)
+        from_source = False
+        model = red.result.models.get(path.split(">")[0]) if ">" in path else model
     if model is not None:
         (staging / "model.onnx").write_bytes(model)
     elif not from_source:

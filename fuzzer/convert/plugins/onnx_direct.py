@@ -1,0 +1,41 @@
+"""The direct ONNX frontend as an exporter: IR graph to ModelProto, no framework between.
+
+It is onnxfuzz's own materializer, not a system under test: it exists so that
+graphs of ops torch never emits (BitShift, GatherND, Loop, ...) reach the
+ONNX-to-ONNX converters and the runtimes. A model it builds that the checker
+rejects is a bug in an op spec's lowering, which `onnxfuzz gen --check` reports.
+"""
+from __future__ import annotations
+
+from fuzzer.convert.base import Exporter, ExportRequest
+
+
+def _newest_opset() -> int:
+    try:
+        import onnx.defs
+
+        return onnx.defs.onnx_opset_version()
+    except Exception:  # onnx missing: the plugin reports itself unavailable anyway
+        return 21
+
+
+class OnnxDirect(Exporter):
+    name = "onnx-direct"
+    frontend = "onnx"
+    requires = ("onnx",)
+    imports = ("onnx",)
+    # 13 is the oldest opset with axes-as-input reductions' predecessors in wide runtime use;
+    # the newest is what the installed onnx defines
+    opsets = tuple(range(13, _newest_opset() + 1))
+
+    def export(self, request: ExportRequest) -> bytes:
+        from fuzzer.materialize.onnx_model import model_proto
+
+        return model_proto(request.graph, request.opset, dynamic=request.dynamic).SerializeToString()
+
+    def repro_source(self) -> str:
+        """A repro of a direct model embeds the model itself: there is no exporter to call."""
+        return '''
+def export_model(model, args, input_names, output_names, opset):
+    raise RuntimeError("a direct ONNX case has no exporter; the repro loads MODEL_BYTES instead")
+'''

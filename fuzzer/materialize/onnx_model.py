@@ -1,0 +1,175 @@
+"""Graph -> onnx.ModelProto directly, without torch: the direct ONNX frontend.
+
+Each op spec's `onnx` hook emits the nodes for one IR node through an
+OnnxContext, at the opset the case chose. This reaches the ops torch never
+emits (BitShift, GatherND, Loop, ...) and lets the ONNX-to-ONNX converters and
+the runtimes be fuzzed on them. Graph inputs keep their IR names and the
+outputs are named out0, out1, ... exactly as the torch exporters name them, so
+every runtime path treats a direct model like an exported one.
+
+`truth=True` renders every float tensor as float64 (as the torch materializer
+does); it exists for tests of the lowerings, not for the campaign, whose truth
+is always torch eager.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+import numpy as np
+
+from fuzzer.ir import CONST, DType, Graph, TensorType
+
+
+def onnx_elem_type(dtype: DType) -> int:
+    from onnx import TensorProto
+
+    return {
+        DType.float16: TensorProto.FLOAT16,
+        DType.bfloat16: TensorProto.BFLOAT16,
+        DType.float32: TensorProto.FLOAT,
+        DType.float64: TensorProto.DOUBLE,
+        DType.int8: TensorProto.INT8,
+        DType.uint8: TensorProto.UINT8,
+        DType.int16: TensorProto.INT16,
+        DType.int32: TensorProto.INT32,
+        DType.int64: TensorProto.INT64,
+        DType.bool: TensorProto.BOOL,
+    }[DType(dtype)]
+
+
+class OnnxContext:
+    """What an op's `onnx` hook may ask of the materializer.
+
+    node(op, inputs, outputs, **attrs)   add a node; outputs are names, or a count for fresh names
+    const(array, dtype)                  an initializer holding array; returns its name
+    ints(values)                         a 1-D int64 initializer (axes, shapes, pads, ...)
+    scalar(value, dtype)                 a 0-d initializer
+    subgraph(inputs, build)              a GraphProto for If/Loop/Scan bodies
+    opset, truth, elem(dtype)            the target opset; float64 mode; an ONNX element type
+    types[name]                          the IR TensorType of every operand and output name
+    """
+
+    def __init__(self, opset: int, truth: bool = False, prefix: str = "") -> None:
+        self.opset = opset
+        self.truth = truth
+        self.nodes: list = []
+        self.initializers: list = []
+        self.types: dict[str, TensorType] = {}
+        self._prefix = prefix
+        self._counter = [0]  # shared with subgraph contexts so every name is unique
+
+    # -- names and types ------------------------------------------------------
+    def fresh(self, hint: str = "t") -> str:
+        self._counter[0] += 1
+        return f"{self._prefix}_{hint}{self._counter[0]}"
+
+    def dtype(self, dtype: DType) -> DType:
+        dtype = DType(dtype)
+        return DType.float64 if self.truth and dtype.is_float else dtype
+
+    def elem(self, dtype: DType) -> int:
+        return onnx_elem_type(self.dtype(dtype))
+
+    def value_info(self, name: str, t: TensorType, shape=None):
+        from onnx import helper
+
+        return helper.make_tensor_value_info(name, self.elem(t.dtype), list(t.shape) if shape is None else shape)
+
+    # -- building -------------------------------------------------------------
+    def node(self, op_type: str, inputs: Iterable[str], outputs: "int | Iterable[str]" = 1,
+             *, domain: str = "", **attrs) -> list[str]:
+        """Add a node; returns its output names. Attributes whose value is None are left out,
+        and "" in inputs marks an omitted optional input."""
+        from onnx import helper
+
+        names = [self.fresh(op_type.lower()) for _ in range(outputs)] if isinstance(outputs, int) else list(outputs)
+        attrs = {k: v for k, v in attrs.items() if v is not None}
+        self.nodes.append(helper.make_node(op_type, list(inputs), names, name=self.fresh("n"), domain=domain or None, **attrs))
+        return names
+
+    def const(self, array, dtype: DType | None = None) -> str:
+        from onnx import numpy_helper
+
+        a = np.asarray(array)
+        if dtype is not None:
+            a = a.astype(self.dtype(dtype).numpy)
+        elif self.truth and a.dtype.kind == "f":
+            a = a.astype(np.float64)
+        name = self.fresh("c")
+        tensor = numpy_helper.from_array(a, name)  # bfloat16 too: onnx reads ml_dtypes arrays
+        self.initializers.append(tensor)
+        return name
+
+    def ints(self, values) -> str:
+        return self.const(np.asarray(list(values), dtype=np.int64))
+
+    def scalar(self, value, dtype: DType) -> str:
+        return self.const(np.asarray(value, dtype=self.dtype(dtype).numpy))
+
+    def subgraph(self, inputs: list[tuple[str, TensorType]], build: Callable[["OnnxContext", list[str]], list[tuple[str, TensorType]]],
+                 name: str = "body", input_shapes: list | None = None):
+        """A GraphProto: build(sub_ctx, input_names) emits nodes and returns [(output name, type)].
+
+        inputs: (name hint, type) per subgraph input; input_shapes overrides their shapes
+        (Loop bodies take a rank-0 iteration count and a condition). Outer values may be
+        referenced by name inside, as ONNX scoping allows.
+        """
+        from onnx import helper
+
+        sub = OnnxContext(self.opset, self.truth, prefix=self.fresh(name))
+        sub._counter = self._counter
+        sub.types = dict(self.types)
+        names = [sub.fresh(hint) for hint, _ in inputs]
+        sub.types.update({n: t for n, (_, t) in zip(names, inputs)})
+        outs = build(sub, names)
+        in_infos = [sub.value_info(n, t, None if input_shapes is None else input_shapes[i])
+                    for i, (n, (_, t)) in enumerate(zip(names, inputs))]
+        out_infos = [sub.value_info(n, t) for n, t in outs]
+        return helper.make_graph(sub.nodes, sub._prefix, in_infos, out_infos, initializer=sub.initializers)
+
+
+def model_proto(graph: Graph, opset: int, *, truth: bool = False, dynamic: dict[str, dict[int, str]] | None = None):
+    """The ONNX model of graph at opset (default domain only).
+
+    dynamic: {input name: {axis: symbol}} dims to declare symbolic instead of fixed.
+    Raises NotImplementedError when an op of the graph has no onnx lowering.
+    """
+    import onnx
+    from onnx import helper
+
+    from fuzzer.ops import get_spec
+
+    ctx = OnnxContext(opset, truth)
+    names: dict = {}
+    for node in graph.consts:
+        v = node.outputs[0]
+        names[v] = ctx.const(node.value, v.type.dtype)
+    for i, v in enumerate(graph.outputs):
+        names[v] = f"out{i}"
+    for v in graph.inputs:
+        names[v] = v.name
+    for node in graph.op_nodes:
+        spec = get_spec(node.op_type)
+        if not spec.has_onnx:
+            raise NotImplementedError(f"op {node.op_type!r} has no ONNX lowering")
+        args = [names[v] for v in node.inputs]
+        outs = [names.setdefault(v, ctx.fresh(node.op_type)) for v in node.outputs]
+        ctx.types.update({names[v]: v.type for v in (*node.inputs, *node.outputs)})
+        spec.onnx(ctx, node.attrs, args, outs)
+    dynamic = dynamic or {}
+
+    def shape(v):
+        dims = dynamic.get(v.name, {})
+        return [dims.get(i, d) for i, d in enumerate(v.type.shape)]
+
+    inputs = [ctx.value_info(v.name, v.type, shape(v)) for v in graph.inputs]
+    outputs = [ctx.value_info(f"out{i}", v.type, None if not dynamic else [None] * v.type.rank)
+               for i, v in enumerate(graph.outputs)]
+    g = helper.make_graph(ctx.nodes, "onnxfuzz", inputs, outputs, initializer=ctx.initializers)
+    opset_ids = [helper.make_opsetid("", opset)]
+    model = helper.make_model(g, opset_imports=opset_ids, producer_name="onnxfuzz")
+    model.ir_version = helper.find_min_ir_version_for(opset_ids, ignore_unknown=True)
+    return model
+
+
+__all__ = ["OnnxContext", "model_proto", "onnx_elem_type"]
