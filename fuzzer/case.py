@@ -80,6 +80,16 @@ def _noop(stage: Stage, path: str, runtime: str) -> None:
     pass
 
 
+def _opsets_for(exporter: Exporter, graph: Graph) -> tuple[int, ...]:
+    """The exporter's opsets that every op of a direct model can be lowered at."""
+    if exporter.frontend != "onnx":
+        return exporter.opsets
+    from fuzzer.ops import get_spec
+
+    floor = max((get_spec(op).min_opset for op in graph.op_types()), default=0)
+    return tuple(o for o in exporter.opsets if o >= floor) or exporter.opsets[-1:]
+
+
 def case_frontend(exporters: list[str]) -> str:
     """The one frontend every exporter of a case shares: its graph is drawn for that frontend."""
     frontends = {load_plugin("converter", name).frontend for name in exporters}
@@ -114,7 +124,7 @@ def run_case(spec: CaseSpec, progress: Progress = _noop) -> CaseResult:
     paths = _Paths(spec, graph, ref, inputs, result, clock, progress)
     for name in spec.exporters:
         exporter: Exporter = load_plugin("converter", name)
-        opset = spec.opset if spec.opset is not None else choices.choice(exporter.opsets)
+        opset = spec.opset if spec.opset is not None else choices.choice(_opsets_for(exporter, graph))
         path = f"{name}@{opset}"
         start = time.perf_counter()
         model = paths.export(exporter, path, opset)

@@ -56,6 +56,9 @@ class OpSpec:
     exportable: ClassVar[bool] = True
     #: control-flow ops (If, Loop, Scan, torch.cond) are drawn only when the config asks for them
     control_flow: ClassVar[bool] = False
+    #: the oldest opset its `onnx` lowering can target (an op introduced later, e.g. BitwiseAnd 18);
+    #: a direct model is built at an opset no older than its ops' newest min_opset
+    min_opset: ClassVar[int] = 0
 
     # -- hooks ------------------------------------------------------------
     def accepts(self, t: TensorType) -> bool:
