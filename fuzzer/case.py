@@ -80,6 +80,17 @@ def _noop(stage: Stage, path: str, runtime: str) -> None:
     pass
 
 
+def _not_exportable_by(exporter: str, graph: Graph) -> str | None:
+    """An op of graph whose spec names the exporters that can export it, not including this one."""
+    from fuzzer.ops import get_spec
+
+    for op in graph.op_types():
+        allowed = get_spec(op).exporters
+        if allowed is not None and exporter not in allowed:
+            return op
+    return None
+
+
 def _opsets_for(exporter: Exporter, graph: Graph) -> tuple[int, ...]:
     """The exporter's opsets that every op of a direct model can be lowered at."""
     if exporter.frontend != "onnx":
@@ -174,6 +185,11 @@ class _Paths:
                 g, self.inputs, [v.name for v in g.inputs], [f"out{i}" for i in range(len(g.outputs))], opset,
             )
         self._request.opset = opset
+        refused = _not_exportable_by(exporter.name, self.graph)
+        if refused:
+            why = f"by design: {exporter.name} cannot export op {refused}"
+            self._verdict(judge_error(Stage.EXPORT, why, True, path, "", self.graph.op_types(), 0.0))
+            return None
         self.progress(Stage.EXPORT, path, "")
         with self.clock(f"export:{exporter.name}", sut=True) as c:
             try:

@@ -56,6 +56,10 @@ class OpSpec:
     exportable: ClassVar[bool] = True
     #: control-flow ops (If, Loop, Scan, torch.cond) are drawn only when the config asks for them
     control_flow: ClassVar[bool] = False
+    #: the exporters (plugin names) that can export it, or None for every exporter of its frontend;
+    #: others record "unsupported by design" for a graph holding it (TorchScript tracing cannot
+    #: capture torch.cond: it would bake in one branch and be wrong on the other)
+    exporters: ClassVar[tuple[str, ...] | None] = None
     #: the oldest opset its `onnx` lowering can target (an op introduced later, e.g. BitwiseAnd 18);
     #: a direct model is built at an opset no older than its ops' newest min_opset
     min_opset: ClassVar[int] = 0
