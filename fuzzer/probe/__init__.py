@@ -1,8 +1,10 @@
 """Capability probing: which (ONNX op, dtype, opset) combinations a plugin supports.
 
 A runtime's capabilities are found by running ONNX's own node tests (one op
-each, with known inputs and outputs; see `fuzzer.probe.cases`) through it; a
-transformer's, by transforming each node test model and checking the result.
+each, with known inputs and outputs; see `fuzzer.probe.cases`) through it,
+and small models of onnxfuzz's own op specs at every dtype each accepts (see
+`fuzzer.probe.spec_cases`: the node tests are nearly all float32); a
+transformer's, by transforming each model and checking the result.
 A case whose error the plugin's `is_unsupported` calls a documented gap marks
 its combination unsupported; any other error is recorded as an error, which
 counts as neither.
@@ -13,6 +15,7 @@ $ONNXFUZZ_CACHE or ~/.cache/onnxfuzz, in probe/<plugin>-<key>.json:
     from fuzzer.probe import capabilities
     caps = capabilities(load_plugin("runtime", "tract"))   # probes on first use, then cached
     caps.supports("Gelu", "float32", 20)                    # True, False, or None (unknown)
+    caps.supports_spec("neg", "int8")                       # the same, for an op spec and dtype
     caps.counts()                                           # pairs supported / unsupported / error only
 
 `cached(plugin)` returns the cached result without probing (None when there is none).
@@ -30,7 +33,7 @@ from fuzzer.probe.cases import ProbeCase, node_cases, select, since_version, spr
 from fuzzer.probe.execute import SUPPORTED, run_inprocess, run_isolated
 
 #: bumped whenever the same plugin and versions would probe differently
-PROBE_VERSION = 1
+PROBE_VERSION = 2
 #: default time budget of one plugin's probe, in seconds (workers included)
 BUDGET = 55.0
 CASE_TIMEOUT = 10.0
@@ -76,6 +79,19 @@ class Capabilities:
         if any(s in SUPPORTED for s in statuses):
             return True
         if all(s == "unsupported" for s in statuses):
+            return False
+        return None
+
+    def supports_spec(self, name: str, dtype) -> bool | None:
+        """Whether the op spec `name` lowered to ONNX works on dtype (its spec probe case):
+        True when it ran, False when the plugin called it a gap, None when not probed."""
+        from fuzzer.probe.spec_cases import PREFIX
+
+        statuses = [r["status"] for r in self.records
+                    if r["op"] == PREFIX + name and r["dtype"] == getattr(dtype, "value", dtype)]
+        if any(s in SUPPORTED for s in statuses):
+            return True
+        if statuses and all(s == "unsupported" for s in statuses):
             return False
         return None
 
@@ -142,12 +158,16 @@ def cache_key(plugin, cases: tuple[ProbeCase, ...] | None = None) -> str:
     node tests are the probe), the probe's own version, and the case subset when there is one."""
     import onnx
 
+    from fuzzer.probe.spec_cases import signature
+
     basis = {
         "plugin": plugin.name, "class": f"{type(plugin).__module__}.{type(plugin).__qualname__}",
         "versions": plugin.versions(), "onnx": onnx.__version__, "probe": PROBE_VERSION,
     }
     if cases is not None:
         basis["cases"] = sorted(c.name for c in cases)
+    else:
+        basis["specs"] = signature()
     digest = hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16]
     return f"{plugin.name}-{digest}"
 
@@ -189,7 +209,11 @@ def probe(plugin, cases=None, *, budget: float = BUDGET, isolate: bool = True, c
     if isolate and multiprocessing.current_process().daemon:
         isolate = False
     t0 = time.perf_counter()
-    chosen = spread(node_cases() if cases is None else cases)
+    if cases is None:
+        from fuzzer.probe.spec_cases import spec_cases
+
+        cases = spec_cases() + node_cases()
+    chosen = spread(cases)
     if isolate:
         results = run_isolated(plugin, chosen, budget, case_timeout)
     else:
