@@ -57,7 +57,7 @@ def add_generator_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--max-nodes", type=positive_int, default=10, help="ops per graph at most (default 10)")
     g.add_argument("--min-nodes", type=positive_int, default=1, help="ops per graph at least (default 1)")
     g.add_argument("--ops", type=name_list, default=None, help="comma-separated op names to draw from (default: all)")
-    g.add_argument("--dtypes", type=name_list, default=None, help="comma-separated dtypes (default: float32,float64,int64,bool)")
+    g.add_argument("--dtypes", type=name_list, default=None, help="comma-separated dtypes (default: float32,float16,bfloat16,float64,int8,uint8,int32,int64,bool; float32 starts most graphs, the others enter as inputs, weights and casts)")
     g.add_argument("--control-flow", action="store_true", help="also draw control-flow ops (If, Loop, Scan, torch.cond)")
     g.add_argument("--dynamic", action="store_true",
                    help="export some input dims as dynamic and judge each model at more than one size")
