@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from fuzzer.ir import FLOATS, INTS, SIGNED, DType, TensorType, broadcast_shapes
 from fuzzer.ops.base import OpSpec, broadcast_partner, py, same_type
+from fuzzer.ops.lowering import Lit, cast, close, compute_dtype, emit, target
 
 INF = math.inf
 NUMERIC = frozenset(FLOATS | INTS)
@@ -24,10 +25,15 @@ class Unary(OpSpec):
 
 
 class OneOnnxOp:
-    """Mixin for ops that are exactly one ONNX op without attributes: onnx_ops[0]."""
+    """Mixin for ops that are exactly one ONNX op without attributes: onnx_ops[0], computed
+    in a wider dtype where the op's schema does not take the operand's at the target opset."""
 
     def onnx(self, ctx, attrs, a, outs):
-        ctx.node(self.onnx_ops[0], a, outs)
+        emit(ctx, self.onnx_ops[0], a, outs, ctx.types[a[0]].dtype)
+
+
+def dtype_of(ctx, name: str) -> DType:
+    return ctx.types[name].dtype
 
 
 class Abs(OneOnnxOp, Unary):
@@ -95,13 +101,27 @@ class Round(Unary):
         # decimals != 0 exports as Mul/Round/Div: a three-op pattern worth reaching.
         return {"decimals": b.choices.integer(0, 2)} if b.choices.boolean(0.3) else {}
 
+    def onnx(self, ctx, attrs, a, outs):
+        dt = dtype_of(ctx, a[0])
+        d = attrs.get("decimals", 0)
+        if not d:
+            emit(ctx, "Round", a, outs, dt)
+            return
+        # torch: round(x * 10**d) / 10**d, half to even like ONNX Round
+        ct = compute_dtype(ctx, dt, "Mul", "Round", "Div")
+        scale = ctx.scalar(10.0 ** d, ct)
+        r = ctx.node("Round", [ctx.node("Mul", [cast(ctx, a[0], dt, ct), scale])[0]])[0]
+        y = target(ctx, ct, dt, outs[0])
+        ctx.node("Div", [r, scale], [y])
+        close(ctx, y, ct, dt, outs[0])
 
-class Sign(Unary):
+
+class Sign(OneOnnxOp, Unary):
     name, fn, onnx_ops = "sign", "torch.sign", ("Sign",)
     dtypes = frozenset(SIGNED)
 
 
-class Relu(Unary):
+class Relu(OneOnnxOp, Unary):
     name, fn, onnx_ops = "relu", "torch.relu", ("Relu",)
     dtypes = frozenset(FLOATS | {DType.int64, DType.int32})
 
@@ -112,6 +132,9 @@ class LeakyRelu(Unary):
     def sample_attrs(self, b, types):
         return {"negative_slope": b.choices.choice([0.01, 0.2, -0.5, 0.0, 1.5])}
 
+    def onnx(self, ctx, attrs, a, outs):
+        emit(ctx, "LeakyRelu", a, outs, dtype_of(ctx, a[0]), alpha=float(attrs.get("negative_slope", 0.01)))
+
 
 class Elu(Unary):
     name, fn, onnx_ops = "elu", "F.elu", ("Elu",)
@@ -119,15 +142,31 @@ class Elu(Unary):
     def sample_attrs(self, b, types):
         return {"alpha": b.choices.choice([1.0, 0.5, 2.0])}
 
+    def onnx(self, ctx, attrs, a, outs):
+        emit(ctx, "Elu", a, outs, dtype_of(ctx, a[0]), alpha=float(attrs.get("alpha", 1.0)))
+
 
 class Celu(Unary):
-    name, fn, onnx_ops = "celu", "F.celu", ("Celu",)
+    name, fn, onnx_ops = "celu", "F.celu", ("Celu", "Elu")
 
     def sample_attrs(self, b, types):
         return {"alpha": b.choices.choice([1.0, 0.5, 2.0])}
 
+    def onnx(self, ctx, attrs, a, outs):
+        dt, alpha = dtype_of(ctx, a[0]), float(attrs.get("alpha", 1.0))
+        if ctx.dtype(dt) == DType.float32:  # ONNX Celu is float32-only
+            ctx.node("Celu", a, outs, alpha=alpha)
+            return
+        # celu(x) = alpha * elu(x / alpha), exact for the power-of-two alphas drawn
+        ct = compute_dtype(ctx, dt, "Div", "Elu", "Mul")
+        k = ctx.scalar(alpha, ct)
+        e = ctx.node("Elu", [ctx.node("Div", [cast(ctx, a[0], dt, ct), k])[0]], alpha=1.0)[0]
+        y = target(ctx, ct, dt, outs[0])
+        ctx.node("Mul", [e, k], [y])
+        close(ctx, y, ct, dt, outs[0])
 
-class Selu(Unary):
+
+class Selu(OneOnnxOp, Unary):
     name, fn, onnx_ops = "selu", "F.selu", ("Selu",)
 
 
@@ -137,13 +176,51 @@ class Gelu(Unary):
     def sample_attrs(self, b, types):
         return {"approximate": b.choices.choice(["none", "tanh"])}
 
+    def onnx(self, ctx, attrs, a, outs):
+        dt, approx = dtype_of(ctx, a[0]), attrs.get("approximate", "none")
+        if ctx.opset >= 20:
+            emit(ctx, "Gelu", a, outs, dt, approximate=approx)
+            return
+        ct = compute_dtype(ctx, dt, "Mul", "Add", "Erf", "Tanh")
+        x = cast(ctx, a[0], dt, ct)
+        if approx == "tanh":  # 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+            x3 = ctx.node("Mul", [ctx.node("Mul", [x, x])[0], x])[0]
+            inner = ctx.node("Add", [x, ctx.node("Mul", [x3, ctx.scalar(0.044715, ct)])[0]])[0]
+            t = ctx.node("Tanh", [ctx.node("Mul", [inner, ctx.scalar(math.sqrt(2 / math.pi), ct)])[0]])[0]
+        else:  # 0.5 x (1 + erf(x / sqrt 2))
+            t = ctx.node("Erf", [ctx.node("Mul", [x, ctx.scalar(math.sqrt(0.5), ct)])[0]])[0]
+        half_x = ctx.node("Mul", [x, ctx.scalar(0.5, ct)])[0]
+        one_plus = ctx.node("Add", [t, ctx.scalar(1.0, ct)])[0]
+        y = target(ctx, ct, dt, outs[0])
+        ctx.node("Mul", [half_x, one_plus], [y])
+        close(ctx, y, ct, dt, outs[0])
+
 
 class Silu(Unary):
     name, fn, onnx_ops = "silu", "F.silu", ("Sigmoid", "Mul")
 
+    def onnx(self, ctx, attrs, a, outs):
+        dt = dtype_of(ctx, a[0])
+        ct = compute_dtype(ctx, dt, "Sigmoid", "Mul")
+        x = cast(ctx, a[0], dt, ct)
+        y = target(ctx, ct, dt, outs[0])
+        ctx.node("Mul", [x, ctx.node("Sigmoid", [x])[0]], [y])
+        close(ctx, y, ct, dt, outs[0])
+
 
 class Mish(Unary):
     name, fn, onnx_ops = "mish", "F.mish", ("Mish", "Softplus", "Tanh")
+
+    def onnx(self, ctx, attrs, a, outs):
+        dt = dtype_of(ctx, a[0])
+        if ctx.opset >= 18:
+            emit(ctx, "Mish", a, outs, dt)
+            return
+        ct = compute_dtype(ctx, dt, "Softplus", "Tanh", "Mul")
+        x = cast(ctx, a[0], dt, ct)
+        y = target(ctx, ct, dt, outs[0])
+        ctx.node("Mul", [x, ctx.node("Tanh", ctx.node("Softplus", [x]))[0]], [y])
+        close(ctx, y, ct, dt, outs[0])
 
 
 class Softplus(Unary):
@@ -152,8 +229,20 @@ class Softplus(Unary):
     def sample_attrs(self, b, types):
         return {"beta": b.choices.choice([1.0, 0.5, 2.0]), "threshold": b.choices.choice([20.0, 1.0, 5.0])}
 
+    def onnx(self, ctx, attrs, a, outs):
+        # torch: x where beta * x > threshold, else log(1 + exp(beta * x)) / beta
+        dt = dtype_of(ctx, a[0])
+        beta, threshold = float(attrs.get("beta", 1.0)), float(attrs.get("threshold", 20.0))
+        ct = compute_dtype(ctx, dt, "Softplus", "Mul", "Div", "Greater", "Where")
+        x = cast(ctx, a[0], dt, ct)
+        bx = ctx.node("Mul", [x, ctx.scalar(beta, ct)])[0]
+        soft = ctx.node("Div", [ctx.node("Softplus", [bx])[0], ctx.scalar(beta, ct)])[0]
+        y = target(ctx, ct, dt, outs[0])
+        ctx.node("Where", [ctx.node("Greater", [bx, ctx.scalar(threshold, ct)])[0], x, soft], [y])
+        close(ctx, y, ct, dt, outs[0])
 
-class Softsign(Unary):
+
+class Softsign(OneOnnxOp, Unary):
     name, fn, onnx_ops = "softsign", "F.softsign", ("Softsign",)
 
 
@@ -164,21 +253,52 @@ class Hardtanh(Unary):
         lo = b.choices.choice([-1.0, -0.5, 0.0, -2.0])
         return {"min_val": lo, "max_val": lo + b.choices.choice([0.5, 1.0, 2.0])}
 
+    def onnx(self, ctx, attrs, a, outs):
+        emit(ctx, "Clip", [a[0], Lit(attrs.get("min_val", -1.0)), Lit(attrs.get("max_val", 1.0))], outs,
+             dtype_of(ctx, a[0]))
+
 
 class Hardsigmoid(Unary):
     name, fn, onnx_ops = "hardsigmoid", "F.hardsigmoid", ("HardSigmoid",)
 
+    def onnx(self, ctx, attrs, a, outs):
+        # torch: relu6(x + 3) / 6
+        emit(ctx, "HardSigmoid", a, outs, dtype_of(ctx, a[0]), alpha=1 / 6, beta=0.5)
+
 
 class Hardswish(Unary):
-    name, fn, onnx_ops = "hardswish", "F.hardswish", ("HardSwish",)
+    name, fn, onnx_ops = "hardswish", "F.hardswish", ("HardSwish", "HardSigmoid", "Mul")
+
+    def onnx(self, ctx, attrs, a, outs):
+        dt = dtype_of(ctx, a[0])
+        if ctx.opset >= 14:  # HardSwish is new in opset 14
+            emit(ctx, "HardSwish", a, outs, dt)
+            return
+        ct = compute_dtype(ctx, dt, "HardSigmoid", "Mul")
+        x = cast(ctx, a[0], dt, ct)
+        y = target(ctx, ct, dt, outs[0])
+        ctx.node("Mul", [x, ctx.node("HardSigmoid", [x], alpha=1 / 6, beta=0.5)[0]], [y])
+        close(ctx, y, ct, dt, outs[0])
 
 
 class Relu6(Unary):
     name, fn, onnx_ops = "relu6", "F.relu6", ("Clip",)
 
+    def onnx(self, ctx, attrs, a, outs):
+        emit(ctx, "Clip", [a[0], Lit(0.0), Lit(6.0)], outs, dtype_of(ctx, a[0]))
+
 
 class LogSigmoid(Unary):
-    name, fn, onnx_ops = "logsigmoid", "F.logsigmoid", ("Sigmoid", "Log", "Softplus")
+    name, fn, onnx_ops = "logsigmoid", "F.logsigmoid", ("Neg", "Softplus")
+
+    def onnx(self, ctx, attrs, a, outs):
+        # log(sigmoid(x)) = -softplus(-x), which stays finite where sigmoid underflows
+        dt = dtype_of(ctx, a[0])
+        ct = compute_dtype(ctx, dt, "Neg", "Softplus")
+        sp = ctx.node("Softplus", ctx.node("Neg", [cast(ctx, a[0], dt, ct)]))[0]
+        y = target(ctx, ct, dt, outs[0])
+        ctx.node("Neg", [sp], [y])
+        close(ctx, y, ct, dt, outs[0])
 
 
 class Clamp(OpSpec):
@@ -202,6 +322,17 @@ class Clamp(OpSpec):
 
     def torch(self, ctx, attrs, a):
         return f"torch.clamp({a[0]}, min={py(attrs.get('min'))}, max={py(attrs.get('max'))})"
+
+    def onnx(self, ctx, attrs, a, outs):
+        dt = dtype_of(ctx, a[0])
+        lo, hi = attrs.get("min"), attrs.get("max")
+        if lo is not None and hi is not None and lo > hi:
+            # torch is min(max(x, lo), hi), i.e. hi everywhere; spell that out rather than
+            # lean on Clip, whose crossed-bounds behaviour the ONNX spec leaves open
+            m = emit(ctx, "Max", [a[0], Lit(lo)], 1, dt)
+            emit(ctx, "Min", [m[0], Lit(hi)], outs, dt)
+            return
+        emit(ctx, "Clip", [a[0], "" if lo is None else Lit(lo), "" if hi is None else Lit(hi)], outs, dt)
 
 
 # -- binary -------------------------------------------------------------------
@@ -242,10 +373,11 @@ class Add(Binary):
     def onnx(self, ctx, attrs, a, outs):
         # torch.add(x, y, alpha=k) is x + k * y
         op = "Add" if self.name == "add" else "Sub"
+        dt = dtype_of(ctx, a[0])
         y = a[1]
         if "alpha" in attrs:
-            y = ctx.node("Mul", [y, ctx.scalar(attrs["alpha"], ctx.types[a[1]].dtype)])[0]
-        ctx.node(op, [a[0], y], outs)
+            y = emit(ctx, "Mul", [y, Lit(attrs["alpha"])], 1, dt)[0]
+        emit(ctx, op, [a[0], y], outs, dt)
 
 
 class Sub(Add):
@@ -268,11 +400,50 @@ class Div(Binary):
             mode = "floor"  # true division of ints returns floats; keep the int path
         return {} if mode is None else {"rounding_mode": mode}
 
+    def onnx(self, ctx, attrs, a, outs):
+        dt, mode = dtype_of(ctx, a[0]), attrs.get("rounding_mode")
+        if mode is None:
+            emit(ctx, "Div", a, outs, dt)
+        elif dt.is_int and mode == "trunc":  # ONNX integer Div truncates toward zero
+            emit(ctx, "Div", a, outs, dt)
+        elif dt.is_int:
+            # floor division, exact: (x - x mod y) / y with the floored (Python) modulo
+            ct = compute_dtype(ctx, dt, "Div", "Mod", "Sub")
+            x, y = cast(ctx, a[0], dt, ct), cast(ctx, a[1], dt, ct)
+            diff = ctx.node("Sub", [x, ctx.node("Mod", [x, y], fmod=0)[0]])[0]
+            q = target(ctx, ct, dt, outs[0])
+            ctx.node("Div", [diff, y], [q])
+            close(ctx, q, ct, dt, outs[0])
+        else:
+            ct = compute_dtype(ctx, dt, "Div", "Floor", "Ceil", "Less", "Where")
+            q = ctx.node("Div", [cast(ctx, a[0], dt, ct), cast(ctx, a[1], dt, ct)])[0]
+            r = target(ctx, ct, dt, outs[0])
+            if mode == "floor":
+                ctx.node("Floor", [q], [r])
+            else:  # ONNX has no Trunc: ceil below zero, floor above
+                neg = ctx.node("Less", [q, ctx.scalar(0.0, ct)])[0]
+                ctx.node("Where", [neg, ctx.node("Ceil", [q])[0], ctx.node("Floor", [q])[0]], [r])
+            close(ctx, r, ct, dt, outs[0])
+
 
 class Remainder(Binary):
     name, fn, onnx_ops = "remainder", "torch.remainder", ("Mod",)
     dtypes = frozenset({DType.float32, DType.float64, DType.int64, DType.int32})
     rhs_domain = (0.5, INF)
+
+    def onnx(self, ctx, attrs, a, outs):
+        dt = dtype_of(ctx, a[0])
+        if dt.is_int:  # fmod=0 is the floored (Python, torch.remainder) modulo
+            emit(ctx, "Mod", a, outs, dt, fmod=0)
+            return
+        # ONNX requires fmod=1 for floats; the divisor is positive (rhs_domain), so a negative
+        # truncated remainder moves up by one divisor
+        ct = compute_dtype(ctx, dt, "Mod", "Less", "Add", "Where")
+        x, y = cast(ctx, a[0], dt, ct), cast(ctx, a[1], dt, ct)
+        r = ctx.node("Mod", [x, y], fmod=1)[0]
+        out = target(ctx, ct, dt, outs[0])
+        ctx.node("Where", [ctx.node("Less", [r, ctx.scalar(0.0, ct)])[0], ctx.node("Add", [r, y])[0], r], [out])
+        close(ctx, out, ct, dt, outs[0])
 
 
 class Fmod(Binary):
@@ -280,19 +451,22 @@ class Fmod(Binary):
     dtypes = frozenset({DType.float32, DType.float64, DType.int64, DType.int32})
     rhs_domain = (0.5, INF)
 
+    def onnx(self, ctx, attrs, a, outs):
+        emit(ctx, "Mod", a, outs, dtype_of(ctx, a[0]), fmod=1)
 
-class Pow(Binary):
+
+class Pow(OneOnnxOp, Binary):
     name, fn, onnx_ops = "pow", "torch.pow", ("Pow",)
     domain = (0.1, 4.0)  # a positive base keeps fractional exponents real
     rhs_domain = (-2.0, 2.0)
 
 
-class Maximum(Binary):
+class Maximum(OneOnnxOp, Binary):
     name, fn, onnx_ops = "maximum", "torch.maximum", ("Max",)
     dtypes = frozenset(NUMERIC)
 
 
-class Minimum(Binary):
+class Minimum(OneOnnxOp, Binary):
     name, fn, onnx_ops = "minimum", "torch.minimum", ("Min",)
     dtypes = frozenset(NUMERIC)
 
@@ -301,6 +475,16 @@ class Atan2(Binary):
     name, fn, onnx_ops = "atan2", "torch.atan2", ("Atan", "Div", "Where")
     dtypes = frozenset({DType.float32, DType.float64})
 
+    def onnx(self, ctx, attrs, a, outs):
+        # atan(y / x), moved by +-pi into the left half plane (y / 0 = +-inf gives +-pi/2)
+        dt = dtype_of(ctx, a[0])
+        y, x = a
+        zero = ctx.scalar(0.0, dt)
+        base = ctx.node("Atan", [ctx.node("Div", [y, x])[0]])[0]
+        pi = ctx.node("Where", [ctx.node("Less", [y, zero])[0], ctx.scalar(-math.pi, dt), ctx.scalar(math.pi, dt)])[0]
+        shift = ctx.node("Where", [ctx.node("Less", [x, zero])[0], pi, zero])[0]
+        ctx.node("Add", [base, shift], outs)
+
 
 # -- comparisons and logic ------------------------------------------------------
 class Compare(Binary):
@@ -308,6 +492,14 @@ class Compare(Binary):
 
     def out_dtype(self, dtype):
         return DType.bool
+
+    def onnx(self, ctx, attrs, a, outs):
+        op = self.onnx_ops[0]
+        if self.name == "ne":
+            eq = emit(ctx, op, a, 1, dtype_of(ctx, a[0]), out_dtype=DType.bool)
+            ctx.node("Not", eq, outs)
+        else:
+            emit(ctx, op, a, outs, dtype_of(ctx, a[0]), out_dtype=DType.bool)
 
 
 class Eq(Compare):
@@ -336,22 +528,22 @@ class Ge(Compare):
     name, fn, onnx_ops = "ge", "torch.ge", ("GreaterOrEqual",)
 
 
-class LogicalAnd(Binary):
+class LogicalAnd(OneOnnxOp, Binary):
     name, fn, onnx_ops = "logical_and", "torch.logical_and", ("And",)
     dtypes = frozenset({DType.bool})
 
 
-class LogicalOr(Binary):
+class LogicalOr(OneOnnxOp, Binary):
     name, fn, onnx_ops = "logical_or", "torch.logical_or", ("Or",)
     dtypes = frozenset({DType.bool})
 
 
-class LogicalXor(Binary):
+class LogicalXor(OneOnnxOp, Binary):
     name, fn, onnx_ops = "logical_xor", "torch.logical_xor", ("Xor",)
     dtypes = frozenset({DType.bool})
 
 
-class LogicalNot(Unary):
+class LogicalNot(OneOnnxOp, Unary):
     name, fn, onnx_ops = "logical_not", "torch.logical_not", ("Not",)
     dtypes = frozenset({DType.bool})
 
@@ -375,6 +567,9 @@ class Where(OpSpec):
     def torch(self, ctx, attrs, a):
         return f"torch.where({a[0]}, {a[1]}, {a[2]})"
 
+    def onnx(self, ctx, attrs, a, outs):
+        emit(ctx, "Where", a, outs, dtype_of(ctx, a[1]), keep=(0,))
+
 
 class Cast(OpSpec):
     """Tensor.to(dtype): the only way dtypes change, so it bridges float, int and bool subgraphs."""
@@ -391,3 +586,6 @@ class Cast(OpSpec):
 
     def torch(self, ctx, attrs, a):
         return f"{a[0]}.to({ctx.dtype(attrs['to'])})"
+
+    def onnx(self, ctx, attrs, a, outs):
+        ctx.node("Cast", a, outs, to=ctx.elem(attrs["to"]))

@@ -1,0 +1,130 @@
+"""Helpers for `onnx` lowerings: computing in a dtype the ONNX schema accepts.
+
+The IR's dtype tables follow torch, and ONNX schemas accept fewer types at
+older opsets (Relu has no ints before 14, Div no int8 before 14, most ops no
+bfloat16 before 13 or even 22). Rather than hand-writing one table per op and
+opset, the schema registry that ships with onnx is asked which types an op
+accepts at the target opset; an unaccepted dtype is cast to the nearest wider
+one the op accepts, and the result cast back. Widening is exact for the values
+a case holds (ints in float64 up to 2**53, float16/bfloat16 in float32), so the
+lowered model computes what torch does.
+
+No op specs live here (the registry scans this module and finds none).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Iterable
+
+from fuzzer.ir import DType
+
+#: the dtypes tried, in order, when an op does not accept a dtype at an opset
+WIDER: dict[DType, tuple[DType, ...]] = {
+    DType.float16: (DType.float32, DType.float64),
+    DType.bfloat16: (DType.float32, DType.float64),
+    DType.float32: (DType.float64,),
+    DType.float64: (DType.float32,),  # last resort; no op used here needs it
+    DType.int8: (DType.int16, DType.int32, DType.int64, DType.float32, DType.float64),
+    DType.uint8: (DType.int16, DType.int32, DType.int64, DType.float32, DType.float64),
+    DType.int16: (DType.int32, DType.int64, DType.float32, DType.float64),
+    DType.int32: (DType.int64, DType.float64),
+    DType.int64: (DType.float64,),
+    DType.bool: (DType.int32, DType.int64, DType.float32),
+}
+
+_TYPE_STR = {
+    DType.float16: "tensor(float16)", DType.bfloat16: "tensor(bfloat16)", DType.float32: "tensor(float)",
+    DType.float64: "tensor(double)", DType.int8: "tensor(int8)", DType.uint8: "tensor(uint8)",
+    DType.int16: "tensor(int16)", DType.int32: "tensor(int32)", DType.int64: "tensor(int64)",
+    DType.bool: "tensor(bool)",
+}
+
+
+@lru_cache(maxsize=None)
+def accepts(op: str, opset: int, dtype: DType, index: int | None = None) -> bool:
+    """Whether ONNX op (default domain) at opset takes dtype as its input `index`; None means
+    its first input of a polymorphic type (Where's first takes only bool: its data comes next)."""
+    import onnx.defs
+
+    schema = onnx.defs.get_schema(op, opset, "")
+    allowed = {c.type_param_str: set(c.allowed_type_strs) for c in schema.type_constraints}
+    if index is None:
+        index = next((i for i, f in enumerate(schema.inputs) if len(allowed.get(f.type_str, ())) > 1), 0)
+    formal = schema.inputs[min(index, len(schema.inputs) - 1)]
+    return _TYPE_STR[DType(dtype)] in allowed.get(formal.type_str, {formal.type_str})
+
+
+def compute_dtype(ctx, dtype: DType, *ops: str, index: int | None = None) -> DType:
+    """The dtype to compute ops in for an IR value of dtype: dtype itself when every op takes
+    it (as its input `index`) at ctx.opset, else the first of WIDER[dtype] that they all take."""
+    dtype = ctx.dtype(dtype)
+    for cand in (dtype, *WIDER[dtype]):
+        if all(accepts(op, ctx.opset, cand, index) for op in ops):
+            return cand
+    raise NotImplementedError(f"no dtype near {dtype} is accepted by {', '.join(ops)} at opset {ctx.opset}")
+
+
+def cast(ctx, name: str, src: DType, dst: DType) -> str:
+    """name cast from src to dst (the same name when they agree)."""
+    src, dst = ctx.dtype(src), ctx.dtype(dst)
+    if src == dst:
+        return name
+    return ctx.node("Cast", [name], 1, to=ctx.elem(dst))[0]
+
+
+class Lit:
+    """A literal operand of emit(): materialized as a 0-d (or n-d) initializer in the compute dtype."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def emit(ctx, op: str, inputs: Iterable, outs, dtype: DType, *, out_dtype: DType | None = None,
+         keep: Iterable[int] = (), index: int | None = None, **attrs) -> list[str]:
+    """Add op on inputs whose dtype is `dtype`, computing in a dtype op accepts at ctx.opset.
+
+    inputs: names (of dtype `dtype`, except positions in keep, which are passed as they are),
+    "" for an omitted optional input, or Lit(value) for a constant in the compute dtype.
+    outs: names or a count. out_dtype: the outputs' dtype when not `dtype` (Equal gives bool);
+    outputs of dtype `dtype` are cast back from the compute dtype. index: the input whose
+    schema type decides the compute dtype (Where's is 1: its 0 is the bool condition).
+    Returns the output names (in dtype `dtype` or out_dtype).
+    """
+    keep = set(keep)
+    ct = compute_dtype(ctx, dtype, op, index=index)
+    ins = []
+    for i, a in enumerate(inputs):
+        if isinstance(a, Lit):
+            ins.append(ctx.scalar(a.value, ct) if _is_scalar(a.value) else ctx.const(a.value, ct))
+        elif a == "" or i in keep:
+            ins.append(a)
+        else:
+            ins.append(cast(ctx, a, dtype, ct))
+    back = (out_dtype is None or ctx.dtype(out_dtype) == ctx.dtype(dtype)) and ct != ctx.dtype(dtype)
+    if not back:
+        return ctx.node(op, ins, outs, **attrs)
+    n = outs if isinstance(outs, int) else len(list(outs))
+    tmp = ctx.node(op, ins, n, **attrs)
+    final = [ctx.fresh(op.lower()) for _ in range(n)] if isinstance(outs, int) else list(outs)
+    for t, f in zip(tmp, final):
+        ctx.node("Cast", [t], [f], to=ctx.elem(dtype))
+    return final
+
+
+def _is_scalar(v) -> bool:
+    return isinstance(v, (bool, int, float))
+
+
+def target(ctx, ct: DType, dtype: DType, out: str) -> str:
+    """The name a lowering computing in ct writes its last node to: out itself when ct is
+    out's dtype, else a fresh name that close() casts into out."""
+    return out if ctx.dtype(ct) == ctx.dtype(dtype) else ctx.fresh("wide")
+
+
+def close(ctx, name: str, ct: DType, dtype: DType, out: str) -> None:
+    """Cast name (computed in ct) into out (of dtype), unless target() already named it out."""
+    if name != out:
+        ctx.node("Cast", [name], [out], to=ctx.elem(dtype))
+
+
+__all__ = ["Lit", "WIDER", "accepts", "cast", "close", "compute_dtype", "emit", "target"]
