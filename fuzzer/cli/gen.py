@@ -1,17 +1,50 @@
 """Generate graphs and print them, or check them and print validity figures."""
 from __future__ import annotations
 
+import argparse
+import dataclasses
+import os
 import time
 from collections import Counter
 
-from fuzzer.cli.base import Command, add_generator_options, emit_json, generator_config, positive_int
+from fuzzer.cli.base import Command, add_generator_options, emit_json, generator_config, name_list, positive_int
+
+#: how many examples of each kind of failure the report shows
+EXAMPLES = 10
 
 
 class Gen(Command):
     """Generate graphs from a seed; with --check, verify each one and print validity and coverage.
 
-    Graph i of `--seed S` is generated from seed S + i, so any graph can be
-    regenerated alone with `--count 1 --seed S+i`.
+    Graph i of `--seed S` is generated from seed S + i, for frontend number
+    (S + i) mod len(--frontends). Graphs drawn for the "torch" frontend hold
+    only ops the torch exporters can see; those for "onnx" hold only ops with a
+    direct ONNX lowering (onnxfuzz's own model builder, the onnx-direct exporter).
+
+    Diversity: a path tracker shared across the run favours ops that make op
+    pairs and triples no earlier graph made. It is on by default with --check
+    (coverage figures) and off otherwise, so that each printed graph depends on
+    its seed alone and `--count 1 --seed S+i` regenerates graph i; with
+    --diversity, graph i is replayed by the same --seed and a --count above i.
+
+    --check judges every graph, and counts it:
+      valid       torch eager runs it; and, when every op has an ONNX lowering,
+                  the direct model passes onnx.checker (full_check) and strict
+                  shape inference, and ONNX Runtime loads it (a missing kernel
+                  counts as valid only when ORT's cached capability probe
+                  records that op and dtype as unsupported);
+      invalid     any of those failed: a generator or op-spec bug;
+      kernel_gaps_unprobed
+                  ORT refused a kernel its probe knows nothing about (run
+                  `onnxfuzz doctor` to probe); neither valid nor invalid;
+      discarded   no input draw gives a finite float64 truth (still checked,
+                  and included in valid or invalid; campaigns skip such cases).
+    A graph of the torch frontend is also exported with TorchScript (opset
+    drawn from 13-20) and the exported model checked: an export crash or an
+    invalid exported model is an EXPORTER finding ("exporter_findings"), a
+    bug in the system under test, and does not make the graph invalid.
+    "onnx_op_types" is the union of op types over the exported and the direct
+    models. Exit code 1 when some graph is invalid.
     """
 
     name = "gen"
@@ -19,88 +52,157 @@ class Gen(Command):
     def add_arguments(self, p):
         p.add_argument("--count", type=positive_int, default=1, help="number of graphs (default 1)")
         p.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
-        p.add_argument("--check", action="store_true", help="run each graph in torch eager and export it with TorchScript")
+        p.add_argument("--check", action="store_true",
+                       help="check each graph (see above) and print validity and coverage figures")
+        p.add_argument("--frontends", type=name_list, default=None,
+                       help="comma-separated frontends to draw graphs for, in turn by seed "
+                            "(default: torch,onnx with --check, torch otherwise)")
+        p.add_argument("--diversity", action=argparse.BooleanOptionalAction, default=None,
+                       help="favour op paths not produced yet (default: on with --check, off otherwise)")
+        p.add_argument("--probe", action="store_true",
+                       help="with --check: probe ONNX Runtime's kernels first when no probe result is cached "
+                            "(up to a minute), so that its known gaps are told apart from unprobed ones")
+        p.add_argument("--workers", type=positive_int, default=2, help="processes checking graphs (default 2)")
         p.add_argument("--json", action="store_true", help="machine-readable output")
         add_generator_options(p)
 
     def run(self, args) -> int:
         from fuzzer.choices import NumpyChoices
-        from fuzzer.generate import generate
+        from fuzzer.generate import PathTracker, generate, paths
 
-        config = generator_config(args)
-        graphs, invalid = [], []
+        base = generator_config(args)
+        frontends = args.frontends or (["torch", "onnx"] if args.check else ["torch"])
+        configs = {fe: dataclasses.replace(base, frontend=fe) for fe in frontends}
+        for config in configs.values():
+            config.specs()  # an unknown frontend or one with no usable op is a usage error, before any work
+        diversity = args.check if args.diversity is None else args.diversity
+        tracker = PathTracker() if diversity else None
+
+        graphs = []
         ops, dtypes, pairs, triples = Counter(), Counter(), set(), set()
+        mixed = 0
         t0 = time.perf_counter()
         for i in range(args.count):
             seed = args.seed + i
-            g = generate(NumpyChoices(seed), config)
-            graphs.append((seed, g))
+            fe = frontends[seed % len(frontends)]
+            g = generate(NumpyChoices(seed), configs[fe], tracker)
+            graphs.append((seed, fe, g))
             ops.update(g.op_types())
-            dtypes.update(v.type.dtype.value for v in g.values())
-            pairs.update(_paths(g, 2))
-            triples.update(_paths(g, 3))
+            kinds = {v.type.dtype.value for v in g.values()}
+            dtypes.update(kinds)
+            mixed += len(kinds) > 1
+            pairs |= paths(g, 2)
+            triples |= paths(g, 3)
         gen_seconds = time.perf_counter() - t0
-        if args.check:
-            for seed, g in graphs:
-                why = _validate(g, seed)
-                if why:
-                    invalid.append({"seed": seed, "why": why})
         report = {
             "total": len(graphs),
-            "valid": len(graphs) - len(invalid) if args.check else None,
-            "invalid": invalid[:20],
-            "op_types": len(ops),
-            "ops": dict(sorted(ops.items())),
+            "frontends": dict(Counter(fe for _, fe, _ in graphs)),
+            "diversity": diversity,
+            "max_nodes": base.max_nodes,
+            "ir_op_types": len(ops),
+            "ir_ops": dict(sorted(ops.items())),
             "dtypes": sorted(dtypes),
+            "mixed_dtype_graphs": mixed,
             "paths_2op": len(pairs),
             "paths_3op": len(triples),
             "graphs_per_second": round(len(graphs) / gen_seconds, 1) if gen_seconds else None,
         }
-        if not args.check and not args.json:
-            for seed, g in graphs:
-                print(f"# seed {seed}\n{g.summary()}\n")
+        if not args.check:
+            if args.json:
+                report["graphs"] = [{"seed": s, "frontend": fe, "graph": g.to_json()} for s, fe, g in graphs]
+                emit_json(report)
+            else:
+                for seed, fe, g in graphs:
+                    print(f"# seed {seed} ({fe})\n{g.summary()}\n")
             return 0
+
+        t1 = time.perf_counter()
+        from fuzzer.generate.validity import ort_probe_pairs
+
+        report["ort_probe_cached"] = ort_probe_pairs(compute=args.probe) is not None
+        checks = _check_all(graphs, args.workers)
+        report.update(_summarize(checks))
+        report["check_seconds"] = round(time.perf_counter() - t1, 1)
         if args.json:
-            if not args.check:
-                report["graphs"] = [{"seed": s, "graph": g.to_json()} for s, g in graphs]
             emit_json(report)
         else:
-            print(f"{report['valid']}/{report['total']} valid; {report['op_types']} op types; dtypes {', '.join(report['dtypes'])}; "
-                  f"{report['paths_2op']} 2-op and {report['paths_3op']} 3-op paths; {report['graphs_per_second']} graphs/s")
-            for bad in invalid[:20]:
-                print(f"  seed {bad['seed']}: {bad['why']}")
-        return 0 if not invalid else 1
+            _print(report)
+        return 1 if report["invalid"] else 0
 
 
-def _paths(g, length: int) -> set[tuple[str, ...]]:
-    """Distinct op-type sequences along edges, of the given length."""
-    frontier = [[n] for n in g.op_nodes]
-    for _ in range(length - 1):
-        frontier = [p + [c] for p in frontier for v in p[-1].outputs for c, _ in v.uses()]
-    return {tuple(n.op_type for n in p) for p in frontier}
+def _check_all(graphs, workers: int) -> list[dict]:
+    """Every graph's GraphCheck as a dict, in order; on a spawned pool when workers > 1."""
+    from fuzzer.generate.validity import check_graph
+
+    jobs = [(g.dumps(), seed, fe) for seed, fe, g in graphs]
+    if workers == 1 or len(jobs) < 8:
+        return [check_graph(*job).to_dict() for job in jobs]
+    import multiprocessing
+
+    # spawn, never fork: a child forked after torch has computed hangs in OpenMP
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(min(workers, os.cpu_count() or 1) or 1, initializer=_worker_init) as pool:
+        return pool.starmap(_check_dict, jobs, chunksize=8)
 
 
-def _validate(g, seed: int) -> str | None:
-    import io
+def _worker_init() -> None:
+    import warnings
 
-    import onnx
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    import onnxruntime
     import torch
 
-    from fuzzer.choices import NumpyChoices
-    from fuzzer.generate import draw_inputs
-    from fuzzer.materialize import build_module, torch_inputs
+    torch.set_num_threads(1)
+    # exporter warnings and ORT's constant-folding notes would bury the report on stderr
+    warnings.filterwarnings("ignore")
+    onnxruntime.set_default_logger_severity(3)
 
-    inputs = draw_inputs(g, NumpyChoices(seed))
-    try:
-        module = build_module(g)
-        with torch.no_grad():
-            module(*torch_inputs(g, inputs))
-    except Exception as e:
-        return f"torch eager: {type(e).__name__}: {e}"
-    buf = io.BytesIO()
-    try:
-        torch.onnx.export(module, torch_inputs(g, inputs), buf, dynamo=False, opset_version=17)
-        onnx.checker.check_model(onnx.load_model_from_string(buf.getvalue()), full_check=True)
-    except Exception as e:
-        return f"export/check: {type(e).__name__}: {str(e)[:200]}"
-    return None
+
+def _check_dict(graph_json: str, seed: int, frontend: str) -> dict:
+    from fuzzer.generate.validity import check_graph
+
+    return check_graph(graph_json, seed, frontend).to_dict()
+
+
+def _summarize(checks: list[dict]) -> dict:
+    by = Counter(c["status"] for c in checks)
+    onnx_ops = sorted({op for c in checks for op in c["onnx_ops"]})
+    findings = [c for c in checks if c["exporter_finding"]]
+
+    def examples(rows, key):
+        return [{"seed": c["seed"], "frontend": c["frontend"], "why": c[key]} for c in rows[:EXAMPLES]]
+
+    invalid = [c for c in checks if c["status"] == "invalid"]
+    unprobed = [c for c in checks if c["status"] == "gap_unprobed"]
+    return {
+        "valid": by["valid"],
+        "invalid": by["invalid"],
+        "invalid_examples": examples(invalid, "why"),
+        "kernel_gaps_unprobed": by["gap_unprobed"],
+        "kernel_gaps_unprobed_examples": examples(unprobed, "why"),
+        "kernel_gaps_probed": sum(1 for c in checks if c["probed_gap"]),
+        "discarded": sum(1 for c in checks if c["discarded"]),
+        "judged_on_direct_model": sum(1 for c in checks if c["judged_on"] == "direct"),
+        "exporter_findings": {
+            "count": len(findings),
+            "unsupported": sum(1 for c in findings if c["exporter_unsupported"]),
+            "examples": examples([c for c in findings if not c["exporter_unsupported"]], "exporter_finding"),
+        },
+        "onnx_op_types": len(onnx_ops),
+        "onnx_ops": onnx_ops,
+    }
+
+
+def _print(r: dict) -> None:
+    print(f"{r['valid']}/{r['total']} valid, {r['invalid']} invalid, {r['kernel_gaps_unprobed']} unprobed kernel gaps, "
+          f"{r['discarded']} discarded (no finite truth)")
+    print(f"{r['ir_op_types']} IR op types, {r['onnx_op_types']} ONNX op types; dtypes {', '.join(r['dtypes'])}")
+    print(f"{r['paths_2op']} 2-op and {r['paths_3op']} 3-op paths; {r['graphs_per_second']} graphs/s generated "
+          f"(max {r['max_nodes']} nodes); checked in {r['check_seconds']} s")
+    f = r["exporter_findings"]
+    print(f"exporter findings (TorchScript; not counted as invalid graphs): {f['count']}, {f['unsupported']} declared unsupported")
+    for kind in ("invalid_examples", "kernel_gaps_unprobed_examples"):
+        for bad in r[kind]:
+            print(f"  {kind.split('_examples')[0]}: seed {bad['seed']} ({bad['frontend']}): {bad['why']}")
+    for bad in f["examples"]:
+        print(f"  exporter finding: seed {bad['seed']}: {bad['why']}")
