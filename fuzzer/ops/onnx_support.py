@@ -1,0 +1,64 @@
+"""Shared helpers for the ONNX-only op specs (the fuzzer/ops/onnx_*.py modules).
+
+Those specs are never exported from torch: their `torch` lowering is only the
+float64 ground truth, written from the ONNX operator's documented semantics,
+and their `onnx` lowering emits the ONNX op itself. A model may be built at
+any opset from 13 (or the spec's min_opset) to the newest, and several ops
+gained dtypes late (bfloat16 for Sinh at 22, float16 for IsInf at 20, ...).
+Rather than drop those dtypes everywhere, `emit` asks the operator schema
+whether the dtype is legal at the target opset and, when it is not, computes
+in float32 between two Casts: the model stays valid at every opset and the
+newer dtype is still exercised where ONNX allows it.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from fuzzer.ir import FLOATS, INTS, DType
+
+NUMERIC = frozenset(FLOATS | INTS) - {DType.int16}
+ALL = frozenset(NUMERIC | {DType.bool})
+#: the float dtypes every float ONNX op takes since opset 13 (bfloat16 came later for many)
+F3 = frozenset({DType.float16, DType.float32, DType.float64})
+F4 = frozenset(FLOATS)
+
+_ONNX_TYPE = {
+    DType.float16: "float16", DType.bfloat16: "bfloat16", DType.float32: "float", DType.float64: "double",
+    DType.int8: "int8", DType.uint8: "uint8", DType.int16: "int16", DType.int32: "int32",
+    DType.int64: "int64", DType.bool: "bool",
+}
+
+
+@lru_cache(maxsize=None)
+def allows(op: str, opset: int, dtype: DType, param: str = "T") -> bool:
+    """Does ONNX op `op`, as defined at `opset`, accept dtype for type parameter `param`?"""
+    import onnx.defs
+
+    schema = onnx.defs.get_schema(op, opset)
+    for tc in schema.type_constraints:
+        if tc.type_param_str == param:
+            return f"tensor({_ONNX_TYPE[DType(dtype)]})" in tc.allowed_type_strs
+    raise KeyError(f"{op} has no type parameter {param!r}")
+
+
+def emit(ctx, op: str, args: list[str], outs: list[str], *, cast: tuple[int, ...] = (0,),
+         cast_outs: tuple[int, ...] = (0,), param: str = "T", **attrs) -> None:
+    """ctx.node(op, args, outs, **attrs), with the operands at positions `cast` and the
+    outputs at `cast_outs` computed in float32 when op does not accept their dtype at ctx.opset.
+
+    The dtype judged is that of args[cast[0]]. Only float dtypes are widened: an int dtype
+    a schema refuses is a spec bug, which the checker then reports.
+    """
+    dtype = ctx.dtype(ctx.types[args[cast[0]]].dtype)
+    if allows(op, ctx.opset, dtype, param) or not dtype.is_float:
+        ctx.node(op, args, outs, **attrs)
+        return
+    f32 = ctx.elem(DType.float32)
+    args = [ctx.node("Cast", [a], 1, to=f32)[0] if i in cast and a else a for i, a in enumerate(args)]
+    tmp = [ctx.fresh("wide") if i in cast_outs else o for i, o in enumerate(outs)]
+    ctx.node(op, args, tmp, **attrs)
+    for i in cast_outs:
+        ctx.node("Cast", [tmp[i]], [outs[i]], to=ctx.elem(dtype))
+
+
+__all__ = ["ALL", "F3", "F4", "NUMERIC", "allows", "emit"]
