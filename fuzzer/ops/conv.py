@@ -11,6 +11,7 @@ from typing import ClassVar
 from fuzzer.errors import Rejected
 from fuzzer.ir import FLOATS, DType, TensorType
 from fuzzer.ops.base import OpSpec, py
+from fuzzer.ops.lowering import emit
 
 #: padding drawn for an explicit int/tuple padding is at most this (plus what a large kernel needs)
 MAX_PAD = 2
@@ -128,6 +129,24 @@ class ConvNd(BatchedConv):
         kw = "".join(f", {k}={py(attrs[k])}" for k in ("stride", "padding", "dilation", "groups") if k in attrs)
         return f"F.conv{self.nd}d({a[0]}, {a[1]}, {bias}{kw})"
 
+    def onnx(self, ctx, attrs, a, outs):
+        n = self.nd
+        spatial, kernel = ctx.types[a[0]].shape[2:], ctx.types[a[1]].shape[2:]
+        d = per_dim(attrs.get("dilation", 1), n)
+        pad = attrs.get("padding", 0)
+        if pad == "same":
+            # torch pads d*(k-1) in all, the odd one at the end (as ONNX SAME_UPPER would,
+            # but explicit pads keep the model independent of auto_pad support)
+            total = [d[i] * (kernel[i] - 1) for i in range(n)]
+            pads = [t // 2 for t in total] + [t - t // 2 for t in total]
+            strides = [1] * n
+        else:
+            p = per_dim(0 if pad == "valid" else pad, n)
+            pads = list(p) * 2
+            strides = list(per_dim(attrs.get("stride", 1), n))
+        emit(ctx, "Conv", a, outs, ctx.types[a[0]].dtype, kernel_shape=list(kernel), strides=strides,
+             pads=pads, dilations=list(d), group=int(attrs.get("groups", 1)))
+
 
 class Conv1d(ConvNd):
     name, nd, onnx_ops = "conv1d", 1, ("Conv",)
@@ -198,6 +217,17 @@ class ConvTransposeNd(BatchedConv):
         keys = ("stride", "padding", "output_padding", "groups", "dilation")
         kw = "".join(f", {k}={py(attrs[k])}" for k in keys if k in attrs)
         return f"F.conv_transpose{self.nd}d({a[0]}, {a[1]}, {bias}{kw})"
+
+    def onnx(self, ctx, attrs, a, outs):
+        # torch's padding cuts p from both ends; ONNX pads do the same, output_padding adds at the end
+        n = self.nd
+        emit(ctx, "ConvTranspose", a, outs, ctx.types[a[0]].dtype,
+             kernel_shape=list(ctx.types[a[1]].shape[2:]),
+             strides=list(per_dim(attrs.get("stride", 1), n)),
+             pads=list(per_dim(attrs.get("padding", 0), n)) * 2,
+             output_padding=list(per_dim(attrs.get("output_padding", 0), n)),
+             dilations=list(per_dim(attrs.get("dilation", 1), n)),
+             group=int(attrs.get("groups", 1)))
 
 
 class ConvTranspose1d(ConvTransposeNd):

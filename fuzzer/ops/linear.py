@@ -4,6 +4,7 @@ from __future__ import annotations
 from fuzzer.errors import Rejected
 from fuzzer.ir import FLOATS, INTS, DType, TensorType, broadcast_shapes
 from fuzzer.ops.base import OpSpec, broadcast_partner, py
+from fuzzer.ops.lowering import Lit, cast, close, compute_dtype, emit, target
 
 NUMERIC = frozenset(FLOATS | INTS)
 
@@ -66,6 +67,10 @@ class MatMul(OpSpec):
             return f"({a[0]} @ {a[1]})"
         return f"torch.matmul({a[0]}, {a[1]})"
 
+    def onnx(self, ctx, attrs, a, outs):
+        # ONNX MatMul has numpy's matmul semantics, 1-D operands included, exactly as torch
+        emit(ctx, "MatMul", a, outs, ctx.types[a[0]].dtype)
+
     def sample_attrs(self, b, types):
         # the @ operator is the form most models use; it reaches the same aten op
         return {"method": True} if b.choices.boolean(0.3) else {}
@@ -122,6 +127,20 @@ class Addmm(OpSpec):
         kw = "".join(f", {k}={py(attrs[k])}" for k in ("beta", "alpha") if k in attrs)
         return f"torch.addmm({a[0]}, {a[1]}, {a[2]}{kw})"
 
+    def onnx(self, ctx, attrs, a, outs):
+        dt = ctx.types[a[1]].dtype
+        beta, alpha = attrs.get("beta", 1), attrs.get("alpha", 1)
+        if dt.is_float:  # Gemm: alpha * A @ B + beta * C, C broadcast to (n, p)
+            emit(ctx, "Gemm", [a[1], a[2], a[0]], outs, dt, alpha=float(alpha), beta=float(beta))
+            return
+        # integer Gemm takes float alpha/beta; torch keeps integer arithmetic: spell it out
+        ct = compute_dtype(ctx, dt, "MatMul", "Mul", "Add")
+        inp, m1, m2 = (cast(ctx, n, dt, ct) for n in a)
+        prod = ctx.node("Mul", [ctx.node("MatMul", [m1, m2])[0], ctx.scalar(alpha, ct)])[0]
+        y = target(ctx, ct, dt, outs[0])
+        ctx.node("Add", [prod, ctx.node("Mul", [inp, ctx.scalar(beta, ct)])[0]], [y])
+        close(ctx, y, ct, dt, outs[0])
+
 
 class Linear(OpSpec):
     """F.linear(input, weight, bias): weight (out, in) or 1-D (in,); bias (out,), a 0-d bias, or none."""
@@ -159,6 +178,23 @@ class Linear(OpSpec):
             return f"F.linear({a[0]}, {a[1]}, None)"
         return f"F.linear({a[0]}, {a[1]})"
 
+    def onnx(self, ctx, attrs, a, outs):
+        dt = ctx.types[a[0]].dtype
+        x_rank, w_rank = ctx.types[a[0]].rank, ctx.types[a[1]].rank
+        if dt.is_float and x_rank == 2 and w_rank == 2:  # x @ W^T + b is one Gemm
+            emit(ctx, "Gemm", a, outs, dt, transB=1)
+            return
+        ct = compute_dtype(ctx, dt, "MatMul", "Add")
+        x, w = cast(ctx, a[0], dt, ct), cast(ctx, a[1], dt, ct)
+        if w_rank == 2:
+            w = ctx.node("Transpose", [w], perm=[1, 0])[0]
+        y = target(ctx, ct, dt, outs[0])
+        if len(a) == 3:
+            ctx.node("Add", [ctx.node("MatMul", [x, w])[0], cast(ctx, a[2], dt, ct)], [y])
+        else:
+            ctx.node("MatMul", [x, w], [y])
+        close(ctx, y, ct, dt, outs[0])
+
 
 class Bmm(OpSpec):
     """torch.bmm(x, y) on (B, n, m) @ (B, m, p); x may be either side."""
@@ -181,3 +217,6 @@ class Bmm(OpSpec):
 
     def torch(self, ctx, attrs, a):
         return f"torch.bmm({a[0]}, {a[1]})"
+
+    def onnx(self, ctx, attrs, a, outs):
+        emit(ctx, "MatMul", a, outs, ctx.types[a[0]].dtype)

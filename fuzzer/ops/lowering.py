@@ -127,4 +127,26 @@ def close(ctx, name: str, ct: DType, dtype: DType, out: str) -> None:
         ctx.node("Cast", [name], [out], to=ctx.elem(dtype))
 
 
-__all__ = ["Lit", "WIDER", "accepts", "cast", "close", "compute_dtype", "emit", "target"]
+
+
+
+# -- ops whose operands moved from attributes to inputs --------------------------------
+def reduce(ctx, op: str, x: str, axes, keepdims: bool, outs=1, **attrs) -> list[str]:
+    """ReduceX(x) over axes (None: every axis). ReduceSum takes axes as an input from opset 13,
+    the other Reduce ops from 18."""
+    as_input = op == "ReduceSum" or ctx.opset >= 18
+    if axes is None:
+        return ctx.node(op, [x], outs, keepdims=int(keepdims), **attrs)
+    if as_input:
+        return ctx.node(op, [x, ctx.ints(axes)], outs, keepdims=int(keepdims), **attrs)
+    return ctx.node(op, [x], outs, axes=list(axes), keepdims=int(keepdims), **attrs)
+
+
+def unsqueeze(ctx, x: str, axes, outs=1) -> list[str]:
+    return ctx.node("Unsqueeze", [x, ctx.ints(axes)], outs)  # axes are an input from opset 13
+
+
+def squeeze(ctx, x: str, axes, outs=1) -> list[str]:
+    return ctx.node("Squeeze", [x, ctx.ints(axes)], outs)
+
+__all__ = ["Lit", "WIDER", "accepts", "cast", "close", "compute_dtype", "emit", "reduce", "squeeze", "target", "unsqueeze"]

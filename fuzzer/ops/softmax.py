@@ -5,6 +5,7 @@ from typing import ClassVar
 
 from fuzzer.ir import FLOATS, DType
 from fuzzer.ops.base import OpSpec
+from fuzzer.ops.lowering import cast, close, compute_dtype, squeeze, target, unsqueeze
 
 
 class SoftmaxLike(OpSpec):
@@ -37,6 +38,20 @@ class SoftmaxLike(OpSpec):
     def torch(self, ctx, attrs, a):
         kw = f", dtype={ctx.dtype(attrs['dtype'])}" if attrs.get("dtype") is not None else ""
         return f"{self.fn}({a[0]}, dim={attrs['dim']!r}{kw})"
+
+    def onnx(self, ctx, attrs, a, outs):
+        # dtype= casts before the op, as torch does; opset 13 Softmax normalizes along one axis
+        src = ctx.types[a[0]].dtype
+        dt = DType(attrs["dtype"]) if attrs.get("dtype") is not None else src
+        op = self.onnx_ops[0]
+        ct = compute_dtype(ctx, dt, op)
+        x = cast(ctx, a[0], src, ct)
+        y = target(ctx, ct, dt, outs[0])
+        if ctx.types[a[0]].rank == 0:  # a 0-d tensor is one row of one element
+            squeeze(ctx, ctx.node(op, unsqueeze(ctx, x, [0]), axis=0)[0], [0], [y])
+        else:
+            ctx.node(op, [x], [y], axis=attrs["dim"])
+        close(ctx, y, ct, dt, outs[0])
 
 
 class Softmax(SoftmaxLike):
