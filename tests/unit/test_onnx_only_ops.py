@@ -30,6 +30,8 @@ KNOWN_GAPS = re.compile(r"LRN.*size_ % 2 == 1|X_shape.NumDimensions\(\) == 4")
 #: ORT verdicts that differ from the ONNX spec on degenerate inputs, by op: MVN of a constant
 #: group is 0 / (0 + 1e-9) = 0 by the ONNX function, NaN in ORT (no epsilon)
 KNOWN_VERDICTS = {"MeanVarianceNormalization": "nan_inf"}
+#: the reference evaluator's own bugs: its LRN loops over the batch size instead of the channels
+REFERENCE_BUGS = {"LRN"}
 MODULES = ("onnx_math", "onnx_index", "onnx_quant", "onnx_image")
 SPECS = [s for s in all_specs() if type(s).__module__.rpartition(".")[2] in MODULES]
 
@@ -39,14 +41,14 @@ def _opsets(spec) -> list[int]:
     return sorted({lo, max(lo, 18), NEWEST})
 
 
-def _run(model, feeds) -> list[np.ndarray]:
+def _run(model, feeds) -> tuple[list[np.ndarray], str]:
     import onnxruntime as ort
 
     from fuzzer.run.plugins.onnxruntime import is_gap
 
     try:
         sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-        return sess.run(None, feeds)
+        return sess.run(None, feeds), "onnxruntime"
     except Exception as e:
         # a kernel ORT lacks, or bfloat16 at the graph boundary (ORT's numpy API has no such
         # type): the ONNX reference evaluator is the other implementation of the spec
@@ -57,7 +59,7 @@ def _run(model, feeds) -> list[np.ndarray]:
     outs = ReferenceEvaluator(model).run(None, feeds)
     # the evaluator computes some bfloat16 ops in float64 and returns that: keep the declared type
     return [np.asarray(o).astype(onnx.helper.tensor_dtype_to_np_dtype(v.type.tensor_type.elem_type))
-            for o, v in zip(outs, model.graph.output)]
+            for o, v in zip(outs, model.graph.output)], "onnx-reference"
 
 
 def test_specs_are_onnx_only():
@@ -89,8 +91,14 @@ def test_onnx_only_op(name):
                 onnx.shape_inference.infer_shapes(m, check_type=True, strict_mode=True)
             except Exception as e:
                 raise AssertionError(f"invalid model: {where}\n{e}") from e
-            outs = _run(m, inputs)
-            v = judge_outputs(ref, outs, "onnx-direct", "onnxruntime")
+            try:
+                outs, runtime = _run(m, inputs)
+            except Exception as e:
+                raise AssertionError(f"run failed: {where}\n{e}") from e
+            if runtime == "onnx-reference" and name in REFERENCE_BUGS:
+                assert [o.shape for o in outs] == [np.shape(t) for t in ref.truth], where
+                continue
+            v = judge_outputs(ref, outs, "onnx-direct", runtime)
             assert v.kind.value in ("pass", "unstable", KNOWN_VERDICTS.get(name)), f"{v.kind.value}: {v.error}\n{where}"
             judged += 1
     assert seen > 0, f"{name} never drawn"
