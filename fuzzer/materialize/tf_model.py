@@ -52,6 +52,7 @@ def import_tf():
     import tensorflow as tf
 
     if not getattr(import_tf, "configured", False):
+        tf.get_logger().setLevel("ERROR")  # retracing notices: every case builds a new function
         try:
             tf.config.threading.set_inter_op_parallelism_threads(1)
             tf.config.threading.set_intra_op_parallelism_threads(1)
@@ -300,7 +301,7 @@ def _div(tf, attrs, a, types):
     mode = attrs.get("rounding_mode")
     dtype = types[0].dtype
     if dtype.is_int:
-        fn = tf.math.floordiv if mode == "floor" else tf.math.truncatediv
+        fn = tf.math.floordiv if mode == "floor" else tf.truncatediv
         return _wide_int(tf, a[:2], fn)
     if mode is None:
         return _arith(tf, a[:2], tf.math.divide)
