@@ -50,6 +50,9 @@ class CaseSpec:
     skip: frozenset = frozenset()
     #: paths whose model is kept even when nothing fails in this run (a retry after a fatal pair)
     keep_models: frozenset = frozenset()
+    #: a dynamic-shape plan to redo (CaseResult.dynamic of an earlier run): used where it still
+    #: fits the graph, whether or not config.dynamic is set
+    dynamic: dict | None = None
 
 
 @dataclass
@@ -70,6 +73,8 @@ class CaseResult:
     path_seconds: dict[str, float] = field(default_factory=dict)
     #: a failure of onnxfuzz itself (status "error"): traceback or the worker's last words
     error: str | None = None
+    #: the dynamic-shape plan the case ran with (fuzzer.generate.dynamic.DynamicPlan.to_json), or None
+    dynamic: dict | None = None
 
     @property
     def failures(self) -> list[Verdict]:
@@ -131,8 +136,16 @@ def run_case(spec: CaseSpec, progress: Progress = _noop) -> CaseResult:
     ref, inputs = found
     if not ref.stability()[0]:
         result.status = "unstable"
+    sizes: list = []
+    plan = None
+    if (config.dynamic or spec.dynamic is not None) and frontend in _DYNAMIC_FRONTENDS:
+        with clock("dynamic"):
+            plan, sizes = _plan_dynamic(graph, choices, spec.dynamic, given)
+        if plan is not None:
+            result.dynamic = plan.to_json()
 
     paths = _Paths(spec, graph, ref, inputs, result, clock, progress)
+    paths.plan, paths.sizes = plan, sizes
     for name in spec.exporters:
         exporter: Exporter = load_plugin("converter", name)
         opset = spec.opset if spec.opset is not None else choices.choice(_opsets_for(exporter, graph))
@@ -157,11 +170,59 @@ def run_case(spec: CaseSpec, progress: Progress = _noop) -> CaseResult:
     if result.failures or spec.keep_models:
         result.graph_json = graph.dumps()
         buf = io.BytesIO()
-        np.savez(buf, **inputs)
+        # the inputs of each alternative size too, under "<name>@<k>": a rerun reuses them
+        alt = {f"{n}@{k}": a for k, (_, _, ins, _) in enumerate(sizes) for n, a in ins.items()}
+        np.savez(buf, **inputs, **alt)
         result.inputs_npz = buf.getvalue()
         result.models = paths.keep
     result.total_seconds = time.perf_counter() - t0
     return result
+
+
+# The frontends whose exporters can declare dims dynamic (the TF frontend cannot yet).
+_DYNAMIC_FRONTENDS = ("torch", "onnx")
+
+
+def _plan_dynamic(graph: Graph, choices, stored: dict | None, given: dict | None):
+    """(plan, [(size, alt graph, alt inputs, alt reference)]) for a dynamic case: each
+    alternative size with its own inputs and float64 truth. (None, []) when no dim can vary."""
+    from fuzzer.generate.dynamic import DynamicPlan, plan, replay
+    from fuzzer.run.eager import reference, types_hold
+
+    def check(g: Graph) -> bool:
+        return types_hold(g, choices)
+
+    p = replay(graph, DynamicPlan.from_json(stored), check) if stored is not None else plan(graph, choices, check)
+    if p is None:
+        return None, []
+    sizes = []
+    for k, (size, g) in enumerate(zip(p.sizes, p.graphs)):
+        mine = {n.removesuffix(f"@{k}"): a for n, a in (given or {}).items() if n.endswith(f"@{k}")}
+        try:
+            found = reference(g, choices, mine)
+        except Exception:  # torch disagrees with the re-typed graph after all: not this size
+            found = None
+        if found is not None:
+            sizes.append((size, g, found[1], found[0]))
+    if not sizes:
+        return None, []
+    kept = [s for s, *_ in sizes]
+    p.sizes, p.graphs = kept, [g for _, g, _, _ in sizes]
+    return p, sizes
+
+
+def _output_axes(graph: Graph, plan, sizes) -> dict[str, dict[int, str]]:
+    """The output dims that change with the dynamic sizes, named by the symbol they follow
+    when one does, for exporters that declare output dims too."""
+    axes: dict[str, dict[int, str]] = {}
+    for i, v in enumerate(graph.outputs):
+        for ax, d in enumerate(v.type.shape):
+            alts = [g.outputs[i].type.shape[ax] for _, g, _, _ in sizes]
+            if all(a == d for a in alts):
+                continue
+            same = [sym for sym, b in plan.base.items() if b == d and all(a == s[sym] for a, (s, *_) in zip(alts, sizes))]
+            axes.setdefault(f"out{i}", {})[ax] = same[0] if same else f"out{i}_{ax}"
+    return axes
 
 
 class _Paths:
@@ -172,6 +233,11 @@ class _Paths:
         self.result, self.clock, self.progress = result, clock, progress
         self.keep: dict[str, bytes] = {}
         self._request = None
+        #: the dynamic-shape plan and its [(size, graph, inputs, reference)], when the case has one
+        self.plan = None
+        self.sizes: list = []
+        #: paths whose model declares the plan's dims dynamic: judged at every size
+        self.dynamic_paths: set[str] = set()
 
     def _verdict(self, v: Verdict) -> None:
         self.result.verdicts.append(v)
@@ -185,6 +251,9 @@ class _Paths:
                 g, self.inputs, [v.name for v in g.inputs], [f"out{i}" for i in range(len(g.outputs))], opset,
             )
         self._request.opset = opset
+        self._request.dynamic = self._dynamic_for(exporter, opset)
+        if self._request.dynamic:
+            self.dynamic_paths.add(path)
         refused = _not_exportable_by(exporter.name, self.graph)
         if refused:
             why = f"by design: {exporter.name} cannot export op {refused}"
@@ -197,6 +266,27 @@ class _Paths:
             except Exception as e:
                 self._verdict(judge_error(Stage.EXPORT, e, exporter.is_unsupported(e), path, "", self.graph.op_types(), c.elapsed()))
                 return None
+
+    def _dynamic_for(self, exporter: Exporter, opset: int) -> dict:
+        """The dims this exporter is asked to export as dynamic: none unless it can."""
+        if self.plan is None or not getattr(exporter, "supports_dynamic", exporter.frontend == "onnx"):
+            return {}
+        dims = {n: dict(a) for n, a in self.plan.dims.items()}
+        if exporter.frontend == "onnx" and not self._direct_lowering_is_generic(opset):
+            return {}
+        return {**dims, **_output_axes(self.graph, self.plan, self.sizes)}
+
+    def _direct_lowering_is_generic(self, opset: int) -> bool:
+        """Does the direct ONNX model come out the same whichever size the graph was typed at?
+        A lowering that bakes a shape into the model (a Reshape target, an Expand shape) would
+        otherwise fail at the other sizes through onnxfuzz's own fault, not a runtime's."""
+        from fuzzer.materialize.onnx_model import model_proto
+
+        try:
+            base = model_proto(self.graph, opset, dynamic=self.plan.dims).SerializeToString()
+            return all(model_proto(g, opset, dynamic=self.plan.dims).SerializeToString() == base for _, g, _, _ in self.sizes)
+        except Exception:  # the exporter itself will report what fails here
+            return False
 
     def transform(self, transformer: Transformer, model: bytes, path: str, opset: int) -> bytes | None:
         if (path, "") in self.spec.skip:
@@ -226,11 +316,14 @@ class _Paths:
             return set()
         passed = set()
         order = [v.name for v in self.graph.inputs]
+        # a transformed model is judged at every size when the model it was given declared the dims dynamic
+        dynamic = path.split(">")[0] in self.dynamic_paths
+        others = [(self.plan.describe(size), ins, ref) for size, _, ins, ref in self.sizes] if dynamic else []
         for rname in self.spec.runtimes:
             if (path, rname) in self.spec.skip or (only is not None and rname not in only):
                 continue
             runtime: Runtime = load_plugin("runtime", rname)
-            verdict = _execute(runtime, model, self.inputs, order, self.ref, path, onnx_ops, self.progress, self.clock, precision)
+            verdict = _execute(runtime, model, self.inputs, order, self.ref, path, onnx_ops, self.progress, self.clock, precision, others)
             self._verdict(verdict)
             if verdict.kind is Kind.PASS:
                 passed.add(rname)
@@ -239,7 +332,12 @@ class _Paths:
         return passed
 
 
-def _execute(runtime: Runtime, model: bytes, inputs, order, ref: Reference, path, onnx_ops, progress, clock, precision=None) -> Verdict:
+def _execute(runtime: Runtime, model: bytes, inputs, order, ref: Reference, path, onnx_ops, progress, clock, precision=None,
+             others=()) -> Verdict:
+    """The verdict on running model on runtime: at the base size, then (a model with dynamic
+    dims) at each of `others` [(size in words, inputs, reference)]. The first failure is the
+    verdict; one found at another size says so on its last line and in stats["size"], which
+    leaves the signature (symptom, first line of the error) as it would be at the base size."""
     rname = runtime.name
     progress(Stage.LOAD, path, rname)
     with clock(f"load:{rname}", sut=True) as c:
@@ -247,13 +345,26 @@ def _execute(runtime: Runtime, model: bytes, inputs, order, ref: Reference, path
             session = runtime.load(model)
         except Exception as e:
             return judge_error(Stage.LOAD, e, runtime.is_unsupported(e), path, rname, onnx_ops, c.elapsed())
-    progress(Stage.RUN, path, rname)
-    with clock(f"run:{rname}", sut=True) as c:
-        try:
-            outputs = runtime.run(session, feeds_for(runtime.input_names(session), inputs, order))
-        except Exception as e:
-            return judge_error(Stage.RUN, e, runtime.is_unsupported(e), path, rname, onnx_ops, c.elapsed())
-    return judge_outputs(ref, outputs, path, rname, c.elapsed(), precision)
+    first = None
+    for size, feeds, truth in [(None, inputs, ref), *others]:
+        progress(Stage.RUN, path, rname)
+        with clock(f"run:{rname}", sut=True) as c:
+            try:
+                outputs = runtime.run(session, feeds_for(runtime.input_names(session), feeds, order))
+                verdict = None
+            except Exception as e:
+                verdict = judge_error(Stage.RUN, e, runtime.is_unsupported(e), path, rname, onnx_ops, c.elapsed())
+        if verdict is None:
+            verdict = judge_outputs(truth, outputs, path, rname, c.elapsed(), precision)
+        if size is not None and verdict.kind.is_failure:
+            return dataclasses.replace(verdict, error=f"{verdict.error}\nat size {size}", stats={**verdict.stats, "size": size})
+        if first is None:
+            first = verdict
+            if verdict.kind is not Kind.PASS:
+                return verdict  # a model that fails (or is unsupported) at the base size is judged there
+    if others:
+        first = dataclasses.replace(first, stats={**first.stats, "sizes": 1 + len(others)})
+    return first
 
 
 def _check(model: bytes) -> tuple[str | None, list[str]]:

@@ -7,7 +7,8 @@ from fuzzer.cli.base import Command, emit_json
 
 
 class Stats(Command):
-    """Counts for a campaign workdir: tests, tests/s, verdicts by kind, distinct signatures, op coverage."""
+    """Counts for a campaign workdir: tests, tests/s, verdicts by kind, distinct signatures, op coverage,
+    and how many judged cases had dynamic dims or control-flow ops."""
 
     name = "stats"
 
@@ -62,4 +63,9 @@ def print_summary(stats: dict, workdir: Path) -> None:
         fail = sum(n for k, n in kinds.items() if k not in ("pass", "unsupported", "unstable"))
         plugins.add_row(name, str(total), str(kinds.get("pass", 0)), str(fail), str(kinds.get("unsupported", 0)))
     console.print(plugins)
+    with_ = stats.get("cases_with", {})
+    console.print(
+        f"judged cases with dynamic dims: {with_.get('dynamic', 0)}, with control-flow ops: {with_.get('control_flow', 0)}; "
+        f"verdicts judged at more than one size: {stats.get('verdicts_at_several_sizes', 0)}"
+    )
     console.print(f"{stats['distinct_signatures']} distinct failure signatures; details: onnxfuzz stats --workdir {workdir} --json")

@@ -88,6 +88,27 @@ def reference(
     return None
 
 
+def types_hold(graph: Graph, choices: Choices) -> bool:
+    """Does torch eager on graph, at its declared input shapes, give every value exactly
+    the type its op spec inferred? The dynamic-shape planner asks this of a graph
+    re-typed at another size: an op whose attributes tie it to the base size either
+    raises here or computes a different shape than inferred."""
+    import torch
+
+    try:
+        module = build_module(graph)
+        with torch.no_grad():
+            values = module.trace(*torch_inputs(graph, draw_inputs(graph, choices)))
+    except Exception:  # any torch error at this size means the dim is not free to vary
+        return False
+    for v in graph.values():
+        t = values.get(v.name)
+        if isinstance(t, torch.Tensor):
+            if (str(t.dtype).removeprefix("torch."), tuple(t.shape)) != (v.type.dtype.value, v.type.shape):
+                return False
+    return True
+
+
 def _check_types(graph: Graph, outputs) -> None:
     for v, t in zip(graph.outputs, outputs):
         got = (str(t.dtype).removeprefix("torch."), tuple(t.shape))

@@ -86,12 +86,15 @@ class Store:
         new = []
         now = time.time()
         with self.conn:
+            dynamic = getattr(result, "dynamic", None)
             self.conn.execute(
-                "INSERT INTO cases VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO cases (id, session, seed, generator, status, n_ops, ops, exporters, sut_seconds,"
+                " total_seconds, timings, finished, dynamic) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     result.case_id, session, result.seed, GENERATOR_VERSION, result.status,
                     len(result.ops), json.dumps(result.ops), json.dumps(exporters),
                     result.sut_seconds, result.total_seconds, json.dumps(result.timings), now,
+                    json.dumps(dynamic) if dynamic else None,
                 ),
             )
             for v in result.verdicts:
@@ -126,6 +129,8 @@ class Store:
             (d / "error.txt").write_text(result.error)
         # what replays the case: onnxfuzz reduce reads the seed from here
         meta = {"case_id": result.case_id, "seed": result.seed, "generator": GENERATOR_VERSION, "status": result.status}
+        if getattr(result, "dynamic", None):
+            meta["dynamic"] = result.dynamic  # CaseSpec.dynamic of a rerun
         (d / "case.json").write_text(json.dumps(meta, indent=1))
         (d / "verdicts.json").write_text(json.dumps([v.to_json() for v in result.failures], indent=1))
 
@@ -169,7 +174,39 @@ class Store:
             "op_coverage": dict(sorted(ops.items())),
             "per_plugin": dict(sorted(per_plugin.items())),
             "sessions": q("SELECT COUNT(*) FROM sessions").fetchone()[0],
+            **self._cases_with(),
         }
+
+    def _cases_with(self) -> dict:
+        """Judged cases that exercised dynamic dims or control-flow ops, overall and per session,
+        and how many verdicts judged a model at more than one size."""
+        from fuzzer.ops import get_spec
+
+        def control_flow(op: str) -> bool:
+            try:
+                return bool(get_spec(op).control_flow)
+            except KeyError:  # an op of an older onnxfuzz
+                return False
+
+        flow = {}
+        overall = {"dynamic": 0, "control_flow": 0}
+        per_session: dict[str, dict[str, int]] = {}
+        rows = self.conn.execute("SELECT session, ops, dynamic FROM cases WHERE status IN ('judged', 'unstable')")
+        for session, ops, dynamic in rows:
+            counts = per_session.setdefault(str(session), {"dynamic": 0, "control_flow": 0})
+            has = {"dynamic": dynamic is not None, "control_flow": False}
+            for op in json.loads(ops):
+                if op not in flow:
+                    flow[op] = control_flow(op)
+                has["control_flow"] = has["control_flow"] or flow[op]
+            for k, v in has.items():
+                counts[k] += v
+                overall[k] += v
+        several = 0
+        for (stats,) in self.conn.execute("SELECT stats FROM verdicts WHERE stats LIKE '%\"size%'"):
+            s = json.loads(stats)
+            several += int(s.get("sizes", 0) > 1 or "size" in s)
+        return {"cases_with": overall, "cases_with_by_session": per_session, "verdicts_at_several_sizes": several}
 
     def signatures(self) -> list[dict]:
         cols = ["signature", "kind", "stage", "path", "runtime", "ops", "error", "first_case", "hits", "first_seen"]

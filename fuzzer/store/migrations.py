@@ -69,6 +69,11 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        # the dynamic-shape plan a case ran with (JSON), NULL for a static case
+        "002_case_dynamic",
+        "ALTER TABLE cases ADD COLUMN dynamic TEXT",
+    ),
 ]
 
 

@@ -11,8 +11,44 @@ import re
 
 from fuzzer.convert.base import Exporter, ExportRequest
 
-# ops without a translation: "No decompositions registered", "not supported"
-_GAP = re.compile(r"no decompositions registered|is not supported|unsupported operator|DispatchError", re.I)
+# ops without a translation: "No decompositions registered", "not supported"; and dims that
+# torch.export cannot keep dynamic ("Constraints violated", "specialized it to be a constant",
+# or our own check below): the graph is not dynamic for torch.export, which is no bug
+_GAP = re.compile(
+    r"no decompositions registered|is not supported|unsupported operator|DispatchError"
+    r"|constraints violated|specialized it to be a constant|specializ\w* (the )?dynamic dim",
+    re.I,
+)
+
+
+class Specialized(RuntimeError):
+    """torch.export kept a dim static that the request marked dynamic."""
+
+
+def dynamic_shapes(request: ExportRequest):
+    """request.dynamic as torch.export's dynamic_shapes: one Dim per symbol, shared where
+    the symbol is, in forward() argument order; None when nothing is dynamic."""
+    import torch
+
+    if not any(request.dynamic.get(n) for n in request.input_names):
+        return None
+    dims: dict = {}
+    spec = []
+    for name in request.input_names:
+        axes = request.dynamic.get(name) or {}
+        spec.append({int(ax): dims.setdefault(sym, torch.export.Dim(sym)) for ax, sym in axes.items()} or None)
+    return tuple(spec)
+
+
+def check_dynamic(model, request: ExportRequest) -> None:
+    """Raise Specialized when a dim the request marked dynamic came out with a fixed size
+    (torch.onnx.export falls back to a static export rather than failing)."""
+    inputs = {i.name: i for i in model.graph.input}
+    for name in request.input_names:
+        for ax, sym in (request.dynamic.get(name) or {}).items():
+            dim = inputs[name].type.tensor_type.shape.dim[int(ax)] if name in inputs else None
+            if dim is not None and dim.HasField("dim_value"):
+                raise Specialized(f"torch.export specialized dynamic dim {sym} ({name}[{ax}]) to {dim.dim_value}")
 
 
 class DynamoExporter(Exporter):
@@ -23,6 +59,8 @@ class DynamoExporter(Exporter):
     # adapters are a limit of that tool, not a bug: keep to native opsets.
     opsets = tuple(range(18, 24))
     optimize = True
+    #: honours ExportRequest.dynamic
+    supports_dynamic = True
 
     def export(self, request: ExportRequest) -> bytes:
         import torch
@@ -36,9 +74,11 @@ class DynamoExporter(Exporter):
                 input_names=request.input_names,
                 output_names=request.output_names,
                 optimize=self.optimize,
+                dynamic_shapes=dynamic_shapes(request),
                 verbose=False,
                 report=False,
             )
+        check_dynamic(program.model_proto, request)
         return program.model_proto.SerializeToString()
 
     def is_unsupported(self, error: BaseException) -> bool:
@@ -47,12 +87,18 @@ class DynamoExporter(Exporter):
     def repro_source(self) -> str:
         """A standalone export_model() for bug repros (imports torch only)."""
         return f'''
-def export_model(model, args, input_names, output_names, opset):
+def export_model(model, args, input_names, output_names, opset, dynamic=None):
+    # dynamic: {{input name: {{axis: symbol}}}}, the dims the case exported as dynamic
     import torch
+    dims = {{}}
+    shapes = None
+    if dynamic:
+        shapes = tuple({{int(a): dims.setdefault(s, torch.export.Dim(s)) for a, s in dynamic.get(n, {{}}).items()}} or None
+                       for n in input_names)
     with torch.no_grad():
         program = torch.onnx.export(model, args, dynamo=True, opset_version=opset,
                                     input_names=input_names, output_names=output_names,
-                                    optimize={self.optimize!r}, verbose=False, report=False)
+                                    optimize={self.optimize!r}, dynamic_shapes=shapes, verbose=False, report=False)
     return program.model_proto.SerializeToString()
 '''
 

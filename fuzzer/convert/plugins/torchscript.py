@@ -10,11 +10,21 @@ from fuzzer.convert.base import Exporter, ExportRequest
 _GAP = re.compile(r"is not supported|UnsupportedOperatorError|Unsupported: ONNX export of", re.I)
 
 
+def dynamic_axes(request: ExportRequest) -> dict | None:
+    """request.dynamic as torch.onnx.export's dynamic_axes ({name: {axis: symbol}}, inputs
+    and any outputs it names), or None when nothing is dynamic."""
+    names = set(request.input_names) | set(request.output_names)
+    axes = {n: {int(a): s for a, s in d.items()} for n, d in request.dynamic.items() if d and n in names}
+    return axes or None
+
+
 class TorchScriptExporter(Exporter):
     name = "torchscript"
     requires = ("torch", "onnx")
     imports = ("torch.onnx",)
     opsets = tuple(range(13, 21))  # 20 is the newest this exporter emits
+    #: honours ExportRequest.dynamic
+    supports_dynamic = True
 
     def export(self, request: ExportRequest) -> bytes:
         import torch
@@ -29,19 +39,22 @@ class TorchScriptExporter(Exporter):
                 opset_version=request.opset,
                 input_names=request.input_names,
                 output_names=request.output_names,
+                dynamic_axes=dynamic_axes(request),
             )
         return buf.getvalue()
 
     def repro_source(self) -> str:
         """A standalone export_model() for bug repros (imports torch only)."""
         return '''
-def export_model(model, args, input_names, output_names, opset):
+def export_model(model, args, input_names, output_names, opset, dynamic=None):
+    # dynamic: {input or output name: {axis: symbol}}, the dims the case exported as dynamic
     import io
     import torch
     buf = io.BytesIO()
+    axes = {n: {int(a): s for a, s in d.items()} for n, d in (dynamic or {}).items() if d} or None
     with torch.no_grad():
         torch.onnx.export(model, args, buf, dynamo=False, opset_version=opset,
-                          input_names=input_names, output_names=output_names)
+                          input_names=input_names, output_names=output_names, dynamic_axes=axes)
     return buf.getvalue()
 '''
 
