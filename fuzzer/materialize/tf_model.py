@@ -49,6 +49,7 @@ def import_tf():
     """TensorFlow, imported quietly and confined to one thread per pool (campaign workers
     share the machine's cores)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # Eigen kernels: no oneDNN rewrites of the rounding
     import tensorflow as tf
 
     if not getattr(import_tf, "configured", False):

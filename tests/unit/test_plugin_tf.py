@@ -81,3 +81,79 @@ def test_tf_lowering_matches_torch_truth(tf, name):
             judged += 1
     assert seen > 0, f"op {name} never appeared in a generated tf graph"
     assert judged > 0, f"op {name}: no generated graph had a stable truth to judge against"
+
+
+# -- the tf2onnx exporter plugin ---------------------------------------------------------
+def _export(g, opset, inputs):
+    from fuzzer.convert.base import ExportRequest
+    from fuzzer.convert.plugins.tf2onnx import Tf2OnnxExporter
+
+    names = [v.name for v in g.inputs]
+    outs = [f"out{i}" for i in range(len(g.outputs))]
+    return Tf2OnnxExporter().export(ExportRequest(g, inputs, names, outs, opset))
+
+
+def _conv_graph():
+    """conv2d (NCHW, grouped, padded) -> relu, with the input also returned as an output."""
+    from fuzzer.ir import Graph, TensorType
+
+    g = Graph()
+    x = g.add_input(TensorType(DType.float32, (1, 4, 5, 5)))
+    w = g.add_const(np.random.default_rng(0).standard_normal((6, 2, 3, 3)).astype(np.float32), DType.float32)
+    y = g.add_node("conv2d", [x, w], {"padding": 1, "groups": 2}, [TensorType(DType.float32, (1, 6, 5, 5))]).outputs[0]
+    z = g.add_node("relu", [y], {}, [TensorType(DType.float32, (1, 6, 5, 5))]).outputs[0]
+    g.outputs = [z, x]
+    return g
+
+
+@pytest.mark.parametrize("opset", [13, 18])
+def test_tf2onnx_exports_valid_model_with_campaign_names(tf, opset):
+    import onnx
+    import onnxruntime as ort
+
+    g = _conv_graph()
+    got = reference(g, NumpyChoices(1))
+    assert got is not None
+    ref, inputs = got
+    model = onnx.load_from_string(_export(g, opset, inputs))
+    onnx.checker.check_model(model, full_check=True)
+    assert [i.name for i in model.graph.input] == [v.name for v in g.inputs]
+    assert [o.name for o in model.graph.output] == ["out0", "out1"]
+    assert model.opset_import[0].version == opset
+    # what tf2onnx must see through: TF's NHWC conv between transposes becomes an ONNX Conv
+    assert "Conv" in {n.op_type for n in model.graph.node}
+    outs = ort.InferenceSession(model.SerializeToString()).run(None, inputs)
+    assert judge_outputs(ref, outs, f"tf2onnx@{opset}", "onnxruntime").kind == Kind.PASS
+
+
+def test_tf2onnx_reports_unconverted_tf_ops_as_unsupported():
+    import onnx
+    from onnx import TensorProto, helper
+
+    from fuzzer.convert.plugins.tf2onnx import Tf2OnnxExporter, Tf2OnnxUnsupported, rename_io
+
+    node = helper.make_node("Bucketize", ["x:0"], ["y:0"])  # a TF op left as is, in TF's name
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x:0", TensorProto.FLOAT, [2])],
+                              [helper.make_tensor_value_info("y:0", TensorProto.FLOAT, [2])])
+    with pytest.raises(Tf2OnnxUnsupported, match="Bucketize") as info:
+        rename_io(helper.make_model(graph), ["x0"], ["out0"])
+    assert Tf2OnnxExporter().is_unsupported(info.value)
+    assert not Tf2OnnxExporter().is_unsupported(ValueError("shape mismatch in Conv"))
+    # a well-formed model gets the campaign names, outputs through Identity
+    ok = helper.make_graph([helper.make_node("Relu", ["x:0"], ["y:0"])], "g",
+                           [helper.make_tensor_value_info("x:0", TensorProto.FLOAT, [2])],
+                           [helper.make_tensor_value_info("y:0", TensorProto.FLOAT, [2])])
+    m = rename_io(helper.make_model(ok), ["x0"], ["out0"])
+    onnx.checker.check_model(m, full_check=True)
+    assert [n.op_type for n in m.graph.node] == ["Relu", "Identity"]
+    assert m.graph.node[0].input[0] == "x0" and m.graph.output[0].name == "out0"
+
+
+def test_tf2onnx_plugin_declares_frontend_and_versions():
+    from fuzzer.convert.plugins.tf2onnx import Tf2OnnxExporter
+
+    p = Tf2OnnxExporter()
+    assert p.frontend == "tf" and p.kind == "exporter"
+    assert p.unavailable() is None
+    assert p.versions()["tf2onnx"] != "missing"
+    assert set(p.opsets) == set(range(13, 19))

@@ -11,12 +11,18 @@ names them after the function's structured outputs.
 """
 from __future__ import annotations
 
+import os
 import re
 from importlib import metadata
 
 from fuzzer.convert.base import Exporter, ExportRequest
 
 # tf2onnx's own wording for a TF op without a handler, or one it cannot map at this opset
+# TensorFlow reads this when it is first imported, which may be unavailable()'s import check
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# oneDNN's rewrites change TF's float rounding (and announce it on stderr on every import)
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
 _GAP = re.compile(r"unsupported op|is not supported|Tf2OnnxUnsupported|not implemented in onnx|"
                   r"opset \d+ is required|ONNX opset \d+ does not support", re.I)
 
