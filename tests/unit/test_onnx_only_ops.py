@@ -29,7 +29,8 @@ SEEDS = range(4)
 KNOWN_GAPS = re.compile(r"LRN.*size_ % 2 == 1|X_shape.NumDimensions\(\) == 4")
 #: ORT verdicts that differ from the ONNX spec on degenerate inputs, by op: MVN of a constant
 #: group is 0 / (0 + 1e-9) = 0 by the ONNX function, NaN in ORT (no epsilon)
-KNOWN_VERDICTS = {"MeanVarianceNormalization": "nan_inf"}
+#: DynamicQuantizeLinear of an all-zero tensor: scale 0 and zero point round(0 / 0), undefined
+KNOWN_VERDICTS = {"MeanVarianceNormalization": "nan_inf", "DynamicQuantizeLinear": "value_mismatch"}
 #: the reference evaluator's own bugs: its LRN loops over the batch size instead of the channels
 REFERENCE_BUGS = {"LRN"}
 MODULES = ("onnx_math", "onnx_index", "onnx_quant", "onnx_image")
@@ -104,7 +105,10 @@ def test_onnx_only_op(name):
             except Exception as e:
                 raise AssertionError(f"run failed: {where}\n{e}") from e
             v = judge_outputs(ref, outs, "onnx-direct", runtime)
-            assert v.kind.value in ("pass", "unstable", KNOWN_VERDICTS.get(name)), f"{v.kind.value}: {v.error}\n{where}"
+            known = KNOWN_VERDICTS.get(name)
+            if name == "DynamicQuantizeLinear" and not any(np.ndim(t) == 0 and t == 0 for t in ref.truth):
+                known = None  # only the zero-scale case is excused
+            assert v.kind.value in ("pass", "unstable", known), f"{v.kind.value}: {v.error}\n{where}"
             judged += 1
     assert seen > 0, f"{name} never drawn"
     assert judged > 0, f"{name} never judged"
