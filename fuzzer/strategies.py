@@ -89,6 +89,7 @@ def _config(ops, dtypes, min_nodes, max_nodes, max_rank, max_dim, dynamic, front
         config = GenConfig(
             min_nodes=min_nodes, max_nodes=max_nodes, max_rank=max_rank, max_dim=max_dim, dtypes=types,
             ops=None if ops is None else tuple(ops), frontend=frontend, control_flow=control_flow, dynamic=dynamic,
+            stepwise=True,
         )
         config.specs()  # an empty op set is an error now, not on the first draw
     except UsageError as e:

@@ -30,6 +30,8 @@ DEFAULT_DTYPES = frozenset({
     DType.float32, DType.float16, DType.bfloat16, DType.float64,
     DType.int8, DType.uint8, DType.int32, DType.int64, DType.bool,
 })
+#: the chance of one more op in a stepwise graph (about 4 more on average, up to max_nodes)
+STEP_ON = 0.8
 #: the chance that a step is diversity-guided when a tracker is given
 GUIDED = 0.6
 #: the chance that a guided step takes a new-path op when there is one
@@ -56,6 +58,9 @@ class GenConfig:
     control_flow: bool = False
     #: export some input dims as dynamic and judge the model at more than one size
     dynamic: bool = False
+    #: draw "one more op?" before each step rather than a node count first: how graphs shrink
+    #: best under Hypothesis (fuzzer.strategies sets it); campaigns keep the count
+    stepwise: bool = False
     extra: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self):
@@ -92,11 +97,16 @@ def generate(choices: Choices, config: GenConfig = GenConfig(), tracker: "PathTr
     graph = Graph()
     b = Builder(graph, choices, config)
     specs = config.specs()
-    target = choices.integer(config.min_nodes, config.max_nodes)
+    # stepwise: no node count up front, a "one more op?" flag before each step instead, so that
+    # Hypothesis drops a step by deleting its span alone (a count drawn first would have to
+    # shrink together with the deletion, which its shrinker rarely manages)
+    target = config.max_nodes if config.stepwise else choices.integer(config.min_nodes, config.max_nodes)
     _first_input(b, specs)
     attempts = 0
     while len(graph) < target and attempts < 20 * target + 20:
         attempts += 1
+        if config.stepwise and len(graph) >= config.min_nodes and not choices.boolean(STEP_ON):
+            break
         picked = _guided_pick(b, specs, tracker) if tracker is not None else None
         if picked is None:
             spec = choices.choice(specs)

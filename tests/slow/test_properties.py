@@ -113,3 +113,37 @@ def known_invalid_export(g) -> str | None:
             if matches(node):
                 return f"{node.op_type}: {why}"
     return None
+
+
+def test_hypothesis_shrinks_an_injected_bug_to_a_small_graph(monkeypatch):
+    """The whole chain of the public API: graphs() draws, check_graph() judges a toy optimizer
+    whose one bug is an Add fed by a Relu reading the Relu's input, Hypothesis finds a failing
+    graph among random ones and shrinks it to at most 3 op nodes that still hold the pattern."""
+    from fuzzer.plugin import ENV_VAR
+    from fuzzer.strategies import graphs
+    from fuzzer.testing import check_graph
+    from tests.unit.test_strategies import PLUGIN
+
+    monkeypatch.setenv(ENV_VAR, PLUGIN)
+    failing = []
+
+    @settings(max_examples=200, deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+    @given(graphs(ops=["tanh", "mul", "sub", "neg", "relu", "add"], dtypes=["float32"], min_nodes=1, max_nodes=8))
+    def converter_keeps_values(graph):
+        try:
+            check_graph(graph, converter="relufold", runtime="onnxruntime")
+        except AssertionError:
+            failing.append(graph)  # Hypothesis replays the shrunk example last
+            raise
+
+    with pytest.raises(AssertionError, match="value_mismatch"):
+        converter_keeps_values()
+    smallest = failing[-1]
+    print(f"first failing graph: {len(failing[0])} ops; shrunk: {len(smallest)} ops\n{smallest.summary()}")
+    assert len(smallest) <= 3, smallest.summary()
+    relu_into_add = [n for n in smallest.op_nodes if n.op_type == "add"
+                     and any(v.producer().op_type == "relu" for v in n.inputs)]
+    assert relu_into_add, smallest.summary()
+    # it did shrink: the first failing example Hypothesis met was not already that small
+    assert len(failing) > 1
