@@ -447,7 +447,9 @@ class Einsum(OpSpec):
         return [TensorType(types[0].dtype, tuple(attrs["sizes"][ch] for ch in attrs["out"]))]
 
     def torch(self, ctx, attrs, a):
-        return f"torch.einsum({attrs['equation']!r}, {', '.join(a)})"
+        # torch has no int32 batched matmul on CPU: ints contract in int64, exactly
+        return (f"(lambda *t: torch.einsum({attrs['equation']!r}, *(u.long() if u.dtype == torch.int32 else u for u in t))"
+                f".to(t[0].dtype))({', '.join(a)})")
 
     def onnx(self, ctx, attrs, a, outs):
         emit(ctx, "Einsum", a, outs, cast=tuple(range(len(a))), equation=attrs["equation"])
