@@ -1,0 +1,83 @@
+"""`onnxfuzz gen --check`: validity and coverage figures, and how findings are counted."""
+import json
+
+import pytest
+
+from fuzzer.cli import main
+from fuzzer.convert.plugins.torchscript import TorchScriptExporter
+from fuzzer.generate.validity import check_graph
+from fuzzer.ir import DType, Graph, TensorType
+from fuzzer.plugin import ENV_VAR
+
+
+class BrokenTorchScript(TorchScriptExporter):
+    """Stands in for TorchScript: every export crashes, as a buggy exporter would."""
+
+    name = "torchscript"
+
+    def export(self, request):
+        raise RuntimeError("exporter fell over")
+
+
+def _gen(capsys, *extra):
+    code = main(["gen", "--count", "10", "--seed", "3", "--check", "--json", "--workers", "1", *extra])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_check_reports_every_figure_and_they_add_up(capsys):
+    code, r = _gen(capsys)
+    assert r["total"] == 10 and r["frontends"] == {"torch": 5, "onnx": 5}
+    assert r["valid"] + r["invalid"] + r["kernel_gaps_unprobed"] == 10
+    assert code == (1 if r["invalid"] else 0)
+    assert r["onnx_op_types"] == len(r["onnx_ops"]) > 0
+    assert r["ir_op_types"] == len(r["ir_ops"]) > 0 and r["diversity"] is True
+    assert set(r["dtypes"]) <= {d.value for d in DType}
+    assert r["paths_2op"] > 0 and r["graphs_per_second"] > 0
+    assert r["exporter_findings"]["count"] <= r["frontends"]["torch"]
+    assert 0 <= r["discarded"] <= 10 and r["judged_on_direct_model"] >= r["frontends"]["onnx"]
+
+
+def test_an_exporter_crash_is_a_finding_not_an_invalid_graph(capsys, monkeypatch):
+    _, before = _gen(capsys)
+    monkeypatch.setenv(ENV_VAR, "converter:torchscript=tests.unit.test_gen_cli:BrokenTorchScript")
+    _, after = _gen(capsys)
+    assert after["exporter_findings"]["count"] == after["frontends"]["torch"] == 5
+    assert all("exporter fell over" in e["why"] for e in after["exporter_findings"]["examples"])
+    # the graphs are the same, and so is their validity
+    assert (after["valid"], after["invalid"]) == (before["valid"], before["invalid"])
+
+
+def _relu_graph() -> Graph:
+    g = Graph()
+    t = TensorType(DType.float32, (2, 3))
+    x = g.add_input(t)
+    g.outputs = [g.add_node("relu", [x], {}, [t]).outputs[0]]
+    return g
+
+
+def test_a_direct_model_the_checker_rejects_makes_the_graph_invalid(monkeypatch):
+    from fuzzer.ops import get_spec
+
+    assert check_graph(_relu_graph().dumps(), 0, "onnx").status == "valid"
+
+    def wrong_type(self, ctx, attrs, args, outs):  # declares float32, computes int64
+        ctx.node("Cast", args, outs, to=ctx.elem(DType.int64))
+
+    monkeypatch.setattr(type(get_spec("relu")), "onnx", wrong_type)
+    result = check_graph(_relu_graph().dumps(), 0, "onnx")
+    assert result.status == "invalid" and result.why.startswith("direct model:")
+    assert result.judged_on == "direct" and "Cast" in result.onnx_ops
+
+
+def test_without_check_each_graph_depends_on_its_seed_alone(capsys):
+    assert main(["gen", "--count", "3", "--seed", "7", "--json"]) == 0
+    three = json.loads(capsys.readouterr().out)
+    assert three["diversity"] is False
+    assert main(["gen", "--count", "1", "--seed", "9", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["graphs"][0] == three["graphs"][2]
+
+
+@pytest.mark.parametrize("argv", [["--frontends", "jax"], ["--dtypes", "float128"], ["--ops", "nope"]])
+def test_bad_options_are_usage_errors(argv, capsys):
+    assert main(["gen", "--count", "2", "--check", *argv]) == 2
+    assert "error" in capsys.readouterr().err
