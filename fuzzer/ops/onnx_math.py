@@ -554,7 +554,8 @@ class CumSum(OpSpec):
     def torch(self, ctx, attrs, a):
         x, d = a[0], attrs["axis"]
         src = f"torch.flip({x}, ({d},))" if attrs["reverse"] else x
-        expr = f"torch.cumsum({src}, {d})"
+        # torch widens int32 sums to int64; ONNX keeps the input type
+        expr = f"torch.cumsum({src}, {d}, dtype={x}.dtype)"
         if attrs["exclusive"]:
             # shift by one: the first running sum is 0
             expr = f"torch.cat([torch.zeros_like({src}.narrow({d}, 0, 1)), {expr}.narrow({d}, 0, {src}.shape[{d}] - 1)], {d})"
