@@ -177,21 +177,25 @@ def _elu(tf, attrs, a, types):
     alpha = float(attrs.get("alpha", 1.0))
     if alpha == 1.0:
         return _wide_float(tf, a[0], tf.nn.elu)
-    return _wide_float(tf, a[0], lambda x: tf.where(x > 0, x, alpha * tf.math.expm1(x)))
+    # exp(x) - 1, not expm1: tf2onnx has no Expm1 handler, and would call every such graph
+    # unsupported; the lost digits near 0 are absolute ones, far inside the tolerance
+    return _wide_float(tf, a[0], lambda x: tf.where(x > 0, x, alpha * (tf.math.exp(x) - 1.0)))
 
 
 @lowering("celu")
 def _celu(tf, attrs, a, types):
     alpha = float(attrs.get("alpha", 1.0))
     return _wide_float(
-        tf, a[0], lambda x: tf.math.maximum(x, 0.0) + tf.math.minimum(alpha * tf.math.expm1(x / alpha), 0.0)
+        tf, a[0], lambda x: tf.math.maximum(x, 0.0) + tf.math.minimum(alpha * (tf.math.exp(x / alpha) - 1.0), 0.0)
     )
 
 
 @lowering("gelu")
 def _gelu(tf, attrs, a, types):
-    approx = attrs.get("approximate", "none") == "tanh"
-    return _wide_float(tf, a[0], lambda x: tf.nn.gelu(x, approximate=approx))
+    if attrs.get("approximate", "none") == "tanh":
+        return _wide_float(tf, a[0], lambda x: tf.nn.gelu(x, approximate=True))
+    # the erf form spelled out, as Keras does: tf.nn.gelu uses Erfc, which tf2onnx cannot convert
+    return _wide_float(tf, a[0], lambda x: 0.5 * x * (1.0 + tf.math.erf(x / math.sqrt(2.0))))
 
 
 @lowering("softplus")
@@ -257,7 +261,6 @@ for _name, _fn in {
     "pow": lambda tf: tf.math.pow,
     # torch.remainder takes the divisor's sign (floor mod); torch.fmod the dividend's (trunc mod)
     "remainder": lambda tf: tf.math.floormod,
-    "fmod": lambda tf: tf.truncatemod,
     "atan2": lambda tf: tf.math.atan2,  # atan2(input, other) = atan(input / other): y first
 }.items():
     TF_LOWERINGS[_name] = _binary(_fn)
@@ -295,6 +298,20 @@ def _add_sub(sub: bool):
 
 TF_LOWERINGS["add"] = _add_sub(False)
 TF_LOWERINGS["sub"] = _add_sub(True)
+
+
+@lowering("fmod")
+def _fmod(tf, attrs, a, types):
+    # torch.fmod takes the dividend's sign. tf.truncatemod is that op, but tf2onnx has no
+    # handler for it: from the floor mod r (divisor's sign), fmod is r - y where the signs of
+    # r and x differ. Exact for floats too, as the true result is representable.
+    def fn(x, y):
+        r = tf.math.floormod(x, y)
+        zero = tf.zeros([], x.dtype)
+        fix = tf.math.logical_and(tf.math.not_equal(r, zero), tf.math.not_equal(r < zero, x < zero))
+        return tf.where(fix, r - y, r)
+
+    return _arith(tf, a[:2], fn)
 
 
 @lowering("div")
