@@ -187,10 +187,15 @@ def _plan_dynamic(graph: Graph, choices, stored: dict | None, given: dict | None
     """(plan, [(size, alt graph, alt inputs, alt reference)]) for a dynamic case: each
     alternative size with its own inputs and float64 truth. (None, []) when no dim can vary."""
     from fuzzer.generate.dynamic import DynamicPlan, plan, replay
+    from fuzzer.materialize import build_module
     from fuzzer.run.eager import reference, types_hold
 
+    module = []  # built on first use, once: every size shares the base graph's source
+
     def check(g: Graph) -> bool:
-        return types_hold(g, choices)
+        if not module:
+            module.append(build_module(graph))
+        return types_hold(g, choices, module[0])
 
     p = replay(graph, DynamicPlan.from_json(stored), check) if stored is not None else plan(graph, choices, check)
     if p is None:

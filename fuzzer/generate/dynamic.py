@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from fuzzer.choices import Choices
-from fuzzer.ir import Graph, TensorType
+from fuzzer.ir import CONST, INPUT, Graph, TensorType
 
 #: at most this many distinct symbols per case
 MAX_SYMBOLS = 2
@@ -88,7 +88,6 @@ class DynamicPlan:
 def retype(graph: Graph, shapes: dict[str, tuple[int, ...]]) -> Graph | None:
     """graph with the named inputs given new shapes and every op's types inferred again;
     None when an op rejects them or a value would leave the size limits."""
-    from fuzzer.ir import INPUT
     from fuzzer.ops import get_spec
     from fuzzer.ops.base import MAX_NUMEL
 
@@ -101,6 +100,8 @@ def retype(graph: Graph, shapes: dict[str, tuple[int, ...]]) -> Graph | None:
             continue
         if not node.is_op:
             continue
+        if _tied_operand(graph.node(node.id).inputs, node.inputs):
+            return None
         old = node.output_types
         try:
             new = get_spec(node.op_type).infer([v.type for v in node.inputs], node.attrs)
@@ -115,6 +116,34 @@ def retype(graph: Graph, shapes: dict[str, tuple[int, ...]]) -> Graph | None:
 
 
 Check = Callable[[Graph], bool]
+
+
+def _tied_operand(before: list, after: list) -> bool:
+    """Does an op whose operands changed shape take a fixed operand tied to the old shape?
+
+    Two ties infer cannot see: a constant whose dims line up (right-aligned, as in
+    broadcasting) with a changed dim at its old size, say a gather index of the input's
+    shape; and integer constants or inputs drawn inside a domain, which are indices or
+    sizes for the base shape (an index valid for 6 is out of range for 4).
+    """
+    changed = [i for i, (b, a) in enumerate(zip(before, after)) if b.type.shape != a.type.shape]
+    if not changed:
+        return False
+    for j, v in enumerate(after):
+        if j in changed:
+            continue
+        producer = v.producer()
+        is_const = producer.op_type == CONST
+        if v.type.dtype.is_int and (is_const or (producer.op_type == INPUT and v.graph.domain(v) is not None)):
+            return True
+        if not is_const:
+            continue
+        for i in changed:
+            old, new = before[i].type.shape, after[i].type.shape
+            for p in range(1, min(len(old), v.type.rank) + 1):
+                if old[-p] != new[-p] and old[-p] != 1 and v.type.shape[-p] == old[-p]:
+                    return True
+    return False
 
 
 def plan(graph: Graph, choices: Choices, check: Check | None = None) -> DynamicPlan | None:

@@ -88,7 +88,7 @@ def reference(
     return None
 
 
-def types_hold(graph: Graph, choices: Choices) -> bool:
+def types_hold(graph: Graph, choices: Choices, module=None) -> bool:
     """Does torch eager on graph, at its declared input shapes, give every value exactly
     the type its op spec inferred? The dynamic-shape planner asks this of a graph
     re-typed at another size: an op whose attributes tie it to the base size either

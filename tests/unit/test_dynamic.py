@@ -226,3 +226,16 @@ def test_an_old_store_migrates_and_stats_count_dynamic_and_control_flow_cases(tm
     assert stats["cases_with"] == {"dynamic": 1, "control_flow": 1 if flow else 0}, "a discarded case was not judged"
     assert stats["cases_with_by_session"] == {"1": stats["cases_with"]}
     assert stats["verdicts_at_several_sizes"] == 1
+
+
+def test_an_index_constant_ties_the_dims_it_indexes():
+    # torch.gather accepts any index within bounds, and the index was drawn for the base
+    # shape: at another size it would be out of range, or (smaller than the input) mean
+    # something ONNX GatherElements does not
+    g = Graph()
+    x = g.add_input(TensorType(F32, (4, 3)))
+    index = g.add_const(np.array([[0, 1, 2]] * 4, np.int64))
+    g.outputs = [_node(g, "gather", [x, index], {"dim": 1})]
+    for seed in range(6):
+        c = NumpyChoices(seed)
+        assert plan(g, c, _check(c)) is None
