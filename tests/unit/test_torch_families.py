@@ -24,7 +24,7 @@ FAMILIES = {
     "index": ["gather", "index_select", "take_along_dim", "embedding", "scatter", "scatter_add",
               "scatter_reduce", "index_put", "gather_nd", "masked_fill"],
     "multi": ["topk", "sort", "argsort", "max_dim", "min_dim", "aminmax", "unique", "nonzero", "einsum"],
-    "resize": ["interpolate", "interpolate_antialias", "pixel_shuffle", "pixel_unshuffle"],
+    "resize": ["interpolate", "interpolate_antialias", "upsample", "pixel_shuffle", "pixel_unshuffle"],
     "pad": ["pad"],
     "rnn": ["lstm", "gru", "rnn_tanh", "rnn_relu"],
     "attention": ["scaled_dot_product_attention", "multi_head_attention"],
@@ -35,9 +35,9 @@ SEEDS = range(8)
 
 
 def _present(name: str) -> bool:
+    """Registered and with a direct lowering (interpolate_antialias has none yet)."""
     try:
-        get_spec(name)
-        return True
+        return get_spec(name).has_onnx
     except KeyError:
         return False
 
