@@ -6,6 +6,7 @@ from __future__ import annotations
 from fuzzer.errors import Rejected
 from fuzzer.ir import FLOATS, INTS, DType, TensorType
 from fuzzer.ops.base import OpSpec, py
+from fuzzer.ops.lowering import squeeze, unsqueeze
 
 ALL = frozenset(FLOATS | INTS | {DType.bool})
 #: split/chunk never make more pieces than this
@@ -40,8 +41,17 @@ def prime_factors(n: int) -> list[int]:
     return out
 
 
+#: an ONNX Slice end past any dim (Slice clamps it)
+BIG = 2**62
+
+
 class ShapeOp(OpSpec):
     dtypes = ALL
+
+
+def to_shape(ctx, x: str, out: str) -> None:
+    """Reshape x to out's (static) IR shape: layout ops that only regroup dims."""
+    ctx.node("Reshape", [x, ctx.ints(ctx.types[out].shape)], [out])
 
 
 class Reshape(ShapeOp):
@@ -78,6 +88,10 @@ class Reshape(ShapeOp):
             return f"{a[0]}.reshape({py(attrs['shape'])})"
         return f"torch.reshape({a[0]}, {py(attrs['shape'])})"
 
+    def onnx(self, ctx, attrs, a, outs):
+        # the drawn spelling, -1 included (no dim is ever 0, so allowzero does not matter)
+        ctx.node("Reshape", [a[0], ctx.ints(attrs["shape"])], outs)
+
 
 class Transpose(ShapeOp):
     """torch.transpose(x, d0, d1); d0 == d1 and rank-0 inputs are legal."""
@@ -101,6 +115,16 @@ class Transpose(ShapeOp):
     def torch(self, ctx, attrs, a):
         return f"torch.transpose({a[0]}, {attrs['dim0']!r}, {attrs['dim1']!r})"
 
+    def onnx(self, ctx, attrs, a, outs):
+        r = ctx.types[a[0]].rank
+        if r == 0:
+            ctx.node("Identity", a, outs)
+            return
+        perm = list(range(r))
+        i, j = norm(attrs["dim0"], r), norm(attrs["dim1"], r)
+        perm[i], perm[j] = perm[j], perm[i]
+        ctx.node("Transpose", a, outs, perm=perm)
+
 
 class Permute(ShapeOp):
     name, onnx_ops = "permute", ("Transpose",)
@@ -120,6 +144,10 @@ class Permute(ShapeOp):
         if attrs.get("method"):
             return f"{a[0]}.permute({py(attrs['dims'])})"
         return f"torch.permute({a[0]}, {py(attrs['dims'])})"
+
+    def onnx(self, ctx, attrs, a, outs):
+        r = ctx.types[a[0]].rank
+        ctx.node("Transpose", a, outs, perm=[norm(d, r) for d in attrs["dims"]])
 
 
 class Cat(ShapeOp):
@@ -161,6 +189,9 @@ class Cat(ShapeOp):
     def torch(self, ctx, attrs, a):
         fn = attrs.get("fn", "cat")
         return f"torch.{fn}([{', '.join(a)}], dim={attrs['dim']!r})"
+
+    def onnx(self, ctx, attrs, a, outs):
+        ctx.node("Concat", a, outs, axis=attrs["dim"])
 
 
 class Slice(ShapeOp):
@@ -232,6 +263,20 @@ class Slice(ShapeOp):
             parts = [part(d) for d in range(dims[-1] + 1)] + (["..."] if attrs.get("trailing_ellipsis") else [])
         return f"{a[0]}[{', '.join(parts)}]"
 
+    def onnx(self, ctx, attrs, a, outs):
+        # ONNX Slice clamps out-of-range bounds like Python slicing; a None bound is the dim's end
+        if "narrow" in attrs:
+            d, start, length = attrs["narrow"]
+            n = ctx.types[a[0]].shape[norm(d, ctx.types[a[0]].rank)]
+            start = start + n if start < 0 else start
+            starts, ends, axes, steps = [start], [start + length], [d], [1]
+        else:
+            starts = [0 if st is None else st for _, st, _, _ in attrs["slices"]]
+            ends = [BIG if sp is None else sp for _, _, sp, _ in attrs["slices"]]
+            axes = [d for d, _, _, _ in attrs["slices"]]
+            steps = [1 if sp is None else sp for _, _, _, sp in attrs["slices"]]
+        ctx.node("Slice", [a[0], ctx.ints(starts), ctx.ints(ends), ctx.ints(axes), ctx.ints(steps)], outs)
+
 
 class Squeeze(ShapeOp):
     """torch.squeeze(x), squeeze(x, dim) and squeeze(x, (dims,)); a dim whose size is not 1 is
@@ -271,6 +316,21 @@ class Squeeze(ShapeOp):
             return f"torch.squeeze({a[0]})"
         return f"torch.squeeze({a[0]}, {py(attrs['dim'])})"
 
+    def onnx(self, ctx, attrs, a, outs):
+        # ONNX Squeeze rejects a named dim whose size is not 1; torch leaves it: name only the 1s
+        x = ctx.types[a[0]]
+        if x.rank == 0:
+            dims = []
+        elif "dim" not in attrs:
+            dims = range(x.rank)
+        else:
+            dims = attrs["dim"] if isinstance(attrs["dim"], (list, tuple)) else [attrs["dim"]]
+        axes = sorted({norm(d, x.rank) for d in dims if x.shape[norm(d, x.rank)] == 1})
+        if axes:
+            squeeze(ctx, a[0], axes, outs)
+        else:
+            ctx.node("Identity", a, outs)
+
 
 class Unsqueeze(ShapeOp):
     """torch.unsqueeze(x, d) for d in [-(rank+1), rank], or the x[:, None] indexing spelling."""
@@ -295,6 +355,9 @@ class Unsqueeze(ShapeOp):
         if attrs.get("index"):
             return f"{a[0]}[{', '.join([':'] * attrs['dim'] + ['None'])}]"
         return f"torch.unsqueeze({a[0]}, {attrs['dim']!r})"
+
+    def onnx(self, ctx, attrs, a, outs):
+        unsqueeze(ctx, a[0], [attrs["dim"]], outs)  # a negative axis counts in the output's rank, as in torch
 
 
 class Flatten(ShapeOp):
@@ -330,6 +393,13 @@ class Flatten(ShapeOp):
         kw = "".join(f", {k}={attrs[k]!r}" for k in ("start_dim", "end_dim") if k in attrs)
         return f"torch.flatten({a[0]}{kw})"
 
+    def onnx(self, ctx, attrs, a, outs):
+        x = ctx.types[a[0]]
+        if x.rank >= 2 and norm(attrs.get("start_dim", 0), x.rank) == 1 and norm(attrs.get("end_dim", -1), x.rank) == x.rank - 1:
+            ctx.node("Flatten", a, outs, axis=1)  # ONNX Flatten is always 2-D: (N, rest) is its one torch form
+        else:
+            to_shape(ctx, a[0], outs[0])
+
 
 class Expand(ShapeOp):
     """Tensor.expand(sizes): size-1 dims widened, -1 keeps a dim, new leading dims prepended."""
@@ -363,6 +433,9 @@ class Expand(ShapeOp):
         if attrs.get("fn") == "broadcast_to":
             return f"torch.broadcast_to({a[0]}, {py(attrs['sizes'])})"
         return f"{a[0]}.expand({py(attrs['sizes'])})"
+
+    def onnx(self, ctx, attrs, a, outs):
+        ctx.node("Expand", [a[0], ctx.ints(ctx.types[outs[0]].shape)], outs)
 
 
 class Split(ShapeOp):
@@ -400,6 +473,16 @@ class Split(ShapeOp):
         expr = f"torch.split({a[0]}, {py(attrs['split'])}, dim={attrs['dim']!r})"
         return f"{expr}[0]" if attrs["pieces"] == 1 else expr
 
+    def onnx(self, ctx, attrs, a, outs):
+        split_pieces(ctx, attrs, a, outs)
+
+
+def split_pieces(ctx, attrs, a, outs) -> None:
+    """ONNX Split with the piece sizes as an input (from opset 13), read off the outputs' types."""
+    axis = norm(attrs["dim"], ctx.types[a[0]].rank)
+    sizes = [ctx.types[o].shape[axis] for o in outs]
+    ctx.node("Split", [a[0], ctx.ints(sizes)], outs, axis=attrs["dim"])
+
 
 class Chunk(ShapeOp):
     """torch.chunk(x, chunks, dim): pieces of ceil(n / chunks), so fewer than `chunks` pieces
@@ -430,6 +513,9 @@ class Chunk(ShapeOp):
         expr = f"torch.chunk({a[0]}, {attrs['chunks']!r}, dim={attrs['dim']!r})"
         return f"{expr}[0]" if attrs["pieces"] == 1 else expr
 
+    def onnx(self, ctx, attrs, a, outs):
+        split_pieces(ctx, attrs, a, outs)
+
 
 class Flip(ShapeOp):
     name, onnx_ops = "flip", ("Slice",)
@@ -444,3 +530,9 @@ class Flip(ShapeOp):
 
     def torch(self, ctx, attrs, a):
         return f"torch.flip({a[0]}, {py(attrs['dims'])})"
+
+    def onnx(self, ctx, attrs, a, outs):
+        # a step of -1 from the last element past the first
+        dims = attrs["dims"]
+        k = len(dims)
+        ctx.node("Slice", [a[0], ctx.ints([-1] * k), ctx.ints([-BIG] * k), ctx.ints(dims), ctx.ints([-1] * k)], outs)
