@@ -130,6 +130,16 @@ for _name, _fn in {
     "hardsigmoid": lambda tf: (lambda x: tf.nn.relu6(x + 3.0) / 6.0),
     "hardswish": lambda tf: (lambda x: x * tf.nn.relu6(x + 3.0) / 6.0),
     "mish": lambda tf: (lambda x: x * tf.math.tanh(tf.math.softplus(x))),
+    # the ONNX-only trig specs (fuzzer.ops.onnx_math): TF has each as one op
+    "Sinh": lambda tf: tf.math.sinh,
+    "Cosh": lambda tf: tf.math.cosh,
+    "Tan": lambda tf: tf.math.tan,
+    "Asin": lambda tf: tf.math.asin,
+    "Acos": lambda tf: tf.math.acos,
+    "Atan": lambda tf: tf.math.atan,
+    "Asinh": lambda tf: tf.math.asinh,
+    "Acosh": lambda tf: tf.math.acosh,
+    "Atanh": lambda tf: tf.math.atanh,
 }.items():
     TF_LOWERINGS[_name] = _unary(_fn)
 
