@@ -13,6 +13,7 @@ from typing import Callable, ClassVar
 from fuzzer.errors import Rejected
 from fuzzer.ir import FLOATS, INTS, DType, TensorType
 from fuzzer.ops.base import OpSpec, py
+from fuzzer.ops.lowering import cast, close, compute_dtype, reduce, target
 
 NUMERIC = frozenset(FLOATS | INTS)
 ALL = frozenset(NUMERIC | {DType.bool})
@@ -137,6 +138,28 @@ class Reduce(OpSpec):
     def render_extra(self, ctx, attrs) -> str:
         return ""
 
+    #: the ONNX Reduce op lowering it (None: the spec lowers itself)
+    reduce_op: ClassVar[str | None] = None
+
+    def onnx_axes(self, ctx, attrs, x: TensorType):
+        """(axes, keepdim): the normalized axes reduced, None for every axis; () for none."""
+        dims = norm_dims(attrs["dim"], x.rank, self.empty_means_all)
+        return (None if len(dims) == x.rank else list(dims)), bool(attrs.get("keepdim", False))
+
+    def onnx(self, ctx, attrs, a, outs):
+        x = ctx.types[a[0]]
+        src, dt = x.dtype, ctx.types[outs[0]].dtype
+        # the input is cast to the result dtype first (dtype=, int64 accumulation), as torch does
+        ct = compute_dtype(ctx, dt, self.reduce_op)
+        xc = cast(ctx, a[0], src, ct)
+        y = target(ctx, ct, dt, outs[0])
+        axes, keep = self.onnx_axes(ctx, attrs, x)
+        if x.rank == 0 or axes == []:
+            ctx.node("Identity", [xc], [y])
+        else:
+            reduce(ctx, self.reduce_op, xc, axes, keep, [y])
+        close(ctx, y, ct, dt, outs[0])
+
     def torch(self, ctx, attrs, a):
         parts = [a[0]]
         dim = attrs["dim"]
@@ -173,6 +196,7 @@ class WithDtype(Reduce):
 
 class Sum(WithDtype):
     name, fn, onnx_ops = "sum", "torch.sum", ("ReduceSum",)
+    reduce_op = "ReduceSum"
     forms = ("none", "int", "tuple", "empty")
     none_spelled = False
 
@@ -186,6 +210,7 @@ class Mean(WithDtype):
     """torch.mean; an integral input needs a floating dtype=."""
 
     name, fn, onnx_ops = "mean", "torch.mean", ("ReduceMean",)
+    reduce_op = "ReduceMean"
     forms = ("none", "int", "tuple", "empty")
     dtypes = NUMERIC
 
@@ -207,6 +232,7 @@ class Prod(WithDtype):
     small and integral inputs are held in [-3, 3], so products cannot overflow."""
 
     name, fn, onnx_ops = "prod", "torch.prod", ("ReduceProd",)
+    reduce_op = "ReduceProd"
     forms = ("none", "int")
     MAX_COUNT: ClassVar[int] = 16
     MAX_COUNT_HALF: ClassVar[int] = 6  # float16 overflows past 65504
@@ -238,12 +264,14 @@ class Prod(WithDtype):
 
 class Amax(Reduce):
     name, fn, onnx_ops = "amax", "torch.amax", ("ReduceMax",)
+    reduce_op = "ReduceMax"
     forms = ("none", "int", "tuple", "empty")
     none_spelled = False
 
 
 class Amin(Amax):
     name, fn, onnx_ops = "amin", "torch.amin", ("ReduceMin",)
+    reduce_op = "ReduceMin"
 
 
 class Argmax(Reduce):
@@ -255,6 +283,20 @@ class Argmax(Reduce):
 
     def out_dtype(self, dtype, attrs):
         return DType.int64
+
+    def onnx(self, ctx, attrs, a, outs):
+        x = ctx.types[a[0]]
+        op = self.onnx_ops[0]
+        ct = compute_dtype(ctx, x.dtype, op)
+        xc = cast(ctx, a[0], x.dtype, ct)
+        keep = int(bool(attrs.get("keepdim", False)))
+        if attrs["dim"] is None or x.rank == 0:
+            # torch takes the index into the flattened tensor; keepdim keeps rank 1s
+            flat = ctx.node("Reshape", [xc, ctx.ints([-1])])[0]
+            idx = ctx.node(op, [flat], axis=0, keepdims=0)[0]
+            ctx.node("Reshape", [idx, ctx.ints(ctx.types[outs[0]].shape)], outs)
+        else:
+            ctx.node(op, [xc], outs, axis=attrs["dim"], keepdims=keep)  # select_last_index=0: the first, as torch
 
 
 class Argmin(Argmax):
@@ -287,6 +329,38 @@ class Var(Reduce):
     def render_extra(self, ctx, attrs):
         return "".join(f", {k}={attrs[k]!r}" for k in ("correction", "unbiased") if k in attrs)
 
+    def onnx(self, ctx, attrs, a, outs):
+        # sum((x - mean)^2) / (count - correction), the two-pass form torch uses
+        x = ctx.types[a[0]]
+        dt = x.dtype
+        corr = int(attrs["unbiased"]) if "unbiased" in attrs else attrs.get("correction", 1)
+        dims = norm_dims(attrs["dim"], x.rank)
+        count = _count(x.shape, dims)
+        keep = bool(attrs.get("keepdim", False))
+        ct = compute_dtype(ctx, dt, "ReduceMean", "ReduceSum", "Sqrt")
+        xc = cast(ctx, a[0], dt, ct)
+        axes = list(dims) if x.rank else None
+        if x.rank == 0:
+            mean = xc
+        else:
+            mean = reduce(ctx, "ReduceMean", xc, axes, True)[0]
+        d = ctx.node("Sub", [xc, mean])[0]
+        sq = ctx.node("Mul", [d, d])[0]
+        ss = sq if x.rank == 0 else reduce(ctx, "ReduceSum", sq, axes, keep)[0]
+        var_out = target(ctx, ct, dt, outs[0])
+        take_root = self.name.startswith("std")
+        var = ctx.node("Div", [ss, ctx.scalar(float(count - corr), ct)], 1 if take_root else [var_out])[0]
+        if take_root:
+            ctx.node("Sqrt", [var], [var_out])
+        close(ctx, var_out, ct, dt, outs[0])
+        if len(outs) == 2:  # var_mean / std_mean: the mean with the requested keepdim
+            m_out = target(ctx, ct, dt, outs[1])
+            if keep or x.rank == 0:
+                ctx.node("Identity", [mean], [m_out])
+            else:
+                ctx.node("Squeeze", [mean, ctx.ints(axes)], [m_out])
+            close(ctx, m_out, ct, dt, outs[1])
+
 
 class Std(Var):
     name, fn, onnx_ops = "std", "torch.std", ("ReduceMean", "Sub", "Mul", "Div", "Sqrt")
@@ -308,6 +382,7 @@ class StdMean(VarMean):
 
 class LogSumExp(Reduce):
     name, fn, onnx_ops = "logsumexp", "torch.logsumexp", ("ReduceLogSumExp",)
+    reduce_op = "ReduceLogSumExp"
     forms = ("int", "tuple")
     dtypes = FLOATS
 
@@ -321,6 +396,19 @@ class ReduceAll(Reduce):
 
     def out_dtype(self, dtype, attrs):
         return DType.uint8 if dtype == DType.uint8 else DType.bool
+
+    def onnx(self, ctx, attrs, a, outs):
+        # nonzero -> true, then min (all) or max (any) of 0/1 in int32 (ReduceMin/Max take bool
+        # only from opset 20)
+        x = ctx.types[a[0]]
+        truth = a[0] if x.dtype == DType.bool else ctx.node("Cast", a, 1, to=ctx.elem(DType.bool))[0]
+        ones = ctx.node("Cast", [truth], 1, to=ctx.elem(DType.int32))[0]
+        axes, keep = self.onnx_axes(ctx, attrs, x)
+        if x.rank == 0 or axes == []:
+            r = ones
+        else:
+            r = reduce(ctx, "ReduceMin" if self.name == "all" else "ReduceMax", ones, axes, keep)[0]
+        ctx.node("Cast", [r], outs, to=ctx.elem(ctx.types[outs[0]].dtype))
 
 
 class ReduceAny(ReduceAll):
@@ -349,3 +437,15 @@ class Cumsum(OpSpec):
     def torch(self, ctx, attrs, a):
         kw = f", dtype={ctx.dtype(attrs['dtype'])}" if attrs.get("dtype") is not None else ""
         return f"torch.cumsum({a[0]}, dim={attrs['dim']!r}{kw})"
+
+    def onnx(self, ctx, attrs, a, outs):
+        x = ctx.types[a[0]]
+        dt = ctx.types[outs[0]].dtype
+        ct = compute_dtype(ctx, dt, "CumSum")
+        xc = cast(ctx, a[0], x.dtype, ct)
+        y = target(ctx, ct, dt, outs[0])
+        if x.rank == 0:  # a 0-d tensor is its own running sum
+            ctx.node("Identity", [xc], [y])
+        else:
+            ctx.node("CumSum", [xc, ctx.scalar(attrs["dim"], DType.int64)], [y])
+        close(ctx, y, ct, dt, outs[0])
