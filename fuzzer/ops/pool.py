@@ -11,10 +11,41 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import numpy as np
+
 from fuzzer.errors import Rejected
 from fuzzer.ir import FLOATS, DType
 from fuzzer.ops.base import OpSpec, py
 from fuzzer.ops.conv import pack, per_dim
+from fuzzer.ops.lowering import cast, compute_dtype, reduce, squeeze, unsqueeze
+
+
+class Batched:
+    """ONNX pooling takes (N, C, *spatial) only: an unbatched input gets N = 1 in front, the
+    results lose it again and are cast back from the compute dtype."""
+
+    def __init__(self, ctx, a: str, nd: int, *ops: str) -> None:
+        x = ctx.types[a]
+        self.ctx, self.dtype, self.unbatched = ctx, x.dtype, x.rank == nd + 1
+        self.ct = compute_dtype(ctx, x.dtype, *ops)
+        xc = cast(ctx, a, x.dtype, self.ct)
+        self.x = unsqueeze(ctx, xc, [0])[0] if self.unbatched else xc
+        self.shape = ((1,) if self.unbatched else ()) + x.shape
+
+    def values_name(self, out: str) -> str:
+        """Where the batched values in the compute dtype go: out itself when nothing remains to do."""
+        same = self.ctx.dtype(self.ct) == self.ctx.dtype(self.dtype)
+        return out if same and not self.unbatched else self.ctx.fresh("pool")
+
+    def finish(self, name: str, out: str, is_values: bool = True) -> None:
+        if name == out:
+            return
+        ctx = self.ctx
+        needs_cast = is_values and ctx.dtype(self.ct) != ctx.dtype(self.dtype)
+        if self.unbatched:
+            name = squeeze(ctx, name, [0], 1 if needs_cast else [out])[0]
+        if needs_cast:
+            ctx.node("Cast", [name], [out], to=ctx.elem(self.dtype))
 
 MAX_KERNEL = 5
 
@@ -114,6 +145,30 @@ class PoolNd(OpSpec):
         kw = "".join(f", {k}={py(v)}" for k, v in attrs.items())
         return f"{self.fn}({a[0]}{kw})"
 
+    def onnx_geometry(self, ctx, attrs, spatial) -> tuple[dict, bool]:
+        """(ONNX pool attributes, exact). Before opset 22 ONNX's ceil_mode keeps a last window
+        that starts in the right padding, which torch drops; where that changes an output size,
+        ceil_mode is replaced by just enough extra end padding (exact = False then)."""
+        n = self.nd
+        k = per_dim(attrs["kernel_size"], n)
+        stride = attrs.get("stride")
+        s = k if stride is None else per_dim(stride, n)
+        p = per_dim(attrs.get("padding", 0), n)
+        d = per_dim(attrs.get("dilation", 1), n)
+        ceil = bool(attrs.get("ceil_mode", False))
+        geo = {"kernel_shape": list(k), "strides": list(s), "pads": list(p) * 2, "ceil_mode": int(ceil)}
+        if not ceil or ctx.opset >= 22:
+            return geo, True
+        want = [pool_out(spatial[i], k[i], s[i], p[i], d[i], True) for i in range(n)]
+        old = [-(-(spatial[i] + 2 * p[i] - d[i] * (k[i] - 1) - 1) // s[i]) + 1 for i in range(n)]
+        if want == old:
+            return geo, True
+        for i in range(n):
+            reach = (want[i] - 1) * s[i] + d[i] * (k[i] - 1) + 1
+            geo["pads"][n + i] = max(p[i], reach - spatial[i] - p[i])
+        geo["ceil_mode"] = 0
+        return geo, False
+
 
 class MaxPoolNd(PoolNd):
     dilated = True
@@ -124,6 +179,29 @@ class MaxPoolNd(PoolNd):
         if b.choices.boolean(0.25):
             attrs["return_indices"] = True
         return attrs
+
+    def onnx(self, ctx, attrs, a, outs):
+        bx = Batched(ctx, a[0], self.nd, "MaxPool")
+        geo, _ = self.onnx_geometry(ctx, attrs, bx.shape[2:])  # extra padding is -inf to a max
+        geo["dilations"] = list(per_dim(attrs.get("dilation", 1), self.nd))
+        vals = bx.values_name(outs[0])
+        if len(outs) == 1:
+            ctx.node("MaxPool", [bx.x], [vals], **geo)
+            bx.finish(vals, outs[0])
+            return
+        v, idx = ctx.node("MaxPool", [bx.x], [vals, ctx.fresh("idx")], **geo)
+        bx.finish(v, outs[0])
+        plane_indices(ctx, bx, idx, self.nd, outs[1])
+
+
+def plane_indices(ctx, bx: Batched, idx: str, nd: int, out: str) -> None:
+    """ONNX MaxPool indices count over the whole (N, C, *spatial) tensor, torch's within one
+    (N, C) plane: the remainder by the plane's size."""
+    plane = 1
+    for size in bx.shape[-nd:]:
+        plane *= size
+    name = ctx.node("Mod", [idx, ctx.scalar(plane, DType.int64)], 1 if bx.unbatched else [out])[0]
+    bx.finish(name, out, is_values=False)
 
 
 class MaxPool1d(MaxPoolNd):
@@ -150,6 +228,54 @@ class AvgPoolNd(PoolNd):
         if self.has_divisor and c.boolean(0.3):
             attrs["divisor_override"] = c.integer(1, 5)
         return attrs
+
+    def onnx(self, ctx, attrs, a, outs):
+        spatial = ctx.types[a[0]].shape[-self.nd:]
+        geo, exact = self.onnx_geometry(ctx, attrs, spatial)
+        include = bool(attrs.get("count_include_pad", True))  # torch counts the padding by default, ONNX not
+        if attrs.get("divisor_override") or (include and not exact):
+            self.onnx_window_sums(ctx, attrs, a, outs)
+            return
+        bx = Batched(ctx, a[0], self.nd, "AveragePool")
+        vals = bx.values_name(outs[0])
+        ctx.node("AveragePool", [bx.x], [vals], count_include_pad=int(include), **geo)
+        bx.finish(vals, outs[0])
+
+    def onnx_window_sums(self, ctx, attrs, a, outs) -> None:
+        """Window sums over torch's divisors: a depthwise Conv with a kernel of ones (zero
+        padding adds nothing; a ceil_mode window past the padding gets more zeros at the end),
+        then Div by the override or by torch's per-window count. AveragePool cannot say either:
+        its divisor is a count of elements, and before opset 22 its ceil_mode windows differ."""
+        bx = Batched(ctx, a[0], self.nd, "Conv", "Div")
+        n = self.nd
+        channels, spatial = bx.shape[1], bx.shape[2:]
+        k = per_dim(attrs["kernel_size"], n)
+        st = k if attrs.get("stride") is None else per_dim(attrs["stride"], n)
+        p = per_dim(attrs.get("padding", 0), n)
+        out_spatial = ctx.types[outs[0]].shape[-n:]
+        pads = list(p) * 2
+        for i in range(n):
+            reach = (out_spatial[i] - 1) * st[i] + k[i]
+            pads[n + i] += max(0, reach - (spatial[i] + 2 * p[i]))
+        ones = ctx.const(np.ones((channels, 1, *k)), bx.ct)
+        total = ctx.node("Conv", [bx.x, ones], 1, kernel_shape=list(k), strides=list(st), pads=pads, group=channels)[0]
+        if attrs.get("divisor_override"):
+            divisor = ctx.scalar(float(attrs["divisor_override"]), bx.ct)
+        else:
+            count = np.ones(())
+            for i in range(n):
+                count = np.multiply.outer(count, torch_window_counts(spatial[i], k[i], st[i], p[i], out_spatial[i]))
+            divisor = ctx.const(count.reshape((1, 1) + tuple(out_spatial)), bx.ct)
+        vals = bx.values_name(outs[0])
+        ctx.node("Div", [total, divisor], [vals])
+        bx.finish(vals, outs[0])
+
+
+def torch_window_counts(size: int, k: int, s: int, p: int, m: int) -> np.ndarray:
+    """torch's avg_pool divisor per window with count_include_pad: the window clipped to the
+    padded input, padding included."""
+    starts = np.arange(m) * s - p
+    return (np.minimum(starts + k, size + p) - starts).astype(np.float64)
 
 
 class AvgPool1d(AvgPoolNd):
@@ -207,6 +333,82 @@ class AdaptivePoolNd(OpSpec):
     def torch(self, ctx, attrs, a):
         kw = ", return_indices=True" if attrs.get("return_indices") else ""
         return f"{self.fn}({a[0]}, {py(attrs['output_size'])}{kw})"
+
+    def onnx(self, ctx, attrs, a, outs):
+        is_max = "max" in self.name
+        pool, reducer = ("MaxPool", "ReduceMax") if is_max else ("AveragePool", "ReduceMean")
+        bx = Batched(ctx, a[0], self.nd, pool, reducer, "ArgMax")
+        spatial = bx.shape[2:]
+        out_spatial = ctx.types[outs[0]].shape[-self.nd:]
+        vals = bx.values_name(outs[0])
+        if len(outs) == 2:
+            v, idx = adaptive_argmax(ctx, bx.x, bx.shape, out_spatial)
+            ctx.node("Identity", [v], [vals])
+            bx.finish(vals, outs[0])
+            bx.finish(idx if bx.unbatched else ctx.node("Identity", [idx], [outs[1]])[0], outs[1], is_values=False)
+        elif all(o == 1 for o in out_spatial):
+            if is_max and (self.nd != 2 or ctx.dtype(bx.ct) != DType.float32):
+                # GlobalMaxPool: onnx.reference (1.23) drops a dim of a rank-3 input and
+                # onnxruntime has float32 only; the plain reduction is one everyone computes
+                reduce(ctx, "ReduceMax", bx.x, list(range(2, 2 + self.nd)), True, [vals])
+            else:
+                ctx.node("Global" + pool, [bx.x], [vals])
+            bx.finish(vals, outs[0])
+        elif all(i % o == 0 for i, o in zip(spatial, out_spatial)):
+            # evenly divided: every window has the same size and stride
+            k = [i // o for i, o in zip(spatial, out_spatial)]
+            ctx.node(pool, [bx.x], [vals], kernel_shape=k, strides=k)
+            bx.finish(vals, outs[0])
+        else:
+            # torch's window i spans [floor(i * n / m), ceil((i + 1) * n / m)); windows of different
+            # sizes are no ONNX pool, but a rectangle's mean or max is one axis after another
+            y = bx.x
+            for axis, (size, m) in enumerate(zip(spatial, out_spatial), start=2):
+                if size != m:
+                    parts = [reduce(ctx, reducer, slice_axis(ctx, y, axis, lo, hi), [axis], True)[0]
+                             for lo, hi in windows(size, m)]
+                    y = ctx.node("Concat", parts, axis=axis)[0] if len(parts) > 1 else parts[0]
+            ctx.node("Identity", [y], [vals])
+            bx.finish(vals, outs[0])
+
+
+def windows(n: int, m: int) -> list[tuple[int, int]]:
+    """torch's adaptive pooling windows: m of them over n elements."""
+    return [((i * n) // m, -(-((i + 1) * n) // m)) for i in range(m)]
+
+
+def slice_axis(ctx, x: str, axis: int, lo: int, hi: int) -> str:
+    return ctx.node("Slice", [x, ctx.ints([lo]), ctx.ints([hi]), ctx.ints([axis])])[0]
+
+
+def adaptive_argmax(ctx, x: str, shape, out_spatial) -> tuple[str, str]:
+    """(max, torch plane index) of adaptive max pooling over (N, C, *spatial), axis by axis
+    from the last: along the last axis the window's max and its column; along the axis before,
+    the row holding the max and, gathered from it, that row's column. ArgMax takes the first
+    of equal maxima, so ties resolve in row-major order, as torch's scan does."""
+    nd = len(out_spatial)
+    spatial = shape[2:]
+    # the running values and each value's flat position in the plane so far
+    vals, pos = x, None
+    stride = 1
+    for axis in range(len(shape) - 1, 1, -1):
+        size, m = spatial[axis - 2], out_spatial[axis - 2]
+        vparts, pparts = [], []
+        for lo, hi in windows(size, m):
+            v = slice_axis(ctx, vals, axis, lo, hi)
+            arg = ctx.node("ArgMax", [v], axis=axis, keepdims=1)[0]
+            vparts.append(reduce(ctx, "ReduceMax", v, [axis], True)[0])
+            here = ctx.node("Mul", [ctx.node("Add", [arg, ctx.scalar(lo, DType.int64)])[0],
+                                    ctx.scalar(stride, DType.int64)])[0]
+            if pos is not None:
+                inner = ctx.node("GatherElements", [slice_axis(ctx, pos, axis, lo, hi), arg], axis=axis)[0]
+                here = ctx.node("Add", [here, inner])[0]
+            pparts.append(here)
+        vals = ctx.node("Concat", vparts, axis=axis)[0] if m > 1 else vparts[0]
+        pos = ctx.node("Concat", pparts, axis=axis)[0] if m > 1 else pparts[0]
+        stride *= size
+    assert nd == len(spatial)
+    return vals, pos
 
 
 class AdaptiveAvgPool1d(AdaptivePoolNd):
