@@ -119,8 +119,9 @@ class Gen(Command):
         t1 = time.perf_counter()
         from fuzzer.generate.validity import ort_probe_pairs
 
-        report["ort_probe_cached"] = ort_probe_pairs(compute=args.probe) is not None
-        checks = _check_all(graphs, args.workers)
+        pairs = ort_probe_pairs(compute=args.probe)
+        report["ort_probe_cached"] = pairs is not None
+        checks = _check_all(graphs, args.workers, pairs)
         report.update(_summarize(checks))
         report["check_seconds"] = round(time.perf_counter() - t1, 1)
         if args.json:
@@ -130,7 +131,7 @@ class Gen(Command):
         return 1 if report["invalid"] else 0
 
 
-def _check_all(graphs, workers: int) -> list[dict]:
+def _check_all(graphs, workers: int, probe_pairs: dict | None) -> list[dict]:
     """Every graph's GraphCheck as a dict, in order; on a spawned pool when workers > 1."""
     from fuzzer.generate.validity import check_graph
 
@@ -141,13 +142,16 @@ def _check_all(graphs, workers: int) -> list[dict]:
 
     # spawn, never fork: a child forked after torch has computed hangs in OpenMP
     ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(min(workers, os.cpu_count() or 1) or 1, initializer=_worker_init) as pool:
+    with ctx.Pool(min(workers, os.cpu_count() or 1) or 1, initializer=_worker_init, initargs=(probe_pairs,)) as pool:
         return pool.starmap(_check_dict, jobs, chunksize=8)
 
 
-def _worker_init() -> None:
+def _worker_init(probe_pairs: dict | None) -> None:
     import warnings
 
+    from fuzzer.generate.validity import use_probe_pairs
+
+    use_probe_pairs(probe_pairs)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import onnxruntime
     import torch

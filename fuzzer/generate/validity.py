@@ -137,14 +137,17 @@ def _load_in_ort(model, specs, result: GraphCheck) -> None:
             return
         gap = _missing_kernel(model, str(e))
         if gap is not None and _probe_refuses(*gap, specs):
-            result.probed_gap = f"{gap[0]}/{gap[1]}"
+            result.probed_gap = f"{gap[0]}/{','.join(sorted(gap[1]))}"
             return
         result.status = "gap_unprobed"
         result.why = f"onnxruntime load: {_short(e)}"
 
 
-def _missing_kernel(model, message: str) -> tuple[str, str] | None:
-    """(op type, dtype of its first input) named by ORT's missing-kernel error."""
+def _missing_kernel(model, message: str) -> tuple[str, set[str]] | None:
+    """(op type, dtypes of its inputs and outputs) of the node ORT's missing-kernel error names.
+
+    Every dtype of the node is returned, not only the first input's: a kernel is missing for a
+    type constraint, which is not always the first input's (Where's is its second)."""
     import onnx
 
     from fuzzer.ir import DType
@@ -155,18 +158,23 @@ def _missing_kernel(model, message: str) -> tuple[str, str] | None:
         return None
     op, name = m.group(1), m.group(3)
     node = next((n for n in model.graph.node if n.name == name or (not name and n.op_type == op)), None)
-    if node is None or not node.input:
+    if node is None:
         return None
-    inferred = onnx.shape_inference.infer_shapes(model)
-    g = inferred.graph
+    g = onnx.shape_inference.infer_shapes(model).graph
     elem = {v.name: v.type.tensor_type.elem_type for v in (*g.input, *g.value_info, *g.output)}
     elem.update({t.name: t.data_type for t in g.initializer})
     by_elem = {onnx_elem_type(d): d.value for d in DType}
-    dtype = by_elem.get(elem.get(node.input[0]))
-    return (op, dtype) if dtype else None
+    dtypes = {by_elem[elem[n]] for n in (*node.input, *node.output) if elem.get(n) in by_elem}
+    return (op, dtypes) if dtypes else None
 
 
 _pairs: dict = {}
+
+
+def use_probe_pairs(pairs: dict | None) -> None:
+    """Judge kernel gaps by these (op, dtype) -> status pairs: a pool worker gets the ones its
+    parent loaded, since the probe's cache key (which hashes every op spec) could have moved."""
+    _pairs["pairs"] = pairs
 
 
 def ort_probe_pairs(compute: bool = False) -> dict | None:
@@ -181,8 +189,8 @@ def ort_probe_pairs(compute: bool = False) -> dict | None:
     return _pairs["pairs"]
 
 
-def _probe_refuses(op: str, dtype: str, specs) -> bool:
-    """True when ORT's cached probe records ONNX op `op` on dtype as unsupported, either as
+def _probe_refuses(op: str, dtypes: set[str], specs) -> bool:
+    """True when ORT's cached probe records ONNX op `op` on one of dtypes as unsupported, either as
     the ONNX op itself or as an op spec of the graph that lowers to it ("spec:<name>" cases)."""
     from fuzzer.probe.spec_cases import PREFIX
 
@@ -190,7 +198,7 @@ def _probe_refuses(op: str, dtype: str, specs) -> bool:
     if pairs is None:
         return False
     keys = [op] + [PREFIX + s.name for s in specs if op in s.onnx_ops]
-    return any(pairs.get((k, dtype)) == "unsupported" for k in keys)
+    return any(pairs.get((k, d)) == "unsupported" for k in keys for d in dtypes)
 
 
 def _check_export(graph, inputs, choices, result: GraphCheck, ops: set[str]) -> None:

@@ -81,3 +81,27 @@ def test_without_check_each_graph_depends_on_its_seed_alone(capsys):
 def test_bad_options_are_usage_errors(argv, capsys):
     assert main(["gen", "--count", "2", "--check", *argv]) == 2
     assert "error" in capsys.readouterr().err
+
+
+def test_a_missing_ort_kernel_is_valid_only_when_the_probe_records_it(monkeypatch):
+    """ORT has no float64 AveragePool kernel: unprobed, that gap is counted apart; once the
+    probe records (AveragePool, float64) as unsupported, the graph is valid."""
+    import re
+
+    from fuzzer.choices import NumpyChoices
+    from fuzzer.generate import GenConfig, generate
+    from fuzzer.generate import validity
+
+    config = GenConfig(ops=("adaptive_avg_pool1d",), dtypes=frozenset({DType.float64}), frontend="onnx", max_nodes=2)
+    monkeypatch.setitem(validity._pairs, "pairs", {})
+    for seed in range(40):
+        g = generate(NumpyChoices(seed), config).dumps()
+        gap = check_graph(g, seed, "onnx")
+        if gap.status == "gap_unprobed":
+            break
+    else:
+        pytest.fail("no graph met ORT's missing float64 AveragePool kernel")
+    op = re.search(r"implementation for (\w+)\(", gap.why).group(1)
+    validity.use_probe_pairs({(op, "float64"): "unsupported"})
+    probed = check_graph(g, seed, "onnx")
+    assert probed.status == "valid" and probed.probed_gap == f"{op}/float64"
