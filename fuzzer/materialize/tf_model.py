@@ -496,6 +496,159 @@ TF_LOWERINGS["adaptive_avg_pool1d"] = _adaptive_avg(1)
 TF_LOWERINGS["adaptive_avg_pool2d"] = _adaptive_avg(2)
 
 
+# -- max and average pooling ------------------------------------------------------------
+def _pool_geometry(attrs, spatial, nd):
+    """Per dim (kernel, stride, padding, dilation, output size, extent) of a torch pool. The
+    extent is the span the windows read (from the left padding on): the input padded by p on
+    the left, by whatever the last (ceil_mode) window needs on the right, and cut to it."""
+    from fuzzer.ops.pool import pool_out
+
+    k = _per_dim(attrs["kernel_size"], nd)
+    s = k if attrs.get("stride") is None else _per_dim(attrs["stride"], nd)
+    p = _per_dim(attrs.get("padding", 0), nd)
+    d = _per_dim(attrs.get("dilation", 1), nd)
+    ceil = bool(attrs.get("ceil_mode", False))
+    out = [pool_out(spatial[i], k[i], s[i], p[i], d[i], ceil) for i in range(nd)]
+    extent = [(out[i] - 1) * s[i] + d[i] * (k[i] - 1) + 1 for i in range(nd)]
+    return k, s, p, d, out, extent
+
+
+def _pad_to_extent(tf, x, first, p, spatial, extent, value=0):
+    """x padded by p on the left of each spatial dim (starting at axis first) and cut or
+    padded on the right to exactly extent."""
+    nd = len(p)
+    rank = x.shape.rank
+    pads = [[0, 0]] * rank
+    for i in range(nd):
+        pads[first + i] = [p[i], max(0, extent[i] - spatial[i] - p[i])]
+    if any(q != [0, 0] for q in pads):
+        x = tf.pad(x, pads, constant_values=value)
+    if any(spatial[i] + p[i] > extent[i] for i in range(nd)):
+        index = [slice(None)] * rank
+        for i in range(nd):
+            index[first + i] = slice(0, extent[i])
+        x = x[tuple(index)]
+    return x
+
+
+def _batched(tf, x, nd, fn):
+    """fn on an (N, C, *spatial) tensor; an unbatched (C, *spatial) one gets a batch of 1."""
+    if x.shape.rank == nd + 1:
+        return tf.squeeze(fn(tf.expand_dims(x, 0)), 0)
+    return fn(x)
+
+
+def _avg_divisor(n, k, s, p, out, include_pad):
+    """torch's divisor per output position of one dim: the window clipped to the padded
+    input (count_include_pad) or to the input itself."""
+    import numpy as np
+
+    div = []
+    for i in range(out):
+        lo = i * s - p
+        hi = min(lo + k, n + p)
+        div.append(hi - lo if include_pad else min(hi, n) - max(lo, 0))
+    return np.array(div, dtype=np.float64)
+
+
+def _avg_pool(nd: int):
+    def lower(tf, attrs, a, types):
+        import numpy as np
+
+        spatial = types[0].shape[-nd:]
+        k, s, p, _, out, extent = _pool_geometry(attrs, spatial, nd)
+        include_pad = bool(attrs.get("count_include_pad", True))
+        override = attrs.get("divisor_override")
+        # TF's AvgPool over the zero-padded input divides by the full kernel; rescaling by
+        # prod(k) / torch's divisor (a constant: the shapes are static) gives torch's result
+        if override:
+            scale = np.full(out, float(np.prod(k)) / override)
+        else:
+            scale = np.ones(out)
+            for i in range(nd):
+                f = float(k[i]) / _avg_divisor(spatial[i], k[i], s[i], p[i], out[i], include_pad)
+                scale = scale * f.reshape([-1 if j == i else 1 for j in range(nd)])
+
+        def fn(x):
+            x = _pad_to_extent(tf, _to_channels_last(tf, x, nd), 1, p, spatial, extent)
+            pool = tf.nn.avg_pool1d if nd == 1 else tf.nn.avg_pool2d
+            y = pool(x, ksize=k, strides=s, padding="VALID")
+            if not np.all(scale == 1.0):
+                y = y * tf.constant(scale.reshape(*out, 1), dtype=y.dtype)
+            return _to_channels_first(tf, y, nd)
+
+        return _wide_float(tf, a[0], lambda x: _batched(tf, x, nd, fn))
+
+    return lower
+
+
+TF_LOWERINGS["avg_pool1d"] = _avg_pool(1)
+TF_LOWERINGS["avg_pool2d"] = _avg_pool(2)
+
+
+def _max_pool(nd: int):
+    def lower(tf, attrs, a, types):
+        import numpy as np
+
+        spatial = types[0].shape[-nd:]
+        k, s, p, d, out, extent = _pool_geometry(attrs, spatial, nd)
+        indices = bool(attrs.get("return_indices"))
+        plain = not indices and all(v == 1 for v in d)
+
+        def fn(x):
+            low = x.dtype.min if x.dtype.is_integer else -np.inf
+            if plain:
+                # the form TF models have: MaxPool on an NHWC input padded with -inf
+                y = _pad_to_extent(tf, _to_channels_last(tf, x, nd), 1, p, spatial, extent, low)
+                pool = tf.nn.max_pool1d if nd == 1 else tf.nn.max_pool2d
+                return _to_channels_first(tf, pool(y, ksize=k, strides=s, padding="VALID"), nd)
+            # dilation (which TF's MaxPool lacks) or torch's indices (flat per (N, C) plane):
+            # one strided slice per kernel offset, folded with a strict ">" so that the first
+            # maximum in torch's scan order wins
+            xp = _pad_to_extent(tf, x, 2, p, spatial, extent, low)
+            best = idx = None
+            # which outputs have read a real element yet: static, as the geometry is. The first
+            # real element a window reads always replaces the padding, even when it equals the
+            # padding value (an int8 -128), as torch starts from the first real position.
+            seen = np.zeros(out, dtype=bool)
+            for offset in np.ndindex(*k):
+                window = [slice(None), slice(None)] + [
+                    slice(offset[i] * d[i], offset[i] * d[i] + (out[i] - 1) * s[i] + 1, s[i]) for i in range(nd)]
+                v = xp[tuple(window)]
+                # the input position each output reads at this offset, flattened per plane
+                pos = np.zeros(out, dtype=np.int64)
+                real = np.ones(out, dtype=bool)
+                for i in range(nd):
+                    coord = np.arange(out[i]) * s[i] + offset[i] * d[i] - p[i]
+                    shape = [-1 if j == i else 1 for j in range(nd)]
+                    pos = pos * spatial[i] + coord.reshape(shape)
+                    real = real & ((coord >= 0) & (coord < spatial[i])).reshape(shape)
+                first = real & ~seen
+                seen = seen | real
+                pos_t = tf.constant(pos, dtype=tf.int64)
+                if best is None:
+                    best, idx = v, tf.broadcast_to(pos_t, v.shape)
+                else:
+                    take = v > best
+                    if first.any():
+                        take = tf.math.logical_or(take, tf.constant(first))
+                    best = tf.where(take, v, best)
+                    idx = tf.where(take, pos_t, idx)
+            return (best, idx) if indices else best
+
+        if indices:
+            pair = fn(a[0]) if types[0].rank == nd + 2 else tuple(
+                tf.squeeze(t, 0) for t in fn(tf.expand_dims(a[0], 0)))
+            return pair
+        return _batched(tf, a[0], nd, fn)
+
+    return lower
+
+
+TF_LOWERINGS["max_pool1d"] = _max_pool(1)
+TF_LOWERINGS["max_pool2d"] = _max_pool(2)
+
+
 # -- reductions -----------------------------------------------------------------------
 def _reduce_dims(attrs, rank: int, empty_means_all: bool = True) -> list[int]:
     from fuzzer.ops.reduce import norm_dims
