@@ -252,12 +252,21 @@ def import_node_test(model, inputs: list) -> Graph:
     ints = {n: a for n, a in const_inputs.items() if a.size}
     if not ints:
         raise ImportRefused("no input is left to draw: the case would be a constant")
-    domains.update({n: (float(a.min()), float(a.max()) + 0.5) for n, a in ints.items()})
+    domains.update({n: _int_domain(a) for n, a in ints.items()})
     try:
         return import_model(model, const_inputs={n: a for n, a in const_inputs.items() if n not in ints},
                             domains=domains)
     except ImportRefused as e:
         raise ImportRefused(f"every input is an integer that fixes a shape ({e})") from None
+
+
+def _int_domain(a: np.ndarray) -> tuple[float, float]:
+    """Where to draw an integer input the test fed a: its range, kept clear of zero when the
+    test's values are (a divisor or modulus: integer division by zero is undefined)."""
+    lo, hi = float(a.min()), float(a.max())
+    if (a != 0).all() and lo < 0 < hi:
+        lo, hi = (1.0, hi) if hi >= -lo else (lo, -1.0)
+    return lo, hi + 0.5  # + 0.5: a non-empty interval even when every value is the same
 
 
 def as_array(name: str, a) -> np.ndarray:
@@ -338,9 +347,31 @@ def _node_test_seed_json() -> tuple:
     return tuple(out)
 
 
-def node_test_seeds() -> dict[str, Graph]:
-    """Every onnx node test that imports and can be built at the newest opset, by name."""
-    return {name: Graph.loads(text) for name, text in _node_test_seed_json()}
+def node_test_seeds(cache_dir=None) -> dict[str, Graph]:
+    """Every onnx node test that imports and can be built at the newest opset, by name.
+
+    Importing them all takes tens of seconds; with cache_dir the result is kept there in a
+    file named for the installed onnx version, so a campaign pays that once per workdir.
+    """
+    import json
+    from pathlib import Path
+
+    import onnx
+
+    cache = Path(cache_dir) / f"onnx-node-seeds-{onnx.__version__}.json" if cache_dir is not None else None
+    if cache is not None and cache.exists():
+        try:
+            pairs = json.loads(cache.read_text())
+            return {name: Graph.loads(text) for name, text in pairs}
+        except (ValueError, KeyError):
+            pass  # a damaged cache is rebuilt
+    pairs = _node_test_seed_json()
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        tmp.write_text(json.dumps(pairs))
+        tmp.replace(cache)
+    return {name: Graph.loads(text) for name, text in pairs}
 
 
 __all__ = ["ImportRefused", "import_model", "import_node_test", "node_test_cases", "node_test_seeds",

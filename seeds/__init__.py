@@ -44,12 +44,12 @@ def load_seed(name: str) -> Graph:
     return build()
 
 
-def load_seeds(spec: str) -> dict[str, Graph]:
+def load_seeds(spec: str, cache_dir=None) -> dict[str, Graph]:
     """Seeds named by a --seeds value: "all", a comma-separated list of names (a seed
     name, "onnx-node"), or a directory of onnxfuzz graph JSON files.
 
-    "all" is every architecture seed plus every importable onnx node test.
-    Raises UsageError for an unknown name, an empty directory or an unreadable file.
+    "all" is every architecture seed plus every importable onnx node test (kept in
+    cache_dir once imported, when given). Raises UsageError for an unknown name, an empty directory or an unreadable file.
     """
     spec = spec.strip()
     if not spec:
@@ -63,7 +63,7 @@ def load_seeds(spec: str) -> dict[str, Graph]:
         if name == ONNX_NODE:
             from fuzzer.importer import node_test_seeds
 
-            out.update(node_test_seeds())
+            out.update(node_test_seeds(cache_dir))
         else:
             out[name] = load_seed(name)
     return out

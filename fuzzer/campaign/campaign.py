@@ -31,6 +31,10 @@ class CampaignOptions:
     quiet: bool = False
     #: skip (op, dtype) pairs every selected runtime's cached probe refuses (fuzzer.probe.steer)
     steer: bool = True
+    #: seed graphs to mutate (a --seeds value: "all", names, or a directory), or None for none
+    seeds: str | None = None
+    #: the fraction of cases that mutate a seed rather than generate from scratch
+    mutate_ratio: float = 0.5
 
 
 def run_campaign(opts: CampaignOptions) -> dict:
@@ -49,6 +53,7 @@ def run_campaign(opts: CampaignOptions) -> dict:
     rshare = FairShare(opts.runtimes, quantum=0.2)
     next_id = [store.next_case_id()]
     issued = [0]
+    seeder = _Seeder(opts) if opts.seeds else None
 
     def next_spec() -> CaseSpec | None:
         if opts.max_cases is not None and issued[0] >= opts.max_cases:
@@ -56,14 +61,16 @@ def run_campaign(opts: CampaignOptions) -> dict:
         cid = next_id[0]
         next_id[0] += 1
         issued[0] += 1
+        exporters = _one_frontend(share.pick(), share.spent)
         return CaseSpec(
             case_id=cid,
             seed=case_seed(opts.seed, cid),
             config=opts.config,
-            exporters=_one_frontend(share.pick(), share.spent),
+            exporters=exporters,
             runtimes=rshare.pick(at_least=2),
             transformers=tshare.pick() if tshare else [],
             opset=opts.opset,
+            graph_json=seeder.graph_for(cid, exporters) if seeder is not None else None,
         )
 
     sup = Supervisor(opts.workers, opts.workdir / "logs", opts.stage_timeout, opts.memory_limit_mb)
@@ -101,8 +108,84 @@ def run_campaign(opts: CampaignOptions) -> dict:
     stats = store.stats()
     stats["session"] = {"cases": done, "failures": failures, "seconds": round(time.monotonic() - started, 2),
                         "worker_restarts": sup.restarts, "steered_away_pairs": len(avoided)}
+    if seeder is not None:
+        stats["session"]["seeds"] = seeder.summary()
     store.close()
     return stats
+
+
+class _Seeder:
+    """Which cases start from a mutated seed, and that seed.
+
+    Per case, drawn from the case id alone (so a campaign replays): with probability
+    mutate_ratio the case mutates a seed its exporters' frontend can materialize (a
+    torch-exportable architecture seed for the torch exporters; an imported ONNX node
+    test only for onnx-direct, which can build it), else it generates from scratch.
+    Mutation runs here, in the supervisor, and the case carries the graph as JSON.
+    """
+
+    SALT = 0x5EED5
+
+    def __init__(self, opts: CampaignOptions) -> None:
+        self.opts = opts
+        self.seeds = load_seed_graphs(opts.seeds, opts.workdir / "cache")
+        self.pools: dict[str, list[str]] = {}
+        self.used = {"mutated": 0, "generated": 0, "no_seed_for_frontend": 0}
+
+    def pool(self, frontend: str) -> list[str]:
+        if frontend not in self.pools:
+            from fuzzer.materialize.frontends import supports
+            from fuzzer.ops import get_spec
+
+            self.pools[frontend] = sorted(
+                name for name, g in self.seeds.items()
+                if all(supports(frontend, get_spec(op)) for op in set(g.op_types())))
+        return self.pools[frontend]
+
+    def graph_for(self, cid: int, exporters: list[str]) -> str | None:
+        import dataclasses
+
+        from fuzzer.case import case_frontend
+        from fuzzer.choices import NumpyChoices
+        from fuzzer.errors import UsageError
+        from fuzzer.generate.mutate import mutate
+
+        choices = NumpyChoices(case_seed(self.opts.seed ^ self.SALT, cid))
+        if not choices.boolean(self.opts.mutate_ratio):
+            self.used["generated"] += 1
+            return None
+        frontend = case_frontend(exporters)
+        names = self.pool(frontend)
+        if not names:
+            self.used["no_seed_for_frontend"] += 1
+            return None
+        seed = self.seeds[choices.choice(names)]
+        config = dataclasses.replace(self.opts.config, frontend=frontend)
+        try:
+            graph = mutate(seed, choices, config)
+        except UsageError:  # no op of this frontend fits the configured dtypes: run the seed as it is
+            graph = seed
+        self.used["mutated"] += 1
+        return graph.dumps()
+
+    def summary(self) -> dict:
+        return {"available": len(self.seeds), **self.used}
+
+
+def load_seed_graphs(spec: str, cache_dir: Path | None = None) -> dict:
+    """The seed graphs a --seeds value names (see seeds.load_seeds); UsageError when it names none."""
+    try:
+        import seeds
+    except ImportError:
+        # seeds/ sits beside the fuzzer package in a checkout, outside the installed packages
+        sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+        import seeds
+    graphs = seeds.load_seeds(spec, cache_dir)
+    if not graphs:
+        from fuzzer.errors import UsageError
+
+        raise UsageError(f"--seeds {spec!r} names no seed graph")
+    return graphs
 
 
 def _one_frontend(exporters: list[str], spent: dict[str, float]) -> list[str]:

@@ -6,6 +6,18 @@ from pathlib import Path
 from fuzzer.cli.base import Command, add_generator_options, emit_json, generator_config, name_list, positive_float, positive_int
 
 
+def _ratio(text: str) -> float:
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must lie in [0, 1], got {value}")
+    return value
+
+
 class Run(Command):
     """Run a fuzzing campaign: generate graphs, convert, execute, judge, record.
 
@@ -31,6 +43,11 @@ class Run(Command):
                        help="also generate (op, dtype) pairs that every selected runtime's probe refuses")
         p.add_argument("--file-bugs", type=Path, default=None, metavar="DIR",
                        help="after the campaign, minimize each distinct failure and file the reproducible ones under DIR")
+        p.add_argument("--seeds", default=None, metavar="all|NAME,...|DIR",
+                       help="also mutate seed graphs: all (architecture blocks and onnx node tests), "
+                            "comma-separated seed names (or onnx-node), or a directory of graph JSON files")
+        p.add_argument("--mutate-ratio", type=_ratio, default=None,
+                       help="fraction of cases that mutate a seed (default 0.5 with --seeds)")
         p.add_argument("--json", action="store_true", help="print the final stats as JSON")
         add_generator_options(p)
 
@@ -39,6 +56,12 @@ class Run(Command):
         from fuzzer.errors import UsageError
         from fuzzer.plugin import select
 
+        if args.mutate_ratio is not None and args.seeds is None:
+            raise UsageError("--mutate-ratio needs --seeds")
+        if args.seeds is not None:
+            from fuzzer.campaign.campaign import load_seed_graphs
+
+            load_seed_graphs(args.seeds, args.workdir / "cache")  # a bad --seeds fails here, before any worker starts
         chosen = select("converter", args.converters)
         if args.opset is not None:
             for c in chosen:
@@ -66,6 +89,8 @@ class Run(Command):
             memory_limit_mb=args.memory_limit,
             quiet=args.json,
             steer=args.steer,
+            seeds=args.seeds,
+            mutate_ratio=0.5 if args.mutate_ratio is None else args.mutate_ratio,
         )
         stats = run_campaign(opts)
         if args.file_bugs is not None:
