@@ -16,7 +16,8 @@ Which exporter captures what (torch 2.13, checked by tests/unit/test_control_flo
 torch.cond -> If, torch.ops.higher_order.while_loop -> Loop and
 torch.ops.higher_order.scan -> Scan, all through the dynamo exporter only.
 TorchScript tracing of a model holding any of them raises (it cannot trace a
-higher-order op), so those specs name the dynamo exporters in `exporters`.
+higher-order op), so those specs name the dynamo exporters (and onnx-direct, which
+builds them from their `onnx` lowering) in `exporters`.
 ONNX-only forms (If on another value's predicate, Loop with a trip count,
 iteration number and scan outputs, Scan over two inputs with axes and
 directions) are `exportable = False`: their torch lowering is the float64
@@ -30,7 +31,9 @@ from fuzzer.errors import Rejected
 from fuzzer.ir import FLOATS, DType, TensorType
 from fuzzer.ops.base import MAX_NUMEL, OpSpec, py
 
-DYNAMO = ("dynamo", "dynamo-noopt")
+#: who can build the torch forms: torch.export-based exporters (TorchScript tracing raises on a
+#: higher-order op) and the direct ONNX frontend, through the same spec's `onnx` lowering
+CAPTURE = ("dynamo", "dynamo-noopt", "onnx-direct")
 #: predicate reductions: the name both the torch method and the ONNX Reduce* op are built from
 PRED_REDUCE = {"sum": "ReduceSum", "mean": "ReduceMean", "amax": "ReduceMax"}
 #: how a scan step merges its carry with the scanned slice(s)
@@ -185,7 +188,7 @@ class Cond(ControlFlow):
     """
 
     name, onnx_ops = "cond", ("If", "ReduceSum", "ReduceMean", "ReduceMax", "Greater")
-    exporters = DYNAMO
+    exporters = CAPTURE
 
     def operands(self, b, x):
         ops = [x]
@@ -267,7 +270,7 @@ class WhileLoop(ControlFlow):
     optionally only while s.<reduce>() < t -> ONNX Loop (trip count and condition)."""
 
     name, onnx_ops = "while_loop", ("Loop",)
-    exporters = DYNAMO
+    exporters = CAPTURE
 
     def operands(self, b, x):
         ops = [x]
@@ -393,7 +396,7 @@ class Scan(ControlFlow):
     """
 
     name, onnx_ops = "scan", ("Scan",)
-    exporters = DYNAMO
+    exporters = CAPTURE
     min_rank = 1
 
     def operands(self, b, x):

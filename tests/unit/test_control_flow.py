@@ -120,9 +120,11 @@ def test_control_flow_is_drawn_only_on_request():
 
 
 def test_torch_forms_name_the_exporters_that_capture_them():
-    # TorchScript tracing raises on these higher-order ops; only torch.export-based exporters capture them
+    # TorchScript tracing raises on these higher-order ops; only torch.export-based exporters
+    # capture them, and the direct frontend builds them from their onnx lowering
     for name in TORCH_FORMS:
-        assert get_spec(name).exporters == ("dynamo", "dynamo-noopt")
+        assert set(get_spec(name).exporters) == {"dynamo", "dynamo-noopt", "onnx-direct"}
+        assert get_spec(name).has_onnx
     for name in set(CONTROL) - set(TORCH_FORMS):
         assert not get_spec(name).exportable
 
