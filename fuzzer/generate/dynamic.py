@@ -91,45 +91,56 @@ def retype(graph: Graph, shapes: dict[str, tuple[int, ...]]) -> Graph | None:
     from fuzzer.ops import get_spec
     from fuzzer.ops.base import MAX_NUMEL
 
-    g = graph.copy()
-    for node in g.nodes:  # node ids are topological
+    # types first, the copy only for a size that works: most candidates fail early
+    new_types: dict[int, list[TensorType]] = {}
+
+    def type_of(v) -> TensorType:
+        return new_types[v.node_id][v.output_index] if v.node_id in new_types else v.type
+
+    for node in graph.nodes:  # node ids are topological
         if node.op_type == INPUT:
             v = node.outputs[0]
             if v.name in shapes:
-                g.set_output_types(node, [TensorType(v.type.dtype, tuple(shapes[v.name]))])
+                new_types[node.id] = [TensorType(v.type.dtype, tuple(shapes[v.name]))]
             continue
         if not node.is_op:
             continue
-        if _tied_operand(graph.node(node.id).inputs, node.inputs):
+        inputs = node.inputs
+        types = [type_of(v) for v in inputs]
+        if all(t == v.type for t, v in zip(types, inputs)):
+            continue  # nothing upstream changed: neither does this node
+        if _tied_operand(inputs, types):
             return None
         old = node.output_types
         try:
-            new = get_spec(node.op_type).infer([v.type for v in node.inputs], node.attrs)
+            new = get_spec(node.op_type).infer(types, node.attrs)
         except Exception:  # an op whose attributes tie it to the base shape: any error means "not here"
             return None
         if len(new) != len(old) or any(n.dtype != o.dtype or n.rank != o.rank for n, o in zip(new, old)):
             return None
         if any(n.numel > MAX_NUMEL or (n.numel == 0) != (o.numel == 0) for n, o in zip(new, old)):
             return None
-        g.set_output_types(node, new)
+        new_types[node.id] = list(new)
+    g = graph.copy()
+    for nid, types in new_types.items():
+        g.set_output_types(g.node(nid), types)
     return g
 
 
 Check = Callable[[Graph], bool]
 
 
-def _tied_operand(before: list, after: list) -> bool:
-    """Does an op whose operands changed shape take a fixed operand tied to the old shape?
+def _tied_operand(inputs: list, types: list[TensorType]) -> bool:
+    """Does an op whose operands changed shape (`inputs` had, now have `types`) take a fixed
+    operand tied to the old shape?
 
     Two ties infer cannot see: a constant whose dims line up (right-aligned, as in
     broadcasting) with a changed dim at its old size, say a gather index of the input's
     shape; and integer constants or inputs drawn inside a domain, which are indices or
     sizes for the base shape (an index valid for 6 is out of range for 4).
     """
-    changed = [i for i, (b, a) in enumerate(zip(before, after)) if b.type.shape != a.type.shape]
-    if not changed:
-        return False
-    for j, v in enumerate(after):
+    changed = [i for i, (v, t) in enumerate(zip(inputs, types)) if v.type.shape != t.shape]
+    for j, v in enumerate(inputs):
         if j in changed:
             continue
         producer = v.producer()
@@ -139,7 +150,7 @@ def _tied_operand(before: list, after: list) -> bool:
         if not is_const:
             continue
         for i in changed:
-            old, new = before[i].type.shape, after[i].type.shape
+            old, new = inputs[i].type.shape, types[i].shape
             for p in range(1, min(len(old), v.type.rank) + 1):
                 if old[-p] != new[-p] and old[-p] != 1 and v.type.shape[-p] == old[-p]:
                     return True
