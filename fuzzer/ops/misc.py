@@ -189,3 +189,93 @@ class Softmin(SoftmaxLike):
         else:
             ctx.node("Softmax", [x], [y], axis=attrs["dim"])
         close(ctx, y, ct, dt, outs[0])
+
+
+class TileT(Repeat):
+    """torch.tile(x, dims): like repeat, but dims may also be shorter than x's rank
+    (leading 1s are then implied)."""
+
+    name, onnx_ops = "tile", ("Tile", "Reshape")
+
+    def sample_attrs(self, b, types):
+        c = b.choices
+        rank = types[0].rank
+        n = c.integer(max(rank - 1, 1), min(rank + 1, 4)) if rank < 4 else c.integer(3, 4)
+        return {"repeats": [c.choice([1, 1, 2, 3]) for _ in range(n)]}
+
+    def _full(self, rank: int, reps: list[int]) -> list[int]:
+        return [1] * (rank - len(reps)) + list(reps)
+
+    def infer(self, types, attrs):
+        return super().infer(types, {"repeats": self._full(types[0].rank, attrs["repeats"])})
+
+    def torch(self, ctx, attrs, a):
+        return f"torch.tile({a[0]}, {py(tuple(attrs['repeats']))})"
+
+    def onnx(self, ctx, attrs, a, outs):
+        super().onnx(ctx, {"repeats": self._full(ctx.types[a[0]].rank, attrs["repeats"])}, a, outs)
+
+
+class ChannelShuffle(OpSpec):
+    """F.channel_shuffle(x, groups) of (N, C, *): channels viewed as (groups, C / groups), transposed."""
+
+    name, onnx_ops = "channel_shuffle", ("Reshape", "Transpose")
+    dtypes, min_rank, max_rank = frozenset(FLOATS), 3, 5
+    infer = staticmethod(same_type)
+
+    def accepts(self, t):
+        return super().accepts(t) and t.shape[1] >= 2
+
+    def sample_attrs(self, b, types):
+        n = types[0].shape[1]
+        return {"groups": b.choices.choice([g for g in range(1, n + 1) if n % g == 0])}
+
+    def torch(self, ctx, attrs, a):
+        return f"F.channel_shuffle({a[0]}, {attrs['groups']})"
+
+    def onnx(self, ctx, attrs, a, outs):
+        t, g = ctx.types[a[0]], attrs["groups"]
+        n, c, rest = t.shape[0], t.shape[1], list(t.shape[2:])
+        split = ctx.node("Reshape", [a[0], ctx.ints([n, g, c // g] + rest)])[0]
+        perm = [0, 2, 1] + list(range(3, 3 + len(rest)))
+        swapped = ctx.node("Transpose", [split], perm=perm)[0]
+        ctx.node("Reshape", [swapped, ctx.ints(list(t.shape))], outs)
+
+
+class CosineSimilarity(OpSpec):
+    """F.cosine_similarity(x1, x2, dim): x1 . x2 / max(|x1| |x2|, eps), dim removed.
+
+    The eps clamp only matters for near-zero vectors, where the value is ill-conditioned and
+    the oracle does not judge it; away from zero every formula agrees."""
+
+    name, onnx_ops = "cosine_similarity", ("Mul", "ReduceSum", "Sqrt", "Div")
+    dtypes, min_rank = frozenset({DType.float32, DType.float64}), 1
+
+    def operands(self, b, x):
+        return [x, b.operand(x.type)]
+
+    def sample_attrs(self, b, types):
+        r = types[0].rank
+        d = b.choices.integer(0, r - 1)
+        return {"dim": d - r if b.choices.boolean(0.4) else d}
+
+    def infer(self, types, attrs):
+        shape = list(types[0].shape)
+        del shape[attrs["dim"]]
+        return [types[0].with_shape(tuple(shape))]
+
+    def torch(self, ctx, attrs, a):
+        return f"F.cosine_similarity({a[0]}, {a[1]}, dim={attrs['dim']})"
+
+    def onnx(self, ctx, attrs, a, outs):
+        from fuzzer.ops.lowering import reduce
+
+        x, y, d = a[0], a[1], attrs["dim"]
+        dt = ctx.types[x].dtype
+
+        def total(u, v):
+            return reduce(ctx, "ReduceSum", ctx.node("Mul", [u, v])[0], [d], False)[0]
+
+        norms = ctx.node("Mul", [total(x, x), total(y, y)])[0]
+        denom = ctx.node("Sqrt", [ctx.node("Max", [norms, ctx.scalar(1e-16, dt)])[0]])[0]
+        ctx.node("Div", [total(x, y), denom], outs)
