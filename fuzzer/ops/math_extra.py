@@ -120,27 +120,16 @@ class Rsqrt(Unary):
 class Square(Unary):
     name, fn, onnx_ops = "square", "torch.square", ("Mul", "Pow")
     dtypes = frozenset(FLOATS | {DType.int32, DType.int64})
-    domain = (-40.0, 40.0)  # int32 squares stay far from overflow
 
     def build(self, b, x):
-        # a bounded guard on an int value is refused by the builder; only floats need it
-        if x.type.dtype.is_int:
-            return OpSpec.build(_NoDomain(self), b, x)
+        # floats are kept in (-40, 40) so float16 squares stay finite; the builder cannot bound
+        # an int value that is not a graph input, and int squares of its default range are small
+        if x.type.dtype.is_float:
+            x = b.guard(x, (-40.0, 40.0))
         return super().build(b, x)
 
     def onnx(self, ctx, attrs, a, outs):
         emit(ctx, "Mul", [a[0], a[0]], outs, ctx.types[a[0]].dtype)
-
-
-class _NoDomain:
-    """A view of a spec with its domain switched off, for OpSpec.build."""
-
-    def __init__(self, spec: OpSpec) -> None:
-        self._spec = spec
-        self.domain = None
-
-    def __getattr__(self, item):
-        return getattr(self._spec, item)
 
 
 class Hardshrink(Unary):
