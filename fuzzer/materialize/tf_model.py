@@ -496,6 +496,135 @@ TF_LOWERINGS["adaptive_avg_pool1d"] = _adaptive_avg(1)
 TF_LOWERINGS["adaptive_avg_pool2d"] = _adaptive_avg(2)
 
 
+# -- more elementwise math (fuzzer.ops.math_extra, fuzzer.ops.misc) -------------------------
+for _name, _fn in {
+    "sinh": lambda tf: tf.math.sinh,
+    "cosh": lambda tf: tf.math.cosh,
+    "tan": lambda tf: tf.math.tan,
+    "asin": lambda tf: tf.math.asin,
+    "acos": lambda tf: tf.math.acos,
+    "atan": lambda tf: tf.math.atan,
+    "asinh": lambda tf: tf.math.asinh,
+    "acosh": lambda tf: tf.math.acosh,
+    "atanh": lambda tf: tf.math.atanh,
+    "rsqrt": lambda tf: tf.math.rsqrt,
+    "trunc": lambda tf: (lambda x: _trunc(tf, x)),
+    "frac": lambda tf: (lambda x: x - _trunc(tf, x)),
+}.items():
+    TF_LOWERINGS[_name] = _unary(_fn)
+
+
+@lowering("square")
+def _square(tf, attrs, a, types):
+    return _arith(tf, [a[0]], tf.math.square)
+
+
+@lowering("clamp_min", "clamp_max")
+def _clamp_one(tf, attrs, a, types):
+    return _clamp(tf, attrs, a, types)  # the spec's one bound is a "min" or a "max" attribute
+
+
+@lowering("logaddexp")
+def _logaddexp(tf, attrs, a, types):
+    # max + log1p(exp(-|x - y|)), which never overflows, as torch computes it; spelled with
+    # softplus because tf2onnx has no Log1p handler (log1p itself is left out of the table)
+    return _arith(tf, a[:2], lambda x, y: tf.math.maximum(x, y) + tf.math.softplus(-tf.math.abs(x - y)))
+
+
+@lowering("xlogy")
+def _xlogy(tf, attrs, a, types):
+    # x * log(y), and 0 where x is 0 (y is drawn positive)
+    return _arith(tf, a[:2], lambda x, y: tf.where(tf.math.equal(x, 0.0), tf.zeros_like(x), x * tf.math.log(y)))
+
+
+@lowering("logit")
+def _logit(tf, attrs, a, types):
+    eps = attrs.get("eps")
+
+    def fn(x):
+        if eps is not None:
+            x = tf.clip_by_value(x, eps, 1.0 - eps)
+        return tf.math.log(x / (1.0 - x))
+
+    return _wide_float(tf, a[0], fn)
+
+
+@lowering("hardshrink")
+def _hardshrink(tf, attrs, a, types):
+    lambd = float(attrs["lambd"])
+    return tf.where(tf.math.abs(a[0]) > lambd, a[0], tf.zeros_like(a[0]))
+
+
+@lowering("softshrink")
+def _softshrink(tf, attrs, a, types):
+    lambd = float(attrs["lambd"])
+    x = a[0]
+    return tf.where(x > lambd, x - lambd, tf.where(x < -lambd, x + lambd, tf.zeros_like(x)))
+
+
+@lowering("threshold")
+def _threshold(tf, attrs, a, types):
+    th, value = float(attrs["threshold"]), float(attrs["value"])
+    return _wide_float(tf, a[0], lambda x: tf.where(x > th, x, tf.fill(tf.shape(x), tf.cast(value, x.dtype))))
+
+
+@lowering("glu")
+def _glu(tf, attrs, a, types):
+    d = _norm(attrs["dim"], types[0].rank)
+
+    def fn(x):
+        first, second = tf.split(x, 2, axis=d)
+        return first * tf.math.sigmoid(second)
+
+    return _wide_float(tf, a[0], fn)
+
+
+@lowering("prelu")
+def _prelu(tf, attrs, a, types):
+    rank, n = types[0].rank, types[1].shape[0]
+
+    def fn(x, w):
+        # one slope per channel (dim 1), or one for all
+        w = tf.reshape(w, [n] + [1] * (rank - 2))
+        return tf.where(x >= 0, x, w * x)
+
+    return _arith(tf, a[:2], fn)
+
+
+def _tri_lowering(upper: bool):
+    def lower(tf, attrs, a, types):
+        import numpy as np
+
+        n, m = types[0].shape[-2:]
+        k = int(attrs.get("diagonal", 0))
+        # the kept triangle as a static mask (the shape is static); k may lie outside the matrix
+        mask = (np.triu if upper else np.tril)(np.ones((n, m), dtype=bool), k)
+        return tf.where(tf.constant(mask), a[0], tf.zeros_like(a[0]))
+
+    return lower
+
+
+TF_LOWERINGS["tril"] = _tri_lowering(False)
+TF_LOWERINGS["triu"] = _tri_lowering(True)
+
+
+@lowering("roll")
+def _roll(tf, attrs, a, types):
+    # tf.roll has torch.roll's direction: element i moves to i + shift (mod n)
+    dims = [_norm(d, types[0].rank) for d in attrs["dims"]]
+    return tf.roll(a[0], shift=[int(v) for v in attrs["shifts"]], axis=dims)
+
+
+@lowering("repeat")
+def _repeat(tf, attrs, a, types):
+    reps = [int(r) for r in attrs["repeats"]]
+    x = a[0]
+    extra = len(reps) - types[0].rank
+    if extra:  # x.repeat prepends size-1 dims for the extra repeats
+        x = tf.reshape(x, [1] * extra + list(types[0].shape))
+    return tf.tile(x, reps)
+
+
 # -- max and average pooling ------------------------------------------------------------
 def _pool_geometry(attrs, spatial, nd):
     """Per dim (kernel, stride, padding, dilation, output size, extent) of a torch pool. The
@@ -781,8 +910,10 @@ def _softmax(op):
         out = _out(op, types, attrs)[0]
         x = tf.cast(a[0], tf_dtype(tf, out.dtype)) if out.dtype != types[0].dtype else a[0]
         if types[0].rank == 0:  # one element: softmax 1, log_softmax 0
-            return tf.ones_like(x) if op == "softmax" else tf.zeros_like(x)
+            return tf.zeros_like(x) if op == "log_softmax" else tf.ones_like(x)
         d = _norm(attrs["dim"], types[0].rank)
+        if op == "softmin":  # softmax(-x)
+            return _wide_float(tf, x, lambda v: tf.nn.softmax(-v, axis=d))
         fn = tf.nn.softmax if op == "softmax" else tf.nn.log_softmax
         return _wide_float(tf, x, lambda v: fn(v, axis=d))
 
@@ -790,6 +921,7 @@ def _softmax(op):
 
 
 TF_LOWERINGS["softmax"] = _softmax("softmax")
+TF_LOWERINGS["softmin"] = _softmax("softmin")
 TF_LOWERINGS["log_softmax"] = _softmax("log_softmax")
 
 
