@@ -371,6 +371,7 @@ class OnnxLoop(ControlFlow):
                 fi = sub.node("Cast", [i], 1, to=sub.elem(t.dtype))[0]
                 scaled = sub.node("Mul", [fi, sub.scalar(attrs["iter_scale"], t.dtype)])[0]
                 s2 = sub.node("Add", [s2, scaled])[0]
+                sub.types[s2] = t  # the condition below reduces it
             c_out = onnx_pred(sub, s2, pred) if pred is not None else sub.node("Identity", [c_in])[0]
             res = [(c_out, TensorType(DType.bool, ())), (s2, t)]
             if attrs["scan"]:
