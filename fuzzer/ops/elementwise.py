@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from fuzzer.ir import FLOATS, INTS, SIGNED, DType, TensorType, broadcast_shapes
 from fuzzer.ops.base import OpSpec, broadcast_partner, py, same_type
-from fuzzer.ops.lowering import Lit, cast, close, compute_dtype, emit, target
+from fuzzer.ops.lowering import WIDER, Lit, accepts, cast, close, compute_dtype, emit, target
 
 INF = math.inf
 NUMERIC = frozenset(FLOATS | INTS)
@@ -455,10 +455,19 @@ class Fmod(Binary):
         emit(ctx, "Mod", a, outs, dtype_of(ctx, a[0]), fmod=1)
 
 
-class Pow(OneOnnxOp, Binary):
+class Pow(Binary):
     name, fn, onnx_ops = "pow", "torch.pow", ("Pow",)
     domain = (0.1, 4.0)  # a positive base keeps fractional exponents real
     rhs_domain = (-2.0, 2.0)
+
+    def onnx(self, ctx, attrs, a, outs):
+        # base (T) and exponent (T1) have separate type lists: both must take the compute dtype
+        dt = dtype_of(ctx, a[0])
+        ct = next(c for c in (ctx.dtype(dt), *WIDER[ctx.dtype(dt)])
+                  if accepts("Pow", ctx.opset, c, 0) and accepts("Pow", ctx.opset, c, 1))
+        y = target(ctx, ct, dt, outs[0])
+        ctx.node("Pow", [cast(ctx, a[0], dt, ct), cast(ctx, a[1], dt, ct)], [y])
+        close(ctx, y, ct, dt, outs[0])
 
 
 class Maximum(OneOnnxOp, Binary):
