@@ -156,7 +156,7 @@ class LayerNorm(NormOp):
 class GroupNorm(NormOp):
     """F.group_norm(x, num_groups, weight, bias, eps) with num_groups dividing C."""
 
-    name, onnx_ops = "group_norm", ("ReduceMean", "Reshape")
+    name, onnx_ops = "group_norm", ("GroupNormalization", "ReduceMean", "Reshape")
     min_rank, max_rank = 2, 5
 
     def operands(self, b, x):
@@ -182,6 +182,18 @@ class GroupNorm(NormOp):
 
     def onnx(self, ctx, attrs, a, outs):
         x = ctx.types[a[0]]
+        if ctx.opset >= 21:
+            # GroupNormalization's scale and bias are per channel from 21 (per group at 18-20,
+            # which torch has no spelling of), so it is emitted only from 21
+            import numpy as np
+
+            c = (x.shape[1],)
+            w, bias = affine_args(attrs, a[1:])
+            w = ctx.const(np.ones(c), x.dtype) if w == "None" else w
+            bias = ctx.const(np.zeros(c), x.dtype) if bias == "None" else bias
+            ctx.node("GroupNormalization", [a[0], w, bias], outs, epsilon=float(attrs["eps"]),
+                     num_groups=int(attrs["num_groups"]))
+            return
         g = ctx.node("Reshape", [a[0], ctx.ints([x.shape[0], attrs["num_groups"], -1])])[0]
         y = standardize(ctx, g, [2], attrs["eps"], x.dtype)
         y = ctx.node("Reshape", [y, ctx.ints(x.shape)])[0]
