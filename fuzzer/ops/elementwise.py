@@ -38,7 +38,7 @@ def dtype_of(ctx, name: str) -> DType:
 
 class Abs(OneOnnxOp, Unary):
     name, fn, onnx_ops = "abs", "torch.abs", ("Abs",)
-    dtypes = frozenset(SIGNED)
+    dtypes = frozenset(SIGNED | {DType.uint8})
 
 
 class Neg(OneOnnxOp, Unary):
@@ -118,12 +118,12 @@ class Round(Unary):
 
 class Sign(OneOnnxOp, Unary):
     name, fn, onnx_ops = "sign", "torch.sign", ("Sign",)
-    dtypes = frozenset(SIGNED)
+    dtypes = frozenset(SIGNED | {DType.uint8})
 
 
 class Relu(OneOnnxOp, Unary):
     name, fn, onnx_ops = "relu", "torch.relu", ("Relu",)
-    dtypes = frozenset(FLOATS | {DType.int64, DType.int32})
+    dtypes = frozenset(NUMERIC)
 
 
 class LeakyRelu(Unary):
@@ -305,7 +305,8 @@ class Clamp(OpSpec):
     """torch.clamp with min only, max only, or both; bounds may cross (min > max), which torch defines."""
 
     name, onnx_ops = "clamp", ("Clip", "Max", "Min")
-    dtypes = frozenset(FLOATS | {DType.int64, DType.int32})
+    # not uint8: the drawn bounds go below zero, which torch refuses for an unsigned tensor
+    dtypes = frozenset(FLOATS | {DType.int64, DType.int32, DType.int16, DType.int8})
     infer = staticmethod(same_type)
 
     def sample_attrs(self, b, types):
@@ -428,7 +429,7 @@ class Div(Binary):
 
 class Remainder(Binary):
     name, fn, onnx_ops = "remainder", "torch.remainder", ("Mod",)
-    dtypes = frozenset({DType.float32, DType.float64, DType.int64, DType.int32})
+    dtypes = frozenset(NUMERIC)
     rhs_domain = (0.5, INF)
 
     def onnx(self, ctx, attrs, a, outs):
@@ -448,7 +449,7 @@ class Remainder(Binary):
 
 class Fmod(Binary):
     name, fn, onnx_ops = "fmod", "torch.fmod", ("Mod",)
-    dtypes = frozenset({DType.float32, DType.float64, DType.int64, DType.int32})
+    dtypes = frozenset(NUMERIC)
     rhs_domain = (0.5, INF)
 
     def onnx(self, ctx, attrs, a, outs):
@@ -482,17 +483,20 @@ class Minimum(OneOnnxOp, Binary):
 
 class Atan2(Binary):
     name, fn, onnx_ops = "atan2", "torch.atan2", ("Atan", "Div", "Where")
-    dtypes = frozenset({DType.float32, DType.float64})
+    dtypes = frozenset(FLOATS)
 
     def onnx(self, ctx, attrs, a, outs):
         # atan(y / x), moved by +-pi into the left half plane (y / 0 = +-inf gives +-pi/2)
         dt = dtype_of(ctx, a[0])
-        y, x = a
-        zero = ctx.scalar(0.0, dt)
+        ct = compute_dtype(ctx, dt, "Atan", "Div", "Less", "Where", "Add")
+        y, x = cast(ctx, a[0], dt, ct), cast(ctx, a[1], dt, ct)
+        zero = ctx.scalar(0.0, ct)
         base = ctx.node("Atan", [ctx.node("Div", [y, x])[0]])[0]
-        pi = ctx.node("Where", [ctx.node("Less", [y, zero])[0], ctx.scalar(-math.pi, dt), ctx.scalar(math.pi, dt)])[0]
+        pi = ctx.node("Where", [ctx.node("Less", [y, zero])[0], ctx.scalar(-math.pi, ct), ctx.scalar(math.pi, ct)])[0]
         shift = ctx.node("Where", [ctx.node("Less", [x, zero])[0], pi, zero])[0]
-        ctx.node("Add", [base, shift], outs)
+        out = target(ctx, ct, dt, outs[0])
+        ctx.node("Add", [base, shift], [out])
+        close(ctx, out, ct, dt, outs[0])
 
 
 # -- comparisons and logic ------------------------------------------------------

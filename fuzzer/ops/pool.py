@@ -207,6 +207,7 @@ def plane_indices(ctx, bx: Batched, idx: str, nd: int, out: str) -> None:
 class MaxPool1d(MaxPoolNd):
     name, nd, fn, onnx_ops = "max_pool1d", 1, "F.max_pool1d", ("MaxPool",)
     min_rank, max_rank = 2, 3
+    # not int8/uint8 as max_pool2d: torch's CPU max_pool1d has no integer kernel without indices
 
 
 class MaxPool2d(MaxPoolNd):
