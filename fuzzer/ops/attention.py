@@ -27,7 +27,7 @@ def last_two_swapped(rank: int) -> list[int]:
 class ScaledDotProductAttention(OpSpec):
     """F.scaled_dot_product_attention(q, k, v, attn_mask, is_causal, scale, enable_gqa)."""
 
-    name, onnx_ops = "scaled_dot_product_attention", ("MatMul", "Softmax", "Where")
+    name, onnx_ops = "scaled_dot_product_attention", ("Attention", "MatMul", "Softmax", "Where")
     dtypes = FLOATS
     min_rank, max_rank = 3, 4
 
@@ -82,6 +82,12 @@ class ScaledDotProductAttention(OpSpec):
     def onnx(self, ctx, attrs, a, outs):
         q, k = ctx.types[a[0]], ctx.types[a[1]]
         rank, L, E, S = q.rank, q.shape[-2], q.shape[-1], k.shape[-2]
+        if ctx.opset >= 23 and rank == 4:
+            # opset 23's Attention takes torch's (B, H, L, E) layout, masks, causal, scale and
+            # grouped heads as they are
+            ctx.node("Attention", list(a), outs, is_causal=1 if attrs.get("is_causal") else None,
+                     scale=float(attrs["scale"]) if "scale" in attrs else None)
+            return
         key, value = a[1], a[2]
         if q.rank == 4 and k.shape[1] != q.shape[1]:
             # grouped heads: query head h reads key/value head h // group (repeat_interleave)
