@@ -239,3 +239,17 @@ def test_an_index_constant_ties_the_dims_it_indexes():
     for seed in range(6):
         c = NumpyChoices(seed)
         assert plan(g, c, _check(c)) is None
+
+
+def test_a_dim_torch_export_specializes_is_unsupported_for_dynamo_and_judged_for_torchscript():
+    # y's channels meet the conv's 4 channels in the add: 1 broadcasts, so the dim may vary
+    # between 4 and 1, but torch.export assumes a dynamic dim is never 1 and pins it to 4
+    g = conv_relu_add()
+    y = g.inputs[1].name
+    stored = {"dims": {y: {"1": "d0"}}, "base": {"d0": 4}, "sizes": [{"d0": 1}]}
+    base = dict(case_id=1, seed=4, config=GenConfig(), runtimes=["onnxruntime"], graph_json=g.dumps(), dynamic=stored, opset=18)
+    dynamo = run_case(CaseSpec(exporters=["dynamo"], **base))
+    assert [(v.kind.value, v.stage.value) for v in dynamo.verdicts] == [("unsupported", "export")]
+    assert "d0" in dynamo.verdicts[0].error
+    traced = run_case(CaseSpec(exporters=["torchscript"], **base))
+    assert [(v.kind.value, v.stats.get("sizes")) for v in traced.verdicts] == [("pass", 2)]
