@@ -32,6 +32,7 @@ BUILTINS = {
         "dynamo": "fuzzer.convert.plugins.dynamo:DynamoExporter",
         "dynamo-noopt": "fuzzer.convert.plugins.dynamo:DynamoNoOptExporter",
         "onnx-direct": "fuzzer.convert.plugins.onnx_direct:OnnxDirect",
+        "tf2onnx": "fuzzer.convert.plugins.tf2onnx:Tf2OnnxExporter",
         "version-up": "fuzzer.convert.plugins.version:VersionUp",
         "version-down": "fuzzer.convert.plugins.version:VersionDown",
         "onnxsim": "fuzzer.convert.plugins.onnxsim:OnnxSim",

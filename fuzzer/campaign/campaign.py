@@ -46,11 +46,11 @@ def run_campaign(opts: CampaignOptions) -> dict:
     args = {k: v for k, v in vars(opts).items() if k not in ("config", "workdir")}
     args["config"] = {k: sorted(map(str, v)) if isinstance(v, frozenset) else v for k, v in vars(opts.config).items()}
     session = store.begin_session(opts.seed, opts.workers, args)
-    share = FairShare(opts.exporters)
-    tshare = FairShare(opts.transformers) if opts.transformers else None
+    share = FairShare(opts.exporters, warmup=opts.workers)
+    tshare = FairShare(opts.transformers, warmup=opts.workers) if opts.transformers else None
     # Every runtime on every case would let the slowest (OpenVINO compiles each model) set
     # the pace: runtimes share time too, and each case gets at least two for a differential.
-    rshare = FairShare(opts.runtimes, quantum=0.2)
+    rshare = FairShare(opts.runtimes, quantum=0.2, warmup=opts.workers)
     next_id = [store.next_case_id()]
     issued = [0]
     seeder = _Seeder(opts) if opts.seeds else None

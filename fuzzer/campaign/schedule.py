@@ -10,11 +10,15 @@ from __future__ import annotations
 
 
 class FairShare:
-    def __init__(self, names: list[str], quantum: float = 1.0) -> None:
+    def __init__(self, names: list[str], quantum: float = 1.0, warmup: int = 0) -> None:
+        """warmup: how many first charges of each plugin count at most one quantum. Each
+        worker's first call imports the plugin's framework (TensorFlow: ~30 s; dynamo:
+        ~3 s); charged in full, that one-off cost would starve the plugin for minutes."""
         if not names:
             raise ValueError("no converters to share time between")
         self.spent = {n: 0.0 for n in names}
         self.quantum = quantum
+        self.warmup = {n: warmup for n in names}
 
     def pick(self, at_least: int = 1) -> list[str]:
         """The plugins the next case should use: those within a quantum of the least used,
@@ -28,4 +32,7 @@ class FairShare:
 
     def charge(self, name: str, seconds: float) -> None:
         if name in self.spent:
+            if self.warmup[name] > 0:
+                self.warmup[name] -= 1
+                seconds = min(seconds, self.quantum)
             self.spent[name] += seconds

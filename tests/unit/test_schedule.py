@@ -28,3 +28,12 @@ def test_equal_time_not_equal_cases():
             share.charge(name, 0.01 if name == "cheap" else 0.5)
     assert cases["cheap"] > 10 * cases["dear"] > 0
     assert abs(share.spent["cheap"] - share.spent["dear"]) <= 1.0
+
+
+def test_a_first_call_paying_a_framework_import_does_not_starve_its_plugin():
+    share = FairShare(["tf2onnx", "torchscript"], quantum=1.0, warmup=1)
+    share.charge("tf2onnx", 30.0)  # TensorFlow's import, paid once per worker
+    share.charge("torchscript", 0.02)
+    assert share.spent["tf2onnx"] == 1.0
+    share.charge("tf2onnx", 3.0)  # after the warm-up, every second counts
+    assert share.spent["tf2onnx"] == 4.0

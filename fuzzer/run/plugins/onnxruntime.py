@@ -9,6 +9,7 @@ kernels split their work (reductions, matmul, elementwise over chunks).
 """
 from __future__ import annotations
 
+import inspect
 import re
 from typing import ClassVar
 
@@ -28,6 +29,37 @@ GAP = re.compile(
     r"|onnxruntime only \*?guarantees\*? support",
     re.I,
 )
+
+
+def run_session(session, feeds):
+    """session.run, except that bfloat16 goes in and out through OrtValues: ORT's numpy
+    bridge has no bfloat16 and would fail the run for a reason outside the model."""
+    import numpy as np
+
+    bf16 = [o.name for o in session.get_outputs() if o.type == "tensor(bfloat16)"]
+    if not bf16 and not any(getattr(v, "dtype", None) is not None and v.dtype.name == "bfloat16" for v in feeds.values()):
+        return session.run(None, feeds)
+    import ctypes
+
+    import ml_dtypes
+    import onnxruntime as ort
+
+    values = {}
+    for name, v in feeds.items():
+        if v.dtype.name == "bfloat16":
+            values[name] = ort.OrtValue.ortvalue_from_numpy_with_onnx_type(np.ascontiguousarray(v).view(np.uint16), 16)
+        else:
+            values[name] = ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(v))
+    outputs = []
+    for o in session.run_with_ort_values([o.name for o in session.get_outputs()], values):
+        if o.data_type() != "tensor(bfloat16)":
+            outputs.append(o.numpy())
+            continue
+        shape = tuple(o.shape())
+        n = int(np.prod(shape, dtype=np.int64))
+        raw = np.frombuffer((ctypes.c_uint16 * n).from_address(o.data_ptr()), dtype=np.uint16) if n else np.zeros(0, np.uint16)
+        outputs.append(raw.copy().reshape(shape).view(ml_dtypes.bfloat16))
+    return outputs
 
 
 def is_gap(error: BaseException) -> bool:
@@ -55,14 +87,15 @@ class _Ort(Runtime):
         return [i.name for i in session.get_inputs()]
 
     def run(self, session, feeds):
-        return session.run(None, feeds)
+        return run_session(session, feeds)
 
     def is_unsupported(self, error):
         return is_gap(error)
 
     def repro_source(self) -> str:
         """A standalone run_model() for bug repros (imports onnxruntime only)."""
-        return f'''
+        return inspect.getsource(run_session) + f'''
+
 def run_model(model_bytes, feeds):
     import onnxruntime as ort
     opts = ort.SessionOptions()
@@ -70,7 +103,7 @@ def run_model(model_bytes, feeds):
     opts.intra_op_num_threads = {self.threads}
     opts.inter_op_num_threads = 1
     session = ort.InferenceSession(model_bytes, opts, providers=["CPUExecutionProvider"])
-    return session.run(None, {{i.name: feeds[i.name] for i in session.get_inputs()}})
+    return run_session(session, {{i.name: feeds[i.name] for i in session.get_inputs()}})
 '''
 
 
