@@ -65,27 +65,20 @@ class SeedBuilder:
             return False
 
     def layer_norm(self, x: Value, eps: float = 1e-5) -> Value:
-        """LayerNorm over the last dim, decomposed (mean, biased var, rsqrt, affine)."""
+        """F.layer_norm over the last dim with an elementwise weight and bias."""
         d = x.type.shape[-1]
-        mean = self.op("mean", x, dim=-1, keepdim=True)
-        centred = self.op("sub", x, mean)
-        var = self.op("var", x, dim=-1, keepdim=True, correction=0)
-        std = self.op("sqrt", self.op("add", var, self.const(eps)))
-        y = self.op("div", centred, std)
-        y = self.op("mul", y, self.const(1.0 + 0.1 * self.rng.standard_normal(d)))
-        return self.op("add", y, self.const(0.1 * self.rng.standard_normal(d)))
+        w = self.const(1.0 + 0.1 * self.rng.standard_normal(d))
+        b = self.const(0.1 * self.rng.standard_normal(d))
+        return self.op("layer_norm", x, w, b, normalized_shape=[d], affine="wb", eps=eps)
 
     def batch_norm(self, x: Value, eps: float = 1e-5) -> Value:
-        """Inference-mode BatchNorm folded into per-channel scale and shift (running stats are constants)."""
+        """F.batch_norm in inference mode, with running statistics and an affine weight and bias."""
         c = x.type.shape[1]
-        mean = 0.1 * self.rng.standard_normal(c)
-        var = self.rng.uniform(0.5, 1.5, c)
-        gamma = 1.0 + 0.1 * self.rng.standard_normal(c)
-        beta = 0.1 * self.rng.standard_normal(c)
-        scale = gamma / np.sqrt(var + eps)
-        shift = beta - mean * scale
-        y = self.op("mul", x, self.const(scale.reshape(c, 1, 1)))
-        return self.op("add", y, self.const(shift.reshape(c, 1, 1)))
+        mean = self.const(0.1 * self.rng.standard_normal(c))
+        var = self.const(self.rng.uniform(0.5, 1.5, c))
+        gamma = self.const(1.0 + 0.1 * self.rng.standard_normal(c))
+        beta = self.const(0.1 * self.rng.standard_normal(c))
+        return self.op("batch_norm", x, mean, var, gamma, beta, affine="wb", eps=eps)
 
     def finish(self, *outputs: Value) -> Graph:
         self.graph.outputs = list(outputs)

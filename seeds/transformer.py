@@ -2,8 +2,6 @@
 each with a residual connection and LayerNorm."""
 from __future__ import annotations
 
-import math
-
 from fuzzer.ir import Graph
 from seeds._build import SeedBuilder
 
@@ -11,7 +9,8 @@ SEQ, DIM, HEADS, HIDDEN = 6, 16, 2, 32
 
 
 def attention(s: SeedBuilder, x, heads: int):
-    """Scaled dot-product self-attention over x (batch, seq, dim), heads split by reshape/permute."""
+    """Multi-head self-attention over x (batch, seq, dim): heads split by reshape/permute, then
+    F.scaled_dot_product_attention, heads merged, output projection."""
     b, n, d = x.type.shape
     hd = d // heads
 
@@ -22,10 +21,7 @@ def attention(s: SeedBuilder, x, heads: int):
     q = split(s.op("linear", x, s.weight(d, d), s.weight(d)))
     k = split(s.op("linear", x, s.weight(d, d), s.weight(d)))
     v = split(s.op("linear", x, s.weight(d, d), s.weight(d)))
-    scores = s.op("matmul", q, s.op("transpose", k, dim0=-2, dim1=-1))
-    scores = s.op("mul", scores, s.const(1.0 / math.sqrt(hd)))
-    probs = s.op("softmax", scores, dim=-1)
-    ctx = s.op("matmul", probs, v)
+    ctx = s.op("scaled_dot_product_attention", q, k, v)  # softmax(q k^T / sqrt(hd)) v
     ctx = s.op("reshape", s.op("permute", ctx, dims=[0, 2, 1, 3]), shape=[b, n, d])
     return s.op("linear", ctx, s.weight(d, d), s.weight(d))
 

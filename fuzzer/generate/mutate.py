@@ -12,6 +12,7 @@ sees stay exactly the same.
     delete   a node whose result has the type of one of its operands is bypassed
     replace  another spec builds a node on the same operand with the same result type
     reattr   a node's attributes are redrawn by its spec, kept when the result types hold
+             (with its extra operands too, for specs whose attributes depend on them)
     dtype    a value passes through a cast to another dtype and back
 
 Each mutation is tried on a copy and dropped when it does not apply, so a
@@ -134,38 +135,49 @@ def _replace(g: Graph, b: Builder) -> bool:
     if not nodes:
         return False
     node = c.choice(nodes)
-    x, want = node.inputs[0], node.output_types[0]
+    x = node.inputs[0]
     specs = [s for s in _specs(b.config) if s.name != node.op_type and _usable(s, x.type, b.config)]
     if not specs:
         return False
-    spec = c.choice(specs)
-    first_new = g._next_id
-    with b.transaction():
-        new = spec.build(b, x)
-        if len(new.outputs) != 1 or new.output_types[0] != want:
-            raise Rejected(f"{spec.name} on {x.type} gives {new.output_types}, not {want}")
-    _rewire(g, node.outputs[0], new.outputs[0], first_new)
-    g.remove_node(node)
-    g.outputs = [v for v in g.outputs if v.producer().is_op]
-    g.prune()
+    _rebuild(g, b, node, c.choice(specs))
     return True
 
 
+def _rebuild(g: Graph, b: Builder, node, spec) -> None:
+    """Build spec on node's first operand and let the new node take over node's uses; Rejected
+    unless its results have exactly node's result types."""
+    x, want = node.inputs[0], node.output_types
+    first_new = g._next_id
+    with b.transaction():
+        new = spec.build(b, x)
+        if new.output_types != want:
+            raise Rejected(f"{spec.name} on {x.type} gives {new.output_types}, not {want}")
+    for old_v, new_v in zip(node.outputs, new.outputs):
+        _rewire(g, old_v, new_v, first_new)
+    g.remove_node(node)
+    g.outputs = [v for v in g.outputs if v.producer().is_op]
+    g.prune()
+
+
 def _reattr(g: Graph, b: Builder) -> bool:
-    nodes = [n for n in g.op_nodes if get_spec(n.op_type).weight > 0]
+    nodes = [n for n in g.op_nodes if n.inputs and get_spec(n.op_type).weight > 0]
     if not nodes:
         return False
     node = b.choices.choice(nodes)
     spec = get_spec(node.op_type)
+    if vars(spec):
+        # this spec's operands() leaves notes for sample_attrs (which optional operands it drew):
+        # its attributes can only be redrawn together with its operands
+        _rebuild(g, b, node, spec)
+        return True
     types = [v.type for v in node.inputs]
-    attrs = spec.sample_attrs(b, types)
-    if attrs == node.attrs:
-        return False
     try:
+        attrs = spec.sample_attrs(b, types)
         outs = spec.infer(types, attrs)
-    except (KeyError, ValueError, IndexError):
-        return False  # attrs drawn for these types that this op's operands do not fit
-    if outs != node.output_types:
+    except (AttributeError, KeyError, ValueError, IndexError, TypeError):
+        _rebuild(g, b, node, spec)  # attrs that only make sense with operands drawn alongside
+        return True
+    if attrs == node.attrs or outs != node.output_types:
         return False
     g.nx.nodes[node.id]["attrs"] = dict(attrs)
     return True
