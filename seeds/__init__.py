@@ -27,6 +27,7 @@ SEEDS: dict[str, Callable[[], Graph]] = {
     "lstm_tagger": lstm.tagger,
     "unet_down": unet.down,
     "unet_up": unet.up,
+    "unet_up_bilinear": unet.up_bilinear,
     "vit_patch_embedding": vit.patch_embedding,
 }
 

@@ -1,5 +1,6 @@
 """UNet encoder and decoder stages: double conv then 2x2 max-pool going down; a stride-2
-transposed conv going up, concatenated with the skip connection, then a double conv."""
+transposed conv (or, in the lighter variant, bilinear upsampling and a 1x1 conv) going up,
+concatenated with the skip connection, then a double conv."""
 from __future__ import annotations
 
 from fuzzer.ir import Graph
@@ -24,5 +25,15 @@ def up() -> Graph:
     low = s.input(1, 16, 4, 4)
     skip = s.input(1, 8, 8, 8)
     upsampled = s.op("conv_transpose2d", low, s.weight(16, 8, 2, 2), s.weight(8), stride=2)
+    merged = s.op("cat", skip, upsampled, dim=1)
+    return s.finish(double_conv(s, merged, 8))
+
+
+def up_bilinear() -> Graph:
+    s = SeedBuilder(503)
+    low = s.input(1, 16, 4, 4)
+    skip = s.input(1, 8, 8, 8)
+    upsampled = s.op("interpolate", low, mode="bilinear", scale_factor=2.0, align_corners=False)
+    upsampled = s.conv(upsampled, 8, 1)
     merged = s.op("cat", skip, upsampled, dim=1)
     return s.finish(double_conv(s, merged, 8))

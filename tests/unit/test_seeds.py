@@ -18,8 +18,8 @@ from tests.unit.test_op_specs import _check_graph
 NAMES = sorted(SEEDS)
 
 
-def test_there_are_eight_architecture_seeds():
-    assert len(SEEDS) == 8
+def test_there_are_nine_architecture_seeds():
+    assert len(SEEDS) == 9
     for name in NAMES:
         g = load_seed(name)
         assert len(g) >= 3, name
