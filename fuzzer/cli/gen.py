@@ -37,6 +37,8 @@ class Gen(Command):
       kernel_gaps_unprobed
                   ORT refused a kernel its probe knows nothing about (run
                   `onnxfuzz doctor` to probe); neither valid nor invalid;
+      crashed     the checking process died on it (a crash in torch, onnx
+                  or ORT): a finding, neither valid nor invalid;
       discarded   no input draw gives a finite float64 truth (still checked,
                   and included in valid or invalid; campaigns skip such cases).
     A graph of the torch frontend is also exported with TorchScript (opset
@@ -132,18 +134,52 @@ class Gen(Command):
 
 
 def _check_all(graphs, workers: int, probe_pairs: dict | None) -> list[dict]:
-    """Every graph's GraphCheck as a dict, in order; on a spawned pool when workers > 1."""
-    from fuzzer.generate.validity import check_graph
+    """Every graph's GraphCheck as a dict, in order; on spawned worker processes when workers > 1.
+
+    A system under test can kill a worker (a segfault while ORT loads a model). The graph
+    that did it is found by running the graphs that were in flight alone, one at a time;
+    it is recorded as "crashed", and the rest go on in a fresh pool."""
+    from fuzzer.generate.validity import check_graph, use_probe_pairs
 
     jobs = [(g.dumps(), seed, fe) for seed, fe, g in graphs]
     if workers == 1 or len(jobs) < 8:
+        use_probe_pairs(probe_pairs)
         return [check_graph(*job).to_dict() for job in jobs]
+    results: list = [None] * len(jobs)
+    todo = list(range(len(jobs)))
+    while todo:
+        broken = _run_pool(jobs, todo, results, workers, probe_pairs)
+        if not broken:
+            break
+        suspect = broken[0]  # the oldest unfinished job was in flight when the worker died
+        if _run_pool(jobs, [suspect], results, 1, probe_pairs):
+            _, seed, fe = jobs[suspect]
+            results[suspect] = {"seed": seed, "frontend": fe, "status": "crashed", "onnx_ops": [],
+                                "why": "the checking process died (a crash inside torch, onnx or ORT)",
+                                "discarded": False, "judged_on": "", "probed_gap": None, "direct_opset": None,
+                                "exporter_finding": None, "exporter_unsupported": False}
+        todo = broken[1:]
+    return results
+
+
+def _run_pool(jobs, todo: list[int], results: list, workers: int, probe_pairs) -> list[int]:
+    """Check jobs[i] for i in todo on a fresh pool into results; the indices left undone if a worker died."""
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     # spawn, never fork: a child forked after torch has computed hangs in OpenMP
     ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(min(workers, os.cpu_count() or 1) or 1, initializer=_worker_init, initargs=(probe_pairs,)) as pool:
-        return pool.starmap(_check_dict, jobs, chunksize=8)
+    broken = []
+    with ProcessPoolExecutor(min(workers, os.cpu_count() or 1), mp_context=ctx,
+                             initializer=_worker_init, initargs=(probe_pairs,)) as pool:
+        futures = [(i, pool.submit(_check_dict, *jobs[i])) for i in todo]
+        for i, future in futures:
+            try:
+                results[i] = future.result()
+            except BrokenProcessPool:
+                broken.append(i)
+    return broken
 
 
 def _worker_init(probe_pairs: dict | None) -> None:
@@ -185,6 +221,8 @@ def _summarize(checks: list[dict]) -> dict:
         "kernel_gaps_unprobed": by["gap_unprobed"],
         "kernel_gaps_unprobed_examples": examples(unprobed, "why"),
         "kernel_gaps_probed": sum(1 for c in checks if c["probed_gap"]),
+        "crashed": by["crashed"],
+        "crashed_examples": examples([c for c in checks if c["status"] == "crashed"], "why"),
         "discarded": sum(1 for c in checks if c["discarded"]),
         "judged_on_direct_model": sum(1 for c in checks if c["judged_on"] == "direct"),
         "exporter_findings": {
@@ -199,13 +237,13 @@ def _summarize(checks: list[dict]) -> dict:
 
 def _print(r: dict) -> None:
     print(f"{r['valid']}/{r['total']} valid, {r['invalid']} invalid, {r['kernel_gaps_unprobed']} unprobed kernel gaps, "
-          f"{r['discarded']} discarded (no finite truth)")
+          f"{r['crashed']} crashed a checking process, {r['discarded']} discarded (no finite truth)")
     print(f"{r['ir_op_types']} IR op types, {r['onnx_op_types']} ONNX op types; dtypes {', '.join(r['dtypes'])}")
     print(f"{r['paths_2op']} 2-op and {r['paths_3op']} 3-op paths; {r['graphs_per_second']} graphs/s generated "
           f"(max {r['max_nodes']} nodes); checked in {r['check_seconds']} s")
     f = r["exporter_findings"]
     print(f"exporter findings (TorchScript; not counted as invalid graphs): {f['count']}, {f['unsupported']} declared unsupported")
-    for kind in ("invalid_examples", "kernel_gaps_unprobed_examples"):
+    for kind in ("invalid_examples", "kernel_gaps_unprobed_examples", "crashed_examples"):
         for bad in r[kind]:
             print(f"  {kind.split('_examples')[0]}: seed {bad['seed']} ({bad['frontend']}): {bad['why']}")
     for bad in f["examples"]:

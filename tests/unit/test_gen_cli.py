@@ -19,6 +19,20 @@ class BrokenTorchScript(TorchScriptExporter):
         raise RuntimeError("exporter fell over")
 
 
+class AbortingTorchScript(TorchScriptExporter):
+    """TorchScript, except that it kills its process on the one graph named by CRASH_GRAPH."""
+
+    name = "torchscript"
+
+    def export(self, request):
+        import hashlib
+        import os
+
+        if hashlib.sha1(request.graph.dumps().encode()).hexdigest() == os.environ.get("CRASH_GRAPH"):
+            os.abort()
+        return super().export(request)
+
+
 def _gen(capsys, *extra):
     code = main(["gen", "--count", "10", "--seed", "3", "--check", "--json", "--workers", "1", *extra])
     return code, json.loads(capsys.readouterr().out)
@@ -27,7 +41,7 @@ def _gen(capsys, *extra):
 def test_check_reports_every_figure_and_they_add_up(capsys):
     code, r = _gen(capsys)
     assert r["total"] == 10 and r["frontends"] == {"torch": 5, "onnx": 5}
-    assert r["valid"] + r["invalid"] + r["kernel_gaps_unprobed"] == 10
+    assert r["valid"] + r["invalid"] + r["kernel_gaps_unprobed"] + r["crashed"] == 10
     assert code == (1 if r["invalid"] else 0)
     assert r["onnx_op_types"] == len(r["onnx_ops"]) > 0
     assert r["ir_op_types"] == len(r["ir_ops"]) > 0 and r["diversity"] is True
@@ -105,3 +119,21 @@ def test_a_missing_ort_kernel_is_valid_only_when_the_probe_records_it(monkeypatc
     validity.use_probe_pairs({(op, "float64"): "unsupported"})
     probed = check_graph(g, seed, "onnx")
     assert probed.status == "valid" and probed.probed_gap == f"{op}/float64"
+
+
+def test_a_graph_that_kills_its_checking_process_is_recorded_and_the_rest_go_on(capsys, monkeypatch):
+    import hashlib
+
+    from fuzzer.choices import NumpyChoices
+    from fuzzer.generate import GenConfig, generate
+
+    config = GenConfig(max_nodes=3, frontend="torch")
+    fatal = generate(NumpyChoices(12), config).dumps()
+    monkeypatch.setenv("CRASH_GRAPH", hashlib.sha1(fatal.encode()).hexdigest())
+    monkeypatch.setenv(ENV_VAR, "converter:torchscript=tests.unit.test_gen_cli:AbortingTorchScript")
+    argv = ["gen", "--count", "10", "--seed", "8", "--check", "--json", "--workers", "2",
+            "--frontends", "torch", "--no-diversity", "--max-nodes", "3"]
+    main(argv)
+    r = json.loads(capsys.readouterr().out)
+    assert r["crashed"] == 1 and [e["seed"] for e in r["crashed_examples"]] == [12]
+    assert r["valid"] + r["invalid"] + r["kernel_gaps_unprobed"] == 9
