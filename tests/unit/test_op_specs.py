@@ -80,7 +80,11 @@ def _check_graph(g: Graph, seed: int) -> None:
                 )
 
 
-@pytest.mark.parametrize("name", [s.name for s in all_specs()])
+#: specs the generator never draws (weight 0: imported nodes) cannot be tested by generating
+DRAWN = [s.name for s in all_specs() if s.weight > 0]
+
+
+@pytest.mark.parametrize("name", DRAWN)
 def test_op_spec(name):
     seen = 0
     for kind in CONFIGS:
@@ -180,7 +184,7 @@ def _check_onnx(g: Graph, seed: int) -> int:
     return judged
 
 
-ONNX_SPECS = [s.name for s in all_specs() if s.has_onnx]
+ONNX_SPECS = [s.name for s in all_specs() if s.has_onnx and s.weight > 0]
 
 
 @pytest.mark.parametrize("name", ONNX_SPECS)
