@@ -147,7 +147,10 @@ class Permute(ShapeOp):
 
     def onnx(self, ctx, attrs, a, outs):
         r = ctx.types[a[0]].rank
-        ctx.node("Transpose", a, outs, perm=[norm(d, r) for d in attrs["dims"]])
+        if r == 0:  # permute(()) of a 0-d tensor; an empty perm attribute has no ONNX type
+            ctx.node("Identity", a, outs)
+        else:
+            ctx.node("Transpose", a, outs, perm=[norm(d, r) for d in attrs["dims"]])
 
 
 class Cat(ShapeOp):
