@@ -234,7 +234,12 @@ class AvgPoolNd(PoolNd):
         spatial = ctx.types[a[0]].shape[-self.nd:]
         geo, exact = self.onnx_geometry(ctx, attrs, spatial)
         include = bool(attrs.get("count_include_pad", True))  # torch counts the padding by default, ONNX not
-        if attrs.get("divisor_override") or (include and not exact):
+        k, p = geo["kernel_shape"], geo["pads"]
+        out = ctx.types[outs[0]].shape[-self.nd:]
+        # a ceil_mode window reaching past the padding: torch counts it only up to the padding's
+        # end, which ONNX's count_include_pad does not say
+        overhang = any((out[i] - 1) * geo["strides"][i] + k[i] > spatial[i] + 2 * p[i] for i in range(self.nd))
+        if attrs.get("divisor_override") or (include and (overhang or not exact)):
             self.onnx_window_sums(ctx, attrs, a, outs)
             return
         bx = Batched(ctx, a[0], self.nd, "AveragePool")
