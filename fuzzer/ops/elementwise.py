@@ -224,7 +224,7 @@ class Mish(Unary):
 
 
 class Softplus(Unary):
-    name, fn, onnx_ops = "softplus", "F.softplus", ("Softplus",)
+    name, fn, onnx_ops = "softplus", "F.softplus", ("Softplus", "Greater", "Where")
 
     def sample_attrs(self, b, types):
         return {"beta": b.choices.choice([1.0, 0.5, 2.0]), "threshold": b.choices.choice([20.0, 1.0, 5.0])}
@@ -289,7 +289,7 @@ class Relu6(Unary):
 
 
 class LogSigmoid(Unary):
-    name, fn, onnx_ops = "logsigmoid", "F.logsigmoid", ("Neg", "Softplus")
+    name, fn, onnx_ops = "logsigmoid", "F.logsigmoid", ("Sigmoid", "Log", "Softplus", "Neg")
 
     def onnx(self, ctx, attrs, a, outs):
         # log(sigmoid(x)) = -softplus(-x), which stays finite where sigmoid underflows
@@ -391,7 +391,7 @@ class Mul(OneOnnxOp, Binary):
 
 
 class Div(Binary):
-    name, fn, onnx_ops = "div", "torch.div", ("Div", "Floor", "Cast")
+    name, fn, onnx_ops = "div", "torch.div", ("Div", "Floor", "Ceil", "Where", "Mod", "Sub")
     dtypes = frozenset(NUMERIC - {DType.uint8})
     rhs_domain = (0.5, INF)
 
@@ -428,7 +428,7 @@ class Div(Binary):
 
 
 class Remainder(Binary):
-    name, fn, onnx_ops = "remainder", "torch.remainder", ("Mod",)
+    name, fn, onnx_ops = "remainder", "torch.remainder", ("Mod", "Less", "Add", "Where")
     dtypes = frozenset(NUMERIC)
     rhs_domain = (0.5, INF)
 
@@ -482,7 +482,7 @@ class Minimum(OneOnnxOp, Binary):
 
 
 class Atan2(Binary):
-    name, fn, onnx_ops = "atan2", "torch.atan2", ("Atan", "Div", "Where")
+    name, fn, onnx_ops = "atan2", "torch.atan2", ("Atan", "Div", "Less", "Where", "Add")
     dtypes = frozenset(FLOATS)
 
     def onnx(self, ctx, attrs, a, outs):

@@ -205,13 +205,13 @@ def plane_indices(ctx, bx: Batched, idx: str, nd: int, out: str) -> None:
 
 
 class MaxPool1d(MaxPoolNd):
-    name, nd, fn, onnx_ops = "max_pool1d", 1, "F.max_pool1d", ("MaxPool",)
+    name, nd, fn, onnx_ops = "max_pool1d", 1, "F.max_pool1d", ("MaxPool", "Mod")
     min_rank, max_rank = 2, 3
     # not int8/uint8 as max_pool2d: torch's CPU max_pool1d has no integer kernel without indices
 
 
 class MaxPool2d(MaxPoolNd):
-    name, nd, fn, onnx_ops = "max_pool2d", 2, "F.max_pool2d", ("MaxPool",)
+    name, nd, fn, onnx_ops = "max_pool2d", 2, "F.max_pool2d", ("MaxPool", "Mod")
     min_rank, max_rank = 3, 4
     # ONNX MaxPool takes int8/uint8 (opset 12+) besides floats; other ints are not expressible
     dtypes = frozenset(FLOATS | {DType.int8, DType.uint8})
@@ -285,12 +285,12 @@ def torch_window_counts(size: int, k: int, s: int, p: int, m: int) -> np.ndarray
 
 
 class AvgPool1d(AvgPoolNd):
-    name, nd, fn, onnx_ops = "avg_pool1d", 1, "F.avg_pool1d", ("AveragePool",)
+    name, nd, fn, onnx_ops = "avg_pool1d", 1, "F.avg_pool1d", ("AveragePool", "Conv", "Div")
     min_rank, max_rank = 2, 3
 
 
 class AvgPool2d(AvgPoolNd):
-    name, nd, fn, onnx_ops = "avg_pool2d", 2, "F.avg_pool2d", ("AveragePool",)
+    name, nd, fn, onnx_ops = "avg_pool2d", 2, "F.avg_pool2d", ("AveragePool", "Conv", "Div")
     min_rank, max_rank = 3, 4
     has_divisor = True
 
@@ -418,22 +418,22 @@ def adaptive_argmax(ctx, x: str, shape, out_spatial) -> tuple[str, str]:
 
 
 class AdaptiveAvgPool1d(AdaptivePoolNd):
-    name, nd, fn, onnx_ops = "adaptive_avg_pool1d", 1, "F.adaptive_avg_pool1d", ("AveragePool", "GlobalAveragePool")
+    name, nd, fn, onnx_ops = "adaptive_avg_pool1d", 1, "F.adaptive_avg_pool1d", ("AveragePool", "GlobalAveragePool", "ReduceMean", "Slice", "Concat")
     min_rank, max_rank = 2, 3
 
 
 class AdaptiveAvgPool2d(AdaptivePoolNd):
-    name, nd, fn, onnx_ops = "adaptive_avg_pool2d", 2, "F.adaptive_avg_pool2d", ("AveragePool", "GlobalAveragePool")
+    name, nd, fn, onnx_ops = "adaptive_avg_pool2d", 2, "F.adaptive_avg_pool2d", ("AveragePool", "GlobalAveragePool", "ReduceMean", "Slice", "Concat")
     min_rank, max_rank = 3, 4
 
 
 class AdaptiveMaxPool1d(AdaptivePoolNd):
-    name, nd, fn, onnx_ops = "adaptive_max_pool1d", 1, "F.adaptive_max_pool1d", ("MaxPool", "GlobalMaxPool")
+    name, nd, fn, onnx_ops = "adaptive_max_pool1d", 1, "F.adaptive_max_pool1d", ("MaxPool", "ReduceMax", "ArgMax", "GatherElements", "Slice", "Concat")
     min_rank, max_rank = 2, 3
     indices = True
 
 
 class AdaptiveMaxPool2d(AdaptivePoolNd):
-    name, nd, fn, onnx_ops = "adaptive_max_pool2d", 2, "F.adaptive_max_pool2d", ("MaxPool", "GlobalMaxPool")
+    name, nd, fn, onnx_ops = "adaptive_max_pool2d", 2, "F.adaptive_max_pool2d", ("MaxPool", "GlobalMaxPool", "ReduceMax", "ArgMax", "GatherElements", "Slice", "Concat")
     min_rank, max_rank = 3, 4
     indices = True

@@ -277,7 +277,7 @@ class Amin(Amax):
 class Argmax(Reduce):
     """torch.argmax(x, dim=None|int, keepdim): int64 indices of the first maximum."""
 
-    name, fn, onnx_ops = "argmax", "torch.argmax", ("ArgMax",)
+    name, fn, onnx_ops = "argmax", "torch.argmax", ("ArgMax", "Reshape")
     forms = ("none", "int")
     dtypes = NUMERIC
 
@@ -300,14 +300,14 @@ class Argmax(Reduce):
 
 
 class Argmin(Argmax):
-    name, fn, onnx_ops = "argmin", "torch.argmin", ("ArgMin",)
+    name, fn, onnx_ops = "argmin", "torch.argmin", ("ArgMin", "Reshape")
 
 
 class Var(Reduce):
     """torch.var(x, dim, correction=|unbiased=, keepdim): the reduced count always exceeds
     the correction, so no result is a division by zero."""
 
-    name, fn, onnx_ops = "var", "torch.var", ("ReduceMean", "Sub", "Mul", "Div")
+    name, fn, onnx_ops = "var", "torch.var", ("ReduceMean", "Sub", "Mul", "ReduceSum", "Div")
     dtypes = FLOATS
 
     def extra(self, b, types):
@@ -363,13 +363,13 @@ class Var(Reduce):
 
 
 class Std(Var):
-    name, fn, onnx_ops = "std", "torch.std", ("ReduceMean", "Sub", "Mul", "Div", "Sqrt")
+    name, fn, onnx_ops = "std", "torch.std", ("ReduceMean", "Sub", "Mul", "ReduceSum", "Div", "Sqrt")
 
 
 class VarMean(Var):
     """torch.var_mean: two outputs (var, mean) of the same type."""
 
-    name, fn, onnx_ops = "var_mean", "torch.var_mean", ("ReduceMean", "Sub", "Mul", "Div")
+    name, fn, onnx_ops = "var_mean", "torch.var_mean", ("ReduceMean", "Sub", "Mul", "ReduceSum", "Div", "Squeeze")
 
     def infer(self, types, attrs):
         t = super().infer(types, attrs)[0]
@@ -377,7 +377,7 @@ class VarMean(Var):
 
 
 class StdMean(VarMean):
-    name, fn, onnx_ops = "std_mean", "torch.std_mean", ("ReduceMean", "Sub", "Mul", "Div", "Sqrt")
+    name, fn, onnx_ops = "std_mean", "torch.std_mean", ("ReduceMean", "Sub", "Mul", "ReduceSum", "Div", "Sqrt", "Squeeze")
 
 
 class LogSumExp(Reduce):
@@ -390,7 +390,7 @@ class LogSumExp(Reduce):
 class ReduceAll(Reduce):
     """torch.all / torch.any: bool results, except that a uint8 input gives uint8."""
 
-    name, fn, onnx_ops = "all", "torch.all", ("ReduceMin", "Cast", "Not")
+    name, fn, onnx_ops = "all", "torch.all", ("ReduceMin", "Cast")
     forms = ("none", "int", "tuple", "empty")
     empty_means_all = False  # torch.all(x, dim=()) reduces nothing
 
