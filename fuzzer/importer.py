@@ -30,6 +30,9 @@ NONDETERMINISTIC = frozenset({
     "RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike", "Bernoulli", "Multinomial",
 })
 
+#: bumped whenever an import would come out differently, so no cache serves a stale one
+IMPORT_VERSION = 2
+
 _ELEM_DTYPES = {
     "FLOAT16": DType.float16, "BFLOAT16": DType.bfloat16, "FLOAT": DType.float32, "DOUBLE": DType.float64,
     "INT8": DType.int8, "UINT8": DType.uint8, "INT16": DType.int16, "INT32": DType.int32,
@@ -99,6 +102,8 @@ def import_model(model, *, const_inputs: dict[str, np.ndarray] | None = None,
             raise ImportRefused(f"node {node.op_type} is in domain {node.domain!r}; only the default domain is imported")
         if node.op_type in NONDETERMINISTIC:
             raise ImportRefused(f"{node.op_type} is nondeterministic: there is no ground truth to judge it by")
+        if node.op_type == "Dropout" and len(node.input) > 2 and node.input[2]:
+            raise ImportRefused("Dropout with a training_mode input is nondeterministic: no ground truth to judge it by")
         for a in node.attribute:
             if a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS):
                 raise ImportRefused(f"{node.op_type} has a subgraph attribute {a.name!r} (If/Loop/Scan bodies are not imported)")
@@ -358,7 +363,8 @@ def node_test_seeds(cache_dir=None) -> dict[str, Graph]:
 
     import onnx
 
-    cache = Path(cache_dir) / f"onnx-node-seeds-{onnx.__version__}.json" if cache_dir is not None else None
+    name = f"onnx-node-seeds-{onnx.__version__}-v{IMPORT_VERSION}.json"
+    cache = Path(cache_dir) / name if cache_dir is not None else None
     if cache is not None and cache.exists():
         try:
             pairs = json.loads(cache.read_text())

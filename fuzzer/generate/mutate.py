@@ -15,6 +15,12 @@ sees stay exactly the same.
              (with its extra operands too, for specs whose attributes depend on them)
     dtype    a value passes through a cast to another dtype and back
 
+Values an op relies on staying inside its input domain (a divisor, a log
+argument, any operand of an imported ONNX node, whose domain the IR does not
+know) are protected, with the few nodes upstream that guard them: no mutation
+removes, replaces, re-attributes or rewires them, so a mutated graph never
+divides by zero where its seed could not.
+
 Each mutation is tried on a copy and dropped when it does not apply, so a
 failed attempt leaves no trace. Node ids stay topological (new nodes feeding old
 ones are renumbered), and, as in generated graphs, every sink is an output.
@@ -88,6 +94,29 @@ def _usable(spec, t, config: GenConfig) -> bool:
     return spec.accepts(t) and (spec.name, t.dtype.value) not in config.avoid
 
 
+#: how far upstream of a domain-sensitive operand the guard chain (abs/add, tanh/mul/add) reaches
+GUARD_DEPTH = 3
+
+
+def _sensitive(consumer, slot: int) -> bool:
+    spec = get_spec(consumer.op_type)
+    if consumer.op_type == "onnx_node":
+        return True
+    if slot == 0 and spec.domain is not None:
+        return True
+    return slot == 1 and getattr(spec, "rhs_domain", None) is not None
+
+
+def _protected(g: Graph) -> set[Value]:
+    """Values feeding a domain-sensitive operand, and those up to GUARD_DEPTH ops upstream."""
+    frontier = {v for v in g.values() for consumer, slot in v.uses() if _sensitive(consumer, slot)}
+    out = set(frontier)
+    for _ in range(GUARD_DEPTH - 1):
+        frontier = {u for v in frontier if v.producer().is_op for u in v.producer().inputs} - out
+        out |= frontier
+    return out
+
+
 def _rewire(g: Graph, old: Value, new: Value, keep_from: int) -> None:
     """Feed every consumer of old that existed before node id keep_from from new instead."""
     for src, dst, key, data in list(g.nx.out_edges(old.node_id, keys=True, data=True)):
@@ -108,7 +137,7 @@ def _insert(g: Graph, b: Builder) -> bool:
     with b.transaction():
         node = spec.build(b, x)
     y = node.outputs[0]
-    if y.type == x.type and x.uses() and c.boolean(0.6):
+    if y.type == x.type and x.uses() and x not in _protected(g) and c.boolean(0.6):
         # splice it in: x's old consumers now read the new op's result
         _rewire(g, x, y, first_new)
     return True
@@ -116,7 +145,8 @@ def _insert(g: Graph, b: Builder) -> bool:
 
 def _delete(g: Graph, b: Builder) -> bool:
     c = b.choices
-    options = [(n, v) for n in g.op_nodes if len(n.outputs) == 1
+    guarded = _protected(g)
+    options = [(n, v) for n in g.op_nodes if len(n.outputs) == 1 and n.outputs[0] not in guarded
                for v in n.inputs if v.type == n.output_types[0]]
     if not options:
         return False
@@ -131,7 +161,9 @@ def _delete(g: Graph, b: Builder) -> bool:
 
 def _replace(g: Graph, b: Builder) -> bool:
     c = b.choices
-    nodes = [n for n in g.op_nodes if len(n.outputs) == 1 and n.inputs and get_spec(n.op_type).weight > 0]
+    guarded = _protected(g)
+    nodes = [n for n in g.op_nodes if len(n.outputs) == 1 and n.inputs and get_spec(n.op_type).weight > 0
+             and n.outputs[0] not in guarded]
     if not nodes:
         return False
     node = c.choice(nodes)
@@ -160,7 +192,9 @@ def _rebuild(g: Graph, b: Builder, node, spec) -> None:
 
 
 def _reattr(g: Graph, b: Builder) -> bool:
-    nodes = [n for n in g.op_nodes if n.inputs and get_spec(n.op_type).weight > 0]
+    guarded = _protected(g)
+    nodes = [n for n in g.op_nodes if n.inputs and get_spec(n.op_type).weight > 0
+             and not any(v in guarded for v in n.outputs)]
     if not nodes:
         return False
     node = b.choices.choice(nodes)
@@ -188,7 +222,8 @@ def _dtype(g: Graph, b: Builder) -> bool:
     names = {s.name for s in b.config.specs()}
     if "cast" not in names:
         return False  # this frontend cannot materialize a cast
-    values = [v for v in _operands(g) if v.uses() and v.type.dtype != DType.bool]
+    guarded = _protected(g)
+    values = [v for v in _operands(g) if v.uses() and v.type.dtype != DType.bool and v not in guarded]
     if not values:
         return False
     x = c.choice(values)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import collections
 
+import numpy as np
 import pytest
 
 from fuzzer.choices import NumpyChoices
 from fuzzer.generate import GenConfig, generate
 from fuzzer.generate.mutate import KINDS, mutate
-from fuzzer.ir import Graph
+from fuzzer.ir import DType, Graph, TensorType
 from seeds import SEEDS
 from tests.unit.test_op_specs import _check_graph
 
@@ -110,3 +111,33 @@ def test_imported_graphs_mutate_for_the_direct_onnx_frontend():
         onnx.checker.check_model(model_proto(Graph.loads(g.dumps()), onnx.defs.onnx_opset_version()), full_check=True)
         _check_graph(g, seed)
     assert grown >= 3 and kept >= 5
+
+
+def test_operands_of_imported_nodes_and_divisors_are_never_changed():
+    """An imported node's operands (whose valid domain the IR does not know, e.g. a Mod divisor)
+    and a guarded divisor keep their values: mutations only add around them."""
+    from fuzzer.importer import import_node_test, node_test_cases
+
+    cases = {c[0]: c for c in node_test_cases()}
+    _, model, ins, *_ = cases["test_mod_mixed_sign_int32"]
+    imported = import_node_test(model, ins)
+    config = GenConfig(ops=OPS + ("neg",), dtypes=CONFIG.dtypes | {DType.int32})
+    for seed in range(25):
+        g = mutate(imported, NumpyChoices(seed), config)
+        for n in g.op_nodes:
+            if n.op_type == "onnx_node":
+                assert all(v.producer().op_type == "input" for v in n.inputs), (seed, g.summary())
+    # a generated integer floor division: its divisor is guarded by abs/add, which stay in place
+    base = Graph()
+    x = base.add_input(TensorType(DType.int64, (4,)))
+    y = base.add_input(TensorType(DType.int64, (4,)))
+    ay = base.add_node("abs", [y], {}, [y.type]).outputs[0]
+    one = base.add_const(np.asarray(1, dtype=np.int64), DType.int64)
+    safe = base.add_node("add", [ay, one], {}, [y.type]).outputs[0]
+    base.outputs = base.add_node("div", [x, safe], {"rounding_mode": "floor"}, [x.type]).outputs
+    for seed in range(25):
+        g = mutate(base, NumpyChoices(seed), CONFIG)
+        for n in g.op_nodes:
+            if n.op_type == "div" and n.inputs[1].producer().op_type == "add":
+                guard = n.inputs[1].producer()
+                assert [v.producer().op_type for v in guard.inputs] == ["abs", "const"], g.summary()
