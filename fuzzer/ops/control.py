@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 from fuzzer.errors import Rejected
-from fuzzer.ir import FLOATS, DType, TensorType
+from fuzzer.ir import DType, TensorType
 from fuzzer.ops.base import MAX_NUMEL, OpSpec, py
 
 #: who can build the torch forms: torch.export-based exporters (TorchScript tracing raises on a
@@ -173,7 +173,11 @@ def sample_pred(b, t: TensorType, cmp: str = ">") -> dict[str, Any]:
 
 
 class ControlFlow(OpSpec):
-    """Shared flags: float operands (thresholds and bodies are float-valued), drawn only on request."""
+    """Shared flags: float operands (thresholds and bodies are float-valued), drawn only on request.
+
+    A body is drawn in operands(), because its steps add operands; it reaches sample_attrs()
+    through the spec instance, which OpSpec.build calls right after, in the same thread.
+    """
 
     control_flow = True
     dtypes = frozenset({DType.float32, DType.float64, DType.float16})
