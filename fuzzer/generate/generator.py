@@ -140,8 +140,9 @@ def _guided_pick(b: Builder, specs: list[OpSpec], tracker: "PathTracker"):
     if not values or not c.boolean(GUIDED):
         return None
     x = c.choice(values[-3:]) if c.boolean(0.7) else c.choice(values)
-    avoid = b.config.avoid
-    fits = [s for s in specs if s.accepts(x.type) and (s.name, x.type.dtype.value) not in avoid]
+    avoid, t = b.config.avoid, x.type
+    # the dtype table first: a set lookup, where accepts() computes sizes (this runs once per spec)
+    fits = [s for s in specs if t.dtype in s.dtypes and (s.name, t.dtype.value) not in avoid and s.accepts(t)]
     if not fits:
         return None
     names = set(tracker.novel(x, [s.name for s in fits]))
