@@ -184,6 +184,9 @@ def _rebuild(g: Graph, b: Builder, node, spec) -> None:
         new = spec.build(b, x)
         if new.output_types != want:
             raise Rejected(f"{spec.name} on {x.type} gives {new.output_types}, not {want}")
+        if node.id in nx.ancestors(g.nx, new.id):
+            # it reused a value computed from the node it is to replace
+            raise Rejected(f"{spec.name} would read the result of the node it replaces")
     for old_v, new_v in zip(node.outputs, new.outputs):
         _rewire(g, old_v, new_v, first_new)
     g.remove_node(node)

@@ -141,3 +141,27 @@ def test_operands_of_imported_nodes_and_divisors_are_never_changed():
             if n.op_type == "div" and n.inputs[1].producer().op_type == "add":
                 guard = n.inputs[1].producer()
                 assert [v.producer().op_type for v in guard.inputs] == ["abs", "const"], g.summary()
+
+
+def test_a_rebuilt_node_never_reads_the_node_it_replaces():
+    """A replacement may reuse existing values as extra operands, but never the replaced
+    node's own result (seen in a campaign: attention rebuilt with its old output as v)."""
+    import fuzzer.generate.mutate as m
+    from fuzzer.errors import Rejected
+    from fuzzer.generate.builder import Builder
+    from fuzzer.ops import get_spec
+
+    base = Graph()
+    q = base.add_input(TensorType(DType.float32, (1, 1, 3, 3)))
+    base.outputs = base.add_node("add", [q, q], {}, [q.type]).outputs
+    rebuilt = 0
+    for seed in range(40):
+        g = base.copy()
+        try:
+            m._rebuild(g, Builder(g, NumpyChoices(seed), CONFIG), g.op_nodes[0], get_spec("mul"))
+        except Rejected:
+            continue
+        rebuilt += 1
+        (node,) = g.op_nodes
+        assert len(node.inputs) == 2 and all(not v.producer().is_op for v in node.inputs), g.summary()
+    assert rebuilt > 0
