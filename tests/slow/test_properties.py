@@ -104,6 +104,14 @@ KNOWN_INVALID_EXPORTS = [
     (lambda n: "dim" in n.attrs and n.attrs["dim"] is None and n.attrs.get("keepdim"),
      "a reduction with dim=None, keepdim=True exports the wrong rank (bugs/torchscript-shape-mismatch-dbba37, -2029c4), "
      "and the ops after it then fail to export"),
+    (lambda n: n.op_type == "scatter_reduce" and n.attrs.get("include_self") is False,
+     "TorchScript refuses include_self=False with a bare OnnxExporterError, which the torchscript "
+     "plugin's is_unsupported does not recognise yet (a documented refusal, not an invalid model)"),
+    (lambda n: n.op_type == "one_hot" and n.inputs[0].type.rank == 0,
+     "one_hot of a rank-0 index exports OneHot with rank-0 indices, which ONNX rejects (found by this property)"),
+    (lambda n: n.op_type == "pad" and n.attrs.get("mode") == "circular",
+     "circular pad (seen with pad=[0, 0] on a rank-2 input) exports a Concat with an out-of-range axis "
+     "(found by this property)"),
 ]
 
 
