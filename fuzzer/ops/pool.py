@@ -148,7 +148,8 @@ class PoolNd(OpSpec):
     def onnx_geometry(self, ctx, attrs, spatial) -> tuple[dict, bool]:
         """(ONNX pool attributes, exact). Before opset 22 ONNX's ceil_mode keeps a last window
         that starts in the right padding, which torch drops; where that changes an output size,
-        ceil_mode is replaced by just enough extra end padding (exact = False then)."""
+        that dim's end padding shrinks until the window is gone (exact = False then: the last
+        window may reach past the shrunk padding, which a max ignores but an average counts)."""
         n = self.nd
         k = per_dim(attrs["kernel_size"], n)
         stride = attrs.get("stride")
@@ -163,10 +164,17 @@ class PoolNd(OpSpec):
         old = [-(-(spatial[i] + 2 * p[i] - d[i] * (k[i] - 1) - 1) // s[i]) + 1 for i in range(n)]
         if want == old:
             return geo, True
-        for i in range(n):
-            reach = (want[i] - 1) * s[i] + d[i] * (k[i] - 1) + 1
-            geo["pads"][n + i] = max(p[i], reach - spatial[i] - p[i])
+        reach = [spatial[i] + p[i] - d[i] * (k[i] - 1) - 1 for i in range(n)]  # plus the end padding
+        ends = [next((e for e in range(p[i], -1, -1) if -(-(reach[i] + e) // s[i]) + 1 == want[i]), None)
+                for i in range(n)]
+        if None not in ends:
+            geo["pads"][n:] = ends
+            return geo, False
+        # torch also drops a last window starting past an input with no padding to shrink:
+        # floor mode then, with the least end padding that yields torch's count of windows
         geo["ceil_mode"] = 0
+        geo["pads"][n:] = [next(e for e in range(0, s[i] + d[i] * k[i] + p[i]) if (reach[i] + e) // s[i] + 1 == want[i])
+                           for i in range(n)]
         return geo, False
 
 
