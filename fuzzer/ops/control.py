@@ -74,8 +74,9 @@ def draw_chain(b, t: TensorType, ops: list, *, exportable: bool, lo: int = 1, hi
     Raises Rejected when no step spec fits t (the generator then tries another op).
     """
     c = b.choices
+    allowed = b.config.ops  # `--ops` restricts the bodies too, not only the top level
     pool = [(k, s) for k, s in _step_pool(exportable)
-            if s.accepts(t) and (s.name, t.dtype.value) not in b.config.avoid]
+            if s.accepts(t) and (s.name, t.dtype.value) not in b.config.avoid and (allowed is None or s.name in allowed)]
     if not pool:
         raise Rejected(f"no body step accepts {t}")
     steps = []
