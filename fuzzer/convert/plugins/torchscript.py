@@ -7,7 +7,7 @@ import re
 from fuzzer.convert.base import Exporter, ExportRequest
 
 # "Exporting the operator 'aten::xyz' to ONNX opset version 13 is not supported"
-_GAP = re.compile(r"is not supported|UnsupportedOperatorError|Unsupported: ONNX export of|ONNX export does NOT support", re.I)
+_GAP = re.compile(r"is not supported|UnsupportedOperatorError|Unsupported: ONNX export of|ONNX export does NOT support|ONNX does not support", re.I)
 
 
 def dynamic_axes(request: ExportRequest) -> dict | None:
