@@ -31,7 +31,7 @@ NONDETERMINISTIC = frozenset({
 })
 
 #: bumped whenever an import would come out differently, so no cache serves a stale one
-IMPORT_VERSION = 2
+IMPORT_VERSION = 3
 
 _ELEM_DTYPES = {
     "FLOAT16": DType.float16, "BFLOAT16": DType.bfloat16, "FLOAT": DType.float32, "DOUBLE": DType.float64,
@@ -234,8 +234,9 @@ def node_test_cases() -> tuple:
 def import_node_test(model, inputs: list) -> Graph:
     """A node test model as an IR graph.
 
-    Integer inputs (indices, shapes, axes, counts) become constants holding the test's
-    values, since random ones would break the op; float and bool inputs stay inputs, drawn
+    Integer inputs (indices, shapes, axes, counts) and 0-d inputs (parameters) become
+    constants holding the test's values, since random ones would break the op; other float
+    and bool inputs stay inputs, drawn
     from the test data's range. A test whose inputs are all integers keeps them as inputs
     (drawn from the test's range) when every shape stays static that way.
     """
@@ -247,7 +248,9 @@ def import_node_test(model, inputs: list) -> Graph:
     arrays = [as_array(name, a) for name, a in zip(names, inputs)]
     const_inputs, domains = {}, {}
     for name, a in zip(names, arrays):
-        if a.dtype.kind in "iu" or a.size == 0:
+        if a.dtype.kind in "iu" or a.size == 0 or a.ndim == 0:
+            # integers fix shapes and indices; a 0-d input is a parameter (a dropout ratio, a
+            # clip bound) whose valid range the IR does not know: all keep the test's values
             const_inputs[name] = a
         elif a.dtype.kind == "f" and np.isfinite(a.astype(np.float64)).all() and a.min() < a.max():
             domains[name] = (float(a.min()), float(a.max()))
@@ -299,7 +302,7 @@ def reproduce_node_test(graph: Graph, opset: int, inputs: list, expected: list, 
     proto = model_proto(graph, opset)
     arrays = [as_array(str(i), a) for i, a in enumerate(inputs)]
     # the inputs import_node_test kept, in order: the non-integer ones, or (its fallback) all non-empty ones
-    kept = [a for a in arrays if a.dtype.kind not in "iu" and a.size]
+    kept = [a for a in arrays if a.dtype.kind not in "iu" and a.size and a.ndim]
     if len(kept) != len(graph.inputs):
         kept = [a for a in arrays if a.size]
     feeds = {v.name: a for v, a in zip(graph.inputs, kept)}

@@ -47,7 +47,7 @@ def test_node_test_sample_imports_and_reproduces():
         # the torch lowering (the campaign's truth) reproduces them too, at the model's dtypes
         ins = [as_array("in", a) for a in ins]
         outs = [as_array("out", a) for a in outs]
-        kept = [a for a in ins if a.dtype.kind not in "iu" and a.size]
+        kept = [a for a in ins if a.dtype.kind not in "iu" and a.size and a.ndim]
         if len(kept) != len(g.inputs):
             kept = [a for a in ins if a.size]
         got = _torch_outputs(g, kept)
@@ -59,7 +59,7 @@ def test_node_test_sample_imports_and_reproduces():
                 np.testing.assert_array_equal(gv, ev, err_msg=name)
         reproduced += 1
     # measured over this sample: 64 of 100 import (the rest are refused with a reason);
-    # over all 1,884 cases (python -m fuzzer.importer): 1,192 import and 1,190 reproduce
+    # over all 1,884 cases (python -m fuzzer.importer): 1,189 import and 1,187 reproduce
     assert imported >= 55, imported
     assert reproduced == imported
 
