@@ -107,8 +107,9 @@ class Round(Unary):
         if not d:
             emit(ctx, "Round", a, outs, dt)
             return
-        # torch: round(x * 10**d) / 10**d, half to even like ONNX Round
-        ct = compute_dtype(ctx, dt, "Mul", "Round", "Div")
+        # torch: round(x * 10**d) / 10**d, half to even like ONNX Round; torch's CPU kernel
+        # computes a float16/bfloat16 x in float32, and so does this (x * 10**d rounds otherwise)
+        ct = compute_dtype(ctx, DType.float32 if dt in (DType.float16, DType.bfloat16) else dt, "Mul", "Round", "Div")
         scale = ctx.scalar(10.0 ** d, ct)
         r = ctx.node("Round", [ctx.node("Mul", [cast(ctx, a[0], dt, ct), scale])[0]])[0]
         y = target(ctx, ct, dt, outs[0])
@@ -486,14 +487,21 @@ class Atan2(Binary):
     dtypes = frozenset(FLOATS)
 
     def onnx(self, ctx, attrs, a, outs):
-        # atan(y / x), moved by +-pi into the left half plane (y / 0 = +-inf gives +-pi/2)
+        # atan(y / x), moved by +-pi into the left half plane (y / 0 = +-inf gives +-pi/2).
+        # Signed zeros matter as in torch (zeros are common after relu, ceil...): a value is
+        # "negative" when 1 / value < 0, which holds for -0.0; y = +-0 gives +-0 before the shift
         dt = dtype_of(ctx, a[0])
-        ct = compute_dtype(ctx, dt, "Atan", "Div", "Less", "Where", "Add")
+        ct = compute_dtype(ctx, dt, "Atan", "Div", "Less", "Equal", "Where", "Add")
         y, x = cast(ctx, a[0], dt, ct), cast(ctx, a[1], dt, ct)
-        zero = ctx.scalar(0.0, ct)
-        base = ctx.node("Atan", [ctx.node("Div", [y, x])[0]])[0]
-        pi = ctx.node("Where", [ctx.node("Less", [y, zero])[0], ctx.scalar(-math.pi, ct), ctx.scalar(math.pi, ct)])[0]
-        shift = ctx.node("Where", [ctx.node("Less", [x, zero])[0], pi, zero])[0]
+        zero, one = ctx.scalar(0.0, ct), ctx.scalar(1.0, ct)
+
+        def negative(v):
+            return ctx.node("Less", [ctx.node("Div", [one, v])[0], zero])[0]
+
+        ratio = ctx.node("Atan", [ctx.node("Div", [y, x])[0]])[0]
+        base = ctx.node("Where", [ctx.node("Equal", [y, zero])[0], y, ratio])[0]
+        pi = ctx.node("Where", [negative(y), ctx.scalar(-math.pi, ct), ctx.scalar(math.pi, ct)])[0]
+        shift = ctx.node("Where", [negative(x), pi, zero])[0]
         out = target(ctx, ct, dt, outs[0])
         ctx.node("Add", [base, shift], [out])
         close(ctx, out, ct, dt, outs[0])
