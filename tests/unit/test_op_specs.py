@@ -121,17 +121,17 @@ def _onnx_config(name: str, kind: str) -> GenConfig:
 
 def _reference_wrong(node) -> bool:
     """Nodes onnx.reference (1.23) computes wrongly: GlobalMaxPool drops the last dim of a
-    rank-3 input; MaxPool with an Indices output ignores its pads, and with ceil_mode can
-    return too few windows; grouped ConvTranspose mixes up the groups. A model holding one is
-    run on onnxruntime instead."""
+    rank-3 input; MaxPool with an Indices output ignores its pads; MaxPool and AveragePool
+    with ceil_mode misplace or drop windows; grouped ConvTranspose mixes up the groups. A model
+    holding one is run on onnxruntime instead."""
     attrs = {a.name: a for a in node.attribute}
     if node.op_type == "GlobalMaxPool":
         return True
     if node.op_type == "ConvTranspose":
         return "group" in attrs and attrs["group"].i > 1
-    if node.op_type == "MaxPool":
-        return len(node.output) == 2 or ("ceil_mode" in attrs and attrs["ceil_mode"].i == 1)
-    return False
+    if node.op_type in ("MaxPool", "AveragePool") and "ceil_mode" in attrs and attrs["ceil_mode"].i == 1:
+        return True
+    return node.op_type == "MaxPool" and len(node.output) == 2
 
 
 def _run_ort(model, feeds: dict) -> list[np.ndarray] | None:
