@@ -31,7 +31,7 @@ NONDETERMINISTIC = frozenset({
 })
 
 #: bumped whenever an import would come out differently, so no cache serves a stale one
-IMPORT_VERSION = 3
+IMPORT_VERSION = 4
 
 _ELEM_DTYPES = {
     "FLOAT16": DType.float16, "BFLOAT16": DType.bfloat16, "FLOAT": DType.float32, "DOUBLE": DType.float64,
@@ -78,8 +78,8 @@ def import_model(model, *, const_inputs: dict[str, np.ndarray] | None = None,
     """The IR graph of an ONNX model (a ModelProto, its bytes, or a path).
 
     Args:
-        const_inputs: graph inputs to fold into constants with these values (inputs that
-            fix shapes or indices, which random inputs would break).
+        const_inputs: graph inputs to fix to these values (inputs that fix shapes or indices,
+            which random inputs would break); they become part of the nodes that read them.
         domains: (lo, hi) to draw each remaining graph input from, by ONNX input name.
     Raises:
         ImportRefused (a UsageError) naming what cannot be imported.
@@ -87,7 +87,7 @@ def import_model(model, *, const_inputs: dict[str, np.ndarray] | None = None,
     import onnx
     from onnx import numpy_helper
 
-    from fuzzer.ops.onnx_node import encode_attribute
+    from fuzzer.ops.onnx_node import encode_attribute, tensor_json
 
     if isinstance(model, (bytes, bytearray)):
         model = onnx.load_model_from_string(bytes(model))
@@ -118,12 +118,17 @@ def import_model(model, *, const_inputs: dict[str, np.ndarray] | None = None,
         t = _tensor_type(vi.type, f"input {vi.name!r}")
         values[vi.name] = graph.add_input(t, domain=domains.get(vi.name))
     for name, array in const_inputs.items():
-        values[name] = _const(graph, np.asarray(array), types, name)
+        # values fixed by the caller stay inside the nodes reading them (attrs "frozen"): as graph
+        # constants they would be perturbed by the sensitivity probe, and a OneHot depth or a
+        # Range limit moved by 1e-6 can change a shape
+        if np.asarray(array).dtype.kind in "OUS":
+            raise ImportRefused(f"input {name!r} holds strings")
     for name, tensor in inits.items():
         if name not in values:
             values[name] = _const(graph, numpy_helper.to_array(tensor), types, name)
     for node in g.node:
-        in_slots = [i for i, n in enumerate(node.input) if n]
+        in_slots = [i for i, n in enumerate(node.input) if n and n not in const_inputs]
+        frozen = {str(i): tensor_json(const_inputs[n]) for i, n in enumerate(node.input) if n in const_inputs}
         out_slots = [i for i, n in enumerate(node.output) if n]
         operands = []
         for i in in_slots:
@@ -144,6 +149,8 @@ def import_model(model, *, const_inputs: dict[str, np.ndarray] | None = None,
             "in_slots": in_slots, "out_slots": out_slots,
             "in_types": [v.type.to_json() for v in operands], "outputs": [t.to_json() for t in outs],
         }
+        if frozen:
+            attrs["frozen"] = frozen
         ir_node = graph.add_node("onnx_node", operands, attrs, outs)
         for i, v in zip(out_slots, ir_node.outputs):
             values[node.output[i]] = v

@@ -39,7 +39,9 @@ class OnnxNode(OpSpec):
     """attrs: op_type, domain, opset (of the model it came from), attributes
     ({name: {"type": AttributeProto type name, "value": JSON value}}), in_slots and
     out_slots (the ONNX input/output positions the IR operands/results occupy; the
-    gaps are omitted optionals), outputs (TensorType JSON of each result)."""
+    gaps are omitted optionals), in_types and outputs (TensorType JSON of each operand
+    and result), and frozen ({slot: tensor}: inputs whose values are part of the node,
+    such as a OneHot depth, which no perturbation or mutation may touch)."""
 
     name = "onnx_node"
     dtypes = frozenset(FLOATS | INTS | {DType.bool})
@@ -60,7 +62,8 @@ class OnnxNode(OpSpec):
         return call + "".join(f", {a}" for a in args) + ")"
 
     def onnx(self, ctx, attrs, args, outs):
-        inputs = _slotted(args, attrs["in_slots"])
+        frozen = {int(k): ctx.const(_array(v)) for k, v in attrs.get("frozen", {}).items()}
+        inputs = _slotted(args + list(frozen.values()), attrs["in_slots"] + list(frozen))
         outputs = _slotted(outs, attrs["out_slots"])
         ctx.node(attrs["op_type"], inputs, outputs, domain=attrs.get("domain", ""))
         ctx.nodes[-1].attribute.extend(decode_attributes(attrs["attributes"]))
@@ -111,6 +114,18 @@ def _tensor_json(t) -> dict:
             "proto": base64.b64encode(t.SerializeToString()).decode()}
 
 
+def _array(d: dict) -> np.ndarray:
+    from onnx import numpy_helper
+
+    return numpy_helper.to_array(_tensor_proto(d))
+
+
+def tensor_json(array: np.ndarray) -> dict:
+    from onnx import numpy_helper
+
+    return _tensor_json(numpy_helper.from_array(np.asarray(array)))
+
+
 def _tensor_proto(d: dict):
     from onnx import TensorProto
 
@@ -151,15 +166,15 @@ def run_node(attrs: dict, truth: bool, *tensors):
     arrays = [_to_numpy(t) for t in tensors]
     outputs = [TensorType.from_json(t) for t in attrs["outputs"]]
     results = None
+    key = json.dumps(attrs, sort_keys=True)
     if truth:
         try:
-            results = _evaluator(json.dumps(attrs, sort_keys=True), tuple(str(a.dtype) for a in arrays)).run(
-                None, _feeds(arrays))
+            results = _evaluator(key, tuple(str(a.dtype) for a in arrays), True).run(None, _feeds(arrays))
         except Exception:
             results = None  # this op's reference kernel does not take float64: use the model's dtypes
     if results is None:
         own = [a.astype(DType(t["dtype"]).numpy) for a, t in zip(arrays, attrs["in_types"])]
-        results = _evaluator(json.dumps(attrs, sort_keys=True), tuple(str(a.dtype) for a in own)).run(None, _feeds(own))
+        results = _evaluator(key, tuple(str(a.dtype) for a in own), False).run(None, _feeds(own))
     out = []
     for r, t in zip(results, outputs):
         want = DType.float64 if truth and t.dtype.is_float else t.dtype
@@ -172,25 +187,30 @@ def _feeds(arrays) -> dict:
 
 
 @lru_cache(maxsize=256)
-def _evaluator(attrs_json: str, dtypes: tuple[str, ...]):
-    """A ReferenceEvaluator over a one-node model with inputs of these dtypes (cached: building
-    one costs far more than running it on the tiny tensors of a case)."""
+def _evaluator(attrs_json: str, dtypes: tuple[str, ...], wide: bool):
+    """A ReferenceEvaluator over a one-node model with inputs of these dtypes, frozen float
+    inputs widened to float64 when wide (cached: building one costs far more than running
+    it on the tiny tensors of a case)."""
     import onnx
-    from onnx import helper
+    from onnx import helper, numpy_helper
     from onnx.reference import ReferenceEvaluator
 
     from fuzzer.materialize.onnx_model import onnx_elem_type
 
     attrs = json.loads(attrs_json)
     in_names = [f"i{k}" for k in range(len(dtypes))]
+    frozen = {int(k): _array(v) for k, v in attrs.get("frozen", {}).items()}
+    if wide:
+        frozen = {k: a.astype(np.float64) if a.dtype.kind == "f" else a for k, a in frozen.items()}
+    inits = [numpy_helper.from_array(a, f"f{k}") for k, a in frozen.items()]
     out_names = [f"o{k}" for k in range(len(attrs["outputs"]))]
-    node = helper.make_node(attrs["op_type"], _slotted(in_names, attrs["in_slots"]),
+    node = helper.make_node(attrs["op_type"], _slotted(in_names + [f"f{k}" for k in frozen], attrs["in_slots"] + list(frozen)),
                             _slotted(out_names, attrs["out_slots"]), domain=attrs.get("domain") or None)
     node.attribute.extend(decode_attributes(attrs["attributes"]))
     inputs = [helper.make_tensor_value_info(n, onnx_elem_type(DType(d)), list(t["shape"]))
               for n, d, t in zip(in_names, dtypes, attrs["in_types"])]
     outputs = [helper.make_tensor_value_info(n, onnx.TensorProto.UNDEFINED, None) for n in out_names]
-    graph = helper.make_graph([node], "node", inputs, outputs)
+    graph = helper.make_graph([node], "node", inputs, outputs, initializer=inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid(attrs.get("domain", ""), attrs["opset"])])
     return ReferenceEvaluator(model)
 
