@@ -131,7 +131,7 @@ class ConvNd(BatchedConv):
 
     def onnx(self, ctx, attrs, a, outs):
         n = self.nd
-        spatial, kernel = ctx.types[a[0]].shape[2:], ctx.types[a[1]].shape[2:]
+        kernel = ctx.types[a[1]].shape[2:]
         d = per_dim(attrs.get("dilation", 1), n)
         pad = attrs.get("padding", 0)
         if pad == "same":

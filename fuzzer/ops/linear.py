@@ -4,7 +4,7 @@ from __future__ import annotations
 from fuzzer.errors import Rejected
 from fuzzer.ir import FLOATS, INTS, DType, TensorType, broadcast_shapes
 from fuzzer.ops.base import OpSpec, broadcast_partner, py
-from fuzzer.ops.lowering import Lit, cast, close, compute_dtype, emit, target
+from fuzzer.ops.lowering import cast, close, compute_dtype, emit, target
 
 NUMERIC = frozenset(FLOATS | INTS)
 

@@ -127,9 +127,6 @@ def close(ctx, name: str, ct: DType, dtype: DType, out: str) -> None:
         ctx.node("Cast", [name], [out], to=ctx.elem(dtype))
 
 
-
-
-
 # -- ops whose operands moved from attributes to inputs --------------------------------
 def reduce(ctx, op: str, x: str, axes, keepdims: bool, outs=1, **attrs) -> list[str]:
     """ReduceX(x) over axes (None: every axis). ReduceSum takes axes as an input from opset 13,
@@ -148,5 +145,6 @@ def unsqueeze(ctx, x: str, axes, outs=1) -> list[str]:
 
 def squeeze(ctx, x: str, axes, outs=1) -> list[str]:
     return ctx.node("Squeeze", [x, ctx.ints(axes)], outs)
+
 
 __all__ = ["Lit", "WIDER", "accepts", "cast", "close", "compute_dtype", "emit", "reduce", "squeeze", "target", "unsqueeze"]
