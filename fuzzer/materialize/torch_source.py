@@ -69,7 +69,10 @@ def repro_model_source(graph: Graph) -> str:
         + "\n\n"
         + module_source(graph, truth=True, class_name="TruthModel")
         + "\n\ndef _tensor(b64, dtype, shape):\n"
-        + "    return torch.from_numpy(np.frombuffer(base64.b64decode(b64), dtype=dtype).reshape(shape).copy())\n\n\n"
+        + "    raw = base64.b64decode(b64)\n"
+        + "    if dtype == 'bfloat16':  # numpy has no bfloat16 of its own: rebuild it from the bits\n"
+        + "        return torch.from_numpy(np.frombuffer(raw, dtype=np.int16).reshape(shape).copy()).view(torch.bfloat16)\n"
+        + "    return torch.from_numpy(np.frombuffer(raw, dtype=dtype).reshape(shape).copy())\n\n\n"
         + "CONSTS = {\n" + "\n".join(weights) + "\n}\n"
         + "\n\ndef build_model():\n    return Model(CONSTS).eval()\n"
         + "\n\ndef build_truth_model():\n"
