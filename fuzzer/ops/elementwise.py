@@ -182,7 +182,10 @@ class Gelu(Unary):
         if ctx.opset >= 20:
             emit(ctx, "Gelu", a, outs, dt, approximate=approx)
             return
-        ct = compute_dtype(ctx, dt, "Mul", "Add", "Erf", "Tanh")
+        # 1 + erf(...) cancels for negative x: in float16 it is 0 long before the true value
+        # is; torch's CPU kernel computes a float16/bfloat16 gelu in float32, and so does this
+        wide = DType.float32 if dt in (DType.float16, DType.bfloat16) else dt
+        ct = compute_dtype(ctx, wide, "Mul", "Add", "Erf", "Tanh")
         x = cast(ctx, a[0], dt, ct)
         if approx == "tanh":  # 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
             x3 = ctx.node("Mul", [ctx.node("Mul", [x, x])[0], x])[0]
