@@ -78,7 +78,7 @@ class GenConfig:
         from fuzzer.materialize.frontends import supports
 
         specs = all_specs() if self.ops is None else [get_spec(n) for n in self.ops]
-        usable = [s for s in specs if s.dtypes & self.dtypes and supports(self.frontend, s)
+        usable = [s for s in specs if s.weight > 0 and s.dtypes & self.dtypes and supports(self.frontend, s)
                   and (self.control_flow or not s.control_flow)]
         if not usable:
             raise UsageError(f"no op of the {self.frontend} frontend accepts any of the selected dtypes")
