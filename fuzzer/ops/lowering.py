@@ -40,6 +40,20 @@ _TYPE_STR = {
 }
 
 
+def type_str(dtype: DType) -> str:
+    """The schema's spelling of a tensor dtype: "tensor(float)", "tensor(bfloat16)", ..."""
+    return _TYPE_STR[DType(dtype)]
+
+
+@lru_cache(maxsize=None)
+def type_constraints(op: str, opset: int) -> dict[str, frozenset[str]]:
+    """Type parameter -> the type strings ONNX op (default domain) allows for it at opset."""
+    import onnx.defs
+
+    schema = onnx.defs.get_schema(op, opset, "")
+    return {c.type_param_str: frozenset(c.allowed_type_strs) for c in schema.type_constraints}
+
+
 @lru_cache(maxsize=None)
 def accepts(op: str, opset: int, dtype: DType, index: int | None = None) -> bool:
     """Whether ONNX op (default domain) at opset takes dtype as its input `index`; None means
@@ -47,11 +61,11 @@ def accepts(op: str, opset: int, dtype: DType, index: int | None = None) -> bool
     import onnx.defs
 
     schema = onnx.defs.get_schema(op, opset, "")
-    allowed = {c.type_param_str: set(c.allowed_type_strs) for c in schema.type_constraints}
+    allowed = type_constraints(op, opset)
     if index is None:
         index = next((i for i, f in enumerate(schema.inputs) if len(allowed.get(f.type_str, ())) > 1), 0)
     formal = schema.inputs[min(index, len(schema.inputs) - 1)]
-    return _TYPE_STR[DType(dtype)] in allowed.get(formal.type_str, {formal.type_str})
+    return type_str(dtype) in allowed.get(formal.type_str, {formal.type_str})
 
 
 def compute_dtype(ctx, dtype: DType, *ops: str, index: int | None = None) -> DType:
@@ -147,4 +161,4 @@ def squeeze(ctx, x: str, axes, outs=1) -> list[str]:
     return ctx.node("Squeeze", [x, ctx.ints(axes)], outs)
 
 
-__all__ = ["Lit", "WIDER", "accepts", "cast", "close", "compute_dtype", "emit", "reduce", "squeeze", "target", "unsqueeze"]
+__all__ = ["Lit", "WIDER", "accepts", "type_constraints", "type_str", "cast", "close", "compute_dtype", "emit", "reduce", "squeeze", "target", "unsqueeze"]

@@ -12,9 +12,8 @@ newer dtype is still exercised where ONNX allows it.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 from fuzzer.ir import FLOATS, INTS, DType
+from fuzzer.ops.lowering import type_constraints, type_str
 
 NUMERIC = frozenset(FLOATS | INTS) - {DType.int16}
 ALL = frozenset(NUMERIC | {DType.bool})
@@ -22,23 +21,13 @@ ALL = frozenset(NUMERIC | {DType.bool})
 F3 = frozenset({DType.float16, DType.float32, DType.float64})
 F4 = frozenset(FLOATS)
 
-_ONNX_TYPE = {
-    DType.float16: "float16", DType.bfloat16: "bfloat16", DType.float32: "float", DType.float64: "double",
-    DType.int8: "int8", DType.uint8: "uint8", DType.int16: "int16", DType.int32: "int32",
-    DType.int64: "int64", DType.bool: "bool",
-}
 
-
-@lru_cache(maxsize=None)
 def allows(op: str, opset: int, dtype: DType, param: str = "T") -> bool:
     """Does ONNX op `op`, as defined at `opset`, accept dtype for type parameter `param`?"""
-    import onnx.defs
-
-    schema = onnx.defs.get_schema(op, opset)
-    for tc in schema.type_constraints:
-        if tc.type_param_str == param:
-            return f"tensor({_ONNX_TYPE[DType(dtype)]})" in tc.allowed_type_strs
-    raise KeyError(f"{op} has no type parameter {param!r}")
+    allowed = type_constraints(op, opset)
+    if param not in allowed:
+        raise KeyError(f"{op} has no type parameter {param!r}")
+    return type_str(dtype) in allowed[param]
 
 
 def emit(ctx, op: str, args: list[str], outs: list[str], *, cast: tuple[int, ...] = (0,),
