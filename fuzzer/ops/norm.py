@@ -268,15 +268,18 @@ class LocalResponseNorm(NormOp):
     So is any rank but 4: the ONNX spec allows (N, C, D1..Dk), but ORT's and the reference
     evaluator's LRN both take 4-D inputs only (onnxruntime 1.32, onnx 1.23).
 
-    NATIVE_LRN is off for now: the reference evaluator's LRN (onnx 1.23) loops over the batch
-    dim where it means channels, so it is wrong for every input and the lowering meta-test,
-    which judges with it, could not pass. Turn it on once that test can name known bugs.
+    The reference evaluator's LRN (onnx 1.23) loops over the batch dim where it means
+    channels: the lowering meta-test judges LRN models on onnxruntime instead, and the
+    campaign's onnx-reference runtime will report that bug.
     """
 
-    NATIVE_LRN = False
+    NATIVE_LRN = True
 
     name, onnx_ops = "local_response_norm", ("LRN",)
     min_rank, max_rank = 3, 5
+    # torch computes it through avg_pool3d for rank >= 4, which has no float16/bfloat16 CPU
+    # kernel: the ground truth itself would fail
+    dtypes = frozenset({DType.float32, DType.float64})
 
     def sample_attrs(self, b, types):
         c = b.choices

@@ -107,3 +107,21 @@ def test_every_new_runtime_has_a_standalone_repro_source(name):
     feeds = {"x": np.array([-1.5, 0.25, 2.0], np.float32)}
     for ours, theirs in zip(rt.run(rt.load(m), feeds), namespace["run_model"](m, feeds)):
         np.testing.assert_array_equal(ours, theirs)
+
+
+def test_ort_batchwise_rnn_is_a_documented_gap():
+    # ORT's stated limit for RNN/GRU/LSTM with layout=1: unsupported, not a crash to report
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 4])  # layout 1: [batch, seq, input]
+    w = helper.make_tensor("w", TensorProto.FLOAT, [1, 2, 4], [0.1] * 8)
+    r = helper.make_tensor("r", TensorProto.FLOAT, [1, 2, 2], [0.1] * 4)
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    node = helper.make_node("RNN", ["x", "w", "r"], ["y"], hidden_size=2, layout=1)
+    graph = helper.make_graph([node], "g", [x], [y], initializer=[w, r])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
+    model.ir_version = 8
+    rt = load_plugin("runtime", "onnxruntime")
+    with pytest.raises(Exception) as info:
+        rt.load(model.SerializeToString())
+    assert rt.is_unsupported(info.value), str(info.value)

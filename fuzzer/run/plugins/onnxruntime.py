@@ -26,7 +26,8 @@ GAP = re.compile(
     r"|opset .* is under development"
     r"|Unsupported model IR version"
     r"|not supported for AutoPadType"
-    r"|onnxruntime only \*?guarantees\*? support",
+    r"|onnxruntime only \*?guarantees\*? support"
+    r"|Batchwise recurrent operations \(layout == 1\) are not supported",
     re.I,
 )
 
