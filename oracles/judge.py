@@ -26,7 +26,7 @@ import numpy as np
 from oracles.compare import Comparison, compare
 from oracles.verdict import CRASH_AT, Kind, Stage, Verdict
 
-#: the relative perturbation used to measure sensitivity
+#: the relative perturbation used to measure sensitivity, in graphs computed in float32 or wider
 DELTA = 1e-6
 
 # "int8" is the precision of a dynamically quantized model: only gross errors count.
@@ -35,6 +35,15 @@ _EPS = {"float16": 9.77e-4, "bfloat16": 7.81e-3, "float32": 1.19e-7, "float64": 
 _RTOL = {"float16": 1e-2, "bfloat16": 6e-2, "float32": 1e-4, "float64": 1e-6, "int8": 0.25}
 #: a response this many times steeper than linear marks an element unstable
 _STEEP = 1e4
+
+
+def sensitivity_delta(dtypes) -> float:
+    """The perturbation for a graph whose values have these dtypes: DELTA, or half an ulp of
+    its least precise float dtype. A float16 value rounds by up to that much on every
+    runtime; a step (floor, a compare, a cast to int) that close to flipping must be
+    found unstable, and a 1e-6 nudge would not reach it."""
+    halves = [_EPS[d] / 2 for d in map(str, dtypes) if d in ("float16", "bfloat16")]
+    return max([DELTA, *halves])
 
 
 @dataclass
@@ -46,6 +55,7 @@ class Reference:
     jump: list[np.ndarray]  # float64 |truth(perturbed) - truth|, elementwise max
     dtypes: list[str]  # declared output dtypes
     ops: list[list[str]] = field(default_factory=list)  # per output: the ops it depends on
+    delta: float = DELTA  # the relative perturbation `jump` was measured with (sensitivity_delta)
     # One case is judged once per (path, runtime): its tolerances and stability are computed once.
     _tolerances: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _stability: tuple[bool, str] | None = field(default=None, init=False, repr=False, compare=False)
@@ -75,8 +85,8 @@ class Reference:
         scale = max(scale, 1e-3)
         # quantization error scales with the tensor's range, not each element
         base = _RTOL[dtype] * (np.abs(t) + (1.0 if dtype == "int8" else 0.1) * scale)
-        mask = jump <= DELTA * _STEEP * (np.abs(t) + scale)
-        tol = base + jump * 50 * _EPS[dtype] / DELTA
+        mask = jump <= self.delta * _STEEP * (np.abs(t) + scale)
+        tol = base + jump * 50 * _EPS[dtype] / self.delta
         if with_eager:
             diff = np.abs(e32 - t)
             tol = tol + 2 * np.where(np.isfinite(diff), diff, 0.0)

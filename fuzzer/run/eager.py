@@ -14,7 +14,7 @@ from fuzzer.errors import OnnxfuzzError
 from fuzzer.generate import draw_inputs
 from fuzzer.ir import Graph
 from fuzzer.materialize import build_module, torch_inputs
-from oracles import DELTA, Reference
+from oracles import Reference, sensitivity_delta
 
 #: integers beyond this in the truth mean overflow somewhere, which is undefined behaviour
 INT_LIMIT = 2**31
@@ -75,7 +75,8 @@ def reference(
             truth = [to_numpy(values[v.name]) for v in graph.outputs]
             eager32 = list(m32(*torch_inputs(graph, inputs)))
             _check_types(graph, eager32)
-            jump = _sensitivity(m64, args64, truth, rng_for(choices))
+            delta = sensitivity_delta({v.type.dtype.value for v in graph.values()})
+            jump = _sensitivity(m64, args64, truth, rng_for(choices), delta)
             ops = [sorted({n.op_type for n in graph.ancestors(v) if n.is_op}) for v in graph.outputs]
             ref = Reference(
                 truth=truth,
@@ -83,6 +84,7 @@ def reference(
                 jump=jump,
                 dtypes=[v.type.dtype.value for v in graph.outputs],
                 ops=ops,
+                delta=delta,
             )
             return ref, inputs
     return None
@@ -117,8 +119,8 @@ def _check_types(graph: Graph, outputs) -> None:
             raise SpecBug(f"{v.producer().op_type}: torch gives {got}, spec inferred {want}")
 
 
-def _sensitivity(m64, args64, truth, rng: np.random.Generator, rounds: int = 2) -> list[np.ndarray]:
-    """Elementwise max |truth(x * (1 +- DELTA)) - truth(x)| over a few random sign patterns."""
+def _sensitivity(m64, args64, truth, rng: np.random.Generator, delta: float, rounds: int = 2) -> list[np.ndarray]:
+    """Elementwise max |truth(x * (1 +- delta)) - truth(x)| over a few random sign patterns."""
     import torch
 
     jump = [np.zeros(np.shape(t)) for t in truth]
@@ -127,7 +129,7 @@ def _sensitivity(m64, args64, truth, rng: np.random.Generator, rounds: int = 2) 
 
     def wiggle(t):
         signs = torch.from_numpy(rng.choice([-1.0, 1.0], size=tuple(t.shape)))
-        return t * (1 + DELTA * signs)
+        return t * (1 + delta * signs)
 
     try:
         for _ in range(rounds):

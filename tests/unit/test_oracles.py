@@ -121,3 +121,26 @@ def test_stability_and_tolerances_are_computed_once_per_case():
     assert r.stability() is r.stability()
     assert r.tolerance(0)[0] is r.tolerance(0)[0]
     assert r.tolerance(0, precision="float16")[0] is not r.tolerance(0)[0]
+
+
+def test_a_float16_step_within_rounding_of_flipping_is_not_judged():
+    # x = 0.9996 rounds to 1.0 in float16, so floor gives 1 on a correct runtime while the
+    # float64 truth gives 0: the perturbation must be float16-sized to see that it is unstable
+    import numpy as np
+
+    from fuzzer.choices import NumpyChoices
+    from fuzzer.ir import DType, Graph, TensorType
+    from fuzzer.run.eager import reference
+    from oracles import Kind, judge_outputs
+
+    g = Graph()
+    x = g.add_input(TensorType(DType.float32, (2,)))
+    h = g.add_node("cast", [x], {"to": DType.float16}, [TensorType(DType.float16, (2,))]).outputs[0]
+    y = g.add_node("floor", [h], {}, [TensorType(DType.float16, (2,))]).outputs[0]
+    g.outputs = [y]
+    ref, _ = reference(g, NumpyChoices(0), given={x.name: np.array([0.9996, 0.25], np.float32)})
+    assert ref.truth[0].tolist() == [0.0, 0.0]
+    _, mask = ref.tolerance(0)
+    assert mask.tolist() == [False, True]  # the near-step element is not judged, the other is
+    assert judge_outputs(ref, [np.array([1.0, 0.0], np.float16)], "p", "r").kind is Kind.PASS
+    assert judge_outputs(ref, [np.array([1.0, 1.0], np.float16)], "p", "r").kind is Kind.VALUE_MISMATCH
