@@ -142,7 +142,7 @@ def test_the_property_testing_guide_example_runs():
 
 
 def test_the_adding_an_op_guide_example_is_a_correct_spec(monkeypatch):
-    """The guide's softshrink, registered for this test: its graphs run in torch with the
+    """The guide's rrelu, registered for this test: its graphs run in torch with the
     inferred types, and its direct ONNX models are checker-valid and agree with the truth."""
     import numpy as np
     import onnx
@@ -156,13 +156,14 @@ def test_the_adding_an_op_guide_example_is_a_correct_spec(monkeypatch):
 
     namespace: dict = {}
     exec(compile(_doc_code("adding-an-op.md"), "adding-an-op.md", "exec"), namespace)
-    spec = namespace["Softshrink"]()
+    spec = namespace["Rrelu"]()
+    assert spec.name not in _registry(), "the guide's example must be an op onnxfuzz does not have yet"
     monkeypatch.setitem(_registry(), spec.name, spec)
-    lambdas = set()
+    bounds = set()
     for seed in range(8):
-        g = generate(NumpyChoices(seed), GenConfig(ops=("softshrink",), frontend="onnx", max_nodes=3))
-        assert set(g.op_types()) == {"softshrink"}
-        lambdas |= {n.attrs["lambd"] for n in g.op_nodes}
+        g = generate(NumpyChoices(seed), GenConfig(ops=("rrelu",), frontend="onnx", max_nodes=3))
+        assert set(g.op_types()) == {"rrelu"}
+        bounds |= {(n.attrs["lower"], n.attrs["upper"]) for n in g.op_nodes}
         found = reference(g, NumpyChoices(seed))  # raises SpecBug on a type other than the inferred one
         assert found is not None
         ref, inputs = found
@@ -173,4 +174,4 @@ def test_the_adding_an_op_guide_example_is_a_correct_spec(monkeypatch):
             outs = ReferenceEvaluator(model).run(None, {v.name: inputs[v.name] for v in g.inputs})
             for got, want in zip(outs, ref.truth):
                 np.testing.assert_allclose(got.astype(np.float64), want, rtol=1e-5, atol=1e-6)
-    assert lambdas == {0.0, 0.5, 1.5}
+    assert bounds == {(0.125, 0.375), (0.0, 0.5), (0.25, 0.25)}
