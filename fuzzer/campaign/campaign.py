@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -35,6 +36,9 @@ class CampaignOptions:
     seeds: str | None = None
     #: the fraction of cases that mutate a seed rather than generate from scratch
     mutate_ratio: float = 0.5
+    #: each worker favours op paths it has not produced yet (fuzzer.generate.diversity); the
+    #: environment variable ONNXFUZZ_DIVERSITY=0 turns it off, to measure what it brings
+    diversity: bool = field(default_factory=lambda: os.environ.get("ONNXFUZZ_DIVERSITY", "1") != "0")
 
 
 def run_campaign(opts: CampaignOptions) -> dict:
@@ -73,7 +77,7 @@ def run_campaign(opts: CampaignOptions) -> dict:
             graph_json=seeder.graph_for(cid, exporters) if seeder is not None else None,
         )
 
-    sup = Supervisor(opts.workers, opts.workdir / "logs", opts.stage_timeout, opts.memory_limit_mb)
+    sup = Supervisor(opts.workers, opts.workdir / "logs", opts.stage_timeout, opts.memory_limit_mb, diversity=opts.diversity)
     previous = _stop_on_sigterm()
     display = _Display(opts, quiet=opts.quiet)
     done = failures = 0
@@ -107,7 +111,9 @@ def run_campaign(opts: CampaignOptions) -> dict:
         _restore_sigterm(previous)
     stats = store.stats()
     stats["session"] = {"cases": done, "failures": failures, "seconds": round(time.monotonic() - started, 2),
-                        "worker_restarts": sup.restarts, "steered_away_pairs": len(avoided)}
+                        "worker_restarts": sup.restarts, "steered_away_pairs": len(avoided),
+                        # this session's judged graphs only: the store keeps no graph of a passing case
+                        "diversity": opts.diversity, "paths_2op": len(sup.paths2), "paths_3op": len(sup.paths3)}
     if seeder is not None:
         stats["session"]["seeds"] = seeder.summary()
     store.close()

@@ -6,6 +6,12 @@ limit in one stage, or grows past the memory limit, the supervisor records a
 crash, hang or out-of-memory verdict against the system under test that was
 running, starts a fresh worker, and retries the rest of that case with the
 fatal (path, runtime) pair skipped. The campaign goes on.
+
+A worker sends each case's graph before its first risky stage (its graphs
+depend on the worker's path tracker, not on the seed alone): the retry runs
+that same graph, and every result the supervisor makes up itself (a crash
+verdict after the last retry, an error, a finding flushed at the time limit)
+carries it, so a report and the minimizer start from the graph that failed.
 """
 from __future__ import annotations
 
@@ -45,6 +51,8 @@ class _InFlight:
     path: str = ""
     runtime: str = ""
     stage_started: float = 0.0
+    #: the graph's distinct (2-op, 3-op) paths, once the worker has sent it
+    paths: tuple = ((), ())
 
 
 @dataclass
@@ -66,9 +74,11 @@ class Supervisor:
         logdir: where each worker's stdout/stderr go.
         stage_timeout: seconds one stage may take before it counts as a hang.
         memory_limit_mb: resident memory above which a worker counts as out of memory.
+        diversity: each worker keeps a path tracker across its cases (fuzzer.generate.diversity).
     """
 
-    def __init__(self, workers: int, logdir: Path, stage_timeout: float = 60.0, memory_limit_mb: int = 4096) -> None:
+    def __init__(self, workers: int, logdir: Path, stage_timeout: float = 60.0, memory_limit_mb: int = 4096,
+                 diversity: bool = True) -> None:
         self.n = workers
         self.logdir = Path(logdir)
         self.logdir.mkdir(parents=True, exist_ok=True)
@@ -81,6 +91,10 @@ class Supervisor:
         self.attempts: dict[int, int] = {}
         self.restarts = 0
         self.start_failures = 0
+        self.diversity = diversity
+        #: distinct op paths of the graphs of judged cases (status judged or unstable)
+        self.paths2: set = set()
+        self.paths3: set = set()
 
     # -- worker lifecycle ---------------------------------------------------------
     def _spawn(self, index: int) -> _Worker:
@@ -88,7 +102,7 @@ class Supervisor:
 
         parent, child = self.ctx.Pipe()
         log = self.logdir / f"worker-{index}.log"
-        proc = self.ctx.Process(target=main, args=(child, str(log)), daemon=True, name=f"onnxfuzz-worker-{index}")
+        proc = self.ctx.Process(target=main, args=(child, str(log), self.diversity), daemon=True, name=f"onnxfuzz-worker-{index}")
         proc.start()
         child.close()
         return _Worker(index, proc, parent, log)
@@ -159,11 +173,15 @@ class Supervisor:
     def _flush(self) -> Iterator[CaseResult]:
         """At the time limit: record what is known of cases that killed a worker and were
         waiting for (or in) their retry, rather than lose those findings."""
-        seeds = {spec.case_id: spec.seed for spec in self.retries}
-        seeds.update({w.job.spec.case_id: w.job.spec.seed for w in self.workers if w.job is not None})
+        specs = {spec.case_id: spec for spec in self.retries}
+        specs.update({w.job.spec.case_id: w.job.spec for w in self.workers if w.job is not None})
         self.retries.clear()
         for case_id, verdicts in list(self.fatal.items()):
-            yield CaseResult(case_id, seeds.get(case_id, 0), "judged", verdicts=verdicts)
+            spec = specs.get(case_id)
+            if spec is None:
+                yield CaseResult(case_id, 0, "judged", verdicts=verdicts)
+            else:
+                yield _made_up(spec, "judged", verdicts=verdicts)
         self.fatal.clear()
 
     def _drain(self, w: _Worker) -> Iterator[CaseResult]:
@@ -178,18 +196,25 @@ class Supervisor:
             if tag == "ready":
                 w.ready = True
                 self.start_failures = 0
+            elif tag == "graph" and w.job is not None and msg[1] == w.job.spec.case_id:
+                _, _, graph_json, found = msg
+                w.job.spec = dataclasses.replace(w.job.spec, graph_json=graph_json)
+                w.job.paths = found
             elif tag == "stage" and w.job is not None:
                 _, _, stage, path, runtime = msg
                 w.job.stage, w.job.path, w.job.runtime = stage, path, runtime
                 w.job.stage_started = time.monotonic()
             elif tag == "done" and w.job is not None:
                 result: CaseResult = msg[1]
-                w.job = None
+                job, w.job = w.job, None
+                if result.status in ("judged", "unstable"):
+                    self.paths2.update(map(tuple, job.paths[0]))
+                    self.paths3.update(map(tuple, job.paths[1]))
                 yield self._merge(result)
             elif tag == "error" and w.job is not None:
                 spec = w.job.spec
                 w.job = None
-                yield CaseResult(spec.case_id, spec.seed, "error", error=msg[2])
+                yield _made_up(spec, "error", error=msg[2])
 
     def _police(self, w: _Worker) -> Iterator[CaseResult]:
         now = time.monotonic()
@@ -201,6 +226,8 @@ class Supervisor:
                     raise WorkerStartError(f"{self.start_failures} workers in a row died while starting; last output:\n{_tail(w.log)}")
                 self._replace(w)
             return
+        # what it sent before dying or stalling comes first: its case's graph, or the finished case
+        yield from self._drain(w)
         job = w.job
         if not alive:
             yield from self._fatal(w, Kind.RUN_CRASH, f"worker died: {_exit_reason(w.process.exitcode)}")
@@ -226,7 +253,7 @@ class Supervisor:
         spec = job.spec
         if job.stage == "reference":
             # torch eager on our own graph died: not a converter's fault; keep the evidence
-            yield CaseResult(spec.case_id, spec.seed, "error", error=f"{reason}\n{tail}")
+            yield _made_up(spec, "error", error=f"{reason}\n{tail}")
             return
         stage = Stage(job.stage)
         if kind is Kind.RUN_CRASH:  # a death: name it after the stage it hit
@@ -242,13 +269,27 @@ class Supervisor:
                 dataclasses.replace(spec, skip=spec.skip | {skip_key}, keep_models=spec.keep_models | {job.path})
             )
         else:
-            yield CaseResult(spec.case_id, spec.seed, "judged", verdicts=self.fatal.pop(spec.case_id))
+            yield _made_up(spec, "judged", verdicts=self.fatal.pop(spec.case_id))
 
     def _merge(self, result: CaseResult) -> CaseResult:
         fatal = self.fatal.pop(result.case_id, [])
         self.attempts.pop(result.case_id, None)
         result.verdicts = fatal + result.verdicts
         return result
+
+
+def _made_up(spec: CaseSpec, status: str, **fields) -> CaseResult:
+    """A result the supervisor records itself (no worker finished the case): with the
+    case's graph when the worker had sent it, for the report and the minimizer."""
+    ops = []
+    if spec.graph_json is not None:
+        from fuzzer.ir import Graph
+
+        try:
+            ops = Graph.loads(spec.graph_json).op_types()
+        except Exception:  # a graph that does not load is still evidence: keep its JSON
+            ops = []
+    return CaseResult(spec.case_id, spec.seed, status, ops=ops, graph_json=spec.graph_json, **fields)
 
 
 def _exit_reason(code: int | None) -> str:

@@ -5,8 +5,19 @@ process that has already computed with torch hangs in its first torch op
 (OpenMP). Spawned workers import torch once and then run cases at in-process
 speed (about 4x faster than a fresh process per case, measured).
 
+Each worker keeps one PathTracker (fuzzer.generate.diversity) across its cases,
+so the graphs it generates favour op paths it has not produced yet. A graph
+then depends on the worker's history, not on the case's seed alone: a case
+retried in a fresh worker (after a crash, hang or out-of-memory) would get a
+different graph. So the worker generates the graph itself and sends it to the
+supervisor before any system under test runs; the supervisor's retry, and the
+crash verdict it records, carry that very graph.
+
 Protocol on the pipe, worker -> supervisor:
     ("ready",)                          after imports, before the first case
+    ("graph", case_id, graph_json, paths)
+                                        the case's graph, before its first risky stage;
+                                        paths: its distinct (2-op, 3-op) op paths
     ("stage", case_id, stage, path, rt) before each call into a system under test
     ("done", CaseResult)                a finished case
     ("error", case_id, traceback)       onnxfuzz itself failed on this case
@@ -18,7 +29,14 @@ import sys
 import traceback
 
 
-def main(conn, log_path: str) -> None:
+def main(conn, log_path: str, diversity: bool = True) -> None:
+    """Serve CaseSpecs from conn until it sends None.
+
+    Args:
+        conn: the worker's end of the supervisor's pipe.
+        log_path: where this process's stdout and stderr go.
+        diversity: keep a PathTracker across cases (False: plain generation, for comparison).
+    """
     # The systems under test print freely (and C++ code writes to fd 2 directly):
     # send all of it to a per-worker log, which crash reports quote from.
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -35,7 +53,9 @@ def main(conn, log_path: str) -> None:
 
     torch.set_num_threads(1)
     from fuzzer.case import run_case
+    from fuzzer.generate.diversity import PathTracker
 
+    tracker = PathTracker() if diversity else None
     conn.send(("ready",))
     while True:
         spec = conn.recv()
@@ -47,8 +67,46 @@ def main(conn, log_path: str) -> None:
             conn.send(("stage", _id, stage.value, path, runtime))
 
         try:
+            spec, seconds = _with_graph(spec, tracker, conn)
             result = run_case(spec, progress)
         except Exception:
             conn.send(("error", spec.case_id, traceback.format_exc()))
             continue
+        if seconds:
+            result.timings["generate"] = seconds
+            result.total_seconds += seconds
         conn.send(("done", result))
+
+
+def _with_graph(spec, tracker, conn):
+    """(spec carrying its graph as JSON, seconds spent generating it), the graph sent to the
+    supervisor first. A spec that already carries a graph (a mutated seed, a retry, the
+    minimizer's) keeps it; the tracker still learns its paths."""
+    import dataclasses
+    import time
+
+    from fuzzer.case import case_frontend
+    from fuzzer.choices import NumpyChoices
+    from fuzzer.generate import generate
+    from fuzzer.generate.diversity import paths
+    from fuzzer.ir import Graph
+
+    t0 = time.perf_counter()
+    seconds = 0.0
+    if spec.graph_json is None:
+        config = spec.config
+        frontend = case_frontend(spec.exporters)
+        if frontend != config.frontend:
+            config = dataclasses.replace(config, frontend=frontend)
+        # the same stream run_case would draw the graph from; run_case then redraws inputs
+        # from the seed's start, as it does for every case that carries its graph
+        graph = generate(NumpyChoices(spec.seed), config, tracker)
+        spec = dataclasses.replace(spec, graph_json=graph.dumps())
+        seconds = time.perf_counter() - t0
+    else:
+        graph = Graph.loads(spec.graph_json)
+        if tracker is not None:
+            tracker.update(graph)
+    found = (sorted(paths(graph, 2)), sorted(paths(graph, 3)))
+    conn.send(("graph", spec.case_id, spec.graph_json, found))
+    return spec, seconds

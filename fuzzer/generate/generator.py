@@ -122,14 +122,41 @@ def generate(choices: Choices, config: GenConfig = GenConfig(), tracker: "PathTr
                     raise Rejected("over max_nodes")
         except Rejected:
             continue
+    if len(graph) == 0:  # every attempt was rejected: before _finish drops the unused inputs
+        _fallback(b, specs)
     _finish(graph)
-    if len(graph) == 0:  # every attempt was rejected: fall back to something always valid
-        x = graph.inputs[0]
-        graph.add_node("cast", [x], {"to": x.type.dtype}, [x.type])
-        _finish(graph)
     if tracker is not None:
         tracker.update(graph)
     return graph
+
+
+def _fallback(b: Builder, specs: list[OpSpec]) -> None:
+    """One op on the first input, when every attempt of the main loop was rejected: each
+    drawable spec that accepts it gets one more try (in a drawn order), and a cast to the
+    input's own dtype, which no operand can reject, comes last when the frontend serves it.
+
+    Raises:
+        UsageError: nothing can be built on the input (no spec fits and the frontend has no cast).
+    """
+    from fuzzer.materialize.frontends import supports
+
+    x = b.graph.inputs[0]
+    avoid = b.config.avoid
+    fits = [s for s in specs if s.accepts(x.type) and (s.name, x.type.dtype.value) not in avoid]
+    while fits:
+        spec = fits.pop(b.choices.integer(0, len(fits) - 1))
+        try:
+            with b.transaction():
+                spec.build(b, x)
+                if len(b.graph) > b.config.max_nodes:
+                    raise Rejected("over max_nodes")
+            return
+        except Rejected:
+            continue
+    cast = get_spec("cast")
+    if not supports(b.config.frontend, cast) or x.type.dtype not in cast.dtypes:
+        raise UsageError(f"no op of the {b.config.frontend} frontend can be built on an input of type {x.type}")
+    b.graph.add_node("cast", [x], {"to": x.type.dtype}, [x.type])
 
 
 def _guided_pick(b: Builder, specs: list[OpSpec], tracker: "PathTracker"):
