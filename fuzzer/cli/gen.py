@@ -30,21 +30,31 @@ class Gen(Command):
     --check judges every graph, and counts it:
       valid       torch eager runs it; and, when every op has an ONNX lowering,
                   the direct model passes onnx.checker (full_check) and strict
-                  shape inference, and ONNX Runtime loads it (a missing kernel
-                  counts as valid only when ORT's cached capability probe
-                  records that op and dtype as unsupported);
+                  shape inference, and ONNX Runtime loads it with its graph
+                  optimizations OFF, a load that measures kernels (a missing
+                  kernel counts as valid only when the cached capability probe
+                  of onnxruntime-noopt knows that kernel is missing);
       invalid     any of those failed: a generator or op-spec bug;
       kernel_gaps_unprobed
                   ORT refused a kernel its probe knows nothing about (run
-                  `onnxfuzz doctor` to probe); neither valid nor invalid;
-      crashed     the checking process died on it (a crash in torch, onnx
-                  or ORT): a finding, neither valid nor invalid;
+                  `onnxfuzz doctor --probe`, or pass --probe); neither valid nor
+                  invalid; "kernel_gaps_unprobed_kernels" counts them by
+                  missing kernel (op, schema version, type binding);
+      crashed     the checking process died in the graph's own checks (a crash
+                  in torch eager, onnx or ORT's plain load): neither valid nor
+                  invalid. When it dies in a step that only looks for
+                  findings (the TorchScript export, ORT's optimized load), the
+                  graph is checked again without that step and judged by the
+                  rest, and the crash is a "crash_findings" entry;
       discarded   no input draw gives a finite float64 truth (still checked,
                   and included in valid or invalid; campaigns skip such cases).
     A graph of the torch frontend is also exported with TorchScript (opset
     drawn from 13-20) and the exported model checked: an export crash or an
     invalid exported model is an EXPORTER finding ("exporter_findings"), a
     bug in the system under test, and does not make the graph invalid.
+    Likewise a direct model that ORT loads with optimizations off is loaded
+    again with every optimization on: an error only then (an optimizer that
+    throws on a valid model) is a RUNTIME finding ("runtime_findings").
     "onnx_op_types" is the union of op types over the exported and the direct
     models. Exit code 1 when some graph is invalid.
     """
@@ -119,11 +129,11 @@ class Gen(Command):
             return 0
 
         t1 = time.perf_counter()
-        from fuzzer.generate.validity import ort_probe_pairs
+        from fuzzer.generate.validity import ort_probe
 
-        pairs = ort_probe_pairs(compute=args.probe)
-        report["ort_probe_cached"] = pairs is not None
-        checks = _check_all(graphs, args.workers, pairs)
+        caps = ort_probe(compute=args.probe)
+        report["ort_probe_cached"] = caps is not None
+        checks = _check_all(graphs, args.workers, caps)
         report.update(_summarize(checks))
         report["check_seconds"] = round(time.perf_counter() - t1, 1)
         if args.json:
@@ -133,36 +143,52 @@ class Gen(Command):
         return 1 if report["invalid"] else 0
 
 
-def _check_all(graphs, workers: int, probe_pairs: dict | None) -> list[dict]:
+def _check_all(graphs, workers: int, probe) -> list[dict]:
     """Every graph's GraphCheck as a dict, in order; on spawned worker processes when workers > 1.
 
     A system under test can kill a worker (a segfault while ORT loads a model). The graph
     that did it is found by running the graphs that were in flight alone, one at a time;
-    it is recorded as "crashed", and the rest go on in a fresh pool."""
-    from fuzzer.generate.validity import check_graph, use_probe_pairs
+    it is checked once more to tell which step died (see _attribute_crash), and the rest go
+    on in a fresh pool."""
+    from fuzzer.generate.validity import check_graph, use_probe
 
     jobs = [(g.dumps(), seed, fe) for seed, fe, g in graphs]
     if workers == 1 or len(jobs) < 8:
-        use_probe_pairs(probe_pairs)
+        use_probe(probe)
         return [check_graph(*job).to_dict() for job in jobs]
     results: list = [None] * len(jobs)
     todo = list(range(len(jobs)))
     while todo:
-        broken = _run_pool(jobs, todo, results, workers, probe_pairs)
+        broken = _run_pool(jobs, todo, results, workers, probe)
         if not broken:
             break
         suspect = broken[0]  # the oldest unfinished job was in flight when the worker died
-        if _run_pool(jobs, [suspect], results, 1, probe_pairs):
-            _, seed, fe = jobs[suspect]
-            results[suspect] = {"seed": seed, "frontend": fe, "status": "crashed", "onnx_ops": [],
-                                "why": "the checking process died (a crash inside torch, onnx or ORT)",
-                                "discarded": False, "judged_on": "", "probed_gap": None, "direct_opset": None,
-                                "exporter_finding": None, "exporter_unsupported": False}
+        if _run_pool(jobs, [suspect], results, 1, probe):
+            results[suspect] = _attribute_crash(jobs[suspect], probe)
         todo = broken[1:]
     return results
 
 
-def _run_pool(jobs, todo: list[int], results: list, workers: int, probe_pairs) -> list[int]:
+def _attribute_crash(job: tuple, probe) -> dict:
+    """The check of a graph that kills its checking process, told apart by leaving out the steps
+    that look for findings (validity.FINDING_STEPS): when the graph's own checks complete
+    without the TorchScript export, or without ORT's optimized load, the crash is a finding in
+    that system under test, and the graph is judged by the rest; else it is "crashed"."""
+    from fuzzer.generate.validity import GraphCheck
+
+    graph_json, seed, fe = job
+    out: list = [None]
+    for skip, culprit in ((("export",), "the TorchScript exporter"),
+                          (("export", "ort-optimized"), "ONNX Runtime loading with optimizations on")):
+        if not _run_pool([(graph_json, seed, fe, skip)], [0], out, 1, probe):
+            found = out[0]
+            found["crash_finding"] = f"{culprit} killed the checking process"
+            return found
+    return GraphCheck(seed, fe, status="crashed", judged_on="",
+                      why="the checking process died in the graph's own checks (torch eager, onnx or ORT)").to_dict()
+
+
+def _run_pool(jobs, todo: list[int], results: list, workers: int, probe) -> list[int]:
     """Check jobs[i] for i in todo on a fresh pool into results; the indices left undone if a worker died."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -172,7 +198,7 @@ def _run_pool(jobs, todo: list[int], results: list, workers: int, probe_pairs) -
     ctx = multiprocessing.get_context("spawn")
     broken = []
     with ProcessPoolExecutor(min(workers, os.cpu_count() or 1), mp_context=ctx,
-                             initializer=_worker_init, initargs=(probe_pairs,)) as pool:
+                             initializer=_worker_init, initargs=(probe,)) as pool:
         futures = [(i, pool.submit(_check_dict, *jobs[i])) for i in todo]
         for i, future in futures:
             try:
@@ -182,12 +208,12 @@ def _run_pool(jobs, todo: list[int], results: list, workers: int, probe_pairs) -
     return broken
 
 
-def _worker_init(probe_pairs: dict | None) -> None:
+def _worker_init(probe) -> None:
     import warnings
 
-    from fuzzer.generate.validity import use_probe_pairs
+    from fuzzer.generate.validity import use_probe
 
-    use_probe_pairs(probe_pairs)
+    use_probe(probe)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import onnxruntime
     import torch
@@ -198,10 +224,10 @@ def _worker_init(probe_pairs: dict | None) -> None:
     onnxruntime.set_default_logger_severity(3)
 
 
-def _check_dict(graph_json: str, seed: int, frontend: str) -> dict:
+def _check_dict(graph_json: str, seed: int, frontend: str, skip: tuple[str, ...] = ()) -> dict:
     from fuzzer.generate.validity import check_graph
 
-    return check_graph(graph_json, seed, frontend).to_dict()
+    return check_graph(graph_json, seed, frontend, skip).to_dict()
 
 
 def _summarize(checks: list[dict]) -> dict:
@@ -214,6 +240,8 @@ def _summarize(checks: list[dict]) -> dict:
 
     invalid = [c for c in checks if c["status"] == "invalid"]
     unprobed = [c for c in checks if c["status"] == "gap_unprobed"]
+    runtime = [c for c in checks if c["runtime_finding"]]
+    crashes = [c for c in checks if c["crash_finding"]]
     return {
         "valid": by["valid"],
         "invalid": by["invalid"],
@@ -230,9 +258,32 @@ def _summarize(checks: list[dict]) -> dict:
             "unsupported": sum(1 for c in findings if c["exporter_unsupported"]),
             "examples": examples([c for c in findings if not c["exporter_unsupported"]], "exporter_finding"),
         },
+        "crash_findings": {
+            "count": len(crashes),
+            "examples": examples(crashes, "crash_finding"),
+        },
+        "runtime_findings": {
+            "count": len(runtime),
+            "examples": examples(runtime, "runtime_finding"),
+        },
+        "kernel_gaps_unprobed_kernels": _unprobed_kernels(unprobed),
         "onnx_op_types": len(onnx_ops),
         "onnx_ops": onnx_ops,
     }
+
+
+def _unprobed_kernels(unprobed: list[dict]) -> dict[str, int]:
+    """How many unprobed gaps each missing kernel ("Relu(14) T=int16") accounts for, most first:
+    the list of holes left in the probe."""
+    names = Counter()
+    for c in unprobed:
+        gap = c.get("gap")
+        if gap:
+            binding = ",".join(f"{k}={v}" for k, v in sorted(gap["types"].items()))
+            names[f"{gap['op']}({gap['since']}) {binding}"] += 1
+        else:
+            names["(kernel not identified)"] += 1
+    return dict(names.most_common())
 
 
 def _print(r: dict) -> None:
@@ -243,8 +294,16 @@ def _print(r: dict) -> None:
           f"(max {r['max_nodes']} nodes); checked in {r['check_seconds']} s")
     f = r["exporter_findings"]
     print(f"exporter findings (TorchScript; not counted as invalid graphs): {f['count']}, {f['unsupported']} declared unsupported")
+    print(f"runtime findings (ORT fails to load with optimizations on only; not counted as invalid graphs): "
+          f"{r['runtime_findings']['count']}")
     for kind in ("invalid_examples", "kernel_gaps_unprobed_examples", "crashed_examples"):
         for bad in r[kind]:
             print(f"  {kind.split('_examples')[0]}: seed {bad['seed']} ({bad['frontend']}): {bad['why']}")
     for bad in f["examples"]:
         print(f"  exporter finding: seed {bad['seed']}: {bad['why']}")
+    print(f"crash findings (a system under test killed the checking process; the graph judged without that step): "
+          f"{r['crash_findings']['count']}")
+    for bad in r["crash_findings"]["examples"]:
+        print(f"  crash finding: seed {bad['seed']}: {bad['why']}")
+    for bad in r["runtime_findings"]["examples"]:
+        print(f"  runtime finding: seed {bad['seed']}: {bad['why']}")

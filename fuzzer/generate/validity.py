@@ -8,10 +8,14 @@ that promise, one graph at a time:
    counted apart and is not a validity failure (the later checks still run);
 2. when every op has an ONNX lowering, onnxfuzz's own direct model of the graph
    passes `onnx.checker.check_model(full_check=True)` and strict shape
-   inference, and ONNX Runtime loads it. A load refused for a missing kernel
-   is valid only when ONNX Runtime's cached capability probe records that
-   (op, dtype) as unsupported; a refusal the probe does not know is counted
-   as an unprobed kernel gap, neither valid nor invalid;
+   inference, and ONNX Runtime loads it with its graph optimizations off (a
+   load that measures kernels, not optimizers). A load refused for a missing
+   kernel is valid only when ONNX Runtime's cached capability probe knows
+   that kernel is missing (see fuzzer.probe.gaps); a refusal the probe does
+   not know is counted as an unprobed kernel gap, neither valid nor invalid.
+   A model that loads is loaded again with every optimization on: an error
+   only there is a bug in ORT's optimizers, a finding ("runtime_finding"),
+   not an invalid graph;
 3. a graph of the torch frontend is also exported with TorchScript and the
    exported model checked the same way. A failure there is a finding about
    the exporter (a system under test), never a sign of an invalid graph.
@@ -22,13 +26,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import sys
 import traceback
 from dataclasses import asdict, dataclass, field
 
-#: "Could not find an implementation for Relu(14) node with name 'n3'"
-_MISSING_KERNEL = re.compile(r"implementation for (\w+)\((\d+)\) node with name '([^']*)'")
 #: opsets TorchScript is drawn at (its full range)
 TORCHSCRIPT_OPSETS = tuple(range(13, 21))
 
@@ -54,13 +55,34 @@ class GraphCheck:
     exporter_finding: str | None = None
     #: True when the exporter itself calls that failure a documented gap
     exporter_unsupported: bool = False
+    #: ORT failed to load the direct model with its graph optimizations on, though it loads
+    #: with them off: a bug in ORT's optimizers (a system under test), not an invalid graph
+    runtime_finding: str | None = None
+    #: a system under test killed the checking process in a step that looks for findings
+    #: (TorchScript export, or ORT's optimized load); the rest of the checks stand without it
+    crash_finding: str | None = None
+    #: the missing kernel of an unprobed gap (fuzzer.probe.gaps.missing_kernel), when known
+    gap: dict | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def check_graph(graph_json: str, seed: int, frontend: str) -> GraphCheck:
-    """Run every validity check on one graph; never raises for a finding."""
+#: the steps of check_graph that look for findings in systems under test, not at the graph's
+#: validity; `skip` leaves them out to tell which step killed a checking process
+FINDING_STEPS = ("export", "ort-optimized")
+
+
+def check_graph(graph_json: str, seed: int, frontend: str, skip: tuple[str, ...] = ()) -> GraphCheck:
+    """Run every validity check on one graph; never raises for a finding.
+
+    skip: steps of FINDING_STEPS to leave out: "export" (TorchScript export and its check),
+    "ort-optimized" (the second ORT load, with optimizations on). The graph's validity is the
+    same without them.
+    """
+    unknown = set(skip) - set(FINDING_STEPS)
+    if unknown:
+        raise ValueError(f"unknown check steps to skip: {sorted(unknown)}; known: {list(FINDING_STEPS)}")
     from fuzzer.choices import NumpyChoices
     from fuzzer.generate import draw_inputs
     from fuzzer.ir import Graph
@@ -83,14 +105,14 @@ def check_graph(graph_json: str, seed: int, frontend: str) -> GraphCheck:
     specs = [get_spec(op) for op in set(graph.op_types())]
     if all(s.has_onnx for s in specs):
         result.judged_on = "direct"
-        _check_direct(graph, specs, choices, result, ops)
-    if frontend == "torch":
+        _check_direct(graph, specs, choices, result, ops, optimized="ort-optimized" not in skip)
+    if frontend == "torch" and "export" not in skip:
         _check_export(graph, inputs, choices, result, ops)
     result.onnx_ops = sorted(ops)
     return result
 
 
-def _check_direct(graph, specs, choices, result: GraphCheck, ops: set[str]) -> None:
+def _check_direct(graph, specs, choices, result: GraphCheck, ops: set[str], optimized: bool = True) -> None:
     import onnx
 
     from fuzzer.materialize.onnx_model import model_proto
@@ -109,7 +131,7 @@ def _check_direct(graph, specs, choices, result: GraphCheck, ops: set[str]) -> N
     if why:
         result.status, result.why = "invalid", f"direct model: {why}"
         return
-    _load_in_ort(model, specs, result)
+    _load_in_ort(model, specs, result, optimized)
 
 
 def _check_model(model) -> str | None:
@@ -124,81 +146,91 @@ def _check_model(model) -> str | None:
     return None
 
 
-def _load_in_ort(model, specs, result: GraphCheck) -> None:
+def _load_in_ort(model, specs, result: GraphCheck, optimized: bool = True) -> None:
+    """Load model in ONNX Runtime twice. First with every graph optimization off: that load
+    measures the kernels alone, so it judges the graph. Then with every optimization on: an
+    error there that the plain load did not have is a bug in ORT's optimizers on a valid model,
+    a finding about the system under test, never a sign of an invalid graph."""
+    from fuzzer.run.plugins.onnxruntime import is_gap
+
+    error = _ort_load(model, optimize=False)
+    if error is None:
+        error = _ort_load(model, optimize=True) if optimized else None
+        if error is not None:
+            result.runtime_finding = f"onnxruntime load (all optimizations): {type(error).__name__}: {_short(error)}"
+        return
+    if not is_gap(error):
+        _invalid(result, "onnxruntime load", error)
+        return
+    from fuzzer.probe.gaps import missing_kernel
+
+    gap = missing_kernel(model, str(error))
+    if gap is not None and _probe_refuses(gap, specs):
+        result.probed_gap = f"{gap['op']}({gap['since']})/{','.join(gap['dtypes'])}"
+        return
+    result.status = "gap_unprobed"
+    result.why = f"onnxruntime load: {_short(error)}"
+    result.gap = gap
+
+
+def _ort_load(model, optimize: bool) -> Exception | None:
+    """The error ORT raises creating a CPU session for model, or None when it loads."""
     import onnxruntime as ort
 
+    opts = ort.SessionOptions()
+    level = ort.GraphOptimizationLevel
+    opts.graph_optimization_level = level.ORT_ENABLE_ALL if optimize else level.ORT_DISABLE_ALL
+    opts.intra_op_num_threads = 1
+    opts.log_severity_level = 4  # the error is recorded here; ORT's own log would bury the report
     try:
-        ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+        ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
     except Exception as e:
-        from fuzzer.run.plugins.onnxruntime import is_gap
-
-        if not is_gap(e):
-            _invalid(result, "onnxruntime load", e)
-            return
-        gap = _missing_kernel(model, str(e))
-        if gap is not None and _probe_refuses(*gap, specs):
-            result.probed_gap = f"{gap[0]}/{','.join(sorted(gap[1]))}"
-            return
-        result.status = "gap_unprobed"
-        result.why = f"onnxruntime load: {_short(e)}"
+        return e
+    return None
 
 
-def _missing_kernel(model, message: str) -> tuple[str, set[str]] | None:
-    """(op type, dtypes of its inputs and outputs) of the node ORT's missing-kernel error names.
-
-    Every dtype of the node is returned, not only the first input's: a kernel is missing for a
-    type constraint, which is not always the first input's (Where's is its second)."""
-    import onnx
-
-    from fuzzer.ir import DType
-    from fuzzer.materialize.onnx_model import onnx_elem_type
-
-    m = _MISSING_KERNEL.search(message)
-    if not m:
-        return None
-    op, name = m.group(1), m.group(3)
-    node = next((n for n in model.graph.node if n.name == name or (not name and n.op_type == op)), None)
-    if node is None:
-        return None
-    g = onnx.shape_inference.infer_shapes(model).graph
-    elem = {v.name: v.type.tensor_type.elem_type for v in (*g.input, *g.value_info, *g.output)}
-    elem.update({t.name: t.data_type for t in g.initializer})
-    by_elem = {onnx_elem_type(d): d.value for d in DType}
-    dtypes = {by_elem[elem[n]] for n in (*node.input, *node.output) if elem.get(n) in by_elem}
-    return (op, dtypes) if dtypes else None
+#: the ORT runtime plugin whose probe judges gaps: graph optimizations off, as the load above
+PROBE_RUNTIME = "onnxruntime-noopt"
+_probe: dict = {}
 
 
-_pairs: dict = {}
-
-
-def use_probe_pairs(pairs: dict | None) -> None:
-    """Judge kernel gaps by these (op, dtype) -> status pairs: a pool worker gets the ones its
+def use_probe(caps) -> None:
+    """Judge kernel gaps by this Capabilities (or None: no probe). A pool worker gets the one its
     parent loaded, since the probe's cache key (which hashes every op spec) could have moved."""
-    _pairs["pairs"] = pairs
+    _probe["caps"] = caps
+    _probe.pop("pairs", None)
 
 
-def ort_probe_pairs(compute: bool = False) -> dict | None:
-    """ONNX Runtime's probed (op, dtype) -> status, from its cache (probed now when compute is
-    true and nothing is cached); None when there is no probe result."""
-    if "pairs" not in _pairs or (compute and _pairs["pairs"] is None):
+def ort_probe(compute: bool = False):
+    """ONNX Runtime's (graph optimizations off) Capabilities from the probe cache, probed now
+    when compute is true and nothing is cached; None when there is no probe result."""
+    if "caps" not in _probe or (compute and _probe["caps"] is None):
         from fuzzer.plugin import load_plugin
         from fuzzer.probe import capabilities
 
-        caps = capabilities(load_plugin("runtime", "onnxruntime"), compute=compute)
-        _pairs["pairs"] = caps.pairs() if caps is not None else None
-    return _pairs["pairs"]
+        use_probe(capabilities(load_plugin("runtime", PROBE_RUNTIME), compute=compute))
+    return _probe["caps"]
 
 
-def _probe_refuses(op: str, dtypes: set[str], specs) -> bool:
-    """True when ORT's cached probe records ONNX op `op` on one of dtypes as unsupported, either as
-    the ONNX op itself or as an op spec of the graph that lowers to it ("spec:<name>" cases)."""
+def _probe_refuses(gap: dict, specs) -> bool:
+    """True when ORT's cached probe knows this missing kernel: exactly (the same op, schema
+    version and type binding went missing in some probe case's model), or as an (op, dtype) pair
+    the probe calls unsupported, for the ONNX op itself or for an op spec of the graph that lowers
+    to it ("spec:<name>" cases), on one of the node's dtypes."""
+    from fuzzer.probe.cases import op_key
     from fuzzer.probe.spec_cases import PREFIX
 
-    pairs = ort_probe_pairs()
-    if pairs is None:
+    caps = ort_probe()
+    if caps is None:
         return False
-    keys = [op] + [PREFIX + s.name for s in specs if op in s.onnx_ops]
-    return any(pairs.get((k, d)) == "unsupported" for k in keys for d in dtypes)
+    if caps.refuses_kernel(gap):
+        return True
+    if "pairs" not in _probe:
+        _probe["pairs"] = caps.pairs()
+    pairs = _probe["pairs"]
+    op = gap["op"]
+    keys = [op_key(op, gap["domain"])] + [PREFIX + s.name for s in specs if op in s.onnx_ops]
+    return any(pairs.get((k, d)) == "unsupported" for k in keys for d in gap["dtypes"])
 
 
 def _check_export(graph, inputs, choices, result: GraphCheck, ops: set[str]) -> None:
@@ -254,4 +286,4 @@ def _short(e: BaseException, limit: int = 300) -> str:
     return " ".join(str(e).split())[:limit]
 
 
-__all__ = ["GraphCheck", "check_graph"]
+__all__ = ["FINDING_STEPS", "GraphCheck", "check_graph", "ort_probe", "use_probe"]

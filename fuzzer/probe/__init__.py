@@ -33,7 +33,8 @@ from fuzzer.probe.cases import ProbeCase, node_cases, select, since_version, spr
 from fuzzer.probe.execute import SUPPORTED, run_inprocess, run_isolated
 
 #: bumped whenever the same plugin and versions would probe differently
-PROBE_VERSION = 2
+#: (3: records carry the missing kernel a gap names; spec cases at every opset their kernels change)
+PROBE_VERSION = 3
 #: default time budget of one plugin's probe, in seconds (workers included)
 BUDGET = 55.0
 CASE_TIMEOUT = 10.0
@@ -53,9 +54,33 @@ class Capabilities:
     created: float = 0.0
 
     def __post_init__(self) -> None:
+        from fuzzer.probe import gaps
+
         self._index: dict[tuple[str, str, int], list[str]] = {}
+        #: exact kernels found missing (fuzzer.probe.gaps.key), whichever case's model held them
+        self._gaps: dict[tuple, dict] = {}
+        for op, dtype, since, status in self._statuses():
+            self._index.setdefault((op, dtype, since), []).append(status)
         for r in self.records:
-            self._index.setdefault((r["op"], r["dtype"], r["since"]), []).append(r["status"])
+            if r.get("gap"):
+                self._gaps.setdefault(gaps.key(r["gap"]), r["gap"])
+
+    def _statuses(self):
+        """(op, dtype, since, status) of every case, then one "unsupported" per learned gap that
+        binds a single dtype: a Relu(14) int16 kernel missing inside a spec case's model says
+        as much about ONNX Relu on int16 as a Relu node test would. A gap mixing dtypes
+        (Cast float16 -> int8) names no one (op, dtype) pair, so it adds nothing here. A learned
+        gap never outweighs a case that ran: every query below lets one pass win."""
+        from fuzzer.probe.cases import op_key
+        from fuzzer.probe.gaps import single_dtype
+
+        for r in self.records:
+            yield r["op"], r["dtype"], r["since"], r["status"]
+        for r in self.records:
+            gap = r.get("gap")
+            dtype = single_dtype(gap) if gap else None
+            if dtype is not None:
+                yield op_key(gap["op"], gap.get("domain", "")), dtype, int(gap["since"]), "unsupported"
 
     # -- queries ---------------------------------------------------------------
 
@@ -82,6 +107,17 @@ class Capabilities:
             return False
         return None
 
+    def refuses_kernel(self, gap: dict) -> bool:
+        """True when the probe found exactly this kernel missing: same op, schema version and
+        type binding (a dict as fuzzer.probe.gaps.missing_kernel returns)."""
+        from fuzzer.probe.gaps import key
+
+        return key(gap) in self._gaps
+
+    def learned_gaps(self) -> list[dict]:
+        """Every distinct missing kernel the probe's cases named."""
+        return list(self._gaps.values())
+
     def supports_spec(self, name: str, dtype) -> bool | None:
         """Whether the op spec `name` lowered to ONNX works on dtype (its spec probe case):
         True when it ran, False when the plugin called it a gap, None when not probed."""
@@ -99,8 +135,8 @@ class Capabilities:
         """Each (op, dtype) seen, as "supported" (some case ran), "unsupported" (every case was
         called a gap) or "error" (no case ran, and not every failure was a gap)."""
         seen: dict[tuple[str, str], list[str]] = {}
-        for r in self.records:
-            seen.setdefault((r["op"], r["dtype"]), []).append(r["status"])
+        for op, dtype, _, status in self._statuses():
+            seen.setdefault((op, dtype), []).append(status)
         out = {}
         for key, statuses in seen.items():
             if any(s in SUPPORTED for s in statuses):
@@ -121,6 +157,7 @@ class Capabilities:
             "unsupported_pairs": sum(v == "unsupported" for v in pairs.values()),
             "error_pairs": sum(v == "error" for v in pairs.values()),
             "cases": len(self.records),
+            "learned_gaps": len(self._gaps),
         }
         for r in self.records:
             out[r["status"]] = out.get(r["status"], 0) + 1
@@ -226,6 +263,8 @@ def probe(plugin, cases=None, *, budget: float = BUDGET, isolate: bool = True, c
             rec["error"] = r["error"]
         if "seconds" in r:
             rec["seconds"] = r["seconds"]
+        if r.get("gap"):
+            rec["gap"] = r["gap"]
         records.append(rec)
     return Capabilities(plugin.name, plugin.kind, plugin.versions(), records, time.perf_counter() - t0, time.time())
 

@@ -68,11 +68,11 @@ def _runtime_case(runtime, case: ProbeCase) -> dict:
     try:
         session = runtime.load(case.model)
     except Exception as e:
-        return {"status": "unsupported" if runtime.is_unsupported(e) else "error", "stage": "load", "error": _first_line(e)}
+        return _failed(runtime, case, "load", e)
     try:
         outputs = runtime.run(session, feeds_for(runtime.input_names(session), values, order))
     except Exception as e:
-        return {"status": "unsupported" if runtime.is_unsupported(e) else "error", "stage": "run", "error": _first_line(e)}
+        return _failed(runtime, case, "run", e)
     try:
         ok = len(outputs) == len(case.outputs) and all(
             _close(g, w, case.rtol, case.atol) for g, w in zip(outputs, case.outputs)
@@ -80,6 +80,25 @@ def _runtime_case(runtime, case: ProbeCase) -> dict:
     except Exception:
         ok = False
     return {"status": "pass" if ok else "mismatch"}
+
+
+def _failed(plugin, case: ProbeCase, stage: str, error: Exception) -> dict:
+    """The record of a case the plugin failed. A documented gap that names a missing kernel also
+    says which one ("gap": op, schema version, type binding; see fuzzer.probe.gaps): the case's
+    model may hold more ops than the one it is about (a spec's lowering), and the gap is learned
+    for the op that lacks the kernel, whichever case reached it."""
+    if not plugin.is_unsupported(error):
+        return {"status": "error", "stage": stage, "error": _first_line(error)}
+    out = {"status": "unsupported", "stage": stage, "error": _first_line(error)}
+    try:
+        from fuzzer.probe.gaps import missing_kernel
+
+        gap = missing_kernel(case.model, str(error))
+    except Exception:  # reading the gap is a bonus: the case's status stands without it
+        gap = None
+    if gap is not None:
+        out["gap"] = gap
+    return out
 
 
 def _transformer_case(transformer, case: ProbeCase) -> dict:
@@ -92,7 +111,7 @@ def _transformer_case(transformer, case: ProbeCase) -> dict:
     try:
         model = transformer.transform(case.model, case.opset)
     except Exception as e:
-        return {"status": "unsupported" if transformer.is_unsupported(e) else "error", "stage": "convert", "error": _first_line(e)}
+        return _failed(transformer, case, "convert", e)
     try:
         onnx.checker.check_model(onnx.load_model_from_string(model), full_check=True)
     except Exception as e:

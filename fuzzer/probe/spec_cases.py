@@ -19,9 +19,12 @@ import numpy as np
 from fuzzer.probe.cases import ProbeCase
 
 PREFIX = "spec:"
-#: the opset the models are built at (raised to an op's min_opset); a kernel gap rarely
-#: depends on the opset, and one opset keeps the probe within its time budget
+#: the opset a case's model is built at first (raised to an op's min_opset). ORT registers its
+#: kernels per range of an op's schema versions, so the same graph is also built at one opset
+#: of every other range of schema versions its ONNX ops go through between 13 and the newest
+#: opset (Relu(13) and Relu(14) are two kernels); those cases are named "...@<opset>"
 OPSET = 18
+LOWEST = 13
 SEEDS = 6  # generation attempts per (spec, dtype) before giving up on the pair
 
 
@@ -32,7 +35,7 @@ def signature() -> str:
     from fuzzer.version import GENERATOR_VERSION
 
     basis = [(s.name, sorted(d.value for d in s.dtypes), s.has_onnx, s.min_opset) for s in all_specs()]
-    return hashlib.sha256(json.dumps([GENERATOR_VERSION, OPSET, basis]).encode()).hexdigest()[:12]
+    return hashlib.sha256(json.dumps([GENERATOR_VERSION, OPSET, LOWEST, basis]).encode()).hexdigest()[:12]
 
 
 @lru_cache(maxsize=1)
@@ -45,16 +48,13 @@ def spec_cases() -> tuple[ProbeCase, ...]:
         if not spec.has_onnx:
             continue
         for dtype in sorted(spec.dtypes, key=lambda d: d.value):
-            case = _case(spec, dtype)
-            if case is not None:
-                out.append(case)
+            out.extend(_cases(spec, dtype))
     return tuple(out)
 
 
-def _case(spec, dtype) -> ProbeCase | None:
+def _cases(spec, dtype) -> list[ProbeCase]:
     from fuzzer.choices import NumpyChoices
     from fuzzer.generate import GenConfig, generate
-    from fuzzer.materialize.onnx_model import model_proto
     from fuzzer.run.eager import reference
 
     config = GenConfig(min_nodes=1, max_nodes=3, max_inputs=3, max_rank=3, max_dim=4, dtypes=frozenset({dtype}),
@@ -71,13 +71,67 @@ def _case(spec, dtype) -> ProbeCase | None:
                 continue
             ref, inputs = found
             opset = max(OPSET, spec.min_opset)
-            model = model_proto(graph, opset).SerializeToString()
+            models = _models(graph, opset, max(LOWEST, spec.min_opset))
         except Exception:  # a spec this probe cannot build for: no case, no answer (never a guess)
             continue
         outputs = tuple(np.asarray(t).astype(v.type.dtype.numpy) for t, v in zip(ref.truth, graph.outputs))
-        return ProbeCase(
-            name=f"{PREFIX}{spec.name}:{dtype.value}", op=f"{PREFIX}{spec.name}", dtype=dtype.value,
-            opset=opset, since=opset, model=model, inputs=tuple(inputs[v.name] for v in graph.inputs),
-            outputs=outputs, rtol=1e-2, atol=1e-3,
-        )
-    return None
+        name = f"{PREFIX}{spec.name}:{dtype.value}"
+        return [
+            ProbeCase(
+                name=name if at == opset else f"{name}@{at}", op=f"{PREFIX}{spec.name}", dtype=dtype.value,
+                opset=at, since=at, model=model, inputs=tuple(inputs[v.name] for v in graph.inputs),
+                outputs=outputs, rtol=1e-2, atol=1e-3,
+            )
+            for at, model in models.items()
+        ]
+    return []
+
+
+def _models(graph, opset: int, lowest: int) -> dict[int, bytes]:
+    """{opset: serialized model} of graph: at `opset`, and at the lowest opset of every other
+    combination of schema versions of its ONNX ops in [lowest, newest]. The ops are read off the
+    models at `opset` and at the newest opset (a lowering may use a newer op where it exists)."""
+    import onnx
+
+    from fuzzer.materialize.onnx_model import model_proto
+
+    newest = onnx.defs.onnx_opset_version()
+    first = model_proto(graph, opset)
+    built = {opset: first}
+    try:
+        built[newest] = model_proto(graph, newest)
+    except Exception:  # the case at `opset` still stands
+        pass
+    ops = sorted({(n.op_type, n.domain) for m in built.values() for n in _nodes(m.graph)})
+
+    def versions(at: int) -> tuple:
+        return tuple(_since(op, domain, at) for op, domain in ops)
+
+    groups: dict[tuple, int] = {versions(opset): opset}
+    for at in range(lowest, newest + 1):
+        groups.setdefault(versions(at), at)
+    out = {}
+    # the case at `opset` first: a probe cut short by its budget still has it (see cases.spread)
+    for at in [opset] + sorted(set(groups.values()) - {opset}):
+        try:
+            out[at] = (built.get(at) or model_proto(graph, at)).SerializeToString()
+        except Exception:  # a lowering that cannot be built at that opset: no case there
+            continue
+    return out
+
+
+def _nodes(graph):
+    for node in graph.node:
+        yield node
+        for attr in node.attribute:
+            if attr.HasField("g"):
+                yield from _nodes(attr.g)
+            for sub in attr.graphs:
+                yield from _nodes(sub)
+
+
+@lru_cache(maxsize=None)
+def _since(op: str, domain: str, opset: int) -> int | None:
+    from fuzzer.probe.cases import since_version
+
+    return since_version(op, domain, opset)

@@ -8,6 +8,7 @@ from fuzzer.convert.plugins.torchscript import TorchScriptExporter
 from fuzzer.generate.validity import check_graph
 from fuzzer.ir import DType, Graph, TensorType
 from fuzzer.plugin import ENV_VAR
+from fuzzer.probe import Capabilities
 
 
 class BrokenTorchScript(TorchScriptExporter):
@@ -33,6 +34,16 @@ class AbortingTorchScript(TorchScriptExporter):
         return super().export(request)
 
 
+@pytest.fixture(autouse=True)
+def fresh_probe():
+    """Each test starts from the probe cache, whatever probe an earlier test installed."""
+    from fuzzer.generate import validity
+
+    validity._probe.clear()
+    yield
+    validity._probe.clear()
+
+
 def _gen(capsys, *extra):
     code = main(["gen", "--count", "10", "--seed", "3", "--check", "--json", "--workers", "1", *extra])
     return code, json.loads(capsys.readouterr().out)
@@ -49,6 +60,10 @@ def test_check_reports_every_figure_and_they_add_up(capsys):
     assert r["paths_2op"] > 0 and r["graphs_per_second"] > 0
     assert r["exporter_findings"]["count"] <= r["frontends"]["torch"]
     assert 0 <= r["discarded"] <= 10 and r["judged_on_direct_model"] >= r["frontends"]["onnx"]
+    # findings in systems under test are counted apart from the graphs' validity
+    assert len(r["runtime_findings"]["examples"]) == min(r["runtime_findings"]["count"], 10)
+    assert r["crash_findings"] == {"count": 0, "examples": []}
+    assert sum(r["kernel_gaps_unprobed_kernels"].values()) == r["kernel_gaps_unprobed"]
 
 
 def test_an_exporter_crash_is_a_finding_not_an_invalid_graph(capsys, monkeypatch):
@@ -107,7 +122,7 @@ def test_a_missing_ort_kernel_is_valid_only_when_the_probe_records_it(monkeypatc
     from fuzzer.generate import validity
 
     config = GenConfig(ops=("adaptive_avg_pool1d",), dtypes=frozenset({DType.float64}), frontend="onnx", max_nodes=2)
-    monkeypatch.setitem(validity._pairs, "pairs", {})
+    validity.use_probe(Capabilities("onnxruntime-noopt", "runtime", {}, []))
     for seed in range(40):
         g = generate(NumpyChoices(seed), config).dumps()
         gap = check_graph(g, seed, "onnx")
@@ -116,9 +131,57 @@ def test_a_missing_ort_kernel_is_valid_only_when_the_probe_records_it(monkeypatc
     else:
         pytest.fail("no graph met ORT's missing float64 AveragePool kernel")
     op = re.search(r"implementation for (\w+)\(", gap.why).group(1)
-    validity.use_probe_pairs({(op, "float64"): "unsupported"})
+    assert gap.gap["op"] == op and "float64" in gap.gap["dtypes"]
+    record = {"case": "x", "op": op, "dtype": "float64", "opset": 18, "since": 18, "status": "unsupported"}
+    validity.use_probe(Capabilities("onnxruntime-noopt", "runtime", {}, [record]))
     probed = check_graph(g, seed, "onnx")
-    assert probed.status == "valid" and probed.probed_gap == f"{op}/float64"
+    assert probed.status == "valid" and probed.probed_gap.startswith(f"{op}(")
+    assert probed.probed_gap.endswith("/float64")
+
+
+def test_a_gap_the_probe_met_inside_another_case_makes_the_graph_valid():
+    """The probe learns the exact kernel (op, schema version, type binding) from any case whose
+    model reached it: the same missing kernel in a generated graph is then a probed gap."""
+    from fuzzer.choices import NumpyChoices
+    from fuzzer.generate import GenConfig, generate
+    from fuzzer.generate import validity
+
+    config = GenConfig(ops=("adaptive_avg_pool1d",), dtypes=frozenset({DType.float64}), frontend="onnx", max_nodes=2)
+    validity.use_probe(Capabilities("onnxruntime-noopt", "runtime", {}, []))
+    for seed in range(40):
+        g = generate(NumpyChoices(seed), config).dumps()
+        gap = check_graph(g, seed, "onnx")
+        if gap.status == "gap_unprobed":
+            break
+    else:
+        pytest.fail("no graph met ORT's missing float64 AveragePool kernel")
+    learned = {"case": "spec:other:float64", "op": "spec:other", "dtype": "float64", "opset": 18, "since": 18,
+               "status": "unsupported", "gap": gap.gap}
+    validity.use_probe(Capabilities("onnxruntime-noopt", "runtime", {}, [learned]))
+    assert check_graph(g, seed, "onnx").status == "valid"
+
+
+def test_an_error_only_with_ort_optimizations_on_is_a_runtime_finding(monkeypatch):
+    """ORT's optimizers can throw on a valid model (relu_clip_fusion.cc once did): the plain load
+    judges the graph, the optimized one can only add a finding."""
+    from fuzzer.generate import validity
+
+    def optimizer_throws(model, optimize):
+        return RuntimeError("Exception during initialization: relu_clip_fusion.cc:83 Unexpected data type") if optimize else None
+
+    monkeypatch.setattr(validity, "_ort_load", optimizer_throws)
+    found = check_graph(_relu_graph().dumps(), 0, "onnx")
+    assert found.status == "valid" and "relu_clip_fusion" in found.runtime_finding
+    assert check_graph(_relu_graph().dumps(), 0, "onnx", skip=("ort-optimized",)).runtime_finding is None
+
+    def plain_load_fails(model, optimize):
+        return RuntimeError("INVALID_GRAPH: broken")
+
+    monkeypatch.setattr(validity, "_ort_load", plain_load_fails)
+    broken = check_graph(_relu_graph().dumps(), 0, "onnx")
+    assert broken.status == "invalid" and broken.runtime_finding is None
+    with pytest.raises(ValueError, match="unknown check steps"):
+        check_graph(_relu_graph().dumps(), 0, "onnx", skip=("nope",))
 
 
 def test_a_graph_that_kills_its_checking_process_is_recorded_and_the_rest_go_on(capsys, monkeypatch):
@@ -135,5 +198,8 @@ def test_a_graph_that_kills_its_checking_process_is_recorded_and_the_rest_go_on(
             "--frontends", "torch", "--no-diversity", "--max-nodes", "3"]
     main(argv)
     r = json.loads(capsys.readouterr().out)
-    assert r["crashed"] == 1 and [e["seed"] for e in r["crashed_examples"]] == [12]
-    assert r["valid"] + r["invalid"] + r["kernel_gaps_unprobed"] == 9
+    # the exporter killed the process: a finding about it; the graph is judged without the export
+    assert r["crashed"] == 0 and r["crash_findings"]["count"] == 1
+    (example,) = r["crash_findings"]["examples"]
+    assert example["seed"] == 12 and "TorchScript" in example["why"]
+    assert r["valid"] + r["invalid"] + r["kernel_gaps_unprobed"] == 10

@@ -1,0 +1,142 @@
+"""Kernel gaps learned by the probe: which ONNX op, schema version and dtypes a missing-kernel
+error names, how Capabilities answers for them, and how steering and validity use them."""
+import numpy as np
+import pytest
+from onnx import TensorProto, helper
+
+import fuzzer.probe as probe_mod
+from fuzzer.ir import DType
+from fuzzer.probe import Capabilities, probe
+from fuzzer.probe.cases import ProbeCase
+from fuzzer.probe.gaps import missing_kernel, single_dtype
+from fuzzer.probe.steer import avoided_pairs
+from fuzzer.run.plugins.onnxruntime import OrtUnoptimized
+
+ELEM = {"int32": TensorProto.INT32, "float32": TensorProto.FLOAT, "float16": TensorProto.FLOAT16,
+        "int8": TensorProto.INT8, "bool": TensorProto.BOOL}
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv(probe_mod.ENV_CACHE, str(tmp_path / "cache"))
+    monkeypatch.setattr(probe_mod, "_MEMORY", {})
+
+
+def _chain(ops: list[str], dtype: str, opset: int = 13):
+    """A model x -> ops[0] -> ops[1] -> ... -> y, nodes named n0, n1, ..., all on dtype."""
+    nodes, prev = [], "x"
+    for i, op in enumerate(ops):
+        out = "y" if i == len(ops) - 1 else f"t{i}"
+        nodes.append(helper.make_node(op, [prev], [out], name=f"n{i}"))
+        prev = out
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", ELEM[dtype], [3])],
+                              [helper.make_tensor_value_info("y", ELEM[dtype], [3])])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+
+
+def _case(name: str, op: str, ops: list[str], dtype: str) -> ProbeCase:
+    x = np.array([-1, 0, 2], dtype=dtype)
+    y = x
+    for o in ops:
+        y = {"Abs": np.abs, "Neg": np.negative}[o](y)
+    return ProbeCase(name=name, op=op, dtype=dtype, opset=13, since=13, model=_chain(ops, dtype).SerializeToString(),
+                     inputs=(x,), outputs=(y,), rtol=0.0, atol=0.0)
+
+
+class NoInt32Neg(OrtUnoptimized):
+    """ONNX Runtime, except that it lacks the int32 Neg kernel, in ORT's own words."""
+
+    def load(self, model: bytes):
+        import onnx
+
+        m = onnx.load_model_from_string(model)
+        int32 = m.graph.input[0].type.tensor_type.elem_type == TensorProto.INT32  # _chain: one dtype throughout
+        for node in m.graph.node:
+            if node.op_type == "Neg" and int32:
+                raise RuntimeError("[ONNXRuntimeError] : 9 : NOT_IMPLEMENTED : Could not find an implementation "
+                                   f"for Neg(13) node with name '{node.name}'")
+        return super().load(model)
+
+
+def _learned() -> Capabilities:
+    """The probe of NoInt32Neg: the int32 Neg is only reached inside a spec case's model (behind
+    an Abs), as a kernel gap is reached inside another spec's lowering."""
+    cases = [
+        _case("spec:abs_neg:int32", "spec:abs_neg", ["Abs", "Neg"], "int32"),
+        _case("test_neg", "Neg", ["Neg"], "float32"),
+    ]
+    return probe(NoInt32Neg(), cases, isolate=False)
+
+
+def test_a_gap_inside_a_case_model_is_learned_for_exactly_its_op_and_dtype():
+    caps = _learned()
+    rec = {r["case"]: r for r in caps.records}
+    assert rec["spec:abs_neg:int32"]["status"] == "unsupported"
+    assert rec["spec:abs_neg:int32"]["gap"] == {"op": "Neg", "domain": "", "since": 13, "types": {"T": "int32"},
+                                                 "dtypes": ["int32"]}
+    assert rec["test_neg"]["status"] == "pass" and "gap" not in rec["test_neg"]
+    pairs = caps.pairs()
+    assert pairs[("Neg", "int32")] == "unsupported" and pairs[("Neg", "float32")] == "supported"
+    assert ("Abs", "int32") not in pairs  # the Abs before it is not blamed
+    assert caps.supports("Neg", "int32", 18) is False and caps.supports("Neg", "float32", 18) is True
+    assert caps.refuses_kernel(rec["spec:abs_neg:int32"]["gap"])
+    assert not caps.refuses_kernel({"op": "Neg", "domain": "", "since": 13, "types": {"T": "int64"}})
+    assert caps.counts()["learned_gaps"] == 1
+    # the record survives the disk cache
+    assert Capabilities.from_json(caps.to_json()).pairs() == pairs
+
+
+def test_steering_avoids_exactly_the_learned_pair():
+    caps = _learned()
+    avoid = avoided_pairs([NoInt32Neg()], lambda runtime: caps)
+    assert ("neg", "int32") in avoid
+    assert not {pair for pair in avoid if pair[0] == "neg" and pair[1] != "int32"}
+    assert ("abs", "int32") not in avoid
+
+
+def test_a_case_that_ran_wins_over_a_learned_gap():
+    caps = _learned()
+    passed = {"case": "test_neg_int32", "op": "Neg", "dtype": "int32", "opset": 13, "since": 13, "status": "pass"}
+    both = Capabilities(caps.plugin, caps.kind, caps.versions, caps.records + [passed])
+    assert both.pairs()[("Neg", "int32")] == "supported"
+    assert both.supports("Neg", "int32", 13) is True
+    assert ("neg", "int32") not in avoided_pairs([NoInt32Neg()], lambda runtime: both)
+
+
+def test_a_mixed_dtype_gap_names_no_single_pair():
+    """Where(bool, float16, float16): whether the bool or the float16 side lacks the kernel is
+    unknown, so no (op, dtype) pair is called unsupported; the exact binding still is."""
+    graph = helper.make_graph(
+        [helper.make_node("Where", ["c", "x", "x"], ["y"], name="w")], "g",
+        [helper.make_tensor_value_info("c", TensorProto.BOOL, [2]), helper.make_tensor_value_info("x", TensorProto.FLOAT16, [2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT16, [2])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 16)])
+    gap = missing_kernel(model, "Could not find an implementation for Where(16) node with name 'w'")
+    assert gap["types"] == {"B": "bool", "T": "float16"} and gap["dtypes"] == ["bool", "float16"]
+    assert single_dtype(gap) is None
+    rec = {"case": "c", "op": "spec:where", "dtype": "float16", "opset": 16, "since": 16, "status": "unsupported", "gap": gap}
+    caps = Capabilities("x", "runtime", {}, [rec])
+    assert ("Where", "float16") not in caps.pairs() and ("Where", "bool") not in caps.pairs()
+    assert caps.refuses_kernel(gap)
+
+
+def test_missing_kernel_reads_nothing_from_other_errors_or_unknown_nodes():
+    model = _chain(["Neg"], "int32")
+    assert missing_kernel(model, "Type Error: Type 'tensor(int8)' of input parameter") is None
+    assert missing_kernel(model, "Could not find an implementation for Neg(13) node with name 'elsewhere'") is None
+
+
+def test_spec_cases_cover_each_range_of_schema_versions():
+    """Relu changed at opset 14 (int8 and more added), so relu's spec case is built at 18 and
+    again at 13, where ORT's kernel for Relu(13) is another kernel than Relu(14)'s."""
+    import onnx
+
+    from fuzzer.ops import get_spec
+    from fuzzer.probe.spec_cases import _cases
+
+    cases = _cases(get_spec("relu"), DType.float32)
+    by_opset = {c.opset: c for c in cases}
+    assert cases[0].name == "spec:relu:float32" and cases[0].opset == 18
+    assert 13 in by_opset and by_opset[13].name == "spec:relu:float32@13"
+    versions = {at: onnx.defs.get_schema("Relu", at).since_version for at in by_opset}
+    assert len(set(versions.values())) == len(versions)  # one case per schema version, no more
