@@ -54,7 +54,11 @@ class Bugs(Command):
             raise UsageError(f"bugs {action} takes exactly one bug id")
         if action == "list":
             bugs = _load(args.bugs_dir)
-            rows = [{k: b.get(k) for k in ("id", "title", "kind", "system", "role", "hits", "status")} | {"ops": b["minimized"]["ops"]} for b in bugs]
+            # dynamic: the bug needs dims exported dynamic (its failing size, or "base")
+            rows = [{k: b.get(k) for k in ("id", "title", "kind", "system", "role", "hits", "status")}
+                    | {"ops": b["minimized"]["ops"],
+                       "dynamic": ((b.get("dynamic") or {}).get("failing_size") or "base") if b.get("dynamic") else None}
+                    for b in bugs]
             if args.json:
                 emit_json(rows)
             else:

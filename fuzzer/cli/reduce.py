@@ -60,7 +60,7 @@ class Reduce(Command):
         failing = [v for v in case.verdicts if v.kind.is_failure]
         if not 0 <= args.verdict < len(failing):
             raise UsageError(f"{args.target} has {len(failing)} failing verdicts; --verdict must be below that")
-        target = Target.of(failing[args.verdict])
+        target = Target.of(failing[args.verdict], case.dynamic)
         with evaluator_for(failing[args.verdict]) as evaluate:
             return self._reduce(args, case, target, evaluate)
 
@@ -78,9 +78,10 @@ class Reduce(Command):
             "target": {"kind": target.kind.value, "stage": target.stage.value, "path": target.path, "runtime": target.runtime},
             "original_ops": red.original_ops, "ops": len(red.graph), "candidates": red.candidates,
             "seconds": round(red.seconds, 2), "per_pass": red.per_pass, "graph": red.graph.summary(),
+            "dynamic": red.dynamic, "static_too": red.static_too,
         }
         if args.file is not None:
-            who = blame(red.graph, target, case.seed, red.result.inputs_npz, args.converters, args.runtimes, evaluate=evaluate)
+            who = blame(red.graph, target.with_plan(red.dynamic), case.seed, red.result.inputs_npz, args.converters, args.runtimes, evaluate=evaluate)
             if args.at_fault:
                 role = "runtime" if args.at_fault in (target.runtime, runtime_family(target.runtime)) else (
                     "transformer" if args.at_fault in target.path.split(">")[1:] else "exporter")
@@ -95,8 +96,19 @@ class Reduce(Command):
         else:
             print(f"{red.original_ops} -> {len(red.graph)} ops, {red.candidates} candidates, {red.seconds:.1f} s")
             print(red.graph.summary())
+            if red.dynamic:
+                print(f"fails only with dynamic dims: {_dims_in_words(red.dynamic)}")
+            elif red.static_too:
+                print("found with dynamic dims, but fails exported static too: reduced static")
             if "blame" in report:
                 print(f"at fault: {report['blame']['system'] or 'ambiguous'} ({report['blame']['reason']})")
             if "filed" in report:
                 print(f"bug {report['filed']['id']}: {report['filed']['note'] or ('filed' if report['filed']['new'] else 'updated')}")
         return 0
+
+
+def _dims_in_words(plan: dict) -> str:
+    from fuzzer.generate.dynamic import DynamicPlan
+
+    p = DynamicPlan.from_json(plan)
+    return f"{p.describe(p.base)} at base, run also at " + "; ".join(p.describe(s) for s in p.sizes)

@@ -9,6 +9,10 @@ Then:
 - a model that every runtime gets wrong, where another exporter's model of the same
   graph passes, is the exporter's.
 Anything else is ambiguous and is left for a human (and never filed automatically).
+
+A target with a dynamic plan is witnessed with the same plan: every path
+exports the same dims dynamic and runs at the same sizes, since a failure that
+shows only at another size would look like a pass everywhere else.
 """
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from dataclasses import dataclass, field
 from fuzzer.case import CaseSpec
 from fuzzer.generate import GenConfig
 from fuzzer.ir import Graph
-from fuzzer.minimize.reducer import Evaluator, Target, in_process
+from fuzzer.minimize.reducer import Evaluator, Target, fit_plan, in_process
 from oracles import Kind, Stage
 from oracles.verdict import path_family
 
@@ -50,7 +54,7 @@ def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exp
             case_id=0, seed=seed, config=GenConfig(), exporters=[name],
             transformers=steps[1:] if name == exporter else [], runtimes=all_runtimes,
             opset=opset if opset in opsets else min(opsets, key=lambda o: abs(o - opset)),
-            graph_json=graph.dumps(), inputs_npz=inputs_npz,
+            graph_json=graph.dumps(), inputs_npz=inputs_npz, dynamic=fit_plan(graph, target.dynamic),
         )
         result = evaluate(spec)
         if result is not None:

@@ -4,6 +4,13 @@ It imports torch, onnx and the system at fault as the case needs, never
 onnxfuzz. The model is the generated torch source itself, with its weights
 embedded bit-exactly; the expected values come from its float64 twin, so a
 maintainer can read both sides of the comparison.
+
+A bug found with dynamic dims exports the same dims dynamic (the exporter's
+`dynamic` argument: TorchScript's dynamic_axes, dynamo's Dim per symbol; a
+kept model.onnx already declares them) and runs the model at every size the
+campaign ran it at, base size first: inputs.npz holds each size's inputs
+(`<name>@<k>` for the k-th other size) and the expected values of each size
+come from the float64 twin, as the base ones do. It says which size fails.
 """
 from __future__ import annotations
 
@@ -45,6 +52,10 @@ OUTPUT_NAMES = {output_names!r}
 OUTPUT_DTYPES = {output_dtypes!r}
 RTOL = {rtol!r}
 DIES = {dies!r}  # the failing step kills the process: run it in a child and report the death
+# dims exported as dynamic, {{input or output name: {{axis: symbol}}}} (a model.onnx declares them itself); None: static
+DYNAMIC = {dynamic!r}
+# the sizes to run at, base first: (the size in words, the suffix of its inputs in inputs.npz)
+SIZES = {sizes!r}
 
 # ---- the model ------------------------------------------------------------
 {model_source}
@@ -82,12 +93,16 @@ def compare(outputs, expected):
 
 def main():
     data = np.load(HERE / "inputs.npz")
-    inputs = {{name: data[name] for name in INPUT_NAMES}}
+    runs = [(size, {{name: data[name + suffix] for name in INPUT_NAMES}}) for size, suffix in SIZES]
+    inputs = runs[0][1]
     args = tuple(torch.from_numpy(inputs[n]) for n in INPUT_NAMES)
     print(f"torch {{torch.__version__}}")
+    if DYNAMIC:
+        print(f"dynamic dims: {{DYNAMIC}}; sizes: {{'; '.join(size for size, _ in SIZES)}}")
     if FROM_SOURCE:
         try:
-            model = export_model(build_model(), args, INPUT_NAMES, OUTPUT_NAMES, OPSET)
+            extra = {{"dynamic": DYNAMIC}} if DYNAMIC else {{}}
+            model = export_model(build_model(), args, INPUT_NAMES, OUTPUT_NAMES, OPSET, **extra)
         except Exception as e:
             print(f"export raised {{type(e).__name__}}: {{e}}")
             return 1 if STAGE == "export" else 2
@@ -106,23 +121,40 @@ def main():
             return 1
         print("the model passes the checker: fixed")
         return 0
-    try:
-        outputs = run_model(model, inputs)
-    except Exception as e:
-        print(f"the runtime raised {{type(e).__name__}}: {{e}}")
-        return 1 if STAGE in ("load", "run") else 2
-    if STAGE in ("load", "run"):
-        print("the runtime ran the model: fixed")
-        return 0
-    with torch.no_grad():
-        truth_args = tuple(a.double() if a.is_floating_point() else a for a in args)
-        expected = [t.numpy() for t in build_truth_model()(*truth_args)]
-    problems = compare(outputs, expected)
-    for line in problems:
-        print(line)
-    if problems:
+    failing, other = [], False
+    for size, feeds in runs:
+        where = f" at size {{size}}" if len(runs) > 1 else ""
+        try:
+            outputs = run_model(model, feeds)
+        except Exception as e:
+            print(f"the runtime raised{{where}}: {{type(e).__name__}}: {{e}}")
+            if STAGE in ("load", "run"):
+                failing.append(size)
+            else:
+                other = True
+            continue
+        if STAGE in ("load", "run"):
+            if where:
+                print(f"the runtime ran the model{{where}}")
+            continue
+        with torch.no_grad():
+            truth_args = tuple(torch.from_numpy(feeds[n]) for n in INPUT_NAMES)
+            truth_args = tuple(a.double() if a.is_floating_point() else a for a in truth_args)
+            expected = [t.numpy() for t in build_truth_model()(*truth_args)]
+        problems = compare(outputs, expected)
+        for line in problems:
+            print(f"{{where.strip()}}: {{line}}" if where else line)
+        if problems:
+            failing.append(size)
+        elif where:
+            print(f"outputs match the float64 truth{{where}}")
+    if failing:
+        if len(runs) > 1:
+            print(f"fails at size {{'; '.join(failing)}} (of {{len(runs)}} sizes)")
         return 1
-    print("outputs match the float64 truth: fixed")
+    if other:
+        return 2
+    print("the runtime ran the model: fixed" if STAGE in ("load", "run") else "outputs match the float64 truth: fixed")
     return 0
 
 
@@ -165,7 +197,15 @@ _KIND_HELP = {
 
 
 def repro_script(bug_id: str, title: str, graph: Graph, kind: str, stage: str, path: str, runtime: str,
-                 from_source: bool, versions: str, dies: bool = False) -> str:
+                 from_source: bool, versions: str, dies: bool = False, dynamic: dict | None = None,
+                 sizes: list[tuple[str, str]] | None = None) -> str:
+    """The repro's source.
+
+    dynamic: the dims to export dynamic ({input or output name: {axis: symbol}}), passed to
+      the exporter's export_model; None exports static.
+    sizes: [(size in words, suffix of its inputs in inputs.npz)] to run the model at, base
+      size first ("" suffix); None runs the base size only.
+    """
     steps = path.split(">")
     rtol = dict(REPRO_RTOL)
     precision = getattr(load_plugin("converter", steps[-1]), "precision", None) if len(steps) > 1 else None
@@ -188,6 +228,8 @@ def repro_script(bug_id: str, title: str, graph: Graph, kind: str, stage: str, p
         output_dtypes=[v.type.dtype.value for v in graph.outputs],
         rtol=rtol,
         dies=dies,
+        dynamic=dynamic or None,
+        sizes=list(sizes) if sizes else [("base", "")],
         model_source=repro_model_source(graph),
         snippets="\n".join(snippets),
         transform_step=TRANSFORM_STEP if len(steps) > 1 else "",

@@ -31,6 +31,8 @@ class CaseArtifacts:
     verdicts: list[Verdict]
     seed: int
     case_id: int
+    #: the dynamic-shape plan the case ran with (case.json "dynamic"), None for a static case
+    dynamic: dict | None = None
 
     @classmethod
     def load(cls, d: Path) -> "CaseArtifacts":
@@ -43,6 +45,7 @@ class CaseArtifacts:
             [verdict_from_json(v) for v in json.loads((d / "verdicts.json").read_text())],
             int(meta.get("seed", 0)),
             int(meta.get("case_id", 0)),
+            meta.get("dynamic"),
         )
 
 
@@ -64,7 +67,7 @@ NUMERIC_KINDS = {Kind.VALUE_MISMATCH.value, Kind.SHAPE_MISMATCH.value, Kind.DTYP
 def triage(case: CaseArtifacts, verdict: Verdict, bugs_dir: Path, exporters: list[str], runtimes: list[str],
            found: dict | None = None, max_seconds: float = 180.0) -> TriageOutcome:
     t0 = time.perf_counter()
-    target = Target.of(verdict)
+    target = Target.of(verdict, case.dynamic)
     with evaluator_for(verdict) as evaluate:
         return _reduce_and_file(case, verdict, target, bugs_dir, exporters, runtimes, found, max_seconds, t0, evaluate)
 
@@ -89,7 +92,8 @@ def _reduce_and_file(case, verdict, target, bugs_dir, exporters, runtimes, found
     except ValueError as e:
         return TriageOutcome(sig, None, f"does not reproduce: {e}", len(case.graph))
     inputs_npz = red.result.inputs_npz
-    who = blame(red.graph, target, case.seed, inputs_npz, exporters, runtimes, evaluate=evaluate)
+    # witnesses run with the plan the minimal graph fails with (none, when it fails static too)
+    who = blame(red.graph, target.with_plan(red.dynamic), case.seed, inputs_npz, exporters, runtimes, evaluate=evaluate)
     out = TriageOutcome(sig, None, "", red.original_ops, len(red.graph), time.perf_counter() - t0)
     if not who.system:
         out.note = f"ambiguous ({who.reason}): not filed"
@@ -97,6 +101,8 @@ def _reduce_and_file(case, verdict, target, bugs_dir, exporters, runtimes, found
     info = {"onnxfuzz": __version__, "workdir": str(case.directory.parent.parent), "case_id": case.case_id,
             "seed": case.seed, "time": time.strftime("%Y-%m-%d %H:%M:%S"), **(found or {})}
     out.filed = file_bug(bugs_dir, red, target, who, info)
+    out.extra["dynamic"] = red.dynamic
+    out.extra["static_too"] = red.static_too
     out.note = out.filed.reason or ("filed" if out.filed.new else "updated")
     return out
 

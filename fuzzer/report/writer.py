@@ -5,6 +5,12 @@ run it, exits 1. Whatever does not reproduce that way is dropped, never filed.
 A bug is identified by the system at fault, the symptom, the normalized error
 and the ops of the minimized graph; the runtime counts only when it is the
 runtime's fault, so one exporter bug seen on three runtimes is one bug.
+
+A bug that needs dynamic dims (the reducer kept the case's dynamic plan,
+because the failure does not hold exported static) is another bug than the
+same symptom on a static model: its key says so, its repro exports the same
+dims dynamic and runs every size, and its report names the dims and the size
+that fails.
 """
 from __future__ import annotations
 
@@ -42,6 +48,8 @@ def bug_key(blame: Blame, red: Reduction) -> str:
         blame.system, v.kind.value, v.stage.value, normalize_error(v.kind, v.error),
         ",".join(sorted(set(red.graph.op_types()))),
     ]
+    if red.dynamic is not None:
+        parts.append("dynamic")
     return hashlib.sha1("|".join(parts).encode()).hexdigest()[:10]
 
 
@@ -65,7 +73,8 @@ def title_for(blame: Blame, red: Reduction) -> str:
         )
     else:
         desc = " -> ".join(n.op_type for n in ops)
-    return f"{blame.system}: {_WHAT.get(red.verdict.kind.value, red.verdict.kind.value)} for {desc}"
+    where = " with dynamic dims" if red.dynamic is not None else ""
+    return f"{blame.system}: {_WHAT.get(red.verdict.kind.value, red.verdict.kind.value)} for {desc}{where}"
 
 
 def versions_for(target: Target) -> dict[str, str]:
@@ -122,8 +131,10 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
     versions = versions_for(target)
     title = title_for(blame, red)
     dies = red.verdict.error.startswith("worker died") or red.verdict.kind.value in ("hang", "oom")
+    dims, sizes, dynamic = dynamic_repro(red, path, from_source, model)
     script = repro_script(bug_id, title, red.graph, red.verdict.kind.value, stage, path, red.verdict.runtime,
-                          from_source, ", ".join(f"{k} {v}" for k, v in versions.items()), dies=dies)
+                          from_source, ", ".join(f"{k} {v}" for k, v in versions.items()), dies=dies,
+                          dynamic=dims, sizes=sizes)
     (staging / "repro.py").write_text(script)
     code, output = run_repro(staging)
     if code != 1:
@@ -137,6 +148,7 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
         "minimized": {"ops": len(red.graph), "original_ops": red.original_ops, "candidates": red.candidates,
                       "seconds": round(red.seconds, 2), "per_pass": red.per_pass},
         "witnesses": blame.witnesses, "found": found, "filed": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "dynamic": dynamic, "static_too": red.static_too,
     }
     (staging / "case.json").write_text(json.dumps({"bug": meta, "graph": red.graph.to_json()}, indent=1))
     (staging / "report.md").write_text(report_markdown(meta, red.graph, output))
@@ -144,6 +156,54 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
         shutil.rmtree(d)
     staging.rename(d)
     return Filed(bug_id, d, new=hits == 1)
+
+
+def dynamic_repro(red: Reduction, path: str, from_source: bool, model: bytes | None):
+    """(the dynamic dims, which the repro exports so when it exports; [(size in words, inputs
+    suffix)] it runs at; the plan in words for the report), from the reduction's dynamic plan;
+    (None, None, None) when static.
+
+    The repro runs the other sizes only where the campaign did: on a model that declares the
+    dims dynamic (exported so by an exporter that supports it, or a kept model that has them).
+    """
+    if red.dynamic is None:
+        return None, None, None
+    from fuzzer.case import _output_axes
+    from fuzzer.generate.dynamic import DynamicPlan, replay
+
+    p = DynamicPlan.from_json(red.dynamic)
+    # inputs.npz holds the k-th other size's inputs as "<name>@<k>" (see fuzzer.case.run_case)
+    sizes = [(p.describe(p.base), "")] + [(p.describe(s), f"@{k}") for k, s in enumerate(p.sizes)]
+    words = {"dims": {n: {str(a): sym for a, sym in axes.items()} for n, axes in p.dims.items()},
+             "base": p.describe(p.base), "sizes": [p.describe(s) for s in p.sizes],
+             "failing_size": red.verdict.stats.get("size")}
+    if from_source:
+        exporter = load_plugin("converter", path.split("@")[0])
+        if not getattr(exporter, "supports_dynamic", False):
+            return None, None, words
+        dims = {n: dict(a) for n, a in p.dims.items()}
+        # the output dims that follow the inputs, as the campaign's exporters were told
+        again = replay(red.graph, p)
+        if again is not None and again.sizes == p.sizes:
+            dims.update(_output_axes(red.graph, again, [(s, g, None, None) for s, g in zip(again.sizes, again.graphs)]))
+        words["exported"] = {n: {str(a): sym for a, sym in axes.items()} for n, axes in dims.items()}
+        return dims, sizes, words
+    if model is not None and _declares_dynamic(model, p.dims):
+        # model.onnx declares the dims already; the repro names them, exports nothing
+        return {n: dict(a) for n, a in p.dims.items()}, sizes, words
+    return None, None, words
+
+
+def _declares_dynamic(model: bytes, dims: dict[str, dict[int, str]]) -> bool:
+    """Does the ONNX model leave any of dims without a fixed size?"""
+    import onnx
+
+    proto = onnx.load_model_from_string(model)
+    for i in proto.graph.input:
+        shape = i.type.tensor_type.shape.dim
+        if any(ax < len(shape) and not shape[ax].HasField("dim_value") for ax in dims.get(i.name, {})):
+            return True
+    return False
 
 
 def run_repro(d: Path) -> tuple[int, str]:
@@ -171,6 +231,15 @@ def report_markdown(meta: dict, graph: Graph, repro_output: str) -> str:
         f"| minimized | {meta['minimized']['original_ops']} -> {meta['minimized']['ops']} ops, "
         f"{meta['minimized']['candidates']} candidates, {meta['minimized']['seconds']} s |",
         f"| hits | {meta['hits']} |",
+    ]
+    dynamic = meta.get("dynamic")
+    if dynamic:
+        lines.append(f"| dynamic dims | {', '.join(f'`{n}[{a}]` as `{s}`' for n, axes in sorted(dynamic['dims'].items()) for a, s in sorted(axes.items()))}; "
+                     f"base size {dynamic['base']}, also run at {'; '.join(dynamic['sizes'])} |")
+        lines.append(f"| failing size | {dynamic['failing_size'] or 'the base size ' + dynamic['base'] + ', of the model exported with dynamic dims'} |")
+    elif meta.get("static_too"):
+        lines.append("| dynamic dims | none: found with dynamic dims, but it fails exported static too, so the repro is static |")
+    lines += [
         "",
         "## What goes wrong",
         "",
