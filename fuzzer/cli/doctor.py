@@ -55,33 +55,42 @@ class Doctor(Command):
             status = "[green]available" if r["available"] else f"[red]unavailable: {r['why']}"
             t.add_row(r["name"], r["role"], r["kind"], ", ".join(f"{k} {v}" for k, v in r["versions"].items()), status, _probe_cell(r))
         Console().print(t)
-        if any(r["probe"] == {"cached": False} for r in rows):
+        if any(r["probe"] and not r["probe"]["cached"] and r["kind"] in ("runtime", "transformer") for r in rows):
             print("run `onnxfuzz doctor --probe` to probe the plugins not probed yet")
         print("probe ok/gap: (ONNX op, input dtype) pairs found supported / found unsupported (a documented gap)")
         return 0
 
 
-def _probe(plugin, compute: bool, verbose: bool) -> dict | None:
-    """The plugin's cached probe summary ({"cached": False} when none), probing first if asked."""
-    from fuzzer.probe import cached, capabilities, probeable
+def _probe(plugin, compute: bool, verbose: bool) -> dict:
+    """The plugin's cached probe summary, probing first if asked. Without a probe for the
+    installed versions and op specs: {"cached": False, "why": ...}, with the newest older probe's
+    summary as "stale" when there is one; for a plugin the probe cannot run: why not."""
+    from fuzzer.probe import cached, capabilities, probeable, stale
 
     if not probeable(plugin):
-        return None
+        return {"cached": False, "why": f"a {plugin.kind} takes a framework model, not ONNX: "
+                                         "the probe's ONNX cases cannot run through it"}
     caps = cached(plugin)
     if caps is None and compute:
         if verbose:
             print(f"probing {plugin.name} ...", file=sys.stderr, flush=True)
         caps = capabilities(plugin)
-    if caps is None:
-        return {"cached": False}
-    return {"cached": True, **caps.summary()}
+    if caps is not None:
+        return {"cached": True, **caps.summary()}
+    out = {"cached": False, "why": "no probe for these versions and op specs: run `onnxfuzz doctor --probe`"}
+    old = stale(plugin)
+    if old is not None:
+        out["stale"] = old.summary()
+    return out
 
 
 def _probe_cell(row) -> str:
     probe = row.get("probe")
-    if probe is None:
+    if probe is None or not probe.get("cached") and row["kind"] not in ("runtime", "transformer"):
         return "-"
     if not probe.get("cached"):
+        if "stale" in probe:
+            return f"stale: {probe['stale']['supported_pairs']}/{probe['stale']['unsupported_pairs']}"
         return "not probed"
     text = f"{probe['supported_pairs']}/{probe['unsupported_pairs']}"
     return text + " (partial)" if probe.get("partial") else text

@@ -233,6 +233,20 @@ def cached(plugin, cases: tuple[ProbeCase, ...] | None = None) -> Capabilities |
     return caps
 
 
+def stale(plugin) -> Capabilities | None:
+    """The newest cached probe of this plugin made for other versions, op specs or case subsets
+    (so not what `cached` answers), or None: what `doctor` shows while a probe is due."""
+    files = [p for p in cache_dir().glob(f"{plugin.name}-*.json") if p.stem.rsplit("-", 1)[0] == plugin.name]
+    for path in sorted(files, key=lambda p: p.stat().st_mtime, reverse=True):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if data.get("probe_version") == PROBE_VERSION and data.get("plugin") == plugin.name:
+            return Capabilities.from_json(data)
+    return None
+
+
 def probe(plugin, cases=None, *, budget: float = BUDGET, isolate: bool = True, case_timeout: float = CASE_TIMEOUT) -> Capabilities:
     """Run the probe now (nothing is cached). cases: default every node case.
 
@@ -247,9 +261,14 @@ def probe(plugin, cases=None, *, budget: float = BUDGET, isolate: bool = True, c
         isolate = False
     t0 = time.perf_counter()
     if cases is None:
-        from fuzzer.probe.spec_cases import spec_cases
+        from fuzzer.probe.spec_cases import at_first_opset, spec_cases
 
-        cases = spec_cases() + node_cases()
+        specs = spec_cases()
+        if plugin.kind != "runtime":
+            # the cases at further opsets are there for kernels registered per schema version;
+            # a transformer has no kernels, and is slower per case: its budget goes further without
+            specs = at_first_opset(specs)
+        cases = specs + node_cases()
     chosen = spread(cases)
     if isolate:
         results = run_isolated(plugin, chosen, budget, case_timeout)
@@ -297,5 +316,5 @@ def probeable(plugin) -> bool:
 
 __all__ = [
     "BUDGET", "Capabilities", "ProbeCase", "cache_dir", "cache_path", "cached", "capabilities",
-    "node_cases", "probe", "probeable", "save", "select",
+    "node_cases", "probe", "probeable", "save", "select", "stale",
 ]

@@ -25,6 +25,7 @@ PREFIX = "spec:"
 #: opset (Relu(13) and Relu(14) are two kernels); those cases are named "...@<opset>"
 OPSET = 18
 LOWEST = 13
+AT = "@"
 SEEDS = 6  # generation attempts per (spec, dtype) before giving up on the pair
 
 
@@ -50,6 +51,11 @@ def spec_cases() -> tuple[ProbeCase, ...]:
         for dtype in sorted(spec.dtypes, key=lambda d: d.value):
             out.extend(_cases(spec, dtype))
     return tuple(out)
+
+
+def at_first_opset(cases) -> tuple[ProbeCase, ...]:
+    """The cases built at a spec's first opset, without those at further opsets ("...@<opset>")."""
+    return tuple(c for c in cases if AT not in c.name)
 
 
 def _cases(spec, dtype) -> list[ProbeCase]:
@@ -78,7 +84,7 @@ def _cases(spec, dtype) -> list[ProbeCase]:
         name = f"{PREFIX}{spec.name}:{dtype.value}"
         return [
             ProbeCase(
-                name=name if at == opset else f"{name}@{at}", op=f"{PREFIX}{spec.name}", dtype=dtype.value,
+                name=name if at == opset else f"{name}{AT}{at}", op=f"{PREFIX}{spec.name}", dtype=dtype.value,
                 opset=at, since=at, model=model, inputs=tuple(inputs[v.name] for v in graph.inputs),
                 outputs=outputs, rtol=1e-2, atol=1e-3,
             )

@@ -140,3 +140,23 @@ def test_spec_cases_cover_each_range_of_schema_versions():
     assert 13 in by_opset and by_opset[13].name == "spec:relu:float32@13"
     versions = {at: onnx.defs.get_schema("Relu", at).since_version for at in by_opset}
     assert len(set(versions.values())) == len(versions)  # one case per schema version, no more
+
+
+def test_doctor_reads_the_cached_probe_and_says_why_there_is_none():
+    from fuzzer.cli.doctor import _probe
+    from fuzzer.plugin import load_plugin
+    from fuzzer.probe import cache_dir, cache_path, save
+
+    ort = NoInt32Neg()
+    assert _probe(ort, compute=False, verbose=False) == {
+        "cached": False, "why": "no probe for these versions and op specs: run `onnxfuzz doctor --probe`"}
+    caps = _learned()
+    save(caps, cache_dir() / f"{ort.name}-0000000000000000.json")  # another version's probe
+    shown = _probe(ort, compute=False, verbose=False)
+    assert shown["cached"] is False and shown["stale"]["supported_pairs"] == caps.counts()["supported_pairs"]
+    save(caps, cache_path(ort))  # this version's
+    shown = _probe(ort, compute=False, verbose=False)
+    assert shown["cached"] is True and shown["supported_pairs"] == caps.counts()["supported_pairs"] > 0
+    assert shown["learned_gaps"] == 1
+    exporter = load_plugin("converter", "torchscript")
+    assert "framework model" in _probe(exporter, compute=False, verbose=False)["why"]
