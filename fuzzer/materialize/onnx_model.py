@@ -47,11 +47,16 @@ class OnnxContext:
     subgraph(inputs, build)              a GraphProto for If/Loop/Scan bodies
     opset, truth, elem(dtype)            the target opset; float64 mode; an ONNX element type
     types[name]                          the IR TensorType of every operand and output name
+    symbolic                             the model has dynamic dims: bodies declare ranks only
     """
 
-    def __init__(self, opset: int, truth: bool = False, prefix: str = "") -> None:
+    def __init__(self, opset: int, truth: bool = False, prefix: str = "", symbolic: bool = False) -> None:
         self.opset = opset
         self.truth = truth
+        #: the model declares some input dims dynamic, so it runs at sizes other than the
+        #: ones in `types`: subgraph inputs and outputs then declare their rank, not their dims
+        #: (a fixed dim there would contradict the value it holds at another size)
+        self.symbolic = symbolic
         self.nodes: list = []
         self.initializers: list = []
         self.types: dict[str, TensorType] = {}
@@ -112,19 +117,26 @@ class OnnxContext:
 
         inputs: (name hint, type) per subgraph input; input_shapes overrides their shapes
         (Loop bodies take a rank-0 iteration count and a condition). Outer values may be
-        referenced by name inside, as ONNX scoping allows.
+        referenced by name inside, as ONNX scoping allows. In a symbolic context every
+        input and output of the subgraph declares its rank only.
         """
         from onnx import helper
 
-        sub = OnnxContext(self.opset, self.truth, prefix=self.fresh(name))
+        sub = OnnxContext(self.opset, self.truth, prefix=self.fresh(name), symbolic=self.symbolic)
         sub._counter = self._counter
         sub.types = dict(self.types)
         names = [sub.fresh(hint) for hint, _ in inputs]
         sub.types.update({n: t for n, (_, t) in zip(names, inputs)})
         outs = build(sub, names)
-        in_infos = [sub.value_info(n, t, None if input_shapes is None else input_shapes[i])
+
+        def shape(t: TensorType, given=None):
+            if given is not None:
+                return given
+            return [None] * t.rank if self.symbolic else None
+
+        in_infos = [sub.value_info(n, t, shape(t, None if input_shapes is None else input_shapes[i]))
                     for i, (n, (_, t)) in enumerate(zip(names, inputs))]
-        out_infos = [sub.value_info(n, t) for n, t in outs]
+        out_infos = [sub.value_info(n, t, shape(t)) for n, t in outs]
         return helper.make_graph(sub.nodes, sub._prefix, in_infos, out_infos, initializer=sub.initializers)
 
 
@@ -139,7 +151,7 @@ def model_proto(graph: Graph, opset: int, *, truth: bool = False, dynamic: dict[
 
     from fuzzer.ops import get_spec
 
-    ctx = OnnxContext(opset, truth)
+    ctx = OnnxContext(opset, truth, symbolic=bool(dynamic))
     names: dict = {}
     for node in graph.consts:
         v = node.outputs[0]

@@ -393,6 +393,13 @@ def _drop(shape: tuple[int, ...], axis: int) -> tuple[int, ...]:
     return shape[:axis] + shape[axis + 1:]
 
 
+def _same_shape(a: tuple[int, ...], b: tuple[int, ...], what: str) -> None:
+    """Scan's shapes hold by construction at the generated size; re-typed at another size
+    (fuzzer.generate.dynamic) they must still hold, or the plan leaves those dims static."""
+    if tuple(a) != tuple(b):
+        raise ValueError(f"{what} differ in shape: {tuple(a)} and {tuple(b)}")
+
+
 class Scan(ControlFlow):
     """torch.ops.higher_order.scan (what torch._higher_order_ops.scan(step, init, x, dim=d,
     reverse=r) calls) -> ONNX Scan.
@@ -423,6 +430,7 @@ class Scan(ControlFlow):
                 "body": self._body, "out": self._out}
 
     def infer(self, types, attrs):
+        _same_shape(types[1].shape, _drop(types[0].shape, attrs["axis"]), "the carry and a slice of x")
         return [types[1], types[0]]
 
     def torch(self, ctx, attrs, a):
@@ -506,6 +514,11 @@ class OnnxScan(Scan):
     def infer(self, types, attrs):
         n = types[0].shape[attrs["axis"]]
         c_t = types[1]
+        _same_shape(c_t.shape, _drop(types[0].shape, attrs["axis"]), "the carry and a slice of x")
+        if attrs["two"]:
+            # the truth zips the two scanned inputs, which would silently stop at the shorter
+            _same_shape(types[2].shape[attrs["axis2"]:attrs["axis2"] + 1], (n,), "the scan lengths of x and z")
+            _same_shape(_drop(types[2].shape, attrs["axis2"]), c_t.shape, "the carry and a slice of z")
         ax = attrs["out_axis"] % (c_t.rank + 1)
         return [c_t, TensorType(c_t.dtype, c_t.shape[:ax] + (n,) + c_t.shape[ax:])]
 
