@@ -65,9 +65,16 @@ NUMERIC_KINDS = {Kind.VALUE_MISMATCH.value, Kind.SHAPE_MISMATCH.value, Kind.DTYP
 
 
 def triage(case: CaseArtifacts, verdict: Verdict, bugs_dir: Path, exporters: list[str], runtimes: list[str],
-           found: dict | None = None, max_seconds: float = 180.0) -> TriageOutcome:
+           found: dict | None = None, max_seconds: float = 180.0, evaluate=None) -> TriageOutcome:
+    """Reduce, blame and file one failing verdict of case.
+
+    evaluate: how candidates run (a shared IsolatedEvaluator, say); by default as
+      `evaluator_for(verdict)` chooses.
+    """
     t0 = time.perf_counter()
     target = Target.of(verdict, case.dynamic)
+    if evaluate is not None:
+        return _reduce_and_file(case, verdict, target, bugs_dir, exporters, runtimes, found, max_seconds, t0, evaluate)
     with evaluator_for(verdict) as evaluate:
         return _reduce_and_file(case, verdict, target, bugs_dir, exporters, runtimes, found, max_seconds, t0, evaluate)
 
@@ -109,7 +116,7 @@ def _reduce_and_file(case, verdict, target, bugs_dir, exporters, runtimes, found
 
 def triage_workdir(workdir: Path, bugs_dir: Path, exporters: list[str], runtimes: list[str],
                    limit: int | None = None, max_seconds: float = 180.0, on_outcome=None,
-                   per_group: int = 4) -> list[TriageOutcome]:
+                   per_group: int = 4, isolate: bool = True) -> list[TriageOutcome]:
     """Reduce and file the first case of every distinct signature in a campaign workdir.
 
     Raw signatures (computed before minimization) still carry every op the
@@ -117,6 +124,10 @@ def triage_workdir(workdir: Path, bugs_dir: Path, exporters: list[str], runtimes
     At most `per_group` are reduced per coarse group (symptom, stage, converter
     family, normalized error), most-hit first; the minimized bug key then
     merges whatever is left of the duplicates.
+
+    isolate: run every candidate on one supervised worker. A campaign's failures include
+    runtimes that abort their process on some candidate a reduction tries (tract's Rust
+    panics do, at sizes the campaign never reached), and that must not end the triage.
     """
     from collections import Counter
 
@@ -138,8 +149,18 @@ def triage_workdir(workdir: Path, bugs_dir: Path, exporters: list[str], runtimes
         if taken[group] < cap:
             taken[group] += 1
             chosen.append(s)
+    with contextlib.ExitStack() as stack:
+        evaluate = None
+        if isolate and chosen[:limit]:
+            from fuzzer.minimize.isolated import IsolatedEvaluator
+
+            evaluate = stack.enter_context(IsolatedEvaluator())
+        return _triage_each(workdir, chosen[:limit], bugs_dir, exporters, runtimes, max_seconds, on_outcome, evaluate)
+
+
+def _triage_each(workdir, chosen, bugs_dir, exporters, runtimes, max_seconds, on_outcome, evaluate) -> list[TriageOutcome]:
     outcomes = []
-    for s in chosen[:limit]:
+    for s in chosen:
         d = Path(workdir) / "artifacts" / f"case-{s['first_case']}"
         if not (d / "graph.json").exists():
             outcomes.append(TriageOutcome(s["signature"], None, "no artifacts kept"))
@@ -149,7 +170,7 @@ def triage_workdir(workdir: Path, bugs_dir: Path, exporters: list[str], runtimes
         if not match:
             outcomes.append(TriageOutcome(s["signature"], None, "verdict not in artifacts"))
             continue
-        o = triage(case, match[0], bugs_dir, exporters, runtimes, max_seconds=max_seconds)
+        o = triage(case, match[0], bugs_dir, exporters, runtimes, max_seconds=max_seconds, evaluate=evaluate)
         outcomes.append(o)
         if on_outcome:
             on_outcome(o)

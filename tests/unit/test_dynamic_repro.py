@@ -114,7 +114,7 @@ def test_fit_plan_follows_a_shrunk_dim_and_drops_a_dim_that_is_gone():
 
 
 def test_a_failure_only_at_another_size_is_minimized_filed_and_reproduced_dynamic(firstsize, tmp_path):
-    from fuzzer.report.triage import triage
+    from fuzzer.report.triage import triage_workdir
     from fuzzer.report.writer import run_repro
 
     g = chain()
@@ -127,7 +127,10 @@ def test_a_failure_only_at_another_size_is_minimized_filed_and_reproduced_dynami
                                graph_json=g.dumps(), opset=17))
     assert [v.kind for v in static.verdicts] == [Kind.PASS]
 
-    out = triage(case, verdict, tmp_path / "bugs", ["torchscript"], ["onnxruntime"])
+    # as `onnxfuzz run --file-bugs` does: every candidate on a supervised worker, which must
+    # get the plan with each candidate too
+    [out] = triage_workdir(tmp_path / "work", tmp_path / "bugs", ["torchscript"], ["onnxruntime"])
+    assert out.signature == verdict.signature
     assert out.filed is not None and out.filed.new, out.note
     assert out.minimized_ops == 1 < out.original_ops == 5
     assert out.extra["dynamic"] is not None and not out.extra["static_too"]
