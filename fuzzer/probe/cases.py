@@ -28,7 +28,8 @@ class ProbeCase:
     since: int
     model: bytes
     inputs: tuple  # values in graph input order (arrays, or lists for sequences)
-    outputs: tuple  # expected values, in graph output order
+    #: expected values, in graph output order; None when only loading and running are judged
+    outputs: tuple | None
     rtol: float
     atol: float
 

@@ -73,6 +73,8 @@ def _runtime_case(runtime, case: ProbeCase) -> dict:
         outputs = runtime.run(session, feeds_for(runtime.input_names(session), values, order))
     except Exception as e:
         return _failed(runtime, case, "run", e)
+    if case.outputs is None:  # a case without a truth asks only whether the kernels exist
+        return {"status": "pass"}
     try:
         ok = len(outputs) == len(case.outputs) and all(
             _close(g, w, case.rtol, case.atol) for g, w in zip(outputs, case.outputs)

@@ -23,14 +23,17 @@ from __future__ import annotations
 
 import re
 
-#: "Could not find an implementation for Relu(14) node with name 'n3'"
-MISSING_KERNEL = re.compile(r"implementation for (\w+)\((\d+)\) node with name '([^']*)'")
+#: "Could not find an implementation for Relu(14) node with name 'n3'", and when ORT has kernels
+#: of the op but none fits: "Failed to find kernel for OneHot(11) (node:'n3' ep:'CPUExecutionProvider')"
+MISSING_KERNEL = re.compile(r"(?:implementation|kernel) for (\w+)\((\d+)\) (?:node with name '([^']*)'|\(node:'([^']*)')")
 
 
 def parse(message: str) -> tuple[str, int, str] | None:
     """(op type, schema version, node name) from ORT's missing-kernel message, or None."""
     m = MISSING_KERNEL.search(message)
-    return (m.group(1), int(m.group(2)), m.group(3)) if m else None
+    if not m:
+        return None
+    return m.group(1), int(m.group(2)), m.group(3) if m.group(3) is not None else m.group(4)
 
 
 def missing_kernel(model, message: str) -> dict | None:
@@ -39,6 +42,9 @@ def missing_kernel(model, message: str) -> dict | None:
     Returns {"op", "domain", "since", "types": {type parameter: dtype}, "dtypes": sorted dtypes
     of the node's inputs and outputs}, or None when the message is not a missing-kernel
     error, the node is not in the model (an optimizer made it), or its types are unknown.
+    A nameless node is one ORT made inlining a function op's body (LeakyRelu at opset 16 is
+    Less, Mul and Where): the gap is then the function op's, with "inlined" naming the
+    body's node.
     """
     import onnx
 
@@ -54,6 +60,15 @@ def missing_kernel(model, message: str) -> dict | None:
         inferred = model
     graphs = list(_graphs(inferred.graph))
     node = next((n for g in graphs for n in g.node if n.op_type == op and (n.name == name or not name)), None)
+    inlined = None
+    if node is None and not name:
+        # ORT inlined a function op of the model (its kernel missing, its body defined for the
+        # model's opset) and a node of the body has no kernel either: the gap is the function op's
+        node = _inlining(graphs, op, {o.domain: o.version for o in model.opset_import})
+        if node is None:
+            return None
+        inlined = f"{op}({since})"
+        since = _schema_version(node, model)
     if node is None:
         return None
     elem = {}
@@ -65,8 +80,75 @@ def missing_kernel(model, message: str) -> dict | None:
     types = _binding(node, since, dtype_of)
     if types is None:
         return None
-    return {"op": op, "domain": node.domain if node.domain != "ai.onnx" else "", "since": since,
-            "types": types, "dtypes": sorted(set(dtype_of.values()))}
+    gap = {"op": node.op_type, "domain": node.domain if node.domain != "ai.onnx" else "", "since": since,
+           "types": types, "dtypes": sorted(set(dtype_of.values()))}
+    if inlined:
+        gap["inlined"] = inlined  # the body's node ORT named; not part of the gap's key
+    return gap
+
+
+def _opset_of(domain: str, opsets: dict[str, int]) -> int | None:
+    return opsets.get(domain, opsets.get("ai.onnx")) if domain in ("", "ai.onnx") else opsets.get(domain)
+
+
+def _inlining(graphs, op: str, opsets: dict[str, int]):
+    """The first node whose function body, as ORT would inline it at the model's opset, holds an
+    `op` node, directly or in a body inlined inside it."""
+    for g in graphs:
+        for n in g.node:
+            opset = _opset_of(n.domain, opsets)
+            if opset is not None and _reaches(n.op_type, n.domain, opset, op, 3):
+                return n
+    return None
+
+
+def _reaches(op_type: str, domain: str, opset: int, target: str, depth: int) -> bool:
+    import onnx
+
+    try:
+        schema = onnx.defs.get_schema(op_type, opset, domain)
+    except Exception:
+        return False
+    body = inlined_body(schema, opset)
+    if body is None or depth == 0:
+        return False
+    return any(o == target or _reaches(o, d, opset, target, depth - 1) for o, d in body[1])
+
+
+def inlined_body(schema, opset: int) -> tuple[int, list] | None:
+    """(version, sorted (op, domain) of its nodes) of the function body ONNX Runtime inlines for
+    a node of `schema` in a model at `opset` when it has no kernel for it, or None.
+
+    Measured on ORT 1.32: the body is the one for the newest opset at or below the model's,
+    used only when every op it calls has the same schema version at the model's opset as at
+    the body's (Relu(14) on int64 loads at opset 18 alone, through its body for 18; LeakyRelu's
+    body for 16 serves 16 to 18).
+    """
+    import onnx
+
+    versions = [v for v in schema.function_opset_versions if v <= opset]
+    if not versions:
+        return None
+    version = max(versions)
+    body = onnx.FunctionProto()
+    body.ParseFromString(schema.get_function_with_opset_version(version))
+    ops = sorted({(n.op_type, n.domain) for n in body.node})
+    for op, domain in ops:
+        if domain not in ("", "ai.onnx"):
+            continue
+        try:
+            if onnx.defs.get_schema(op, version, domain).since_version != onnx.defs.get_schema(op, opset, domain).since_version:
+                return None
+        except Exception:
+            return None
+    return version, ops
+
+
+def _schema_version(node, model) -> int:
+    import onnx
+
+    opsets = {o.domain: o.version for o in model.opset_import}
+    return onnx.defs.get_schema(node.op_type, _opset_of(node.domain, opsets), node.domain).since_version
 
 
 def single_dtype(gap: dict) -> str | None:

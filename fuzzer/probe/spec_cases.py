@@ -22,11 +22,15 @@ PREFIX = "spec:"
 #: the opset a case's model is built at first (raised to an op's min_opset). ORT registers its
 #: kernels per range of an op's schema versions, so the same graph is also built at one opset
 #: of every other range of schema versions its ONNX ops go through between 13 and the newest
-#: opset (Relu(13) and Relu(14) are two kernels); those cases are named "...@<opset>"
+#: opset (Relu(13) and Relu(14) are two kernels; an op whose function body is for one opset
+#: is another case there, see _since); those cases are named "...@<opset>"
 OPSET = 18
 LOWEST = 13
 AT = "@"
 SEEDS = 6  # generation attempts per (spec, dtype) before giving up on the pair
+#: further draws per (spec, dtype) looking for other dtype layouts of the spec's nodes
+VARIANTS = 3
+VARIANT = "~"
 
 
 def signature() -> str:
@@ -36,7 +40,7 @@ def signature() -> str:
     from fuzzer.version import GENERATOR_VERSION
 
     basis = [(s.name, sorted(d.value for d in s.dtypes), s.has_onnx, s.min_opset) for s in all_specs()]
-    return hashlib.sha256(json.dumps([GENERATOR_VERSION, OPSET, LOWEST, basis]).encode()).hexdigest()[:12]
+    return hashlib.sha256(json.dumps([GENERATOR_VERSION, OPSET, LOWEST, VARIANTS, basis]).encode()).hexdigest()[:12]
 
 
 @lru_cache(maxsize=1)
@@ -54,43 +58,64 @@ def spec_cases() -> tuple[ProbeCase, ...]:
 
 
 def at_first_opset(cases) -> tuple[ProbeCase, ...]:
-    """The cases built at a spec's first opset, without those at further opsets ("...@<opset>")."""
-    return tuple(c for c in cases if AT not in c.name)
+    """One case per (spec, dtype), at the spec's first opset: without those at further opsets
+    ("...@<opset>") and the further dtype layouts ("...~<seed>")."""
+    return tuple(c for c in cases if AT not in c.name and VARIANT not in c.name)
 
 
 def _cases(spec, dtype) -> list[ProbeCase]:
+    """The cases of (spec, dtype): the first graph whose truth is finite, judged on its values;
+    then, among VARIANTS further draws, each graph whose spec nodes bind dtypes no earlier graph
+    did (a sum to bfloat16 from float32, an EyeLike of another output dtype: other kernels),
+    judged on loading and running only, as no truth is computed for them."""
     from fuzzer.choices import NumpyChoices
-    from fuzzer.generate import GenConfig, generate
+    from fuzzer.generate import GenConfig, draw_inputs, generate
     from fuzzer.run.eager import reference
 
     config = GenConfig(min_nodes=1, max_nodes=3, max_inputs=3, max_rank=3, max_dim=4, dtypes=frozenset({dtype}),
                        ops=(spec.name,), frontend="onnx", control_flow=spec.control_flow)
-    for seed in range(SEEDS):
+    opset, lowest = max(OPSET, spec.min_opset), max(LOWEST, spec.min_opset)
+    name = f"{PREFIX}{spec.name}:{dtype.value}"
+    out: list[ProbeCase] = []
+    seen: set = set()
+    first = None  # the seed of the judged case
+    for seed in range(SEEDS + VARIANTS):
+        if first is None and seed >= SEEDS or first is not None and seed > first + VARIANTS:
+            break
         try:
             choices = NumpyChoices(seed)
             graph = generate(choices, config)
             node = next((n for n in graph.op_nodes if n.op_type == spec.name), None)
             if node is None or not node.inputs or node.inputs[0].type.dtype != dtype:
                 continue
-            found = reference(graph, choices)
-            if found is None:
+            layout = frozenset(
+                (tuple(v.type.dtype.value for v in n.inputs), tuple(v.type.dtype.value for v in n.outputs))
+                for n in graph.op_nodes if n.op_type == spec.name)
+            if out and layout <= seen:
                 continue
-            ref, inputs = found
-            opset = max(OPSET, spec.min_opset)
-            models = _models(graph, opset, max(LOWEST, spec.min_opset))
+            if out:
+                inputs, outputs = draw_inputs(graph, choices), None
+            else:
+                found = reference(graph, choices)
+                if found is None:
+                    continue
+                ref, inputs = found
+                outputs = tuple(np.asarray(t).astype(v.type.dtype.numpy) for t, v in zip(ref.truth, graph.outputs))
+            models = _models(graph, opset, lowest)
         except Exception:  # a spec this probe cannot build for: no case, no answer (never a guess)
             continue
-        outputs = tuple(np.asarray(t).astype(v.type.dtype.numpy) for t, v in zip(ref.truth, graph.outputs))
-        name = f"{PREFIX}{spec.name}:{dtype.value}"
-        return [
+        base = name if not out else f"{name}{VARIANT}{seed}"
+        first = seed if first is None else first
+        seen |= layout
+        out.extend(
             ProbeCase(
-                name=name if at == opset else f"{name}{AT}{at}", op=f"{PREFIX}{spec.name}", dtype=dtype.value,
+                name=base if at == opset else f"{base}{AT}{at}", op=f"{PREFIX}{spec.name}", dtype=dtype.value,
                 opset=at, since=at, model=model, inputs=tuple(inputs[v.name] for v in graph.inputs),
                 outputs=outputs, rtol=1e-2, atol=1e-3,
             )
             for at, model in models.items()
-        ]
-    return []
+        )
+    return out
 
 
 def _models(graph, opset: int, lowest: int) -> dict[int, bytes]:
@@ -103,6 +128,9 @@ def _models(graph, opset: int, lowest: int) -> dict[int, bytes]:
 
     newest = onnx.defs.onnx_opset_version()
     first = model_proto(graph, opset)
+    # a model the checker rejects asks the runtime nothing about kernels: the caller draws again
+    onnx.checker.check_model(first, full_check=True)
+    onnx.shape_inference.infer_shapes(first, check_type=True, strict_mode=True)
     built = {opset: first}
     try:
         built[newest] = model_proto(graph, newest)
@@ -137,7 +165,25 @@ def _nodes(graph):
 
 
 @lru_cache(maxsize=None)
-def _since(op: str, domain: str, opset: int) -> int | None:
-    from fuzzer.probe.cases import since_version
+def _since(op: str, domain: str, opset: int) -> tuple | None:
+    """What decides op's kernels in a model at opset: its schema version and, when ONNX Runtime
+    would inline its function body there, the body's version and its ops' own keys.
 
-    return since_version(op, domain, opset)
+    ORT inlines a node it has no kernel for when the op has a function body for an opset at
+    or below the model's, and every op the body uses has the same schema version at the
+    model's opset as at the body's (measured: Relu(14) on int64 loads at opset 18 only, through
+    its body for 18; LeakyRelu's body for 16 serves 16 to 18).
+    """
+    import onnx
+
+    try:
+        schema = onnx.defs.get_schema(op, opset, domain)
+    except Exception:
+        return None
+    from fuzzer.probe.gaps import inlined_body
+
+    body = inlined_body(schema, opset)
+    if body is None:
+        return (schema.since_version,)
+    version, ops = body
+    return (schema.since_version, version, tuple(_since(o, d, opset) for o, d in ops))

@@ -127,19 +127,36 @@ def test_missing_kernel_reads_nothing_from_other_errors_or_unknown_nodes():
 
 
 def test_spec_cases_cover_each_range_of_schema_versions():
-    """Relu changed at opset 14 (int8 and more added), so relu's spec case is built at 18 and
-    again at 13, where ORT's kernel for Relu(13) is another kernel than Relu(14)'s."""
-    import onnx
-
+    """Relu changed at opset 14, and its function body (for 18) is what ORT runs at 18 when it
+    has no kernel: so relu's case is built at 18, at 13 (Relu(13)) and at 14 (Relu(14) with no
+    body to fall back on, as at 19 and later). ORT 1.32 has no int64 Relu(14) kernel: the case
+    at 18 passes through the body, the one at 14 learns the gap."""
     from fuzzer.ops import get_spec
     from fuzzer.probe.spec_cases import _cases
 
-    cases = _cases(get_spec("relu"), DType.float32)
-    by_opset = {c.opset: c for c in cases}
-    assert cases[0].name == "spec:relu:float32" and cases[0].opset == 18
-    assert 13 in by_opset and by_opset[13].name == "spec:relu:float32@13"
-    versions = {at: onnx.defs.get_schema("Relu", at).since_version for at in by_opset}
-    assert len(set(versions.values())) == len(versions)  # one case per schema version, no more
+    cases = _cases(get_spec("relu"), DType.int64)
+    assert cases[0].name == "spec:relu:int64" and cases[0].opset == 18
+    assert {c.opset: c.name for c in cases[1:]} == {13: "spec:relu:int64@13", 14: "spec:relu:int64@14"}
+    caps = probe(OrtUnoptimized(), cases, isolate=False)
+    status = {r["case"]: r["status"] for r in caps.records}
+    assert status["spec:relu:int64"] in ("pass", "mismatch") and status["spec:relu:int64@14"] == "unsupported"
+    assert caps.refuses_kernel({"op": "Relu", "domain": "", "since": 14, "types": {"T": "int64"}})
+
+
+def test_a_gap_inside_an_inlined_function_body_is_the_function_ops():
+    """ORT inlines LeakyRelu's body at opset 16 and names the body's nameless Less node; the gap
+    is LeakyRelu's."""
+    import onnxruntime as ort
+
+    graph = helper.make_graph([helper.make_node("LeakyRelu", ["x"], ["y"], name="lr")], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.BFLOAT16, [2])],
+                              [helper.make_tensor_value_info("y", TensorProto.BFLOAT16, [2])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 16)])
+    with pytest.raises(Exception) as refused:
+        ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    assert "node with name ''" in str(refused.value)
+    gap = missing_kernel(model, str(refused.value))
+    assert (gap["op"], gap["since"], gap["types"]) == ("LeakyRelu", 16, {"T": "bfloat16"}) and gap["inlined"]
 
 
 def test_doctor_reads_the_cached_probe_and_says_why_there_is_none():
