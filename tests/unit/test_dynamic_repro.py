@@ -195,3 +195,17 @@ def test_bugs_list_names_the_failing_size_of_a_dynamic_bug(tmp_path, capsys):
     (d / "case.json").write_text(json.dumps({"bug": bug}))
     assert main(["bugs", "list", "--bugs-dir", str(tmp_path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["dynamic"] == "x0[0]=3"
+
+
+def test_report_of_a_shape_mismatch_at_another_size_names_the_size_and_no_error_statistics():
+    from fuzzer.report.writer import report_markdown
+
+    g = chain()
+    dyn = {"dims": {"x0": {"0": "d0"}}, "base": "x0[0]=4", "sizes": ["x0[0]=3"], "failing_size": "x0[0]=3"}
+    meta = {"title": "t", "kind": "shape_mismatch", "stage": "judge", "system": "dynamo", "role": "exporter",
+            "blame_reason": "r", "path": "dynamo@18", "runtime": "onnxruntime", "versions": {}, "hits": 1,
+            "minimized": {"original_ops": 5, "ops": 5, "candidates": 0, "seconds": 0}, "error": "output 0: shape [3], expected [4]",
+            "stats": {"size": "x0[0]=3"}, "witnesses": [], "found": {}, "filed": "now", "dynamic": dyn}
+    text = report_markdown(meta, g, "")
+    assert "| failing size | x0[0]=3 |" in text and "`x0[0]` as `d0`" in text
+    assert "max abs error" not in text, "a shape mismatch has no error statistics to show"
