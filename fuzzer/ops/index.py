@@ -18,6 +18,7 @@ import numpy as np
 from fuzzer.choices import rng_for
 from fuzzer.ir import FLOATS, INTS, DType, TensorType
 from fuzzer.ops.base import OpSpec, broadcast_partner, py
+from fuzzer.ops.lowering import Lit, emit
 
 ALL = frozenset(FLOATS | INTS | {DType.bool})
 NUMERIC = frozenset(FLOATS | INTS)
@@ -405,4 +406,5 @@ class MaskedFill(OpSpec):
         return f"torch.masked_fill({a[0]}, {a[1]}, {py(attrs['value'])})"
 
     def onnx(self, ctx, attrs, a, outs):
-        ctx.node("Where", [a[1], ctx.scalar(attrs["value"], ctx.types[a[0]].dtype), a[0]], outs)
+        # Where takes bfloat16 only from opset 16: emit computes older ones in float32
+        emit(ctx, "Where", [a[1], Lit(attrs["value"]), a[0]], outs, ctx.types[a[0]].dtype, keep=(0,), index=1)

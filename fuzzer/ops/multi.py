@@ -20,6 +20,7 @@ import numpy as np
 from fuzzer.choices import rng_for
 from fuzzer.ir import FLOATS, DType, TensorType
 from fuzzer.ops.base import OpSpec
+from fuzzer.ops.lowering import cast, compute_dtype, emit
 from fuzzer.ops.norm import reduce
 
 #: tiebreak step per dtype: several ulps at 2.0
@@ -253,8 +254,11 @@ class Unique(OpSpec):
         return f"torch.unique({a[0]}, sorted=True, return_inverse=True)[1]"
 
     def onnx(self, ctx, attrs, a, outs):
-        shape = ctx.types[a[0]].shape
-        _, _, inverse, counts = ctx.node("Unique", [a[0]], 4, sorted=1)
+        x = ctx.types[a[0]]
+        # no ONNX Unique takes bfloat16: widening to float32 keeps every value distinct and in order
+        wide = cast(ctx, a[0], x.dtype, compute_dtype(ctx, x.dtype, "Unique"))
+        shape = x.shape
+        _, _, inverse, counts = ctx.node("Unique", [wide], 4, sorted=1)
         ctx.node("Reshape", [inverse, ctx.ints(shape)], [outs[0]])
         if attrs["counts"]:
             ctx.node("Gather", [counts, outs[0]], [outs[1]], axis=0)
@@ -329,4 +333,5 @@ class Einsum(OpSpec):
         return f"torch.einsum({attrs['equation']!r}, {', '.join(a)})"
 
     def onnx(self, ctx, attrs, a, outs):
-        ctx.node("Einsum", a, outs, equation=attrs["equation"])
+        # no ONNX Einsum takes bfloat16: it computes in float32 between Casts
+        emit(ctx, "Einsum", a, outs, ctx.types[a[0]].dtype, equation=attrs["equation"])

@@ -22,6 +22,14 @@ from fuzzer.ops.onnx_support import ALL, NUMERIC, emit
 NO_BF16 = frozenset(ALL - {DType.bfloat16})
 
 
+def _as_vector(ctx, name: str) -> str:
+    """A 0-d value as a (1,) vector, for ONNX ops whose input must have rank >= 1 (its type is
+    recorded, for emit's dtype lookup)."""
+    vec = ctx.node("Unsqueeze", [name, ctx.ints([0])])[0]
+    ctx.types[vec] = ctx.types[name].with_shape((1,))
+    return vec
+
+
 def _nd(ctx, t_name: str) -> str:
     return ctx.dtype(ctx.types[t_name].dtype)
 
@@ -285,7 +293,14 @@ class OneHot(IndexOp):
         return f"torch.where({hit}, {v}[1], {v}[0]).movedim(-1, {attrs['axis']})"
 
     def onnx(self, ctx, attrs, a, outs):
-        ctx.node("OneHot", [a[0], ctx.scalar(attrs["depth"], DType.int64), a[1]], outs, axis=attrs["axis"])
+        depth = ctx.scalar(attrs["depth"], DType.int64)
+        if ctx.types[a[0]].rank == 0:
+            # ONNX wants indices of rank >= 1; a scalar's one-hot is the (depth,) row whatever
+            # the axis, so one-hot a (1,) vector along its last axis and drop the leading 1
+            hot = ctx.node("OneHot", [_as_vector(ctx, a[0]), depth, a[1]], 1, axis=-1)[0]
+            ctx.node("Squeeze", [hot, ctx.ints([0])], outs)
+            return
+        ctx.node("OneHot", [a[0], depth, a[1]], outs, axis=attrs["axis"])
 
 
 class Range(IndexOp):
@@ -455,4 +470,9 @@ class Compress(IndexOp):
         return f"{src}.index_select({0 if d is None else d}, torch.nonzero({cond}).flatten())"
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "Compress", a, outs, axis=attrs["axis"])
+        x = a[0]
+        if ctx.types[x].rank == 0:
+            # ONNX wants an input of rank >= 1; a scalar has no axis to compress along (the axis
+            # is None), and its flattening is the (1,) vector itself
+            x = _as_vector(ctx, x)
+        emit(ctx, "Compress", [x, a[1]], outs, axis=attrs["axis"])

@@ -15,6 +15,7 @@ from typing import ClassVar
 from fuzzer.errors import Rejected
 from fuzzer.ir import DType, TensorType, broadcast_shapes
 from fuzzer.ops.base import OpSpec, broadcast_partner, py, same_type
+from fuzzer.ops.lowering import cast, close, target
 from fuzzer.ops.onnx_support import ALL, F3, F4, NUMERIC, emit
 
 INF = math.inf
@@ -169,8 +170,6 @@ class Hardmax(OpSpec):
 
 class LpNormalization(OpSpec):
     name, onnx_ops, dtypes, exportable, min_rank = "LpNormalization", ("LpNormalization",), F4, False, 1
-    # not drawn until its truth and lowering agree on rank-1 inputs (the meta-test finds a shape mismatch)
-    weight = 0.0
     infer = staticmethod(same_type)
 
     def sample_attrs(self, b, types):
@@ -178,7 +177,9 @@ class LpNormalization(OpSpec):
 
     def torch(self, ctx, attrs, a):
         x = a[0]
-        return f"{x} / torch.linalg.vector_norm({x}, ord={attrs['p']}, dim={attrs['axis']}, keepdim=True)"
+        norm = f"torch.linalg.vector_norm({x}, ord={attrs['p']}, dim={attrs['axis']}, keepdim=True)"
+        # an all-zero slice stays 0 (onnxruntime and onnx.reference both give 0, not 0/0 = NaN)
+        return f"(lambda n: {x} / n.masked_fill(n == 0, 1))({norm})"
 
     def onnx(self, ctx, attrs, a, outs):
         emit(ctx, "LpNormalization", a, outs, axis=attrs["axis"], p=attrs["p"])
@@ -188,8 +189,6 @@ class MeanVarianceNormalization(OpSpec):
     """(x - mean) / (sqrt(biased variance) + 1e-9) over axes (default [0, 2, 3])."""
 
     name, onnx_ops, dtypes, exportable, min_rank = "MeanVarianceNormalization", ("MeanVarianceNormalization",), F4, False, 1
-    # not drawn until its non-float32 lowering types check (the meta-test finds Add with mixed types)
-    weight = 0.0
     infer = staticmethod(same_type)
 
     def sample_attrs(self, b, types):
@@ -210,7 +209,16 @@ class MeanVarianceNormalization(OpSpec):
                 f"(({x} * {x}).mean({dims}, keepdim=True) - {x}.mean({dims}, keepdim=True) ** 2).clamp(min=0).sqrt().add(1e-9)")
 
     def onnx(self, ctx, attrs, a, outs):
-        ctx.node("MeanVarianceNormalization", a, outs, axes=attrs.get("axes"))
+        # The schema lists float16, double and bfloat16, but the function body that defines the op
+        # adds float32 constants, so the full checker rejects every dtype but float32 at every
+        # opset (onnx 1.23): the op always computes in float32, between Casts. The axes are always
+        # spelled: with the attribute left to its default [0, 2, 3], the function body's
+        # Constant(value_ints=@axes) gets no value and the full checker rejects the model too
+        dt = ctx.types[a[0]].dtype
+        x = cast(ctx, a[0], dt, DType.float32)
+        y = target(ctx, DType.float32, dt, outs[0])
+        ctx.node("MeanVarianceNormalization", [x], [y], axes=list(attrs.get("axes", (0, 2, 3))))
+        close(ctx, y, DType.float32, dt, outs[0])
 
 
 class LRN(OpSpec):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from fuzzer.ir import FLOATS, DType
 from fuzzer.ops.base import OpSpec, py
+from fuzzer.ops.lowering import emit
 
 #: the spatial rank each mode takes (None: any of 1-3)
 MODE_DIMS = {"nearest": None, "nearest-exact": None, "area": None, "linear": 1, "bilinear": 2,
@@ -88,7 +89,8 @@ class Interpolate(OpSpec):
         out = self.out_spatial(x, attrs)
         if mode == "area":
             kernel = [s // o for s, o in zip(x.shape[2:], out)]
-            ctx.node("AveragePool", [a[0]], outs, kernel_shape=kernel, strides=kernel)
+            # AveragePool takes bfloat16 only from opset 22: older ones compute in float32
+            emit(ctx, "AveragePool", [a[0]], outs, x.dtype, kernel_shape=kernel, strides=kernel)
             return
         kw: dict = {}
         if mode == "nearest":

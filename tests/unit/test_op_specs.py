@@ -123,13 +123,16 @@ def _reference_wrong(node) -> bool:
     """Nodes onnx.reference (1.23) computes wrongly: GlobalMaxPool drops the last dim of a
     rank-3 input; MaxPool with an Indices output ignores its pads; MaxPool and AveragePool
     with ceil_mode misplace or drop windows; grouped ConvTranspose mixes up the groups; Gelu
-    computes float16 in float16, where 1 + erf(x) cancels to 0 (torch and onnxruntime widen).
+    computes float16 in float16, where 1 + erf(x) cancels to 0 (torch and onnxruntime widen);
+    LpNormalization with p=1 leaves out the absolute value.
     A model holding one is run on onnxruntime instead."""
     attrs = {a.name: a for a in node.attribute}
     if node.op_type in ("GlobalMaxPool", "Gelu", "LRN"):  # LRN: it sums over the batch, not the channels
         return True
     if node.op_type == "Det":  # bfloat16 in, float64 out
         return True
+    if node.op_type == "LpNormalization":  # p=1 sums x, not |x|, so negative entries go wrong
+        return any(a.name == "p" and a.i == 1 for a in node.attribute)
     if node.op_type == "Loop":  # no iteration when cond is omitted; scan outputs np.vstack-ed
         return node.input[1] == "" or len(node.output) > len(node.input) - 2
     if node.op_type == "ConvTranspose":
