@@ -167,15 +167,33 @@ def _guided_pick(b: Builder, specs: list[OpSpec], tracker: "PathTracker"):
     if not values or not c.boolean(GUIDED):
         return None
     x = c.choice(values[-3:]) if c.boolean(0.7) else c.choice(values)
-    avoid, t = b.config.avoid, x.type
-    # the dtype table first: a set lookup, where accepts() computes sizes (this runs once per spec)
-    fits = [s for s in specs if t.dtype in s.dtypes and (s.name, t.dtype.value) not in avoid and s.accepts(t)]
+    fits = _fits(b.config, specs, x.type)
     if not fits:
         return None
     names = set(tracker.novel(x, [s.name for s in fits]))
     new = [s for s in fits if s.name in names]
     spec = c.choice(new) if new and c.boolean(NOVEL) else c.choice(fits)
     return spec, x
+
+
+#: (config, type) -> the config's specs that accept the type: a guided step asks every spec
+#: about one type, and accepts() computes sizes each time (measured: 40% of a guided graph's
+#: generation time); specs() is a function of the config, so the pair is the whole key
+_FITS: dict = {}
+_FITS_MAX = 50_000
+
+
+def _fits(config: GenConfig, specs: list[OpSpec], t: TensorType) -> list[OpSpec]:
+    key = (config, t)
+    found = _FITS.get(key)
+    if found is None:
+        if len(_FITS) >= _FITS_MAX:  # a long campaign sees many types: start over rather than grow
+            _FITS.clear()
+        avoid = config.avoid
+        # the dtype table first: a set lookup, where accepts() computes sizes
+        found = _FITS[key] = [s for s in specs if t.dtype in s.dtypes and (s.name, t.dtype.value) not in avoid
+                              and s.accepts(t)]
+    return found
 
 
 def _first_input(b: Builder, specs: list[OpSpec]) -> None:

@@ -40,3 +40,25 @@ def test_dynamic_campaign_judges_cases_at_several_sizes(tmp_path):
         # the evidence of every size is kept: a rerun uses the same inputs
         assert (tmp_path / "artifacts" / f"case-{case_id}" / "case.json").exists()
         assert "dynamic" in json.loads((tmp_path / "artifacts" / f"case-{case_id}" / "case.json").read_text())
+
+
+def test_dynamic_control_flow_campaign_runs_clean_and_judges_those_cases(tmp_path):
+    """--dynamic --control-flow: control-flow cases get dynamic dims and are judged at several
+    sizes, and onnxfuzz itself fails on none of them."""
+    control = {"cond", "onnx_if", "while_loop", "onnx_loop", "scan", "onnx_scan"}
+    cfg = GenConfig(dynamic=True, control_flow=True, max_nodes=4,
+                    ops=("cond", "while_loop", "scan", "onnx_if", "onnx_loop", "onnx_scan", "add", "tanh", "mul"))
+    opts = CampaignOptions(workdir=tmp_path, minutes=5, seed=5, workers=2, max_cases=30, config=cfg,
+                           exporters=["dynamo", "onnx-direct"], runtimes=["onnxruntime", "onnx-reference"])
+    stats = run_campaign(opts)
+    assert stats["tests"] == 30
+    assert stats["cases_by_status"].get("error", 0) == 0
+    assert stats["cases_with"]["dynamic"] > 0 and stats["cases_with"]["control_flow"] > 0
+    assert stats["session"]["paths_2op"] > 0
+
+    conn = sqlite3.connect(tmp_path / "onnxfuzz.sqlite")
+    cases = conn.execute("SELECT id, ops FROM cases WHERE dynamic IS NOT NULL AND status IN ('judged', 'unstable')").fetchall()
+    flowing = {cid for cid, ops in cases if control & set(json.loads(ops))}
+    several = {cid for cid, st in conn.execute("SELECT case_id, stats FROM verdicts") if "sizes" in json.loads(st)}
+    conn.close()
+    assert flowing & several, "some control-flow case with dynamic dims was judged at more than one size"
