@@ -352,6 +352,12 @@ class Pad(IndexOp):
             end = c.integer(-(n - 1 - max(0, -begin)) // 2 if n > 1 else 0, hi)
             if mode == "reflect" and n == 1:
                 begin = end = 0
+            if mode == "reflect" and min(begin, end) < 0:
+                # ONNX leaves open whether a crop at one end comes before the reflection at the
+                # other (onnxruntime crops first): both readings agree only while the reflected
+                # pad fits in what the crop leaves
+                room = n - 1 + min(begin, end)
+                begin, end = min(begin, room), min(end, room)
             pads[d] = (begin, end)
         attrs = {"mode": mode, "pads": [[d, *pads[d]] for d in axes], "shape": list(x.shape),
                  "spell_axes": c.boolean(0.5), "negative_axes": c.boolean(0.3)}
