@@ -7,7 +7,12 @@ and small models of onnxfuzz's own op specs at every dtype each accepts (see
 transformer's, by transforming each model and checking the result.
 A case whose error the plugin's `is_unsupported` calls a documented gap marks
 its combination unsupported; any other error is recorded as an error, which
-counts as neither.
+counts as neither. When that gap is a missing kernel, the record also says
+which one ("gap": ONNX op, schema version, type binding; fuzzer.probe.gaps),
+whichever op of the case's model it was: a spec case reaches kernels of ops
+inside its lowering, at dtypes the node tests never use. Such a learned gap
+answers `refuses_kernel` exactly, and, when it binds one dtype, makes that
+(ONNX op, dtype) unsupported unless some case of that pair ran.
 
 Results are cached on disk once per plugin and installed versions, under
 $ONNXFUZZ_CACHE or ~/.cache/onnxfuzz, in probe/<plugin>-<key>.json:
@@ -17,6 +22,7 @@ $ONNXFUZZ_CACHE or ~/.cache/onnxfuzz, in probe/<plugin>-<key>.json:
     caps.supports("Gelu", "float32", 20)                    # True, False, or None (unknown)
     caps.supports_spec("neg", "int8")                       # the same, for an op spec and dtype
     caps.counts()                                           # pairs supported / unsupported / error only
+    caps.refuses_kernel({"op": "Relu", "domain": "", "since": 14, "types": {"T": "int64"}})
 
 `cached(plugin)` returns the cached result without probing (None when there is none).
 """
@@ -29,13 +35,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fuzzer.probe.cases import ProbeCase, node_cases, select, since_version, spread
+from fuzzer.probe.cases import ProbeCase, node_cases, retyped_cases, select, since_version, spread
 from fuzzer.probe.execute import SUPPORTED, run_inprocess, run_isolated
 
 #: bumped whenever the same plugin and versions would probe differently
 #: (3: records carry the missing kernel a gap names; spec cases at every opset their kernels change;
-#: 4: and at the opset of a function body ORT would inline)
-PROBE_VERSION = 4
+#: 4: and at the opset of a function body ORT would inline;
+#: 5: node tests retyped to every dtype their schema allows, judged on loading and running)
+PROBE_VERSION = 5
 #: default time budget of one plugin's probe, in seconds (workers included)
 BUDGET = 55.0
 CASE_TIMEOUT = 10.0
@@ -264,12 +271,12 @@ def probe(plugin, cases=None, *, budget: float = BUDGET, isolate: bool = True, c
     if cases is None:
         from fuzzer.probe.spec_cases import at_first_opset, spec_cases
 
-        specs = spec_cases()
-        if plugin.kind != "runtime":
-            # the cases at further opsets are there for kernels registered per schema version;
-            # a transformer has no kernels, and is slower per case: its budget goes further without
-            specs = at_first_opset(specs)
-        cases = specs + node_cases()
+        if plugin.kind == "runtime":
+            cases = spec_cases() + node_cases() + retyped_cases()
+        else:
+            # the spec cases at further opsets and layouts, and the retyped node tests, are there
+            # for kernels; a transformer has none, and is slower per case: its budget goes further
+            cases = at_first_opset(spec_cases()) + node_cases()
     chosen = spread(cases)
     if isolate:
         results = run_isolated(plugin, chosen, budget, case_timeout)

@@ -10,6 +10,7 @@ exactly the (spec, dtype) pairs it would generate.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from functools import lru_cache
@@ -70,10 +71,12 @@ def _cases(spec, dtype) -> list[ProbeCase]:
     judged on loading and running only, as no truth is computed for them."""
     from fuzzer.choices import NumpyChoices
     from fuzzer.generate import GenConfig, draw_inputs, generate
+    from fuzzer.generate.generator import DEFAULT_DTYPES
     from fuzzer.run.eager import reference
 
     config = GenConfig(min_nodes=1, max_nodes=3, max_inputs=3, max_rank=3, max_dim=4, dtypes=frozenset({dtype}),
                        ops=(spec.name,), frontend="onnx", control_flow=spec.control_flow)
+    mixed = dataclasses.replace(config, dtypes=config.dtypes | DEFAULT_DTYPES)
     opset, lowest = max(OPSET, spec.min_opset), max(LOWEST, spec.min_opset)
     name = f"{PREFIX}{spec.name}:{dtype.value}"
     out: list[ProbeCase] = []
@@ -84,7 +87,9 @@ def _cases(spec, dtype) -> list[ProbeCase]:
             break
         try:
             choices = NumpyChoices(seed)
-            graph = generate(choices, config)
+            # the variants may use any dtype besides the spec's input one: an attribute such as
+            # sum's dtype= draws from the graph's dtypes, and the layouts to find need others
+            graph = generate(choices, config if first is None else mixed)
             node = next((n for n in graph.op_nodes if n.op_type == spec.name), None)
             if node is None or not node.inputs or node.inputs[0].type.dtype != dtype:
                 continue

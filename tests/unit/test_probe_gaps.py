@@ -177,3 +177,15 @@ def test_doctor_reads_the_cached_probe_and_says_why_there_is_none():
     assert shown["learned_gaps"] == 1
     exporter = load_plugin("converter", "torchscript")
     assert "framework model" in _probe(exporter, compute=False, verbose=False)["why"]
+
+
+def test_node_tests_retyped_reach_kernels_no_float32_test_has():
+    """ReduceSum's node tests are float32; retyped to bfloat16 the same model meets ORT 1.32's
+    missing bfloat16 ReduceSum kernel, which the probe then knows."""
+    from fuzzer.probe.cases import retyped_cases
+
+    cases = [c for c in retyped_cases() if c.op == "ReduceSum" and c.dtype in ("bfloat16", "int64")]
+    assert {c.dtype for c in cases} == {"bfloat16", "int64"} and all(c.outputs is None for c in cases)
+    caps = probe(OrtUnoptimized(), cases, isolate=False)
+    assert caps.pairs() == {("ReduceSum", "bfloat16"): "unsupported", ("ReduceSum", "int64"): "supported"}
+    assert caps.refuses_kernel({"op": "ReduceSum", "domain": "", "since": 13, "types": {"T": "bfloat16"}})
