@@ -22,6 +22,7 @@ class Stats(Command):
         store = Store.open(args.workdir, create=False)
         try:
             stats = store.stats()
+            stats["verdicts_with"] = verdicts_with(store)
             stats["signatures"] = [
                 {k: s[k] for k in ("signature", "kind", "stage", "path", "runtime", "hits", "first_case")} | {"error": s["error"][:200]}
                 for s in store.signatures()
@@ -33,6 +34,50 @@ class Stats(Command):
         else:
             print_summary(stats, args.workdir)
         return 0
+
+
+def verdicts_with(store) -> dict:
+    """What the judged cases with dynamic dims, with control-flow ops, and with both got: their
+    verdicts by kind, and how many of those cases had a model judged at more than one size.
+    cases_with counts cases; this shows they were judged, not only generated."""
+    import json
+
+    from fuzzer.ops import get_spec
+
+    def control_flow(op: str) -> bool:
+        try:
+            return bool(get_spec(op).control_flow)
+        except KeyError:  # an op of an older onnxfuzz
+            return False
+
+    flow: dict[str, bool] = {}
+    groups: dict[int, list[str]] = {}
+    for case_id, ops, dynamic in store.conn.execute(
+            "SELECT id, ops, dynamic FROM cases WHERE status IN ('judged', 'unstable')"):
+        cf = any(flow.setdefault(op, control_flow(op)) for op in json.loads(ops))
+        names = (["dynamic"] if dynamic is not None else []) + (["control_flow"] if cf else [])
+        if len(names) == 2:
+            names.append("dynamic_and_control_flow")
+        if names:
+            groups[case_id] = names
+    out = {g: {"cases": 0, "verdicts": {}, "cases_at_several_sizes": 0}
+           for g in ("dynamic", "control_flow", "dynamic_and_control_flow")}
+    several: set[int] = set()
+    for case_id, kind, vstats in store.conn.execute("SELECT case_id, kind, stats FROM verdicts"):
+        names = groups.get(case_id)
+        if not names:
+            continue
+        if '"size' in vstats:
+            st = json.loads(vstats)
+            if st.get("sizes", 0) > 1 or "size" in st:
+                several.add(case_id)
+        for g in names:
+            out[g]["verdicts"][kind] = out[g]["verdicts"].get(kind, 0) + 1
+    for case_id, names in groups.items():
+        for g in names:
+            out[g]["cases"] += 1
+            out[g]["cases_at_several_sizes"] += case_id in several
+    return out
 
 
 def print_summary(stats: dict, workdir: Path) -> None:
@@ -68,4 +113,8 @@ def print_summary(stats: dict, workdir: Path) -> None:
         f"judged cases with dynamic dims: {with_.get('dynamic', 0)}, with control-flow ops: {with_.get('control_flow', 0)}; "
         f"verdicts judged at more than one size: {stats.get('verdicts_at_several_sizes', 0)}"
     )
+    for group, got in stats.get("verdicts_with", {}).items():
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(got["verdicts"].items(), key=lambda kv: -kv[1]))
+        console.print(f"  {group.replace('_', ' ')}: {got['cases']} cases, {got['cases_at_several_sizes']} judged at "
+                      f"several sizes; verdicts: {kinds or 'none'}")
     console.print(f"{stats['distinct_signatures']} distinct failure signatures; details: onnxfuzz stats --workdir {workdir} --json")
