@@ -64,7 +64,11 @@ def missing_kernel(model, message: str) -> dict | None:
     if node is None and not name:
         # ORT inlined a function op of the model (its kernel missing, its body defined for the
         # model's opset) and a node of the body has no kernel either: the gap is the function op's
-        node = _inlining(graphs, op, {o.domain: o.version for o in model.opset_import})
+        types = {v.name: v.type for g in graphs for v in (*g.input, *g.value_info, *g.output)}
+        for g in graphs:
+            for t in g.initializer:
+                types.setdefault(t.name, onnx.helper.make_tensor_type_proto(t.data_type, list(t.dims)))
+        node = _inlining(graphs, op, {o.domain: o.version for o in model.opset_import}, types)
         if node is None:
             return None
         inlined = f"{op}({since})"
@@ -91,15 +95,38 @@ def _opset_of(domain: str, opsets: dict[str, int]) -> int | None:
     return opsets.get(domain, opsets.get("ai.onnx")) if domain in ("", "ai.onnx") else opsets.get(domain)
 
 
-def _inlining(graphs, op: str, opsets: dict[str, int]):
+def _inlining(graphs, op: str, opsets: dict[str, int], types: dict):
     """The first node whose function body, as ORT would inline it at the model's opset, holds an
     `op` node, directly or in a body inlined inside it."""
-    for g in graphs:
-        for n in g.node:
-            opset = _opset_of(n.domain, opsets)
-            if opset is not None and _reaches(n.op_type, n.domain, opset, op, 3):
-                return n
+    nodes = [n for g in graphs for n in g.node]
+    for n in nodes:
+        opset = _opset_of(n.domain, opsets)
+        if opset is not None and _reaches(n.op_type, n.domain, opset, op, 3):
+            return n
+    # a context-dependent body (Gelu, Softmax, Celu) is built from the node and its input types
+    for n in nodes:
+        opset = _opset_of(n.domain, opsets)
+        if opset is not None and op in _context_body(n, opset, types):
+            return n
     return None
+
+
+def _context_body(node, opset: int, types: dict) -> set[str]:
+    """The op types of node's context-dependent function body at opset (empty when none)."""
+    import onnx
+
+    try:
+        schema = onnx.defs.get_schema(node.op_type, opset, node.domain)
+        versions = [v for v in schema.context_dependent_function_opset_versions if v <= opset]
+        if not versions or any(i and i not in types for i in node.input):
+            return set()
+        raw = schema.get_context_dependent_function_with_opset_version(
+            max(versions), node.SerializeToString(), [types[i].SerializeToString() for i in node.input if i])
+    except Exception:
+        return set()
+    body = onnx.FunctionProto()
+    body.ParseFromString(raw)
+    return {n.op_type for n in body.node}
 
 
 def _reaches(op_type: str, domain: str, opset: int, target: str, depth: int) -> bool:

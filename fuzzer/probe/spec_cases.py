@@ -189,6 +189,8 @@ def _since(op: str, domain: str, opset: int) -> tuple | None:
 
     body = inlined_body(schema, opset)
     if body is None:
-        return (schema.since_version,)
+        # a context-dependent body's ops depend on the node: its version is all there is to key on
+        context = [v for v in schema.context_dependent_function_opset_versions if v <= opset]
+        return (schema.since_version, max(context)) if context else (schema.since_version,)
     version, ops = body
     return (schema.since_version, version, tuple(_since(o, d, opset) for o, d in ops))
