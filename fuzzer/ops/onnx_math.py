@@ -15,7 +15,6 @@ from typing import ClassVar
 from fuzzer.errors import Rejected
 from fuzzer.ir import DType, TensorType, broadcast_shapes
 from fuzzer.ops.base import OpSpec, broadcast_partner, py, same_type
-from fuzzer.ops.lowering import cast, close, target
 from fuzzer.ops.onnx_support import ALL, F3, F4, NUMERIC, emit
 
 INF = math.inf
@@ -214,11 +213,16 @@ class MeanVarianceNormalization(OpSpec):
         # opset (onnx 1.23): the op always computes in float32, between Casts. The axes are always
         # spelled: with the attribute left to its default [0, 2, 3], the function body's
         # Constant(value_ints=@axes) gets no value and the full checker rejects the model too
-        dt = ctx.types[a[0]].dtype
-        x = cast(ctx, a[0], dt, DType.float32)
-        y = target(ctx, DType.float32, dt, outs[0])
-        ctx.node("MeanVarianceNormalization", [x], [y], axes=list(attrs.get("axes", (0, 2, 3))))
-        close(ctx, y, DType.float32, dt, outs[0])
+        # (TensorProto.FLOAT spelled out: ctx.elem would give double in truth mode, which fails too)
+        from onnx import TensorProto
+
+        axes = list(attrs.get("axes", (0, 2, 3)))
+        if ctx.elem(ctx.types[a[0]].dtype) == TensorProto.FLOAT:
+            ctx.node("MeanVarianceNormalization", a, outs, axes=axes)
+            return
+        x = ctx.node("Cast", a, 1, to=TensorProto.FLOAT)[0]
+        y = ctx.node("MeanVarianceNormalization", [x], 1, axes=axes)[0]
+        ctx.node("Cast", [y], outs, to=ctx.elem(ctx.types[a[0]].dtype))
 
 
 class LRN(OpSpec):

@@ -135,10 +135,18 @@ class DynamicQuantizeLinear(OpSpec):
                 f"({x}.min().clamp(max=0), {x}.max().clamp(min=0)))")
 
     def onnx(self, ctx, attrs, a, outs):
+        from onnx import TensorProto
+
         x = a[0]
-        if ctx.truth:
-            x = ctx.node("Cast", [x], 1, to=ctx.elem(DType.float32))[0]
-        ctx.node("DynamicQuantizeLinear", [x], outs)
+        if not ctx.truth:
+            ctx.node("DynamicQuantizeLinear", [x], outs)
+            return
+        # truth mode renders float32 as double, which the op does not take: float32 in between
+        # (ctx.elem would name double)
+        x = ctx.node("Cast", [x], 1, to=TensorProto.FLOAT)[0]
+        scale = ctx.fresh("scale")
+        ctx.node("DynamicQuantizeLinear", [x], [outs[0], scale, outs[2]])
+        ctx.node("Cast", [scale], [outs[1]], to=ctx.elem(DType.float32))
 
 
 class MatMulInteger(OpSpec):
