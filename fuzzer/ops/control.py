@@ -102,6 +102,22 @@ def draw_chain(b, t: TensorType, ops: list, *, exportable: bool, lo: int = 1, hi
     return steps
 
 
+def check_chain(steps: list[dict], t: TensorType, types: list[TensorType]) -> None:
+    """Raise ValueError unless every step still keeps type t given the node's operand types.
+
+    draw_chain makes this hold at the generated size; infer() checks it again because the
+    dynamic planner re-types the graph at other sizes (fuzzer.generate.dynamic), where a step's
+    operand may no longer broadcast into t. The truth would not notice in a branch it does not
+    take (a Python conditional runs one branch), but every ONNX runtime types both branches.
+    """
+    from fuzzer.ops import get_spec
+
+    for st in steps:
+        args = [t if k == -1 else types[k] for k in st["args"]]
+        if get_spec(st["op"]).infer(args, st["attrs"]) != [t]:
+            raise ValueError(f"body step {st['op']} on {args} no longer keeps {t}")
+
+
 def torch_chain(ctx, steps: list[dict], cur: str, names: list[str]) -> str:
     """The chain as one torch expression over cur and the operand names."""
     from fuzzer.ops import get_spec
@@ -206,6 +222,8 @@ class Cond(ControlFlow):
         return {"pred": sample_pred(b, types[0]), "then": then, "else": els}
 
     def infer(self, types, attrs):
+        check_chain(attrs["then"], types[0], types)
+        check_chain(attrs["else"], types[0], types)
         return [types[0]]
 
     def torch(self, ctx, attrs, a):
@@ -290,6 +308,7 @@ class WhileLoop(ControlFlow):
         return {"trips": c.integer(1, 4), "pred": pred, "body": self._body, "omit_cond": c.boolean(0.5)}
 
     def infer(self, types, attrs):
+        check_chain(attrs["body"], types[0], types)
         return [types[0]]
 
     def torch(self, ctx, attrs, a):
@@ -345,6 +364,7 @@ class OnnxLoop(ControlFlow):
 
     def infer(self, types, attrs):
         t = types[0]
+        check_chain(attrs["body"], t, types)
         outs = [t]
         if attrs["scan"]:
             outs.append(TensorType(t.dtype, (attrs["trips"], *t.shape)))
@@ -431,6 +451,8 @@ class Scan(ControlFlow):
 
     def infer(self, types, attrs):
         _same_shape(types[1].shape, _drop(types[0].shape, attrs["axis"]), "the carry and a slice of x")
+        check_chain(attrs["body"], types[1], types)
+        check_chain(attrs["out"], types[1], types)
         return [types[1], types[0]]
 
     def torch(self, ctx, attrs, a):
@@ -519,6 +541,8 @@ class OnnxScan(Scan):
             # the truth zips the two scanned inputs, which would silently stop at the shorter
             _same_shape(types[2].shape[attrs["axis2"]:attrs["axis2"] + 1], (n,), "the scan lengths of x and z")
             _same_shape(_drop(types[2].shape, attrs["axis2"]), c_t.shape, "the carry and a slice of z")
+        check_chain(attrs["body"], c_t, types)
+        check_chain(attrs["out"], c_t, types)
         ax = attrs["out_axis"] % (c_t.rank + 1)
         return [c_t, TensorType(c_t.dtype, c_t.shape[:ax] + (n,) + c_t.shape[ax:])]
 

@@ -94,3 +94,20 @@ def test_generated_dynamic_control_flow_cases_pass_on_onnxruntime_at_every_size(
         assert v.kind.value in ("pass", "unstable"), v.error
     if r.dynamic is not None and CONTROL & set(r.ops):
         assert all(v.stats.get("sizes", 1) > 1 for v in r.verdicts), "a dynamic direct model is judged at every size"
+
+
+def test_a_branch_whose_operand_no_longer_broadcasts_is_not_retyped():
+    """onnx_if reading y (4, 2) in its then branch: y may shrink to (4, 1), which still
+    broadcasts, but not grow to (4, 4). Python's conditional runs only the taken branch, so the
+    truth cannot tell; every ONNX runtime types both branches."""
+    g = Graph()
+    x = g.add_input(TensorType(F32, (4, 2)))
+    y = g.add_input(TensorType(F32, (4, 2)))
+    p = g.add_input(TensorType(F32, (1,)))
+    attrs = {"pred": {"reduce": "sum", "cmp": "<", "threshold": 0.0},
+             "then": [{"op": "atan2", "attrs": {}, "args": [1, -1]}],
+             "else": [{"op": "tanh", "attrs": {}, "args": [-1]}]}
+    g.outputs = list(g.add_node("onnx_if", [x, y, p], attrs, [x.type]).outputs)
+    assert retype(g, {y.name: (4, 1)}) is not None
+    assert retype(g, {y.name: (4, 4)}) is None
+    assert retype(g, {x.name: (3, 2), y.name: (3, 2)}) is not None
