@@ -89,16 +89,17 @@ def _failed(plugin, case: ProbeCase, stage: str, error: Exception) -> dict:
     says which one ("gap": op, schema version, type binding; see fuzzer.probe.gaps): the case's
     model may hold more ops than the one it is about (a spec's lowering), and the gap is learned
     for the op that lacks the kernel, whichever case reached it."""
-    if not plugin.is_unsupported(error):
-        return {"status": "error", "stage": stage, "error": _first_line(error)}
-    out = {"status": "unsupported", "stage": stage, "error": _first_line(error)}
+    unsupported = plugin.is_unsupported(error)
+    out = {"status": "unsupported" if unsupported else "error", "stage": stage, "error": _first_line(error)}
     try:
         from fuzzer.probe.gaps import missing_kernel
 
         gap = missing_kernel(case.model, str(error))
     except Exception:  # reading the gap is a bonus: the case's status stands without it
         gap = None
-    if gap is not None:
+    # a gap the plugin does not call one is kept only when it is a missing kernel whose function
+    # body ORT inlined and then refused (a type error in a node it made): the status stays "error"
+    if gap is not None and (unsupported or gap.get("inlined")):
         out["gap"] = gap
     return out
 

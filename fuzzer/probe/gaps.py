@@ -28,12 +28,21 @@ import re
 MISSING_KERNEL = re.compile(r"(?:implementation|kernel) for (\w+)\((\d+)\) (?:node with name '([^']*)'|\(node:'([^']*)')")
 
 
-def parse(message: str) -> tuple[str, int, str] | None:
-    """(op type, schema version, node name) from ORT's missing-kernel message, or None."""
+#: ORT inlined a function op it has no kernel for, and the body does not type-check at the
+#: model's opset: "Type Error: Type 'tensor(bfloat16)' of input parameter (m) of operator (Where)
+#: in node () is invalid" (Clip-13 on bfloat16 with a min, below opset 16, whose body's Where-9
+#: has no bfloat16). The model is valid; the kernel is missing all the same.
+BODY_TYPE_ERROR = re.compile(r"Type Error: .* of operator \((\w+)\) in node \(\) is invalid")
+
+
+def parse(message: str) -> tuple[str, int | None, str] | None:
+    """(op type, schema version, node name) from ORT's missing-kernel message, or None. From a
+    type error inside an inlined function body: (the body's op type, None, "")."""
     m = MISSING_KERNEL.search(message)
-    if not m:
-        return None
-    return m.group(1), int(m.group(2)), m.group(3) if m.group(3) is not None else m.group(4)
+    if m:
+        return m.group(1), int(m.group(2)), m.group(3) if m.group(3) is not None else m.group(4)
+    m = BODY_TYPE_ERROR.search(message)
+    return (m.group(1), None, "") if m else None
 
 
 def missing_kernel(model, message: str) -> dict | None:
@@ -59,7 +68,9 @@ def missing_kernel(model, message: str) -> dict | None:
     except Exception:  # the model was loaded by ORT, but be safe: use the declared types
         inferred = model
     graphs = list(_graphs(inferred.graph))
-    node = next((n for g in graphs for n in g.node if n.op_type == op and (n.name == name or not name)), None)
+    node = None
+    if since is not None:
+        node = next((n for g in graphs for n in g.node if n.op_type == op and (n.name == name or not name)), None)
     inlined = None
     if node is None and not name:
         # ORT inlined a function op of the model (its kernel missing, its body defined for the
@@ -71,7 +82,7 @@ def missing_kernel(model, message: str) -> dict | None:
         node = _inlining(graphs, op, {o.domain: o.version for o in model.opset_import}, types)
         if node is None:
             return None
-        inlined = f"{op}({since})"
+        inlined = f"{op}({since})" if since is not None else f"{op} (type error in the body)"
         since = _schema_version(node, model)
     if node is None:
         return None

@@ -189,3 +189,36 @@ def test_node_tests_retyped_reach_kernels_no_float32_test_has():
     caps = probe(OrtUnoptimized(), cases, isolate=False)
     assert caps.pairs() == {("ReduceSum", "bfloat16"): "unsupported", ("ReduceSum", "int64"): "supported"}
     assert caps.refuses_kernel({"op": "ReduceSum", "domain": "", "since": 13, "types": {"T": "bfloat16"}})
+
+
+def test_a_gap_inside_a_context_dependent_body_is_the_function_ops():
+    """Softmax's body is built per node (context-dependent); ORT inlines it for bfloat16 and
+    names the body's nameless ReduceMax. The gap is Softmax's."""
+    import onnxruntime as ort
+
+    graph = helper.make_graph([helper.make_node("Softmax", ["x"], ["y"], name="sm")], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.BFLOAT16, [2, 3])],
+                              [helper.make_tensor_value_info("y", TensorProto.BFLOAT16, [2, 3])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)])
+    with pytest.raises(Exception) as refused:
+        ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    gap = missing_kernel(model, str(refused.value))
+    assert (gap["op"], gap["since"], gap["types"]) == ("Softmax", 13, {"T": "bfloat16"})
+
+
+def test_a_type_error_in_an_inlined_body_is_the_function_ops_gap():
+    """ORT 1.32 has no bfloat16 Clip; with a min input it inlines Clip-13's body, whose Where-9
+    has no bfloat16 below opset 16: a valid model refused as INVALID_GRAPH. The probe keeps the
+    case an error (the plugin does not call it a gap) but learns which kernel is missing."""
+    graph = helper.make_graph([helper.make_node("Clip", ["x", "lo"], ["y"], name="c")], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.BFLOAT16, [2])],
+                              [helper.make_tensor_value_info("y", TensorProto.BFLOAT16, [2])],
+                              initializer=[helper.make_tensor("lo", TensorProto.BFLOAT16, [], [0])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
+    case = ProbeCase(name="clip", op="Clip", dtype="bfloat16", opset=14, since=13, model=model.SerializeToString(),
+                     inputs=(np.zeros(2, dtype=DType.bfloat16.numpy),), outputs=None, rtol=0.0, atol=0.0)
+    caps = probe(OrtUnoptimized(), [case], isolate=False)
+    (rec,) = caps.records
+    assert rec["status"] == "error" and "INVALID_GRAPH" in rec["error"]
+    assert (rec["gap"]["op"], rec["gap"]["since"], rec["gap"]["types"]) == ("Clip", 13, {"T": "bfloat16"})
+    assert caps.refuses_kernel(rec["gap"])
