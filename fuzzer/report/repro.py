@@ -124,6 +124,8 @@ def main():
     failing, other = [], False
     for size, feeds in runs:
         where = f" at size {{size}}" if len(runs) > 1 else ""
+        if DIES and where:  # said before the step that kills: the parent then shows which size died
+            print(f"running the model{{where}}", flush=True)
         try:
             outputs = run_model(model, feeds)
         except Exception as e:

@@ -53,7 +53,27 @@ def run_model(model_bytes, feeds):
 '''
 
 
-PLUGINS = f"runtime:firstsize-repro={__name__}:FirstSizeRepro"
+class FirstSizeAbort(FirstSizeOnlyRuntime):
+    """A runtime that kills its process (SIGABRT) when run at shapes other than its first."""
+
+    name = "firstsize-abort"
+
+    def run(self, session, feeds):
+        shapes = {k: np.shape(v) for k, v in feeds.items()}
+        if session["first"] is None:
+            session["first"] = shapes
+        if shapes != session["first"]:
+            import os
+
+            os.abort()
+        return super().run(session, feeds)
+
+    def repro_source(self) -> str:
+        return FirstSizeRepro().repro_source().replace(
+            "    return [-o - 1", "    import os\n    os.abort()\n    return [-o - 1")
+
+
+PLUGINS = f"runtime:firstsize-repro={__name__}:FirstSizeRepro,runtime:firstsize-abort={__name__}:FirstSizeAbort"
 
 
 @pytest.fixture
@@ -209,3 +229,4 @@ def test_report_of_a_shape_mismatch_at_another_size_names_the_size_and_no_error_
     text = report_markdown(meta, g, "")
     assert "| failing size | x0[0]=3 |" in text and "`x0[0]` as `d0`" in text
     assert "max abs error" not in text, "a shape mismatch has no error statistics to show"
+
