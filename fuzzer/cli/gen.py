@@ -33,7 +33,10 @@ class Gen(Command):
                   shape inference, and ONNX Runtime loads it with its graph
                   optimizations OFF, a load that measures kernels (a missing
                   kernel counts as valid only when the cached capability probe
-                  of onnxruntime-noopt knows that kernel is missing);
+                  of onnxruntime-noopt knows that kernel is missing: same op,
+                  schema version and dtypes, met in any probe case; so does a
+                  function body ORT inlined for a missing kernel and then
+                  refused);
       invalid     any of those failed: a generator or op-spec bug;
       kernel_gaps_unprobed
                   ORT refused a kernel its probe knows nothing about (run

@@ -42,8 +42,9 @@ from fuzzer.probe.execute import SUPPORTED, run_inprocess, run_isolated
 #: (3: records carry the missing kernel a gap names; spec cases at every opset their kernels change;
 #: 4: and at the opset of a function body ORT would inline;
 #: 5: node tests retyped to every dtype their schema allows, judged on loading and running;
-#: 6: context-dependent function bodies; 7: gaps of refused inlined bodies, on "error" records)
-PROBE_VERSION = 7
+#: 6: context-dependent function bodies; 7: gaps of refused inlined bodies, on "error" records;
+#: 8: types shape inference leaves out are propagated through type parameters)
+PROBE_VERSION = 8
 #: default time budget of one plugin's probe, in seconds (workers included)
 BUDGET = 55.0
 CASE_TIMEOUT = 10.0

@@ -91,6 +91,8 @@ def missing_kernel(model, message: str) -> dict | None:
         elem.update({v.name: v.type.tensor_type.elem_type for v in (*g.input, *g.value_info, *g.output)
                      if v.type.HasField("tensor_type")})
         elem.update({t.name: t.data_type for t in g.initializer})
+    if any(n and not elem.get(n) for n in (*node.input, *node.output)):
+        _propagate(graphs, elem, {o.domain: o.version for o in model.opset_import})
     dtype_of = {n: _dtype(elem[n]) for n in (*node.input, *node.output) if n and elem.get(n)}
     types = _binding(node, since, dtype_of)
     if types is None:
@@ -187,6 +189,30 @@ def _schema_version(node, model) -> int:
 
     opsets = {o.domain: o.version for o in model.opset_import}
     return onnx.defs.get_schema(node.op_type, _opset_of(node.domain, opsets), node.domain).since_version
+
+
+def _propagate(graphs, elem: dict[str, int], opsets: dict[str, int]) -> None:
+    """Fill in elem the types shape inference left out, by the schemas' type parameters: an
+    output bound to the same parameter as a typed input has its type (onnx infers no type after
+    some ops, e.g. GroupNormalization at opset 21, and then none downstream either)."""
+    import onnx
+
+    for g in graphs:
+        for node in g.node:  # ONNX nodes are in topological order
+            opset = _opset_of(node.domain, opsets)
+            try:
+                schema = onnx.defs.get_schema(node.op_type, opset, node.domain)
+            except Exception:
+                continue
+            bound = {}
+            for i, name in enumerate(node.input):
+                if schema.inputs and name and elem.get(name):
+                    bound.setdefault(schema.inputs[min(i, len(schema.inputs) - 1)].type_str, elem[name])
+            for i, name in enumerate(node.output):
+                if schema.outputs and name and not elem.get(name):
+                    param = schema.outputs[min(i, len(schema.outputs) - 1)].type_str
+                    if param in bound:
+                        elem[name] = bound[param]
 
 
 def single_dtype(gap: dict) -> str | None:

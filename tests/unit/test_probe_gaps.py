@@ -222,3 +222,23 @@ def test_a_type_error_in_an_inlined_body_is_the_function_ops_gap():
     assert rec["status"] == "error" and "INVALID_GRAPH" in rec["error"]
     assert (rec["gap"]["op"], rec["gap"]["since"], rec["gap"]["types"]) == ("Clip", 13, {"T": "bfloat16"})
     assert caps.refuses_kernel(rec["gap"])
+
+
+def test_types_shape_inference_leaves_out_come_from_the_type_parameters():
+    """onnx infers no output type for this GroupNormalization at opset 21, so nothing downstream
+    is typed either; the Tanh after it is bound through the schemas' type parameters."""
+    import onnx
+
+    graph = helper.make_graph(
+        [helper.make_node("GroupNormalization", ["x", "s", "b"], ["g"], name="gn", num_groups=1),
+         helper.make_node("Tanh", ["g"], ["h"], name="t"), helper.make_node("Neg", ["h"], ["y"], name="n")], "g",
+        [helper.make_tensor_value_info("x", TensorProto.BFLOAT16, [1, 2, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.BFLOAT16, [1, 2, 3])],
+        initializer=[helper.make_tensor("s", TensorProto.BFLOAT16, [2], [1, 1]),
+                     helper.make_tensor("b", TensorProto.BFLOAT16, [2], [0, 0])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)])
+    inferred = onnx.shape_inference.infer_shapes(model).graph
+    typed = {v.name for v in inferred.value_info if v.type.tensor_type.elem_type}
+    assert not typed & {"g", "h"}  # the premise: neither side of the Tanh is typed by onnx
+    gap = missing_kernel(model, "Could not find an implementation for Tanh(13) node with name 't'")
+    assert gap is not None and gap["types"] == {"T": "bfloat16"}
