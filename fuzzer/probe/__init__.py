@@ -244,16 +244,20 @@ def cached(plugin, cases: tuple[ProbeCase, ...] | None = None) -> Capabilities |
 
 
 def stale(plugin) -> Capabilities | None:
-    """The newest cached probe of this plugin made for other versions, op specs or case subsets
-    (so not what `cached` answers), or None: what `doctor` shows while a probe is due."""
+    """The newest cached probe of this plugin made for other versions, op specs, case subsets or
+    an older probe (so not what `cached` answers), or None: what `doctor` shows while a probe
+    is due."""
     files = [p for p in cache_dir().glob(f"{plugin.name}-*.json") if p.stem.rsplit("-", 1)[0] == plugin.name]
     for path in sorted(files, key=lambda p: p.stat().st_mtime, reverse=True):
         try:
             data = json.loads(path.read_text())
         except (OSError, ValueError):
             continue
-        if data.get("probe_version") == PROBE_VERSION and data.get("plugin") == plugin.name:
-            return Capabilities.from_json(data)
+        if data.get("plugin") == plugin.name and isinstance(data.get("records"), list):
+            try:
+                return Capabilities.from_json(data)
+            except (KeyError, TypeError):  # a record format this version cannot read
+                continue
     return None
 
 
