@@ -68,7 +68,7 @@ def _probe(plugin, compute: bool, verbose: bool) -> dict:
     from fuzzer.probe import cached, capabilities, probeable, stale
 
     if not probeable(plugin):
-        return {"cached": False, "why": f"a {plugin.kind} takes a framework model, not ONNX: "
+        return {"cached": False, "why": f"{plugin.kind}s take a framework model, not ONNX: "
                                          "the probe's ONNX cases cannot run through it"}
     caps = cached(plugin)
     if caps is None and compute:
