@@ -277,13 +277,16 @@ def probe(plugin, cases=None, *, budget: float = BUDGET, isolate: bool = True, c
     if cases is None:
         from fuzzer.probe.spec_cases import at_first_opset, spec_cases
 
+        first = at_first_opset(spec_cases())
+        # the spec cases at further opsets and layouts, and the retyped node tests, are there for
+        # kernels; a transformer has none. A runtime runs them after the one case per (spec, dtype)
+        # and the node tests, so a slow runtime cut short by its budget still has those
+        chosen = spread(first + node_cases())
         if plugin.kind == "runtime":
-            cases = spec_cases() + node_cases() + retyped_cases()
-        else:
-            # the spec cases at further opsets and layouts, and the retyped node tests, are there
-            # for kernels; a transformer has none, and is slower per case: its budget goes further
-            cases = at_first_opset(spec_cases()) + node_cases()
-    chosen = spread(cases)
+            names = {c.name for c in first}
+            chosen += spread([c for c in spec_cases() if c.name not in names] + list(retyped_cases()))
+    else:
+        chosen = spread(cases)
     if isolate:
         results = run_isolated(plugin, chosen, budget, case_timeout)
     else:
