@@ -1,6 +1,8 @@
 """Run a fuzzing campaign."""
 from __future__ import annotations
 
+import dataclasses
+
 from pathlib import Path
 
 from fuzzer.cli.base import Command, add_generator_options, emit_json, generator_config, name_list, positive_float, positive_int
@@ -82,7 +84,7 @@ class Run(Command):
             exporters=exporters,
             transformers=transformers,
             runtimes=runtimes,
-            config=generator_config(args),
+            config=dataclasses.replace(generator_config(args), max_opset=args.opset),
             opset=args.opset,
             max_cases=args.max_cases,
             stage_timeout=args.stage_timeout,

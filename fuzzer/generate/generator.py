@@ -58,6 +58,9 @@ class GenConfig:
     control_flow: bool = False
     #: export some input dims as dynamic and judge the model at more than one size
     dynamic: bool = False
+    #: the opset every direct ONNX model is built at, when one is forced (`run --opset`): ops whose
+    #: lowering needs a newer one are not drawn, where they would only give invalid models
+    max_opset: int | None = None
     #: draw "one more op?" before each step rather than a node count first: how graphs shrink
     #: best under Hypothesis (fuzzer.strategies sets it); campaigns keep the count
     stepwise: bool = False
@@ -79,9 +82,11 @@ class GenConfig:
 
         specs = all_specs() if self.ops is None else [get_spec(n) for n in self.ops]
         usable = [s for s in specs if s.weight > 0 and s.dtypes & self.dtypes and supports(self.frontend, s)
-                  and (self.control_flow or not s.control_flow)]
+                  and (self.control_flow or not s.control_flow)
+                  and not (self.frontend == "onnx" and self.max_opset is not None and s.min_opset > self.max_opset)]
         if not usable:
-            raise UsageError(f"no op of the {self.frontend} frontend accepts any of the selected dtypes")
+            at = f" at opset {self.max_opset}" if self.frontend == "onnx" and self.max_opset is not None else ""
+            raise UsageError(f"no op of the {self.frontend} frontend{at} accepts any of the selected dtypes")
         return usable
 
 
