@@ -125,3 +125,25 @@ def test_ort_batchwise_rnn_is_a_documented_gap():
     with pytest.raises(Exception) as info:
         rt.load(model.SerializeToString())
     assert rt.is_unsupported(info.value), str(info.value)
+
+
+def test_reference_evaluator_refuses_a_feed_of_another_type_than_declared():
+    """onnx.reference computes on whatever it is fed; fed bfloat16 into an input declared
+    float16 it "ran correctly" a model whose declared type was the bug, and so blamed the
+    runtime that refused the feed (ONNX Runtime). It refuses such a feed now, as a failure."""
+    import ml_dtypes
+    from onnx import TensorProto, helper
+
+    def relu(elem):
+        graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g",
+                                  [helper.make_tensor_value_info("x", elem, [2])],
+                                  [helper.make_tensor_value_info("y", elem, [2])])
+        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]).SerializeToString()
+
+    rt = load_plugin("runtime", "onnx-reference")
+    x = np.array([1, -1], dtype=ml_dtypes.bfloat16)
+    with pytest.raises(TypeError, match="declared TensorProto.FLOAT16 but the case feeds bfloat16") as caught:
+        rt.run(rt.load(relu(TensorProto.FLOAT16)), {"x": x})
+    assert not rt.is_unsupported(caught.value)
+    (y,) = rt.run(rt.load(relu(TensorProto.BFLOAT16)), {"x": x})
+    assert y.dtype == x.dtype and y.astype(np.float32).tolist() == [1.0, 0.0]
