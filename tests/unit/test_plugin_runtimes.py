@@ -147,3 +147,22 @@ def test_reference_evaluator_refuses_a_feed_of_another_type_than_declared():
     assert not rt.is_unsupported(caught.value)
     (y,) = rt.run(rt.load(relu(TensorProto.BFLOAT16)), {"x": x})
     assert y.dtype == x.dtype and y.astype(np.float32).tolist() == [1.0, 0.0]
+
+
+def test_ort_function_body_fallback_type_error_is_a_gap():
+    """ORT has no bfloat16 Clip kernel below opset 16 and inlines Clip-13's function body, whose
+    Where-9 takes no bfloat16: a valid model ORT cannot load, a kernel gap and not a bug."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("Clip", ["x", "lo"], ["y"])], "g",
+        [helper.make_tensor_value_info("x", TensorProto.BFLOAT16, [2])],
+        [helper.make_tensor_value_info("y", TensorProto.BFLOAT16, [2])],
+        initializer=[helper.make_tensor("lo", TensorProto.BFLOAT16, [], [0.0])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    onnx.checker.check_model(model, full_check=True)
+    rt = load_plugin("runtime", "onnxruntime")
+    with pytest.raises(Exception) as caught:
+        rt.load(model.SerializeToString())
+    assert rt.is_unsupported(caught.value)

@@ -27,7 +27,11 @@ GAP = re.compile(
     r"|Unsupported model IR version"
     r"|not supported for AutoPadType"
     r"|onnxruntime only \*?guarantees\*? support"
-    r"|Batchwise recurrent operations \(layout == 1\) are not supported",
+    r"|Batchwise recurrent operations \(layout == 1\) are not supported"
+    # no kernel for the op at this type, so ORT inlines the op's ONNX function body, and the body
+    # does not type-check (bfloat16 Clip-13 -> Where-9): a body node has no name, and the model
+    # itself passed the checker's type check before it was loaded
+    r"|Type Error: Type '[^']*' of (?:input|output) parameter \([^)]*\) of operator \(\w+\) in node \(\) is invalid",
     re.I,
 )
 
