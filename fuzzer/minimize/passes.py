@@ -13,7 +13,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from fuzzer.ir import CONST, INPUT, DType, Graph, TensorType
-from fuzzer.ops import get_spec
+from fuzzer.ops import TorchContext, get_spec
 
 Pass = Callable[[Graph], Iterator[Graph]]
 
@@ -37,12 +37,60 @@ def retype(g: Graph) -> Graph | None:
 
 def _finish(g: Graph) -> Graph | None:
     g.prune()
-    for n in g.nodes:  # inputs nobody reads any more
-        if n.op_type in (INPUT, CONST) and not any(v.uses() for v in n.outputs):
-            g.remove_node(n)
+    drop_unused_sources(g)
     if not g.outputs or not g.op_nodes:
         return None
     return retype(g)
+
+
+def drop_unused_sources(g: Graph) -> Graph:
+    """g without the inputs and weights nobody reads any more (in place; returns g)."""
+    for n in g.nodes:
+        if n.op_type in (INPUT, CONST) and not any(v.uses() for v in n.outputs):
+            g.remove_node(n)
+    return g
+
+
+def unread_operands(node) -> int:
+    """How many of node's trailing operands its torch lowering (the semantics every other
+    lowering follows) no longer reads: an optional operand whose attribute went, such as
+    batch_norm's weight and bias once `affine` is dropped. Only trailing ones count, since
+    removing one in the middle would shift the slots of those after it."""
+    names = [f"__operand{i}__" for i in range(len(node.inputs))]
+    try:
+        expr = get_spec(node.op_type).torch(TorchContext(), node.attrs, names)
+    except Exception:  # a lowering that cannot render these attrs: leave the node as it is
+        return 0
+    unread = 0
+    for name in reversed(names[1:]):  # the first operand is the one the op is drawn on: always kept
+        if name in expr:
+            break
+        unread += 1
+    return unread
+
+
+def tidy(g: Graph) -> Graph:
+    """g with every operand no lowering reads detached, then whatever nobody reads pruned
+    (inputs, weights, op nodes): what a reduction leaves behind must not stay in the graph,
+    nor as initializers in the models built from it. Returns g itself when detaching would
+    leave a node its spec can no longer type, or nothing to prune."""
+    c = g.copy()
+    detached = False
+    for node in c.op_nodes:
+        k = unread_operands(node)
+        if not k:
+            continue
+        keep = len(node.inputs) - k
+        for src, dst, key, data in list(c.nx.in_edges(node.id, keys=True, data=True)):
+            if data["slot"] >= keep:
+                c.nx.remove_edge(src, dst, key)
+        detached = True
+    if not detached:
+        if all(any(v.uses() for v in n.outputs) for n in g.nodes if n.op_type in (INPUT, CONST)):
+            return g
+        c = g.copy()
+    out = _finish(c)
+    return out if out is not None else g
 
 
 def drop_outputs(g: Graph) -> Iterator[Graph]:
@@ -68,7 +116,10 @@ def drop_outputs(g: Graph) -> Iterator[Graph]:
 
 def delete_nodes(g: Graph) -> Iterator[Graph]:
     """Remove one op node, feeding its consumers from one of its own inputs of the same
-    type (a bypass), or from a new graph input of its output's type."""
+    type (a bypass), or from a new graph input of its output's type. A node that only feeds
+    graph outputs may also hand them over to one of its op-made inputs, whatever its type:
+    otherwise the last op of a chain whose output type differs from its input's (a
+    GridSample after a GridSample) could never go."""
     for node in reversed(g.op_nodes):
         for replacement in ("bypass", "input"):
             c = g.copy()
@@ -94,6 +145,31 @@ def delete_nodes(g: Graph) -> Iterator[Graph]:
             result = _finish(c)
             if result is not None:
                 yield result
+        yield from _promote_inputs(g, node)
+
+
+def _promote_inputs(g: Graph, node) -> Iterator[Graph]:
+    """node removed, the graph outputs it made taken over by each op-made input of it in turn
+    (only for a node nothing else reads: a consumer would need its output's type)."""
+    if any(v.uses() for v in node.outputs) or not any(v in g.outputs for v in node.outputs):
+        return
+    seen = set()
+    for v in node.inputs:
+        if not v.producer().is_op or (v.node_id, v.output_index) in seen:
+            continue
+        seen.add((v.node_id, v.output_index))
+        c = g.copy()
+        new = c.node(v.node_id).outputs[v.output_index]
+        outputs = []
+        for o in c.outputs:
+            o = new if o.node_id == node.id else o
+            if o not in outputs:
+                outputs.append(o)
+        c.outputs = outputs
+        c.remove_node(c.node(node.id))
+        result = _finish(c)
+        if result is not None:
+            yield result
 
 
 def _consumer_domain(value) -> tuple[float, float] | None:

@@ -28,7 +28,7 @@ import numpy as np
 from fuzzer.case import CaseResult, CaseSpec, run_case
 from fuzzer.generate import GenConfig
 from fuzzer.ir import Graph
-from fuzzer.minimize.passes import PASSES
+from fuzzer.minimize.passes import PASSES, tidy
 from oracles import Kind, Stage, Verdict, normalize_error
 from oracles.verdict import path_family
 
@@ -180,6 +180,8 @@ def reduce(
             for candidate in make(best.graph):
                 if time.perf_counter() - t0 >= max_seconds:
                     break
+                # what a pass left unread (a weight whose attribute went) goes with it
+                candidate = tidy(candidate)
                 if _size(candidate) >= _size(best.graph):
                     continue
                 tried[0] += 1
