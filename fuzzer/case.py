@@ -143,6 +143,10 @@ def run_case(spec: CaseSpec, progress: Progress = _noop) -> CaseResult:
             plan, sizes = _plan_dynamic(graph, choices, spec.dynamic, given)
         if plan is not None:
             result.dynamic = plan.to_json()
+            # a supervised worker passes the plan on before any system under test runs: a
+            # retry after a death, and the verdict the death becomes, keep it
+            if hasattr(progress, "planned"):
+                progress.planned(result.dynamic)
 
     paths = _Paths(spec, graph, ref, inputs, result, clock, progress)
     paths.plan, paths.sizes = plan, sizes

@@ -12,6 +12,9 @@ depend on the worker's path tracker, not on the seed alone): the retry runs
 that same graph, and every result the supervisor makes up itself (a crash
 verdict after the last retry, an error, a finding flushed at the time limit)
 carries it, so a report and the minimizer start from the graph that failed.
+A dynamic case's plan (which dims vary, at which sizes) travels the same way,
+as soon as the worker has decided it: a death at another size than the base
+one is retried, recorded and minimized with the sizes it died at.
 """
 from __future__ import annotations
 
@@ -200,6 +203,8 @@ class Supervisor:
                 _, _, graph_json, found = msg
                 w.job.spec = dataclasses.replace(w.job.spec, graph_json=graph_json)
                 w.job.paths = found
+            elif tag == "dynamic" and w.job is not None and msg[1] == w.job.spec.case_id:
+                w.job.spec = dataclasses.replace(w.job.spec, dynamic=msg[2])
             elif tag == "stage" and w.job is not None:
                 _, _, stage, path, runtime = msg
                 w.job.stage, w.job.path, w.job.runtime = stage, path, runtime
@@ -280,7 +285,8 @@ class Supervisor:
 
 def _made_up(spec: CaseSpec, status: str, **fields) -> CaseResult:
     """A result the supervisor records itself (no worker finished the case): with the
-    case's graph when the worker had sent it, for the report and the minimizer."""
+    case's graph and dynamic plan when the worker had sent them, for the report and the
+    minimizer."""
     ops = []
     if spec.graph_json is not None:
         from fuzzer.ir import Graph
@@ -289,7 +295,7 @@ def _made_up(spec: CaseSpec, status: str, **fields) -> CaseResult:
             ops = Graph.loads(spec.graph_json).op_types()
         except Exception:  # a graph that does not load is still evidence: keep its JSON
             ops = []
-    return CaseResult(spec.case_id, spec.seed, status, ops=ops, graph_json=spec.graph_json, **fields)
+    return CaseResult(spec.case_id, spec.seed, status, ops=ops, graph_json=spec.graph_json, dynamic=spec.dynamic, **fields)
 
 
 def _exit_reason(code: int | None) -> str:

@@ -18,6 +18,8 @@ Protocol on the pipe, worker -> supervisor:
     ("graph", case_id, graph_json, paths)
                                         the case's graph, before its first risky stage;
                                         paths: its distinct (2-op, 3-op) op paths
+    ("dynamic", case_id, plan_json)     the case's dynamic-shape plan, once decided and before any
+                                        system under test runs (a dynamic case only)
     ("stage", case_id, stage, path, rt) before each call into a system under test
     ("done", CaseResult)                a finished case
     ("error", case_id, traceback)       onnxfuzz itself failed on this case
@@ -65,6 +67,10 @@ def main(conn, log_path: str, diversity: bool = True) -> None:
 
         def progress(stage, path, runtime, _id=spec.case_id):
             conn.send(("stage", _id, stage.value, path, runtime))
+
+        # run_case calls this with the dynamic plan as soon as it has one: the supervisor's
+        # retry after a death, and the crash verdict it records, must redo that plan
+        progress.planned = lambda plan, _id=spec.case_id: conn.send(("dynamic", _id, plan))
 
         try:
             spec, seconds = _with_graph(spec, tracker, conn)

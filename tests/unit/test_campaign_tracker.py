@@ -3,7 +3,9 @@
 These start a real (spawned) worker: what is tested is the pipe protocol between
 worker and supervisor, which only exists across processes.
 """
+import dataclasses
 import time
+from collections import deque
 
 import pytest
 
@@ -96,3 +98,65 @@ def test_without_diversity_workers_generate_from_the_seed_alone(tmp_path):
     for i in (1, 2, 3):
         assert results[i].ops == generate(NumpyChoices(10 + i), CONFIG).op_types()
         assert "generate" in results[i].timings
+
+
+class _Recorded(deque):
+    """The supervisor's retry queue, remembering every spec it was given."""
+
+    def __init__(self):
+        super().__init__()
+        self.given = []
+
+    def append(self, spec):
+        self.given.append(spec)
+        super().append(spec)
+
+
+def _dynamic_death_case(runtimes):
+    """A dynamic case (its plan left to the worker) on a runtime that kills its process only at
+    another size than the base one, and the plan run_case decides for it in-process."""
+    from fuzzer.case import run_case
+    from tests.unit.test_dynamic_repro import F32, _node
+    from fuzzer.ir import TensorType
+
+    g = Graph()
+    x = g.add_input(TensorType(F32, (3, 2)))
+    g.outputs = [_node(g, "relu", [x])]
+    spec = CaseSpec(case_id=5, seed=3, config=GenConfig(dynamic=True), exporters=["torchscript"], runtimes=runtimes,
+                    graph_json=g.dumps(), opset=17)
+    planned = run_case(dataclasses.replace(spec, runtimes=["onnxruntime"])).dynamic
+    assert planned is not None, "the case must have dims to vary"
+    return spec, planned
+
+
+@pytest.fixture
+def firstsize_abort(monkeypatch):
+    from tests.unit.test_dynamic_repro import PLUGINS as DYNAMIC
+
+    monkeypatch.setenv(ENV_VAR, f"{PLUGINS},{DYNAMIC}")
+
+
+def test_a_death_at_another_size_is_retried_and_recorded_with_the_workers_plan(tmp_path, firstsize_abort):
+    from fuzzer.campaign import Supervisor
+
+    spec, planned = _dynamic_death_case(["firstsize-abort", "onnxruntime"])
+    sup = Supervisor(1, tmp_path)
+    sup.retries = _Recorded()
+    [result] = _run(sup, [spec])
+    assert sup.restarts >= 1, "the runtime must have killed the worker at the other size"
+    assert [s.dynamic for s in sup.retries.given] == [planned], "the retry redoes the dead worker's plan"
+    kinds = {(v.runtime, v.kind.value) for v in result.verdicts}
+    assert ("firstsize-abort", "run_crash") in kinds and ("onnxruntime", "pass") in kinds
+    assert result.dynamic == planned
+
+
+def test_the_result_made_up_after_the_last_death_carries_the_plan(tmp_path, firstsize_abort, monkeypatch):
+    from fuzzer.campaign import Supervisor
+    from fuzzer.campaign import supervisor as sup_mod
+
+    monkeypatch.setattr(sup_mod, "MAX_RETRIES", 0)  # the first death is the last: the supervisor records it
+    spec, planned = _dynamic_death_case(["firstsize-abort"])
+    [result] = _run(Supervisor(1, tmp_path), [spec])
+    [death] = result.verdicts
+    assert death.kind.value == "run_crash" and death.error.startswith("worker died")
+    assert result.dynamic == planned and result.graph_json == spec.graph_json
