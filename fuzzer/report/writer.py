@@ -4,7 +4,9 @@ A bug is filed only when its generated repro.py, run as a maintainer would
 run it, exits 1. Whatever does not reproduce that way is dropped, never filed.
 A bug is identified by the system at fault, the symptom, the normalized error
 and the ops of the minimized graph; the runtime counts only when it is the
-runtime's fault, so one exporter bug seen on three runtimes is one bug.
+runtime's fault, so one exporter bug seen on three runtimes is one bug. Nor does
+the runtime's wording of a load or run error count then (see `_key`). A bug filed
+under an older key keeps its folder and id, and is found again by today's key.
 
 A bug that needs dynamic dims (the reducer kept the case's dynamic plan,
 because the failure does not hold exported static) is another bug than the
@@ -29,7 +31,7 @@ from fuzzer.minimize.reducer import Reduction, Target
 from fuzzer.plugin import load_plugin
 from fuzzer.report.blame import Blame
 from fuzzer.report.repro import repro_script
-from oracles import normalize_error
+from oracles import Kind, normalize_error
 
 REPRO_TIMEOUT = 300
 
@@ -44,13 +46,53 @@ class Filed:
 
 def bug_key(blame: Blame, red: Reduction) -> str:
     v = red.verdict
-    parts = [
-        blame.system, v.kind.value, v.stage.value, normalize_error(v.kind, v.error),
-        ",".join(sorted(set(red.graph.op_types()))),
-    ]
-    if red.dynamic is not None:
+    return _key(blame.system, blame.role, v.kind.value, v.stage.value, v.error, red.graph.op_types(), red.dynamic is not None)
+
+
+#: the stages whose error text is a runtime's own wording
+_RUNTIME_STAGES = ("load", "run")
+
+
+def _key(system: str, role: str, kind: str, stage: str, error: str, ops: list[str], dynamic: bool) -> str:
+    """The bug key from what identifies a bug. A load or run error of a model an exporter or a
+    transformer got wrong is worded by whichever runtime happened to run it (onnxruntime and
+    onnx-reference word one bad Reshape differently): that text stays in the report but not
+    in the key, so one converter bug is one bug. A runtime's own bug keeps its error in the key,
+    as do errors worded by the converter itself (export, conversion, checker)."""
+    parts = [system, kind, stage]
+    if role == "runtime" or stage not in _RUNTIME_STAGES:
+        parts.append(normalize_error(Kind(kind), error))
+    parts.append(",".join(sorted(set(ops))))
+    if dynamic:
         parts.append("dynamic")
     return hashlib.sha1("|".join(parts).encode()).hexdigest()[:10]
+
+
+def _filed_key(case: dict) -> str | None:
+    """The key an already-filed bug (its case.json) has by today's `_key`: a bug filed before
+    a key change keeps its folder and id, and is still found under its new key."""
+    try:
+        bug = case["bug"]
+        ops = Graph.from_json(case["graph"]).op_types()
+        return _key(bug["system"], bug["role"], bug["kind"], bug["stage"], bug["error"], ops, bug.get("dynamic") is not None)
+    except (KeyError, TypeError, ValueError):  # not a case.json this writer wrote
+        return None
+
+
+def existing_bug(bugs_dir: Path, bug_id: str, key: str) -> Path | None:
+    """The folder of the filed bug that red's key names: bugs_dir/<bug_id>, or an older folder
+    whose bug has the same key by today's rules (its id was derived under older ones)."""
+    d = Path(bugs_dir) / bug_id
+    if (d / "case.json").exists():
+        return d
+    for other in sorted(Path(bugs_dir).glob("*/case.json")):
+        try:
+            case = json.loads(other.read_text())
+        except (OSError, ValueError):
+            continue
+        if _filed_key(case) == key:
+            return other.parent
+    return None
 
 
 _WHAT = {
@@ -98,7 +140,9 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
     key = bug_key(blame, red)
     bug_id = f"{blame.system}-{red.verdict.kind.value.replace('_', '-')}-{key[:6]}"
     d = Path(bugs_dir) / bug_id
-    if (d / "case.json").exists():
+    known = existing_bug(bugs_dir, bug_id, key)
+    if known is not None:
+        d, bug_id = known, known.name  # filed before, perhaps under an older key: keep its folder and id
         case = json.loads((d / "case.json").read_text())
         case["bug"]["hits"] += 1
         smaller = len(red.graph) < case["bug"]["minimized"]["ops"]

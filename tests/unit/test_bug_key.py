@@ -1,0 +1,148 @@
+"""One converter bug is one bug, whichever runtime's words it was seen in.
+
+A model an exporter got wrong fails to run on onnxruntime and on the ONNX
+reference evaluator with different error texts. The bug key must not depend on
+that wording when blame puts the fault on the exporter; a runtime's own bug
+keeps its error in the key, and bugs filed under an older key are still found.
+"""
+from __future__ import annotations
+
+import inspect
+import io
+import json
+
+import numpy as np
+import pytest
+
+from fuzzer.case import CaseSpec, run_case
+from fuzzer.convert.plugins.torchscript import TorchScriptExporter
+from fuzzer.generate import GenConfig
+from fuzzer.ir import DType, Graph, TensorType
+from fuzzer.minimize import Target, reduce
+from fuzzer.plugin import ENV_VAR
+from oracles import Kind
+
+F32 = DType.float32
+
+
+def declare_first_input_double(serialized: bytes) -> bytes:
+    """The model with its first input declared double and cast back where it is read: a valid
+    model that no caller feeding the graph's own float32 inputs can run."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    model = onnx.load_model_from_string(serialized)
+    x = model.graph.input[0]
+    elem = x.type.tensor_type.elem_type
+    x.type.tensor_type.elem_type = TensorProto.DOUBLE
+    for node in model.graph.node:
+        node.input[:] = [x.name + "__cast" if i == x.name else i for i in node.input]
+    model.graph.node.insert(0, helper.make_node("Cast", [x.name], [x.name + "__cast"], to=elem))
+    return model.SerializeToString()
+
+
+class DoubleDeclExporter(TorchScriptExporter):
+    """TorchScript, then the first input declared double (see declare_first_input_double)."""
+
+    name = "doubledecl"
+
+    def export(self, request):
+        return declare_first_input_double(super().export(request))
+
+    def repro_source(self):
+        # the repro must show the same fault, so it carries it with it
+        return inspect.getsource(declare_first_input_double) + super().repro_source().replace(
+            "    return buf.getvalue()", "    return declare_first_input_double(buf.getvalue())")
+
+
+@pytest.fixture
+def doubledecl(monkeypatch):
+    monkeypatch.setenv(ENV_VAR, f"converter:doubledecl={__name__}:DoubleDeclExporter")
+
+
+def _graph() -> Graph:
+    from fuzzer.ops import get_spec
+
+    g = Graph()
+    x = g.add_input(TensorType(F32, (3, 4)))
+    h = g.add_node("tanh", [x], {}, get_spec("tanh").infer([x.type], {})).outputs[0]
+    g.outputs = [g.add_node("relu", [h], {}, get_spec("relu").infer([h.type], {})).outputs[0]]
+    return g
+
+
+def _file(bugs_dir, r, verdict):
+    from fuzzer.report.blame import blame
+    from fuzzer.report.writer import file_bug
+
+    target = Target.of(verdict)
+    red = reduce(Graph.loads(r.graph_json), target, r.seed, dict(np.load(io.BytesIO(r.inputs_npz))))
+    who = blame(red.graph, target, r.seed, red.result.inputs_npz, ["torchscript"], ["onnxruntime", "onnx-reference"])
+    return red, who, file_bug(bugs_dir, red, target, who, {"seed": r.seed})
+
+
+def test_an_exporter_fault_worded_differently_by_two_runtimes_is_filed_once(doubledecl, tmp_path):
+    from fuzzer.report.writer import _key
+
+    r = run_case(CaseSpec(case_id=1, seed=3, config=GenConfig(), exporters=["doubledecl"],
+                          runtimes=["onnxruntime", "onnx-reference"], graph_json=_graph().dumps(), opset=17))
+    ort, ref = sorted(r.failures, key=lambda v: v.runtime != "onnxruntime")
+    assert (ort.runtime, ref.runtime) == ("onnxruntime", "onnx-reference")
+    assert ort.kind is ref.kind is Kind.RUN_CRASH and ort.signature != ref.signature, "two wordings, two signatures"
+
+    red, who, first = _file(tmp_path, r, ort)
+    assert (who.system, who.role) == ("doubledecl", "exporter"), who.reason
+    assert first.new, first.reason
+    _, who2, second = _file(tmp_path, r, ref)
+    assert who2.system == "doubledecl"
+    assert (second.bug_id, second.new, second.reason) == (first.bug_id, False, "duplicate")
+    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == [first.bug_id]
+    meta = json.loads((first.path / "case.json").read_text())["bug"]
+    assert meta["hits"] == 2 and "Unexpected input data type" in meta["error"], "the runtime's words stay in the report"
+
+    # a runtime's own bug keeps its error in the key: two wordings there are two bugs
+    ops = red.graph.op_types()
+    as_runtime = {_key("onnxruntime", "runtime", "run_crash", "run", v.error, ops, False) for v in (ort, ref)}
+    assert len(as_runtime) == 2
+
+
+def test_a_bug_filed_under_the_older_key_is_found_and_keeps_its_folder(doubledecl, tmp_path):
+    import hashlib
+    import shutil
+
+    from oracles import normalize_error
+
+    r = run_case(CaseSpec(case_id=1, seed=3, config=GenConfig(), exporters=["doubledecl"],
+                          runtimes=["onnxruntime", "onnx-reference"], graph_json=_graph().dumps(), opset=17))
+    ort = next(v for v in r.failures if v.runtime == "onnxruntime")
+    red, _, first = _file(tmp_path, r, ort)
+    # as the writer filed it before: the runtime's normalized error was part of the key and id
+    meta = json.loads((first.path / "case.json").read_text())
+    old_key = hashlib.sha1("|".join(["doubledecl", "run_crash", "run", normalize_error(ort.kind, ort.error),
+                                     ",".join(sorted(set(red.graph.op_types())))]).encode()).hexdigest()[:10]
+    old_id = f"doubledecl-run-crash-{old_key[:6]}"
+    assert old_id != first.bug_id
+    meta["bug"]["id"], meta["bug"]["key"] = old_id, old_key
+    shutil.move(first.path, tmp_path / old_id)
+    (tmp_path / old_id / "case.json").write_text(json.dumps(meta))
+
+    ref = next(v for v in r.failures if v.runtime == "onnx-reference")
+    _, _, again = _file(tmp_path, r, ref)
+    assert (again.bug_id, again.new) == (old_id, False), again.reason
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [old_id]
+    assert json.loads((tmp_path / old_id / "case.json").read_text())["bug"]["hits"] == 2
+
+
+def test_the_filed_runtime_bugs_keep_their_keys():
+    """Every bug in bugs/ whose key did not hang on a runtime's wording of a converter's fault
+    has the same key by today's rules: their ids stay valid."""
+    from pathlib import Path
+
+    from fuzzer.report.writer import _filed_key
+
+    cases = [json.loads(p.read_text()) for p in sorted((Path(__file__).parents[2] / "bugs").glob("*/case.json"))]
+    if not cases:
+        pytest.skip("no filed bugs in this checkout")
+    for case in cases:
+        bug = case["bug"]
+        if bug["role"] == "runtime" or bug["stage"] not in ("load", "run"):
+            assert _filed_key(case) == bug["key"], bug["id"]
