@@ -74,21 +74,15 @@ def tidy(g: Graph) -> Graph:
     (inputs, weights, op nodes): what a reduction leaves behind must not stay in the graph,
     nor as initializers in the models built from it. Returns g itself when detaching would
     leave a node its spec can no longer type, or nothing to prune."""
+    unread = {node.id: k for node in g.op_nodes if (k := unread_operands(node))}
+    if not unread and all(any(v.uses() for v in n.outputs) for n in g.nodes if n.op_type in (INPUT, CONST)):
+        return g
     c = g.copy()
-    detached = False
-    for node in c.op_nodes:
-        k = unread_operands(node)
-        if not k:
-            continue
-        keep = len(node.inputs) - k
-        for src, dst, key, data in list(c.nx.in_edges(node.id, keys=True, data=True)):
+    for nid, k in unread.items():
+        keep = len(c.node(nid).inputs) - k
+        for src, dst, key, data in list(c.nx.in_edges(nid, keys=True, data=True)):
             if data["slot"] >= keep:
                 c.nx.remove_edge(src, dst, key)
-        detached = True
-    if not detached:
-        if all(any(v.uses() for v in n.outputs) for n in g.nodes if n.op_type in (INPUT, CONST)):
-            return g
-        c = g.copy()
     out = _finish(c)
     return out if out is not None else g
 
