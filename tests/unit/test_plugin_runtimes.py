@@ -147,6 +147,12 @@ def test_reference_evaluator_refuses_a_feed_of_another_type_than_declared():
     assert not rt.is_unsupported(caught.value)
     (y,) = rt.run(rt.load(relu(TensorProto.BFLOAT16)), {"x": x})
     assert y.dtype == x.dtype and y.astype(np.float32).tolist() == [1.0, 0.0]
+    repro: dict = {}  # the standalone run_model of a bug's repro.py refuses it the same way
+    exec(rt.repro_source(), repro)
+    with pytest.raises(TypeError, match="declared TensorProto.FLOAT16 but is fed bfloat16"):
+        repro["run_model"](relu(TensorProto.FLOAT16), {"x": x})
+    (y,) = repro["run_model"](relu(TensorProto.BFLOAT16), {"x": x})
+    assert y.astype(np.float32).tolist() == [1.0, 0.0]
 
 
 def test_ort_function_body_fallback_type_error_is_a_gap():

@@ -38,10 +38,18 @@ class ReferenceEvaluator(Runtime):
         """A standalone run_model() for bug repros (imports onnx only)."""
         return '''
 def run_model(model_bytes, feeds):
+    import numpy as np
     import onnx
     from onnx.reference import ReferenceEvaluator
-    session = ReferenceEvaluator(onnx.load_model_from_string(model_bytes))
-    return list(session.run(None, {name: feeds[name] for name in session.input_names}))
+    model = onnx.load_model_from_string(model_bytes)
+    session = ReferenceEvaluator(model)
+    feeds = {name: feeds[name] for name in session.input_names}
+    for i in model.graph.input:  # as ONNX Runtime does: a feed must have the declared type
+        elem = i.type.tensor_type.elem_type
+        if i.name in feeds and elem and np.asarray(feeds[i.name]).dtype != onnx.helper.tensor_dtype_to_np_dtype(elem):
+            raise TypeError(f"input {i.name!r} is declared {onnx.helper.tensor_dtype_to_string(elem)} "
+                            f"but is fed {np.asarray(feeds[i.name]).dtype}")
+    return list(session.run(None, feeds))
 '''
 
     def is_unsupported(self, error):
