@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from fuzzer.choices import Choices
 from fuzzer.errors import Rejected, UsageError
 from fuzzer.generate.builder import Builder
-from fuzzer.ir import CONST, INPUT, DType, Graph, TensorType
+from fuzzer.ir import CONST, DType, Graph, TensorType
 from fuzzer.ops import OpSpec, all_specs, get_spec
 
 if TYPE_CHECKING:
@@ -242,7 +242,5 @@ def _pick_operand(b: Builder, spec: OpSpec):
 
 def _finish(graph: Graph) -> None:
     """Drop unused inputs and constants; make every op sink a graph output."""
-    for node in graph.nodes:
-        if node.op_type in (INPUT, CONST) and not any(v.uses() for v in node.outputs):
-            graph.remove_node(node)
+    graph.drop_unused_sources()
     graph.outputs = [v for n in graph.op_nodes for v in n.outputs if not v.uses()]

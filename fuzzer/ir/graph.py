@@ -147,6 +147,14 @@ class Graph:
         self._g.remove_node(node.id)
         self.outputs = [v for v in self.outputs if v.node_id != node.id]
 
+    def drop_unused_sources(self) -> "Graph":
+        """Remove the inputs and weights nothing reads (in place; returns self): the generator
+        ends every graph with this, and the minimizer every candidate."""
+        for n in self.nodes:
+            if n.op_type in (INPUT, CONST) and not any(v.uses() for v in n.outputs):
+                self.remove_node(n)
+        return self
+
     def replace_all_uses(self, old: Value, new: Value) -> None:
         """Feed every consumer of old (and the graph outputs) from new instead."""
         for src, dst, key, data in list(self._g.out_edges(old.node_id, keys=True, data=True)):

@@ -37,18 +37,10 @@ def retype(g: Graph) -> Graph | None:
 
 def _finish(g: Graph) -> Graph | None:
     g.prune()
-    drop_unused_sources(g)
+    g.drop_unused_sources()
     if not g.outputs or not g.op_nodes:
         return None
     return retype(g)
-
-
-def drop_unused_sources(g: Graph) -> Graph:
-    """g without the inputs and weights nobody reads any more (in place; returns g)."""
-    for n in g.nodes:
-        if n.op_type in (INPUT, CONST) and not any(v.uses() for v in n.outputs):
-            g.remove_node(n)
-    return g
 
 
 def unread_operands(node) -> int:
