@@ -172,3 +172,44 @@ def test_ort_function_body_fallback_type_error_is_a_gap():
     with pytest.raises(Exception) as caught:
         rt.load(model.SerializeToString())
     assert rt.is_unsupported(caught.value)
+
+
+@pytest.mark.parametrize("case", ["scatter_float16_mul", "gru_double"])
+def test_ort_kernels_that_refuse_their_type_at_run_time_are_gaps(case):
+    """ORT registers these kernels for the type, so the model loads, and then refuses the type
+    when it runs: still a missing kernel, not a bug."""
+    from onnx import TensorProto, helper
+
+    if case == "scatter_float16_mul":
+        elem, np_type = TensorProto.FLOAT16, np.float16
+        nodes = [helper.make_node("ScatterElements", ["x", "i", "u"], ["y"], axis=0, reduction="mul")]
+        inits = [helper.make_tensor("i", TensorProto.INT64, [1], [0]), helper.make_tensor("u", elem, [1], [2.0])]
+        shape, out_shape = [2], [2]
+    else:
+        elem, np_type = TensorProto.DOUBLE, np.float64
+        nodes = [helper.make_node("GRU", ["x", "w", "r"], ["y"], hidden_size=1)]
+        inits = [helper.make_tensor("w", elem, [1, 3, 1], [0.1] * 3), helper.make_tensor("r", elem, [1, 3, 1], [0.1] * 3)]
+        shape, out_shape = [2, 1, 1], [2, 1, 1, 1]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", elem, shape)],
+                              [helper.make_tensor_value_info("y", elem, out_shape)], initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]).SerializeToString()
+    rt = load_plugin("runtime", "onnxruntime")
+    session = rt.load(model)
+    with pytest.raises(Exception) as caught:
+        rt.run(session, {"x": np.ones(shape, dtype=np_type)})
+    assert rt.is_unsupported(caught.value), caught.value
+
+
+def test_tract_pad_wrap_is_a_gap():
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("Pad", ["x", "p"], ["y"], mode="wrap")], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [5])],
+        initializer=[helper.make_tensor("p", TensorProto.INT64, [2], [1, 1])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 19)]).SerializeToString()
+    rt = load_plugin("runtime", "tract")
+    with pytest.raises(Exception) as caught:
+        rt.run(rt.load(model), {"x": np.ones(3, dtype=np.float32)})
+    assert rt.is_unsupported(caught.value), caught.value
