@@ -117,19 +117,9 @@ def test_a_missing_ort_kernel_is_valid_only_when_the_probe_records_it(monkeypatc
     probe records (AveragePool, float64) as unsupported, the graph is valid."""
     import re
 
-    from fuzzer.choices import NumpyChoices
-    from fuzzer.generate import GenConfig, generate
     from fuzzer.generate import validity
 
-    config = GenConfig(ops=("adaptive_avg_pool1d",), dtypes=frozenset({DType.float64}), frontend="onnx", max_nodes=2)
-    validity.use_probe(Capabilities("onnxruntime-noopt", "runtime", {}, []))
-    for seed in range(40):
-        g = generate(NumpyChoices(seed), config).dumps()
-        gap = check_graph(g, seed, "onnx")
-        if gap.status == "gap_unprobed":
-            break
-    else:
-        pytest.fail("no graph met ORT's missing float64 AveragePool kernel")
+    g, seed, gap = _unprobed_float64_pool_gap()
     op = re.search(r"implementation for (\w+)\(", gap.why).group(1)
     assert gap.gap["op"] == op and "float64" in gap.gap["dtypes"]
     record = {"case": "x", "op": op, "dtype": "float64", "opset": 18, "since": 18, "status": "unsupported"}
@@ -142,19 +132,9 @@ def test_a_missing_ort_kernel_is_valid_only_when_the_probe_records_it(monkeypatc
 def test_a_gap_the_probe_met_inside_another_case_makes_the_graph_valid():
     """The probe learns the exact kernel (op, schema version, type binding) from any case whose
     model reached it: the same missing kernel in a generated graph is then a probed gap."""
-    from fuzzer.choices import NumpyChoices
-    from fuzzer.generate import GenConfig, generate
     from fuzzer.generate import validity
 
-    config = GenConfig(ops=("adaptive_avg_pool1d",), dtypes=frozenset({DType.float64}), frontend="onnx", max_nodes=2)
-    validity.use_probe(Capabilities("onnxruntime-noopt", "runtime", {}, []))
-    for seed in range(40):
-        g = generate(NumpyChoices(seed), config).dumps()
-        gap = check_graph(g, seed, "onnx")
-        if gap.status == "gap_unprobed":
-            break
-    else:
-        pytest.fail("no graph met ORT's missing float64 AveragePool kernel")
+    g, seed, gap = _unprobed_float64_pool_gap()
     learned = {"case": "spec:other:float64", "op": "spec:other", "dtype": "float64", "opset": 18, "since": 18,
                "status": "unsupported", "gap": gap.gap}
     validity.use_probe(Capabilities("onnxruntime-noopt", "runtime", {}, [learned]))
@@ -203,3 +183,19 @@ def test_a_graph_that_kills_its_checking_process_is_recorded_and_the_rest_go_on(
     (example,) = r["crash_findings"]["examples"]
     assert example["seed"] == 12 and "TorchScript" in example["why"]
     assert r["valid"] + r["invalid"] + r["kernel_gaps_unprobed"] == 10
+
+
+def _unprobed_float64_pool_gap():
+    """(graph JSON, seed, GraphCheck) of a direct graph that meets ORT's missing float64
+    AveragePool kernel while the probe knows nothing (an empty probe result)."""
+    from fuzzer.choices import NumpyChoices
+    from fuzzer.generate import GenConfig, generate, validity
+
+    config = GenConfig(ops=("adaptive_avg_pool1d",), dtypes=frozenset({DType.float64}), frontend="onnx", max_nodes=2)
+    validity.use_probe(Capabilities("onnxruntime-noopt", "runtime", {}, []))
+    for seed in range(40):
+        g = generate(NumpyChoices(seed), config).dumps()
+        gap = check_graph(g, seed, "onnx")
+        if gap.status == "gap_unprobed":
+            return g, seed, gap
+    pytest.fail("no graph met ORT's missing float64 AveragePool kernel")
