@@ -13,22 +13,27 @@ from fuzzer.convert.plugins.torchscript import TorchScriptExporter
 from fuzzer.run.plugins.onnxruntime import OrtUnoptimized
 
 
-def flip_first_tanh(serialized: bytes) -> bytes:
-    """The model with the output of its first Tanh node negated."""
+def negate_first(serialized: bytes, op_type: str) -> bytes:
+    """The model with the output of its first `op_type` node negated."""
     import onnx
     from onnx import helper
 
     model = onnx.load_model_from_string(serialized)
     nodes = list(model.graph.node)
     for i, node in enumerate(nodes):
-        if node.op_type == "Tanh":
+        if node.op_type == op_type:
             original = node.output[0]
-            node.output[0] = original + "__pre_flip"
+            node.output[0] = original + "__pre_neg"
             nodes.insert(i + 1, helper.make_node("Neg", [node.output[0]], [original]))
             break
     del model.graph.node[:]
     model.graph.node.extend(nodes)
     return model.SerializeToString()
+
+
+def flip_first_tanh(serialized: bytes) -> bytes:
+    """The model with the output of its first Tanh node negated."""
+    return negate_first(serialized, "Tanh")
 
 
 class SignFlipExporter(TorchScriptExporter):
@@ -43,7 +48,7 @@ class SignFlipExporter(TorchScriptExporter):
         # the repro must show the same fault, so it carries the flip with it
         import inspect
 
-        return inspect.getsource(flip_first_tanh) + super().repro_source().replace(
+        return inspect.getsource(negate_first) + inspect.getsource(flip_first_tanh) + super().repro_source().replace(
             "    return buf.getvalue()", "    return flip_first_tanh(buf.getvalue())"
         )
 

@@ -17,27 +17,9 @@ from fuzzer.minimize.passes import delete_nodes, tidy, unread_operands
 from fuzzer.ops import get_spec
 from fuzzer.plugin import ENV_VAR
 from oracles import Kind
-from tests.plugins.faulty import PLUGINS as FAULTY
+from tests.plugins.faulty import PLUGINS as FAULTY, negate_first
 
 F32 = DType.float32
-
-
-def negate_first(serialized: bytes, op_type: str) -> bytes:
-    """The model with the output of its first `op_type` node negated."""
-    import onnx
-    from onnx import helper
-
-    model = onnx.load_model_from_string(serialized)
-    nodes = list(model.graph.node)
-    for i, node in enumerate(nodes):
-        if node.op_type == op_type:
-            original = node.output[0]
-            node.output[0] = original + "__pre_neg"
-            nodes.insert(i + 1, helper.make_node("Neg", [node.output[0]], [original]))
-            break
-    del model.graph.node[:]
-    model.graph.node.extend(nodes)
-    return model.SerializeToString()
 
 
 class BatchNormFlip(TorchScriptExporter):
