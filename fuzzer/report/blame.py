@@ -43,6 +43,7 @@ def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exp
           evaluate: Evaluator = in_process) -> Blame:
     from fuzzer.plugin import load_plugin
 
+    exporters, runtimes = list(exporters or []), list(runtimes or [])  # None: no witnesses beyond the case's own
     steps = target.path.split(">")
     exporter, _, opset_text = steps[0].partition("@")
     opset = int(opset_text)
@@ -60,6 +61,11 @@ def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exp
         if result is not None:
             witnesses += [(v.path, v.runtime, v.kind.value) for v in result.verdicts]
 
+    if target.stage is Stage.CHECK and len(steps) > 1:
+        # a case only hands a transformer a model that passed the checker and ran correctly
+        # on some runtime (fuzzer/case.py), so a model the checker rejects after it is its own
+        return Blame(steps[-1], "transformer", f"{steps[-1]} turns a model that passes the checker and runs "
+                     "correctly into one the checker rejects", witnesses)
     if target.stage in (Stage.EXPORT, Stage.CHECK):
         return Blame(exporter, "exporter", f"{exporter} fails before any runtime runs its model", witnesses)
     if target.stage is Stage.CONVERT:
@@ -85,4 +91,5 @@ def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exp
         return Blame(exporter, "exporter", f"every runtime gets {exporter}'s model wrong; {', '.join(rivals_pass)}'s model of the same graph passes", witnesses)
     if rivals:
         return Blame("", "", "every exporter's model fails on every runtime: suspect the ground truth", witnesses)
-    return Blame(exporter, "exporter", f"every runtime gets {exporter}'s model wrong the same way (no other exporter could export the graph)", witnesses)
+    why = "no other exporter could export the graph" if set(exporters) - {exporter} else "no other exporter was a witness"
+    return Blame(exporter, "exporter", f"every runtime gets {exporter}'s model wrong the same way ({why})", witnesses)

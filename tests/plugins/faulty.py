@@ -73,6 +73,23 @@ class CrashingTransformer(Transformer):
         return model
 
 
+class InvalidatingTransformer(Transformer):
+    """An "optimizer" that breaks the first Tanh's output type: the checker rejects its model."""
+
+    name = "invalidopt"
+
+    def transform(self, model, opset):
+        import onnx
+
+        proto = onnx.load_model_from_string(model)
+        for node in proto.graph.node:
+            if node.op_type == "Tanh":
+                node.op_type = "Tan"  # same arity, same types: only the op is wrong...
+                node.domain = "onnxfuzz.no.such.domain"  # ...and in a domain nobody declares
+                break
+        return proto.SerializeToString()
+
+
 class AbortingRuntime(OrtUnoptimized):
     """ONNX Runtime, except that it dies with SIGABRT on any model containing Sigmoid."""
 
@@ -125,4 +142,5 @@ PLUGINS = ",".join([
     "runtime:hog=tests.plugins.faulty:HoggingRuntime",
     "converter:flipopt=tests.plugins.faulty:SignFlipTransformer",
     "converter:crashopt=tests.plugins.faulty:CrashingTransformer",
+    "converter:invalidopt=tests.plugins.faulty:InvalidatingTransformer",
 ])

@@ -70,6 +70,19 @@ def test_transformer_crash_reduces_to_the_single_tanh(faulty):
     assert red.graph.op_types() == ["tanh"]
 
 
+def test_a_model_a_transformer_makes_invalid_is_blamed_on_the_transformer(faulty):
+    """The checker rejects the model after `invalidopt`; the exporter's model it was given passed,
+    so the transformer is at fault (this was once blamed on the exporter: stage CHECK)."""
+    from fuzzer.report.blame import blame
+
+    g, seed, inputs, verdict = failing_case("torchscript", ["invalidopt"])
+    assert verdict.kind is Kind.INVALID_MODEL and verdict.path.endswith(">invalidopt")
+    red = reduce(g, Target.of(verdict), seed, inputs)
+    assert red.graph.op_types() == ["tanh"]
+    who = blame(red.graph, Target.of(verdict), seed, red.result.inputs_npz, ["torchscript"], ["onnxruntime"])
+    assert (who.system, who.role) == ("invalidopt", "transformer"), who.reason
+
+
 def test_a_failure_that_does_not_hold_is_refused():
     g, seed, inputs = generate(NumpyChoices(1), MIXED), 1, None
     from oracles import Stage, Verdict
