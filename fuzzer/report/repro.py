@@ -91,11 +91,20 @@ def compare(outputs, expected):
     return problems
 
 
+def to_torch(a):
+    """A numpy array as a torch tensor. bfloat16 is an ml_dtypes type torch.from_numpy refuses,
+    and np.load gives it back as raw 2-byte records (the only such inputs.npz holds): either
+    way its bits go through int16."""
+    if a.dtype.name == "bfloat16" or (a.dtype.kind == "V" and a.dtype.itemsize == 2):
+        return torch.from_numpy(np.ascontiguousarray(a).view(np.int16)).view(torch.bfloat16)
+    return torch.from_numpy(a)
+
+
 def main():
     data = np.load(HERE / "inputs.npz")
     runs = [(size, {{name: data[name + suffix] for name in INPUT_NAMES}}) for size, suffix in SIZES]
     inputs = runs[0][1]
-    args = tuple(torch.from_numpy(inputs[n]) for n in INPUT_NAMES)
+    args = tuple(to_torch(inputs[n]) for n in INPUT_NAMES)
     print(f"torch {{torch.__version__}}")
     if DYNAMIC:
         print(f"dynamic dims: {{DYNAMIC}}; sizes: {{'; '.join(size for size, _ in SIZES)}}")
@@ -140,7 +149,7 @@ def main():
                 print(f"the runtime ran the model{{where}}")
             continue
         with torch.no_grad():
-            truth_args = tuple(torch.from_numpy(feeds[n]) for n in INPUT_NAMES)
+            truth_args = tuple(to_torch(feeds[n]) for n in INPUT_NAMES)
             truth_args = tuple(a.double() if a.is_floating_point() else a for a in truth_args)
             expected = [t.numpy() for t in build_truth_model()(*truth_args)]
         problems = compare(outputs, expected)
@@ -171,7 +180,13 @@ if __name__ == "__main__":
             print(f"the process died with signal {{-child.returncode}}")
             sys.exit(1)
         sys.exit(child.returncode)
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except Exception:  # this script's own failure says nothing about the bug: never exit 1 for it
+        import traceback
+        traceback.print_exc()
+        print("the repro itself failed before it could tell: exit 3, not a reproduction")
+        sys.exit(3)
 '''
 
 TRANSFORM_STEP = '''\
