@@ -101,11 +101,16 @@ def types_hold(graph: Graph, choices: Choices, module=None) -> bool:
     """Does torch eager on graph, at its declared input shapes, give every value exactly
     the type its op spec inferred? The dynamic-shape planner asks this of a graph
     re-typed at another size: an op whose attributes tie it to the base size either
-    raises here or computes a different shape than inferred."""
+    raises here or computes a different shape than inferred.
+
+    module: the module of this graph at another size, when the caller has one: a torch
+    lowering sees attributes and operands, never shapes, so the source is the same.
+    """
     import torch
 
     try:
-        module = build_module(graph)
+        if module is None:
+            module = build_module(graph)
         with torch.no_grad():
             values = module.trace(*torch_inputs(graph, draw_inputs(graph, choices)))
     except Exception:  # any torch error at this size means the dim is not free to vary
