@@ -146,8 +146,7 @@ def _fallback(b: Builder, specs: list[OpSpec]) -> None:
     from fuzzer.materialize.frontends import supports
 
     x = b.graph.inputs[0]
-    avoid = b.config.avoid
-    fits = [s for s in specs if s.accepts(x.type) and (s.name, x.type.dtype.value) not in avoid]
+    fits = list(_fits(b.config, specs, x.type))  # a copy: tried specs are popped
     while fits:
         spec = fits.pop(b.choices.integer(0, len(fits) - 1))
         try:
