@@ -19,17 +19,10 @@ from fuzzer.choices import rng_for
 from fuzzer.ir import FLOATS, INTS, DType, TensorType
 from fuzzer.ops.base import OpSpec, broadcast_partner, py
 from fuzzer.ops.lowering import Lit, emit
+from fuzzer.ops.shape import neg, norm
 
 ALL = frozenset(FLOATS | INTS | {DType.bool})
 NUMERIC = frozenset(FLOATS | INTS)
-
-
-def neg(b, d: int, rank: int) -> int:
-    return d - rank if b.choices.boolean(0.4) else d
-
-
-def norm(d: int, rank: int) -> int:
-    return int(d) % rank
 
 
 def index_operand(b, shape, lo: int, hi: int):

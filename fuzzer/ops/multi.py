@@ -22,19 +22,12 @@ from fuzzer.ir import FLOATS, DType, TensorType
 from fuzzer.ops.base import OpSpec
 from fuzzer.ops.lowering import cast, compute_dtype, emit
 from fuzzer.ops.norm import reduce
+from fuzzer.ops.shape import neg, norm
 
 #: tiebreak step per dtype: several ulps at 2.0
 STEP = {DType.float16: 0.01, DType.bfloat16: 0.05, DType.float32: 1e-3, DType.float64: 1e-3}
 #: dtypes ONNX's Reduce{Min,Max} take at opset 13 (no int16, no bool)
 REDUCIBLE = frozenset(FLOATS | {DType.int8, DType.uint8, DType.int32, DType.int64})
-
-
-def neg(b, d: int, rank: int) -> int:
-    return d - rank if b.choices.boolean(0.4) else d
-
-
-def norm(d: int, rank: int) -> int:
-    return int(d) % rank if rank else 0
 
 
 class Ranked(OpSpec):
