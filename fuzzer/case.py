@@ -278,7 +278,7 @@ class _Paths:
 
     def _dynamic_for(self, exporter: Exporter, opset: int) -> dict:
         """The dims this exporter is asked to export as dynamic: none unless it can."""
-        if self.plan is None or not getattr(exporter, "supports_dynamic", exporter.frontend == "onnx"):
+        if self.plan is None or not exporter.supports_dynamic:
             return {}
         dims = {n: dict(a) for n, a in self.plan.dims.items()}
         if exporter.frontend == "onnx" and not self._direct_lowering_is_generic(opset):

@@ -51,6 +51,8 @@ class Exporter(Converter):
     #: the frontend that materializes its input (fuzzer.materialize.frontends): a case's
     #: graph is drawn only from the ops that frontend serves
     frontend: ClassVar[str] = "torch"
+    #: declares the dims of ExportRequest.dynamic dynamic in its model (else the case is judged static)
+    supports_dynamic: ClassVar[bool] = False
 
     def export(self, request: ExportRequest) -> bytes:
         """A serialized onnx.ModelProto; raises whatever the exporter raises."""

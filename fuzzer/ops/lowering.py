@@ -40,6 +40,16 @@ _TYPE_STR = {
 }
 
 
+def newest_opset() -> int:
+    """The newest default-domain opset the installed onnx defines."""
+    try:
+        import onnx.defs
+
+        return onnx.defs.onnx_opset_version()
+    except Exception:  # onnx missing: the plugins say they are unavailable, ops cannot lower anyway
+        return 21
+
+
 def type_str(dtype: DType) -> str:
     """The schema's spelling of a tensor dtype: "tensor(float)", "tensor(bfloat16)", ..."""
     return _TYPE_STR[DType(dtype)]

@@ -24,15 +24,7 @@ import numpy as np
 
 from fuzzer.ir import FLOATS, INTS, DType, TensorType
 from fuzzer.ops.base import OpSpec
-
-
-def _newest_opset() -> int:
-    try:
-        import onnx.defs
-
-        return onnx.defs.onnx_opset_version()
-    except Exception:  # onnx missing: nothing can be imported then anyway
-        return 21
+from fuzzer.ops.lowering import newest_opset
 
 
 class OnnxNode(OpSpec):
@@ -49,7 +41,7 @@ class OnnxNode(OpSpec):
     exportable = False
     # The node is re-emitted as written for its model's opset; the campaign only seeds
     # nodes whose schema is unchanged up to the newest opset, and builds them there.
-    min_opset = _newest_opset()
+    min_opset = newest_opset()
 
     def accepts(self, t: TensorType) -> bool:
         return False  # never drawn: an imported node only exists in imported graphs

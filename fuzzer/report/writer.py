@@ -223,7 +223,7 @@ def dynamic_repro(red: Reduction, path: str, from_source: bool, model: bytes | N
              "failing_size": red.verdict.stats.get("size")}
     if from_source:
         exporter = load_plugin("converter", path.split("@")[0])
-        if not getattr(exporter, "supports_dynamic", False):
+        if not exporter.supports_dynamic:
             return None, None, words
         dims = {n: dict(a) for n, a in p.dims.items()}
         # the output dims that follow the inputs, as the campaign's exporters were told

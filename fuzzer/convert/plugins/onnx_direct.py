@@ -8,25 +8,18 @@ rejects is a bug in an op spec's lowering, which `onnxfuzz gen --check` reports.
 from __future__ import annotations
 
 from fuzzer.convert.base import Exporter, ExportRequest
-
-
-def _newest_opset() -> int:
-    try:
-        import onnx.defs
-
-        return onnx.defs.onnx_opset_version()
-    except Exception:  # onnx missing: the plugin reports itself unavailable anyway
-        return 21
+from fuzzer.ops.lowering import newest_opset
 
 
 class OnnxDirect(Exporter):
     name = "onnx-direct"
     frontend = "onnx"
+    supports_dynamic = True  # model_proto declares the request's dims symbolic
     requires = ("onnx",)
     imports = ("onnx",)
     # 13 is the oldest opset with axes-as-input reductions' predecessors in wide runtime use;
     # the newest is what the installed onnx defines
-    opsets = tuple(range(13, _newest_opset() + 1))
+    opsets = tuple(range(13, newest_opset() + 1))
 
     def export(self, request: ExportRequest) -> bytes:
         from fuzzer.materialize.onnx_model import model_proto
