@@ -81,7 +81,7 @@ def _norm(d: int, rank: int) -> int:
 # -- precision helpers -----------------------------------------------------------
 def _wide_float(tf, x, fn):
     """fn(x) computed in float32 when x is a 16-bit float, cast back to x's dtype."""
-    if x.dtype in (tf.float16, tf.bfloat16):
+    if x.dtype in [tf_dtype(tf, d) for d in HALF]:
         return tf.cast(fn(tf.cast(x, tf.float32)), x.dtype)
     return fn(x)
 
@@ -89,14 +89,14 @@ def _wide_float(tf, x, fn):
 def _wide_int(tf, xs, fn):
     """fn(*xs) computed in int64 when the operands are int8/int16/uint8, cast back."""
     dtype = xs[0].dtype
-    if dtype in (tf.int8, tf.int16, tf.uint8):
+    if dtype in [tf_dtype(tf, d) for d in NARROW_INTS]:
         return tf.cast(fn(*[tf.cast(x, tf.int64) for x in xs]), dtype)
     return fn(*xs)
 
 
 def _arith(tf, xs, fn):
     """fn over same-dtype operands, widened where TF kernels are missing or coarser."""
-    if xs[0].dtype in (tf.float16, tf.bfloat16):
+    if xs[0].dtype in [tf_dtype(tf, d) for d in HALF]:
         return tf.cast(fn(*[tf.cast(x, tf.float32) for x in xs]), xs[0].dtype)
     return _wide_int(tf, xs, fn)
 
@@ -1030,8 +1030,8 @@ def build_tf_function(graph):
     as a list, at the IR dtypes.
 
     Returns:
-        (fn, consts): fn has an input_signature whose TensorSpec names are the input names;
-        consts maps each constant's value name to its array (baked into fn as tf.constant).
+        fn, with an input_signature whose TensorSpec names are the input names (the
+        graph's constants are baked in as tf.constant).
 
     Raises:
         NotImplementedError: an op of the graph has no TF lowering.
@@ -1041,7 +1041,6 @@ def build_tf_function(graph):
     if missing:
         raise NotImplementedError(f"no TensorFlow lowering for op(s): {', '.join(missing)}")
     tf = import_tf()
-    consts = {node.outputs[0].name: node.value for node in graph.consts}
     signature = [tf.TensorSpec(v.type.shape, tf_dtype(tf, v.type.dtype), name=v.name) for v in graph.inputs]
 
     def body(*args):
@@ -1064,12 +1063,12 @@ def build_tf_function(graph):
                 env[v] = r
         return [tf.identity(env[v], name=f"out{i}") for i, v in enumerate(graph.outputs)]
 
-    return tf.function(body, input_signature=signature, autograph=False), consts
+    return tf.function(body, input_signature=signature, autograph=False)
 
 
 def run_tf(graph, inputs: dict) -> list:
     """graph evaluated in TensorFlow on inputs {name: array}: one numpy array per output."""
-    fn, _ = build_tf_function(graph)
+    fn = build_tf_function(graph)
     tf = import_tf()
     args = [tf.constant(inputs[v.name], dtype=tf_dtype(tf, v.type.dtype)) for v in graph.inputs]
     return [t.numpy() for t in fn(*args)]

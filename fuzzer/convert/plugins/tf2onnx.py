@@ -56,7 +56,7 @@ class Tf2OnnxExporter(Exporter):
         import_tf()  # quiet and single-threaded before tf2onnx imports TensorFlow itself
         import tf2onnx
 
-        fn, _ = build_tf_function(request.graph)
+        fn = build_tf_function(request.graph)
         model, _ = tf2onnx.convert.from_function(fn, input_signature=fn.input_signature, opset=request.opset)
         return rename_io(model, request.input_names, request.output_names).SerializeToString()
 
