@@ -142,7 +142,7 @@ def test_reference_evaluator_refuses_a_feed_of_another_type_than_declared():
 
     rt = load_plugin("runtime", "onnx-reference")
     x = np.array([1, -1], dtype=ml_dtypes.bfloat16)
-    with pytest.raises(TypeError, match="declared TensorProto.FLOAT16 but the case feeds bfloat16") as caught:
+    with pytest.raises(TypeError, match="declared TensorProto.FLOAT16 but is fed bfloat16") as caught:
         rt.run(rt.load(relu(TensorProto.FLOAT16)), {"x": x})
     assert not rt.is_unsupported(caught.value)
     (y,) = rt.run(rt.load(relu(TensorProto.BFLOAT16)), {"x": x})
