@@ -97,9 +97,7 @@ def _failed(plugin, case: ProbeCase, stage: str, error: Exception) -> dict:
         gap = missing_kernel(case.model, str(error))
     except Exception:  # reading the gap is a bonus: the case's status stands without it
         gap = None
-    # a gap the plugin does not call one is kept only when it is a missing kernel whose function
-    # body ORT inlined and then refused (a type error in a node it made): the status stays "error"
-    if gap is not None and (unsupported or gap.get("inlined")):
+    if gap is not None and unsupported:
         out["gap"] = gap
     return out
 
