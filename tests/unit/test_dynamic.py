@@ -253,3 +253,16 @@ def test_a_dim_torch_export_specializes_is_unsupported_for_dynamo_and_judged_for
     assert "d0" in dynamo.verdicts[0].error
     traced = run_case(CaseSpec(exporters=["torchscript"], **base))
     assert [(v.kind.value, v.stats.get("sizes")) for v in traced.verdicts] == [("pass", 2)]
+
+
+def test_types_hold_reuses_the_module_it_is_given(monkeypatch):
+    """The planner builds the graph's module once and asks about every size with it (a torch
+    lowering never sees shapes): types_hold must not build another one per size."""
+    import fuzzer.run.eager as eager
+
+    g = reshape_fixed((6, 4))
+    module = eager.build_module(g)
+    built = []
+    monkeypatch.setattr(eager, "build_module", lambda *a, **k: built.append(1))
+    assert types_hold(g, NumpyChoices(0), module)
+    assert built == []
