@@ -149,8 +149,6 @@ class _Seeder:
         return self.pools[frontend]
 
     def graph_for(self, cid: int, exporters: list[str]) -> str | None:
-        import dataclasses
-
         from fuzzer.case import case_frontend
         from fuzzer.choices import NumpyChoices
         from fuzzer.errors import UsageError

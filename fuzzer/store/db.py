@@ -86,7 +86,7 @@ class Store:
         new = []
         now = time.time()
         with self.conn:
-            dynamic = getattr(result, "dynamic", None)
+            dynamic = result.dynamic
             self.conn.execute(
                 "INSERT INTO cases (id, session, seed, generator, status, n_ops, ops, exporters, sut_seconds,"
                 " total_seconds, timings, finished, dynamic) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -129,7 +129,7 @@ class Store:
             (d / "error.txt").write_text(result.error)
         # what replays the case: onnxfuzz reduce reads the seed from here
         meta = {"case_id": result.case_id, "seed": result.seed, "generator": GENERATOR_VERSION, "status": result.status}
-        if getattr(result, "dynamic", None):
+        if result.dynamic:
             meta["dynamic"] = result.dynamic  # CaseSpec.dynamic of a rerun
         (d / "case.json").write_text(json.dumps(meta, indent=1))
         (d / "verdicts.json").write_text(json.dumps([v.to_json() for v in result.failures], indent=1))
