@@ -75,6 +75,8 @@ class CaseResult:
     error: str | None = None
     #: the dynamic-shape plan the case ran with (fuzzer.generate.dynamic.DynamicPlan.to_json), or None
     dynamic: dict | None = None
+    #: what a check of a user's model settled (fuzzer.check.model): its reference, draws
+    notes: dict = field(default_factory=dict)
 
     @property
     def failures(self) -> list[Verdict]:

@@ -55,6 +55,7 @@ def main(conn, log_path: str, diversity: bool = True) -> None:
 
     torch.set_num_threads(1)
     from fuzzer.case import run_case
+    from fuzzer.check.model import ModelSpec, run_model_check
     from fuzzer.generate.diversity import PathTracker
 
     tracker = PathTracker() if diversity else None
@@ -73,8 +74,11 @@ def main(conn, log_path: str, diversity: bool = True) -> None:
         progress.planned = lambda plan, _id=spec.case_id: conn.send(("dynamic", _id, plan))
 
         try:
-            spec, seconds = _with_graph(spec, tracker, conn)
-            result = run_case(spec, progress)
+            if isinstance(spec, ModelSpec):  # a user's model, not a generated case
+                result, seconds = run_model_check(spec, progress), 0.0
+            else:
+                spec, seconds = _with_graph(spec, tracker, conn)
+                result = run_case(spec, progress)
         except Exception:
             conn.send(("error", spec.case_id, traceback.format_exc()))
             continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from fuzzer.cli.base import Command, emit_json, name_list
+from fuzzer.cli.base import Command, emit_json, name_list, positive_int
 
 
 class Reduce(Command):
@@ -13,9 +13,12 @@ class Reduce(Command):
     With --file DIR, the minimized case is blamed on the system at fault and
     filed as DIR/<id>/ if its standalone repro reproduces. A path ending in
     .onnx is reduced as an external model instead: nodes are removed from
-    anywhere in the graph while a check still fails (by default, ONNX Runtime
-    and the ONNX reference evaluator disagree; or --check CMD, run with the
-    candidate's path appended, fails when it exits 1).
+    anywhere in the graph, and input dims halved, while the failure holds. By
+    default the failure is the first one `onnxfuzz check` finds on the model
+    (the campaign's oracle, several input draws, --runtimes and --converters as
+    there); with --check CMD, the candidate's path appended, while CMD exits 1.
+    The reduced model is written next to the input (MODEL.reduced.onnx) unless
+    --output says otherwise.
     Exit code 0 when reduced, 1 when the failure did not reproduce, 2 on bad input.
     """
 
@@ -25,9 +28,14 @@ class Reduce(Command):
         p.add_argument("target", type=Path, help="artifacts/case-<id> folder, or a .onnx model")
         p.add_argument("--verdict", type=int, default=0, help="which failing verdict of the case (default 0)")
         p.add_argument("--file", type=Path, default=None, metavar="DIR", help="file the minimized bug under DIR")
-        p.add_argument("--converters", type=name_list, default=["torchscript", "dynamo"], help="witness exporters for blame")
-        p.add_argument("--runtimes", type=name_list, default=["onnxruntime", "onnxruntime-noopt", "onnx-reference"],
-                       help="witness runtimes for blame (and the default check for .onnx models)")
+        p.add_argument("--converters", type=name_list, default=None,
+                       help="witness exporters for blame (default torchscript,dynamo); for .onnx models, the transformers "
+                            "to check through (default: every available one)")
+        p.add_argument("--runtimes", type=name_list, default=None,
+                       help="witness runtimes for blame (default onnxruntime,onnxruntime-noopt,onnx-reference); for .onnx "
+                            "models, the runtimes to check on (default: every available one)")
+        p.add_argument("--inputs", type=Path, default=None, metavar="FILE.npz", help="for .onnx models: input values")
+        p.add_argument("--draws", type=positive_int, default=3, help="for .onnx models: input draws (default 3)")
         p.add_argument("--at-fault", default=None, metavar="PLUGIN",
                        help="with --file: the system at fault as a reviewer found it, where blame was ambiguous or wrong")
         p.add_argument("--check", default=None, metavar="CMD", help="for .onnx models: a command that exits 1 while the failure holds")
@@ -39,15 +47,7 @@ class Reduce(Command):
         from fuzzer.errors import UsageError
 
         if args.target.suffix == ".onnx":
-            from fuzzer.minimize.onnx_model import reduce_onnx_file
-
-            out = reduce_onnx_file(args.target, args.output, args.check, args.runtimes, args.max_seconds)
-            if args.json:
-                emit_json(out)
-            else:
-                print(f"{out['original_nodes']} -> {out['nodes']} nodes in {out['seconds']:.1f} s "
-                      f"({out['candidates']} candidates); written to {out['output']}")
-            return 0 if out["reproduced"] else 1
+            return _reduce_model(args)
         from fuzzer.minimize import Target
         from fuzzer.report.triage import CaseArtifacts, evaluator_for
 
@@ -65,6 +65,8 @@ class Reduce(Command):
             return self._reduce(args, case, target, evaluate)
 
     def _reduce(self, args, case, target, evaluate) -> int:
+        args.converters = args.converters or ["torchscript", "dynamo"]
+        args.runtimes = args.runtimes or ["onnxruntime", "onnxruntime-noopt", "onnx-reference"]
         from fuzzer.minimize import reduce
         from fuzzer.report.blame import blame, runtime_family
         from fuzzer.report.writer import file_bug
@@ -112,3 +114,55 @@ def _dims_in_words(plan: dict) -> str:
 
     p = DynamicPlan.from_json(plan)
     return f"{p.describe(p.base)} at base, run also at " + "; ".join(p.describe(s) for s in p.sizes)
+
+
+def _reduce_model(args) -> int:
+    """reduce MODEL.onnx: while --check CMD exits 1, or while the first failure `check` finds holds."""
+    import onnx
+
+    from fuzzer.check import Checker, load_inputs, load_model
+    from fuzzer.minimize.onnx_model import reduce_model, reduce_onnx_file
+    from fuzzer.plugin import select
+
+    if args.check:
+        out = reduce_onnx_file(args.target, args.output, args.check, args.max_seconds)
+        if args.json:
+            emit_json(out)
+        elif out["reproduced"]:
+            print(f"{out['original_nodes']} -> {out['nodes']} nodes in {out['seconds']:.1f} s "
+                  f"({out['candidates']} candidates); written to {out['output']}")
+        else:
+            print(f"not reproduced: {args.check} did not exit 1 on the model as given; nothing to reduce")
+        return 0 if out["reproduced"] else 1
+    model = load_model(args.target)
+    inputs = load_inputs(args.inputs, model)
+    runtimes = [p.name for p in select("runtime", args.runtimes)]
+    transformers = [p.name for p in select("converter", args.converters) if p.kind == "transformer"]
+    with Checker(runtimes, transformers, args.draws) as checker:
+        report, _ = checker.check(model, str(args.target), inputs)
+        tried = (f"{report.draws} input draws on {', '.join(runtimes)}, through "
+                 f"{', '.join(transformers) or 'no transformer'} (reference: {report.reference})")
+        row = next((r for r in report.failures if r.blame is not None and r.blame.system), None) or next(
+            iter(report.failures), None)
+        if row is None:
+            out = {"reproduced": False, "tried": tried, "original_nodes": len(model.graph.node)}
+            if args.json:
+                emit_json(out)
+            else:
+                print(f"not reproduced: no failure in {tried}; nothing to reduce")
+            return 1
+        draw = row.verdict.stats.get("draw", 0)
+        feeds = checker.draws_used[draw][0] if draw < len(checker.draws_used) else None
+        smallest, candidates = reduce_model(model, lambda c: checker.holds(row, c, feeds), args.max_seconds)
+    path = args.output or args.target.with_name(args.target.stem + ".reduced.onnx")
+    onnx.save(smallest, str(path))
+    v = row.verdict
+    out = {"reproduced": True, "tried": tried, "failure": row.to_json(), "original_nodes": len(model.graph.node),
+           "nodes": len(smallest.graph.node), "candidates": candidates, "output": str(path)}
+    if args.json:
+        emit_json(out)
+    else:
+        who = f"; at fault: {row.blame.system or 'ambiguous'} ({row.blame.reason})" if row.blame else ""
+        print(f"{v.kind.value} on {v.path} / {v.runtime or '-'}: {v.error.strip().splitlines()[0][:200]}{who}")
+        print(f"{out['original_nodes']} -> {out['nodes']} nodes ({candidates} candidates); written to {path}")
+    return 0

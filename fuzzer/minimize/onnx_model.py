@@ -1,11 +1,12 @@
-"""Reduce an external ONNX model (one onnxfuzz did not generate) while a check fails.
+"""Reduce an external ONNX model (one onnxfuzz did not generate) while a failure holds.
 
 Unlike cutting a graph at its ends, any node may go: its consumers are fed
 from one of its own inputs of the same type (a bypass) or from a new graph
-input (a cut), and outputs that do not show the failure are dropped. The
-default check is differential (ONNX Runtime against the ONNX reference
-evaluator on the same random inputs); --check CMD runs the user's command on
-each candidate's path and counts exit code 1 as "still failing".
+input (a cut), outputs that do not show the failure are dropped, and graph
+input dims are halved. What "holds" means is the caller's: `onnxfuzz check`
+and `reduce model.onnx` keep a candidate while the campaign's oracle still
+gives the same verdict (fuzzer.check.Checker.holds); `reduce --check CMD` while
+the user's command exits 1 on the candidate's path.
 """
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ import numpy as np
 from fuzzer.errors import UsageError
 
 
-def reduce_onnx_file(path: Path, output: Path | None, check_cmd: str | None, runtimes: list[str], max_seconds: float) -> dict:
+def reduce_onnx_file(path: Path, output: Path | None, check_cmd: str, max_seconds: float) -> dict:
+    """Reduce the model at path while `check_cmd <candidate.onnx>` exits 1 (reduce --check)."""
     import onnx
 
     try:
@@ -29,27 +31,36 @@ def reduce_onnx_file(path: Path, output: Path | None, check_cmd: str | None, run
         onnx.checker.check_model(model)
     except Exception as e:
         raise UsageError(f"{path}: not a valid ONNX model: {type(e).__name__}: {e}") from None
-    check = _command_check(check_cmd) if check_cmd else _differential_check(runtimes)
+    check = _command_check(check_cmd)
     t0 = time.perf_counter()
     original = len(model.graph.node)
     if not check(model):
         return {"reproduced": False, "original_nodes": original, "nodes": original, "candidates": 1,
                 "seconds": time.perf_counter() - t0, "output": None}
-    best, candidates = model, 1
+    best, candidates = reduce_model(model, check, max_seconds)
+    out = output or path.with_name(path.stem + ".reduced.onnx")
+    onnx.save(best, str(out))
+    return {"reproduced": True, "original_nodes": original, "nodes": len(best.graph.node), "candidates": candidates,
+            "seconds": round(time.perf_counter() - t0, 2), "output": str(out)}
+
+
+def reduce_model(model, holds: Callable, max_seconds: float) -> tuple:
+    """(the smallest model found on which holds(candidate) is still true, candidates tried).
+    model itself must satisfy holds. Greedy: the first smaller candidate that holds is kept,
+    and candidates are drawn again from it, until none holds or time runs out."""
+    t0 = time.perf_counter()
+    best, candidates = model, 0
     progress = True
     while progress and time.perf_counter() - t0 < max_seconds:
         progress = False
         for cand in _candidates(best):
             candidates += 1
-            if check(cand):
+            if holds(cand):
                 best, progress = cand, True
                 break
             if time.perf_counter() - t0 >= max_seconds:
                 break
-    out = output or path.with_name(path.stem + ".reduced.onnx")
-    onnx.save(best, str(out))
-    return {"reproduced": True, "original_nodes": original, "nodes": len(best.graph.node), "candidates": candidates,
-            "seconds": round(time.perf_counter() - t0, 2), "output": str(out)}
+    return best, candidates
 
 
 def _candidates(model):
@@ -98,6 +109,31 @@ def _candidates(model):
                     continue  # an output that is a graph input says nothing
                 yield _prune(c)
         del node
+    yield from _smaller_inputs(model)
+
+
+def _smaller_inputs(model):
+    """The model with one graph input dim halved (a candidate only where the model still checks)."""
+    import onnx
+
+    inits = {i.name for i in model.graph.initializer}
+    for k, vi in enumerate(model.graph.input):
+        if vi.name in inits:
+            continue
+        for axis, d in enumerate(vi.type.tensor_type.shape.dim):
+            if not d.HasField("dim_value") or d.dim_value <= 1:
+                continue
+            c = _copy(model)
+            c.graph.input[k].type.tensor_type.shape.dim[axis].dim_value = d.dim_value // 2
+            del c.graph.value_info[:]
+            for o in c.graph.output:  # their shapes follow from the inputs
+                for od in o.type.tensor_type.shape.dim:
+                    od.ClearField("dim_value")
+            try:
+                onnx.checker.check_model(onnx.shape_inference.infer_shapes(c, strict_mode=True), full_check=True)
+            except Exception:
+                continue
+            yield c
 
 
 def _copy(model):
@@ -126,62 +162,6 @@ def _prune(model):
     del model.graph.input[:]
     model.graph.input.extend(ins)
     return model
-
-
-def random_feeds(model, seed: int = 0) -> dict[str, np.ndarray]:
-    import onnx
-    from onnx import helper
-
-    rng = np.random.default_rng(seed)
-    inits = {i.name for i in model.graph.initializer}
-    feeds = {}
-    for vi in model.graph.input:
-        if vi.name in inits:
-            continue
-        t = vi.type.tensor_type
-        shape = [d.dim_value if d.dim_value > 0 else 2 for d in t.shape.dim]
-        dtype = helper.tensor_dtype_to_np_dtype(t.elem_type)
-        if dtype == np.bool_:
-            feeds[vi.name] = rng.random(shape) < 0.5
-        elif np.issubdtype(dtype, np.integer):
-            feeds[vi.name] = rng.integers(0, 4, size=shape).astype(dtype)
-        else:
-            feeds[vi.name] = rng.standard_normal(shape).astype(dtype)
-    del onnx
-    return feeds
-
-
-def _differential_check(runtimes: list[str]) -> Callable:
-    """Still failing: the first two runtimes disagree (one raises, or outputs differ)."""
-    from fuzzer.plugin import load_plugin
-
-    names = [r for r in runtimes if r in ("onnxruntime", "onnx-reference")] or runtimes
-    if len(names) < 2:
-        names = ["onnxruntime", "onnx-reference"]
-    a, b = load_plugin("runtime", names[0]), load_plugin("runtime", names[1])
-
-    def run(rt, data, feeds):
-        try:
-            session = rt.load(data)
-            return rt.run(session, {n: feeds[n] for n in rt.input_names(session)})
-        except Exception as e:
-            return e
-
-    def check(model) -> bool:
-        data = model.SerializeToString()
-        feeds = random_feeds(model)
-        ra, rb = run(a, data, feeds), run(b, data, feeds)
-        if isinstance(ra, Exception) or isinstance(rb, Exception):
-            return isinstance(ra, Exception) != isinstance(rb, Exception)
-        for x, y in zip(ra, rb):
-            x, y = np.asarray(x), np.asarray(y)
-            if x.shape != y.shape or x.dtype != y.dtype:
-                return True
-            if not np.allclose(x.astype(np.float64), y.astype(np.float64), rtol=1e-3, atol=1e-4, equal_nan=True):
-                return True
-        return False
-
-    return check
 
 
 def _command_check(cmd: str) -> Callable:
