@@ -52,9 +52,11 @@ class Row:
         return steps[1] if len(steps) > 1 else None
 
     def key(self) -> tuple:
-        """One failure, whatever draw or opset showed it: (path, runtime family, kind, normalized error)."""
+        """One failure, whatever draw or opset showed it: (path, runtime family, kind, normalized error).
+        A transformer's fault is one whichever runtime showed it."""
         v = self.verdict
-        return (path_family(v.path), family(v.runtime), v.kind.value, normalize_error(v.kind, v.error))
+        runtime = "" if self.blame is not None and self.blame.role == "transformer" else family(v.runtime)
+        return (path_family(v.path), runtime, v.kind.value, normalize_error(v.kind, v.error))
 
     def to_json(self) -> dict:
         v = self.verdict

@@ -26,7 +26,8 @@ class Check(Command):
     def add_arguments(self, p):
         p.add_argument("model", type=Path, help="the .onnx model")
         p.add_argument("--inputs", type=Path, default=None, metavar="FILE.npz", help="input values, one array per graph input")
-        p.add_argument("--converters", type=name_list, default=None, help="transformers to apply (default: every available one)")
+        p.add_argument("--converters", type=name_list, default=None,
+                       help="transformers to apply (default: every available one; none: the model alone)")
         p.add_argument("--runtimes", type=name_list, default=None, help="runtimes (default: every available one)")
         p.add_argument("--draws", type=positive_int, default=3, help="input draws (default 3; --inputs counts as the first)")
         p.add_argument("--seed", type=int, default=0, help="seed of the input draws (default 0)")
@@ -47,11 +48,7 @@ class Check(Command):
         model = load_model(args.model)
         inputs = load_inputs(args.inputs, model)
         runtimes = [p.name for p in select("runtime", args.runtimes)]
-        converters = select("converter", args.converters)
-        exporters = [p.name for p in converters if p.kind != "transformer"]
-        if args.converters and exporters:
-            raise UsageError(f"{', '.join(exporters)}: not an ONNX-to-ONNX transformer; check takes a model that is already ONNX")
-        transformers = [p.name for p in converters if p.kind == "transformer"]
+        transformers = transformer_names(args.converters)
         if not runtimes:
             raise UsageError("no runtime is available")
         with Checker(runtimes, transformers, args.draws, args.seed, args.workers, args.stage_timeout) as checker:
@@ -64,6 +61,25 @@ class Check(Command):
         else:
             _print(report)
         return 1 if report.failures else 0
+
+
+def transformer_names(names: list[str] | None) -> list[str]:
+    """The transformers --converters names (every available one for None, no one for ["none"]).
+
+    Raises:
+        UsageError: a name is unknown or unavailable, or names an exporter.
+    """
+    from fuzzer.errors import UsageError
+    from fuzzer.plugin import select
+
+    if names == ["none"]:
+        return []
+    converters = select("converter", names)
+    exporters = [p.name for p in converters if p.kind != "transformer"]
+    if names and exporters:
+        raise UsageError(f"{', '.join(exporters)}: not an ONNX-to-ONNX transformer; a model that is already ONNX "
+                         "goes through transformers only")
+    return [p.name for p in converters if p.kind == "transformer"]
 
 
 def _reduce_and_file(checker, report, model, out: Path, args) -> None:

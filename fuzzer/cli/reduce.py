@@ -121,6 +121,7 @@ def _reduce_model(args) -> int:
     import onnx
 
     from fuzzer.check import Checker, load_inputs, load_model
+    from fuzzer.cli.check import transformer_names
     from fuzzer.minimize.onnx_model import reduce_model, reduce_onnx_file
     from fuzzer.plugin import select
 
@@ -137,7 +138,7 @@ def _reduce_model(args) -> int:
     model = load_model(args.target)
     inputs = load_inputs(args.inputs, model)
     runtimes = [p.name for p in select("runtime", args.runtimes)]
-    transformers = [p.name for p in select("converter", args.converters) if p.kind == "transformer"]
+    transformers = transformer_names(args.converters)
     with Checker(runtimes, transformers, args.draws) as checker:
         report, _ = checker.check(model, str(args.target), inputs)
         tried = (f"{report.draws} input draws on {', '.join(runtimes)}, through "
