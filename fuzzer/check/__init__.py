@@ -266,7 +266,12 @@ def blame(row: Row, rows: list[Row]) -> Blame:
     t = row.transformer
     if t is not None and not v.runtime:
         what = "fails to convert it" if v.kind is Kind.CONVERT_CRASH else "emits a model the checker rejects"
-        return Blame(t, "transformer", f"its input passes the checker and runs correctly; {t} {what}")
+        base = v.path.split(">")[0]
+        ran = [r.verdict.runtime for r in rows if r.verdict.path == base and r.verdict.kind is Kind.PASS]
+        ran.sort(key=lambda name: family(name) == "onnx-reference")  # a strict runtime first
+        if not ran:
+            return Blame(None, "", f"{t} {what}, but its input runs correctly on no runtime")
+        return Blame(t, "transformer", f"its input passes the checker and runs correctly on {ran[0]}; {t} {what}", ran[0])
     seen = witnesses(v.path)
     if seen:
         subject = "the transformed model" if t else "the same model"

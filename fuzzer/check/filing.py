@@ -38,8 +38,8 @@ def file_check_bug(bugs: Path, row, model, feeds: dict[str, np.ndarray], expecte
     folder = bugs / bug_id
     if (folder / "case.json").exists():
         case = json.loads((folder / "case.json").read_text())
-        case["hits"] = case.get("hits", 1) + 1
-        (folder / "case.json").write_text(json.dumps(case, indent=2))
+        case["bug"]["hits"] = case["bug"].get("hits", 1) + 1
+        (folder / "case.json").write_text(json.dumps(case, indent=1))
         return bug_id, False, "the same failure is filed already: its hit count went up"
     tmp = bugs / f".{bug_id}.tmp"
     tmp.mkdir(parents=True, exist_ok=True)
@@ -54,10 +54,12 @@ def file_check_bug(bugs: Path, row, model, feeds: dict[str, np.ndarray], expecte
         tmp.rmdir()
         return bug_id, False, f"not filed: its repro exits {run.returncode}, not 1 ({(run.stdout + run.stderr).strip()[-300:]})"
     (tmp / "report.md").write_text(_report(row, model, source, run.stdout))
-    case = {"source": source, "path": v.path, "runtime": v.runtime, "kind": v.kind.value, "stage": v.stage.value,
-            "error": v.error, "stats": v.stats, "blame": who.__dict__, "hits": 1, "filed": time.time(),
-            "found_by": "onnxfuzz check"}
-    (tmp / "case.json").write_text(json.dumps(case, indent=2, default=str))
+    # the "bug" record is what `onnxfuzz bugs list/show/verify/export` read, as for a campaign's bugs
+    bug = {"id": bug_id, "title": title(row, model), "kind": v.kind.value, "stage": v.stage.value, "system": who.system,
+           "role": who.role, "reason": who.reason, "witness": who.witness, "path": v.path, "runtime": v.runtime,
+           "error": v.error, "stats": v.stats, "hits": 1, "status": "reproduces", "filed": time.time(),
+           "minimized": {"ops": len(model.graph.node)}, "found_by": "onnxfuzz check", "source": source}
+    (tmp / "case.json").write_text(json.dumps({"bug": bug}, indent=1, default=str))
     tmp.rename(folder)
     return bug_id, True, "filed"
 

@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 
 from fuzzer.errors import UsageError
 
@@ -64,7 +63,8 @@ def reduce_model(model, holds: Callable, max_seconds: float) -> tuple:
 
 
 def _candidates(model):
-    """Smaller models: fewer outputs, then one node fewer (bypassed, or cut into an input)."""
+    """Smaller models: fewer outputs, then one node fewer (bypassed, cut into an input, or, producing a
+    graph output, an Identity of a new input), then smaller input dims."""
     import onnx
 
     inferred = onnx.shape_inference.infer_shapes(model)
@@ -79,7 +79,7 @@ def _candidates(model):
             yield _prune(c)
     for index in reversed(range(len(model.graph.node))):
         node = model.graph.node[index]
-        for mode in ("bypass", "cut"):
+        for mode in ("bypass", "cut", "identity"):
             c = _copy(model)
             n = c.graph.node[index]
             rename = {}
@@ -91,6 +91,14 @@ def _candidates(model):
                     if not same:
                         break
                     rename[out] = same[0]
+                elif mode == "identity":
+                    # a graph output stays an output: an Identity of a new input of its type stands in for
+                    # the node (and its weights), where a cut would turn the output into an input
+                    if (n.op_type == "Identity" or out not in types or len(n.output) != 1
+                            or not any(o.name == out for o in c.graph.output)):
+                        break
+                    c.graph.input.append(onnx.helper.make_value_info(out + "__in", types[out]))
+                    c.graph.node.insert(index + 1, onnx.helper.make_node("Identity", [out + "__in"], [out]))
                 else:
                     if out not in types:
                         break

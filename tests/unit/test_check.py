@@ -73,6 +73,25 @@ def test_injected_transformer_fault_is_found_reduced_to_the_altered_op_blamed_an
     run = subprocess.run([sys.executable, "repro.py"], cwd=filed[0], capture_output=True, text=True,
                          env={**__import__("os").environ, ENV_VAR: ""})
     assert run.returncode == 1, run.stdout + run.stderr
+    # a second check of the same model files nothing new: the folder's hit count goes up
+    code, _ = run_json(capsys, ["check", str(model), "--converters", "subflip", "--runtimes", "onnxruntime-noopt",
+                                "--file-bugs", str(tmp_path / "bugs")])
+    code, listed = run_json(capsys, ["bugs", "list", "--bugs-dir", str(tmp_path / "bugs")])
+    assert [(b["id"], b["system"], b["hits"], b["ops"]) for b in listed] == [(filed[0].name, "subflip", 2, 1)]
+
+
+def test_a_node_feeding_a_graph_output_can_give_way_to_an_identity_of_a_new_input():
+    from fuzzer.minimize.onnx_model import _candidates
+
+    t = [2, 2]
+    graph = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w"], ["c"]), helper.make_node("MaxPool", ["c"], ["p"], kernel_shape=[1, 1])], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, *t])],
+        [helper.make_tensor_value_info("p", TensorProto.FLOAT, None), helper.make_tensor_value_info("c", TensorProto.FLOAT, None)],
+        [helper.make_tensor("w", TensorProto.FLOAT, [1, 1, 1, 1], [2.0])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    shapes = [[n.op_type for n in c.graph.node] for c in _candidates(model)]
+    assert ["Identity", "MaxPool"] in shapes  # the Conv and its weight go; "c" stays a graph output
 
 
 def test_check_passes_a_model_every_system_gets_right(tmp_path, capsys):
