@@ -41,6 +41,7 @@ def file_check_bug(bugs: Path, row, model, feeds: dict[str, np.ndarray], expecte
         case["bug"]["hits"] = case["bug"].get("hits", 1) + 1
         (folder / "case.json").write_text(json.dumps(case, indent=1))
         return bug_id, False, "the same failure is filed already: its hit count went up"
+    model = _plain(model)
     tmp = bugs / f".{bug_id}.tmp"
     tmp.mkdir(parents=True, exist_ok=True)
     onnx.save(model, str(tmp / "model.onnx"))
@@ -64,6 +65,20 @@ def file_check_bug(bugs: Path, row, model, feeds: dict[str, np.ndarray], expecte
     return bug_id, True, "filed"
 
 
+def _plain(model):
+    """model without what its producers wrote about themselves (metadata, doc strings): noise to a maintainer."""
+    import onnx
+
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+    del m.metadata_props[:]
+    m.ClearField("doc_string")
+    m.graph.ClearField("doc_string")
+    for node in m.graph.node:
+        node.ClearField("doc_string")
+    return m
+
+
 def title(row, model) -> str:
     v, who = row.verdict, row.blame
     ops = ", ".join(v.ops or sorted({n.op_type for n in model.graph.node}))
@@ -71,6 +86,9 @@ def title(row, model) -> str:
             Kind.SHAPE_MISMATCH: "gives a wrong output shape", Kind.DTYPE_MISMATCH: "gives a wrong output type",
             Kind.LOAD_CRASH: "refuses to load a valid model", Kind.RUN_CRASH: "fails at run time",
             Kind.CONVERT_CRASH: "crashes", Kind.INVALID_MODEL: "emits a model the ONNX checker rejects"}.get(v.kind, v.kind.value)
+    if v.error.startswith("worker died"):
+        signal = v.error.splitlines()[0].removeprefix("worker died: ")
+        what = f"kills the process ({signal}) {'loading' if v.kind is Kind.LOAD_CRASH else 'running'} a valid model"
     if who.role == "transformer" and v.runtime:
         return f"{who.system}: its output {what} on {v.runtime} ({ops})"
     return f"{who.system} {what} ({ops})"
@@ -96,6 +114,17 @@ def _literal(a: np.ndarray) -> str:
     if a.dtype.name == "bfloat16":
         return f"np.array({a.astype(np.float32).tolist()!r}, dtype=np.float32)  # bfloat16 values"
     return f"np.array({a.tolist()!r}, dtype=np.{a.dtype.name})"
+
+
+def _fragment(error: str) -> str:
+    """The longest stretch of the error's first line without numbers or quoted names: what the
+    repro looks for in the error it gets, so that another failure does not pass for this one."""
+    import re
+
+    first = error.strip().splitlines()[0] if error.strip() else ""
+    pieces = [p.strip() for p in re.split(r"[0-9]+|'[^']*'|\"[^\"]*\"", first)]
+    best = max(pieces, key=len, default="")
+    return best if len(best) >= 12 else ""
 
 
 def repro_source(row, model, feeds: dict, expected: list) -> str:
@@ -144,10 +173,22 @@ def repro_source(row, model, feeds: dict, expected: list) -> str:
                      "        return 1", "    print('the transformed model passes the checker')"]
             if not runtime:
                 body += ["    return 0"]
+    died = crash and v.error.startswith("worker died")
     if runtime:
+        if died:  # the runtime kills the process: the repro watches it from a parent
+            body = ["", "", "def main():", '    if "--child" not in sys.argv:', "        import os, subprocess",
+                    "        r = subprocess.run([sys.executable, os.path.abspath(__file__), '--child'])",
+                    "        if r.returncode < 0:",
+                    f"            print('{runtime} kills the process with signal', -r.returncode)",
+                    "            return 1", "        return 0 if r.returncode == 0 else 2",
+                    *body[3:]]
+        fragment = _fragment(v.error) if crash and not died else ""
         body += ["    try:", "        actual = run_model(model, FEEDS)", "    except Exception as e:",
-                 f"        print('{runtime} raises', type(e).__name__, str(e)[:2000])",
-                 f"        return {1 if crash else 2}"]
+                 f"        print('{runtime} raises', type(e).__name__, str(e)[:2000])"]
+        if crash and fragment:
+            body += [f"        return 1 if {fragment!r} in str(e) else 2  # the error the check saw, or another step"]
+        else:
+            body += [f"        return {1 if crash else 2}"]
         if crash:
             body += [f"    print('{runtime} runs the model')", "    return 0"]
         else:

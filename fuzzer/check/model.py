@@ -148,7 +148,7 @@ def _settle(spec: ModelSpec, model, base: str, result: CaseResult, progress: Pro
             return
         why = f"no reference: {note or 'no two runtime families agree'}"
         result.verdicts += [Verdict(Kind.UNSTABLE, Stage.JUDGE, base, r, [], why) for r in spec.runtimes if outputs.get(r)]
-        _finish(result, [], "none", note or "no two runtime families agree")
+        _finish(result, [(f, None) for f, _ in draws], "none", note or "no two runtime families agree")
         return
     witness, pair = agreed
     note = (f"{note}; " if note else "") + f"agreement of {pair[0]} and {pair[1]}"
@@ -256,6 +256,8 @@ def _transform_and_run(spec: ModelSpec, model, base: str, opset: int, draws: lis
             continue
         import onnx
 
+        if path in spec.keep_models:  # asked for, or the supervisor's retry after this path killed a worker
+            result.models[path] = out
         tmodel = onnx.load_model_from_string(out)
         for rname in spec.runtimes:
             verdict, _ = _on_runtime(rname, out, path, draws, tmodel, progress, spec.skip, transformer.precision)

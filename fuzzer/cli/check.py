@@ -110,21 +110,38 @@ def _reduce_and_file(checker, report, model, out: Path, args) -> None:
 
 
 def _file(checker, row, model, feeds, args) -> str:
+    from dataclasses import replace
+
     import numpy as np
 
+    from fuzzer.check import Row
     from fuzzer.check.filing import file_check_bug
+    from fuzzer.minimize.onnx_model import reduce_model
 
+    if row.transformer and row.blame.role == "runtime":
+        # the runtime fails on the transformer's output: that model, reduced as the runtime's own
+        # failure, is the runtime maintainer's repro
+        model = checker.transformed(model, row.verdict.path)
+        row = Row(replace(row.verdict, path=row.verdict.path.split(">")[0]), row.blame)
+        if model is None or not checker.holds(row, model, feeds):
+            return "not filed: the runtime does not fail the same way on the transformer's output alone"
+        model, _ = reduce_model(model, lambda c: checker.holds(row, c, feeds), args.reduce_seconds)
     result = checker.rerun(row, model, feeds)
-    found = checker.matching(row, result)
-    if found is None:
+    if checker.matching(row, result) is None:
         return "not filed: the reduced model no longer fails the same way"
     draws = result.notes.get("settled", ([],))[0]
-    if not draws or draws[0][1] is None:
-        return "not filed: no reference to compare with"
+    if not draws:
+        return "not filed: no inputs to run it on"
     used, ref = draws[0]
-    expected = [np.asarray(t).astype(d) if d != "unknown" else np.asarray(t) for t, d in zip(ref.truth, ref.dtypes)]
+    if ref is None and row.verdict.kind.value not in _CRASHES:
+        return "not filed: no reference to compare with"
+    expected = [np.asarray(t).astype(d) if d != "unknown" else np.asarray(t)
+                for t, d in zip(ref.truth, ref.dtypes)] if ref is not None else []
     bug_id, new, what = file_check_bug(args.file_bugs, row, model, used, expected, str(args.model))
     return f"{bug_id}: {what}"
+
+
+_CRASHES = ("load_crash", "run_crash")
 
 
 def _fmt(x) -> str:

@@ -79,7 +79,9 @@ def _candidates(model):
             yield _prune(c)
     for index in reversed(range(len(model.graph.node))):
         node = model.graph.node[index]
-        for mode in ("bypass", "cut", "identity"):
+        # a bypass through each input in turn: through the first, an output may become a graph input
+        bypasses = [("bypass", k) for k in range(len(node.input))]
+        for mode, k in [*bypasses, ("cut", 0), ("identity", 0)]:
             c = _copy(model)
             n = c.graph.node[index]
             rename = {}
@@ -88,9 +90,9 @@ def _candidates(model):
                     continue
                 if mode == "bypass":
                     same = [i for i in n.input if i and i in types and out in types and types[i] == types[out]]
-                    if not same:
+                    if len(same) <= k:
                         break
-                    rename[out] = same[0]
+                    rename[out] = same[k]
                 elif mode == "identity":
                     # a graph output stays an output: an Identity of a new input of its type stands in for
                     # the node (and its weights), where a cut would turn the output into an input
