@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
+import shutil
 import time
 from pathlib import Path
 
 import numpy as np
 
 from fuzzer.plugin import load_plugin
+from fuzzer.report.writer import run_repro
 from oracles import Kind
 
 #: arrays up to this many elements are written into repro.py; larger ones go to inputs.npz
@@ -43,18 +43,17 @@ def file_check_bug(bugs: Path, row, model, feeds: dict[str, np.ndarray], expecte
         return bug_id, False, "the same failure is filed already: its hit count went up"
     model = _plain(model)
     tmp = bugs / f".{bug_id}.tmp"
-    tmp.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(tmp, ignore_errors=True)  # what a killed earlier filing left
+    tmp.mkdir(parents=True)
     onnx.save(model, str(tmp / "model.onnx"))
     np.savez(tmp / "inputs.npz", **feeds)
     np.savez(tmp / "expected.npz", *expected)
     (tmp / "repro.py").write_text(repro_source(row, model, feeds, expected))
-    run = subprocess.run([sys.executable, "repro.py"], cwd=tmp, capture_output=True, text=True, timeout=600)
-    if run.returncode != 1:
-        for f in tmp.iterdir():
-            f.unlink()
-        tmp.rmdir()
-        return bug_id, False, f"not filed: its repro exits {run.returncode}, not 1 ({(run.stdout + run.stderr).strip()[-300:]})"
-    (tmp / "report.md").write_text(_report(row, model, source, run.stdout))
+    code, output = run_repro(tmp)
+    if code != 1:
+        shutil.rmtree(tmp)
+        return bug_id, False, f"not filed: its repro exits {code}, not 1 ({output[-300:]})"
+    (tmp / "report.md").write_text(_report(row, model, source, output))
     # the "bug" record is what `onnxfuzz bugs list/show/verify/export` read, as for a campaign's bugs
     bug = {"id": bug_id, "title": title(row, model), "kind": v.kind.value, "stage": v.stage.value, "system": who.system,
            "role": who.role, "reason": who.reason, "witness": who.witness, "path": v.path, "runtime": v.runtime,

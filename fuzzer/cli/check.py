@@ -137,7 +137,7 @@ def _file(checker, row, model, feeds, args) -> str:
         return "not filed: no reference to compare with"
     expected = [np.asarray(t).astype(d) if d != "unknown" else np.asarray(t)
                 for t, d in zip(ref.truth, ref.dtypes)] if ref is not None else []
-    bug_id, new, what = file_check_bug(args.file_bugs, row, model, used, expected, str(args.model))
+    bug_id, new, what = file_check_bug(args.file_bugs, row, model, used, expected, args.model.name)
     return f"{bug_id}: {what}"
 
 
