@@ -2,38 +2,37 @@
 runtime whose result is wrong only for some inputs. Registered through ONNXFUZZ_PLUGINS (PLUGINS)."""
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from fuzzer.convert.base import Transformer
 from fuzzer.run.plugins.onnxruntime import OrtUnoptimized
 
 
-class SubToAddTransformer(Transformer):
-    """An "optimizer" that turns the first Sub node into an Add (same types, same arity: a valid model)."""
-
-    name = "subflip"
-
-    def transform(self, model, opset):
-        import onnx
-
-        proto = onnx.load_model_from_string(model)
-        for node in proto.graph.node:
-            if node.op_type == "Sub":
-                node.op_type = "Add"
-                break
-        return proto.SerializeToString()
-
-    def repro_source(self):
-        return '''
-def transform_model(model_bytes, opset):
+def sub_to_add(model_bytes: bytes) -> bytes:
+    """The model with its first Sub node turned into an Add (same types, same arity: a valid model)."""
     import onnx
+
     proto = onnx.load_model_from_string(model_bytes)
     for node in proto.graph.node:
         if node.op_type == "Sub":
             node.op_type = "Add"
             break
     return proto.SerializeToString()
-'''
+
+
+class SubToAddTransformer(Transformer):
+    """An "optimizer" that turns the first Sub node into an Add."""
+
+    name = "subflip"
+
+    def transform(self, model, opset):
+        return sub_to_add(model)
+
+    def repro_source(self):
+        # the repro must show the same fault, so it carries the change with it
+        return inspect.getsource(sub_to_add) + "\n\ndef transform_model(model_bytes, opset):\n    return sub_to_add(model_bytes)\n"
 
 
 class OddSumRuntime(OrtUnoptimized):
