@@ -136,8 +136,12 @@ def _settle(spec: ModelSpec, model, base: str, result: CaseResult, progress: Pro
         outputs[rname] = outs
     if mode != "agreement":
         confirmed = [v.runtime for v in result.verdicts if v.kind is Kind.PASS and family(v.runtime) != "onnx-reference"]
-        if confirmed or not any(outputs.values()):
-            note = note or ("float64 reference evaluator" + (f", confirmed by {confirmed[0]}" if confirmed else ", unconfirmed"))
+        # a model whose own float32 result strays from its float64 truth is unstable: runtimes that
+        # agree with each other there prove nothing against the reference
+        unstable = any(v.kind is Kind.UNSTABLE for v in result.verdicts)
+        if confirmed or unstable or not any(outputs.values()):
+            note = note or ("float64 reference evaluator" + (f", confirmed by {confirmed[0]}" if confirmed else
+                                                             ", numerically unstable" if unstable else ", unconfirmed"))
             _finish(result, draws, mode, note)
             return
         note = "the reference evaluator's result is confirmed by no other runtime"

@@ -163,3 +163,21 @@ def test_a_corrupt_model_is_exit_2(tmp_path, capsys):
     bad.write_bytes(b"not a model")
     assert main(["check", str(bad)]) == 2
     assert "not a valid ONNX model" in capsys.readouterr().err
+
+
+def test_a_reference_evaluator_outvoted_by_two_runtimes_gives_way_to_their_agreement(tmp_path, capsys):
+    # onnx's reference evaluator drops the sign in LpNormalization p=1 (bugs/onnx-reference-value-mismatch-91a549):
+    # its float64 truth is wrong, and no other runtime confirms it
+    graph = helper.make_graph([helper.make_node("LpNormalization", ["x"], ["y"], axis=-1, p=1)], "lp",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])])
+    path = tmp_path / "lp.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    code, report = run_json(capsys, ["check", str(path), "--converters", "none", "--no-reduce",
+                                     "--runtimes", "onnxruntime-noopt,tract,onnx-reference"])
+    assert code == 1
+    assert report["mode"] == "agreement" and "agreement of onnxruntime-noopt and tract" in report["reference"]
+    kinds = {r["runtime"]: r["kind"] for r in report["rows"]}
+    assert kinds == {"onnxruntime-noopt": "pass", "tract": "pass", "onnx-reference": "value_mismatch"}
+    (bad,) = [r for r in report["rows"] if r["kind"] != "pass"]
+    assert bad["blame"]["system"] == "onnx-reference"
