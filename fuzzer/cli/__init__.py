@@ -9,11 +9,12 @@ from fuzzer.cli.bugs import Bugs
 from fuzzer.cli.doctor import Doctor
 from fuzzer.cli.gen import Gen
 from fuzzer.cli.reduce import Reduce
+from fuzzer.cli.report import Report
 from fuzzer.cli.run import Run
 from fuzzer.cli.stats import Stats
 from fuzzer.errors import ExitCode, OnnxfuzzError, PluginUnavailable, UsageError
 
-COMMANDS: list[type[Command]] = [Run, Stats, Gen, Reduce, Bugs, Doctor]
+COMMANDS: list[type[Command]] = [Run, Stats, Gen, Reduce, Bugs, Report, Doctor]
 
 
 class _Parser(argparse.ArgumentParser):
