@@ -1,40 +1,18 @@
 """onnxfuzz report: what the snapshot reads from a workdir, and the page built from it (no browser)."""
-import json
 import math
 import sqlite3
+import time
 from html.parser import HTMLParser
 
 import pytest
-
-from fuzzer.case import CaseResult
-from fuzzer.cli import main
-from fuzzer.ir import DType, Graph, TensorType
 from plotly.offline import get_plotlyjs
 
+from fuzzer.cli import main
+from fuzzer.ir import DType, Graph, TensorType
 from fuzzer.report.html import bugs_figure, coverage_figure, plugins_figure, render, throughput_figure
 from fuzzer.report.snapshot import take
-from fuzzer.report.triage import TriageOutcome, record_filed
-from fuzzer.report.writer import Filed
-from fuzzer.store import Store
 from fuzzer.store.migrations import MIGRATIONS
-from oracles import Kind, Stage, Verdict
-
-T0 = 1_800_000_000.0  # the campaign's clock, pinned: bins must not depend on when the test runs
-BUG = "dynamo-value-mismatch-abc123"
-
-
-def _verdict(kind: Kind, path: str, runtime: str) -> Verdict:
-    return Verdict(kind, Stage.JUDGE if kind is Kind.PASS else Stage.RUN, path, runtime, ["add"],
-                   "" if kind is Kind.PASS else "boom", {})
-
-
-def _bug_folder(bugs_dir, bug_id=BUG, filed="2027-01-15 08:00:00"):
-    folder = bugs_dir / bug_id
-    folder.mkdir(parents=True)
-    (folder / "case.json").write_text(json.dumps({"bug": {
-        "id": bug_id, "title": "dynamo: wrong values for <avg_pool2d> & co", "system": "dynamo", "role": "exporter",
-        "kind": "value_mismatch", "stage": "judge", "hits": 3, "status": "reproduces", "filed": filed}}))
-    return folder
+from tests.report_workdir import BUG, T0, bug_folder, small_campaign
 
 
 def _external_resources(page: str) -> list[str]:
@@ -53,31 +31,7 @@ def _external_resources(page: str) -> list[str]:
 
 @pytest.fixture
 def campaign(tmp_path):
-    """A workdir of one 60 s session: 7 judged cases (6 in the first 30 s), a discarded one, one filed bug."""
-    work = tmp_path / "work"
-    store = Store.open(work)
-    try:
-        session = store.begin_session(0, 1, {})
-        store.record(CaseResult(1, 1, "judged", ops=["add", "relu"], op_dtypes=[("add", "float32"), ("relu", "float32")],
-                                verdicts=[_verdict(Kind.PASS, "torchscript@17", "onnxruntime"),
-                                          _verdict(Kind.VALUE_MISMATCH, "dynamo@18", "onnxruntime")]),
-                     session, ["torchscript", "dynamo"])
-        for cid in range(2, 8):
-            store.record(CaseResult(cid, cid, "judged", ops=["add"], op_dtypes=[("add", "int64")],
-                                    verdicts=[_verdict(Kind.PASS, "torchscript@17", "onnx-reference")]),
-                         session, ["torchscript"])
-        # never judged: its pair is not coverage
-        store.record(CaseResult(8, 8, "discarded", ops=["relu"], op_dtypes=[("relu", "float16")]), session, ["torchscript"])
-        record_filed(store, TriageOutcome("sig1", Filed(BUG, _bug_folder(tmp_path / "bugs"), new=True), "filed"))
-        with store.conn:
-            store.conn.execute("UPDATE sessions SET started = ?, ended = ?", (T0, T0 + 60))
-            # cases 1-6 in the first 30 s, case 7 at 55 s, the discarded one at 56 s
-            store.conn.execute("UPDATE cases SET finished = ? + id * 4 WHERE id <= 6", (T0,))
-            store.conn.execute("UPDATE cases SET finished = ? + 48 + id WHERE id > 6", (T0,))
-            store.conn.execute("UPDATE filed_bugs SET filed = ?", (T0 + 40,))
-    finally:
-        store.close()
-    return work
+    return small_campaign(tmp_path)
 
 
 def test_snapshot_reads_what_the_campaign_recorded(campaign):
@@ -154,11 +108,11 @@ def test_an_older_workdir_reads_as_far_as_it_goes_and_is_not_migrated(tmp_path):
     conn.execute("INSERT INTO cases VALUES (1, 1, 1, 1, 'judged', 1, '[\"add\"]', '[]', 0, 0, '{}', ?, NULL)", (T0 + 5,))
     conn.commit()
     conn.close()
-    _bug_folder(tmp_path / "bugs", filed="2027-01-15 08:00:00")
+    bug_folder(tmp_path / "bugs", filed="2027-01-15 08:00:00")
     snap = take(work, bugs_dir=tmp_path / "bugs")
     assert snap.op_dtypes == {} and snap.cases_without_dtypes == 1
     [bug] = snap.bugs  # from --bugs-dir, at the time its case.json gives
-    assert bug.bug_id == BUG and bug.filed == pytest.approx(__import__("time").mktime((2027, 1, 15, 8, 0, 0, 0, 0, -1)))
+    assert bug.bug_id == BUG and bug.filed == time.mktime((2027, 1, 15, 8, 0, 0, 0, 0, -1))
     assert "recorded by an older onnxfuzz" in render(snap, tmp_path / "r.html")
     check = sqlite3.connect(work / "onnxfuzz.sqlite")
     assert [r[0] for r in check.execute("SELECT name FROM _migrations")] == [m[0] for m in MIGRATIONS[:2]]
