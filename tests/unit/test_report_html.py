@@ -11,6 +11,9 @@ from fuzzer.cli import main
 from fuzzer.ir import DType, Graph, TensorType
 from fuzzer.report.html import bugs_figure, coverage_figure, plugins_figure, render, throughput_figure
 from fuzzer.report.snapshot import take
+from fuzzer.report.triage import TriageOutcome, record_filed
+from fuzzer.report.writer import Filed
+from fuzzer.store import Store
 from fuzzer.store.migrations import MIGRATIONS
 from tests.report_workdir import BUG, T0, bug_folder, small_campaign
 
@@ -146,3 +149,21 @@ def test_op_dtypes_name_each_op_by_its_primary_operand():
     cast = g.add_node("cast", [x], {"to": "float32"}, [TensorType(DType.float32, (2,))])
     g.add_node("add", [cast.outputs[0], cast.outputs[0]], {}, [TensorType(DType.float32, (2,))])
     assert g.op_dtypes() == [("cast", "int64"), ("add", "float32")]
+
+
+def test_only_a_filed_folder_is_recorded_and_its_first_filing_is_kept(tmp_path):
+    store = Store.open(tmp_path / "work")
+    try:
+        folder = bug_folder(tmp_path / "bugs")
+        # a repro that did not reproduce leaves no folder: nothing to record
+        record_filed(store, TriageOutcome("s0", Filed("other-bug", tmp_path / "bugs" / "other-bug", new=False,
+                                                      reason="repro exits 0, not 1: not filed"), "not filed"))
+        record_filed(store, TriageOutcome("s0", None, "does not reproduce"))
+        record_filed(store, TriageOutcome("s1", Filed(BUG, folder, new=True), "filed"))
+        record_filed(store, TriageOutcome("s2", Filed(BUG, folder, new=False, reason="duplicate"), "duplicate"))
+        [row] = store.filed_bugs()
+    finally:
+        store.close()
+    assert (row["bug_id"], row["signature"], row["new"], row["folder"]) == (BUG, "s1", True, str(folder.resolve()))
+    assert (row["title"], row["system"], row["kind"], row["stage"]) == (
+        "dynamo: wrong values for <avg_pool2d> & co", "dynamo", "value_mismatch", "judge")
