@@ -133,11 +133,18 @@ def bugs_figure(snap: Snapshot) -> go.Figure:
                   secondary_y=False)
     if not new:
         _empty(fig, "no bugs filed yet")
-    fig.update_yaxes(title_text="bugs filed", rangemode="tozero", tickformat=",d", secondary_y=False)
-    fig.update_yaxes(title_text="distinct signatures", rangemode="tozero", showgrid=False, tickmode="auto",
-                     tickformat=",d", secondary_y=True)
+    fig.update_yaxes(title_text="bugs filed", rangemode="tozero", **_count_ticks(len(new)), secondary_y=False)
+    fig.update_yaxes(title_text="distinct signatures", rangemode="tozero", showgrid=False,
+                     **_count_ticks(len(snap.signatures_first_seen)), secondary_y=True)
     fig.update_xaxes(title_text="time (UTC)")
     return _layout(fig, 380)
+
+
+def _count_ticks(top: int) -> dict:
+    """Whole-number ticks on an axis counting up to top: every 1 on a small one (plotly would
+    tick at halves), plotly's own choice above (a secondary axis would otherwise take the
+    primary's tick positions, at fractions)."""
+    return dict(tickmode="linear", tick0=0, dtick=1) if top <= 8 else dict(tickmode="auto", tickformat=",d")
 
 
 def throughput_figure(snap: Snapshot) -> go.Figure:
