@@ -7,13 +7,14 @@ from fuzzer.cli.base import Command, positive_int
 
 
 class Report(Command):
-    """Write one self-contained HTML page about a campaign: bugs filed and cases/s over time,
-    verdicts per plugin, op x dtype coverage, and every filed bug with a link to its folder.
+    """Write a campaign's report: one self-contained HTML page, to open in a browser.
 
-    plotly.js is inlined, so the page works offline. The campaign database is read
-    read-only, so this can run while the campaign does: run it again to refresh the page
-    (it is replaced in one step), and give --refresh N to make an open page reload itself.
-    Exit code 0, 2 on bad usage (no campaign database in --workdir).
+    It shows bugs filed and cases/s over time, verdicts per plugin, op x dtype coverage,
+    and every bug filed from the campaign with a link to its folder. plotly.js is inlined,
+    so the page works offline. The campaign database is opened read-only, so this can run
+    while the campaign does: run it again to refresh the page (it is replaced in one step),
+    and give --refresh N to make an open page reload itself. Exit code 0, 2 on bad usage
+    (no campaign database in --workdir).
     """
 
     name = "report"
