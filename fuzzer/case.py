@@ -61,6 +61,8 @@ class CaseResult:
     seed: int
     status: str  # judged | unstable | discarded | error
     ops: list[str] = field(default_factory=list)
+    #: (op, dtype of its primary operand) per op node (Graph.op_dtypes): the report's coverage
+    op_dtypes: list[tuple[str, str]] = field(default_factory=list)
     verdicts: list[Verdict] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     sut_seconds: float = 0.0
@@ -126,7 +128,7 @@ def run_case(spec: CaseSpec, progress: Progress = _noop) -> CaseResult:
     if frontend != config.frontend:
         config = dataclasses.replace(config, frontend=frontend)
     graph = Graph.loads(spec.graph_json) if spec.graph_json is not None else generate(choices, config)
-    result = CaseResult(spec.case_id, spec.seed, "judged", ops=graph.op_types())
+    result = CaseResult(spec.case_id, spec.seed, "judged", ops=graph.op_types(), op_dtypes=graph.op_dtypes())
     clock = _Clock(result)
     given = dict(np.load(io.BytesIO(spec.inputs_npz))) if spec.inputs_npz else None
     with clock("reference"):

@@ -287,15 +287,17 @@ def _made_up(spec: CaseSpec, status: str, **fields) -> CaseResult:
     """A result the supervisor records itself (no worker finished the case): with the
     case's graph and dynamic plan when the worker had sent them, for the report and the
     minimizer."""
-    ops = []
+    ops, op_dtypes = [], []
     if spec.graph_json is not None:
         from fuzzer.ir import Graph
 
         try:
-            ops = Graph.loads(spec.graph_json).op_types()
+            graph = Graph.loads(spec.graph_json)
+            ops, op_dtypes = graph.op_types(), graph.op_dtypes()
         except Exception:  # a graph that does not load is still evidence: keep its JSON
-            ops = []
-    return CaseResult(spec.case_id, spec.seed, status, ops=ops, graph_json=spec.graph_json, dynamic=spec.dynamic, **fields)
+            ops, op_dtypes = [], []
+    return CaseResult(spec.case_id, spec.seed, status, ops=ops, op_dtypes=op_dtypes, graph_json=spec.graph_json,
+                      dynamic=spec.dynamic, **fields)
 
 
 def _exit_reason(code: int | None) -> str:

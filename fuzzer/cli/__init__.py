@@ -10,11 +10,12 @@ from fuzzer.cli.check import Check
 from fuzzer.cli.doctor import Doctor
 from fuzzer.cli.gen import Gen
 from fuzzer.cli.reduce import Reduce
+from fuzzer.cli.report import Report
 from fuzzer.cli.run import Run
 from fuzzer.cli.stats import Stats
 from fuzzer.errors import ExitCode, OnnxfuzzError, PluginUnavailable, UsageError
 
-COMMANDS: list[type[Command]] = [Run, Stats, Gen, Check, Reduce, Bugs, Doctor]
+COMMANDS: list[type[Command]] = [Run, Stats, Gen, Check, Reduce, Bugs, Report, Doctor]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -229,6 +229,17 @@ class Graph:
     def op_types(self) -> list[str]:
         return [n.op_type for n in self.op_nodes]
 
+    def op_dtypes(self) -> list[tuple[str, str]]:
+        """(op, dtype) per op node. The dtype is its primary (first) operand's, the one an op
+        spec's `dtypes` constrains and steering avoids; an op with no operand gets its first
+        output's."""
+        out = []
+        for n in self.op_nodes:
+            inputs = n.inputs
+            t = inputs[0].type if inputs else n.output_types[0]
+            out.append((n.op_type, t.dtype.value))
+        return out
+
     def __len__(self) -> int:
         return len(self.op_nodes)
 

@@ -137,8 +137,9 @@ def triage_workdir(workdir: Path, bugs_dir: Path, exporters: list[str], runtimes
     store = Store.open(workdir, create=False)
     try:
         sigs = sorted(store.signatures(), key=lambda s: -s["hits"])
-    finally:
+    except BaseException:
         store.close()
+        raise
     taken: Counter = Counter()
     chosen = []
     for s in sigs:
@@ -150,12 +151,30 @@ def triage_workdir(workdir: Path, bugs_dir: Path, exporters: list[str], runtimes
             taken[group] += 1
             chosen.append(s)
     with contextlib.ExitStack() as stack:
+        stack.callback(store.close)
         evaluate = None
         if isolate and chosen[:limit]:
             from fuzzer.minimize.isolated import IsolatedEvaluator
 
             evaluate = stack.enter_context(IsolatedEvaluator())
-        return _triage_each(workdir, chosen[:limit], bugs_dir, exporters, runtimes, max_seconds, on_outcome, evaluate)
+
+        def outcome(o: TriageOutcome) -> None:
+            record_filed(store, o)
+            if on_outcome:
+                on_outcome(o)
+
+        return _triage_each(workdir, chosen[:limit], bugs_dir, exporters, runtimes, max_seconds, outcome, evaluate)
+
+
+def record_filed(store, o: TriageOutcome) -> None:
+    """Note in the campaign's store the bug folder o was filed as (new, or found again), and
+    when: the folder lives under whatever bugs directory was given, and the campaign report
+    finds it from the workdir alone."""
+    if o.filed is None or not (o.filed.path / "case.json").exists():
+        return  # not filed (its repro did not reproduce, say)
+    bug = json.loads((o.filed.path / "case.json").read_text())["bug"]
+    store.record_bug(o.filed.bug_id, o.filed.path, o.signature, o.filed.new, bug["title"], bug["system"],
+                     bug["kind"], bug["stage"])
 
 
 def _triage_each(workdir, chosen, bugs_dir, exporters, runtimes, max_seconds, on_outcome, evaluate) -> list[TriageOutcome]:

@@ -60,6 +60,31 @@ class Store:
             raise UsageError(f"{db} is not a usable onnxfuzz database: {e}") from None
         return cls(workdir, conn)
 
+    @classmethod
+    def open_read_only(cls, workdir: str | os.PathLike) -> "Store":
+        """Open an existing database to read it only: no migration, no write lock, so it is safe
+        beside a running campaign (in WAL mode a reader never blocks the writer). A database of
+        an older onnxfuzz reads as far as its schema goes (see `has_column`).
+
+        Raises:
+            UsageError: the database is missing or is not an onnxfuzz database.
+        """
+        workdir = Path(workdir)
+        db = workdir / DB_NAME
+        if not db.exists():
+            raise UsageError(f"no campaign database in {workdir} (expected {db})")
+        try:
+            conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+            conn.execute("SELECT COUNT(*) FROM _migrations").fetchone()
+        except sqlite3.DatabaseError as e:
+            raise UsageError(f"{db} is not a usable onnxfuzz database: {e}") from None
+        return cls(workdir, conn)
+
+    def has_column(self, table: str, column: str | None = None) -> bool:
+        """Whether the database has this table (and column): one opened read-only may predate them."""
+        columns = [row[1] for row in self.conn.execute(f"PRAGMA table_info({table})")]
+        return bool(columns) and (column is None or column in columns)
+
     def close(self) -> None:
         self.conn.close()
 
@@ -89,12 +114,12 @@ class Store:
             dynamic = result.dynamic
             self.conn.execute(
                 "INSERT INTO cases (id, session, seed, generator, status, n_ops, ops, exporters, sut_seconds,"
-                " total_seconds, timings, finished, dynamic) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " total_seconds, timings, finished, dynamic, op_dtypes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     result.case_id, session, result.seed, GENERATOR_VERSION, result.status,
                     len(result.ops), json.dumps(result.ops), json.dumps(exporters),
                     result.sut_seconds, result.total_seconds, json.dumps(result.timings), now,
-                    json.dumps(dynamic) if dynamic else None,
+                    json.dumps(dynamic) if dynamic else None, json.dumps(result.op_dtypes),
                 ),
             )
             for v in result.verdicts:
@@ -150,12 +175,6 @@ class Store:
         for (row,) in q("SELECT ops FROM cases"):
             for op in json.loads(row):
                 ops[op] = ops.get(op, 0) + 1
-        per_plugin: dict[str, dict[str, int]] = {}
-        for path, runtime, kind, n in q("SELECT path, runtime, kind, COUNT(*) FROM verdicts GROUP BY path, runtime, kind"):
-            # a verdict counts for every plugin it went through: exporter, transformers, runtime
-            for name in {step.split("@")[0] for step in path.split(">")} | {runtime} - {""}:
-                per_plugin.setdefault(name, {})
-                per_plugin[name][kind] = per_plugin[name].get(kind, 0) + n
         judged = by_status.get("judged", 0) + by_status.get("unstable", 0)
         return {
             "tests": int(cases[0]),
@@ -172,7 +191,7 @@ class Store:
             "sut_share": round(float(cases[1]) / float(cases[2]), 3) if cases[2] else 0.0,
             "op_types": len(ops),
             "op_coverage": dict(sorted(ops.items())),
-            "per_plugin": dict(sorted(per_plugin.items())),
+            "per_plugin": self.verdicts_per_plugin(),
             "sessions": q("SELECT COUNT(*) FROM sessions").fetchone()[0],
             **self._cases_with(),
         }
@@ -207,6 +226,33 @@ class Store:
             s = json.loads(stats)
             several += int(s.get("sizes", 0) > 1 or "size" in s)
         return {"cases_with": overall, "cases_with_by_session": per_session, "verdicts_at_several_sizes": several}
+
+    def verdicts_per_plugin(self) -> dict[str, dict[str, int]]:
+        """{plugin: {verdict kind: count}}, plugins sorted by name."""
+        per_plugin: dict[str, dict[str, int]] = {}
+        for path, runtime, kind, n in self.conn.execute("SELECT path, runtime, kind, COUNT(*) FROM verdicts GROUP BY path, runtime, kind"):
+            # a verdict counts for every plugin it went through: exporter, transformers, runtime
+            for name in {step.split("@")[0] for step in path.split(">")} | {runtime} - {""}:
+                per_plugin.setdefault(name, {})
+                per_plugin[name][kind] = per_plugin[name].get(kind, 0) + n
+        return dict(sorted(per_plugin.items()))
+
+    def record_bug(self, bug_id: str, folder: Path, signature: str, new: bool, title: str, system: str,
+                   kind: str, stage: str) -> None:
+        """Note that a failure of this campaign was filed as bug_id in folder (kept from the first time)."""
+        with self.conn:
+            self.conn.execute(
+                "INSERT OR IGNORE INTO filed_bugs VALUES (?,?,?,?,?,?,?,?,?)",
+                (bug_id, str(Path(folder).resolve()), signature, time.time(), int(new), title, system, kind, stage),
+            )
+
+    def filed_bugs(self) -> list[dict]:
+        """The bugs filed from this campaign, oldest first ([] for a database that predates them)."""
+        if not self.has_column("filed_bugs"):
+            return []
+        cols = ["bug_id", "folder", "signature", "filed", "new", "title", "system", "kind", "stage"]
+        rows = self.conn.execute(f"SELECT {', '.join(cols)} FROM filed_bugs ORDER BY filed").fetchall()
+        return [dict(zip(cols, r)) | {"new": bool(r[4])} for r in rows]
 
     def signatures(self) -> list[dict]:
         cols = ["signature", "kind", "stage", "path", "runtime", "ops", "error", "first_case", "hits", "first_seen"]

@@ -74,6 +74,30 @@ MIGRATIONS: list[tuple[str, str]] = [
         "002_case_dynamic",
         "ALTER TABLE cases ADD COLUMN dynamic TEXT",
     ),
+    (
+        # each case's (op, dtype of its primary operand) pairs, JSON [[op, dtype], ...]; NULL for
+        # a case recorded before: the campaign report's op x dtype coverage
+        "003_case_op_dtypes",
+        "ALTER TABLE cases ADD COLUMN op_dtypes TEXT",
+    ),
+    (
+        # the bug folders filed from this campaign's failures, and when: the folders live
+        # wherever --file-bugs / --bugs-dir put them, so the workdir alone finds them again
+        "004_filed_bugs",
+        """
+        CREATE TABLE filed_bugs (
+            bug_id TEXT PRIMARY KEY,
+            folder TEXT NOT NULL,
+            signature TEXT NOT NULL,
+            filed REAL NOT NULL,
+            new INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            system TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            stage TEXT NOT NULL
+        );
+        """,
+    ),
 ]
 
 
