@@ -58,7 +58,7 @@ def file_check_bug(bugs: Path, row, model, feeds: dict[str, np.ndarray], expecte
     bug = {"id": bug_id, "title": title(row, model), "kind": v.kind.value, "stage": v.stage.value, "system": who.system,
            "role": who.role, "reason": who.reason, "witness": who.witness, "path": v.path, "runtime": v.runtime,
            "error": v.error, "stats": v.stats, "hits": 1, "status": "reproduces", "filed": time.time(),
-           "minimized": {"ops": len(model.graph.node)}, "found_by": "onnxfuzz check", "source": source}
+           "minimized": {"ops": len(model.graph.node)}, "found_by": "onnxfuzz check", "source": source, "key": key}
     (tmp / "case.json").write_text(json.dumps({"bug": bug}, indent=1, default=str))
     tmp.rename(folder)
     return bug_id, True, "filed"
