@@ -18,27 +18,12 @@ from typing import Callable, Iterable
 import numpy as np
 
 from fuzzer.ir import CONST, DType, Graph, TensorType
-
-
-def onnx_elem_type(dtype: DType) -> int:
-    from onnx import TensorProto
-
-    return {
-        DType.float16: TensorProto.FLOAT16,
-        DType.bfloat16: TensorProto.BFLOAT16,
-        DType.float32: TensorProto.FLOAT,
-        DType.float64: TensorProto.DOUBLE,
-        DType.int8: TensorProto.INT8,
-        DType.uint8: TensorProto.UINT8,
-        DType.int16: TensorProto.INT16,
-        DType.int32: TensorProto.INT32,
-        DType.int64: TensorProto.INT64,
-        DType.bool: TensorProto.BOOL,
-    }[DType(dtype)]
+from fuzzer.ops import get_spec
+from fuzzer.ops.lowering import onnx_elem_type
 
 
 class OnnxContext:
-    """What an op's `onnx` hook may ask of the materializer.
+    """fuzzer.ops.OnnxContext: what an op's `onnx` hook may ask of the materializer.
 
     node(op, inputs, outputs, **attrs)   add a node; outputs are names, or a count for fresh names
     const(array, dtype)                  an initializer holding array; returns its name
@@ -148,8 +133,6 @@ def model_proto(graph: Graph, opset: int, *, truth: bool = False, dynamic: dict[
     """
     import onnx
     from onnx import helper
-
-    from fuzzer.ops import get_spec
 
     ctx = OnnxContext(opset, truth, symbolic=bool(dynamic))
     names: dict = {}

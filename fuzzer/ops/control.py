@@ -28,6 +28,8 @@ from __future__ import annotations
 from typing import Any
 
 from fuzzer.errors import Rejected
+from fuzzer.ops import all_specs, get_spec
+from fuzzer.ops.elementwise import Binary, Compare, Unary
 from fuzzer.ir import DType, TensorType
 from fuzzer.ops.base import MAX_NUMEL, OpSpec, py
 
@@ -45,9 +47,6 @@ def _step_pool(exportable: bool) -> list[tuple[str, OpSpec]]:
     """(kind, spec) of every spec usable as a body step: unary and binary elementwise specs
     without an input domain (a body's running value cannot be guarded), and matmul with a
     square weight. Each must lower to ONNX, and to exportable torch when the body is exported."""
-    from fuzzer.ops import all_specs
-    from fuzzer.ops.elementwise import Binary, Compare, Unary
-
     pool = []
     for s in all_specs():
         if s.control_flow or not s.has_onnx or (exportable and not s.exportable) or s.domain is not None:
@@ -110,8 +109,6 @@ def check_chain(steps: list[dict], t: TensorType, types: list[TensorType]) -> No
     operand may no longer broadcast into t. The truth would not notice in a branch it does not
     take (a Python conditional runs one branch), but every ONNX runtime types both branches.
     """
-    from fuzzer.ops import get_spec
-
     for st in steps:
         args = [t if k == -1 else types[k] for k in st["args"]]
         if get_spec(st["op"]).infer(args, st["attrs"]) != [t]:
@@ -120,8 +117,6 @@ def check_chain(steps: list[dict], t: TensorType, types: list[TensorType]) -> No
 
 def torch_chain(ctx, steps: list[dict], cur: str, names: list[str]) -> str:
     """The chain as one torch expression over cur and the operand names."""
-    from fuzzer.ops import get_spec
-
     for st in steps:
         args = [cur if k == -1 else names[k] for k in st["args"]]
         cur = f"({get_spec(st['op']).torch(ctx, st['attrs'], args)})"
@@ -131,8 +126,6 @@ def torch_chain(ctx, steps: list[dict], cur: str, names: list[str]) -> str:
 def onnx_chain(ctx, steps: list[dict], cur: str, names: list[str], t: TensorType) -> str:
     """Emit the chain's nodes into ctx; returns the name of its result (a fresh name, never cur,
     so a subgraph output is always produced inside the subgraph)."""
-    from fuzzer.ops import get_spec
-
     if not steps:
         out = ctx.fresh("id")
         ctx.types[out] = t

@@ -7,6 +7,7 @@ from typing import ClassVar
 from fuzzer.ir import FLOATS, INTS, SIGNED, DType, TensorType, broadcast_shapes
 from fuzzer.ops.base import OpSpec, broadcast_partner, py, same_type
 from fuzzer.ops.lowering import WIDER, Lit, accepts, cast, close, compute_dtype, emit, target
+from fuzzer.ops.tf_support import clamp, trunc
 
 INF = math.inf
 NUMERIC = frozenset(FLOATS | INTS)
@@ -40,58 +41,97 @@ class Abs(OneOnnxOp, Unary):
     name, fn, onnx_ops = "abs", "torch.abs", ("Abs",)
     dtypes = frozenset(SIGNED | {DType.uint8})
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.abs, a[0])
+
 
 class Neg(OneOnnxOp, Unary):
     name, fn, onnx_ops = "neg", "torch.neg", ("Neg",)
     dtypes = frozenset(SIGNED)
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.negative, a[0])
 
 
 class Exp(OneOnnxOp, Unary):
     name, fn, onnx_ops = "exp", "torch.exp", ("Exp",)
     domain = (-INF, 10.0)
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.exp, a[0], ints=False)
+
 
 class Log(OneOnnxOp, Unary):
     name, fn, onnx_ops = "log", "torch.log", ("Log",)
     domain = (0.05, INF)
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.log, a[0], ints=False)
 
 
 class Sqrt(OneOnnxOp, Unary):
     name, fn, onnx_ops = "sqrt", "torch.sqrt", ("Sqrt",)
     domain = (0.0, INF)
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.sqrt, a[0], ints=False)
+
 
 class Reciprocal(OneOnnxOp, Unary):
     name, fn, onnx_ops = "reciprocal", "torch.reciprocal", ("Reciprocal",)
     domain = (0.1, INF)
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.reciprocal, a[0], ints=False)
+
 
 class Sin(OneOnnxOp, Unary):
     name, fn, onnx_ops = "sin", "torch.sin", ("Sin",)
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.sin, a[0], ints=False)
 
 
 class Cos(OneOnnxOp, Unary):
     name, fn, onnx_ops = "cos", "torch.cos", ("Cos",)
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.cos, a[0], ints=False)
+
 
 class Tanh(OneOnnxOp, Unary):
     name, fn, onnx_ops = "tanh", "torch.tanh", ("Tanh",)
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.tanh, a[0], ints=False)
 
 
 class Sigmoid(OneOnnxOp, Unary):
     name, fn, onnx_ops = "sigmoid", "torch.sigmoid", ("Sigmoid",)
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.sigmoid, a[0], ints=False)
+
 
 class Erf(OneOnnxOp, Unary):
     name, fn, onnx_ops = "erf", "torch.erf", ("Erf",)
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.erf, a[0], ints=False)
 
 
 class Floor(OneOnnxOp, Unary):
     name, fn, onnx_ops = "floor", "torch.floor", ("Floor",)
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.floor, a[0], ints=False)
+
 
 class Ceil(OneOnnxOp, Unary):
     name, fn, onnx_ops = "ceil", "torch.ceil", ("Ceil",)
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.ceil, a[0], ints=False)
 
 
 class Round(Unary):
@@ -116,15 +156,32 @@ class Round(Unary):
         ctx.node("Div", [r, scale], [y])
         close(ctx, y, ct, dt, outs[0])
 
+    def tf(self, ctx, attrs, a, types):
+        # torch.round and tf.round both round half to even; decimals=d scales by 10**d around it
+        tf, d = ctx.tf, int(attrs.get("decimals", 0))
+        if d == 0:
+            return ctx.widen(tf.math.round, a[0], ints=False)
+        scale = float(10**d)
+        return ctx.widen(lambda x: tf.math.round(x * scale) / scale, a[0], ints=False)
+
 
 class Sign(OneOnnxOp, Unary):
     name, fn, onnx_ops = "sign", "torch.sign", ("Sign",)
     dtypes = frozenset(SIGNED | {DType.uint8})
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.sign, a[0])
+
 
 class Relu(OneOnnxOp, Unary):
     name, fn, onnx_ops = "relu", "torch.relu", ("Relu",)
     dtypes = frozenset(NUMERIC)
+
+    def tf(self, ctx, attrs, a, types):
+        tf, x = ctx.tf, a[0]
+        if types[0].dtype.is_int:
+            return tf.math.maximum(x, tf.zeros([], x.dtype))
+        return ctx.widen(tf.nn.relu, x, ints=False)
 
 
 class LeakyRelu(Unary):
@@ -136,6 +193,12 @@ class LeakyRelu(Unary):
     def onnx(self, ctx, attrs, a, outs):
         emit(ctx, "LeakyRelu", a, outs, dtype_of(ctx, a[0]), alpha=float(attrs.get("negative_slope", 0.01)))
 
+    def tf(self, ctx, attrs, a, types):
+        slope = float(attrs.get("negative_slope", 0.01))
+        # written as a select: tf.nn.leaky_relu takes max(x, slope*x) for slope <= 1, which is
+        # not torch's function when the slope is negative
+        return ctx.widen(lambda x: ctx.tf.where(x > 0, x, x * slope), a[0], ints=False)
+
 
 class Elu(Unary):
     name, fn, onnx_ops = "elu", "F.elu", ("Elu",)
@@ -145,6 +208,14 @@ class Elu(Unary):
 
     def onnx(self, ctx, attrs, a, outs):
         emit(ctx, "Elu", a, outs, dtype_of(ctx, a[0]), alpha=float(attrs.get("alpha", 1.0)))
+
+    def tf(self, ctx, attrs, a, types):
+        tf, alpha = ctx.tf, float(attrs.get("alpha", 1.0))
+        if alpha == 1.0:
+            return ctx.widen(tf.nn.elu, a[0], ints=False)
+        # exp(x) - 1, not expm1: tf2onnx has no Expm1 handler, and would call every such graph
+        # unsupported; the lost digits near 0 are absolute ones, far inside the tolerance
+        return ctx.widen(lambda x: tf.where(x > 0, x, alpha * (tf.math.exp(x) - 1.0)), a[0], ints=False)
 
 
 class Celu(Unary):
@@ -166,9 +237,18 @@ class Celu(Unary):
         ctx.node("Mul", [e, k], [y])
         close(ctx, y, ct, dt, outs[0])
 
+    def tf(self, ctx, attrs, a, types):
+        tf, alpha = ctx.tf, float(attrs.get("alpha", 1.0))
+        return ctx.widen(
+            lambda x: tf.math.maximum(x, 0.0) + tf.math.minimum(alpha * (tf.math.exp(x / alpha) - 1.0), 0.0), a[0],
+            ints=False)
+
 
 class Selu(OneOnnxOp, Unary):
     name, fn, onnx_ops = "selu", "F.selu", ("Selu",)
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.nn.selu, a[0], ints=False)
 
 
 class Gelu(Unary):
@@ -199,6 +279,13 @@ class Gelu(Unary):
         ctx.node("Mul", [half_x, one_plus], [y])
         close(ctx, y, ct, dt, outs[0])
 
+    def tf(self, ctx, attrs, a, types):
+        tf = ctx.tf
+        if attrs.get("approximate", "none") == "tanh":
+            return ctx.widen(lambda x: tf.nn.gelu(x, approximate=True), a[0], ints=False)
+        # the erf form spelled out, as Keras does: tf.nn.gelu uses Erfc, which tf2onnx cannot convert
+        return ctx.widen(lambda x: 0.5 * x * (1.0 + tf.math.erf(x / math.sqrt(2.0))), a[0], ints=False)
+
 
 class Silu(Unary):
     name, fn, onnx_ops = "silu", "F.silu", ("Sigmoid", "Mul")
@@ -210,6 +297,9 @@ class Silu(Unary):
         y = target(ctx, ct, dt, outs[0])
         ctx.node("Mul", [x, ctx.node("Sigmoid", [x])[0]], [y])
         close(ctx, y, ct, dt, outs[0])
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.nn.silu, a[0], ints=False)
 
 
 class Mish(Unary):
@@ -225,6 +315,10 @@ class Mish(Unary):
         y = target(ctx, ct, dt, outs[0])
         ctx.node("Mul", [x, ctx.node("Tanh", ctx.node("Softplus", [x]))[0]], [y])
         close(ctx, y, ct, dt, outs[0])
+
+    def tf(self, ctx, attrs, a, types):
+        tf = ctx.tf
+        return ctx.widen(lambda x: x * tf.math.tanh(tf.math.softplus(x)), a[0], ints=False)
 
 
 class Softplus(Unary):
@@ -245,9 +339,19 @@ class Softplus(Unary):
         ctx.node("Where", [ctx.node("Greater", [bx, ctx.scalar(threshold, ct)])[0], x, soft], [y])
         close(ctx, y, ct, dt, outs[0])
 
+    def tf(self, ctx, attrs, a, types):
+        tf = ctx.tf
+        beta = float(attrs.get("beta", 1.0))
+        threshold = float(attrs.get("threshold", 20.0))
+        # torch reverts to the identity where beta * x > threshold
+        return ctx.widen(lambda x: tf.where(x * beta > threshold, x, tf.math.softplus(x * beta) / beta), a[0], ints=False)
+
 
 class Softsign(OneOnnxOp, Unary):
     name, fn, onnx_ops = "softsign", "F.softsign", ("Softsign",)
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.nn.softsign, a[0], ints=False)
 
 
 class Hardtanh(Unary):
@@ -261,6 +365,10 @@ class Hardtanh(Unary):
         emit(ctx, "Clip", [a[0], Lit(attrs.get("min_val", -1.0)), Lit(attrs.get("max_val", 1.0))], outs,
              dtype_of(ctx, a[0]))
 
+    def tf(self, ctx, attrs, a, types):
+        lo, hi = float(attrs.get("min_val", -1.0)), float(attrs.get("max_val", 1.0))
+        return ctx.widen(lambda x: ctx.tf.clip_by_value(x, lo, hi), a[0], ints=False)
+
 
 class Hardsigmoid(Unary):
     name, fn, onnx_ops = "hardsigmoid", "F.hardsigmoid", ("HardSigmoid",)
@@ -268,6 +376,10 @@ class Hardsigmoid(Unary):
     def onnx(self, ctx, attrs, a, outs):
         # torch: relu6(x + 3) / 6
         emit(ctx, "HardSigmoid", a, outs, dtype_of(ctx, a[0]), alpha=1 / 6, beta=0.5)
+
+    def tf(self, ctx, attrs, a, types):
+        # torch: relu6(x + 3) / 6
+        return ctx.widen(lambda x: ctx.tf.nn.relu6(x + 3.0) / 6.0, a[0], ints=False)
 
 
 class Hardswish(Unary):
@@ -284,12 +396,18 @@ class Hardswish(Unary):
         ctx.node("Mul", [x, ctx.node("HardSigmoid", [x], alpha=1 / 6, beta=0.5)[0]], [y])
         close(ctx, y, ct, dt, outs[0])
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(lambda x: x * ctx.tf.nn.relu6(x + 3.0) / 6.0, a[0], ints=False)
+
 
 class Relu6(Unary):
     name, fn, onnx_ops = "relu6", "F.relu6", ("Clip",)
 
     def onnx(self, ctx, attrs, a, outs):
         emit(ctx, "Clip", [a[0], Lit(0.0), Lit(6.0)], outs, dtype_of(ctx, a[0]))
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.nn.relu6, a[0], ints=False)
 
 
 class LogSigmoid(Unary):
@@ -303,6 +421,9 @@ class LogSigmoid(Unary):
         y = target(ctx, ct, dt, outs[0])
         ctx.node("Neg", [sp], [y])
         close(ctx, y, ct, dt, outs[0])
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.log_sigmoid, a[0], ints=False)
 
 
 class Clamp(OpSpec):
@@ -341,6 +462,9 @@ class Clamp(OpSpec):
 
 
 # -- binary -------------------------------------------------------------------
+
+    def tf(self, ctx, attrs, a, types):
+        return clamp(ctx, a[0], attrs.get("min"), attrs.get("max"))
 class Binary(OpSpec):
     """z = fn(x, y) with numpy broadcasting; y is drawn to broadcast with x."""
 
@@ -384,6 +508,17 @@ class Add(Binary):
             y = emit(ctx, "Mul", [y, Lit(attrs["alpha"])], 1, dt)[0]
         emit(ctx, op, [a[0], y], outs, dt)
 
+    def tf(self, ctx, attrs, a, types):
+        # torch.add(x, y, alpha=k) is x + k * y
+        tf, alpha, sub = ctx.tf, attrs.get("alpha"), self.name == "sub"
+
+        def fn(x, y):
+            if alpha is not None:
+                y = y * tf.cast(alpha, y.dtype)
+            return x - y if sub else x + y
+
+        return ctx.widen(fn, *a[:2])
+
 
 class Sub(Add):
     name, fn, onnx_ops = "sub", "torch.sub", ("Sub", "Mul")
@@ -392,6 +527,9 @@ class Sub(Add):
 class Mul(OneOnnxOp, Binary):
     name, fn, onnx_ops = "mul", "torch.mul", ("Mul",)
     dtypes = frozenset(NUMERIC)
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.multiply, *a[:2])
 
 
 class Div(Binary):
@@ -430,6 +568,17 @@ class Div(Binary):
                 ctx.node("Where", [neg, ctx.node("Ceil", [q])[0], ctx.node("Floor", [q])[0]], [r])
             close(ctx, r, ct, dt, outs[0])
 
+    def tf(self, ctx, attrs, a, types):
+        tf, mode = ctx.tf, attrs.get("rounding_mode")
+        if types[0].dtype.is_int:
+            return ctx.widen(tf.math.floordiv if mode == "floor" else tf.truncatediv, *a[:2], floats=False)
+        if mode is None:
+            return ctx.widen(tf.math.divide, *a[:2])
+        if mode == "floor":
+            return ctx.widen(tf.math.floordiv, *a[:2])
+        # trunc: round the true quotient toward zero
+        return ctx.widen(lambda x, y: trunc(tf, x / y), *a[:2])
+
 
 class Remainder(Binary):
     name, fn, onnx_ops = "remainder", "torch.remainder", ("Mod", "Less", "Add", "Where")
@@ -450,6 +599,10 @@ class Remainder(Binary):
         ctx.node("Where", [ctx.node("Less", [r, ctx.scalar(0.0, ct)])[0], ctx.node("Add", [r, y])[0], r], [out])
         close(ctx, out, ct, dt, outs[0])
 
+    def tf(self, ctx, attrs, a, types):
+        # torch.remainder takes the divisor's sign: a floor mod
+        return ctx.widen(ctx.tf.math.floormod, *a[:2])
+
 
 class Fmod(Binary):
     name, fn, onnx_ops = "fmod", "torch.fmod", ("Mod",)
@@ -458,6 +611,20 @@ class Fmod(Binary):
 
     def onnx(self, ctx, attrs, a, outs):
         emit(ctx, "Mod", a, outs, dtype_of(ctx, a[0]), fmod=1)
+
+    def tf(self, ctx, attrs, a, types):
+        # torch.fmod takes the dividend's sign. tf.truncatemod is that op, but tf2onnx has no
+        # handler for it: from the floor mod r (divisor's sign), fmod is r - y where the signs of
+        # r and x differ. Exact for floats too, as the true result is representable.
+        tf = ctx.tf
+
+        def fn(x, y):
+            r = tf.math.floormod(x, y)
+            zero = tf.zeros([], x.dtype)
+            fix = tf.math.logical_and(tf.math.not_equal(r, zero), tf.math.not_equal(r < zero, x < zero))
+            return tf.where(fix, r - y, r)
+
+        return ctx.widen(fn, *a[:2])
 
 
 class Pow(Binary):
@@ -474,15 +641,24 @@ class Pow(Binary):
         ctx.node("Pow", [cast(ctx, a[0], dt, ct), cast(ctx, a[1], dt, ct)], [y])
         close(ctx, y, ct, dt, outs[0])
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.pow, *a[:2])
+
 
 class Maximum(OneOnnxOp, Binary):
     name, fn, onnx_ops = "maximum", "torch.maximum", ("Max",)
     dtypes = frozenset(NUMERIC)
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.maximum, *a[:2])
+
 
 class Minimum(OneOnnxOp, Binary):
     name, fn, onnx_ops = "minimum", "torch.minimum", ("Min",)
     dtypes = frozenset(NUMERIC)
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.minimum, *a[:2])
 
 
 class Atan2(Binary):
@@ -511,6 +687,10 @@ class Atan2(Binary):
 
 
 # -- comparisons and logic ------------------------------------------------------
+
+    def tf(self, ctx, attrs, a, types):
+        # atan2(input, other) = atan(input / other): y first
+        return ctx.widen(ctx.tf.math.atan2, *a[:2])
 class Compare(Binary):
     dtypes = frozenset(NUMERIC)
 
@@ -530,46 +710,76 @@ class Eq(Compare):
     name, fn, onnx_ops = "eq", "torch.eq", ("Equal",)
     dtypes = frozenset(NUMERIC | {DType.bool})
 
+    def tf(self, ctx, attrs, a, types):
+        return _tf_compare(ctx, "equal", a)
+
 
 class Ne(Compare):
     name, fn, onnx_ops = "ne", "torch.ne", ("Equal", "Not")
     dtypes = frozenset(NUMERIC | {DType.bool})
 
+    def tf(self, ctx, attrs, a, types):
+        return _tf_compare(ctx, "not_equal", a)
+
 
 class Lt(Compare):
     name, fn, onnx_ops = "lt", "torch.lt", ("Less",)
+
+    def tf(self, ctx, attrs, a, types):
+        return _tf_compare(ctx, "less", a)
 
 
 class Le(Compare):
     name, fn, onnx_ops = "le", "torch.le", ("LessOrEqual",)
 
+    def tf(self, ctx, attrs, a, types):
+        return _tf_compare(ctx, "less_equal", a)
+
 
 class Gt(Compare):
     name, fn, onnx_ops = "gt", "torch.gt", ("Greater",)
 
+    def tf(self, ctx, attrs, a, types):
+        return _tf_compare(ctx, "greater", a)
+
 
 class Ge(Compare):
     name, fn, onnx_ops = "ge", "torch.ge", ("GreaterOrEqual",)
+
+    def tf(self, ctx, attrs, a, types):
+        return _tf_compare(ctx, "greater_equal", a)
 
 
 class LogicalAnd(OneOnnxOp, Binary):
     name, fn, onnx_ops = "logical_and", "torch.logical_and", ("And",)
     dtypes = frozenset({DType.bool})
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.tf.math.logical_and(a[0], a[1])
+
 
 class LogicalOr(OneOnnxOp, Binary):
     name, fn, onnx_ops = "logical_or", "torch.logical_or", ("Or",)
     dtypes = frozenset({DType.bool})
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.tf.math.logical_or(a[0], a[1])
 
 
 class LogicalXor(OneOnnxOp, Binary):
     name, fn, onnx_ops = "logical_xor", "torch.logical_xor", ("Xor",)
     dtypes = frozenset({DType.bool})
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.tf.math.logical_xor(a[0], a[1])
+
 
 class LogicalNot(OneOnnxOp, Unary):
     name, fn, onnx_ops = "logical_not", "torch.logical_not", ("Not",)
     dtypes = frozenset({DType.bool})
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.tf.math.logical_not(a[0])
 
 
 class Where(OpSpec):
@@ -594,6 +804,9 @@ class Where(OpSpec):
     def onnx(self, ctx, attrs, a, outs):
         emit(ctx, "Where", a, outs, dtype_of(ctx, a[1]), keep=(0,))
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.tf.where(a[0], a[1], a[2])  # SelectV2 broadcasts all three, as torch.where does
+
 
 class Cast(OpSpec):
     """Tensor.to(dtype): the only way dtypes change, so it bridges float, int and bool subgraphs."""
@@ -613,3 +826,19 @@ class Cast(OpSpec):
 
     def onnx(self, ctx, attrs, a, outs):
         ctx.node("Cast", a, outs, to=ctx.elem(attrs["to"]))
+
+    def tf(self, ctx, attrs, a, types):
+        tf, to, x = ctx.tf, DType(attrs["to"]), a[0]
+        if types[0].dtype.is_float and to == DType.uint8:
+            # a float converts to uint8 through int64 in torch (negative values wrap around);
+            # TF's direct conversion saturates instead
+            return tf.cast(tf.cast(x, tf.int64), tf.uint8)
+        return tf.cast(x, ctx.dtype(to))
+
+
+# -- TensorFlow helpers ------------------------------------------------------------
+def _tf_compare(ctx, fn: str, a):
+    tf, (x, y) = ctx.tf, a
+    if x.dtype in (tf.int8, tf.int16, tf.uint8):
+        x, y = tf.cast(x, tf.int64), tf.cast(y, tf.int64)  # exact: widening keeps order
+    return getattr(tf.math, fn)(x, y)

@@ -75,6 +75,9 @@ class MatMul(OpSpec):
         # the @ operator is the form most models use; it reaches the same aten op
         return {"method": True} if b.choices.boolean(0.3) else {}
 
+    def tf(self, ctx, attrs, a, types):
+        return _tf_matmul(ctx, a[0], a[1])
+
 
 class Addmm(OpSpec):
     """torch.addmm(input, mat1, mat2, beta=, alpha=) -> Gemm. x plays any of the three roles;
@@ -141,6 +144,21 @@ class Addmm(OpSpec):
         ctx.node("Add", [prod, ctx.node("Mul", [inp, ctx.scalar(beta, ct)])[0]], [y])
         close(ctx, y, ct, dt, outs[0])
 
+    def tf(self, ctx, attrs, a, types):
+        tf, beta, alpha = ctx.tf, attrs.get("beta", 1), attrs.get("alpha", 1)
+
+        def fn(inp, m1, m2):
+            prod = tf.linalg.matmul(m1, m2)
+            if alpha != 1:
+                prod = prod * tf.cast(alpha, prod.dtype)
+            if beta == 0:
+                return prod  # torch ignores input entirely when beta is 0
+            if beta != 1:
+                inp = inp * tf.cast(beta, inp.dtype)
+            return prod + inp
+
+        return ctx.widen(fn, *a[:3])
+
 
 class Linear(OpSpec):
     """F.linear(input, weight, bias): weight (out, in) or 1-D (in,); bias (out,), a 0-d bias, or none."""
@@ -195,6 +213,20 @@ class Linear(OpSpec):
             ctx.node("MatMul", [x, w], [y])
         close(ctx, y, ct, dt, outs[0])
 
+    def tf(self, ctx, attrs, a, types):
+        tf = ctx.tf
+
+        def fn(x, w, *bias):
+            if w.shape.rank == 1:
+                y = tf.tensordot(x, w, axes=[[x.shape.rank - 1], [0]])
+            elif x.shape.rank == 1:
+                y = tf.linalg.matvec(w, x)
+            else:
+                y = tf.linalg.matmul(x, w, transpose_b=True)
+            return y + bias[0] if bias else y
+
+        return ctx.widen(fn, *a)
+
 
 class Bmm(OpSpec):
     """torch.bmm(x, y) on (B, n, m) @ (B, m, p); x may be either side."""
@@ -220,3 +252,22 @@ class Bmm(OpSpec):
 
     def onnx(self, ctx, attrs, a, outs):
         emit(ctx, "MatMul", a, outs, ctx.types[a[0]].dtype)
+
+    def tf(self, ctx, attrs, a, types):
+        return _tf_matmul(ctx, a[0], a[1])
+
+
+def _tf_matmul(ctx, x, y):
+    """torch.matmul semantics in TF for any ranks >= 1 (vectors are promoted, then squeezed)."""
+    tf = ctx.tf
+
+    def fn(x, y):
+        if x.shape.rank == 1 and y.shape.rank == 1:
+            return tf.reduce_sum(x * y)
+        if x.shape.rank == 1:
+            return tf.squeeze(tf.linalg.matmul(tf.expand_dims(x, 0), y), -2)
+        if y.shape.rank == 1:
+            return tf.squeeze(tf.linalg.matmul(x, tf.expand_dims(y, -1)), -1)
+        return tf.linalg.matmul(x, y)  # BatchMatMulV2 broadcasts batch dims like torch
+
+    return ctx.widen(fn, x, y)

@@ -40,6 +40,23 @@ _TYPE_STR = {
 }
 
 
+def onnx_elem_type(dtype: DType) -> int:
+    from onnx import TensorProto
+
+    return {
+        DType.float16: TensorProto.FLOAT16,
+        DType.bfloat16: TensorProto.BFLOAT16,
+        DType.float32: TensorProto.FLOAT,
+        DType.float64: TensorProto.DOUBLE,
+        DType.int8: TensorProto.INT8,
+        DType.uint8: TensorProto.UINT8,
+        DType.int16: TensorProto.INT16,
+        DType.int32: TensorProto.INT32,
+        DType.int64: TensorProto.INT64,
+        DType.bool: TensorProto.BOOL,
+    }[DType(dtype)]
+
+
 def newest_opset() -> int:
     """The newest default-domain opset the installed onnx defines."""
     try:
@@ -171,4 +188,4 @@ def squeeze(ctx, x: str, axes, outs=1) -> list[str]:
     return ctx.node("Squeeze", [x, ctx.ints(axes)], outs)
 
 
-__all__ = ["Lit", "WIDER", "accepts", "type_constraints", "type_str", "cast", "close", "compute_dtype", "emit", "reduce", "squeeze", "target", "unsqueeze"]
+__all__ = ["Lit", "WIDER", "accepts", "onnx_elem_type", "type_constraints", "type_str", "cast", "close", "compute_dtype", "emit", "reduce", "squeeze", "target", "unsqueeze"]

@@ -16,6 +16,7 @@ from fuzzer.ir import FLOATS, DType, TensorType
 from fuzzer.ops.base import OpSpec, py, same_type
 from fuzzer.ops.elementwise import Binary, OneOnnxOp, Unary
 from fuzzer.ops.lowering import Lit, cast, close, compute_dtype, emit
+from fuzzer.ops.tf_support import clamp, norm_dim, trunc
 
 INF = math.inf
 
@@ -36,33 +37,57 @@ def _lowered(ctx, x: str, ops: tuple[str, ...], out: str, body) -> None:
 class Tan(OneOnnxOp, Unary):
     name, fn, onnx_ops, domain = "tan", "torch.tan", ("Tan",), (-1.3, 1.3)
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.tan, a[0], ints=False)
+
 
 class Asin(OneOnnxOp, Unary):
     name, fn, onnx_ops, domain = "asin", "torch.asin", ("Asin",), (-0.95, 0.95)
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.asin, a[0], ints=False)
 
 
 class Acos(OneOnnxOp, Unary):
     name, fn, onnx_ops, domain = "acos", "torch.acos", ("Acos",), (-0.95, 0.95)
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.acos, a[0], ints=False)
+
 
 class Atan(OneOnnxOp, Unary):
     name, fn, onnx_ops = "atan", "torch.atan", ("Atan",)
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.atan, a[0], ints=False)
 
 
 class Sinh(OneOnnxOp, Unary):
     name, fn, onnx_ops, domain = "sinh", "torch.sinh", ("Sinh",), (-4.0, 4.0)
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.sinh, a[0], ints=False)
+
 
 class Cosh(OneOnnxOp, Unary):
     name, fn, onnx_ops, domain = "cosh", "torch.cosh", ("Cosh",), (-4.0, 4.0)
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.cosh, a[0], ints=False)
 
 
 class Asinh(OneOnnxOp, Unary):
     name, fn, onnx_ops = "asinh", "torch.asinh", ("Asinh",)
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.asinh, a[0], ints=False)
+
 
 class Acosh(OneOnnxOp, Unary):
     name, fn, onnx_ops, domain = "acosh", "torch.acosh", ("Acosh",), (1.05, INF)
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.acosh, a[0], ints=False)
 
 
 class Atanh(OneOnnxOp, Unary):
@@ -70,6 +95,9 @@ class Atanh(OneOnnxOp, Unary):
 
 
 # -- decomposed unary ---------------------------------------------------------------
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.atanh, a[0], ints=False)
 class Expm1(Unary):
     name, fn, onnx_ops, domain = "expm1", "torch.expm1", ("Exp", "Sub"), (-INF, 8.0)
 
@@ -98,6 +126,9 @@ class Trunc(Unary):
     def onnx(self, ctx, attrs, a, outs):
         _lowered(ctx, a[0], ("Less", "Ceil", "Floor", "Where"), outs[0], lambda ct, x: _trunc(ctx, ct, x))
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(lambda x: trunc(ctx.tf, x), a[0], ints=False)
+
 
 class Frac(Unary):
     """x - trunc(x), keeping x's sign."""
@@ -108,6 +139,9 @@ class Frac(Unary):
         _lowered(ctx, a[0], ("Less", "Ceil", "Floor", "Where", "Sub"), outs[0],
                  lambda ct, x: ctx.node("Sub", [x, _trunc(ctx, ct, x)])[0])
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(lambda x: x - trunc(ctx.tf, x), a[0], ints=False)
+
 
 class Rsqrt(Unary):
     name, fn, onnx_ops, domain = "rsqrt", "torch.rsqrt", ("Sqrt", "Reciprocal"), (0.1, INF)
@@ -115,6 +149,9 @@ class Rsqrt(Unary):
     def onnx(self, ctx, attrs, a, outs):
         _lowered(ctx, a[0], ("Sqrt", "Reciprocal"), outs[0],
                  lambda ct, x: ctx.node("Reciprocal", ctx.node("Sqrt", [x]))[0])
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.rsqrt, a[0], ints=False)
 
 
 class Square(Unary):
@@ -130,6 +167,9 @@ class Square(Unary):
 
     def onnx(self, ctx, attrs, a, outs):
         emit(ctx, "Mul", [a[0], a[0]], outs, ctx.types[a[0]].dtype)
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.square, a[0])
 
 
 class Hardshrink(Unary):
@@ -147,6 +187,10 @@ class Hardshrink(Unary):
         lambd = float(attrs["lambd"])
         ctx.node("Shrink", a, outs, lambd=lambd, bias=lambd if self.bias else 0.0)
 
+    def tf(self, ctx, attrs, a, types):
+        tf, lambd = ctx.tf, float(attrs["lambd"])
+        return tf.where(tf.math.abs(a[0]) > lambd, a[0], tf.zeros_like(a[0]))
+
 
 class Softshrink(Hardshrink):
     """x - lambd above lambd, x + lambd below -lambd, else 0: Shrink with bias = lambd."""
@@ -155,6 +199,10 @@ class Softshrink(Hardshrink):
 
 
 # -- activations with parameters ------------------------------------------------------
+
+    def tf(self, ctx, attrs, a, types):
+        tf, lambd, x = ctx.tf, float(attrs["lambd"]), a[0]
+        return tf.where(x > lambd, x - lambd, tf.where(x < -lambd, x + lambd, tf.zeros_like(x)))
 class Prelu(OpSpec):
     """F.prelu(x, weight): weight has one slope or one per channel (dim 1), a learned constant."""
 
@@ -173,6 +221,16 @@ class Prelu(OpSpec):
         rank, n = ctx.types[a[0]].rank, ctx.types[a[1]].shape[0]
         slope = ctx.node("Reshape", [a[1], ctx.ints([n] + [1] * (rank - 2))])[0]
         emit(ctx, "PRelu", [a[0], slope], outs, ctx.types[a[0]].dtype)
+
+    def tf(self, ctx, attrs, a, types):
+        tf, rank, n = ctx.tf, types[0].rank, types[1].shape[0]
+
+        def fn(x, w):
+            # one slope per channel (dim 1), or one for all
+            w = tf.reshape(w, [n] + [1] * (rank - 2))
+            return tf.where(x >= 0, x, w * x)
+
+        return ctx.widen(fn, *a[:2])
 
 
 class Glu(OpSpec):
@@ -207,6 +265,15 @@ class Glu(OpSpec):
 
         _lowered(ctx, a[0], ("Split", "Sigmoid", "Mul"), outs[0], body)
 
+    def tf(self, ctx, attrs, a, types):
+        tf, d = ctx.tf, norm_dim(attrs["dim"], types[0].rank)
+
+        def fn(x):
+            first, second = tf.split(x, 2, axis=d)
+            return first * tf.math.sigmoid(second)
+
+        return ctx.widen(fn, a[0], ints=False)
+
 
 class Threshold(Unary):
     """F.threshold(x, threshold, value): x where x > threshold, else value."""
@@ -223,6 +290,10 @@ class Threshold(Unary):
     def onnx(self, ctx, attrs, a, outs):
         _lowered(ctx, a[0], ("Greater", "Where"), outs[0], lambda ct, x: ctx.node("Where", [
             ctx.node("Greater", [x, ctx.scalar(attrs["threshold"], ct)])[0], x, ctx.scalar(attrs["value"], ct)])[0])
+
+    def tf(self, ctx, attrs, a, types):
+        tf, th, value = ctx.tf, float(attrs["threshold"]), float(attrs["value"])
+        return ctx.widen(lambda x: tf.where(x > th, x, tf.fill(tf.shape(x), tf.cast(value, x.dtype))), a[0], ints=False)
 
 
 class Logit(Unary):
@@ -244,6 +315,16 @@ class Logit(Unary):
 
         _lowered(ctx, a[0], ("Clip", "Sub", "Div", "Log"), outs[0], body)
 
+    def tf(self, ctx, attrs, a, types):
+        tf, eps = ctx.tf, attrs.get("eps")
+
+        def fn(x):
+            if eps is not None:
+                x = tf.clip_by_value(x, eps, 1.0 - eps)
+            return tf.math.log(x / (1.0 - x))
+
+        return ctx.widen(fn, a[0], ints=False)
+
 
 class ClampMin(Unary):
     name, fn, onnx_ops = "clamp_min", "torch.clamp_min", ("Max", "Clip")
@@ -262,12 +343,18 @@ class ClampMin(Unary):
         v = Lit(attrs[self.bound])
         emit(ctx, "Clip", [a[0], v, ""] if self.bound == "min" else [a[0], "", v], outs, ctx.types[a[0]].dtype)
 
+    def tf(self, ctx, attrs, a, types):
+        return clamp(ctx, a[0], attrs.get("min"), attrs.get("max"))  # the one bound is a "min" or a "max"
+
 
 class ClampMax(ClampMin):
     name, fn, onnx_ops, bound = "clamp_max", "torch.clamp_max", ("Min", "Clip"), "max"
 
 
 # -- binary -------------------------------------------------------------------------
+
+    def tf(self, ctx, attrs, a, types):
+        return clamp(ctx, a[0], attrs.get("min"), attrs.get("max"))  # the one bound is a "min" or a "max"
 class Logaddexp(Binary):
     """log(exp(x) + exp(y)), computed as max + log1p(exp(-|x - y|)) so it never overflows."""
 
@@ -287,6 +374,12 @@ class Logaddexp(Binary):
         else:
             close(ctx, r, ct, dt, outs[0])
 
+    def tf(self, ctx, attrs, a, types):
+        # max + log1p(exp(-|x - y|)), which never overflows, as torch computes it; spelled with
+        # softplus because tf2onnx has no Log1p handler
+        tf = ctx.tf
+        return ctx.widen(lambda x, y: tf.math.maximum(x, y) + tf.math.softplus(-tf.math.abs(x - y)), *a[:2])
+
 
 class Xlogy(Binary):
     """x * log(y), and 0 wherever x == 0; y is kept positive."""
@@ -301,3 +394,8 @@ class Xlogy(Binary):
         zero = ctx.scalar(0.0, dt)
         prod = ctx.node("Mul", [x, ctx.node("Log", [y])[0]])[0]
         ctx.node("Where", [ctx.node("Equal", [x, zero])[0], zero, prod], outs)
+
+    def tf(self, ctx, attrs, a, types):
+        # x * log(y), and 0 where x is 0 (y is drawn positive)
+        tf = ctx.tf
+        return ctx.widen(lambda x, y: tf.where(tf.math.equal(x, 0.0), tf.zeros_like(x), x * tf.math.log(y)), *a[:2])

@@ -12,8 +12,9 @@ import numpy as np
 
 from fuzzer.ir import FLOATS, INTS, DType, TensorType
 from fuzzer.ops.base import OpSpec, py, same_type
-from fuzzer.ops.lowering import Lit, cast, close, compute_dtype, emit, target, unsqueeze
-from fuzzer.ops.softmax import SoftmaxLike
+from fuzzer.ops.lowering import Lit, cast, close, compute_dtype, emit, reduce, target, unsqueeze
+from fuzzer.ops.tf_support import norm_dim
+from fuzzer.ops.softmax import SoftmaxLike, tf_softmax
 
 ANY = frozenset(FLOATS | INTS | {DType.bool})
 
@@ -44,9 +45,23 @@ class Triu(OpSpec):
         mask = ctx.const(tri(np.ones((n, m), dtype=bool), k), DType.bool)
         emit(ctx, "Where", [mask, a[0], Lit(0)], outs, ctx.types[a[0]].dtype, keep=(0,), index=1)
 
+    def tf(self, ctx, attrs, a, types):
+        tf, (n, m) = ctx.tf, types[0].shape[-2:]
+        k = int(attrs.get("diagonal", 0))
+        # the kept triangle as a static mask (the shape is static); k may lie outside the matrix
+        mask = np.triu(np.ones((n, m), dtype=bool), k)
+        return tf.where(tf.constant(mask), a[0], tf.zeros_like(a[0]))
+
 
 class Tril(Triu):
     name, fn, upper = "tril", "torch.tril", 0
+
+    def tf(self, ctx, attrs, a, types):
+        tf, (n, m) = ctx.tf, types[0].shape[-2:]
+        k = int(attrs.get("diagonal", 0))
+        # the kept triangle as a static mask (the shape is static); k may lie outside the matrix
+        mask = np.tril(np.ones((n, m), dtype=bool), k)
+        return tf.where(tf.constant(mask), a[0], tf.zeros_like(a[0]))
 
 
 class OneHotT(OpSpec):
@@ -100,6 +115,13 @@ class Repeat(OpSpec):
             x = ctx.node("Reshape", [x, ctx.ints((1,) * (len(reps) - t.rank) + t.shape)])[0]
         ctx.node("Tile", [x, ctx.ints(reps)], outs)
 
+    def tf(self, ctx, attrs, a, types):
+        tf, reps, x = ctx.tf, [int(r) for r in attrs["repeats"]], a[0]
+        extra = len(reps) - types[0].rank
+        if extra:  # x.repeat prepends size-1 dims for the extra repeats
+            x = tf.reshape(x, [1] * extra + list(types[0].shape))
+        return tf.tile(x, reps)
+
 
 class Roll(OpSpec):
     """torch.roll(x, shifts, dims) along one or more dims; shifts may be negative or exceed the dim."""
@@ -130,6 +152,11 @@ class Roll(OpSpec):
             head = ctx.node("Slice", [x, ctx.ints([0]), ctx.ints([n - s]), ctx.ints([d])])[0]
             x = ctx.node("Concat", [tail, head], axis=d)[0]
         ctx.node("Identity", [x], outs)
+
+    def tf(self, ctx, attrs, a, types):
+        # tf.roll has torch.roll's direction: element i moves to i + shift (mod n)
+        dims = [norm_dim(d, types[0].rank) for d in attrs["dims"]]
+        return ctx.tf.roll(a[0], shift=[int(v) for v in attrs["shifts"]], axis=dims)
 
 
 class GridSample(OpSpec):
@@ -190,12 +217,17 @@ class Softmin(SoftmaxLike):
             ctx.node("Softmax", [x], [y], axis=attrs["dim"])
         close(ctx, y, ct, dt, outs[0])
 
+    def tf(self, ctx, attrs, a, types):
+        return tf_softmax(self, ctx, attrs, a, types)
+
 
 class TileT(Repeat):
     """torch.tile(x, dims): like repeat, but dims may also be shorter than x's rank
     (leading 1s are then implied)."""
 
     name, onnx_ops = "tile", ("Tile", "Reshape")
+    # repeat's TF lowering takes one repeat per dim at least; tile's may be fewer: not lowered
+    tf = OpSpec.tf
 
     def sample_attrs(self, b, types):
         c = b.choices
@@ -268,8 +300,6 @@ class CosineSimilarity(OpSpec):
         return f"F.cosine_similarity({a[0]}, {a[1]}, dim={attrs['dim']})"
 
     def onnx(self, ctx, attrs, a, outs):
-        from fuzzer.ops.lowering import reduce
-
         x, y, d = a[0], a[1], attrs["dim"]
         dt = ctx.types[x].dtype
 

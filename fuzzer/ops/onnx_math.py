@@ -46,37 +46,64 @@ class OnnxUnary(OpSpec):
 class Sinh(OnnxUnary):
     name, fn, onnx_ops, domain = "Sinh", "torch.sinh", ("Sinh",), (-4.0, 4.0)
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.sinh, a[0], ints=False)
+
 
 class Cosh(OnnxUnary):
     name, fn, onnx_ops, domain = "Cosh", "torch.cosh", ("Cosh",), (-4.0, 4.0)
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.cosh, a[0], ints=False)
 
 
 class Tan(OnnxUnary):
     name, fn, onnx_ops, domain = "Tan", "torch.tan", ("Tan",), (-1.3, 1.3)
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.tan, a[0], ints=False)
+
 
 class Asin(OnnxUnary):
     name, fn, onnx_ops, domain = "Asin", "torch.asin", ("Asin",), (-0.95, 0.95)
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.asin, a[0], ints=False)
 
 
 class Acos(OnnxUnary):
     name, fn, onnx_ops, domain = "Acos", "torch.acos", ("Acos",), (-0.95, 0.95)
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.acos, a[0], ints=False)
+
 
 class Atan(OnnxUnary):
     name, fn, onnx_ops = "Atan", "torch.atan", ("Atan",)
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.atan, a[0], ints=False)
 
 
 class Asinh(OnnxUnary):
     name, fn, onnx_ops = "Asinh", "torch.asinh", ("Asinh",)
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.asinh, a[0], ints=False)
+
 
 class Acosh(OnnxUnary):
     name, fn, onnx_ops, domain = "Acosh", "torch.acosh", ("Acosh",), (1.05, INF)
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.acosh, a[0], ints=False)
+
 
 class Atanh(OnnxUnary):
     name, fn, onnx_ops, domain = "Atanh", "torch.atanh", ("Atanh",), (-0.9, 0.9)
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(ctx.tf.math.atanh, a[0], ints=False)
 
 
 class IsNaN(OpSpec):

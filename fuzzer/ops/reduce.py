@@ -14,6 +14,7 @@ from fuzzer.errors import Rejected
 from fuzzer.ir import FLOATS, INTS, DType, TensorType
 from fuzzer.ops.base import OpSpec, py
 from fuzzer.ops.lowering import cast, close, compute_dtype, reduce, target
+from fuzzer.ops.tf_support import norm_dim
 
 NUMERIC = frozenset(FLOATS | INTS)
 ALL = frozenset(NUMERIC | {DType.bool})
@@ -205,6 +206,9 @@ class Sum(WithDtype):
             return f"torch.sum({a[0]}, dim=None, keepdim={attrs['keepdim']!r}{self.render_extra(ctx, attrs)})"
         return super().torch(ctx, attrs, a)
 
+    def tf(self, ctx, attrs, a, types):
+        return _tf_reduction(self, ctx, attrs, a, types, "reduce_sum")
+
 
 class Mean(WithDtype):
     """torch.mean; an integral input needs a floating dtype=."""
@@ -225,6 +229,9 @@ class Mean(WithDtype):
 
     def out_dtype(self, dtype, attrs):
         return DType(attrs["dtype"]) if attrs.get("dtype") is not None else dtype
+
+    def tf(self, ctx, attrs, a, types):
+        return _tf_reduction(self, ctx, attrs, a, types, "reduce_mean")
 
 
 class Prod(WithDtype):
@@ -261,6 +268,9 @@ class Prod(WithDtype):
         kd = f", keepdim={attrs['keepdim']!r}" if "keepdim" in attrs else ""
         return f"torch.prod({a[0]}, {attrs['dim']!r}{kd}{self.render_extra(ctx, attrs)})"
 
+    def tf(self, ctx, attrs, a, types):
+        return _tf_reduction(self, ctx, attrs, a, types, "reduce_prod")
+
 
 class Amax(Reduce):
     name, fn, onnx_ops = "amax", "torch.amax", ("ReduceMax",)
@@ -268,10 +278,16 @@ class Amax(Reduce):
     forms = ("none", "int", "tuple", "empty")
     none_spelled = False
 
+    def tf(self, ctx, attrs, a, types):
+        return _tf_extreme(self, ctx, attrs, a, types)
+
 
 class Amin(Amax):
     name, fn, onnx_ops = "amin", "torch.amin", ("ReduceMin",)
     reduce_op = "ReduceMin"
+
+    def tf(self, ctx, attrs, a, types):
+        return _tf_extreme(self, ctx, attrs, a, types)
 
 
 class Argmax(Reduce):
@@ -298,9 +314,15 @@ class Argmax(Reduce):
         else:
             ctx.node(op, [xc], outs, axis=attrs["dim"], keepdims=keep)  # select_last_index=0: the first, as torch
 
+    def tf(self, ctx, attrs, a, types):
+        return _tf_arg(self, ctx, attrs, a, types)
+
 
 class Argmin(Argmax):
     name, fn, onnx_ops = "argmin", "torch.argmin", ("ArgMin", "Reshape")
+
+    def tf(self, ctx, attrs, a, types):
+        return _tf_arg(self, ctx, attrs, a, types)
 
 
 class Var(Reduce):
@@ -361,9 +383,15 @@ class Var(Reduce):
                 ctx.node("Squeeze", [mean, ctx.ints(axes)], [m_out])
             close(ctx, m_out, ct, dt, outs[1])
 
+    def tf(self, ctx, attrs, a, types):
+        return _tf_moments(self, ctx, attrs, a, types)
+
 
 class Std(Var):
     name, fn, onnx_ops = "std", "torch.std", ("ReduceMean", "Sub", "Mul", "ReduceSum", "Div", "Sqrt")
+
+    def tf(self, ctx, attrs, a, types):
+        return _tf_moments(self, ctx, attrs, a, types)
 
 
 class VarMean(Var):
@@ -375,9 +403,15 @@ class VarMean(Var):
         t = super().infer(types, attrs)[0]
         return [t, t]
 
+    def tf(self, ctx, attrs, a, types):
+        return _tf_moments(self, ctx, attrs, a, types)
+
 
 class StdMean(VarMean):
     name, fn, onnx_ops = "std_mean", "torch.std_mean", ("ReduceMean", "Sub", "Mul", "ReduceSum", "Div", "Sqrt", "Squeeze")
+
+    def tf(self, ctx, attrs, a, types):
+        return _tf_moments(self, ctx, attrs, a, types)
 
 
 class LogSumExp(Reduce):
@@ -385,6 +419,9 @@ class LogSumExp(Reduce):
     reduce_op = "ReduceLogSumExp"
     forms = ("int", "tuple")
     dtypes = FLOATS
+
+    def tf(self, ctx, attrs, a, types):
+        return _tf_reduction(self, ctx, attrs, a, types, "reduce_logsumexp")
 
 
 class ReduceAll(Reduce):
@@ -410,9 +447,15 @@ class ReduceAll(Reduce):
             r = reduce(ctx, "ReduceMin" if self.name == "all" else "ReduceMax", ones, axes, keep)[0]
         ctx.node("Cast", [r], outs, to=ctx.elem(ctx.types[outs[0]].dtype))
 
+    def tf(self, ctx, attrs, a, types):
+        return _tf_all_any(self, ctx, attrs, a, types)
+
 
 class ReduceAny(ReduceAll):
     name, fn, onnx_ops = "any", "torch.any", ("ReduceMax", "Cast")
+
+    def tf(self, ctx, attrs, a, types):
+        return _tf_all_any(self, ctx, attrs, a, types)
 
 
 class Cumsum(OpSpec):
@@ -449,3 +492,85 @@ class Cumsum(OpSpec):
         else:
             ctx.node("CumSum", [xc, ctx.scalar(attrs["dim"], DType.int64)], [y])
         close(ctx, y, ct, dt, outs[0])
+
+    def tf(self, ctx, attrs, a, types):
+        tf, out = ctx.tf, self.infer(types, attrs)[0]
+        x = tf.cast(a[0], ctx.dtype(out.dtype)) if out.dtype != types[0].dtype else a[0]
+        if types[0].rank == 0:
+            return x
+        d = norm_dim(attrs["dim"], types[0].rank)
+        return ctx.widen(lambda v: tf.math.cumsum(v, axis=d), x)
+
+
+# -- TensorFlow lowerings ------------------------------------------------------------
+def _tf_reduction(spec, ctx, attrs, a, types, reduce_name: str):
+    tf, out = ctx.tf, spec.infer(types, attrs)[0]
+    x = tf.cast(a[0], ctx.dtype(out.dtype)) if out.dtype != types[0].dtype else a[0]
+    dims = list(norm_dims(attrs.get("dim"), types[0].rank))
+    keep = bool(attrs.get("keepdim", False))
+    if not dims:
+        return x
+    fn = lambda v: getattr(tf.math, reduce_name)(v, axis=dims, keepdims=keep)  # noqa: E731
+    return ctx.widen(fn, x, ints=False)
+
+
+def _tf_extreme(spec, ctx, attrs, a, types):
+    tf, x = ctx.tf, a[0]
+    dims = list(norm_dims(attrs.get("dim"), types[0].rank))
+    keep = bool(attrs.get("keepdim", False))
+    if not dims:
+        return x
+    if types[0].dtype == DType.bool:
+        fn = tf.math.reduce_any if spec.name == "amax" else tf.math.reduce_all
+        return fn(x, axis=dims, keepdims=keep)
+    fn = tf.math.reduce_max if spec.name == "amax" else tf.math.reduce_min
+    return fn(x, axis=dims, keepdims=keep)
+
+
+def _tf_arg(spec, ctx, attrs, a, types):
+    tf, out, x = ctx.tf, spec.infer(types, attrs)[0], a[0]
+    fn = tf.math.argmax if spec.name == "argmax" else tf.math.argmin
+    if types[0].rank == 0:
+        return tf.zeros(out.shape, tf.int64)
+    if attrs.get("dim") is None:
+        # over the flattened tensor; keepdim then gives all-ones dims
+        return tf.reshape(fn(tf.reshape(x, [-1]), axis=0, output_type=tf.int64), out.shape)
+    d = norm_dim(attrs["dim"], types[0].rank)
+    y = fn(x, axis=d, output_type=tf.int64)
+    return tf.expand_dims(y, d) if attrs.get("keepdim") else y
+
+
+def _tf_moments(spec, ctx, attrs, a, types):
+    tf, op = ctx.tf, spec.name
+    dims = list(norm_dims(attrs.get("dim"), types[0].rank))
+    keep = bool(attrs.get("keepdim", False))
+    corr = int(attrs["unbiased"]) if "unbiased" in attrs else attrs.get("correction", 1)
+    count = 1
+    for d in dims:
+        count *= types[0].shape[d]
+
+    def fn(x):
+        if not dims:  # rank 0: one element, the mean is itself
+            mean, var = x, tf.zeros_like(x) / float(count - corr)
+        else:
+            mean = tf.math.reduce_mean(x, axis=dims, keepdims=True)
+            var = tf.math.reduce_sum(tf.math.square(x - mean), axis=dims, keepdims=keep) / float(count - corr)
+            if not keep:
+                mean = tf.squeeze(mean, dims)
+        if op.startswith("std"):
+            var = tf.math.sqrt(var)
+        return tf.stack([var, mean]) if op.endswith("_mean") else var
+
+    y = ctx.widen(fn, a[0], ints=False)
+    return (y[0], y[1]) if op.endswith("_mean") else y
+
+
+def _tf_all_any(spec, ctx, attrs, a, types):
+    tf, x = ctx.tf, a[0]
+    b = x if types[0].dtype == DType.bool else tf.math.not_equal(x, tf.zeros([], x.dtype))
+    dims = list(norm_dims(attrs.get("dim"), types[0].rank, False))
+    keep = bool(attrs.get("keepdim", False))
+    if dims:
+        fn = tf.math.reduce_all if spec.name == "all" else tf.math.reduce_any
+        b = fn(b, axis=dims, keepdims=keep)
+    return tf.cast(b, tf.uint8) if types[0].dtype == DType.uint8 else b

@@ -7,6 +7,7 @@ from fuzzer.errors import Rejected
 from fuzzer.ir import FLOATS, INTS, DType, TensorType
 from fuzzer.ops.base import OpSpec, py
 from fuzzer.ops.lowering import squeeze, unsqueeze
+from fuzzer.ops.tf_support import norm_dim
 
 ALL = frozenset(FLOATS | INTS | {DType.bool})
 #: split/chunk never make more pieces than this
@@ -92,6 +93,9 @@ class Reshape(ShapeOp):
         # the drawn spelling, -1 included (no dim is ever 0, so allowzero does not matter)
         ctx.node("Reshape", [a[0], ctx.ints(attrs["shape"])], outs)
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.tf.reshape(a[0], [int(s) for s in attrs["shape"]])
+
 
 class Transpose(ShapeOp):
     """torch.transpose(x, d0, d1); d0 == d1 and rank-0 inputs are legal."""
@@ -125,6 +129,15 @@ class Transpose(ShapeOp):
         perm[i], perm[j] = perm[j], perm[i]
         ctx.node("Transpose", a, outs, perm=perm)
 
+    def tf(self, ctx, attrs, a, types):
+        rank = types[0].rank
+        if rank == 0:
+            return a[0]
+        perm = list(range(rank))
+        i, j = norm_dim(attrs["dim0"], rank), norm_dim(attrs["dim1"], rank)
+        perm[i], perm[j] = perm[j], perm[i]
+        return ctx.tf.transpose(a[0], perm)
+
 
 class Permute(ShapeOp):
     name, onnx_ops = "permute", ("Transpose",)
@@ -151,6 +164,11 @@ class Permute(ShapeOp):
             ctx.node("Identity", a, outs)
         else:
             ctx.node("Transpose", a, outs, perm=[norm(d, r) for d in attrs["dims"]])
+
+    def tf(self, ctx, attrs, a, types):
+        if types[0].rank == 0:
+            return a[0]
+        return ctx.tf.transpose(a[0], [norm_dim(d, types[0].rank) for d in attrs["dims"]])
 
 
 class Cat(ShapeOp):
@@ -195,6 +213,9 @@ class Cat(ShapeOp):
 
     def onnx(self, ctx, attrs, a, outs):
         ctx.node("Concat", a, outs, axis=attrs["dim"])
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.tf.concat(list(a), axis=norm_dim(attrs["dim"], types[0].rank))
 
 
 class Slice(ShapeOp):
@@ -280,6 +301,20 @@ class Slice(ShapeOp):
             steps = [1 if sp is None else sp for _, _, _, sp in attrs["slices"]]
         ctx.node("Slice", [a[0], ctx.ints(starts), ctx.ints(ends), ctx.ints(axes), ctx.ints(steps)], outs)
 
+    def tf(self, ctx, attrs, a, types):
+        rank = types[0].rank
+        index = [slice(None)] * rank
+        if "narrow" in attrs:
+            d, start, length = attrs["narrow"]
+            d = norm_dim(d, rank)
+            start = start % types[0].shape[d]
+            index[d] = slice(start, start + length)
+        else:
+            # Python slice bounds (negative, omitted, past the end) mean the same in TF indexing
+            for d, start, stop, step in attrs["slices"]:
+                index[norm_dim(d, rank)] = slice(start, stop, step)
+        return a[0][tuple(index)]
+
 
 class Squeeze(ShapeOp):
     """torch.squeeze(x), squeeze(x, dim) and squeeze(x, (dims,)); a dim whose size is not 1 is
@@ -334,6 +369,20 @@ class Squeeze(ShapeOp):
         else:
             ctx.node("Identity", a, outs)
 
+    def tf(self, ctx, attrs, a, types):
+        x = types[0]
+        if x.rank == 0:
+            return a[0]
+        if "dim" not in attrs:
+            dims = range(x.rank)
+        elif isinstance(attrs["dim"], (list, tuple)):
+            dims = [norm_dim(d, x.rank) for d in attrs["dim"]]
+        else:
+            dims = [norm_dim(attrs["dim"], x.rank)]
+        # torch leaves a named dim whose size is not 1 alone; tf.squeeze would refuse it
+        ones = sorted({d for d in dims if x.shape[d] == 1})
+        return ctx.tf.squeeze(a[0], ones) if ones else a[0]
+
 
 class Unsqueeze(ShapeOp):
     """torch.unsqueeze(x, d) for d in [-(rank+1), rank], or the x[:, None] indexing spelling."""
@@ -361,6 +410,9 @@ class Unsqueeze(ShapeOp):
 
     def onnx(self, ctx, attrs, a, outs):
         unsqueeze(ctx, a[0], [attrs["dim"]], outs)  # a negative axis counts in the output's rank, as in torch
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.tf.expand_dims(a[0], norm_dim(attrs["dim"], types[0].rank + 1))
 
 
 class Flatten(ShapeOp):
@@ -403,6 +455,9 @@ class Flatten(ShapeOp):
         else:
             to_shape(ctx, a[0], outs[0])
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.tf.reshape(a[0], self.infer(types, attrs)[0].shape)
+
 
 class Expand(ShapeOp):
     """Tensor.expand(sizes): size-1 dims widened, -1 keeps a dim, new leading dims prepended."""
@@ -439,6 +494,9 @@ class Expand(ShapeOp):
 
     def onnx(self, ctx, attrs, a, outs):
         ctx.node("Expand", [a[0], ctx.ints(ctx.types[outs[0]].shape)], outs)
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.tf.broadcast_to(a[0], self.infer(types, attrs)[0].shape)
 
 
 class Split(ShapeOp):
@@ -478,6 +536,12 @@ class Split(ShapeOp):
 
     def onnx(self, ctx, attrs, a, outs):
         split_pieces(ctx, attrs, a, outs)
+
+    def tf(self, ctx, attrs, a, types):
+        outs = self.infer(types, attrs)
+        d = norm_dim(attrs["dim"], types[0].rank)
+        parts = ctx.tf.split(a[0], [t.shape[d] for t in outs], axis=d)
+        return parts[0] if len(outs) == 1 else tuple(parts)
 
 
 def split_pieces(ctx, attrs, a, outs) -> None:
@@ -519,6 +583,12 @@ class Chunk(ShapeOp):
     def onnx(self, ctx, attrs, a, outs):
         split_pieces(ctx, attrs, a, outs)
 
+    def tf(self, ctx, attrs, a, types):
+        outs = self.infer(types, attrs)
+        d = norm_dim(attrs["dim"], types[0].rank)
+        parts = ctx.tf.split(a[0], [t.shape[d] for t in outs], axis=d)
+        return parts[0] if len(outs) == 1 else tuple(parts)
+
 
 class Flip(ShapeOp):
     name, onnx_ops = "flip", ("Slice",)
@@ -539,3 +609,6 @@ class Flip(ShapeOp):
         dims = attrs["dims"]
         k = len(dims)
         ctx.node("Slice", [a[0], ctx.ints([-1] * k), ctx.ints([-BIG] * k), ctx.ints(dims), ctx.ints([-1] * k)], outs)
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.tf.reverse(a[0], [norm_dim(d, types[0].rank) for d in attrs["dims"]])
