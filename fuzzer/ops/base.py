@@ -6,11 +6,17 @@ infers its output types, and lowers itself to a torch expression. Because the
 spec builds the node itself, a generated graph is valid by construction; no
 graph is ever generated and then filtered.
 
+A spec instance is shared by every graph (the registry holds one per op), so it keeps
+no draw state: a spec whose attributes depend on what it drew for its operands (the
+dim its indices were drawn for, the optional operands it added) derives from
+DrawsWithNotes and passes that through a note made for one draw.
+
 The template method `build` is fixed; subclasses override the small hooks:
 
     accepts(t)            is t a usable primary operand?            (default: dtype and rank tables)
     operands(b, x)        the full operand list, drawing extras     (default: [x])
     sample_attrs(b, ts)   the attributes, drawn through b.choices   (default: {})
+    draw(b, x)            (operands, attributes) drawn together     (default: the two above, in turn)
     infer(ts, attrs)      output TensorTypes                        (required)
     torch(ctx, attrs, a)  a Python expression over torch, F and the operand names a  (required)
     onnx(ctx, attrs, a, outs)  emit ONNX nodes computing outs from a  (optional: the direct ONNX frontend)
@@ -32,6 +38,7 @@ drift apart.
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 from fuzzer.errors import Rejected, UsageError
@@ -103,6 +110,17 @@ class OpSpec:
         """
         raise NotImplementedError(f"{type(self).__name__}.tf")
 
+    def draw(self, b: DrawContext, x: Value) -> tuple[list[Value], dict[str, Any]]:
+        """This op's operands (x first) and attributes, drawn together."""
+        ops = self.operands(b, x)
+        return ops, self.sample_attrs(b, [v.type for v in ops])
+
+    @property
+    def attrs_alone(self) -> bool:
+        """Can the attributes be redrawn for fixed operand types (sample_attrs alone)? False
+        for a DrawsWithNotes spec, whose attributes are drawn with its operands."""
+        return type(self).draw is OpSpec.draw
+
     @property
     def has_onnx(self) -> bool:
         return type(self).onnx is not OpSpec.onnx
@@ -131,9 +149,8 @@ class OpSpec:
         """
         if self.domain is not None:
             x = b.guard(x, self.domain)
-        ops = self.operands(b, x)
+        ops, attrs = self.draw(b, x)
         types = [v.type for v in ops]
-        attrs = self.sample_attrs(b, types)
         outs = self.infer(types, attrs)
         for t in outs:
             if t.numel > MAX_NUMEL:
@@ -142,6 +159,23 @@ class OpSpec:
 
     def __repr__(self) -> str:
         return f"<op {self.name}>"
+
+
+class DrawsWithNotes:
+    """Mixin (listed before the OpSpec base) for a spec whose attributes depend on choices made
+    while drawing its operands: it defines draw_operands(b, x, note) and draw_attrs(b, types,
+    note), and the note, a fresh namespace per draw, carries those choices from one to the other."""
+
+    def draw(self, b: DrawContext, x: Value) -> tuple[list[Value], dict[str, Any]]:
+        note = SimpleNamespace()
+        ops = self.draw_operands(b, x, note)
+        return ops, self.draw_attrs(b, [v.type for v in ops], note)
+
+    def draw_operands(self, b: DrawContext, x: Value, note: SimpleNamespace) -> list[Value]:
+        return [x]
+
+    def draw_attrs(self, b: DrawContext, types: list[TensorType], note: SimpleNamespace) -> dict[str, Any]:
+        return {}
 
 
 def same_type(types: list[TensorType], attrs: dict) -> list[TensorType]:

@@ -107,3 +107,25 @@ def test_reduce_refuses_a_case_from_another_generator_version(tmp_path, recorded
     assert out.returncode == 2
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "generator version" in lines[0] and str(GENERATOR_VERSION) in lines[0], out.stderr
+
+
+def test_no_spec_keeps_draw_state_on_its_shared_instance():
+    """Every spec drawn (and its graphs mutated) leaves its registry instance as it was."""
+    from fuzzer.ops import all_specs
+
+    before = {s.name: dict(vars(s)) for s in all_specs()}
+    drawn = set()
+    for fe, config in CONFIGS.items():
+        for spec in all_specs():
+            if not spec.serves(fe):
+                continue
+            ops = (spec.name,) + tuple(h for h in ("cast", "add") if h != spec.name)
+            cfg = GenConfig(ops=ops, max_nodes=3, frontend=fe, control_flow=True)
+            for seed in range(3):
+                g = generate(NumpyChoices(seed), cfg)
+                mutate(g, NumpyChoices(seed), cfg)
+                drawn |= set(g.op_types())
+    after = {s.name: dict(vars(s)) for s in all_specs()}
+    changed = sorted(n for n in before if before[n] != after[n])
+    assert not changed, f"specs keeping draw state: {changed}"
+    assert len(drawn) >= 0.9 * len(before), sorted(set(before) - drawn)
