@@ -136,7 +136,7 @@ class Trilu(IndexOp):
 
 
 class Tile(IndexOp):
-    name, onnx_ops, min_rank = "Tile", ("Tile",), 1
+    name, onnx_ops, min_rank = "onnx.Tile", ("Tile",), 1
 
     def sample_attrs(self, b, types):
         c = b.choices
@@ -155,7 +155,7 @@ class Tile(IndexOp):
 class Expand(IndexOp):
     """Bidirectional broadcast to `shape`: unlike torch's expand, a 1 in shape keeps x's dim."""
 
-    name, onnx_ops, max_rank = "Expand", ("Expand",), 4
+    name, onnx_ops, max_rank = "onnx.Expand", ("Expand",), 4
 
     def sample_attrs(self, b, types):
         c = b.choices
@@ -335,7 +335,7 @@ class Pad(IndexOp):
     """constant (optional value), reflect or edge padding, pads possibly negative (cropping),
     over all axes or (opset >= 18) an axes input, possibly negative and unordered."""
 
-    name, onnx_ops, min_rank = "Pad", ("Pad",), 1
+    name, onnx_ops, min_rank = "onnx.Pad", ("Pad",), 1
 
     def sample_attrs(self, b, types):
         c = b.choices

@@ -1,5 +1,4 @@
-"""ONNX-only math ops: unary functions torch exporters never emit as such (Sinh, Tan, ...),
-activations and normalizations with ONNX's own definitions (Shrink, Hardmax, LRN, MVN),
+"""ONNX-only math ops: activations and normalizations with ONNX's own definitions (Shrink, Hardmax, LRN, MVN),
 variadic Sum/Mean/Max/Min, Mod with both fmod modes, bit ops, Det, TopK, ArgMax/ArgMin,
 CumSum and Einsum.
 
@@ -41,69 +40,6 @@ class OnnxUnary(OpSpec):
 
     def onnx(self, ctx, attrs, a, outs):
         emit(ctx, self.onnx_ops[0], a, outs)
-
-
-class Sinh(OnnxUnary):
-    name, fn, onnx_ops, domain = "Sinh", "torch.sinh", ("Sinh",), (-4.0, 4.0)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.sinh, a[0], ints=False)
-
-
-class Cosh(OnnxUnary):
-    name, fn, onnx_ops, domain = "Cosh", "torch.cosh", ("Cosh",), (-4.0, 4.0)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.cosh, a[0], ints=False)
-
-
-class Tan(OnnxUnary):
-    name, fn, onnx_ops, domain = "Tan", "torch.tan", ("Tan",), (-1.3, 1.3)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.tan, a[0], ints=False)
-
-
-class Asin(OnnxUnary):
-    name, fn, onnx_ops, domain = "Asin", "torch.asin", ("Asin",), (-0.95, 0.95)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.asin, a[0], ints=False)
-
-
-class Acos(OnnxUnary):
-    name, fn, onnx_ops, domain = "Acos", "torch.acos", ("Acos",), (-0.95, 0.95)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.acos, a[0], ints=False)
-
-
-class Atan(OnnxUnary):
-    name, fn, onnx_ops = "Atan", "torch.atan", ("Atan",)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.atan, a[0], ints=False)
-
-
-class Asinh(OnnxUnary):
-    name, fn, onnx_ops = "Asinh", "torch.asinh", ("Asinh",)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.asinh, a[0], ints=False)
-
-
-class Acosh(OnnxUnary):
-    name, fn, onnx_ops, domain = "Acosh", "torch.acosh", ("Acosh",), (1.05, INF)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.acosh, a[0], ints=False)
-
-
-class Atanh(OnnxUnary):
-    name, fn, onnx_ops, domain = "Atanh", "torch.atanh", ("Atanh",), (-0.9, 0.9)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.atanh, a[0], ints=False)
 
 
 class IsNaN(OpSpec):
@@ -304,14 +240,14 @@ class Variadic(OpSpec):
 
 
 class Sum(Variadic):
-    name, onnx_ops, dtypes = "Sum", ("Sum",), F4
+    name, onnx_ops, dtypes = "onnx.Sum", ("Sum",), F4
 
     def torch(self, ctx, attrs, a):
         return " + ".join(a) if len(a) > 1 else f"{a[0]}.clone()"
 
 
 class Mean(Variadic):
-    name, onnx_ops, dtypes = "Mean", ("Mean",), F4
+    name, onnx_ops, dtypes = "onnx.Mean", ("Mean",), F4
 
     def torch(self, ctx, attrs, a):
         return f"({' + '.join(a)}) / {len(a)}" if len(a) > 1 else f"{a[0]}.clone()"
@@ -444,7 +380,7 @@ class Einsum(OpSpec):
     """One or two operands; each output letter appears once in the output; letters dropped
     from the output are summed over (no diagonals/traces). Sometimes the implicit form."""
 
-    name, onnx_ops, exportable, max_rank = "Einsum", ("Einsum",), False, 4
+    name, onnx_ops, exportable, max_rank = "onnx.Einsum", ("Einsum",), False, 4
     dtypes = frozenset(F4 | {DType.int32, DType.int64})
 
     def operands(self, b, x):
@@ -504,7 +440,7 @@ class TopK(OpSpec):
     to the lower index, as ONNX requires, so the truth is a stable sort. sorted=0 leaves the
     order unspecified, so its values are re-sorted by a second, sorted TopK."""
 
-    name, onnx_ops, exportable, min_rank = "TopK", ("TopK", "GatherElements"), False, 1
+    name, onnx_ops, exportable, min_rank = "onnx.TopK", ("TopK", "GatherElements"), False, 1
     dtypes = frozenset(NUMERIC)
 
     def sample_attrs(self, b, types):
@@ -546,7 +482,7 @@ class TopK(OpSpec):
 
 
 class ArgMax(OpSpec):
-    name, onnx_ops, exportable, min_rank = "ArgMax", ("ArgMax",), False, 1
+    name, onnx_ops, exportable, min_rank = "onnx.ArgMax", ("ArgMax",), False, 1
     dtypes = frozenset(NUMERIC)
     fn = "argmax"
 
@@ -577,14 +513,14 @@ class ArgMax(OpSpec):
 
 
 class ArgMin(ArgMax):
-    name, onnx_ops, fn = "ArgMin", ("ArgMin",), "argmin"
+    name, onnx_ops, fn = "onnx.ArgMin", ("ArgMin",), "argmin"
 
 
 class CumSum(OpSpec):
     """Running sum along an axis given as a 0-d int32/int64 input; exclusive leaves out the
     element itself, reverse runs from the end."""
 
-    name, onnx_ops, exportable, min_rank = "CumSum", ("CumSum",), False, 1
+    name, onnx_ops, exportable, min_rank = "onnx.CumSum", ("CumSum",), False, 1
     dtypes = frozenset(F4 | {DType.int32, DType.int64})
 
     def sample_attrs(self, b, types):
