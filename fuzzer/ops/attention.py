@@ -14,11 +14,10 @@ import math
 import numpy as np
 
 from fuzzer.choices import rng_for
-from fuzzer.ir import DType, TensorType
+from fuzzer.ir import FLOATS, DType, TensorType
 from fuzzer.ops.base import DrawsWithNotes, OpSpec, py
 from fuzzer.ops.lowering import Lit, emit
 
-FLOATS = frozenset({DType.float16, DType.bfloat16, DType.float32, DType.float64})
 
 
 def last_two_swapped(rank: int) -> list[int]:

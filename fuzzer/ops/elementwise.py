@@ -8,9 +8,9 @@ from fuzzer.ir import FLOATS, INTS, SIGNED, DType, TensorType, broadcast_shapes
 from fuzzer.ops.base import OpSpec, broadcast_partner, py, same_type
 from fuzzer.ops.lowering import WIDER, Lit, accepts, cast, close, compute_dtype, emit, target
 from fuzzer.ops.tf_support import clamp, trunc
+from fuzzer.ops.dtypes import NUMERIC
 
 INF = math.inf
-NUMERIC = frozenset(FLOATS | INTS)
 
 
 # -- unary --------------------------------------------------------------------

@@ -15,13 +15,12 @@ from __future__ import annotations
 import numpy as np
 
 from fuzzer.choices import rng_for
-from fuzzer.ir import FLOATS, INTS, DType, TensorType
+from fuzzer.ir import FLOATS, DType, TensorType
 from fuzzer.ops.base import DrawsWithNotes, OpSpec, broadcast_partner, py
 from fuzzer.ops.lowering import Lit, emit
 from fuzzer.ops.shape import neg, norm
+from fuzzer.ops.dtypes import ALL, NUMERIC
 
-ALL = frozenset(FLOATS | INTS | {DType.bool})
-NUMERIC = frozenset(FLOATS | INTS)
 
 
 def index_operand(b, shape, lo: int, hi: int):

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from fuzzer.errors import Rejected
-from fuzzer.ir import FLOATS, INTS, DType, TensorType, broadcast_shapes
+from fuzzer.ir import DType, TensorType, broadcast_shapes
 from fuzzer.ops.base import OpSpec, broadcast_partner, py
 from fuzzer.ops.lowering import cast, close, compute_dtype, emit, target
+from fuzzer.ops.dtypes import NUMERIC
 
-NUMERIC = frozenset(FLOATS | INTS)
 
 
 def _dim(b) -> int:

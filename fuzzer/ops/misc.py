@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from fuzzer.ir import FLOATS, INTS, DType, TensorType
+from fuzzer.ir import FLOATS, DType, TensorType
 from fuzzer.ops.base import OpSpec, py, same_type
 from fuzzer.ops.lowering import Lit, cast, close, compute_dtype, emit, reduce, target, unsqueeze
 from fuzzer.ops.tf_support import norm_dim
 from fuzzer.ops.softmax import SoftmaxLike, tf_softmax
+from fuzzer.ops.dtypes import ALL
 
-ANY = frozenset(FLOATS | INTS | {DType.bool})
 
 
 class Triu(OpSpec):
     """torch.triu(x, diagonal=k) over the trailing two dims; k may lie outside the matrix."""
 
     name, fn, upper, onnx_ops = "triu", "torch.triu", 1, ("Trilu",)
-    dtypes, min_rank = ANY, 2
+    dtypes, min_rank = ALL, 2
     infer = staticmethod(same_type)
 
     def sample_attrs(self, b, types):
@@ -93,7 +93,7 @@ class OneHotT(OpSpec):
 class Repeat(OpSpec):
     """x.repeat(*reps); reps may be longer than x's rank (new leading dims)."""
 
-    name, onnx_ops, dtypes, max_rank = "repeat", ("Tile", "Reshape"), ANY, 4
+    name, onnx_ops, dtypes, max_rank = "repeat", ("Tile", "Reshape"), ALL, 4
 
     def sample_attrs(self, b, types):
         c = b.choices
@@ -126,7 +126,7 @@ class Repeat(OpSpec):
 class Roll(OpSpec):
     """torch.roll(x, shifts, dims) along one or more dims; shifts may be negative or exceed the dim."""
 
-    name, onnx_ops, dtypes, min_rank = "roll", ("Slice", "Concat"), ANY, 1
+    name, onnx_ops, dtypes, min_rank = "roll", ("Slice", "Concat"), ALL, 1
     infer = staticmethod(same_type)
 
     def sample_attrs(self, b, types):

@@ -23,11 +23,10 @@ from fuzzer.ops.base import DrawsWithNotes, OpSpec
 from fuzzer.ops.lowering import cast, compute_dtype, emit
 from fuzzer.ops.norm import reduce
 from fuzzer.ops.shape import neg, norm
+from fuzzer.ops.dtypes import NUMERIC_BUT_INT16
 
 #: tiebreak step per dtype: several ulps at 2.0
 STEP = {DType.float16: 0.01, DType.bfloat16: 0.05, DType.float32: 1e-3, DType.float64: 1e-3}
-#: dtypes ONNX's Reduce{Min,Max} take at opset 13 (no int16, no bool)
-REDUCIBLE = frozenset(FLOATS | {DType.int8, DType.uint8, DType.int32, DType.int64})
 
 
 class Ranked(DrawsWithNotes, OpSpec):
@@ -188,7 +187,7 @@ class Aminmax(OpSpec):
     """torch.aminmax(x, dim=None|d, keepdim) -> (min, max); no indices, so ties are harmless."""
 
     name, onnx_ops = "aminmax", ("ReduceMin", "ReduceMax")
-    dtypes = REDUCIBLE
+    dtypes = NUMERIC_BUT_INT16
 
     def sample_attrs(self, b, types):
         c = b.choices

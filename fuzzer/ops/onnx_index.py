@@ -17,9 +17,9 @@ from fuzzer.errors import Rejected
 from fuzzer.ir import DType, TensorType, broadcast_shapes
 from fuzzer.ops.base import OpSpec, py, same_type
 from fuzzer.ops.onnx_math import axis_of
-from fuzzer.ops.onnx_support import ALL, NUMERIC, emit
+from fuzzer.ops.dtypes import ALL_BUT_INT16, ALL_BUT_INT16_AND_BFLOAT16
+from fuzzer.ops.onnx_support import emit
 
-NO_BF16 = frozenset(ALL - {DType.bfloat16})
 
 
 def _as_vector(ctx, name: str) -> str:
@@ -36,7 +36,7 @@ def _nd(ctx, t_name: str) -> str:
 
 class IndexOp(OpSpec):
     exportable = False
-    dtypes = ALL
+    dtypes = ALL_BUT_INT16
 
 
 class Size(IndexOp):
@@ -90,14 +90,14 @@ class EyeLike(IndexOp):
     """Ones on diagonal k of a 2-D tensor's shape, in the input's dtype or `dtype`."""
 
     name, onnx_ops, min_rank, max_rank = "EyeLike", ("EyeLike",), 2, 2
-    dtypes = NO_BF16  # bfloat16 only since opset 22
+    dtypes = ALL_BUT_INT16_AND_BFLOAT16  # bfloat16 only since opset 22
 
     def sample_attrs(self, b, types):
         c = b.choices
         n, m = types[0].shape
         attrs = {"k": c.integer(-n + 1, m - 1) if c.boolean(0.7) else c.choice([-n - 1, m + 1])}
         if c.boolean(0.5):
-            attrs["dtype"] = c.choice(sorted(b.config.dtypes & NO_BF16, key=str) or [DType.float32])
+            attrs["dtype"] = c.choice(sorted(b.config.dtypes & ALL_BUT_INT16_AND_BFLOAT16, key=str) or [DType.float32])
         return attrs
 
     def infer(self, types, attrs):
@@ -273,7 +273,7 @@ class OneHot(IndexOp):
 
     def operands(self, b, x):
         c = b.choices
-        vdtype = c.choice(sorted(b.config.dtypes & NO_BF16, key=str) or [DType.float32])
+        vdtype = c.choice(sorted(b.config.dtypes & ALL_BUT_INT16_AND_BFLOAT16, key=str) or [DType.float32])
         values = b.const(TensorType(vdtype, (2,)))
         return [x, values]
 

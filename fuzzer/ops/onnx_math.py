@@ -12,12 +12,12 @@ import string
 from typing import ClassVar
 
 from fuzzer.errors import Rejected
-from fuzzer.ir import DType, TensorType, broadcast_shapes
+from fuzzer.ir import FLOATS, DType, TensorType, broadcast_shapes
 from fuzzer.ops.base import OpSpec, broadcast_partner, py, same_type
-from fuzzer.ops.onnx_support import ALL, F3, F4, NUMERIC, emit
+from fuzzer.ops.dtypes import ALL_BUT_INT16, INTS_BUT_INT16, NUMERIC_BUT_INT16
+from fuzzer.ops.onnx_support import emit
 
 INF = math.inf
-INTS8 = frozenset({DType.int8, DType.uint8, DType.int32, DType.int64})
 
 
 def axis_of(b, rank: int) -> int:
@@ -31,7 +31,7 @@ class OnnxUnary(OpSpec):
     """y = op(x), one ONNX op; torch computes fn(x)."""
 
     fn: ClassVar[str]
-    dtypes = F4
+    dtypes = FLOATS
     exportable = False
     infer = staticmethod(same_type)
 
@@ -45,7 +45,7 @@ class OnnxUnary(OpSpec):
 class IsNaN(OpSpec):
     """Inputs are finite by construction, so this is all False; it still exercises the kernel."""
 
-    name, onnx_ops, dtypes, exportable = "IsNaN", ("IsNaN",), F4, False
+    name, onnx_ops, dtypes, exportable = "IsNaN", ("IsNaN",), FLOATS, False
 
     def infer(self, types, attrs):
         return [types[0].with_dtype(DType.bool)]
@@ -92,7 +92,7 @@ class Shrink(OpSpec):
     (the kernel casts them to the element type); uint8 is left out: x - bias would wrap."""
 
     name, onnx_ops, exportable = "Shrink", ("Shrink",), False
-    dtypes = frozenset(NUMERIC - {DType.bfloat16, DType.uint8})
+    dtypes = frozenset(NUMERIC_BUT_INT16 - {DType.bfloat16, DType.uint8})
     infer = staticmethod(same_type)
 
     def sample_attrs(self, b, types):
@@ -115,7 +115,7 @@ class Shrink(OpSpec):
 class Hardmax(OpSpec):
     """1 at the first maximum along axis, 0 elsewhere (opset 13: one axis, not flattened)."""
 
-    name, onnx_ops, dtypes, exportable, min_rank = "Hardmax", ("Hardmax",), F4, False, 1
+    name, onnx_ops, dtypes, exportable, min_rank = "Hardmax", ("Hardmax",), FLOATS, False, 1
 
     infer = staticmethod(same_type)
 
@@ -131,7 +131,7 @@ class Hardmax(OpSpec):
 
 
 class LpNormalization(OpSpec):
-    name, onnx_ops, dtypes, exportable, min_rank = "LpNormalization", ("LpNormalization",), F4, False, 1
+    name, onnx_ops, dtypes, exportable, min_rank = "LpNormalization", ("LpNormalization",), FLOATS, False, 1
     infer = staticmethod(same_type)
 
     def sample_attrs(self, b, types):
@@ -150,7 +150,7 @@ class LpNormalization(OpSpec):
 class MeanVarianceNormalization(OpSpec):
     """(x - mean) / (sqrt(biased variance) + 1e-9) over axes (default [0, 2, 3])."""
 
-    name, onnx_ops, dtypes, exportable, min_rank = "MeanVarianceNormalization", ("MeanVarianceNormalization",), F4, False, 1
+    name, onnx_ops, dtypes, exportable, min_rank = "MeanVarianceNormalization", ("MeanVarianceNormalization",), FLOATS, False, 1
     infer = staticmethod(same_type)
 
     def sample_attrs(self, b, types):
@@ -193,7 +193,7 @@ class LRN(OpSpec):
     c + ceil((size-1)/2)])**beta; for even sizes the window leans forward, unlike torch's."""
 
     # ONNX allows any rank >= 3; ORT's kernel only rank 4, so drawing others would block every case
-    name, onnx_ops, dtypes, exportable, min_rank, max_rank = "LRN", ("LRN",), F4, False, 4, 4
+    name, onnx_ops, dtypes, exportable, min_rank, max_rank = "LRN", ("LRN",), FLOATS, False, 4, 4
     infer = staticmethod(same_type)
 
     def sample_attrs(self, b, types):
@@ -240,21 +240,21 @@ class Variadic(OpSpec):
 
 
 class Sum(Variadic):
-    name, onnx_ops, dtypes = "onnx.Sum", ("Sum",), F4
+    name, onnx_ops, dtypes = "onnx.Sum", ("Sum",), FLOATS
 
     def torch(self, ctx, attrs, a):
         return " + ".join(a) if len(a) > 1 else f"{a[0]}.clone()"
 
 
 class Mean(Variadic):
-    name, onnx_ops, dtypes = "onnx.Mean", ("Mean",), F4
+    name, onnx_ops, dtypes = "onnx.Mean", ("Mean",), FLOATS
 
     def torch(self, ctx, attrs, a):
         return f"({' + '.join(a)}) / {len(a)}" if len(a) > 1 else f"{a[0]}.clone()"
 
 
 class Max(Variadic):
-    name, onnx_ops, dtypes = "Max", ("Max",), NUMERIC
+    name, onnx_ops, dtypes = "Max", ("Max",), NUMERIC_BUT_INT16
     fn = "torch.maximum"
 
     def torch(self, ctx, attrs, a):
@@ -274,7 +274,7 @@ class Mod(OpSpec):
     """fmod=0 (ints only): the remainder takes the divisor's sign, as torch.remainder;
     fmod=1: C fmod, the dividend's sign, as torch.fmod (required for floats)."""
 
-    name, onnx_ops, dtypes, exportable = "Mod", ("Mod",), NUMERIC, False
+    name, onnx_ops, dtypes, exportable = "Mod", ("Mod",), NUMERIC_BUT_INT16, False
 
     def operands(self, b, x):
         # a divisor bounded away from 0 keeps the remainder defined and well conditioned
@@ -319,7 +319,7 @@ class BitShift(OpSpec):
 
 class BitwiseAnd(OpSpec):
     name, onnx_ops, exportable, min_opset = "BitwiseAnd", ("BitwiseAnd",), False, 18
-    dtypes = INTS8
+    dtypes = INTS_BUT_INT16
     fn = "torch.bitwise_and"
 
     def operands(self, b, x):
@@ -344,7 +344,7 @@ class BitwiseXor(BitwiseAnd):
 
 
 class BitwiseNot(OpSpec):
-    name, onnx_ops, exportable, min_opset, dtypes = "BitwiseNot", ("BitwiseNot",), False, 18, INTS8
+    name, onnx_ops, exportable, min_opset, dtypes = "BitwiseNot", ("BitwiseNot",), False, 18, INTS_BUT_INT16
     infer = staticmethod(same_type)
 
     def torch(self, ctx, attrs, a):
@@ -358,7 +358,7 @@ class BitwiseNot(OpSpec):
 class Det(OpSpec):
     """Determinant of the trailing square matrices."""
 
-    name, onnx_ops, dtypes, exportable, min_rank = "Det", ("Det",), F4, False, 2
+    name, onnx_ops, dtypes, exportable, min_rank = "Det", ("Det",), FLOATS, False, 2
 
     def accepts(self, t):
         return super().accepts(t) and t.shape[-1] == t.shape[-2] and t.shape[-1] <= 4
@@ -381,7 +381,7 @@ class Einsum(OpSpec):
     from the output are summed over (no diagonals/traces). Sometimes the implicit form."""
 
     name, onnx_ops, exportable, max_rank = "onnx.Einsum", ("Einsum",), False, 4
-    dtypes = frozenset(F4 | {DType.int32, DType.int64})
+    dtypes = frozenset(FLOATS | {DType.int32, DType.int64})
 
     def operands(self, b, x):
         c = b.choices
@@ -441,7 +441,7 @@ class TopK(OpSpec):
     order unspecified, so its values are re-sorted by a second, sorted TopK."""
 
     name, onnx_ops, exportable, min_rank = "onnx.TopK", ("TopK", "GatherElements"), False, 1
-    dtypes = frozenset(NUMERIC)
+    dtypes = frozenset(NUMERIC_BUT_INT16)
 
     def sample_attrs(self, b, types):
         c = b.choices
@@ -483,7 +483,7 @@ class TopK(OpSpec):
 
 class ArgMax(OpSpec):
     name, onnx_ops, exportable, min_rank = "onnx.ArgMax", ("ArgMax",), False, 1
-    dtypes = frozenset(NUMERIC)
+    dtypes = frozenset(NUMERIC_BUT_INT16)
     fn = "argmax"
 
     def sample_attrs(self, b, types):
@@ -521,7 +521,7 @@ class CumSum(OpSpec):
     element itself, reverse runs from the end."""
 
     name, onnx_ops, exportable, min_rank = "onnx.CumSum", ("CumSum",), False, 1
-    dtypes = frozenset(F4 | {DType.int32, DType.int64})
+    dtypes = frozenset(FLOATS | {DType.int32, DType.int64})
 
     def sample_attrs(self, b, types):
         c = b.choices
@@ -549,11 +549,11 @@ class CastLike(OpSpec):
     """x cast to the dtype of a second operand (whose values are unused)."""
 
     name, onnx_ops, exportable, min_opset = "CastLike", ("CastLike",), False, 15
-    dtypes = ALL
+    dtypes = ALL_BUT_INT16
 
     def operands(self, b, x):
         c = b.choices
-        options = sorted(b.config.dtypes & ALL, key=str) or [x.type.dtype]
+        options = sorted(b.config.dtypes & ALL_BUT_INT16, key=str) or [x.type.dtype]
         target = c.choice(options)
         if target == DType.uint8 and x.type.dtype not in (DType.uint8, DType.bool):
             raise Rejected("CastLike: negative values have no uint8 image")

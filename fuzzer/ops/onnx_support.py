@@ -12,14 +12,8 @@ newer dtype is still exercised where ONNX allows it.
 """
 from __future__ import annotations
 
-from fuzzer.ir import FLOATS, INTS, DType
+from fuzzer.ir import DType
 from fuzzer.ops.lowering import type_constraints, type_str
-
-NUMERIC = frozenset(FLOATS | INTS) - {DType.int16}
-ALL = frozenset(NUMERIC | {DType.bool})
-#: the float dtypes every float ONNX op takes since opset 13 (bfloat16 came later for many)
-F3 = frozenset({DType.float16, DType.float32, DType.float64})
-F4 = frozenset(FLOATS)
 
 
 def allows(op: str, opset: int, dtype: DType, param: str = "T") -> bool:
@@ -50,4 +44,4 @@ def emit(ctx, op: str, args: list[str], outs: list[str], *, cast: tuple[int, ...
         ctx.node("Cast", [tmp[i]], [outs[i]], to=ctx.elem(dtype))
 
 
-__all__ = ["ALL", "F3", "F4", "NUMERIC", "allows", "emit"]
+__all__ = ["allows", "emit"]

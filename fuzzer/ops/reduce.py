@@ -11,13 +11,12 @@ from itertools import combinations
 from typing import Callable, ClassVar
 
 from fuzzer.errors import Rejected
-from fuzzer.ir import FLOATS, INTS, DType, TensorType
+from fuzzer.ir import FLOATS, DType, TensorType
 from fuzzer.ops.base import OpSpec, py
 from fuzzer.ops.lowering import cast, close, compute_dtype, reduce, target
 from fuzzer.ops.tf_support import norm_dim
+from fuzzer.ops.dtypes import ALL, NUMERIC
 
-NUMERIC = frozenset(FLOATS | INTS)
-ALL = frozenset(NUMERIC | {DType.bool})
 
 
 def _count(shape, dims) -> int:

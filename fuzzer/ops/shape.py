@@ -4,12 +4,12 @@ from __future__ import annotations
 
 
 from fuzzer.errors import Rejected
-from fuzzer.ir import FLOATS, INTS, DType, TensorType
+from fuzzer.ir import TensorType
 from fuzzer.ops.base import OpSpec, py
 from fuzzer.ops.lowering import squeeze, unsqueeze
 from fuzzer.ops.tf_support import norm_dim
+from fuzzer.ops.dtypes import ALL
 
-ALL = frozenset(FLOATS | INTS | {DType.bool})
 #: split/chunk never make more pieces than this
 MAX_PIECES = 6
 

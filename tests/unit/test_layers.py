@@ -94,3 +94,28 @@ def test_the_graph_builder_sees_a_cycle_and_a_forbidden_import():
     real = import_graph()
     assert real.has_edge("fuzzer.generate.generator", "fuzzer.ops")  # edges are really found
     assert ("fuzzer.ops.base", "fuzzer.generate.builder") not in real.edges
+
+
+def test_no_two_ops_share_a_name_up_to_case():
+    """One spec per op: an ONNX-only variant of a torch op is named onnx.<Op>, never <Op>."""
+    import collections
+
+    from fuzzer.ops import op_names
+
+    folded = collections.Counter(n.lower() for n in op_names())
+    assert not [n for n, k in folded.items() if k > 1]
+
+
+def test_module_level_dtype_sets_live_in_ops_dtypes_only():
+    """A frozenset of dtypes named at module level is defined in fuzzer/ops/dtypes.py alone, so a
+    name like NUMERIC means one thing everywhere."""
+    found = []
+    for path in (ROOT / "ops").glob("*.py"):
+        if path.name == "dtypes.py":
+            continue
+        for stmt in ast.parse(path.read_text()).body:
+            if (isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call)
+                    and getattr(stmt.value.func, "id", "") == "frozenset" and "DType" in ast.unparse(stmt.value)
+                    or isinstance(stmt, ast.Assign) and "FLOATS" in ast.unparse(stmt.value)):
+                found.append(f"{path.name}: {ast.unparse(stmt)[:60]}")
+    assert not found, found
