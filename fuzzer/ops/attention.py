@@ -16,7 +16,7 @@ import numpy as np
 from fuzzer.choices import rng_for
 from fuzzer.ir import FLOATS, DType, TensorType
 from fuzzer.ops.base import DrawsWithNotes, OpSpec, py
-from fuzzer.ops.lowering import Lit, emit
+from fuzzer.ops.lowering import Lit
 
 
 
@@ -99,13 +99,13 @@ class ScaledDotProductAttention(DrawsWithNotes, OpSpec):
         scores = ctx.node("MatMul", [a[0], kt])[0]
         scale = attrs.get("scale", 1.0 / math.sqrt(E))
         scores = ctx.node("Mul", [scores, ctx.scalar(scale, q.dtype)])[0]
-        # Where takes bfloat16 only from opset 16: emit computes older ones in float32
+        # Where takes bfloat16 only from opset 16: ctx.widen computes older ones in float32
         if attrs.get("is_causal"):
             keep = ctx.const(np.tril(np.ones((L, S), dtype=bool)))
-            scores = emit(ctx, "Where", [keep, scores, Lit(-np.inf)], 1, q.dtype, keep=(0,), index=1)[0]
+            scores = ctx.widen("Where", [keep, scores, Lit(-np.inf)], 1, q.dtype, keep=(0,), index=1)[0]
         if len(a) == 4:
             if ctx.types[a[3]].dtype == DType.bool:
-                scores = emit(ctx, "Where", [a[3], scores, Lit(-np.inf)], 1, q.dtype, keep=(0,), index=1)[0]
+                scores = ctx.widen("Where", [a[3], scores, Lit(-np.inf)], 1, q.dtype, keep=(0,), index=1)[0]
             else:
                 scores = ctx.node("Add", [scores, a[3]])[0]
         attn = ctx.node("Softmax", [scores], axis=-1)[0]

@@ -11,7 +11,6 @@ from typing import ClassVar
 from fuzzer.errors import Rejected
 from fuzzer.ir import FLOATS, DType, TensorType
 from fuzzer.ops.base import OpSpec, py
-from fuzzer.ops.lowering import emit
 from fuzzer.ops.tf_support import channels_first, channels_last
 
 #: padding drawn for an explicit int/tuple padding is at most this (plus what a large kernel needs)
@@ -145,7 +144,7 @@ class ConvNd(BatchedConv):
             p = per_dim(0 if pad == "valid" else pad, n)
             pads = list(p) * 2
             strides = list(per_dim(attrs.get("stride", 1), n))
-        emit(ctx, "Conv", a, outs, ctx.types[a[0]].dtype, kernel_shape=list(kernel), strides=strides,
+        ctx.widen("Conv", a, outs, ctx.types[a[0]].dtype, kernel_shape=list(kernel), strides=strides,
              pads=pads, dilations=list(d), group=int(attrs.get("groups", 1)))
 
 
@@ -228,7 +227,7 @@ class ConvTransposeNd(BatchedConv):
     def onnx(self, ctx, attrs, a, outs):
         # torch's padding cuts p from both ends; ONNX pads do the same, output_padding adds at the end
         n = self.nd
-        emit(ctx, "ConvTranspose", a, outs, ctx.types[a[0]].dtype,
+        ctx.widen("ConvTranspose", a, outs, ctx.types[a[0]].dtype,
              kernel_shape=list(ctx.types[a[1]].shape[2:]),
              strides=list(per_dim(attrs.get("stride", 1), n)),
              pads=list(per_dim(attrs.get("padding", 0), n)) * 2,

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from fuzzer.ir import FLOATS, INTS, SIGNED, DType, TensorType, broadcast_shapes
 from fuzzer.ops.base import OpSpec, broadcast_partner, py, same_type
-from fuzzer.ops.lowering import WIDER, Lit, accepts, cast, close, compute_dtype, emit, target
+from fuzzer.ops.lowering import WIDER, Lit, accepts, cast, close, compute_dtype, target
 from fuzzer.ops.tf_support import clamp, trunc
 from fuzzer.ops.dtypes import NUMERIC
 
@@ -30,7 +30,7 @@ class OneOnnxOp:
     in a wider dtype where the op's schema does not take the operand's at the target opset."""
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, self.onnx_ops[0], a, outs, ctx.types[a[0]].dtype)
+        ctx.widen(self.onnx_ops[0], a, outs, ctx.types[a[0]].dtype)
 
 
 def dtype_of(ctx, name: str) -> DType:
@@ -145,7 +145,7 @@ class Round(Unary):
         dt = dtype_of(ctx, a[0])
         d = attrs.get("decimals", 0)
         if not d:
-            emit(ctx, "Round", a, outs, dt)
+            ctx.widen("Round", a, outs, dt)
             return
         # torch: round(x * 10**d) / 10**d, half to even like ONNX Round; torch's CPU kernel
         # computes a float16/bfloat16 x in float32, and so does this (x * 10**d rounds otherwise)
@@ -191,7 +191,7 @@ class LeakyRelu(Unary):
         return {"negative_slope": b.choices.choice([0.01, 0.2, -0.5, 0.0, 1.5])}
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "LeakyRelu", a, outs, dtype_of(ctx, a[0]), alpha=float(attrs.get("negative_slope", 0.01)))
+        ctx.widen("LeakyRelu", a, outs, dtype_of(ctx, a[0]), alpha=float(attrs.get("negative_slope", 0.01)))
 
     def tf(self, ctx, attrs, a, types):
         slope = float(attrs.get("negative_slope", 0.01))
@@ -207,7 +207,7 @@ class Elu(Unary):
         return {"alpha": b.choices.choice([1.0, 0.5, 2.0])}
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "Elu", a, outs, dtype_of(ctx, a[0]), alpha=float(attrs.get("alpha", 1.0)))
+        ctx.widen("Elu", a, outs, dtype_of(ctx, a[0]), alpha=float(attrs.get("alpha", 1.0)))
 
     def tf(self, ctx, attrs, a, types):
         tf, alpha = ctx.tf, float(attrs.get("alpha", 1.0))
@@ -260,7 +260,7 @@ class Gelu(Unary):
     def onnx(self, ctx, attrs, a, outs):
         dt, approx = dtype_of(ctx, a[0]), attrs.get("approximate", "none")
         if ctx.opset >= 20:
-            emit(ctx, "Gelu", a, outs, dt, approximate=approx)
+            ctx.widen("Gelu", a, outs, dt, approximate=approx)
             return
         # 1 + erf(...) cancels for negative x: in float16 it is 0 long before the true value
         # is; torch's CPU kernel computes a float16/bfloat16 gelu in float32, and so does this
@@ -308,7 +308,7 @@ class Mish(Unary):
     def onnx(self, ctx, attrs, a, outs):
         dt = dtype_of(ctx, a[0])
         if ctx.opset >= 18:
-            emit(ctx, "Mish", a, outs, dt)
+            ctx.widen("Mish", a, outs, dt)
             return
         ct = compute_dtype(ctx, dt, "Softplus", "Tanh", "Mul")
         x = cast(ctx, a[0], dt, ct)
@@ -362,7 +362,7 @@ class Hardtanh(Unary):
         return {"min_val": lo, "max_val": lo + b.choices.choice([0.5, 1.0, 2.0])}
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "Clip", [a[0], Lit(attrs.get("min_val", -1.0)), Lit(attrs.get("max_val", 1.0))], outs,
+        ctx.widen("Clip", [a[0], Lit(attrs.get("min_val", -1.0)), Lit(attrs.get("max_val", 1.0))], outs,
              dtype_of(ctx, a[0]))
 
     def tf(self, ctx, attrs, a, types):
@@ -375,7 +375,7 @@ class Hardsigmoid(Unary):
 
     def onnx(self, ctx, attrs, a, outs):
         # torch: relu6(x + 3) / 6
-        emit(ctx, "HardSigmoid", a, outs, dtype_of(ctx, a[0]), alpha=1 / 6, beta=0.5)
+        ctx.widen("HardSigmoid", a, outs, dtype_of(ctx, a[0]), alpha=1 / 6, beta=0.5)
 
     def tf(self, ctx, attrs, a, types):
         # torch: relu6(x + 3) / 6
@@ -388,7 +388,7 @@ class Hardswish(Unary):
     def onnx(self, ctx, attrs, a, outs):
         dt = dtype_of(ctx, a[0])
         if ctx.opset >= 14:  # HardSwish is new in opset 14
-            emit(ctx, "HardSwish", a, outs, dt)
+            ctx.widen("HardSwish", a, outs, dt)
             return
         ct = compute_dtype(ctx, dt, "HardSigmoid", "Mul")
         x = cast(ctx, a[0], dt, ct)
@@ -404,7 +404,7 @@ class Relu6(Unary):
     name, fn, onnx_ops = "relu6", "F.relu6", ("Clip",)
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "Clip", [a[0], Lit(0.0), Lit(6.0)], outs, dtype_of(ctx, a[0]))
+        ctx.widen("Clip", [a[0], Lit(0.0), Lit(6.0)], outs, dtype_of(ctx, a[0]))
 
     def tf(self, ctx, attrs, a, types):
         return ctx.widen(ctx.tf.nn.relu6, a[0], ints=False)
@@ -455,10 +455,10 @@ class Clamp(OpSpec):
         if lo is not None and hi is not None and lo > hi:
             # torch is min(max(x, lo), hi), i.e. hi everywhere; spell that out rather than
             # lean on Clip, whose crossed-bounds behaviour the ONNX spec leaves open
-            m = emit(ctx, "Max", [a[0], Lit(lo)], 1, dt)
-            emit(ctx, "Min", [m[0], Lit(hi)], outs, dt)
+            m = ctx.widen("Max", [a[0], Lit(lo)], 1, dt)
+            ctx.widen("Min", [m[0], Lit(hi)], outs, dt)
             return
-        emit(ctx, "Clip", [a[0], "" if lo is None else Lit(lo), "" if hi is None else Lit(hi)], outs, dt)
+        ctx.widen("Clip", [a[0], "" if lo is None else Lit(lo), "" if hi is None else Lit(hi)], outs, dt)
 
 
 # -- binary -------------------------------------------------------------------
@@ -505,8 +505,8 @@ class Add(Binary):
         dt = dtype_of(ctx, a[0])
         y = a[1]
         if "alpha" in attrs:
-            y = emit(ctx, "Mul", [y, Lit(attrs["alpha"])], 1, dt)[0]
-        emit(ctx, op, [a[0], y], outs, dt)
+            y = ctx.widen("Mul", [y, Lit(attrs["alpha"])], 1, dt)[0]
+        ctx.widen(op, [a[0], y], outs, dt)
 
     def tf(self, ctx, attrs, a, types):
         # torch.add(x, y, alpha=k) is x + k * y
@@ -546,9 +546,9 @@ class Div(Binary):
     def onnx(self, ctx, attrs, a, outs):
         dt, mode = dtype_of(ctx, a[0]), attrs.get("rounding_mode")
         if mode is None:
-            emit(ctx, "Div", a, outs, dt)
+            ctx.widen("Div", a, outs, dt)
         elif dt.is_int and mode == "trunc":  # ONNX integer Div truncates toward zero
-            emit(ctx, "Div", a, outs, dt)
+            ctx.widen("Div", a, outs, dt)
         elif dt.is_int:
             # floor division, exact: (x - x mod y) / y with the floored (Python) modulo
             ct = compute_dtype(ctx, dt, "Div", "Mod", "Sub")
@@ -588,7 +588,7 @@ class Remainder(Binary):
     def onnx(self, ctx, attrs, a, outs):
         dt = dtype_of(ctx, a[0])
         if dt.is_int:  # fmod=0 is the floored (Python, torch.remainder) modulo
-            emit(ctx, "Mod", a, outs, dt, fmod=0)
+            ctx.widen("Mod", a, outs, dt, fmod=0)
             return
         # ONNX requires fmod=1 for floats; the divisor is positive (rhs_domain), so a negative
         # truncated remainder moves up by one divisor
@@ -610,7 +610,7 @@ class Fmod(Binary):
     rhs_domain = (0.5, INF)
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "Mod", a, outs, dtype_of(ctx, a[0]), fmod=1)
+        ctx.widen("Mod", a, outs, dtype_of(ctx, a[0]), fmod=1)
 
     def tf(self, ctx, attrs, a, types):
         # torch.fmod takes the dividend's sign. tf.truncatemod is that op, but tf2onnx has no
@@ -700,10 +700,10 @@ class Compare(Binary):
     def onnx(self, ctx, attrs, a, outs):
         op = self.onnx_ops[0]
         if self.name == "ne":
-            eq = emit(ctx, op, a, 1, dtype_of(ctx, a[0]), out_dtype=DType.bool)
+            eq = ctx.widen(op, a, 1, dtype_of(ctx, a[0]), out_dtype=DType.bool)
             ctx.node("Not", eq, outs)
         else:
-            emit(ctx, op, a, outs, dtype_of(ctx, a[0]), out_dtype=DType.bool)
+            ctx.widen(op, a, outs, dtype_of(ctx, a[0]), out_dtype=DType.bool)
 
 
 class Eq(Compare):
@@ -802,7 +802,7 @@ class Where(OpSpec):
         return f"torch.where({a[0]}, {a[1]}, {a[2]})"
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "Where", a, outs, dtype_of(ctx, a[1]), keep=(0,))
+        ctx.widen("Where", a, outs, dtype_of(ctx, a[1]), keep=(0,))
 
     def tf(self, ctx, attrs, a, types):
         return ctx.tf.where(a[0], a[1], a[2])  # SelectV2 broadcasts all three, as torch.where does

@@ -17,7 +17,7 @@ import numpy as np
 from fuzzer.choices import rng_for
 from fuzzer.ir import FLOATS, DType, TensorType
 from fuzzer.ops.base import DrawsWithNotes, OpSpec, broadcast_partner, py
-from fuzzer.ops.lowering import Lit, emit
+from fuzzer.ops.lowering import Lit
 from fuzzer.ops.shape import neg, norm
 from fuzzer.ops.dtypes import ALL, NUMERIC
 
@@ -397,5 +397,5 @@ class MaskedFill(OpSpec):
         return f"torch.masked_fill({a[0]}, {a[1]}, {py(attrs['value'])})"
 
     def onnx(self, ctx, attrs, a, outs):
-        # Where takes bfloat16 only from opset 16: emit computes older ones in float32
-        emit(ctx, "Where", [a[1], Lit(attrs["value"]), a[0]], outs, ctx.types[a[0]].dtype, keep=(0,), index=1)
+        # Where takes bfloat16 only from opset 16: ctx.widen computes older ones in float32
+        ctx.widen("Where", [a[1], Lit(attrs["value"]), a[0]], outs, ctx.types[a[0]].dtype, keep=(0,), index=1)

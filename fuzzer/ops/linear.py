@@ -4,7 +4,7 @@ from __future__ import annotations
 from fuzzer.errors import Rejected
 from fuzzer.ir import DType, TensorType, broadcast_shapes
 from fuzzer.ops.base import OpSpec, broadcast_partner, py
-from fuzzer.ops.lowering import cast, close, compute_dtype, emit, target
+from fuzzer.ops.lowering import cast, close, compute_dtype, target
 from fuzzer.ops.dtypes import NUMERIC
 
 
@@ -69,7 +69,7 @@ class MatMul(OpSpec):
 
     def onnx(self, ctx, attrs, a, outs):
         # ONNX MatMul has numpy's matmul semantics, 1-D operands included, exactly as torch
-        emit(ctx, "MatMul", a, outs, ctx.types[a[0]].dtype)
+        ctx.widen("MatMul", a, outs, ctx.types[a[0]].dtype)
 
     def sample_attrs(self, b, types):
         # the @ operator is the form most models use; it reaches the same aten op
@@ -134,7 +134,7 @@ class Addmm(OpSpec):
         dt = ctx.types[a[1]].dtype
         beta, alpha = attrs.get("beta", 1), attrs.get("alpha", 1)
         if dt.is_float:  # Gemm: alpha * A @ B + beta * C, C broadcast to (n, p)
-            emit(ctx, "Gemm", [a[1], a[2], a[0]], outs, dt, alpha=float(alpha), beta=float(beta))
+            ctx.widen("Gemm", [a[1], a[2], a[0]], outs, dt, alpha=float(alpha), beta=float(beta))
             return
         # integer Gemm takes float alpha/beta; torch keeps integer arithmetic: spell it out
         ct = compute_dtype(ctx, dt, "MatMul", "Mul", "Add")
@@ -200,7 +200,7 @@ class Linear(OpSpec):
         dt = ctx.types[a[0]].dtype
         x_rank, w_rank = ctx.types[a[0]].rank, ctx.types[a[1]].rank
         if dt.is_float and x_rank == 2 and w_rank == 2:  # x @ W^T + b is one Gemm
-            emit(ctx, "Gemm", a, outs, dt, transB=1)
+            ctx.widen("Gemm", a, outs, dt, transB=1)
             return
         ct = compute_dtype(ctx, dt, "MatMul", "Add")
         x, w = cast(ctx, a[0], dt, ct), cast(ctx, a[1], dt, ct)
@@ -251,7 +251,7 @@ class Bmm(OpSpec):
         return f"torch.bmm({a[0]}, {a[1]})"
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "MatMul", a, outs, ctx.types[a[0]].dtype)
+        ctx.widen("MatMul", a, outs, ctx.types[a[0]].dtype)
 
     def tf(self, ctx, attrs, a, types):
         return _tf_matmul(ctx, a[0], a[1])

@@ -15,7 +15,7 @@ from typing import ClassVar
 from fuzzer.ir import FLOATS, DType, TensorType
 from fuzzer.ops.base import OpSpec, py, same_type
 from fuzzer.ops.elementwise import Binary, OneOnnxOp, Unary
-from fuzzer.ops.lowering import Lit, cast, close, compute_dtype, emit
+from fuzzer.ops.lowering import Lit, cast, close, compute_dtype
 from fuzzer.ops.tf_support import clamp, norm_dim, trunc
 
 INF = math.inf
@@ -166,7 +166,7 @@ class Square(Unary):
         return super().build(b, x)
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "Mul", [a[0], a[0]], outs, ctx.types[a[0]].dtype)
+        ctx.widen("Mul", [a[0], a[0]], outs, ctx.types[a[0]].dtype)
 
     def tf(self, ctx, attrs, a, types):
         return ctx.widen(ctx.tf.math.square, a[0])
@@ -220,7 +220,7 @@ class Prelu(OpSpec):
         # PRelu broadcasts the slope from the right: put the channel slopes on axis 1
         rank, n = ctx.types[a[0]].rank, ctx.types[a[1]].shape[0]
         slope = ctx.node("Reshape", [a[1], ctx.ints([n] + [1] * (rank - 2))])[0]
-        emit(ctx, "PRelu", [a[0], slope], outs, ctx.types[a[0]].dtype)
+        ctx.widen("PRelu", [a[0], slope], outs, ctx.types[a[0]].dtype)
 
     def tf(self, ctx, attrs, a, types):
         tf, rank, n = ctx.tf, types[0].rank, types[1].shape[0]
@@ -341,7 +341,7 @@ class ClampMin(Unary):
 
     def onnx(self, ctx, attrs, a, outs):
         v = Lit(attrs[self.bound])
-        emit(ctx, "Clip", [a[0], v, ""] if self.bound == "min" else [a[0], "", v], outs, ctx.types[a[0]].dtype)
+        ctx.widen("Clip", [a[0], v, ""] if self.bound == "min" else [a[0], "", v], outs, ctx.types[a[0]].dtype)
 
     def tf(self, ctx, attrs, a, types):
         return clamp(ctx, a[0], attrs.get("min"), attrs.get("max"))  # the one bound is a "min" or a "max"

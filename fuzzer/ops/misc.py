@@ -12,7 +12,7 @@ import numpy as np
 
 from fuzzer.ir import FLOATS, DType, TensorType
 from fuzzer.ops.base import OpSpec, py, same_type
-from fuzzer.ops.lowering import Lit, cast, close, compute_dtype, emit, reduce, target, unsqueeze
+from fuzzer.ops.lowering import Lit, cast, close, compute_dtype, reduce, target, unsqueeze
 from fuzzer.ops.tf_support import norm_dim
 from fuzzer.ops.softmax import SoftmaxLike, tf_softmax
 from fuzzer.ops.dtypes import ALL
@@ -43,7 +43,7 @@ class Triu(OpSpec):
         n, m = ctx.types[a[0]].shape[-2:]
         tri = np.triu if self.upper else np.tril
         mask = ctx.const(tri(np.ones((n, m), dtype=bool), k), DType.bool)
-        emit(ctx, "Where", [mask, a[0], Lit(0)], outs, ctx.types[a[0]].dtype, keep=(0,), index=1)
+        ctx.widen("Where", [mask, a[0], Lit(0)], outs, ctx.types[a[0]].dtype, keep=(0,), index=1)
 
     def tf(self, ctx, attrs, a, types):
         tf, (n, m) = ctx.tf, types[0].shape[-2:]

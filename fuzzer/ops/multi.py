@@ -20,7 +20,7 @@ import numpy as np
 from fuzzer.choices import rng_for
 from fuzzer.ir import FLOATS, DType, TensorType
 from fuzzer.ops.base import DrawsWithNotes, OpSpec
-from fuzzer.ops.lowering import cast, compute_dtype, emit
+from fuzzer.ops.lowering import cast, compute_dtype
 from fuzzer.ops.norm import reduce
 from fuzzer.ops.shape import neg, norm
 from fuzzer.ops.dtypes import NUMERIC_BUT_INT16
@@ -326,4 +326,4 @@ class Einsum(DrawsWithNotes, OpSpec):
 
     def onnx(self, ctx, attrs, a, outs):
         # no ONNX Einsum takes bfloat16: it computes in float32 between Casts
-        emit(ctx, "Einsum", a, outs, ctx.types[a[0]].dtype, equation=attrs["equation"])
+        ctx.widen("Einsum", a, outs, ctx.types[a[0]].dtype, equation=attrs["equation"])

@@ -18,13 +18,12 @@ from fuzzer.ir import DType, TensorType, broadcast_shapes
 from fuzzer.ops.base import OpSpec, py, same_type
 from fuzzer.ops.onnx_math import axis_of
 from fuzzer.ops.dtypes import ALL_BUT_INT16, ALL_BUT_INT16_AND_BFLOAT16
-from fuzzer.ops.onnx_support import emit
 
 
 
 def _as_vector(ctx, name: str) -> str:
     """A 0-d value as a (1,) vector, for ONNX ops whose input must have rank >= 1 (its type is
-    recorded, for emit's dtype lookup)."""
+    recorded, for ctx.widen's dtype lookup)."""
     vec = ctx.node("Unsqueeze", [name, ctx.ints([0])])[0]
     ctx.types[vec] = ctx.types[name].with_shape((1,))
     return vec
@@ -203,7 +202,7 @@ class DepthToSpace(IndexOp):
                 f".reshape({n}, {c} // {k * k}, {h} * {k}, {w} * {k})")
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "DepthToSpace", a, outs, blocksize=attrs["blocksize"], mode=attrs["mode"])
+        ctx.widen("DepthToSpace", a, outs, blocksize=attrs["blocksize"], mode=attrs["mode"])
 
 
 class SpaceToDepth(IndexOp):
@@ -225,7 +224,7 @@ class SpaceToDepth(IndexOp):
                 f".reshape({n}, {c} * {k * k}, {h} // {k}, {w} // {k})")
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "SpaceToDepth", a, outs, blocksize=attrs["blocksize"])
+        ctx.widen("SpaceToDepth", a, outs, blocksize=attrs["blocksize"])
 
 
 class ReverseSequence(IndexOp):
@@ -261,7 +260,7 @@ class ReverseSequence(IndexOp):
                 f".movedim((0, 1), ({t}, {1 - t})))({xt}, {idx})")
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "ReverseSequence", a, outs, time_axis=attrs["time_axis"], batch_axis=attrs["batch_axis"])
+        ctx.widen("ReverseSequence", a, outs, keep=(1,), time_axis=attrs["time_axis"], batch_axis=attrs["batch_axis"])
 
 
 class OneHot(IndexOp):
@@ -407,7 +406,7 @@ class Pad(IndexOp):
             extra = []
         value = ctx.scalar(attrs["value"], x.dtype) if "value" in attrs else ("" if extra else None)
         args = [a[0], ctx.ints(pads)] + ([value] if value is not None else []) + extra
-        emit(ctx, "Pad", args, outs, mode=attrs["mode"], cast=(0, 2) if "value" in attrs else (0,))
+        ctx.widen("Pad", args, outs, keep=(1, 3) if "value" in attrs else (1, 2, 3), mode=attrs["mode"])
 
 
 class GatherElements(IndexOp):
@@ -435,7 +434,7 @@ class GatherElements(IndexOp):
         return f"torch.gather({x}, {d}, {i}.long() % {x}.shape[{d}])"
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "GatherElements", a, outs, axis=attrs["axis"])
+        ctx.widen("GatherElements", a, outs, keep=(1,), axis=attrs["axis"])
 
 
 class Compress(IndexOp):
@@ -481,4 +480,4 @@ class Compress(IndexOp):
             # ONNX wants an input of rank >= 1; a scalar has no axis to compress along (the axis
             # is None), and its flattening is the (1,) vector itself
             x = _as_vector(ctx, x)
-        emit(ctx, "Compress", [x, a[1]], outs, axis=attrs["axis"])
+        ctx.widen("Compress", [x, a[1]], outs, keep=(1,), axis=attrs["axis"])

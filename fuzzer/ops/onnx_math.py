@@ -15,7 +15,6 @@ from fuzzer.errors import Rejected
 from fuzzer.ir import FLOATS, DType, TensorType, broadcast_shapes
 from fuzzer.ops.base import OpSpec, broadcast_partner, py, same_type
 from fuzzer.ops.dtypes import ALL_BUT_INT16, INTS_BUT_INT16, NUMERIC_BUT_INT16
-from fuzzer.ops.onnx_support import emit
 
 INF = math.inf
 
@@ -39,7 +38,7 @@ class OnnxUnary(OpSpec):
         return f"{self.fn}({a[0]})"
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, self.onnx_ops[0], a, outs)
+        ctx.widen(self.onnx_ops[0], a, outs)
 
 
 class IsNaN(OpSpec):
@@ -54,7 +53,7 @@ class IsNaN(OpSpec):
         return f"torch.isnan({a[0]})"
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "IsNaN", a, outs, cast_outs=(), param="T1")
+        ctx.widen("IsNaN", a, outs, out_dtype=DType.bool)
 
 
 class IsInf(IsNaN):
@@ -69,7 +68,7 @@ class IsInf(IsNaN):
                 f"(torch.isposinf({x}) & {bool(attrs['detect_positive'])})")
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "IsInf", a, outs, cast_outs=(), param="T1", **attrs)
+        ctx.widen("IsInf", a, outs, out_dtype=DType.bool, **attrs)
 
 
 # -- activations and normalizations ---------------------------------------------
@@ -84,7 +83,7 @@ class ThresholdedRelu(OnnxUnary):
         return f"torch.where({x} > {py(float(attrs['alpha']))}, {x}, torch.zeros_like({x}))"
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "ThresholdedRelu", a, outs, alpha=float(attrs["alpha"]))
+        ctx.widen("ThresholdedRelu", a, outs, alpha=float(attrs["alpha"]))
 
 
 class Shrink(OpSpec):
@@ -144,7 +143,7 @@ class LpNormalization(OpSpec):
         return f"(lambda n: {x} / n.masked_fill(n == 0, 1))({norm})"
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "LpNormalization", a, outs, axis=attrs["axis"], p=attrs["p"])
+        ctx.widen("LpNormalization", a, outs, axis=attrs["axis"], p=attrs["p"])
 
 
 class MeanVarianceNormalization(OpSpec):
@@ -373,7 +372,7 @@ class Det(OpSpec):
                 f"else {x}.float()).to({x}.dtype)")
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "Det", a, outs)
+        ctx.widen("Det", a, outs)
 
 
 class Einsum(OpSpec):
@@ -431,7 +430,7 @@ class Einsum(OpSpec):
                 f".to(t[0].dtype))({', '.join(a)})")
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "Einsum", a, outs, cast=tuple(range(len(a))), equation=attrs["equation"])
+        ctx.widen("Einsum", a, outs, equation=attrs["equation"])
 
 
 # -- selection and scans ----------------------------------------------------------
@@ -468,16 +467,16 @@ class TopK(OpSpec):
         k = ctx.ints([attrs["k"]])
         kw = dict(axis=attrs["axis"], largest=attrs["largest"])
         if attrs["sorted"]:
-            emit(ctx, "TopK", [a[0], k], outs, cast_outs=(0,), sorted=1, **kw)
+            ctx.widen("TopK", [a[0], k], outs, keep=(1,), keep_outs=(1,), sorted=1, **kw)
             return
         vals, idx = ctx.fresh("topv"), ctx.fresh("topi")
         ctx.types[vals] = ctx.types[outs[0]]
-        emit(ctx, "TopK", [a[0], k], [vals, idx], cast_outs=(0,), sorted=0, **kw)
+        ctx.widen("TopK", [a[0], k], [vals, idx], keep=(1,), keep_outs=(1,), sorted=0, **kw)
         # order the unsorted pick: ties keep their order only if the kernel picked them in index
         # order, so sort positions first by value then by original index: use a second TopK
         # over the picked values and map its positions back through the first indices
         pos = ctx.fresh("pos")
-        emit(ctx, "TopK", [vals, k], [outs[0], pos], cast_outs=(0,), sorted=1, **kw)
+        ctx.widen("TopK", [vals, k], [outs[0], pos], keep=(1,), keep_outs=(1,), sorted=1, **kw)
         ctx.node("GatherElements", [idx, pos], [outs[1]], axis=attrs["axis"])
 
 
@@ -542,7 +541,7 @@ class CumSum(OpSpec):
 
     def onnx(self, ctx, attrs, a, outs):
         axis = ctx.scalar(attrs["axis"], DType(attrs["axis_dtype"]))
-        emit(ctx, "CumSum", [a[0], axis], outs, exclusive=attrs["exclusive"], reverse=attrs["reverse"])
+        ctx.widen("CumSum", [a[0], axis], outs, keep=(1,), exclusive=attrs["exclusive"], reverse=attrs["reverse"])
 
 
 class CastLike(OpSpec):
