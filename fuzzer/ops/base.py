@@ -201,6 +201,11 @@ def broadcast_partner(b: DrawContext, shape: tuple[int, ...]) -> tuple[int, ...]
     return tuple(out)
 
 
+def norm_dim(d: int, rank: int) -> int:
+    """A possibly negative dim as an index in [0, rank) (0 for a rank-0 tensor)."""
+    return int(d) % rank if rank else 0
+
+
 def py(value) -> str:
     """A Python literal for an attribute value (tuples stay tuples, floats keep full precision)."""
     if isinstance(value, (list, tuple)):

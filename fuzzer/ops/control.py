@@ -28,10 +28,10 @@ from __future__ import annotations
 from typing import Any
 
 from fuzzer.errors import Rejected
-from fuzzer.ops import all_specs, get_spec
-from fuzzer.ops.elementwise import Binary, Compare, Unary
 from fuzzer.ir import DType, TensorType
+from fuzzer.ops import all_specs, get_spec
 from fuzzer.ops.base import DrawsWithNotes, MAX_NUMEL, OpSpec, py
+from fuzzer.ops.elementwise import Binary, Compare, Unary
 
 #: who can build the torch forms: torch.export-based exporters (TorchScript tracing raises on a
 #: higher-order op) and the direct ONNX frontend, through the same spec's `onnx` lowering

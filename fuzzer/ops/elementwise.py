@@ -6,9 +6,9 @@ from typing import ClassVar
 
 from fuzzer.ir import FLOATS, INTS, SIGNED, DType, TensorType, broadcast_shapes
 from fuzzer.ops.base import OpSpec, broadcast_partner, py, same_type
-from fuzzer.ops.lowering import WIDER, Lit, accepts, cast, close, compute_dtype, target
-from fuzzer.ops.tf_support import clamp, trunc
 from fuzzer.ops.dtypes import NUMERIC
+from fuzzer.ops.lowering import WIDER, Lit, accepts, cast, close, compute_dtype, target
+from fuzzer.ops.tf_support import TfFunction, clamp, trunc
 
 INF = math.inf
 
@@ -37,101 +37,77 @@ def dtype_of(ctx, name: str) -> DType:
     return ctx.types[name].dtype
 
 
-class Abs(OneOnnxOp, Unary):
+class Abs(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "abs", "torch.abs", ("Abs",)
     dtypes = frozenset(SIGNED | {DType.uint8})
+    tf_fn = "math.abs"
+    tf_ints = True
 
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.abs, a[0])
 
-
-class Neg(OneOnnxOp, Unary):
+class Neg(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "neg", "torch.neg", ("Neg",)
     dtypes = frozenset(SIGNED)
+    tf_fn = "math.negative"
+    tf_ints = True
 
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.negative, a[0])
 
-
-class Exp(OneOnnxOp, Unary):
+class Exp(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "exp", "torch.exp", ("Exp",)
     domain = (-INF, 10.0)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.exp, a[0], ints=False)
+    tf_fn = "math.exp"
 
 
-class Log(OneOnnxOp, Unary):
+class Log(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "log", "torch.log", ("Log",)
     domain = (0.05, INF)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.log, a[0], ints=False)
+    tf_fn = "math.log"
 
 
-class Sqrt(OneOnnxOp, Unary):
+class Sqrt(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "sqrt", "torch.sqrt", ("Sqrt",)
     domain = (0.0, INF)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.sqrt, a[0], ints=False)
+    tf_fn = "math.sqrt"
 
 
-class Reciprocal(OneOnnxOp, Unary):
+class Reciprocal(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "reciprocal", "torch.reciprocal", ("Reciprocal",)
     domain = (0.1, INF)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.reciprocal, a[0], ints=False)
+    tf_fn = "math.reciprocal"
 
 
-class Sin(OneOnnxOp, Unary):
+class Sin(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "sin", "torch.sin", ("Sin",)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.sin, a[0], ints=False)
+    tf_fn = "math.sin"
 
 
-class Cos(OneOnnxOp, Unary):
+class Cos(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "cos", "torch.cos", ("Cos",)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.cos, a[0], ints=False)
+    tf_fn = "math.cos"
 
 
-class Tanh(OneOnnxOp, Unary):
+class Tanh(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "tanh", "torch.tanh", ("Tanh",)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.tanh, a[0], ints=False)
+    tf_fn = "math.tanh"
 
 
-class Sigmoid(OneOnnxOp, Unary):
+class Sigmoid(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "sigmoid", "torch.sigmoid", ("Sigmoid",)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.sigmoid, a[0], ints=False)
+    tf_fn = "math.sigmoid"
 
 
-class Erf(OneOnnxOp, Unary):
+class Erf(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "erf", "torch.erf", ("Erf",)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.erf, a[0], ints=False)
+    tf_fn = "math.erf"
 
 
-class Floor(OneOnnxOp, Unary):
+class Floor(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "floor", "torch.floor", ("Floor",)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.floor, a[0], ints=False)
+    tf_fn = "math.floor"
 
 
-class Ceil(OneOnnxOp, Unary):
+class Ceil(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "ceil", "torch.ceil", ("Ceil",)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.ceil, a[0], ints=False)
+    tf_fn = "math.ceil"
 
 
 class Round(Unary):
@@ -165,12 +141,11 @@ class Round(Unary):
         return ctx.widen(lambda x: tf.math.round(x * scale) / scale, a[0], ints=False)
 
 
-class Sign(OneOnnxOp, Unary):
+class Sign(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "sign", "torch.sign", ("Sign",)
     dtypes = frozenset(SIGNED | {DType.uint8})
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.sign, a[0])
+    tf_fn = "math.sign"
+    tf_ints = True
 
 
 class Relu(OneOnnxOp, Unary):
@@ -244,11 +219,9 @@ class Celu(Unary):
             ints=False)
 
 
-class Selu(OneOnnxOp, Unary):
+class Selu(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "selu", "F.selu", ("Selu",)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.nn.selu, a[0], ints=False)
+    tf_fn = "nn.selu"
 
 
 class Gelu(Unary):
@@ -287,7 +260,7 @@ class Gelu(Unary):
         return ctx.widen(lambda x: 0.5 * x * (1.0 + tf.math.erf(x / math.sqrt(2.0))), a[0], ints=False)
 
 
-class Silu(Unary):
+class Silu(TfFunction, Unary):
     name, fn, onnx_ops = "silu", "F.silu", ("Sigmoid", "Mul")
 
     def onnx(self, ctx, attrs, a, outs):
@@ -297,9 +270,7 @@ class Silu(Unary):
         y = target(ctx, ct, dt, outs[0])
         ctx.node("Mul", [x, ctx.node("Sigmoid", [x])[0]], [y])
         close(ctx, y, ct, dt, outs[0])
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.nn.silu, a[0], ints=False)
+    tf_fn = "nn.silu"
 
 
 class Mish(Unary):
@@ -347,11 +318,9 @@ class Softplus(Unary):
         return ctx.widen(lambda x: tf.where(x * beta > threshold, x, tf.math.softplus(x * beta) / beta), a[0], ints=False)
 
 
-class Softsign(OneOnnxOp, Unary):
+class Softsign(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "softsign", "F.softsign", ("Softsign",)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.nn.softsign, a[0], ints=False)
+    tf_fn = "nn.softsign"
 
 
 class Hardtanh(Unary):
@@ -400,17 +369,15 @@ class Hardswish(Unary):
         return ctx.widen(lambda x: x * ctx.tf.nn.relu6(x + 3.0) / 6.0, a[0], ints=False)
 
 
-class Relu6(Unary):
+class Relu6(TfFunction, Unary):
     name, fn, onnx_ops = "relu6", "F.relu6", ("Clip",)
 
     def onnx(self, ctx, attrs, a, outs):
         ctx.widen("Clip", [a[0], Lit(0.0), Lit(6.0)], outs, dtype_of(ctx, a[0]))
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.nn.relu6, a[0], ints=False)
+    tf_fn = "nn.relu6"
 
 
-class LogSigmoid(Unary):
+class LogSigmoid(TfFunction, Unary):
     name, fn, onnx_ops = "logsigmoid", "F.logsigmoid", ("Sigmoid", "Log", "Softplus", "Neg")
 
     def onnx(self, ctx, attrs, a, outs):
@@ -421,9 +388,7 @@ class LogSigmoid(Unary):
         y = target(ctx, ct, dt, outs[0])
         ctx.node("Neg", [sp], [y])
         close(ctx, y, ct, dt, outs[0])
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.log_sigmoid, a[0], ints=False)
+    tf_fn = "math.log_sigmoid"
 
 
 class Clamp(OpSpec):
@@ -524,12 +489,11 @@ class Sub(Add):
     name, fn, onnx_ops = "sub", "torch.sub", ("Sub", "Mul")
 
 
-class Mul(OneOnnxOp, Binary):
+class Mul(TfFunction, OneOnnxOp, Binary):
     name, fn, onnx_ops = "mul", "torch.mul", ("Mul",)
     dtypes = frozenset(NUMERIC)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.multiply, *a[:2])
+    tf_fn = "math.multiply"
+    tf_ints = True
 
 
 class Div(Binary):
@@ -580,7 +544,7 @@ class Div(Binary):
         return ctx.widen(lambda x, y: trunc(tf, x / y), *a[:2])
 
 
-class Remainder(Binary):
+class Remainder(TfFunction, Binary):
     name, fn, onnx_ops = "remainder", "torch.remainder", ("Mod", "Less", "Add", "Where")
     dtypes = frozenset(NUMERIC)
     rhs_domain = (0.5, INF)
@@ -598,10 +562,9 @@ class Remainder(Binary):
         out = target(ctx, ct, dt, outs[0])
         ctx.node("Where", [ctx.node("Less", [r, ctx.scalar(0.0, ct)])[0], ctx.node("Add", [r, y])[0], r], [out])
         close(ctx, out, ct, dt, outs[0])
-
-    def tf(self, ctx, attrs, a, types):
         # torch.remainder takes the divisor's sign: a floor mod
-        return ctx.widen(ctx.tf.math.floormod, *a[:2])
+    tf_fn = "math.floormod"
+    tf_ints = True
 
 
 class Fmod(Binary):
@@ -627,7 +590,7 @@ class Fmod(Binary):
         return ctx.widen(fn, *a[:2])
 
 
-class Pow(Binary):
+class Pow(TfFunction, Binary):
     name, fn, onnx_ops = "pow", "torch.pow", ("Pow",)
     domain = (0.1, 4.0)  # a positive base keeps fractional exponents real
     rhs_domain = (-2.0, 2.0)
@@ -640,28 +603,25 @@ class Pow(Binary):
         y = target(ctx, ct, dt, outs[0])
         ctx.node("Pow", [cast(ctx, a[0], dt, ct), cast(ctx, a[1], dt, ct)], [y])
         close(ctx, y, ct, dt, outs[0])
+    tf_fn = "math.pow"
+    tf_ints = True
 
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.pow, *a[:2])
 
-
-class Maximum(OneOnnxOp, Binary):
+class Maximum(TfFunction, OneOnnxOp, Binary):
     name, fn, onnx_ops = "maximum", "torch.maximum", ("Max",)
     dtypes = frozenset(NUMERIC)
+    tf_fn = "math.maximum"
+    tf_ints = True
 
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.maximum, *a[:2])
 
-
-class Minimum(OneOnnxOp, Binary):
+class Minimum(TfFunction, OneOnnxOp, Binary):
     name, fn, onnx_ops = "minimum", "torch.minimum", ("Min",)
     dtypes = frozenset(NUMERIC)
+    tf_fn = "math.minimum"
+    tf_ints = True
 
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.minimum, *a[:2])
 
-
-class Atan2(Binary):
+class Atan2(TfFunction, Binary):
     name, fn, onnx_ops = "atan2", "torch.atan2", ("Atan", "Div", "Less", "Where", "Add")
     dtypes = frozenset(FLOATS)
 
@@ -687,10 +647,9 @@ class Atan2(Binary):
 
 
 # -- comparisons and logic ------------------------------------------------------
-
-    def tf(self, ctx, attrs, a, types):
         # atan2(input, other) = atan(input / other): y first
-        return ctx.widen(ctx.tf.math.atan2, *a[:2])
+    tf_fn = "math.atan2"
+    tf_ints = True
 class Compare(Binary):
     dtypes = frozenset(NUMERIC)
 
@@ -705,73 +664,64 @@ class Compare(Binary):
         else:
             ctx.widen(op, a, outs, dtype_of(ctx, a[0]), out_dtype=DType.bool)
 
+    tf_fn: ClassVar[str]  # the tf.math comparison
+
+    def tf(self, ctx, attrs, a, types):
+        tf, (x, y) = ctx.tf, a
+        if x.dtype in (tf.int8, tf.int16, tf.uint8):
+            x, y = tf.cast(x, tf.int64), tf.cast(y, tf.int64)  # exact: widening keeps order
+        return getattr(tf.math, self.tf_fn)(x, y)
+
+
 
 class Eq(Compare):
     name, fn, onnx_ops = "eq", "torch.eq", ("Equal",)
     dtypes = frozenset(NUMERIC | {DType.bool})
-
-    def tf(self, ctx, attrs, a, types):
-        return _tf_compare(ctx, "equal", a)
+    tf_fn = "equal"
 
 
 class Ne(Compare):
     name, fn, onnx_ops = "ne", "torch.ne", ("Equal", "Not")
     dtypes = frozenset(NUMERIC | {DType.bool})
-
-    def tf(self, ctx, attrs, a, types):
-        return _tf_compare(ctx, "not_equal", a)
+    tf_fn = "not_equal"
 
 
 class Lt(Compare):
     name, fn, onnx_ops = "lt", "torch.lt", ("Less",)
-
-    def tf(self, ctx, attrs, a, types):
-        return _tf_compare(ctx, "less", a)
+    tf_fn = "less"
 
 
 class Le(Compare):
     name, fn, onnx_ops = "le", "torch.le", ("LessOrEqual",)
-
-    def tf(self, ctx, attrs, a, types):
-        return _tf_compare(ctx, "less_equal", a)
+    tf_fn = "less_equal"
 
 
 class Gt(Compare):
     name, fn, onnx_ops = "gt", "torch.gt", ("Greater",)
-
-    def tf(self, ctx, attrs, a, types):
-        return _tf_compare(ctx, "greater", a)
+    tf_fn = "greater"
 
 
 class Ge(Compare):
     name, fn, onnx_ops = "ge", "torch.ge", ("GreaterOrEqual",)
-
-    def tf(self, ctx, attrs, a, types):
-        return _tf_compare(ctx, "greater_equal", a)
+    tf_fn = "greater_equal"
 
 
-class LogicalAnd(OneOnnxOp, Binary):
+class LogicalAnd(TfFunction, OneOnnxOp, Binary):
     name, fn, onnx_ops = "logical_and", "torch.logical_and", ("And",)
     dtypes = frozenset({DType.bool})
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.tf.math.logical_and(a[0], a[1])
+    tf_fn = "math.logical_and"
 
 
-class LogicalOr(OneOnnxOp, Binary):
+class LogicalOr(TfFunction, OneOnnxOp, Binary):
     name, fn, onnx_ops = "logical_or", "torch.logical_or", ("Or",)
     dtypes = frozenset({DType.bool})
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.tf.math.logical_or(a[0], a[1])
+    tf_fn = "math.logical_or"
 
 
-class LogicalXor(OneOnnxOp, Binary):
+class LogicalXor(TfFunction, OneOnnxOp, Binary):
     name, fn, onnx_ops = "logical_xor", "torch.logical_xor", ("Xor",)
     dtypes = frozenset({DType.bool})
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.tf.math.logical_xor(a[0], a[1])
+    tf_fn = "math.logical_xor"
 
 
 class LogicalNot(OneOnnxOp, Unary):
@@ -835,10 +785,3 @@ class Cast(OpSpec):
             return tf.cast(tf.cast(x, tf.int64), tf.uint8)
         return tf.cast(x, ctx.dtype(to))
 
-
-# -- TensorFlow helpers ------------------------------------------------------------
-def _tf_compare(ctx, fn: str, a):
-    tf, (x, y) = ctx.tf, a
-    if x.dtype in (tf.int8, tf.int16, tf.uint8):
-        x, y = tf.cast(x, tf.int64), tf.cast(y, tf.int64)  # exact: widening keeps order
-    return getattr(tf.math, fn)(x, y)

@@ -16,10 +16,10 @@ import numpy as np
 
 from fuzzer.choices import rng_for
 from fuzzer.ir import FLOATS, DType, TensorType
-from fuzzer.ops.base import DrawsWithNotes, OpSpec, broadcast_partner, py
-from fuzzer.ops.lowering import Lit
-from fuzzer.ops.shape import neg, norm
+from fuzzer.ops.base import DrawsWithNotes, OpSpec, broadcast_partner, norm_dim, py
 from fuzzer.ops.dtypes import ALL, NUMERIC
+from fuzzer.ops.lowering import Lit
+from fuzzer.ops.shape import neg
 
 
 
@@ -75,7 +75,7 @@ class Gather(DrawsWithNotes, OpSpec):
 
     def onnx(self, ctx, attrs, a, outs):
         x, idx = ctx.types[a[0]], ctx.types[a[1]]
-        axis = norm(attrs["dim"], x.rank)
+        axis = norm_dim(attrs["dim"], x.rank)
         data = a[0]
         if any(i < s for d, (i, s) in enumerate(zip(idx.shape, x.shape)) if d != axis):
             # ONNX leaves an index smaller than the data off the axis unsaid, and the reference
@@ -105,7 +105,7 @@ class TakeAlongDim(Gather):
 
     def infer(self, types, attrs):
         x, idx = types
-        d = norm(attrs["dim"], x.rank)
+        d = norm_dim(attrs["dim"], x.rank)
         return [x.with_shape(tuple(idx.shape[i] if i == d else x.shape[i] for i in range(x.rank)))]
 
     def torch(self, ctx, attrs, a):
@@ -114,7 +114,7 @@ class TakeAlongDim(Gather):
     def onnx(self, ctx, attrs, a, outs):
         out = ctx.types[outs[0]]
         idx = ctx.node("Expand", [a[1], ctx.ints(out.shape)])[0]
-        ctx.node("GatherElements", [a[0], idx], outs, axis=norm(attrs["dim"], out.rank))
+        ctx.node("GatherElements", [a[0], idx], outs, axis=norm_dim(attrs["dim"], out.rank))
 
 
 class IndexSelect(DrawsWithNotes, OpSpec):
@@ -134,7 +134,7 @@ class IndexSelect(DrawsWithNotes, OpSpec):
 
     def infer(self, types, attrs):
         x, idx = types
-        d = norm(attrs["dim"], x.rank)
+        d = norm_dim(attrs["dim"], x.rank)
         return [x.with_shape(x.shape[:d] + idx.shape + x.shape[d + 1:])]
 
     def torch(self, ctx, attrs, a):

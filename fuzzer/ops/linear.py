@@ -4,8 +4,8 @@ from __future__ import annotations
 from fuzzer.errors import Rejected
 from fuzzer.ir import DType, TensorType, broadcast_shapes
 from fuzzer.ops.base import OpSpec, broadcast_partner, py
-from fuzzer.ops.lowering import cast, close, compute_dtype, target
 from fuzzer.ops.dtypes import NUMERIC
+from fuzzer.ops.lowering import cast, close, compute_dtype, target
 
 
 

@@ -13,10 +13,10 @@ import math
 from typing import ClassVar
 
 from fuzzer.ir import FLOATS, DType, TensorType
-from fuzzer.ops.base import OpSpec, py, same_type
+from fuzzer.ops.base import OpSpec, norm_dim, py, same_type
 from fuzzer.ops.elementwise import Binary, OneOnnxOp, Unary
 from fuzzer.ops.lowering import Lit, cast, close, compute_dtype
-from fuzzer.ops.tf_support import clamp, norm_dim, trunc
+from fuzzer.ops.tf_support import TfFunction, clamp, trunc
 
 INF = math.inf
 
@@ -34,70 +34,52 @@ def _lowered(ctx, x: str, ops: tuple[str, ...], out: str, body) -> None:
 
 
 # -- one ONNX op each ---------------------------------------------------------------
-class Tan(OneOnnxOp, Unary):
+class Tan(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops, domain = "tan", "torch.tan", ("Tan",), (-1.3, 1.3)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.tan, a[0], ints=False)
+    tf_fn = "math.tan"
 
 
-class Asin(OneOnnxOp, Unary):
+class Asin(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops, domain = "asin", "torch.asin", ("Asin",), (-0.95, 0.95)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.asin, a[0], ints=False)
+    tf_fn = "math.asin"
 
 
-class Acos(OneOnnxOp, Unary):
+class Acos(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops, domain = "acos", "torch.acos", ("Acos",), (-0.95, 0.95)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.acos, a[0], ints=False)
+    tf_fn = "math.acos"
 
 
-class Atan(OneOnnxOp, Unary):
+class Atan(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "atan", "torch.atan", ("Atan",)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.atan, a[0], ints=False)
+    tf_fn = "math.atan"
 
 
-class Sinh(OneOnnxOp, Unary):
+class Sinh(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops, domain = "sinh", "torch.sinh", ("Sinh",), (-4.0, 4.0)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.sinh, a[0], ints=False)
+    tf_fn = "math.sinh"
 
 
-class Cosh(OneOnnxOp, Unary):
+class Cosh(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops, domain = "cosh", "torch.cosh", ("Cosh",), (-4.0, 4.0)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.cosh, a[0], ints=False)
+    tf_fn = "math.cosh"
 
 
-class Asinh(OneOnnxOp, Unary):
+class Asinh(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "asinh", "torch.asinh", ("Asinh",)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.asinh, a[0], ints=False)
+    tf_fn = "math.asinh"
 
 
-class Acosh(OneOnnxOp, Unary):
+class Acosh(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops, domain = "acosh", "torch.acosh", ("Acosh",), (1.05, INF)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.acosh, a[0], ints=False)
+    tf_fn = "math.acosh"
 
 
-class Atanh(OneOnnxOp, Unary):
+class Atanh(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops, domain = "atanh", "torch.atanh", ("Atanh",), (-0.9, 0.9)
 
 
 # -- decomposed unary ---------------------------------------------------------------
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.atanh, a[0], ints=False)
+    tf_fn = "math.atanh"
 class Expm1(Unary):
     name, fn, onnx_ops, domain = "expm1", "torch.expm1", ("Exp", "Sub"), (-INF, 8.0)
 
@@ -143,18 +125,16 @@ class Frac(Unary):
         return ctx.widen(lambda x: x - trunc(ctx.tf, x), a[0], ints=False)
 
 
-class Rsqrt(Unary):
+class Rsqrt(TfFunction, Unary):
     name, fn, onnx_ops, domain = "rsqrt", "torch.rsqrt", ("Sqrt", "Reciprocal"), (0.1, INF)
 
     def onnx(self, ctx, attrs, a, outs):
         _lowered(ctx, a[0], ("Sqrt", "Reciprocal"), outs[0],
                  lambda ct, x: ctx.node("Reciprocal", ctx.node("Sqrt", [x]))[0])
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.rsqrt, a[0], ints=False)
+    tf_fn = "math.rsqrt"
 
 
-class Square(Unary):
+class Square(TfFunction, Unary):
     name, fn, onnx_ops = "square", "torch.square", ("Mul", "Pow")
     dtypes = frozenset(FLOATS | {DType.int32, DType.int64})
 
@@ -167,9 +147,8 @@ class Square(Unary):
 
     def onnx(self, ctx, attrs, a, outs):
         ctx.widen("Mul", [a[0], a[0]], outs, ctx.types[a[0]].dtype)
-
-    def tf(self, ctx, attrs, a, types):
-        return ctx.widen(ctx.tf.math.square, a[0])
+    tf_fn = "math.square"
+    tf_ints = True
 
 
 class Hardshrink(Unary):

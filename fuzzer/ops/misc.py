@@ -11,11 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from fuzzer.ir import FLOATS, DType, TensorType
-from fuzzer.ops.base import OpSpec, py, same_type
-from fuzzer.ops.lowering import Lit, cast, close, compute_dtype, reduce, target, unsqueeze
-from fuzzer.ops.tf_support import norm_dim
-from fuzzer.ops.softmax import SoftmaxLike, tf_softmax
+from fuzzer.ops.base import OpSpec, norm_dim, py, same_type
 from fuzzer.ops.dtypes import ALL
+from fuzzer.ops.lowering import Lit, cast, close, compute_dtype, reduce, target, unsqueeze
+from fuzzer.ops.softmax import SoftmaxLike, tf_softmax
 
 
 

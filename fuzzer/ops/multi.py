@@ -19,11 +19,11 @@ import numpy as np
 
 from fuzzer.choices import rng_for
 from fuzzer.ir import FLOATS, DType, TensorType
-from fuzzer.ops.base import DrawsWithNotes, OpSpec
+from fuzzer.ops.base import DrawsWithNotes, OpSpec, norm_dim
+from fuzzer.ops.dtypes import NUMERIC_BUT_INT16
 from fuzzer.ops.lowering import cast, compute_dtype
 from fuzzer.ops.norm import reduce
-from fuzzer.ops.shape import neg, norm
-from fuzzer.ops.dtypes import NUMERIC_BUT_INT16
+from fuzzer.ops.shape import neg
 
 #: tiebreak step per dtype: several ulps at 2.0
 STEP = {DType.float16: 0.01, DType.bfloat16: 0.05, DType.float32: 1e-3, DType.float64: 1e-3}
@@ -89,7 +89,7 @@ class TopK(Ranked):
 
     def infer(self, types, attrs):
         x = types[0]
-        d = norm(attrs["dim"], x.rank)
+        d = norm_dim(attrs["dim"], x.rank)
         shape = x.shape[:d] + (attrs["k"],) + x.shape[d + 1:]
         return [x.with_shape(shape), TensorType(DType.int64, shape)]
 
@@ -99,7 +99,7 @@ class TopK(Ranked):
 
     def onnx(self, ctx, attrs, a, outs):
         x = keyed_name(ctx, self, a)
-        self.topk(ctx, x, attrs["k"], norm(attrs["dim"], ctx.types[a[0]].rank), attrs.get("largest", True), outs)
+        self.topk(ctx, x, attrs["k"], norm_dim(attrs["dim"], ctx.types[a[0]].rank), attrs.get("largest", True), outs)
 
 
 class Sort(Ranked):
@@ -126,7 +126,7 @@ class Sort(Ranked):
     def onnx(self, ctx, attrs, a, outs):
         x = keyed_name(ctx, self, a)
         t = ctx.types[a[0]]
-        d = norm(attrs["dim"], t.rank)
+        d = norm_dim(attrs["dim"], t.rank)
         self.topk(ctx, x, t.shape[d], d, attrs.get("descending", False), outs)
 
 
@@ -160,7 +160,7 @@ class MaxDim(Ranked):
 
     def infer(self, types, attrs):
         x = types[0]
-        d = norm(attrs["dim"], x.rank)
+        d = norm_dim(attrs["dim"], x.rank)
         shape = x.shape[:d] + ((1,) if attrs.get("keepdim") else ()) + x.shape[d + 1:]
         return [x.with_shape(shape), TensorType(DType.int64, shape)]
 
@@ -170,7 +170,7 @@ class MaxDim(Ranked):
 
     def onnx(self, ctx, attrs, a, outs):
         x = keyed_name(ctx, self, a)
-        d = norm(attrs["dim"], ctx.types[a[0]].rank)
+        d = norm_dim(attrs["dim"], ctx.types[a[0]].rank)
         keep = bool(attrs.get("keepdim", False))
         reduce(ctx, self.reduce_op, x, [d], keep, [outs[0]])
         ctx.node(self.arg_op, [x], [outs[1]], axis=d, keepdims=int(keep))
@@ -199,7 +199,7 @@ class Aminmax(OpSpec):
         return attrs
 
     def axes(self, x, attrs):
-        return list(range(x.rank)) if "dim" not in attrs else [norm(attrs["dim"], x.rank)]
+        return list(range(x.rank)) if "dim" not in attrs else [norm_dim(attrs["dim"], x.rank)]
 
     def infer(self, types, attrs):
         x = types[0]

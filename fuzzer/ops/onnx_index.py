@@ -16,8 +16,8 @@ from fuzzer.choices import rng_for
 from fuzzer.errors import Rejected
 from fuzzer.ir import DType, TensorType, broadcast_shapes
 from fuzzer.ops.base import OpSpec, py, same_type
-from fuzzer.ops.onnx_math import axis_of
 from fuzzer.ops.dtypes import ALL_BUT_INT16, ALL_BUT_INT16_AND_BFLOAT16
+from fuzzer.ops.onnx_math import axis_of
 
 
 

@@ -182,6 +182,9 @@ class PoolNd(OpSpec):
 class MaxPoolNd(PoolNd):
     dilated = True
 
+    def tf(self, ctx, attrs, a, types):
+        return _tf_max_pool(ctx, attrs, a, types, self.nd)
+
     def sample_attrs(self, b, types):
         attrs = self.geometry(b, types[0].shape[types[0].rank - self.nd:])
         # indices are flat per (N, C) plane in torch but over the whole tensor in ONNX MaxPool
@@ -218,9 +221,6 @@ class MaxPool1d(MaxPoolNd):
     min_rank, max_rank = 2, 3
     # not int8/uint8 as max_pool2d: torch's CPU max_pool1d has no integer kernel without indices
 
-    def tf(self, ctx, attrs, a, types):
-        return _tf_max_pool(ctx, attrs, a, types, 1)
-
 
 class MaxPool2d(MaxPoolNd):
     name, nd, fn, onnx_ops = "max_pool2d", 2, "F.max_pool2d", ("MaxPool", "Mod")
@@ -228,13 +228,13 @@ class MaxPool2d(MaxPoolNd):
     # ONNX MaxPool takes int8/uint8 (opset 12+) besides floats; other ints are not expressible
     dtypes = frozenset(FLOATS | {DType.int8, DType.uint8})
 
-    def tf(self, ctx, attrs, a, types):
-        return _tf_max_pool(ctx, attrs, a, types, 2)
-
 
 class AvgPoolNd(PoolNd):
     dtypes = frozenset(FLOATS)  # ONNX AveragePool is float-only
     has_divisor: ClassVar[bool] = False
+
+    def tf(self, ctx, attrs, a, types):
+        return _tf_avg_pool(ctx, attrs, a, types, self.nd)
 
     def sample_attrs(self, b, types):
         c = b.choices
@@ -303,17 +303,11 @@ class AvgPool1d(AvgPoolNd):
     name, nd, fn, onnx_ops = "avg_pool1d", 1, "F.avg_pool1d", ("AveragePool", "Conv", "Div")
     min_rank, max_rank = 2, 3
 
-    def tf(self, ctx, attrs, a, types):
-        return _tf_avg_pool(ctx, attrs, a, types, 1)
-
 
 class AvgPool2d(AvgPoolNd):
     name, nd, fn, onnx_ops = "avg_pool2d", 2, "F.avg_pool2d", ("AveragePool", "Conv", "Div")
     min_rank, max_rank = 3, 4
     has_divisor = True
-
-    def tf(self, ctx, attrs, a, types):
-        return _tf_avg_pool(ctx, attrs, a, types, 2)
 
 
 class AdaptivePoolNd(OpSpec):
@@ -441,21 +435,15 @@ def adaptive_argmax(ctx, x: str, shape, out_spatial) -> tuple[str, str]:
 class AdaptiveAvgPool1d(AdaptivePoolNd):
     name, nd, fn, onnx_ops = "adaptive_avg_pool1d", 1, "F.adaptive_avg_pool1d", ("AveragePool", "GlobalAveragePool", "ReduceMean", "Slice", "Concat")
     min_rank, max_rank = 2, 3
-
     def tf(self, ctx, attrs, a, types):
-        sizes = attrs["output_size"]
-        sizes = list(sizes) if isinstance(sizes, (list, tuple)) else [sizes] * 1
-        return ctx.widen(lambda x: _tf_adaptive(ctx.tf, x, sizes, ctx.tf.math.reduce_mean), a[0], ints=False)
+        return _tf_adaptive_avg_pool(self, ctx, attrs, a, types)
 
 
 class AdaptiveAvgPool2d(AdaptivePoolNd):
     name, nd, fn, onnx_ops = "adaptive_avg_pool2d", 2, "F.adaptive_avg_pool2d", ("AveragePool", "GlobalAveragePool", "ReduceMean", "Slice", "Concat")
     min_rank, max_rank = 3, 4
-
     def tf(self, ctx, attrs, a, types):
-        sizes = attrs["output_size"]
-        sizes = list(sizes) if isinstance(sizes, (list, tuple)) else [sizes] * 2
-        return ctx.widen(lambda x: _tf_adaptive(ctx.tf, x, sizes, ctx.tf.math.reduce_mean), a[0], ints=False)
+        return _tf_adaptive_avg_pool(self, ctx, attrs, a, types)
 
 
 class AdaptiveMaxPool1d(AdaptivePoolNd):
@@ -488,6 +476,12 @@ def _tf_adaptive(tf, x, sizes, reduce):
             pieces.append(reduce(window, axis=axis, keepdims=True))
         x = pieces[0] if out == 1 else tf.concat(pieces, axis=axis)
     return x
+
+
+def _tf_adaptive_avg_pool(spec, ctx, attrs, a, types):
+    sizes = attrs["output_size"]
+    sizes = list(sizes) if isinstance(sizes, (list, tuple)) else [sizes] * spec.nd
+    return ctx.widen(lambda x: _tf_adaptive(ctx.tf, x, sizes, ctx.tf.math.reduce_mean), a[0], ints=False)
 
 
 def _tf_pool_geometry(attrs, spatial, nd):

@@ -12,11 +12,9 @@ from typing import Callable, ClassVar
 
 from fuzzer.errors import Rejected
 from fuzzer.ir import FLOATS, DType, TensorType
-from fuzzer.ops.base import OpSpec, py
-from fuzzer.ops.lowering import cast, close, compute_dtype, reduce, target
-from fuzzer.ops.tf_support import norm_dim
+from fuzzer.ops.base import OpSpec, norm_dim, py
 from fuzzer.ops.dtypes import ALL, NUMERIC
-
+from fuzzer.ops.lowering import cast, close, compute_dtype, reduce, target
 
 
 def _count(shape, dims) -> int:
@@ -94,6 +92,22 @@ def reduced_shape(shape, dims, keepdim: bool) -> tuple[int, ...]:
 def dtype_kw(b, dtype: DType, options) -> DType | None:
     opts = sorted((set(options) & b.config.dtypes) - {dtype}, key=str)
     return b.choices.choice(opts) if opts and b.choices.boolean(0.3) else None
+
+
+class TfReduction:
+    """Mixin (listed first among the bases) for a reduction that is one tf.math reduce function
+    (tf_reduce) over the normalized dims, in the output dtype, in float32 for 16-bit floats."""
+
+    tf_reduce: ClassVar[str]
+
+    def tf(self, ctx, attrs, a, types):
+        tf, out = ctx.tf, self.infer(types, attrs)[0]
+        x = tf.cast(a[0], ctx.dtype(out.dtype)) if out.dtype != types[0].dtype else a[0]
+        dims = list(norm_dims(attrs.get("dim"), types[0].rank))
+        keep = bool(attrs.get("keepdim", False))
+        if not dims:
+            return x
+        return ctx.widen(lambda v: getattr(tf.math, self.tf_reduce)(v, axis=dims, keepdims=keep), x, ints=False)
 
 
 class Reduce(OpSpec):
@@ -194,7 +208,7 @@ class WithDtype(Reduce):
         return f", dtype={ctx.dtype(attrs['dtype'])}" if attrs.get("dtype") is not None else ""
 
 
-class Sum(WithDtype):
+class Sum(TfReduction, WithDtype):
     name, fn, onnx_ops = "sum", "torch.sum", ("ReduceSum",)
     reduce_op = "ReduceSum"
     forms = ("none", "int", "tuple", "empty")
@@ -204,12 +218,10 @@ class Sum(WithDtype):
         if attrs["dim"] is None and "keepdim" in attrs:  # keepdim needs the dim=None spelling
             return f"torch.sum({a[0]}, dim=None, keepdim={attrs['keepdim']!r}{self.render_extra(ctx, attrs)})"
         return super().torch(ctx, attrs, a)
-
-    def tf(self, ctx, attrs, a, types):
-        return _tf_reduction(self, ctx, attrs, a, types, "reduce_sum")
+    tf_reduce = "reduce_sum"
 
 
-class Mean(WithDtype):
+class Mean(TfReduction, WithDtype):
     """torch.mean; an integral input needs a floating dtype=."""
 
     name, fn, onnx_ops = "mean", "torch.mean", ("ReduceMean",)
@@ -228,12 +240,10 @@ class Mean(WithDtype):
 
     def out_dtype(self, dtype, attrs):
         return DType(attrs["dtype"]) if attrs.get("dtype") is not None else dtype
-
-    def tf(self, ctx, attrs, a, types):
-        return _tf_reduction(self, ctx, attrs, a, types, "reduce_mean")
+    tf_reduce = "reduce_mean"
 
 
-class Prod(WithDtype):
+class Prod(TfReduction, WithDtype):
     """torch.prod(x, dim: int, keepdim, dtype=): a single dim only. The reduced count is kept
     small and integral inputs are held in [-3, 3], so products cannot overflow."""
 
@@ -266,9 +276,7 @@ class Prod(WithDtype):
             return f"torch.prod({a[0]}{self.render_extra(ctx, attrs)})"
         kd = f", keepdim={attrs['keepdim']!r}" if "keepdim" in attrs else ""
         return f"torch.prod({a[0]}, {attrs['dim']!r}{kd}{self.render_extra(ctx, attrs)})"
-
-    def tf(self, ctx, attrs, a, types):
-        return _tf_reduction(self, ctx, attrs, a, types, "reduce_prod")
+    tf_reduce = "reduce_prod"
 
 
 class Amax(Reduce):
@@ -284,11 +292,6 @@ class Amax(Reduce):
 class Amin(Amax):
     name, fn, onnx_ops = "amin", "torch.amin", ("ReduceMin",)
     reduce_op = "ReduceMin"
-
-    def tf(self, ctx, attrs, a, types):
-        return _tf_extreme(self, ctx, attrs, a, types)
-
-
 class Argmax(Reduce):
     """torch.argmax(x, dim=None|int, keepdim): int64 indices of the first maximum."""
 
@@ -319,11 +322,6 @@ class Argmax(Reduce):
 
 class Argmin(Argmax):
     name, fn, onnx_ops = "argmin", "torch.argmin", ("ArgMin", "Reshape")
-
-    def tf(self, ctx, attrs, a, types):
-        return _tf_arg(self, ctx, attrs, a, types)
-
-
 class Var(Reduce):
     """torch.var(x, dim, correction=|unbiased=, keepdim): the reduced count always exceeds
     the correction, so no result is a division by zero."""
@@ -388,11 +386,6 @@ class Var(Reduce):
 
 class Std(Var):
     name, fn, onnx_ops = "std", "torch.std", ("ReduceMean", "Sub", "Mul", "ReduceSum", "Div", "Sqrt")
-
-    def tf(self, ctx, attrs, a, types):
-        return _tf_moments(self, ctx, attrs, a, types)
-
-
 class VarMean(Var):
     """torch.var_mean: two outputs (var, mean) of the same type."""
 
@@ -401,26 +394,14 @@ class VarMean(Var):
     def infer(self, types, attrs):
         t = super().infer(types, attrs)[0]
         return [t, t]
-
-    def tf(self, ctx, attrs, a, types):
-        return _tf_moments(self, ctx, attrs, a, types)
-
-
 class StdMean(VarMean):
     name, fn, onnx_ops = "std_mean", "torch.std_mean", ("ReduceMean", "Sub", "Mul", "ReduceSum", "Div", "Sqrt", "Squeeze")
-
-    def tf(self, ctx, attrs, a, types):
-        return _tf_moments(self, ctx, attrs, a, types)
-
-
-class LogSumExp(Reduce):
+class LogSumExp(TfReduction, Reduce):
     name, fn, onnx_ops = "logsumexp", "torch.logsumexp", ("ReduceLogSumExp",)
     reduce_op = "ReduceLogSumExp"
     forms = ("int", "tuple")
     dtypes = FLOATS
-
-    def tf(self, ctx, attrs, a, types):
-        return _tf_reduction(self, ctx, attrs, a, types, "reduce_logsumexp")
+    tf_reduce = "reduce_logsumexp"
 
 
 class ReduceAll(Reduce):
@@ -452,11 +433,6 @@ class ReduceAll(Reduce):
 
 class ReduceAny(ReduceAll):
     name, fn, onnx_ops = "any", "torch.any", ("ReduceMax", "Cast")
-
-    def tf(self, ctx, attrs, a, types):
-        return _tf_all_any(self, ctx, attrs, a, types)
-
-
 class Cumsum(OpSpec):
     """torch.cumsum(x, dim, dtype=): integral inputs accumulate in int64."""
 
@@ -502,17 +478,6 @@ class Cumsum(OpSpec):
 
 
 # -- TensorFlow lowerings ------------------------------------------------------------
-def _tf_reduction(spec, ctx, attrs, a, types, reduce_name: str):
-    tf, out = ctx.tf, spec.infer(types, attrs)[0]
-    x = tf.cast(a[0], ctx.dtype(out.dtype)) if out.dtype != types[0].dtype else a[0]
-    dims = list(norm_dims(attrs.get("dim"), types[0].rank))
-    keep = bool(attrs.get("keepdim", False))
-    if not dims:
-        return x
-    fn = lambda v: getattr(tf.math, reduce_name)(v, axis=dims, keepdims=keep)  # noqa: E731
-    return ctx.widen(fn, x, ints=False)
-
-
 def _tf_extreme(spec, ctx, attrs, a, types):
     tf, x = ctx.tf, a[0]
     dims = list(norm_dims(attrs.get("dim"), types[0].rank))

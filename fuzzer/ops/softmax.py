@@ -4,9 +4,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from fuzzer.ir import FLOATS, DType
-from fuzzer.ops.base import OpSpec
+from fuzzer.ops.base import OpSpec, norm_dim
 from fuzzer.ops.lowering import cast, close, compute_dtype, squeeze, target, unsqueeze
-from fuzzer.ops.tf_support import norm_dim
 
 
 class SoftmaxLike(OpSpec):

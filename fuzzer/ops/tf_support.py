@@ -10,10 +10,7 @@ No op specs live here (the registry scans this module and finds none).
 """
 from __future__ import annotations
 
-
-def norm_dim(d: int, rank: int) -> int:
-    """A possibly negative dim as an index in [0, rank) (0 for a rank-0 tensor)."""
-    return int(d) % rank if rank else 0
+from typing import ClassVar
 
 
 def trunc(tf, q):
@@ -51,4 +48,21 @@ def clamp(ctx, x, lo, hi):
     return ctx.widen(fn, x)
 
 
-__all__ = ["batched", "channels_first", "channels_last", "clamp", "norm_dim", "trunc"]
+
+
+class TfFunction:
+    """Mixin (listed first among the bases) for an op that is one TensorFlow function of its
+    operands: tf_fn, its dotted path under the tf module ("math.sin", "nn.selu"), computed in
+    float32 for 16-bit floats and, where tf_ints is set, in int64 for int8/int16/uint8."""
+
+    tf_fn: ClassVar[str]
+    tf_ints: ClassVar[bool] = False
+
+    def tf(self, ctx, attrs, a, types):
+        fn = ctx.tf
+        for part in self.tf_fn.split("."):
+            fn = getattr(fn, part)
+        return ctx.widen(fn, *a, ints=self.tf_ints)
+
+
+__all__ = ["TfFunction", "batched", "channels_first", "channels_last", "clamp", "trunc"]
