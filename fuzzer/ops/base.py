@@ -77,6 +77,7 @@ class OpSpec:
     #: the oldest opset its `onnx` lowering can target (an op introduced later, e.g. BitwiseAnd 18);
     #: a direct model is built at an opset no older than its ops' newest min_opset
     min_opset: ClassVar[int] = 0
+    _frontends: ClassVar[frozenset[str]] = frozenset()
 
     # -- hooks ------------------------------------------------------------
     def accepts(self, t: TensorType) -> bool:
@@ -129,16 +130,21 @@ class OpSpec:
     def has_tf(self) -> bool:
         return type(self).tf is not OpSpec.tf
 
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        # derived once per class: the generator asks every spec about its frontend per graph
+        cls._frontends = frozenset(f for f, has in (
+            ("torch", cls.exportable), ("onnx", cls.onnx is not OpSpec.onnx), ("tf", cls.tf is not OpSpec.tf)) if has)
+
     def frontends(self) -> frozenset[str]:
         """The frontends that can materialize this op, from the hooks its class defines: torch
         when its torch lowering may be exported, onnx with an `onnx` hook, tf with a `tf` one."""
-        return frozenset(f for f, has in (("torch", self.exportable), ("onnx", self.has_onnx),
-                                          ("tf", self.has_tf)) if has)
+        return self._frontends
 
     def serves(self, frontend: str) -> bool:
         if frontend not in FRONTENDS:
             raise UsageError(f"unknown frontend {frontend!r}; known: {', '.join(FRONTENDS)}")
-        return frontend in self.frontends()
+        return frontend in self._frontends
 
     # -- template method ----------------------------------------------------
     def build(self, b: DrawContext, x: Value):
