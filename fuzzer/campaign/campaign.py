@@ -140,12 +140,11 @@ class _Seeder:
 
     def pool(self, frontend: str) -> list[str]:
         if frontend not in self.pools:
-            from fuzzer.materialize.frontends import supports
             from fuzzer.ops import get_spec
 
             self.pools[frontend] = sorted(
                 name for name, g in self.seeds.items()
-                if all(supports(frontend, get_spec(op)) for op in set(g.op_types())))
+                if all(get_spec(op).serves(frontend) for op in set(g.op_types())))
         return self.pools[frontend]
 
     def graph_for(self, cid: int, exporters: list[str]) -> str | None:

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 from fuzzer.cli.base import Command, emit_json, name_list
+from fuzzer.cli.reduce import check_case_version
 
 
 def _load(bugs_dir: Path) -> list[dict]:
@@ -116,6 +117,8 @@ def _file(args) -> int:
 
     if args.workdir is None:
         raise UsageError("bugs file needs --workdir")
+    for case_dir in sorted((args.workdir / "artifacts").glob("case-*")):  # triage replays their seeds
+        check_case_version(case_dir)
 
     def show(o):
         if not args.json:

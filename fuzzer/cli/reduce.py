@@ -5,6 +5,8 @@ import json
 from pathlib import Path
 
 from fuzzer.cli.base import Command, emit_json, name_list, positive_int
+from fuzzer.errors import UsageError
+from fuzzer.version import check_replayable
 
 
 class Reduce(Command):
@@ -44,8 +46,6 @@ class Reduce(Command):
         p.add_argument("--json", action="store_true", help="machine-readable output")
 
     def run(self, args) -> int:
-        from fuzzer.errors import UsageError
-
         if args.target.suffix == ".onnx":
             return _reduce_model(args)
         from fuzzer.minimize import Target
@@ -53,6 +53,7 @@ class Reduce(Command):
 
         if not (args.target / "graph.json").exists():
             raise UsageError(f"{args.target} is neither a .onnx model nor a case folder with graph.json")
+        check_case_version(args.target)
         try:
             case = CaseArtifacts.load(args.target)
         except (ValueError, KeyError, json.JSONDecodeError) as e:
@@ -107,6 +108,17 @@ class Reduce(Command):
             if "filed" in report:
                 print(f"bug {report['filed']['id']}: {report['filed']['note'] or ('filed' if report['filed']['new'] else 'updated')}")
         return 0
+
+
+def check_case_version(case_dir: Path) -> None:
+    """Refuse (UsageError) a case folder recorded by another generator version: its seed, which
+    the minimizer draws from, would not mean the same draws here."""
+    meta = case_dir / "case.json"
+    try:
+        recorded = json.loads(meta.read_text()).get("generator") if meta.exists() else None
+    except json.JSONDecodeError as e:
+        raise UsageError(f"{meta}: unreadable case: {e}") from None
+    check_replayable(recorded, f"case {case_dir}")
 
 
 def _dims_in_words(plan: dict) -> str:

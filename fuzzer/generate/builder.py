@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import math
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from fuzzer.choices import Choices, rng_for
 from fuzzer.errors import Rejected
 from fuzzer.ir import CONST, INPUT, DType, Graph, TensorType, Value
-
-if TYPE_CHECKING:
-    from fuzzer.generate.generator import GenConfig
+from fuzzer.ops import get_spec
+from fuzzer.ops.contexts import DrawConfig
 
 #: where graph inputs and weights are drawn when no op asks for a narrower domain
 DEFAULT_FLOAT_DOMAIN = (-2.0, 2.0)
@@ -26,7 +23,9 @@ DEFAULT_INT_DOMAIN = (-8, 8)
 
 
 class Builder:
-    def __init__(self, graph: Graph, choices: Choices, config: "GenConfig") -> None:
+    """fuzzer.ops.DrawContext over a Graph: what a spec draws its operands through."""
+
+    def __init__(self, graph: Graph, choices: Choices, config: DrawConfig) -> None:
         self.graph = graph
         self.choices = choices
         self.config = config
@@ -86,8 +85,6 @@ class Builder:
                 return x
         if x.type.dtype == DType.bool:
             raise Rejected("bool value cannot be guarded into a numeric domain")
-        from fuzzer.ops import get_spec
-
         if math.isfinite(lo) and math.isfinite(hi):
             if not x.type.dtype.is_float:
                 raise Rejected("bounded domain on an integer value")

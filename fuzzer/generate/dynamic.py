@@ -25,6 +25,7 @@ from typing import Callable
 
 from fuzzer.choices import Choices
 from fuzzer.ir import CONST, INPUT, Graph, TensorType
+from fuzzer.ops import MAX_NUMEL, get_spec
 
 #: at most this many distinct symbols per case
 MAX_SYMBOLS = 2
@@ -88,9 +89,6 @@ class DynamicPlan:
 def retype(graph: Graph, shapes: dict[str, tuple[int, ...]]) -> Graph | None:
     """graph with the named inputs given new shapes and every op's types inferred again;
     None when an op rejects them or a value would leave the size limits."""
-    from fuzzer.ops import get_spec
-    from fuzzer.ops.base import MAX_NUMEL
-
     # types first, the copy only for a size that works: most candidates fail early
     new_types: dict[int, list[TensorType]] = {}
 

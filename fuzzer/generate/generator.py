@@ -13,16 +13,14 @@ ending at that operand into an op path no earlier graph has produced.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from fuzzer.choices import Choices
 from fuzzer.errors import Rejected, UsageError
 from fuzzer.generate.builder import Builder
+from fuzzer.generate.diversity import PathTracker
 from fuzzer.ir import CONST, DType, Graph, TensorType
 from fuzzer.ops import OpSpec, all_specs, get_spec
 
-if TYPE_CHECKING:
-    from fuzzer.generate.diversity import PathTracker
 
 #: every dtype the issue asks for (int16 is left out: few ONNX kernels take it); float32 stays
 #: the most common start (GenConfig.start_dtype_bias), the others come in as inputs, weights and casts
@@ -78,10 +76,8 @@ class GenConfig:
                     raise UsageError(str(e.args[0])) from None
 
     def specs(self) -> list[OpSpec]:
-        from fuzzer.materialize.frontends import supports
-
         specs = all_specs() if self.ops is None else [get_spec(n) for n in self.ops]
-        usable = [s for s in specs if s.weight > 0 and s.dtypes & self.dtypes and supports(self.frontend, s)
+        usable = [s for s in specs if s.weight > 0 and s.dtypes & self.dtypes and s.serves(self.frontend)
                   and (self.control_flow or not s.control_flow)
                   and not (self.frontend == "onnx" and self.max_opset is not None and s.min_opset > self.max_opset)]
         if not usable:
@@ -90,7 +86,7 @@ class GenConfig:
         return usable
 
 
-def generate(choices: Choices, config: GenConfig = GenConfig(), tracker: "PathTracker | None" = None) -> Graph:
+def generate(choices: Choices, config: GenConfig = GenConfig(), tracker: PathTracker | None = None) -> Graph:
     """A random valid graph drawn through choices.
 
     Args:
@@ -143,8 +139,6 @@ def _fallback(b: Builder, specs: list[OpSpec]) -> None:
     Raises:
         UsageError: nothing can be built on the input (no spec fits and the frontend has no cast).
     """
-    from fuzzer.materialize.frontends import supports
-
     x = b.graph.inputs[0]
     fits = list(_fits(b.config, specs, x.type))  # a copy: tried specs are popped
     while fits:
@@ -158,12 +152,12 @@ def _fallback(b: Builder, specs: list[OpSpec]) -> None:
         except Rejected:
             continue
     cast = get_spec("cast")
-    if not supports(b.config.frontend, cast) or x.type.dtype not in cast.dtypes:
+    if not cast.serves(b.config.frontend) or x.type.dtype not in cast.dtypes:
         raise UsageError(f"no op of the {b.config.frontend} frontend can be built on an input of type {x.type}")
     b.graph.add_node("cast", [x], {"to": x.type.dtype}, [x.type])
 
 
-def _guided_pick(b: Builder, specs: list[OpSpec], tracker: "PathTracker"):
+def _guided_pick(b: Builder, specs: list[OpSpec], tracker: PathTracker):
     """(spec, operand) with the operand chosen first among op outputs and the spec among
     those accepting it, new-path specs favoured; None to take an unguided step instead."""
     c = b.choices

@@ -202,18 +202,16 @@ def _reattr(g: Graph, b: Builder) -> bool:
         return False
     node = b.choices.choice(nodes)
     spec = get_spec(node.op_type)
-    if vars(spec):
-        # this spec's operands() leaves notes for sample_attrs (which optional operands it drew):
-        # its attributes can only be redrawn together with its operands
+    if not spec.attrs_alone:
+        # its attributes are drawn together with its operands (DrawsWithNotes): redraw both
         _rebuild(g, b, node, spec)
         return True
     types = [v.type for v in node.inputs]
     try:
         attrs = spec.sample_attrs(b, types)
         outs = spec.infer(types, attrs)
-    except (AttributeError, KeyError, ValueError, IndexError, TypeError):
-        _rebuild(g, b, node, spec)  # attrs that only make sense with operands drawn alongside
-        return True
+    except Rejected:
+        return False
     if attrs == node.attrs or outs != node.output_types:
         return False
     g.nx.nodes[node.id]["attrs"] = dict(attrs)

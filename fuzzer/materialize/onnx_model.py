@@ -18,33 +18,19 @@ from typing import Callable, Iterable
 import numpy as np
 
 from fuzzer.ir import CONST, DType, Graph, TensorType
-
-
-def onnx_elem_type(dtype: DType) -> int:
-    from onnx import TensorProto
-
-    return {
-        DType.float16: TensorProto.FLOAT16,
-        DType.bfloat16: TensorProto.BFLOAT16,
-        DType.float32: TensorProto.FLOAT,
-        DType.float64: TensorProto.DOUBLE,
-        DType.int8: TensorProto.INT8,
-        DType.uint8: TensorProto.UINT8,
-        DType.int16: TensorProto.INT16,
-        DType.int32: TensorProto.INT32,
-        DType.int64: TensorProto.INT64,
-        DType.bool: TensorProto.BOOL,
-    }[DType(dtype)]
+from fuzzer.ops import get_spec
+from fuzzer.ops.lowering import Lit, cast, compute_dtype, onnx_elem_type
 
 
 class OnnxContext:
-    """What an op's `onnx` hook may ask of the materializer.
+    """fuzzer.ops.OnnxContext: what an op's `onnx` hook may ask of the materializer.
 
     node(op, inputs, outputs, **attrs)   add a node; outputs are names, or a count for fresh names
     const(array, dtype)                  an initializer holding array; returns its name
     ints(values)                         a 1-D int64 initializer (axes, shapes, pads, ...)
     scalar(value, dtype)                 a 0-d initializer
     subgraph(inputs, build)              a GraphProto for If/Loop/Scan bodies
+    widen(op, inputs, outs, dtype, ...)  one node, computed in a dtype its schema takes at opset
     opset, truth, elem(dtype)            the target opset; float64 mode; an ONNX element type
     types[name]                          the IR TensorType of every operand and output name
     symbolic                             the model has dynamic dims: bodies declare ranks only
@@ -111,6 +97,51 @@ class OnnxContext:
     def scalar(self, value, dtype: DType) -> str:
         return self.const(np.asarray(value, dtype=self.dtype(dtype).numpy))
 
+    def widen(self, op: str, inputs: Iterable, outs: "int | Iterable[str]", dtype: DType | None = None, *,
+              out_dtype: DType | None = None, keep: Iterable[int] = (), keep_outs: Iterable[int] = (),
+              index: int | None = None, **attrs) -> list[str]:
+        """Add op on inputs of dtype `dtype`, computing in a dtype op accepts at this opset: the
+        dtype itself where the schema takes it, else the first of fuzzer.ops.lowering.WIDER[dtype]
+        it takes (exact for a case's values), with Casts around. The one widening rule of the
+        direct ONNX frontend (TfLoweringContext.widen is its TF twin).
+
+        inputs: names of dtype `dtype` (default: the dtype of the input `index`, or the first),
+        except positions in keep, passed as they are (indices, axes, a bool condition); "" for
+        an omitted optional input; Lit(value) for a constant made in the compute dtype.
+        outs: names or a count. Outputs are cast back to `dtype` from the compute dtype, except
+        positions in keep_outs (TopK's int64 indices) and all of them when out_dtype is another
+        dtype than `dtype` (Equal and IsNaN give bool). index: the input whose schema type
+        decides the compute dtype (Where's is 1: its 0 is the bool condition).
+        Returns the output names.
+        """
+        inputs, keep, keep_outs = list(inputs), set(keep), set(keep_outs)
+        if dtype is None:
+            dtype = self.types[inputs[index or 0]].dtype
+        ct = compute_dtype(self, dtype, op, index=index)
+        ins = []
+        for i, a in enumerate(inputs):
+            if isinstance(a, Lit):
+                ins.append(self.scalar(a.value, ct) if isinstance(a.value, (bool, int, float)) else self.const(a.value, ct))
+            elif a == "" or i in keep:
+                ins.append(a)
+            else:
+                ins.append(cast(self, a, dtype, ct))
+        back = (out_dtype is None or self.dtype(out_dtype) == self.dtype(dtype)) and ct != self.dtype(dtype)
+        if not back:
+            return self.node(op, ins, outs, **attrs)
+        n = outs if isinstance(outs, int) else len(list(outs))
+        if keep_outs:
+            final = [self.fresh(op.lower()) for _ in range(n)] if isinstance(outs, int) else list(outs)
+            tmp = [final[i] if i in keep_outs else self.fresh(op.lower()) for i in range(n)]
+            self.node(op, ins, tmp, **attrs)
+        else:
+            tmp = self.node(op, ins, n, **attrs)
+            final = [self.fresh(op.lower()) for _ in range(n)] if isinstance(outs, int) else list(outs)
+        for i, (t, f) in enumerate(zip(tmp, final)):
+            if i not in keep_outs:
+                self.node("Cast", [t], [f], to=self.elem(dtype))
+        return final
+
     def subgraph(self, inputs: list[tuple[str, TensorType]], build: Callable[["OnnxContext", list[str]], list[tuple[str, TensorType]]],
                  name: str = "body", input_shapes: list | None = None):
         """A GraphProto: build(sub_ctx, input_names) emits nodes and returns [(output name, type)].
@@ -148,8 +179,6 @@ def model_proto(graph: Graph, opset: int, *, truth: bool = False, dynamic: dict[
     """
     import onnx
     from onnx import helper
-
-    from fuzzer.ops import get_spec
 
     ctx = OnnxContext(opset, truth, symbolic=bool(dynamic))
     names: dict = {}

@@ -9,15 +9,29 @@ in double precision, the ground truth the oracles judge against.
 """
 from __future__ import annotations
 
-from fuzzer.ir import CONST, Graph
-from fuzzer.ops import TorchContext, get_spec
+from fuzzer.ir import CONST, DType, Graph
+from fuzzer.ops import get_spec
 
 HEADER = "import torch\nimport torch.nn.functional as F\n"
 
 
+class TorchSourceContext:
+    """fuzzer.ops.TorchContext for torch source: in ground-truth mode every float dtype
+    renders as float64, so the same source computes the float64 reference."""
+
+    def __init__(self, truth: bool = False) -> None:
+        self.truth = truth
+
+    def dtype(self, dtype: DType) -> str:
+        dtype = DType(dtype)
+        if self.truth and dtype.is_float:
+            return "torch.float64"
+        return f"torch.{dtype.value}"
+
+
 def module_source(graph: Graph, *, truth: bool = False, class_name: str = "Model") -> str:
     """Source defining `class_name(consts)`; consts maps const value names to tensors."""
-    ctx = TorchContext(truth=truth)
+    ctx = TorchSourceContext(truth=truth)
     inputs = [v.name for v in graph.inputs]
     body: list[str] = []
     for node in graph.op_nodes:
@@ -80,4 +94,4 @@ def repro_model_source(graph: Graph) -> str:
     )
 
 
-__all__ = ["HEADER", "module_source", "repro_model_source"]
+__all__ = ["HEADER", "TorchSourceContext", "module_source", "repro_model_source"]

@@ -13,7 +13,8 @@ from typing import Callable, Iterator
 import numpy as np
 
 from fuzzer.ir import CONST, INPUT, DType, Graph, TensorType
-from fuzzer.ops import TorchContext, get_spec
+from fuzzer.materialize.torch_source import TorchSourceContext
+from fuzzer.ops import get_spec
 
 Pass = Callable[[Graph], Iterator[Graph]]
 
@@ -50,7 +51,7 @@ def unread_operands(node) -> int:
     removing one in the middle would shift the slots of those after it."""
     names = [f"__operand{i}__" for i in range(len(node.inputs))]
     try:
-        expr = get_spec(node.op_type).torch(TorchContext(), node.attrs, names)
+        expr = get_spec(node.op_type).torch(TorchSourceContext(), node.attrs, names)
     except Exception:  # a lowering that cannot render these attrs: leave the node as it is
         return 0
     unread = 0

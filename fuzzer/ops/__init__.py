@@ -10,16 +10,18 @@ import inspect
 import pkgutil
 from functools import lru_cache
 
-from fuzzer.ops.base import MAX_NUMEL, OpSpec, TorchContext
+from fuzzer.ops.base import FRONTENDS, MAX_NUMEL, OpSpec
+from fuzzer.ops.contexts import DrawContext, OnnxContext, TfContext, TorchContext
 
-__all__ = ["MAX_NUMEL", "OpSpec", "TorchContext", "all_specs", "get_spec", "op_names"]
+__all__ = ["FRONTENDS", "MAX_NUMEL", "DrawContext", "OnnxContext", "OpSpec", "TfContext", "TorchContext",
+           "all_specs", "get_spec", "op_names"]
 
 
 @lru_cache(maxsize=None)
 def _registry() -> dict[str, OpSpec]:
     specs: dict[str, OpSpec] = {}
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name == "base":
+        if info.name in ("base", "contexts"):
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         for _, cls in inspect.getmembers(module, inspect.isclass):

@@ -14,45 +14,44 @@ import math
 import numpy as np
 
 from fuzzer.choices import rng_for
-from fuzzer.ir import DType, TensorType
-from fuzzer.ops.base import OpSpec, py
-from fuzzer.ops.lowering import Lit, emit
+from fuzzer.ir import FLOATS, DType, TensorType
+from fuzzer.ops.base import DrawsWithNotes, OpSpec, py
+from fuzzer.ops.lowering import Lit
 
-FLOATS = frozenset({DType.float16, DType.bfloat16, DType.float32, DType.float64})
 
 
 def last_two_swapped(rank: int) -> list[int]:
     return list(range(rank - 2)) + [rank - 1, rank - 2]
 
 
-class ScaledDotProductAttention(OpSpec):
+class ScaledDotProductAttention(DrawsWithNotes, OpSpec):
     """F.scaled_dot_product_attention(q, k, v, attn_mask, is_causal, scale, enable_gqa)."""
 
     name, onnx_ops = "scaled_dot_product_attention", ("Attention", "MatMul", "Softmax", "Where")
     dtypes = FLOATS
     min_rank, max_rank = 3, 4
 
-    def operands(self, b, q):
+    def draw_operands(self, b, q, note):
         c = b.choices
         dtype, shape = q.type.dtype, q.type.shape
         *batch, L, E = shape
         S, Ev = c.integer(1, 6), c.choice([E, c.integer(1, 6)])
         kv_batch = list(batch)
-        self._gqa = False
+        note.gqa = False
         if len(batch) == 2 and c.boolean(0.3):
             groups = [g for g in range(2, batch[1] + 1) if batch[1] % g == 0]
             if groups:
                 kv_batch[1] = batch[1] // c.choice(groups)
-                self._gqa = True
+                note.gqa = True
         k = b.operand(TensorType(dtype, tuple(kv_batch) + (S, E)))
         v = b.operand(TensorType(dtype, tuple(kv_batch) + (S, Ev)))
-        self._mask = c.choice(["none", "none", "bool", "float", "causal"])
+        note.mask = c.choice(["none", "none", "bool", "float", "causal"])
         ops = [q, k, v]
-        if self._mask in ("bool", "float"):
+        if note.mask in ("bool", "float"):
             full = tuple(batch) + (L, S)
             mshape = full[c.integer(0, len(full) - 2):]
             mshape = tuple(1 if i < len(mshape) - 2 and c.boolean(0.5) else s for i, s in enumerate(mshape))
-            if self._mask == "bool":
+            if note.mask == "bool":
                 m = rng_for(c).random(mshape) < 0.7
                 m[..., 0] = True  # no row masked out entirely
                 ops.append(b.graph.add_const(np.ascontiguousarray(m), DType.bool))
@@ -60,14 +59,14 @@ class ScaledDotProductAttention(OpSpec):
                 ops.append(b.operand(TensorType(dtype, mshape)))
         return ops
 
-    def sample_attrs(self, b, types):
+    def draw_attrs(self, b, types, note):
         c = b.choices
         attrs: dict = {}
-        if self._mask == "causal":
+        if note.mask == "causal":
             attrs["is_causal"] = True
         if c.boolean(0.4):
             attrs["scale"] = c.choice([0.125, 0.5, 1.0, 2.0])
-        if self._gqa:
+        if note.gqa:
             attrs["enable_gqa"] = True
         return attrs
 
@@ -100,20 +99,20 @@ class ScaledDotProductAttention(OpSpec):
         scores = ctx.node("MatMul", [a[0], kt])[0]
         scale = attrs.get("scale", 1.0 / math.sqrt(E))
         scores = ctx.node("Mul", [scores, ctx.scalar(scale, q.dtype)])[0]
-        # Where takes bfloat16 only from opset 16: emit computes older ones in float32
+        # Where takes bfloat16 only from opset 16: ctx.widen computes older ones in float32
         if attrs.get("is_causal"):
             keep = ctx.const(np.tril(np.ones((L, S), dtype=bool)))
-            scores = emit(ctx, "Where", [keep, scores, Lit(-np.inf)], 1, q.dtype, keep=(0,), index=1)[0]
+            scores = ctx.widen("Where", [keep, scores, Lit(-np.inf)], 1, q.dtype, keep=(0,), index=1)[0]
         if len(a) == 4:
             if ctx.types[a[3]].dtype == DType.bool:
-                scores = emit(ctx, "Where", [a[3], scores, Lit(-np.inf)], 1, q.dtype, keep=(0,), index=1)[0]
+                scores = ctx.widen("Where", [a[3], scores, Lit(-np.inf)], 1, q.dtype, keep=(0,), index=1)[0]
             else:
                 scores = ctx.node("Add", [scores, a[3]])[0]
         attn = ctx.node("Softmax", [scores], axis=-1)[0]
         ctx.node("MatMul", [attn, value], outs)
 
 
-class MultiHeadAttention(OpSpec):
+class MultiHeadAttention(DrawsWithNotes, OpSpec):
     """F.multi_head_attention_forward(query, key, value, E, num_heads, in_proj_weight,
     in_proj_bias, None, None, False, 0.0, out_proj_weight, out_proj_bias, training=False,
     need_weights=False)[0]: x is (L, N, E) or unbatched (L, E); key = value = x
@@ -123,27 +122,27 @@ class MultiHeadAttention(OpSpec):
     dtypes = frozenset({DType.float32, DType.float64})
     min_rank, max_rank = 2, 3
 
-    def operands(self, b, x):
+    def draw_operands(self, b, x, note):
         c = b.choices
         dtype, shape = x.type.dtype, x.type.shape
         E = shape[-1]
         ops = [x]
-        self._cross = c.boolean(0.4)
-        if self._cross:
+        note.cross = c.boolean(0.4)
+        if note.cross:
             ops.append(b.operand(TensorType(dtype, (c.integer(1, 6),) + shape[1:])))
-        self._bias = c.boolean(0.7)
+        note.bias = c.boolean(0.7)
         ops.append(b.operand(TensorType(dtype, (3 * E, E)), weight=True))
-        if self._bias:
+        if note.bias:
             ops.append(b.operand(TensorType(dtype, (3 * E,)), weight=True))
         ops.append(b.operand(TensorType(dtype, (E, E)), weight=True))
-        if self._bias:
+        if note.bias:
             ops.append(b.operand(TensorType(dtype, (E,)), weight=True))
         return ops
 
-    def sample_attrs(self, b, types):
+    def draw_attrs(self, b, types, note):
         E = types[0].shape[-1]
         heads = b.choices.choice([h for h in range(1, E + 1) if E % h == 0])
-        return {"num_heads": heads, "cross": self._cross, "bias": self._bias}
+        return {"num_heads": heads, "cross": note.cross, "bias": note.bias}
 
     def infer(self, types, attrs):
         return [types[0]]

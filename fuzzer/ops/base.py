@@ -6,21 +6,31 @@ infers its output types, and lowers itself to a torch expression. Because the
 spec builds the node itself, a generated graph is valid by construction; no
 graph is ever generated and then filtered.
 
+A spec instance is shared by every graph (the registry holds one per op), so it keeps
+no draw state: a spec whose attributes depend on what it drew for its operands (the
+dim its indices were drawn for, the optional operands it added) derives from
+DrawsWithNotes and passes that through a note made for one draw.
+
 The template method `build` is fixed; subclasses override the small hooks:
 
     accepts(t)            is t a usable primary operand?            (default: dtype and rank tables)
     operands(b, x)        the full operand list, drawing extras     (default: [x])
     sample_attrs(b, ts)   the attributes, drawn through b.choices   (default: {})
+    draw(b, x)            (operands, attributes) drawn together     (default: the two above, in turn)
     infer(ts, attrs)      output TensorTypes                        (required)
     torch(ctx, attrs, a)  a Python expression over torch, F and the operand names a  (required)
     onnx(ctx, attrs, a, outs)  emit ONNX nodes computing outs from a  (optional: the direct ONNX frontend)
+    tf(ctx, attrs, a, types)   the TensorFlow tensors computing it  (optional: the TF frontend, tf2onnx)
+
+The contexts these hooks receive are protocols (fuzzer.ops.contexts): the op
+layer imports nothing above the IR and the choice source.
 
 Every spec has a torch lowering, because torch eager in float64 is the one
 ground truth. A spec whose torch lowering is only that truth (no exporter
 would turn it into the ONNX op the spec is about, or torch cannot export it)
 sets `exportable = False`: it then appears only in graphs built directly as
-ONNX, through its `onnx` hook. Which frontends a spec serves is thus declared
-in the spec itself; `fuzzer.materialize.frontends` reads it.
+ONNX, through its `onnx` hook. Which frontends a spec serves follows from the
+hooks its class defines (`frontends()`): nothing else lists them.
 
 `torch` returns source text, not a tensor: the same text builds the module the
 campaign runs and the standalone repro a maintainer reads, so the two can never
@@ -28,12 +38,16 @@ drift apart.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from types import SimpleNamespace
+from typing import Any, ClassVar
 
+from fuzzer.errors import Rejected, UsageError
 from fuzzer.ir import FLOATS, DType, TensorType, Value
+from fuzzer.ops.contexts import DrawContext, OnnxContext, TfContext, TorchContext
 
-if TYPE_CHECKING:
-    from fuzzer.generate.builder import Builder
+#: the ways an IR graph becomes a model: torch source (for the torch exporters), a direct
+#: ONNX model, a tf.function (for tf2onnx)
+FRONTENDS = ("torch", "onnx", "tf")
 
 # Tensors larger than this are never produced, so a case stays milliseconds-cheap.
 MAX_NUMEL = 4096
@@ -63,36 +77,77 @@ class OpSpec:
     #: the oldest opset its `onnx` lowering can target (an op introduced later, e.g. BitwiseAnd 18);
     #: a direct model is built at an opset no older than its ops' newest min_opset
     min_opset: ClassVar[int] = 0
+    _frontends: ClassVar[frozenset[str]] = frozenset()
 
     # -- hooks ------------------------------------------------------------
     def accepts(self, t: TensorType) -> bool:
         return t.dtype in self.dtypes and self.min_rank <= t.rank <= self.max_rank and t.numel > 0
 
-    def operands(self, b: "Builder", x: Value) -> list[Value]:
+    def operands(self, b: DrawContext, x: Value) -> list[Value]:
         return [x]
 
-    def sample_attrs(self, b: "Builder", types: list[TensorType]) -> dict[str, Any]:
+    def sample_attrs(self, b: DrawContext, types: list[TensorType]) -> dict[str, Any]:
         return {}
 
     def infer(self, types: list[TensorType], attrs: dict[str, Any]) -> list[TensorType]:
         raise NotImplementedError(f"{type(self).__name__}.infer")
 
-    def torch(self, ctx: "TorchContext", attrs: dict[str, Any], args: list[str]) -> str:
+    def torch(self, ctx: TorchContext, attrs: dict[str, Any], args: list[str]) -> str:
         raise NotImplementedError(f"{type(self).__name__}.torch")
 
-    def onnx(self, ctx: "OnnxContext", attrs: dict[str, Any], args: list[str], outs: list[str]) -> None:
+    def onnx(self, ctx: OnnxContext, attrs: dict[str, Any], args: list[str], outs: list[str]) -> None:
         """Emit, through ctx.node, ONNX nodes that compute the values named outs from args.
 
         Optional: a spec without it is never drawn for the direct ONNX frontend.
         """
         raise NotImplementedError(f"{type(self).__name__}.onnx")
 
+    def tf(self, ctx: TfContext, attrs: dict[str, Any], args: list, types: list[TensorType]):
+        """The TensorFlow tensor (a tuple for several outputs) computing this op on the operand
+        tensors args, whose IR types are types; through ctx.tf, never an import of tensorflow.
+
+        Optional: a spec without it is never drawn for the TF frontend. Define it only when
+        every attribute combination the spec draws is lowered exactly.
+        """
+        raise NotImplementedError(f"{type(self).__name__}.tf")
+
+    def draw(self, b: DrawContext, x: Value) -> tuple[list[Value], dict[str, Any]]:
+        """This op's operands (x first) and attributes, drawn together."""
+        ops = self.operands(b, x)
+        return ops, self.sample_attrs(b, [v.type for v in ops])
+
+    @property
+    def attrs_alone(self) -> bool:
+        """Can the attributes be redrawn for fixed operand types (sample_attrs alone)? False
+        for a DrawsWithNotes spec, whose attributes are drawn with its operands."""
+        return type(self).draw is OpSpec.draw
+
     @property
     def has_onnx(self) -> bool:
         return type(self).onnx is not OpSpec.onnx
 
+    @property
+    def has_tf(self) -> bool:
+        return type(self).tf is not OpSpec.tf
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        # derived once per class: the generator asks every spec about its frontend per graph
+        cls._frontends = frozenset(f for f, has in (
+            ("torch", cls.exportable), ("onnx", cls.onnx is not OpSpec.onnx), ("tf", cls.tf is not OpSpec.tf)) if has)
+
+    def frontends(self) -> frozenset[str]:
+        """The frontends that can materialize this op, from the hooks its class defines: torch
+        when its torch lowering may be exported, onnx with an `onnx` hook, tf with a `tf` one."""
+        return self._frontends
+
+    def serves(self, frontend: str) -> bool:
+        if frontend not in FRONTENDS:
+            raise UsageError(f"unknown frontend {frontend!r}; known: {', '.join(FRONTENDS)}")
+        return frontend in self._frontends
+
     # -- template method ----------------------------------------------------
-    def build(self, b: "Builder", x: Value):
+    def build(self, b: DrawContext, x: Value):
         """Add one node of this op to b's graph, consuming x. Returns the Node.
 
         Raises fuzzer.errors.Rejected when x turns out unusable (the generator
@@ -100,14 +155,11 @@ class OpSpec:
         """
         if self.domain is not None:
             x = b.guard(x, self.domain)
-        ops = self.operands(b, x)
+        ops, attrs = self.draw(b, x)
         types = [v.type for v in ops]
-        attrs = self.sample_attrs(b, types)
         outs = self.infer(types, attrs)
         for t in outs:
             if t.numel > MAX_NUMEL:
-                from fuzzer.errors import Rejected
-
                 raise Rejected(f"{self.name}: output {t} too large")
         return b.graph.add_node(self.name, ops, attrs, outs)
 
@@ -115,25 +167,21 @@ class OpSpec:
         return f"<op {self.name}>"
 
 
-if TYPE_CHECKING:
-    from fuzzer.materialize.onnx_model import OnnxContext
+class DrawsWithNotes:
+    """Mixin (listed before the OpSpec base) for a spec whose attributes depend on choices made
+    while drawing its operands: it defines draw_operands(b, x, note) and draw_attrs(b, types,
+    note), and the note, a fresh namespace per draw, carries those choices from one to the other."""
 
+    def draw(self, b: DrawContext, x: Value) -> tuple[list[Value], dict[str, Any]]:
+        note = SimpleNamespace()
+        ops = self.draw_operands(b, x, note)
+        return ops, self.draw_attrs(b, [v.type for v in ops], note)
 
-class TorchContext:
-    """What a torch lowering may ask of the materializer.
+    def draw_operands(self, b: DrawContext, x: Value, note: SimpleNamespace) -> list[Value]:
+        return [x]
 
-    In ground-truth mode every float dtype renders as float64, so the same
-    source computes the float64 reference.
-    """
-
-    def __init__(self, truth: bool = False) -> None:
-        self.truth = truth
-
-    def dtype(self, dtype: DType) -> str:
-        dtype = DType(dtype)
-        if self.truth and dtype.is_float:
-            return "torch.float64"
-        return f"torch.{dtype.value}"
+    def draw_attrs(self, b: DrawContext, types: list[TensorType], note: SimpleNamespace) -> dict[str, Any]:
+        return {}
 
 
 def same_type(types: list[TensorType], attrs: dict) -> list[TensorType]:
@@ -141,7 +189,7 @@ def same_type(types: list[TensorType], attrs: dict) -> list[TensorType]:
     return [types[0]]
 
 
-def broadcast_partner(b: "Builder", shape: tuple[int, ...]) -> tuple[int, ...]:
+def broadcast_partner(b: DrawContext, shape: tuple[int, ...]) -> tuple[int, ...]:
     """A shape that broadcasts with `shape`: trailing dims kept, set to 1, or (where
     shape has a 1) widened, and possibly fewer leading dims. Keeps broadcasting in
     both directions in play, which is where exporters insert Expand and Unsqueeze."""
@@ -157,6 +205,11 @@ def broadcast_partner(b: "Builder", shape: tuple[int, ...]) -> tuple[int, ...]:
         else:
             out.append(d)
     return tuple(out)
+
+
+def norm_dim(d: int, rank: int) -> int:
+    """A possibly negative dim as an index in [0, rank) (0 for a rank-0 tensor)."""
+    return int(d) % rank if rank else 0
 
 
 def py(value) -> str:

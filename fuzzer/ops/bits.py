@@ -11,10 +11,8 @@ from typing import ClassVar
 
 from fuzzer.ir import DType, TensorType, broadcast_shapes
 from fuzzer.ops.base import OpSpec, broadcast_partner, same_type
+from fuzzer.ops.dtypes import INTS_BUT_INT16, INTS_BUT_INT16_AND_BOOL
 
-#: the int dtypes both torch (CPU) and ONNX's Bitwise* take (int16 is left out: ORT has no kernel)
-BIT_INTS = frozenset({DType.int8, DType.uint8, DType.int32, DType.int64})
-BITS = frozenset(BIT_INTS | {DType.bool})
 
 
 class BitwiseBinary(OpSpec):
@@ -24,7 +22,7 @@ class BitwiseBinary(OpSpec):
     #: the ONNX op for int operands (opset 18+) and for bool operands (any opset)
     int_op: ClassVar[str]
     bool_op: ClassVar[str]
-    dtypes = BITS
+    dtypes = INTS_BUT_INT16_AND_BOOL
     # BitwiseAnd/Or/Xor appeared in opset 18; older opsets have no int bitwise ops at all
     min_opset = 18
 
@@ -59,7 +57,7 @@ class BitwiseXorT(BitwiseBinary):
 
 
 class BitwiseNotT(OpSpec):
-    name, onnx_ops, dtypes, min_opset = "bitwise_not", ("BitwiseNot", "Not"), BITS, 18
+    name, onnx_ops, dtypes, min_opset = "bitwise_not", ("BitwiseNot", "Not"), INTS_BUT_INT16_AND_BOOL, 18
     infer = staticmethod(same_type)
 
     def torch(self, ctx, attrs, a):

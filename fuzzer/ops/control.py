@@ -29,7 +29,9 @@ from typing import Any
 
 from fuzzer.errors import Rejected
 from fuzzer.ir import DType, TensorType
-from fuzzer.ops.base import MAX_NUMEL, OpSpec, py
+from fuzzer.ops import all_specs, get_spec
+from fuzzer.ops.base import DrawsWithNotes, MAX_NUMEL, OpSpec, py
+from fuzzer.ops.elementwise import Binary, Compare, Unary
 
 #: who can build the torch forms: torch.export-based exporters (TorchScript tracing raises on a
 #: higher-order op) and the direct ONNX frontend, through the same spec's `onnx` lowering
@@ -45,9 +47,6 @@ def _step_pool(exportable: bool) -> list[tuple[str, OpSpec]]:
     """(kind, spec) of every spec usable as a body step: unary and binary elementwise specs
     without an input domain (a body's running value cannot be guarded), and matmul with a
     square weight. Each must lower to ONNX, and to exportable torch when the body is exported."""
-    from fuzzer.ops import all_specs
-    from fuzzer.ops.elementwise import Binary, Compare, Unary
-
     pool = []
     for s in all_specs():
         if s.control_flow or not s.has_onnx or (exportable and not s.exportable) or s.domain is not None:
@@ -110,8 +109,6 @@ def check_chain(steps: list[dict], t: TensorType, types: list[TensorType]) -> No
     operand may no longer broadcast into t. The truth would not notice in a branch it does not
     take (a Python conditional runs one branch), but every ONNX runtime types both branches.
     """
-    from fuzzer.ops import get_spec
-
     for st in steps:
         args = [t if k == -1 else types[k] for k in st["args"]]
         if get_spec(st["op"]).infer(args, st["attrs"]) != [t]:
@@ -120,8 +117,6 @@ def check_chain(steps: list[dict], t: TensorType, types: list[TensorType]) -> No
 
 def torch_chain(ctx, steps: list[dict], cur: str, names: list[str]) -> str:
     """The chain as one torch expression over cur and the operand names."""
-    from fuzzer.ops import get_spec
-
     for st in steps:
         args = [cur if k == -1 else names[k] for k in st["args"]]
         cur = f"({get_spec(st['op']).torch(ctx, st['attrs'], args)})"
@@ -131,8 +126,6 @@ def torch_chain(ctx, steps: list[dict], cur: str, names: list[str]) -> str:
 def onnx_chain(ctx, steps: list[dict], cur: str, names: list[str], t: TensorType) -> str:
     """Emit the chain's nodes into ctx; returns the name of its result (a fresh name, never cur,
     so a subgraph output is always produced inside the subgraph)."""
-    from fuzzer.ops import get_spec
-
     if not steps:
         out = ctx.fresh("id")
         ctx.types[out] = t
@@ -202,7 +195,7 @@ class ControlFlow(OpSpec):
 
 
 # -- conditionals -----------------------------------------------------------------
-class Cond(ControlFlow):
+class Cond(DrawsWithNotes, ControlFlow):
     """torch.cond(x.<reduce>() > t, then_fn, else_fn, operands) -> ONNX If.
 
     operands: [x, *values the branch steps use]; both branches see all of them.
@@ -211,14 +204,14 @@ class Cond(ControlFlow):
     name, onnx_ops = "cond", ("If", "ReduceSum", "ReduceMean", "ReduceMax", "Greater")
     exporters = CAPTURE
 
-    def operands(self, b, x):
+    def draw_operands(self, b, x, note):
         ops = [x]
-        self._branches = (draw_chain(b, x.type, ops, exportable=self.exportable),
+        note.branches = (draw_chain(b, x.type, ops, exportable=self.exportable),
                           draw_chain(b, x.type, ops, exportable=self.exportable))
         return ops
 
-    def sample_attrs(self, b, types):
-        then, els = self._branches
+    def draw_attrs(self, b, types, note):
+        then, els = note.branches
         return {"pred": sample_pred(b, types[0]), "then": then, "else": els}
 
     def infer(self, types, attrs):
@@ -252,14 +245,14 @@ class OnnxIf(Cond):
     name, onnx_ops = "onnx_if", ("If",)
     exportable, exporters = False, None
 
-    def operands(self, b, x):
-        ops = super().operands(b, x)
+    def draw_operands(self, b, x, note):
+        ops = super().draw_operands(b, x, note)
         dims = tuple(b.choices.integer(1, 4) for _ in range(b.choices.integer(0, 2)))
         ops.append(b.operand(TensorType(x.type.dtype, dims), reuse=0.7))
         return ops
 
-    def sample_attrs(self, b, types):
-        attrs = super().sample_attrs(b, types)
+    def draw_attrs(self, b, types, note):
+        attrs = super().draw_attrs(b, types, note)
         attrs["pred"] = sample_pred(b, types[-1], cmp=b.choices.choice([">", "<"]))
         return attrs
 
@@ -288,24 +281,24 @@ def _no_cond(ctx, attrs) -> str:
     return ctx.const(True, DType.bool)
 
 
-class WhileLoop(ControlFlow):
+class WhileLoop(DrawsWithNotes, ControlFlow):
     """torch.ops.higher_order.while_loop carrying (i, s): at most `trips` iterations of s = body(s),
     optionally only while s.<reduce>() < t -> ONNX Loop (trip count and condition)."""
 
     name, onnx_ops = "while_loop", ("Loop",)
     exporters = CAPTURE
 
-    def operands(self, b, x):
+    def draw_operands(self, b, x, note):
         ops = [x]
-        self._body = draw_chain(b, x.type, ops, exportable=self.exportable)
+        note.body = draw_chain(b, x.type, ops, exportable=self.exportable)
         return ops
 
-    def sample_attrs(self, b, types):
+    def draw_attrs(self, b, types, note):
         c = b.choices
         pred = sample_pred(b, types[0], cmp="<") if c.boolean(0.5) else None
         if pred is not None:  # a loop runs while below the threshold: start it high enough to stop
             pred["threshold"] = c.choice([0.5, 1.0, 2.0])
-        return {"trips": c.integer(1, 4), "pred": pred, "body": self._body, "omit_cond": c.boolean(0.5)}
+        return {"trips": c.integer(1, 4), "pred": pred, "body": note.body, "omit_cond": c.boolean(0.5)}
 
     def infer(self, types, attrs):
         check_chain(attrs["body"], types[0], types)
@@ -339,7 +332,7 @@ class WhileLoop(ControlFlow):
         ctx.node("Loop", [ctx.scalar(attrs["trips"], DType.int64), cond, a[0]], outs, body=g)
 
 
-class OnnxLoop(ControlFlow):
+class OnnxLoop(DrawsWithNotes, ControlFlow):
     """ONNX Loop with a constant trip count, optionally a data condition, a body that may add the
     iteration number, and (without a condition, so the count is static) the state of every
     iteration as a scan output. Truth: itertools.accumulate over range(trips)."""
@@ -347,18 +340,18 @@ class OnnxLoop(ControlFlow):
     name, onnx_ops = "onnx_loop", ("Loop", "Cast")
     exportable = False
 
-    def operands(self, b, x):
+    def draw_operands(self, b, x, note):
         ops = [x]
-        self._body = draw_chain(b, x.type, ops, exportable=False)
+        note.body = draw_chain(b, x.type, ops, exportable=False)
         return ops
 
-    def sample_attrs(self, b, types):
+    def draw_attrs(self, b, types, note):
         c = b.choices
         pred = None
         if c.boolean(0.4):
             pred = sample_pred(b, types[0], cmp="<")
             pred["threshold"] = c.choice([0.5, 1.0, 2.0])
-        return {"trips": c.integer(1, 4), "pred": pred, "body": self._body, "omit_cond": c.boolean(0.5),
+        return {"trips": c.integer(1, 4), "pred": pred, "body": note.body, "omit_cond": c.boolean(0.5),
                 "iter_scale": c.choice([0.5, -0.25]) if c.boolean(0.4) else None,
                 "scan": pred is None and c.boolean(0.6)}
 
@@ -420,7 +413,7 @@ def _same_shape(a: tuple[int, ...], b: tuple[int, ...], what: str) -> None:
         raise ValueError(f"{what} differ in shape: {tuple(a)} and {tuple(b)}")
 
 
-class Scan(ControlFlow):
+class Scan(DrawsWithNotes, ControlFlow):
     """torch.ops.higher_order.scan (what torch._higher_order_ops.scan(step, init, x, dim=d,
     reverse=r) calls) -> ONNX Scan.
 
@@ -432,22 +425,22 @@ class Scan(ControlFlow):
     exporters = CAPTURE
     min_rank = 1
 
-    def operands(self, b, x):
+    def draw_operands(self, b, x, note):
         c = b.choices
-        self._axis = c.integer(0, x.type.rank - 1)
-        slice_t = TensorType(x.type.dtype, _drop(x.type.shape, self._axis))
+        note.axis = c.integer(0, x.type.rank - 1)
+        slice_t = TensorType(x.type.dtype, _drop(x.type.shape, note.axis))
         ops = [x, b.operand(slice_t)]
-        self._extra_scan(b, x, ops)
-        self._body = draw_chain(b, slice_t, ops, exportable=self.exportable)
-        self._out = draw_chain(b, slice_t, ops, exportable=self.exportable, hi=1)
+        self._extra_scan(b, x, ops, note)
+        note.body = draw_chain(b, slice_t, ops, exportable=self.exportable)
+        note.out = draw_chain(b, slice_t, ops, exportable=self.exportable, hi=1)
         return ops
 
-    def _extra_scan(self, b, x, ops) -> None:
+    def _extra_scan(self, b, x, ops, note) -> None:
         """Direct Scan may scan a second input; the torch one scans one."""
 
-    def sample_attrs(self, b, types):
-        return {"axis": self._axis, "reverse": b.choices.boolean(0.4), "combine": b.choices.choice(sorted(COMBINE)),
-                "body": self._body, "out": self._out}
+    def draw_attrs(self, b, types, note):
+        return {"axis": note.axis, "reverse": b.choices.boolean(0.4), "combine": b.choices.choice(sorted(COMBINE)),
+                "body": note.body, "out": note.out}
 
     def infer(self, types, attrs):
         _same_shape(types[1].shape, _drop(types[0].shape, attrs["axis"]), "the carry and a slice of x")
@@ -515,21 +508,21 @@ class OnnxScan(Scan):
     name, onnx_ops = "onnx_scan", ("Scan",)
     exportable, exporters = False, None
 
-    def _extra_scan(self, b, x, ops):
+    def _extra_scan(self, b, x, ops, note):
         c = b.choices
-        self._two = c.boolean(0.5)
-        if self._two:
-            n = x.type.shape[self._axis]
-            slice_shape = _drop(x.type.shape, self._axis)
-            self._axis2 = c.integer(0, len(slice_shape))
-            ops.append(b.operand(TensorType(x.type.dtype, slice_shape[:self._axis2] + (n,) + slice_shape[self._axis2:])))
+        note.two = c.boolean(0.5)
+        if note.two:
+            n = x.type.shape[note.axis]
+            slice_shape = _drop(x.type.shape, note.axis)
+            note.axis2 = c.integer(0, len(slice_shape))
+            ops.append(b.operand(TensorType(x.type.dtype, slice_shape[:note.axis2] + (n,) + slice_shape[note.axis2:])))
 
-    def sample_attrs(self, b, types):
+    def draw_attrs(self, b, types, note):
         c = b.choices
-        attrs = super().sample_attrs(b, types)
+        attrs = super().draw_attrs(b, types, note)
         r = types[1].rank  # the rank of one scan output element
-        attrs.update(two=self._two, axis2=self._axis2 if self._two else None,
-                     reverse2=c.boolean(0.4) if self._two else None,
+        attrs.update(two=note.two, axis2=note.axis2 if note.two else None,
+                     reverse2=c.boolean(0.4) if note.two else None,
                      out_axis=c.integer(-(r + 1), r), out_reverse=c.boolean(0.4))
         return attrs
 

@@ -11,7 +11,7 @@ from typing import ClassVar
 from fuzzer.errors import Rejected
 from fuzzer.ir import FLOATS, DType, TensorType
 from fuzzer.ops.base import OpSpec, py
-from fuzzer.ops.lowering import emit
+from fuzzer.ops.tf_support import channels_first, channels_last
 
 #: padding drawn for an explicit int/tuple padding is at most this (plus what a large kernel needs)
 MAX_PAD = 2
@@ -144,7 +144,7 @@ class ConvNd(BatchedConv):
             p = per_dim(0 if pad == "valid" else pad, n)
             pads = list(p) * 2
             strides = list(per_dim(attrs.get("stride", 1), n))
-        emit(ctx, "Conv", a, outs, ctx.types[a[0]].dtype, kernel_shape=list(kernel), strides=strides,
+        ctx.widen("Conv", a, outs, ctx.types[a[0]].dtype, kernel_shape=list(kernel), strides=strides,
              pads=pads, dilations=list(d), group=int(attrs.get("groups", 1)))
 
 
@@ -152,10 +152,16 @@ class Conv1d(ConvNd):
     name, nd, onnx_ops = "conv1d", 1, ("Conv",)
     min_rank = max_rank = 3
 
+    def tf(self, ctx, attrs, a, types):
+        return _tf_conv(ctx, attrs, a, types)
+
 
 class Conv2d(ConvNd):
     name, nd, onnx_ops = "conv2d", 2, ("Conv",)
     min_rank = max_rank = 4
+
+    def tf(self, ctx, attrs, a, types):
+        return _tf_conv(ctx, attrs, a, types)
 
 
 class ConvTransposeNd(BatchedConv):
@@ -221,7 +227,7 @@ class ConvTransposeNd(BatchedConv):
     def onnx(self, ctx, attrs, a, outs):
         # torch's padding cuts p from both ends; ONNX pads do the same, output_padding adds at the end
         n = self.nd
-        emit(ctx, "ConvTranspose", a, outs, ctx.types[a[0]].dtype,
+        ctx.widen("ConvTranspose", a, outs, ctx.types[a[0]].dtype,
              kernel_shape=list(ctx.types[a[1]].shape[2:]),
              strides=list(per_dim(attrs.get("stride", 1), n)),
              pads=list(per_dim(attrs.get("padding", 0), n)) * 2,
@@ -238,3 +244,49 @@ class ConvTranspose1d(ConvTransposeNd):
 class ConvTranspose2d(ConvTransposeNd):
     name, nd, onnx_ops = "conv_transpose2d", 2, ("ConvTranspose",)
     min_rank = max_rank = 4
+
+
+def _tf_conv(ctx, attrs, a, types):
+    """conv1d/conv2d in TF: NCHW transposed to NHWC around tf.nn.conv, per group."""
+    tf = ctx.tf
+    nd = types[0].rank - 2
+    kernel = types[1].shape[2:]
+    stride = list(per_dim(attrs.get("stride", 1), nd))
+    dilation = list(per_dim(attrs.get("dilation", 1), nd))
+    groups = int(attrs.get("groups", 1))
+    pad = attrs.get("padding", 0)
+    if pad == "same":
+        # torch puts the odd extra element of 'same' padding on the right, as TF's SAME does
+        total = [d * (k - 1) for d, k in zip(dilation, kernel)]
+        pads = [[t // 2, t - t // 2] for t in total]
+    else:
+        pads = [[p, p] for p in per_dim(0 if pad == "valid" else pad, nd)]
+
+    def fn(x, w, *bias):
+        x = channels_last(tf, x, nd)
+        if any(p != [0, 0] for p in pads):
+            x = tf.pad(x, [[0, 0], *pads, [0, 0]])
+        # torch weight (out, in/groups, *k) -> TF filter (*k, in/groups, out)
+        f = tf.transpose(w, [*range(2, nd + 2), 1, 0])
+        # TF's CPU conv cannot stride and dilate at once: dilate at stride 1, then subsample
+        both = any(s > 1 for s in stride) and any(d > 1 for d in dilation)
+        run_stride = [1] * nd if both else stride
+        outs = []
+        cin_g, cout_g = types[1].shape[1], types[1].shape[0] // groups
+        for g in range(groups):
+            xg = x if groups == 1 else x[..., g * cin_g:(g + 1) * cin_g]
+            fg = f if groups == 1 else f[..., g * cout_g:(g + 1) * cout_g]
+            if nd == 1:
+                y = tf.nn.conv1d(xg, fg, stride=run_stride, padding="VALID", dilations=dilation)
+            else:
+                y = tf.nn.conv2d(xg, fg, strides=run_stride, padding="VALID", dilations=dilation)
+            outs.append(y)
+        y = outs[0] if groups == 1 else tf.concat(outs, axis=-1)
+        if both:
+            y = y[(slice(None), *(slice(None, None, s) for s in stride))]
+        if bias:
+            y = tf.nn.bias_add(y, bias[0])
+        return channels_first(tf, y, nd)
+
+    same = lambda v, dtype: v if v.dtype == dtype else tf.cast(v, dtype)  # noqa: E731
+    return ctx.widen(lambda x: fn(x, *[same(v, x.dtype) for v in a[1:]]), a[0], ints=False)

@@ -6,10 +6,11 @@ from typing import ClassVar
 
 from fuzzer.ir import FLOATS, INTS, SIGNED, DType, TensorType, broadcast_shapes
 from fuzzer.ops.base import OpSpec, broadcast_partner, py, same_type
-from fuzzer.ops.lowering import WIDER, Lit, accepts, cast, close, compute_dtype, emit, target
+from fuzzer.ops.dtypes import NUMERIC
+from fuzzer.ops.lowering import WIDER, Lit, accepts, cast, close, compute_dtype, target
+from fuzzer.ops.tf_support import TfFunction, clamp, trunc
 
 INF = math.inf
-NUMERIC = frozenset(FLOATS | INTS)
 
 
 # -- unary --------------------------------------------------------------------
@@ -29,69 +30,84 @@ class OneOnnxOp:
     in a wider dtype where the op's schema does not take the operand's at the target opset."""
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, self.onnx_ops[0], a, outs, ctx.types[a[0]].dtype)
+        ctx.widen(self.onnx_ops[0], a, outs, ctx.types[a[0]].dtype)
 
 
 def dtype_of(ctx, name: str) -> DType:
     return ctx.types[name].dtype
 
 
-class Abs(OneOnnxOp, Unary):
+class Abs(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "abs", "torch.abs", ("Abs",)
     dtypes = frozenset(SIGNED | {DType.uint8})
+    tf_fn = "math.abs"
+    tf_ints = True
 
 
-class Neg(OneOnnxOp, Unary):
+class Neg(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "neg", "torch.neg", ("Neg",)
     dtypes = frozenset(SIGNED)
+    tf_fn = "math.negative"
+    tf_ints = True
 
 
-class Exp(OneOnnxOp, Unary):
+class Exp(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "exp", "torch.exp", ("Exp",)
     domain = (-INF, 10.0)
+    tf_fn = "math.exp"
 
 
-class Log(OneOnnxOp, Unary):
+class Log(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "log", "torch.log", ("Log",)
     domain = (0.05, INF)
+    tf_fn = "math.log"
 
 
-class Sqrt(OneOnnxOp, Unary):
+class Sqrt(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "sqrt", "torch.sqrt", ("Sqrt",)
     domain = (0.0, INF)
+    tf_fn = "math.sqrt"
 
 
-class Reciprocal(OneOnnxOp, Unary):
+class Reciprocal(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "reciprocal", "torch.reciprocal", ("Reciprocal",)
     domain = (0.1, INF)
+    tf_fn = "math.reciprocal"
 
 
-class Sin(OneOnnxOp, Unary):
+class Sin(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "sin", "torch.sin", ("Sin",)
+    tf_fn = "math.sin"
 
 
-class Cos(OneOnnxOp, Unary):
+class Cos(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "cos", "torch.cos", ("Cos",)
+    tf_fn = "math.cos"
 
 
-class Tanh(OneOnnxOp, Unary):
+class Tanh(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "tanh", "torch.tanh", ("Tanh",)
+    tf_fn = "math.tanh"
 
 
-class Sigmoid(OneOnnxOp, Unary):
+class Sigmoid(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "sigmoid", "torch.sigmoid", ("Sigmoid",)
+    tf_fn = "math.sigmoid"
 
 
-class Erf(OneOnnxOp, Unary):
+class Erf(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "erf", "torch.erf", ("Erf",)
+    tf_fn = "math.erf"
 
 
-class Floor(OneOnnxOp, Unary):
+class Floor(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "floor", "torch.floor", ("Floor",)
+    tf_fn = "math.floor"
 
 
-class Ceil(OneOnnxOp, Unary):
+class Ceil(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "ceil", "torch.ceil", ("Ceil",)
+    tf_fn = "math.ceil"
 
 
 class Round(Unary):
@@ -105,7 +121,7 @@ class Round(Unary):
         dt = dtype_of(ctx, a[0])
         d = attrs.get("decimals", 0)
         if not d:
-            emit(ctx, "Round", a, outs, dt)
+            ctx.widen("Round", a, outs, dt)
             return
         # torch: round(x * 10**d) / 10**d, half to even like ONNX Round; torch's CPU kernel
         # computes a float16/bfloat16 x in float32, and so does this (x * 10**d rounds otherwise)
@@ -116,15 +132,31 @@ class Round(Unary):
         ctx.node("Div", [r, scale], [y])
         close(ctx, y, ct, dt, outs[0])
 
+    def tf(self, ctx, attrs, a, types):
+        # torch.round and tf.round both round half to even; decimals=d scales by 10**d around it
+        tf, d = ctx.tf, int(attrs.get("decimals", 0))
+        if d == 0:
+            return ctx.widen(tf.math.round, a[0], ints=False)
+        scale = float(10**d)
+        return ctx.widen(lambda x: tf.math.round(x * scale) / scale, a[0], ints=False)
 
-class Sign(OneOnnxOp, Unary):
+
+class Sign(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "sign", "torch.sign", ("Sign",)
     dtypes = frozenset(SIGNED | {DType.uint8})
+    tf_fn = "math.sign"
+    tf_ints = True
 
 
 class Relu(OneOnnxOp, Unary):
     name, fn, onnx_ops = "relu", "torch.relu", ("Relu",)
     dtypes = frozenset(NUMERIC)
+
+    def tf(self, ctx, attrs, a, types):
+        tf, x = ctx.tf, a[0]
+        if types[0].dtype.is_int:
+            return tf.math.maximum(x, tf.zeros([], x.dtype))
+        return ctx.widen(tf.nn.relu, x, ints=False)
 
 
 class LeakyRelu(Unary):
@@ -134,7 +166,13 @@ class LeakyRelu(Unary):
         return {"negative_slope": b.choices.choice([0.01, 0.2, -0.5, 0.0, 1.5])}
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "LeakyRelu", a, outs, dtype_of(ctx, a[0]), alpha=float(attrs.get("negative_slope", 0.01)))
+        ctx.widen("LeakyRelu", a, outs, dtype_of(ctx, a[0]), alpha=float(attrs.get("negative_slope", 0.01)))
+
+    def tf(self, ctx, attrs, a, types):
+        slope = float(attrs.get("negative_slope", 0.01))
+        # written as a select: tf.nn.leaky_relu takes max(x, slope*x) for slope <= 1, which is
+        # not torch's function when the slope is negative
+        return ctx.widen(lambda x: ctx.tf.where(x > 0, x, x * slope), a[0], ints=False)
 
 
 class Elu(Unary):
@@ -144,7 +182,15 @@ class Elu(Unary):
         return {"alpha": b.choices.choice([1.0, 0.5, 2.0])}
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "Elu", a, outs, dtype_of(ctx, a[0]), alpha=float(attrs.get("alpha", 1.0)))
+        ctx.widen("Elu", a, outs, dtype_of(ctx, a[0]), alpha=float(attrs.get("alpha", 1.0)))
+
+    def tf(self, ctx, attrs, a, types):
+        tf, alpha = ctx.tf, float(attrs.get("alpha", 1.0))
+        if alpha == 1.0:
+            return ctx.widen(tf.nn.elu, a[0], ints=False)
+        # exp(x) - 1, not expm1: tf2onnx has no Expm1 handler, and would call every such graph
+        # unsupported; the lost digits near 0 are absolute ones, far inside the tolerance
+        return ctx.widen(lambda x: tf.where(x > 0, x, alpha * (tf.math.exp(x) - 1.0)), a[0], ints=False)
 
 
 class Celu(Unary):
@@ -166,9 +212,16 @@ class Celu(Unary):
         ctx.node("Mul", [e, k], [y])
         close(ctx, y, ct, dt, outs[0])
 
+    def tf(self, ctx, attrs, a, types):
+        tf, alpha = ctx.tf, float(attrs.get("alpha", 1.0))
+        return ctx.widen(
+            lambda x: tf.math.maximum(x, 0.0) + tf.math.minimum(alpha * (tf.math.exp(x / alpha) - 1.0), 0.0), a[0],
+            ints=False)
 
-class Selu(OneOnnxOp, Unary):
+
+class Selu(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "selu", "F.selu", ("Selu",)
+    tf_fn = "nn.selu"
 
 
 class Gelu(Unary):
@@ -180,7 +233,7 @@ class Gelu(Unary):
     def onnx(self, ctx, attrs, a, outs):
         dt, approx = dtype_of(ctx, a[0]), attrs.get("approximate", "none")
         if ctx.opset >= 20:
-            emit(ctx, "Gelu", a, outs, dt, approximate=approx)
+            ctx.widen("Gelu", a, outs, dt, approximate=approx)
             return
         # 1 + erf(...) cancels for negative x: in float16 it is 0 long before the true value
         # is; torch's CPU kernel computes a float16/bfloat16 gelu in float32, and so does this
@@ -199,8 +252,15 @@ class Gelu(Unary):
         ctx.node("Mul", [half_x, one_plus], [y])
         close(ctx, y, ct, dt, outs[0])
 
+    def tf(self, ctx, attrs, a, types):
+        tf = ctx.tf
+        if attrs.get("approximate", "none") == "tanh":
+            return ctx.widen(lambda x: tf.nn.gelu(x, approximate=True), a[0], ints=False)
+        # the erf form spelled out, as Keras does: tf.nn.gelu uses Erfc, which tf2onnx cannot convert
+        return ctx.widen(lambda x: 0.5 * x * (1.0 + tf.math.erf(x / math.sqrt(2.0))), a[0], ints=False)
 
-class Silu(Unary):
+
+class Silu(TfFunction, Unary):
     name, fn, onnx_ops = "silu", "F.silu", ("Sigmoid", "Mul")
 
     def onnx(self, ctx, attrs, a, outs):
@@ -210,6 +270,7 @@ class Silu(Unary):
         y = target(ctx, ct, dt, outs[0])
         ctx.node("Mul", [x, ctx.node("Sigmoid", [x])[0]], [y])
         close(ctx, y, ct, dt, outs[0])
+    tf_fn = "nn.silu"
 
 
 class Mish(Unary):
@@ -218,13 +279,17 @@ class Mish(Unary):
     def onnx(self, ctx, attrs, a, outs):
         dt = dtype_of(ctx, a[0])
         if ctx.opset >= 18:
-            emit(ctx, "Mish", a, outs, dt)
+            ctx.widen("Mish", a, outs, dt)
             return
         ct = compute_dtype(ctx, dt, "Softplus", "Tanh", "Mul")
         x = cast(ctx, a[0], dt, ct)
         y = target(ctx, ct, dt, outs[0])
         ctx.node("Mul", [x, ctx.node("Tanh", ctx.node("Softplus", [x]))[0]], [y])
         close(ctx, y, ct, dt, outs[0])
+
+    def tf(self, ctx, attrs, a, types):
+        tf = ctx.tf
+        return ctx.widen(lambda x: x * tf.math.tanh(tf.math.softplus(x)), a[0], ints=False)
 
 
 class Softplus(Unary):
@@ -245,9 +310,17 @@ class Softplus(Unary):
         ctx.node("Where", [ctx.node("Greater", [bx, ctx.scalar(threshold, ct)])[0], x, soft], [y])
         close(ctx, y, ct, dt, outs[0])
 
+    def tf(self, ctx, attrs, a, types):
+        tf = ctx.tf
+        beta = float(attrs.get("beta", 1.0))
+        threshold = float(attrs.get("threshold", 20.0))
+        # torch reverts to the identity where beta * x > threshold
+        return ctx.widen(lambda x: tf.where(x * beta > threshold, x, tf.math.softplus(x * beta) / beta), a[0], ints=False)
 
-class Softsign(OneOnnxOp, Unary):
+
+class Softsign(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "softsign", "F.softsign", ("Softsign",)
+    tf_fn = "nn.softsign"
 
 
 class Hardtanh(Unary):
@@ -258,8 +331,12 @@ class Hardtanh(Unary):
         return {"min_val": lo, "max_val": lo + b.choices.choice([0.5, 1.0, 2.0])}
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "Clip", [a[0], Lit(attrs.get("min_val", -1.0)), Lit(attrs.get("max_val", 1.0))], outs,
+        ctx.widen("Clip", [a[0], Lit(attrs.get("min_val", -1.0)), Lit(attrs.get("max_val", 1.0))], outs,
              dtype_of(ctx, a[0]))
+
+    def tf(self, ctx, attrs, a, types):
+        lo, hi = float(attrs.get("min_val", -1.0)), float(attrs.get("max_val", 1.0))
+        return ctx.widen(lambda x: ctx.tf.clip_by_value(x, lo, hi), a[0], ints=False)
 
 
 class Hardsigmoid(Unary):
@@ -267,7 +344,11 @@ class Hardsigmoid(Unary):
 
     def onnx(self, ctx, attrs, a, outs):
         # torch: relu6(x + 3) / 6
-        emit(ctx, "HardSigmoid", a, outs, dtype_of(ctx, a[0]), alpha=1 / 6, beta=0.5)
+        ctx.widen("HardSigmoid", a, outs, dtype_of(ctx, a[0]), alpha=1 / 6, beta=0.5)
+
+    def tf(self, ctx, attrs, a, types):
+        # torch: relu6(x + 3) / 6
+        return ctx.widen(lambda x: ctx.tf.nn.relu6(x + 3.0) / 6.0, a[0], ints=False)
 
 
 class Hardswish(Unary):
@@ -276,7 +357,7 @@ class Hardswish(Unary):
     def onnx(self, ctx, attrs, a, outs):
         dt = dtype_of(ctx, a[0])
         if ctx.opset >= 14:  # HardSwish is new in opset 14
-            emit(ctx, "HardSwish", a, outs, dt)
+            ctx.widen("HardSwish", a, outs, dt)
             return
         ct = compute_dtype(ctx, dt, "HardSigmoid", "Mul")
         x = cast(ctx, a[0], dt, ct)
@@ -284,15 +365,19 @@ class Hardswish(Unary):
         ctx.node("Mul", [x, ctx.node("HardSigmoid", [x], alpha=1 / 6, beta=0.5)[0]], [y])
         close(ctx, y, ct, dt, outs[0])
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(lambda x: x * ctx.tf.nn.relu6(x + 3.0) / 6.0, a[0], ints=False)
 
-class Relu6(Unary):
+
+class Relu6(TfFunction, Unary):
     name, fn, onnx_ops = "relu6", "F.relu6", ("Clip",)
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "Clip", [a[0], Lit(0.0), Lit(6.0)], outs, dtype_of(ctx, a[0]))
+        ctx.widen("Clip", [a[0], Lit(0.0), Lit(6.0)], outs, dtype_of(ctx, a[0]))
+    tf_fn = "nn.relu6"
 
 
-class LogSigmoid(Unary):
+class LogSigmoid(TfFunction, Unary):
     name, fn, onnx_ops = "logsigmoid", "F.logsigmoid", ("Sigmoid", "Log", "Softplus", "Neg")
 
     def onnx(self, ctx, attrs, a, outs):
@@ -303,6 +388,7 @@ class LogSigmoid(Unary):
         y = target(ctx, ct, dt, outs[0])
         ctx.node("Neg", [sp], [y])
         close(ctx, y, ct, dt, outs[0])
+    tf_fn = "math.log_sigmoid"
 
 
 class Clamp(OpSpec):
@@ -334,13 +420,16 @@ class Clamp(OpSpec):
         if lo is not None and hi is not None and lo > hi:
             # torch is min(max(x, lo), hi), i.e. hi everywhere; spell that out rather than
             # lean on Clip, whose crossed-bounds behaviour the ONNX spec leaves open
-            m = emit(ctx, "Max", [a[0], Lit(lo)], 1, dt)
-            emit(ctx, "Min", [m[0], Lit(hi)], outs, dt)
+            m = ctx.widen("Max", [a[0], Lit(lo)], 1, dt)
+            ctx.widen("Min", [m[0], Lit(hi)], outs, dt)
             return
-        emit(ctx, "Clip", [a[0], "" if lo is None else Lit(lo), "" if hi is None else Lit(hi)], outs, dt)
+        ctx.widen("Clip", [a[0], "" if lo is None else Lit(lo), "" if hi is None else Lit(hi)], outs, dt)
 
 
 # -- binary -------------------------------------------------------------------
+
+    def tf(self, ctx, attrs, a, types):
+        return clamp(ctx, a[0], attrs.get("min"), attrs.get("max"))
 class Binary(OpSpec):
     """z = fn(x, y) with numpy broadcasting; y is drawn to broadcast with x."""
 
@@ -381,17 +470,30 @@ class Add(Binary):
         dt = dtype_of(ctx, a[0])
         y = a[1]
         if "alpha" in attrs:
-            y = emit(ctx, "Mul", [y, Lit(attrs["alpha"])], 1, dt)[0]
-        emit(ctx, op, [a[0], y], outs, dt)
+            y = ctx.widen("Mul", [y, Lit(attrs["alpha"])], 1, dt)[0]
+        ctx.widen(op, [a[0], y], outs, dt)
+
+    def tf(self, ctx, attrs, a, types):
+        # torch.add(x, y, alpha=k) is x + k * y
+        tf, alpha, sub = ctx.tf, attrs.get("alpha"), self.name == "sub"
+
+        def fn(x, y):
+            if alpha is not None:
+                y = y * tf.cast(alpha, y.dtype)
+            return x - y if sub else x + y
+
+        return ctx.widen(fn, *a[:2])
 
 
 class Sub(Add):
     name, fn, onnx_ops = "sub", "torch.sub", ("Sub", "Mul")
 
 
-class Mul(OneOnnxOp, Binary):
+class Mul(TfFunction, OneOnnxOp, Binary):
     name, fn, onnx_ops = "mul", "torch.mul", ("Mul",)
     dtypes = frozenset(NUMERIC)
+    tf_fn = "math.multiply"
+    tf_ints = True
 
 
 class Div(Binary):
@@ -408,9 +510,9 @@ class Div(Binary):
     def onnx(self, ctx, attrs, a, outs):
         dt, mode = dtype_of(ctx, a[0]), attrs.get("rounding_mode")
         if mode is None:
-            emit(ctx, "Div", a, outs, dt)
+            ctx.widen("Div", a, outs, dt)
         elif dt.is_int and mode == "trunc":  # ONNX integer Div truncates toward zero
-            emit(ctx, "Div", a, outs, dt)
+            ctx.widen("Div", a, outs, dt)
         elif dt.is_int:
             # floor division, exact: (x - x mod y) / y with the floored (Python) modulo
             ct = compute_dtype(ctx, dt, "Div", "Mod", "Sub")
@@ -430,8 +532,19 @@ class Div(Binary):
                 ctx.node("Where", [neg, ctx.node("Ceil", [q])[0], ctx.node("Floor", [q])[0]], [r])
             close(ctx, r, ct, dt, outs[0])
 
+    def tf(self, ctx, attrs, a, types):
+        tf, mode = ctx.tf, attrs.get("rounding_mode")
+        if types[0].dtype.is_int:
+            return ctx.widen(tf.math.floordiv if mode == "floor" else tf.truncatediv, *a[:2], floats=False)
+        if mode is None:
+            return ctx.widen(tf.math.divide, *a[:2])
+        if mode == "floor":
+            return ctx.widen(tf.math.floordiv, *a[:2])
+        # trunc: round the true quotient toward zero
+        return ctx.widen(lambda x, y: trunc(tf, x / y), *a[:2])
 
-class Remainder(Binary):
+
+class Remainder(TfFunction, Binary):
     name, fn, onnx_ops = "remainder", "torch.remainder", ("Mod", "Less", "Add", "Where")
     dtypes = frozenset(NUMERIC)
     rhs_domain = (0.5, INF)
@@ -439,7 +552,7 @@ class Remainder(Binary):
     def onnx(self, ctx, attrs, a, outs):
         dt = dtype_of(ctx, a[0])
         if dt.is_int:  # fmod=0 is the floored (Python, torch.remainder) modulo
-            emit(ctx, "Mod", a, outs, dt, fmod=0)
+            ctx.widen("Mod", a, outs, dt, fmod=0)
             return
         # ONNX requires fmod=1 for floats; the divisor is positive (rhs_domain), so a negative
         # truncated remainder moves up by one divisor
@@ -449,6 +562,9 @@ class Remainder(Binary):
         out = target(ctx, ct, dt, outs[0])
         ctx.node("Where", [ctx.node("Less", [r, ctx.scalar(0.0, ct)])[0], ctx.node("Add", [r, y])[0], r], [out])
         close(ctx, out, ct, dt, outs[0])
+        # torch.remainder takes the divisor's sign: a floor mod
+    tf_fn = "math.floormod"
+    tf_ints = True
 
 
 class Fmod(Binary):
@@ -457,10 +573,24 @@ class Fmod(Binary):
     rhs_domain = (0.5, INF)
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "Mod", a, outs, dtype_of(ctx, a[0]), fmod=1)
+        ctx.widen("Mod", a, outs, dtype_of(ctx, a[0]), fmod=1)
+
+    def tf(self, ctx, attrs, a, types):
+        # torch.fmod takes the dividend's sign. tf.truncatemod is that op, but tf2onnx has no
+        # handler for it: from the floor mod r (divisor's sign), fmod is r - y where the signs of
+        # r and x differ. Exact for floats too, as the true result is representable.
+        tf = ctx.tf
+
+        def fn(x, y):
+            r = tf.math.floormod(x, y)
+            zero = tf.zeros([], x.dtype)
+            fix = tf.math.logical_and(tf.math.not_equal(r, zero), tf.math.not_equal(r < zero, x < zero))
+            return tf.where(fix, r - y, r)
+
+        return ctx.widen(fn, *a[:2])
 
 
-class Pow(Binary):
+class Pow(TfFunction, Binary):
     name, fn, onnx_ops = "pow", "torch.pow", ("Pow",)
     domain = (0.1, 4.0)  # a positive base keeps fractional exponents real
     rhs_domain = (-2.0, 2.0)
@@ -473,19 +603,25 @@ class Pow(Binary):
         y = target(ctx, ct, dt, outs[0])
         ctx.node("Pow", [cast(ctx, a[0], dt, ct), cast(ctx, a[1], dt, ct)], [y])
         close(ctx, y, ct, dt, outs[0])
+    tf_fn = "math.pow"
+    tf_ints = True
 
 
-class Maximum(OneOnnxOp, Binary):
+class Maximum(TfFunction, OneOnnxOp, Binary):
     name, fn, onnx_ops = "maximum", "torch.maximum", ("Max",)
     dtypes = frozenset(NUMERIC)
+    tf_fn = "math.maximum"
+    tf_ints = True
 
 
-class Minimum(OneOnnxOp, Binary):
+class Minimum(TfFunction, OneOnnxOp, Binary):
     name, fn, onnx_ops = "minimum", "torch.minimum", ("Min",)
     dtypes = frozenset(NUMERIC)
+    tf_fn = "math.minimum"
+    tf_ints = True
 
 
-class Atan2(Binary):
+class Atan2(TfFunction, Binary):
     name, fn, onnx_ops = "atan2", "torch.atan2", ("Atan", "Div", "Less", "Where", "Add")
     dtypes = frozenset(FLOATS)
 
@@ -511,6 +647,9 @@ class Atan2(Binary):
 
 
 # -- comparisons and logic ------------------------------------------------------
+        # atan2(input, other) = atan(input / other): y first
+    tf_fn = "math.atan2"
+    tf_ints = True
 class Compare(Binary):
     dtypes = frozenset(NUMERIC)
 
@@ -520,56 +659,77 @@ class Compare(Binary):
     def onnx(self, ctx, attrs, a, outs):
         op = self.onnx_ops[0]
         if self.name == "ne":
-            eq = emit(ctx, op, a, 1, dtype_of(ctx, a[0]), out_dtype=DType.bool)
+            eq = ctx.widen(op, a, 1, dtype_of(ctx, a[0]), out_dtype=DType.bool)
             ctx.node("Not", eq, outs)
         else:
-            emit(ctx, op, a, outs, dtype_of(ctx, a[0]), out_dtype=DType.bool)
+            ctx.widen(op, a, outs, dtype_of(ctx, a[0]), out_dtype=DType.bool)
+
+    tf_fn: ClassVar[str]  # the tf.math comparison
+
+    def tf(self, ctx, attrs, a, types):
+        tf, (x, y) = ctx.tf, a
+        if x.dtype in (tf.int8, tf.int16, tf.uint8):
+            x, y = tf.cast(x, tf.int64), tf.cast(y, tf.int64)  # exact: widening keeps order
+        return getattr(tf.math, self.tf_fn)(x, y)
+
 
 
 class Eq(Compare):
     name, fn, onnx_ops = "eq", "torch.eq", ("Equal",)
     dtypes = frozenset(NUMERIC | {DType.bool})
+    tf_fn = "equal"
 
 
 class Ne(Compare):
     name, fn, onnx_ops = "ne", "torch.ne", ("Equal", "Not")
     dtypes = frozenset(NUMERIC | {DType.bool})
+    tf_fn = "not_equal"
 
 
 class Lt(Compare):
     name, fn, onnx_ops = "lt", "torch.lt", ("Less",)
+    tf_fn = "less"
 
 
 class Le(Compare):
     name, fn, onnx_ops = "le", "torch.le", ("LessOrEqual",)
+    tf_fn = "less_equal"
 
 
 class Gt(Compare):
     name, fn, onnx_ops = "gt", "torch.gt", ("Greater",)
+    tf_fn = "greater"
 
 
 class Ge(Compare):
     name, fn, onnx_ops = "ge", "torch.ge", ("GreaterOrEqual",)
+    tf_fn = "greater_equal"
 
 
-class LogicalAnd(OneOnnxOp, Binary):
+class LogicalAnd(TfFunction, OneOnnxOp, Binary):
     name, fn, onnx_ops = "logical_and", "torch.logical_and", ("And",)
     dtypes = frozenset({DType.bool})
+    tf_fn = "math.logical_and"
 
 
-class LogicalOr(OneOnnxOp, Binary):
+class LogicalOr(TfFunction, OneOnnxOp, Binary):
     name, fn, onnx_ops = "logical_or", "torch.logical_or", ("Or",)
     dtypes = frozenset({DType.bool})
+    tf_fn = "math.logical_or"
 
 
-class LogicalXor(OneOnnxOp, Binary):
+class LogicalXor(TfFunction, OneOnnxOp, Binary):
     name, fn, onnx_ops = "logical_xor", "torch.logical_xor", ("Xor",)
     dtypes = frozenset({DType.bool})
+    tf_fn = "math.logical_xor"
 
 
 class LogicalNot(OneOnnxOp, Unary):
     name, fn, onnx_ops = "logical_not", "torch.logical_not", ("Not",)
     dtypes = frozenset({DType.bool})
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.tf.math.logical_not(a[0])
 
 
 class Where(OpSpec):
@@ -592,7 +752,10 @@ class Where(OpSpec):
         return f"torch.where({a[0]}, {a[1]}, {a[2]})"
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "Where", a, outs, dtype_of(ctx, a[1]), keep=(0,))
+        ctx.widen("Where", a, outs, dtype_of(ctx, a[1]), keep=(0,))
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.tf.where(a[0], a[1], a[2])  # SelectV2 broadcasts all three, as torch.where does
 
 
 class Cast(OpSpec):
@@ -613,3 +776,12 @@ class Cast(OpSpec):
 
     def onnx(self, ctx, attrs, a, outs):
         ctx.node("Cast", a, outs, to=ctx.elem(attrs["to"]))
+
+    def tf(self, ctx, attrs, a, types):
+        tf, to, x = ctx.tf, DType(attrs["to"]), a[0]
+        if types[0].dtype.is_float and to == DType.uint8:
+            # a float converts to uint8 through int64 in torch (negative values wrap around);
+            # TF's direct conversion saturates instead
+            return tf.cast(tf.cast(x, tf.int64), tf.uint8)
+        return tf.cast(x, ctx.dtype(to))
+

@@ -7,22 +7,20 @@ indices). A scatter whose result would depend on the order duplicates are writte
 (plain scatter, index_put without accumulate) gets distinct indices per written slot,
 so the op has one right answer.
 
-Which dim the indices were drawn for is decided in operands() and read back in
-sample_attrs() from `self._dim`: specs are singletons and one build runs start to end
-on one thread, so the note cannot leak between nodes.
+Which dim the indices were drawn for is decided in draw_operands() and read back in
+draw_attrs() from the draw's own note (DrawsWithNotes): nothing is kept on the spec.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from fuzzer.choices import rng_for
-from fuzzer.ir import FLOATS, INTS, DType, TensorType
-from fuzzer.ops.base import OpSpec, broadcast_partner, py
-from fuzzer.ops.lowering import Lit, emit
-from fuzzer.ops.shape import neg, norm
+from fuzzer.ir import FLOATS, DType, TensorType
+from fuzzer.ops.base import DrawsWithNotes, OpSpec, broadcast_partner, norm_dim, py
+from fuzzer.ops.dtypes import ALL, NUMERIC
+from fuzzer.ops.lowering import Lit
+from fuzzer.ops.shape import neg
 
-ALL = frozenset(FLOATS | INTS | {DType.bool})
-NUMERIC = frozenset(FLOATS | INTS)
 
 
 def index_operand(b, shape, lo: int, hi: int):
@@ -50,22 +48,22 @@ def distinct_along(b, shape, axis: int, n: int):
     return b.int_const(np.ascontiguousarray(arr).astype(np.int64))
 
 
-class Gather(OpSpec):
+class Gather(DrawsWithNotes, OpSpec):
     """torch.gather(x, dim, index): index of x's rank, no larger than x off dim, any size on it."""
 
     name, onnx_ops = "gather", ("GatherElements",)
     dtypes = ALL
     min_rank = 1
 
-    def operands(self, b, x):
+    def draw_operands(self, b, x, note):
         c = b.choices
         shape = x.type.shape
-        self._dim = d = c.integer(0, len(shape) - 1)
+        note.dim = d = c.integer(0, len(shape) - 1)
         ishape = [c.integer(1, 6) if i == d else c.integer(1, s) for i, s in enumerate(shape)]
         return [x, index_operand(b, ishape, 0, shape[d] - 1)]
 
-    def sample_attrs(self, b, types):
-        return {"dim": neg(b, self._dim, types[0].rank), "method": b.choices.boolean(0.2)}
+    def draw_attrs(self, b, types, note):
+        return {"dim": neg(b, note.dim, types[0].rank), "method": b.choices.boolean(0.2)}
 
     def infer(self, types, attrs):
         return [types[1].with_dtype(types[0].dtype)]
@@ -77,7 +75,7 @@ class Gather(OpSpec):
 
     def onnx(self, ctx, attrs, a, outs):
         x, idx = ctx.types[a[0]], ctx.types[a[1]]
-        axis = norm(attrs["dim"], x.rank)
+        axis = norm_dim(attrs["dim"], x.rank)
         data = a[0]
         if any(i < s for d, (i, s) in enumerate(zip(idx.shape, x.shape)) if d != axis):
             # ONNX leaves an index smaller than the data off the axis unsaid, and the reference
@@ -95,19 +93,19 @@ class TakeAlongDim(Gather):
 
     name, onnx_ops = "take_along_dim", ("GatherElements", "Expand")
 
-    def operands(self, b, x):
+    def draw_operands(self, b, x, note):
         c = b.choices
         shape = x.type.shape
-        self._dim = d = c.integer(0, len(shape) - 1)
+        note.dim = d = c.integer(0, len(shape) - 1)
         ishape = [c.integer(1, 6) if i == d else (1 if c.boolean(0.4) else s) for i, s in enumerate(shape)]
         return [x, index_operand(b, ishape, 0, shape[d] - 1)]
 
-    def sample_attrs(self, b, types):
-        return {"dim": neg(b, self._dim, types[0].rank)}
+    def draw_attrs(self, b, types, note):
+        return {"dim": neg(b, note.dim, types[0].rank)}
 
     def infer(self, types, attrs):
         x, idx = types
-        d = norm(attrs["dim"], x.rank)
+        d = norm_dim(attrs["dim"], x.rank)
         return [x.with_shape(tuple(idx.shape[i] if i == d else x.shape[i] for i in range(x.rank)))]
 
     def torch(self, ctx, attrs, a):
@@ -116,27 +114,27 @@ class TakeAlongDim(Gather):
     def onnx(self, ctx, attrs, a, outs):
         out = ctx.types[outs[0]]
         idx = ctx.node("Expand", [a[1], ctx.ints(out.shape)])[0]
-        ctx.node("GatherElements", [a[0], idx], outs, axis=norm(attrs["dim"], out.rank))
+        ctx.node("GatherElements", [a[0], idx], outs, axis=norm_dim(attrs["dim"], out.rank))
 
 
-class IndexSelect(OpSpec):
+class IndexSelect(DrawsWithNotes, OpSpec):
     """torch.index_select(x, dim, index) with a 1-D index (repeats allowed)."""
 
     name, onnx_ops = "index_select", ("Gather",)
     dtypes = ALL
     min_rank = 1
 
-    def operands(self, b, x):
+    def draw_operands(self, b, x, note):
         c = b.choices
-        self._dim = d = c.integer(0, x.type.rank - 1)
+        note.dim = d = c.integer(0, x.type.rank - 1)
         return [x, index_operand(b, [c.integer(1, 6)], 0, x.type.shape[d] - 1)]
 
-    def sample_attrs(self, b, types):
-        return {"dim": neg(b, self._dim, types[0].rank)}
+    def draw_attrs(self, b, types, note):
+        return {"dim": neg(b, note.dim, types[0].rank)}
 
     def infer(self, types, attrs):
         x, idx = types
-        d = norm(attrs["dim"], x.rank)
+        d = norm_dim(attrs["dim"], x.rank)
         return [x.with_shape(x.shape[:d] + idx.shape + x.shape[d + 1:])]
 
     def torch(self, ctx, attrs, a):
@@ -176,7 +174,7 @@ class Embedding(OpSpec):
         ctx.node("Gather", [a[0], a[1]], outs, axis=0)
 
 
-class Scatter(OpSpec):
+class Scatter(DrawsWithNotes, OpSpec):
     """torch.scatter(x, dim, index, src) or scatter(x, dim, index, value=scalar).
 
     Every written slot gets one write (distinct indices along dim), so the result is unique.
@@ -193,10 +191,10 @@ class Scatter(OpSpec):
     def draw_index(self, b, ishape, d, n):
         return distinct_along(b, ishape, d, n)
 
-    def operands(self, b, x):
+    def draw_operands(self, b, x, note):
         c = b.choices
         shape = x.type.shape
-        self._dim = d = c.integer(0, len(shape) - 1)
+        note.dim = d = c.integer(0, len(shape) - 1)
         ishape = self.index_shape(b, shape, d)
         idx = self.draw_index(b, ishape, d, shape[d])
         if self.name == "scatter" and c.boolean(0.3):
@@ -205,8 +203,8 @@ class Scatter(OpSpec):
         sshape = [i if c.boolean(0.7) else max(i, s) for i, s in zip(ishape, shape)]
         return [x, idx, b.operand(TensorType(x.type.dtype, sshape))]
 
-    def sample_attrs(self, b, types):
-        attrs = {"dim": neg(b, self._dim, types[0].rank)}
+    def draw_attrs(self, b, types, note):
+        attrs = {"dim": neg(b, note.dim, types[0].rank)}
         if len(types) == 2:
             dt = types[0].dtype
             attrs["value"] = (b.choices.boolean(0.5) if dt == DType.bool
@@ -268,8 +266,8 @@ class ScatterReduce(ScatterAdd):
     name, onnx_ops = "scatter_reduce", ("ScatterElements",)
     min_opset = 18  # ScatterElements max/min
 
-    def sample_attrs(self, b, types):
-        attrs = super().sample_attrs(b, types)
+    def draw_attrs(self, b, types, note):
+        attrs = super().draw_attrs(b, types, note)
         attrs["reduce"] = b.choices.choice(sorted(REDUCE))
         attrs["include_self"] = b.choices.boolean(0.6)
         return attrs
@@ -292,7 +290,7 @@ class ScatterReduce(ScatterAdd):
         ctx.node("ScatterElements", [x, a[1], self.updates(ctx, attrs, a)], outs, axis=axis, reduction=op)
 
 
-class IndexPut(OpSpec):
+class IndexPut(DrawsWithNotes, OpSpec):
     """x.index_put((index,), values, accumulate): rows of dim 0 replaced (distinct rows) or
     accumulated into (repeats allowed); values broadcast to (len(index),) + x.shape[1:]."""
 
@@ -301,10 +299,10 @@ class IndexPut(OpSpec):
     min_rank = 1
     min_opset = 16  # ScatterND reduction, for accumulate
 
-    def operands(self, b, x):
+    def draw_operands(self, b, x, note):
         c = b.choices
         shape = x.type.shape
-        self._acc = acc = c.boolean(0.5)
+        note.acc = acc = c.boolean(0.5)
         k = c.integer(1, 6 if acc else shape[0])
         if acc:
             idx = index_operand(b, [k], -shape[0] if c.boolean(0.3) else 0, shape[0] - 1)
@@ -314,8 +312,8 @@ class IndexPut(OpSpec):
         vshape = full[c.integer(0, len(full)):] if c.boolean(0.3) else full
         return [x, idx, b.operand(TensorType(x.type.dtype, vshape))]
 
-    def sample_attrs(self, b, types):
-        return {"accumulate": self._acc}
+    def draw_attrs(self, b, types, note):
+        return {"accumulate": note.acc}
 
     def infer(self, types, attrs):
         return [types[0]]
@@ -399,5 +397,5 @@ class MaskedFill(OpSpec):
         return f"torch.masked_fill({a[0]}, {a[1]}, {py(attrs['value'])})"
 
     def onnx(self, ctx, attrs, a, outs):
-        # Where takes bfloat16 only from opset 16: emit computes older ones in float32
-        emit(ctx, "Where", [a[1], Lit(attrs["value"]), a[0]], outs, ctx.types[a[0]].dtype, keep=(0,), index=1)
+        # Where takes bfloat16 only from opset 16: ctx.widen computes older ones in float32
+        ctx.widen("Where", [a[1], Lit(attrs["value"]), a[0]], outs, ctx.types[a[0]].dtype, keep=(0,), index=1)

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from fuzzer.errors import Rejected
-from fuzzer.ir import FLOATS, INTS, DType, TensorType, broadcast_shapes
+from fuzzer.ir import DType, TensorType, broadcast_shapes
 from fuzzer.ops.base import OpSpec, broadcast_partner, py
-from fuzzer.ops.lowering import cast, close, compute_dtype, emit, target
+from fuzzer.ops.dtypes import NUMERIC
+from fuzzer.ops.lowering import cast, close, compute_dtype, target
 
-NUMERIC = frozenset(FLOATS | INTS)
 
 
 def _dim(b) -> int:
@@ -69,11 +69,14 @@ class MatMul(OpSpec):
 
     def onnx(self, ctx, attrs, a, outs):
         # ONNX MatMul has numpy's matmul semantics, 1-D operands included, exactly as torch
-        emit(ctx, "MatMul", a, outs, ctx.types[a[0]].dtype)
+        ctx.widen("MatMul", a, outs, ctx.types[a[0]].dtype)
 
     def sample_attrs(self, b, types):
         # the @ operator is the form most models use; it reaches the same aten op
         return {"method": True} if b.choices.boolean(0.3) else {}
+
+    def tf(self, ctx, attrs, a, types):
+        return _tf_matmul(ctx, a[0], a[1])
 
 
 class Addmm(OpSpec):
@@ -131,7 +134,7 @@ class Addmm(OpSpec):
         dt = ctx.types[a[1]].dtype
         beta, alpha = attrs.get("beta", 1), attrs.get("alpha", 1)
         if dt.is_float:  # Gemm: alpha * A @ B + beta * C, C broadcast to (n, p)
-            emit(ctx, "Gemm", [a[1], a[2], a[0]], outs, dt, alpha=float(alpha), beta=float(beta))
+            ctx.widen("Gemm", [a[1], a[2], a[0]], outs, dt, alpha=float(alpha), beta=float(beta))
             return
         # integer Gemm takes float alpha/beta; torch keeps integer arithmetic: spell it out
         ct = compute_dtype(ctx, dt, "MatMul", "Mul", "Add")
@@ -140,6 +143,21 @@ class Addmm(OpSpec):
         y = target(ctx, ct, dt, outs[0])
         ctx.node("Add", [prod, ctx.node("Mul", [inp, ctx.scalar(beta, ct)])[0]], [y])
         close(ctx, y, ct, dt, outs[0])
+
+    def tf(self, ctx, attrs, a, types):
+        tf, beta, alpha = ctx.tf, attrs.get("beta", 1), attrs.get("alpha", 1)
+
+        def fn(inp, m1, m2):
+            prod = tf.linalg.matmul(m1, m2)
+            if alpha != 1:
+                prod = prod * tf.cast(alpha, prod.dtype)
+            if beta == 0:
+                return prod  # torch ignores input entirely when beta is 0
+            if beta != 1:
+                inp = inp * tf.cast(beta, inp.dtype)
+            return prod + inp
+
+        return ctx.widen(fn, *a[:3])
 
 
 class Linear(OpSpec):
@@ -182,7 +200,7 @@ class Linear(OpSpec):
         dt = ctx.types[a[0]].dtype
         x_rank, w_rank = ctx.types[a[0]].rank, ctx.types[a[1]].rank
         if dt.is_float and x_rank == 2 and w_rank == 2:  # x @ W^T + b is one Gemm
-            emit(ctx, "Gemm", a, outs, dt, transB=1)
+            ctx.widen("Gemm", a, outs, dt, transB=1)
             return
         ct = compute_dtype(ctx, dt, "MatMul", "Add")
         x, w = cast(ctx, a[0], dt, ct), cast(ctx, a[1], dt, ct)
@@ -194,6 +212,20 @@ class Linear(OpSpec):
         else:
             ctx.node("MatMul", [x, w], [y])
         close(ctx, y, ct, dt, outs[0])
+
+    def tf(self, ctx, attrs, a, types):
+        tf = ctx.tf
+
+        def fn(x, w, *bias):
+            if w.shape.rank == 1:
+                y = tf.tensordot(x, w, axes=[[x.shape.rank - 1], [0]])
+            elif x.shape.rank == 1:
+                y = tf.linalg.matvec(w, x)
+            else:
+                y = tf.linalg.matmul(x, w, transpose_b=True)
+            return y + bias[0] if bias else y
+
+        return ctx.widen(fn, *a)
 
 
 class Bmm(OpSpec):
@@ -219,4 +251,23 @@ class Bmm(OpSpec):
         return f"torch.bmm({a[0]}, {a[1]})"
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "MatMul", a, outs, ctx.types[a[0]].dtype)
+        ctx.widen("MatMul", a, outs, ctx.types[a[0]].dtype)
+
+    def tf(self, ctx, attrs, a, types):
+        return _tf_matmul(ctx, a[0], a[1])
+
+
+def _tf_matmul(ctx, x, y):
+    """torch.matmul semantics in TF for any ranks >= 1 (vectors are promoted, then squeezed)."""
+    tf = ctx.tf
+
+    def fn(x, y):
+        if x.shape.rank == 1 and y.shape.rank == 1:
+            return tf.reduce_sum(x * y)
+        if x.shape.rank == 1:
+            return tf.squeeze(tf.linalg.matmul(tf.expand_dims(x, 0), y), -2)
+        if y.shape.rank == 1:
+            return tf.squeeze(tf.linalg.matmul(x, tf.expand_dims(y, -1)), -1)
+        return tf.linalg.matmul(x, y)  # BatchMatMulV2 broadcasts batch dims like torch
+
+    return ctx.widen(fn, x, y)

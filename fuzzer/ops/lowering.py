@@ -14,7 +14,7 @@ No op specs live here (the registry scans this module and finds none).
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
 from fuzzer.ir import DType
 
@@ -38,6 +38,23 @@ _TYPE_STR = {
     DType.int16: "tensor(int16)", DType.int32: "tensor(int32)", DType.int64: "tensor(int64)",
     DType.bool: "tensor(bool)",
 }
+
+
+def onnx_elem_type(dtype: DType) -> int:
+    from onnx import TensorProto
+
+    return {
+        DType.float16: TensorProto.FLOAT16,
+        DType.bfloat16: TensorProto.BFLOAT16,
+        DType.float32: TensorProto.FLOAT,
+        DType.float64: TensorProto.DOUBLE,
+        DType.int8: TensorProto.INT8,
+        DType.uint8: TensorProto.UINT8,
+        DType.int16: TensorProto.INT16,
+        DType.int32: TensorProto.INT32,
+        DType.int64: TensorProto.INT64,
+        DType.bool: TensorProto.BOOL,
+    }[DType(dtype)]
 
 
 def newest_opset() -> int:
@@ -97,46 +114,10 @@ def cast(ctx, name: str, src: DType, dst: DType) -> str:
 
 
 class Lit:
-    """A literal operand of emit(): materialized as a 0-d (or n-d) initializer in the compute dtype."""
+    """A literal operand of OnnxContext.widen: a 0-d (or n-d) initializer in the compute dtype."""
 
     def __init__(self, value: Any) -> None:
         self.value = value
-
-
-def emit(ctx, op: str, inputs: Iterable, outs, dtype: DType, *, out_dtype: DType | None = None,
-         keep: Iterable[int] = (), index: int | None = None, **attrs) -> list[str]:
-    """Add op on inputs whose dtype is `dtype`, computing in a dtype op accepts at ctx.opset.
-
-    inputs: names (of dtype `dtype`, except positions in keep, which are passed as they are),
-    "" for an omitted optional input, or Lit(value) for a constant in the compute dtype.
-    outs: names or a count. out_dtype: the outputs' dtype when not `dtype` (Equal gives bool);
-    outputs of dtype `dtype` are cast back from the compute dtype. index: the input whose
-    schema type decides the compute dtype (Where's is 1: its 0 is the bool condition).
-    Returns the output names (in dtype `dtype` or out_dtype).
-    """
-    keep = set(keep)
-    ct = compute_dtype(ctx, dtype, op, index=index)
-    ins = []
-    for i, a in enumerate(inputs):
-        if isinstance(a, Lit):
-            ins.append(ctx.scalar(a.value, ct) if _is_scalar(a.value) else ctx.const(a.value, ct))
-        elif a == "" or i in keep:
-            ins.append(a)
-        else:
-            ins.append(cast(ctx, a, dtype, ct))
-    back = (out_dtype is None or ctx.dtype(out_dtype) == ctx.dtype(dtype)) and ct != ctx.dtype(dtype)
-    if not back:
-        return ctx.node(op, ins, outs, **attrs)
-    n = outs if isinstance(outs, int) else len(list(outs))
-    tmp = ctx.node(op, ins, n, **attrs)
-    final = [ctx.fresh(op.lower()) for _ in range(n)] if isinstance(outs, int) else list(outs)
-    for t, f in zip(tmp, final):
-        ctx.node("Cast", [t], [f], to=ctx.elem(dtype))
-    return final
-
-
-def _is_scalar(v) -> bool:
-    return isinstance(v, (bool, int, float))
 
 
 def target(ctx, ct: DType, dtype: DType, out: str) -> str:
@@ -171,4 +152,4 @@ def squeeze(ctx, x: str, axes, outs=1) -> list[str]:
     return ctx.node("Squeeze", [x, ctx.ints(axes)], outs)
 
 
-__all__ = ["Lit", "WIDER", "accepts", "type_constraints", "type_str", "cast", "close", "compute_dtype", "emit", "reduce", "squeeze", "target", "unsqueeze"]
+__all__ = ["Lit", "WIDER", "accepts", "onnx_elem_type", "type_constraints", "type_str", "cast", "close", "compute_dtype", "reduce", "squeeze", "target", "unsqueeze"]

@@ -13,9 +13,10 @@ import math
 from typing import ClassVar
 
 from fuzzer.ir import FLOATS, DType, TensorType
-from fuzzer.ops.base import OpSpec, py, same_type
+from fuzzer.ops.base import OpSpec, norm_dim, py, same_type
 from fuzzer.ops.elementwise import Binary, OneOnnxOp, Unary
-from fuzzer.ops.lowering import Lit, cast, close, compute_dtype, emit
+from fuzzer.ops.lowering import Lit, cast, close, compute_dtype
+from fuzzer.ops.tf_support import TfFunction, clamp, trunc
 
 INF = math.inf
 
@@ -33,43 +34,52 @@ def _lowered(ctx, x: str, ops: tuple[str, ...], out: str, body) -> None:
 
 
 # -- one ONNX op each ---------------------------------------------------------------
-class Tan(OneOnnxOp, Unary):
+class Tan(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops, domain = "tan", "torch.tan", ("Tan",), (-1.3, 1.3)
+    tf_fn = "math.tan"
 
 
-class Asin(OneOnnxOp, Unary):
+class Asin(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops, domain = "asin", "torch.asin", ("Asin",), (-0.95, 0.95)
+    tf_fn = "math.asin"
 
 
-class Acos(OneOnnxOp, Unary):
+class Acos(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops, domain = "acos", "torch.acos", ("Acos",), (-0.95, 0.95)
+    tf_fn = "math.acos"
 
 
-class Atan(OneOnnxOp, Unary):
+class Atan(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "atan", "torch.atan", ("Atan",)
+    tf_fn = "math.atan"
 
 
-class Sinh(OneOnnxOp, Unary):
+class Sinh(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops, domain = "sinh", "torch.sinh", ("Sinh",), (-4.0, 4.0)
+    tf_fn = "math.sinh"
 
 
-class Cosh(OneOnnxOp, Unary):
+class Cosh(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops, domain = "cosh", "torch.cosh", ("Cosh",), (-4.0, 4.0)
+    tf_fn = "math.cosh"
 
 
-class Asinh(OneOnnxOp, Unary):
+class Asinh(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops = "asinh", "torch.asinh", ("Asinh",)
+    tf_fn = "math.asinh"
 
 
-class Acosh(OneOnnxOp, Unary):
+class Acosh(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops, domain = "acosh", "torch.acosh", ("Acosh",), (1.05, INF)
+    tf_fn = "math.acosh"
 
 
-class Atanh(OneOnnxOp, Unary):
+class Atanh(TfFunction, OneOnnxOp, Unary):
     name, fn, onnx_ops, domain = "atanh", "torch.atanh", ("Atanh",), (-0.9, 0.9)
 
 
 # -- decomposed unary ---------------------------------------------------------------
+    tf_fn = "math.atanh"
 class Expm1(Unary):
     name, fn, onnx_ops, domain = "expm1", "torch.expm1", ("Exp", "Sub"), (-INF, 8.0)
 
@@ -98,6 +108,9 @@ class Trunc(Unary):
     def onnx(self, ctx, attrs, a, outs):
         _lowered(ctx, a[0], ("Less", "Ceil", "Floor", "Where"), outs[0], lambda ct, x: _trunc(ctx, ct, x))
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(lambda x: trunc(ctx.tf, x), a[0], ints=False)
+
 
 class Frac(Unary):
     """x - trunc(x), keeping x's sign."""
@@ -108,16 +121,20 @@ class Frac(Unary):
         _lowered(ctx, a[0], ("Less", "Ceil", "Floor", "Where", "Sub"), outs[0],
                  lambda ct, x: ctx.node("Sub", [x, _trunc(ctx, ct, x)])[0])
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.widen(lambda x: x - trunc(ctx.tf, x), a[0], ints=False)
 
-class Rsqrt(Unary):
+
+class Rsqrt(TfFunction, Unary):
     name, fn, onnx_ops, domain = "rsqrt", "torch.rsqrt", ("Sqrt", "Reciprocal"), (0.1, INF)
 
     def onnx(self, ctx, attrs, a, outs):
         _lowered(ctx, a[0], ("Sqrt", "Reciprocal"), outs[0],
                  lambda ct, x: ctx.node("Reciprocal", ctx.node("Sqrt", [x]))[0])
+    tf_fn = "math.rsqrt"
 
 
-class Square(Unary):
+class Square(TfFunction, Unary):
     name, fn, onnx_ops = "square", "torch.square", ("Mul", "Pow")
     dtypes = frozenset(FLOATS | {DType.int32, DType.int64})
 
@@ -129,7 +146,9 @@ class Square(Unary):
         return super().build(b, x)
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "Mul", [a[0], a[0]], outs, ctx.types[a[0]].dtype)
+        ctx.widen("Mul", [a[0], a[0]], outs, ctx.types[a[0]].dtype)
+    tf_fn = "math.square"
+    tf_ints = True
 
 
 class Hardshrink(Unary):
@@ -147,6 +166,10 @@ class Hardshrink(Unary):
         lambd = float(attrs["lambd"])
         ctx.node("Shrink", a, outs, lambd=lambd, bias=lambd if self.bias else 0.0)
 
+    def tf(self, ctx, attrs, a, types):
+        tf, lambd = ctx.tf, float(attrs["lambd"])
+        return tf.where(tf.math.abs(a[0]) > lambd, a[0], tf.zeros_like(a[0]))
+
 
 class Softshrink(Hardshrink):
     """x - lambd above lambd, x + lambd below -lambd, else 0: Shrink with bias = lambd."""
@@ -155,6 +178,10 @@ class Softshrink(Hardshrink):
 
 
 # -- activations with parameters ------------------------------------------------------
+
+    def tf(self, ctx, attrs, a, types):
+        tf, lambd, x = ctx.tf, float(attrs["lambd"]), a[0]
+        return tf.where(x > lambd, x - lambd, tf.where(x < -lambd, x + lambd, tf.zeros_like(x)))
 class Prelu(OpSpec):
     """F.prelu(x, weight): weight has one slope or one per channel (dim 1), a learned constant."""
 
@@ -172,7 +199,17 @@ class Prelu(OpSpec):
         # PRelu broadcasts the slope from the right: put the channel slopes on axis 1
         rank, n = ctx.types[a[0]].rank, ctx.types[a[1]].shape[0]
         slope = ctx.node("Reshape", [a[1], ctx.ints([n] + [1] * (rank - 2))])[0]
-        emit(ctx, "PRelu", [a[0], slope], outs, ctx.types[a[0]].dtype)
+        ctx.widen("PRelu", [a[0], slope], outs, ctx.types[a[0]].dtype)
+
+    def tf(self, ctx, attrs, a, types):
+        tf, rank, n = ctx.tf, types[0].rank, types[1].shape[0]
+
+        def fn(x, w):
+            # one slope per channel (dim 1), or one for all
+            w = tf.reshape(w, [n] + [1] * (rank - 2))
+            return tf.where(x >= 0, x, w * x)
+
+        return ctx.widen(fn, *a[:2])
 
 
 class Glu(OpSpec):
@@ -207,6 +244,15 @@ class Glu(OpSpec):
 
         _lowered(ctx, a[0], ("Split", "Sigmoid", "Mul"), outs[0], body)
 
+    def tf(self, ctx, attrs, a, types):
+        tf, d = ctx.tf, norm_dim(attrs["dim"], types[0].rank)
+
+        def fn(x):
+            first, second = tf.split(x, 2, axis=d)
+            return first * tf.math.sigmoid(second)
+
+        return ctx.widen(fn, a[0], ints=False)
+
 
 class Threshold(Unary):
     """F.threshold(x, threshold, value): x where x > threshold, else value."""
@@ -223,6 +269,10 @@ class Threshold(Unary):
     def onnx(self, ctx, attrs, a, outs):
         _lowered(ctx, a[0], ("Greater", "Where"), outs[0], lambda ct, x: ctx.node("Where", [
             ctx.node("Greater", [x, ctx.scalar(attrs["threshold"], ct)])[0], x, ctx.scalar(attrs["value"], ct)])[0])
+
+    def tf(self, ctx, attrs, a, types):
+        tf, th, value = ctx.tf, float(attrs["threshold"]), float(attrs["value"])
+        return ctx.widen(lambda x: tf.where(x > th, x, tf.fill(tf.shape(x), tf.cast(value, x.dtype))), a[0], ints=False)
 
 
 class Logit(Unary):
@@ -244,6 +294,16 @@ class Logit(Unary):
 
         _lowered(ctx, a[0], ("Clip", "Sub", "Div", "Log"), outs[0], body)
 
+    def tf(self, ctx, attrs, a, types):
+        tf, eps = ctx.tf, attrs.get("eps")
+
+        def fn(x):
+            if eps is not None:
+                x = tf.clip_by_value(x, eps, 1.0 - eps)
+            return tf.math.log(x / (1.0 - x))
+
+        return ctx.widen(fn, a[0], ints=False)
+
 
 class ClampMin(Unary):
     name, fn, onnx_ops = "clamp_min", "torch.clamp_min", ("Max", "Clip")
@@ -260,7 +320,10 @@ class ClampMin(Unary):
 
     def onnx(self, ctx, attrs, a, outs):
         v = Lit(attrs[self.bound])
-        emit(ctx, "Clip", [a[0], v, ""] if self.bound == "min" else [a[0], "", v], outs, ctx.types[a[0]].dtype)
+        ctx.widen("Clip", [a[0], v, ""] if self.bound == "min" else [a[0], "", v], outs, ctx.types[a[0]].dtype)
+
+    def tf(self, ctx, attrs, a, types):
+        return clamp(ctx, a[0], attrs.get("min"), attrs.get("max"))  # the one bound is a "min" or a "max"
 
 
 class ClampMax(ClampMin):
@@ -268,6 +331,9 @@ class ClampMax(ClampMin):
 
 
 # -- binary -------------------------------------------------------------------------
+
+    def tf(self, ctx, attrs, a, types):
+        return clamp(ctx, a[0], attrs.get("min"), attrs.get("max"))  # the one bound is a "min" or a "max"
 class Logaddexp(Binary):
     """log(exp(x) + exp(y)), computed as max + log1p(exp(-|x - y|)) so it never overflows."""
 
@@ -287,6 +353,12 @@ class Logaddexp(Binary):
         else:
             close(ctx, r, ct, dt, outs[0])
 
+    def tf(self, ctx, attrs, a, types):
+        # max + log1p(exp(-|x - y|)), which never overflows, as torch computes it; spelled with
+        # softplus because tf2onnx has no Log1p handler
+        tf = ctx.tf
+        return ctx.widen(lambda x, y: tf.math.maximum(x, y) + tf.math.softplus(-tf.math.abs(x - y)), *a[:2])
+
 
 class Xlogy(Binary):
     """x * log(y), and 0 wherever x == 0; y is kept positive."""
@@ -301,3 +373,8 @@ class Xlogy(Binary):
         zero = ctx.scalar(0.0, dt)
         prod = ctx.node("Mul", [x, ctx.node("Log", [y])[0]])[0]
         ctx.node("Where", [ctx.node("Equal", [x, zero])[0], zero, prod], outs)
+
+    def tf(self, ctx, attrs, a, types):
+        # x * log(y), and 0 where x is 0 (y is drawn positive)
+        tf = ctx.tf
+        return ctx.widen(lambda x, y: tf.where(tf.math.equal(x, 0.0), tf.zeros_like(x), x * tf.math.log(y)), *a[:2])

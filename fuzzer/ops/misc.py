@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from fuzzer.ir import FLOATS, INTS, DType, TensorType
-from fuzzer.ops.base import OpSpec, py, same_type
-from fuzzer.ops.lowering import Lit, cast, close, compute_dtype, emit, target, unsqueeze
-from fuzzer.ops.softmax import SoftmaxLike
+from fuzzer.ir import FLOATS, DType, TensorType
+from fuzzer.ops.base import OpSpec, norm_dim, py, same_type
+from fuzzer.ops.dtypes import ALL
+from fuzzer.ops.lowering import Lit, cast, close, compute_dtype, reduce, target, unsqueeze
+from fuzzer.ops.softmax import SoftmaxLike, tf_softmax
 
-ANY = frozenset(FLOATS | INTS | {DType.bool})
 
 
 class Triu(OpSpec):
     """torch.triu(x, diagonal=k) over the trailing two dims; k may lie outside the matrix."""
 
     name, fn, upper, onnx_ops = "triu", "torch.triu", 1, ("Trilu",)
-    dtypes, min_rank = ANY, 2
+    dtypes, min_rank = ALL, 2
     infer = staticmethod(same_type)
 
     def sample_attrs(self, b, types):
@@ -42,11 +42,25 @@ class Triu(OpSpec):
         n, m = ctx.types[a[0]].shape[-2:]
         tri = np.triu if self.upper else np.tril
         mask = ctx.const(tri(np.ones((n, m), dtype=bool), k), DType.bool)
-        emit(ctx, "Where", [mask, a[0], Lit(0)], outs, ctx.types[a[0]].dtype, keep=(0,), index=1)
+        ctx.widen("Where", [mask, a[0], Lit(0)], outs, ctx.types[a[0]].dtype, keep=(0,), index=1)
+
+    def tf(self, ctx, attrs, a, types):
+        tf, (n, m) = ctx.tf, types[0].shape[-2:]
+        k = int(attrs.get("diagonal", 0))
+        # the kept triangle as a static mask (the shape is static); k may lie outside the matrix
+        mask = np.triu(np.ones((n, m), dtype=bool), k)
+        return tf.where(tf.constant(mask), a[0], tf.zeros_like(a[0]))
 
 
 class Tril(Triu):
     name, fn, upper = "tril", "torch.tril", 0
+
+    def tf(self, ctx, attrs, a, types):
+        tf, (n, m) = ctx.tf, types[0].shape[-2:]
+        k = int(attrs.get("diagonal", 0))
+        # the kept triangle as a static mask (the shape is static); k may lie outside the matrix
+        mask = np.tril(np.ones((n, m), dtype=bool), k)
+        return tf.where(tf.constant(mask), a[0], tf.zeros_like(a[0]))
 
 
 class OneHotT(OpSpec):
@@ -78,7 +92,7 @@ class OneHotT(OpSpec):
 class Repeat(OpSpec):
     """x.repeat(*reps); reps may be longer than x's rank (new leading dims)."""
 
-    name, onnx_ops, dtypes, max_rank = "repeat", ("Tile", "Reshape"), ANY, 4
+    name, onnx_ops, dtypes, max_rank = "repeat", ("Tile", "Reshape"), ALL, 4
 
     def sample_attrs(self, b, types):
         c = b.choices
@@ -100,11 +114,18 @@ class Repeat(OpSpec):
             x = ctx.node("Reshape", [x, ctx.ints((1,) * (len(reps) - t.rank) + t.shape)])[0]
         ctx.node("Tile", [x, ctx.ints(reps)], outs)
 
+    def tf(self, ctx, attrs, a, types):
+        tf, reps, x = ctx.tf, [int(r) for r in attrs["repeats"]], a[0]
+        extra = len(reps) - types[0].rank
+        if extra:  # x.repeat prepends size-1 dims for the extra repeats
+            x = tf.reshape(x, [1] * extra + list(types[0].shape))
+        return tf.tile(x, reps)
+
 
 class Roll(OpSpec):
     """torch.roll(x, shifts, dims) along one or more dims; shifts may be negative or exceed the dim."""
 
-    name, onnx_ops, dtypes, min_rank = "roll", ("Slice", "Concat"), ANY, 1
+    name, onnx_ops, dtypes, min_rank = "roll", ("Slice", "Concat"), ALL, 1
     infer = staticmethod(same_type)
 
     def sample_attrs(self, b, types):
@@ -130,6 +151,11 @@ class Roll(OpSpec):
             head = ctx.node("Slice", [x, ctx.ints([0]), ctx.ints([n - s]), ctx.ints([d])])[0]
             x = ctx.node("Concat", [tail, head], axis=d)[0]
         ctx.node("Identity", [x], outs)
+
+    def tf(self, ctx, attrs, a, types):
+        # tf.roll has torch.roll's direction: element i moves to i + shift (mod n)
+        dims = [norm_dim(d, types[0].rank) for d in attrs["dims"]]
+        return ctx.tf.roll(a[0], shift=[int(v) for v in attrs["shifts"]], axis=dims)
 
 
 class GridSample(OpSpec):
@@ -190,12 +216,17 @@ class Softmin(SoftmaxLike):
             ctx.node("Softmax", [x], [y], axis=attrs["dim"])
         close(ctx, y, ct, dt, outs[0])
 
+    def tf(self, ctx, attrs, a, types):
+        return tf_softmax(self, ctx, attrs, a, types)
+
 
 class TileT(Repeat):
     """torch.tile(x, dims): like repeat, but dims may also be shorter than x's rank
     (leading 1s are then implied)."""
 
     name, onnx_ops = "tile", ("Tile", "Reshape")
+    # repeat's TF lowering takes one repeat per dim at least; tile's may be fewer: not lowered
+    tf = OpSpec.tf
 
     def sample_attrs(self, b, types):
         c = b.choices
@@ -268,8 +299,6 @@ class CosineSimilarity(OpSpec):
         return f"F.cosine_similarity({a[0]}, {a[1]}, dim={attrs['dim']})"
 
     def onnx(self, ctx, attrs, a, outs):
-        from fuzzer.ops.lowering import reduce
-
         x, y, d = a[0], a[1], attrs["dim"]
         dt = ctx.types[x].dtype
 

@@ -19,33 +19,32 @@ import numpy as np
 
 from fuzzer.choices import rng_for
 from fuzzer.ir import FLOATS, DType, TensorType
-from fuzzer.ops.base import OpSpec
-from fuzzer.ops.lowering import cast, compute_dtype, emit
+from fuzzer.ops.base import DrawsWithNotes, OpSpec, norm_dim
+from fuzzer.ops.dtypes import NUMERIC_BUT_INT16
+from fuzzer.ops.lowering import cast, compute_dtype
 from fuzzer.ops.norm import reduce
-from fuzzer.ops.shape import neg, norm
+from fuzzer.ops.shape import neg
 
 #: tiebreak step per dtype: several ulps at 2.0
 STEP = {DType.float16: 0.01, DType.bfloat16: 0.05, DType.float32: 1e-3, DType.float64: 1e-3}
-#: dtypes ONNX's Reduce{Min,Max} take at opset 13 (no int16, no bool)
-REDUCIBLE = frozenset(FLOATS | {DType.int8, DType.uint8, DType.int32, DType.int64})
 
 
-class Ranked(OpSpec):
+class Ranked(DrawsWithNotes, OpSpec):
     """An op ranking x along one dim; operands are x and its tiebreak weight."""
 
     dtypes = frozenset(FLOATS)
     min_rank = 1
 
-    def operands(self, b, x):
+    def draw_operands(self, b, x, note):
         rank, dtype = x.type.rank, x.type.dtype
-        self._dim = d = b.choices.integer(0, rank - 1)
+        note.dim = d = b.choices.integer(0, rank - 1)
         n = x.type.shape[d]
         ramp = rng_for(b.choices).permutation(n).astype(np.float64) * STEP[dtype]
         shape = tuple(n if i == d else 1 for i in range(rank))
         return [x, b.graph.add_const(ramp.reshape(shape).astype(dtype.numpy), dtype)]
 
-    def dim_attrs(self, b, types) -> dict:
-        return {"dim": neg(b, self._dim, types[0].rank)}
+    def dim_attrs(self, b, types, note) -> dict:
+        return {"dim": neg(b, note.dim, types[0].rank)}
 
     def keyed(self, a) -> str:
         return f"({a[0]} + {a[1]})"
@@ -78,10 +77,10 @@ class TopK(Ranked):
 
     name, onnx_ops = "topk", ("TopK",)
 
-    def sample_attrs(self, b, types):
+    def draw_attrs(self, b, types, note):
         c = b.choices
-        attrs = self.dim_attrs(b, types)
-        attrs["k"] = c.integer(1, types[0].shape[self._dim])
+        attrs = self.dim_attrs(b, types, note)
+        attrs["k"] = c.integer(1, types[0].shape[note.dim])
         if c.boolean(0.7):
             attrs["largest"] = c.boolean(0.5)
         if c.boolean(0.3):
@@ -90,7 +89,7 @@ class TopK(Ranked):
 
     def infer(self, types, attrs):
         x = types[0]
-        d = norm(attrs["dim"], x.rank)
+        d = norm_dim(attrs["dim"], x.rank)
         shape = x.shape[:d] + (attrs["k"],) + x.shape[d + 1:]
         return [x.with_shape(shape), TensorType(DType.int64, shape)]
 
@@ -100,7 +99,7 @@ class TopK(Ranked):
 
     def onnx(self, ctx, attrs, a, outs):
         x = keyed_name(ctx, self, a)
-        self.topk(ctx, x, attrs["k"], norm(attrs["dim"], ctx.types[a[0]].rank), attrs.get("largest", True), outs)
+        self.topk(ctx, x, attrs["k"], norm_dim(attrs["dim"], ctx.types[a[0]].rank), attrs.get("largest", True), outs)
 
 
 class Sort(Ranked):
@@ -108,9 +107,9 @@ class Sort(Ranked):
 
     name, onnx_ops = "sort", ("TopK",)
 
-    def sample_attrs(self, b, types):
+    def draw_attrs(self, b, types, note):
         c = b.choices
-        attrs = self.dim_attrs(b, types)
+        attrs = self.dim_attrs(b, types, note)
         if c.boolean(0.7):
             attrs["descending"] = c.boolean(0.5)
         if c.boolean(0.2):
@@ -127,7 +126,7 @@ class Sort(Ranked):
     def onnx(self, ctx, attrs, a, outs):
         x = keyed_name(ctx, self, a)
         t = ctx.types[a[0]]
-        d = norm(attrs["dim"], t.rank)
+        d = norm_dim(attrs["dim"], t.rank)
         self.topk(ctx, x, t.shape[d], d, attrs.get("descending", False), outs)
 
 
@@ -153,15 +152,15 @@ class MaxDim(Ranked):
     name, onnx_ops = "max_dim", ("ReduceMax", "ArgMax")
     fn, reduce_op, arg_op = "torch.max", "ReduceMax", "ArgMax"
 
-    def sample_attrs(self, b, types):
-        attrs = self.dim_attrs(b, types)
+    def draw_attrs(self, b, types, note):
+        attrs = self.dim_attrs(b, types, note)
         if b.choices.boolean(0.6):
             attrs["keepdim"] = b.choices.boolean(0.5)
         return attrs
 
     def infer(self, types, attrs):
         x = types[0]
-        d = norm(attrs["dim"], x.rank)
+        d = norm_dim(attrs["dim"], x.rank)
         shape = x.shape[:d] + ((1,) if attrs.get("keepdim") else ()) + x.shape[d + 1:]
         return [x.with_shape(shape), TensorType(DType.int64, shape)]
 
@@ -171,7 +170,7 @@ class MaxDim(Ranked):
 
     def onnx(self, ctx, attrs, a, outs):
         x = keyed_name(ctx, self, a)
-        d = norm(attrs["dim"], ctx.types[a[0]].rank)
+        d = norm_dim(attrs["dim"], ctx.types[a[0]].rank)
         keep = bool(attrs.get("keepdim", False))
         reduce(ctx, self.reduce_op, x, [d], keep, [outs[0]])
         ctx.node(self.arg_op, [x], [outs[1]], axis=d, keepdims=int(keep))
@@ -188,7 +187,7 @@ class Aminmax(OpSpec):
     """torch.aminmax(x, dim=None|d, keepdim) -> (min, max); no indices, so ties are harmless."""
 
     name, onnx_ops = "aminmax", ("ReduceMin", "ReduceMax")
-    dtypes = REDUCIBLE
+    dtypes = NUMERIC_BUT_INT16
 
     def sample_attrs(self, b, types):
         c = b.choices
@@ -200,7 +199,7 @@ class Aminmax(OpSpec):
         return attrs
 
     def axes(self, x, attrs):
-        return list(range(x.rank)) if "dim" not in attrs else [norm(attrs["dim"], x.rank)]
+        return list(range(x.rank)) if "dim" not in attrs else [norm_dim(attrs["dim"], x.rank)]
 
     def infer(self, types, attrs):
         x = types[0]
@@ -279,7 +278,7 @@ class Nonzero(OpSpec):
 LETTERS = "abcdefghij"
 
 
-class Einsum(OpSpec):
+class Einsum(DrawsWithNotes, OpSpec):
     """torch.einsum over x and 0-1 more operands, no repeated letter within an operand (no
     diagonals): transposes, reductions, outer products, (batched) matmuls."""
 
@@ -287,10 +286,10 @@ class Einsum(OpSpec):
     dtypes = frozenset(FLOATS)
     max_rank = 4
 
-    def operands(self, b, x):
+    def draw_operands(self, b, x, note):
         c = b.choices
         sizes = dict(zip(LETTERS, x.type.shape))
-        self._terms = [LETTERS[:x.type.rank]]
+        note.terms = [LETTERS[:x.type.rank]]
         ops = [x]
         if c.boolean(0.7):
             fresh = iter(LETTERS[x.type.rank:])
@@ -303,17 +302,17 @@ class Einsum(OpSpec):
                     ch = next(fresh)
                     sizes[ch] = c.integer(1, 5)
                 term += ch
-            self._terms.append(term)
+            note.terms.append(term)
             ops.append(b.operand(TensorType(x.type.dtype, tuple(sizes[ch] for ch in term))))
-        self._sizes = sizes
+        note.sizes = sizes
         return ops
 
-    def sample_attrs(self, b, types):
+    def draw_attrs(self, b, types, note):
         c = b.choices
-        letters = sorted(set("".join(self._terms)))
+        letters = sorted(set("".join(note.terms)))
         out = [ch for ch in letters if c.boolean(0.6)]
         out = [out.pop(c.integer(0, len(out) - 1)) for _ in range(len(out))]  # any order
-        return {"equation": ",".join(self._terms) + "->" + "".join(out)}
+        return {"equation": ",".join(note.terms) + "->" + "".join(out)}
 
     def infer(self, types, attrs):
         lhs, out = attrs["equation"].split("->")
@@ -327,4 +326,4 @@ class Einsum(OpSpec):
 
     def onnx(self, ctx, attrs, a, outs):
         # no ONNX Einsum takes bfloat16: it computes in float32 between Casts
-        emit(ctx, "Einsum", a, outs, ctx.types[a[0]].dtype, equation=attrs["equation"])
+        ctx.widen("Einsum", a, outs, ctx.types[a[0]].dtype, equation=attrs["equation"])

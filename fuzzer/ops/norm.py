@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fuzzer.errors import Rejected
 from fuzzer.ir import FLOATS, DType, TensorType
-from fuzzer.ops.base import OpSpec, py, same_type
+from fuzzer.ops.base import DrawsWithNotes, OpSpec, py, same_type
 
 EPS = (1e-5, 1e-3, 0.1)
 #: running variances and the like stay clear of zero so the normalized values stay tame
@@ -75,7 +75,7 @@ class NormOp(OpSpec):
     infer = staticmethod(same_type)
 
 
-class BatchNorm(NormOp):
+class BatchNorm(DrawsWithNotes, NormOp):
     """F.batch_norm in eval mode: running mean/var consts, optional weight and bias, eps, momentum."""
 
     name, onnx_ops = "batch_norm", ("BatchNormalization",)
@@ -85,17 +85,17 @@ class BatchNorm(NormOp):
     # at opset 13 could not be judged; exported models still reach it at 13
     min_opset = 14
 
-    def operands(self, b, x):
+    def draw_operands(self, b, x, note):
         dtype, c = x.type.dtype, (x.type.shape[1],)
         mean = b.operand(TensorType(dtype, c), weight=True)
         var = b.operand(TensorType(dtype, c), weight=True, domain=POSITIVE)
         # the spec is a singleton and a build runs start to end on one thread, so operands()
         # can leave sample_attrs() the note of which optional operands it drew
-        extra, self._which = affine_operands(b, dtype, c)
+        extra, note.which = affine_operands(b, dtype, c)
         return [x, mean, var, *extra]
 
-    def sample_attrs(self, b, types):
-        attrs = {"affine": self._which, "eps": b.choices.choice(EPS)}
+    def draw_attrs(self, b, types, note):
+        attrs = {"affine": note.which, "eps": b.choices.choice(EPS)}
         if b.choices.boolean(0.3):
             attrs["momentum"] = b.choices.choice([0.1, 0.5])
         return attrs
@@ -115,22 +115,22 @@ class BatchNorm(NormOp):
         ctx.node("BatchNormalization", [a[0], w, bias, a[1], a[2]], outs, epsilon=float(attrs["eps"]))
 
 
-class LayerNorm(NormOp):
+class LayerNorm(DrawsWithNotes, NormOp):
     """F.layer_norm over the trailing 1..k dims, optional elementwise weight and bias."""
 
     name, onnx_ops = "layer_norm", ("LayerNormalization", "ReduceMean")
     min_rank = 1
 
-    def operands(self, b, x):
+    def draw_operands(self, b, x, note):
         k = b.choices.integer(1, min(3, x.type.rank))
         norm_shape = x.type.shape[x.type.rank - k:]
-        extra, self._which = affine_operands(b, x.type.dtype, norm_shape)
-        self._k = k
+        extra, note.which = affine_operands(b, x.type.dtype, norm_shape)
+        note.k = k
         return [x, *extra]
 
-    def sample_attrs(self, b, types):
+    def draw_attrs(self, b, types, note):
         x = types[0]
-        return {"normalized_shape": list(x.shape[x.rank - self._k:]), "affine": self._which,
+        return {"normalized_shape": list(x.shape[x.rank - note.k:]), "affine": note.which,
                 "eps": b.choices.choice(EPS)}
 
     def torch(self, ctx, attrs, a):
@@ -153,17 +153,17 @@ class LayerNorm(NormOp):
         onnx_affine(ctx, y, attrs, a[1:], outs)
 
 
-class GroupNorm(NormOp):
+class GroupNorm(DrawsWithNotes, NormOp):
     """F.group_norm(x, num_groups, weight, bias, eps) with num_groups dividing C."""
 
     name, onnx_ops = "group_norm", ("GroupNormalization", "ReduceMean", "Reshape")
     min_rank, max_rank = 2, 5
 
-    def operands(self, b, x):
-        extra, self._which = affine_operands(b, x.type.dtype, (x.type.shape[1],))
+    def draw_operands(self, b, x, note):
+        extra, note.which = affine_operands(b, x.type.dtype, (x.type.shape[1],))
         return [x, *extra]
 
-    def sample_attrs(self, b, types):
+    def draw_attrs(self, b, types, note):
         shape = types[0].shape
         rest = 1
         for s in shape[2:]:
@@ -174,7 +174,7 @@ class GroupNorm(NormOp):
         if not options:
             raise Rejected("group_norm: every grouping leaves one element per group")
         groups = b.choices.choice(options)
-        return {"num_groups": groups, "affine": self._which, "eps": b.choices.choice(EPS)}
+        return {"num_groups": groups, "affine": note.which, "eps": b.choices.choice(EPS)}
 
     def torch(self, ctx, attrs, a):
         w, bias = affine_args(attrs, a[1:])
@@ -200,7 +200,7 @@ class GroupNorm(NormOp):
         onnx_affine(ctx, y, attrs, a[1:], outs, lambda v: channel_shaped(ctx, v, x.rank))
 
 
-class InstanceNorm(NormOp):
+class InstanceNorm(DrawsWithNotes, NormOp):
     """F.instance_norm(x, weight=, bias=, eps=) using input statistics, with or without affine."""
 
     name, onnx_ops = "instance_norm", ("InstanceNormalization",)
@@ -210,12 +210,12 @@ class InstanceNorm(NormOp):
         # torch refuses statistics over a single spatial element
         return super().accepts(t) and t.numel // (t.shape[0] * t.shape[1]) > 1
 
-    def operands(self, b, x):
-        extra, self._which = affine_operands(b, x.type.dtype, (x.type.shape[1],))
+    def draw_operands(self, b, x, note):
+        extra, note.which = affine_operands(b, x.type.dtype, (x.type.shape[1],))
         return [x, *extra]
 
-    def sample_attrs(self, b, types):
-        return {"affine": self._which, "eps": b.choices.choice(EPS)}
+    def draw_attrs(self, b, types, note):
+        return {"affine": note.which, "eps": b.choices.choice(EPS)}
 
     def torch(self, ctx, attrs, a):
         w, bias = affine_args(attrs, a[1:])

@@ -16,15 +16,14 @@ from fuzzer.choices import rng_for
 from fuzzer.errors import Rejected
 from fuzzer.ir import DType, TensorType, broadcast_shapes
 from fuzzer.ops.base import OpSpec, py, same_type
+from fuzzer.ops.dtypes import ALL_BUT_INT16, ALL_BUT_INT16_AND_BFLOAT16
 from fuzzer.ops.onnx_math import axis_of
-from fuzzer.ops.onnx_support import ALL, NUMERIC, emit
 
-NO_BF16 = frozenset(ALL - {DType.bfloat16})
 
 
 def _as_vector(ctx, name: str) -> str:
     """A 0-d value as a (1,) vector, for ONNX ops whose input must have rank >= 1 (its type is
-    recorded, for emit's dtype lookup)."""
+    recorded, for ctx.widen's dtype lookup)."""
     vec = ctx.node("Unsqueeze", [name, ctx.ints([0])])[0]
     ctx.types[vec] = ctx.types[name].with_shape((1,))
     return vec
@@ -36,7 +35,7 @@ def _nd(ctx, t_name: str) -> str:
 
 class IndexOp(OpSpec):
     exportable = False
-    dtypes = ALL
+    dtypes = ALL_BUT_INT16
 
 
 class Size(IndexOp):
@@ -90,14 +89,14 @@ class EyeLike(IndexOp):
     """Ones on diagonal k of a 2-D tensor's shape, in the input's dtype or `dtype`."""
 
     name, onnx_ops, min_rank, max_rank = "EyeLike", ("EyeLike",), 2, 2
-    dtypes = NO_BF16  # bfloat16 only since opset 22
+    dtypes = ALL_BUT_INT16_AND_BFLOAT16  # bfloat16 only since opset 22
 
     def sample_attrs(self, b, types):
         c = b.choices
         n, m = types[0].shape
         attrs = {"k": c.integer(-n + 1, m - 1) if c.boolean(0.7) else c.choice([-n - 1, m + 1])}
         if c.boolean(0.5):
-            attrs["dtype"] = c.choice(sorted(b.config.dtypes & NO_BF16, key=str) or [DType.float32])
+            attrs["dtype"] = c.choice(sorted(b.config.dtypes & ALL_BUT_INT16_AND_BFLOAT16, key=str) or [DType.float32])
         return attrs
 
     def infer(self, types, attrs):
@@ -136,7 +135,7 @@ class Trilu(IndexOp):
 
 
 class Tile(IndexOp):
-    name, onnx_ops, min_rank = "Tile", ("Tile",), 1
+    name, onnx_ops, min_rank = "onnx.Tile", ("Tile",), 1
 
     def sample_attrs(self, b, types):
         c = b.choices
@@ -155,7 +154,7 @@ class Tile(IndexOp):
 class Expand(IndexOp):
     """Bidirectional broadcast to `shape`: unlike torch's expand, a 1 in shape keeps x's dim."""
 
-    name, onnx_ops, max_rank = "Expand", ("Expand",), 4
+    name, onnx_ops, max_rank = "onnx.Expand", ("Expand",), 4
 
     def sample_attrs(self, b, types):
         c = b.choices
@@ -203,7 +202,7 @@ class DepthToSpace(IndexOp):
                 f".reshape({n}, {c} // {k * k}, {h} * {k}, {w} * {k})")
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "DepthToSpace", a, outs, blocksize=attrs["blocksize"], mode=attrs["mode"])
+        ctx.widen("DepthToSpace", a, outs, blocksize=attrs["blocksize"], mode=attrs["mode"])
 
 
 class SpaceToDepth(IndexOp):
@@ -225,7 +224,7 @@ class SpaceToDepth(IndexOp):
                 f".reshape({n}, {c} * {k * k}, {h} // {k}, {w} // {k})")
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "SpaceToDepth", a, outs, blocksize=attrs["blocksize"])
+        ctx.widen("SpaceToDepth", a, outs, blocksize=attrs["blocksize"])
 
 
 class ReverseSequence(IndexOp):
@@ -261,7 +260,7 @@ class ReverseSequence(IndexOp):
                 f".movedim((0, 1), ({t}, {1 - t})))({xt}, {idx})")
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "ReverseSequence", a, outs, time_axis=attrs["time_axis"], batch_axis=attrs["batch_axis"])
+        ctx.widen("ReverseSequence", a, outs, keep=(1,), time_axis=attrs["time_axis"], batch_axis=attrs["batch_axis"])
 
 
 class OneHot(IndexOp):
@@ -273,7 +272,7 @@ class OneHot(IndexOp):
 
     def operands(self, b, x):
         c = b.choices
-        vdtype = c.choice(sorted(b.config.dtypes & NO_BF16, key=str) or [DType.float32])
+        vdtype = c.choice(sorted(b.config.dtypes & ALL_BUT_INT16_AND_BFLOAT16, key=str) or [DType.float32])
         values = b.const(TensorType(vdtype, (2,)))
         return [x, values]
 
@@ -335,7 +334,7 @@ class Pad(IndexOp):
     """constant (optional value), reflect or edge padding, pads possibly negative (cropping),
     over all axes or (opset >= 18) an axes input, possibly negative and unordered."""
 
-    name, onnx_ops, min_rank = "Pad", ("Pad",), 1
+    name, onnx_ops, min_rank = "onnx.Pad", ("Pad",), 1
 
     def sample_attrs(self, b, types):
         c = b.choices
@@ -407,7 +406,7 @@ class Pad(IndexOp):
             extra = []
         value = ctx.scalar(attrs["value"], x.dtype) if "value" in attrs else ("" if extra else None)
         args = [a[0], ctx.ints(pads)] + ([value] if value is not None else []) + extra
-        emit(ctx, "Pad", args, outs, mode=attrs["mode"], cast=(0, 2) if "value" in attrs else (0,))
+        ctx.widen("Pad", args, outs, keep=(1, 3) if "value" in attrs else (1, 2, 3), mode=attrs["mode"])
 
 
 class GatherElements(IndexOp):
@@ -435,7 +434,7 @@ class GatherElements(IndexOp):
         return f"torch.gather({x}, {d}, {i}.long() % {x}.shape[{d}])"
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "GatherElements", a, outs, axis=attrs["axis"])
+        ctx.widen("GatherElements", a, outs, keep=(1,), axis=attrs["axis"])
 
 
 class Compress(IndexOp):
@@ -481,4 +480,4 @@ class Compress(IndexOp):
             # ONNX wants an input of rank >= 1; a scalar has no axis to compress along (the axis
             # is None), and its flattening is the (1,) vector itself
             x = _as_vector(ctx, x)
-        emit(ctx, "Compress", [x, a[1]], outs, axis=attrs["axis"])
+        ctx.widen("Compress", [x, a[1]], outs, keep=(1,), axis=attrs["axis"])

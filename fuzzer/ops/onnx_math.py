@@ -1,5 +1,4 @@
-"""ONNX-only math ops: unary functions torch exporters never emit as such (Sinh, Tan, ...),
-activations and normalizations with ONNX's own definitions (Shrink, Hardmax, LRN, MVN),
+"""ONNX-only math ops: activations and normalizations with ONNX's own definitions (Shrink, Hardmax, LRN, MVN),
 variadic Sum/Mean/Max/Min, Mod with both fmod modes, bit ops, Det, TopK, ArgMax/ArgMin,
 CumSum and Einsum.
 
@@ -13,12 +12,11 @@ import string
 from typing import ClassVar
 
 from fuzzer.errors import Rejected
-from fuzzer.ir import DType, TensorType, broadcast_shapes
+from fuzzer.ir import FLOATS, DType, TensorType, broadcast_shapes
 from fuzzer.ops.base import OpSpec, broadcast_partner, py, same_type
-from fuzzer.ops.onnx_support import ALL, F3, F4, NUMERIC, emit
+from fuzzer.ops.dtypes import ALL_BUT_INT16, INTS_BUT_INT16, NUMERIC_BUT_INT16
 
 INF = math.inf
-INTS8 = frozenset({DType.int8, DType.uint8, DType.int32, DType.int64})
 
 
 def axis_of(b, rank: int) -> int:
@@ -32,7 +30,7 @@ class OnnxUnary(OpSpec):
     """y = op(x), one ONNX op; torch computes fn(x)."""
 
     fn: ClassVar[str]
-    dtypes = F4
+    dtypes = FLOATS
     exportable = False
     infer = staticmethod(same_type)
 
@@ -40,49 +38,13 @@ class OnnxUnary(OpSpec):
         return f"{self.fn}({a[0]})"
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, self.onnx_ops[0], a, outs)
-
-
-class Sinh(OnnxUnary):
-    name, fn, onnx_ops, domain = "Sinh", "torch.sinh", ("Sinh",), (-4.0, 4.0)
-
-
-class Cosh(OnnxUnary):
-    name, fn, onnx_ops, domain = "Cosh", "torch.cosh", ("Cosh",), (-4.0, 4.0)
-
-
-class Tan(OnnxUnary):
-    name, fn, onnx_ops, domain = "Tan", "torch.tan", ("Tan",), (-1.3, 1.3)
-
-
-class Asin(OnnxUnary):
-    name, fn, onnx_ops, domain = "Asin", "torch.asin", ("Asin",), (-0.95, 0.95)
-
-
-class Acos(OnnxUnary):
-    name, fn, onnx_ops, domain = "Acos", "torch.acos", ("Acos",), (-0.95, 0.95)
-
-
-class Atan(OnnxUnary):
-    name, fn, onnx_ops = "Atan", "torch.atan", ("Atan",)
-
-
-class Asinh(OnnxUnary):
-    name, fn, onnx_ops = "Asinh", "torch.asinh", ("Asinh",)
-
-
-class Acosh(OnnxUnary):
-    name, fn, onnx_ops, domain = "Acosh", "torch.acosh", ("Acosh",), (1.05, INF)
-
-
-class Atanh(OnnxUnary):
-    name, fn, onnx_ops, domain = "Atanh", "torch.atanh", ("Atanh",), (-0.9, 0.9)
+        ctx.widen(self.onnx_ops[0], a, outs)
 
 
 class IsNaN(OpSpec):
     """Inputs are finite by construction, so this is all False; it still exercises the kernel."""
 
-    name, onnx_ops, dtypes, exportable = "IsNaN", ("IsNaN",), F4, False
+    name, onnx_ops, dtypes, exportable = "IsNaN", ("IsNaN",), FLOATS, False
 
     def infer(self, types, attrs):
         return [types[0].with_dtype(DType.bool)]
@@ -91,7 +53,7 @@ class IsNaN(OpSpec):
         return f"torch.isnan({a[0]})"
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "IsNaN", a, outs, cast_outs=(), param="T1")
+        ctx.widen("IsNaN", a, outs, out_dtype=DType.bool)
 
 
 class IsInf(IsNaN):
@@ -106,7 +68,7 @@ class IsInf(IsNaN):
                 f"(torch.isposinf({x}) & {bool(attrs['detect_positive'])})")
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "IsInf", a, outs, cast_outs=(), param="T1", **attrs)
+        ctx.widen("IsInf", a, outs, out_dtype=DType.bool, **attrs)
 
 
 # -- activations and normalizations ---------------------------------------------
@@ -121,7 +83,7 @@ class ThresholdedRelu(OnnxUnary):
         return f"torch.where({x} > {py(float(attrs['alpha']))}, {x}, torch.zeros_like({x}))"
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "ThresholdedRelu", a, outs, alpha=float(attrs["alpha"]))
+        ctx.widen("ThresholdedRelu", a, outs, alpha=float(attrs["alpha"]))
 
 
 class Shrink(OpSpec):
@@ -129,7 +91,7 @@ class Shrink(OpSpec):
     (the kernel casts them to the element type); uint8 is left out: x - bias would wrap."""
 
     name, onnx_ops, exportable = "Shrink", ("Shrink",), False
-    dtypes = frozenset(NUMERIC - {DType.bfloat16, DType.uint8})
+    dtypes = frozenset(NUMERIC_BUT_INT16 - {DType.bfloat16, DType.uint8})
     infer = staticmethod(same_type)
 
     def sample_attrs(self, b, types):
@@ -152,7 +114,7 @@ class Shrink(OpSpec):
 class Hardmax(OpSpec):
     """1 at the first maximum along axis, 0 elsewhere (opset 13: one axis, not flattened)."""
 
-    name, onnx_ops, dtypes, exportable, min_rank = "Hardmax", ("Hardmax",), F4, False, 1
+    name, onnx_ops, dtypes, exportable, min_rank = "Hardmax", ("Hardmax",), FLOATS, False, 1
 
     infer = staticmethod(same_type)
 
@@ -168,7 +130,7 @@ class Hardmax(OpSpec):
 
 
 class LpNormalization(OpSpec):
-    name, onnx_ops, dtypes, exportable, min_rank = "LpNormalization", ("LpNormalization",), F4, False, 1
+    name, onnx_ops, dtypes, exportable, min_rank = "LpNormalization", ("LpNormalization",), FLOATS, False, 1
     infer = staticmethod(same_type)
 
     def sample_attrs(self, b, types):
@@ -181,13 +143,13 @@ class LpNormalization(OpSpec):
         return f"(lambda n: {x} / n.masked_fill(n == 0, 1))({norm})"
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "LpNormalization", a, outs, axis=attrs["axis"], p=attrs["p"])
+        ctx.widen("LpNormalization", a, outs, axis=attrs["axis"], p=attrs["p"])
 
 
 class MeanVarianceNormalization(OpSpec):
     """(x - mean) / (sqrt(biased variance) + 1e-9) over axes (default [0, 2, 3])."""
 
-    name, onnx_ops, dtypes, exportable, min_rank = "MeanVarianceNormalization", ("MeanVarianceNormalization",), F4, False, 1
+    name, onnx_ops, dtypes, exportable, min_rank = "MeanVarianceNormalization", ("MeanVarianceNormalization",), FLOATS, False, 1
     infer = staticmethod(same_type)
 
     def sample_attrs(self, b, types):
@@ -230,7 +192,7 @@ class LRN(OpSpec):
     c + ceil((size-1)/2)])**beta; for even sizes the window leans forward, unlike torch's."""
 
     # ONNX allows any rank >= 3; ORT's kernel only rank 4, so drawing others would block every case
-    name, onnx_ops, dtypes, exportable, min_rank, max_rank = "LRN", ("LRN",), F4, False, 4, 4
+    name, onnx_ops, dtypes, exportable, min_rank, max_rank = "LRN", ("LRN",), FLOATS, False, 4, 4
     infer = staticmethod(same_type)
 
     def sample_attrs(self, b, types):
@@ -277,21 +239,21 @@ class Variadic(OpSpec):
 
 
 class Sum(Variadic):
-    name, onnx_ops, dtypes = "Sum", ("Sum",), F4
+    name, onnx_ops, dtypes = "onnx.Sum", ("Sum",), FLOATS
 
     def torch(self, ctx, attrs, a):
         return " + ".join(a) if len(a) > 1 else f"{a[0]}.clone()"
 
 
 class Mean(Variadic):
-    name, onnx_ops, dtypes = "Mean", ("Mean",), F4
+    name, onnx_ops, dtypes = "onnx.Mean", ("Mean",), FLOATS
 
     def torch(self, ctx, attrs, a):
         return f"({' + '.join(a)}) / {len(a)}" if len(a) > 1 else f"{a[0]}.clone()"
 
 
 class Max(Variadic):
-    name, onnx_ops, dtypes = "Max", ("Max",), NUMERIC
+    name, onnx_ops, dtypes = "Max", ("Max",), NUMERIC_BUT_INT16
     fn = "torch.maximum"
 
     def torch(self, ctx, attrs, a):
@@ -311,7 +273,7 @@ class Mod(OpSpec):
     """fmod=0 (ints only): the remainder takes the divisor's sign, as torch.remainder;
     fmod=1: C fmod, the dividend's sign, as torch.fmod (required for floats)."""
 
-    name, onnx_ops, dtypes, exportable = "Mod", ("Mod",), NUMERIC, False
+    name, onnx_ops, dtypes, exportable = "Mod", ("Mod",), NUMERIC_BUT_INT16, False
 
     def operands(self, b, x):
         # a divisor bounded away from 0 keeps the remainder defined and well conditioned
@@ -356,7 +318,7 @@ class BitShift(OpSpec):
 
 class BitwiseAnd(OpSpec):
     name, onnx_ops, exportable, min_opset = "BitwiseAnd", ("BitwiseAnd",), False, 18
-    dtypes = INTS8
+    dtypes = INTS_BUT_INT16
     fn = "torch.bitwise_and"
 
     def operands(self, b, x):
@@ -381,7 +343,7 @@ class BitwiseXor(BitwiseAnd):
 
 
 class BitwiseNot(OpSpec):
-    name, onnx_ops, exportable, min_opset, dtypes = "BitwiseNot", ("BitwiseNot",), False, 18, INTS8
+    name, onnx_ops, exportable, min_opset, dtypes = "BitwiseNot", ("BitwiseNot",), False, 18, INTS_BUT_INT16
     infer = staticmethod(same_type)
 
     def torch(self, ctx, attrs, a):
@@ -395,7 +357,7 @@ class BitwiseNot(OpSpec):
 class Det(OpSpec):
     """Determinant of the trailing square matrices."""
 
-    name, onnx_ops, dtypes, exportable, min_rank = "Det", ("Det",), F4, False, 2
+    name, onnx_ops, dtypes, exportable, min_rank = "Det", ("Det",), FLOATS, False, 2
 
     def accepts(self, t):
         return super().accepts(t) and t.shape[-1] == t.shape[-2] and t.shape[-1] <= 4
@@ -410,15 +372,15 @@ class Det(OpSpec):
                 f"else {x}.float()).to({x}.dtype)")
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "Det", a, outs)
+        ctx.widen("Det", a, outs)
 
 
 class Einsum(OpSpec):
     """One or two operands; each output letter appears once in the output; letters dropped
     from the output are summed over (no diagonals/traces). Sometimes the implicit form."""
 
-    name, onnx_ops, exportable, max_rank = "Einsum", ("Einsum",), False, 4
-    dtypes = frozenset(F4 | {DType.int32, DType.int64})
+    name, onnx_ops, exportable, max_rank = "onnx.Einsum", ("Einsum",), False, 4
+    dtypes = frozenset(FLOATS | {DType.int32, DType.int64})
 
     def operands(self, b, x):
         c = b.choices
@@ -468,7 +430,7 @@ class Einsum(OpSpec):
                 f".to(t[0].dtype))({', '.join(a)})")
 
     def onnx(self, ctx, attrs, a, outs):
-        emit(ctx, "Einsum", a, outs, cast=tuple(range(len(a))), equation=attrs["equation"])
+        ctx.widen("Einsum", a, outs, equation=attrs["equation"])
 
 
 # -- selection and scans ----------------------------------------------------------
@@ -477,8 +439,8 @@ class TopK(OpSpec):
     to the lower index, as ONNX requires, so the truth is a stable sort. sorted=0 leaves the
     order unspecified, so its values are re-sorted by a second, sorted TopK."""
 
-    name, onnx_ops, exportable, min_rank = "TopK", ("TopK", "GatherElements"), False, 1
-    dtypes = frozenset(NUMERIC)
+    name, onnx_ops, exportable, min_rank = "onnx.TopK", ("TopK", "GatherElements"), False, 1
+    dtypes = frozenset(NUMERIC_BUT_INT16)
 
     def sample_attrs(self, b, types):
         c = b.choices
@@ -505,22 +467,22 @@ class TopK(OpSpec):
         k = ctx.ints([attrs["k"]])
         kw = dict(axis=attrs["axis"], largest=attrs["largest"])
         if attrs["sorted"]:
-            emit(ctx, "TopK", [a[0], k], outs, cast_outs=(0,), sorted=1, **kw)
+            ctx.widen("TopK", [a[0], k], outs, keep=(1,), keep_outs=(1,), sorted=1, **kw)
             return
         vals, idx = ctx.fresh("topv"), ctx.fresh("topi")
         ctx.types[vals] = ctx.types[outs[0]]
-        emit(ctx, "TopK", [a[0], k], [vals, idx], cast_outs=(0,), sorted=0, **kw)
+        ctx.widen("TopK", [a[0], k], [vals, idx], keep=(1,), keep_outs=(1,), sorted=0, **kw)
         # order the unsorted pick: ties keep their order only if the kernel picked them in index
         # order, so sort positions first by value then by original index: use a second TopK
         # over the picked values and map its positions back through the first indices
         pos = ctx.fresh("pos")
-        emit(ctx, "TopK", [vals, k], [outs[0], pos], cast_outs=(0,), sorted=1, **kw)
+        ctx.widen("TopK", [vals, k], [outs[0], pos], keep=(1,), keep_outs=(1,), sorted=1, **kw)
         ctx.node("GatherElements", [idx, pos], [outs[1]], axis=attrs["axis"])
 
 
 class ArgMax(OpSpec):
-    name, onnx_ops, exportable, min_rank = "ArgMax", ("ArgMax",), False, 1
-    dtypes = frozenset(NUMERIC)
+    name, onnx_ops, exportable, min_rank = "onnx.ArgMax", ("ArgMax",), False, 1
+    dtypes = frozenset(NUMERIC_BUT_INT16)
     fn = "argmax"
 
     def sample_attrs(self, b, types):
@@ -550,15 +512,15 @@ class ArgMax(OpSpec):
 
 
 class ArgMin(ArgMax):
-    name, onnx_ops, fn = "ArgMin", ("ArgMin",), "argmin"
+    name, onnx_ops, fn = "onnx.ArgMin", ("ArgMin",), "argmin"
 
 
 class CumSum(OpSpec):
     """Running sum along an axis given as a 0-d int32/int64 input; exclusive leaves out the
     element itself, reverse runs from the end."""
 
-    name, onnx_ops, exportable, min_rank = "CumSum", ("CumSum",), False, 1
-    dtypes = frozenset(F4 | {DType.int32, DType.int64})
+    name, onnx_ops, exportable, min_rank = "onnx.CumSum", ("CumSum",), False, 1
+    dtypes = frozenset(FLOATS | {DType.int32, DType.int64})
 
     def sample_attrs(self, b, types):
         c = b.choices
@@ -579,18 +541,18 @@ class CumSum(OpSpec):
 
     def onnx(self, ctx, attrs, a, outs):
         axis = ctx.scalar(attrs["axis"], DType(attrs["axis_dtype"]))
-        emit(ctx, "CumSum", [a[0], axis], outs, exclusive=attrs["exclusive"], reverse=attrs["reverse"])
+        ctx.widen("CumSum", [a[0], axis], outs, keep=(1,), exclusive=attrs["exclusive"], reverse=attrs["reverse"])
 
 
 class CastLike(OpSpec):
     """x cast to the dtype of a second operand (whose values are unused)."""
 
     name, onnx_ops, exportable, min_opset = "CastLike", ("CastLike",), False, 15
-    dtypes = ALL
+    dtypes = ALL_BUT_INT16
 
     def operands(self, b, x):
         c = b.choices
-        options = sorted(b.config.dtypes & ALL, key=str) or [x.type.dtype]
+        options = sorted(b.config.dtypes & ALL_BUT_INT16, key=str) or [x.type.dtype]
         target = c.choice(options)
         if target == DType.uint8 and x.type.dtype not in (DType.uint8, DType.bool):
             raise Rejected("CastLike: negative values have no uint8 image")

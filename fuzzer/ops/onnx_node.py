@@ -24,7 +24,7 @@ import numpy as np
 
 from fuzzer.ir import FLOATS, INTS, DType, TensorType
 from fuzzer.ops.base import OpSpec
-from fuzzer.ops.lowering import newest_opset
+from fuzzer.ops.lowering import newest_opset, onnx_elem_type
 
 
 class OnnxNode(OpSpec):
@@ -186,8 +186,6 @@ def _evaluator(attrs_json: str, dtypes: tuple[str, ...], wide: bool):
     import onnx
     from onnx import helper, numpy_helper
     from onnx.reference import ReferenceEvaluator
-
-    from fuzzer.materialize.onnx_model import onnx_elem_type
 
     attrs = json.loads(attrs_json)
     in_names = [f"i{k}" for k in range(len(dtypes))]

@@ -3,10 +3,10 @@ circular. torch lists pads from the last dim backwards, (left, right) per dim; O
 every dim's begins, then every dim's ends: `onnx_pads` converts."""
 from __future__ import annotations
 
-from fuzzer.ir import FLOATS, INTS, DType
+from fuzzer.ir import DType
 from fuzzer.ops.base import OpSpec, py
+from fuzzer.ops.dtypes import NUMERIC
 
-NUMERIC = frozenset(FLOATS | INTS)
 
 
 def onnx_pads(pad, rank: int) -> tuple[list[int], list[int]]:

@@ -18,6 +18,7 @@ from fuzzer.ir import FLOATS, DType
 from fuzzer.ops.base import OpSpec, py
 from fuzzer.ops.conv import pack, per_dim
 from fuzzer.ops.lowering import cast, compute_dtype, reduce, squeeze, unsqueeze
+from fuzzer.ops.tf_support import batched, channels_first, channels_last
 
 
 class Batched:
@@ -181,6 +182,9 @@ class PoolNd(OpSpec):
 class MaxPoolNd(PoolNd):
     dilated = True
 
+    def tf(self, ctx, attrs, a, types):
+        return _tf_max_pool(ctx, attrs, a, types, self.nd)
+
     def sample_attrs(self, b, types):
         attrs = self.geometry(b, types[0].shape[types[0].rank - self.nd:])
         # indices are flat per (N, C) plane in torch but over the whole tensor in ONNX MaxPool
@@ -228,6 +232,9 @@ class MaxPool2d(MaxPoolNd):
 class AvgPoolNd(PoolNd):
     dtypes = frozenset(FLOATS)  # ONNX AveragePool is float-only
     has_divisor: ClassVar[bool] = False
+
+    def tf(self, ctx, attrs, a, types):
+        return _tf_avg_pool(ctx, attrs, a, types, self.nd)
 
     def sample_attrs(self, b, types):
         c = b.choices
@@ -428,11 +435,15 @@ def adaptive_argmax(ctx, x: str, shape, out_spatial) -> tuple[str, str]:
 class AdaptiveAvgPool1d(AdaptivePoolNd):
     name, nd, fn, onnx_ops = "adaptive_avg_pool1d", 1, "F.adaptive_avg_pool1d", ("AveragePool", "GlobalAveragePool", "ReduceMean", "Slice", "Concat")
     min_rank, max_rank = 2, 3
+    def tf(self, ctx, attrs, a, types):
+        return _tf_adaptive_avg_pool(self, ctx, attrs, a, types)
 
 
 class AdaptiveAvgPool2d(AdaptivePoolNd):
     name, nd, fn, onnx_ops = "adaptive_avg_pool2d", 2, "F.adaptive_avg_pool2d", ("AveragePool", "GlobalAveragePool", "ReduceMean", "Slice", "Concat")
     min_rank, max_rank = 3, 4
+    def tf(self, ctx, attrs, a, types):
+        return _tf_adaptive_avg_pool(self, ctx, attrs, a, types)
 
 
 class AdaptiveMaxPool1d(AdaptivePoolNd):
@@ -445,3 +456,152 @@ class AdaptiveMaxPool2d(AdaptivePoolNd):
     name, nd, fn, onnx_ops = "adaptive_max_pool2d", 2, "F.adaptive_max_pool2d", ("MaxPool", "GlobalMaxPool", "ReduceMax", "ArgMax", "GatherElements", "Slice", "Concat")
     min_rank, max_rank = 3, 4
     indices = True
+
+
+# -- TensorFlow lowerings: NCHW transposed to NHWC around TF's pools -------------------------
+def _tf_adaptive(tf, x, sizes, reduce):
+    """Adaptive pooling over the trailing len(sizes) dims: output i of a dim of length n
+    covers [floor(i*n/out), ceil((i+1)*n/out)), as torch defines it. Pooling a rectangle is
+    pooling its rows then its columns, for a mean as for a max, so each dim goes in turn."""
+    rank = x.shape.rank
+    for k, out in enumerate(sizes):
+        axis = rank - len(sizes) + k
+        n = x.shape[axis]
+        if out is None or out == n:
+            continue
+        pieces = []
+        for i in range(out):
+            lo, hi = (i * n) // out, -(-((i + 1) * n) // out)
+            window = tf.gather(x, list(range(lo, hi)), axis=axis) if hi - lo != n else x
+            pieces.append(reduce(window, axis=axis, keepdims=True))
+        x = pieces[0] if out == 1 else tf.concat(pieces, axis=axis)
+    return x
+
+
+def _tf_adaptive_avg_pool(spec, ctx, attrs, a, types):
+    sizes = attrs["output_size"]
+    sizes = list(sizes) if isinstance(sizes, (list, tuple)) else [sizes] * spec.nd
+    return ctx.widen(lambda x: _tf_adaptive(ctx.tf, x, sizes, ctx.tf.math.reduce_mean), a[0], ints=False)
+
+
+def _tf_pool_geometry(attrs, spatial, nd):
+    """Per dim (kernel, stride, padding, dilation, output size, extent) of a torch pool. The
+    extent is the span the windows read (from the left padding on): the input padded by p on
+    the left, by whatever the last (ceil_mode) window needs on the right, and cut to it."""
+    k = list(per_dim(attrs["kernel_size"], nd))
+    s = k if attrs.get("stride") is None else list(per_dim(attrs["stride"], nd))
+    p = list(per_dim(attrs.get("padding", 0), nd))
+    d = list(per_dim(attrs.get("dilation", 1), nd))
+    ceil = bool(attrs.get("ceil_mode", False))
+    out = [pool_out(spatial[i], k[i], s[i], p[i], d[i], ceil) for i in range(nd)]
+    extent = [(out[i] - 1) * s[i] + d[i] * (k[i] - 1) + 1 for i in range(nd)]
+    return k, s, p, d, out, extent
+
+
+def _tf_pad_to_extent(tf, x, first, p, spatial, extent, value=0):
+    """x padded by p on the left of each spatial dim (starting at axis first) and cut or
+    padded on the right to exactly extent."""
+    nd = len(p)
+    rank = x.shape.rank
+    pads = [[0, 0]] * rank
+    for i in range(nd):
+        pads[first + i] = [p[i], max(0, extent[i] - spatial[i] - p[i])]
+    if any(q != [0, 0] for q in pads):
+        x = tf.pad(x, pads, constant_values=value)
+    if any(spatial[i] + p[i] > extent[i] for i in range(nd)):
+        index = [slice(None)] * rank
+        for i in range(nd):
+            index[first + i] = slice(0, extent[i])
+        x = x[tuple(index)]
+    return x
+
+
+def _avg_divisor(n, k, s, p, out, include_pad):
+    """torch's divisor per output position of one dim: the window clipped to the padded
+    input (count_include_pad) or to the input itself."""
+    div = []
+    for i in range(out):
+        lo = i * s - p
+        hi = min(lo + k, n + p)
+        div.append(hi - lo if include_pad else min(hi, n) - max(lo, 0))
+    return np.array(div, dtype=np.float64)
+
+
+def _tf_avg_pool(ctx, attrs, a, types, nd: int):
+    tf = ctx.tf
+    spatial = types[0].shape[-nd:]
+    k, s, p, _, out, extent = _tf_pool_geometry(attrs, spatial, nd)
+    include_pad = bool(attrs.get("count_include_pad", True))
+    override = attrs.get("divisor_override")
+    # TF's AvgPool over the zero-padded input divides by the full kernel; rescaling by
+    # prod(k) / torch's divisor (a constant: the shapes are static) gives torch's result
+    if override:
+        scale = np.full(out, float(np.prod(k)) / override)
+    else:
+        scale = np.ones(out)
+        for i in range(nd):
+            f = float(k[i]) / _avg_divisor(spatial[i], k[i], s[i], p[i], out[i], include_pad)
+            scale = scale * f.reshape([-1 if j == i else 1 for j in range(nd)])
+
+    def fn(x):
+        x = _tf_pad_to_extent(tf, channels_last(tf, x, nd), 1, p, spatial, extent)
+        pool = tf.nn.avg_pool1d if nd == 1 else tf.nn.avg_pool2d
+        y = pool(x, ksize=k, strides=s, padding="VALID")
+        if not np.all(scale == 1.0):
+            y = y * tf.constant(scale.reshape(*out, 1), dtype=y.dtype)
+        return channels_first(tf, y, nd)
+
+    return ctx.widen(lambda x: batched(tf, x, nd, fn), a[0], ints=False)
+
+
+def _tf_max_pool(ctx, attrs, a, types, nd: int):
+    tf = ctx.tf
+    spatial = types[0].shape[-nd:]
+    k, s, p, d, out, extent = _tf_pool_geometry(attrs, spatial, nd)
+    indices = bool(attrs.get("return_indices"))
+    plain = not indices and all(v == 1 for v in d)
+
+    def fn(x):
+        low = x.dtype.min if x.dtype.is_integer else -np.inf
+        if plain:
+            # the form TF models have: MaxPool on an NHWC input padded with -inf
+            y = _tf_pad_to_extent(tf, channels_last(tf, x, nd), 1, p, spatial, extent, low)
+            pool = tf.nn.max_pool1d if nd == 1 else tf.nn.max_pool2d
+            return channels_first(tf, pool(y, ksize=k, strides=s, padding="VALID"), nd)
+        # dilation (which TF's MaxPool lacks) or torch's indices (flat per (N, C) plane):
+        # one strided slice per kernel offset, folded with a strict ">" so that the first
+        # maximum in torch's scan order wins
+        xp = _tf_pad_to_extent(tf, x, 2, p, spatial, extent, low)
+        best = idx = None
+        # which outputs have read a real element yet: static, as the geometry is. The first
+        # real element a window reads always replaces the padding, even when it equals the
+        # padding value (an int8 -128), as torch starts from the first real position.
+        seen = np.zeros(out, dtype=bool)
+        for offset in np.ndindex(*k):
+            window = [slice(None), slice(None)] + [
+                slice(offset[i] * d[i], offset[i] * d[i] + (out[i] - 1) * s[i] + 1, s[i]) for i in range(nd)]
+            v = xp[tuple(window)]
+            # the input position each output reads at this offset, flattened per plane
+            pos = np.zeros(out, dtype=np.int64)
+            real = np.ones(out, dtype=bool)
+            for i in range(nd):
+                coord = np.arange(out[i]) * s[i] + offset[i] * d[i] - p[i]
+                shape = [-1 if j == i else 1 for j in range(nd)]
+                pos = pos * spatial[i] + coord.reshape(shape)
+                real = real & ((coord >= 0) & (coord < spatial[i])).reshape(shape)
+            first = real & ~seen
+            seen = seen | real
+            pos_t = tf.constant(pos, dtype=tf.int64)
+            if best is None:
+                best, idx = v, tf.broadcast_to(pos_t, v.shape)
+            else:
+                take = v > best
+                if first.any():
+                    take = tf.math.logical_or(take, tf.constant(first))
+                best = tf.where(take, v, best)
+                idx = tf.where(take, pos_t, idx)
+        return (best, idx) if indices else best
+
+    if indices:
+        return fn(a[0]) if types[0].rank == nd + 2 else tuple(tf.squeeze(t, 0) for t in fn(tf.expand_dims(a[0], 0)))
+    return batched(tf, a[0], nd, fn)

@@ -11,12 +11,10 @@ from itertools import combinations
 from typing import Callable, ClassVar
 
 from fuzzer.errors import Rejected
-from fuzzer.ir import FLOATS, INTS, DType, TensorType
-from fuzzer.ops.base import OpSpec, py
+from fuzzer.ir import FLOATS, DType, TensorType
+from fuzzer.ops.base import OpSpec, norm_dim, py
+from fuzzer.ops.dtypes import ALL, NUMERIC
 from fuzzer.ops.lowering import cast, close, compute_dtype, reduce, target
-
-NUMERIC = frozenset(FLOATS | INTS)
-ALL = frozenset(NUMERIC | {DType.bool})
 
 
 def _count(shape, dims) -> int:
@@ -94,6 +92,22 @@ def reduced_shape(shape, dims, keepdim: bool) -> tuple[int, ...]:
 def dtype_kw(b, dtype: DType, options) -> DType | None:
     opts = sorted((set(options) & b.config.dtypes) - {dtype}, key=str)
     return b.choices.choice(opts) if opts and b.choices.boolean(0.3) else None
+
+
+class TfReduction:
+    """Mixin (listed first among the bases) for a reduction that is one tf.math reduce function
+    (tf_reduce) over the normalized dims, in the output dtype, in float32 for 16-bit floats."""
+
+    tf_reduce: ClassVar[str]
+
+    def tf(self, ctx, attrs, a, types):
+        tf, out = ctx.tf, self.infer(types, attrs)[0]
+        x = tf.cast(a[0], ctx.dtype(out.dtype)) if out.dtype != types[0].dtype else a[0]
+        dims = list(norm_dims(attrs.get("dim"), types[0].rank))
+        keep = bool(attrs.get("keepdim", False))
+        if not dims:
+            return x
+        return ctx.widen(lambda v: getattr(tf.math, self.tf_reduce)(v, axis=dims, keepdims=keep), x, ints=False)
 
 
 class Reduce(OpSpec):
@@ -194,7 +208,7 @@ class WithDtype(Reduce):
         return f", dtype={ctx.dtype(attrs['dtype'])}" if attrs.get("dtype") is not None else ""
 
 
-class Sum(WithDtype):
+class Sum(TfReduction, WithDtype):
     name, fn, onnx_ops = "sum", "torch.sum", ("ReduceSum",)
     reduce_op = "ReduceSum"
     forms = ("none", "int", "tuple", "empty")
@@ -204,9 +218,10 @@ class Sum(WithDtype):
         if attrs["dim"] is None and "keepdim" in attrs:  # keepdim needs the dim=None spelling
             return f"torch.sum({a[0]}, dim=None, keepdim={attrs['keepdim']!r}{self.render_extra(ctx, attrs)})"
         return super().torch(ctx, attrs, a)
+    tf_reduce = "reduce_sum"
 
 
-class Mean(WithDtype):
+class Mean(TfReduction, WithDtype):
     """torch.mean; an integral input needs a floating dtype=."""
 
     name, fn, onnx_ops = "mean", "torch.mean", ("ReduceMean",)
@@ -225,9 +240,10 @@ class Mean(WithDtype):
 
     def out_dtype(self, dtype, attrs):
         return DType(attrs["dtype"]) if attrs.get("dtype") is not None else dtype
+    tf_reduce = "reduce_mean"
 
 
-class Prod(WithDtype):
+class Prod(TfReduction, WithDtype):
     """torch.prod(x, dim: int, keepdim, dtype=): a single dim only. The reduced count is kept
     small and integral inputs are held in [-3, 3], so products cannot overflow."""
 
@@ -260,6 +276,7 @@ class Prod(WithDtype):
             return f"torch.prod({a[0]}{self.render_extra(ctx, attrs)})"
         kd = f", keepdim={attrs['keepdim']!r}" if "keepdim" in attrs else ""
         return f"torch.prod({a[0]}, {attrs['dim']!r}{kd}{self.render_extra(ctx, attrs)})"
+    tf_reduce = "reduce_prod"
 
 
 class Amax(Reduce):
@@ -268,12 +285,13 @@ class Amax(Reduce):
     forms = ("none", "int", "tuple", "empty")
     none_spelled = False
 
+    def tf(self, ctx, attrs, a, types):
+        return _tf_extreme(self, ctx, attrs, a, types)
+
 
 class Amin(Amax):
     name, fn, onnx_ops = "amin", "torch.amin", ("ReduceMin",)
     reduce_op = "ReduceMin"
-
-
 class Argmax(Reduce):
     """torch.argmax(x, dim=None|int, keepdim): int64 indices of the first maximum."""
 
@@ -298,11 +316,12 @@ class Argmax(Reduce):
         else:
             ctx.node(op, [xc], outs, axis=attrs["dim"], keepdims=keep)  # select_last_index=0: the first, as torch
 
+    def tf(self, ctx, attrs, a, types):
+        return _tf_arg(self, ctx, attrs, a, types)
+
 
 class Argmin(Argmax):
     name, fn, onnx_ops = "argmin", "torch.argmin", ("ArgMin", "Reshape")
-
-
 class Var(Reduce):
     """torch.var(x, dim, correction=|unbiased=, keepdim): the reduced count always exceeds
     the correction, so no result is a division by zero."""
@@ -361,11 +380,12 @@ class Var(Reduce):
                 ctx.node("Squeeze", [mean, ctx.ints(axes)], [m_out])
             close(ctx, m_out, ct, dt, outs[1])
 
+    def tf(self, ctx, attrs, a, types):
+        return _tf_moments(self, ctx, attrs, a, types)
+
 
 class Std(Var):
     name, fn, onnx_ops = "std", "torch.std", ("ReduceMean", "Sub", "Mul", "ReduceSum", "Div", "Sqrt")
-
-
 class VarMean(Var):
     """torch.var_mean: two outputs (var, mean) of the same type."""
 
@@ -374,17 +394,14 @@ class VarMean(Var):
     def infer(self, types, attrs):
         t = super().infer(types, attrs)[0]
         return [t, t]
-
-
 class StdMean(VarMean):
     name, fn, onnx_ops = "std_mean", "torch.std_mean", ("ReduceMean", "Sub", "Mul", "ReduceSum", "Div", "Sqrt", "Squeeze")
-
-
-class LogSumExp(Reduce):
+class LogSumExp(TfReduction, Reduce):
     name, fn, onnx_ops = "logsumexp", "torch.logsumexp", ("ReduceLogSumExp",)
     reduce_op = "ReduceLogSumExp"
     forms = ("int", "tuple")
     dtypes = FLOATS
+    tf_reduce = "reduce_logsumexp"
 
 
 class ReduceAll(Reduce):
@@ -410,11 +427,12 @@ class ReduceAll(Reduce):
             r = reduce(ctx, "ReduceMin" if self.name == "all" else "ReduceMax", ones, axes, keep)[0]
         ctx.node("Cast", [r], outs, to=ctx.elem(ctx.types[outs[0]].dtype))
 
+    def tf(self, ctx, attrs, a, types):
+        return _tf_all_any(self, ctx, attrs, a, types)
+
 
 class ReduceAny(ReduceAll):
     name, fn, onnx_ops = "any", "torch.any", ("ReduceMax", "Cast")
-
-
 class Cumsum(OpSpec):
     """torch.cumsum(x, dim, dtype=): integral inputs accumulate in int64."""
 
@@ -449,3 +467,74 @@ class Cumsum(OpSpec):
         else:
             ctx.node("CumSum", [xc, ctx.scalar(attrs["dim"], DType.int64)], [y])
         close(ctx, y, ct, dt, outs[0])
+
+    def tf(self, ctx, attrs, a, types):
+        tf, out = ctx.tf, self.infer(types, attrs)[0]
+        x = tf.cast(a[0], ctx.dtype(out.dtype)) if out.dtype != types[0].dtype else a[0]
+        if types[0].rank == 0:
+            return x
+        d = norm_dim(attrs["dim"], types[0].rank)
+        return ctx.widen(lambda v: tf.math.cumsum(v, axis=d), x)
+
+
+# -- TensorFlow lowerings ------------------------------------------------------------
+def _tf_extreme(spec, ctx, attrs, a, types):
+    tf, x = ctx.tf, a[0]
+    dims = list(norm_dims(attrs.get("dim"), types[0].rank))
+    keep = bool(attrs.get("keepdim", False))
+    if not dims:
+        return x
+    if types[0].dtype == DType.bool:
+        fn = tf.math.reduce_any if spec.name == "amax" else tf.math.reduce_all
+        return fn(x, axis=dims, keepdims=keep)
+    fn = tf.math.reduce_max if spec.name == "amax" else tf.math.reduce_min
+    return fn(x, axis=dims, keepdims=keep)
+
+
+def _tf_arg(spec, ctx, attrs, a, types):
+    tf, out, x = ctx.tf, spec.infer(types, attrs)[0], a[0]
+    fn = tf.math.argmax if spec.name == "argmax" else tf.math.argmin
+    if types[0].rank == 0:
+        return tf.zeros(out.shape, tf.int64)
+    if attrs.get("dim") is None:
+        # over the flattened tensor; keepdim then gives all-ones dims
+        return tf.reshape(fn(tf.reshape(x, [-1]), axis=0, output_type=tf.int64), out.shape)
+    d = norm_dim(attrs["dim"], types[0].rank)
+    y = fn(x, axis=d, output_type=tf.int64)
+    return tf.expand_dims(y, d) if attrs.get("keepdim") else y
+
+
+def _tf_moments(spec, ctx, attrs, a, types):
+    tf, op = ctx.tf, spec.name
+    dims = list(norm_dims(attrs.get("dim"), types[0].rank))
+    keep = bool(attrs.get("keepdim", False))
+    corr = int(attrs["unbiased"]) if "unbiased" in attrs else attrs.get("correction", 1)
+    count = 1
+    for d in dims:
+        count *= types[0].shape[d]
+
+    def fn(x):
+        if not dims:  # rank 0: one element, the mean is itself
+            mean, var = x, tf.zeros_like(x) / float(count - corr)
+        else:
+            mean = tf.math.reduce_mean(x, axis=dims, keepdims=True)
+            var = tf.math.reduce_sum(tf.math.square(x - mean), axis=dims, keepdims=keep) / float(count - corr)
+            if not keep:
+                mean = tf.squeeze(mean, dims)
+        if op.startswith("std"):
+            var = tf.math.sqrt(var)
+        return tf.stack([var, mean]) if op.endswith("_mean") else var
+
+    y = ctx.widen(fn, a[0], ints=False)
+    return (y[0], y[1]) if op.endswith("_mean") else y
+
+
+def _tf_all_any(spec, ctx, attrs, a, types):
+    tf, x = ctx.tf, a[0]
+    b = x if types[0].dtype == DType.bool else tf.math.not_equal(x, tf.zeros([], x.dtype))
+    dims = list(norm_dims(attrs.get("dim"), types[0].rank, False))
+    keep = bool(attrs.get("keepdim", False))
+    if dims:
+        fn = tf.math.reduce_all if spec.name == "all" else tf.math.reduce_any
+        b = fn(b, axis=dims, keepdims=keep)
+    return tf.cast(b, tf.uint8) if types[0].dtype == DType.uint8 else b

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from fuzzer.ir import FLOATS, DType
 from fuzzer.ops.base import OpSpec, py
-from fuzzer.ops.lowering import emit
 
 #: the spatial rank each mode takes (None: any of 1-3)
 MODE_DIMS = {"nearest": None, "nearest-exact": None, "area": None, "linear": 1, "bilinear": 2,
@@ -90,7 +89,7 @@ class Interpolate(OpSpec):
         if mode == "area":
             kernel = [s // o for s, o in zip(x.shape[2:], out)]
             # AveragePool takes bfloat16 only from opset 22: older ones compute in float32
-            emit(ctx, "AveragePool", [a[0]], outs, x.dtype, kernel_shape=kernel, strides=kernel)
+            ctx.widen("AveragePool", [a[0]], outs, x.dtype, kernel_shape=kernel, strides=kernel)
             return
         kw: dict = {}
         if mode == "nearest":

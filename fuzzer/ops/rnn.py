@@ -13,13 +13,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 from fuzzer.ir import DType, TensorType
-from fuzzer.ops.base import OpSpec
+from fuzzer.ops.base import DrawsWithNotes, OpSpec
 
 #: weights stay small so 1-2 layers of gates do not saturate into flat, uninformative outputs
 WEIGHT_DOMAIN = (-0.6, 0.6)
 
 
-class Recurrent(OpSpec):
+class Recurrent(DrawsWithNotes, OpSpec):
     fn: ClassVar[str]
     onnx_op: ClassVar[str]
     gates: ClassVar[int]
@@ -29,7 +29,7 @@ class Recurrent(OpSpec):
     dtypes = frozenset({DType.float32, DType.float64})
     min_rank = max_rank = 3
 
-    def operands(self, b, x):
+    def draw_operands(self, b, x, note):
         c = b.choices
         dtype = x.type.dtype
         cfg = {"hidden": c.integer(1, 5), "num_layers": c.choice([1, 1, 2]), "bidirectional": c.boolean(0.4),
@@ -51,11 +51,11 @@ class Recurrent(OpSpec):
                     ops.append(b.operand(TensorType(dtype, (G,)), weight=True, domain=WEIGHT_DOMAIN))
         # the spec is a singleton and one build runs start to end, so the drawn layout can
         # wait here for sample_attrs
-        self._cfg = cfg
+        note.cfg = cfg
         return ops
 
-    def sample_attrs(self, b, types):
-        return dict(self._cfg)
+    def draw_attrs(self, b, types, note):
+        return dict(note.cfg)
 
     def infer(self, types, attrs):
         x = types[0]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 
 from fuzzer.errors import Rejected
-from fuzzer.ir import FLOATS, INTS, DType, TensorType
-from fuzzer.ops.base import OpSpec, py
+from fuzzer.ir import TensorType
+from fuzzer.ops.base import OpSpec, norm_dim, py
+from fuzzer.ops.dtypes import ALL
 from fuzzer.ops.lowering import squeeze, unsqueeze
 
-ALL = frozenset(FLOATS | INTS | {DType.bool})
 #: split/chunk never make more pieces than this
 MAX_PIECES = 6
 
@@ -16,10 +16,6 @@ MAX_PIECES = 6
 def neg(b, d: int, rank: int, p: float = 0.4) -> int:
     """Normalized dim d of a rank-`rank` tensor, sometimes spelled negative."""
     return d - rank if b.choices.boolean(p) else d
-
-
-def norm(d: int, rank: int) -> int:
-    return int(d) % rank if rank else 0
 
 
 def shuffled(b, items) -> list:
@@ -92,6 +88,9 @@ class Reshape(ShapeOp):
         # the drawn spelling, -1 included (no dim is ever 0, so allowzero does not matter)
         ctx.node("Reshape", [a[0], ctx.ints(attrs["shape"])], outs)
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.tf.reshape(a[0], [int(s) for s in attrs["shape"]])
+
 
 class Transpose(ShapeOp):
     """torch.transpose(x, d0, d1); d0 == d1 and rank-0 inputs are legal."""
@@ -108,7 +107,7 @@ class Transpose(ShapeOp):
         if x.rank == 0:
             return [x]
         s = list(x.shape)
-        i, j = norm(attrs["dim0"], x.rank), norm(attrs["dim1"], x.rank)
+        i, j = norm_dim(attrs["dim0"], x.rank), norm_dim(attrs["dim1"], x.rank)
         s[i], s[j] = s[j], s[i]
         return [x.with_shape(s)]
 
@@ -121,9 +120,18 @@ class Transpose(ShapeOp):
             ctx.node("Identity", a, outs)
             return
         perm = list(range(r))
-        i, j = norm(attrs["dim0"], r), norm(attrs["dim1"], r)
+        i, j = norm_dim(attrs["dim0"], r), norm_dim(attrs["dim1"], r)
         perm[i], perm[j] = perm[j], perm[i]
         ctx.node("Transpose", a, outs, perm=perm)
+
+    def tf(self, ctx, attrs, a, types):
+        rank = types[0].rank
+        if rank == 0:
+            return a[0]
+        perm = list(range(rank))
+        i, j = norm_dim(attrs["dim0"], rank), norm_dim(attrs["dim1"], rank)
+        perm[i], perm[j] = perm[j], perm[i]
+        return ctx.tf.transpose(a[0], perm)
 
 
 class Permute(ShapeOp):
@@ -138,7 +146,7 @@ class Permute(ShapeOp):
 
     def infer(self, types, attrs):
         x = types[0]
-        return [x.with_shape(tuple(x.shape[norm(d, x.rank)] for d in attrs["dims"]))]
+        return [x.with_shape(tuple(x.shape[norm_dim(d, x.rank)] for d in attrs["dims"]))]
 
     def torch(self, ctx, attrs, a):
         if attrs.get("method"):
@@ -150,7 +158,12 @@ class Permute(ShapeOp):
         if r == 0:  # permute(()) of a 0-d tensor; an empty perm attribute has no ONNX type
             ctx.node("Identity", a, outs)
         else:
-            ctx.node("Transpose", a, outs, perm=[norm(d, r) for d in attrs["dims"]])
+            ctx.node("Transpose", a, outs, perm=[norm_dim(d, r) for d in attrs["dims"]])
+
+    def tf(self, ctx, attrs, a, types):
+        if types[0].rank == 0:
+            return a[0]
+        return ctx.tf.transpose(a[0], [norm_dim(d, types[0].rank) for d in attrs["dims"]])
 
 
 class Cat(ShapeOp):
@@ -184,7 +197,7 @@ class Cat(ShapeOp):
 
     def infer(self, types, attrs):
         x = types[0]
-        d = norm(attrs["dim"], x.rank)
+        d = norm_dim(attrs["dim"], x.rank)
         shape = list(x.shape)
         shape[d] = sum(t.shape[d] for t in types)
         return [x.with_shape(shape)]
@@ -195,6 +208,9 @@ class Cat(ShapeOp):
 
     def onnx(self, ctx, attrs, a, outs):
         ctx.node("Concat", a, outs, axis=attrs["dim"])
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.tf.concat(list(a), axis=norm_dim(attrs["dim"], types[0].rank))
 
 
 class Slice(ShapeOp):
@@ -239,10 +255,10 @@ class Slice(ShapeOp):
         shape = list(x.shape)
         if "narrow" in attrs:
             d, _, length = attrs["narrow"]
-            shape[norm(d, x.rank)] = length
+            shape[norm_dim(d, x.rank)] = length
         else:
             for d, start, stop, step in attrs["slices"]:
-                d = norm(d, x.rank)
+                d = norm_dim(d, x.rank)
                 shape[d] = len(range(*slice(start, stop, step).indices(shape[d])))
         return [x.with_shape(shape)]
 
@@ -270,7 +286,7 @@ class Slice(ShapeOp):
         # ONNX Slice clamps out-of-range bounds like Python slicing; a None bound is the dim's end
         if "narrow" in attrs:
             d, start, length = attrs["narrow"]
-            n = ctx.types[a[0]].shape[norm(d, ctx.types[a[0]].rank)]
+            n = ctx.types[a[0]].shape[norm_dim(d, ctx.types[a[0]].rank)]
             start = start + n if start < 0 else start
             starts, ends, axes, steps = [start], [start + length], [d], [1]
         else:
@@ -279,6 +295,20 @@ class Slice(ShapeOp):
             axes = [d for d, _, _, _ in attrs["slices"]]
             steps = [1 if sp is None else sp for _, _, _, sp in attrs["slices"]]
         ctx.node("Slice", [a[0], ctx.ints(starts), ctx.ints(ends), ctx.ints(axes), ctx.ints(steps)], outs)
+
+    def tf(self, ctx, attrs, a, types):
+        rank = types[0].rank
+        index = [slice(None)] * rank
+        if "narrow" in attrs:
+            d, start, length = attrs["narrow"]
+            d = norm_dim(d, rank)
+            start = start % types[0].shape[d]
+            index[d] = slice(start, start + length)
+        else:
+            # Python slice bounds (negative, omitted, past the end) mean the same in TF indexing
+            for d, start, stop, step in attrs["slices"]:
+                index[norm_dim(d, rank)] = slice(start, stop, step)
+        return a[0][tuple(index)]
 
 
 class Squeeze(ShapeOp):
@@ -309,9 +339,9 @@ class Squeeze(ShapeOp):
         if "dim" not in attrs:
             dims = set(range(x.rank))
         elif isinstance(attrs["dim"], (list, tuple)):
-            dims = {norm(d, x.rank) for d in attrs["dim"]}
+            dims = {norm_dim(d, x.rank) for d in attrs["dim"]}
         else:
-            dims = {norm(attrs["dim"], x.rank)}
+            dims = {norm_dim(attrs["dim"], x.rank)}
         return [x.with_shape(tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1)))]
 
     def torch(self, ctx, attrs, a):
@@ -328,11 +358,25 @@ class Squeeze(ShapeOp):
             dims = range(x.rank)
         else:
             dims = attrs["dim"] if isinstance(attrs["dim"], (list, tuple)) else [attrs["dim"]]
-        axes = sorted({norm(d, x.rank) for d in dims if x.shape[norm(d, x.rank)] == 1})
+        axes = sorted({norm_dim(d, x.rank) for d in dims if x.shape[norm_dim(d, x.rank)] == 1})
         if axes:
             squeeze(ctx, a[0], axes, outs)
         else:
             ctx.node("Identity", a, outs)
+
+    def tf(self, ctx, attrs, a, types):
+        x = types[0]
+        if x.rank == 0:
+            return a[0]
+        if "dim" not in attrs:
+            dims = range(x.rank)
+        elif isinstance(attrs["dim"], (list, tuple)):
+            dims = [norm_dim(d, x.rank) for d in attrs["dim"]]
+        else:
+            dims = [norm_dim(attrs["dim"], x.rank)]
+        # torch leaves a named dim whose size is not 1 alone; tf.squeeze would refuse it
+        ones = sorted({d for d in dims if x.shape[d] == 1})
+        return ctx.tf.squeeze(a[0], ones) if ones else a[0]
 
 
 class Unsqueeze(ShapeOp):
@@ -351,7 +395,7 @@ class Unsqueeze(ShapeOp):
 
     def infer(self, types, attrs):
         x = types[0]
-        d = norm(attrs["dim"], x.rank + 1)
+        d = norm_dim(attrs["dim"], x.rank + 1)
         return [x.with_shape(x.shape[:d] + (1,) + x.shape[d:])]
 
     def torch(self, ctx, attrs, a):
@@ -361,6 +405,9 @@ class Unsqueeze(ShapeOp):
 
     def onnx(self, ctx, attrs, a, outs):
         unsqueeze(ctx, a[0], [attrs["dim"]], outs)  # a negative axis counts in the output's rank, as in torch
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.tf.expand_dims(a[0], norm_dim(attrs["dim"], types[0].rank + 1))
 
 
 class Flatten(ShapeOp):
@@ -385,8 +432,8 @@ class Flatten(ShapeOp):
         x = types[0]
         if x.rank == 0:
             return [x.with_shape((1,))]
-        s = norm(attrs.get("start_dim", 0), x.rank)
-        e = norm(attrs.get("end_dim", -1), x.rank)
+        s = norm_dim(attrs.get("start_dim", 0), x.rank)
+        e = norm_dim(attrs.get("end_dim", -1), x.rank)
         n = 1
         for v in x.shape[s:e + 1]:
             n *= v
@@ -398,10 +445,13 @@ class Flatten(ShapeOp):
 
     def onnx(self, ctx, attrs, a, outs):
         x = ctx.types[a[0]]
-        if x.rank >= 2 and norm(attrs.get("start_dim", 0), x.rank) == 1 and norm(attrs.get("end_dim", -1), x.rank) == x.rank - 1:
+        if x.rank >= 2 and norm_dim(attrs.get("start_dim", 0), x.rank) == 1 and norm_dim(attrs.get("end_dim", -1), x.rank) == x.rank - 1:
             ctx.node("Flatten", a, outs, axis=1)  # ONNX Flatten is always 2-D: (N, rest) is its one torch form
         else:
             to_shape(ctx, a[0], outs[0])
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.tf.reshape(a[0], self.infer(types, attrs)[0].shape)
 
 
 class Expand(ShapeOp):
@@ -440,6 +490,9 @@ class Expand(ShapeOp):
     def onnx(self, ctx, attrs, a, outs):
         ctx.node("Expand", [a[0], ctx.ints(ctx.types[outs[0]].shape)], outs)
 
+    def tf(self, ctx, attrs, a, types):
+        return ctx.tf.broadcast_to(a[0], self.infer(types, attrs)[0].shape)
+
 
 class Split(ShapeOp):
     """torch.split(x, split_size | sections, dim): several outputs. A split size >= the dim's
@@ -465,7 +518,7 @@ class Split(ShapeOp):
 
     def infer(self, types, attrs):
         x = types[0]
-        d = norm(attrs["dim"], x.rank)
+        d = norm_dim(attrs["dim"], x.rank)
         n = x.shape[d]
         split = attrs["split"]
         sizes = list(split) if isinstance(split, (list, tuple)) else \
@@ -479,10 +532,19 @@ class Split(ShapeOp):
     def onnx(self, ctx, attrs, a, outs):
         split_pieces(ctx, attrs, a, outs)
 
+    def tf(self, ctx, attrs, a, types):
+        return tf_pieces(ctx, a[0], self.infer(types, attrs), norm_dim(attrs["dim"], types[0].rank))
+
+
+def tf_pieces(ctx, x, outs: list, d: int):
+    """x split along dim d into the pieces outs (the op's output types) in TF."""
+    parts = ctx.tf.split(x, [t.shape[d] for t in outs], axis=d)
+    return parts[0] if len(outs) == 1 else tuple(parts)
+
 
 def split_pieces(ctx, attrs, a, outs) -> None:
     """ONNX Split with the piece sizes as an input (from opset 13), read off the outputs' types."""
-    axis = norm(attrs["dim"], ctx.types[a[0]].rank)
+    axis = norm_dim(attrs["dim"], ctx.types[a[0]].rank)
     sizes = [ctx.types[o].shape[axis] for o in outs]
     ctx.node("Split", [a[0], ctx.ints(sizes)], outs, axis=attrs["dim"])
 
@@ -507,7 +569,7 @@ class Chunk(ShapeOp):
 
     def infer(self, types, attrs):
         x = types[0]
-        d = norm(attrs["dim"], x.rank)
+        d = norm_dim(attrs["dim"], x.rank)
         n = x.shape[d]
         size = -(-n // attrs["chunks"])
         return [x.with_shape(x.shape[:d] + (min(size, n - i),) + x.shape[d + 1:]) for i in range(0, n, size)]
@@ -518,6 +580,9 @@ class Chunk(ShapeOp):
 
     def onnx(self, ctx, attrs, a, outs):
         split_pieces(ctx, attrs, a, outs)
+
+    def tf(self, ctx, attrs, a, types):
+        return tf_pieces(ctx, a[0], self.infer(types, attrs), norm_dim(attrs["dim"], types[0].rank))
 
 
 class Flip(ShapeOp):
@@ -539,3 +604,6 @@ class Flip(ShapeOp):
         dims = attrs["dims"]
         k = len(dims)
         ctx.node("Slice", [a[0], ctx.ints([-1] * k), ctx.ints([-BIG] * k), ctx.ints(dims), ctx.ints([-1] * k)], outs)
+
+    def tf(self, ctx, attrs, a, types):
+        return ctx.tf.reverse(a[0], [norm_dim(d, types[0].rank) for d in attrs["dims"]])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from fuzzer.ir import FLOATS, DType
-from fuzzer.ops.base import OpSpec
+from fuzzer.ops.base import OpSpec, norm_dim
 from fuzzer.ops.lowering import cast, close, compute_dtype, squeeze, target, unsqueeze
 
 
@@ -57,6 +57,25 @@ class SoftmaxLike(OpSpec):
 class Softmax(SoftmaxLike):
     name, fn, onnx_ops = "softmax", "F.softmax", ("Softmax",)
 
+    def tf(self, ctx, attrs, a, types):
+        return tf_softmax(self, ctx, attrs, a, types)
+
 
 class LogSoftmax(SoftmaxLike):
     name, fn, onnx_ops = "log_softmax", "F.log_softmax", ("LogSoftmax",)
+
+    def tf(self, ctx, attrs, a, types):
+        return tf_softmax(self, ctx, attrs, a, types)
+
+
+def tf_softmax(spec, ctx, attrs, a, types):
+    """softmax, log_softmax and softmin (softmax of -x) in TF."""
+    tf, op, out = ctx.tf, spec.name, spec.infer(types, attrs)[0]
+    x = tf.cast(a[0], ctx.dtype(out.dtype)) if out.dtype != types[0].dtype else a[0]
+    if types[0].rank == 0:  # one element: softmax 1, log_softmax 0
+        return tf.zeros_like(x) if op == "log_softmax" else tf.ones_like(x)
+    d = norm_dim(attrs["dim"], types[0].rank)
+    if op == "softmin":  # softmax(-x)
+        return ctx.widen(lambda v: tf.nn.softmax(-v, axis=d), x, ints=False)
+    fn = tf.nn.softmax if op == "softmax" else tf.nn.log_softmax
+    return ctx.widen(lambda v: fn(v, axis=d), x, ints=False)

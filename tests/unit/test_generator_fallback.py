@@ -22,7 +22,6 @@ def reject_everything(monkeypatch):
 
 @pytest.mark.parametrize("frontend", ["torch", "onnx", "tf"])
 def test_a_graph_whose_every_build_is_rejected_still_gets_an_op_of_its_frontend(reject_everything, frontend):
-    from fuzzer.materialize.frontends import supports
     from fuzzer.ops import get_spec
 
     g = generate(NumpyChoices(3), GenConfig(max_nodes=3, frontend=frontend))
@@ -30,7 +29,7 @@ def test_a_graph_whose_every_build_is_rejected_still_gets_an_op_of_its_frontend(
     assert len(reject_everything) > 20
     assert len(g.inputs) >= 1, "the fallback's input must survive _finish"
     (node,) = g.op_nodes
-    assert node.op_type == "cast" and supports(frontend, get_spec("cast"))
+    assert node.op_type == "cast" and get_spec("cast").serves(frontend)
     assert node.inputs[0] is g.inputs[0] or node.inputs[0].name == g.inputs[0].name
     assert node.attrs["to"] == g.inputs[0].type.dtype
     assert g.outputs == node.outputs
@@ -65,9 +64,9 @@ def test_the_fallback_builds_a_drawable_spec_when_one_still_fits(monkeypatch):
 
 def test_the_fallback_says_why_when_nothing_can_be_built(reject_everything, monkeypatch):
     from fuzzer.errors import UsageError
-    from fuzzer.materialize import frontends
+    from fuzzer.ops.base import OpSpec
 
-    real = frontends.FRONTENDS["onnx"]
-    monkeypatch.setitem(frontends.FRONTENDS, "onnx", lambda spec: spec.name != "cast" and real(spec))
+    real = OpSpec.serves
+    monkeypatch.setattr(OpSpec, "serves", lambda spec, fe: spec.name != "cast" and real(spec, fe))
     with pytest.raises(UsageError, match="no op of the onnx frontend can be built"):
         generate(NumpyChoices(1), GenConfig(max_nodes=2, frontend="onnx"))

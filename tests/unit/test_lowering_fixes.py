@@ -142,7 +142,7 @@ def test_dynamic_quantize_linear_never_sees_an_all_zero_input():
 def test_pad_reflect_next_to_a_crop_fits_what_the_crop_leaves():
     # onnxruntime crops before it reflects; ONNX does not say: the drawn pads keep both
     # readings the same (the reflected side no longer than the cropped length - 1)
-    spec, checked = get_spec("Pad"), 0
+    spec, checked = get_spec("onnx.Pad"), 0
     for seed in range(300):
         g = Graph()
         x = g.add_input(TensorType(DType.float32, (7,)))

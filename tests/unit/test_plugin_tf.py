@@ -1,7 +1,7 @@
 """The TensorFlow frontend computes the same function as the torch truth, and the tf2onnx
 exporter plugin turns it into a valid ONNX model with the campaign's input/output names.
 
-For every op in TF_LOWERINGS, graphs drawn for the "tf" frontend (the op plus cast/add,
+For every op whose spec has a `tf` hook, graphs drawn for the "tf" frontend (the op plus cast/add,
 in the default dtype mix and in every dtype) are run in TF and judged by the campaign's
 own judge against the torch float64 truth: shapes and dtypes exact, values within the
 per-element tolerance.
@@ -16,8 +16,7 @@ pytest.importorskip("tensorflow")
 from fuzzer.choices import NumpyChoices  # noqa: E402
 from fuzzer.generate import GenConfig, generate  # noqa: E402
 from fuzzer.ir import FLOATS, INTS, DType  # noqa: E402
-from fuzzer.materialize.frontends import supports  # noqa: E402
-from fuzzer.materialize.tf_model import TF_LOWERINGS, run_tf  # noqa: E402
+from fuzzer.materialize.tf_model import run_tf  # noqa: E402
 from fuzzer.ops import all_specs, get_spec  # noqa: E402
 from fuzzer.run.eager import reference  # noqa: E402
 from oracles import judge_outputs  # noqa: E402
@@ -25,6 +24,7 @@ from oracles.verdict import Kind  # noqa: E402
 
 ALL_DTYPES = frozenset(FLOATS | INTS | {DType.bool})
 SEEDS = range(3)
+TF_OPS = sorted(s.name for s in all_specs() if s.has_tf)
 
 
 @pytest.fixture(scope="module")
@@ -40,24 +40,24 @@ def _config(name: str, dtypes) -> GenConfig:
     return GenConfig(ops=ops, max_nodes=4, dtypes=dtypes, frontend="tf")
 
 
-def test_table_is_importable_without_tensorflow_and_names_real_specs():
+def test_the_op_layer_lowers_to_tf_without_importing_tensorflow():
     import subprocess
     import sys
 
-    code = ("import sys; from fuzzer.materialize.tf_model import TF_LOWERINGS; "
-            "assert 'tensorflow' not in sys.modules; print(len(TF_LOWERINGS))")
+    code = ("import sys; from fuzzer.ops import all_specs; "
+            "n = sum(s.serves('tf') for s in all_specs()); "
+            "assert 'tensorflow' not in sys.modules; print(n)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert int(out.stdout) == len(TF_LOWERINGS) >= 60
-    for name in TF_LOWERINGS:
-        assert supports("tf", get_spec(name))
+    assert int(out.stdout) == len(TF_OPS) >= 60
 
 
-def test_frontend_serves_only_lowered_ops():
-    served = {s.name for s in all_specs() if supports("tf", s)}
-    assert served == set(TF_LOWERINGS)
+def test_the_tf_frontend_serves_exactly_the_specs_with_a_tf_hook():
+    served = {s.name for s in all_specs() if s.serves("tf")}
+    assert served == set(TF_OPS)
+    assert not get_spec("tile").serves("tf") and get_spec("repeat").serves("tf")  # an opt-out is honoured
 
 
-@pytest.mark.parametrize("name", sorted(TF_LOWERINGS))
+@pytest.mark.parametrize("name", TF_OPS)
 def test_tf_lowering_matches_torch_truth(tf, name):
     seen = judged = 0
     for dtypes in (GenConfig().dtypes, ALL_DTYPES):

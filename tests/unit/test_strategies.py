@@ -175,3 +175,12 @@ def test_the_adding_an_op_guide_example_is_a_correct_spec(monkeypatch):
             for got, want in zip(outs, ref.truth):
                 np.testing.assert_allclose(got.astype(np.float64), want, rtol=1e-5, atol=1e-6)
     assert bounds == {(0.125, 0.375), (0.0, 0.5), (0.25, 0.25)}
+    assert spec.frontends() == {"torch", "onnx", "tf"}  # derived from the hooks the example defines
+    pytest.importorskip("tensorflow")
+    from fuzzer.materialize.tf_model import run_tf
+
+    for seed in range(4):
+        g = generate(NumpyChoices(seed), GenConfig(ops=("rrelu",), frontend="tf", max_nodes=3))
+        ref, inputs = reference(g, NumpyChoices(seed))
+        for got, want in zip(run_tf(g, inputs), ref.truth):
+            np.testing.assert_allclose(got.astype(np.float64), want, rtol=1e-5, atol=1e-6)

@@ -1,0 +1,27 @@
+"""The dtype sets op specs accept, in one place, each named for what it holds.
+
+The IR's dtypes are torch's (fuzzer.ir: FLOATS, INTS, SIGNED). Sets "but int16"
+leave out the one integer type that ONNX Runtime (and many ONNX schemas) have few
+kernels for; the ONNX-only specs, which exist to reach ONNX kernels, draw from them.
+
+No op specs live here (the registry scans this module and finds none).
+"""
+from __future__ import annotations
+
+from fuzzer.ir import FLOATS, INTS, DType
+
+#: every float and int dtype
+NUMERIC = frozenset(FLOATS | INTS)
+#: every IR dtype
+ALL = frozenset(NUMERIC | {DType.bool})
+INTS_BUT_INT16 = frozenset(INTS - {DType.int16})
+NUMERIC_BUT_INT16 = frozenset(NUMERIC - {DType.int16})
+ALL_BUT_INT16 = frozenset(ALL - {DType.int16})
+ALL_BUT_INT16_AND_BFLOAT16 = frozenset(ALL_BUT_INT16 - {DType.bfloat16})
+#: the floats every float ONNX op takes since opset 13 (bfloat16 came later for many)
+FLOATS_BUT_BFLOAT16 = frozenset(FLOATS - {DType.bfloat16})
+#: what ONNX's bitwise and bit-shift ops take: ints (but int16) and bool
+INTS_BUT_INT16_AND_BOOL = frozenset(INTS_BUT_INT16 | {DType.bool})
+
+__all__ = ["ALL", "ALL_BUT_INT16", "ALL_BUT_INT16_AND_BFLOAT16", "FLOATS_BUT_BFLOAT16", "INTS_BUT_INT16",
+           "INTS_BUT_INT16_AND_BOOL", "NUMERIC", "NUMERIC_BUT_INT16"]
