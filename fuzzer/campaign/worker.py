@@ -54,8 +54,7 @@ def main(conn, log_path: str, diversity: bool = True) -> None:
     import torch
 
     torch.set_num_threads(1)
-    from fuzzer.case import run_case
-    from fuzzer.check.model import ModelSpec, run_model_check
+    from fuzzer.case import CaseSpec, run_case
     from fuzzer.generate.diversity import PathTracker
 
     tracker = PathTracker() if diversity else None
@@ -74,8 +73,8 @@ def main(conn, log_path: str, diversity: bool = True) -> None:
         progress.planned = lambda plan, _id=spec.case_id: conn.send(("dynamic", _id, plan))
 
         try:
-            if isinstance(spec, ModelSpec):  # a user's model, not a generated case
-                result, seconds = run_model_check(spec, progress), 0.0
+            if not isinstance(spec, CaseSpec):  # another kind of job (fuzzer.check's ModelSpec) runs itself
+                result, seconds = spec.run(progress), 0.0
             else:
                 spec, seconds = _with_graph(spec, tracker, conn)
                 result = run_case(spec, progress)

@@ -63,6 +63,10 @@ class ModelSpec:
     graph_json: str | None = None
     dynamic: dict | None = None
 
+    def run(self, progress: Progress = _noop) -> CaseResult:
+        """What a campaign worker calls for a job that is not a CaseSpec."""
+        return run_model_check(self, progress)
+
 
 def opset_of(model) -> int:
     return next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
