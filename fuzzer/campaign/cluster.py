@@ -51,6 +51,8 @@ CHUNKS_PER_THREAD = 2
 #: after the deadline and the cases' grace, how long the client still waits for chunk results
 #: to arrive before it cancels what is left
 GATHER_SECONDS = 30.0
+#: how long the client tries to reach an existing scheduler
+CONNECT_SECONDS = 15
 #: how long the client waits for a first worker to join an existing scheduler
 JOIN_SECONDS = 60.0
 
@@ -196,6 +198,17 @@ def local_workers(address: str) -> int | None:
     return int(text)
 
 
+def start_local_cluster(workers: int):
+    """A LocalCluster of `workers` single-threaded worker processes that may start case processes."""
+    import dask
+    from distributed import LocalCluster
+
+    # the nanny's workers are daemonic by default, and a daemonic process may not have children
+    with dask.config.set({"distributed.worker.daemon": False}):
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                            dashboard_address=":0", silence_logs=logging.ERROR)
+
+
 class DaskPool:
     """The Supervisor's interface (start, run, stop, n, restarts, paths2, paths3) over a Dask cluster.
 
@@ -229,19 +242,15 @@ class DaskPool:
         Raises:
             UsageError: the scheduler cannot be reached, or no worker joins it.
         """
-        import dask
-        from distributed import Client, LocalCluster
+        from distributed import Client
 
         workers = local_workers(self.address)
         try:
             if workers is not None:
-                # daemonic workers may not start children; ours start the case processes
-                with dask.config.set({"distributed.worker.daemon": False}):
-                    self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                                dashboard_address=None, silence_logs=logging.ERROR)
+                self.cluster = start_local_cluster(workers)
                 self.client = Client(self.cluster, set_as_default=False)
             else:
-                self.client = Client(self.address, timeout="15s", set_as_default=False)
+                self.client = Client(self.address, timeout=f"{CONNECT_SECONDS}s", set_as_default=False)
         except (OSError, TimeoutError, ValueError) as e:
             self.stop()
             raise UsageError(f"cannot reach the Dask scheduler at {self.address}: {e}") from None
@@ -349,4 +358,4 @@ def isolation_for(stage_timeout: float, memory_limit_mb: int, diversity: bool, l
                      str(logdir) if logdir is not None else None)
 
 
-__all__ = ["DaskPool", "Isolation", "isolation_for", "local_workers", "run_chunk"]
+__all__ = ["DaskPool", "Isolation", "isolation_for", "local_workers", "run_chunk", "start_local_cluster"]
