@@ -44,7 +44,11 @@ LOCAL_PREFIX = "local:"
 #: and of the client is small beside it, short enough that results stream and a killed client
 #: loses little
 CHUNK_SECONDS = 2.0
-MAX_CHUNK = 64
+#: ...and longer on a large cluster, so that the client receives at most this many chunks a
+#: second: a chunk costs the client (and the scheduler) about 5 ms of CPU, a result about 0.5 ms
+#: (benchmarks/dask_scaling.py), so past a few hundred case processes chunks would dominate
+MAX_CHUNKS_PER_SECOND = 50.0
+MAX_CHUNK = 256
 #: chunks in flight per Dask worker thread: one running and one queued behind it, so a thread
 #: never waits for the client between chunks
 CHUNKS_PER_THREAD = 2
@@ -67,7 +71,7 @@ class Isolation:
     #: the client's ONNXFUZZ_PLUGINS: a worker must resolve the same plugin names
     plugins: str | None
     #: the client's generator version: a case is replayable only if both agree
-    generator: str
+    generator: int
     #: where case-process logs go; None: under the Dask worker's local directory
     logdir: str | None = None
 
@@ -123,8 +127,12 @@ def run_chunk(specs: list[CaseSpec], isolation: Isolation, wall_deadline: float,
         issued.add(spec.case_id)
         return spec
 
-    for result in sup.run(next_spec, time.monotonic() + remaining, grace):
-        outcome.results.append(result)
+    try:
+        for result in sup.run(next_spec, time.monotonic() + remaining, grace):
+            outcome.results.append(result)
+    except BaseException:
+        _drop_supervisor()  # e.g. case processes that die while starting: the next chunk starts afresh
+        raise
     outcome.restarts = sup.restarts - restarts
     # what the supervisor gathered is this chunk's alone: hand it over and start afresh
     outcome.paths2, sup.paths2 = sup.paths2, set()
@@ -198,15 +206,23 @@ def local_workers(address: str) -> int | None:
     return int(text)
 
 
+def chunk_size(case_seconds: float, threads: int) -> int:
+    """How many cases of case_seconds each a chunk holds on a cluster of `threads` case processes."""
+    seconds = max(CHUNK_SECONDS, threads / MAX_CHUNKS_PER_SECOND)
+    return max(1, min(MAX_CHUNK, round(seconds / case_seconds)))
+
+
 def start_local_cluster(workers: int):
     """A LocalCluster of `workers` single-threaded worker processes that may start case processes."""
     import dask
     from distributed import LocalCluster
 
-    # the nanny's workers are daemonic by default, and a daemonic process may not have children
+    # the nanny's workers are daemonic by default, and a daemonic process may not have children;
+    # Dask's own logs stay quiet (a worker's heartbeat racing the shutdown logs a traceback): the
+    # campaign reports what matters itself
     with dask.config.set({"distributed.worker.daemon": False}):
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                            dashboard_address=":0", silence_logs=logging.ERROR)
+                            dashboard_address=":0", silence_logs=logging.CRITICAL)
 
 
 class DaskPool:
@@ -216,12 +232,16 @@ class DaskPool:
         address: a scheduler's address (tcp://host:8786), or local:N to start a LocalCluster.
         isolation: the supervisor settings each Dask worker thread uses.
         note: prints one line for the user (a lost chunk).
+        task: what a Dask worker runs on each chunk, with run_chunk's signature (the scaling
+            benchmark swaps in one that makes results up, to measure the client's ceiling).
     """
 
-    def __init__(self, address: str, isolation: Isolation, note: Callable[[str], None] = print) -> None:
+    def __init__(self, address: str, isolation: Isolation, note: Callable[[str], None] = print,
+                 task: Callable[..., ChunkOutcome] = run_chunk) -> None:
         self.address = address
         self.isolation = isolation
         self.note = note
+        self.task = task
         self.client = None
         self.cluster = None
         self.n = 0
@@ -288,7 +308,7 @@ class DaskPool:
                     if not chunk:
                         exhausted = True
                         break
-                    future = self.client.submit(run_chunk, chunk, self.isolation, wall_deadline, grace, pure=False)
+                    future = self.client.submit(self.task, chunk, self.isolation, wall_deadline, grace, pure=False)
                     future.add_done_callback(self._done.put)
                     self._pending.add(future)
             if not self._pending:
@@ -323,8 +343,8 @@ class DaskPool:
                 yield from outcome.results
 
     def _take(self, next_spec) -> list[CaseSpec]:
-        """The next chunk: as many specs as fill about CHUNK_SECONDS at the measured case time."""
-        size = 1 if self._case_seconds is None else max(1, min(MAX_CHUNK, round(CHUNK_SECONDS / self._case_seconds)))
+        """The next chunk: as many specs as fill about chunk_size's seconds at the measured case time."""
+        size = 1 if self._case_seconds is None else chunk_size(self._case_seconds, self.n)
         chunk = []
         while len(chunk) < size:
             spec = next_spec()
@@ -358,4 +378,4 @@ def isolation_for(stage_timeout: float, memory_limit_mb: int, diversity: bool, l
                      str(logdir) if logdir is not None else None)
 
 
-__all__ = ["DaskPool", "Isolation", "isolation_for", "local_workers", "run_chunk", "start_local_cluster"]
+__all__ = ["DaskPool", "Isolation", "chunk_size", "isolation_for", "local_workers", "run_chunk", "start_local_cluster"]

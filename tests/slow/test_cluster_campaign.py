@@ -57,18 +57,35 @@ def test_local_cluster_campaign_survives_a_segfaulting_runtime(tmp_path, faulty)
     assert stats["session"]["worker_restarts"] >= len(with_sigmoid)
 
 
-def test_a_hang_on_an_existing_cluster_costs_one_stage_timeout(tmp_path, faulty, cluster):
-    cfg = GenConfig(max_nodes=2, ops=("exp", "neg"), dtypes=frozenset({"float32"}))
-    opts = CampaignOptions(workdir=tmp_path, minutes=3, seed=2, max_cases=4, config=cfg, diversity=False, stage_timeout=3,
-                           exporters=["torchscript"], runtimes=["hanger", "onnxruntime"], scheduler=cluster.scheduler_address)
+def run_on(cluster, tmp_path, ops, runtimes, cases, **kw):
+    """A campaign on the module's cluster; returns ({case id: ops} of judged cases, {(case, runtime): (kind, stage)})."""
+    cfg = GenConfig(max_nodes=2, ops=ops, dtypes=frozenset({"float32"}))
+    opts = CampaignOptions(workdir=tmp_path, minutes=3, seed=2, max_cases=cases, config=cfg, diversity=False,
+                           exporters=["torchscript"], runtimes=runtimes, scheduler=cluster.scheduler_address, **kw)
     stats = run_campaign(opts)
-    assert stats["tests"] == 4 and stats["session"]["scheduler"]["lost_chunks"] == 0
-    cases = dict(rows(tmp_path, "SELECT id, ops FROM cases WHERE status = 'judged'"))
+    assert stats["tests"] == cases and stats["session"]["scheduler"]["lost_chunks"] == 0
+    judged = {c: set(json.loads(ops)) for c, ops in rows(tmp_path, "SELECT id, ops FROM cases WHERE status = 'judged'")}
     verdicts = {(c, rt): (kind, stage) for c, rt, kind, stage in rows(tmp_path, "SELECT case_id, runtime, kind, stage FROM verdicts")}
-    with_exp = {c for c, ops in cases.items() if "exp" in json.loads(ops)}
+    return judged, verdicts
+
+
+def test_a_hang_on_an_existing_cluster_is_a_verdict(tmp_path, faulty, cluster):
+    judged, verdicts = run_on(cluster, tmp_path, ("exp", "neg"), ["hanger", "onnxruntime"], 4, stage_timeout=5)
+    with_exp = {c for c, ops in judged.items() if "exp" in ops}
     assert with_exp
     for c in with_exp:
         assert verdicts[(c, "hanger")] == ("hang", "load")
+    for c in judged:  # the surviving runtime judged every case, those that hung included
+        assert verdicts[(c, "onnxruntime")][0] == "pass"
+
+
+def test_a_runaway_allocation_on_an_existing_cluster_is_a_verdict(tmp_path, faulty, cluster):
+    judged, verdicts = run_on(cluster, tmp_path, ("neg", "abs"), ["hog", "onnxruntime"], 3, memory_limit_mb=1500)
+    with_neg = {c for c, ops in judged.items() if "neg" in ops}
+    assert with_neg
+    for c in with_neg:
+        assert verdicts[(c, "hog")] == ("oom", "run")
+    for c in judged:
         assert verdicts[(c, "onnxruntime")][0] == "pass"
 
 
