@@ -1,23 +1,27 @@
 """Campaign throughput on a Dask LocalCluster of 1, 2 and 4 workers, and the client's own ceiling.
 
-    python benchmarks/dask_scaling.py [--seconds 120] [--workers 1,2,4] [--converters a,b] [--runtimes a,b]
-                                      [--synthetic 3000]
+    python benchmarks/dask_scaling.py [--seconds 90] [--workers 1,2,4] [--converters a,b] [--runtimes a,b]
+                                      [--synthetic 2000] [--shape-from WORKDIR [--skip-campaigns]]
 
 Part 1 runs the same fixed-seed campaign (`run --scheduler local:N`) for each N,
 plus a local campaign (`--workers 2`, no Dask) as the baseline, and prints
 cases/s: over the whole session, and in steady state (cases finished in the
-second half of the time budget: on two loaded cores, four case processes take
-about 40 s to import torch, dynamo and ORT before their first case ends).
+second half of the time budget, after every case process has imported its
+frameworks). One exporter by default, so that cases/s compares like with like.
 
 Part 2 measures how many results per second the client side can absorb, so
 one can say at how many machines it saturates:
   - SQLite alone: Store.record of made-up results shaped like part 1's (same
-    verdicts per case, same share of failing cases, same artifact bytes);
+    verdicts per case, same share of failing cases, same artifact bytes), or
+    like the campaign in --shape-from (e.g. a default all-plugin campaign,
+    whose cases carry about 30 verdicts each);
   - the whole client path: run_campaign over a LocalCluster whose tasks make
     those results up instead of running cases (Dask transfer, the client's
-    loop, fair sharing, the store). Its client CPU seconds per result bound
-    the ceiling of a client with one core to itself (the LocalCluster's
-    scheduler runs in the client process too, so this is pessimistic).
+    loop, fair sharing, the store), in chunks of 1 and of 32 results. The
+    client's CPU time per result at both sizes gives its cost per result and
+    per chunk (the LocalCluster's scheduler runs in the client process too,
+    so this is pessimistic for a cluster whose scheduler runs elsewhere), and
+    from those, how many case processes one client core keeps up with.
 """
 from __future__ import annotations
 
@@ -33,6 +37,18 @@ from pathlib import Path
 
 from fuzzer.campaign import CampaignOptions, run_campaign
 from fuzzer.generate import GenConfig
+from fuzzer.run.plugins.onnxruntime import OrtUnoptimized
+
+
+class SleepyRuntime(OrtUnoptimized):
+    """ONNX Runtime that also waits ONNXFUZZ_BENCH_SLEEP seconds per run: a case that costs time
+    but no CPU, standing in for case processes on cores of their own (--sleep)."""
+
+    name = "sleepy"
+
+    def run(self, session, feeds):
+        time.sleep(float(os.environ.get("ONNXFUZZ_BENCH_SLEEP", "1")))
+        return super().run(session, feeds)
 
 
 def campaign(workdir: Path, seconds: float, seed: int, converters, runtimes, workers: int | None = None,
@@ -152,17 +168,30 @@ def main() -> None:
     from fuzzer.campaign.cluster import CHUNK_SECONDS, MAX_CHUNKS_PER_SECOND
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seconds", type=float, default=120)
+    ap.add_argument("--seconds", type=float, default=90)
     ap.add_argument("--workers", default="1,2,4")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--converters", default="torchscript,dynamo,onnx-direct")
-    ap.add_argument("--runtimes", default="onnxruntime,onnxruntime-noopt,onnx-reference")
+    # one exporter, so that cases/s compares like with like: with several, fair sharing gives each
+    # the same time, and cases/s swings with how the first expensive exports (dynamo imports for
+    # seconds) fall
+    ap.add_argument("--converters", default="torchscript")
+    ap.add_argument("--runtimes", default="onnxruntime,onnx-reference")
     ap.add_argument("--synthetic", type=int, default=2000, help="made-up results fed through the client")
     ap.add_argument("--shape-from", type=Path, default=None, metavar="WORKDIR",
                     help="shape the made-up results like this campaign's (e.g. a default all-plugin one) instead")
     ap.add_argument("--skip-campaigns", action="store_true", help="only part 2 (needs --shape-from)")
+    ap.add_argument("--sleep", type=float, default=None, metavar="S",
+                    help="part 1 runs one runtime, ORT waiting S s per run (no CPU): shows how the orchestration "
+                         "scales when this machine's cores are not the limit")
     args = ap.parse_args()
     converters, runtimes = args.converters.split(","), args.runtimes.split(",")
+    if args.sleep is not None:
+        from fuzzer.plugin import ENV_VAR
+
+        # the case processes import this file as a module (spawn puts its folder on their path)
+        os.environ[ENV_VAR] = f"runtime:sleepy={Path(__file__).stem}:SleepyRuntime"
+        os.environ["ONNXFUZZ_BENCH_SLEEP"] = str(args.sleep)
+        runtimes = ["sleepy"]  # alone: fair sharing of runtime time would otherwise give it few cases
 
     print(f"machine: {os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.1f}")
     print(f"campaign: seed {args.seed}, {args.seconds:.0f} s each, converters {args.converters}, runtimes {args.runtimes}")
@@ -172,7 +201,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             runs[label] = r = campaign(Path(tmp), args.seconds, args.seed, converters, runtimes, **kw)
         print(f"  {label:18s} {r['cases']:5d} cases in {r['seconds']:5.1f} s: {r['rate']:5.2f} cases/s overall, "
-              f"{r['steady']:5.2f} cases/s steady", flush=True)
+              f"{r['steady']:5.2f} cases/s steady (load average {os.getloadavg()[0]:.1f})", flush=True)
 
     if args.shape_from is not None:
         shape = result_shape(args.shape_from)
