@@ -194,7 +194,9 @@ def main() -> None:
         runtimes = ["sleepy"]  # alone: fair sharing of runtime time would otherwise give it few cases
 
     print(f"machine: {os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.1f}")
-    print(f"campaign: seed {args.seed}, {args.seconds:.0f} s each, converters {args.converters}, runtimes {args.runtimes}")
+    sleep = f" (ORT waiting {args.sleep} s per run)" if args.sleep is not None else ""
+    print(f"campaign: seed {args.seed}, {args.seconds:.0f} s each, converters {args.converters}, "
+          f"runtimes {','.join(runtimes)}{sleep}")
     runs = {}
     for label, kw in [] if args.skip_campaigns else [("local --workers 2", {"workers": 2})] + [
             (f"dask local:{n}", {"scheduler": f"local:{n}"}) for n in map(int, args.workers.split(","))]:
