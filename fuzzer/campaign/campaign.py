@@ -39,6 +39,9 @@ class CampaignOptions:
     #: each worker favours op paths it has not produced yet (fuzzer.generate.diversity); the
     #: environment variable ONNXFUZZ_DIVERSITY=0 turns it off, to measure what it brings
     diversity: bool = field(default_factory=lambda: os.environ.get("ONNXFUZZ_DIVERSITY", "1") != "0")
+    #: a Dask scheduler's address, or local:N for a LocalCluster of N workers (fuzzer.campaign.cluster);
+    #: None runs `workers` local processes
+    scheduler: str | None = None
 
 
 def run_campaign(opts: CampaignOptions) -> dict:
@@ -49,15 +52,18 @@ def run_campaign(opts: CampaignOptions) -> dict:
         opts = dataclasses.replace(opts, config=dataclasses.replace(opts.config, avoid=avoided))
     args = {k: v for k, v in vars(opts).items() if k not in ("config", "workdir")}
     args["config"] = {k: sorted(map(str, v)) if isinstance(v, frozenset) else v for k, v in vars(opts.config).items()}
-    session = store.begin_session(opts.seed, opts.workers, args)
-    share = FairShare(opts.exporters, warmup=opts.workers)
-    tshare = FairShare(opts.transformers, warmup=opts.workers) if opts.transformers else None
+    seeder = _Seeder(opts) if opts.seeds else None
+    display = _Display(opts, quiet=opts.quiet)
+    sup = _runner(opts, display.note)
+    sup.start()  # before the session: a scheduler that cannot be reached is a usage error, not a session
+    session = store.begin_session(opts.seed, sup.n, args)
+    share = FairShare(opts.exporters, warmup=sup.n)
+    tshare = FairShare(opts.transformers, warmup=sup.n) if opts.transformers else None
     # Every runtime on every case would let the slowest (OpenVINO compiles each model) set
     # the pace: runtimes share time too, and each case gets at least two for a differential.
-    rshare = FairShare(opts.runtimes, quantum=0.2, warmup=opts.workers)
+    rshare = FairShare(opts.runtimes, quantum=0.2, warmup=sup.n)
     next_id = [store.next_case_id()]
     issued = [0]
-    seeder = _Seeder(opts) if opts.seeds else None
 
     def next_spec() -> CaseSpec | None:
         if opts.max_cases is not None and issued[0] >= opts.max_cases:
@@ -77,12 +83,9 @@ def run_campaign(opts: CampaignOptions) -> dict:
             graph_json=seeder.graph_for(cid, exporters) if seeder is not None else None,
         )
 
-    sup = Supervisor(opts.workers, opts.workdir / "logs", opts.stage_timeout, opts.memory_limit_mb, diversity=opts.diversity)
     previous = _stop_on_sigterm()
-    display = _Display(opts, quiet=opts.quiet)
     done = failures = 0
     started = time.monotonic()
-    sup.start()
     try:
         deadline = started + opts.minutes * 60
         display.start()
@@ -116,8 +119,23 @@ def run_campaign(opts: CampaignOptions) -> dict:
                         "diversity": opts.diversity, "paths_2op": len(sup.paths2), "paths_3op": len(sup.paths3)}
     if seeder is not None:
         stats["session"]["seeds"] = seeder.summary()
+    if opts.scheduler is not None:
+        stats["session"]["scheduler"] = {"address": opts.scheduler, "threads": sup.n, "lost_chunks": sup.lost_chunks}
     store.close()
     return stats
+
+
+def _runner(opts: CampaignOptions, note):
+    """What runs the cases: local worker processes, or a Dask cluster whose every worker thread
+    keeps the same per-case isolation."""
+    if opts.scheduler is None:
+        return Supervisor(opts.workers, opts.workdir / "logs", opts.stage_timeout, opts.memory_limit_mb, diversity=opts.diversity)
+    from fuzzer.campaign.cluster import DaskPool, isolation_for, local_workers
+
+    # a local cluster shares the client's disk: its case processes log into the workdir
+    logdir = opts.workdir / "logs" if local_workers(opts.scheduler) is not None else None
+    isolation = isolation_for(opts.stage_timeout, opts.memory_limit_mb, opts.diversity, logdir)
+    return DaskPool(opts.scheduler, isolation, note)
 
 
 class _Seeder:

@@ -33,7 +33,10 @@ class Run(Command):
     def add_arguments(self, p):
         p.add_argument("--minutes", type=positive_float, default=1.0, help="wall-time budget (default 1)")
         p.add_argument("--seed", type=int, default=0, help="campaign seed (default 0)")
-        p.add_argument("--workers", type=positive_int, default=2, help="worker processes (default 2)")
+        p.add_argument("--workers", type=positive_int, default=None, help="worker processes (default 2; not with --scheduler)")
+        p.add_argument("--scheduler", default=None, metavar="ADDRESS|local:N",
+                       help="run on a Dask cluster: a scheduler's address (tcp://host:8786), or local:N to start "
+                            "a local one of N workers; every Dask worker thread runs one isolated case process")
         p.add_argument("--workdir", type=Path, default=Path("onnxfuzz-work"), help="campaign directory (default ./onnxfuzz-work)")
         p.add_argument("--converters", type=name_list, default=None, help="comma-separated exporters (default: every available one)")
         p.add_argument("--runtimes", type=name_list, default=None, help="comma-separated runtimes (default: every available one)")
@@ -58,6 +61,12 @@ class Run(Command):
         from fuzzer.errors import UsageError
         from fuzzer.plugin import select
 
+        if args.scheduler is not None and args.workers is not None:
+            raise UsageError("--workers counts local processes; with --scheduler every Dask worker thread runs one")
+        if args.scheduler is not None:
+            from fuzzer.campaign.cluster import local_workers
+
+            local_workers(args.scheduler)  # a malformed local:N fails here, before anything starts
         if args.mutate_ratio is not None and args.seeds is None:
             raise UsageError("--mutate-ratio needs --seeds")
         if args.seeds is not None:
@@ -80,7 +89,8 @@ class Run(Command):
             workdir=args.workdir,
             minutes=args.minutes,
             seed=args.seed,
-            workers=args.workers,
+            workers=2 if args.workers is None else args.workers,
+            scheduler=args.scheduler,
             exporters=exporters,
             transformers=transformers,
             runtimes=runtimes,
