@@ -61,6 +61,14 @@ class SignFlipTransformer(Transformer):
     def transform(self, model, opset):
         return flip_first_tanh(model)
 
+    def repro_source(self):
+        import inspect
+
+        return inspect.getsource(negate_first) + inspect.getsource(flip_first_tanh) + """
+def transform_model(model_bytes, opset):
+    return flip_first_tanh(model_bytes)
+"""
+
 
 class CrashingTransformer(Transformer):
     """An "optimizer" that raises on any model containing Tanh."""
@@ -72,6 +80,14 @@ class CrashingTransformer(Transformer):
             raise RuntimeError("crashopt: cannot fold node /Tanh_3 at 0x7f3a")
         return model
 
+    def repro_source(self):
+        return """
+def transform_model(model_bytes, opset):
+    if b"Tanh" in model_bytes:
+        raise RuntimeError("crashopt: cannot fold node /Tanh_3 at 0x7f3a")
+    return model_bytes
+"""
+
 
 class InvalidatingTransformer(Transformer):
     """An "optimizer" that breaks the first Tanh's output type: the checker rejects its model."""
@@ -79,15 +95,28 @@ class InvalidatingTransformer(Transformer):
     name = "invalidopt"
 
     def transform(self, model, opset):
-        import onnx
+        return invalidate_first_tanh(model)
 
-        proto = onnx.load_model_from_string(model)
-        for node in proto.graph.node:
-            if node.op_type == "Tanh":
-                node.op_type = "Tan"  # same arity, same types: only the op is wrong...
-                node.domain = "onnxfuzz.no.such.domain"  # ...and in a domain nobody declares
-                break
-        return proto.SerializeToString()
+    def repro_source(self):
+        import inspect
+
+        return inspect.getsource(invalidate_first_tanh) + """
+def transform_model(model_bytes, opset):
+    return invalidate_first_tanh(model_bytes)
+"""
+
+
+def invalidate_first_tanh(serialized: bytes) -> bytes:
+    """The model with its first Tanh node moved into an undeclared domain, as an op that does not exist."""
+    import onnx
+
+    proto = onnx.load_model_from_string(serialized)
+    for node in proto.graph.node:
+        if node.op_type == "Tanh":
+            node.op_type = "Tan"  # same arity, same types: only the op is wrong...
+            node.domain = "onnxfuzz.no.such.domain"  # ...and in a domain nobody declares
+            break
+    return proto.SerializeToString()
 
 
 class AbortingRuntime(OrtUnoptimized):
