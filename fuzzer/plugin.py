@@ -82,6 +82,10 @@ class Plugin:
     requires: ClassVar[tuple[str, ...]] = ()
     #: optional: modules whose import proves the plugin usable
     imports: ClassVar[tuple[str, ...]] = ()
+    #: optional: seconds one call into it (an export, a transform, a load, a run) may take before
+    #: the campaign counts a hang, instead of --stage-timeout: longer for a system known to
+    #: compile slowly, shorter for one whose every call is quick. None: --stage-timeout
+    stage_timeout: ClassVar[float | None] = None
     #: class attributes a plugin must give a non-empty value (extended by the role's base)
     required_attributes: ClassVar[tuple[str, ...]] = ("name",)
 

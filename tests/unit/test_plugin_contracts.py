@@ -131,3 +131,21 @@ def test_triage_records_a_raising_plugin_hook_and_files_the_other_signatures(tmp
     assert "repro_source" in broken[0].error  # the traceback, for whoever debugs the plugin
     assert filed[0].filed.new and (filed[0].filed.path / "repro.py").exists()
     assert failed(outcomes) == [{"signature": broken[0].signature, "why": broken[0].note}]
+
+
+class SlowCompiler(OrtUnoptimized):
+    name = "slow-compiler"
+    stage_timeout = 300.0
+
+
+def test_a_plugin_declared_stage_timeout_limits_its_own_stages_only(tmp_path, monkeypatch):
+    from fuzzer.campaign import Supervisor
+
+    monkeypatch.setenv(ENV_VAR, f"{FAULTY},runtime:slow-compiler={HERE}:SlowCompiler")
+    sup = Supervisor(1, tmp_path, stage_timeout=60.0)  # no worker is started
+    assert sup.stage_limit("load", "torchscript@17", "hanger") == 1.0  # tests/plugins/faulty.py declares 1 s
+    assert sup.stage_limit("run", "torchscript@17>flipopt", "slow-compiler") == 300.0
+    assert sup.stage_limit("run", "torchscript@17", "onnxruntime") == 60.0
+    assert sup.stage_limit("export", "torchscript@17", "") == 60.0
+    assert sup.stage_limit("convert", "torchscript@17>flipopt", "") == 60.0
+    assert sup.stage_limit("reference", "", "") == sup.stage_limit("check", "torchscript@17", "") == 60.0
