@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -23,12 +22,9 @@ from fuzzer.generate import GenConfig, generate
 from fuzzer.ir import Graph
 from fuzzer.plugin import load_plugin
 from fuzzer.run.base import Runtime, feeds_for
-from oracles import Kind, Reference, Stage, Verdict, judge_error, judge_outputs
+from oracles import Kind, Reference, Stage, Verdict, judge_error, judge_model, judge_outputs
 
 Progress = Callable[[Stage, str, str], None]
-
-# The checker's words for "this op does not accept this element type".
-_TYPE_GAP = re.compile(r"has unsupported type: tensor\(|Type Error: Type \(tensor\(\w+\)\) of input parameter")
 
 
 @dataclass
@@ -317,14 +313,13 @@ class _Paths:
         """Check model, run it on each runtime (or those in `only`); returns the runtimes it passed on."""
         self.progress(Stage.CHECK, path, "")
         with self.clock("check", sut=True) as c:
-            invalid, onnx_ops = _check(model)
-        if invalid is not None:
+            verdict, onnx_ops = judge_model(model, path)
+        if verdict is not None:
             # A type gap (torch computes this op on this dtype, ONNX cannot express it) is a
-            # known limitation, not a bug. Either way no runtime is asked to run an invalid
-            # model: its load and run failures would only repeat the same finding.
-            gap = _TYPE_GAP.search(invalid) is not None
-            self._verdict(judge_error(Stage.CHECK, invalid, gap, path, "", onnx_ops, c.elapsed()))
-            if not gap:
+            # known limitation, not a bug (oracles.model). Either way no runtime is asked to run
+            # an invalid model: its load and run failures would only repeat the same finding.
+            self._verdict(dataclasses.replace(verdict, seconds=c.elapsed()))
+            if verdict.kind is not Kind.UNSUPPORTED:
                 self.keep[path] = model
             return set()
         passed = set()
@@ -378,22 +373,6 @@ def _execute(runtime: Runtime, model: bytes, inputs, order, ref: Reference, path
     if others:
         first = dataclasses.replace(first, stats={**first.stats, "sizes": 1 + len(others)})
     return first
-
-
-def _check(model: bytes) -> tuple[str | None, list[str]]:
-    """(why the checker, with strict shape inference, rejects model, or None; its op types)."""
-    import onnx
-
-    try:
-        proto = onnx.load_model_from_string(model)
-    except Exception as e:
-        return f"{type(e).__name__}: {e}", []
-    ops = sorted({n.op_type for n in proto.graph.node})
-    try:
-        onnx.checker.check_model(proto, full_check=True)
-    except Exception as e:
-        return f"{type(e).__name__}: {e}", ops
-    return None, ops
 
 
 def _onnx_ops(model: bytes) -> list[str]:

@@ -59,17 +59,61 @@ BUILTINS = {
 }
 
 
+def required(hook):
+    """Marks a base-class declaration of a hook every concrete plugin must define itself.
+
+    The declaration documents the hook; a plugin class that inherits it instead of
+    defining the hook is unavailable (Plugin.undefined_hooks), so no campaign or
+    triage ever calls it.
+    """
+    hook.__onnxfuzz_required__ = True
+    return hook
+
+
 class Plugin:
-    #: the name users select it by
+    """The hooks every plugin has. Required: `name`, `repro_source()` and its role's
+    hooks (fuzzer.convert.base, fuzzer.run.base); the rest are optional, with defaults."""
+
+    #: required: the name users select it by, equal to the name it is registered under
     name: ClassVar[str]
-    #: "exporter", "transformer", "importer" or "runtime"
+    #: "exporter", "transformer", "importer" or "runtime" (set by the role's base class)
     kind: ClassVar[str]
-    #: distributions it needs; their versions go into every bug report
+    #: optional: distributions it needs; their versions go into every bug report
     requires: ClassVar[tuple[str, ...]] = ()
-    #: modules whose import proves the plugin usable
+    #: optional: modules whose import proves the plugin usable
     imports: ClassVar[tuple[str, ...]] = ()
+    #: optional: seconds one call into it (an export, a transform, a load, a run) may take before
+    #: the campaign counts a hang, instead of --stage-timeout: longer for a system known to
+    #: compile slowly, shorter for one whose every call is quick. None: --stage-timeout
+    stage_timeout: ClassVar[float | None] = None
+    #: class attributes a plugin must give a non-empty value (extended by the role's base)
+    required_attributes: ClassVar[tuple[str, ...]] = ("name",)
+
+    @required
+    def repro_source(self) -> str:
+        """Required: standalone Python source for the bug repros, importing no onnxfuzz module.
+
+        It defines the one function a repro calls for this plugin's step, doing what
+        the plugin does:
+        - exporter: `export_model(model, args, input_names, output_names, opset, dynamic=None)`
+          returning a serialized ModelProto (`dynamic` only if `supports_dynamic`);
+        - transformer: `transform_model(model_bytes, opset)` returning a serialized ModelProto;
+        - runtime: `run_model(model_bytes, feeds)` returning the outputs in graph output order.
+        """
+        raise NotImplementedError(f"{self.kind} {getattr(self, 'name', type(self).__name__)!r} does not define "
+                                  "repro_source(): its bugs cannot get a standalone repro")
+
+    def undefined_hooks(self) -> list[str]:
+        """The required hooks this plugin leaves undefined: attributes as "name", methods as "name()"."""
+        cls = type(self)
+        out = [a for a in self.required_attributes if not getattr(cls, a, None)]
+        for attr in sorted({a for klass in cls.__mro__ for a in vars(klass)}):
+            if getattr(getattr(cls, attr, None), "__onnxfuzz_required__", False):
+                out.append(f"{attr}()")
+        return out
 
     def versions(self) -> dict[str, str]:
+        """Optional: the installed version of each distribution in `requires` ("missing" if absent)."""
         out = {}
         for dist in self.requires:
             try:
@@ -79,7 +123,15 @@ class Plugin:
         return out
 
     def unavailable(self) -> str | None:
-        """Why this plugin cannot run here, or None when it can."""
+        """Optional: why this plugin cannot run here, or None when it can.
+
+        By default: a required hook it does not define, a distribution of `requires` that
+        is not installed, or a module of `imports` that fails to import. An override
+        must return super().unavailable() when it has no reason of its own.
+        """
+        undefined = self.undefined_hooks()
+        if undefined:
+            return f"{self.kind} {getattr(self, 'name', type(self).__name__)!r} does not define {', '.join(undefined)}"
         missing = [d for d, v in self.versions().items() if v == "missing"]
         if missing:
             return f"package not installed: {', '.join(missing)}"
@@ -91,7 +143,11 @@ class Plugin:
         return None
 
     def is_unsupported(self, error: BaseException) -> bool:
-        """True when error is a documented gap (missing kernel, unsupported op), not a bug."""
+        """Optional: True when error is a documented gap (missing kernel, unsupported op), not a bug.
+
+        Matches the tool's own words for a gap, never a generic failure (docs/plugins.md);
+        the default calls every error a failure.
+        """
         return False
 
 
@@ -144,7 +200,7 @@ def _load(role: str, name: str, target: str) -> Plugin:
     except Exception as e:
         raise PluginUnavailable(f"{role} {name!r} failed to load from {target}: {type(e).__name__}: {e}") from e
     plugin = cls()
-    if plugin.name != name:
+    if getattr(plugin, "name", name) != name:  # one that defines no name is unavailable, saying so
         raise PluginUnavailable(f"{target} declares name {plugin.name!r}, registered as {name!r}")
     return plugin
 

@@ -75,7 +75,8 @@ class Supervisor:
     Args:
         workers: number of worker processes.
         logdir: where each worker's stdout/stderr go.
-        stage_timeout: seconds one stage may take before it counts as a hang.
+        stage_timeout: seconds one stage may take before it counts as a hang, counted from the
+            stage's announcement; a plugin that declares its own `stage_timeout` gets that instead.
         memory_limit_mb: resident memory above which a worker counts as out of memory.
         diversity: each worker keeps a path tracker across its cases (fuzzer.generate.diversity).
     """
@@ -95,6 +96,8 @@ class Supervisor:
         self.restarts = 0
         self.start_failures = 0
         self.diversity = diversity
+        #: (role, plugin name) -> the hang limit of its stages (see stage_limit)
+        self._limits: dict[tuple[str, str], float] = {}
         #: distinct op paths of the graphs of judged cases (status judged or unstable)
         self.paths2: set = set()
         self.paths3: set = set()
@@ -239,8 +242,9 @@ class Supervisor:
             return
         if job is None:
             return
-        if now - job.stage_started > self.stage_timeout:
-            yield from self._fatal(w, Kind.HANG, f"no progress for {self.stage_timeout:.0f} s in stage {job.stage}")
+        limit = self.stage_limit(job.stage, job.path, job.runtime)
+        if now - job.stage_started > limit:
+            yield from self._fatal(w, Kind.HANG, f"no progress for {limit:g} s in stage {job.stage}")
             return
         try:
             rss = psutil.Process(w.process.pid).memory_info().rss
@@ -248,6 +252,26 @@ class Supervisor:
             return
         if rss > self.memory_limit:
             yield from self._fatal(w, Kind.OOM, f"resident memory {rss >> 20} MiB over the {self.memory_limit >> 20} MiB limit in stage {job.stage}")
+
+    def stage_limit(self, stage: str, path: str, runtime: str) -> float:
+        """Seconds the stage may take: the stage_timeout its system under test declares (the
+        runtime of a load or run, the last converter of an export or convert), else the
+        supervisor's. onnxfuzz's own stages (reference, check) always get the supervisor's."""
+        if runtime:
+            key = ("runtime", runtime)
+        elif stage in (Stage.EXPORT.value, Stage.CONVERT.value) and path:
+            key = ("converter", path.split(">")[-1].partition("@")[0])
+        else:
+            return self.stage_timeout
+        if key not in self._limits:
+            from fuzzer.plugin import load_plugin
+
+            try:
+                declared = load_plugin(*key).stage_timeout
+            except Exception:  # the worker reports a plugin that does not load; the limit stands
+                declared = None
+            self._limits[key] = self.stage_timeout if declared is None else float(declared)
+        return self._limits[key]
 
     def _fatal(self, w: _Worker, kind: Kind, reason: str) -> Iterator[CaseResult]:
         job = w.job

@@ -128,8 +128,10 @@ def _file(args) -> int:
     outcomes = triage_workdir(args.workdir, args.bugs_dir, args.converters, args.runtimes, args.limit, on_outcome=show)
     if args.json:
         emit_json([{"signature": o.signature, "bug": o.filed.bug_id if o.filed else None, "new": bool(o.filed and o.filed.new),
-                    "note": o.note, "original_ops": o.original_ops, "ops": o.minimized_ops, "seconds": round(o.seconds, 2)} for o in outcomes])
+                    "note": o.note, "error": o.error, "original_ops": o.original_ops, "ops": o.minimized_ops, "seconds": round(o.seconds, 2)} for o in outcomes])
     else:
         new = sum(1 for o in outcomes if o.filed and o.filed.new)
-        print(f"{len(outcomes)} signatures triaged; {new} new bugs filed in {args.bugs_dir}")
+        broken = sum(1 for o in outcomes if o.error)
+        print(f"{len(outcomes)} signatures triaged; {new} new bugs filed in {args.bugs_dir}"
+              + (f"; the triage of {broken} failed (see their notes)" if broken else ""))
     return 0

@@ -29,20 +29,15 @@ class Gen(Command):
 
     --check judges every graph, and counts it:
       valid       torch eager runs it; and, when every op has an ONNX lowering,
-                  the direct model passes onnx.checker (full_check) and strict
-                  shape inference, and ONNX Runtime loads it with its graph
-                  optimizations OFF, a load that measures kernels (a missing
-                  kernel counts as valid only when the cached capability probe
-                  of onnxruntime-noopt knows that kernel is missing: same op,
-                  schema version and dtypes, met in any probe case; so does a
-                  function body ORT inlined for a missing kernel and then
-                  refused);
+                  the direct model passes onnx.checker (full_check: strict
+                  shape inference), and ONNX Runtime loads it with its graph
+                  optimizations OFF, a load that measures kernels. A load ORT
+                  refuses for a missing kernel, in its own words (the
+                  onnxruntime-noopt plugin's is_unsupported, as campaigns
+                  judge it), is valid: "kernel_gaps" counts those graphs and
+                  "kernel_gaps_by_kernel" the missing kernels (op, schema
+                  version, type binding);
       invalid     any of those failed: a generator or op-spec bug;
-      kernel_gaps_unprobed
-                  ORT refused a kernel its probe knows nothing about (run
-                  `onnxfuzz doctor --probe`, or pass --probe); neither valid nor
-                  invalid; "kernel_gaps_unprobed_kernels" counts them by
-                  missing kernel (op, schema version, type binding);
       crashed     the checking process died in the graph's own checks (a crash
                   in torch eager, onnx or ORT's plain load): neither valid nor
                   invalid. When it dies in a step that only looks for
@@ -54,7 +49,9 @@ class Gen(Command):
     A graph of the torch frontend is also exported with TorchScript (opset
     drawn from 13-20) and the exported model checked: an export crash or an
     invalid exported model is an EXPORTER finding ("exporter_findings"), a
-    bug in the system under test, and does not make the graph invalid.
+    bug in the system under test, and does not make the graph invalid; it is
+    judged as campaigns judge it (a type gap the checker names, or an export
+    error the exporter calls a gap, counts as "unsupported").
     Likewise a direct model that ORT loads with optimizations off is loaded
     again with every optimization on: an error only then (an optimizer that
     throws on a valid model) is a RUNTIME finding ("runtime_findings").
@@ -74,9 +71,6 @@ class Gen(Command):
                             "(default: torch,onnx with --check, torch otherwise)")
         p.add_argument("--diversity", action=argparse.BooleanOptionalAction, default=None,
                        help="favour op paths not produced yet (default: on with --check, off otherwise)")
-        p.add_argument("--probe", action="store_true",
-                       help="with --check: probe ONNX Runtime's kernels first when no probe result is cached "
-                            "(up to a minute), so that its known gaps are told apart from unprobed ones")
         p.add_argument("--workers", type=positive_int, default=2, help="processes checking graphs (default 2)")
         p.add_argument("--json", action="store_true", help="machine-readable output")
         add_generator_options(p)
@@ -132,11 +126,7 @@ class Gen(Command):
             return 0
 
         t1 = time.perf_counter()
-        from fuzzer.generate.validity import ort_probe
-
-        caps = ort_probe(compute=args.probe)
-        report["ort_probe_cached"] = caps is not None
-        checks = _check_all(graphs, args.workers, caps)
+        checks = _check_all(graphs, args.workers)
         report.update(_summarize(checks))
         report["check_seconds"] = round(time.perf_counter() - t1, 1)
         if args.json:
@@ -146,33 +136,32 @@ class Gen(Command):
         return 1 if report["invalid"] else 0
 
 
-def _check_all(graphs, workers: int, probe) -> list[dict]:
+def _check_all(graphs, workers: int) -> list[dict]:
     """Every graph's GraphCheck as a dict, in order; on spawned worker processes when workers > 1.
 
     A system under test can kill a worker (a segfault while ORT loads a model). The graph
     that did it is found by running the graphs that were in flight alone, one at a time;
     it is checked once more to tell which step died (see _attribute_crash), and the rest go
     on in a fresh pool."""
-    from fuzzer.generate.validity import check_graph, use_probe
+    from fuzzer.generate.validity import check_graph
 
     jobs = [(g.dumps(), seed, fe) for seed, fe, g in graphs]
     if workers == 1 or len(jobs) < 8:
-        use_probe(probe)
         return [check_graph(*job).to_dict() for job in jobs]
     results: list = [None] * len(jobs)
     todo = list(range(len(jobs)))
     while todo:
-        broken = _run_pool(jobs, todo, results, workers, probe)
+        broken = _run_pool(jobs, todo, results, workers)
         if not broken:
             break
         suspect = broken[0]  # the oldest unfinished job was in flight when the worker died
-        if _run_pool(jobs, [suspect], results, 1, probe):
-            results[suspect] = _attribute_crash(jobs[suspect], probe)
+        if _run_pool(jobs, [suspect], results, 1):
+            results[suspect] = _attribute_crash(jobs[suspect])
         todo = broken[1:]
     return results
 
 
-def _attribute_crash(job: tuple, probe) -> dict:
+def _attribute_crash(job: tuple) -> dict:
     """The check of a graph that kills its checking process, told apart by leaving out the steps
     that look for findings (validity.FINDING_STEPS): when the graph's own checks complete
     without the TorchScript export, or without ORT's optimized load, the crash is a finding in
@@ -183,7 +172,7 @@ def _attribute_crash(job: tuple, probe) -> dict:
     out: list = [None]
     for skip, culprit in ((("export",), "the TorchScript exporter"),
                           (("export", "ort-optimized"), "ONNX Runtime loading with optimizations on")):
-        if not _run_pool([(graph_json, seed, fe, skip)], [0], out, 1, probe):
+        if not _run_pool([(graph_json, seed, fe, skip)], [0], out, 1):
             found = out[0]
             found["crash_finding"] = f"{culprit} killed the checking process"
             return found
@@ -191,7 +180,7 @@ def _attribute_crash(job: tuple, probe) -> dict:
                       why="the checking process died in the graph's own checks (torch eager, onnx or ORT)").to_dict()
 
 
-def _run_pool(jobs, todo: list[int], results: list, workers: int, probe) -> list[int]:
+def _run_pool(jobs, todo: list[int], results: list, workers: int) -> list[int]:
     """Check jobs[i] for i in todo on a fresh pool into results; the indices left undone if a worker died."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -201,7 +190,7 @@ def _run_pool(jobs, todo: list[int], results: list, workers: int, probe) -> list
     ctx = multiprocessing.get_context("spawn")
     broken = []
     with ProcessPoolExecutor(min(workers, os.cpu_count() or 1), mp_context=ctx,
-                             initializer=_worker_init, initargs=(probe,)) as pool:
+                             initializer=_worker_init) as pool:
         futures = [(i, pool.submit(_check_dict, *jobs[i])) for i in todo]
         for i, future in futures:
             try:
@@ -211,12 +200,9 @@ def _run_pool(jobs, todo: list[int], results: list, workers: int, probe) -> list
     return broken
 
 
-def _worker_init(probe) -> None:
+def _worker_init() -> None:
     import warnings
 
-    from fuzzer.generate.validity import use_probe
-
-    use_probe(probe)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import onnxruntime
     import torch
@@ -242,16 +228,15 @@ def _summarize(checks: list[dict]) -> dict:
         return [{"seed": c["seed"], "frontend": c["frontend"], "why": c[key]} for c in rows[:EXAMPLES]]
 
     invalid = [c for c in checks if c["status"] == "invalid"]
-    unprobed = [c for c in checks if c["status"] == "gap_unprobed"]
+    gaps = [c for c in checks if c["kernel_gap"]]
     runtime = [c for c in checks if c["runtime_finding"]]
     crashes = [c for c in checks if c["crash_finding"]]
     return {
         "valid": by["valid"],
         "invalid": by["invalid"],
         "invalid_examples": examples(invalid, "why"),
-        "kernel_gaps_unprobed": by["gap_unprobed"],
-        "kernel_gaps_unprobed_examples": examples(unprobed, "why"),
-        "kernel_gaps_probed": sum(1 for c in checks if c["probed_gap"]),
+        "kernel_gaps": len(gaps),
+        "kernel_gaps_examples": examples(gaps, "kernel_gap"),
         "crashed": by["crashed"],
         "crashed_examples": examples([c for c in checks if c["status"] == "crashed"], "why"),
         "discarded": sum(1 for c in checks if c["discarded"]),
@@ -269,17 +254,16 @@ def _summarize(checks: list[dict]) -> dict:
             "count": len(runtime),
             "examples": examples(runtime, "runtime_finding"),
         },
-        "kernel_gaps_unprobed_kernels": _unprobed_kernels(unprobed),
+        "kernel_gaps_by_kernel": _by_kernel(gaps),
         "onnx_op_types": len(onnx_ops),
         "onnx_ops": onnx_ops,
     }
 
 
-def _unprobed_kernels(unprobed: list[dict]) -> dict[str, int]:
-    """How many unprobed gaps each missing kernel ("Relu(14) T=int16") accounts for, most first:
-    the list of holes left in the probe."""
+def _by_kernel(gaps: list[dict]) -> dict[str, int]:
+    """How many kernel gaps each missing kernel ("Relu(14) T=int16") accounts for, most first."""
     names = Counter()
-    for c in unprobed:
+    for c in gaps:
         gap = c.get("gap")
         if gap:
             binding = ",".join(f"{k}={v}" for k, v in sorted(gap["types"].items()))
@@ -290,7 +274,7 @@ def _unprobed_kernels(unprobed: list[dict]) -> dict[str, int]:
 
 
 def _print(r: dict) -> None:
-    print(f"{r['valid']}/{r['total']} valid, {r['invalid']} invalid, {r['kernel_gaps_unprobed']} unprobed kernel gaps, "
+    print(f"{r['valid']}/{r['total']} valid ({r['kernel_gaps']} meet a kernel ORT says it lacks), {r['invalid']} invalid, "
           f"{r['crashed']} crashed a checking process, {r['discarded']} discarded (no finite truth)")
     print(f"{r['ir_op_types']} IR op types, {r['onnx_op_types']} ONNX op types; dtypes {', '.join(r['dtypes'])}")
     print(f"{r['paths_2op']} 2-op and {r['paths_3op']} 3-op paths; {r['graphs_per_second']} graphs/s generated "
@@ -299,7 +283,7 @@ def _print(r: dict) -> None:
     print(f"exporter findings (TorchScript; not counted as invalid graphs): {f['count']}, {f['unsupported']} declared unsupported")
     print(f"runtime findings (ORT fails to load with optimizations on only; not counted as invalid graphs): "
           f"{r['runtime_findings']['count']}")
-    for kind in ("invalid_examples", "kernel_gaps_unprobed_examples", "crashed_examples"):
+    for kind in ("invalid_examples", "crashed_examples"):
         for bad in r[kind]:
             print(f"  {kind.split('_examples')[0]}: seed {bad['seed']} ({bad['frontend']}): {bad['why']}")
     for bad in f["examples"]:

@@ -106,10 +106,11 @@ class Run(Command):
         )
         stats = run_campaign(opts)
         if args.file_bugs is not None:
-            from fuzzer.report.triage import triage_workdir
+            from fuzzer.report.triage import failed, triage_workdir
 
             outcomes = triage_workdir(args.workdir, args.file_bugs, exporters, runtimes)
             stats["bugs_filed"] = sorted({o.filed.bug_id for o in outcomes if o.filed and o.filed.new})
+            stats["triage_failed"] = failed(outcomes)
         if args.json:
             emit_json(stats)
         else:

@@ -118,3 +118,5 @@ def print_summary(stats: dict, workdir: Path) -> None:
         console.print(f"  {group.replace('_', ' ')}: {got['cases']} cases, {got['cases_at_several_sizes']} judged at "
                       f"several sizes; verdicts: {kinds or 'none'}")
     console.print(f"{stats['distinct_signatures']} distinct failure signatures; details: onnxfuzz stats --workdir {workdir} --json")
+    for f in stats.get("triage_failed", []):
+        console.print(f"triage of {f['signature']} failed, skipped: {f['why']}", markup=False)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar
 
-from fuzzer.plugin import Plugin
+from fuzzer.plugin import Plugin, required
 
 
 @dataclass
@@ -41,21 +41,29 @@ class ExportRequest:
 
 
 class Converter(Plugin):
+    """Exporters and transformers: the `onnxfuzz.converters` entry-point group, `--converters`."""
+
     kind: ClassVar[str] = "exporter"
-    #: the opsets this converter can target; a case draws one
-    opsets: ClassVar[tuple[int, ...]] = ()
 
 
 class Exporter(Converter):
+    """A framework model to ONNX. Required: `name`, `opsets`, `export()`, `repro_source()`."""
+
     kind: ClassVar[str] = "exporter"
-    #: the frontend that materializes its input (fuzzer.materialize.frontends): a case's
+    required_attributes: ClassVar[tuple[str, ...]] = ("name", "opsets")
+    #: required: the opsets it can target, oldest first; a case draws one, and a witness
+    #: re-exports at the one nearest the case's
+    opsets: ClassVar[tuple[int, ...]] = ()
+    #: optional: the frontend that materializes its input ("torch", "onnx" or "tf"): a case's
     #: graph is drawn only from the ops that frontend serves
     frontend: ClassVar[str] = "torch"
-    #: declares the dims of ExportRequest.dynamic dynamic in its model (else the case is judged static)
+    #: optional: declares the dims of ExportRequest.dynamic dynamic in its model (else the
+    #: case is judged static); its repro's export_model then takes `dynamic`
     supports_dynamic: ClassVar[bool] = False
 
+    @required
     def export(self, request: ExportRequest) -> bytes:
-        """A serialized onnx.ModelProto; raises whatever the exporter raises."""
+        """Required: a serialized onnx.ModelProto at request.opset; raises whatever the exporter raises."""
         raise NotImplementedError
 
 
@@ -64,13 +72,15 @@ class Transformer(Converter):
 
     A transformer is judged only on the runtimes where the model it was given
     is correct, so that it is never blamed for its input's faults.
+    Required: `name`, `transform()`, `repro_source()`.
     """
 
     kind: ClassVar[str] = "transformer"
-    #: the precision its output computes in, when it lowers it on purpose ("float16", "int8"):
-    #: the oracles then judge with that precision's tolerance
+    #: optional: the precision its output computes in, when it lowers it on purpose ("float16",
+    #: "int8"): the oracles then judge with that precision's tolerance
     precision: ClassVar[str | None] = None
 
+    @required
     def transform(self, model: bytes, opset: int) -> bytes:
-        """The transformed serialized ModelProto; raises whatever the tool raises."""
+        """Required: the transformed serialized ModelProto (opset: the model's); raises whatever the tool raises."""
         raise NotImplementedError

@@ -7,18 +7,20 @@ that promise, one graph at a time:
    when no input draw gives a finite truth the graph is "discarded", which is
    counted apart and is not a validity failure (the later checks still run);
 2. when every op has an ONNX lowering, onnxfuzz's own direct model of the graph
-   passes `onnx.checker.check_model(full_check=True)` and strict shape
-   inference, and ONNX Runtime loads it with its graph optimizations off (a
-   load that measures kernels, not optimizers). A load refused for a missing
-   kernel is valid only when ONNX Runtime's cached capability probe knows
-   that kernel is missing (see fuzzer.probe.gaps); a refusal the probe does
-   not know is counted as an unprobed kernel gap, neither valid nor invalid.
-   A model that loads is loaded again with every optimization on: an error
-   only there is a bug in ORT's optimizers, a finding ("runtime_finding"),
-   not an invalid graph;
+   passes the checker as campaigns judge it (oracles.judge_model: full check,
+   strict shape inference), and ONNX Runtime loads it with its graph
+   optimizations off (the onnxruntime-noopt plugin: a load that measures
+   kernels, not optimizers). A load refused for a missing kernel is valid
+   when the plugin's is_unsupported says so, as a campaign judges it: the gap
+   is read from ORT's own error, never from a cache (the missing kernel is
+   recorded in "kernel_gap"). A model that loads is loaded again with every
+   optimization on (the onnxruntime plugin): an error only there is a bug in
+   ORT's optimizers, a finding ("runtime_finding"), not an invalid graph;
 3. a graph of the torch frontend is also exported with TorchScript and the
-   exported model checked the same way. A failure there is a finding about
-   the exporter (a system under test), never a sign of an invalid graph.
+   exported model judged as a campaign judges it (oracles.judge_model). A
+   failure there is a finding about the exporter (a system under test), never
+   a sign of an invalid graph; a type gap the checker names is a finding the
+   exporter is excused for ("exporter_unsupported"), as in a campaign.
 
 Each check returns plain data, so a multiprocessing pool can run it.
 """
@@ -30,6 +32,8 @@ import sys
 import traceback
 from dataclasses import asdict, dataclass, field
 
+from oracles import Kind, judge_model
+
 #: opsets TorchScript is drawn at (its full range)
 TORCHSCRIPT_OPSETS = tuple(range(13, 21))
 
@@ -38,22 +42,23 @@ TORCHSCRIPT_OPSETS = tuple(range(13, 21))
 class GraphCheck:
     seed: int
     frontend: str
-    #: valid | invalid | gap_unprobed
+    #: valid | invalid | crashed (set by gen --check when a checking process dies)
     status: str = "valid"
-    #: why it is invalid or an unprobed gap: "<stage>: <error>"
+    #: why it is invalid: "<stage>: <error>"
     why: str | None = None
     #: True when no input draw gave a finite float64 truth
     discarded: bool = False
     #: "direct" when the direct ONNX model was checked, "eager" when only torch eager could be
     judged_on: str = "eager"
-    #: a kernel gap ORT's probe records: valid, counted for the report
-    probed_gap: str | None = None
+    #: the kernel ORT (optimizations off) says it lacks, in its own error: valid, counted for the report
+    kernel_gap: str | None = None
     direct_opset: int | None = None
     #: ONNX op types of the direct and the exported model
     onnx_ops: list[str] = field(default_factory=list)
     #: TorchScript: "<stage>: <error>" when export or the exported model failed
     exporter_finding: str | None = None
-    #: True when the exporter itself calls that failure a documented gap
+    #: True when that failure is a documented gap: the exporter's is_unsupported, or a type gap
+    #: the checker names in the exported model (oracles.judge_model), as a campaign judges it
     exporter_unsupported: bool = False
     #: ORT failed to load the direct model with its graph optimizations on, though it loads
     #: with them off: a bug in ORT's optimizers (a system under test), not an invalid graph
@@ -61,7 +66,7 @@ class GraphCheck:
     #: a system under test killed the checking process in a step that looks for findings
     #: (TorchScript export, or ORT's optimized load); the rest of the checks stand without it
     crash_finding: str | None = None
-    #: the missing kernel of an unprobed gap (fuzzer.probe.gaps.missing_kernel), when known
+    #: the missing kernel of a kernel gap (fuzzer.probe.gaps.missing_kernel), when identified
     gap: dict | None = None
 
     def to_dict(self) -> dict:
@@ -127,31 +132,19 @@ def _check_direct(graph, specs, choices, result: GraphCheck, ops: set[str], opti
         _invalid(result, "direct model", e)
         return
     ops.update(n.op_type for n in model.graph.node)
-    why = _check_model(model)
-    if why:
-        result.status, result.why = "invalid", f"direct model: {why}"
+    verdict, _ = judge_model(model.SerializeToString(), f"onnx-direct@{opset}")
+    if verdict is not None:  # onnxfuzz's own model: even a type gap is the generator's fault
+        result.status, result.why = "invalid", f"direct model: {_short(verdict.error)}"
         return
-    _load_in_ort(model, specs, result, optimized)
+    _load_in_ort(model, result, optimized)
 
 
-def _check_model(model) -> str | None:
-    """Why the checker (full check) or strict shape inference rejects model, or None."""
-    import onnx
-
-    try:
-        onnx.checker.check_model(model, full_check=True)
-        onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True)
-    except Exception as e:
-        return f"{type(e).__name__}: {_short(e)}"
-    return None
-
-
-def _load_in_ort(model, specs, result: GraphCheck, optimized: bool = True) -> None:
+def _load_in_ort(model, result: GraphCheck, optimized: bool = True) -> None:
     """Load model in ONNX Runtime twice. First with every graph optimization off: that load
     measures the kernels alone, so it judges the graph. Then with every optimization on: an
     error there that the plain load did not have is a bug in ORT's optimizers on a valid model,
     a finding about the system under test, never a sign of an invalid graph."""
-    from fuzzer.run.plugins.onnxruntime import is_gap
+    from fuzzer.plugin import load_plugin
 
     error = _ort_load(model, optimize=False)
     if error is None:
@@ -159,85 +152,34 @@ def _load_in_ort(model, specs, result: GraphCheck, optimized: bool = True) -> No
         if error is not None:
             result.runtime_finding = f"onnxruntime load (all optimizations): {type(error).__name__}: {_short(error)}"
         return
-    from fuzzer.probe.gaps import missing_kernel
-
-    gap = missing_kernel(model, str(error))
-    # is_gap covers ORT refusing a valid model through the function body it inlined for a missing
-    # kernel (Clip-13 on bfloat16 with a min, whose body does not type-check below opset 16)
-    if not is_gap(error):
+    # as a campaign judges a load: the runtime's own is_unsupported (is_gap also covers ORT
+    # refusing a valid model through the function body it inlined for a missing kernel)
+    if not load_plugin("runtime", PLAIN_RUNTIME).is_unsupported(error):
         _invalid(result, "onnxruntime load", error)
         return
-    if gap is not None and _probe_refuses(gap, specs):
-        result.probed_gap = f"{gap['op']}({gap['since']})/{','.join(gap['dtypes'])}"
-        return
-    result.status = "gap_unprobed"
-    result.why = f"onnxruntime load: {_short(error)}"
-    result.gap = gap
+    from fuzzer.probe.gaps import missing_kernel
+
+    result.gap = missing_kernel(model, str(error))
+    result.kernel_gap = (f"{result.gap['op']}({result.gap['since']})/{','.join(result.gap['dtypes'])}"
+                         if result.gap else f"onnxruntime load: {_short(error)}")
+
+
+#: the runtime plugins of the two loads: optimizations off (judges the graph), all on (findings)
+PLAIN_RUNTIME, OPTIMIZED_RUNTIME = "onnxruntime-noopt", "onnxruntime"
 
 
 def _ort_load(model, optimize: bool) -> Exception | None:
-    """The error ORT raises creating a CPU session for model, or None when it loads."""
-    import onnxruntime as ort
+    """The error the ORT runtime plugin raises loading model, or None when it loads."""
+    from fuzzer.plugin import load_plugin
 
-    opts = ort.SessionOptions()
-    level = ort.GraphOptimizationLevel
-    opts.graph_optimization_level = level.ORT_ENABLE_ALL if optimize else level.ORT_DISABLE_ALL
-    opts.intra_op_num_threads = 1
-    opts.log_severity_level = 4  # the error is recorded here; ORT's own log would bury the report
     try:
-        ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+        load_plugin("runtime", OPTIMIZED_RUNTIME if optimize else PLAIN_RUNTIME).load(model.SerializeToString())
     except Exception as e:
         return e
     return None
 
 
-#: the ORT runtime plugin whose probe judges gaps: graph optimizations off, as the load above
-PROBE_RUNTIME = "onnxruntime-noopt"
-_probe: dict = {}
-
-
-def use_probe(caps) -> None:
-    """Judge kernel gaps by this Capabilities (or None: no probe). A pool worker gets the one its
-    parent loaded, since the probe's cache key (which hashes every op spec) could have moved."""
-    _probe["caps"] = caps
-    _probe.pop("pairs", None)
-
-
-def ort_probe(compute: bool = False):
-    """ONNX Runtime's (graph optimizations off) Capabilities from the probe cache, probed now
-    when compute is true and nothing is cached; None when there is no probe result."""
-    if "caps" not in _probe or (compute and _probe["caps"] is None):
-        from fuzzer.plugin import load_plugin
-        from fuzzer.probe import capabilities
-
-        use_probe(capabilities(load_plugin("runtime", PROBE_RUNTIME), compute=compute))
-    return _probe["caps"]
-
-
-def _probe_refuses(gap: dict, specs) -> bool:
-    """True when ORT's cached probe knows this missing kernel: exactly (the same op, schema
-    version and type binding went missing in some probe case's model), or as an (op, dtype) pair
-    the probe calls unsupported, for the ONNX op itself or for an op spec of the graph that lowers
-    to it ("spec:<name>" cases), on one of the node's dtypes."""
-    from fuzzer.probe.cases import op_key
-    from fuzzer.probe.spec_cases import PREFIX
-
-    caps = ort_probe()
-    if caps is None:
-        return False
-    if caps.refuses_kernel(gap):
-        return True
-    if "pairs" not in _probe:
-        _probe["pairs"] = caps.pairs()
-    pairs = _probe["pairs"]
-    op = gap["op"]
-    keys = [op_key(op, gap["domain"])] + [PREFIX + s.name for s in specs if op in s.onnx_ops]
-    return any(pairs.get((k, d)) == "unsupported" for k in keys for d in gap["dtypes"])
-
-
 def _check_export(graph, inputs, choices, result: GraphCheck, ops: set[str]) -> None:
-    import onnx
-
     from fuzzer.convert.base import ExportRequest
     from fuzzer.plugin import load_plugin
 
@@ -252,11 +194,11 @@ def _check_export(graph, inputs, choices, result: GraphCheck, ops: set[str]) -> 
         result.exporter_finding = f"export@{opset}: {type(e).__name__}: {_short(e)}"
         result.exporter_unsupported = exporter.is_unsupported(e)
         return
-    model = onnx.load_model_from_string(blob)
-    ops.update(n.op_type for n in model.graph.node)
-    why = _check_model(model)
-    if why:
-        result.exporter_finding = f"check@{opset}: {why}"
+    verdict, exported_ops = judge_model(blob, f"{exporter.name}@{opset}")
+    ops.update(exported_ops)
+    if verdict is not None:
+        result.exporter_finding = f"check@{opset}: {_short(verdict.error)}"
+        result.exporter_unsupported = verdict.kind is Kind.UNSUPPORTED
 
 
 @contextlib.contextmanager
@@ -288,4 +230,4 @@ def _short(e: BaseException, limit: int = 300) -> str:
     return " ".join(str(e).split())[:limit]
 
 
-__all__ = ["FINDING_STEPS", "GraphCheck", "check_graph", "ort_probe", "use_probe"]
+__all__ = ["FINDING_STEPS", "GraphCheck", "check_graph"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +59,8 @@ class TriageOutcome:
     minimized_ops: int = 0
     seconds: float = 0.0
     extra: dict = field(default_factory=dict)
+    #: the traceback when triaging this signature raised (note says why in one line); "" otherwise
+    error: str = ""
 
 
 DEATHS = (Kind.HANG, Kind.OOM)
@@ -180,17 +183,31 @@ def record_filed(store, o: TriageOutcome) -> None:
 def _triage_each(workdir, chosen, bugs_dir, exporters, runtimes, max_seconds, on_outcome, evaluate) -> list[TriageOutcome]:
     outcomes = []
     for s in chosen:
-        d = Path(workdir) / "artifacts" / f"case-{s['first_case']}"
-        if not (d / "graph.json").exists():
-            outcomes.append(TriageOutcome(s["signature"], None, "no artifacts kept"))
-            continue
-        case = CaseArtifacts.load(d)
-        match = [v for v in case.verdicts if v.signature == s["signature"]]
-        if not match:
-            outcomes.append(TriageOutcome(s["signature"], None, "verdict not in artifacts"))
-            continue
-        o = triage(case, match[0], bugs_dir, exporters, runtimes, max_seconds=max_seconds, evaluate=evaluate)
+        t0 = time.perf_counter()
+        try:
+            o = _triage_signature(workdir, s, bugs_dir, exporters, runtimes, max_seconds, evaluate)
+        except Exception as e:
+            # one signature's failure (a plugin hook that raises, say a repro_source that is
+            # missing or broken) must not end the triage of the others: record why and go on
+            o = TriageOutcome(s["signature"], None, f"triage failed: {type(e).__name__}: {e}",
+                              seconds=time.perf_counter() - t0, error=traceback.format_exc())
         outcomes.append(o)
         if on_outcome:
             on_outcome(o)
     return outcomes
+
+
+def _triage_signature(workdir, s, bugs_dir, exporters, runtimes, max_seconds, evaluate) -> TriageOutcome:
+    d = Path(workdir) / "artifacts" / f"case-{s['first_case']}"
+    if not (d / "graph.json").exists():
+        return TriageOutcome(s["signature"], None, "no artifacts kept")
+    case = CaseArtifacts.load(d)
+    match = [v for v in case.verdicts if v.signature == s["signature"]]
+    if not match:
+        return TriageOutcome(s["signature"], None, "verdict not in artifacts")
+    return triage(case, match[0], bugs_dir, exporters, runtimes, max_seconds=max_seconds, evaluate=evaluate)
+
+
+def failed(outcomes: list[TriageOutcome]) -> list[dict]:
+    """The signatures whose triage raised, with why: for a campaign's stats."""
+    return [{"signature": o.signature, "why": o.note} for o in outcomes if o.error]

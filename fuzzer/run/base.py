@@ -9,21 +9,30 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from fuzzer.plugin import Plugin
+from fuzzer.plugin import Plugin, required
 
 
 class Runtime(Plugin):
+    """Required: `name`, `load()`, `input_names()`, `run()`, `repro_source()`."""
+
     kind: ClassVar[str] = "runtime"
 
+    @required
     def load(self, model: bytes) -> Any:
-        """A ready-to-run session for a serialized ModelProto; raises what the runtime raises."""
+        """Required: a ready-to-run session for a serialized ModelProto; raises what the runtime
+        raises (a load_crash, or `unsupported` when is_unsupported says so)."""
         raise NotImplementedError
 
+    @required
     def input_names(self, session: Any) -> list[str]:
+        """Required: the input names `run` takes feeds under (matched by position when a
+        converter renamed the case's inputs)."""
         raise NotImplementedError
 
+    @required
     def run(self, session: Any, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
-        """The model's outputs, in graph output order."""
+        """Required: the model's outputs, in graph output order, as numpy arrays of the
+        dtypes the graph declares; raises what the runtime raises (a run_crash)."""
         raise NotImplementedError
 
 

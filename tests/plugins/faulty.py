@@ -61,6 +61,14 @@ class SignFlipTransformer(Transformer):
     def transform(self, model, opset):
         return flip_first_tanh(model)
 
+    def repro_source(self):
+        import inspect
+
+        return inspect.getsource(negate_first) + inspect.getsource(flip_first_tanh) + """
+def transform_model(model_bytes, opset):
+    return flip_first_tanh(model_bytes)
+"""
+
 
 class CrashingTransformer(Transformer):
     """An "optimizer" that raises on any model containing Tanh."""
@@ -72,6 +80,14 @@ class CrashingTransformer(Transformer):
             raise RuntimeError("crashopt: cannot fold node /Tanh_3 at 0x7f3a")
         return model
 
+    def repro_source(self):
+        return """
+def transform_model(model_bytes, opset):
+    if b"Tanh" in model_bytes:
+        raise RuntimeError("crashopt: cannot fold node /Tanh_3 at 0x7f3a")
+    return model_bytes
+"""
+
 
 class InvalidatingTransformer(Transformer):
     """An "optimizer" that breaks the first Tanh's output type: the checker rejects its model."""
@@ -79,15 +95,28 @@ class InvalidatingTransformer(Transformer):
     name = "invalidopt"
 
     def transform(self, model, opset):
-        import onnx
+        return invalidate_first_tanh(model)
 
-        proto = onnx.load_model_from_string(model)
-        for node in proto.graph.node:
-            if node.op_type == "Tanh":
-                node.op_type = "Tan"  # same arity, same types: only the op is wrong...
-                node.domain = "onnxfuzz.no.such.domain"  # ...and in a domain nobody declares
-                break
-        return proto.SerializeToString()
+    def repro_source(self):
+        import inspect
+
+        return inspect.getsource(invalidate_first_tanh) + """
+def transform_model(model_bytes, opset):
+    return invalidate_first_tanh(model_bytes)
+"""
+
+
+def invalidate_first_tanh(serialized: bytes) -> bytes:
+    """The model with its first Tanh node moved into an undeclared domain, as an op that does not exist."""
+    import onnx
+
+    proto = onnx.load_model_from_string(serialized)
+    for node in proto.graph.node:
+        if node.op_type == "Tanh":
+            node.op_type = "Tan"  # same arity, same types: only the op is wrong...
+            node.domain = "onnxfuzz.no.such.domain"  # ...and in a domain nobody declares
+            break
+    return proto.SerializeToString()
 
 
 class AbortingRuntime(OrtUnoptimized):
@@ -106,15 +135,25 @@ class AbortingRuntime(OrtUnoptimized):
 
 
 class HangingRuntime(OrtUnoptimized):
-    """ONNX Runtime, except that it never returns on models containing Exp."""
+    """A runtime whose load never returns on a model containing Exp, and refuses any other
+    model at once as a documented gap.
+
+    No call into it takes long legitimately, so it declares a short stage_timeout of its own:
+    any hang the campaign records against it is right however slowly a loaded machine runs,
+    and the campaign's limit for every other stage stays at a size no legitimate stage
+    reaches under load."""
 
     name = "hanger"
+    stage_timeout = 1.0
 
     def load(self, model):
-        if b"Exp" in model:
-            while True:
-                time.sleep(1)
-        return super().load(model)
+        if b"Exp" not in model:
+            raise NotImplementedError("hanger: this runtime only loads models with Exp")
+        while True:
+            time.sleep(1)
+
+    def is_unsupported(self, error):
+        return "hanger: this runtime only loads" in str(error)
 
 
 class HoggingRuntime(OrtUnoptimized):

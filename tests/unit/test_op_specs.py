@@ -223,35 +223,50 @@ EVERY_OPSET = tuple(range(13, onnx.defs.onnx_opset_version() + 1))
 DTYPE_SEEDS = range(8)
 
 
-def _dtype_graphs(name: str):
-    """(label, graph) pairs: for each dtype the spec takes, a graph whose inputs are all of that
-    dtype and that holds the op; for a spec taking 0-d operands, one more whose inputs are all 0-d.
+def _holds(g: Graph, name: str, dtype: DType, zero_d: bool) -> bool:
+    """g has a node of op `name` reading a `dtype` operand (a 0-d one when zero_d)."""
+    return any(n.op_type == name and any(v.type.dtype == dtype and (v.type.rank == 0 or not zero_d) for v in n.inputs)
+               for n in g.op_nodes)
 
-    The mixed-dtype configs above reach bfloat16, int8 or a scalar operand only now and then,
-    and the opsets they judge skip the ones where a schema gained a dtype (Where bfloat16 at 16,
-    AveragePool at 22): here each dtype and shape regime is drawn on purpose."""
+
+def _dtype_graphs(name: str):
+    """(dtype, 0-d?, label, graph): for each dtype the spec takes, a graph whose op node reads an
+    operand of that dtype; for a spec taking 0-d operands, one more per dtype whose op node reads
+    a 0-d operand (found when it can be: some ops need one operand of rank 1 or more).
+
+    The graph's inputs are all of that dtype; an op that cannot draw from one dtype alone (a
+    mean of integers needs a floating dtype=) gets float32 besides. The mixed-dtype configs
+    above reach bfloat16, int8 or a scalar operand only now and then, and the opsets they
+    judge skip the ones where a schema gained a dtype (Where bfloat16 at 16, AveragePool at
+    22): here each dtype and shape regime is drawn on purpose."""
     spec = get_spec(name)
     ops = (name,) + tuple(h for h in HELPERS if h != name)
     ranks = (4, 0) if spec.min_rank == 0 else (4,)
     for dtype in sorted(spec.dtypes, key=lambda d: d.value):
         for max_rank in ranks:
-            config = GenConfig(ops=ops, max_nodes=3, max_rank=max_rank, dtypes=frozenset({dtype}),
-                               frontend="onnx", control_flow=spec.control_flow)
-            for seed in DTYPE_SEEDS:
-                g = generate(NumpyChoices(seed), config)
-                if name in g.op_types():
-                    yield f"{dtype.value}, max rank {max_rank}, seed {seed}", g
+            found = None
+            for dtypes in ({dtype}, {dtype, DType.float32}):
+                config = GenConfig(ops=ops, max_nodes=3, max_rank=max_rank, dtypes=frozenset(dtypes),
+                                   frontend="onnx", control_flow=spec.control_flow)
+                found = next(((seed, g) for seed in DTYPE_SEEDS for g in [generate(NumpyChoices(seed), config)]
+                              if _holds(g, name, dtype, max_rank == 0)), None)
+                if found:
                     break
+            if found:
+                seed, g = found
+                yield dtype, max_rank == 0, f"{dtype.value}, max rank {max_rank}, seed {seed}", g
 
 
 @pytest.mark.parametrize("name", ONNX_SPECS)
 def test_op_onnx_lowering_every_dtype_and_opset(name):
     """The direct model is valid (full checker, strict shape inference) at every opset for every
     dtype the spec takes, 0-d operands included; its values are judged at one opset per graph,
-    a different one each time, so that every opset is judged across the specs."""
-    seen = 0
-    for i, (label, g) in enumerate(_dtype_graphs(name)):
-        seen += 1
+    a different one each time, so that every opset is judged across the specs. Every dtype the
+    spec declares must be drawn: a declared dtype the op never reads is a spec bug."""
+    spec = get_spec(name)
+    drawn, zero_d = set(), set()
+    for i, (dtype, is_0d, label, g) in enumerate(_dtype_graphs(name)):
+        (zero_d if is_0d else drawn).add(dtype)
         floor = max((get_spec(n.op_type).min_opset for n in g.op_nodes), default=0)
         opsets = [o for o in EVERY_OPSET if o >= floor]
         try:
@@ -262,7 +277,10 @@ def test_op_onnx_lowering_every_dtype_and_opset(name):
             _judge_at(g, opsets[(i * 5) % len(opsets)], seed=i)
         except Exception as e:
             raise AssertionError(f"op {name}, {label}:\n{g.summary()}") from e
-    assert seen > 0, f"op {name}: no graph of any of its dtypes held it"
+    never = sorted(d.value for d in spec.dtypes - drawn)
+    assert not never, f"op {name} declares dtypes it never reads in {len(DTYPE_SEEDS)} seeds each: {never}"
+    if spec.min_rank == 0:
+        assert zero_d, f"op {name} takes 0-d operands (min_rank 0) but never read one"
 
 
 def _judge_at(g: Graph, opset: int, seed: int) -> None:

@@ -39,6 +39,14 @@ class ReluFold(Transformer):
     def transform(self, model, opset):
         return bypass_relu_before_add(model)
 
+    def repro_source(self):
+        import inspect
+
+        return inspect.getsource(bypass_relu_before_add) + """
+def transform_model(model_bytes, opset):
+    return bypass_relu_before_add(model_bytes)
+"""
+
 
 PLUGIN = "converter:relufold=tests.unit.test_strategies:ReluFold"
 
