@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fuzzer.plugin import load_plugin
-from fuzzer.report.vocabulary import system_name
+from fuzzer.report.vocabulary import explain, system_name
 
 #: arrays up to this many elements are written into repro.py; larger ones go to inputs.npz / expected.npz
 INLINE = 64
@@ -83,7 +83,7 @@ def plain_model(model):
         for v in [*graph.input, *graph.output, *graph.value_info]:
             v.name = new(v.name)
         for node in graph.node:
-            node.name = ""
+            node.ClearField("name")
             node.ClearField("doc_string")
             node.input[:] = [new(n) for n in node.input]
             node.output[:] = [new(n) for n in node.output]
@@ -148,33 +148,26 @@ def fragment(error: str) -> str:
     """The longest stretch of the error's first line without numbers or quoted names: what the
     repro looks for in the error it gets, so that another failure does not pass for this one."""
     first = error.strip().splitlines()[0] if error.strip() else ""
-    pieces = [p.strip(" :,.()[]") for p in re.split(r"[0-9]+|'[^']*'|\"[^\"]*\"|\[[^\]]*\]", first)]
+    # numbers, quoted names, bracketed lists and terminal colours vary from run to run
+    pieces = [p.strip(" :,.()[]") for p in re.split(r"\x1b\[[0-9;]*m|[0-9]+|'[^']*'|\"[^\"]*\"|\[[^\]]*\]", first)]
     best = max(pieces, key=len, default="")
     return best if len(best) >= 12 else ""
 
 
+def error_test(frag: str) -> str:
+    """The repro's test that the exception e it caught is the failure filed: frag in "Type: message"."""
+    return f"{frag!r} in f'{{type(e).__name__}}: {{e}}'"
+
+
 COMPARE = '''
-def compare(actual, expected):
-    """Lines saying where actual differs from expected; none when they agree."""
-    if len(actual) != len(expected):
-        return [f"{len(actual)} outputs, expected {len(expected)}"]
-    lines = []
-    for i, (a, e) in enumerate(zip(actual, expected)):
-        a, e = np.asarray(a), np.asarray(e)
-        if a.shape != e.shape{dtype_check}:
-            lines.append(f"output {i}: got {a.dtype}{list(a.shape)}, expected {e.dtype}{list(e.shape)}")
-            continue
-        if e.dtype.kind == "f":
-            a64, e64 = a.astype(np.float64), e.astype(np.float64)
-            bad = ~(np.abs(a64 - e64) <= RTOL * (np.abs(e64) + np.abs(e64).mean()))
-        else:
-            bad = a != e
-        if bad.any():
-            j = tuple(int(k) for k in np.argwhere(bad)[0])
-            lines.append(f"output {i}: {int(bad.sum())} of {bad.size} elements differ; at {list(j)} got {a[j]!r}, expected {e[j]!r}")
-            if e.size <= 16:
-                lines.append(f"  got      {a.tolist()}\\n  expected {e.tolist()}")
-    return lines
+def differs(actual, expected):
+    """numpy's report of how actual differs from expected (its DESIRED); None when it does not."""
+    try:
+        for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
+            tol = RTOL[i] if isinstance(RTOL, list) else RTOL
+            np.testing.assert_allclose(a, e, rtol=tol, atol=tol * np.abs(e.astype(float)).mean(), strict={strict})
+    except (AssertionError, ValueError) as e:
+        return str(e).strip()
 '''
 
 
@@ -185,20 +178,39 @@ def repro_source(bug: OnnxBug, model, runs: list[Run]) -> tuple[str, dict[str, b
     runs: the inputs to run it on (one per size of a dynamic model, the failing one among them).
     """
     files: dict[str, bytes] = {}
-    head = [f'"""{bug.title}', "", f"{bug.reason.rstrip('.')}."]
-    if bug.versions:
-        head.append(f"Found with {', '.join(f'{k} {v}' for k, v in bug.versions.items())}.")
-    head += ["Exits 1 while the bug reproduces, 0 once it is fixed, 2 when another step fails first.", '"""',
-             "import sys", "from importlib.metadata import version", "", "import numpy as np", "import onnx", ""]
     text = model_text(model)
     if text is not None:
-        head.append(f"MODEL = onnx.parser.parse_model('''\n{text}\n''')")
+        prelude = [f"MODEL = onnx.parser.parse_model('''\n{text}\n''')"]
     else:
         files["model.onnx"] = model.SerializeToString()
-        head.append("MODEL = onnx.load(__import__('os').path.join(__import__('os').path.dirname(__file__) or '.', 'model.onnx'))")
+        prelude = ["MODEL = onnx.load(__import__('os').path.join(__import__('os').path.dirname(__file__) or '.', 'model.onnx'))"]
     names = [v.name for v in model.graph.input if v.name not in {t.name for t in model.graph.initializer}]
-    compares = bug.kind not in _CRASHES and bug.kind != "invalid_model" and bug.runtime
-    if bug.runtime:
+    source, data = build_repro(bug, runs, names, prelude, ["    model = MODEL.SerializeToString()"])
+    return source, {**files, **data}
+
+
+def build_repro(bug: OnnxBug, runs: list[Run], names: list[str], prelude: list[str], make_model: list[str],
+                imports: list[str] = (), notes: list[str] = (), snippets: list[str] = (),
+                needs_inputs: bool = False) -> tuple[str, dict[str, bytes]]:
+    """The repro around a step that makes the model: prelude (module-level lines defining what
+    it needs), make_model (lines of main() that set `model` to the model's bytes, returning early
+    when the bug is in that step), then the transformer at fault if any, the checker for an
+    invalid model, or the runtime on every run, compared with the expected values.
+
+    names: the model's input names, in the order run_model() is fed.
+    needs_inputs: make_model reads INPUTS (an exporter traces the model on them).
+    """
+    files: dict[str, bytes] = {}
+    reason = explain(bug.reason.strip().rstrip("."))
+    head = [f'"""{bug.title}', "", f"{reason[:1].upper()}{reason[1:]}.", *notes]
+    found = f"Found with {', '.join(f'{k} {v}' for k, v in bug.versions.items())}. " if bug.versions else ""
+    head += [f"{found}Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.", '"""',
+             *sorted({"import sys", *[i for i in imports if i in ("import base64", "import io")]}), "",
+             "import numpy as np", "import onnx",
+             *[i for i in imports if i not in ("import base64", "import io")], "", *prelude]
+    compares = bug.kind not in _CRASHES and bug.kind != "invalid_model" and bug.runtime and bug.kind != "export_crash"
+    multi = False
+    if bug.runtime or needs_inputs:
         multi = len(runs) > 1
         if _inline(runs):
             entries = []
@@ -210,6 +222,7 @@ def repro_source(bug: OnnxBug, model, runs: list[Run]) -> tuple[str, dict[str, b
                 head.append("RUNS = [  # (size, inputs, expected outputs: the exact result, rounded to the output type)")
                 head += [f"    ({s!r}, {f}, {e})," for s, f, e in entries]
                 head.append("]")
+                head.append("INPUTS = RUNS[0][1]")
             else:
                 head.append(f"INPUTS = {entries[0][1]}")
                 if compares:
@@ -229,65 +242,119 @@ def repro_source(bug: OnnxBug, model, runs: list[Run]) -> tuple[str, dict[str, b
                 exp = f"[EXPECTED_NPZ[f'out{{i}}@{{k}}'] for i in range({len(runs[0].expected)})]"
             head.append(f"SIZES = {[r.size for r in runs]!r}")
             head.append(f"RUNS = [(s, {{n: INPUTS_NPZ[f'{{n}}@{{k}}'] for n in {names!r}}}, {exp}) for k, s in enumerate(SIZES)]")
+            head.append("INPUTS = RUNS[0][1]")
             multi = True
-        if compares:
-            dtype = next((np.asarray(e).dtype.name for e in runs[0].expected), "float32")
-            head.append(f"RTOL = {bug.rtol if bug.rtol is not None else RTOL.get(dtype, 0.0)!r}")
+        if compares and (multi or isinstance(_tol_expr(runs, bug), list)):
+            tols = [_rtol(bug, e) for e in runs[0].expected]
+            head.append(f"RTOL = {tols!r}  # per output" if len(set(tols)) > 1 else f"RTOL = {tols[0]!r}")
     head.append("")
-    snippets = []
+    snippets = list(snippets)
     if bug.transformer:
         snippets.append(load_plugin("converter", bug.transformer).repro_source().strip())
     if bug.runtime:
-        snippets.append(load_plugin("runtime", bug.runtime).repro_source().strip())
-    if compares:
-        snippets.append(COMPARE.replace("{dtype_check}", " or a.dtype != e.dtype" if bug.strict_dtype else "").strip())
-    dists = [d for d in bug.versions if d not in ("numpy",)]
-    body = ["", "", "def main():", f"    print('running with', ', '.join(f'{{d}} {{version(d)}}' for d in {dists!r}))",
-            "    model = MODEL.SerializeToString()"]
+        snippets.append(_runtime_source(bug.runtime, any(_is_bf16(a) for r in runs for a in [*r.feeds.values(), *(r.expected or [])])))
+    if compares and multi:
+        snippets.append(COMPARE.replace("{strict}", repr(bug.strict_dtype)).strip())
+    body = ["", "", "def main():", *make_model]
     if bug.transformer:
         who = system_name(bug.transformer)
         if bug.kind == "convert_crash":
-            frag = fragment(bug.error)
+            frag = "" if bug.dies else fragment(bug.error)
             body += ["    try:", f"        model = transform_model(model, {bug.opset})", "    except Exception as e:",
                      f"        print({who + ' raises'!r}, type(e).__name__, str(e)[:2000])",
-                     f"        return {'1 if ' + repr(frag) + ' in str(e) else 2' if frag else '1'}",
+                     f"        return {'1 if ' + error_test(frag) + ' else 2' if frag else '1'}",
                      f"    print({who + ' converts the model: fixed'!r})", "    return 0"]
             return _finish(head, snippets, body, bug), files
         body += [f"    model = transform_model(model, {bug.opset})"]
-        if bug.kind == "invalid_model":
-            body += ["    try:", "        onnx.checker.check_model(onnx.load_model_from_string(model), full_check=True)",
-                     "    except Exception as e:", "        print('the converted model is invalid:', type(e).__name__, str(e)[:2000])",
-                     "        return 1", "    print('the converted model passes the checker: fixed')", "    return 0"]
-            return _finish(head, snippets, body, bug), files
+    if bug.kind == "invalid_model":
+        body += ["    try:", "        onnx.checker.check_model(onnx.load_model_from_string(model), full_check=True)",
+                 "    except Exception as e:", "        print('the model is invalid:', type(e).__name__, str(e)[:2000])",
+                 "        return 1", "    print('the model passes the checker: fixed')", "    return 0"]
+        return _finish(head, snippets, body, bug), files
+    if not bug.runtime:
+        return _finish(head, snippets, body, bug), files
     runtime = system_name(bug.runtime)
     crash = bug.kind in _CRASHES
     frag = fragment(bug.error) if crash and not bug.dies else ""
-    raised = [f"            print({runtime + ' raises'!r}, type(e).__name__, str(e)[:2000])"]
-    raised.append(f"            {'failed = failed or ' + repr(frag) + ' in str(e)' if frag else 'failed = True'}"
-                  if crash else "            other = True")
-    loop = ["    failed = other = False"]
-    if multi:
-        loop += ["    for size, inputs, expected in RUNS:", "        if size:", "            print(f'at size {size}:', flush=True)"]
+    said = 1 if not frag else f"1 if {error_test(frag)} else 2"
+    if not multi:
+        if crash:
+            body += ["    try:", "        actual = run_model(model, INPUTS)", "    except Exception as e:",
+                     f"        print({runtime + ' raises'!r}, type(e).__name__, str(e)[:2000])", f"        return {said}",
+                     f"    print({runtime + ' runs the model: fixed'!r})", "    return 0"]
+        else:  # an exception on the way is another failure: __main__ exits 2 for it
+            body += ["    actual = run_model(model, INPUTS)", "    try:  # numpy's report says what differs (EXPECTED is its DESIRED)",
+                     "        for a, e in zip(actual, EXPECTED, strict=True):" if not isinstance(_tol_expr(runs, bug), list) else
+                     "        for a, e, tol in zip(actual, EXPECTED, RTOL, strict=True):",
+                     _assert_line(runs, bug),
+                     "    except (AssertionError, ValueError) as e:", "        print(e)", "        return 1",
+                     "    print('outputs as expected: fixed')", "    return 0"]
     else:
-        loop += ["    for inputs, expected in [(INPUTS, EXPECTED)]:" if compares else "    for inputs in [INPUTS]:"]
-    loop += ["        try:", "            actual = run_model(model, inputs)", "        except Exception as e:", *raised,
-             "            continue"]
-    if compares:
-        loop += ["        problems = compare(actual, expected)", "        print('\\n'.join(problems) or 'outputs as expected')",
-                 "        failed = failed or bool(problems)"]
-    else:
-        loop += [f"        print({runtime + ' runs the model'!r})"]
-    loop += ["    return 1 if failed else 2 if other else 0"]
-    body += loop
-    if bug.dies:  # the runtime kills the process: the repro watches it from a parent
-        body = ["", "", "def main():", '    if "--child" not in sys.argv:', "        import os, subprocess",
-                "        r = subprocess.run([sys.executable, os.path.abspath(__file__), '--child'], timeout=600)",
-                "        if r.returncode < 0:", f"            print({runtime + ' kills the process with signal'!r}, -r.returncode)",
-                "            return 1", "        return r.returncode", *body[3:]]
+        body += ["    failing, other = [], False", "    for size, inputs, expected in RUNS:",
+                 "        at = f' at size {size}' if size else ''"]
+        if bug.dies:  # said before the step that may kill: the parent's output then shows the size
+            body += ["        print(f'running the model{at}', flush=True)"]
+        body += ["        try:", "            actual = run_model(model, inputs)", "        except Exception as e:",
+                 f"            print(f'{runtime} raises{{at}}:', type(e).__name__, str(e)[:2000])",
+                 (f"            failing += [size] if {error_test(frag)} else []" if frag else "            failing.append(size)")
+                 if crash else "            other = True", "            continue"]
+        if compares:
+            body += ["        problem = differs(actual, expected)", "        print(problem or f'outputs as expected{at}')",
+                     "        failing += [size] if problem else []"]
+        else:
+            body += [f"        print(f'{runtime} runs the model{{at}}')"]
+        body += ["    if failing:", "        print(f\"fails at size {'; '.join(failing)} (of {len(RUNS)} sizes)\")",
+                 "    return 1 if failing else 2 if other else 0"]
     return _finish(head, snippets, body, bug), files
 
 
+def _rtol(bug: OnnxBug, expected) -> float:
+    e = np.asarray(expected)
+    if e.dtype.kind != "f" and e.dtype.name != "bfloat16":
+        return 0.0
+    return bug.rtol if bug.rtol is not None else RTOL.get(e.dtype.name, 1e-3)
+
+
+def _tol_expr(runs: list[Run], bug: OnnxBug):
+    tols = [_rtol(bug, e) for e in runs[0].expected or []]
+    return tols if len(set(tols)) > 1 else (tols[0] if tols else 0.0)
+
+
+def _tol_name(runs: list[Run], bug: OnnxBug) -> str:
+    tol = _tol_expr(runs, bug)
+    return "tol" if isinstance(tol, list) else repr(tol)
+
+
+def _assert_line(runs: list[Run], bug: OnnxBug) -> str:
+    tol = _tol_name(runs, bug)
+    if tol in ("0.0", "0"):  # integers, booleans: exactly
+        return f"            np.testing.assert_array_equal(a, e, strict={bug.strict_dtype!r})"
+    return (f"            np.testing.assert_allclose(a, e, rtol={tol}, atol={tol} * np.abs(e.astype(float)).mean(), "
+            f"strict={bug.strict_dtype!r})")
+
+
+def _is_bf16(a) -> bool:
+    a = np.asarray(a)
+    return a.dtype.name == "bfloat16" or (a.dtype.kind == "V" and a.dtype.itemsize == 2)
+
+
+def _runtime_source(name: str, bfloat16: bool) -> str:
+    """The runtime plugin's run_model(); without its bfloat16 plumbing when the plugin can
+    leave it out and no input needs it."""
+    import inspect
+
+    plugin = load_plugin("runtime", name)
+    if "minimal" in inspect.signature(plugin.repro_source).parameters:
+        return plugin.repro_source(minimal=not bfloat16).strip()
+    return plugin.repro_source().strip()
+
+
 def _finish(head: list[str], snippets: list[str], body: list[str], bug: OnnxBug) -> str:
+    if bug.dies:  # the failing step kills the process: the repro watches it from a parent
+        body = ["", "", "def main():", '    if "--child" not in sys.argv:', "        import os, subprocess",
+                "        r = subprocess.run([sys.executable, os.path.abspath(__file__), '--child'], timeout=600)",
+                "        if r.returncode < 0:", "            print('the process died with signal', -r.returncode)",
+                "            return 1", "        return r.returncode", *body[3:]]
     return "\n".join(head) + "\n" + "\n\n\n".join(snippets) + "\n" + "\n".join(body) + MAIN
 
 
@@ -297,7 +364,6 @@ MAIN = '''
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except Exception as e:  # a step before the one at fault failed: that says nothing about the bug
-        print("another step failed:", type(e).__name__, e)
-        sys.exit(2)
+    except Exception as e:  # another step failed first: that says nothing about the bug
+        sys.exit(print("another step failed:", type(e).__name__, e) or 2)
 '''

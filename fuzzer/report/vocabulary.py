@@ -34,6 +34,27 @@ SYSTEM_NAMES = {
     "ort-offline-all": "ONNX Runtime's offline graph optimization (all levels)",
 }
 
+#: plugin name -> the GitHub repository whose issue tracker takes its bugs
+TRACKERS = {
+    "onnxruntime": "microsoft/onnxruntime", "onnx-reference": "onnx/onnx", "version-down": "onnx/onnx",
+    "version-up": "onnx/onnx", "tract": "sonos/tract", "openvino": "openvinotoolkit/openvino",
+    "torchscript": "pytorch/pytorch", "dynamo": "pytorch/pytorch", "dynamo-noopt": "pytorch/pytorch",
+    "tf2onnx": "onnx/tensorflow-onnx", "float16": "microsoft/onnxconverter-common",
+    "onnxsim": "daquexian/onnx-simplifier", "onnxslim": "inisis/OnnxSlim", "onnxoptimizer": "onnx/optimizer",
+    "onnxscript-optimizer": "microsoft/onnxscript", "ort-quantize": "microsoft/onnxruntime",
+    "ort-offline-basic": "microsoft/onnxruntime", "ort-offline-extended": "microsoft/onnxruntime",
+    "ort-offline-all": "microsoft/onnxruntime",
+}
+
+
+def tracker(name: str) -> str | None:
+    """The repository whose issue tracker takes bugs of the system a plugin name stands for."""
+    for prefix in (name, name.split("-")[0]):
+        if prefix in TRACKERS:
+            return TRACKERS[prefix]
+    return None
+
+
 #: plugin name -> why its reports are of less use upstream: the system is deprecated
 DEPRECATED = {
     "torchscript": "the TorchScript-based exporter is deprecated: torch.onnx.export defaults to "
@@ -48,3 +69,29 @@ def system_name(name: str) -> str:
 
 def deprecation(name: str) -> str | None:
     return DEPRECATED.get(name)
+
+
+def path_words(path: str, runtime: str = "") -> str:
+    """A campaign path ("torchscript@17>onnxsim", run on "onnxruntime-noopt") in words."""
+    steps = path.split(">")
+    name, _, opset = steps[0].partition("@")
+    if name == "onnx-direct":
+        words = f"written directly in ONNX at opset {opset}"
+    elif name == "model":
+        words = f"the user's model (opset {opset})"
+    else:
+        words = f"exported by {system_name(name)} at opset {opset}"
+    for step in steps[1:]:
+        words += f", then converted by {system_name(step)}"
+    if runtime:
+        words += f"; run on {system_name(runtime)}"
+    return words
+
+
+def explain(text: str) -> str:
+    """text with every plugin name in it replaced by the system it stands for."""
+    import re
+
+    names = sorted(SYSTEM_NAMES, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w.-])(" + "|".join(re.escape(n) for n in names) + r")(?:@\d+)?(?![\w-])")
+    return pattern.sub(lambda m: SYSTEM_NAMES[m.group(1)], text)

@@ -1,0 +1,155 @@
+"""Rewrite bug folders with today's repro generator, from what each folder keeps.
+
+    python -m fuzzer.report.regenerate [--bugs-dir bugs] [ID ...]
+
+A campaign's folder keeps its minimized IR graph (case.json), its inputs (inputs.npz) and
+the model the system at fault was given (model.onnx); a folder `onnxfuzz check` filed keeps
+the reduced model, its inputs and expected values. From these each folder gets a new
+repro.py (fuzzer.report.bug_repro), report.md and title. A folder whose new repro does not
+exit 1 is left as it was and named in the output (exit status 1 then). A withdrawn folder
+(case.json bug.withdrawn) is left alone.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from fuzzer.plugin import load_plugin
+
+
+def folder_models(d: Path, meta: dict) -> dict[str, bytes]:
+    """{path: model} for the model d keeps, under the path the campaign made it along."""
+    f = d / "model.onnx"
+    if not f.exists():
+        return {}
+    data = f.read_bytes()
+    if "model_path" in meta:
+        return {meta["model_path"]: data} if meta["model_path"] else {}
+    # filed before model_path was recorded: the writer then kept, for a transformer's bug on a
+    # model it could not export again from torch source, the model the transformer was given
+    path = meta["path"]
+    if ">" in path and load_plugin("converter", path.split("@")[0]).frontend != "torch":
+        return {path.split(">")[0]: data}
+    return {path: data}
+
+
+def regenerate(d: Path) -> tuple[int, str]:
+    """(the new repro's exit code, its output) for folder d, rewritten when that code is 1."""
+    from fuzzer.report.writer import run_repro
+
+    case = json.loads((d / "case.json").read_text())
+    meta = case["bug"]
+    if meta.get("withdrawn"):
+        return -1, f"withdrawn: {meta['withdrawn']}"
+    staging = d.with_name("." + d.name + ".regen")
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(d, staging)
+    try:
+        if "graph" in case:
+            built, model = _campaign_repro(staging, meta, case)
+        else:
+            built, model = _check_repro(staging, meta), None
+        (staging / "repro.py").write_text(built.source)
+        for name, data in built.files.items():
+            (staging / name).write_bytes(data)
+        if model is not None:
+            (staging / "model.onnx").write_bytes(model)
+        code, output = run_repro(staging)
+        if code != 1:
+            return code, output
+        if "graph" in case:
+            from fuzzer.report.writer import report_markdown
+
+            meta["title"] = built.title
+            (staging / "report.md").write_text(report_markdown(meta, built.graph_text, output, built.idiom))
+        else:
+            _update_check_report(staging / "report.md", output)
+        meta["status"] = "reproduces"
+        (staging / "case.json").write_text(json.dumps(case, indent=1))
+        backup = d.with_name("." + d.name + ".old")
+        d.rename(backup)
+        staging.rename(d)
+        shutil.rmtree(backup)
+        return code, output
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _campaign_repro(d: Path, meta: dict, case: dict):
+    import onnx
+
+    from fuzzer.ir import Graph
+    from fuzzer.report.bug_repro import bug_repro
+    from fuzzer.report.writer import given_path
+
+    graph = Graph.from_json(case["graph"])
+    inputs = dict(np.load(d / "inputs.npz"))
+    built = bug_repro(meta, graph, inputs, folder_models(d, meta))
+    model = None
+    if built.idiom == "onnx" and built.model is not None:
+        model = onnx.load_model_from_string(built.model).SerializeToString()
+        meta["model_path"] = given_path(meta["role"], meta["path"], "")
+    elif "model_path" not in meta and (d / "model.onnx").exists():
+        meta["model_path"] = meta["path"]
+    return built, model
+
+
+def _check_repro(d: Path, meta: dict):
+    """A folder `onnxfuzz check` filed: its repro again from model.onnx, inputs.npz, expected.npz."""
+    import onnx
+
+    from fuzzer.report.bug_repro import BugRepro
+    from fuzzer.report.onnx_repro import OnnxBug, Run, repro_source
+
+    model = onnx.load(str(d / "model.onnx"))
+    runtime = meta.get("runtime") or None
+    transformer = meta["system"] if meta["role"] == "transformer" else None
+    versions = {"onnx": onnx.__version__}
+    for role, name in (("converter", transformer), ("runtime", runtime)):
+        if name:
+            versions.update(load_plugin(role, name).versions())
+    feeds = dict(np.load(d / "inputs.npz")) if (d / "inputs.npz").exists() else {}
+    expected = list(np.load(d / "expected.npz").values()) if (d / "expected.npz").exists() else []
+    opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
+    bug = OnnxBug(meta["title"], meta.get("reason", ""), meta["kind"], error=meta.get("error", ""), runtime=runtime,
+                  transformer=transformer, opset=opset, versions=versions,
+                  dies=(meta.get("error") or "").startswith("worker died"))
+    source, files = repro_source(bug, model, [Run(feeds, expected)])
+    return BugRepro(source, files, meta["title"], onnx.printer.to_text(model), "onnx")
+
+
+def _update_check_report(report: Path, output: str) -> None:
+    text = report.read_text()
+    head, sep, _ = text.partition("## repro.py says")
+    if sep:
+        report.write_text(f"{head}## repro.py says\n\n```\n{output.strip()[-2000:]}\n```\n")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m fuzzer.report.regenerate", description=__doc__.split("\n\n")[0])
+    p.add_argument("ids", nargs="*", help="folders to rewrite (default: all)")
+    p.add_argument("--bugs-dir", type=Path, default=Path("bugs"))
+    args = p.parse_args(argv)
+    dirs = [args.bugs_dir / i for i in args.ids] or sorted(c.parent for c in args.bugs_dir.glob("*/case.json"))
+    failed = []
+    for d in dirs:
+        try:
+            code, output = regenerate(d)
+        except Exception as e:  # one folder's trouble must not stop the others
+            code, output = -2, f"{type(e).__name__}: {e}"
+        state = {1: "rewritten", -1: "left alone"}.get(code, f"NOT rewritten (new repro exits {code})")
+        print(f"{d.name:45s} {state}", flush=True)
+        if code not in (1, -1):
+            failed.append(d.name)
+            print("    " + output.strip()[-1500:].replace("\n", "\n    "))
+    print(f"{len(dirs) - len(failed)} of {len(dirs)} folders rewritten or left alone on purpose")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
