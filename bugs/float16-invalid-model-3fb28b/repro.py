@@ -1,7 +1,7 @@
 """float16 (keep_io_types=True): a node reading a value that is also a graph output still reads the float32 value while its output is typed float16
 
-Its input passes the checker and runs correctly on ONNX Runtime with graph optimizations disabled; onnxconverter-common's float16 conversion emits a model the checker rejects.
-Found with onnx 1.23.2, onnxconverter-common 1.16.0. Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+Its input passes the checker and runs correctly on ONNX Runtime with graph optimizations disabled; onnxconverter-common's float16 conversion emits a model the checker rejects. Found with onnx 1.23.2, onnxconverter-common 1.16.0.
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
 """
 import sys
 

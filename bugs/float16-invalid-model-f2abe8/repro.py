@@ -1,7 +1,7 @@
 """float16 (keep_io_types=True): a graph input read by two nodes gets two Cast nodes with one output name, so the model breaks SSA
 
-Its input passes the checker and runs correctly on ONNX Runtime with graph optimizations disabled; onnxconverter-common's float16 conversion emits a model the checker rejects.
-Found with onnx 1.23.2, onnxconverter-common 1.16.0. Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+Its input passes the checker and runs correctly on ONNX Runtime with graph optimizations disabled; onnxconverter-common's float16 conversion emits a model the checker rejects. Found with onnx 1.23.2, onnxconverter-common 1.16.0.
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
 """
 import sys
 

@@ -1,7 +1,7 @@
-"""the ONNX reference evaluator (onnx.reference) fails to run a valid model: Softsign on float32 (opset 27)
+"""The ONNX reference evaluator (onnx.reference) fails to run a valid model: Softsign on float32 (opset 27)
 
-ONNX Runtime run the same model correctly.
-Found with onnx 1.23.2. Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+ONNX Runtime run the same model correctly. Found with onnx 1.23.2.
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
 """
 import sys
 
@@ -26,9 +26,8 @@ def run_model(model_bytes, feeds):
 
 
 def main():
-    model = MODEL.SerializeToString()
     try:
-        actual = run_model(model, INPUTS)
+        actual = run_model(MODEL.SerializeToString(), INPUTS)
     except Exception as e:
         print('the ONNX reference evaluator (onnx.reference) raises', type(e).__name__, str(e)[:2000])
         return 1 if 'TypeError: Issues with types <class' in f'{type(e).__name__}: {e}' else 2

@@ -1,7 +1,7 @@
-"""the ONNX reference evaluator (onnx.reference) gives a wrong output shape: Loop on float32 (opset 14)
+"""The ONNX reference evaluator (onnx.reference) gives a wrong output shape: Loop on float32 (opset 14)
 
-ONNX Runtime run the same model correctly.
-Found with onnx 1.23.2. Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+ONNX Runtime run the same model correctly. Found with onnx 1.23.2.
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
 """
 import sys
 
@@ -33,8 +33,7 @@ def run_model(model_bytes, feeds):
 
 
 def main():
-    model = MODEL.SerializeToString()
-    actual = run_model(model, INPUTS)
+    actual = run_model(MODEL.SerializeToString(), INPUTS)
     try:  # numpy's report says what differs (EXPECTED is its DESIRED)
         for a, e in zip(actual, EXPECTED, strict=True):
             np.testing.assert_allclose(a, e, rtol=0.001, atol=0.001 * np.abs(e.astype(float)).mean(), strict=True)

@@ -1,7 +1,7 @@
-"""the ONNX reference evaluator (onnx.reference) computes wrong values: LpNormalization on float32 (opset 27)
+"""The ONNX reference evaluator (onnx.reference) computes wrong values: LpNormalization on float32 (opset 27)
 
-ONNX Runtime, OpenVINO (CPU), tract run the same model correctly.
-Found with onnx 1.23.2. Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+ONNX Runtime, OpenVINO (CPU), tract run the same model correctly. Found with onnx 1.23.2.
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
 """
 import sys
 
@@ -27,8 +27,7 @@ def run_model(model_bytes, feeds):
 
 
 def main():
-    model = MODEL.SerializeToString()
-    actual = run_model(model, INPUTS)
+    actual = run_model(MODEL.SerializeToString(), INPUTS)
     try:  # numpy's report says what differs (EXPECTED is its DESIRED)
         for a, e in zip(actual, EXPECTED, strict=True):
             np.testing.assert_allclose(a, e, rtol=0.001, atol=0.001 * np.abs(e.astype(float)).mean(), strict=True)

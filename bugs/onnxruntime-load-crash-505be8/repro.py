@@ -1,7 +1,7 @@
 """ONNX Runtime fails to load a valid model: Transpose -> ReduceMax on float64 (opset 13)
 
-ONNX Runtime with graph optimizations disabled (same kernels, other settings) run the same model correctly.
-Found with onnx 1.23.2, onnxruntime 1.32.0. Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+ONNX Runtime with graph optimizations disabled (same kernels, other settings) run the same model correctly. Found with onnx 1.23.2, onnxruntime 1.32.0.
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
 """
 import sys
 
@@ -29,9 +29,8 @@ def run_model(model_bytes, feeds):
 
 
 def main():
-    model = MODEL.SerializeToString()
     try:
-        actual = run_model(model, INPUTS)
+        actual = run_model(MODEL.SerializeToString(), INPUTS)
     except Exception as e:
         print('ONNX Runtime raises', type(e).__name__, str(e)[:2000])
         return 1 if 'virtual void onnxruntime::ApiValueInfo::PermuteDims(const std::vector<long int>&) perm.size() == gsl::narrow_cast<size_t>(shape_proto->dim_size()) was false. Permutation length' in f'{type(e).__name__}: {e}' else 2

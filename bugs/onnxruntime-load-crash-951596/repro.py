@@ -1,7 +1,7 @@
 """ONNX Runtime fails to load a valid model: Relu -> Clip on float64 (opset 16)
 
-ONNX Runtime with graph optimizations disabled (same kernels, other settings) run the same model correctly.
-Found with onnx 1.23.2, onnxruntime 1.32.0. Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+ONNX Runtime with graph optimizations disabled (same kernels, other settings) run the same model correctly. Found with onnx 1.23.2, onnxruntime 1.32.0.
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
 """
 import sys
 
@@ -31,9 +31,8 @@ def run_model(model_bytes, feeds):
 
 
 def main():
-    model = MODEL.SerializeToString()
     try:
-        actual = run_model(model, INPUTS)
+        actual = run_model(MODEL.SerializeToString(), INPUTS)
     except Exception as e:
         print('ONNX Runtime raises', type(e).__name__, str(e)[:2000])
         return 1 if 'virtual onnxruntime::common::Status onnxruntime::FuseReluClip::Apply(onnxruntime::Graph&, onnxruntime::Node&, onnxruntime::RewriteRule::RewriteRuleEffect&, const onnxruntime::logging::Logger&) const Unexpected data type for Clip' in f'{type(e).__name__}: {e}' else 2

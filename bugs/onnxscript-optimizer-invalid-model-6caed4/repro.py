@@ -1,7 +1,7 @@
-"""the onnxscript optimizer produces a model the ONNX checker rejects: Slice -> Concat on float32 (opset 14)
+"""The onnxscript optimizer produces a model the ONNX checker rejects: Slice -> Concat on float32 (opset 14)
 
-The checker rejects the model the onnxscript optimizer wrote from a model that passes on every runtime.
-Found with onnx 1.23.2, onnx-ir 1.1.0, onnxscript 0.7.2. Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+The checker rejects the model the onnxscript optimizer wrote from a model that passes on every runtime. Found with onnx 1.23.2, onnx-ir 1.1.0, onnxscript 0.7.2.
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
 """
 import sys
 

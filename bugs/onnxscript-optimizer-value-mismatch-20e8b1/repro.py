@@ -1,7 +1,7 @@
-"""the onnxscript optimizer's output computes wrong values on the ONNX reference evaluator (onnx.reference): Clip on float16 (opset 14)
+"""The onnxscript optimizer's output computes wrong values on the ONNX reference evaluator (onnx.reference): Clip on float16 (opset 14)
 
-The model passes on the ONNX reference evaluator (onnx.reference) before the onnxscript optimizer and fails after it.
-Found with onnx 1.23.2, onnx-ir 1.1.0, onnxscript 0.7.2. Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+The model passes on the ONNX reference evaluator (onnx.reference) before the onnxscript optimizer and fails after it. Found with onnx 1.23.2, onnx-ir 1.1.0, onnxscript 0.7.2.
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
 """
 import sys
 

@@ -185,7 +185,8 @@ def title_for(meta: dict, graph: Graph, model=None) -> str:
         what = what.replace("a valid model", "on " + system_name(meta["runtime"]))
         what = what if "on " in what else f"{what} on {system_name(meta['runtime'])}"
     where = " with dynamic dims" if meta.get("dynamic") else ""
-    return f"{who} {what}: {trigger}{where}"
+    title = f"{who} {what}: {trigger}{where}"
+    return title[:1].upper() + title[1:]
 
 
 def _elem(v) -> str:

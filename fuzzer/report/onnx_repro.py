@@ -185,7 +185,9 @@ def repro_source(bug: OnnxBug, model, runs: list[Run]) -> tuple[str, dict[str, b
         files["model.onnx"] = model.SerializeToString()
         prelude = ["MODEL = onnx.load(__import__('os').path.join(__import__('os').path.dirname(__file__) or '.', 'model.onnx'))"]
     names = [v.name for v in model.graph.input if v.name not in {t.name for t in model.graph.initializer}]
-    source, data = build_repro(bug, runs, names, prelude, ["    model = MODEL.SerializeToString()"])
+    source, data = build_repro(bug, runs, names, prelude, ["    model = MODEL.SerializeToString()"] if bug.transformer else [])
+    if not bug.transformer:  # the runtime alone: it reads MODEL itself
+        source = source.replace("run_model(model, ", "run_model(MODEL.SerializeToString(), ")
     return source, {**files, **data}
 
 
@@ -202,9 +204,9 @@ def build_repro(bug: OnnxBug, runs: list[Run], names: list[str], prelude: list[s
     """
     files: dict[str, bytes] = {}
     reason = explain(bug.reason.strip().rstrip("."))
-    head = [f'"""{bug.title}', "", f"{reason[:1].upper()}{reason[1:]}.", *notes]
-    found = f"Found with {', '.join(f'{k} {v}' for k, v in bug.versions.items())}. " if bug.versions else ""
-    head += [f"{found}Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.", '"""',
+    found = f" Found with {', '.join(f'{k} {v}' for k, v in bug.versions.items())}." if bug.versions else ""
+    head = [f'"""{bug.title}', "", f"{reason[:1].upper()}{reason[1:]}.{found}", *notes]
+    head += ["Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.", '"""',
              *sorted({"import sys", *[i for i in imports if i in ("import base64", "import io")]}), "",
              "import numpy as np", "import onnx",
              *[i for i in imports if i not in ("import base64", "import io")], "", *prelude]
@@ -229,21 +231,26 @@ def build_repro(bug: OnnxBug, runs: list[Run], names: list[str], prelude: list[s
                     head.append(f"EXPECTED = {entries[0][2]}  # the exact result, rounded to the output type")
         else:
             buf = io.BytesIO()
-            np.savez(buf, **{f"{n}@{k}": r.feeds[n] for k, r in enumerate(runs) for n in names})
+            # the keys the campaign's inputs.npz has: "<name>" at the base size, "<name>@<k>" at the k-th other
+            np.savez(buf, **{f"{n}{_suffix(k)}": r.feeds[n] for k, r in enumerate(runs) for n in names})
             files["inputs.npz"] = buf.getvalue()
             head += ["HERE = __import__('os').path.dirname(__import__('os').path.abspath(__file__))",
                      "INPUTS_NPZ = np.load(HERE + '/inputs.npz')"]
             exp = "None"
             if compares:
                 buf = io.BytesIO()
-                np.savez(buf, **{f"out{i}@{k}": e for k, r in enumerate(runs) for i, e in enumerate(r.expected)})
+                np.savez(buf, **{f"out{i}{_suffix(k)}": e for k, r in enumerate(runs) for i, e in enumerate(r.expected)})
                 files["expected.npz"] = buf.getvalue()
                 head.append("EXPECTED_NPZ = np.load(HERE + '/expected.npz')  # the exact result, rounded to the output type")
-                exp = f"[EXPECTED_NPZ[f'out{{i}}@{{k}}'] for i in range({len(runs[0].expected)})]"
-            head.append(f"SIZES = {[r.size for r in runs]!r}")
-            head.append(f"RUNS = [(s, {{n: INPUTS_NPZ[f'{{n}}@{{k}}'] for n in {names!r}}}, {exp}) for k, s in enumerate(SIZES)]")
-            head.append("INPUTS = RUNS[0][1]")
-            multi = True
+                exp = f"[EXPECTED_NPZ[f'out{{i}}{{x}}'] for i in range({len(runs[0].expected)})]"
+            if multi:
+                head.append(f"SIZES = {[(r.size, _suffix(k)) for k, r in enumerate(runs)]!r}  # (size, its suffix in the npz files)")
+                head.append(f"RUNS = [(s, {{n: INPUTS_NPZ[n + x] for n in {names!r}}}, {exp}) for s, x in SIZES]")
+                head.append("INPUTS = RUNS[0][1]")
+            else:
+                head.append(f"INPUTS = {{n: INPUTS_NPZ[n] for n in {names!r}}}")
+                if compares:
+                    head.append(f"EXPECTED = [EXPECTED_NPZ[f'out{{i}}'] for i in range({len(runs[0].expected)})]")
         if compares and (multi or isinstance(_tol_expr(runs, bug), list)):
             tols = [_rtol(bug, e) for e in runs[0].expected]
             head.append(f"RTOL = {tols!r}  # per output" if len(set(tols)) > 1 else f"RTOL = {tols[0]!r}")
@@ -331,6 +338,10 @@ def _assert_line(runs: list[Run], bug: OnnxBug) -> str:
         return f"            np.testing.assert_array_equal(a, e, strict={bug.strict_dtype!r})"
     return (f"            np.testing.assert_allclose(a, e, rtol={tol}, atol={tol} * np.abs(e.astype(float)).mean(), "
             f"strict={bug.strict_dtype!r})")
+
+
+def _suffix(k: int) -> str:
+    return "" if k == 0 else f"@{k - 1}"
 
 
 def _is_bf16(a) -> bool:

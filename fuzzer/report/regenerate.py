@@ -40,7 +40,7 @@ def folder_models(d: Path, meta: dict) -> dict[str, bytes]:
 
 def regenerate(d: Path) -> tuple[int, str]:
     """(the new repro's exit code, its output) for folder d, rewritten when that code is 1."""
-    from fuzzer.report.writer import run_repro
+    from fuzzer.report.writer import run_repro, write_repro
 
     case = json.loads((d / "case.json").read_text())
     meta = case["bug"]
@@ -54,9 +54,7 @@ def regenerate(d: Path) -> tuple[int, str]:
             built, model = _campaign_repro(staging, meta, case)
         else:
             built, model = _check_repro(staging, meta), None
-        (staging / "repro.py").write_text(built.source)
-        for name, data in built.files.items():
-            (staging / name).write_bytes(data)
+        write_repro(staging, built)
         if model is not None:
             (staging / "model.onnx").write_bytes(model)
         code, output = run_repro(staging)

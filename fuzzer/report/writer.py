@@ -121,6 +121,13 @@ def write_repro(d: Path, built) -> None:
     """repro.py and the data files it reads, into d."""
     (d / "repro.py").write_text(built.source)
     for name, data in built.files.items():
+        if name == "inputs.npz" and (d / name).exists():
+            # the campaign's inputs stay: the repro's keys are theirs, and regeneration reads the rest
+            kept = dict(np.load(d / name))
+            kept.update(np.load(io.BytesIO(data)))
+            buf = io.BytesIO()
+            np.savez(buf, **kept)
+            data = buf.getvalue()
         (d / name).write_bytes(data)
 
 
