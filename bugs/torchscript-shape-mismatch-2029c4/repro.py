@@ -1,8 +1,8 @@
-"""torch.onnx.export (TorchScript exporter, dynamo=False) gives a wrong output shape: torch.var(x0, dim=None, keepdim=True) with x0: float64[1,2]
+"""Torch.onnx.export (TorchScript exporter, dynamo=False) gives a wrong output shape: torch.var(x0, dim=None, keepdim=True) with x0: float64[1,2]
 
-Every runtime gets torch.onnx.export (TorchScript exporter, dynamo=False)'s model wrong; torch.onnx.export (dynamo exporter)'s model of the same graph passes.
+Every runtime gets torch.onnx.export (TorchScript exporter, dynamo=False)'s model wrong; torch.onnx.export (dynamo exporter)'s model of the same graph passes. Found with onnx 1.23.2, torch 2.13.0+cpu.
 Note: the TorchScript-based exporter is deprecated: torch.onnx.export defaults to dynamo=True (as in torch 2.13, the pinned version).
-Found with onnx 1.23.2, torch 2.13.0+cpu. Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
 """
 import io
 import sys

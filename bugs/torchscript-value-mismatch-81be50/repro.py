@@ -1,8 +1,8 @@
-"""torch.onnx.export (TorchScript exporter, dynamo=False) computes wrong values: torch.add(x0, x0, alpha=-1.0); torch.atan2(v5, c10) with x0: float32[]
+"""Torch.onnx.export (TorchScript exporter, dynamo=False) computes wrong values: torch.add(x0, x0, alpha=-1.0); torch.atan2(v5, c10) with x0: float32[]
 
-Named by the reviewer (automatic blame said: every exporter's model fails on every runtime: suspect the ground truth).
+Named by the reviewer (automatic blame said: every exporter's model fails on every runtime: suspect the ground truth). Found with onnx 1.23.2, onnxruntime 1.32.0, torch 2.13.0+cpu.
 Note: the TorchScript-based exporter is deprecated: torch.onnx.export defaults to dynamo=True (as in torch 2.13, the pinned version).
-Found with onnx 1.23.2, onnxruntime 1.32.0, torch 2.13.0+cpu. Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
 """
 import io
 import sys

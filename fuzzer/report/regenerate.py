@@ -1,13 +1,14 @@
 """Rewrite bug folders with today's repro generator, from what each folder keeps.
 
-    python -m fuzzer.report.regenerate [--bugs-dir bugs] [ID ...]
+    python -m fuzzer.report.regenerate [--bugs-dir bugs] [--reduce] [ID ...]
 
 A campaign's folder keeps its minimized IR graph (case.json), its inputs (inputs.npz) and
 the model the system at fault was given (model.onnx); a folder `onnxfuzz check` filed keeps
 the reduced model, its inputs and expected values. From these each folder gets a new
 repro.py (fuzzer.report.bug_repro), report.md and title. A folder whose new repro does not
 exit 1 is left as it was and named in the output (exit status 1 then). A withdrawn folder
-(case.json bug.withdrawn) is left alone.
+(case.json bug.withdrawn) is left alone. With --reduce, each campaign graph is first reduced
+again with today's passes (kept only if the same system is still blamed).
 """
 from __future__ import annotations
 
@@ -38,8 +39,45 @@ def folder_models(d: Path, meta: dict) -> dict[str, bytes]:
     return {path: data}
 
 
-def regenerate(d: Path) -> tuple[int, str]:
-    """(the new repro's exit code, its output) for folder d, rewritten when that code is 1."""
+def reminimize(d: Path, case: dict) -> str:
+    """Reduce d's graph again with today's passes (fuzzer.minimize.passes), in place in case:
+    what happened, in words. The smaller graph is kept only when the failure still holds on
+    it and the blame, asked again of the same witnesses, names the same system. A static
+    failure only: a crash that kills the process or a dynamic plan needs the campaign's
+    supervised workers."""
+    from fuzzer.ir import Graph
+    from fuzzer.minimize.reducer import Target, reduce
+    from fuzzer.report.blame import blame
+    from oracles import Kind, Stage, normalize_error
+
+    meta = case["bug"]
+    if (meta.get("error") or "").startswith("worker died") or meta.get("dynamic"):
+        return "not reduced again: it needs the campaign's workers"
+    graph = Graph.from_json(case["graph"])
+    inputs = dict(np.load(d / "inputs.npz"))
+    kind = Kind(meta["kind"])
+    target = Target(kind, Stage(meta["stage"]), meta["path"], meta.get("runtime") or "", normalize_error(kind, meta["error"]))
+    seed = int((meta.get("found") or {}).get("seed") or 0)
+    red = reduce(graph, target, seed, inputs)
+    if len(red.graph) >= len(graph):
+        return f"already minimal ({len(graph)} ops)"
+    witnesses = meta.get("witnesses") or []
+    exporters = sorted({p.split("@")[0] for p, _, _ in witnesses if ">" not in p})
+    runtimes = sorted({r for _, r, _ in witnesses if r})
+    who = blame(red.graph, target, seed, red.result.inputs_npz, exporters, runtimes)
+    if who.system != meta["system"]:
+        return f"reduced to {len(red.graph)} ops, but then {who.system or 'nobody'} is blamed ({who.reason}): kept as it was"
+    before = len(graph)
+    case["graph"] = red.graph.to_json()
+    meta["minimized"] = {**meta.get("minimized", {}), "ops": len(red.graph), "reduced_again_from": before}
+    meta["witnesses"] = who.witnesses
+    (d / "inputs.npz").write_bytes(red.result.inputs_npz)
+    return f"reduced again: {before} -> {len(red.graph)} ops"
+
+
+def regenerate(d: Path, again: bool = False) -> tuple[int, str]:
+    """(the new repro's exit code, its output) for folder d, rewritten when that code is 1.
+    again: reduce its graph again first (reminimize)."""
     from fuzzer.report.writer import run_repro, write_repro
 
     case = json.loads((d / "case.json").read_text())
@@ -50,6 +88,8 @@ def regenerate(d: Path) -> tuple[int, str]:
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(d, staging)
     try:
+        if again and "graph" in case:
+            print(f"    {reminimize(staging, case)}", flush=True)
         if "graph" in case:
             built, model = _campaign_repro(staging, meta, case)
         else:
@@ -132,12 +172,14 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m fuzzer.report.regenerate", description=__doc__.split("\n\n")[0])
     p.add_argument("ids", nargs="*", help="folders to rewrite (default: all)")
     p.add_argument("--bugs-dir", type=Path, default=Path("bugs"))
+    p.add_argument("--reduce", action="store_true",
+                   help="reduce each graph again with today's passes first (the same system must stay blamed)")
     args = p.parse_args(argv)
     dirs = [args.bugs_dir / i for i in args.ids] or sorted(c.parent for c in args.bugs_dir.glob("*/case.json"))
     failed = []
     for d in dirs:
         try:
-            code, output = regenerate(d)
+            code, output = regenerate(d, again=args.reduce)
         except Exception as e:  # one folder's trouble must not stop the others
             code, output = -2, f"{type(e).__name__}: {e}"
         state = {1: "rewritten", -1: "left alone"}.get(code, f"NOT rewritten (new repro exits {code})")

@@ -144,5 +144,7 @@ def test_the_filed_runtime_bugs_keep_their_keys():
         pytest.skip("no filed bugs in this checkout")
     for case in cases:
         bug = case["bug"]
+        if "graph" not in case:  # found by `onnxfuzz check` in a user's model: no onnxfuzz graph, no campaign key
+            continue
         if bug["role"] == "runtime" or bug["stage"] not in ("load", "run"):
             assert _filed_key(case) == bug["key"], bug["id"]
