@@ -22,6 +22,7 @@ import numpy as np
 from fuzzer.plugin import load_plugin
 from fuzzer.report.onnx_repro import OnnxBug, Run, plain_model
 from fuzzer.report.onnx_repro import repro_source as onnx_repro_source
+from fuzzer.report.vocabulary import explain, system_name
 from fuzzer.report.writer import run_repro
 from oracles import Kind
 
@@ -88,7 +89,7 @@ def _report(row, model, source: str, repro_out: str) -> str:
     plugin = load_plugin("runtime" if who.role == "runtime" else "converter", who.system)
     versions = ", ".join(f"{k} {val}" for k, val in {"onnx": onnx.__version__, **plugin.versions()}.items())
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
-    lines = [f"# {title(row, model)}", "", f"- system at fault: {who.system} ({who.role}); {who.reason}",
+    lines = [f"# {title(row, model)}", "", f"- system at fault: {system_name(who.system)} ({who.role}); {explain(who.reason)}",
              f"- symptom: {v.kind.value} at {v.stage.value}", f"- opset {opset}; versions: {versions}",
              f"- found by `onnxfuzz check` on {source}, reduced to {len(model.graph.node)} nodes", "",
              "## Model (ONNX text)", "", "```", onnx.printer.to_text(model), "```", "", "## Error", "", "```",

@@ -186,7 +186,7 @@ def title_for(meta: dict, graph: Graph, model=None) -> str:
         what = what if "on " in what else f"{what} on {system_name(meta['runtime'])}"
     where = " with dynamic dims" if meta.get("dynamic") else ""
     title = f"{who} {what}: {trigger}{where}"
-    return title[:1].upper() + title[1:]
+    return "The" + title[3:] if title.startswith("the ") else title
 
 
 def _elem(v) -> str:

@@ -50,7 +50,7 @@ def module_source(graph: Graph) -> str:
         lines.pop()
     else:
         lines.append("")
-    lines.append(f"    def forward(self, {', '.join(v.name for v in graph.inputs)}):")
+    lines.append(f"    def forward({', '.join(['self', *(v.name for v in graph.inputs)])}):")
     for outs, expr in torch_expressions(graph):
         lines.append(f"        {', '.join(outs)} = {expr}")
     lines.append(f"        return {', '.join(v.name for v in graph.outputs)}{',' if len(graph.outputs) == 1 else ''}")
