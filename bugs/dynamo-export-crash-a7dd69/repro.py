@@ -1,4 +1,4 @@
-"""Torch.onnx.export (dynamo exporter) export fails: torch.amax(x0) with x0: float32[1,1]
+"""torch.onnx.export (dynamo exporter) export fails: torch.amax(x0) with x0: float32[]
 
 Torch.onnx.export (dynamo exporter) fails before any runtime runs its model. Found with onnx 1.23.2, onnxscript 0.7.2, torch 2.13.0+cpu.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
@@ -15,7 +15,7 @@ class Model(torch.nn.Module):
         v10 = torch.amax(x0)
         return v10,
 
-INPUTS = {'x0': np.array([[0.7290545105934143]], dtype=np.float32)}
+INPUTS = {'x0': np.array(0.7290545105934143, dtype=np.float32)}
 
 
 

@@ -1,4 +1,4 @@
-"""Torch.onnx.export (dynamo exporter) produces a model the ONNX checker rejects: torch.squeeze(x0, 0); torch.lt(v2, x0) with x0: float32[2,1,1]
+"""torch.onnx.export (dynamo exporter) produces a model the ONNX checker rejects: torch.squeeze(x0, 0) with x0: float32[2]
 
 Torch.onnx.export (dynamo exporter) fails before any runtime runs its model. Found with onnx 1.23.2, onnxscript 0.7.2, torch 2.13.0+cpu.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
@@ -13,10 +13,9 @@ import torch
 class Model(torch.nn.Module):
     def forward(self, x0):
         v2 = torch.squeeze(x0, 0)
-        v3 = torch.lt(v2, x0)
-        return v3,
+        return v2,
 
-INPUTS = {'x0': np.array([[[0.7290545105934143]], [[-1.242666244506836]]], dtype=np.float32)}
+INPUTS = {'x0': np.array([0.7290545105934143, -1.242666244506836], dtype=np.float32)}
 
 
 

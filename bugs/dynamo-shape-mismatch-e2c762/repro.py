@@ -1,4 +1,4 @@
-"""Torch.onnx.export (dynamo exporter) gives a wrong output shape: F.adaptive_max_pool2d(x1, (1, 5)) with x1: float32[1,1,5] with dynamic dims
+"""torch.onnx.export (dynamo exporter) gives a wrong output shape: F.adaptive_max_pool2d(x1, (1, 5)) with x1: float32[1,1,5] with dynamic dims
 
 Every runtime gets torch.onnx.export (dynamo exporter)'s model wrong; a model written directly in ONNX's model of the same graph passes. Found with onnx 1.23.2, onnxscript 0.7.2, torch 2.13.0+cpu.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.

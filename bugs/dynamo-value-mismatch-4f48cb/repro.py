@@ -1,4 +1,4 @@
-"""Torch.onnx.export (dynamo exporter) computes wrong values: torch.mean(x0, dim=(), dtype=torch.float32) with x0: int64[3,3]
+"""torch.onnx.export (dynamo exporter) computes wrong values: torch.mean(x0, dim=(), dtype=torch.float32) with x0: int32[3,3]
 
 Every runtime gets torch.onnx.export (dynamo exporter)'s model wrong the same way (no other exporter could export the graph). Found with onnx 1.23.2, onnxscript 0.7.2, torch 2.13.0+cpu.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
@@ -15,8 +15,8 @@ class Model(torch.nn.Module):
         v1 = torch.mean(x0, dim=(), dtype=torch.float32)
         return v1,
 
-INPUTS = {'x0': np.array([[6, -6, 1], [-4, -6, 7], [3, -4, -3]], dtype=np.int64)}
-EXPECTED = [np.array(-0.6666666865348816, dtype=np.float32)]  # the exact result, rounded to the output type
+INPUTS = {'x0': np.array([[-2, 3, 8], [-5, -3, -5], [1, 6, -1]], dtype=np.int32)}
+EXPECTED = [np.array(0.2222222238779068, dtype=np.float32)]  # the exact result, rounded to the output type
 
 def run_model(model_bytes, feeds):
     from onnx.reference import ReferenceEvaluator

@@ -1,4 +1,4 @@
-"""Torch.onnx.export (dynamo exporter) computes wrong values: torch.sub(x0, x0); torch.atan2(v1, c2) with x0: float32[]
+"""torch.onnx.export (dynamo exporter) computes wrong values: torch.atan2(c4, c2)
 
 Named by the reviewer (automatic blame said: every exporter's model fails on every runtime: suspect the ground truth). Found with onnx 1.23.2, onnxruntime 1.32.0, onnxscript 0.7.2, torch 2.13.0+cpu.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
@@ -14,13 +14,13 @@ class Model(torch.nn.Module):
     def __init__(self):
         super().__init__()
         self.register_buffer('c2', torch.tensor([-1.7819191217422485], dtype=torch.float32))
+        self.register_buffer('c4', torch.tensor(0.0, dtype=torch.float32))
 
-    def forward(self, x0):
-        v1 = torch.sub(x0, x0)
-        v3 = torch.atan2(v1, self.c2)
+    def forward(self):
+        v3 = torch.atan2(self.c4, self.c2)
         return v3,
 
-INPUTS = {'x0': np.array(-0.9091928601264954, dtype=np.float32)}
+INPUTS = {}
 EXPECTED = [np.array([3.1415927410125732], dtype=np.float32)]  # the exact result, rounded to the output type
 
 def run_model(model_bytes, feeds):
@@ -33,7 +33,7 @@ def run_model(model_bytes, feeds):
 
 def main():
     args = tuple(torch.from_numpy(a) for a in INPUTS.values())
-    program = torch.onnx.export(Model().eval(), args, dynamo=True, opset_version=20, input_names=['x0'], output_names=['out0'],
+    program = torch.onnx.export(Model().eval(), args, dynamo=True, opset_version=20, input_names=[], output_names=['out0'],
                                 optimize=True)
     model = program.model_proto.SerializeToString()
     actual = run_model(model, INPUTS)

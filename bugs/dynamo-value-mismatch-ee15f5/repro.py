@@ -1,4 +1,4 @@
-"""Torch.onnx.export (dynamo exporter) computes wrong values: F.avg_pool2d(x7, divisor_override=1, kernel_size=(3, 2), padding=(0, 1)) with x7: float32[1,3,1]
+"""torch.onnx.export (dynamo exporter) computes wrong values: F.avg_pool2d(x7, divisor_override=1, kernel_size=(3, 2), padding=(0, 1)) with x7: float32[1,3,1]
 
 Every runtime gets torch.onnx.export (dynamo exporter)'s model wrong the same way (no other exporter could export the graph). Found with onnx 1.23.2, onnxscript 0.7.2, torch 2.13.0+cpu.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.

@@ -14,7 +14,7 @@ MODEL = onnx.parser.parse_model('''
    opset_import: ["" : 18]
 >
 repro (float[1,1] x5, float[2] x7) => (float[1,2] out0) {
-   out0 = Mean (x5, x7, x7, x5)
+   out0 = Mean (x5, x7)
 }
 ''')
 INPUTS = {'x5': np.array([[-0.8806245923042297]], dtype=np.float32), 'x7': np.array([-0.3116919696331024, -0.06646715849637985], dtype=np.float32)}

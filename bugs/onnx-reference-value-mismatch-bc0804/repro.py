@@ -1,4 +1,4 @@
-"""The ONNX reference evaluator (onnx.reference) computes wrong values: MaxPool -> Slice -> Sub on float64 (opset 17)
+"""The ONNX reference evaluator (onnx.reference) computes wrong values: MaxPool -> Slice -> Sub on float32 (opset 17)
 
 ONNX Runtime, ONNX Runtime with graph optimizations disabled run the same model correctly. Found with onnx 1.23.2.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
@@ -13,7 +13,7 @@ MODEL = onnx.parser.parse_model('''
    ir_version: 8,
    opset_import: ["" : 17]
 >
-repro (double[2,1,3,2] x0) => (int64[2,1,1,1] out0) {
+repro (float[2,1,3,2] x0) => (int64[2,1,1,1] out0) {
    t1, t2 = MaxPool <ceil_mode: int = 0, dilations: ints = [1, 1], kernel_shape: ints = [2, 2], pads: ints = [0, 0, 0, 0], strides: ints = [2, 2]> (x0)
    t3, t4 = MaxPool <dilations: ints = [1, 1], kernel_shape: ints = [1, 1], strides: ints = [1, 1]> (x0)
    t5 = Constant <value: tensor = int64[2] {1,1}> ()
@@ -23,7 +23,7 @@ repro (double[2,1,3,2] x0) => (int64[2,1,1,1] out0) {
    out0 = Sub (t2, t8)
 }
 ''')
-INPUTS = {'x0': np.array([[[[0.7290544829848988, -1.2426662873802923], [-1.238015219285844, 1.3402398969494098], [1.621535307210157, 0.3344966713304949]]], [[[0.5285625560521638, -1.1155042649523979], [1.7249692246578432, -1.5787147767614615], [0.1487007339636337, 1.0940510409255535]]]], dtype=np.float64)}
+INPUTS = {'x0': np.array([[[[0.7290545105934143, -1.242666244506836], [-1.2380151748657227, 1.3402398824691772], [1.621535301208496, 0.3344966769218445]]], [[[0.5285625457763672, -1.115504264831543], [1.7249692678451538, -1.5787147283554077], [0.14870072901248932, 1.0940510034561157]]]], dtype=np.float32)}
 EXPECTED = [np.array([[[[3]]], [[[2]]]], dtype=np.int64)]  # the exact result, rounded to the output type
 
 def run_model(model_bytes, feeds):

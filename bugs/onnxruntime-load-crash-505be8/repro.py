@@ -1,4 +1,4 @@
-"""ONNX Runtime fails to load a valid model: Transpose -> ReduceMax on float64 (opset 13)
+"""ONNX Runtime fails to load a valid model: Transpose -> ReduceMax on float32 (opset 13)
 
 ONNX Runtime with graph optimizations disabled (same kernels, other settings) run the same model correctly. Found with onnx 1.23.2, onnxruntime 1.32.0.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
@@ -13,12 +13,12 @@ MODEL = onnx.parser.parse_model('''
    ir_version: 7,
    opset_import: ["" : 13]
 >
-repro (double[1,1,3] x0) => (double out0) {
+repro (float[1,1,3] x0) => (float out0) {
    t1 = Transpose <perm: ints = [1, 0, 2]> (x0)
    out0 = ReduceMax <axes: ints = [], keepdims: int = 0> (t1)
 }
 ''')
-INPUTS = {'x0': np.array([[[0.7290544829848988, -1.2426662873802923, -1.238015219285844]]], dtype=np.float64)}
+INPUTS = {'x0': np.array([[[0.7290545105934143, -1.242666244506836, -1.2380151748657227]]], dtype=np.float32)}
 
 def run_model(model_bytes, feeds):
     import onnxruntime as ort

@@ -13,14 +13,14 @@ MODEL = onnx.parser.parse_model('''
    ir_version: 8,
    opset_import: ["" : 16]
 >
-repro (double[1,1,1] x0) => (double[1,1,1] out0) {
+repro (double x0) => (double out0) {
    t1 = Relu (x0)
    t2 = Constant <value: tensor = double {-1}> ()
    t3 = Constant <value: tensor = double {1}> ()
    out0 = Clip (t1, t2, t3)
 }
 ''')
-INPUTS = {'x0': np.array([[[0.7290544829848988]]], dtype=np.float64)}
+INPUTS = {'x0': np.array(0.7290544829848988, dtype=np.float64)}
 
 def run_model(model_bytes, feeds):
     import onnxruntime as ort

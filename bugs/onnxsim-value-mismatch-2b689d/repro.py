@@ -1,4 +1,4 @@
-"""Onnx-simplifier (onnxsim)'s output computes wrong values on the ONNX reference evaluator (onnx.reference): Unsqueeze -> AveragePool -> Squeeze -> Size on float32 (opset 20)
+"""onnx-simplifier (onnxsim)'s output computes wrong values on the ONNX reference evaluator (onnx.reference): Unsqueeze -> AveragePool -> Squeeze -> Size on float32 (opset 20)
 
 The model passes on the ONNX reference evaluator (onnx.reference) before onnx-simplifier (onnxsim) and fails after it. Found with onnx 1.23.2, onnxruntime 1.32.0, onnxsim 0.8.1.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.

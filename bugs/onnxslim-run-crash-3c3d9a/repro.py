@@ -1,4 +1,4 @@
-"""Onnxslim's output fails to run on ONNX Runtime: Where on bool/float32 (opset 18) with dynamic dims
+"""onnxslim's output fails to run on ONNX Runtime: Where on bool/float32 (opset 18) with dynamic dims
 
 The model passes on ONNX Runtime before onnxslim and fails after it. Found with onnx 1.23.2, onnxruntime 1.32.0, onnxslim 0.1.98.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.

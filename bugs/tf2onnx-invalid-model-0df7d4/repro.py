@@ -1,4 +1,4 @@
-"""Tf2onnx produces a model the ONNX checker rejects: tf.linalg.matmul with x0: int8[1,1,1]
+"""tf2onnx produces a model the ONNX checker rejects: tf.linalg.matmul with x0: int8[1,1,1]
 
 Tf2onnx fails before any runtime runs its model. Found with onnx 1.23.2, tensorflow-cpu 2.21.0, tf2onnx 1.17.0.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.

@@ -1,4 +1,4 @@
-"""Tf2onnx fails to run a valid model: tf.roll with x0: float32[1,1,1]
+"""tf2onnx fails to run a valid model: tf.roll with x0: float32[1,1,1]
 
 Every runtime gets tf2onnx's model wrong; torch.onnx.export (TorchScript exporter, dynamo=False)'s model of the same graph passes. Found with onnx 1.23.2, onnxruntime 1.32.0, tensorflow-cpu 2.21.0, tf2onnx 1.17.0.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
@@ -17,8 +17,7 @@ import tf2onnx
 @tf.function(input_signature=[tf.TensorSpec([1, 1, 1], tf.float32, name='x0')], autograph=False)
 def compute(x0):
     v2 = tf.roll(x0, shift=[-3], axis=[0])
-    v3 = tf.cast(v2, tf.bool)
-    return [tf.identity(v3, name='out0')]
+    return [tf.identity(v2, name='out0')]
 
 INPUTS = {'x0': np.array([[[0.44209685921669006]]], dtype=np.float32)}
 

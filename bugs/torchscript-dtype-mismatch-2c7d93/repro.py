@@ -1,4 +1,4 @@
-"""Torch.onnx.export (TorchScript exporter, dynamo=False) gives a wrong output type: a 0-d float64 tensor taken for a Python scalar: torch.mul(x0, x1) with x0, x1: float64[]
+"""torch.onnx.export (TorchScript exporter, dynamo=False) gives a wrong output type: a 0-d float64 tensor taken for a Python scalar: torch.mul(x0, x1) with x0, x1: float64[]
 
 Every runtime gets torch.onnx.export (TorchScript exporter, dynamo=False)'s model wrong; torch.onnx.export (dynamo exporter)'s model of the same graph passes. Found with onnx 1.23.2, torch 2.13.0+cpu.
 Note: the TorchScript-based exporter is deprecated: torch.onnx.export defaults to dynamo=True (as in torch 2.13, the pinned version).

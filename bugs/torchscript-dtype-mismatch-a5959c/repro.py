@@ -1,4 +1,4 @@
-"""Torch.onnx.export (TorchScript exporter, dynamo=False) gives a wrong output type: torch.var(x0, dim=None) with x0: float64[1,1,1,3]
+"""torch.onnx.export (TorchScript exporter, dynamo=False) gives a wrong output type: torch.var(x0, dim=None) with x0: float64[3]
 
 Every runtime gets torch.onnx.export (TorchScript exporter, dynamo=False)'s model wrong; torch.onnx.export (dynamo exporter)'s model of the same graph passes. Found with onnx 1.23.2, torch 2.13.0+cpu.
 Note: the TorchScript-based exporter is deprecated: torch.onnx.export defaults to dynamo=True (as in torch 2.13, the pinned version).
@@ -17,7 +17,7 @@ class Model(torch.nn.Module):
         v1 = torch.var(x0, dim=None)
         return v1,
 
-INPUTS = {'x0': np.array([[[[0.7290544829848988, -1.2426662873802923, -1.238015219285844]]]], dtype=np.float64)}
+INPUTS = {'x0': np.array([0.7290544829848988, -1.2426662873802923, -1.238015219285844], dtype=np.float64)}
 EXPECTED = [np.array(1.2928446070525716, dtype=np.float64)]  # the exact result, rounded to the output type
 
 def run_model(model_bytes, feeds):

@@ -1,4 +1,4 @@
-"""Torch.onnx.export (TorchScript exporter, dynamo=False) export fails: torch.all(x2, dim=None) with x2: bool[1,1]
+"""torch.onnx.export (TorchScript exporter, dynamo=False) export fails: torch.all(x2, dim=None) with x2: bool[]
 
 Torch.onnx.export (TorchScript exporter, dynamo=False) fails before any runtime runs its model. Found with onnx 1.23.2, torch 2.13.0+cpu.
 Note: the TorchScript-based exporter is deprecated: torch.onnx.export defaults to dynamo=True (as in torch 2.13, the pinned version).
@@ -17,7 +17,7 @@ class Model(torch.nn.Module):
         v5 = torch.all(x2, dim=None)
         return v5,
 
-INPUTS = {'x2': np.array([[False]], dtype=np.bool)}
+INPUTS = {'x2': np.array(False, dtype=np.bool)}
 
 
 

@@ -1,4 +1,4 @@
-"""Torch.onnx.export (TorchScript exporter, dynamo=False) export fails: torch.sum(x9, dim=(), dtype=torch.float32) with x9: float64[1]
+"""torch.onnx.export (TorchScript exporter, dynamo=False) export fails: torch.sum(x9, dim=(), dtype=torch.float32) with x9: float32[]
 
 Torch.onnx.export (TorchScript exporter, dynamo=False) fails before any runtime runs its model. Found with onnx 1.23.2, torch 2.13.0+cpu.
 Note: the TorchScript-based exporter is deprecated: torch.onnx.export defaults to dynamo=True (as in torch 2.13, the pinned version).
@@ -17,7 +17,7 @@ class Model(torch.nn.Module):
         v8 = torch.sum(x9, dim=(), dtype=torch.float32)
         return v8,
 
-INPUTS = {'x9': np.array([0.7290544829848988], dtype=np.float64)}
+INPUTS = {'x9': np.array(0.7290545105934143, dtype=np.float32)}
 
 
 

@@ -1,4 +1,4 @@
-"""Torch.onnx.export (TorchScript exporter, dynamo=False) export fails: torch.transpose(x1, 0, -1) with x1: float64[]
+"""torch.onnx.export (TorchScript exporter, dynamo=False) export fails: torch.transpose(x1, 0, -1) with x1: float32[]
 
 Torch.onnx.export (TorchScript exporter, dynamo=False) fails before any runtime runs its model. Found with onnx 1.23.2, torch 2.13.0+cpu.
 Note: the TorchScript-based exporter is deprecated: torch.onnx.export defaults to dynamo=True (as in torch 2.13, the pinned version).
@@ -17,7 +17,7 @@ class Model(torch.nn.Module):
         v4 = torch.transpose(x1, 0, -1)
         return v4,
 
-INPUTS = {'x1': np.array(1.1813730150708897, dtype=np.float64)}
+INPUTS = {'x1': np.array(0.7290545105934143, dtype=np.float32)}
 
 
 

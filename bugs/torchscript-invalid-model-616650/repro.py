@@ -1,4 +1,4 @@
-"""Torch.onnx.export (TorchScript exporter, dynamo=False) produces a model the ONNX checker rejects: torch.permute(x0, (-1,)) with x0: float64[1]
+"""torch.onnx.export (TorchScript exporter, dynamo=False) produces a model the ONNX checker rejects: torch.permute(x0, (-1,)) with x0: float32[1]
 
 Torch.onnx.export (TorchScript exporter, dynamo=False) fails before any runtime runs its model. Found with onnx 1.23.2, torch 2.13.0+cpu.
 Note: the TorchScript-based exporter is deprecated: torch.onnx.export defaults to dynamo=True (as in torch 2.13, the pinned version).
@@ -17,7 +17,7 @@ class Model(torch.nn.Module):
         v4 = torch.permute(x0, (-1,))
         return v4,
 
-INPUTS = {'x0': np.array([0.7290544829848988], dtype=np.float64)}
+INPUTS = {'x0': np.array([0.7290545105934143], dtype=np.float32)}
 
 
 

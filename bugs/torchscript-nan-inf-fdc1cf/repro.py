@@ -1,4 +1,4 @@
-"""Torch.onnx.export (TorchScript exporter, dynamo=False) gives NaN/Inf where the result is finite: torch.narrow(x15, -4, -5, 5); torch.amax(v11) with x15: float32[5,1,1,1]
+"""torch.onnx.export (TorchScript exporter, dynamo=False) gives NaN/Inf where the result is finite: torch.narrow(x15, -4, -5, 5); torch.amax(v11) with x15: float32[5,1,1,1]
 
 Every runtime gets torch.onnx.export (TorchScript exporter, dynamo=False)'s model wrong the same way (no other exporter could export the graph). Found with onnx 1.23.2, torch 2.13.0+cpu.
 Note: the TorchScript-based exporter is deprecated: torch.onnx.export defaults to dynamo=True (as in torch 2.13, the pinned version).

@@ -1,4 +1,4 @@
-"""Torch.onnx.export (TorchScript exporter, dynamo=False) gives a wrong output shape: torch.var(x0, dim=None, keepdim=True) with x0: float64[1,2]
+"""torch.onnx.export (TorchScript exporter, dynamo=False) gives a wrong output shape: torch.var(x0, dim=None, keepdim=True) with x0: float32[2]
 
 Every runtime gets torch.onnx.export (TorchScript exporter, dynamo=False)'s model wrong; torch.onnx.export (dynamo exporter)'s model of the same graph passes. Found with onnx 1.23.2, torch 2.13.0+cpu.
 Note: the TorchScript-based exporter is deprecated: torch.onnx.export defaults to dynamo=True (as in torch 2.13, the pinned version).
@@ -17,8 +17,8 @@ class Model(torch.nn.Module):
         v1 = torch.var(x0, dim=None, keepdim=True)
         return v1,
 
-INPUTS = {'x0': np.array([[0.7290544829848988, -1.2426662873802923]], dtype=np.float64)}
-EXPECTED = [np.array([[1.9438413981447513]], dtype=np.float64)]  # the exact result, rounded to the output type
+INPUTS = {'x0': np.array([0.7290545105934143, -1.242666244506836], dtype=np.float32)}
+EXPECTED = [np.array([1.9438413381576538], dtype=np.float32)]  # the exact result, rounded to the output type
 
 def run_model(model_bytes, feeds):
     from onnx.reference import ReferenceEvaluator
@@ -34,7 +34,7 @@ def main():
     actual = run_model(model, INPUTS)
     try:  # numpy's report says what differs (EXPECTED is its DESIRED)
         for a, e in zip(actual, EXPECTED, strict=True):
-            np.testing.assert_allclose(a, e, rtol=1e-05, atol=1e-05 * np.abs(e.astype(float)).mean(), strict=True)
+            np.testing.assert_allclose(a, e, rtol=0.001, atol=0.001 * np.abs(e.astype(float)).mean(), strict=True)
     except (AssertionError, ValueError) as e:
         print(e)
         return 1

@@ -1,4 +1,4 @@
-"""Torch.onnx.export (TorchScript exporter, dynamo=False) gives a wrong output shape: F.cosine_similarity(x4, x2, dim=0) with x2: float32[1], x4: float32[1]
+"""torch.onnx.export (TorchScript exporter, dynamo=False) gives a wrong output shape: F.cosine_similarity(x4, x2, dim=0) with x2: float32[1], x4: float32[1]
 
 Every runtime gets torch.onnx.export (TorchScript exporter, dynamo=False)'s model wrong; torch.onnx.export (dynamo exporter), a model written directly in ONNX's model of the same graph passes. Found with onnx 1.23.2, onnxruntime 1.32.0, torch 2.13.0+cpu.
 Note: the TorchScript-based exporter is deprecated: torch.onnx.export defaults to dynamo=True (as in torch 2.13, the pinned version).

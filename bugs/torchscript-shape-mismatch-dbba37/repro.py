@@ -1,4 +1,4 @@
-"""Torch.onnx.export (TorchScript exporter, dynamo=False) gives a wrong output shape: torch.mean(x0, dim=None, keepdim=True) with x0: float32[1]
+"""torch.onnx.export (TorchScript exporter, dynamo=False) gives a wrong output shape: torch.mean(x0, dim=None, keepdim=True) with x0: float32[1]
 
 Every runtime gets torch.onnx.export (TorchScript exporter, dynamo=False)'s model wrong the same way (no other exporter could export the graph). Found with onnx 1.23.2, torch 2.13.0+cpu.
 Note: the TorchScript-based exporter is deprecated: torch.onnx.export defaults to dynamo=True (as in torch 2.13, the pinned version).

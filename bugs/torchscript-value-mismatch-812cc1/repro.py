@@ -1,4 +1,4 @@
-"""Torch.onnx.export (TorchScript exporter, dynamo=False) computes wrong values: torch.any(x0, dim=-1) with x0: float32[1,1,1]
+"""torch.onnx.export (TorchScript exporter, dynamo=False) computes wrong values: torch.any(x0, dim=-1) with x0: float32[1]
 
 Every runtime gets torch.onnx.export (TorchScript exporter, dynamo=False)'s model wrong; torch.onnx.export (dynamo exporter)'s model of the same graph passes. Found with onnx 1.23.2, torch 2.13.0+cpu.
 Note: the TorchScript-based exporter is deprecated: torch.onnx.export defaults to dynamo=True (as in torch 2.13, the pinned version).
@@ -17,8 +17,8 @@ class Model(torch.nn.Module):
         v1 = torch.any(x0, dim=-1)
         return v1,
 
-INPUTS = {'x0': np.array([[[0.7290545105934143]]], dtype=np.float32)}
-EXPECTED = [np.array([[True]], dtype=np.bool)]  # the exact result, rounded to the output type
+INPUTS = {'x0': np.array([0.7290545105934143], dtype=np.float32)}
+EXPECTED = [np.array(True, dtype=np.bool)]  # the exact result, rounded to the output type
 
 def run_model(model_bytes, feeds):
     from onnx.reference import ReferenceEvaluator

@@ -1,4 +1,4 @@
-"""Torch.onnx.export (TorchScript exporter, dynamo=False) computes wrong values: torch.add(x0, x0, alpha=-1.0); torch.atan2(v5, c10) with x0: float32[]
+"""torch.onnx.export (TorchScript exporter, dynamo=False) computes wrong values: torch.atan2(c12, c10)
 
 Named by the reviewer (automatic blame said: every exporter's model fails on every runtime: suspect the ground truth). Found with onnx 1.23.2, onnxruntime 1.32.0, torch 2.13.0+cpu.
 Note: the TorchScript-based exporter is deprecated: torch.onnx.export defaults to dynamo=True (as in torch 2.13, the pinned version).
@@ -16,13 +16,13 @@ class Model(torch.nn.Module):
     def __init__(self):
         super().__init__()
         self.register_buffer('c10', torch.tensor([-1.873217225074768], dtype=torch.float32))
+        self.register_buffer('c12', torch.tensor(0.0, dtype=torch.float32))
 
-    def forward(self, x0):
-        v5 = torch.add(x0, x0, alpha=-1.0)
-        v11 = torch.atan2(v5, self.c10)
+    def forward(self):
+        v11 = torch.atan2(self.c12, self.c10)
         return v11,
 
-INPUTS = {'x0': np.array(1.6385196447372437, dtype=np.float32)}
+INPUTS = {}
 EXPECTED = [np.array([3.1415927410125732], dtype=np.float32)]  # the exact result, rounded to the output type
 
 def run_model(model_bytes, feeds):
@@ -36,7 +36,7 @@ def run_model(model_bytes, feeds):
 def main():
     args = tuple(torch.from_numpy(a) for a in INPUTS.values())
     buf = io.BytesIO()
-    torch.onnx.export(Model().eval(), args, buf, dynamo=False, opset_version=14, input_names=['x0'], output_names=['out0'])
+    torch.onnx.export(Model().eval(), args, buf, dynamo=False, opset_version=14, input_names=[], output_names=['out0'])
     model = buf.getvalue()
     actual = run_model(model, INPUTS)
     try:  # numpy's report says what differs (EXPECTED is its DESIRED)

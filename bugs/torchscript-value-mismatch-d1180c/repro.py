@@ -1,4 +1,4 @@
-"""Torch.onnx.export (TorchScript exporter, dynamo=False) computes wrong values: torch.roll(x0, shifts=(-5,), dims=(0,)) with x0: float32[2]
+"""torch.onnx.export (TorchScript exporter, dynamo=False) computes wrong values: torch.roll(x0, shifts=(-5,), dims=(0,)) with x0: float32[2]
 
 Every runtime gets torch.onnx.export (TorchScript exporter, dynamo=False)'s model wrong; torch.onnx.export (dynamo exporter)'s model of the same graph passes. Found with onnx 1.23.2, onnxruntime 1.32.0, torch 2.13.0+cpu.
 Note: the TorchScript-based exporter is deprecated: torch.onnx.export defaults to dynamo=True (as in torch 2.13, the pinned version).

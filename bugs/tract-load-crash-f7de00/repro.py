@@ -1,4 +1,4 @@
-"""Tract kills the process loading a valid model: MatMul on int64 (opset 18)
+"""tract kills the process loading a valid model: MatMul on int64 (opset 18)
 
 The ONNX reference evaluator (onnx.reference), ONNX Runtime, OpenVINO (CPU) run the same model correctly. Found with onnx 1.23.2, tract 0.23.9.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.

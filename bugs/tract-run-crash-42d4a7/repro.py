@@ -1,4 +1,4 @@
-"""Tract fails to run a valid model: Slice -> QuantizeLinear on float32 (opset 27) with dynamic dims
+"""tract fails to run a valid model: Slice -> QuantizeLinear on float32 (opset 27) with dynamic dims
 
 The ONNX reference evaluator (onnx.reference), ONNX Runtime, OpenVINO (CPU) run the same model correctly. Found with onnx 1.23.2, tract 0.23.9.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.

@@ -1,4 +1,4 @@
-"""Tract computes wrong values: Celu on float32 (opset 16)
+"""tract computes wrong values: Celu on float32 (opset 16)
 
 The ONNX reference evaluator (onnx.reference), ONNX Runtime, OpenVINO (CPU) run the same model correctly. Found with onnx 1.23.2, tract 0.23.9.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.

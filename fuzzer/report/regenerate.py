@@ -72,6 +72,9 @@ def reminimize(d: Path, case: dict) -> str:
     case["graph"] = red.graph.to_json()
     meta["minimized"] = {**meta.get("minimized", {}), "ops": len(red.graph), "reduced_again_from": before}
     meta["witnesses"] = who.witnesses
+    from fuzzer.report.writer import _filed_key
+
+    meta["key"] = _filed_key(case) or meta.get("key")  # the folder keeps its id; the key follows its ops
     (d / "inputs.npz").write_bytes(red.result.inputs_npz)
     # the kept model is of the old graph: the repro's model is made again from the new one
     (d / "model.onnx").unlink(missing_ok=True)
