@@ -1,4 +1,4 @@
-"""torch.onnx.export (dynamo exporter) export fails: torch.amax(x0) with x0: float32[]
+"""torch.onnx.export (dynamo exporter) raises: torch.amax(x0) with x0: float32[]
 
 Torch.onnx.export (dynamo exporter) fails before any runtime runs its model. Found with onnx 1.23.2, onnxscript 0.7.2, torch 2.13.0+cpu.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.

@@ -1,4 +1,4 @@
-"""torch.onnx.export (dynamo exporter) computes wrong values: torch.atan2(c4, c2)
+"""torch.onnx.export (dynamo exporter) computes wrong values: torch.atan2(0.0, [-1.782])
 
 Named by the reviewer (automatic blame said: every exporter's model fails on every runtime: suspect the ground truth). Found with onnx 1.23.2, onnxruntime 1.32.0, onnxscript 0.7.2, torch 2.13.0+cpu.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.

@@ -14,9 +14,11 @@ import torch
 
 class Model(torch.nn.Module):
     def forward(self, x0, x3):
-        v2, v2_1 = (lambda u: (u[1], u[2][u[1]]))(torch.unique(x0, sorted=True, return_inverse=True, return_counts=True))
+        v2_u = torch.unique(x0, sorted=True, return_inverse=True, return_counts=True)
+        v2, v2_1 = v2_u[1], v2_u[2][v2_u[1]]
         v4 = torch.add(v2_1, x3)
-        v5, v5_1 = (lambda u: (u[1], u[2][u[1]]))(torch.unique(x3, sorted=True, return_inverse=True, return_counts=True))
+        v5_u = torch.unique(x3, sorted=True, return_inverse=True, return_counts=True)
+        v5, v5_1 = v5_u[1], v5_u[2][v5_u[1]]
         v6 = torch.relu(v5_1)
         return v2, v4, v5, v6, v6
 

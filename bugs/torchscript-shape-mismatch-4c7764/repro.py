@@ -1,4 +1,4 @@
-"""torch.onnx.export (TorchScript exporter, dynamo=False) gives a wrong output shape: (lambda u: (u[1], u[2][u[1]]))(torch.unique(x0, sorted=True, return_inverse=True, return_counts=True)) with x0: float32[1,1]
+"""torch.onnx.export (TorchScript exporter, dynamo=False) gives a wrong output shape: torch.unique(x0, sorted=True, return_inverse=True, return_counts=True) with x0: float32[1,1]
 
 Every runtime gets torch.onnx.export (TorchScript exporter, dynamo=False)'s model wrong; torch.onnx.export (dynamo exporter)'s model of the same graph passes. Found with onnx 1.23.2, onnxruntime 1.32.0, torch 2.13.0+cpu.
 Note: the TorchScript-based exporter is deprecated: torch.onnx.export defaults to dynamo=True (as in torch 2.13, the pinned version).
@@ -14,7 +14,8 @@ import torch
 
 class Model(torch.nn.Module):
     def forward(self, x0):
-        v1, v1_1 = (lambda u: (u[1], u[2][u[1]]))(torch.unique(x0, sorted=True, return_inverse=True, return_counts=True))
+        v1_u = torch.unique(x0, sorted=True, return_inverse=True, return_counts=True)
+        v1, v1_1 = v1_u[1], v1_u[2][v1_u[1]]
         return v1, v1_1
 
 INPUTS = {'x0': np.array([[-0.1549353301525116]], dtype=np.float32)}

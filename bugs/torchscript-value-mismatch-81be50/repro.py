@@ -1,4 +1,4 @@
-"""torch.onnx.export (TorchScript exporter, dynamo=False) computes wrong values: torch.atan2(c12, c10)
+"""torch.onnx.export (TorchScript exporter, dynamo=False) computes wrong values: torch.atan2(0.0, [-1.873])
 
 Named by the reviewer (automatic blame said: every exporter's model fails on every runtime: suspect the ground truth). Found with onnx 1.23.2, onnxruntime 1.32.0, torch 2.13.0+cpu.
 Note: the TorchScript-based exporter is deprecated: torch.onnx.export defaults to dynamo=True (as in torch 2.13, the pinned version).

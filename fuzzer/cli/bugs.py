@@ -70,7 +70,7 @@ class Bugs(Command):
                 bugs = [b for b in bugs if not deprecation(b["system"])]
             # dynamic: the bug needs dims exported dynamic (its failing size, or "base")
             rows = [{k: b.get(k) for k in ("id", "title", "kind", "system", "role", "hits", "status")}
-                    | {"ops": b["minimized"]["ops"], "upstream": b.get("upstream") or [],
+                    | {"ops": b["minimized"]["ops"], "upstream": upstream_of(b),
                        "deprecated": bool(deprecation(b["system"])), "retired": _retired(b),
                        "dynamic": ((b.get("dynamic") or {}).get("failing_size") or "base") if b.get("dynamic") else None}
                     for b in bugs]
@@ -117,6 +117,12 @@ def _verify(args) -> int:
     return 1 if any(r["status"] == "reproduces" for r in results) else 0
 
 
+def upstream_of(bug: dict) -> list[str]:
+    """A bug's known upstream issues or fixes (case.json bug.upstream: a list, or one string)."""
+    ups = bug.get("upstream") or []
+    return [ups] if isinstance(ups, str) else list(ups)
+
+
 def _retired(bug: dict) -> str | None:
     """"withdrawn" or "duplicate" for a folder kept only as a record, else None."""
     if bug.get("withdrawn"):
@@ -147,7 +153,7 @@ def _export(d: Path) -> str:
     lines = [f"**Title:** {meta['title']}", ""]
     if where:
         lines += [f"**Tracker:** https://github.com/{where}/issues", ""]
-    for link in meta.get("upstream") or []:
+    for link in upstream_of(meta):
         lines += [f"> Possibly known already: {link}", ""]
     if deprecation(meta["system"]):
         lines += [f"> Note: {deprecation(meta['system'])}.", ""]

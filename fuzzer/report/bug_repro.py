@@ -153,7 +153,7 @@ def _dies(meta: dict) -> bool:
 
 
 _WHAT = {
-    "export_crash": "export fails", "invalid_model": "produces a model the ONNX checker rejects",
+    "export_crash": "raises", "invalid_model": "produces a model the ONNX checker rejects",
     "convert_crash": "fails", "load_crash": "fails to load a valid model", "run_crash": "fails to run a valid model",
     "shape_mismatch": "gives a wrong output shape", "dtype_mismatch": "gives a wrong output type",
     "value_mismatch": "computes wrong values", "nan_inf": "gives NaN/Inf where the result is finite",
@@ -199,8 +199,27 @@ def _elem(v) -> str:
 def _torch_trigger(graph: Graph) -> str:
     from fuzzer.report.torch_repro import torch_expressions
 
+    import re
+
     exprs = torch_expressions(graph)
+    # a small constant reads better as its value: torch.atan2(0.0, -1.87), not torch.atan2(c12, c10)
+    small = {f"self.{n.outputs[0].name}": _short(n.value) for n in graph.consts if np.size(n.value) <= 4}
+
+    def literal(expr: str) -> str:
+        from fuzzer.report.torch_repro import _APPLIED_LAMBDA
+
+        m = _APPLIED_LAMBDA.match(expr)  # (lambda u: (u[1], ...))(call): the call is the trigger
+        expr = m.group(3) if m else expr
+        return re.sub(r"self\.\w+", lambda m: small.get(m.group(0), m.group(0)[5:]), expr)
+
     if len(exprs) <= 2 and sum(len(e) for _, e in exprs) <= 140:
         types = ", ".join(f"{v.name}: {v.type}" for v in graph.inputs)
-        return "; ".join(e.replace("self.", "") for _, e in exprs) + (f" with {types}" if types else "")
+        return "; ".join(literal(e) for _, e in exprs) + (f" with {types}" if types else "")
     return " -> ".join(e.split("(")[0] for _, e in exprs)
+
+
+def _short(a) -> str:
+    """A small array's values as a maintainer writes them (4 significant digits)."""
+    a = np.asarray(a)
+    values = [float(f"{float(x):.4g}") if a.dtype.kind == "f" else x for x in a.ravel().tolist()]
+    return repr(values[0]) if a.ndim == 0 else repr(values)

@@ -7,6 +7,7 @@ torch eager's result in float64 rounded to the output type.
 from __future__ import annotations
 
 import base64
+import re
 
 import numpy as np
 
@@ -25,6 +26,21 @@ def torch_expressions(graph: Graph) -> list[tuple[list[str], str]]:
         args = [f"self.{v.name}" if v.producer().op_type == CONST else v.name for v in node.inputs]
         out.append(([v.name for v in node.outputs], get_spec(node.op_type).torch(ctx, node.attrs, args)))
     return out
+
+
+_APPLIED_LAMBDA = re.compile(r"^\(lambda (\w+): \((.*)\)\)\((.*)\)$")
+
+
+def _statements(outs: list[str], expr: str) -> list[str]:
+    """`outs = expr` as a maintainer writes it: a lowering's `(lambda u: (u[1], u[2]))(call)`
+    becomes `u = call` and `outs = u[1], u[2]`."""
+    m = _APPLIED_LAMBDA.match(expr)
+    if m and m.group(3).count("(") == m.group(3).count(")"):
+        var, body, call = m.groups()
+        name = f"{outs[0]}_{var.strip('_')}"
+        body = re.sub(r"\b" + var + r"\b", name, body)
+        return [f"{name} = {call}", f"{', '.join(outs)} = {body}"]
+    return [f"{', '.join(outs)} = {expr}"]
 
 
 def _tensor_literal(a: np.ndarray) -> str:
@@ -52,7 +68,7 @@ def module_source(graph: Graph) -> str:
         lines.append("")
     lines.append(f"    def forward({', '.join(['self', *(v.name for v in graph.inputs)])}):")
     for outs, expr in torch_expressions(graph):
-        lines.append(f"        {', '.join(outs)} = {expr}")
+        lines += [f"        {line}" for line in _statements(outs, expr)]
     lines.append(f"        return {', '.join(v.name for v in graph.outputs)}{',' if len(graph.outputs) == 1 else ''}")
     return "\n".join(lines) + "\n"
 

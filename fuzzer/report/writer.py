@@ -285,7 +285,8 @@ def report_markdown(meta: dict, graph_text: str, repro_output: str, idiom: str =
     lines = [f"# {meta['title']}", ""]
     if deprecation(meta["system"]):
         lines += [f"> **Deprecated system**: {deprecation(meta['system'])}.", ""]
-    for link in (meta.get("upstream") or []):
+    ups = meta.get("upstream") or []
+    for link in [ups] if isinstance(ups, str) else ups:
         lines += [f"> **Known upstream**: {link}", ""]
     lines += [
         "| | |",
