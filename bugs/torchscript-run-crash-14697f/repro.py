@@ -1,4 +1,4 @@
-"""torch.onnx.export (TorchScript exporter, dynamo=False) fails to run a valid model: torch.chunk(x1, 4, dim=1) with x1: int64[1,5,1,1]
+"""torch.onnx.export (TorchScript exporter, dynamo=False) exports a model ONNX Runtime cannot run: torch.chunk(x1, 4, dim=1) with x1: int64[1,5,1,1]
 
 Named by the reviewer: the exported model asks SplitToSequence for split sizes [2, 2, 2, -1] (it assumes chunk() always yields `chunks` pieces; torch yields 3 here). ORT rightly rejects the negative split; the reference evaluator tolerates it, so automatic blame named ORT. Found with onnx 1.23.2, onnxruntime 1.32.0, torch 2.13.0+cpu.
 Note: the TorchScript-based exporter is deprecated: torch.onnx.export defaults to dynamo=True (as in torch 2.13, the pinned version).

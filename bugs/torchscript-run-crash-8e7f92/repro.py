@@ -1,4 +1,4 @@
-"""torch.onnx.export (TorchScript exporter, dynamo=False) fails to run a valid model: two torch.unique(return_counts=True) outputs of different lengths get one symbolic dim name
+"""torch.onnx.export (TorchScript exporter, dynamo=False) exports a model ONNX Runtime cannot run: two torch.unique(return_counts=True) outputs of different lengths get one symbolic dim name
 
 The TorchScript export gives outputs of different lengths one symbolic dim name (out0 has 2 elements, out2 has 1, both declared ['Uniqueout0_dim_0']), which the ONNX IR forbids; ONNX Runtime trusts the declared dims and fails reusing a buffer, the reference evaluator does not check them (reclassified by review: it was filed against ONNX Runtime). Found with onnx 1.23.2, onnxruntime 1.32.0, torch 2.13.0+cpu.
 Note: the TorchScript-based exporter is deprecated: torch.onnx.export defaults to dynamo=True (as in torch 2.13, the pinned version).

@@ -143,7 +143,7 @@ def _export(d: Path) -> str:
     import platform
     import re
 
-    from fuzzer.report.vocabulary import deprecation, system_name, tracker
+    from fuzzer.report.vocabulary import deprecation, explain, system_name, tracker
 
     meta = json.loads((d / "case.json").read_text())["bug"]
     report = (d / "report.md").read_text()
@@ -158,7 +158,7 @@ def _export(d: Path) -> str:
     if deprecation(meta["system"]):
         lines += [f"> Note: {deprecation(meta['system'])}.", ""]
     lines += ["### Describe the bug", "",
-              f"{system_name(meta['system'])}: {meta.get('blame_reason') or meta.get('reason') or ''}".rstrip(": ") + ".", ""]
+              f"{system_name(meta['system'])}: {explain(meta.get('blame_reason') or meta.get('reason') or '')}".rstrip(": .") + ".", ""]
     if meta.get("rule"):
         lines += [f"Rule at fault: {meta['rule']}", ""]
     lines += ["### To reproduce", ""]

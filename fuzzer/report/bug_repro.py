@@ -167,6 +167,9 @@ def title_for(meta: dict, graph: Graph, model=None) -> str:
     what = _WHAT.get(kind, kind)
     if _dies(meta):
         what = "kills the process " + ("loading" if kind == "load_crash" else "running") + " a valid model"
+    if meta["role"] == "exporter" and kind in ("load_crash", "run_crash") and meta.get("runtime"):
+        verb = "load" if kind == "load_crash" else "run"
+        what = f"exports a model {system_name(meta['runtime'])} cannot {verb}"
     if meta.get("trigger"):  # a reviewer's words for what sets the bug off
         trigger = meta["trigger"]
     elif model is not None:
