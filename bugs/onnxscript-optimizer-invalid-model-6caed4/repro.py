@@ -13,13 +13,12 @@ MODEL = onnx.parser.parse_model('''
    ir_version: 7,
    opset_import: ["" : 14]
 >
-repro (float[4] x0) => (float[4] out0) 
+repro (float[4] x0) => (float[4] t9) 
    <int64[1] t1 =  {2}, int64[1] t2 =  {4}, int64[1] t3 =  {0}, int64[1] t4 =  {0}, int64[1] t5 =  {2}, int64[1] t6 =  {0}>
 {
    t7 = Slice (x0, t1, t2, t3)
    t8 = Slice (x0, t4, t5, t6)
    t9 = Concat <axis: int = 0> (t7, t8)
-   out0 = Identity (t9)
 }
 ''')
 

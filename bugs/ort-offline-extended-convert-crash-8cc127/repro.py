@@ -13,13 +13,12 @@ MODEL = onnx.parser.parse_model('''
    ir_version: 13,
    opset_import: ["" : 25]
 >
-repro (int8 x3) => (int64 out0) 
-   <float t1 =  {0.34125128}, int8 t2 =  {-72}, int64[1] t3 =  {-1}, int64[0] t4 =  {}>
+repro (int8 x3) => (int64 t7) 
+   <float t1 =  {0.34125128}, int8 t2 =  {-72}, int64[1] t3 =  {-1}>
 {
-   t5 = DequantizeLinear (x3, t1, t2)
-   t6 = Reshape (t5, t3)
-   t7 = ArgMax <axis: int = 0, keepdims: int = 0> (t6)
-   out0 = Reshape (t7, t4)
+   t4 = DequantizeLinear (x3, t1, t2)
+   t5 = Reshape (t4, t3)
+   t7 = ArgMax <axis: int = 0, keepdims: int = 0> (t5)
 }
 ''')
 

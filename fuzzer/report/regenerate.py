@@ -8,7 +8,9 @@ the reduced model, its inputs and expected values. From these each folder gets a
 repro.py (fuzzer.report.bug_repro), report.md and title. A folder whose new repro does not
 exit 1 is left as it was and named in the output (exit status 1 then). A withdrawn folder
 (case.json bug.withdrawn) is left alone. With --reduce, each campaign graph is first reduced
-again with today's passes (kept only if the same system is still blamed).
+again with today's passes (kept only if the same system is still blamed); with
+--reduce-model, the ONNX model of a runtime's or transformer's crash or invalid output is
+reduced too, while its repro still exits 1 with the error first seen.
 """
 from __future__ import annotations
 
@@ -82,7 +84,63 @@ def reminimize(d: Path, case: dict) -> str:
     return f"reduced again: {before} -> {len(red.graph)} ops, {len(graph.inputs)} -> {len(red.graph.inputs)} inputs"
 
 
-def regenerate(d: Path, again: bool = False) -> tuple[int, str]:
+_NO_EXPECTED = ("load_crash", "run_crash", "convert_crash", "invalid_model")
+
+
+def reduce_model_of(d: Path, case: dict, max_seconds: float = 180.0) -> str:
+    """For an ONNX-level crash or invalid model (no expected values tie the model to the graph):
+    reduce the ONNX model the repro carries (fuzzer.minimize.onnx_model: bypass or cut any node,
+    drop outputs, halve dims) while its repro still exits 1 saying what the failure first said.
+    The smaller model is kept as d/model.onnx; what happened, in words."""
+    import tempfile
+
+    import onnx
+
+    from fuzzer.ir import Graph
+    from fuzzer.minimize.onnx_model import reduce_model
+    from fuzzer.report.bug_repro import bug_repro
+    from fuzzer.report.onnx_repro import fragment
+    from fuzzer.report.writer import given_path, run_repro, write_repro
+
+    meta = case["bug"]
+    if meta["role"] == "exporter" or meta["kind"] not in _NO_EXPECTED or meta.get("dynamic"):
+        return "model not reduced: its repro compares with expected values of the graph, or it is dynamic"
+    graph = Graph.from_json(case["graph"])
+    inputs = dict(np.load(d / "inputs.npz"))
+    path = given_path(meta["role"], meta["path"], "")
+    first = bug_repro(meta, graph, inputs, folder_models(d, meta))
+    said = fragment(meta.get("error") or "")
+    if ": " in said and said.split(": ", 1)[0].isidentifier():  # the repro prints the type apart from the message
+        said = said.split(": ", 1)[1]
+
+    def holds(candidate) -> bool:
+        if meta["role"] == "runtime":  # "a valid model" the runtime fails on: it must stay valid
+            try:
+                onnx.checker.check_model(candidate, full_check=True)
+            except Exception:
+                return False
+        try:
+            built = bug_repro(meta, graph, inputs, {path: candidate.SerializeToString()})
+        except Exception:
+            return False
+        with tempfile.TemporaryDirectory() as tmp:
+            write_repro(Path(tmp), built)
+            code, output = run_repro(Path(tmp))
+        return code == 1 and (not said or said in output)
+
+    model = onnx.load_model_from_string(first.model)
+    if len(model.graph.node) < 2:
+        return "model already one node"
+    best, tried = reduce_model(model, holds, max_seconds)
+    if best is model:
+        return f"model already minimal ({len(model.graph.node)} nodes, {tried} candidates)"
+    (d / "model.onnx").write_bytes(best.SerializeToString())
+    meta["model_path"] = path
+    meta["model_reduced"] = f"{len(model.graph.node)} -> {len(best.graph.node)} nodes on the ONNX model"
+    return f"model reduced: {meta['model_reduced']} ({tried} candidates)"
+
+
+def regenerate(d: Path, again: bool = False, model_too: bool = False) -> tuple[int, str]:
     """(the new repro's exit code, its output) for folder d, rewritten when that code is 1.
     again: reduce its graph again first (reminimize)."""
     from fuzzer.report.writer import run_repro, write_repro
@@ -97,6 +155,8 @@ def regenerate(d: Path, again: bool = False) -> tuple[int, str]:
     try:
         if again and "graph" in case:
             print(f"    {reminimize(staging, case)}", flush=True)
+        if model_too and "graph" in case:
+            print(f"    {reduce_model_of(staging, case)}", flush=True)
         if "graph" in case:
             built, model = _campaign_repro(staging, meta, case)
         else:
@@ -185,12 +245,14 @@ def main(argv=None) -> int:
     p.add_argument("--bugs-dir", type=Path, default=Path("bugs"))
     p.add_argument("--reduce", action="store_true",
                    help="reduce each graph again with today's passes first (the same system must stay blamed)")
+    p.add_argument("--reduce-model", action="store_true",
+                   help="for an ONNX-level crash or invalid model, reduce the ONNX model itself while its repro exits 1")
     args = p.parse_args(argv)
     dirs = [args.bugs_dir / i for i in args.ids] or sorted(c.parent for c in args.bugs_dir.glob("*/case.json"))
     failed = []
     for d in dirs:
         try:
-            code, output = regenerate(d, again=args.reduce)
+            code, output = regenerate(d, again=args.reduce, model_too=args.reduce_model)
         except Exception as e:  # one folder's trouble must not stop the others
             code, output = -2, f"{type(e).__name__}: {e}"
         state = {1: "rewritten", -1: "left alone"}.get(code, f"NOT rewritten (new repro exits {code})")
