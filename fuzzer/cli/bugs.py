@@ -31,8 +31,12 @@ def _one(bugs_dir: Path, bug_id: str) -> Path:
 class Bugs(Command):
     """Triage the filed bugs: list, show ID, verify [ID...], export ID, file --workdir DIR.
 
-    `verify` re-runs each bug's repro.py with the installed versions, marks it
-    reproduces or fixed, and exits 1 if any still reproduces.
+    `list` shows each bug's known upstream issue or fix (case.json bug.upstream), can keep one
+    system's bugs (--system) and hide those of deprecated systems (--no-deprecated); withdrawn
+    and duplicate folders only with --all. `verify` re-runs each bug's repro.py with the
+    installed versions, marks it reproduces or fixed, and exits 1 if any still reproduces.
+    `export` prints the issue as the system's tracker expects it: title, what goes wrong,
+    the repro inline, expected against actual, the rule at fault where known, environment.
     """
 
     name = "bugs"
@@ -45,6 +49,10 @@ class Bugs(Command):
         p.add_argument("--limit", type=int, default=None, help="file: at most this many signatures")
         p.add_argument("--converters", type=name_list, default=["torchscript", "dynamo"], help="file: witness exporters")
         p.add_argument("--runtimes", type=name_list, default=["onnxruntime", "onnxruntime-noopt", "onnx-reference"], help="file: witness runtimes")
+        p.add_argument("--system", default=None,
+                       help="list: only this system's bugs (its plugin name, e.g. onnxruntime, or part of its full name)")
+        p.add_argument("--no-deprecated", action="store_true", help="list: hide bugs of deprecated systems (the TorchScript exporter)")
+        p.add_argument("--all", action="store_true", help="list: include withdrawn and duplicate folders")
         p.add_argument("--json", action="store_true", help="machine-readable output")
 
     def run(self, args) -> int:
@@ -54,17 +62,26 @@ class Bugs(Command):
         if action in ("show", "export") and len(args.ids) != 1:
             raise UsageError(f"bugs {action} takes exactly one bug id")
         if action == "list":
-            bugs = _load(args.bugs_dir)
+            from fuzzer.report.vocabulary import deprecation
+
+            bugs = [b for b in _load(args.bugs_dir) if args.all or not _retired(b)]
+            if args.system:
+                bugs = [b for b in bugs if _is_system(b["system"], args.system)]
+            if args.no_deprecated:
+                bugs = [b for b in bugs if not deprecation(b["system"])]
             # dynamic: the bug needs dims exported dynamic (its failing size, or "base")
             rows = [{k: b.get(k) for k in ("id", "title", "kind", "system", "role", "hits", "status")}
-                    | {"ops": b["minimized"]["ops"],
+                    | {"ops": b["minimized"]["ops"], "upstream": upstream_of(b),
+                       "deprecated": bool(deprecation(b["system"])), "retired": _retired(b),
                        "dynamic": ((b.get("dynamic") or {}).get("failing_size") or "base") if b.get("dynamic") else None}
                     for b in bugs]
             if args.json:
                 emit_json(rows)
             else:
                 for r in rows:
-                    print(f"{r['id']:45s} {r['status']:11s} hits {r['hits']:<4d} {r['ops']} ops  {r['title']}")
+                    status = r["retired"] or r["status"]
+                    upstream = f"  [upstream: {'; '.join(r['upstream'])}]" if r["upstream"] else ""
+                    print(f"{r['id']:45s} {status:11s} hits {r['hits']:<4d} {r['ops']} ops  {r['title']}{upstream}")
                 print(f"{len(rows)} bugs in {args.bugs_dir}")
             return 0
         if action == "show":
@@ -81,7 +98,8 @@ class Bugs(Command):
 def _verify(args) -> int:
     from fuzzer.report.writer import run_repro
 
-    dirs = [_one(args.bugs_dir, i) for i in args.ids] or [p.parent for p in sorted(args.bugs_dir.glob("*/case.json"))]
+    dirs = [_one(args.bugs_dir, i) for i in args.ids] or [
+        p.parent for p in sorted(args.bugs_dir.glob("*/case.json")) if not _retired(json.loads(p.read_text()).get("bug", {}))]
     results = []
     for d in dirs:
         code, output = run_repro(d)
@@ -100,15 +118,65 @@ def _verify(args) -> int:
     return 1 if any(r["status"] == "reproduces" for r in results) else 0
 
 
+def upstream_of(bug: dict) -> list[str]:
+    """A bug's known upstream issues or fixes (case.json bug.upstream: a list, or one string)."""
+    ups = bug.get("upstream") or []
+    return [ups] if isinstance(ups, str) else list(ups)
+
+
+def _retired(bug: dict) -> str | None:
+    """"withdrawn" or "duplicate" for a folder kept only as a record, else None."""
+    if bug.get("withdrawn"):
+        return "withdrawn"
+    if bug.get("duplicate_of"):
+        return "duplicate"
+    return None
+
+
+def _is_system(system: str, wanted: str) -> bool:
+    from fuzzer.report.vocabulary import system_name
+
+    return system == wanted or wanted.lower() in system_name(system).lower()
+
+
 def _export(d: Path) -> str:
-    """Markdown ready to paste as an issue on the project at fault."""
+    """The issue, as the system's tracker expects it (GitHub issue markdown)."""
+    import platform
+    import re
+
+    from fuzzer.report.vocabulary import deprecation, explain, system_name, tracker
+
     meta = json.loads((d / "case.json").read_text())["bug"]
     report = (d / "report.md").read_text()
-    body = report.split("\n", 1)[1]  # the title goes into the issue title
     repro = (d / "repro.py").read_text()
-    return (f"**Title:** {meta['title']}\n\n{body}\n\n## repro.py\n\nNeeds `inputs.npz`"
-            f"{' and `model.onnx`' if (d / 'model.onnx').exists() else ''} from the attached bundle.\n\n"
-            f"```python\n{repro}```\n")
+    said = re.search(r"(?:## Reproduce|## repro.py says)\n.*?```\n(.*?)```", report, re.S)
+    where = tracker(meta["system"])
+    lines = [f"**Title:** {meta['title']}", ""]
+    if where:
+        lines += [f"**Tracker:** https://github.com/{where}/issues", ""]
+    for link in upstream_of(meta):
+        lines += [f"> Possibly known already: {link}", ""]
+    if deprecation(meta["system"]):
+        lines += [f"> Note: {deprecation(meta['system'])}.", ""]
+    lines += ["### Describe the bug", "",
+              f"{system_name(meta['system'])}: {explain(meta.get('blame_reason') or meta.get('reason') or '')}".rstrip(": .") + ".", ""]
+    if meta.get("rule"):
+        lines += [f"Rule at fault: {meta['rule']}", ""]
+    lines += ["### To reproduce", ""]
+    data = [f for f in ("model.onnx", "inputs.npz", "expected.npz") if f in repro]
+    if data:
+        lines += [f"Needs {', '.join(f'`{f}`' for f in data)} (attached) next to it.", ""]
+    lines += ["```python", repro.rstrip(), "```", "", "### Expected behavior and what happens", ""]
+    if said:
+        lines += ["Output of the script (expected against actual):", "", "```", said.group(1).strip()[-3000:], "```", ""]
+    error = (meta.get("error") or "").strip()
+    if error:
+        lines += ["Error as first seen:", "", "```", error[:2000], "```", ""]
+    versions = meta.get("versions") or {}
+    lines += ["### Environment", "", *(f"- {k} {v}" for k, v in versions.items()),
+              f"- Python {platform.python_version()}, {platform.system()} {platform.machine()}", "",
+              f"Found by onnxfuzz (differential fuzzing); `{d.name}`.", ""]
+    return "\n".join(lines)
 
 
 def _file(args) -> int:

@@ -103,12 +103,13 @@ def drop_outputs(g: Graph) -> Iterator[Graph]:
 
 def delete_nodes(g: Graph) -> Iterator[Graph]:
     """Remove one op node, feeding its consumers from one of its own inputs of the same
-    type (a bypass), or from a new graph input of its output's type. A node that only feeds
+    type (a bypass), from a new graph input of its output's type, or from a literal of that
+    type (zeros, then ones). A node that only feeds
     graph outputs may also hand them over to one of its op-made inputs, whatever its type:
     otherwise the last op of a chain whose output type differs from its input's (a
     GridSample after a GridSample) could never go."""
     for node in reversed(g.op_nodes):
-        for replacement in ("bypass", "input"):
+        for replacement in ("bypass", "input", "zeros", "ones"):
             c = g.copy()
             n = c.node(node.id)
             ok = True
@@ -119,10 +120,13 @@ def delete_nodes(g: Graph) -> Iterator[Graph]:
                         ok = False
                         break
                     new = same[0]
-                else:
-                    if not out.uses():
-                        continue
+                elif not out.uses():
+                    continue
+                elif replacement == "input":
                     new = c.add_input(out.type, domain=_consumer_domain(out))
+                else:  # a literal of its type: a zero built as add(x, x, alpha=-1) is a zero
+                    fill = np.zeros if replacement == "zeros" else np.ones
+                    new = c.add_const(fill(out.type.shape, dtype=out.type.dtype.numpy), out.type.dtype)
                 if out in c.outputs and new.producer().op_type in (INPUT, CONST):
                     c.outputs = [v for v in c.outputs if v != out]  # an output cannot be an input
                 c.replace_all_uses(out, new)
@@ -133,6 +137,33 @@ def delete_nodes(g: Graph) -> Iterator[Graph]:
             if result is not None:
                 yield result
         yield from _promote_inputs(g, node)
+
+
+def cut_operands(g: Graph) -> Iterator[Graph]:
+    """Drop one operand of a variadic op (Mean, Sum, Max, Min of n inputs): two inputs
+    that show a bug are clearer than four."""
+    for node in g.op_nodes:
+        if len(node.inputs) < 2 or not _variadic(node.op_type):
+            continue
+        for k in range(len(node.inputs)):
+            c = g.copy()
+            edges = sorted(c.nx.in_edges(node.id, keys=True, data=True), key=lambda e: e[3]["slot"])
+            for src, dst, key, _ in edges:
+                c.nx.remove_edge(src, dst, key)
+            slot = 0
+            for i, (src, dst, _, data) in enumerate(edges):
+                if i != k:
+                    c.nx.add_edge(src, dst, slot=slot, index=data["index"])
+                    slot += 1
+            out = _finish(c)
+            if out is not None:
+                yield out
+
+
+def _variadic(op: str) -> bool:
+    """Does op take any number of operands (its spec says so, or derives from Variadic)?"""
+    spec = get_spec(op)
+    return bool(getattr(spec, "variadic", False)) or any(k.__name__ == "Variadic" for k in type(spec).__mro__)
 
 
 def _promote_inputs(g: Graph, node) -> Iterator[Graph]:
@@ -262,6 +293,7 @@ def simplify_consts(g: Graph) -> Iterator[Graph]:
 PASSES: list[tuple[str, Pass]] = [
     ("drop_outputs", drop_outputs),
     ("delete_nodes", delete_nodes),
+    ("cut_operands", cut_operands),
     ("shrink_shapes", shrink_shapes),
     ("shrink_ranks", shrink_ranks),
     ("narrow_dtypes", narrow_dtypes),

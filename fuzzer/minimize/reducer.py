@@ -213,16 +213,17 @@ def reduce(
     return best
 
 
-def _size(g: Graph) -> tuple[int, int, int, int, int, int]:
-    """What "smaller" means, in order: fewer ops, fewer elements, lower ranks, narrower dtypes,
-    fewer attributes, less value entropy."""
+def _size(g: Graph) -> tuple[int, int, int, int, int, int, int]:
+    """What "smaller" means, in order: fewer ops, fewer operands (a Mean of two inputs, not
+    four), fewer elements, lower ranks, narrower dtypes, fewer attributes, less value entropy."""
     ops = len(g)
+    operands = sum(len(n.inputs) for n in g.op_nodes)
     elements = sum(v.type.numel for v in g.values())
     ranks = sum(v.type.rank for v in g.values())
     width = sum(v.type.dtype.numpy.itemsize for v in g.values())
     attrs = sum(len(n.attrs) for n in g.op_nodes)
     entropy = sum(len(np.unique(n.value)) for n in g.consts)
-    return ops, elements, ranks, width, attrs, entropy
+    return ops, operands, elements, ranks, width, attrs, entropy
 
 
 def _npz(inputs) -> bytes | None:

@@ -17,6 +17,7 @@ that fails.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import shutil
 import subprocess
@@ -26,11 +27,13 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
+
 from fuzzer.ir import Graph
 from fuzzer.minimize.reducer import Reduction, Target
 from fuzzer.plugin import load_plugin
 from fuzzer.report.blame import Blame
-from fuzzer.report.repro import repro_script
+from fuzzer.report.bug_repro import bug_repro
 from oracles import Kind, normalize_error
 
 REPRO_TIMEOUT = 300
@@ -95,28 +98,37 @@ def existing_bug(bugs_dir: Path, bug_id: str, key: str) -> Path | None:
     return None
 
 
-_WHAT = {
-    "export_crash": "export crashes", "invalid_model": "exports an invalid model", "convert_crash": "crashes",
-    "load_crash": "fails to load a valid model", "run_crash": "fails to run a valid model",
-    "shape_mismatch": "wrong output shape", "dtype_mismatch": "wrong output dtype",
-    "value_mismatch": "wrong values", "nan_inf": "NaN/Inf where the result is finite",
-}
+def given_path(role: str, path: str, frontend: str) -> str:
+    """The path of the model the system at fault was given: a runtime's, the model it ran; a
+    transformer's, the model it converted; an exporter's, the model it exported (if any)."""
+    if role == "transformer":
+        return path.rsplit(">", 1)[0]
+    return path
 
 
-def title_for(blame: Blame, red: Reduction) -> str:
-    g = red.graph
-    ops = g.op_nodes
-    if len(ops) <= 2:
-        desc = "; ".join(
-            f"{n.op_type}({', '.join(str(v.type) for v in n.inputs)}"
-            + "".join(f", {k}={json.dumps(a)}" for k, a in sorted(n.attrs.items()) if not isinstance(a, dict))
-            + ")"
-            for n in ops
-        )
-    else:
-        desc = " -> ".join(n.op_type for n in ops)
-    where = " with dynamic dims" if red.dynamic is not None else ""
-    return f"{blame.system}: {_WHAT.get(red.verdict.kind.value, red.verdict.kind.value)} for {desc}{where}"
+def _plain_bytes(model: bytes) -> bytes:
+    import onnx
+
+    from fuzzer.report.onnx_repro import plain_model
+
+    try:
+        return plain_model(onnx.load_model_from_string(model)).SerializeToString()
+    except Exception:  # not a model onnx can read: keep it as it came
+        return model
+
+
+def write_repro(d: Path, built) -> None:
+    """repro.py and the data files it reads, into d."""
+    (d / "repro.py").write_text(built.source)
+    for name, data in built.files.items():
+        if name == "inputs.npz" and (d / name).exists():
+            # the campaign's inputs stay: the repro's keys are theirs, and regeneration reads the rest
+            kept = dict(np.load(d / name))
+            kept.update(np.load(io.BytesIO(data)))
+            buf = io.BytesIO()
+            np.savez(buf, **kept)
+            data = buf.getvalue()
+        (d / name).write_bytes(data)
 
 
 def versions_for(target: Target) -> dict[str, str]:
@@ -145,6 +157,10 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
         d, bug_id = known, known.name  # filed before, perhaps under an older key: keep its folder and id
         case = json.loads((d / "case.json").read_text())
         case["bug"]["hits"] += 1
+        retired = case["bug"].get("withdrawn") or case["bug"].get("duplicate_of")
+        if retired:  # a reviewer withdrew it, or found it the same root cause as another: never filed again
+            (d / "case.json").write_text(json.dumps(case, indent=1))
+            return Filed(bug_id, d, new=False, reason=f"retired by review: {retired}")
         smaller = len(red.graph) < case["bug"]["minimized"]["ops"]
         (d / "case.json").write_text(json.dumps(case, indent=1))
         if not smaller:
@@ -157,45 +173,43 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
     staging.mkdir(parents=True)
     path = red.verdict.path
     stage = red.verdict.stage.value
-    # transformer bugs too: the repro exports, then transforms, as the campaign did
-    from_source = blame.role == "exporter" or stage in ("export", "check") or ">" in path
-    model = red.result.models.get(path)
     exporter = load_plugin("converter", path.split("@")[0])
-    if exporter.frontend != "torch":
-        # no torch source to export from: the repro starts from the model the exporter
-        # built (for a transformer's bug, the model it was given)
-        from_source = False
-        model = red.result.models.get(path.split(">")[0]) if ">" in path else model
-    if model is not None:
-        (staging / "model.onnx").write_bytes(model)
-    elif not from_source:
+    given = given_path(blame.role, path, exporter.frontend)
+    model = red.result.models.get(given) if given else None
+    if given and model is None and exporter.frontend != "torch":
         shutil.rmtree(staging)
-        return Filed(bug_id, d, new=False, reason="no model was kept for a runtime-side failure")
+        return Filed(bug_id, d, new=False, reason="no model was kept for a failure past the exporter")
+    if model is not None:  # the model the system at fault was given, as its repro has it
+        (staging / "model.onnx").write_bytes(_plain_bytes(model))
     (staging / "inputs.npz").write_bytes(red.result.inputs_npz or b"")
-    versions = versions_for(target)
-    title = title_for(blame, red)
-    dies = red.verdict.error.startswith("worker died") or red.verdict.kind.value in ("hang", "oom")
-    dims, sizes, dynamic = dynamic_repro(red, path, from_source, model)
-    script = repro_script(bug_id, title, red.graph, red.verdict.kind.value, stage, path, red.verdict.runtime,
-                          from_source, ", ".join(f"{k} {v}" for k, v in versions.items()), dies=dies,
-                          dynamic=dims, sizes=sizes)
-    (staging / "repro.py").write_text(script)
-    code, output = run_repro(staging)
-    if code != 1:
-        shutil.rmtree(staging)
-        return Filed(bug_id, d, new=False, reason=f"repro exits {code}, not 1: not filed\n{output[-2000:]}")
+    from_source = exporter.frontend == "torch" and blame.role == "exporter"
+    _, sizes, dynamic = dynamic_repro(red, path, from_source, model)
+    if dynamic:
+        dynamic["runs_sizes"] = bool(sizes)  # the repro runs every size (the model it runs declares the dims)
     meta = {
-        "id": bug_id, "key": key, "title": title, "system": blame.system, "role": blame.role,
+        "id": bug_id, "key": key, "title": "", "system": blame.system, "role": blame.role,
         "blame_reason": blame.reason, "kind": red.verdict.kind.value, "stage": stage, "path": path,
-        "runtime": red.verdict.runtime, "hits": hits, "status": "reproduces", "versions": versions,
+        "runtime": red.verdict.runtime, "hits": hits, "status": "reproduces", "versions": versions_for(target),
         "error": red.verdict.error[:4000], "stats": red.verdict.stats,
         "minimized": {"ops": len(red.graph), "original_ops": red.original_ops, "candidates": red.candidates,
                       "seconds": round(red.seconds, 2), "per_pass": red.per_pass},
         "witnesses": blame.witnesses, "found": found, "filed": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "dynamic": dynamic, "static_too": red.static_too,
+        "dynamic": dynamic, "static_too": red.static_too, "model_path": given,
     }
+    inputs = dict(np.load(io.BytesIO(red.result.inputs_npz))) if red.result.inputs_npz else {}
+    try:
+        built = bug_repro(meta, red.graph, inputs, {given: model} if model is not None else {})
+    except Exception as e:  # e.g. a TF lowering that cannot be written down as calls
+        shutil.rmtree(staging)
+        return Filed(bug_id, d, new=False, reason=f"no repro could be written: {type(e).__name__}: {e}")
+    write_repro(staging, built)
+    code, output = run_repro(staging)
+    if code != 1:
+        shutil.rmtree(staging)
+        return Filed(bug_id, d, new=False, reason=f"repro exits {code}, not 1: not filed\n{output[-2000:]}")
+    meta["title"] = built.title
     (staging / "case.json").write_text(json.dumps({"bug": meta, "graph": red.graph.to_json()}, indent=1))
-    (staging / "report.md").write_text(report_markdown(meta, red.graph, output))
+    (staging / "report.md").write_text(report_markdown(meta, built.graph_text, output, built.idiom))
     if d.exists():
         shutil.rmtree(d)
     staging.rename(d)
@@ -259,23 +273,34 @@ def run_repro(d: Path) -> tuple[int, str]:
     return p.returncode, (p.stdout + p.stderr).strip()
 
 
-def report_markdown(meta: dict, graph: Graph, repro_output: str) -> str:
+_GRAPH_HEADINGS = {"onnx": ("Minimal model (ONNX text)", ""), "torch": ("Minimal torch model", "python"),
+                   "tf": ("Minimal TensorFlow function", "python")}
+
+
+def report_markdown(meta: dict, graph_text: str, repro_output: str, idiom: str = "onnx") -> str:
+    """report.md: what a maintainer of the system at fault reads first, in their vocabulary."""
+    from fuzzer.report.vocabulary import deprecation, explain, path_words, system_name
+
     stats = meta.get("stats") or {}
-    lines = [
-        f"# {meta['title']}",
-        "",
+    lines = [f"# {meta['title']}", ""]
+    if deprecation(meta["system"]):
+        lines += [f"> **Deprecated system**: {deprecation(meta['system'])}.", ""]
+    ups = meta.get("upstream") or []
+    for link in [ups] if isinstance(ups, str) else ups:
+        lines += [f"> **Known upstream**: {link}", ""]
+    lines += [
         "| | |",
         "|---|---|",
-        f"| symptom | `{meta['kind']}` at stage `{meta['stage']}` |",
-        f"| system at fault | **{meta['system']}** ({meta['role']}): {meta['blame_reason']} |",
-        f"| converter path | `{meta['path']}` |",
-        f"| runtime | `{meta['runtime'] or '-'}` |",
+        f"| system at fault | **{system_name(meta['system'])}** ({meta['role']}): {explain(meta['blame_reason'])} |",
+        f"| symptom | {_SYMPTOM.get(meta['kind'], meta['kind'])} |",
+        f"| how the model got there | {path_words(meta['path'], meta.get('runtime') or '')} |",
         f"| opset | {meta['path'].split('>')[0].split('@')[1]} |",
         f"| versions | {', '.join(f'{k} {v}' for k, v in meta['versions'].items())} |",
-        f"| minimized | {meta['minimized']['original_ops']} -> {meta['minimized']['ops']} ops, "
-        f"{meta['minimized']['candidates']} candidates, {meta['minimized']['seconds']} s |",
+        f"| minimized | {meta['minimized']['original_ops']} -> {meta['minimized']['ops']} ops |",
         f"| hits | {meta['hits']} |",
     ]
+    if meta.get("rule"):
+        lines.append(f"| rule at fault | {meta['rule']} |")
     dynamic = meta.get("dynamic")
     if dynamic:
         lines.append(f"| dynamic dims | {', '.join(f'`{n}[{a}]` as `{s}`' for n, axes in sorted(dynamic['dims'].items()) for a, s in sorted(axes.items()))}; "
@@ -283,28 +308,34 @@ def report_markdown(meta: dict, graph: Graph, repro_output: str) -> str:
         lines.append(f"| failing size | {dynamic['failing_size'] or 'the base size ' + dynamic['base'] + ', of the model exported with dynamic dims'} |")
     elif meta.get("static_too"):
         lines.append("| dynamic dims | none: found with dynamic dims, but it fails exported static too, so the repro is static |")
-    lines += [
-        "",
-        "## What goes wrong",
-        "",
-    ]
+    lines += ["", "## What goes wrong", ""]
     if "max_abs" in stats:  # a value mismatch (a shape mismatch at another size has stats too)
         lines += [
-            f"Against the float64 ground truth (torch eager, same graph in double precision): "
-            f"max abs error {stats.get('max_abs', 0):.4g}, max rel error {stats.get('max_rel', 0):.4g}, "
-            f"mean abs error {stats.get('mean_abs', 0):.4g}; worst element at {stats.get('worst_index')} "
+            f"Against the exact result (computed in float64): max abs error {stats.get('max_abs', 0):.4g}, "
+            f"max rel error {stats.get('max_rel', 0):.4g}; worst element at {stats.get('worst_index')} "
             f"(got {stats.get('worst_actual')}, expected {stats.get('worst_expected')}); "
             f"{stats.get('mismatched')}/{stats.get('compared')} elements outside tolerance.",
             "",
         ]
-    lines += ["```", meta["error"].strip()[:3000], "```", "", "## Minimal graph", "", "```", graph.summary(), "```", "",
+    heading, lang = _GRAPH_HEADINGS.get(idiom, _GRAPH_HEADINGS["onnx"])
+    lines += ["```", meta["error"].strip()[:3000], "```", "", f"## {heading}", "", f"```{lang}", graph_text.strip(), "```", "",
               "## Reproduce", "", "`python repro.py` (exits 1 while the bug reproduces, 0 once fixed). Its output when filed:",
-              "", "```", repro_output.strip()[-3000:], "```", "", "## Witnesses", "",
-              "The same minimal graph along every exporter path and on every runtime:", "",
-              "| path | runtime | verdict |", "|---|---|---|"]
-    lines += [f"| `{p}` | `{r or '-'}` | {k} |" for p, r, k in meta["witnesses"]]
-    found = meta["found"]
+              "", "```", repro_output.strip()[-3000:], "```", ""]
+    if meta.get("witnesses"):
+        lines += ["## Witnesses", "", "The same minimal graph along every other path and on every runtime:", "",
+                  "| how the model got there | verdict |", "|---|---|"]
+        lines += [f"| {path_words(p, r or '')} | {k} |" for p, r, k in meta["witnesses"]]
+    found = meta.get("found") or {}
     lines += ["", "## How it was found", "",
-              f"onnxfuzz {found.get('onnxfuzz', '')} campaign in `{found.get('workdir', '?')}`, case {found.get('case_id')}, "
+              f"onnxfuzz {found.get('onnxfuzz', '')} campaign, case {found.get('case_id')}, "
               f"generator seed {found.get('seed')}, found {found.get('time', '?')}; filed {meta['filed']}.", ""]
     return "\n".join(lines)
+
+
+_SYMPTOM = {
+    "export_crash": "the export raises", "invalid_model": "the model fails the ONNX checker (full_check=True)",
+    "convert_crash": "the conversion raises", "load_crash": "loading a valid model fails",
+    "run_crash": "running a valid model fails", "shape_mismatch": "an output has the wrong shape",
+    "dtype_mismatch": "an output has the wrong type", "value_mismatch": "an output has wrong values",
+    "nan_inf": "an output is NaN/Inf where the exact result is finite",
+}

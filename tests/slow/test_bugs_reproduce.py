@@ -100,6 +100,13 @@ def test_repro_reproduces_and_is_standalone(folder, run_forked):
     }
     assert not imported & {"fuzzer", "oracles", "onnxfuzz"}, imported
     meta = json.loads((folder / "case.json").read_text())["bug"]
+    if meta.get("withdrawn"):
+        pytest.skip(f"withdrawn: {meta['withdrawn']}")
+    # each in its system's idiom: no torch for an ONNX-level system, a real conversion for tf2onnx
+    if meta["role"] != "exporter":
+        assert "torch" not in imported, "an ONNX-level repro imports torch"
+    if meta["system"] == "tf2onnx":
+        assert "tf2onnx" in imported and "tf2onnx.convert.from_function(" in script
     for name in ("report.md", "inputs.npz"):
         assert (folder / name).exists(), name
     code, output = run_forked(folder)

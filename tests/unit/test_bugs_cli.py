@@ -25,10 +25,12 @@ def test_list_show_export_verify(filed, capsys):
     rows = json.loads(capsys.readouterr().out)
     assert [r["id"] for r in rows] == [bug_id] and rows[0]["system"] == "signflip" and rows[0]["ops"] == 1
     assert main(["bugs", "show", bug_id, "--bugs-dir", str(bugs_dir)]) == 0
-    assert "## Minimal graph" in capsys.readouterr().out
+    assert "## Minimal torch model" in capsys.readouterr().out
     assert main(["bugs", "export", bug_id, "--bugs-dir", str(bugs_dir)]) == 0
     exported = capsys.readouterr().out
     assert exported.startswith("**Title:**") and "```python" in exported
+    for section in ("### Describe the bug", "### To reproduce", "### Expected behavior and what happens", "### Environment"):
+        assert section in exported, section
     assert main(["bugs", "verify", "--bugs-dir", str(bugs_dir)]) == 1  # still reproduces
     assert "reproduces" in capsys.readouterr().out
 
@@ -46,3 +48,30 @@ def test_verify_says_fixed_when_the_repro_passes(filed, capsys):
 def test_unknown_bug_is_a_usage_error(tmp_path, capsys):
     assert main(["bugs", "show", "nope", "--bugs-dir", str(tmp_path)]) == 2
     assert "no bug 'nope'" in capsys.readouterr().err
+
+
+def _folder(bugs_dir, bug_id, **bug):
+    d = bugs_dir / bug_id
+    d.mkdir(parents=True)
+    record = {"id": bug_id, "title": f"title of {bug_id}", "kind": "value_mismatch", "role": "runtime", "hits": 1,
+              "status": "reproduces", "minimized": {"ops": 1}, **bug}
+    (d / "case.json").write_text(json.dumps({"bug": record}))
+
+
+def test_list_filters_by_system_hides_deprecated_and_retired_and_shows_upstream(tmp_path, capsys):
+    _folder(tmp_path, "ort-1", system="onnxruntime-noopt", upstream=["microsoft/onnxruntime#11836"])
+    _folder(tmp_path, "ts-1", system="torchscript", role="exporter")
+    _folder(tmp_path, "ts-2", system="torchscript", role="exporter", duplicate_of="ts-1")
+    _folder(tmp_path, "tract-1", system="tract", withdrawn="a kernel gap")
+
+    def ids(*argv):
+        assert main(["bugs", "list", "--bugs-dir", str(tmp_path), "--json", *argv]) == 0
+        return [r["id"] for r in json.loads(capsys.readouterr().out)]
+
+    assert ids() == ["ort-1", "ts-1"], "withdrawn and duplicate folders are hidden"
+    assert ids("--all") == ["ort-1", "tract-1", "ts-1", "ts-2"]
+    assert ids("--system", "torchscript") == ["ts-1"]
+    assert ids("--system", "ONNX Runtime") == ["ort-1"], "a system's own name finds it too"
+    assert ids("--no-deprecated") == ["ort-1"], "the TorchScript exporter is deprecated"
+    assert main(["bugs", "list", "--bugs-dir", str(tmp_path)]) == 0
+    assert "[upstream: microsoft/onnxruntime#11836]" in capsys.readouterr().out

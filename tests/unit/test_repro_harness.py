@@ -1,42 +1,86 @@
-"""The repro script's own plumbing: it must never report a reproduction it did not see."""
+"""The ONNX-level repro (fuzzer.report.onnx_repro): the maintainer's idiom, and plumbing that
+never reports a reproduction it did not see."""
 import subprocess
 import sys
-import textwrap
 
-import ml_dtypes
 import numpy as np
-import torch
+import onnx
+import pytest
+from onnx import TensorProto, helper
 
-from fuzzer.report.repro import TEMPLATE
-
-
-def _template_part(start: str, end: str | None = None) -> str:
-    text = TEMPLATE[TEMPLATE.index(start):TEMPLATE.index(end) if end else None]
-    return text.replace("{{", "{").replace("}}", "}")  # the template escapes braces for str.format
+from fuzzer.report.onnx_repro import OnnxBug, Run, plain_model, repro_source
 
 
-def test_bfloat16_inputs_come_back_from_the_npz_bit_exact(tmp_path):
-    """np.load returns ml_dtypes' bfloat16 as raw 2-byte records, which torch.from_numpy refuses:
-    two filed bugs' repros crashed on that and exited 1, which read as 'reproduces'."""
-    namespace = {"np": np, "torch": torch}
-    exec(_template_part("def to_torch", "def main"), namespace)
-    x = np.array([1.5, -2.25, 3e38, 0.0], dtype=ml_dtypes.bfloat16)
-    np.savez(tmp_path / "inputs.npz", x=x, y=np.arange(3, dtype=np.int64))
-    data = np.load(tmp_path / "inputs.npz")
-    assert data["x"].dtype.kind == "V"
-    t = namespace["to_torch"](data["x"])
-    assert t.dtype == torch.bfloat16 and t.float().tolist() == x.astype(np.float32).tolist()
-    assert namespace["to_torch"](data["y"]).tolist() == [0, 1, 2]
+def _neg_model():
+    """y = Neg(x), with an initializer nothing reads and an exporter-style value name."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [3])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [3])
+    nodes = [helper.make_node("Identity", ["x"], ["/Identity_output_0"], name="/Identity"),
+             helper.make_node("Neg", ["/Identity_output_0"], ["y"], name="/Neg")]
+    dead = helper.make_tensor("unused_weight", TensorProto.FLOAT, [2], [1.0, 2.0])
+    model = helper.make_model(helper.make_graph(nodes, "g", [x], [y], [dead]), opset_imports=[helper.make_opsetid("", 17)])
+    model.producer_name = "some exporter"
+    return model
 
 
-def test_a_failure_of_the_script_itself_exits_3_not_1(tmp_path):
-    script = tmp_path / "repro.py"
-    script.write_text(textwrap.dedent('''\
-        import os, subprocess, sys
-        DIES = False
-        def main():
-            raise RuntimeError("a bug in the repro's own plumbing")
-        ''') + _template_part('if __name__ == "__main__":'))
-    p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
-    assert p.returncode == 3, p.stdout + p.stderr
-    assert "not a reproduction" in p.stdout and "plumbing" in p.stderr
+def _run(tmp_path, source: str, files: dict) -> subprocess.CompletedProcess:
+    (tmp_path / "repro.py").write_text(source)
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    return subprocess.run([sys.executable, "repro.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+
+
+def _bug(**kw) -> OnnxBug:
+    return OnnxBug(**{"title": "Neg is wrong", "reason": "onnxruntime-noopt computes it right", "kind": "value_mismatch",
+                      "runtime": "onnx-reference", "versions": {"onnx": onnx.__version__}, **kw})
+
+
+def test_plain_model_drops_what_a_maintainer_need_not_read():
+    m = plain_model(_neg_model())
+    assert [t.name for t in m.graph.initializer] == [], "a dead initializer stays out of the model file"
+    assert [n.output[0] for n in m.graph.node] == ["t1", "y"] and not any(n.name for n in m.graph.node)
+    assert m.producer_name == "" and [v.name for v in m.graph.input] == ["x"]
+
+
+def test_a_wrong_result_exits_1_printing_expected_and_actual_and_a_right_one_exits_0(tmp_path):
+    x = np.array([1.0, -2.0, 0.5], dtype=np.float32)
+    wrong = _bug()
+    source, files = repro_source(wrong, plain_model(_neg_model()), [Run({"x": x}, [x.copy()])])  # expects x, Neg gives -x
+    assert "import torch" not in source and "onnx.parser.parse_model" in source and files == {}
+    assert "ONNX Runtime with graph optimizations disabled computes it right" in source, "plugin names are explained"
+    p = _run(tmp_path, source, files)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "ACTUAL" in p.stdout and "DESIRED" in p.stdout
+    source, files = repro_source(_bug(), plain_model(_neg_model()), [Run({"x": x}, [-x])])
+    p = _run(tmp_path, source, files)
+    assert p.returncode == 0 and "fixed" in p.stdout, p.stdout + p.stderr
+
+
+def test_a_failure_of_another_step_exits_2_not_1(tmp_path):
+    x = np.array([1.0, -2.0, 0.5], dtype=np.float32)
+    source, files = repro_source(_bug(), plain_model(_neg_model()), [Run({"x": x}, [x.copy()])])
+    source = source.replace("def run_model(model_bytes, feeds):", "def run_model(model_bytes, feeds):\n    raise OSError('plumbing')")
+    p = _run(tmp_path, source, files)
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert "another step failed" in p.stdout
+
+
+@pytest.mark.parametrize("error, code", [("ValueError: the error the campaign saw here", 1),
+                                         ("ValueError: some quite different complaint", 2)])
+def test_a_crash_reproduces_only_with_the_error_first_seen(tmp_path, error, code):
+    x = np.array([1.0, -2.0, 0.5], dtype=np.float32)
+    source, files = repro_source(_bug(kind="run_crash", error=error), plain_model(_neg_model()), [Run({"x": x})])
+    source = source.replace("def run_model(model_bytes, feeds):",
+                            "def run_model(model_bytes, feeds):\n    raise ValueError('the error the campaign saw here')")
+    assert _run(tmp_path, source, files).returncode == code
+
+
+def test_large_inputs_and_expected_values_travel_in_npz_files(tmp_path):
+    x = np.linspace(-1, 1, 100, dtype=np.float32)
+    model = helper.make_model(helper.make_graph([helper.make_node("Neg", ["x"], ["y"])], "g",
+                                                [helper.make_tensor_value_info("x", TensorProto.FLOAT, [100])],
+                                                [helper.make_tensor_value_info("y", TensorProto.FLOAT, [100])]),
+                              opset_imports=[helper.make_opsetid("", 17)])
+    source, files = repro_source(_bug(), plain_model(model), [Run({"x": x}, [x.copy()])])
+    assert set(files) == {"inputs.npz", "expected.npz"}
+    assert _run(tmp_path, source, files).returncode == 1

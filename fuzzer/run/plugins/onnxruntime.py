@@ -106,8 +106,21 @@ class _Ort(Runtime):
     def is_unsupported(self, error):
         return is_gap(error)
 
-    def repro_source(self) -> str:
-        """A standalone run_model() for bug repros (imports onnxruntime only)."""
+    def repro_source(self, minimal: bool = False) -> str:
+        """A standalone run_model() for bug repros (imports onnxruntime only).
+
+        minimal: the repro feeds and reads no bfloat16, so plain session.run does.
+        """
+        if minimal:
+            threads = f"\n    opts.intra_op_num_threads = {self.threads}" if self.threads != 1 else ""
+            return f'''
+def run_model(model_bytes, feeds):
+    import onnxruntime as ort
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.{self.level}{threads}
+    session = ort.InferenceSession(model_bytes, opts, providers=["CPUExecutionProvider"])
+    return session.run(None, {{i.name: feeds[i.name] for i in session.get_inputs()}})
+'''
         return inspect.getsource(run_session) + f'''
 
 def run_model(model_bytes, feeds):

@@ -48,8 +48,18 @@ class ReferenceEvaluator(Runtime):
         check_feed_types(proto, feeds)
         return list(evaluator.run(None, feeds))
 
-    def repro_source(self) -> str:
-        """A standalone run_model() for bug repros (imports onnx only)."""
+    def repro_source(self, minimal: bool = False) -> str:
+        """A standalone run_model() for bug repros (imports onnx only).
+
+        minimal: the repro feeds literal arrays of the declared types, so no feed check.
+        """
+        if minimal:
+            return '''
+def run_model(model_bytes, feeds):
+    from onnx.reference import ReferenceEvaluator
+    session = ReferenceEvaluator(onnx.load_model_from_string(model_bytes))
+    return session.run(None, {name: feeds[name] for name in session.input_names})
+'''
         return inspect.getsource(check_feed_types) + '''
 def run_model(model_bytes, feeds):
     import onnx

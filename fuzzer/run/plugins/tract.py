@@ -83,8 +83,23 @@ class TractRuntime(Runtime):
     def is_unsupported(self, error):
         return bool(_GAP.search(str(error)))
 
-    def repro_source(self) -> str:
-        """A standalone run_model() for bug repros (imports tract and onnx only)."""
+    def repro_source(self, minimal: bool = False) -> str:
+        """A standalone run_model() for bug repros (imports tract and onnx only).
+
+        minimal: the repro's feeds are in the model's input order and its outputs are
+        read as numpy arrays as they are.
+        """
+        if minimal:
+            return '''
+def run_model(model_bytes, feeds):
+    import os, tempfile
+    import tract
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "model.onnx"), "wb") as f:
+            f.write(model_bytes)
+        runnable = tract.onnx().load(os.path.join(d, "model.onnx")).into_model().into_runnable()
+    return [t.to_numpy() for t in runnable.run(list(feeds.values()))]
+'''
         return '''
 def run_model(model_bytes, feeds):
     import os, tempfile

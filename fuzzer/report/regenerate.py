@@ -1,0 +1,268 @@
+"""Rewrite bug folders with today's repro generator, from what each folder keeps.
+
+    python -m fuzzer.report.regenerate [--bugs-dir bugs] [--reduce] [ID ...]
+
+A campaign's folder keeps its minimized IR graph (case.json), its inputs (inputs.npz) and
+the model the system at fault was given (model.onnx); a folder `onnxfuzz check` filed keeps
+the reduced model, its inputs and expected values. From these each folder gets a new
+repro.py (fuzzer.report.bug_repro), report.md and title. A folder whose new repro does not
+exit 1 is left as it was and named in the output (exit status 1 then). A withdrawn folder
+(case.json bug.withdrawn) is left alone. With --reduce, each campaign graph is first reduced
+again with today's passes (kept only if the same system is still blamed); with
+--reduce-model, the ONNX model of a runtime's or transformer's crash or invalid output is
+reduced too, while its repro still exits 1 with the error first seen.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from fuzzer.plugin import load_plugin
+
+
+def folder_models(d: Path, meta: dict) -> dict[str, bytes]:
+    """{path: model} for the model d keeps, under the path the campaign made it along."""
+    f = d / "model.onnx"
+    if not f.exists():
+        return {}
+    data = f.read_bytes()
+    if "model_path" in meta:
+        return {meta["model_path"]: data} if meta["model_path"] else {}
+    # filed before model_path was recorded: the writer then kept, for a transformer's bug on a
+    # model it could not export again from torch source, the model the transformer was given
+    path = meta["path"]
+    if ">" in path and load_plugin("converter", path.split("@")[0]).frontend != "torch":
+        return {path.split(">")[0]: data}
+    return {path: data}
+
+
+def reminimize(d: Path, case: dict) -> str:
+    """Reduce d's graph again with today's passes (fuzzer.minimize.passes), in place in case:
+    what happened, in words. The smaller graph is kept only when the failure still holds on
+    it and the blame, asked again of the same witnesses, names the same system. A static
+    failure only: a crash that kills the process or a dynamic plan needs the campaign's
+    supervised workers."""
+    from fuzzer.ir import Graph
+    from fuzzer.minimize.reducer import Target, reduce
+    from fuzzer.report.blame import blame
+    from oracles import Kind, Stage, normalize_error
+
+    meta = case["bug"]
+    if (meta.get("error") or "").startswith("worker died") or meta.get("dynamic"):
+        return "not reduced again: it needs the campaign's workers"
+    graph = Graph.from_json(case["graph"])
+    inputs = dict(np.load(d / "inputs.npz"))
+    kind = Kind(meta["kind"])
+    target = Target(kind, Stage(meta["stage"]), meta["path"], meta.get("runtime") or "", normalize_error(kind, meta["error"]))
+    seed = int((meta.get("found") or {}).get("seed") or 0)
+    red = reduce(graph, target, seed, inputs)
+    if red.graph.dumps() == graph.dumps():  # the reducer only ever takes a smaller candidate
+        return f"already minimal ({len(graph)} ops)"
+    witnesses = meta.get("witnesses") or []
+    exporters = sorted({p.split("@")[0] for p, _, _ in witnesses if ">" not in p})
+    runtimes = sorted({r for _, r, _ in witnesses if r})
+    who = blame(red.graph, target, seed, red.result.inputs_npz, exporters, runtimes)
+    reviewed = (meta.get("blame_reason") or "").startswith("named by the reviewer")
+    if who.system != meta["system"] and not (reviewed and not who.system):  # a reviewer's call stands where blame abstains
+        return f"reduced to {len(red.graph)} ops, but then {who.system or 'nobody'} is blamed ({who.reason}): kept as it was"
+    before = len(graph)
+    case["graph"] = red.graph.to_json()
+    meta["minimized"] = {**meta.get("minimized", {}), "ops": len(red.graph), "reduced_again_from": before}
+    meta["witnesses"] = who.witnesses
+    from fuzzer.report.writer import _filed_key
+
+    meta["key"] = _filed_key(case) or meta.get("key")  # the folder keeps its id; the key follows its ops
+    (d / "inputs.npz").write_bytes(red.result.inputs_npz)
+    # the kept model is of the old graph: the repro's model is made again from the new one
+    (d / "model.onnx").unlink(missing_ok=True)
+    meta.pop("model_path", None)
+    return f"reduced again: {before} -> {len(red.graph)} ops, {len(graph.inputs)} -> {len(red.graph.inputs)} inputs"
+
+
+_NO_EXPECTED = ("load_crash", "run_crash", "convert_crash", "invalid_model")
+
+
+def reduce_model_of(d: Path, case: dict, max_seconds: float = 180.0) -> str:
+    """For an ONNX-level crash or invalid model (no expected values tie the model to the graph):
+    reduce the ONNX model the repro carries (fuzzer.minimize.onnx_model: bypass or cut any node,
+    drop outputs, halve dims) while its repro still exits 1 saying what the failure first said.
+    The smaller model is kept as d/model.onnx; what happened, in words."""
+    import tempfile
+
+    import onnx
+
+    from fuzzer.ir import Graph
+    from fuzzer.minimize.onnx_model import reduce_model
+    from fuzzer.report.bug_repro import bug_repro
+    from fuzzer.report.onnx_repro import fragment
+    from fuzzer.report.writer import given_path, run_repro, write_repro
+
+    meta = case["bug"]
+    if meta["role"] == "exporter" or meta["kind"] not in _NO_EXPECTED or meta.get("dynamic"):
+        return "model not reduced: its repro compares with expected values of the graph, or it is dynamic"
+    graph = Graph.from_json(case["graph"])
+    inputs = dict(np.load(d / "inputs.npz"))
+    path = given_path(meta["role"], meta["path"], "")
+    first = bug_repro(meta, graph, inputs, folder_models(d, meta))
+    said = fragment(meta.get("error") or "")
+    if ": " in said and said.split(": ", 1)[0].isidentifier():  # the repro prints the type apart from the message
+        said = said.split(": ", 1)[1]
+
+    def holds(candidate) -> bool:
+        if meta["role"] == "runtime":  # "a valid model" the runtime fails on: it must stay valid
+            try:
+                onnx.checker.check_model(candidate, full_check=True)
+            except Exception:
+                return False
+        try:
+            built = bug_repro(meta, graph, inputs, {path: candidate.SerializeToString()})
+        except Exception:
+            return False
+        with tempfile.TemporaryDirectory() as tmp:
+            write_repro(Path(tmp), built)
+            code, output = run_repro(Path(tmp))
+        return code == 1 and (not said or said in output)
+
+    model = onnx.load_model_from_string(first.model)
+    if len(model.graph.node) < 2:
+        return "model already one node"
+    best, tried = reduce_model(model, holds, max_seconds)
+    if best is model:
+        return f"model already minimal ({len(model.graph.node)} nodes, {tried} candidates)"
+    (d / "model.onnx").write_bytes(best.SerializeToString())
+    meta["model_path"] = path
+    meta["model_reduced"] = f"{len(model.graph.node)} -> {len(best.graph.node)} nodes on the ONNX model"
+    return f"model reduced: {meta['model_reduced']} ({tried} candidates)"
+
+
+def regenerate(d: Path, again: bool = False, model_too: bool = False) -> tuple[int, str]:
+    """(the new repro's exit code, its output) for folder d, rewritten when that code is 1.
+    again: reduce its graph again first (reminimize)."""
+    from fuzzer.report.writer import run_repro, write_repro
+
+    case = json.loads((d / "case.json").read_text())
+    meta = case["bug"]
+    if meta.get("withdrawn"):
+        return -1, f"withdrawn: {meta['withdrawn']}"
+    staging = d.with_name("." + d.name + ".regen")
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(d, staging)
+    try:
+        if again and "graph" in case:
+            print(f"    {reminimize(staging, case)}", flush=True)
+        if model_too and "graph" in case:
+            print(f"    {reduce_model_of(staging, case)}", flush=True)
+        if "graph" in case:
+            built, model = _campaign_repro(staging, meta, case)
+        else:
+            built, model = _check_repro(staging, meta), None
+        write_repro(staging, built)
+        if model is not None:
+            (staging / "model.onnx").write_bytes(model)
+        code, output = run_repro(staging)
+        if code != 1:
+            return code, output
+        if "graph" in case:
+            from fuzzer.report.writer import report_markdown
+
+            meta["title"] = built.title
+            (staging / "report.md").write_text(report_markdown(meta, built.graph_text, output, built.idiom))
+        else:
+            _update_check_report(staging / "report.md", output)
+        meta["status"] = "reproduces"
+        (staging / "case.json").write_text(json.dumps(case, indent=1))
+        backup = d.with_name("." + d.name + ".old")
+        d.rename(backup)
+        staging.rename(d)
+        shutil.rmtree(backup)
+        return code, output
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _campaign_repro(d: Path, meta: dict, case: dict):
+    import onnx
+
+    from fuzzer.ir import Graph
+    from fuzzer.report.bug_repro import bug_repro
+    from fuzzer.report.writer import given_path
+
+    graph = Graph.from_json(case["graph"])
+    inputs = dict(np.load(d / "inputs.npz"))
+    built = bug_repro(meta, graph, inputs, folder_models(d, meta))
+    model = None
+    if built.idiom == "onnx" and built.model is not None:
+        model = onnx.load_model_from_string(built.model).SerializeToString()
+        meta["model_path"] = given_path(meta["role"], meta["path"], "")
+    elif "model_path" not in meta and (d / "model.onnx").exists():
+        meta["model_path"] = meta["path"]
+    return built, model
+
+
+def _check_repro(d: Path, meta: dict):
+    """A folder `onnxfuzz check` filed: its repro again from model.onnx, inputs.npz, expected.npz."""
+    import onnx
+
+    from fuzzer.report.bug_repro import BugRepro
+    from fuzzer.report.onnx_repro import OnnxBug, Run, repro_source
+
+    model = onnx.load(str(d / "model.onnx"))
+    runtime = meta.get("runtime") or None
+    transformer = meta["system"] if meta["role"] == "transformer" else None
+    versions = {"onnx": onnx.__version__}
+    for role, name in (("converter", transformer), ("runtime", runtime)):
+        if name:
+            versions.update(load_plugin(role, name).versions())
+    feeds = dict(np.load(d / "inputs.npz")) if (d / "inputs.npz").exists() else {}
+    expected = list(np.load(d / "expected.npz").values()) if (d / "expected.npz").exists() else []
+    opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
+    bug = OnnxBug(meta["title"], meta.get("reason", ""), meta["kind"], error=meta.get("error", ""), runtime=runtime,
+                  transformer=transformer, opset=opset, versions=versions,
+                  dies=(meta.get("error") or "").startswith("worker died"))
+    source, files = repro_source(bug, model, [Run(feeds, expected)])
+    return BugRepro(source, files, meta["title"], onnx.printer.to_text(model), "onnx")
+
+
+def _update_check_report(report: Path, output: str) -> None:
+    """The report `onnxfuzz check` wrote, with plugin names explained and the new repro's output."""
+    from fuzzer.report.vocabulary import explain
+
+    text = "\n".join(explain(line) if line.startswith("- system at fault") else line
+                     for line in report.read_text().split("\n"))
+    head, sep, _ = text.partition("## repro.py says")
+    if sep:
+        report.write_text(f"{head}## repro.py says\n\n```\n{output.strip()[-2000:]}\n```\n")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m fuzzer.report.regenerate", description=__doc__.split("\n\n")[0])
+    p.add_argument("ids", nargs="*", help="folders to rewrite (default: all)")
+    p.add_argument("--bugs-dir", type=Path, default=Path("bugs"))
+    p.add_argument("--reduce", action="store_true",
+                   help="reduce each graph again with today's passes first (the same system must stay blamed)")
+    p.add_argument("--reduce-model", action="store_true",
+                   help="for an ONNX-level crash or invalid model, reduce the ONNX model itself while its repro exits 1")
+    args = p.parse_args(argv)
+    dirs = [args.bugs_dir / i for i in args.ids] or sorted(c.parent for c in args.bugs_dir.glob("*/case.json"))
+    failed = []
+    for d in dirs:
+        try:
+            code, output = regenerate(d, again=args.reduce, model_too=args.reduce_model)
+        except Exception as e:  # one folder's trouble must not stop the others
+            code, output = -2, f"{type(e).__name__}: {e}"
+        state = {1: "rewritten", -1: "left alone"}.get(code, f"NOT rewritten (new repro exits {code})")
+        print(f"{d.name:45s} {state}", flush=True)
+        if code not in (1, -1):
+            failed.append(d.name)
+            print("    " + output.strip()[-1500:].replace("\n", "\n    "))
+    print(f"{len(dirs) - len(failed)} of {len(dirs)} folders rewritten or left alone on purpose")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

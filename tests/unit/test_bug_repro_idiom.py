@@ -1,0 +1,69 @@
+"""A campaign bug's repro and title in the idiom of the system at fault (fuzzer.report.bug_repro)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fuzzer.ir import DType, Graph, TensorType
+from fuzzer.ops import get_spec
+from fuzzer.report.bug_repro import title_for
+from fuzzer.report.torch_repro import _statements, module_source
+from fuzzer.report.vocabulary import explain, path_words
+
+
+def _node(g: Graph, op: str, inputs: list, attrs: dict | None = None):
+    attrs = attrs or {}
+    return g.add_node(op, inputs, attrs, get_spec(op).infer([v.type for v in inputs], attrs)).outputs[0]
+
+
+def _floordiv_graph() -> Graph:
+    g = Graph()
+    x = g.add_input(TensorType(DType.int8, (3,)))
+    c = g.add_const(np.array([2], dtype=np.int8))
+    g.outputs = [_node(g, "div", [x, c], {"rounding_mode": "floor"})]
+    return g
+
+
+def test_titles_name_systems_and_ops_in_their_own_words():
+    import onnx
+    from onnx import helper
+
+    model = helper.make_model(helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"])], "g", [helper.make_tensor_value_info("x", onnx.TensorProto.DOUBLE, [2])],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.DOUBLE, [2])]))
+    meta = {"system": "onnxruntime-noopt", "role": "runtime", "kind": "value_mismatch", "stage": "judge",
+            "path": "onnx-direct@17", "runtime": "onnxruntime-noopt"}
+    assert title_for(meta, Graph(), model) == \
+        "ONNX Runtime with graph optimizations disabled computes wrong values: Relu on float64 (opset 17)"
+    g = _floordiv_graph()
+    meta = {"system": "torchscript", "role": "exporter", "kind": "export_crash", "stage": "export", "path": "torchscript@17"}
+    title = title_for(meta, g)
+    assert title.startswith("torch.onnx.export (TorchScript exporter, dynamo=False) raises: torch.div(")
+    assert "[2]" in title and "self." not in title, "a small constant shows as its value"
+    assert explain("onnx-reference passes; version-down fails") == \
+        "the ONNX reference evaluator (onnx.reference) passes; the ONNX version converter (converting to an older opset) fails"
+    assert path_words("onnx-direct@20>onnxsim", "tract") == \
+        "written directly in ONNX at opset 20, then converted by onnx-simplifier (onnxsim); run on tract"
+
+
+def test_the_torch_model_is_plain_torch():
+    src = module_source(_floordiv_graph())
+    assert "torch.div(" in src and "register_buffer" in src and "trace" not in src and "consts" not in src
+    assert _statements(["v1", "v2"], "(lambda u: (u[1], u[2][u[1]]))(torch.unique(x, return_counts=True))") == \
+        ["v1_u = torch.unique(x, return_counts=True)", "v1, v2 = v1_u[1], v1_u[2][v1_u[1]]"]
+
+
+def test_the_tensorflow_function_is_the_calls_the_lowerings_make():
+    pytest.importorskip("tensorflow")
+    from fuzzer.materialize.tf_model import import_tf, run_tf
+    from fuzzer.report.tf_repro import tf_function_source, tf_trigger
+
+    g = _floordiv_graph()
+    x = np.array([-7, 5, 3], dtype=np.int8)
+    src = tf_function_source(g, {g.inputs[0].name: x})
+    assert "tf.math.floordiv(" in src and tf_trigger(src) == "tf.math.floordiv"
+    tf = import_tf()
+    namespace = {"tf": tf, "np": np}
+    exec(src, namespace)
+    got = [t.numpy() for t in namespace["compute"](tf.constant(x))]
+    np.testing.assert_array_equal(got[0], run_tf(g, {g.inputs[0].name: x})[0])
