@@ -91,11 +91,13 @@ class _Namespace:
 
 def tf_function_source(graph: Graph, inputs: dict[str, np.ndarray]) -> str:
     """`compute`, a tf.function computing graph, as source: the TF calls its lowerings make."""
-    from fuzzer.materialize.tf_model import TF_LOWERINGS, import_tf, tf_dtype
+    from fuzzer.materialize.tf_model import TfLoweringContext, import_tf, tf_dtype
+    from fuzzer.ops import get_spec
 
     tf = import_tf()
     rec = _Recorder(tf)
     fake = _Namespace(rec, tf, "tf")
+    ctx = TfLoweringContext(fake)  # every lowering reaches TensorFlow through ctx.tf: recorded
     env = {}
     for v in graph.inputs:
         t = tf.constant(inputs[v.name], dtype=tf_dtype(tf, v.type.dtype))
@@ -108,7 +110,7 @@ def tf_function_source(graph: Graph, inputs: dict[str, np.ndarray]) -> str:
         rec.lines.append(f"{v.name} = tf.constant({literal(np.asarray(node.value))}, dtype=tf.{tf_dtype(tf, v.type.dtype).name})")
         env[v] = t
     for node in graph.op_nodes:
-        result = TF_LOWERINGS[node.op_type](fake, node.attrs, [env[v] for v in node.inputs], [v.type for v in node.inputs])
+        result = get_spec(node.op_type).tf(ctx, node.attrs, [env[v] for v in node.inputs], [v.type for v in node.inputs])
         results = list(result) if isinstance(result, (tuple, list)) else [result]
         for v, r in zip(node.outputs, results):
             if id(r) not in rec.names:

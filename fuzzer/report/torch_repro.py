@@ -18,9 +18,10 @@ from fuzzer.report.onnx_repro import INLINE, OnnxBug, Run, build_repro, error_te
 
 def torch_expressions(graph: Graph) -> list[tuple[list[str], str]]:
     """[(output names, torch expression)] of every op of graph, in order: the forward() body."""
-    from fuzzer.ops import TorchContext, get_spec
+    from fuzzer.materialize.torch_source import TorchSourceContext
+    from fuzzer.ops import get_spec
 
-    ctx = TorchContext()
+    ctx = TorchSourceContext()
     out = []
     for node in graph.op_nodes:
         args = [f"self.{v.name}" if v.producer().op_type == CONST else v.name for v in node.inputs]

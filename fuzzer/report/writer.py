@@ -34,6 +34,7 @@ from fuzzer.minimize.reducer import Reduction, Target
 from fuzzer.plugin import load_plugin
 from fuzzer.report.blame import Blame
 from fuzzer.report.bug_repro import bug_repro
+from fuzzer.report.tf_repro import Unrecordable
 from oracles import Kind, normalize_error
 
 REPRO_TIMEOUT = 300
@@ -199,9 +200,12 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
     inputs = dict(np.load(io.BytesIO(red.result.inputs_npz))) if red.result.inputs_npz else {}
     try:
         built = bug_repro(meta, red.graph, inputs, {given: model} if model is not None else {})
-    except Exception as e:  # e.g. a TF lowering that cannot be written down as calls
+    except Unrecordable as e:  # a TF lowering that cannot be written down as calls: a limit, not a failure
         shutil.rmtree(staging)
         return Filed(bug_id, d, new=False, reason=f"no repro could be written: {type(e).__name__}: {e}")
+    except BaseException:  # a plugin hook that raises is triage's to record (triage failed: ...)
+        shutil.rmtree(staging)
+        raise
     write_repro(staging, built)
     code, output = run_repro(staging)
     if code != 1:
