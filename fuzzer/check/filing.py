@@ -48,10 +48,10 @@ def file_check_bug(bugs: Path, row, model, feeds: dict[str, np.ndarray], expecte
     tmp.mkdir(parents=True)
     onnx.save(model, str(tmp / "model.onnx"))
     np.savez(tmp / "inputs.npz", **feeds)
-    source, files = _repro(row, model, feeds, expected)
+    script, files = _repro(row, model, feeds, expected)
     for name, data in files.items():  # the repro's own data: inputs and expected values too large to inline
         (tmp / name).write_bytes(data)
-    (tmp / "repro.py").write_text(source)
+    (tmp / "repro.py").write_text(script)
     code, output = run_repro(tmp)
     if code != 1:
         shutil.rmtree(tmp)
@@ -69,7 +69,8 @@ def file_check_bug(bugs: Path, row, model, feeds: dict[str, np.ndarray], expecte
 
 def title(row, model) -> str:
     v, who = row.verdict, row.blame
-    ops = ", ".join(v.ops or sorted({n.op_type for n in model.graph.node}))
+    ops = ", ".join(v.ops or sorted({f"{n.domain}.{n.op_type}" if n.domain not in ("", "ai.onnx") else n.op_type
+                                     for n in model.graph.node}))
     what = {Kind.VALUE_MISMATCH: "computes wrong values", Kind.NAN_INF: "computes NaN/Inf where the result is finite",
             Kind.SHAPE_MISMATCH: "gives a wrong output shape", Kind.DTYPE_MISMATCH: "gives a wrong output type",
             Kind.LOAD_CRASH: "refuses to load a valid model", Kind.RUN_CRASH: "fails at run time",
@@ -90,8 +91,10 @@ def _report(row, model, source: str, repro_out: str) -> str:
     versions = ", ".join(f"{k} {val}" for k, val in {"onnx": onnx.__version__, **plugin.versions()}.items())
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
     lines = [f"# {title(row, model)}", "", f"- system at fault: {system_name(who.system)} ({who.role}); {explain(who.reason)}",
-             f"- symptom: {v.kind.value} at {v.stage.value}", f"- opset {opset}; versions: {versions}",
-             f"- found by `onnxfuzz check` on {source}, reduced to {len(model.graph.node)} nodes", "",
+             f"- opset {opset}; versions: {versions}",
+             f"- found by `onnxfuzz check` (a user's model through ONNX optimizers and runtimes) on {source}"
+             + (f", in {system_name(row.transformer)}'s output of it" if row.transformer else "")
+             + f"; reduced to {len(model.graph.node)} nodes", "",
              "## Model (ONNX text)", "", "```", onnx.printer.to_text(model), "```", "", "## Error", "", "```",
              v.error.strip(), "```", "", "## repro.py says", "", "```", repro_out.strip()[-2000:], "```", ""]
     return "\n".join(lines)

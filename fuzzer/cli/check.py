@@ -122,7 +122,10 @@ def _file(checker, row, model, feeds, args) -> str:
         # the runtime fails on the transformer's output: that model, reduced as the runtime's own
         # failure, is the runtime maintainer's repro
         model = checker.transformed(model, row.verdict.path)
-        row = Row(replace(row.verdict, path=row.verdict.path.split(">")[0]), row.blame)
+        made_by = row.transformer
+        blame = replace(row.blame, reason=f"{row.blame.witness} runs the same model correctly; the model is "
+                                          f"{made_by}'s output for the checked model")
+        row = Row(replace(row.verdict, path=row.verdict.path.split(">")[0]), blame)
         if model is None or not checker.holds(row, model, feeds):
             return "not filed: the runtime does not fail the same way on the transformer's output alone"
         model, _ = reduce_model(model, lambda c: checker.holds(row, c, feeds), args.reduce_seconds)

@@ -71,6 +71,8 @@ def _candidates(model):
     types = {vi.name: vi.type for vi in list(inferred.graph.value_info) + list(inferred.graph.input) + list(inferred.graph.output)}
     types.update({i.name: onnx.helper.make_tensor_type_proto(i.data_type, list(i.dims)) for i in model.graph.initializer})
     outputs = list(model.graph.output)
+    outputs_named = {o.name for o in outputs}
+    initialized = {i.name for i in model.graph.initializer}
     if len(outputs) > 1:
         for keep in [outputs[: len(outputs) // 2], outputs[len(outputs) // 2:]] + [[o] for o in outputs]:
             c = _copy(model)
@@ -90,6 +92,10 @@ def _candidates(model):
                     continue
                 if mode == "bypass":
                     same = [i for i in n.input if i and i in types and out in types and types[i] == types[out]]
+                    if not same and out in outputs_named:
+                        # an input of a type inference cannot tell (a contrib op's output) may stand in
+                        # for a graph output, its declared shape dropped; a wrong guess fails to load
+                        same = [i for i in n.input if i and i not in types and i not in initialized]
                     if len(same) <= k:
                         break
                     rename[out] = same[k]
@@ -114,6 +120,8 @@ def _candidates(model):
                             other.input[k] = rename[name]
                 for o in c.graph.output:
                     if o.name in rename:
+                        if rename[o.name] not in types:
+                            o.type.tensor_type.ClearField("shape")
                         o.name = rename[o.name]  # the value now comes from the bypass or the cut
                 if any(o.name in {i.name for i in c.graph.input} for o in c.graph.output):
                     continue  # an output that is a graph input says nothing

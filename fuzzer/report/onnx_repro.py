@@ -269,7 +269,7 @@ def build_repro(bug: OnnxBug, runs: list[Run], names: list[str], prelude: list[s
             frag = "" if bug.dies else fragment(bug.error)
             body += ["    try:", f"        model = transform_model(model, {bug.opset})", "    except Exception as e:",
                      f"        print({who + ' raises'!r}, type(e).__name__, str(e)[:2000])",
-                     f"        return {'1 if ' + error_test(frag) + ' else 2' if frag else '1'}",
+                     f"        return {'1 if ' + error_test(frag) + ' else 2' if frag else '0' if bug.dies else '1'}",
                      f"    print({who + ' converts the model: fixed'!r})", "    return 0"]
             return _finish(head, snippets, body, bug), files
         body += [f"    model = transform_model(model, {bug.opset})"]
@@ -283,7 +283,8 @@ def build_repro(bug: OnnxBug, runs: list[Run], names: list[str], prelude: list[s
     runtime = system_name(bug.runtime)
     crash = bug.kind in _CRASHES
     frag = fragment(bug.error) if crash and not bug.dies else ""
-    said = 1 if not frag else f"1 if {error_test(frag)} else 2"
+    # a process that raises where it used to die survives: the death is gone (0)
+    said = f"1 if {error_test(frag)} else 2" if frag else 0 if bug.dies else 1
     if not multi:
         if crash:
             body += ["    try:", "        actual = run_model(model, INPUTS)", "    except Exception as e:",
@@ -303,8 +304,7 @@ def build_repro(bug: OnnxBug, runs: list[Run], names: list[str], prelude: list[s
             body += ["        print(f'running the model{at}', flush=True)"]
         body += ["        try:", "            actual = run_model(model, inputs)", "        except Exception as e:",
                  f"            print(f'{runtime} raises{{at}}:', type(e).__name__, str(e)[:2000])",
-                 (f"            failing += [size] if {error_test(frag)} else []" if frag else "            failing.append(size)")
-                 if crash else "            other = True", "            continue"]
+                 _on_error(bug, crash, frag), "            continue"]
         if compares:
             body += ["        problem = differs(actual, expected)", "        print(problem or f'outputs as expected{at}')",
                      "        failing += [size] if problem else []"]
@@ -313,6 +313,19 @@ def build_repro(bug: OnnxBug, runs: list[Run], names: list[str], prelude: list[s
         body += ["    if failing:", "        print(f\"fails at size {'; '.join(failing)} (of {len(RUNS)} sizes)\")",
                  "    return 1 if failing else 2 if other else 0"]
     return _finish(head, snippets, body, bug), files
+
+
+def _on_error(bug: OnnxBug, crash: bool, frag: str) -> str:
+    """The repro's line for an exception from the system at fault: the filed failure when its
+    words match (a crash), a sign of another failure (a wrong-values bug), or, for a bug that
+    kills the process, proof that the process now survives: an error is no death."""
+    if not crash:
+        return "            other = True"
+    if frag:
+        return f"            failing += [size] if {error_test(frag)} else []"
+    if bug.dies:
+        return "            pass  # it raises instead of killing the process: the death is gone"
+    return "            failing.append(size)"
 
 
 def _rtol(bug: OnnxBug, expected) -> float:
