@@ -1,6 +1,6 @@
 """torch.onnx.export (TorchScript exporter, dynamo=False) computes wrong values: torch.atan2(0.0, [-1.873])
 
-Named by the reviewer (automatic blame said: every exporter's model fails on every runtime: suspect the ground truth). Found with onnx 1.23.2, onnxruntime 1.32.0, torch 2.13.0+cpu.
+Atan2(+0, x) for x < 0 is +pi (IEEE 754, numpy and torch eager agree); the exported graph tests Greater(y, 0), so y = +0 takes the -pi branch. Both torch exporters lower atan2 the same way, so no other exporter could serve as a witness: a reviewer checked the lowering by hand. Found with onnx 1.23.2, onnxruntime 1.32.0, torch 2.13.0+cpu.
 Note: the TorchScript-based exporter is deprecated: torch.onnx.export defaults to dynamo=True (as in torch 2.13, the pinned version).
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
 """
