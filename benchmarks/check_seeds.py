@@ -45,7 +45,7 @@ def main() -> None:
                 model = onnx.load_model_from_string(data)
                 onnx.save(model, str(out / f"{seed}-{exporter}{opset}.onnx"))
                 exported = time.perf_counter() - t0
-                report, _ = checker.check(model, f"{seed} {export}")
+                report = checker.check(model, f"{seed} {export}")
                 kinds = Counter(r.verdict.kind.value for r in report.rows)
                 print(f"\n{seed} {export}: {report.nodes} nodes, export {exported:.1f} s, check {report.seconds:.1f} s, "
                       f"{len(report.rows)} rows {dict(kinds)}; reference: {report.reference}")

@@ -27,7 +27,7 @@ from fuzzer.errors import UsageError
 from oracles import Kind, Stage, Verdict
 from oracles.verdict import normalize_error, path_family
 
-__all__ = ["CheckReport", "Blame", "Checker", "load_model", "load_inputs"]
+__all__ = ["CRASHES", "Blame", "CheckReport", "Checker", "Row", "blame", "load_inputs", "load_model"]
 
 
 @dataclass
@@ -150,6 +150,8 @@ class Checker:
         self.supervisor = Supervisor(workers, Path(self._tmp.name), stage_timeout, memory_limit_mb, diversity=False)
         self.supervisor.start()
         self._ids = 0
+        #: the last check's [(feeds, Reference)]: the draw a failure showed at, for its reduction
+        self.draws_used: list = []
 
     def __enter__(self):
         return self
@@ -168,8 +170,8 @@ class Checker:
         self._ids += 1
         return ModelSpec(self._ids, self.seed, model, **{"runtimes": self.runtimes, "draws": self.draws, **fields})
 
-    def check(self, model, name: str = "model.onnx", inputs_npz: bytes | None = None) -> tuple[CheckReport, dict]:
-        """(the report, {path: serialized model} for each failing transformer output)."""
+    def check(self, model, name: str = "model.onnx", inputs_npz: bytes | None = None) -> CheckReport:
+        """The report on model: its rows, each failure blamed."""
         t0 = time.perf_counter()
         data = model.SerializeToString()
         (base,) = self._run([self._spec(data, inputs_npz=inputs_npz)])
@@ -183,20 +185,18 @@ class Checker:
         results = [base, *self._run(jobs)]
         report = CheckReport(name, opset_of(model), len(model.graph.node), self.runtimes, self.transformers,
                              len(settled[0]), settled[2], settled[1])
-        models = {}
         for r in results:
             if r is None:
                 continue
             report.rows += [Row(v) for v in r.verdicts]
-            models.update(r.models)
             if r.status == "error" and r.error:
                 report.rows.append(Row(Verdict(Kind.UNSTABLE, Stage.JUDGE, MODEL, "", [],
                                                f"onnxfuzz failed on this job: {r.error.strip().splitlines()[-1]}")))
         for row in report.failures:
             row.blame = blame(row, report.rows)
         report.seconds = time.perf_counter() - t0
-        self.draws_used = settled[0]  # [(feeds, Reference)]: a failure's draw, for its reduction
-        return report, models
+        self.draws_used = settled[0]
+        return report
 
     def rerun(self, row: Row, candidate, feeds: dict | None):
         """The job that tells whether candidate still shows row's failure: the failing runtime and
@@ -251,14 +251,15 @@ class Checker:
             wpath = want.path if row.blame.role == "runtime" else want.path.split(">")[0]
             # against a crash, a witness only has to run the model: with no reference left to judge its
             # values by (a reduced model the reference evaluator cannot run), unstable will do
-            ok = (Kind.PASS, Kind.UNSTABLE) if want.kind in _CRASHES else (Kind.PASS,)
+            ok = (Kind.PASS, Kind.UNSTABLE) if want.kind in CRASHES else (Kind.PASS,)
             if not any(v.kind in ok for v in result.verdicts
                        if v.runtime == witness and path_family(v.path) == path_family(wpath)):
                 return None
         return same[0]
 
 
-_CRASHES = (Kind.LOAD_CRASH, Kind.RUN_CRASH)
+#: a refusal to load or run: against it, a witness only has to run the model
+CRASHES = (Kind.LOAD_CRASH, Kind.RUN_CRASH)
 
 
 def blame(row: Row, rows: list[Row]) -> Blame:
@@ -274,7 +275,7 @@ def blame(row: Row, rows: list[Row]) -> Blame:
     def witnesses(path: str) -> list[str]:
         out = [r.verdict.runtime for r in rows if r.verdict.path == path and r.verdict.kind is Kind.PASS
                and family(r.verdict.runtime) != family(v.runtime)]
-        if v.kind in _CRASHES:  # the reference evaluator accepts what the spec forbids: no witness for a refusal
+        if v.kind in CRASHES:  # the reference evaluator accepts what the spec forbids: no witness for a refusal
             out = [w for w in out if family(w) != "onnx-reference"]
         return out
 

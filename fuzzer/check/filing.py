@@ -20,14 +20,11 @@ from pathlib import Path
 import numpy as np
 
 from fuzzer.plugin import load_plugin
-from fuzzer.report.onnx_repro import OnnxBug, Run, plain_model
+from fuzzer.report.onnx_repro import OnnxBug, Run, blame_transformer, plain_model
 from fuzzer.report.onnx_repro import repro_source as onnx_repro_source
 from fuzzer.report.vocabulary import explain, system_name
 from fuzzer.report.writer import run_repro
 from oracles import Kind
-
-_RTOL = {"float16": 1e-2, "bfloat16": 6e-2, "float32": 1e-4, "float64": 1e-6}
-
 
 def file_check_bug(bugs: Path, row, model, feeds: dict[str, np.ndarray], expected: list[np.ndarray], source: str) -> tuple[str, bool, str]:
     """(folder id, whether it is new, what happened) for one reduced failure of `onnxfuzz check`."""
@@ -100,28 +97,22 @@ def _report(row, model, source: str, repro_out: str) -> str:
     return "\n".join(lines)
 
 
-def repro_source(row, model, feeds: dict, expected: list) -> str:
-    """repro.py for one reduced failure (fuzzer.report.onnx_repro); its data files are the
-    inputs.npz and expected.npz file_check_bug writes whatever their size."""
-    return _repro(row, model, feeds, expected)[0]
-
-
 def _repro(row, model, feeds: dict, expected: list) -> tuple[str, dict[str, bytes]]:
+    """(repro.py, its data files) for one reduced failure, by the campaign writer's rules
+    (fuzzer.report.onnx_repro): its tolerance by output dtype, or by the precision a
+    transformer lowers to on purpose."""
     import onnx
 
     v, who = row.verdict, row.blame
-    transformer = who.system if who.role == "transformer" else None
-    dtype = next((str(np.asarray(e).dtype) for e in expected), "float32")
-    rtol = _RTOL.get(dtype, 0.0)
-    if v.kind is Kind.VALUE_MISMATCH and rtol:
-        rtol = max(rtol, min(10 * rtol, float(v.stats.get("max_rel", rtol)) / 2))
     versions = {"onnx": onnx.__version__}
-    for role, name in (("converter", transformer), ("runtime", v.runtime)):
+    for role, name in (("converter", who.system if who.role == "transformer" else None), ("runtime", v.runtime)):
         if name:
             versions.update(load_plugin(role, name).versions())
     bug = OnnxBug(title(row, model), who.reason, v.kind.value, error=v.error, runtime=v.runtime or None,
-                  transformer=transformer, opset=_opset(model), versions=versions, rtol=rtol,
+                  opset=_opset(model), versions=versions,
                   dies=v.kind in (Kind.LOAD_CRASH, Kind.RUN_CRASH) and v.error.startswith("worker died"))
+    if who.role == "transformer":
+        blame_transformer(bug, who.system)
     return onnx_repro_source(bug, model, [Run(feeds, list(expected))])
 
 

@@ -258,19 +258,15 @@ def _transform_and_run(spec: ModelSpec, model, base: str, opset: int, draws: lis
             continue
         progress(Stage.CHECK, path, "")
         verdict, _ = judge_model(out, path)  # the campaign's rule: a type gap the checker names is unsupported
+        if path in spec.keep_models:  # asked for (Checker.transformed): the output goes back to the client
+            result.models[path] = out
         if verdict is not None:
             result.verdicts.append(verdict)
-            if verdict.kind.is_failure:
-                result.models[path] = out
             continue
         import onnx
 
-        if path in spec.keep_models:  # asked for, or the supervisor's retry after this path killed a worker
-            result.models[path] = out
         tmodel = onnx.load_model_from_string(out)
         for rname in spec.runtimes:
             verdict, _ = _on_runtime(rname, out, path, draws, tmodel, progress, spec.skip, transformer.precision)
             if verdict is not None:
                 result.verdicts.append(verdict)
-                if verdict.kind.is_failure:
-                    result.models[path] = out

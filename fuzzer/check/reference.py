@@ -126,7 +126,7 @@ def widen(model):
 
     m = onnx.ModelProto()
     m.CopyFrom(model)
-    if not any(_widen_types(g) for g in _graphs(m.graph)):
+    if not any([_widen_types(g) for g in _graphs(m.graph)]):  # a list: every (sub)graph is widened
         return None  # nothing to widen: the model computes in ints and bools
     for g in _graphs(m.graph):
         for i, init in enumerate(g.initializer):

@@ -52,7 +52,7 @@ class Check(Command):
         if not runtimes:
             raise UsageError("no runtime is available")
         with Checker(runtimes, transformers, args.draws, args.seed, args.workers, args.stage_timeout) as checker:
-            report, _ = checker.check(model, str(args.model), inputs)
+            report = checker.check(model, str(args.model), inputs)
             if not args.no_reduce:
                 out = args.out or args.model.with_name(args.model.stem + ".check")
                 _reduce_and_file(checker, report, model, out, args)
@@ -114,7 +114,7 @@ def _file(checker, row, model, feeds, args) -> str:
 
     import numpy as np
 
-    from fuzzer.check import Row
+    from fuzzer.check import CRASHES, Row
     from fuzzer.check.filing import file_check_bug
     from fuzzer.minimize.onnx_model import reduce_model
 
@@ -136,15 +136,12 @@ def _file(checker, row, model, feeds, args) -> str:
     if not draws:
         return "not filed: no inputs to run it on"
     used, ref = draws[0]
-    if ref is None and row.verdict.kind.value not in _CRASHES:
+    if ref is None and row.verdict.kind not in CRASHES:
         return "not filed: no reference to compare with"
     expected = [np.asarray(t).astype(d) if d != "unknown" else np.asarray(t)
                 for t, d in zip(ref.truth, ref.dtypes)] if ref is not None else []
     bug_id, new, what = file_check_bug(args.file_bugs, row, model, used, expected, args.model.name)
     return f"{bug_id}: {what}"
-
-
-_CRASHES = ("load_crash", "run_crash")
 
 
 def _fmt(x) -> str:

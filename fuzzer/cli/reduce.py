@@ -152,7 +152,7 @@ def _reduce_model(args) -> int:
     runtimes = [p.name for p in select("runtime", args.runtimes)]
     transformers = transformer_names(args.converters)
     with Checker(runtimes, transformers, args.draws) as checker:
-        report, _ = checker.check(model, str(args.target), inputs)
+        report = checker.check(model, str(args.target), inputs)
         tried = (f"{report.draws} input draws on {', '.join(runtimes)}, through "
                  f"{', '.join(transformers) or 'no transformer'} (reference: {report.reference})")
         row = next((r for r in report.failures if r.blame is not None and r.blame.system), None) or next(

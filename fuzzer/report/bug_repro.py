@@ -19,14 +19,11 @@ import numpy as np
 
 from fuzzer.ir import Graph
 from fuzzer.plugin import load_plugin
-from fuzzer.report.onnx_repro import OnnxBug, Run, model_text, plain_model
+from fuzzer.report.onnx_repro import OnnxBug, Run, blame_transformer, model_text, plain_model
 from fuzzer.report.onnx_repro import repro_source as onnx_repro_source
 from fuzzer.report.vocabulary import deprecation, system_name
 
 #: tolerance a transformer that lowers precision on purpose is judged with
-_PRECISION_RTOL = {"float16": 2e-2, "int8": 0.25}
-
-
 @dataclass
 class BugRepro:
     source: str
@@ -133,11 +130,7 @@ def bug_repro(meta: dict, graph: Graph, inputs: dict[str, np.ndarray], models: d
                                                  {n: {int(a): s for a, s in ax.items()} for n, ax in (dims or {}).items()}))
     model = plain_model(model)
     if role == "transformer":
-        bug.transformer = system
-        precision = getattr(load_plugin("converter", system), "precision", None)
-        if precision is not None:
-            bug.strict_dtype = False
-            bug.rtol = _PRECISION_RTOL.get(precision)
+        blame_transformer(bug, system)
     runs = runs_of(meta, graph, inputs, compares and bug.runtime is not None)
     declared = {v.name for v in model.graph.input}
     for r in runs:

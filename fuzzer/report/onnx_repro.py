@@ -52,6 +52,20 @@ class OnnxBug:
     strict_dtype: bool = True  # compare output dtypes (not for a transformer that lowers precision on purpose)
 
 
+#: a transformer that lowers precision on purpose is judged at that precision's tolerance
+PRECISION_RTOL = {"float16": 2e-2, "int8": 0.25}
+
+
+def blame_transformer(bug: OnnxBug, name: str) -> None:
+    """bug's transformer is `name`: a repro of a precision-lowering transformer compares at
+    that precision's tolerance and leaves output dtypes alone, as the oracle judged it."""
+    bug.transformer = name
+    precision = getattr(load_plugin("converter", name), "precision", None)
+    if precision is not None:
+        bug.strict_dtype = False
+        bug.rtol = PRECISION_RTOL.get(precision)
+
+
 def plain_model(model):
     """model as a maintainer wants to read it: no producer metadata or doc strings, no node
     names, intermediate values named t1, t2, ... (an exporter's '/Relu_output_0' or onnxfuzz's

@@ -181,3 +181,24 @@ def test_a_reference_evaluator_outvoted_by_two_runtimes_gives_way_to_their_agree
     assert kinds == {"onnxruntime-noopt": "pass", "tract": "pass", "onnx-reference": "value_mismatch"}
     (bad,) = [r for r in report["rows"] if r["kind"] != "pass"]
     assert bad["blame"]["system"] == "onnx-reference"
+
+
+def test_the_float64_copy_widens_subgraphs_too():
+    from onnx import TensorProto as T
+
+    from fuzzer.check.reference import widen
+
+    def branch(name, op):
+        return helper.make_graph([helper.make_node(op, ["x"], [f"{name}_out"])], name, [],
+                                 [helper.make_tensor_value_info(f"{name}_out", T.FLOAT, [2])])
+
+    graph = helper.make_graph(
+        [helper.make_node("If", ["c"], ["y"], then_branch=branch("then", "Neg"), else_branch=branch("else", "Abs"))], "g",
+        [helper.make_tensor_value_info("c", T.BOOL, []), helper.make_tensor_value_info("x", T.FLOAT, [2])],
+        [helper.make_tensor_value_info("y", T.FLOAT, [2])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.checker.check_model(model, full_check=True)
+    wide = widen(model)
+    assert wide is not None  # a branch left at float would make the copy fail the checker
+    branches = [a.g for a in wide.graph.node[0].attribute]
+    assert all(b.output[0].type.tensor_type.elem_type == T.DOUBLE for b in branches)
