@@ -16,7 +16,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from fuzzer.campaign import CampaignOptions, run_campaign
+from fuzzer.campaign.campaign import CampaignOptions, run_campaign
 
 
 def main() -> None:

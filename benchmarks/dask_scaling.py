@@ -35,7 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from fuzzer.campaign import CampaignOptions, run_campaign
+from fuzzer.campaign.campaign import CampaignOptions, run_campaign
 from fuzzer.generate import GenConfig
 from fuzzer.run.plugins.onnxruntime import OrtUnoptimized
 

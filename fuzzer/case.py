@@ -81,6 +81,31 @@ class CaseResult:
         return [v for v in self.verdicts if v.kind.is_failure]
 
 
+@dataclass(kw_only=True)
+class Job:
+    """A job that is not a CaseSpec: the supervisor's worker calls its `run(progress)`
+    (the probe's and `gen --check`'s, through fuzzer.campaign.jobs; `onnxfuzz check`'s ModelSpec).
+
+    These are the fields the supervisor reads and writes. The job announces each call into a
+    system under test through progress(stage, path, runtime); when its worker dies or stalls
+    there, the supervisor records the death as a verdict and runs the job again with that
+    (path, runtime) pair in `skip`, and the job's final result carries the verdict.
+    """
+
+    case_id: int
+    seed: int = 0
+    #: (path, runtime) pairs the job must not call again: each killed a worker
+    skip: frozenset = frozenset()
+    keep_models: frozenset = frozenset()
+    #: the job's generated graph, if it has one (a death's verdict carries it)
+    graph_json: str | None = None
+    dynamic: dict | None = None
+
+    def run(self, progress: "Progress") -> CaseResult:
+        """Do the job in the worker, announcing each call into a system under test."""
+        raise NotImplementedError
+
+
 def _noop(stage: Stage, path: str, runtime: str) -> None:
     pass
 

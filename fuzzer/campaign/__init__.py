@@ -1,6 +1,6 @@
-"""Campaigns: many test cases over isolated worker processes."""
-from fuzzer.campaign.campaign import CampaignOptions, run_campaign
-from fuzzer.campaign.schedule import FairShare
-from fuzzer.campaign.supervisor import Supervisor
+"""Campaigns: many test cases over isolated worker processes.
 
-__all__ = ["CampaignOptions", "FairShare", "Supervisor", "run_campaign"]
+The package imports nothing itself: its isolation layer (supervisor, worker, jobs) sits below the
+probe, the minimizer and `gen --check`, which run their own jobs on it, while a campaign
+(fuzzer.campaign.campaign) sits above them all.
+"""

@@ -73,7 +73,7 @@ def main(conn, log_path: str, diversity: bool = True) -> None:
         progress.planned = lambda plan, _id=spec.case_id: conn.send(("dynamic", _id, plan))
 
         try:
-            if not isinstance(spec, CaseSpec):  # another kind of job (fuzzer.check's ModelSpec) runs itself
+            if not isinstance(spec, CaseSpec):  # any other job (a fuzzer.case.Job) runs itself
                 result, seconds = spec.run(progress), 0.0
             else:
                 spec, seconds = _with_graph(spec, tracker, conn)

@@ -168,7 +168,7 @@ class Checker:
 
     def _spec(self, model: bytes, **fields) -> ModelSpec:
         self._ids += 1
-        return ModelSpec(self._ids, self.seed, model, **{"runtimes": self.runtimes, "draws": self.draws, **fields})
+        return ModelSpec(case_id=self._ids, seed=self.seed, model=model, **{"runtimes": self.runtimes, "draws": self.draws, **fields})
 
     def check(self, model, name: str = "model.onnx", inputs_npz: bytes | None = None) -> CheckReport:
         """The report on model: its rows, each failure blamed."""

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from fuzzer.case import CaseResult, Progress, _noop
+from fuzzer.case import CaseResult, Job, Progress, _noop
 from fuzzer.check import reference as refs
 from fuzzer.plugin import load_plugin
 from fuzzer.run.base import feeds_for
@@ -41,12 +41,10 @@ def family(runtime: str) -> str:
     return "onnxruntime" if runtime.startswith("onnxruntime") else runtime
 
 
-@dataclass
-class ModelSpec:
+@dataclass(kw_only=True)
+class ModelSpec(Job):
     """A check job: what fuzzer.campaign's supervisor sends a worker instead of a CaseSpec."""
 
-    case_id: int
-    seed: int
     model: bytes
     runtimes: list[str]
     #: at most one: each transformer's output is its own job
@@ -56,12 +54,6 @@ class ModelSpec:
     draws: int = 3
     #: settled by the base job and handed to the transformer jobs: [(feeds, Reference)], mode, note
     settled: tuple | None = None
-    #: (path, runtime) pairs not to run (the supervisor adds the pair that killed a worker)
-    skip: frozenset = frozenset()
-    keep_models: frozenset = frozenset()
-    #: a CaseSpec's fields the supervisor reads; a model has neither
-    graph_json: str | None = None
-    dynamic: dict | None = None
 
     def run(self, progress: Progress = _noop) -> CaseResult:
         """What a campaign worker calls for a job that is not a CaseSpec."""

@@ -137,86 +137,47 @@ class Gen(Command):
 
 
 def _check_all(graphs, workers: int) -> list[dict]:
-    """Every graph's GraphCheck as a dict, in order; on spawned worker processes when workers > 1.
+    """Every graph's GraphCheck as a dict, in order; on the campaign's supervised workers
+    (fuzzer.campaign.jobs) when workers > 1.
 
-    A system under test can kill a worker (a segfault while ORT loads a model). The graph
-    that did it is found by running the graphs that were in flight alone, one at a time;
-    it is checked once more to tell which step died (see _attribute_crash), and the rest go
-    on in a fresh pool."""
-    from fuzzer.generate.validity import check_graph
+    A system under test can kill or hang a worker (a segfault while ORT loads a model). The
+    supervisor sees which step it was in: a finding step (the TorchScript export, ORT's
+    optimized load) is skipped on the retry and reported as a finding, and the graph is judged
+    by the rest; a death in the graph's own checks (torch eager, onnx, ORT without
+    optimizations) makes the graph "crashed"."""
+    from fuzzer.generate.validity import GraphCheckJob, check_graph
 
-    jobs = [(g.dumps(), seed, fe) for seed, fe, g in graphs]
-    if workers == 1 or len(jobs) < 8:
-        return [check_graph(*job).to_dict() for job in jobs]
-    results: list = [None] * len(jobs)
-    todo = list(range(len(jobs)))
-    while todo:
-        broken = _run_pool(jobs, todo, results, workers)
-        if not broken:
-            break
-        suspect = broken[0]  # the oldest unfinished job was in flight when the worker died
-        if _run_pool(jobs, [suspect], results, 1):
-            results[suspect] = _attribute_crash(jobs[suspect])
-        todo = broken[1:]
-    return results
+    if workers == 1 or len(graphs) < 8:
+        return [check_graph(g.dumps(), seed, fe).to_dict() for seed, fe, g in graphs]
+    from fuzzer.campaign.jobs import run_jobs
+
+    jobs = [GraphCheckJob(case_id=i, seed=seed, graph_json=g.dumps(), frontend=fe) for i, (seed, fe, g) in enumerate(graphs)]
+    results = run_jobs(jobs, workers=min(workers, os.cpu_count() or 1))
+    return [_check_of(jobs[i], results[i]) for i in range(len(jobs))]
 
 
-def _attribute_crash(job: tuple) -> dict:
-    """The check of a graph that kills its checking process, told apart by leaving out the steps
-    that look for findings (validity.FINDING_STEPS): when the graph's own checks complete
-    without the TorchScript export, or without ORT's optimized load, the crash is a finding in
-    that system under test, and the graph is judged by the rest; else it is "crashed"."""
+#: who a finding step's death is charged to, by the path it announced
+CULPRITS = {"torchscript": "the TorchScript exporter", "onnx-direct": "ONNX Runtime loading with optimizations on"}
+
+
+#: how the supervisor's own errors begin: the worker died, stalled or grew too big
+DEATHS = ("worker died", "no progress for", "resident memory")
+
+
+def _check_of(job, result) -> dict:
     from fuzzer.generate.validity import GraphCheck
 
-    graph_json, seed, fe = job
-    out: list = [None]
-    for skip, culprit in ((("export",), "the TorchScript exporter"),
-                          (("export", "ort-optimized"), "ONNX Runtime loading with optimizations on")):
-        if not _run_pool([(graph_json, seed, fe, skip)], [0], out, 1):
-            found = out[0]
-            found["crash_finding"] = f"{culprit} killed the checking process"
-            return found
-    return GraphCheck(seed, fe, status="crashed", judged_on="",
-                      why="the checking process died in the graph's own checks (torch eager, onnx or ORT)").to_dict()
-
-
-def _run_pool(jobs, todo: list[int], results: list, workers: int) -> list[int]:
-    """Check jobs[i] for i in todo on a fresh pool into results; the indices left undone if a worker died."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    # spawn, never fork: a child forked after torch has computed hangs in OpenMP
-    ctx = multiprocessing.get_context("spawn")
-    broken = []
-    with ProcessPoolExecutor(min(workers, os.cpu_count() or 1), mp_context=ctx,
-                             initializer=_worker_init) as pool:
-        futures = [(i, pool.submit(_check_dict, *jobs[i])) for i in todo]
-        for i, future in futures:
-            try:
-                results[i] = future.result()
-            except BrokenProcessPool:
-                broken.append(i)
-    return broken
-
-
-def _worker_init() -> None:
-    import warnings
-
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    import onnxruntime
-    import torch
-
-    torch.set_num_threads(1)
-    # exporter warnings and ORT's constant-folding notes would bury the report on stderr
-    warnings.filterwarnings("ignore")
-    onnxruntime.set_default_logger_severity(3)
-
-
-def _check_dict(graph_json: str, seed: int, frontend: str, skip: tuple[str, ...] = ()) -> dict:
-    from fuzzer.generate.validity import check_graph
-
-    return check_graph(graph_json, seed, frontend, skip).to_dict()
+    if result is None or result.status == "error":
+        died = result is None or result.error.startswith(DEATHS)
+        why = ("the checking process died in the graph's own checks (torch eager, onnx or ORT)" if died
+               else f"onnxfuzz failed checking the graph: {result.error.strip().splitlines()[-1]}")
+        return GraphCheck(job.seed, job.frontend, status="crashed", judged_on="", why=why).to_dict()
+    found = result.notes["check"]
+    deaths = [f"{CULPRITS.get(v.path, v.path)} {'hung' if v.kind.value == 'hang' else 'killed'} the checking process"
+              for v in result.verdicts]
+    if deaths:
+        found["crash_finding"] = "; ".join(deaths)
+    return found
 
 
 def _summarize(checks: list[dict]) -> dict:

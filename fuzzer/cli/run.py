@@ -57,7 +57,7 @@ class Run(Command):
         add_generator_options(p)
 
     def run(self, args) -> int:
-        from fuzzer.campaign import CampaignOptions, run_campaign
+        from fuzzer.campaign.campaign import CampaignOptions, run_campaign
         from fuzzer.errors import UsageError
         from fuzzer.plugin import select
 

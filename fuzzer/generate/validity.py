@@ -32,7 +32,8 @@ import sys
 import traceback
 from dataclasses import asdict, dataclass, field
 
-from oracles import Kind, judge_model
+from fuzzer.case import CaseResult, Job
+from oracles import Kind, Stage, judge_model
 
 #: opsets TorchScript is drawn at (its full range)
 TORCHSCRIPT_OPSETS = tuple(range(13, 21))
@@ -78,12 +79,15 @@ class GraphCheck:
 FINDING_STEPS = ("export", "ort-optimized")
 
 
-def check_graph(graph_json: str, seed: int, frontend: str, skip: tuple[str, ...] = ()) -> GraphCheck:
+def check_graph(graph_json: str, seed: int, frontend: str, skip: tuple[str, ...] = (), progress=None) -> GraphCheck:
     """Run every validity check on one graph; never raises for a finding.
 
     skip: steps of FINDING_STEPS to leave out: "export" (TorchScript export and its check),
     "ort-optimized" (the second ORT load, with optimizations on). The graph's validity is the
     same without them.
+    progress: called as progress(stage, path, runtime) before each finding step (they come
+    last, after the graph's own checks), so a supervisor watching the process can tell a
+    system under test that killed it (see fuzzer.generate.check_job).
     """
     unknown = set(skip) - set(FINDING_STEPS)
     if unknown:
@@ -110,14 +114,16 @@ def check_graph(graph_json: str, seed: int, frontend: str, skip: tuple[str, ...]
     specs = [get_spec(op) for op in set(graph.op_types())]
     if all(s.has_onnx for s in specs):
         result.judged_on = "direct"
-        _check_direct(graph, specs, choices, result, ops, optimized="ort-optimized" not in skip)
+        _check_direct(graph, specs, choices, result, ops, optimized="ort-optimized" not in skip, progress=progress)
     if frontend == "torch" and "export" not in skip:
+        if progress is not None:
+            progress(Stage.EXPORT, "torchscript", "")
         _check_export(graph, inputs, choices, result, ops)
     result.onnx_ops = sorted(ops)
     return result
 
 
-def _check_direct(graph, specs, choices, result: GraphCheck, ops: set[str], optimized: bool = True) -> None:
+def _check_direct(graph, specs, choices, result: GraphCheck, ops: set[str], optimized: bool = True, progress=None) -> None:
     import onnx
 
     from fuzzer.materialize.onnx_model import model_proto
@@ -136,10 +142,10 @@ def _check_direct(graph, specs, choices, result: GraphCheck, ops: set[str], opti
     if verdict is not None:  # onnxfuzz's own model: even a type gap is the generator's fault
         result.status, result.why = "invalid", f"direct model: {_short(verdict.error)}"
         return
-    _load_in_ort(model, result, optimized)
+    _load_in_ort(model, result, optimized, progress)
 
 
-def _load_in_ort(model, result: GraphCheck, optimized: bool = True) -> None:
+def _load_in_ort(model, result: GraphCheck, optimized: bool = True, progress=None) -> None:
     """Load model in ONNX Runtime twice. First with every graph optimization off: that load
     measures the kernels alone, so it judges the graph. Then with every optimization on: an
     error there that the plain load did not have is a bug in ORT's optimizers on a valid model,
@@ -148,6 +154,8 @@ def _load_in_ort(model, result: GraphCheck, optimized: bool = True) -> None:
 
     error = _ort_load(model, optimize=False)
     if error is None:
+        if optimized and progress is not None:
+            progress(Stage.LOAD, "onnx-direct", OPTIMIZED_RUNTIME)
         error = _ort_load(model, optimize=True) if optimized else None
         if error is not None:
             result.runtime_finding = f"onnxruntime load (all optimizations): {type(error).__name__}: {_short(error)}"
@@ -201,6 +209,25 @@ def _check_export(graph, inputs, choices, result: GraphCheck, ops: set[str]) -> 
         result.exporter_unsupported = verdict.kind is Kind.UNSUPPORTED
 
 
+#: the (path, runtime) pair each finding step announces: what the supervisor puts in a job's
+#: skip after that step killed (or hung) the checking process
+STEP_PAIRS = {"export": ("torchscript", ""), "ort-optimized": ("onnx-direct", OPTIMIZED_RUNTIME)}
+
+
+@dataclass(kw_only=True)
+class GraphCheckJob(Job):
+    """check_graph on a supervised worker (fuzzer.campaign.jobs), for `gen --check`: a finding
+    step that kills or hangs the process is skipped on the retry, and the graph is judged by
+    the rest."""
+
+    frontend: str
+
+    def run(self, progress) -> CaseResult:
+        skip = tuple(step for step, pair in STEP_PAIRS.items() if pair in self.skip)
+        check = check_graph(self.graph_json, self.seed, self.frontend, skip, progress)
+        return CaseResult(self.case_id, self.seed, "judged", notes={"check": check.to_dict()})
+
+
 @contextlib.contextmanager
 def _quiet_stdout():
     """Discard whatever is written to file descriptor 1 (C++ included) meanwhile: the
@@ -230,4 +257,4 @@ def _short(e: BaseException, limit: int = 300) -> str:
     return " ".join(str(e).split())[:limit]
 
 
-__all__ = ["FINDING_STEPS", "GraphCheck", "check_graph"]
+__all__ = ["FINDING_STEPS", "GraphCheck", "GraphCheckJob", "check_graph"]

@@ -11,18 +11,21 @@ Each case ends in one status:
 - both: "crash" (the worker process died in it), "hang" (over the per-case
   time limit), "skipped" (the probe's time budget ran out first).
 
-Isolated probing runs the cases in a spawned worker that streams each result
-back, so a segfault or a hang in the system under test costs one case and a
-restart, not the probe.
+Isolated probing runs each case as a job on the campaign's supervised workers
+(fuzzer.campaign.jobs), so a segfault or a hang in the system under test costs
+one case and a restart, not the probe.
 """
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Iterable
 
 import numpy as np
 
+from fuzzer.case import CaseResult, Job
 from fuzzer.probe.cases import ProbeCase
+from oracles import Kind, Stage
 
 SUPPORTED = ("pass", "mismatch")
 
@@ -132,84 +135,55 @@ def run_inprocess(plugin, cases: Iterable[ProbeCase], budget: float | None = Non
     return results
 
 
-def _worker(plugin_cls, cases: list[ProbeCase], conn) -> None:
-    import os
-    import warnings
+@dataclass(kw_only=True)
+class ProbeJob(Job):
+    """One probe case on the campaign's supervised workers."""
 
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    warnings.simplefilter("ignore")
-    # the systems under test log every failed case to stdout/stderr: the probe records them instead
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
-    plugin = plugin_cls()
-    for case in cases:
-        conn.send(("start", case.name))
-        try:
-            result = run_one(plugin, case)
-        except BaseException as e:  # a failure of the probe itself: keep going
-            result = {"status": "error", "error": _first_line(e)}
-        conn.send(("done", case.name, result))
-    conn.send(("end",))
+    plugin_cls: type
+    case: ProbeCase
+
+    def run(self, progress) -> CaseResult:
+        if self.skip:  # it killed a worker: the supervisor's verdict is the outcome
+            return CaseResult(self.case_id, 0, "judged")
+        plugin = _instance(self.plugin_cls)  # made before the stage's clock starts
+        if plugin.kind == "runtime":
+            progress(Stage.RUN, "probe", plugin.name)
+        else:
+            progress(Stage.CONVERT, plugin.name, "")
+        return CaseResult(self.case_id, 0, "judged", notes={"probe": run_one(plugin, self.case)})
+
+
+_INSTANCES: dict[type, object] = {}
+
+
+def _instance(cls):
+    if cls not in _INSTANCES:
+        _INSTANCES[cls] = cls()
+    return _INSTANCES[cls]
 
 
 def run_isolated(plugin, cases: list[ProbeCase], budget: float, case_timeout: float = 10.0) -> dict[str, dict]:
-    """The cases run in spawned worker processes; a crash or hang costs its case and a restart."""
-    import multiprocessing as mp
+    """The cases run on the campaign's supervised workers (fuzzer.campaign.jobs): a crash or
+    hang costs its case and a restart; cases the budget leaves unstarted are skipped."""
+    # the supervisor lives in the campaign layer, above this one (a campaign's steering reads
+    # what the probe learned)
+    from fuzzer.campaign.jobs import run_jobs
 
-    ctx = mp.get_context("spawn")
-    t0 = time.perf_counter()
+    jobs = [ProbeJob(case_id=i, plugin_cls=type(plugin), case=c) for i, c in enumerate(cases)]
     results: dict[str, dict] = {}
-    pending = list(cases)
-    while pending and time.perf_counter() - t0 < budget:
-        recv, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_worker, args=(type(plugin), pending, send), daemon=True)
-        proc.start()
-        send.close()  # the worker holds the only write end: its death reads as EOF
-        before = len(results)
-        try:
-            _collect(proc, recv, results, t0, budget, case_timeout)
-        finally:
-            if proc.is_alive():
-                proc.kill()
-            proc.join(5)
-            recv.close()
-        pending = [c for c in pending if c.name not in results]
-        if len(results) == before and pending and time.perf_counter() - t0 < budget:
-            for c in pending:  # the worker died before its first case: restarting would not help
-                results[c.name] = {"status": "error", "error": f"probe worker failed to start (exit code {proc.exitcode})"}
-            pending = []
-    for c in pending:
-        results[c.name] = {"status": "skipped"}
+    for i, result in run_jobs(jobs, stage_timeout=case_timeout, budget=budget).items():
+        results[cases[i].name] = _outcome(result)
     return results
 
 
-def _collect(proc, recv, results: dict, t0: float, budget: float, case_timeout: float) -> None:
-    """Results from one worker until it ends, dies, hangs in a case, or the budget runs out."""
-    current, started = None, 0.0
-    while True:
-        now = time.perf_counter()
-        wait = budget - (now - t0)
-        if wait <= 0:
-            return  # the case in flight is left pending, and so skipped
-        if current is not None:
-            wait = min(wait, case_timeout - (now - started))
-            if wait <= 0:
-                results[current] = {"status": "hang", "error": f"no result within {case_timeout:g} s"}
-                return
-        if not recv.poll(wait):
-            continue
-        try:
-            msg = recv.recv()
-        except EOFError:
-            proc.join(2)
-            if current is not None:
-                results[current] = {"status": "crash", "error": f"worker died (exit code {proc.exitcode})"}
-            return
-        if msg[0] == "start":
-            current, started = msg[1], time.perf_counter()
-        elif msg[0] == "done":
-            results[msg[1]] = msg[2]
-            current = None
-        else:
-            return
+def _outcome(result) -> dict:
+    """A probe record from what the supervisor returned for one case."""
+    if result is None:
+        return {"status": "skipped"}
+    if result.status == "error":  # the worker died before the case reached the plugin
+        return {"status": "error", "error": _first_line(result.error or "probe worker failed")}
+    death = next(iter(result.verdicts), None)
+    if death is not None:
+        status = "hang" if death.kind is Kind.HANG else "crash"
+        return {"status": status, "error": _first_line(death.error)}
+    return result.notes["probe"]

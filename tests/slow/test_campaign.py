@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from fuzzer.campaign import CampaignOptions, run_campaign
+from fuzzer.campaign.campaign import CampaignOptions, run_campaign
 from fuzzer.generate import GenConfig
 from fuzzer.plugin import ENV_VAR
 from tests.plugins.faulty import PLUGINS
@@ -100,7 +100,7 @@ def test_the_last_case_killing_its_worker_is_still_recorded_whole(tmp_path, monk
     """Regression: with no new work left, a case queued for retry after a death used to be dropped."""
     import time
 
-    from fuzzer.campaign import Supervisor
+    from fuzzer.campaign.supervisor import Supervisor
     from fuzzer.case import CaseSpec
 
     monkeypatch.setenv(ENV_VAR, PLUGINS)

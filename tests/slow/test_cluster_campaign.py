@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from fuzzer.campaign import CampaignOptions, run_campaign
+from fuzzer.campaign.campaign import CampaignOptions, run_campaign
 from fuzzer.generate import GenConfig
 
 pytestmark = pytest.mark.slow

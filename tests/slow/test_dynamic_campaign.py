@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from fuzzer.campaign import CampaignOptions, run_campaign
+from fuzzer.campaign.campaign import CampaignOptions, run_campaign
 from fuzzer.generate import GenConfig
 
 pytestmark = pytest.mark.slow

@@ -45,7 +45,7 @@ def _seeds_where_the_tracker_matters():
 
 
 def test_a_retry_after_a_worker_death_runs_the_graph_the_dead_worker_generated(tmp_path, monkeypatch):
-    from fuzzer.campaign import Supervisor
+    from fuzzer.campaign.supervisor import Supervisor
 
     monkeypatch.setenv(ENV_VAR, PLUGINS)
     first, second, guided = _seeds_where_the_tracker_matters()
@@ -70,7 +70,7 @@ def test_a_retry_after_a_worker_death_runs_the_graph_the_dead_worker_generated(t
 
 def test_the_final_crash_result_carries_the_graph_when_every_retry_dies(tmp_path, monkeypatch):
     """Only the aborting runtime: after the last retry the supervisor makes up the result itself."""
-    from fuzzer.campaign import Supervisor
+    from fuzzer.campaign.supervisor import Supervisor
     from fuzzer.campaign import supervisor as sup_mod
 
     monkeypatch.setenv(ENV_VAR, PLUGINS)
@@ -89,7 +89,7 @@ def test_the_final_crash_result_carries_the_graph_when_every_retry_dies(tmp_path
 
 
 def test_without_diversity_workers_generate_from_the_seed_alone(tmp_path):
-    from fuzzer.campaign import Supervisor
+    from fuzzer.campaign.supervisor import Supervisor
 
     specs = [CaseSpec(case_id=i, seed=10 + i, config=CONFIG, exporters=["torchscript"], runtimes=["onnxruntime"],
                       opset=17) for i in (1, 2, 3)]
@@ -137,7 +137,7 @@ def firstsize_abort(monkeypatch):
 
 
 def test_a_death_at_another_size_is_retried_and_recorded_with_the_workers_plan(tmp_path, firstsize_abort):
-    from fuzzer.campaign import Supervisor
+    from fuzzer.campaign.supervisor import Supervisor
 
     spec, planned = _dynamic_death_case(["firstsize-abort", "onnxruntime"])
     sup = Supervisor(1, tmp_path)
@@ -151,7 +151,7 @@ def test_a_death_at_another_size_is_retried_and_recorded_with_the_workers_plan(t
 
 
 def test_the_result_made_up_after_the_last_death_carries_the_plan(tmp_path, firstsize_abort, monkeypatch):
-    from fuzzer.campaign import Supervisor
+    from fuzzer.campaign.supervisor import Supervisor
     from fuzzer.campaign import supervisor as sup_mod
 
     monkeypatch.setattr(sup_mod, "MAX_RETRIES", 0)  # the first death is the last: the supervisor records it

@@ -139,7 +139,7 @@ class SlowCompiler(OrtUnoptimized):
 
 
 def test_a_plugin_declared_stage_timeout_limits_its_own_stages_only(tmp_path, monkeypatch):
-    from fuzzer.campaign import Supervisor
+    from fuzzer.campaign.supervisor import Supervisor
 
     monkeypatch.setenv(ENV_VAR, f"{FAULTY},runtime:slow-compiler={HERE}:SlowCompiler")
     sup = Supervisor(1, tmp_path, stage_timeout=60.0)  # no worker is started
