@@ -25,8 +25,10 @@ candidate because it dies, and a death is seen only from outside the process
 that dies. Running candidates in the worker itself would be faster only
 for failures that never kill, and would turn each death the reducer looks for
 into a dead campaign worker. The job says a word to the supervisor before each
-candidate; filing runs the repro (up to its own timeout) without a word, so a
-job may be silent for `stall_limit` seconds before it counts as hung. A job
+candidate, and every HEARTBEAT seconds while the nested process (policed by its
+own supervisor) runs one; its own work in the worker (reducer, blame, and the
+writer, which runs the repro up to its own timeout) may be silent for
+`stall_limit` seconds before the job counts as hung. A job
 that still kills or stalls its worker (a plugin hook the writer calls in the
 worker, say, or onnxfuzz's own bug) is recorded as a failed triage of its
 signature, and the campaign goes on on a fresh worker.
@@ -42,7 +44,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing as mp
-import os
+import threading
 import time
 import traceback
 from collections import Counter
@@ -100,8 +102,18 @@ class TriageSpec:
         isolated = _nested_evaluator(self.stage_timeout, self.memory_limit_mb)
 
         def evaluate(spec):
+            # While a candidate runs on the nested process, its supervisor polices it (and its
+            # retries): say a word every HEARTBEAT seconds. Outside, this process's own work
+            # (reducer, blame, writer) must speak within stall_limit.
             progress(_Stage, f"triage:{self.row['signature']}", "")
-            return isolated(spec)
+            stop = threading.Event()
+            beat = threading.Thread(target=_beat, args=(stop, progress, self.row["signature"]), daemon=True)
+            beat.start()
+            try:
+                return isolated(spec)
+            finally:
+                stop.set()
+                beat.join()
 
         progress(_Stage, f"triage:{self.row['signature']}", "")
         t0 = time.perf_counter()
@@ -129,6 +141,14 @@ class TriageSpec:
 
 
 # -- the worker's side ---------------------------------------------------------------------
+
+#: seconds between the words a triage job says while its nested process runs a candidate
+HEARTBEAT = 20.0
+
+
+def _beat(stop: threading.Event, progress, signature: str) -> None:
+    while not stop.wait(HEARTBEAT):
+        progress(_Stage, f"triage:{signature}", "")
 
 _evaluator = None
 
@@ -289,7 +309,8 @@ class TriageJobs:
         """A triage job for a worker that is free, or None when the share is used or nothing waits."""
         self._expire()
         waiting = [w for w in self.waiting.values() if self.taken[w.group] < group_cap(w.row, self.per_group)]
-        limit = self.max_workers if len(waiting) <= LONG_QUEUE else max(self.max_workers, math.ceil(self.workers / 2))
+        long_queue = self.triageable() > LONG_QUEUE
+        limit = max(self.max_workers, math.ceil(self.workers / 2)) if long_queue else self.max_workers
         if not waiting or len(self.out) >= limit:
             return None
         # a group no job has taken yet first (a new distinct failure), then the most hit
@@ -300,6 +321,15 @@ class TriageJobs:
         self.out[job_id] = (best.row["signature"], time.monotonic())
         return TriageSpec(job_id, dict(best.row), str(self.workdir), str(self.bugs_dir), self.exporters, self.runtimes,
                           self.max_seconds, self.stall_limit, self.stage_timeout, self.memory_limit_mb)
+
+    def triageable(self) -> int:
+        """How many of the waiting signatures will still be triaged: the room left in each group."""
+        per_group: Counter = Counter()
+        room: dict[tuple, int] = {}
+        for w in self.waiting.values():
+            per_group[w.group] += 1
+            room[w.group] = group_cap(w.row, self.per_group) - self.taken[w.group]
+        return sum(max(0, min(n, room[g])) for g, n in per_group.items())
 
     def owns(self, result: CaseResult) -> bool:
         return result.case_id in self.out
@@ -339,7 +369,7 @@ class TriageJobs:
         return {"jobs": len(self.outcomes), "folders": self.filed(),
                 "bugs_filed": sorted({o.filed.bug_id for o in self.outcomes if o.filed is not None and o.filed.new}),
                 "failed": failed(self.outcomes), "lost": self.lost,
-                "waiting": sum(self.taken[w.group] < group_cap(w.row, self.per_group) for w in self.waiting.values()),
+                "waiting": self.triageable(),
                 "max_workers": self.max_workers}
 
 
