@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing as mp
+import os
 import threading
 import time
 import traceback
@@ -99,7 +100,7 @@ class TriageSpec:
         from fuzzer.report.triage import TriageOutcome, _triage_signature
 
         started = time.time()
-        isolated = _nested_evaluator(self.stage_timeout, self.memory_limit_mb)
+        isolated = _nested_evaluator(Path(self.workdir) / "logs", self.stage_timeout, self.memory_limit_mb)
 
         def evaluate(spec):
             # While a candidate runs on the nested process, its supervisor polices it (and its
@@ -153,15 +154,16 @@ def _beat(stop: threading.Event, progress, signature: str) -> None:
 _evaluator = None
 
 
-def _nested_evaluator(stage_timeout: float, memory_limit_mb: int):
-    """This worker's nested IsolatedEvaluator, started on first use and kept for its next triage jobs."""
+def _nested_evaluator(logdir: Path, stage_timeout: float, memory_limit_mb: int):
+    """This worker's nested IsolatedEvaluator, started on first use and kept for its next triage jobs;
+    its process logs beside the campaign's workers (logs/triage-<this worker's pid>/)."""
     global _evaluator
     if _evaluator is None:
         # A campaign's workers are daemonic (they must not outlive the campaign), and
         # multiprocessing refuses children to a daemonic process; the nested worker dies with
         # this one all the same (_worker_dying_with_parent).
         mp.current_process().daemon = False
-        _evaluator = _nested_evaluator_class()(stage_timeout, memory_limit_mb)
+        _evaluator = _nested_evaluator_class()(logdir / f"triage-{os.getpid()}", stage_timeout, memory_limit_mb)
     return _evaluator
 
 
@@ -183,12 +185,12 @@ def _nested_evaluator_class():
     class NestedEvaluator(IsolatedEvaluator):
         """The post-campaign filer's evaluator, on a supervisor whose process dies with this one."""
 
-        def __init__(self, stage_timeout: float, memory_limit_mb: int) -> None:
-            import tempfile
-
-            self._tmp = tempfile.TemporaryDirectory(prefix="onnxfuzz-triage-")
-            self.supervisor = NestedSupervisor(1, Path(self._tmp.name), stage_timeout, memory_limit_mb)
+        def __init__(self, logdir: Path, stage_timeout: float, memory_limit_mb: int) -> None:
+            self.supervisor = NestedSupervisor(1, logdir, stage_timeout, memory_limit_mb)
             self.supervisor.start()
+
+        def close(self) -> None:
+            self.supervisor.stop()  # the logs stay with the campaign's
 
     return NestedEvaluator
 
