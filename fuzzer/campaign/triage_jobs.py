@@ -361,8 +361,8 @@ class TriageJobs:
                 self.lost += 1
 
     def filed(self) -> int:
-        """Bug folders filed (new or found again) by the jobs so far."""
-        return sum(1 for o in self.outcomes if o.filed is not None)
+        """Distinct bug folders filed (new or found again) by the jobs so far."""
+        return len({o.filed.bug_id for o in self.outcomes if o.filed is not None})
 
     def summary(self) -> dict:
         """What the jobs did, as plain data: for the campaign's stats."""
