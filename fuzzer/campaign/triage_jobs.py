@@ -362,17 +362,28 @@ class TriageJobs:
 
     def filed(self) -> int:
         """Distinct bug folders filed (new or found again) by the jobs so far."""
-        return len({o.filed.bug_id for o in self.outcomes if o.filed is not None})
+        return len({o.filed.bug_id for o in self.outcomes if was_filed(o)})
 
     def summary(self) -> dict:
         """What the jobs did, as plain data: for the campaign's stats."""
         from fuzzer.report.triage import failed
 
         return {"jobs": len(self.outcomes), "folders": self.filed(),
-                "bugs_filed": sorted({o.filed.bug_id for o in self.outcomes if o.filed is not None and o.filed.new}),
+                "bugs_filed": new_bugs(self.outcomes),
                 "failed": failed(self.outcomes), "lost": self.lost,
                 "waiting": self.triageable(),
                 "max_workers": self.max_workers}
+
+
+def was_filed(outcome) -> bool:
+    """Whether the triage left a bug folder (as record_filed judges it: a repro that did not
+    reproduce leaves none)."""
+    return outcome.filed is not None and (outcome.filed.path / "case.json").exists()
+
+
+def new_bugs(outcomes) -> list[str]:
+    """The ids of the folders these triages filed for the first time."""
+    return sorted({o.filed.bug_id for o in outcomes if was_filed(o) and o.filed.new})
 
 
 def record(store, outcome, bugs_dir: Path, session: int | None, started: float, during_campaign: bool) -> None:
@@ -380,9 +391,8 @@ def record(store, outcome, bugs_dir: Path, session: int | None, started: float, 
     from fuzzer.report.triage import record_filed
 
     record_filed(store, outcome)
-    filed = outcome.filed is not None and (outcome.filed.path / "case.json").exists()
     store.record_triaged(outcome.signature, bugs_dir, session, started, time.time(),
-                         outcome.filed.bug_id if filed else None, outcome.note[:500], during_campaign)
+                         outcome.filed.bug_id if was_filed(outcome) else None, outcome.note[:500], during_campaign)
 
 
 def file_after_campaign(workdir: Path, bugs_dir: Path, exporters: list[str], runtimes: list[str],

@@ -128,7 +128,7 @@ def _file_the_rest(args, exporters: list[str], runtimes: list[str], during: dict
     """File what the workers did not triage during the campaign; the bugs filed in all."""
     import sys
 
-    from fuzzer.campaign.triage_jobs import file_after_campaign
+    from fuzzer.campaign.triage_jobs import file_after_campaign, new_bugs
     from fuzzer.report.triage import failed
     from fuzzer.store import Store
 
@@ -143,6 +143,6 @@ def _file_the_rest(args, exporters: list[str], runtimes: list[str], during: dict
         filing = store.filing_stats()
     finally:
         store.close()
-    return {"bugs_filed": sorted(set(during.get("bugs_filed", [])) | {o.filed.bug_id for o in outcomes if o.filed and o.filed.new}),
+    return {"bugs_filed": sorted(set(during.get("bugs_filed", [])) | set(new_bugs(outcomes))),
             "triage_failed": during.get("failed", []) + failed(outcomes), "filing": filing,
             "filed_after_campaign": len(outcomes)}
