@@ -97,3 +97,22 @@ def test_a_triage_job_that_kills_its_worker_does_not_end_the_campaign(tmp_path, 
         assert store.triaged_signatures(bugs) == {r[0] for r in rows(db, "SELECT signature FROM triaged")}
     finally:
         store.close()
+
+
+def test_a_job_that_stalls_its_worker_is_stopped_and_the_next_case_runs(tmp_path):
+    """The supervisor's side of a hung triage job: no wall-clock race, the job never speaks."""
+    from fuzzer.campaign.supervisor import Supervisor
+    from fuzzer.case import CaseSpec
+    from tests.plugins.faulty_triage import SilentJob
+
+    sup = Supervisor(1, tmp_path / "logs")
+    sup.start()
+    jobs = [CaseSpec(case_id=1, seed=1, config=TANH_ONLY, exporters=["torchscript"], runtimes=["onnxruntime"]),
+            SilentJob(-1)]
+    try:
+        results = list(sup.run(lambda: jobs.pop() if jobs else None, float("inf")))
+    finally:
+        sup.stop()
+    assert [r.case_id for r in results] == [-1, 1]
+    assert results[0].status == "triaged" and "no progress for 1 s in stage" in results[0].error
+    assert results[1].status == "judged" and sup.restarts == 1
