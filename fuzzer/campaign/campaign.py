@@ -42,6 +42,13 @@ class CampaignOptions:
     #: a Dask scheduler's address, or local:N for a LocalCluster of N workers (fuzzer.campaign.cluster);
     #: None runs `workers` local processes
     scheduler: str | None = None
+    #: file new distinct failures under this bugs directory while the campaign runs
+    #: (fuzzer.campaign.triage_jobs); None files nothing here
+    file_bugs: Path | None = None
+    #: at most this many workers triage at once (more while many signatures wait)
+    triage_workers: int = 1
+    #: how long the reduction of one signature may take
+    triage_seconds: float = 180.0
 
 
 def run_campaign(opts: CampaignOptions) -> dict:
@@ -57,6 +64,7 @@ def run_campaign(opts: CampaignOptions) -> dict:
     sup = _runner(opts, display.note)
     sup.start()  # before the session: a scheduler that cannot be reached is a usage error, not a session
     session = store.begin_session(opts.seed, sup.n, args)
+    triage = _triage_jobs(opts, store, session, sup.n, display.note)
     share = FairShare(opts.exporters, warmup=sup.n)
     tshare = FairShare(opts.transformers, warmup=sup.n) if opts.transformers else None
     # Every runtime on every case would let the slowest (OpenVINO compiles each model) set
@@ -66,6 +74,8 @@ def run_campaign(opts: CampaignOptions) -> dict:
     issued = [0]
 
     def next_spec() -> CaseSpec | None:
+        if triage is not None and (job := triage.next_job()) is not None:
+            return job
         if opts.max_cases is not None and issued[0] >= opts.max_cases:
             return None
         cid = next_id[0]
@@ -90,7 +100,13 @@ def run_campaign(opts: CampaignOptions) -> dict:
         deadline = started + opts.minutes * 60
         display.start()
         for result in sup.run(next_spec, deadline):
-            store.record(result, session, list(result.path_seconds) or [])
+            if triage is not None and triage.owns(result):
+                triage.finish(result)
+                display.update(done, failures, time.monotonic() - started, triage.filed())
+                continue
+            new = store.record(result, session, list(result.path_seconds) or [])
+            if triage is not None:
+                triage.observe(result, new)
             for name, seconds in result.path_seconds.items():
                 share.charge(name, seconds)
                 if tshare is not None:
@@ -101,7 +117,7 @@ def run_campaign(opts: CampaignOptions) -> dict:
                     rshare.charge(name, seconds)
             done += 1
             failures += len(result.failures)
-            display.update(done, failures, time.monotonic() - started)
+            display.update(done, failures, time.monotonic() - started, triage.filed() if triage is not None else None)
             if done % 20 == 0:
                 store.sample_throughput(session, done, failures)
     except KeyboardInterrupt:
@@ -119,6 +135,8 @@ def run_campaign(opts: CampaignOptions) -> dict:
                         "diversity": opts.diversity, "paths_2op": len(sup.paths2), "paths_3op": len(sup.paths3)}
     if seeder is not None:
         stats["session"]["seeds"] = seeder.summary()
+    if triage is not None:
+        stats["session"]["triage"] = triage.summary()
     if opts.scheduler is not None:
         stats["session"]["scheduler"] = {"address": opts.scheduler, "threads": sup.n, "lost_chunks": sup.lost_chunks}
     store.close()
@@ -136,6 +154,25 @@ def _runner(opts: CampaignOptions, note):
     logdir = opts.workdir / "logs" if local_workers(opts.scheduler) is not None else None
     isolation = isolation_for(opts.stage_timeout, opts.memory_limit_mb, opts.diversity, logdir)
     return DaskPool(opts.scheduler, isolation, note)
+
+
+def _triage_jobs(opts: CampaignOptions, store: Store, session: int, workers: int, note):
+    """The queue of signatures the campaign's workers triage, or None when nothing is filed now: without
+    --file-bugs, or on a remote cluster, whose workers need not see this workdir's artifacts nor
+    write into the bugs directory here (the filer runs after the campaign then)."""
+    if opts.file_bugs is None:
+        return None
+    if opts.scheduler is not None:
+        from fuzzer.campaign.cluster import local_workers
+
+        if local_workers(opts.scheduler) is None:
+            note("--file-bugs on a remote Dask cluster: bugs are filed after the campaign, on this machine")
+            return None
+    from fuzzer.campaign.triage_jobs import TriageJobs
+
+    return TriageJobs(store, session, opts.workdir, opts.file_bugs, opts.exporters, opts.runtimes, workers,
+                      opts.triage_workers, max_seconds=opts.triage_seconds, stage_timeout=opts.stage_timeout,
+                      memory_limit_mb=opts.memory_limit_mb)
 
 
 class _Seeder:
@@ -268,19 +305,24 @@ class _Display:
 
         self.progress = Progress(
             TextColumn("[bold]fuzzing"), BarColumn(), TimeElapsedColumn(), TextColumn("/"), TimeRemainingColumn(),
-            TextColumn("{task.fields[cases]} cases  {task.fields[rate]:.1f}/s  [red]{task.fields[failures]} failures"),
+            TextColumn("{task.fields[cases]} cases  {task.fields[rate]:.1f}/s  [red]{task.fields[failures]} failures"
+                       "[/]{task.fields[filed]}"),
             transient=False,
         )
         self.progress.start()
-        self.task = self.progress.add_task("fuzz", total=self.total, cases=0, rate=0.0, failures=0)
+        self.task = self.progress.add_task("fuzz", total=self.total, cases=0, rate=0.0, failures=0, filed="")
 
-    def update(self, cases: int, failures: int, elapsed: float) -> None:
+    def update(self, cases: int, failures: int, elapsed: float, filed: int | None = None) -> None:
+        """filed: bug folders filed so far while the campaign runs (None: the campaign files none)."""
         rate = cases / elapsed if elapsed > 0 else 0.0
+        filed_text = "" if filed is None else f"  {filed} bugs filed"
         if self.progress is not None:
-            self.progress.update(self.task, completed=min(elapsed, self.total), cases=cases, rate=rate, failures=failures)
+            self.progress.update(self.task, completed=min(elapsed, self.total), cases=cases, rate=rate, failures=failures,
+                                 filed=filed_text)
         elif not self.quiet and elapsed - self.last_line >= 10:
             self.last_line = elapsed
-            print(f"[{elapsed:6.0f} s] {cases} cases, {rate:.1f}/s, {failures} failures", file=sys.stderr, flush=True)
+            print(f"[{elapsed:6.0f} s] {cases} cases, {rate:.1f}/s, {failures} failures{filed_text.replace('  ', ', ')}",
+                  file=sys.stderr, flush=True)
 
     def note(self, text: str) -> None:
         print(text, file=sys.stderr)

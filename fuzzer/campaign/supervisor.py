@@ -103,12 +103,16 @@ class Supervisor:
         self.paths3: set = set()
 
     # -- worker lifecycle ---------------------------------------------------------
+    #: what a worker process runs (fuzzer.campaign.worker.main when None); a nested supervisor
+    #: (fuzzer.campaign.triage_jobs) runs it through a wrapper that dies with its parent
+    worker_main: Callable | None = None
+
     def _spawn(self, index: int) -> _Worker:
         from fuzzer.campaign.worker import main
 
         parent, child = self.ctx.Pipe()
         log = self.logdir / f"worker-{index}.log"
-        proc = self.ctx.Process(target=main, args=(child, str(log), self.diversity), daemon=True, name=f"onnxfuzz-worker-{index}")
+        proc = self.ctx.Process(target=type(self).worker_main or main, args=(child, str(log), self.diversity), daemon=True, name=f"onnxfuzz-worker-{index}")
         proc.start()
         child.close()
         return _Worker(index, proc, parent, log)
@@ -242,7 +246,8 @@ class Supervisor:
             return
         if job is None:
             return
-        limit = self.stage_limit(job.stage, job.path, job.runtime)
+        # a job that is not a case (a triage job) may say how long it can go without a word
+        limit = getattr(job.spec, "stall_limit", None) or self.stage_limit(job.stage, job.path, job.runtime)
         if now - job.stage_started > limit:
             yield from self._fatal(w, Kind.HANG, f"no progress for {limit:g} s in stage {job.stage}")
             return
@@ -280,6 +285,12 @@ class Supervisor:
         if job is None:
             return
         spec = job.spec
+        after_death = getattr(spec, "after_death", None)
+        if after_death is not None:
+            # a job that is not a case (a triage job) says what its death means: no verdict of a
+            # system under test, no retry without a fatal pair
+            yield after_death(f"{reason}\n{tail}" if tail else reason)
+            return
         if job.stage == "reference":
             # torch eager on our own graph died: not a converter's fault; keep the evidence
             yield _made_up(spec, "error", error=f"{reason}\n{tail}")

@@ -47,7 +47,11 @@ class Run(Command):
         p.add_argument("--no-steer", dest="steer", action="store_false",
                        help="also generate (op, dtype) pairs that every selected runtime's probe refuses")
         p.add_argument("--file-bugs", type=Path, default=None, metavar="DIR",
-                       help="after the campaign, minimize each distinct failure and file the reproducible ones under DIR")
+                       help="minimize each distinct failure and file the reproducible ones under DIR: the workers do it "
+                            "while the campaign runs (new failures first), and what is left is filed after it")
+        p.add_argument("--triage-workers", type=positive_int, default=1, metavar="N",
+                       help="with --file-bugs: at most N workers triage at once, up to half the workers while more "
+                            "than 8 signatures wait (default 1)")
         p.add_argument("--seeds", default=None, metavar="all|NAME,...|DIR",
                        help="also mutate seed graphs: all (architecture blocks and onnx node tests), "
                             "comma-separated seed names (or onnx-node), or a directory of graph JSON files")
@@ -67,6 +71,8 @@ class Run(Command):
             from fuzzer.campaign.cluster import local_workers
 
             local_workers(args.scheduler)  # a malformed local:N fails here, before anything starts
+        if args.triage_workers != 1 and args.file_bugs is None:
+            raise UsageError("--triage-workers needs --file-bugs")
         if args.mutate_ratio is not None and args.seeds is None:
             raise UsageError("--mutate-ratio needs --seeds")
         if args.seeds is not None:
@@ -103,14 +109,12 @@ class Run(Command):
             steer=args.steer,
             seeds=args.seeds,
             mutate_ratio=0.5 if args.mutate_ratio is None else args.mutate_ratio,
+            file_bugs=args.file_bugs,
+            triage_workers=args.triage_workers,
         )
         stats = run_campaign(opts)
         if args.file_bugs is not None:
-            from fuzzer.report.triage import failed, triage_workdir
-
-            outcomes = triage_workdir(args.workdir, args.file_bugs, exporters, runtimes)
-            stats["bugs_filed"] = sorted({o.filed.bug_id for o in outcomes if o.filed and o.filed.new})
-            stats["triage_failed"] = failed(outcomes)
+            stats.update(_file_the_rest(args, exporters, runtimes, stats["session"].get("triage", {})))
         if args.json:
             emit_json(stats)
         else:
@@ -118,3 +122,27 @@ class Run(Command):
 
             print_summary(stats, args.workdir)
         return 0
+
+
+def _file_the_rest(args, exporters: list[str], runtimes: list[str], during: dict) -> dict:
+    """File what the workers did not triage during the campaign; the bugs filed in all."""
+    import sys
+
+    from fuzzer.campaign.triage_jobs import file_after_campaign, new_bugs
+    from fuzzer.report.triage import failed
+    from fuzzer.store import Store
+
+    def show(o) -> None:
+        if not args.json:
+            print(f"triaged after the campaign: {o.signature} {o.filed.bug_id if o.filed else '-'} {o.note.splitlines()[0] if o.note else ''}",
+                  file=sys.stderr, flush=True)
+
+    outcomes = file_after_campaign(args.workdir, args.file_bugs, exporters, runtimes, on_outcome=show)
+    store = Store.open(args.workdir, create=False)
+    try:
+        filing = store.filing_stats()
+    finally:
+        store.close()
+    return {"bugs_filed": sorted(set(during.get("bugs_filed", [])) | set(new_bugs(outcomes))),
+            "triage_failed": during.get("failed", []) + failed(outcomes), "filing": filing,
+            "filed_after_campaign": len(outcomes)}

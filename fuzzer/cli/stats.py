@@ -7,7 +7,8 @@ from fuzzer.cli.base import Command, emit_json
 
 
 class Stats(Command):
-    """Counts for a campaign workdir: tests, tests/s, verdicts by kind, distinct signatures, op coverage,
+    """Counts for a campaign workdir: tests, tests/s, verdicts by kind, distinct signatures, op coverage, bugs filed
+    (with the time from a failure's first hit to its folder, and filing throughput),
     and how many judged cases had dynamic dims or control-flow ops."""
 
     name = "stats"
@@ -118,5 +119,20 @@ def print_summary(stats: dict, workdir: Path) -> None:
         console.print(f"  {group.replace('_', ' ')}: {got['cases']} cases, {got['cases_at_several_sizes']} judged at "
                       f"several sizes; verdicts: {kinds or 'none'}")
     console.print(f"{stats['distinct_signatures']} distinct failure signatures; details: onnxfuzz stats --workdir {workdir} --json")
+    filing = stats.get("filing") or {}
+    if filing.get("folders") or filing.get("signatures_triaged"):
+        console.print(filing_line(filing), markup=False)
     for f in stats.get("triage_failed", []):
         console.print(f"triage of {f['signature']} failed, skipped: {f['why']}", markup=False)
+
+
+def filing_line(filing: dict) -> str:
+    """One line on the bugs filed from the campaign (Store.filing_stats)."""
+    text = (f"{filing['folders']} bug folders filed ({filing['new_folders']} new, {filing['folders_during_campaign']} "
+            f"while the campaign ran) from {filing['signatures_triaged']} signatures triaged")
+    delay = filing.get("first_hit_to_filed_seconds")
+    if delay:
+        text += f"; first hit to filed folder: median {delay['median']:.0f} s (min {delay['min']:.0f}, max {delay['max']:.0f})"
+    if "folders_per_minute" in filing:
+        text += f"; {filing['folders_per_minute']:.2f} folders/min, {filing['signatures_per_minute']:.2f} signatures/min of filing"
+    return text

@@ -194,6 +194,7 @@ class Store:
             "per_plugin": self.verdicts_per_plugin(),
             "sessions": q("SELECT COUNT(*) FROM sessions").fetchone()[0],
             **self._cases_with(),
+            "filing": self.filing_stats(),
         }
 
     def _cases_with(self) -> dict:
@@ -239,12 +240,78 @@ class Store:
 
     def record_bug(self, bug_id: str, folder: Path, signature: str, new: bool, title: str, system: str,
                    kind: str, stage: str) -> None:
-        """Note that a failure of this campaign was filed as bug_id in folder (kept from the first time)."""
+        """Note that a failure of this campaign was filed as bug_id in folder (kept from the first time),
+        with the time its signature was first hit: `filing_stats` measures from there."""
         with self.conn:
             self.conn.execute(
-                "INSERT OR IGNORE INTO filed_bugs VALUES (?,?,?,?,?,?,?,?,?)",
-                (bug_id, str(Path(folder).resolve()), signature, time.time(), int(new), title, system, kind, stage),
+                "INSERT OR IGNORE INTO filed_bugs (bug_id, folder, signature, filed, new, title, system, kind, stage,"
+                " first_hit) VALUES (?,?,?,?,?,?,?,?,?, (SELECT first_seen FROM signatures WHERE signature = ?))",
+                (bug_id, str(Path(folder).resolve()), signature, time.time(), int(new), title, system, kind, stage,
+                 signature),
             )
+
+    def record_triaged(self, signature: str, bugs_dir: Path, session: int | None, started: float, finished: float,
+                       bug_id: str | None, note: str, during_campaign: bool) -> None:
+        """Note that signature was triaged into bugs_dir (filed as bug_id, or why not): it is not
+        triaged into that directory again, and `filing_stats` counts it."""
+        with self.conn:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO triaged VALUES (?,?,?, (SELECT first_seen FROM signatures WHERE signature = ?),"
+                " ?,?,?,?,?)",
+                (signature, str(Path(bugs_dir).resolve()), session, signature, started, finished, bug_id, note,
+                 int(during_campaign)),
+            )
+
+    def triaged_signatures(self, bugs_dir: Path) -> set[str]:
+        """The signatures already triaged into bugs_dir (by this campaign's runs with --file-bugs)."""
+        if not self.has_column("triaged"):
+            return set()
+        rows = self.conn.execute("SELECT signature FROM triaged WHERE bugs_dir = ?", (str(Path(bugs_dir).resolve()),))
+        return {r[0] for r in rows}
+
+    def filing_stats(self) -> dict:
+        """How filing went: folders filed (in all, new, and while a session ran), the time from a
+        signature's first hit to its folder (median, min, max), and the filing throughput, in
+        folders and signatures triaged per minute of filing (first triage started to last one
+        finished) and per minute of campaign."""
+        out: dict = {"folders": 0, "new_folders": 0, "folders_during_campaign": 0, "first_hit_to_filed_seconds": None,
+                     "signatures_triaged": 0, "signatures_triaged_during_campaign": 0}
+        if not self.has_column("filed_bugs"):
+            return out
+        q = self.conn.execute
+        first_hit = "first_hit" if self.has_column("filed_bugs", "first_hit") else "NULL"
+        folders = q(f"SELECT filed, {first_hit}, new FROM filed_bugs").fetchall()
+        now = time.time()
+        sessions = q("SELECT started, COALESCE(ended, ?) FROM sessions", (now,)).fetchall()
+        delays = sorted(filed - hit for filed, hit, _ in folders if hit is not None)
+        out["folders"] = len(folders)
+        out["new_folders"] = sum(new for _, _, new in folders)
+        out["folders_during_campaign"] = sum(any(a <= filed <= b for a, b in sessions) for filed, _, _ in folders)
+        if delays:
+            mid = len(delays) // 2
+            median = delays[mid] if len(delays) % 2 else (delays[mid - 1] + delays[mid]) / 2
+            out["first_hit_to_filed_seconds"] = {"n": len(delays), "median": round(median, 1),
+                                                 "min": round(delays[0], 1), "max": round(delays[-1], 1)}
+        triaged = q("SELECT started, finished, during_campaign FROM triaged").fetchall() if self.has_column("triaged") else []
+        out["signatures_triaged"] = len(triaged)
+        out["signatures_triaged_during_campaign"] = sum(d for _, _, d in triaged)
+        if triaged:
+            window = max(f for _, f, _ in triaged) - min(s for s, _, _ in triaged)
+            out["filing_window_seconds"] = round(window, 1)
+            if window > 0:
+                out["folders_per_minute"] = round(len(folders) * 60 / window, 3)
+                out["signatures_per_minute"] = round(len(triaged) * 60 / window, 3)
+        wall = sum(b - a for a, b in sessions)
+        if wall > 0:
+            out["folders_per_campaign_minute"] = round(out["folders_during_campaign"] * 60 / wall, 3)
+        return out
+
+    def signature_rows(self, signatures: list[str]) -> list[dict]:
+        """The stored rows of these signatures (as `signatures()` gives them)."""
+        cols = ["signature", "kind", "stage", "path", "runtime", "ops", "error", "first_case", "hits", "first_seen"]
+        marks = ",".join("?" * len(signatures))
+        rows = self.conn.execute(f"SELECT {', '.join(cols)} FROM signatures WHERE signature IN ({marks})", signatures)
+        return [dict(zip(cols, r)) for r in rows]
 
     def filed_bugs(self) -> list[dict]:
         """The bugs filed from this campaign, oldest first ([] for a database that predates them)."""

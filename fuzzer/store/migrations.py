@@ -98,6 +98,28 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        # triage while the campaign runs (fuzzer.campaign.triage_jobs): when the first hit of a
+        # filed folder's signature was recorded, and every signature triaged into a bugs
+        # directory with when and how it ended, so a rerun does not triage it again and
+        # `stats` can say how long filing took and how fast it went
+        "005_triage_log",
+        """
+        ALTER TABLE filed_bugs ADD COLUMN first_hit REAL;
+        CREATE TABLE triaged (
+            signature TEXT NOT NULL,
+            bugs_dir TEXT NOT NULL,
+            session INTEGER,
+            first_hit REAL,
+            started REAL NOT NULL,
+            finished REAL NOT NULL,
+            bug_id TEXT,
+            note TEXT NOT NULL,
+            during_campaign INTEGER NOT NULL,
+            PRIMARY KEY (signature, bugs_dir)
+        );
+        """,
+    ),
 ]
 
 
