@@ -10,7 +10,7 @@ import sqlite3
 
 import pytest
 
-from fuzzer.campaign import CampaignOptions, run_campaign
+from fuzzer.campaign.campaign import CampaignOptions, run_campaign
 from fuzzer.cli import main as cli
 from fuzzer.generate import GenConfig
 from fuzzer.plugin import ENV_VAR
