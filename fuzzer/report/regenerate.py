@@ -74,6 +74,7 @@ def reminimize(d: Path, case: dict) -> str:
     case["graph"] = red.graph.to_json()
     meta["minimized"] = {**meta.get("minimized", {}), "ops": len(red.graph), "reduced_again_from": before}
     meta["witnesses"] = who.witnesses
+    meta["error"], meta["stats"] = red.verdict.error, dict(red.verdict.stats)  # what the smaller graph shows
     from fuzzer.report.writer import _filed_key
 
     meta["key"] = _filed_key(case) or meta.get("key")  # the folder keeps its id; the key follows its ops
@@ -82,6 +83,32 @@ def reminimize(d: Path, case: dict) -> str:
     (d / "model.onnx").unlink(missing_ok=True)
     meta.pop("model_path", None)
     return f"reduced again: {before} -> {len(red.graph)} ops, {len(graph.inputs)} -> {len(red.graph.inputs)} inputs"
+
+
+def refresh_failure(d: Path, case: dict) -> str:
+    """Run d's graph once more along the failing path and take the failure's message and
+    numbers (meta error and stats, what report.md's "What goes wrong" says) from that run,
+    so that they are those of the final minimal case and its inputs, not of a larger graph
+    or other inputs the folder once had. Left as they were when the run does not show the
+    same failure (or cannot be run here: a crash that kills the process, a dynamic plan)."""
+    from fuzzer.ir import Graph
+    from fuzzer.minimize.reducer import Target, in_process
+    from oracles import Kind, Stage, normalize_error
+
+    meta = case["bug"]
+    if (meta.get("error") or "").startswith("worker died") or meta.get("dynamic") or meta["kind"] in ("hang", "oom"):
+        return "failure not run again: it needs the campaign's workers"
+    graph = Graph.from_json(case["graph"])
+    kind = Kind(meta["kind"])
+    target = Target(kind, Stage(meta["stage"]), meta["path"], meta.get("runtime") or "", normalize_error(kind, meta["error"]))
+    seed = int((meta.get("found") or {}).get("seed") or 0)
+    result = in_process(target.spec(graph, seed, (d / "inputs.npz").read_bytes()))
+    hit = next((v for v in (result.verdicts if result else []) if target.matches(v)), None)
+    if hit is None:
+        return "failure not refreshed: the same failure did not show on this run"
+    changed = hit.error != meta.get("error") or dict(hit.stats) != (meta.get("stats") or {})
+    meta["error"], meta["stats"] = hit.error, dict(hit.stats)
+    return "failure refreshed from a new run" if changed else "failure as filed"
 
 
 _NO_EXPECTED = ("load_crash", "run_crash", "convert_crash", "invalid_model")
@@ -157,6 +184,8 @@ def regenerate(d: Path, again: bool = False, model_too: bool = False) -> tuple[i
             print(f"    {reminimize(staging, case)}", flush=True)
         if model_too and "graph" in case:
             print(f"    {reduce_model_of(staging, case)}", flush=True)
+        if "graph" in case:
+            print(f"    {refresh_failure(staging, case)}", flush=True)
         if "graph" in case:
             built, model = _campaign_repro(staging, meta, case)
         else:

@@ -157,11 +157,17 @@ def tf_repro(bug: OnnxBug, graph: Graph, runs: list[Run], opset: int, stage: str
 
 
 def tf_trigger(source: str) -> str:
-    """The TensorFlow calls of a tf_function_source, for a title: tf.cast only when it is all."""
+    """The TensorFlow calls of a tf_function_source, for a title. A function of casts only is
+    told by its dtypes ("tf.cast float32 -> int64 -> bool"): a cast's target is its trigger."""
     import re
 
     calls = []
     for name in re.findall(r"= (tf\.[\w.]+)\(", source):
         if name not in calls and name != "tf.constant":
             calls.append(name)
+    if calls == ["tf.cast"]:
+        first = re.search(r"tf\.TensorSpec\([^,]*, tf\.(\w+)", source)
+        targets = re.findall(r"= tf\.cast\([^,]*, tf\.(\w+)\)", source)
+        if first and targets:
+            return "tf.cast " + " -> ".join([first.group(1), *targets])
     return " -> ".join([c for c in calls if c != "tf.cast"] or calls)
