@@ -10,7 +10,8 @@ exit 1 is left as it was and named in the output (exit status 1 then). A withdra
 (case.json bug.withdrawn) is left alone. With --reduce, each campaign graph is first reduced
 again with today's passes (kept only if the same system is still blamed); with
 --reduce-model, the ONNX model of a runtime's or transformer's crash or invalid output is
-reduced too, while its repro still exits 1 with the error first seen.
+reduced too, while its repro still exits 1 with the error first seen, and a tf2onnx bug's
+TF function loses the casts the TF lowerings add around narrow dtypes where they play no part.
 """
 from __future__ import annotations
 
@@ -141,7 +142,7 @@ def reduce_model_of(d: Path, case: dict, max_seconds: float = 180.0) -> str:
         said = said.split(": ", 1)[1]
 
     def holds(candidate) -> bool:
-        if meta["role"] == "runtime":  # "a valid model" the runtime fails on: it must stay valid
+        if meta["role"] in ("runtime", "transformer"):  # a valid model the system fails on: it must stay valid
             try:
                 onnx.checker.check_model(candidate, full_check=True)
             except Exception:
@@ -167,6 +168,37 @@ def reduce_model_of(d: Path, case: dict, max_seconds: float = 180.0) -> str:
     return f"model reduced: {meta['model_reduced']} ({tried} candidates)"
 
 
+def reduce_tf_of(d: Path, case: dict) -> str:
+    """For a tf2onnx bug: try the TF function without the casts the TF lowerings add around
+    narrow dtypes (fuzzer.report.tf_repro.narrow_tf_source). Kept (case.json bug.tf_narrow)
+    when TensorFlow computes the same without them and the repro still exits 1 with the same
+    failure: for a crash, saying what the error first said."""
+    import tempfile
+
+    from fuzzer.ir import Graph
+    from fuzzer.report.bug_repro import bug_repro
+    from fuzzer.report.onnx_repro import fragment
+    from fuzzer.report.tf_repro import narrow_tf_source
+    from fuzzer.report.writer import run_repro, write_repro
+
+    meta = case["bug"]
+    if meta["role"] != "exporter" or not meta["path"].startswith("tf2onnx@") or meta.get("tf_narrow"):
+        return "TF function not reduced: not a tf2onnx bug, or already without widening casts"
+    graph = Graph.from_json(case["graph"])
+    inputs = dict(np.load(d / "inputs.npz"))
+    if narrow_tf_source(graph, {v.name: inputs[v.name] for v in graph.inputs}) is None:
+        return "TF function already minimal: no widening cast can go"
+    built = bug_repro({**meta, "tf_narrow": True}, graph, inputs, folder_models(d, meta))
+    said = fragment(meta.get("error") or "") if meta["stage"] == "export" else ""
+    with tempfile.TemporaryDirectory() as tmp:
+        write_repro(Path(tmp), built)
+        code, output = run_repro(Path(tmp))
+    if code != 1 or (said and said not in output):
+        return f"TF function kept with its widening casts: without them the repro exits {code}"
+    meta["tf_narrow"] = True
+    return "TF function reduced: the widening casts went"
+
+
 def regenerate(d: Path, again: bool = False, model_too: bool = False) -> tuple[int, str]:
     """(the new repro's exit code, its output) for folder d, rewritten when that code is 1.
     again: reduce its graph again first (reminimize)."""
@@ -184,6 +216,8 @@ def regenerate(d: Path, again: bool = False, model_too: bool = False) -> tuple[i
             print(f"    {reminimize(staging, case)}", flush=True)
         if model_too and "graph" in case:
             print(f"    {reduce_model_of(staging, case)}", flush=True)
+            if meta["path"].startswith("tf2onnx@"):
+                print(f"    {reduce_tf_of(staging, case)}", flush=True)
         if "graph" in case:
             print(f"    {refresh_failure(staging, case)}", flush=True)
         if "graph" in case:
@@ -275,7 +309,8 @@ def main(argv=None) -> int:
     p.add_argument("--reduce", action="store_true",
                    help="reduce each graph again with today's passes first (the same system must stay blamed)")
     p.add_argument("--reduce-model", action="store_true",
-                   help="for an ONNX-level crash or invalid model, reduce the ONNX model itself while its repro exits 1")
+                   help="for an ONNX-level crash or invalid model, reduce the ONNX model itself while its repro exits 1; "
+                        "for a tf2onnx bug, drop the TF function's widening casts where they play no part")
     args = p.parse_args(argv)
     dirs = [args.bugs_dir / i for i in args.ids] or sorted(c.parent for c in args.bugs_dir.glob("*/case.json"))
     failed = []
