@@ -83,7 +83,10 @@ def reminimize(d: Path, case: dict) -> str:
     # the kept model is of the old graph: the repro's model is made again from the new one
     (d / "model.onnx").unlink(missing_ok=True)
     meta.pop("model_path", None)
-    return f"reduced again: {before} -> {len(red.graph)} ops, {len(graph.inputs)} -> {len(red.graph.inputs)} inputs"
+    from fuzzer.minimize.passes import body_steps
+
+    steps = f", {body_steps(graph)} -> {body_steps(red.graph)} body steps" if body_steps(graph) else ""
+    return f"reduced again: {before} -> {len(red.graph)} ops{steps}, {len(graph.inputs)} -> {len(red.graph.inputs)} inputs"
 
 
 def refresh_failure(d: Path, case: dict) -> str:
@@ -293,10 +296,18 @@ def _check_repro(d: Path, meta: dict):
 
 def _update_check_report(report: Path, output: str) -> None:
     """The report `onnxfuzz check` wrote, with plugin names explained and the new repro's output."""
-    from fuzzer.report.vocabulary import explain
+    import re
 
-    text = "\n".join(explain(line) if line.startswith("- system at fault") else line
-                     for line in report.read_text().split("\n"))
+    from fuzzer.report.vocabulary import explain, verdict_words
+
+    def plain(line: str) -> str:
+        if line.startswith("- system at fault"):
+            return explain(line)
+        # "- symptom: invalid_model at check": onnxfuzz's verdict kind and stage names
+        m = re.fullmatch(r"- symptom: (\w+) at (\w+)", line)
+        return f"- symptom: {verdict_words(m.group(1))} (at the {m.group(2)} step)" if m else line
+
+    text = "\n".join(plain(line) for line in report.read_text().split("\n"))
     head, sep, _ = text.partition("## repro.py says")
     if sep:
         report.write_text(f"{head}## repro.py says\n\n```\n{output.strip()[-2000:]}\n```\n")

@@ -111,4 +111,12 @@ def explain(text: str) -> str:
 
     names = sorted(SYSTEM_NAMES, key=len, reverse=True)
     pattern = re.compile(r"(?<![\w.-])(" + "|".join(re.escape(n) for n in names) + r")(?:@\d+)?(?![\w-])")
-    return pattern.sub(lambda m: SYSTEM_NAMES[m.group(1)], text)
+    # a name inside a system's words already ("float16" in "onnxconverter-common's float16
+    # conversion") stays: explaining an explained text again must change nothing
+    said = [m.span() for words in set(SYSTEM_NAMES.values()) for m in re.finditer(re.escape(words), text)]
+
+    def replace(m):
+        inside = any(a <= m.start() and m.end() <= b for a, b in said)
+        return m.group(0) if inside else SYSTEM_NAMES[m.group(1)]
+
+    return pattern.sub(replace, text)

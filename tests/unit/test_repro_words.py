@@ -29,3 +29,11 @@ def test_verdict_kinds_read_as_plain_words():
     assert verdict_words("value_mismatch") == "wrong values"
     assert verdict_words("pass") == "correct"
     assert "_" not in verdict_words("some_new_kind")
+
+
+def test_explaining_twice_changes_nothing():
+    from fuzzer.report.vocabulary import explain
+
+    once = explain("- system at fault: float16 (transformer); float16 emits a model the checker rejects")
+    assert once.count("onnxconverter-common's float16 conversion") == 2
+    assert explain(once) == once
