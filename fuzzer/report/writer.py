@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -274,7 +275,9 @@ def run_repro(d: Path) -> tuple[int, str]:
         p = subprocess.run([sys.executable, "repro.py"], cwd=d, capture_output=True, text=True, timeout=REPRO_TIMEOUT)
     except subprocess.TimeoutExpired:
         return 124, "repro.py timed out"
-    return p.returncode, (p.stdout + p.stderr).strip()
+    # a warning names the file it came from: as the maintainer's folder, not this machine's (or a staging copy's) path
+    output = (p.stdout + p.stderr).replace(str(d.resolve()) + os.sep, "").replace(str(d) + os.sep, "")
+    return p.returncode, output.strip()
 
 
 _GRAPH_HEADINGS = {"onnx": ("Minimal model (ONNX text)", ""), "torch": ("Minimal torch model", "python"),

@@ -116,3 +116,18 @@ def test_the_model_declares_the_shapes_it_is_fed(folder):
         dims = [dim.dim_value if dim.HasField("dim_value") else None for dim in vi.type.tensor_type.shape.dim]
         shape = feeds[vi.name].shape
         assert len(dims) == len(shape) and all(a in (None, b) for a, b in zip(dims, shape)), (vi.name, dims, shape)
+
+
+@pytest.mark.parametrize("folder", sorted(p.parent.name for p in BUGS.glob("*/case.json")))
+def test_the_repro_output_shown_names_no_path_of_the_machine_that_filed_it(folder):
+    report = (BUGS / folder / "report.md").read_text()
+    said = _sections(report)[1] if "## What goes wrong" in report else report
+    assert ".regen/" not in said and ".staging/" not in said and str(BUGS) not in said
+
+
+def test_run_repro_shows_paths_inside_the_folder_as_the_maintainer_has_them(tmp_path):
+    from fuzzer.report.writer import run_repro
+
+    (tmp_path / "repro.py").write_text("import sys, warnings\nwarnings.warn('careful')\nsys.exit(1)\n")
+    code, output = run_repro(tmp_path)
+    assert code == 1 and "repro.py:2: UserWarning: careful" in output and str(tmp_path) not in output
