@@ -1,4 +1,4 @@
-"""torch.onnx.export (dynamo exporter) computes wrong values: torch.mean(x0, dim=(), dtype=torch.float32) with x0: int32[3,3]
+"""torch.onnx.export (dynamo exporter) computes wrong values: torch.mean(x, dtype=torch.float32) of an int32 tensor (the mean is taken in int32, then cast; with any dim)
 
 Every runtime gets torch.onnx.export (dynamo exporter)'s model wrong the same way (no other exporter could export the graph). Found with onnx 1.23.2, onnxscript 0.7.2, torch 2.13.0+cpu.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.

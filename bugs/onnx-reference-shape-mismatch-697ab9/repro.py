@@ -17,14 +17,14 @@ repro (float[1,1] x0) => (float[3,1,1] out0)
    <bool t1 =  {1}, int64 t2 =  {3}>
 {
    t3, out0 = Loop (t2, t1, x0) <body: graph = body (int64 t4, bool t5, float[1,1] t6) => (bool t7, float[1,1] t8, float[1,1] t9) {
-      t8 = Relu (t6)
+      t8 = Identity (t6)
       t7 = Identity (t5)
       t9 = Identity (t8)
    }>
 }
 ''')
 INPUTS = {'x0': np.array([[-1.8211394548416138]], dtype=np.float32)}
-EXPECTED = [np.array([[[0.0]], [[0.0]], [[0.0]]], dtype=np.float32)]  # the exact result, rounded to the output type
+EXPECTED = [np.array([[[-1.8211394548416138]], [[-1.8211394548416138]], [[-1.8211394548416138]]], dtype=np.float32)]  # the exact result, rounded to the output type
 
 def run_model(model_bytes, feeds):
     from onnx.reference import ReferenceEvaluator

@@ -16,8 +16,7 @@ MODEL = onnx.parser.parse_model('''
 repro (double x0) => (double out0) {
    t1 = Relu (x0)
    t2 = Constant <value: tensor = double {-1}> ()
-   t3 = Constant <value: tensor = double {1}> ()
-   out0 = Clip (t1, t2, t3)
+   out0 = Clip (t1, t2)
 }
 ''')
 INPUTS = {'x0': np.array(0.7290544829848988, dtype=np.float64)}

@@ -1,4 +1,4 @@
-"""tf2onnx computes wrong values: tf.cast with x0: float32[]
+"""tf2onnx computes wrong values: tf.cast float32 -> int64 -> bool collapsed into one Cast to bool (-0.42 gives True)
 
 Every runtime gets tf2onnx's model wrong; torch.onnx.export (TorchScript exporter, dynamo=False)'s model of the same graph passes. Found with onnx 1.23.2, onnxruntime 1.32.0, tensorflow-cpu 2.21.0, tf2onnx 1.17.0.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.

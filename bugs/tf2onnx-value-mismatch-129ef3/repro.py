@@ -16,11 +16,8 @@ import tf2onnx
 
 @tf.function(input_signature=[tf.TensorSpec([], tf.int8, name='x0'), tf.TensorSpec([], tf.int8, name='x1')], autograph=False)
 def compute(x0, x1):
-    v3 = tf.cast(x0, tf.int64)
-    v4 = tf.cast(x1, tf.int64)
-    v5 = tf.math.floormod(v3, v4)
-    v6 = tf.cast(v5, tf.int8)
-    return [tf.identity(v6, name='out0')]
+    v3 = tf.math.floormod(x0, x1)
+    return [tf.identity(v3, name='out0')]
 
 INPUTS = {'x0': np.array(-8, dtype=np.int8), 'x1': np.array(3, dtype=np.int8)}
 EXPECTED = [np.array(1, dtype=np.int8)]  # the exact result, rounded to the output type

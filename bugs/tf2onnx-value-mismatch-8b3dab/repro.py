@@ -17,11 +17,8 @@ import tf2onnx
 @tf.function(input_signature=[tf.TensorSpec([3], tf.int8, name='x6')], autograph=False)
 def compute(x6):
     c7 = tf.constant(np.array([7], dtype=np.int8), dtype=tf.int8)
-    v3 = tf.cast(x6, tf.int64)
-    v4 = tf.cast(c7, tf.int64)
-    v5 = tf.math.floordiv(v3, v4)
-    v6 = tf.cast(v5, tf.int8)
-    return [tf.identity(v6, name='out0')]
+    v3 = tf.math.floordiv(x6, c7)
+    return [tf.identity(v3, name='out0')]
 
 INPUTS = {'x6': np.array([1, -4, 6], dtype=np.int8)}
 EXPECTED = [np.array([0, -1, 0], dtype=np.int8)]  # the exact result, rounded to the output type

@@ -1,4 +1,4 @@
-"""The ONNX version converter (converting to an older opset) produces a model the ONNX checker rejects: ReduceMean on float32 (opset 19)
+"""The ONNX version converter (converting to an older opset) produces a model the ONNX checker rejects: ReduceMean with an explicit noop_with_empty_axes attribute, converted from opset 19 to 17 (the attribute is kept; ReduceMean-13 has none)
 
 The checker rejects the model the ONNX version converter (converting to an older opset) wrote from a model that passes on every runtime. Found with onnx 1.23.2, onnxruntime 1.32.0.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
@@ -14,8 +14,7 @@ MODEL = onnx.parser.parse_model('''
    opset_import: ["" : 19]
 >
 repro (float[1] x0) => (float t5) {
-   t1 = Constant <value: tensor = int64[1] {0}> ()
-   t5 = ReduceMean <noop_with_empty_axes: int = 0, keepdims: int = 0> (x0, t1)
+   t5 = ReduceMean <noop_with_empty_axes: int = 0, keepdims: int = 0> (x0)
 }
 ''')
 

@@ -64,7 +64,7 @@ def reduce_model(model, holds: Callable, max_seconds: float) -> tuple:
 
 def _candidates(model):
     """Smaller models: fewer outputs, then one node fewer (bypassed, cut into an input, or, producing a
-    graph output, an Identity of a new input), then smaller input dims."""
+    graph output, an Identity of a new input), then one optional input fewer, then smaller input dims."""
     import onnx
 
     inferred = onnx.shape_inference.infer_shapes(model)
@@ -127,7 +127,34 @@ def _candidates(model):
                     continue  # an output that is a graph input says nothing
                 yield _prune(c)
         del node
+    yield from _without_optional_inputs(model)
     yield from _smaller_inputs(model)
+
+
+def _without_optional_inputs(model):
+    """The model with one optional input of one node left out (Clip's max, ReduceMean's axes,
+    a Resize's scales): the node then takes its default, and the Constant or initializer that
+    fed the input goes too. A trailing input is removed, one in the middle is given as ""."""
+    import onnx
+
+    opset = {o.domain or "": o.version for o in model.opset_import}
+    for index, node in enumerate(model.graph.node):
+        try:
+            schema = onnx.defs.get_schema(node.op_type, opset.get(node.domain or "", 1), node.domain or "")
+        except Exception:  # a contrib op or an unknown one: its inputs' optionality is not known here
+            continue
+        formal = schema.inputs
+        for k, name in enumerate(node.input):
+            if not name or k >= len(formal) or formal[k].option != onnx.defs.OpSchema.FormalParameterOption.Optional:
+                continue
+            c = _copy(model)
+            inputs = list(c.graph.node[index].input)
+            inputs[k] = ""
+            while inputs and not inputs[-1]:
+                inputs.pop()
+            del c.graph.node[index].input[:]
+            c.graph.node[index].input.extend(inputs)
+            yield _prune(c)
 
 
 def _smaller_inputs(model):

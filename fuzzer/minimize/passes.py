@@ -160,6 +160,34 @@ def cut_operands(g: Graph) -> Iterator[Graph]:
                 yield out
 
 
+def chains(attrs: dict) -> list[str]:
+    """The attributes of an op that are chains of body steps (a Loop's body, an If's branch,
+    a Scan's step: fuzzer.ops.control), each a list of {"op", "attrs", "args"}."""
+    return [k for k, v in attrs.items()
+            if isinstance(v, list) and v and all(isinstance(st, dict) and "op" in st and "args" in st for st in v)]
+
+
+def body_steps(g: Graph) -> int:
+    """How many body steps g's control-flow ops hold: what a smaller graph has fewer of too."""
+    return sum(len(n.attrs[k]) for n in g.op_nodes for k in chains(n.attrs))
+
+
+def drop_body_steps(g: Graph) -> Iterator[Graph]:
+    """Remove one step of a control-flow op's body (a Relu inside a Loop): every step keeps
+    the running value's type, so the chain without it still types, and an empty chain is an
+    Identity body. An operand only the removed step read is detached by tidy afterwards."""
+    for node in g.op_nodes:
+        for key in chains(node.attrs):
+            for k in range(len(node.attrs[key])):
+                c = g.copy()
+                attrs = dict(c.node(node.id).attrs)
+                attrs[key] = attrs[key][:k] + attrs[key][k + 1:]
+                c.nx.nodes[node.id]["attrs"] = attrs
+                out = retype(c)
+                if out is not None:
+                    yield out
+
+
 def _variadic(op: str) -> bool:
     """Does op take any number of operands (its spec says so, or derives from Variadic)?"""
     spec = get_spec(op)
@@ -294,6 +322,7 @@ PASSES: list[tuple[str, Pass]] = [
     ("drop_outputs", drop_outputs),
     ("delete_nodes", delete_nodes),
     ("cut_operands", cut_operands),
+    ("drop_body_steps", drop_body_steps),
     ("shrink_shapes", shrink_shapes),
     ("shrink_ranks", shrink_ranks),
     ("narrow_dtypes", narrow_dtypes),

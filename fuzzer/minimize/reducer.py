@@ -28,7 +28,7 @@ import numpy as np
 from fuzzer.case import CaseResult, CaseSpec, run_case
 from fuzzer.generate import GenConfig
 from fuzzer.ir import Graph
-from fuzzer.minimize.passes import PASSES, tidy
+from fuzzer.minimize.passes import PASSES, body_steps, tidy
 from oracles import Kind, Stage, Verdict, normalize_error
 from oracles.verdict import path_family
 
@@ -215,8 +215,9 @@ def reduce(
 
 def _size(g: Graph) -> tuple[int, int, int, int, int, int, int]:
     """What "smaller" means, in order: fewer ops, fewer operands (a Mean of two inputs, not
-    four), fewer elements, lower ranks, narrower dtypes, fewer attributes, less value entropy."""
-    ops = len(g)
+    four), fewer elements, lower ranks, narrower dtypes, fewer attributes, less value entropy.
+    A step of a control-flow op's body counts as an op."""
+    ops = len(g) + body_steps(g)
     operands = sum(len(n.inputs) for n in g.op_nodes)
     elements = sum(v.type.numel for v in g.values())
     ranks = sum(v.type.rank for v in g.values())

@@ -115,12 +115,13 @@ def bug_repro(meta: dict, graph: Graph, inputs: dict[str, np.ndarray], models: d
                 bug.title = title_for(meta, graph)
                 source, files = torch_repro(bug, graph, runs, exporter, opset, stage, dynamic=dims, notes=notes)
                 return BugRepro(source, files, bug.title, module_source(graph), "torch", notes)
-            from fuzzer.report.tf_repro import tf_function_source, tf_repro, tf_trigger
+            from fuzzer.report.tf_repro import narrow_tf_source, tf_function_source, tf_repro, tf_trigger
 
-            function = tf_function_source(graph, runs[0].feeds)
+            # narrow: the folder's reduction found the lowerings' widening casts play no part
+            function = (meta.get("tf_narrow") and narrow_tf_source(graph, runs[0].feeds)) or tf_function_source(graph, runs[0].feeds)
             types = ", ".join(f"{v.name}: {v.type}" for v in graph.inputs)
             bug.title = title_for({**meta, "trigger": meta.get("trigger") or f"{tf_trigger(function)} with {types}"}, graph)
-            source, files = tf_repro(bug, graph, runs, opset, stage, notes=notes)
+            source, files = tf_repro(bug, graph, runs, opset, stage, notes=notes, function=function)
             return BugRepro(source, files, bug.title, function, "tf", notes)
     # an ONNX-level system: the model it was given
     steps = path.split(">")

@@ -159,13 +159,47 @@ def _inline(runs: list[Run]) -> bool:
 
 
 def fragment(error: str) -> str:
-    """The longest stretch of the error's first line without numbers or quoted names: what the
-    repro looks for in the error it gets, so that another failure does not pass for this one."""
-    first = error.strip().splitlines()[0] if error.strip() else ""
-    # numbers, quoted names, bracketed lists and terminal colours vary from run to run
-    pieces = [p.strip(" :,.()[]") for p in re.split(r"\x1b\[[0-9;]*m|[0-9]+|'[^']*'|\"[^\"]*\"|\[[^\]]*\]", first)]
-    best = max(pieces, key=len, default="")
+    """What the repro looks for in the error it gets, so that another failure does not pass for
+    this one: the longest stretch of the error's first line without numbers or quoted names.
+    An error that wraps its cause (the dynamo exporter's "## Exception summary", a Rust
+    "Caused by:") is told by the cause instead: the first line ("Failed to convert the
+    exported program", "Translating node #3") is the same for any failure at that step.
+    Of the cause, its first sentence counts, quoted names in it kept unless they hold a
+    number (a parameter's name is the failure's, a node's name "_n3" is the run's)."""
+    lines = [ln.strip() for ln in error.strip().splitlines()]
+    cause = _cause(lines)
+    if cause:
+        sentence = re.split(r"\.\s", cause, maxsplit=1)[0]
+        pieces = _pieces(sentence, r"'[^']*\d[^']*'|\"[^\"]*\d[^\"]*\"")
+        best = max(pieces, key=len, default="")
+        if len(best) >= 12:
+            return best
+    best = max(_pieces(lines[0] if lines else "", r"'[^']*'|\"[^\"]*\""), key=len, default="")
     return best if len(best) >= 12 else ""
+
+
+#: lines after which an error message gives its cause
+_CAUSE_MARKERS = ("## Exception summary", "Caused by:")
+
+
+def _cause(lines: list[str]) -> str:
+    """The first line of the cause an error wraps (of a numbered chain of causes, the last),
+    "" when it names none."""
+    for k, line in enumerate(lines):
+        if line in _CAUSE_MARKERS:
+            after = [ln for ln in lines[k + 1:] if ln]
+            # a numbered chain ("0: Infering facts", "1: ...", "2: Impossible to unify"): the last is the root
+            chain = [ln for ln in after if re.match(r"\d+: ", ln)]
+            if after and chain and after[0] == chain[0]:
+                return chain[-1].split(": ", 1)[1]
+            return after[0] if after else ""
+    return ""
+
+
+def _pieces(line: str, quoted: str) -> list[str]:
+    # numbers, quoted names, bracketed lists and terminal colours vary from run to run
+    parts = re.split(r"\x1b\[[0-9;]*m|[0-9]+|" + quoted + r"|\[[^\]]*\]", line)
+    return [p.strip(" :,.()[]<>") for p in parts]
 
 
 def error_test(frag: str) -> str:

@@ -10,7 +10,8 @@ exit 1 is left as it was and named in the output (exit status 1 then). A withdra
 (case.json bug.withdrawn) is left alone. With --reduce, each campaign graph is first reduced
 again with today's passes (kept only if the same system is still blamed); with
 --reduce-model, the ONNX model of a runtime's or transformer's crash or invalid output is
-reduced too, while its repro still exits 1 with the error first seen.
+reduced too, while its repro still exits 1 with the error first seen, and a tf2onnx bug's
+TF function loses the casts the TF lowerings add around narrow dtypes where they play no part.
 """
 from __future__ import annotations
 
@@ -74,6 +75,7 @@ def reminimize(d: Path, case: dict) -> str:
     case["graph"] = red.graph.to_json()
     meta["minimized"] = {**meta.get("minimized", {}), "ops": len(red.graph), "reduced_again_from": before}
     meta["witnesses"] = who.witnesses
+    meta["error"], meta["stats"] = red.verdict.error, dict(red.verdict.stats)  # what the smaller graph shows
     from fuzzer.report.writer import _filed_key
 
     meta["key"] = _filed_key(case) or meta.get("key")  # the folder keeps its id; the key follows its ops
@@ -81,7 +83,36 @@ def reminimize(d: Path, case: dict) -> str:
     # the kept model is of the old graph: the repro's model is made again from the new one
     (d / "model.onnx").unlink(missing_ok=True)
     meta.pop("model_path", None)
-    return f"reduced again: {before} -> {len(red.graph)} ops, {len(graph.inputs)} -> {len(red.graph.inputs)} inputs"
+    from fuzzer.minimize.passes import body_steps
+
+    steps = f", {body_steps(graph)} -> {body_steps(red.graph)} body steps" if body_steps(graph) else ""
+    return f"reduced again: {before} -> {len(red.graph)} ops{steps}, {len(graph.inputs)} -> {len(red.graph.inputs)} inputs"
+
+
+def refresh_failure(d: Path, case: dict) -> str:
+    """Run d's graph once more along the failing path and take the failure's message and
+    numbers (meta error and stats, what report.md's "What goes wrong" says) from that run,
+    so that they are those of the final minimal case and its inputs, not of a larger graph
+    or other inputs the folder once had. Left as they were when the run does not show the
+    same failure (or cannot be run here: a crash that kills the process, a dynamic plan)."""
+    from fuzzer.ir import Graph
+    from fuzzer.minimize.reducer import Target, in_process
+    from oracles import Kind, Stage, normalize_error
+
+    meta = case["bug"]
+    if (meta.get("error") or "").startswith("worker died") or meta.get("dynamic") or meta["kind"] in ("hang", "oom"):
+        return "failure not run again: it needs the campaign's workers"
+    graph = Graph.from_json(case["graph"])
+    kind = Kind(meta["kind"])
+    target = Target(kind, Stage(meta["stage"]), meta["path"], meta.get("runtime") or "", normalize_error(kind, meta["error"]))
+    seed = int((meta.get("found") or {}).get("seed") or 0)
+    result = in_process(target.spec(graph, seed, (d / "inputs.npz").read_bytes()))
+    hit = next((v for v in (result.verdicts if result else []) if target.matches(v)), None)
+    if hit is None:
+        return "failure not refreshed: the same failure did not show on this run"
+    changed = hit.error != meta.get("error") or dict(hit.stats) != (meta.get("stats") or {})
+    meta["error"], meta["stats"] = hit.error, dict(hit.stats)
+    return "failure refreshed from a new run" if changed else "failure as filed"
 
 
 _NO_EXPECTED = ("load_crash", "run_crash", "convert_crash", "invalid_model")
@@ -113,8 +144,23 @@ def reduce_model_of(d: Path, case: dict, max_seconds: float = 180.0) -> str:
     if ": " in said and said.split(": ", 1)[0].isidentifier():  # the repro prints the type apart from the message
         said = said.split(": ", 1)[1]
 
+    def fed(candidate) -> bool:
+        """Does every input the model declares get a feed of its declared shape? (the repro feeds
+        the folder's inputs: a candidate with a halved input dim would declare what it is not fed).
+        A failure before any run (the checker's, a transformer's crash) feeds nothing."""
+        if meta["stage"] not in ("load", "run", "judge"):
+            return True
+        for vi in candidate.graph.input:
+            dims = vi.type.tensor_type.shape.dim
+            a = inputs.get(vi.name)
+            if a is None or len(dims) != a.ndim or any(d.HasField("dim_value") and d.dim_value != n for d, n in zip(dims, a.shape)):
+                return False
+        return True
+
     def holds(candidate) -> bool:
-        if meta["role"] == "runtime":  # "a valid model" the runtime fails on: it must stay valid
+        if not fed(candidate):
+            return False
+        if meta["role"] in ("runtime", "transformer"):  # a valid model the system fails on: it must stay valid
             try:
                 onnx.checker.check_model(candidate, full_check=True)
             except Exception:
@@ -129,8 +175,8 @@ def reduce_model_of(d: Path, case: dict, max_seconds: float = 180.0) -> str:
         return code == 1 and (not said or said in output)
 
     model = onnx.load_model_from_string(first.model)
-    if len(model.graph.node) < 2:
-        return "model already one node"
+    if len(model.graph.node) < 2 and all(len([i for i in n.input if i]) < 2 for n in model.graph.node):
+        return "model already one node of one input"
     best, tried = reduce_model(model, holds, max_seconds)
     if best is model:
         return f"model already minimal ({len(model.graph.node)} nodes, {tried} candidates)"
@@ -138,6 +184,37 @@ def reduce_model_of(d: Path, case: dict, max_seconds: float = 180.0) -> str:
     meta["model_path"] = path
     meta["model_reduced"] = f"{len(model.graph.node)} -> {len(best.graph.node)} nodes on the ONNX model"
     return f"model reduced: {meta['model_reduced']} ({tried} candidates)"
+
+
+def reduce_tf_of(d: Path, case: dict) -> str:
+    """For a tf2onnx bug: try the TF function without the casts the TF lowerings add around
+    narrow dtypes (fuzzer.report.tf_repro.narrow_tf_source). Kept (case.json bug.tf_narrow)
+    when TensorFlow computes the same without them and the repro still exits 1 with the same
+    failure: for a crash, saying what the error first said."""
+    import tempfile
+
+    from fuzzer.ir import Graph
+    from fuzzer.report.bug_repro import bug_repro
+    from fuzzer.report.onnx_repro import fragment
+    from fuzzer.report.tf_repro import narrow_tf_source
+    from fuzzer.report.writer import run_repro, write_repro
+
+    meta = case["bug"]
+    if meta["role"] != "exporter" or not meta["path"].startswith("tf2onnx@") or meta.get("tf_narrow"):
+        return "TF function not reduced: not a tf2onnx bug, or already without widening casts"
+    graph = Graph.from_json(case["graph"])
+    inputs = dict(np.load(d / "inputs.npz"))
+    if narrow_tf_source(graph, {v.name: inputs[v.name] for v in graph.inputs}) is None:
+        return "TF function already minimal: no widening cast can go"
+    built = bug_repro({**meta, "tf_narrow": True}, graph, inputs, folder_models(d, meta))
+    said = fragment(meta.get("error") or "") if meta["stage"] == "export" else ""
+    with tempfile.TemporaryDirectory() as tmp:
+        write_repro(Path(tmp), built)
+        code, output = run_repro(Path(tmp))
+    if code != 1 or (said and said not in output):
+        return f"TF function kept with its widening casts: without them the repro exits {code}"
+    meta["tf_narrow"] = True
+    return "TF function reduced: the widening casts went"
 
 
 def regenerate(d: Path, again: bool = False, model_too: bool = False) -> tuple[int, str]:
@@ -157,6 +234,10 @@ def regenerate(d: Path, again: bool = False, model_too: bool = False) -> tuple[i
             print(f"    {reminimize(staging, case)}", flush=True)
         if model_too and "graph" in case:
             print(f"    {reduce_model_of(staging, case)}", flush=True)
+            if meta["path"].startswith("tf2onnx@"):
+                print(f"    {reduce_tf_of(staging, case)}", flush=True)
+        if "graph" in case:
+            print(f"    {refresh_failure(staging, case)}", flush=True)
         if "graph" in case:
             built, model = _campaign_repro(staging, meta, case)
         else:
@@ -230,10 +311,18 @@ def _check_repro(d: Path, meta: dict):
 
 def _update_check_report(report: Path, output: str) -> None:
     """The report `onnxfuzz check` wrote, with plugin names explained and the new repro's output."""
-    from fuzzer.report.vocabulary import explain
+    import re
 
-    text = "\n".join(explain(line) if line.startswith("- system at fault") else line
-                     for line in report.read_text().split("\n"))
+    from fuzzer.report.vocabulary import explain, verdict_words
+
+    def plain(line: str) -> str:
+        if line.startswith("- system at fault"):
+            return explain(line)
+        # "- symptom: invalid_model at check": onnxfuzz's verdict kind and stage names
+        m = re.fullmatch(r"- symptom: (\w+) at (\w+)", line)
+        return f"- symptom: {verdict_words(m.group(1))} (at the {m.group(2)} step)" if m else line
+
+    text = "\n".join(plain(line) for line in report.read_text().split("\n"))
     head, sep, _ = text.partition("## repro.py says")
     if sep:
         report.write_text(f"{head}## repro.py says\n\n```\n{output.strip()[-2000:]}\n```\n")
@@ -246,7 +335,8 @@ def main(argv=None) -> int:
     p.add_argument("--reduce", action="store_true",
                    help="reduce each graph again with today's passes first (the same system must stay blamed)")
     p.add_argument("--reduce-model", action="store_true",
-                   help="for an ONNX-level crash or invalid model, reduce the ONNX model itself while its repro exits 1")
+                   help="for an ONNX-level crash or invalid model, reduce the ONNX model itself while its repro exits 1; "
+                        "for a tf2onnx bug, drop the TF function's widening casts where they play no part")
     args = p.parse_args(argv)
     dirs = [args.bugs_dir / i for i in args.ids] or sorted(c.parent for c in args.bugs_dir.glob("*/case.json"))
     failed = []

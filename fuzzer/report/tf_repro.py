@@ -89,15 +89,44 @@ class _Namespace:
         return lambda *a, **k: self._rec.call(path, attr, a, k)
 
 
-def tf_function_source(graph: Graph, inputs: dict[str, np.ndarray]) -> str:
-    """`compute`, a tf.function computing graph, as source: the TF calls its lowerings make."""
+def tf_function_source(graph: Graph, inputs: dict[str, np.ndarray], widen: bool = True) -> str:
+    """`compute`, a tf.function computing graph, as source: the TF calls its lowerings make.
+    widen=False: without the casts the lowerings add around narrow dtypes (TfLoweringContext.widen),
+    see narrow_tf_source."""
+    return _record(graph, inputs, widen)[0]
+
+
+def narrow_tf_source(graph: Graph, inputs: dict[str, np.ndarray]) -> str | None:
+    """The function without the widening casts (int8 floormod, not int8 -> int64 -> floormod ->
+    int8), when TensorFlow runs it eagerly to the same outputs, bit for bit, as with them; None
+    when it has no such casts, fails, or differs. Whether tf2onnx still fails on it is the
+    caller's question (fuzzer.report.regenerate runs the repro)."""
+    wide, wide_out = _record(graph, inputs, True)
+    try:
+        narrow, narrow_out = _record(graph, inputs, False)
+    except Exception:  # TensorFlow has no kernel for the narrow dtype: the casts are needed
+        return None
+    if narrow == wide or len(narrow_out) != len(wide_out):
+        return None
+    same = all(a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+               for a, b in zip(narrow_out, wide_out))
+    return narrow if same else None
+
+
+def _record(graph: Graph, inputs: dict[str, np.ndarray], widen: bool) -> tuple[str, list[np.ndarray]]:
+    """(the function's source, its outputs on inputs as TensorFlow computed them eagerly)."""
     from fuzzer.materialize.tf_model import TfLoweringContext, import_tf, tf_dtype
     from fuzzer.ops import get_spec
+
+    class Unwidened(TfLoweringContext):
+        def widen(self, fn, *xs, floats: bool = True, ints: bool = True):
+            return fn(*xs)
 
     tf = import_tf()
     rec = _Recorder(tf)
     fake = _Namespace(rec, tf, "tf")
-    ctx = TfLoweringContext(fake)  # every lowering reaches TensorFlow through ctx.tf: recorded
+    # every lowering reaches TensorFlow through ctx.tf: recorded
+    ctx = TfLoweringContext(fake) if widen else Unwidened(fake)
     env = {}
     for v in graph.inputs:
         t = tf.constant(inputs[v.name], dtype=tf_dtype(tf, v.type.dtype))
@@ -127,14 +156,15 @@ def tf_function_source(graph: Graph, inputs: dict[str, np.ndarray]) -> str:
     lines += [f"    {line}" for line in rec.lines]
     returned = ", ".join(f"tf.identity({o}, name='out{i}')" for i, o in enumerate(outs))
     lines.append(f"    return [{returned}]")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n", [np.asarray(env[v].numpy()) for v in graph.outputs]
 
 
 def tf_repro(bug: OnnxBug, graph: Graph, runs: list[Run], opset: int, stage: str,
-             notes: list[str] = ()) -> tuple[str, dict[str, bytes]]:
-    """(repro.py, its data files) for a tf2onnx bug found on graph. Raises Unrecordable."""
+             notes: list[str] = (), function: str | None = None) -> tuple[str, dict[str, bytes]]:
+    """(repro.py, its data files) for a tf2onnx bug found on graph. Raises Unrecordable.
+    function: the TF function's source, when not tf_function_source's (narrow_tf_source's)."""
     names = [v.name for v in graph.inputs]
-    prelude = ["", tf_function_source(graph, runs[0].feeds)]
+    prelude = ["", function or tf_function_source(graph, runs[0].feeds)]
     frag = fragment(bug.error) if stage == "export" and not bug.dies else ""
     convert = f"proto, _ = tf2onnx.convert.from_function(compute, input_signature=compute.input_signature, opset={opset})"
     if stage == "export":
@@ -157,11 +187,17 @@ def tf_repro(bug: OnnxBug, graph: Graph, runs: list[Run], opset: int, stage: str
 
 
 def tf_trigger(source: str) -> str:
-    """The TensorFlow calls of a tf_function_source, for a title: tf.cast only when it is all."""
+    """The TensorFlow calls of a tf_function_source, for a title. A function of casts only is
+    told by its dtypes ("tf.cast float32 -> int64 -> bool"): a cast's target is its trigger."""
     import re
 
     calls = []
     for name in re.findall(r"= (tf\.[\w.]+)\(", source):
         if name not in calls and name != "tf.constant":
             calls.append(name)
+    if calls == ["tf.cast"]:
+        first = re.search(r"tf\.TensorSpec\([^,]*, tf\.(\w+)", source)
+        targets = re.findall(r"= tf\.cast\([^,]*, tf\.(\w+)\)", source)
+        if first and targets:
+            return "tf.cast " + " -> ".join([first.group(1), *targets])
     return " -> ".join([c for c in calls if c != "tf.cast"] or calls)

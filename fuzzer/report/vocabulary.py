@@ -62,6 +62,23 @@ DEPRECATED = {
 }
 
 
+#: verdict kind (oracles.Kind) -> what it means, in plain words, for a table a maintainer reads
+VERDICT_WORDS = {
+    "pass": "correct", "unsupported": "not supported (a documented gap)",
+    "unstable": "inconclusive (float32 and float64 results disagree)",
+    "export_crash": "the export raises", "convert_crash": "the conversion raises",
+    "invalid_model": "the model fails the ONNX checker", "load_crash": "fails to load the model",
+    "run_crash": "fails to run the model", "hang": "hangs", "oom": "runs out of memory",
+    "shape_mismatch": "wrong output shape", "dtype_mismatch": "wrong output type",
+    "value_mismatch": "wrong values", "nan_inf": "NaN/Inf where the result is finite",
+}
+
+
+def verdict_words(kind: str) -> str:
+    """A verdict kind ("value_mismatch") as a maintainer would say it ("wrong values")."""
+    return VERDICT_WORDS.get(str(kind), str(kind).replace("_", " "))
+
+
 def system_name(name: str) -> str:
     """The system behind a plugin name, in its maintainers' words (the name itself when unknown)."""
     return SYSTEM_NAMES.get(name, name)
@@ -94,4 +111,12 @@ def explain(text: str) -> str:
 
     names = sorted(SYSTEM_NAMES, key=len, reverse=True)
     pattern = re.compile(r"(?<![\w.-])(" + "|".join(re.escape(n) for n in names) + r")(?:@\d+)?(?![\w-])")
-    return pattern.sub(lambda m: SYSTEM_NAMES[m.group(1)], text)
+    # a name inside a system's words already ("float16" in "onnxconverter-common's float16
+    # conversion") stays: explaining an explained text again must change nothing
+    said = [m.span() for words in set(SYSTEM_NAMES.values()) for m in re.finditer(re.escape(words), text)]
+
+    def replace(m):
+        inside = any(a <= m.start() and m.end() <= b for a, b in said)
+        return m.group(0) if inside else SYSTEM_NAMES[m.group(1)]
+
+    return pattern.sub(replace, text)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -274,7 +275,9 @@ def run_repro(d: Path) -> tuple[int, str]:
         p = subprocess.run([sys.executable, "repro.py"], cwd=d, capture_output=True, text=True, timeout=REPRO_TIMEOUT)
     except subprocess.TimeoutExpired:
         return 124, "repro.py timed out"
-    return p.returncode, (p.stdout + p.stderr).strip()
+    # a warning names the file it came from: as the maintainer's folder, not this machine's (or a staging copy's) path
+    output = (p.stdout + p.stderr).replace(str(d.resolve()) + os.sep, "").replace(str(d) + os.sep, "")
+    return p.returncode, output.strip()
 
 
 _GRAPH_HEADINGS = {"onnx": ("Minimal model (ONNX text)", ""), "torch": ("Minimal torch model", "python"),
@@ -283,7 +286,7 @@ _GRAPH_HEADINGS = {"onnx": ("Minimal model (ONNX text)", ""), "torch": ("Minimal
 
 def report_markdown(meta: dict, graph_text: str, repro_output: str, idiom: str = "onnx") -> str:
     """report.md: what a maintainer of the system at fault reads first, in their vocabulary."""
-    from fuzzer.report.vocabulary import deprecation, explain, path_words, system_name
+    from fuzzer.report.vocabulary import deprecation, explain, path_words, system_name, verdict_words
 
     stats = meta.get("stats") or {}
     lines = [f"# {meta['title']}", ""]
@@ -301,7 +304,7 @@ def report_markdown(meta: dict, graph_text: str, repro_output: str, idiom: str =
         f"| opset | {meta['path'].split('>')[0].split('@')[1]} |",
         f"| versions | {', '.join(f'{k} {v}' for k, v in meta['versions'].items())} |",
         f"| minimized | {meta['minimized']['original_ops']} -> {meta['minimized']['ops']} ops |",
-        f"| hits | {meta['hits']} |",
+        f"| times found | {meta['hits']} (distinct generated cases that showed it) |",
     ]
     if meta.get("rule"):
         lines.append(f"| rule at fault | {meta['rule']} |")
@@ -327,12 +330,15 @@ def report_markdown(meta: dict, graph_text: str, repro_output: str, idiom: str =
               "", "```", repro_output.strip()[-3000:], "```", ""]
     if meta.get("witnesses"):
         lines += ["## Witnesses", "", "The same minimal graph along every other path and on every runtime:", "",
-                  "| how the model got there | verdict |", "|---|---|"]
-        lines += [f"| {path_words(p, r or '')} | {k} |" for p, r, k in meta["witnesses"]]
+                  "| how the model got there | result |", "|---|---|"]
+        lines += [f"| {path_words(p, r or '')} | {verdict_words(k)} |" for p, r, k in meta["witnesses"]]
     found = meta.get("found") or {}
-    lines += ["", "## How it was found", "",
-              f"onnxfuzz {found.get('onnxfuzz', '')} campaign, case {found.get('case_id')}, "
-              f"generator seed {found.get('seed')}, found {found.get('time', '?')}; filed {meta['filed']}.", ""]
+    # a folder filed by hand or before these were recorded lacks some: say only what is known
+    how = [f"onnxfuzz {found['onnxfuzz']} campaign" if found.get("onnxfuzz") else "onnxfuzz campaign"]
+    how += [f"case {found['case_id']}"] if found.get("case_id") is not None else []
+    how += [f"generator seed {found['seed']}"] if found.get("seed") is not None else []
+    how += [f"found {found['time']}"] if found.get("time") else []
+    lines += ["", "## How it was found", "", f"{', '.join(how)}; filed {meta['filed']}.", ""]
     return "\n".join(lines)
 
 

@@ -75,3 +75,17 @@ def test_list_filters_by_system_hides_deprecated_and_retired_and_shows_upstream(
     assert ids("--no-deprecated") == ["ort-1"], "the TorchScript exporter is deprecated"
     assert main(["bugs", "list", "--bugs-dir", str(tmp_path)]) == 0
     assert "[upstream: microsoft/onnxruntime#11836]" in capsys.readouterr().out
+
+
+def test_regenerate_takes_the_failure_from_a_run_of_the_final_case(filed):
+    # a folder reduced again used to keep the message and numbers of its larger graph
+    from fuzzer.report.regenerate import refresh_failure
+
+    bugs_dir, bug_id = filed
+    d = bugs_dir / bug_id
+    case = json.loads((d / "case.json").read_text())
+    true_error, true_stats = case["bug"]["error"], case["bug"]["stats"]
+    assert true_stats, "a value mismatch has numbers"
+    case["bug"]["error"], case["bug"]["stats"] = "output 0: shape [], expected [1, 1]", {"worst_expected": -0.667}
+    assert refresh_failure(d, case) == "failure refreshed from a new run"
+    assert case["bug"]["error"] == true_error and case["bug"]["stats"] == true_stats

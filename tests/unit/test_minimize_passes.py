@@ -52,3 +52,48 @@ def test_a_fixed_arity_op_keeps_its_operands():
 def test_the_reducer_runs_the_new_steps():
     names = [name for name, _ in PASSES]
     assert names.index("cut_operands") > names.index("delete_nodes")
+
+
+def test_a_loop_body_loses_one_step_at_a_time_down_to_identity():
+    # the 697ab9 shape: a Loop whose body is one Relu; the Relu plays no part in the failure
+    from fuzzer.minimize.passes import drop_body_steps
+    from fuzzer.minimize.reducer import _size
+
+    g = Graph()
+    x = g.add_input(TensorType(F32, (1, 1)))
+    attrs = {"body": [{"args": [-1], "attrs": {}, "op": "relu"}, {"args": [-1], "attrs": {}, "op": "tanh"}],
+             "iter_scale": None, "omit_cond": False, "pred": None, "scan": True, "trips": 3}
+    loop = g.add_node("onnx_loop", [x], attrs, get_spec("onnx_loop").infer([x.type], attrs))
+    g.outputs = [loop.outputs[1]]
+    cands = list(drop_body_steps(g))
+    assert [[st["op"] for st in c.op_nodes[0].attrs["body"]] for c in cands] == [["tanh"], ["relu"]]
+    assert all(_size(c) < _size(g) for c in cands), "a body step counts, or the reducer would refuse the candidate"
+    empty = list(drop_body_steps(cands[0]))
+    assert len(empty) == 1 and empty[0].op_nodes[0].attrs["body"] == []
+    assert "drop_body_steps" in [name for name, _ in PASSES]
+
+
+def test_an_optional_input_of_an_onnx_node_can_go_with_its_constant():
+    # the 951596 shape: Relu -> Clip(x, min, max); Clip(x, min) shows the failure as well
+    import onnx
+    from onnx import TensorProto, helper
+
+    from fuzzer.minimize.onnx_model import reduce_model
+
+    nodes = [helper.make_node("Relu", ["x"], ["r"]),
+             helper.make_node("Constant", [], ["lo"], value=helper.make_tensor("lo", TensorProto.DOUBLE, [], [-1.0])),
+             helper.make_node("Constant", [], ["hi"], value=helper.make_tensor("hi", TensorProto.DOUBLE, [], [1.0])),
+             helper.make_node("Clip", ["r", "lo", "hi"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.DOUBLE, [])],
+                              [helper.make_tensor_value_info("y", TensorProto.DOUBLE, [])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 16)])
+
+    def holds(m):  # stands for "ORT's FuseReluClip still fails": a Relu feeding a Clip with a constant min
+        ops = {n.output[0]: n for n in m.graph.node}
+        return any(n.op_type == "Clip" and len(n.input) >= 2 and ops.get(n.input[1]) and ops[n.input[1]].op_type == "Constant"
+                   and n.input[0] in ops and ops[n.input[0]].op_type == "Relu" for n in m.graph.node)
+
+    best, _ = reduce_model(model, holds, 60)
+    onnx.checker.check_model(best, full_check=True)
+    assert [n.op_type for n in best.graph.node] == ["Relu", "Constant", "Clip"]
+    assert list(best.graph.node[-1].input) == ["r", "lo"], "max dropped, and its Constant with it"
