@@ -52,9 +52,10 @@ class Finding:
     alone: bool = False
 
 
-def on_same_model(kind: Kind, runtime: str, others: list[tuple[str, Kind]], model=None) -> Finding:
+def on_same_model(kind: Kind, runtime: str, others: list[tuple[str, Kind]], model=None, feeds: dict | None = None) -> Finding:
     """Whose fault is `runtime` failing with `kind` on a model, given what the other runtimes did
-    with the same model ([(runtime, kind)]) and, where known, the model itself.
+    with the same model ([(runtime, kind)]) and, where known, the model itself and the inputs
+    it failed on.
 
     Kernel gaps (`unsupported`) and unstable verdicts are no witness either way: only runtimes
     that genuinely ran the model correctly, or genuinely failed on it, count. Against a refusal,
@@ -67,7 +68,7 @@ def on_same_model(kind: Kind, runtime: str, others: list[tuple[str, Kind]], mode
     passing = sorted(r for r, k in ran if runtime_family(r) != mine and k is Kind.PASS)
     failing = sorted(r for r, k in ran if runtime_family(r) != mine and k.is_failure)
     if kind in REFUSALS and model is not None:
-        broken = constraint_breaks(model)
+        broken = constraint_breaks(model, feeds)
         if broken:
             return Finding("model", f"the model breaks the ONNX spec's input constraints ({'; '.join(broken)}), "
                                     f"which {runtime} rightly enforces")
@@ -76,6 +77,9 @@ def on_same_model(kind: Kind, runtime: str, others: list[tuple[str, Kind]], mode
                        kin[0], alone=True)
     strict = [r for r in passing if runtime_family(r) != LENIENT]
     if kind in REFUSALS and passing and not strict:
+        if failing:  # the strict runtimes all refuse it: the lenient one's pass proves nothing
+            return Finding("model", f"every runtime that enforces the spec refuses the model ({', '.join([runtime, *failing])}); "
+                                    f"only the lenient {LENIENT} runs it")
         return Finding("", f"only the lenient {LENIENT} runs a model {runtime} refuses, and it accepts models the "
                            "spec forbids: no witness either way")
     if passing and not failing:
@@ -130,14 +134,51 @@ def shape_faults(model, fed: dict[str, tuple[int, ...]] | None, produced: list[t
 
 def model_faults(model, fed=None, produced=None) -> list[str]:
     """Why model is not a valid model: the full checker's rejection (strict shape inference,
-    types checked), then shape_faults. [] when it is valid as far as onnxfuzz can tell."""
+    types checked), contrib ops missing a required attribute, then shape_faults. [] when it is
+    valid as far as onnxfuzz can tell."""
     import onnx
 
     try:
         onnx.checker.check_model(model, full_check=True)
     except Exception as e:
         return [f"the checker rejects it: {type(e).__name__}: {str(e).strip().splitlines()[0][:300]}"]
-    return shape_faults(model, fed, produced)
+    return contrib_faults(model) + shape_faults(model, fed, produced)
+
+
+def _contrib_schemas() -> dict:
+    """{(domain, op type): {attribute: required}} of ONNX Runtime's contrib ops, which the ONNX
+    checker does not know (it skips their nodes); {} without onnxruntime."""
+    global _CONTRIB
+    if _CONTRIB is None:
+        try:
+            from onnxruntime.capi import onnxruntime_pybind11_state as ort_c
+
+            _CONTRIB = {(s.domain, s.name): {k: a.required for k, a in s.attributes.items()}
+                        for s in ort_c.get_all_operator_schema() if s.domain not in ("", "ai.onnx")}
+        except Exception:
+            _CONTRIB = {}
+    return _CONTRIB
+
+
+_CONTRIB: dict | None = None
+
+
+def contrib_faults(model) -> list[str]:
+    """Nodes of ONNX Runtime's contrib domains that lack an attribute their schema requires."""
+    nodes = [n for n in model.graph.node if n.domain not in ("", "ai.onnx", "ai.onnx.ml")]
+    if not nodes:
+        return []
+    schemas = _contrib_schemas()
+    out = []
+    for n in nodes:
+        attrs = schemas.get((n.domain, n.op_type))
+        if attrs is None:
+            continue
+        have = {a.name for a in n.attribute}
+        missing = sorted(k for k, required in attrs.items() if required and k not in have)
+        if missing:
+            out.append(f"{n.domain}.{n.op_type} lacks its required attribute(s) {', '.join(missing)}")
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -173,6 +214,27 @@ def _constants(model) -> dict:
                 if a.name == "value":
                     values[n.output[0]] = numpy_helper.to_array(a.t)
     return values
+
+
+def _computed(model, feeds: dict, names: list[str]) -> dict:
+    """{name: value} of the named values of model at feeds, by the reference evaluator; {} where it fails."""
+    import numpy as np
+    import onnx
+    from onnx import helper
+    from onnx.reference import ReferenceEvaluator
+
+    if not names:
+        return {}
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+    del m.graph.output[:]
+    m.graph.output.extend(helper.make_empty_tensor_value_info(n) for n in names)
+    inputs = {i.name for i in m.graph.input}
+    try:
+        outs = ReferenceEvaluator(m).run(None, {k: v for k, v in feeds.items() if k in inputs})
+    except Exception:
+        return {}
+    return {n: np.asarray(v) for n, v in zip(names, outs) if isinstance(v, np.ndarray) or np.isscalar(v)}
 
 
 def _attr(node, name: str, default):
@@ -261,21 +323,49 @@ def _recurrent(node, shapes, values) -> list[str]:
     return out
 
 
+def _split(node, shapes, values) -> list[str]:
+    """Split / SplitToSequence with constant split lengths: none negative, and (when the axis'
+    length is known) summing to it; SplitToSequence's scalar chunk size positive."""
+    if len(node.input) < 2 or node.input[1] not in values:
+        return []
+    split = values[node.input[1]]
+    data = shapes.get(node.input[0])
+    axis = _attr(node, "axis", 0)
+    if node.op_type == "SplitToSequence" and split.ndim == 0:
+        return [f"SplitToSequence's chunk size is {int(split)} (must be positive)"] if int(split) <= 0 else []
+    lengths = [int(n) for n in split.reshape(-1)]
+    if any(n < 0 for n in lengths):
+        return [f"{node.op_type}'s split lengths {lengths} include a negative one"]
+    if data and -len(data) <= axis < len(data) and data[axis] is not None and sum(lengths) != data[axis]:
+        return [f"{node.op_type}'s split lengths {lengths} sum to {sum(lengths)}, not the axis' length {data[axis]}"]
+    return []
+
+
 #: op type -> check of its input constraints in the ONNX spec that the checker's shape inference
 #: does not enforce (it propagates shapes from one input and takes the others on trust)
 CONSTRAINTS = {
     "ScatterElements": _elements, "GatherElements": _elements,
     "ScatterND": _nd, "GatherND": _nd,
     "RNN": _recurrent, "GRU": _recurrent, "LSTM": _recurrent,
+    "Split": _split, "SplitToSequence": _split,
 }
 
 
-def constraint_breaks(model) -> list[str]:
-    """The input constraints of the ONNX spec (CONSTRAINTS) that model's nodes break, in words."""
+def constraint_breaks(model, feeds: dict | None = None) -> list[str]:
+    """The input constraints of the ONNX spec (CONSTRAINTS) that model's nodes break, in words.
+
+    feeds: the inputs the model failed on. The values reaching each constrained node (indices,
+    split lengths computed from shapes) are then taken from the reference evaluator run on them,
+    where it runs the model: it is lenient, which is what lets it show what a strict runtime refused.
+    """
     nodes = [n for n in model.graph.node if n.domain in ("", "ai.onnx") and n.op_type in CONSTRAINTS]
     if not nodes:
         return []
     shapes, values = _shapes(model), _constants(model)
+    if feeds:
+        seen = _computed(model, feeds, sorted({i for n in nodes for i in n.input if i and i not in values}))
+        values.update(seen)
+        shapes.update({k: tuple(v.shape) for k, v in seen.items()})
     out = []
     for node in nodes:
         out += CONSTRAINTS[node.op_type](node, shapes, values)

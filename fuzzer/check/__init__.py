@@ -200,7 +200,7 @@ class Checker:
             return cache[path]
 
         for row in report.failures:
-            row.blame = blame(row, report.rows, model_of, _shapes(settled[0]))
+            row.blame = blame(row, report.rows, model_of, _shapes(settled[0]), settled[0][0][0] if settled[0] else None)
         report.seconds = time.perf_counter() - t0
         self.draws_used = settled[0]
         return report
@@ -277,7 +277,7 @@ def _shapes(draws: list) -> tuple[dict, list] | None:
 CRASHES = (Kind.LOAD_CRASH, Kind.RUN_CRASH)
 
 
-def blame(row: Row, rows: list[Row], model_of=None, shapes=None) -> Blame:
+def blame(row: Row, rows: list[Row], model_of=None, shapes=None, feeds: dict | None = None) -> Blame:
     """Who is at fault for a failing row, by the campaign's rules (oracles.evidence), from the other
     rows of the same check and, where model_of is given, the models themselves.
 
@@ -291,7 +291,8 @@ def blame(row: Row, rows: list[Row], model_of=None, shapes=None) -> Blame:
     blamed: a fault of it is reported, not filed.
 
     model_of: path -> ModelProto (or None), the model a row's path ran; shapes: (fed input shapes
-    by name, correctly produced output shapes), for the IR rules.
+    by name, correctly produced output shapes), for the IR rules; feeds: the inputs of the first
+    draw, for the values that reach an op's constrained inputs.
     """
     from oracles.evidence import REFUSALS, constraint_breaks, function_body_fault, model_faults, on_same_model
 
@@ -326,7 +327,7 @@ def blame(row: Row, rows: list[Row], model_of=None, shapes=None) -> Blame:
                 return Blame(t, "transformer", f"the model {t} wrote is invalid: {'; '.join(faults)}")
             return Blame(None, "", f"the model itself is invalid: {'; '.join(faults)}")
     others = [(r.verdict.runtime, r.verdict.kind) for r in rows if r.verdict.path == v.path and r.verdict.runtime]
-    found = on_same_model(v.kind, v.runtime, others, made)
+    found = on_same_model(v.kind, v.runtime, others, made, feeds)
     if found.at == "runtime":
         subject = "the transformed model" if t else "the same model"
         return Blame(v.runtime, "runtime", found.reason.replace("the same model", subject), found.witness)
@@ -335,7 +336,7 @@ def blame(row: Row, rows: list[Row], model_of=None, shapes=None) -> Blame:
         return Blame(None, "", f"{what}: {found.reason}")
     if found.at == "model":
         given = model(v.path.split(">")[0])
-        if v.kind in REFUSALS and given is not None and constraint_breaks(given):
+        if v.kind in REFUSALS and given is not None and constraint_breaks(given, feeds):
             return Blame(None, "", f"{found.reason}; the model given to {t} breaks them already")
         return Blame(t, "transformer", f"its input runs correctly on {v.runtime}; its output fails there: {found.reason}")
     if found.at == "alone" and v.kind not in REFUSALS:

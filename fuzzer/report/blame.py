@@ -24,7 +24,10 @@ shows only at another size would look like a pass everywhere else.
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from fuzzer.case import CaseSpec
 from fuzzer.generate import GenConfig
@@ -102,6 +105,7 @@ def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exp
             return None
 
     fed = {v.name: tuple(v.type.shape) for v in graph.inputs}
+    feeds = dict(np.load(io.BytesIO(inputs_npz))) if inputs_npz else None
     produced = [tuple(v.type.shape) for v in graph.outputs]
     given, made = model(steps[0]), model(target.path)
     transformer = steps[-1] if len(steps) > 1 else None
@@ -133,13 +137,13 @@ def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exp
                              f"the model {who} wrote is invalid: {'; '.join(faults)}", witnesses)
     kind = target.kind
     on_model = [(r, Kind(k)) for p, r, k in witnesses if path_family(p) == path_family(target.path) and r]
-    found = on_same_model(kind, target.runtime, on_model, made)
+    found = on_same_model(kind, target.runtime, on_model, made, feeds)
     if found.at == "runtime":
         system = target.runtime if found.alone else runtime_family(target.runtime)
         return Blame(system, "runtime", found.reason, witnesses)
     if transformer:
         if found.at == "model":
-            inherited = given is not None and kind in (Kind.LOAD_CRASH, Kind.RUN_CRASH) and bool(constraint_breaks(given))
+            inherited = given is not None and kind in (Kind.LOAD_CRASH, Kind.RUN_CRASH) and bool(constraint_breaks(given, feeds))
             if inherited:
                 return _producer(exporter, "exporter", f"{found.reason}; the model {exporter} gave {transformer} breaks "
                                  "them already", witnesses)

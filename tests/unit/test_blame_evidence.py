@@ -315,3 +315,39 @@ def test_exporter_refusal_patterns_are_conservative(plugin, message, gap):
     from fuzzer.plugin import load_plugin
 
     assert load_plugin("converter", plugin).is_unsupported(RuntimeError(message)) is gap
+
+
+def test_values_computed_at_run_time_are_checked_at_the_inputs_that_failed():
+    """SplitToSequence's lengths made from the input's shape (as the TorchScript exporter writes
+    chunk()): only a run shows the negative length ORT refuses (bugs/torchscript-run-crash-14697f)."""
+    x = helper.make_tensor_value_info("x", T.FLOAT, ["n"])
+    nodes = [helper.make_node("Shape", ["x"], ["s"]),
+             helper.make_node("Constant", [], ["k"], value=helper.make_tensor("k", T.INT64, [1], [4])),
+             helper.make_node("Sub", ["s", "k"], ["rest"]),  # n - 4: negative for n < 4
+             helper.make_node("Constant", [], ["two"], value=helper.make_tensor("two", T.INT64, [2], [2, 2])),
+             helper.make_node("Concat", ["two", "rest"], ["lengths"], axis=0),
+             helper.make_node("SplitToSequence", ["x", "lengths"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [x], [helper.make_tensor_sequence_value_info("y", T.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    assert constraint_breaks(model) == []  # nothing to see without values
+    assert constraint_breaks(model, {"x": np.zeros(5, np.float32)}) == []
+    (why,) = constraint_breaks(model, {"x": np.zeros(3, np.float32)})
+    assert "split lengths [2, 2, -1] include a negative one" in why
+    found = on_same_model(Kind.RUN_CRASH, "onnxruntime", [("onnx-reference", Kind.PASS)], model, {"x": np.zeros(3, np.float32)})
+    assert found.at == "model"
+
+
+def test_a_contrib_op_without_a_required_attribute_is_invalid():
+    pytest.importorskip("onnxruntime")
+    from oracles.evidence import contrib_faults
+
+    node = helper.make_node("QAttention", ["a", "b", "c", "d", "e"], ["y"], domain="com.microsoft")
+    model = helper.make_model(helper.make_graph([node], "g", [], []))
+    assert contrib_faults(model) == ["com.microsoft.QAttention lacks its required attribute(s) num_heads"]
+    model.graph.node[0].attribute.append(helper.make_attribute("num_heads", 2))
+    assert contrib_faults(model) == []
+
+
+def test_when_every_strict_runtime_refuses_the_lenient_pass_proves_nothing():
+    found = on_same_model(Kind.RUN_CRASH, "onnxruntime", [("onnx-reference", Kind.PASS), ("openvino", Kind.RUN_CRASH)])
+    assert found.at == "model" and "only the lenient" in found.reason
