@@ -19,7 +19,7 @@ Everything here reads a ModelProto and verdicts; nothing runs a system under tes
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from oracles.verdict import Kind
 
@@ -50,6 +50,8 @@ class Finding:
     witness: str | None = None
     #: at == "runtime": the failing runtime alone (its kin with other settings pass) rather than its family
     alone: bool = False
+    #: at == "model": the spec's input constraints the model breaks (constraint_breaks), if that is why
+    broken: list[str] = field(default_factory=list)
 
 
 def on_same_model(kind: Kind, runtime: str, others: list[tuple[str, Kind]], model=None, feeds: dict | None = None) -> Finding:
@@ -71,7 +73,7 @@ def on_same_model(kind: Kind, runtime: str, others: list[tuple[str, Kind]], mode
         broken = constraint_breaks(model, feeds)
         if broken:
             return Finding("model", f"the model breaks the ONNX spec's input constraints ({'; '.join(broken)}), "
-                                    f"which {runtime} rightly enforces")
+                                    f"which {runtime} rightly enforces", broken=broken)
     if kin:
         return Finding("runtime", f"{', '.join(kin)} (same kernels, other settings) run the same model correctly",
                        kin[0], alone=True)

@@ -154,7 +154,7 @@ def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exp
             return Blame(transformer, "transformer", f"the model passes on {target.runtime} before {transformer} and "
                          f"computes wrongly after it; {found.reason}", witnesses)
         return Blame("", "", found.reason, witnesses)
-    if found.at == "model" and kind in (Kind.LOAD_CRASH, Kind.RUN_CRASH) and "spec's input constraints" in found.reason:
+    if found.broken:
         return _producer(exporter, "exporter", found.reason, witnesses)
     if found.at != "model":  # mixed witnesses, or none that genuinely ran the model
         return Blame("", "", found.reason, witnesses)

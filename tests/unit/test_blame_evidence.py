@@ -351,3 +351,34 @@ def test_a_contrib_op_without_a_required_attribute_is_invalid():
 def test_when_every_strict_runtime_refuses_the_lenient_pass_proves_nothing():
     found = on_same_model(Kind.RUN_CRASH, "onnxruntime", [("onnx-reference", Kind.PASS), ("openvino", Kind.RUN_CRASH)])
     assert found.at == "model" and "only the lenient" in found.reason
+
+
+def test_reblame_lists_folders_whose_blame_would_change_without_touching_them(tmp_path, capsys):
+    import json
+
+    from fuzzer.report.reblame import main
+
+    def folder(name, bug, model=None):
+        d = tmp_path / name
+        d.mkdir()
+        (d / "case.json").write_text(json.dumps({"bug": {"id": name, "path": "model@18>float16", "runtime": "", **bug}}))
+        if model is not None:
+            onnx.save(model, str(d / "model.onnx"))
+        return d
+
+    error = model_faults(mvn())[0].removeprefix("the checker rejects it: ")
+    spec = folder("float16-invalid-model-1", {"system": "float16", "role": "transformer", "kind": "invalid_model",
+                                              "stage": "check", "error": error}, mvn())
+    folder("gone", {"system": "x", "role": "runtime", "kind": "run_crash", "stage": "run", "error": "e", "withdrawn": "dup"})
+    refusal = folder("torchscript-export-crash-1", {
+        "system": "torchscript", "role": "exporter", "kind": "export_crash", "stage": "export", "path": "torchscript@17",
+        "error": "AssertionError: conversion of scaled_dot_product_attention not implemented if enable_gqa is True",
+        "withdrawn": "a deliberate refusal"})
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert main(["--bugs-dir", str(tmp_path), "--json"]) == 1
+    rows = {r["id"]: r for r in map(json.loads, capsys.readouterr().out.strip().splitlines()[:-1])}
+    assert rows[spec.name]["changed"] and rows[spec.name]["now"] == ["onnx", "spec"]
+    assert "function body of MeanVarianceNormalization" in rows[spec.name]["reason"]
+    assert not rows["gone"]["changed"] and rows["gone"]["reason"] == "withdrawn"
+    assert rows[refusal.name]["unsupported_now"]
+    assert before == {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}, "read-only"
