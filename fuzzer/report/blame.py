@@ -156,12 +156,17 @@ def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exp
         return Blame("", "", found.reason, witnesses)
     if found.broken:
         return _producer(exporter, "exporter", found.reason, witnesses)
-    if found.at != "model":  # mixed witnesses, or none that genuinely ran the model
-        return Blame("", "", found.reason, witnesses)
-    # every runtime that genuinely ran the exporter's model fails on it
     rivals = {path_family(p) for p, r, k in witnesses if path_family(p) != exporter and ">" not in p and r == target.runtime}
     rivals_pass = sorted({path_family(p) for p, r, k in witnesses
                           if path_family(p) in rivals and r == target.runtime and k == Kind.PASS.value})
+    if found.at == "alone" and rivals_pass and kind not in (Kind.LOAD_CRASH, Kind.RUN_CRASH):
+        # a wrong function on the one runtime that runs both this model and another exporter's
+        # model of the same graph correctly (a refusal there may be the runtime's lack of support)
+        return _producer(exporter, "exporter", f"{exporter}'s model computes wrongly on {target.runtime}, where "
+                         f"{', '.join(rivals_pass)}'s model of the same graph passes; {found.reason}", witnesses)
+    if found.at != "model":  # mixed witnesses, or none that genuinely ran the model
+        return Blame("", "", found.reason, witnesses)
+    # every runtime that genuinely ran the exporter's model fails on it
     if rivals_pass:
         return _producer(exporter, "exporter", f"{found.reason}; {', '.join(rivals_pass)}'s model of the same graph "
                          f"passes on {target.runtime}", witnesses)

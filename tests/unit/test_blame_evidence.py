@@ -184,6 +184,9 @@ def test_every_runtime_fails_counts_no_kernel_gap(plugins):
     assert [u.kind for u in r.verdicts if u.runtime == "gapper"] == [Kind.UNSUPPORTED]
     who = blame_of(r, v, ["signflip"], ["onnxruntime", "gapper"])
     assert who.system == "" and "no other runtime family ran" in who.reason
+    # ORT alone still convicts it of a wrong function when it runs another exporter's model of the graph correctly
+    who = blame_of(r, v, ["signflip", "torchscript"], ["onnxruntime", "gapper"])
+    assert (who.system, who.role) == ("signflip", "exporter") and "torchscript's model" in who.reason
     # with a second runtime family that genuinely runs it and fails too, the exporter is at fault
     r, v = failing(tanh_graph(), "signflip", [], ["onnxruntime", "onnx-reference"])
     who = blame_of(r, v, ["signflip"], ["onnxruntime", "onnx-reference"])
