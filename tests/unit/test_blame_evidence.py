@@ -385,3 +385,14 @@ def test_reblame_lists_folders_whose_blame_would_change_without_touching_them(tm
     assert not rows["gone"]["changed"] and rows["gone"]["reason"] == "withdrawn"
     assert rows[refusal.name]["unsupported_now"]
     assert before == {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}, "read-only"
+
+
+def test_check_files_no_bug_against_the_spec(tmp_path):
+    from fuzzer.check import Blame, Row
+    from fuzzer.check.filing import file_check_bug
+
+    row = Row(Verdict(Kind.INVALID_MODEL, Stage.CHECK, "model@18>float16", ""),
+              Blame("onnx", "spec", "onnx (function body of MeanVarianceNormalization): ..."))
+    bug_id, new, why = file_check_bug(tmp_path, row, mvn(), {}, [], "m.onnx")
+    assert (bug_id, new) == ("", False) and "function body of MeanVarianceNormalization" in why
+    assert not any(tmp_path.iterdir())
