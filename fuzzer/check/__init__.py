@@ -192,8 +192,15 @@ class Checker:
             if r.status == "error" and r.error:
                 report.rows.append(Row(Verdict(Kind.UNSTABLE, Stage.JUDGE, MODEL, "", [],
                                                f"onnxfuzz failed on this job: {r.error.strip().splitlines()[-1]}")))
+        cache: dict = {}
+
+        def model_of(path: str):  # the model a row's path ran: the evidence about it (fetched once, on demand)
+            if path not in cache:
+                cache[path] = model if ">" not in path else self.transformed(model, path)
+            return cache[path]
+
         for row in report.failures:
-            row.blame = blame(row, report.rows)
+            row.blame = blame(row, report.rows, model_of, _shapes(settled[0]), settled[0][0][0] if settled[0] else None)
         report.seconds = time.perf_counter() - t0
         self.draws_used = settled[0]
         return report
@@ -258,44 +265,81 @@ class Checker:
         return same[0]
 
 
+def _shapes(draws: list) -> tuple[dict, list] | None:
+    """(input shapes fed, output shapes the reference produced) at the first draw, for the IR rules."""
+    if not draws or draws[0][1] is None:
+        return None
+    feeds, ref = draws[0]
+    return {k: tuple(np.shape(a)) for k, a in feeds.items()}, [tuple(np.shape(t)) for t in ref.truth]
+
+
 #: a refusal to load or run: against it, a witness only has to run the model
 CRASHES = (Kind.LOAD_CRASH, Kind.RUN_CRASH)
 
 
-def blame(row: Row, rows: list[Row]) -> Blame:
-    """Who is at fault for a failing row, by the campaign's rules, from the other rows of the same check.
+def blame(row: Row, rows: list[Row], model_of=None, shapes=None, feeds: dict | None = None) -> Blame:
+    """Who is at fault for a failing row, by the campaign's rules (oracles.evidence), from the other
+    rows of the same check and, where model_of is given, the models themselves.
 
-    A runtime is at fault when a runtime of another family runs the same model correctly (for a
-    refusal to load or run, not only the lenient reference evaluator). A transformer is at fault
-    when its output is invalid or fails to convert, or when its output fails on a runtime that ran
-    its input correctly and on every other runtime too.
+    A runtime is at fault when a runtime of another family (or its own kin at other settings) runs
+    the same model correctly; against a refusal to load or run, not the lenient reference evaluator
+    alone, and kernel gaps witness nothing. A transformer is at fault when its output is invalid
+    (the full checker, the IR rules it skips, an op's input constraints) or fails to convert, or
+    when its output fails on a runtime that ran its input correctly and on every other runtime
+    that genuinely runs it. A checker failure inside an op's function body that the op alone
+    shows too is the ONNX spec's ("onnx (function body of <Op>)"). The user's own model is never
+    blamed: a fault of it is reported, not filed.
+
+    model_of: path -> ModelProto (or None), the model a row's path ran; shapes: (fed input shapes
+    by name, correctly produced output shapes), for the IR rules; feeds: the inputs of the first
+    draw, for the values that reach an op's constrained inputs.
     """
+    from oracles.evidence import REFUSALS, constraint_breaks, function_body_fault, model_faults, on_same_model
+
     v = row.verdict
-
-    def witnesses(path: str) -> list[str]:
-        out = [r.verdict.runtime for r in rows if r.verdict.path == path and r.verdict.kind is Kind.PASS
-               and family(r.verdict.runtime) != family(v.runtime)]
-        if v.kind in CRASHES:  # the reference evaluator accepts what the spec forbids: no witness for a refusal
-            out = [w for w in out if family(w) != "onnx-reference"]
-        return out
-
     t = row.transformer
+    fed, produced = shapes if shapes is not None else (None, None)
+
+    def model(path: str):
+        return model_of(path) if model_of is not None else None
+
     if t is not None and not v.runtime:
         what = "fails to convert it" if v.kind is Kind.CONVERT_CRASH else "emits a model the checker rejects"
+        if v.kind is Kind.INVALID_MODEL:
+            out = model(v.path)
+            spec = function_body_fault(out, v.error) if out is not None else None
+            if spec is not None:
+                op, dtype = spec
+                return Blame("onnx", "spec", f"onnx (function body of {op}): {op} alone at {dtype} fails the full checker "
+                                             f"inside its function body, however it is built; {t} only emitted the op")
         base = v.path.split(">")[0]
         ran = [r.verdict.runtime for r in rows if r.verdict.path == base and r.verdict.kind is Kind.PASS]
         ran.sort(key=lambda name: family(name) == "onnx-reference")  # a strict runtime first
         if not ran:
             return Blame(None, "", f"{t} {what}, but its input runs correctly on no runtime")
         return Blame(t, "transformer", f"its input passes the checker and runs correctly on {ran[0]}; {t} {what}", ran[0])
-    seen = witnesses(v.path)
-    if seen:
+    made = model(v.path)
+    if made is not None:
+        faults = model_faults(made, fed, produced)
+        if faults:
+            given = model(v.path.split(">")[0]) if t is not None else None
+            if t is not None and not (given is not None and set(faults) <= set(model_faults(given, fed, produced))):
+                return Blame(t, "transformer", f"the model {t} wrote is invalid: {'; '.join(faults)}")
+            return Blame(None, "", f"the model itself is invalid: {'; '.join(faults)}")
+    others = [(r.verdict.runtime, r.verdict.kind) for r in rows if r.verdict.path == v.path and r.verdict.runtime]
+    found = on_same_model(v.kind, v.runtime, others, made, feeds)
+    if found.at == "runtime":
         subject = "the transformed model" if t else "the same model"
-        return Blame(v.runtime, "runtime", f"{seen[0]} runs {subject} correctly", seen[0])
-    if t is not None:
-        return Blame(t, "transformer", f"its input runs correctly on {v.runtime}; its output fails there and "
-                                        "on no other runtime passes")
-    return Blame(None, "", "no other runtime family runs this model correctly: the model, the reference or "
-                          "every runtime may be at fault")
-
-
+        return Blame(v.runtime, "runtime", found.reason.replace("the same model", subject), found.witness)
+    if t is None:
+        what = "the model itself is at fault" if found.at == "model" else "no runtime is shown at fault"
+        return Blame(None, "", f"{what}: {found.reason}")
+    if found.at == "model":
+        given = model(v.path.split(">")[0])
+        if v.kind in REFUSALS and given is not None and constraint_breaks(given, feeds):
+            return Blame(None, "", f"{found.reason}; the model given to {t} breaks them already")
+        return Blame(t, "transformer", f"its input runs correctly on {v.runtime}; its output fails there: {found.reason}")
+    if found.at == "alone" and v.kind not in REFUSALS:
+        return Blame(t, "transformer", f"its input runs correctly on {v.runtime}; its output computes wrongly there "
+                                       f"({found.reason})")
+    return Blame(None, "", found.reason)

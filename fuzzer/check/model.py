@@ -29,6 +29,7 @@ from fuzzer.check import reference as refs
 from fuzzer.plugin import load_plugin
 from fuzzer.run.base import feeds_for
 from oracles import Kind, Stage, Verdict, compare, judge_error, judge_model, judge_outputs
+from oracles.evidence import runtime_family
 
 #: the path name of the user's model as given
 MODEL = "model"
@@ -36,9 +37,8 @@ MODEL = "model"
 REDRAWS = 5
 
 
-def family(runtime: str) -> str:
-    """ONNX Runtime's optimization levels are one runtime family: they never witness for each other."""
-    return "onnxruntime" if runtime.startswith("onnxruntime") else runtime
+#: ONNX Runtime's optimization levels are one runtime family (the rule blame shares with campaigns)
+family = runtime_family
 
 
 @dataclass(kw_only=True)

@@ -1,13 +1,21 @@
-"""Whose bug is it: the other converters and runtimes as witnesses.
+"""Whose bug is it: the other converters and runtimes as witnesses, and the model as evidence.
 
-The minimized case is run along every exporter path and on every runtime.
-Then:
-- a failure before any runtime (export, conversion, checker) is the converter's;
-- a model that fails only after a transformer, where the model given to it
-  passes, is the transformer's;
-- a runtime that fails where the other runtimes pass on the same model is the runtime's;
-- a model that every runtime gets wrong, where another exporter's model of the same
-  graph passes, is the exporter's.
+The minimized case is run along every exporter path and on every runtime, and
+the models the failing path made are kept. The rules it then applies are
+shared with `onnxfuzz check` (oracles.evidence):
+- a converter or transformer is at fault only when its output is wrong: the
+  full checker or the IR rules the checker skips reject it (a dim name used for
+  dims of different lengths, a declared output shape the model does not
+  produce), it breaks an op's input constraints in the spec, or it computes the
+  wrong function on every runtime that genuinely runs it;
+- a runtime is at fault when a runtime of another family (or its own kin at
+  other settings) runs the same model correctly; against a refusal to load or
+  run, the lenient reference evaluator alone is no witness;
+- kernel gaps (`unsupported`) are no witness either way;
+- a checker failure inside an op's function body that the op alone at that
+  element type shows too is the ONNX spec's defect ("onnx (function body of Op)");
+- onnxfuzz's own direct builder (onnx-direct) is never blamed: evidence that
+  points at it is onnxfuzz's own defect.
 Anything else is ambiguous and is left for a human (and never filed automatically).
 
 A target with a dynamic plan is witnessed with the same plan: every path
@@ -16,31 +24,53 @@ shows only at another size would look like a pass everywhere else.
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from fuzzer.case import CaseSpec
 from fuzzer.generate import GenConfig
 from fuzzer.ir import Graph
 from fuzzer.minimize.reducer import Evaluator, Target, fit_plan, in_process
 from oracles import Kind, Stage
+from oracles.evidence import constraint_breaks, function_body_fault, model_faults, on_same_model
+from oracles.evidence import runtime_family as runtime_family
 from oracles.verdict import path_family
 
-
-def runtime_family(name: str) -> str:
-    """Runtimes that share kernels: onnxruntime, onnxruntime-noopt and onnxruntime-mt are one family."""
-    return name.split("-")[0] if name.startswith("onnxruntime") else name
+#: onnxfuzz's own direct ONNX builder: a materializer, not a system under test
+OWN_EXPORTER = "onnx-direct"
 
 
 @dataclass
 class Blame:
-    system: str  # the plugin at fault, or "" when ambiguous
-    role: str  # exporter | transformer | runtime | ""
+    """The system at fault for one failure, and why.
+
+    system: a plugin name; "" when ambiguous (never filed); "onnxfuzz" (role "own") when the
+    evidence points at onnxfuzz itself (its direct builder onnx-direct, a lowering): a defect
+    of onnxfuzz, never to be filed as a bug of a system under test; "onnx" (role "spec") when
+    an op's function body in the ONNX spec fails the checker on its own (the reason says
+    "onnx (function body of <Op>)").
+    role: exporter | transformer | runtime | own | spec | "".
+    """
+
+    system: str
+    role: str
     reason: str
     witnesses: list[tuple[str, str, str]] = field(default_factory=list)  # (path, runtime, verdict kind)
 
 
+def _producer(name: str, role: str, reason: str, witnesses) -> Blame:
+    """Blame on whoever made a model; onnxfuzz's own builder is onnxfuzz's own defect."""
+    if name == OWN_EXPORTER:
+        return Blame("onnxfuzz", "own", f"onnxfuzz's own direct ONNX builder ({OWN_EXPORTER}) is at fault: {reason}", witnesses)
+    return Blame(name, role, reason, witnesses)
+
+
 def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exporters: list[str], runtimes: list[str],
           evaluate: Evaluator = in_process) -> Blame:
+    import onnx
+
     from fuzzer.plugin import load_plugin
 
     exporters, runtimes = list(exporters or []), list(runtimes or [])  # None: no witnesses beyond the case's own
@@ -49,47 +79,109 @@ def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exp
     opset = int(opset_text)
     all_runtimes = sorted(set(runtimes) | ({target.runtime} - {""}))
     witnesses: list[tuple[str, str, str]] = []
+    models: dict[str, bytes] = {}
     for name in sorted(set(exporters) | {exporter}):
         opsets = load_plugin("converter", name).opsets
+        mine = name == exporter
         spec = CaseSpec(
             case_id=0, seed=seed, config=GenConfig(), exporters=[name],
-            transformers=steps[1:] if name == exporter else [], runtimes=all_runtimes,
+            transformers=steps[1:] if mine else [], runtimes=all_runtimes,
             opset=opset if opset in opsets else min(opsets, key=lambda o: abs(o - opset)),
             graph_json=graph.dumps(), inputs_npz=inputs_npz, dynamic=fit_plan(graph, target.dynamic),
+            # the failing path's models are evidence: kept whether or not they fail this time
+            keep_models=frozenset(">".join(steps[:k]) for k in range(1, len(steps) + 1)) if mine else frozenset(),
         )
         result = evaluate(spec)
         if result is not None:
             witnesses += [(v.path, v.runtime, v.kind.value) for v in result.verdicts]
+            if mine:
+                models = dict(result.models)
 
-    if target.stage is Stage.CHECK and len(steps) > 1:
-        # a case only hands a transformer a model that passed the checker and ran correctly
-        # on some runtime (fuzzer/case.py), so a model the checker rejects after it is its own
-        return Blame(steps[-1], "transformer", f"{steps[-1]} turns a model that passes the checker and runs "
-                     "correctly into one the checker rejects", witnesses)
-    if target.stage in (Stage.EXPORT, Stage.CHECK):
-        return Blame(exporter, "exporter", f"{exporter} fails before any runtime runs its model", witnesses)
+    def model(path: str):
+        data = models.get(path)
+        try:
+            return onnx.load_model_from_string(data) if data is not None else None
+        except Exception:
+            return None
+
+    fed = {v.name: tuple(v.type.shape) for v in graph.inputs}
+    feeds = dict(np.load(io.BytesIO(inputs_npz))) if inputs_npz else None
+    produced = [tuple(v.type.shape) for v in graph.outputs]
+    given, made = model(steps[0]), model(target.path)
+    transformer = steps[-1] if len(steps) > 1 else None
+
+    if target.stage is Stage.EXPORT:
+        return _producer(exporter, "exporter", f"{exporter} fails before any runtime runs its model", witnesses)
+    if target.stage is Stage.CHECK:
+        spec_fault = function_body_fault(made, _checker_error(made)) if made is not None else None
+        if spec_fault is not None:
+            op, dtype = spec_fault
+            return Blame("onnx", "spec", f"onnx (function body of {op}): {op} alone at {dtype} fails the full checker inside "
+                         f"its function body, however it is built; {transformer or exporter} only emitted the op", witnesses)
+        if transformer:
+            # a case only hands a transformer a model that passed the checker and ran correctly
+            # on some runtime (fuzzer/case.py), so a model the checker rejects after it is its own
+            return Blame(transformer, "transformer", f"{transformer} turns a model that passes the checker and runs "
+                         "correctly into one the checker rejects", witnesses)
+        return _producer(exporter, "exporter", f"the checker rejects the model {exporter} wrote", witnesses)
     if target.stage is Stage.CONVERT:
         return Blame(steps[-1], "transformer", f"{steps[-1]} fails on a model it was given", witnesses)
-    if len(steps) > 1:
-        return Blame(steps[-1], "transformer", f"the model passes on {target.runtime} before {steps[-1]} and fails after it", witnesses)
 
-    same = [(r, k) for p, r, k in witnesses if path_family(p) == exporter and r]
-    mine = runtime_family(target.runtime)
-    kin_pass = sorted(r for r, k in same if r != target.runtime and runtime_family(r) == mine and k == Kind.PASS.value)
-    others_pass = sorted(r for r, k in same if runtime_family(r) != mine and k == Kind.PASS.value)
-    others_fail = sorted(r for r, k in same if runtime_family(r) != mine and Kind(k).is_failure)
-    if kin_pass:
-        # e.g. ORT with graph optimizations fails where ORT without them passes
-        return Blame(target.runtime, "runtime", f"{', '.join(kin_pass)} (same kernels, other settings) run the same model correctly", witnesses)
-    if others_pass and not others_fail:
-        return Blame(mine, "runtime", f"{', '.join(others_pass)} run the same model correctly", witnesses)
-    if others_pass:
-        return Blame("", "", f"on the same model {', '.join(others_pass)} pass but {', '.join(others_fail)} fail", witnesses)
-    rivals = {path_family(p) for p, r, k in witnesses if path_family(p) != exporter and r == target.runtime}
-    rivals_pass = sorted({path_family(p) for p, r, k in witnesses if path_family(p) in rivals and r == target.runtime and k == Kind.PASS.value})
+    # a runtime failed (load, run or judged outputs): first the model itself as evidence
+    if made is not None:
+        faults = model_faults(made, fed, produced)
+        if faults:
+            inherited = transformer and given is not None and set(faults) <= set(model_faults(given, fed, produced))
+            who = exporter if not transformer or inherited else transformer
+            return _producer(who, "transformer" if who == transformer else "exporter",
+                             f"the model {who} wrote is invalid: {'; '.join(faults)}", witnesses)
+    kind = target.kind
+    on_model = [(r, Kind(k)) for p, r, k in witnesses if path_family(p) == path_family(target.path) and r]
+    found = on_same_model(kind, target.runtime, on_model, made, feeds)
+    if found.at == "runtime":
+        system = target.runtime if found.alone else runtime_family(target.runtime)
+        return Blame(system, "runtime", found.reason, witnesses)
+    if transformer:
+        if found.at == "model":
+            inherited = given is not None and kind in (Kind.LOAD_CRASH, Kind.RUN_CRASH) and bool(constraint_breaks(given, feeds))
+            if inherited:
+                return _producer(exporter, "exporter", f"{found.reason}; the model {exporter} gave {transformer} breaks "
+                                 "them already", witnesses)
+            return Blame(transformer, "transformer", f"the model passes on {target.runtime} before {transformer} and fails "
+                         f"after it: {found.reason}", witnesses)
+        if found.at == "alone" and kind not in (Kind.LOAD_CRASH, Kind.RUN_CRASH):
+            # a wrong function on the one runtime that runs both the input and the output
+            return Blame(transformer, "transformer", f"the model passes on {target.runtime} before {transformer} and "
+                         f"computes wrongly after it; {found.reason}", witnesses)
+        return Blame("", "", found.reason, witnesses)
+    if found.broken:
+        return _producer(exporter, "exporter", found.reason, witnesses)
+    rivals = {path_family(p) for p, r, k in witnesses if path_family(p) != exporter and ">" not in p and r == target.runtime}
+    rivals_pass = sorted({path_family(p) for p, r, k in witnesses
+                          if path_family(p) in rivals and r == target.runtime and k == Kind.PASS.value})
+    if found.at == "alone" and rivals_pass and kind not in (Kind.LOAD_CRASH, Kind.RUN_CRASH):
+        # a wrong function on the one runtime that runs both this model and another exporter's
+        # model of the same graph correctly (a refusal there may be the runtime's lack of support)
+        return _producer(exporter, "exporter", f"{exporter}'s model computes wrongly on {target.runtime}, where "
+                         f"{', '.join(rivals_pass)}'s model of the same graph passes; {found.reason}", witnesses)
+    if found.at != "model":  # mixed witnesses, or none that genuinely ran the model
+        return Blame("", "", found.reason, witnesses)
+    # every runtime that genuinely ran the exporter's model fails on it
     if rivals_pass:
-        return Blame(exporter, "exporter", f"every runtime gets {exporter}'s model wrong; {', '.join(rivals_pass)}'s model of the same graph passes", witnesses)
+        return _producer(exporter, "exporter", f"{found.reason}; {', '.join(rivals_pass)}'s model of the same graph "
+                         f"passes on {target.runtime}", witnesses)
     if rivals:
-        return Blame("", "", "every exporter's model fails on every runtime: suspect the ground truth", witnesses)
+        return Blame("", "", f"every exporter's model fails on every runtime that runs it: suspect the ground truth "
+                     f"({found.reason})", witnesses)
     why = "no other exporter could export the graph" if set(exporters) - {exporter} else "no other exporter was a witness"
-    return Blame(exporter, "exporter", f"every runtime gets {exporter}'s model wrong the same way ({why})", witnesses)
+    return _producer(exporter, "exporter", f"{found.reason}, the same way ({why})", witnesses)
+
+
+def _checker_error(model) -> str:
+    import onnx
+
+    try:
+        onnx.checker.check_model(model, full_check=True)
+    except Exception as e:
+        return str(e)
+    return ""

@@ -16,6 +16,9 @@ from fuzzer.convert.base import Exporter, ExportRequest
 # or our own check below): the graph is not dynamic for torch.export, which is no bug
 _GAP = re.compile(
     r"no decompositions registered|is not supported|unsupported operator|DispatchError"
+    # torchlib's explicit refusals of an op form: "only 4D query, key, and value are supported",
+    # "... not implemented if/for ..."
+    r"|\bonly [\w ,]{1,60} (?:is|are) supported\b|\bnot implemented (?:if|for|when)\b"
     r"|constraints violated|specialized it to be a constant|specializ\w* (the )?dynamic dim",
     re.I,
 )

@@ -6,8 +6,11 @@ import re
 
 from fuzzer.convert.base import Exporter, ExportRequest
 
-# "Exporting the operator 'aten::xyz' to ONNX opset version 13 is not supported"
-_GAP = re.compile(r"is not supported|UnsupportedOperatorError|Unsupported: ONNX export of|ONNX export does NOT support|ONNX does not support", re.I)
+# "Exporting the operator 'aten::xyz' to ONNX opset version 13 is not supported"; and the
+# exporter's explicit refusals of an op form: "conversion of scaled_dot_product_attention not
+# implemented if enable_gqa is True", "ONNX export failed on X, which is not implemented for opset N"
+_GAP = re.compile(r"is not supported|UnsupportedOperatorError|Unsupported: ONNX export of|ONNX export does NOT support"
+                  r"|ONNX does not support|\bnot implemented (?:if|for|when)\b", re.I)
 
 
 def dynamic_axes(request: ExportRequest) -> dict | None:

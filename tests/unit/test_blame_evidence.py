@@ -1,0 +1,398 @@
+"""Blame by evidence about the model (issue 13): the shared rules of oracles.evidence, the
+campaign's blame() and `onnxfuzz check`'s blame, each on a tiny model or an injected fault."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto as T
+from onnx import helper
+
+from fuzzer.case import CaseSpec, run_case
+from fuzzer.generate import GenConfig
+from fuzzer.ir import DType, Graph, TensorType
+from fuzzer.minimize import Target
+from fuzzer.plugin import ENV_VAR
+from oracles import Kind, Stage, Verdict
+from oracles.evidence import constraint_breaks, function_body_fault, model_faults, on_same_model, shape_faults
+
+F32 = DType.float32
+
+
+@pytest.fixture
+def plugins(monkeypatch):
+    from tests.plugins.faulty import PLUGINS as FAULTY
+    from tests.plugins.witnesses import PLUGINS as WITNESSES
+
+    monkeypatch.setenv(ENV_VAR, f"{FAULTY},{WITNESSES}")
+
+
+def one_op(op: str, inputs, outputs, inits=(), opset=17, order=None, **attrs):
+    names = order or [i.name for i in inputs] + [i.name for i in inits]
+    graph = helper.make_graph([helper.make_node(op, names, [o.name for o in outputs], **attrs)],
+                              "g", list(inputs), list(outputs), list(inits))
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+
+
+def scatter(updates_rows: int):
+    """ScatterElements of a [4, 3] tensor by [1, 3] indices with [updates_rows, 3] updates:
+    the spec requires the updates to have the indices' shape (ORT enforces it, the reference does not)."""
+    return one_op("ScatterElements",
+                  [helper.make_tensor_value_info("d", T.FLOAT, [4, 3]), helper.make_tensor_value_info("u", T.FLOAT, [updates_rows, 3])],
+                  [helper.make_tensor_value_info("y", T.FLOAT, [4, 3])],
+                  [helper.make_tensor("i", T.INT64, [1, 3], [0, 1, 2])], order=["d", "i", "u"], axis=0)
+
+
+def mvn(dtype=T.FLOAT16, opset=18):
+    x = helper.make_tensor_value_info("x", dtype, [1, 2, 3, 4])
+    return one_op("MeanVarianceNormalization", [x], [helper.make_tensor_value_info("y", dtype, [1, 2, 3, 4])],
+                  opset=opset, axes=[0, 2, 3])
+
+
+def tanh_graph() -> Graph:
+    from fuzzer.ops import get_spec
+
+    g = Graph()
+    x = g.add_input(TensorType(F32, (3, 4)))
+    h = g.add_node("tanh", [x], {}, get_spec("tanh").infer([x.type], {})).outputs[0]
+    g.outputs = [g.add_node("relu", [h], {}, get_spec("relu").infer([h.type], {})).outputs[0]]
+    return g
+
+
+def failing(graph: Graph, exporter: str, transformers: list[str], runtimes: list[str], opset=17):
+    """The case's result and its first failing verdict (as a campaign would find it)."""
+    r = run_case(CaseSpec(case_id=1, seed=3, config=GenConfig(), exporters=[exporter], transformers=transformers,
+                          runtimes=runtimes, graph_json=graph.dumps(), opset=opset))
+    assert r.failures, [v.to_json() for v in r.verdicts]
+    return r, r.failures[0]
+
+
+def blame_of(r, verdict, exporters, runtimes):
+    from fuzzer.report.blame import blame
+
+    return blame(Graph.loads(r.graph_json), Target.of(verdict), r.seed, r.inputs_npz, exporters, runtimes)
+
+
+# ---- the shared rules, on verdicts and tiny models
+
+
+def test_kernel_gaps_are_no_witness_either_way():
+    # the reference evaluator fails; ORT lacks a kernel: that is no "every runtime fails"
+    found = on_same_model(Kind.RUN_CRASH, "onnx-reference", [("onnxruntime", Kind.UNSUPPORTED), ("tract", Kind.UNSUPPORTED)])
+    assert found.at == "alone", found.reason
+    # nor is it a pass: a runtime failing where another family genuinely runs the model is at fault
+    found = on_same_model(Kind.VALUE_MISMATCH, "tract", [("onnxruntime", Kind.PASS), ("openvino", Kind.UNSUPPORTED)])
+    assert (found.at, found.witness) == ("runtime", "onnxruntime")
+    # and "every runtime fails" counts only runtimes that genuinely failed
+    found = on_same_model(Kind.VALUE_MISMATCH, "onnxruntime", [("onnx-reference", Kind.VALUE_MISMATCH), ("tract", Kind.UNSUPPORTED)])
+    assert found.at == "model" and "tract" not in found.reason
+
+
+def test_the_lenient_reference_alone_witnesses_no_refusal():
+    found = on_same_model(Kind.LOAD_CRASH, "onnxruntime", [("onnx-reference", Kind.PASS)])
+    assert found.at == "" and "lenient" in found.reason
+    # against a wrong value it is a witness: it computes the spec's function
+    assert on_same_model(Kind.VALUE_MISMATCH, "onnxruntime", [("onnx-reference", Kind.PASS)]).at == "runtime"
+
+
+def test_a_model_that_breaks_an_input_constraint_is_at_fault_not_the_strict_runtime():
+    bad, good = scatter(2), scatter(1)
+    onnx.checker.check_model(bad, full_check=True)  # the checker lets it through
+    assert constraint_breaks(good) == []
+    (why,) = constraint_breaks(bad)
+    assert "ScatterElements' updates have shape [2, 3], its indices [1, 3]" in why
+    found = on_same_model(Kind.RUN_CRASH, "onnxruntime", [("onnx-reference", Kind.PASS), ("openvino", Kind.PASS)], bad)
+    assert found.at == "model" and "ScatterElements" in found.reason
+
+
+@pytest.mark.parametrize("op, inputs, inits, attrs, words", [
+    ("GatherElements", [("d", [4, 3])], [("i", [4], [0, 1, 2, 3])], {"axis": 0}, "indices have rank 1, its data rank 2"),
+    ("GatherElements", [("d", [4, 3])], [("i", [1, 3], [0, 4, 1])], {"axis": 0}, "indices reach 0..4 along an axis of 4"),
+    ("ScatterND", [("d", [4, 3]), ("u", [2, 2])], [("i", [2, 1], [0, 1])], {}, "the spec requires [2, 3]"),
+    ("GatherND", [("d", [4, 3])], [("i", [2, 3], [0] * 6)], {}, "last dim is 3, more than its data's rank 2"),
+])
+def test_input_constraints_of_index_ops(op, inputs, inits, attrs, words):
+    ins = [helper.make_tensor_value_info(n, T.FLOAT, s) for n, s in inputs]
+    model = one_op(op, ins[:1], [helper.make_tensor_value_info("y", T.FLOAT, None)],
+                   [helper.make_tensor(n, T.INT64, s, v) for n, s, v in inits], **attrs)
+    if len(ins) > 1:  # updates come after the indices
+        model.graph.input.append(ins[1])
+        model.graph.node[0].input.append(ins[1].name)
+    assert any(words in b for b in constraint_breaks(model)), constraint_breaks(model)
+
+
+def test_a_recurrent_bias_of_the_wrong_size_breaks_its_constraint():
+    x = helper.make_tensor_value_info("x", T.FLOAT, [2, 1, 3])
+    inits = [helper.make_tensor("W", T.FLOAT, [1, 4, 3], [0.0] * 12), helper.make_tensor("R", T.FLOAT, [1, 4, 4], [0.0] * 16),
+             helper.make_tensor("B", T.FLOAT, [1, 4], [0.0] * 4)]
+    model = one_op("RNN", [x], [helper.make_tensor_value_info("y", T.FLOAT, None)], inits, hidden_size=4)
+    (why,) = constraint_breaks(model)
+    assert "RNN's B has shape [1, 4], the spec requires [1, 8]" in why
+
+
+def test_shape_faults_the_checker_cannot_see():
+    x = helper.make_tensor_value_info("x", T.FLOAT, ["n", 3])
+    s = helper.make_tensor_value_info("s", T.INT64, [1])
+    y = helper.make_tensor_value_info("y", T.FLOAT, ["n"])
+    z = helper.make_tensor_value_info("z", T.FLOAT, [5])  # a Reshape's output: its length depends on s
+    graph = helper.make_graph([helper.make_node("ReduceSum", ["x"], ["y"], axes=[1], keepdims=0),
+                               helper.make_node("Reshape", ["x", "s"], ["z"])], "g", [x, s], [y, z])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 12)])
+    fed = {"x": (2, 3), "s": (1,)}
+    assert model_faults(model, fed, [(2,), (6,)]) == ["output z dim 0 is declared 5 but is 6"]
+    assert shape_faults(model, fed, [(2,), (1, 6)]) == ["output z is declared of rank 1 but has shape [1, 6]"]
+    assert shape_faults(model, fed, [(3,), (5,)]) == [
+        "dim name 'n' names dims of different lengths (input x dim 0 is 2, output y dim 0 is 3)"]
+    assert model_faults(model, fed, [(2,), (5,)]) == []
+
+
+def test_a_function_body_that_fails_alone_is_the_specs_defect():
+    for dtype, name in ((T.FLOAT16, "float16"), (T.DOUBLE, "double")):
+        model = mvn(dtype)
+        (fault,) = model_faults(model)
+        assert function_body_fault(model, fault) == ("MeanVarianceNormalization", name)
+    # a checker failure outside any function body is not the spec's
+    broken = one_op("Add", [helper.make_tensor_value_info("a", T.FLOAT, [2]), helper.make_tensor_value_info("b", T.FLOAT, [3])],
+                    [helper.make_tensor_value_info("y", T.FLOAT, [2])])
+    (fault,) = model_faults(broken)
+    assert function_body_fault(broken, fault) is None
+
+
+# ---- the campaign's blame(), end to end on injected faults
+
+
+def test_a_runtime_refusing_a_valid_transformed_model_is_at_fault_not_the_transformer(plugins):
+    r, v = failing(tanh_graph(), "torchscript", ["renamer"], ["picky", "onnxruntime"])
+    assert (v.path, v.runtime, v.kind) == ("torchscript@17>renamer", "picky", Kind.LOAD_CRASH)
+    who = blame_of(r, v, ["torchscript"], ["picky", "onnxruntime"])
+    assert (who.system, who.role) == ("picky", "runtime"), who.reason
+    assert "onnxruntime" in who.reason
+
+
+def test_a_transformer_whose_output_computes_wrongly_everywhere_is_at_fault(plugins):
+    r, v = failing(tanh_graph(), "torchscript", ["flipopt"], ["onnxruntime", "onnx-reference"])
+    who = blame_of(r, v, ["torchscript"], ["onnxruntime", "onnx-reference"])
+    assert (who.system, who.role) == ("flipopt", "transformer"), who.reason
+
+
+def test_every_runtime_fails_counts_no_kernel_gap(plugins):
+    """An exporter's wrong model fails on ORT; the other runtime has a kernel gap for it. Before,
+    that was "every runtime gets it wrong" and blamed the exporter on ORT's word alone."""
+    r, v = failing(tanh_graph(), "signflip", [], ["onnxruntime", "gapper"])
+    assert [u.kind for u in r.verdicts if u.runtime == "gapper"] == [Kind.UNSUPPORTED]
+    who = blame_of(r, v, ["signflip"], ["onnxruntime", "gapper"])
+    assert who.system == "" and "no other runtime family ran" in who.reason
+    # ORT alone still convicts it of a wrong function when it runs another exporter's model of the graph correctly
+    who = blame_of(r, v, ["signflip", "torchscript"], ["onnxruntime", "gapper"])
+    assert (who.system, who.role) == ("signflip", "exporter") and "torchscript's model" in who.reason
+    # with a second runtime family that genuinely runs it and fails too, the exporter is at fault
+    r, v = failing(tanh_graph(), "signflip", [], ["onnxruntime", "onnx-reference"])
+    who = blame_of(r, v, ["signflip"], ["onnxruntime", "onnx-reference"])
+    assert (who.system, who.role) == ("signflip", "exporter"), who.reason
+
+
+def test_onnxfuzz_own_builder_is_never_blamed():
+    from fuzzer.report.blame import blame
+
+    g = tanh_graph()
+    target = Target(Kind.EXPORT_CRASH, Stage.EXPORT, "onnx-direct@17", "", "")
+    who = blame(g, target, 3, None, [], ["onnxruntime"])
+    assert (who.system, who.role) == ("onnxfuzz", "own") and "onnx-direct" in who.reason
+
+
+def test_a_function_body_failure_after_float16_is_the_specs_not_the_converters():
+    from fuzzer.ops import get_spec
+
+    g = Graph()
+    x = g.add_input(TensorType(F32, (1, 2, 3, 4)))
+    attrs = {"axes": [0, 2, 3]}
+    g.outputs = [g.add_node("MeanVarianceNormalization", [x], attrs,
+                            get_spec("MeanVarianceNormalization").infer([x.type], attrs)).outputs[0]]
+    r, v = failing(g, "onnx-direct", ["float16"], ["onnxruntime-noopt"], opset=18)
+    assert (v.kind, v.path) == (Kind.INVALID_MODEL, "onnx-direct@18>float16")
+    who = blame_of(r, v, [], ["onnxruntime-noopt"])
+    assert (who.system, who.role) == ("onnx", "spec"), who.reason
+    assert "onnx (function body of MeanVarianceNormalization)" in who.reason and "float16" in who.reason
+
+
+# ---- `onnxfuzz check`'s blame: the same rules on its rows
+
+
+def rows_of(*verdicts):
+    from fuzzer.check import Row
+
+    return [Row(v) for v in verdicts]
+
+
+def test_check_blames_the_transformer_whose_output_breaks_a_constraint():
+    from fuzzer.check import blame
+
+    rows = rows_of(Verdict(Kind.PASS, Stage.JUDGE, "model@17", "onnxruntime"),
+                   Verdict(Kind.PASS, Stage.JUDGE, "model@17", "onnx-reference"),
+                   Verdict(Kind.RUN_CRASH, Stage.RUN, "model@17>opt", "onnxruntime", [], "index out of bounds"),
+                   Verdict(Kind.PASS, Stage.JUDGE, "model@17>opt", "onnx-reference"))
+    models = {"model@17": scatter(1), "model@17>opt": scatter(2)}
+    who = blame(rows[2], rows, models.get)
+    assert (who.system, who.role) == ("opt", "transformer"), who.reason
+    # without the evidence of the model, the lenient reference alone convicts nobody
+    assert blame(rows[2], rows).system is None
+    # a user's model that breaks it is reported, never filed against the strict runtime
+    rows = rows_of(Verdict(Kind.RUN_CRASH, Stage.RUN, "model@17", "onnxruntime", [], "index out of bounds"),
+                   Verdict(Kind.PASS, Stage.JUDGE, "model@17", "onnx-reference"))
+    who = blame(rows[0], rows, {"model@17": scatter(2)}.get)
+    assert who.system is None and "ScatterElements" in who.reason
+
+
+def test_check_names_the_function_body_for_an_op_invalid_at_a_lowered_dtype():
+    from fuzzer.check import blame
+
+    rows = rows_of(Verdict(Kind.PASS, Stage.JUDGE, "model@18", "onnxruntime"),
+                   Verdict(Kind.INVALID_MODEL, Stage.CHECK, "model@18>float16", "", [], model_faults(mvn())[0]))
+    who = blame(rows[1], rows, {"model@18": mvn(T.FLOAT), "model@18>float16": mvn()}.get)
+    assert (who.system, who.role) == ("onnx", "spec") and "function body of MeanVarianceNormalization" in who.reason
+
+
+def test_check_kin_and_kernel_gaps():
+    from fuzzer.check import blame
+
+    rows = rows_of(Verdict(Kind.VALUE_MISMATCH, Stage.JUDGE, "model@17", "onnxruntime"),
+                   Verdict(Kind.PASS, Stage.JUDGE, "model@17", "onnxruntime-noopt"),
+                   Verdict(Kind.UNSUPPORTED, Stage.LOAD, "model@17", "tract"))
+    who = blame(rows[0], rows)
+    assert (who.system, who.witness) == ("onnxruntime", "onnxruntime-noopt"), who.reason
+    rows = rows_of(Verdict(Kind.VALUE_MISMATCH, Stage.JUDGE, "model@17>opt", "onnxruntime"),
+                   Verdict(Kind.UNSUPPORTED, Stage.LOAD, "model@17>opt", "tract"))
+    assert blame(rows[0], rows).system == "opt"  # a wrong function on the one runtime that runs both
+    rows = rows_of(Verdict(Kind.LOAD_CRASH, Stage.LOAD, "model@17>opt", "onnxruntime"),
+                   Verdict(Kind.UNSUPPORTED, Stage.LOAD, "model@17>opt", "tract"))
+    assert blame(rows[0], rows).system is None  # a refusal nobody else could judge
+
+
+# ---- deliberate refusals are unsupported
+
+
+def test_tract_refusing_to_type_compress_is_unsupported():
+    pytest.importorskip("tract")
+    from fuzzer.run.plugins.tract import TractRuntime
+
+    model = one_op("Compress", [helper.make_tensor_value_info("x", T.FLOAT, [3]), helper.make_tensor_value_info("c", T.BOOL, [3])],
+                   [helper.make_tensor_value_info("y", T.FLOAT, [None])], axis=0)
+    rt = TractRuntime()
+    with pytest.raises(Exception) as e:
+        session = rt.load(model.SerializeToString())
+        rt.run(session, {"x": np.ones(3, np.float32), "c": np.array([1, 0, 1], bool)})
+    assert "can not be typed" in str(e.value) and rt.is_unsupported(e.value)
+
+
+def test_torchscript_refusing_gqa_attention_is_unsupported():
+    import torch
+
+    from fuzzer.convert.base import ExportRequest
+    from fuzzer.convert.plugins.torchscript import TorchScriptExporter
+    from oracles import judge_error
+
+    class Gqa(torch.nn.Module):
+        def forward(self, q, k, v):
+            return torch.nn.functional.scaled_dot_product_attention(q, k, v, enable_gqa=True)
+
+    q, kv = torch.randn(1, 4, 3, 8), torch.randn(1, 2, 3, 8)
+    request = ExportRequest(None, {}, ["q", "k", "v"], ["out0"], 17)
+    request.module, request.args = Gqa(), (q, kv, kv)
+    exporter = TorchScriptExporter()
+    with pytest.raises(Exception) as e:
+        exporter.export(request)
+    assert "not implemented if enable_gqa is True" in str(e.value)
+    verdict = judge_error(Stage.EXPORT, e.value, exporter.is_unsupported(e.value), "torchscript@17", "")
+    assert verdict.kind is Kind.UNSUPPORTED and "enable_gqa" in verdict.error
+
+
+@pytest.mark.parametrize("plugin, message, gap", [
+    ("dynamo", "AssertionError: only 4D query, key, and value are supported", True),
+    ("dynamo", "RuntimeError: shape '[2, 3]' is invalid for input of size 5", False),
+    ("torchscript", "ONNX export failed on aten::foo, which is not implemented for opset 13", True),
+    ("torchscript", "RuntimeError: Expected all tensors to be on the same device", False),
+])
+def test_exporter_refusal_patterns_are_conservative(plugin, message, gap):
+    from fuzzer.plugin import load_plugin
+
+    assert load_plugin("converter", plugin).is_unsupported(RuntimeError(message)) is gap
+
+
+def test_values_computed_at_run_time_are_checked_at_the_inputs_that_failed():
+    """SplitToSequence's lengths made from the input's shape (as the TorchScript exporter writes
+    chunk()): only a run shows the negative length ORT refuses (bugs/torchscript-run-crash-14697f)."""
+    x = helper.make_tensor_value_info("x", T.FLOAT, ["n"])
+    nodes = [helper.make_node("Shape", ["x"], ["s"]),
+             helper.make_node("Constant", [], ["k"], value=helper.make_tensor("k", T.INT64, [1], [4])),
+             helper.make_node("Sub", ["s", "k"], ["rest"]),  # n - 4: negative for n < 4
+             helper.make_node("Constant", [], ["two"], value=helper.make_tensor("two", T.INT64, [2], [2, 2])),
+             helper.make_node("Concat", ["two", "rest"], ["lengths"], axis=0),
+             helper.make_node("SplitToSequence", ["x", "lengths"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [x], [helper.make_tensor_sequence_value_info("y", T.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    assert constraint_breaks(model) == []  # nothing to see without values
+    assert constraint_breaks(model, {"x": np.zeros(5, np.float32)}) == []
+    (why,) = constraint_breaks(model, {"x": np.zeros(3, np.float32)})
+    assert "split lengths [2, 2, -1] include a negative one" in why
+    found = on_same_model(Kind.RUN_CRASH, "onnxruntime", [("onnx-reference", Kind.PASS)], model, {"x": np.zeros(3, np.float32)})
+    assert found.at == "model"
+
+
+def test_a_contrib_op_without_a_required_attribute_is_invalid():
+    pytest.importorskip("onnxruntime")
+    from oracles.evidence import contrib_faults
+
+    node = helper.make_node("QAttention", ["a", "b", "c", "d", "e"], ["y"], domain="com.microsoft")
+    model = helper.make_model(helper.make_graph([node], "g", [], []))
+    assert contrib_faults(model) == ["com.microsoft.QAttention lacks its required attribute(s) num_heads"]
+    model.graph.node[0].attribute.append(helper.make_attribute("num_heads", 2))
+    assert contrib_faults(model) == []
+
+
+def test_when_every_strict_runtime_refuses_the_lenient_pass_proves_nothing():
+    found = on_same_model(Kind.RUN_CRASH, "onnxruntime", [("onnx-reference", Kind.PASS), ("openvino", Kind.RUN_CRASH)])
+    assert found.at == "model" and "only the lenient" in found.reason
+
+
+def test_reblame_lists_folders_whose_blame_would_change_without_touching_them(tmp_path, capsys):
+    import json
+
+    from fuzzer.report.reblame import main
+
+    def folder(name, bug, model=None):
+        d = tmp_path / name
+        d.mkdir()
+        (d / "case.json").write_text(json.dumps({"bug": {"id": name, "path": "model@18>float16", "runtime": "", **bug}}))
+        if model is not None:
+            onnx.save(model, str(d / "model.onnx"))
+        return d
+
+    error = model_faults(mvn())[0].removeprefix("the checker rejects it: ")
+    spec = folder("float16-invalid-model-1", {"system": "float16", "role": "transformer", "kind": "invalid_model",
+                                              "stage": "check", "error": error}, mvn())
+    folder("gone", {"system": "x", "role": "runtime", "kind": "run_crash", "stage": "run", "error": "e", "withdrawn": "dup"})
+    refusal = folder("torchscript-export-crash-1", {
+        "system": "torchscript", "role": "exporter", "kind": "export_crash", "stage": "export", "path": "torchscript@17",
+        "error": "AssertionError: conversion of scaled_dot_product_attention not implemented if enable_gqa is True",
+        "withdrawn": "a deliberate refusal"})
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert main(["--bugs-dir", str(tmp_path), "--json"]) == 1
+    rows = {r["id"]: r for r in map(json.loads, capsys.readouterr().out.strip().splitlines()[:-1])}
+    assert rows[spec.name]["changed"] and rows[spec.name]["now"] == ["onnx", "spec"]
+    assert "function body of MeanVarianceNormalization" in rows[spec.name]["reason"]
+    assert not rows["gone"]["changed"] and rows["gone"]["reason"] == "withdrawn"
+    assert rows[refusal.name]["unsupported_now"]
+    assert before == {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}, "read-only"
+
+
+def test_check_files_no_bug_against_the_spec(tmp_path):
+    from fuzzer.check import Blame, Row
+    from fuzzer.check.filing import file_check_bug
+
+    row = Row(Verdict(Kind.INVALID_MODEL, Stage.CHECK, "model@18>float16", ""),
+              Blame("onnx", "spec", "onnx (function body of MeanVarianceNormalization): ..."))
+    bug_id, new, why = file_check_bug(tmp_path, row, mvn(), {}, [], "m.onnx")
+    assert (bug_id, new) == ("", False) and "function body of MeanVarianceNormalization" in why
+    assert not any(tmp_path.iterdir())
