@@ -10,7 +10,8 @@ what names the defect itself:
 - the error with names, numbers and paths taken out, node names included (an
   exporter's "/MaxPool" and onnxfuzz's "node_max_pool2d" name one node);
 - the op at fault: the op the error names, else the op whose output is the
-  minimal graph's output. A minimal graph is 1-minimal under the reducer's
+  minimal graph's output (the framework's op for an exporter's bug, the ONNX op
+  for any other system's). A minimal graph is 1-minimal under the reducer's
   passes, one of which hands a graph output over to the node before it, so
   the node making the output is the first whose output is wrong: the op
   where a numeric mismatch starts;
@@ -105,10 +106,14 @@ def onnx_op_of(ir_op: str) -> str:
     return ops[0] if ops else ir_op
 
 
-def graph_sink_ops(graph) -> list[str]:
-    """The op types (in ONNX's names) of the nodes that make a minimal IR graph's outputs."""
-    return sorted({onnx_op_of(graph.node(v.node_id).op_type) for v in graph.outputs if graph.node(v.node_id).is_op}) \
-        or sorted({onnx_op_of(op) for op in graph.op_types()})
+def graph_sink_ops(graph, role: str = "") -> list[str]:
+    """The op types of the nodes that make a minimal IR graph's outputs: for an exporter's bug
+    the framework's op (its conversion of that op is at fault: torch.var and torch.mean are two
+    symbolic functions), for any other system the ONNX op it is lowered to, as the model that
+    system was given names it (and as a checked model does)."""
+    name = (lambda op: op) if role == "exporter" else onnx_op_of
+    return sorted({name(graph.node(v.node_id).op_type) for v in graph.outputs if graph.node(v.node_id).is_op}) \
+        or sorted({name(op) for op in graph.op_types()})
 
 
 def model_sink_ops(model) -> list[str]:

@@ -54,7 +54,7 @@ def bug_key(blame: Blame, red: Reduction) -> str:
     graph, path or ONNX Runtime setting, or by `onnxfuzz check`, has the same key."""
     v = red.verdict
     return root_key(blame.system, blame.role, v.kind.value, v.stage.value, v.error, v.runtime,
-                    graph_sink_ops(red.graph), red.dynamic is not None)
+                    graph_sink_ops(red.graph, blame.role), red.dynamic is not None)
 
 
 def _filed_key(case: dict, folder: Path | None = None) -> str | None:
@@ -64,7 +64,7 @@ def _filed_key(case: dict, folder: Path | None = None) -> str | None:
     try:
         bug = case["bug"]
         if "graph" in case:
-            sinks = graph_sink_ops(Graph.from_json(case["graph"]))
+            sinks = graph_sink_ops(Graph.from_json(case["graph"]), bug["role"])
         elif bug.get("sink_ops"):
             sinks = list(bug["sink_ops"])
         elif folder is not None and (Path(folder) / "model.onnx").exists():

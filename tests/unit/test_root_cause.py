@@ -152,6 +152,10 @@ def test_a_campaign_bug_and_a_checked_models_bug_of_one_root_cause_share_the_key
     assert graph_sink_ops(g) == model_sink_ops(model) == ["Tanh"]
     args = ("onnxruntime", "runtime", "value_mismatch", "judge", "output 0: off", "onnxruntime")
     assert root_key(*args, graph_sink_ops(g), False) == root_key(*args, model_sink_ops(model), False)
+    # an exporter's bug is in its conversion of the framework's op: torch.square is not torch.mul,
+    # though both become an ONNX Mul a runtime computes alike
+    assert graph_sink_ops(_chain("square"), "exporter") == ["square"] and graph_sink_ops(_chain("mul"), "exporter") == ["mul"]
+    assert graph_sink_ops(_chain("square"), "runtime") == graph_sink_ops(_chain("mul"), "runtime") == ["Mul"]
 
 
 def _folder(bugs, name: str, graph: Graph, **bug):
