@@ -1,12 +1,13 @@
 """bugs/<id>/: report.md, repro.py, model.onnx, inputs.npz, case.json.
 
 A bug is filed only when its generated repro.py, run as a maintainer would
-run it, exits 1. Whatever does not reproduce that way is dropped, never filed.
-A bug is identified by the system at fault, the symptom, the normalized error
-and the ops of the minimized graph; the runtime counts only when it is the
-runtime's fault, so one exporter bug seen on three runtimes is one bug. Nor does
-the runtime's wording of a load or run error count then (see `_key`). A bug filed
-under an older key keeps its folder and id, and is found again by today's key.
+run it, exits 1 and shows the failure filed (`other_failure`): a repro that
+exits 1 for another reason is dropped, as is whatever does not reproduce.
+A bug is identified by its root-cause key (fuzzer.report.rootcause): the
+system's family, the symptom, the stage, the normalized error and the op at
+fault. Filing a failure whose key a folder in the bugs directory has already
+(whichever filer wrote it, under whichever older key) counts it there: hits,
+when it was last seen, and which campaigns or checked models hit it.
 
 A bug that needs dynamic dims (the reducer kept the case's dynamic plan,
 because the failure does not hold exported static) is another bug than the
