@@ -114,28 +114,33 @@ def existing_bug(bugs_dir: Path, bug_id: str, key: str) -> Path | None:
 
 def count_again(folder: Path, found: dict) -> dict:
     """Note in folder's case.json that its root cause was hit again: hits, when it was last
-    seen, and by which campaign (workdir) or checked model; returns its bug record."""
+    seen, and by which campaign (workdir) or checked model; returns its bug record. The same
+    case of the same campaign filed again (`bugs file` run twice on one workdir) is no new hit."""
     case_file = Path(folder) / "case.json"
     case = json.loads(case_file.read_text())
     bug = case["bug"]
-    bug["hits"] = int(bug.get("hits", 1)) + 1
-    seen(bug, found)
+    if seen(bug, found):
+        bug["hits"] = int(bug.get("hits", 1)) + 1
     case_file.write_text(json.dumps(case, indent=1, default=str))
     return bug
 
 
-def seen(bug: dict, found: dict) -> None:
+def seen(bug: dict, found: dict) -> bool:
     """Record in bug (a case.json record) that found (a campaign's workdir and case, or a checked
-    model) hit it now."""
+    model) hit it now; False when that very case of that campaign was counted before."""
     now = time.strftime("%Y-%m-%d %H:%M:%S")
     bug["last_seen"] = now
     where = str(found.get("workdir") or found.get("source") or "?")
     campaigns = bug.setdefault("campaigns", {})
     entry = campaigns.setdefault(where, {"hits": 0, "first_seen": now, "cases": []})
+    case_id = found.get("case_id")
+    if case_id is not None and case_id in entry["cases"]:
+        return False
     entry["hits"] += 1
     entry["last_seen"] = now
-    if found.get("case_id") is not None and found["case_id"] not in entry["cases"] and len(entry["cases"]) < 20:
-        entry["cases"].append(found["case_id"])
+    if case_id is not None and len(entry["cases"]) < 20:
+        entry["cases"].append(case_id)
+    return True
 
 
 #: what a folder keeps when a smaller case of its root cause replaces its files: how often and

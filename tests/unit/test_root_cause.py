@@ -99,6 +99,9 @@ def test_a_second_campaign_counts_hits_in_the_folders_it_finds(twoflip, tmp_path
     bug = json.loads((first.path / "case.json").read_text())["bug"]
     assert bug["hits"] == 2
     assert set(bug["campaigns"]) == {"/campaign-1", "/campaign-2"} and bug["campaigns"]["/campaign-2"]["cases"] == [7]
+    # the same case of the same campaign filed once more (bugs file run twice on a workdir) is no new hit
+    third = _file(tmp_path, _chain("tanh"), workdir="/campaign-2", case_id=7)
+    assert third.bug_id == first.bug_id and json.loads((first.path / "case.json").read_text())["bug"]["hits"] == 2
 
 
 def test_onnx_runtime_its_levels_and_its_offline_optimizer_are_one_family():
