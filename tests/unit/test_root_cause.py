@@ -235,3 +235,26 @@ def test_the_same_failure_is_strict():
                   Verdict(Kind.RUN_CRASH, Stage.RUN, "torchscript@17>onnxsim", "onnxruntime", [], "Fail: bad slice 3"),
                   Verdict(Kind.RUN_CRASH, Stage.RUN, "torchscript@17", "onnxruntime", [], "Fail: bad gather 3")):
         assert not t.matches(other), other
+
+
+def test_onnxfuzz_check_counts_a_root_cause_a_campaign_filed_instead_of_filing_it_again(tmp_path):
+    import onnx
+    from onnx import TensorProto, helper
+
+    from fuzzer.check import Blame as CheckBlame
+    from fuzzer.check import Row
+    from fuzzer.check.filing import file_check_bug
+
+    filed = _folder(tmp_path, "onnxruntime-value-mismatch-cccccc", _chain("relu", "tanh"), system="onnxruntime",
+                    role="runtime", runtime="onnxruntime")
+    model = helper.make_model(helper.make_graph(
+        [helper.make_node("Tanh", ["x"], ["y"])], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])]))
+    onnx.checker.check_model(model)
+    row = Row(Verdict(Kind.VALUE_MISMATCH, Stage.JUDGE, "model", "onnxruntime-extended", [], "output 0: 1/4 elements off"),
+              CheckBlame("onnxruntime-extended", "runtime", "ORT without optimizations runs it correctly", "onnxruntime-noopt"))
+    bug_id, new, what = file_check_bug(tmp_path, row, model, {}, [], "user.onnx")
+    assert (bug_id, new) == (filed.name, False), what
+    assert _live(tmp_path) == [filed.name]
+    bug = json.loads((filed / "case.json").read_text())["bug"]
+    assert bug["hits"] == 2 and "onnxfuzz check user.onnx" in bug["campaigns"]
