@@ -6,7 +6,8 @@ what names the defect itself:
   not, and its offline optimizer (`ort-offline-*`, the same graph transformers
   run ahead of time) are one family; the dynamo exporter with and without its
   optimizer is one;
-- the symptom and the stage;
+- the symptom and the stage (ONNX Runtime's offline optimizer failing to
+  convert is ONNX Runtime failing to load: the same transformers run there);
 - the error with names, numbers and paths taken out, node names included (an
   exporter's "/MaxPool" and onnxfuzz's "node_max_pool2d" name one node);
 - the op at fault: the op the error names, else the op whose output is the
@@ -38,6 +39,10 @@ RUNTIME_STAGES = ("load", "run")
 
 #: plugins that are one system with another (same code, other settings or another entry point)
 _FAMILY_PREFIXES = (("onnxruntime", "onnxruntime"), ("ort-offline", "onnxruntime"), ("dynamo", "dynamo"))
+
+
+#: families whose offline optimizer (a transformer) runs what their runtime runs at load
+_OPTIMIZES_AT_LOAD = ("onnxruntime",)
 
 
 def system_family(system: str) -> str:
@@ -140,8 +145,12 @@ def root_key(system: str, role: str, kind: str, stage: str, error: str, runtime:
     ("" before any ran); its wording of a load or run error counts only when the failure is its
     own family's (a runtime's own bug, or ORT's offline optimizer's output failing on ORT)."""
     family = system_family(system)
-    parts = [family, kind, stage]
     worded_by_other = stage in RUNTIME_STAGES and role != "runtime" and system_family(runtime or "") != family
+    if family in _OPTIMIZES_AT_LOAD and stage == "convert":
+        # its offline optimizer runs the graph transformers a session runs when it loads the
+        # model: one failure of theirs is a convert crash offline and a load crash online
+        kind, stage = "load_crash", "load"
+    parts = [family, kind, stage]
     if worded_by_other:
         parts.append(",".join(sink_ops))
     else:

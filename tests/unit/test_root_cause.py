@@ -120,6 +120,12 @@ def test_onnx_runtime_its_levels_and_its_offline_optimizer_are_one_family():
     crash = "Fail: [ONNXRuntimeError] : 1 : FAIL : Non-zero status code returned while running Slice node. Name:'{}' Status Message: bad"
     assert (root_key("onnxruntime", "runtime", "run_crash", "run", crash.format("/Slice_3"), "onnxruntime", ["Slice"], False)
             == root_key("ort-offline-all", "transformer", "run_crash", "run", crash.format("node_slice"), "onnxruntime-noopt", ["Slice"], False))
+    # the offline optimizer failing to convert is ORT failing to load with its optimizations on
+    concat = "Fail: [ONNXRuntimeError] : 1 : FAIL : Node ({}) Op (Concat) [ShapeInferenceError] Negative dimension value on Concat axis"
+    assert (root_key("onnxruntime-basic", "runtime", "load_crash", "load", concat.format("/Concat"), "onnxruntime-basic", ["Tile"], False)
+            == root_key("ort-offline-all", "transformer", "convert_crash", "convert", concat.format("node_cat"), "", ["Tile"], False))
+    assert (root_key("onnxslim", "transformer", "convert_crash", "convert", concat, "", ["Tile"], False)
+            != root_key("onnxslim", "transformer", "load_crash", "load", concat, "onnxslim", ["Tile"], False))
     # not another runtime, nor another op, nor another error, nor a dynamic-only failure
     base = root_key("onnxruntime", "runtime", "value_mismatch", "judge", "", "onnxruntime", sinks, False)
     assert base != root_key("onnx-reference", "runtime", "value_mismatch", "judge", "", "onnx-reference", sinks, False)
