@@ -30,11 +30,11 @@ def retype(g: Graph) -> Graph | None:
         ins = [v.type for v in node.inputs]
         if not spec.accepts(ins[0]):  # keep within what the spec itself would have built
             return None
-        if spec.requires(ins, node.attrs) is not None:  # a precondition torch may not enforce
-            return None
         try:
+            if spec.requires(ins, node.attrs) is not None:  # a precondition torch may not enforce
+                return None
             types = spec.infer(ins, node.attrs)
-        except Exception:
+        except Exception:  # attributes it needs are gone (simplify_attrs), say
             return None
         if len(types) != len(node.output_types) or any(t.numel <= 0 for t in types):
             return None

@@ -53,6 +53,18 @@ def test_a_bias_shrunk_to_one_element_is_refused_though_torch_would_run_it():
             assert get_spec(n.op_type).requires([v.type for v in n.inputs], n.attrs) is None
 
 
+def test_a_layer_whose_layout_attribute_went_is_refused_not_raised():
+    from fuzzer.minimize.passes import simplify_attrs
+
+    g, node = _with_biases()
+    c = g.copy()
+    attrs = dict(node.attrs)
+    del attrs["batch_first"]
+    c.nx.nodes[node.id]["attrs"] = attrs
+    assert retype(c) is None
+    assert all(n.op_type not in RECURRENT or "batch_first" in n.attrs for cand in simplify_attrs(g) for n in cand.op_nodes)
+
+
 def _tanh() -> Graph:
     g = Graph()
     x = g.add_input(TensorType(DType.float32, (3, 4)))
