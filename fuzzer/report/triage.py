@@ -191,8 +191,10 @@ def own_failure(verdict: Verdict, graph: Graph) -> str | None:
     checker rejects, or its TensorFlow lowering failing before tf2onnx sees a function."""
     from oracles.verdict import path_family
 
-    exporter = path_family(verdict.path).split(">")[0]
-    if exporter == "onnx-direct" and verdict.stage in (Stage.EXPORT, Stage.CHECK):
+    steps = path_family(verdict.path).split(">")
+    exporter = steps[0]
+    # its own model: a check failure after a transformer is that transformer's output's
+    if exporter == "onnx-direct" and len(steps) == 1 and verdict.stage in (Stage.EXPORT, Stage.CHECK):
         return f"onnxfuzz's direct ONNX builder fails at {verdict.stage.value}: an op spec's ONNX lowering"
     if verdict.stage is Stage.EXPORT and exporter == "tf2onnx":
         if verdict.error.startswith(_TF_LOWERING) or _tf_lowering_fails(graph):

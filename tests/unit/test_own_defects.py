@@ -56,6 +56,15 @@ def test_a_failure_of_the_direct_builder_is_recorded_as_onnxfuzzs_own_not_filed(
     assert "defects of onnxfuzz itself" in capsys.readouterr().out
 
 
+def test_a_transformers_invalid_output_of_a_direct_model_is_not_onnxfuzzs():
+    from fuzzer.report.triage import own_failure
+
+    said = "InferenceError: [ShapeInferenceError] (op_type:Cast, node name: _n3): bad"
+    assert own_failure(Verdict(Kind.INVALID_MODEL, Stage.CHECK, "onnx-direct@16", "", [], said), _tanh_graph())
+    assert own_failure(Verdict(Kind.INVALID_MODEL, Stage.CHECK, "onnx-direct@16>float16", "", [], said), _tanh_graph()) is None
+    assert own_failure(Verdict(Kind.RUN_CRASH, Stage.RUN, "onnx-direct@16", "onnxruntime", [], said), _tanh_graph()) is None
+
+
 @pytest.mark.parametrize("system, role", [("onnxfuzz", "own"), ("onnx-direct", "exporter")])
 def test_a_blame_that_names_onnxfuzz_is_its_own_defect(faulty, tmp_path, monkeypatch, system, role):
     """A blame naming onnxfuzz (the ground truth, a lowering), or today's blame naming its direct
