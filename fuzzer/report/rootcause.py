@@ -61,7 +61,8 @@ def is_own(system: str, role: str = "") -> bool:
 
 # node names as the checker and the runtimes quote them; quoted names normalize_error drops already
 _NODE_NAMES = [
-    (re.compile(r"node name:\s*[^),]*"), "node name:"),  # checker: (op_type:MaxPool, node name: /MaxPool)
+    # checker: "(op_type:MaxPool, node name: /MaxPool)"; a node without a name: "(op_type:MaxPool)"
+    (re.compile(r",?\s*node name:\s*[^),]*"), ""),
     (re.compile(r"\bNode\s*\(([^()]*)\)"), "Node ()"),  # checker, ORT: Node (node_Reshape_1)'s input 0
     (re.compile(r"\bName:\s*'[^']*'"), "Name:"),  # ORT: running MaxPool node. Name:'/MaxPool'
     (re.compile(r"\bnode\s+\S+\s+\(OpType:"), "node (OpType:"),

@@ -205,6 +205,11 @@ def test_a_repro_that_exits_1_for_another_reason_does_not_count():
     checker = "InferenceError: [ShapeInferenceError] Inference error(s): (op_type:Cast, node name: node_a): [TypeInferenceError] bad to"
     assert other_failure("invalid_model", checker, "the model is invalid: InferenceError [ShapeInferenceError] Inference error(s): "
                                                    "(op_type:Cast, node name: ): [TypeInferenceError] bad to") is None
+    # the repro's model has no node names: the checker then leaves "node name" out altogether
+    unnamed = ("InferenceError: [ShapeInferenceError] Inference error(s): (op_type:Cast, node name: node_cast): "
+               "[TypeInferenceError] Inferred elem type differs from existing elem type: (10) vs (1)")
+    assert other_failure("invalid_model", unnamed, "the model is invalid: InferenceError [ShapeInferenceError] Inference "
+                         "error(s): (op_type:Cast): [TypeInferenceError] Inferred elem type differs from existing elem type: (1) vs (10)") is None
     assert other_failure("invalid_model", checker, "the model is invalid: ValidationError Field 'type' of 'value_info' is required") is not None
     mismatch = "\nNot equal to tolerance rtol=0.001, atol=0.1\n\nMismatched elements: 1 / 1 (100%)"
     assert other_failure("value_mismatch", "output 0: 1/1 elements off", mismatch) is None
