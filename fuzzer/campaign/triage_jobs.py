@@ -338,7 +338,7 @@ class TriageJobs:
 
     def finish(self, result: CaseResult) -> None:
         """A job came back (done, failed, or its worker died): record what it filed."""
-        from fuzzer.report.triage import TriageOutcome, record_filed
+        from fuzzer.report.triage import TriageOutcome
 
         signature, handed_out = self.out.pop(result.case_id)
         outcome = result.notes.get("triage")
@@ -387,10 +387,11 @@ def new_bugs(outcomes) -> list[str]:
 
 
 def record(store, outcome, bugs_dir: Path, session: int | None, started: float, during_campaign: bool) -> None:
-    """Record a triaged signature: its folder (record_filed) and the triage itself."""
-    from fuzzer.report.triage import record_filed
+    """Record a triaged signature: its folder or onnxfuzz's own defect (record_outcome), and the
+    triage itself."""
+    from fuzzer.report.triage import record_outcome
 
-    record_filed(store, outcome)
+    record_outcome(store, outcome)
     store.record_triaged(outcome.signature, bugs_dir, session, started, time.time(),
                          outcome.filed.bug_id if was_filed(outcome) else None, outcome.note[:500], during_campaign)
 

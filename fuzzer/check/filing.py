@@ -6,12 +6,13 @@ runtime its output failed on), and compares with the expected values the
 float64 reference gave. It imports onnx, numpy and the system at fault, never
 torch or onnxfuzz; it exits 1 while the bug reproduces, 0 once fixed, 2 when
 another step fails first. A folder is written only when its repro exits 1 in a
-fresh interpreter, and a second failure with the same key updates the first
+fresh interpreter and shows the failure filed (fuzzer.report.writer.other_failure).
+Its key is the campaign filer's root-cause key (fuzzer.report.rootcause): a
+failure whose root cause is filed already, by either filer, updates that
 folder's hit count instead of writing another.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import time
@@ -23,7 +24,8 @@ from fuzzer.plugin import load_plugin
 from fuzzer.report.onnx_repro import OnnxBug, Run, blame_transformer, plain_model
 from fuzzer.report.onnx_repro import repro_source as onnx_repro_source
 from fuzzer.report.vocabulary import explain, system_name
-from fuzzer.report.writer import run_repro
+from fuzzer.report.rootcause import model_sink_ops, root_key
+from fuzzer.report.writer import count_again, existing_bug, other_failure, run_repro, seen
 from oracles import Kind
 
 def file_check_bug(bugs: Path, row, model, feeds: dict[str, np.ndarray], expected: list[np.ndarray], source: str) -> tuple[str, bool, str]:
@@ -33,14 +35,16 @@ def file_check_bug(bugs: Path, row, model, feeds: dict[str, np.ndarray], expecte
     v, who = row.verdict, row.blame
     if who.role == "spec":  # the ONNX spec's own defect (an op's function body): no system under test to file against
         return "", False, f"not filed: {who.reason}"
-    key = "|".join(map(str, row.key()[1:])) + f"|{who.system}"
-    bug_id = f"{who.system}-{v.kind.value.replace('_', '-')}-{hashlib.sha1(key.encode()).hexdigest()[:6]}"
+    # the campaign filer's root-cause key: one defect is one folder whichever filer met it first
+    sinks = model_sink_ops(model)
+    key = root_key(who.system, who.role, v.kind.value, v.stage.value, v.error, v.runtime or "", sinks, False)
+    bug_id = f"{who.system}-{v.kind.value.replace('_', '-')}-{key[:6]}"
     folder = bugs / bug_id
-    if (folder / "case.json").exists():
-        case = json.loads((folder / "case.json").read_text())
-        case["bug"]["hits"] = case["bug"].get("hits", 1) + 1
-        (folder / "case.json").write_text(json.dumps(case, indent=1))
-        return bug_id, False, "the same failure is filed already: its hit count went up"
+    found = {"source": f"onnxfuzz check {source}"}
+    known = existing_bug(bugs, bug_id, key)
+    if known is not None:
+        count_again(known, found)
+        return known.name, False, "the same root cause is filed already: its hit count went up"
     model = plain_model(model)  # what its producers wrote about themselves is noise to a maintainer
     tmp = bugs / f".{bug_id}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)  # what a killed earlier filing left
@@ -55,12 +59,18 @@ def file_check_bug(bugs: Path, row, model, feeds: dict[str, np.ndarray], expecte
     if code != 1:
         shutil.rmtree(tmp)
         return bug_id, False, f"not filed: its repro exits {code}, not 1 ({output[-300:]})"
+    other = other_failure(v.kind.value, v.error, output)
+    if other:
+        shutil.rmtree(tmp)
+        return bug_id, False, f"not filed: its repro exits 1 for another reason ({other})"
     (tmp / "report.md").write_text(_report(row, model, source, output))
     # the "bug" record is what `onnxfuzz bugs list/show/verify/export` read, as for a campaign's bugs
     bug = {"id": bug_id, "title": title(row, model), "kind": v.kind.value, "stage": v.stage.value, "system": who.system,
            "role": who.role, "reason": who.reason, "witness": who.witness, "path": v.path, "runtime": v.runtime,
            "error": v.error, "stats": v.stats, "hits": 1, "status": "reproduces", "filed": time.time(),
-           "minimized": {"ops": len(model.graph.node)}, "found_by": "onnxfuzz check", "source": source, "key": key}
+           "minimized": {"ops": len(model.graph.node)}, "found_by": "onnxfuzz check", "source": source, "key": key,
+           "sink_ops": sinks}
+    seen(bug, found)
     (tmp / "case.json").write_text(json.dumps({"bug": bug}, indent=1, default=str))
     tmp.rename(folder)
     return bug_id, True, "filed"

@@ -196,10 +196,14 @@ def _file(args) -> int:
     outcomes = triage_workdir(args.workdir, args.bugs_dir, args.converters, args.runtimes, args.limit, on_outcome=show)
     if args.json:
         emit_json([{"signature": o.signature, "bug": o.filed.bug_id if o.filed else None, "new": bool(o.filed and o.filed.new),
-                    "note": o.note, "error": o.error, "original_ops": o.original_ops, "ops": o.minimized_ops, "seconds": round(o.seconds, 2)} for o in outcomes])
+                    "status": o.status, "own": o.own, "note": o.note, "error": o.error, "original_ops": o.original_ops, "ops": o.minimized_ops, "seconds": round(o.seconds, 2)} for o in outcomes])
     else:
-        new = sum(1 for o in outcomes if o.filed and o.filed.new)
-        broken = sum(1 for o in outcomes if o.error)
-        print(f"{len(outcomes)} signatures triaged; {new} new bugs filed in {args.bugs_dir}"
+        from collections import Counter
+
+        by = Counter(o.status for o in outcomes)
+        broken = by.get("failed", 0)
+        print(f"{len(outcomes)} signatures triaged; {by.get('filed', 0)} new bugs filed in {args.bugs_dir}, "
+              f"{by.get('updated', 0)} already filed (hit counts updated), {by.get('own', 0)} onnxfuzz's own defects "
+              f"recorded, {by.get('differs', 0)} not filed because the minimal case differs from the campaign's"
               + (f"; the triage of {broken} failed (see their notes)" if broken else ""))
     return 0

@@ -8,8 +8,9 @@ from fuzzer.cli.base import Command, emit_json
 
 class Stats(Command):
     """Counts for a campaign workdir: tests, tests/s, verdicts by kind, distinct signatures, op coverage, bugs filed
-    (with the time from a failure's first hit to its folder, and filing throughput),
-    and how many judged cases had dynamic dims or control-flow ops."""
+    (with the time from a failure's first hit to its folder, and filing throughput), how many judged cases had
+    dynamic dims or control-flow ops, and the defects of onnxfuzz itself (its direct ONNX builder, a lowering,
+    the ground truth) that bug filing met and did not file."""
 
     name = "stats"
 
@@ -24,6 +25,8 @@ class Stats(Command):
         try:
             stats = store.stats()
             stats["verdicts_with"] = verdicts_with(store)
+            # onnxfuzz's own defects triage met: never filed as bugs of a system under test
+            stats["own_defects"] = [d | {"error": d["error"][:300]} for d in store.own_defects()]
             stats["signatures"] = [
                 {k: s[k] for k in ("signature", "kind", "stage", "path", "runtime", "hits", "first_case")} | {"error": s["error"][:200]}
                 for s in store.signatures()
@@ -122,6 +125,13 @@ def print_summary(stats: dict, workdir: Path) -> None:
     filing = stats.get("filing") or {}
     if filing.get("folders") or filing.get("signatures_triaged"):
         console.print(filing_line(filing), markup=False)
+    own = stats.get("own_defects", [])
+    if own:
+        console.print(f"{len(own)} defects of onnxfuzz itself met by triage (recorded, not filed as bugs):")
+        for d in own:
+            first = d["error"].strip().splitlines()[0][:120] if d["error"].strip() else ""
+            console.print(f"  {d['kind']} at {d['stage']} on {d['path']}{' / ' + d['runtime'] if d['runtime'] else ''}, "
+                          f"{d['hits']} hits, case {d['first_case']}: {d['what']}: {first}", markup=False)
     for f in stats.get("triage_failed", []):
         console.print(f"triage of {f['signature']} failed, skipped: {f['why']}", markup=False)
 

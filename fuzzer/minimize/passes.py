@@ -1,8 +1,10 @@
 """Reduction passes over the IR: each proposes smaller candidate graphs.
 
 A pass never checks validity itself. It proposes a candidate, `retype` gives
-every node the types its spec infers from the new inputs, and the failure
-check (which runs torch eager on the way) rejects whatever is invalid. The
+every node the types its spec infers from the new inputs and refuses one whose
+operands break a spec's preconditions (`OpSpec.requires`), the reducer holds
+it to the generator's validity rules (fuzzer.minimize.validity), and the
+failure check (which runs torch eager on the way) rejects whatever is invalid. The
 passes go from coarse to fine, as delta debugging does: whole outputs first,
 then single nodes, then shapes, ranks, dtypes, attributes and values.
 """
@@ -20,15 +22,19 @@ Pass = Callable[[Graph], Iterator[Graph]]
 
 
 def retype(g: Graph) -> Graph | None:
-    """g with every op node's output types re-inferred in order, or None if some spec refuses."""
+    """g with every op node's output types re-inferred in order, or None if some spec refuses:
+    its primary operand is not one it accepts, its other operands break a precondition its
+    draw keeps (`requires`), or it cannot infer."""
     for node in g.op_nodes:
         spec = get_spec(node.op_type)
         ins = [v.type for v in node.inputs]
         if not spec.accepts(ins[0]):  # keep within what the spec itself would have built
             return None
         try:
+            if spec.requires(ins, node.attrs) is not None:  # a precondition torch may not enforce
+                return None
             types = spec.infer(ins, node.attrs)
-        except Exception:
+        except Exception:  # attributes it needs are gone (simplify_attrs), say
             return None
         if len(types) != len(node.output_types) or any(t.numel <= 0 for t in types):
             return None

@@ -2,7 +2,10 @@
 
 What must hold is a Target: the failure's symptom, stage, converter path,
 runtime and normalized error, but not the ops at fault (they are what
-shrinks). The reducer tries the passes in order, takes the first candidate
+shrinks). Every candidate is a graph the generator could have built: each op's
+preconditions hold and, where the original had one, its direct ONNX model is
+valid (fuzzer.minimize.validity); otherwise the failure it shows would be
+another one under the same words. The reducer tries the passes in order, takes the first candidate
 that still fails, and starts over, until no pass yields a failing candidate:
 the result is 1-minimal with respect to the passes. Counters per pass say
 where the reduction came from, as Hypothesis's shrinker does.
@@ -29,6 +32,7 @@ from fuzzer.case import CaseResult, CaseSpec, run_case
 from fuzzer.generate import GenConfig
 from fuzzer.ir import Graph
 from fuzzer.minimize.passes import PASSES, body_steps, tidy
+from fuzzer.minimize.validity import Validity
 from oracles import Kind, Stage, Verdict, normalize_error
 from oracles.verdict import path_family
 
@@ -141,6 +145,8 @@ class Reduction:
     dynamic: dict | None = None
     #: the failure was found dynamic, and reproduces on the minimal graph exported static too
     static_too: bool = False
+    #: candidates refused without a run for breaking the generator's validity rules
+    refused: int = 0
 
 
 def reduce(
@@ -172,6 +178,7 @@ def reduce(
     if found is None:
         raise ValueError(f"the failure does not reproduce: {target}")
     best = Reduction(graph, found[0], found[1], original_ops=len(graph), dynamic=found[1].dynamic)
+    validity = Validity(graph)
     progress = True
     while progress and time.perf_counter() - t0 < max_seconds:
         progress = False
@@ -184,6 +191,8 @@ def reduce(
                 candidate = tidy(candidate)
                 if _size(candidate) >= _size(best.graph):
                     continue
+                if validity.why_not(candidate) is not None:
+                    continue  # not a graph the generator could have built: its failure would be another
                 tried[0] += 1
                 best.candidates += 1
                 hit = check(candidate, best.dynamic)
@@ -209,6 +218,7 @@ def reduce(
             best.dynamic = None
     # found dynamic, minimal static: by the pass above, or by a candidate the plan no longer fit
     best.static_too = found[1].dynamic is not None and best.dynamic is None
+    best.refused = validity.refused
     best.seconds = time.perf_counter() - t0
     return best
 

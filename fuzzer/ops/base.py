@@ -18,6 +18,7 @@ The template method `build` is fixed; subclasses override the small hooks:
     sample_attrs(b, ts)   the attributes, drawn through b.choices   (default: {})
     draw(b, x)            (operands, attributes) drawn together     (default: the two above, in turn)
     infer(ts, attrs)      output TensorTypes                        (required)
+    requires(ts, attrs)   why operand types break the op's preconditions, or None  (default: None)
     torch(ctx, attrs, a)  a Python expression over torch, F and the operand names a  (required)
     onnx(ctx, attrs, a, outs)  emit ONNX nodes computing outs from a  (optional: the direct ONNX frontend)
     tf(ctx, attrs, a, types)   the TensorFlow tensors computing it  (optional: the TF frontend, tf2onnx)
@@ -91,6 +92,16 @@ class OpSpec:
 
     def infer(self, types: list[TensorType], attrs: dict[str, Any]) -> list[TensorType]:
         raise NotImplementedError(f"{type(self).__name__}.infer")
+
+    def requires(self, types: list[TensorType], attrs: dict[str, Any]) -> str | None:
+        """Why these operand types break a precondition the op's draw keeps (operand shapes that
+        must agree with each other and with the attributes), or None when they keep them all.
+
+        A spec whose infer() does not look at every operand says here what its draw promises of
+        the others: the reducer reshapes graphs after the fact, and torch is lenient where the
+        ONNX op is not (an LSTM bias of one element broadcasts in torch).
+        """
+        return None
 
     def torch(self, ctx: TorchContext, attrs: dict[str, Any], args: list[str]) -> str:
         raise NotImplementedError(f"{type(self).__name__}.torch")

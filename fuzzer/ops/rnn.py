@@ -66,6 +66,25 @@ class Recurrent(DrawsWithNotes, OpSpec):
         state = x.with_shape((attrs["num_layers"] * D, batch, H))
         return [out, state, state] if self.has_cell else [out, state]
 
+    def requires(self, types, attrs):
+        """Every state and weight has the shape draw_operands gave it for these attrs and x."""
+        x = types[0]
+        H, L = attrs["hidden"], attrs["num_layers"]
+        D = 2 if attrs["bidirectional"] else 1
+        batch = x.shape[0 if attrs["batch_first"] else 1]
+        want = [(L * D, batch, H)] * ((2 if self.has_cell else 1) if attrs["h0"] else 0)
+        G = self.gates * H
+        for layer in range(L):
+            for _ in range(D):
+                want += [(G, x.shape[2] if layer == 0 else D * H), (G, H)]
+                want += [(G,), (G,)] if attrs["has_biases"] else []
+        got = [t.shape for t in types[1:]]
+        if got != want:
+            return f"{self.name}: states and weights {got}, the layout {attrs} needs {want}"
+        if any(t.dtype != x.dtype for t in types[1:]):
+            return f"{self.name}: states and weights must have the input's dtype {x.dtype}"
+        return None
+
     def split(self, attrs, a):
         """(x, [h0, c0] or [], weights) from the operand names."""
         n_state = (2 if self.has_cell else 1) if attrs["h0"] else 0

@@ -1,12 +1,13 @@
 """bugs/<id>/: report.md, repro.py, model.onnx, inputs.npz, case.json.
 
 A bug is filed only when its generated repro.py, run as a maintainer would
-run it, exits 1. Whatever does not reproduce that way is dropped, never filed.
-A bug is identified by the system at fault, the symptom, the normalized error
-and the ops of the minimized graph; the runtime counts only when it is the
-runtime's fault, so one exporter bug seen on three runtimes is one bug. Nor does
-the runtime's wording of a load or run error count then (see `_key`). A bug filed
-under an older key keeps its folder and id, and is found again by today's key.
+run it, exits 1 and shows the failure filed (`other_failure`): a repro that
+exits 1 for another reason is dropped, as is whatever does not reproduce.
+A bug is identified by its root-cause key (fuzzer.report.rootcause): the
+system's family, the symptom, the stage, the normalized error and the op at
+fault. Filing a failure whose key a folder in the bugs directory has already
+(whichever filer wrote it, under whichever older key) counts it there: hits,
+when it was last seen, and which campaigns or checked models hit it.
 
 A bug that needs dynamic dims (the reducer kept the case's dynamic plan,
 because the failure does not hold exported static) is another bug than the
@@ -16,10 +17,10 @@ that fails.
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -35,6 +36,7 @@ from fuzzer.minimize.reducer import Reduction, Target
 from fuzzer.plugin import load_plugin
 from fuzzer.report.blame import Blame
 from fuzzer.report.bug_repro import bug_repro
+from fuzzer.report.rootcause import graph_sink_ops, model_sink_ops, root_key
 from fuzzer.report.tf_repro import Unrecordable
 from oracles import Kind, normalize_error
 
@@ -50,54 +52,101 @@ class Filed:
 
 
 def bug_key(blame: Blame, red: Reduction) -> str:
+    """red's root-cause key (fuzzer.report.rootcause): the same defect reached through another
+    graph, path or ONNX Runtime setting, or by `onnxfuzz check`, has the same key."""
     v = red.verdict
-    return _key(blame.system, blame.role, v.kind.value, v.stage.value, v.error, red.graph.op_types(), red.dynamic is not None)
+    return root_key(blame.system, blame.role, v.kind.value, v.stage.value, v.error, v.runtime,
+                    graph_sink_ops(red.graph, blame.role), red.dynamic is not None)
 
 
-#: the stages whose error text is a runtime's own wording
-_RUNTIME_STAGES = ("load", "run")
-
-
-def _key(system: str, role: str, kind: str, stage: str, error: str, ops: list[str], dynamic: bool) -> str:
-    """The bug key from what identifies a bug. A load or run error of a model an exporter or a
-    transformer got wrong is worded by whichever runtime happened to run it (onnxruntime and
-    onnx-reference word one bad Reshape differently): that text stays in the report but not
-    in the key, so one converter bug is one bug. A runtime's own bug keeps its error in the key,
-    as do errors worded by the converter itself (export, conversion, checker)."""
-    parts = [system, kind, stage]
-    if role == "runtime" or stage not in _RUNTIME_STAGES:
-        parts.append(normalize_error(Kind(kind), error))
-    parts.append(",".join(sorted(set(ops))))
-    if dynamic:
-        parts.append("dynamic")
-    return hashlib.sha1("|".join(parts).encode()).hexdigest()[:10]
-
-
-def _filed_key(case: dict) -> str | None:
-    """The key an already-filed bug (its case.json) has by today's `_key`: a bug filed before
-    a key change keeps its folder and id, and is still found under its new key."""
+def _filed_key(case: dict, folder: Path | None = None) -> str | None:
+    """The key an already-filed bug (its case.json, in folder) has by today's `root_key`: a bug
+    filed before a key change keeps its folder and id, and is still found under its new key.
+    A campaign's folder keeps its minimal graph; `onnxfuzz check`'s keeps its model.onnx."""
     try:
         bug = case["bug"]
-        ops = Graph.from_json(case["graph"]).op_types()
-        return _key(bug["system"], bug["role"], bug["kind"], bug["stage"], bug["error"], ops, bug.get("dynamic") is not None)
-    except (KeyError, TypeError, ValueError):  # not a case.json this writer wrote
+        if "graph" in case:
+            sinks = graph_sink_ops(Graph.from_json(case["graph"]), bug["role"])
+        elif bug.get("sink_ops"):
+            sinks = list(bug["sink_ops"])
+        elif folder is not None and (Path(folder) / "model.onnx").exists():
+            import onnx
+
+            sinks = model_sink_ops(onnx.load(str(Path(folder) / "model.onnx")))
+        else:
+            return None
+        return root_key(bug["system"], bug["role"], bug["kind"], bug["stage"], bug["error"], bug.get("runtime") or "",
+                        sinks, bug.get("dynamic") is not None)
+    except Exception:  # not a case.json either filer wrote (or a graph or model no longer readable)
         return None
 
 
-def existing_bug(bugs_dir: Path, bug_id: str, key: str) -> Path | None:
-    """The folder of the filed bug that red's key names: bugs_dir/<bug_id>, or an older folder
-    whose bug has the same key by today's rules (its id was derived under older ones)."""
-    d = Path(bugs_dir) / bug_id
-    if (d / "case.json").exists():
-        return d
+#: (case.json path, its mtime) -> its key by today's rules: filing reads every folder each time
+_KEYS: dict[tuple[str, float], str | None] = {}
+
+
+def filed_keys(bugs_dir: Path) -> list[tuple[Path, str | None, dict]]:
+    """(folder, its key by today's rules, its bug record) for every bug filed in bugs_dir."""
+    out = []
     for other in sorted(Path(bugs_dir).glob("*/case.json")):
         try:
+            stamp = (str(other), other.stat().st_mtime)
             case = json.loads(other.read_text())
         except (OSError, ValueError):
             continue
-        if _filed_key(case) == key:
-            return other.parent
-    return None
+        if stamp not in _KEYS:
+            _KEYS[stamp] = _filed_key(case, other.parent)
+        out.append((other.parent, _KEYS[stamp], case.get("bug") or {}))
+    return out
+
+
+def existing_bug(bugs_dir: Path, bug_id: str, key: str) -> Path | None:
+    """The folder of the filed bug whose root cause key names: bugs_dir/<bug_id>, or any folder
+    whose bug has the same key by today's rules (its id was derived under older ones, or another
+    system of the family, or `onnxfuzz check`, filed it). A folder that is live wins over one a
+    reviewer retired (a duplicate's hits belong to the bug it duplicates)."""
+    d = Path(bugs_dir) / bug_id
+    if (d / "case.json").exists():
+        return d
+    same = [(folder, bug) for folder, k, bug in filed_keys(bugs_dir) if k == key]
+    live = [folder for folder, bug in same if not (bug.get("withdrawn") or bug.get("duplicate_of"))]
+    return (live or [folder for folder, _ in same] or [None])[0]
+
+
+def count_again(folder: Path, found: dict) -> dict:
+    """Note in folder's case.json that its root cause was hit again: hits, when it was last
+    seen, and by which campaign (workdir) or checked model; returns its bug record. The same
+    case of the same campaign filed again (`bugs file` run twice on one workdir) is no new hit."""
+    case_file = Path(folder) / "case.json"
+    case = json.loads(case_file.read_text())
+    bug = case["bug"]
+    if seen(bug, found):
+        bug["hits"] = int(bug.get("hits", 1)) + 1
+    case_file.write_text(json.dumps(case, indent=1, default=str))
+    return bug
+
+
+def seen(bug: dict, found: dict) -> bool:
+    """Record in bug (a case.json record) that found (a campaign's workdir and case, or a checked
+    model) hit it now; False when that very case of that campaign was counted before."""
+    now = time.strftime("%Y-%m-%d %H:%M:%S")
+    bug["last_seen"] = now
+    where = str(found.get("workdir") or found.get("source") or "?")
+    campaigns = bug.setdefault("campaigns", {})
+    entry = campaigns.setdefault(where, {"hits": 0, "first_seen": now, "cases": []})
+    case_id = found.get("case_id")
+    if case_id is not None and case_id in entry["cases"]:
+        return False
+    entry["hits"] += 1
+    entry["last_seen"] = now
+    if case_id is not None and len(entry["cases"]) < 20:
+        entry["cases"].append(case_id)
+    return True
+
+
+#: what a folder keeps when a smaller case of its root cause replaces its files: how often and
+#: where it was hit, and whatever a reviewer wrote into it
+_KEPT = ("hits", "campaigns", "last_seen", "upstream", "rule", "trigger", "note", "review")
 
 
 def given_path(role: str, path: str, frontend: str) -> str:
@@ -155,21 +204,22 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
     bug_id = f"{blame.system}-{red.verdict.kind.value.replace('_', '-')}-{key[:6]}"
     d = Path(bugs_dir) / bug_id
     known = existing_bug(bugs_dir, bug_id, key)
+    kept: dict = {}
     if known is not None:
         d, bug_id = known, known.name  # filed before, perhaps under an older key: keep its folder and id
-        case = json.loads((d / "case.json").read_text())
-        case["bug"]["hits"] += 1
-        retired = case["bug"].get("withdrawn") or case["bug"].get("duplicate_of")
+        bug = count_again(d, found)
+        retired = bug.get("withdrawn") or bug.get("duplicate_of")
         if retired:  # a reviewer withdrew it, or found it the same root cause as another: never filed again
-            (d / "case.json").write_text(json.dumps(case, indent=1))
             return Filed(bug_id, d, new=False, reason=f"retired by review: {retired}")
-        smaller = len(red.graph) < case["bug"]["minimized"]["ops"]
-        (d / "case.json").write_text(json.dumps(case, indent=1))
+        # a smaller case of the same system replaces the files; hits and reviewers' notes stay
+        smaller = len(red.graph) < (bug.get("minimized") or {}).get("ops", 0) and bug.get("system") == blame.system
         if not smaller:
             return Filed(bug_id, d, new=False, reason="duplicate")
-        hits = case["bug"]["hits"]
+        kept = {k: bug[k] for k in _KEPT if k in bug}
     else:
-        hits = 1
+        kept = {"hits": 1}
+        seen(kept, found)
+    hits = kept["hits"]
     staging = d.with_name("." + d.name + ".staging")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -196,7 +246,7 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
         "minimized": {"ops": len(red.graph), "original_ops": red.original_ops, "candidates": red.candidates,
                       "seconds": round(red.seconds, 2), "per_pass": red.per_pass},
         "witnesses": blame.witnesses, "found": found, "filed": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "dynamic": dynamic, "static_too": red.static_too, "model_path": given,
+        "dynamic": dynamic, "static_too": red.static_too, "model_path": given, **kept,
     }
     inputs = dict(np.load(io.BytesIO(red.result.inputs_npz))) if red.result.inputs_npz else {}
     try:
@@ -212,6 +262,10 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
     if code != 1:
         shutil.rmtree(staging)
         return Filed(bug_id, d, new=False, reason=f"repro exits {code}, not 1: not filed\n{output[-2000:]}")
+    other = other_failure(red.verdict.kind.value, red.verdict.error, output)
+    if other:
+        shutil.rmtree(staging)
+        return Filed(bug_id, d, new=False, reason=f"repro exits 1 for another reason: not filed ({other})\n{output[-2000:]}")
     meta["title"] = built.title
     (staging / "case.json").write_text(json.dumps({"bug": meta, "graph": red.graph.to_json()}, indent=1))
     (staging / "report.md").write_text(report_markdown(meta, built.graph_text, output, built.idiom))
@@ -278,6 +332,42 @@ def run_repro(d: Path) -> tuple[int, str]:
     # a warning names the file it came from: as the maintainer's folder, not this machine's (or a staging copy's) path
     output = (p.stdout + p.stderr).replace(str(d.resolve()) + os.sep, "").replace(str(d) + os.sep, "")
     return p.returncode, output.strip()
+
+
+#: what numpy's report says for each wrong-result kind (the repros compare with numpy.testing)
+_NUMERIC_SAYS = {
+    "value_mismatch": re.compile(r"Mismatched elements|Not equal to tolerance|Arrays are not equal"),
+    "nan_inf": re.compile(r"(nan|inf) location mismatch|Mismatched elements|Not equal to tolerance|Arrays are not equal"),
+    "shape_mismatch": re.compile(r"shapes? .*mismatch"),
+    "dtype_mismatch": re.compile(r"dtypes? .*mismatch"),
+}
+#: a repro's words before the error it caught ("ONNX Runtime raises Fail [ONNXRuntimeError] ...")
+_CAUGHT = re.compile(r"(?: raises| is invalid:)\s+(\w+)\s+(.*)")
+
+
+def other_failure(kind: str, error: str, output: str) -> str | None:
+    """Why a repro that exited 1 did not show the failure filed, or None when it did: a crash's
+    repro must show the same error (its type and its message with names and numbers taken out,
+    node names too: the repro's model has none), a wrong-result repro numpy's report of that
+    kind of mismatch, a death the death."""
+    from fuzzer.report.rootcause import root_error
+
+    if kind in ("hang", "oom"):
+        return None
+    if kind in _NUMERIC_SAYS:
+        return None if _NUMERIC_SAYS[kind].search(output) else f"no {kind.replace('_', ' ')} in its output"
+    if error.startswith("worker died"):
+        return None if "died with signal" in output else "the process did not die"
+    want = root_error(kind, error)
+    for line in output.splitlines():
+        m = _CAUGHT.search(line)
+        if m and root_error(kind, f"{m.group(1)}: {m.group(2)}") == want:
+            return None
+    # else the filed message (past its type) must be in a line of the output, as far as it goes
+    core = want.split(": ", 1)[-1][:120]
+    if core and any(core in root_error(kind, line) for line in output.splitlines()):
+        return None
+    return f"its error is not the filed one ({want[:160]})"
 
 
 _GRAPH_HEADINGS = {"onnx": ("Minimal model (ONNX text)", ""), "torch": ("Minimal torch model", "python"),

@@ -321,6 +321,29 @@ class Store:
         rows = self.conn.execute(f"SELECT {', '.join(cols)} FROM filed_bugs ORDER BY filed").fetchall()
         return [dict(zip(cols, r)) | {"new": bool(r[4])} for r in rows]
 
+    def record_own_defect(self, own: dict) -> None:
+        """Note one of onnxfuzz's own defects (fuzzer.report.triage.own_record): a new row for a new
+        key, one more hit for a known one."""
+        now = time.time()
+        with self.conn:
+            cur = self.conn.execute("UPDATE own_defects SET hits = hits + 1, last_seen = ? WHERE key = ?", (now, own["key"]))
+            if cur.rowcount == 0:
+                self.conn.execute(
+                    "INSERT INTO own_defects VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (own["key"], own["what"], own["kind"], own["stage"], own["path"], own["runtime"], own["error"][:2000],
+                     own.get("signature") or "", own.get("case_id"), int(own.get("ops", 0)), int(bool(own.get("reduced"))),
+                     1, now, now),
+                )
+
+    def own_defects(self) -> list[dict]:
+        """onnxfuzz's own defects triage recorded, most hit first ([] for a database that predates them)."""
+        if not self.has_column("own_defects"):
+            return []
+        cols = ["key", "what", "kind", "stage", "path", "runtime", "error", "signature", "first_case", "ops", "reduced",
+                "hits", "first_seen", "last_seen"]
+        rows = self.conn.execute(f"SELECT {', '.join(cols)} FROM own_defects ORDER BY hits DESC, first_seen").fetchall()
+        return [dict(zip(cols, r)) | {"reduced": bool(r[10])} for r in rows]
+
     def signatures(self) -> list[dict]:
         cols = ["signature", "kind", "stage", "path", "runtime", "ops", "error", "first_case", "hits", "first_seen"]
         rows = self.conn.execute(f"SELECT {', '.join(cols)} FROM signatures ORDER BY first_seen").fetchall()

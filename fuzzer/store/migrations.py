@@ -120,6 +120,30 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        # onnxfuzz's own defects that triage met (its direct ONNX builder, a lowering, the ground
+        # truth): a list of their own, never filed as bugs of a system under test; one row per
+        # root-cause key, counted again each time it is met
+        "006_own_defects",
+        """
+        CREATE TABLE own_defects (
+            key TEXT PRIMARY KEY,
+            what TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            path TEXT NOT NULL,
+            runtime TEXT NOT NULL,
+            error TEXT NOT NULL,
+            signature TEXT NOT NULL,
+            first_case INTEGER,
+            ops INTEGER NOT NULL,
+            reduced INTEGER NOT NULL,
+            hits INTEGER NOT NULL,
+            first_seen REAL NOT NULL,
+            last_seen REAL NOT NULL
+        );
+        """,
+    ),
 ]
 
 

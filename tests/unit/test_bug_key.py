@@ -7,7 +7,6 @@ keeps its error in the key, and bugs filed under an older key are still found.
 """
 from __future__ import annotations
 
-import hashlib
 import inspect
 import io
 import json
@@ -82,7 +81,7 @@ def _file(bugs_dir, r, verdict):
 
 
 def test_an_exporter_fault_worded_differently_by_two_runtimes_is_filed_once(doubledecl, tmp_path):
-    from fuzzer.report.writer import _key
+    from fuzzer.report.rootcause import graph_sink_ops, root_key
 
     r = run_case(CaseSpec(case_id=1, seed=3, config=GenConfig(), exporters=["doubledecl"],
                           runtimes=["onnxruntime", "onnx-reference"], graph_json=_graph().dumps(), opset=17))
@@ -101,8 +100,8 @@ def test_an_exporter_fault_worded_differently_by_two_runtimes_is_filed_once(doub
     assert meta["hits"] == 2 and "Unexpected input data type" in meta["error"], "the runtime's words stay in the report"
 
     # a runtime's own bug keeps its error in the key: two wordings there are two bugs
-    ops = red.graph.op_types()
-    as_runtime = {_key("onnxruntime", "runtime", "run_crash", "run", v.error, ops, False) for v in (ort, ref)}
+    ops = graph_sink_ops(red.graph)
+    as_runtime = {root_key("onnxruntime", "runtime", "run_crash", "run", v.error, v.runtime, ops, False) for v in (ort, ref)}
     assert len(as_runtime) == 2
 
 
@@ -133,19 +132,20 @@ def test_a_bug_filed_under_the_older_key_is_found_and_keeps_its_folder(doubledec
     assert json.loads((tmp_path / old_id / "case.json").read_text())["bug"]["hits"] == 2
 
 
-def test_the_filed_runtime_bugs_keep_their_keys():
-    """Every bug in bugs/ whose key did not hang on a runtime's wording of a converter's fault
-    has the same key by today's rules: their ids stay valid."""
+def test_every_filed_bug_has_a_key_by_todays_rules_and_is_found_by_it():
+    """Every folder in bugs/, whichever filer wrote it and under whichever key, has a root-cause
+    key by today's rules, and filing that key again finds a folder of that root cause (itself, or
+    another folder of the same key: a possible duplicate) instead of writing a new one."""
     from pathlib import Path
 
-    from fuzzer.report.writer import _filed_key
+    from fuzzer.report.writer import _filed_key, existing_bug
 
-    cases = [json.loads(p.read_text()) for p in sorted((Path(__file__).parents[2] / "bugs").glob("*/case.json"))]
-    if not cases:
+    bugs = Path(__file__).parents[2] / "bugs"
+    folders = sorted(p.parent for p in bugs.glob("*/case.json"))
+    if not folders:
         pytest.skip("no filed bugs in this checkout")
-    for case in cases:
-        bug = case["bug"]
-        if bug.get("found_by") == "onnxfuzz check":  # keyed by check's filer: its id names its key
-            assert bug["id"].endswith("-" + hashlib.sha1(bug["key"].encode()).hexdigest()[:6]), bug["id"]
-        elif bug["role"] == "runtime" or bug["stage"] not in ("load", "run"):
-            assert _filed_key(case) == bug["key"], bug["id"]
+    for d in folders:
+        key = _filed_key(json.loads((d / "case.json").read_text()), d)
+        assert key is not None, d.name
+        found = existing_bug(bugs, "no-such-id", key)
+        assert found is not None and _filed_key(json.loads((found / "case.json").read_text()), found) == key, d.name

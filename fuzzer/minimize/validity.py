@@ -1,0 +1,66 @@
+"""A reduced graph is held to the generator's validity rules, not only to its failure.
+
+The generator builds valid graphs by construction (fuzzer.generate.validity
+checks that promise: torch eager runs the graph, and onnxfuzz's own direct ONNX
+model of it passes the full checker with strict shape inference). A reduction
+pass reshapes a graph after the fact, and torch eager is lenient where ONNX is
+not; a candidate that is no longer a graph the generator could have built may
+fail "the same way" for another reason (an exporter given an op whose
+precondition broke). So a candidate is kept only while:
+- every op's spec accepts its operands and their preconditions hold
+  (`passes.retype`, `OpSpec.requires`);
+- its direct ONNX model still passes the checker, when the original graph's
+  did (a graph whose own direct model fails, or that has ops without an ONNX
+  lowering, is not held to this rule);
+- torch eager runs it (the failure check runs the case, which starts there).
+"""
+from __future__ import annotations
+
+from fuzzer.ir import Graph
+
+#: the opset the direct models are checked at: the newest the installed onnx knows
+_OPSET: int | None = None
+
+
+def _direct_error(graph: Graph) -> str | None:
+    """Why onnxfuzz's direct ONNX model of graph is invalid (as campaigns judge a model), or None."""
+    global _OPSET
+    from fuzzer.materialize.onnx_model import model_proto
+    from fuzzer.ops import get_spec
+    from oracles import Kind, judge_model
+
+    if _OPSET is None:
+        import onnx
+
+        _OPSET = onnx.defs.onnx_opset_version()
+    opset = max([_OPSET] + [get_spec(op).min_opset for op in set(graph.op_types())])
+    try:
+        blob = model_proto(graph, opset).SerializeToString()
+    except Exception as e:
+        return f"the direct model cannot be built: {type(e).__name__}: {e}"
+    verdict, _ = judge_model(blob, f"onnx-direct@{opset}")
+    if verdict is None or verdict.kind is Kind.UNSUPPORTED:
+        return None  # a type gap is ONNX's limit, not a broken graph
+    return verdict.error
+
+
+class Validity:
+    """The validity rules a reduction of one graph keeps (see the module docstring)."""
+
+    def __init__(self, original: Graph) -> None:
+        from fuzzer.ops import get_spec
+
+        direct = all(get_spec(op).has_onnx for op in set(original.op_types()))
+        #: whether candidates must keep a valid direct model: only when the original has one
+        self.direct = direct and _direct_error(original) is None
+        #: candidates refused, for the reduction's counters
+        self.refused = 0
+
+    def why_not(self, candidate: Graph) -> str | None:
+        """Why candidate breaks the rules, or None when it keeps them."""
+        if not self.direct:
+            return None
+        why = _direct_error(candidate)
+        if why is not None:
+            self.refused += 1
+        return why

@@ -1,0 +1,271 @@
+"""One folder per root cause, across graphs, ONNX Runtime's settings, campaigns and both filers;
+onnxfuzz's own defects recorded apart, never filed; a repro that exits 1 for another reason
+does not count."""
+from __future__ import annotations
+
+import inspect
+import json
+
+import pytest
+
+from fuzzer.case import CaseSpec, run_case
+from fuzzer.convert.plugins.torchscript import TorchScriptExporter
+from fuzzer.generate import GenConfig
+from fuzzer.ir import DType, Graph, TensorType
+from fuzzer.minimize.reducer import Reduction, Target
+from fuzzer.ops import get_spec
+from fuzzer.plugin import ENV_VAR
+from fuzzer.report.blame import Blame
+from fuzzer.report.rootcause import graph_sink_ops, model_sink_ops, root_error, root_key, system_family
+from oracles import Kind, Stage, Verdict
+from tests.plugins.faulty import negate_first
+
+F32 = DType.float32
+
+
+def flip_tanh_and_sigmoid(serialized: bytes) -> bytes:
+    """Two defects of one exporter: the first Tanh's output negated, and the first Sigmoid's."""
+    return negate_first(negate_first(serialized, "Tanh"), "Sigmoid")
+
+
+class TwoFlipExporter(TorchScriptExporter):
+    name = "twoflip"
+
+    def export(self, request):
+        return flip_tanh_and_sigmoid(super().export(request))
+
+    def repro_source(self):
+        return (inspect.getsource(negate_first) + inspect.getsource(flip_tanh_and_sigmoid) + super().repro_source()
+                .replace("    return buf.getvalue()", "    return flip_tanh_and_sigmoid(buf.getvalue())"))
+
+
+@pytest.fixture
+def twoflip(monkeypatch):
+    monkeypatch.setenv(ENV_VAR, f"converter:twoflip={__name__}:TwoFlipExporter")
+
+
+def _chain(*ops: str, shape=(2, 3)) -> Graph:
+    """x -> ops[0] -> ops[1] ... (a binary op reads the previous value twice)."""
+    g = Graph()
+    v = g.add_input(TensorType(F32, shape))
+    for op in ops:
+        args = [v, v] if op in ("add", "mul") else [v]
+        v = g.add_node(op, args, {}, get_spec(op).infer([a.type for a in args], {})).outputs[0]
+    g.outputs = [v]
+    return g
+
+
+def _reduction(g: Graph) -> tuple[Reduction, Target]:
+    """The twoflip failure of g, as a reduction that stopped at g (the filer's input)."""
+    r = run_case(CaseSpec(case_id=1, seed=5, config=GenConfig(), exporters=["twoflip"], runtimes=["onnxruntime"],
+                          graph_json=g.dumps(), opset=17))
+    v = next(v for v in r.failures if v.kind is Kind.VALUE_MISMATCH)
+    return Reduction(g, v, r, original_ops=len(g)), Target.of(v)
+
+
+def _file(bugs, g, workdir="/campaign-1", case_id=1):
+    from fuzzer.report.writer import file_bug
+
+    red, target = _reduction(g)
+    return file_bug(bugs, red, target, Blame("twoflip", "exporter", "injected", []), {"workdir": workdir, "case_id": case_id})
+
+
+def _live(bugs) -> list[str]:
+    return sorted(p.name for p in bugs.iterdir() if not p.name.startswith("."))
+
+
+def test_one_defect_through_different_graphs_is_one_folder_and_other_defects_stay_apart(twoflip, tmp_path):
+    # the same exporter defect (the first Tanh negated) reached through two graphs whose op sets
+    # differ (what a reduction stopping early leaves): one folder, hit twice
+    first = _file(tmp_path, _chain("tanh"))
+    assert first.new, first.reason
+    again = _file(tmp_path, _chain("relu", "tanh", shape=(4,)), case_id=2)
+    assert (again.bug_id, again.new, again.reason) == (first.bug_id, False, "duplicate")
+    assert _live(tmp_path) == [first.bug_id]
+    bug = json.loads((first.path / "case.json").read_text())["bug"]
+    assert bug["hits"] == 2 and bug["campaigns"]["/campaign-1"]["cases"] == [1, 2] and bug["last_seen"]
+    # another defect of the same exporter, same symptom and stage (the Sigmoid one): its own folder
+    other = _file(tmp_path, _chain("sigmoid"))
+    assert other.new and other.bug_id != first.bug_id, other.reason
+    assert _live(tmp_path) == sorted([first.bug_id, other.bug_id])
+
+
+def test_a_second_campaign_counts_hits_in_the_folders_it_finds(twoflip, tmp_path):
+    first = _file(tmp_path, _chain("tanh"), workdir="/campaign-1")
+    assert first.new, first.reason
+    second = _file(tmp_path, _chain("tanh"), workdir="/campaign-2", case_id=7)
+    assert not second.new and second.bug_id == first.bug_id
+    assert _live(tmp_path) == [first.bug_id]
+    bug = json.loads((first.path / "case.json").read_text())["bug"]
+    assert bug["hits"] == 2
+    assert set(bug["campaigns"]) == {"/campaign-1", "/campaign-2"} and bug["campaigns"]["/campaign-2"]["cases"] == [7]
+    # the same case of the same campaign filed once more (bugs file run twice on a workdir) is no new hit
+    third = _file(tmp_path, _chain("tanh"), workdir="/campaign-2", case_id=7)
+    assert third.bug_id == first.bug_id and json.loads((first.path / "case.json").read_text())["bug"]["hits"] == 2
+
+
+def test_onnx_runtime_its_levels_and_its_offline_optimizer_are_one_family():
+    assert {system_family(s) for s in ("onnxruntime", "onnxruntime-basic", "onnxruntime-extended",
+                                       "onnxruntime-noopt", "onnxruntime-mt", "ort-offline-basic",
+                                       "ort-offline-extended", "ort-offline-all")} == {"onnxruntime"}
+    assert system_family("onnx-reference") == "onnx-reference" and system_family("ort-quantize") == "ort-quantize"
+    sinks = ["Mul"]
+    # one constant-folding defect: ORT computes a wrong Mul at every level, and ORT's offline
+    # optimizer's output computes it wrong on ORT without optimizations
+    keys = {root_key("onnxruntime", "runtime", "value_mismatch", "judge", "output 0: 1/4 elements off", "onnxruntime", sinks, False),
+            root_key("onnxruntime-basic", "runtime", "value_mismatch", "judge", "output 0: 3/9 elements off", "onnxruntime-basic", sinks, False),
+            root_key("ort-offline-extended", "transformer", "value_mismatch", "judge", "output 0: 2 off", "onnxruntime-noopt", sinks, False)}
+    assert len(keys) == 1
+    # a crash ORT words in its own load is one family's too, whichever level showed it
+    crash = "Fail: [ONNXRuntimeError] : 1 : FAIL : Non-zero status code returned while running Slice node. Name:'{}' Status Message: bad"
+    assert (root_key("onnxruntime", "runtime", "run_crash", "run", crash.format("/Slice_3"), "onnxruntime", ["Slice"], False)
+            == root_key("ort-offline-all", "transformer", "run_crash", "run", crash.format("node_slice"), "onnxruntime-noopt", ["Slice"], False))
+    # the offline optimizer failing to convert is ORT failing to load with its optimizations on
+    concat = "Fail: [ONNXRuntimeError] : 1 : FAIL : Node ({}) Op (Concat) [ShapeInferenceError] Negative dimension value on Concat axis"
+    assert (root_key("onnxruntime-basic", "runtime", "load_crash", "load", concat.format("/Concat"), "onnxruntime-basic", ["Tile"], False)
+            == root_key("ort-offline-all", "transformer", "convert_crash", "convert", concat.format("node_cat"), "", ["Tile"], False))
+    assert (root_key("onnxslim", "transformer", "convert_crash", "convert", concat, "", ["Tile"], False)
+            != root_key("onnxslim", "transformer", "load_crash", "load", concat, "onnxslim", ["Tile"], False))
+    # not another runtime, nor another op, nor another error, nor a dynamic-only failure
+    base = root_key("onnxruntime", "runtime", "value_mismatch", "judge", "", "onnxruntime", sinks, False)
+    assert base != root_key("onnx-reference", "runtime", "value_mismatch", "judge", "", "onnx-reference", sinks, False)
+    assert base != root_key("onnxruntime", "runtime", "value_mismatch", "judge", "", "onnxruntime", ["Add"], False)
+    assert base != root_key("onnxruntime", "runtime", "nan_inf", "judge", "", "onnxruntime", sinks, False)
+    assert base != root_key("onnxruntime", "runtime", "value_mismatch", "judge", "", "onnxruntime", sinks, True)
+
+
+def test_node_names_do_not_split_a_checker_error_but_other_errors_stay_apart():
+    said = "InferenceError: [ShapeInferenceError] Inference error(s): (op_type:MaxPool, node name: {}): [TypeInferenceError] Inferred elem type differs"
+    a, b = said.format("/MaxPool"), said.format("node_max_pool2d")
+    assert root_error("invalid_model", a) == root_error("invalid_model", b)
+    assert root_key("torchscript", "exporter", "invalid_model", "check", a, "", ["MaxPool"], False) == \
+        root_key("torchscript", "exporter", "invalid_model", "check", b, "", ["AveragePool"], False), "the error names the op"
+    other = "InferenceError: [ShapeInferenceError] Inference error(s): (op_type:MaxPool, node name: x): [ShapeInferenceError] Attribute pads has wrong size"
+    assert root_key("torchscript", "exporter", "invalid_model", "check", a, "", [], False) != \
+        root_key("torchscript", "exporter", "invalid_model", "check", other, "", [], False)
+    assert root_key("torchscript", "exporter", "invalid_model", "check", a, "", [], False) != \
+        root_key("torchscript", "exporter", "invalid_model", "check", a.replace("MaxPool", "AveragePool"), "", [], False)
+
+
+def test_a_campaign_bug_and_a_checked_models_bug_of_one_root_cause_share_the_key():
+    """`onnxfuzz check` files ONNX models, campaigns IR graphs: both name the op at fault in ONNX's words."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    g = _chain("relu", "tanh")
+    model = helper.make_model(helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["r"]), helper.make_node("Tanh", ["r"], ["t"]), helper.make_node("Identity", ["t"], ["y"])],
+        "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])]))
+    onnx.checker.check_model(model)
+    assert graph_sink_ops(g) == model_sink_ops(model) == ["Tanh"]
+    args = ("onnxruntime", "runtime", "value_mismatch", "judge", "output 0: off", "onnxruntime")
+    assert root_key(*args, graph_sink_ops(g), False) == root_key(*args, model_sink_ops(model), False)
+    # an exporter's bug is in its conversion of the framework's op: torch.square is not torch.mul,
+    # though both become an ONNX Mul a runtime computes alike
+    assert graph_sink_ops(_chain("square"), "exporter") == ["square"] and graph_sink_ops(_chain("mul"), "exporter") == ["mul"]
+    assert graph_sink_ops(_chain("square"), "runtime") == graph_sink_ops(_chain("mul"), "runtime") == ["Mul"]
+
+
+def _folder(bugs, name: str, graph: Graph, **bug):
+    d = bugs / name
+    d.mkdir(parents=True)
+    record = {"id": name, "title": name, "hits": 1, "status": "reproduces", "minimized": {"ops": len(graph)},
+              "error": "output 0: off", "kind": "value_mismatch", "stage": "judge", **bug}
+    (d / "case.json").write_text(json.dumps({"bug": record, "graph": graph.to_json()}))
+    return d
+
+
+def test_filing_finds_a_folder_another_setting_of_onnx_runtime_filed(tmp_path):
+    from fuzzer.report.writer import existing_bug
+
+    g = _chain("mul")
+    basic = _folder(tmp_path, "onnxruntime-basic-value-mismatch-aaaaaa", g, system="onnxruntime-basic", role="runtime",
+                    runtime="onnxruntime-basic")
+    for system, role, runtime in (("onnxruntime", "runtime", "onnxruntime"),
+                                  ("ort-offline-extended", "transformer", "onnxruntime-noopt")):
+        key = root_key(system, role, "value_mismatch", "judge", "output 0: else", runtime, graph_sink_ops(_chain("relu", "mul")), False)
+        assert existing_bug(tmp_path, f"{system}-value-mismatch-{key[:6]}", key) == basic, system
+    # a retired folder of the same key gives way to a live one
+    live = _folder(tmp_path, "onnxruntime-value-mismatch-bbbbbb", g, system="onnxruntime", role="runtime", runtime="onnxruntime")
+    (basic / "case.json").write_text(json.dumps({**json.loads((basic / "case.json").read_text()),
+                                                 "bug": {**json.loads((basic / "case.json").read_text())["bug"], "duplicate_of": live.name}}))
+    key = root_key("onnxruntime-extended", "runtime", "value_mismatch", "judge", "", "onnxruntime-extended", ["Mul"], False)
+    assert existing_bug(tmp_path, "nope", key) == live
+
+
+def test_a_repro_that_exits_1_for_another_reason_does_not_count():
+    from fuzzer.report.writer import other_failure
+
+    error = "Fail: [ONNXRuntimeError] : 1 : FAIL : Non-zero status code returned while running Slice node. Name:'/Slice_3' Status Message: starts out of range"
+    said = "ONNX Runtime raises Fail [ONNXRuntimeError] : 1 : FAIL : Non-zero status code returned while running Slice node. Name:'' Status Message: starts out of range"
+    assert other_failure("run_crash", error, "onnxruntime 1.32\n" + said) is None
+    assert other_failure("run_crash", error, said.replace("Slice", "Gather")) is not None
+    assert other_failure("run_crash", error, "ONNX Runtime raises ValueError nope") is not None
+    checker = "InferenceError: [ShapeInferenceError] Inference error(s): (op_type:Cast, node name: node_a): [TypeInferenceError] bad to"
+    assert other_failure("invalid_model", checker, "the model is invalid: InferenceError [ShapeInferenceError] Inference error(s): "
+                                                   "(op_type:Cast, node name: ): [TypeInferenceError] bad to") is None
+    # the repro's model has no node names: the checker then leaves "node name" out altogether
+    unnamed = ("InferenceError: [ShapeInferenceError] Inference error(s): (op_type:Cast, node name: node_cast): "
+               "[TypeInferenceError] Inferred elem type differs from existing elem type: (10) vs (1)")
+    assert other_failure("invalid_model", unnamed, "the model is invalid: InferenceError [ShapeInferenceError] Inference "
+                         "error(s): (op_type:Cast): [TypeInferenceError] Inferred elem type differs from existing elem type: (1) vs (10)") is None
+    assert other_failure("invalid_model", checker, "the model is invalid: ValidationError Field 'type' of 'value_info' is required") is not None
+    mismatch = "\nNot equal to tolerance rtol=0.001, atol=0.1\n\nMismatched elements: 1 / 1 (100%)"
+    assert other_failure("value_mismatch", "output 0: 1/1 elements off", mismatch) is None
+    assert other_failure("value_mismatch", "output 0: 1/1 elements off", "(shapes (1,), (1, 1) mismatch)") is not None
+    assert other_failure("shape_mismatch", "output 0: shape [1]", "Not equal to tolerance\n(shapes (1,), (1, 1) mismatch)") is None
+    assert other_failure("run_crash", "worker died: signal SIGABRT", "the process died with signal 6") is None
+    assert other_failure("run_crash", "worker died: signal SIGABRT", "ONNX Runtime raises Fail boom") is not None
+
+
+def test_a_witness_that_behaves_otherwise_than_in_the_campaign_stops_the_filing():
+    from fuzzer.report.triage import differs_from_campaign
+
+    target = Target.of(Verdict(Kind.VALUE_MISMATCH, Stage.JUDGE, "torchscript@17", "onnxruntime", [], "output 0: off"))
+    campaign = [Verdict(Kind.VALUE_MISMATCH, Stage.JUDGE, "torchscript@17", "onnxruntime", [], "output 0: off"),
+                Verdict(Kind.VALUE_MISMATCH, Stage.JUDGE, "torchscript@17", "onnx-reference", [], "output 0: far off"),
+                Verdict(Kind.PASS, Stage.JUDGE, "dynamo@18", "onnxruntime"),
+                Verdict(Kind.RUN_CRASH, Stage.RUN, "dynamo@18", "tract", [], "TractError: other part of the graph")]
+    as_before = [("torchscript@18", "onnxruntime", "value_mismatch"), ("torchscript@18", "onnx-reference", "value_mismatch"),
+                 ("dynamo@20", "onnxruntime", "pass"), ("dynamo@20", "tract", "pass"), ("dynamo@20", "openvino", "run_crash")]
+    assert differs_from_campaign(target, as_before, campaign) == ""
+    passes_now = [w if w[1] != "onnx-reference" else (w[0], w[1], "pass") for w in as_before]
+    assert "failed as the filed failure" in differs_from_campaign(target, passes_now, campaign)
+    fails_now = [w if w[0] != "dynamo@20" or w[1] != "onnxruntime" else (w[0], w[1], "run_crash") for w in as_before]
+    assert "dynamo on onnxruntime passed in the campaign" in differs_from_campaign(target, fails_now, campaign)
+
+
+def test_the_same_failure_is_strict():
+    v = Verdict(Kind.RUN_CRASH, Stage.RUN, "torchscript@17", "onnxruntime", ["Slice"], "Fail: bad slice 3")
+    t = Target.of(v)
+    assert t.matches(Verdict(Kind.RUN_CRASH, Stage.RUN, "torchscript@13", "onnxruntime", [], "Fail: bad slice 7"))
+    for other in (Verdict(Kind.LOAD_CRASH, Stage.LOAD, "torchscript@17", "onnxruntime", [], "Fail: bad slice 3"),
+                  Verdict(Kind.RUN_CRASH, Stage.RUN, "dynamo@17", "onnxruntime", [], "Fail: bad slice 3"),
+                  Verdict(Kind.RUN_CRASH, Stage.RUN, "torchscript@17", "onnxruntime-basic", [], "Fail: bad slice 3"),
+                  Verdict(Kind.RUN_CRASH, Stage.RUN, "torchscript@17>onnxsim", "onnxruntime", [], "Fail: bad slice 3"),
+                  Verdict(Kind.RUN_CRASH, Stage.RUN, "torchscript@17", "onnxruntime", [], "Fail: bad gather 3")):
+        assert not t.matches(other), other
+
+
+def test_onnxfuzz_check_counts_a_root_cause_a_campaign_filed_instead_of_filing_it_again(tmp_path):
+    import onnx
+    from onnx import TensorProto, helper
+
+    from fuzzer.check import Blame as CheckBlame
+    from fuzzer.check import Row
+    from fuzzer.check.filing import file_check_bug
+
+    filed = _folder(tmp_path, "onnxruntime-value-mismatch-cccccc", _chain("relu", "tanh"), system="onnxruntime",
+                    role="runtime", runtime="onnxruntime")
+    model = helper.make_model(helper.make_graph(
+        [helper.make_node("Tanh", ["x"], ["y"])], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])]))
+    onnx.checker.check_model(model)
+    row = Row(Verdict(Kind.VALUE_MISMATCH, Stage.JUDGE, "model", "onnxruntime-extended", [], "output 0: 1/4 elements off"),
+              CheckBlame("onnxruntime-extended", "runtime", "ORT without optimizations runs it correctly", "onnxruntime-noopt"))
+    bug_id, new, what = file_check_bug(tmp_path, row, model, {}, [], "user.onnx")
+    assert (bug_id, new) == (filed.name, False), what
+    assert _live(tmp_path) == [filed.name]
+    bug = json.loads((filed / "case.json").read_text())["bug"]
+    assert bug["hits"] == 2 and "onnxfuzz check user.onnx" in bug["campaigns"]
