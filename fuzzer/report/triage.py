@@ -169,6 +169,9 @@ def _reduce_and_file(case, verdict, target, bugs_dir, exporters, runtimes, found
     if not who.system:
         out.note = f"ambiguous ({who.reason}): not filed"
         return out
+    if who.role == "spec":  # the ONNX spec's own defect (an op's function body): no system under test to file against
+        out.note = f"not filed: {who.reason}"
+        return out
     out.differs = differs_from_campaign(target, who.witnesses, case.campaign if case.campaign is not None else case.verdicts)
     if out.differs:
         out.note = f"not filed: the minimal case does not behave as the campaign's ({out.differs})"
