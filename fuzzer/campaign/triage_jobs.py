@@ -53,12 +53,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fuzzer.case import CaseResult
+from fuzzer.report.triage import PER_GROUP, choose, coarse_group, group_cap
 
 #: more signatures than this waiting lets up to half the workers triage
 LONG_QUEUE = 8
-#: as triage_workdir: signatures triaged per coarse group, and how much room numeric mismatches get
-PER_GROUP = 4
-NUMERIC_FACTOR = 8
 #: the result status of a triage job (never stored as a case)
 TRIAGED = "triaged"
 
@@ -212,34 +210,6 @@ def _worker_dying_with_parent(*args) -> None:
 
 
 # -- the campaign's side -------------------------------------------------------------------
-
-
-def coarse_group(row: dict) -> tuple:
-    """The group a signature row belongs to, as triage_workdir forms them."""
-    from oracles import Kind, normalize_error
-    from oracles.verdict import path_family
-
-    return row["kind"], row["stage"], path_family(row["path"]), normalize_error(Kind(row["kind"]), row["error"])
-
-
-def group_cap(row: dict, per_group: int) -> int:
-    from fuzzer.report.triage import NUMERIC_KINDS
-
-    # a numeric mismatch normalizes to its kind alone, so its group holds every silent bug of
-    # that converter: it gets more room
-    return per_group * NUMERIC_FACTOR if row["kind"] in NUMERIC_KINDS else per_group
-
-
-def post_campaign_choice(rows: list[dict], per_group: int = PER_GROUP) -> list[dict]:
-    """What the filer after a campaign chooses (triage_workdir): most hit first, capped per group."""
-    taken: Counter = Counter()
-    chosen = []
-    for row in sorted(rows, key=lambda r: -r["hits"]):
-        group = coarse_group(row)
-        if taken[group] < group_cap(row, per_group):
-            taken[group] += 1
-            chosen.append(row)
-    return chosen
 
 
 @dataclass
@@ -409,7 +379,7 @@ def file_after_campaign(workdir: Path, bugs_dir: Path, exporters: list[str], run
     with contextlib.ExitStack() as stack:
         stack.callback(store.close)
         done = store.triaged_signatures(bugs_dir)
-        chosen = [row for row in post_campaign_choice(store.signatures()) if row["signature"] not in done]
+        chosen = [row for row in choose(store.signatures()) if row["signature"] not in done]
         if not chosen:
             return []
         from fuzzer.minimize.isolated import IsolatedEvaluator
@@ -426,4 +396,4 @@ def file_after_campaign(workdir: Path, bugs_dir: Path, exporters: list[str], run
         return _triage_each(workdir, chosen, bugs_dir, exporters, runtimes, max_seconds, outcome, evaluate)
 
 
-__all__ = ["TriageJobs", "TriageSpec", "file_after_campaign", "post_campaign_choice"]
+__all__ = ["TriageJobs", "TriageSpec", "file_after_campaign"]

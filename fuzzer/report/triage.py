@@ -254,9 +254,42 @@ def differs_from_campaign(target: Target, witnesses: list, campaign: list[Verdic
     return ""
 
 
+#: signatures reduced per coarse group, and how many times more for a numeric mismatch's group
+PER_GROUP, NUMERIC_FACTOR = 4, 8
+
+
+def coarse_group(row: dict) -> tuple:
+    """The group of a signature row (a store.signatures() row): symptom, stage, converter family,
+    normalized error. Raw signatures still carry every op the failing output depends on, so one
+    root cause shows up under many of them, and a few per group are enough to reach it."""
+    from oracles.verdict import path_family
+
+    return row["kind"], row["stage"], path_family(row["path"]), normalize_error(Kind(row["kind"]), row["error"])
+
+
+def group_cap(row: dict, per_group: int = PER_GROUP) -> int:
+    # a numeric mismatch normalizes to its kind alone, so its group holds every silent bug of
+    # that converter: it gets more room
+    return per_group * NUMERIC_FACTOR if row["kind"] in NUMERIC_KINDS else per_group
+
+
+def choose(rows: list[dict], per_group: int = PER_GROUP) -> list[dict]:
+    """The signatures the filer reduces: most hit first, at most group_cap of each coarse group."""
+    from collections import Counter
+
+    taken: Counter = Counter()
+    chosen = []
+    for row in sorted(rows, key=lambda r: -r["hits"]):
+        group = coarse_group(row)
+        if taken[group] < group_cap(row, per_group):
+            taken[group] += 1
+            chosen.append(row)
+    return chosen
+
+
 def triage_workdir(workdir: Path, bugs_dir: Path, exporters: list[str], runtimes: list[str],
                    limit: int | None = None, max_seconds: float = 180.0, on_outcome=None,
-                   per_group: int = 4, isolate: bool = True) -> list[TriageOutcome]:
+                   per_group: int = PER_GROUP, isolate: bool = True) -> list[TriageOutcome]:
     """Reduce and file the first case of every distinct signature in a campaign workdir.
 
     Raw signatures (computed before minimization) still carry every op the
@@ -269,10 +302,7 @@ def triage_workdir(workdir: Path, bugs_dir: Path, exporters: list[str], runtimes
     runtimes that abort their process on some candidate a reduction tries (tract's Rust
     panics do, at sizes the campaign never reached), and that must not end the triage.
     """
-    from collections import Counter
-
     from fuzzer.store import Store
-    from oracles.verdict import path_family
 
     store = Store.open(workdir, create=False)
     try:
@@ -280,16 +310,7 @@ def triage_workdir(workdir: Path, bugs_dir: Path, exporters: list[str], runtimes
     except BaseException:
         store.close()
         raise
-    taken: Counter = Counter()
-    chosen = []
-    for s in sigs:
-        group = (s["kind"], s["stage"], path_family(s["path"]), normalize_error(Kind(s["kind"]), s["error"]))
-        # a numeric mismatch normalizes to its kind alone, so its group holds every silent bug
-        # of that converter: give it room
-        cap = per_group * 8 if s["kind"] in NUMERIC_KINDS else per_group
-        if taken[group] < cap:
-            taken[group] += 1
-            chosen.append(s)
+    chosen = choose(sigs, per_group)
     with contextlib.ExitStack() as stack:
         stack.callback(store.close)
         evaluate = None

@@ -31,7 +31,7 @@ def rows(db, sql):
 
 
 def test_a_campaign_files_a_bug_folder_while_it_runs_and_the_rest_after_it(tmp_path, monkeypatch, capsys):
-    from fuzzer.campaign.triage_jobs import post_campaign_choice
+    from fuzzer.report.triage import choose
     from fuzzer.store import Store
 
     monkeypatch.setenv(ENV_VAR, PLUGINS)
@@ -56,7 +56,7 @@ def test_a_campaign_files_a_bug_folder_while_it_runs_and_the_rest_after_it(tmp_p
     # everything the filer after a campaign chooses was triaged, during the campaign or after it
     store = Store.open(work, create=False)
     try:
-        chosen = {r["signature"] for r in post_campaign_choice(store.signatures())}
+        chosen = {r["signature"] for r in choose(store.signatures())}
         assert chosen and chosen <= store.triaged_signatures(bugs)
     finally:
         store.close()
