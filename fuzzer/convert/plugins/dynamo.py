@@ -65,6 +65,9 @@ class DynamoExporter(Exporter):
     def export(self, request: ExportRequest) -> bytes:
         import torch
 
+        from fuzzer.coverage.torch_exporters import instrument_dynamo
+
+        instrument_dynamo()  # once per process: its dispatcher records each aten op's torchlib function
         with torch.no_grad():
             program = torch.onnx.export(
                 request.module,
