@@ -23,6 +23,7 @@ class Stats(Command):
         try:
             stats = store.stats()
             stats["verdicts_with"] = verdicts_with(store)
+            stats["rule_coverage"] = store.coverage_totals()  # details: onnxfuzz coverage
             stats["signatures"] = [
                 {k: s[k] for k in ("signature", "kind", "stage", "path", "runtime", "hits", "first_case")} | {"error": s["error"][:200]}
                 for s in store.signatures()
@@ -117,6 +118,10 @@ def print_summary(stats: dict, workdir: Path) -> None:
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(got["verdicts"].items(), key=lambda kv: -kv[1]))
         console.print(f"  {group.replace('_', ' ')}: {got['cases']} cases, {got['cases_at_several_sizes']} judged at "
                       f"several sizes; verdicts: {kinds or 'none'}")
+    covered = stats.get("rule_coverage", {})
+    if covered:
+        console.print("rules covered: " + ", ".join(f"{s} {c['covered']}/{c['total']}" for s, c in covered.items()), markup=False,
+                      soft_wrap=True)
     console.print(f"{stats['distinct_signatures']} distinct failure signatures; details: onnxfuzz stats --workdir {workdir} --json")
     for f in stats.get("triage_failed", []):
         console.print(f"triage of {f['signature']} failed, skipped: {f['why']}", markup=False)
