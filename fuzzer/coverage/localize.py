@@ -233,3 +233,65 @@ def differs(feeds: dict[str, np.ndarray], expected: list[np.ndarray], rtol: floa
                    for g, e in zip(got, expected))
 
     return check
+
+
+def localize_bug(folder) -> Localization | None:
+    """The rule at fault in a filed bug folder (bugs/<id>/: case.json, model.onnx, inputs.npz), for
+    a bug of ONNX Runtime (a runtime at some optimization level, or its offline optimizer) or of an
+    onnxoptimizer plugin; None for a system that exposes no rules here.
+
+    The check is the bug's own symptom: a crash whose error starts like the filed one, or
+    outputs that differ from ONNX Runtime's with every optimization disabled.
+    """
+    import json
+    from pathlib import Path
+
+    from fuzzer.plugin import load_plugin
+
+    folder = Path(folder)
+    bug = json.loads((folder / "case.json").read_text())["bug"]
+    try:
+        plugin = load_plugin("runtime" if bug["role"] == "runtime" else "converter", bug["system"])
+    except Exception:
+        return None
+    model = (folder / "model.onnx").read_bytes()
+    first_line = bug["error"].strip().splitlines()[0] if bug["error"].strip() else ""
+    crash = bug["kind"].endswith("_crash") and first_line
+    check = raises(re.escape(first_line[:80])) if crash else None
+    level = getattr(plugin, "level", None)
+    if level in LEVELS_OF_ORT:
+        if check is None:
+            feeds, expected = _noopt_outputs(model, folder / "inputs.npz")
+            check = differs(feeds, expected)
+        return ort_transformer_at_fault(model, check, level)
+    if hasattr(plugin, "pass_list"):
+        passes = plugin.pass_list()
+        if check is None:
+            feeds, expected = _noopt_outputs(model, folder / "inputs.npz")
+
+            def check(out) -> bool:
+                if isinstance(out, BaseException):
+                    return False
+                return differs(feeds, expected)(ort_attempt(out, "ORT_DISABLE_ALL", []))
+        return onnxoptimizer_pass_at_fault(model, passes, check, getattr(plugin, "fixed_point", False))
+    return None
+
+
+LEVELS_OF_ORT = ("ORT_DISABLE_ALL", "ORT_ENABLE_BASIC", "ORT_ENABLE_EXTENDED", "ORT_ENABLE_ALL")
+
+
+def _noopt_outputs(model: bytes, inputs_path):
+    """(feeds, outputs) of ORT with every optimization disabled on the bug's inputs."""
+    session = ort_attempt(model, "ORT_DISABLE_ALL", []).session
+    given = dict(np.load(inputs_path))
+    names = [i.name for i in session.get_inputs()]
+    feeds = {n: given[n] for n in names} if all(n in given for n in names) else dict(zip(names, given.values()))
+    return feeds, session.run(None, feeds)
+
+
+if __name__ == "__main__":  # python -m fuzzer.coverage.localize BUG_FOLDER...: the rule at fault in each
+    import sys
+
+    for path in sys.argv[1:]:
+        found = localize_bug(path)
+        print(path, "-" if found is None else f"{found.system}: {found.rules or 'none'} ({found.note}; {found.attempts} attempts)")

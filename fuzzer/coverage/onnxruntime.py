@@ -1,18 +1,19 @@
 """Rules of ONNX Runtime: the graph transformers that modified a model, per optimization level.
 
 ORT exposes no list of its transformers and no callback, but a session created
-with log_severity_level=0 writes one line per transformer it applies to its
-stderr ("GraphTransformer ConstantFolding modified: 1 with status: OK"), the
-unmodified ones included. So:
+with log_severity_level=1 (INFO) writes one line per transformer it applies to
+its stderr ("GraphTransformer ConstantFolding modified: 1 with status: OK"), the
+unmodified ones included. (Level 0, VERBOSE, adds "Applying graph transformer
+X" before each, which localization needs, and costs several times more.) So:
 - the inventory of a level is every transformer named in the log of a session
   on a one-node model at that level (read from the installed ORT);
 - a session's hits are the transformers its log says modified the graph.
 
 The log is read by pointing file descriptor 2 at a temporary file while the
 session is created (ORT logs from C++; nothing at Python level sees it). Run
-calls are not logged at this severity. Creating a session this way costs about
-0.5 ms more on a small model (benchmarks/coverage_overhead.py), and only some
-sessions pay it: those whose model has an op type not yet seen at that level in
+calls are not logged at this severity. Creating a session this way cost 1-2 ms
+more on campaign models (about 10% of a session; at VERBOSE, 5-15 ms), and only
+some sessions pay it: those whose model has an op type not yet seen at that level in
 this process, and every Nth other one (ONNXFUZZ_COVERAGE_ORT_EVERY, default 8).
 The rule-based transformers ("Level1_RuleBasedTransformer") are one rule each
 here: ORT does not log which of their rewrite rules fired.
@@ -71,8 +72,12 @@ def transformers_in(log: str) -> tuple[set[str], set[str]]:
     return applied, modified
 
 
+#: the session log severity coverage reads: INFO carries the "modified" lines
+INFO = 1
+
+
 def session_log(model: bytes, level: str, disabled: list[str] | None = None, threads: int = 1):
-    """(session, its creation log) for model at a GraphOptimizationLevel name; raises what ORT raises."""
+    """(session, its creation log at VERBOSE) for model at a GraphOptimizationLevel name; raises what ORT raises."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
@@ -145,7 +150,7 @@ def create_session(model: bytes, opts, level: str):
     if not coverage.enabled() or not _SAMPLER.wants(level, _op_types(model)):
         return ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
     severity = opts.log_severity_level
-    opts.log_severity_level = 0
+    opts.log_severity_level = INFO
     try:
         with captured_stderr() as log:
             session = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
