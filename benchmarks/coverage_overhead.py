@@ -3,32 +3,38 @@
     python benchmarks/coverage_overhead.py [--cases 20] [--rounds 3] [--converters torchscript,onnx-direct]
     python benchmarks/coverage_overhead.py --campaign 60 [--workers 1]
 
-Default: the same fixed-seed cases run in this one process, alternately with
-ONNXFUZZ_COVERAGE on and off, round after round (so a load change on a shared
-machine hits both sides alike); prints seconds per case for each and the
-overhead. The first round of each side is a warm-up (imports, inventories,
-first captures) and is left out.
+Default: fixed-seed cases run in this one process, each round's cases once with
+ONNXFUZZ_COVERAGE on and once off (new cases every round, as in a campaign) (so a load change on a shared
+machine hits both sides alike); prints wall and CPU seconds per case for each
+and the overhead. CPU time (this process's) is the figure to trust on a busy
+machine: other processes' load changes the wall time of either side. The first
+round of each side is a warm-up (imports, inventories, first captures) and is
+left out.
 
---campaign SECONDS: two short campaigns instead, one with the bookkeeping off
-then one with it on, and their cases/s (noisier: each side sees other load).
+--campaign SECONDS: two short campaigns at the same time, one with the
+bookkeeping off and one with it on (side by side, so both see the same load),
+and their cases/s.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import sqlite3
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
 
-def _specs(args):
+def _specs(args, rnd: int = 0):
     from fuzzer.case import CaseSpec
     from fuzzer.generate import GenConfig
     from fuzzer.store import case_seed
 
     config = GenConfig(max_nodes=args.max_nodes)
-    return [CaseSpec(case_id=i, seed=case_seed(args.seed, i), config=config, exporters=[e],
+    # every round draws new cases, as a campaign does: the samplers keep meeting new models
+    return [CaseSpec(case_id=i, seed=case_seed(args.seed + rnd, i), config=config, exporters=[e],
                      runtimes=args.runtimes.split(","), transformers=args.transformers.split(","))
             for i in range(args.cases) for e in [args.converters.split(",")[i % len(args.converters.split(","))]]]
 
@@ -36,38 +42,68 @@ def _specs(args):
 def in_process(args) -> None:
     from fuzzer.case import run_case
 
-    specs = _specs(args)
-    seconds = {"off": [], "on": []}
+    wall = {"off": [], "on": []}
+    cpu = {"off": [], "on": []}
     for rnd in range(args.rounds + 1):
+        specs = _specs(args, rnd)
         for side in ("off", "on") if rnd % 2 == 0 else ("on", "off"):
             os.environ["ONNXFUZZ_COVERAGE"] = "1" if side == "on" else "0"
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             for spec in specs:
                 run_case(spec)
             if rnd > 0:
-                seconds[side].append((time.perf_counter() - t0) / len(specs))
-    on, off = statistics.median(seconds["on"]), statistics.median(seconds["off"])
+                wall[side].append((time.perf_counter() - t0) / len(specs))
+                cpu[side].append((time.process_time() - c0) / len(specs))
     print(f"{len(specs)} cases x {args.rounds} rounds per side (after a warm-up round); converters {args.converters}, "
           f"transformers {args.transformers}, runtimes {args.runtimes}")
-    print(f"coverage off: {off * 1000:7.1f} ms/case (rounds: {', '.join(f'{s * 1000:.0f}' for s in seconds['off'])})")
-    print(f"coverage on:  {on * 1000:7.1f} ms/case (rounds: {', '.join(f'{s * 1000:.0f}' for s in seconds['on'])})")
-    print(f"overhead: {100 * (on - off) / off:+.1f}% of case time")
+    for name, figures in (("wall", wall), ("CPU", cpu)):
+        on, off = statistics.median(figures["on"]), statistics.median(figures["off"])
+        for side in ("off", "on"):
+            rounds = ", ".join(f"{s * 1000:.0f}" for s in figures[side])
+            print(f"{name:4s} coverage {side:3s}: {statistics.median(figures[side]) * 1000:7.1f} ms/case (rounds: {rounds})")
+        print(f"{name:4s} overhead: {100 * (on - off) / off:+.1f}% of case time")
+
+
+def one_campaign(args) -> None:
+    """One campaign with the bookkeeping as the environment says; prints its cases and seconds."""
+    from fuzzer.campaign.campaign import CampaignOptions, run_campaign
+
+    with tempfile.TemporaryDirectory() as tmp:
+        stats = run_campaign(CampaignOptions(
+            workdir=Path(tmp), minutes=args.one_campaign / 60, seed=args.seed, workers=args.workers,
+            exporters=args.converters.split(","), transformers=args.transformers.split(","),
+            runtimes=args.runtimes.split(","), quiet=True))
+        steps: dict[str, float] = {}
+        conn = sqlite3.connect(Path(tmp) / "onnxfuzz.sqlite")
+        for (timings,) in conn.execute("SELECT timings FROM cases"):
+            for key, seconds in json.loads(timings).items():
+                steps[key] = steps.get(key, 0.0) + seconds
+        conn.close()
+    print(json.dumps({k: round(v, 2) for k, v in sorted(steps.items(), key=lambda kv: -kv[1])}))
+    print(stats["session"]["cases"], stats["session"]["seconds"], stats["case_seconds"])
 
 
 def campaigns(args) -> None:
-    from fuzzer.campaign.campaign import CampaignOptions, run_campaign
+    import subprocess
+    import sys
 
-    rates = {}
+    procs = {}
     for side in ("off", "on"):
-        os.environ["ONNXFUZZ_COVERAGE"] = "1" if side == "on" else "0"
-        with tempfile.TemporaryDirectory() as tmp:
-            stats = run_campaign(CampaignOptions(
-                workdir=Path(tmp), minutes=args.campaign / 60, seed=args.seed, workers=args.workers,
-                exporters=args.converters.split(","), transformers=args.transformers.split(","),
-                runtimes=args.runtimes.split(","), quiet=True))
-        rates[side] = stats["session"]["cases"] / stats["session"]["seconds"]
-        print(f"coverage {side}: {stats['session']['cases']} cases in {stats['session']['seconds']:.0f} s -> {rates[side]:.2f} cases/s")
-    print(f"throughput with coverage on: {100 * rates['on'] / rates['off']:.1f}% of off")
+        env = {**os.environ, "ONNXFUZZ_COVERAGE": "1" if side == "on" else "0"}
+        argv = [sys.executable, __file__, "--one-campaign", str(args.campaign), "--workers", str(args.workers),
+                "--seed", str(args.seed), "--converters", args.converters, "--transformers", args.transformers,
+                "--runtimes", args.runtimes]
+        procs[side] = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    rates = {}
+    for side, proc in procs.items():
+        out = proc.communicate()[0].strip().splitlines()
+        cases, seconds, case_seconds = out[-1].split()
+        if args.steps:
+            print(f"coverage {side}, seconds per step summed over cases: {out[-2]}")
+        rates[side] = int(cases) / float(seconds)
+        print(f"coverage {side}: {cases} cases in {float(seconds):.0f} s -> {rates[side]:.2f} cases/s "
+              f"({1000 * float(case_seconds) / int(cases):.0f} ms of case time each)")
+    print(f"throughput with coverage on: {100 * rates['on'] / rates['off']:.1f}% of off (both ran at the same time)")
 
 
 def main() -> None:
@@ -81,8 +117,12 @@ def main() -> None:
     ap.add_argument("--runtimes", default="onnxruntime,onnxruntime-noopt,onnx-reference")
     ap.add_argument("--campaign", type=float, default=None, metavar="SECONDS")
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--steps", action="store_true", help="with --campaign: print each side's seconds per step")
+    ap.add_argument("--one-campaign", type=float, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.campaign:
+    if args.one_campaign:
+        one_campaign(args)
+    elif args.campaign:
         campaigns(args)
     else:
         in_process(args)

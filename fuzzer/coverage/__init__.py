@@ -22,7 +22,9 @@ benchmarks/coverage_overhead.py uses to measure its cost.
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import time
 from typing import Callable, Iterable
 
 Inventory = dict  # {"version": str, "rules": [str, ...]}
@@ -83,6 +85,53 @@ def hit(system: str, rules: Iterable[str], inventory: Callable[[], Inventory | N
         RECORDER.hit(system, rules, inventory)
 
 
+class Budget:
+    """Keeps a costly sampled measurement (onnxoptimizer's passes run singly) to a share of
+    this process's time since its first use: a worker is busy with cases all the time, so
+    that bounds the measurement's share of campaign throughput whatever the models."""
+
+    def __init__(self, share: float, head_start: float = 0.05) -> None:
+        self.share = share
+        self.head_start = head_start
+        self.spent = 0.0
+        self.start: float | None = None
+
+    def allows(self) -> bool:
+        now = time.perf_counter()
+        if self.start is None:
+            self.start = now
+        return self.spent <= self.share * (now - self.start) + self.head_start
+
+    @contextlib.contextmanager
+    def charge(self):
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.spent += time.perf_counter() - t0
+
+
+#: where bookkeeping that failed is recorded: never as a verdict against a system under test
+ERRORS = "onnxfuzz:coverage-errors"
+
+
+def quietly(record):
+    """Decorate a recording function so that its failure never fails the case: a model the
+    bookkeeping cannot read is the systems' business, judged elsewhere. Each failure is
+    recorded as a hit of ERRORS ("<function>: <exception type>"), so it shows in the report."""
+    import functools
+
+    @functools.wraps(record)
+    def guarded(*args, **kwargs):
+        try:
+            return record(*args, **kwargs)
+        except Exception as e:
+            hit(ERRORS, [f"{record.__module__}.{record.__name__}: {type(e).__name__}"])
+            return None
+
+    return guarded
+
+
 def begin_case() -> None:
     RECORDER.begin_case()
 
@@ -91,4 +140,4 @@ def take() -> tuple[dict[str, list[str]], dict[str, Inventory]]:
     return RECORDER.take()
 
 
-__all__ = ["RECORDER", "Recorder", "begin_case", "enabled", "hit", "take"]
+__all__ = ["Budget", "ERRORS", "RECORDER", "Recorder", "begin_case", "enabled", "hit", "quietly", "take"]

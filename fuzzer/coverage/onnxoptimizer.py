@@ -6,8 +6,11 @@ plugin was given changes the model (compared with an optimize() of no pass,
 which normalizes the model the same way). That is the localization approach
 too (fuzzer.coverage.localize): one optimize() per pass, about 15 ms for the
 default pass list on a campaign model. Like ORT's sessions, only some
-transforms pay for it: those of a model with an op type not seen yet in this process, and every Nth other one
-(ONNXFUZZ_COVERAGE_PASSES_EVERY, default 16). The inventory is
+transforms pay for it: those of a model with an op type not seen yet in this
+process, and every Nth other one (ONNXFUZZ_COVERAGE_PASSES_EVERY, default 16);
+and never more than a share of the process's time
+(ONNXFUZZ_COVERAGE_PASSES_SHARE, default 0.02), since random graphs bring new
+op types for a long while. The inventory is
 onnxoptimizer.get_available_passes() of the installed version.
 """
 from __future__ import annotations
@@ -64,10 +67,14 @@ class _Sampler:
 
 
 _SAMPLER = _Sampler()
+_BUDGET = coverage.Budget(float(os.environ.get("ONNXFUZZ_COVERAGE_PASSES_SHARE", "0.02")))
 
 
+@coverage.quietly
 def record(proto, passes: list[str]) -> None:
     """Record which of passes change proto on its own, when coverage is on and this model is sampled."""
-    if not coverage.enabled() or not _SAMPLER.wants({n.op_type for n in proto.graph.node}):
+    if not coverage.enabled() or not _SAMPLER.wants({n.op_type for n in proto.graph.node}) or not _BUDGET.allows():
         return
-    coverage.hit(SYSTEM, passes_that_change(proto, passes), inventory)
+    with _BUDGET.charge():
+        changed = passes_that_change(proto, passes)
+    coverage.hit(SYSTEM, changed, inventory)

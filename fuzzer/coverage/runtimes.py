@@ -120,6 +120,7 @@ def _onnx_name(elem_type: int) -> str:
     return TensorProto.DataType.Name(elem_type).lower()
 
 
+@coverage.quietly
 def record(proto, runtimes: list[str]) -> None:
     """Record that each of runtimes ran proto to completion."""
     if not runtimes or not coverage.enabled():

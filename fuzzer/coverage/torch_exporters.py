@@ -118,11 +118,14 @@ def instrument_dynamo() -> None:
         function, message = original(node, registry)
         if not seen_registry:
             seen_registry.append(registry)
-        target = node.target
+        _record_dispatch(node.target, function)
+        return function, message
+
+    @coverage.quietly
+    def _record_dispatch(target, function):
         coverage.hit(DYNAMO_ATEN, (_key(target),), aten_inventory)
         if function is not None:
             coverage.hit(DYNAMO_TORCHLIB, (_function_name(function),), torchlib_inventory)
-        return function, message
 
     _dispatching.dispatch = dispatch
     _installed.add("dynamo")

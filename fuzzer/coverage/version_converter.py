@@ -69,6 +69,7 @@ def adapters(proto, source: int, target: int) -> list[str]:
     return out
 
 
+@coverage.quietly
 def record(proto, source: int, target: int) -> None:
     """Record the adapters a successful conversion of proto from source to target applied."""
     if coverage.enabled():

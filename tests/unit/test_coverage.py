@@ -39,6 +39,7 @@ def recorder(monkeypatch):
     monkeypatch.setenv("ONNXFUZZ_COVERAGE", "1")
     monkeypatch.setattr(ort_cov, "_SAMPLER", ort_cov._Sampler())
     monkeypatch.setattr(opt_cov, "_SAMPLER", opt_cov._Sampler())
+    monkeypatch.setattr(opt_cov, "_BUDGET", coverage.Budget(1.0, head_start=10.0))
     return fresh
 
 
@@ -196,3 +197,21 @@ def test_a_case_carries_its_rule_hits(recorder):
     assert r.status == "judged"
     assert "aten::tanh" in r.rule_hits["torchscript:symbolic"]
     assert any(rule.startswith("Tanh-13:") for rule in r.rule_hits["onnx-reference:ops"])
+
+
+def test_bookkeeping_that_fails_never_fails_the_case(recorder):
+    class Unreadable:
+        graph = None  # what a model the bookkeeping cannot read looks like to it
+
+    assert vc_cov.record(Unreadable(), 13, 15) is None
+    hits, _ = coverage.take()
+    assert hits == {coverage.ERRORS: ["fuzzer.coverage.version_converter.record: AttributeError"]}
+
+
+def test_budget_keeps_a_measurement_to_its_share_of_the_time():
+    budget = coverage.Budget(0.1, head_start=0.0)
+    assert budget.allows()  # nothing spent yet
+    budget.spent = 1.0  # as if a measurement took 1 s right at the start
+    assert not budget.allows()
+    budget.start -= 20.0  # 20 s later: 10% of it is 2 s, more than was spent
+    assert budget.allows()
