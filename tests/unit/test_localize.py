@@ -122,3 +122,47 @@ def test_a_pass_that_fails_only_after_another_is_named_by_the_shortest_failing_p
 def test_a_pass_that_raises_is_named_by_a_crash_check():
     loc = onnxoptimizer_pass_at_fault(transposes(), ["eliminate_identity", "no_such_pass"], raises("no_such_pass|not found|Unrecognized"))
     assert loc.rules == ["no_such_pass"], loc
+
+
+def test_error_pattern_ignores_node_names_and_numbers():
+    from fuzzer.coverage.localize import error_pattern
+    import re
+
+    filed = "Fail: [ONNXRuntimeError] : 1 : FAIL : Node (_reshape7_q) Op (QuantizeLinear) output_dtype INT8 does not match"
+    again = "Fail: [ONNXRuntimeError] : 1 : FAIL : Node (t5_q) Op (QuantizeLinear) output_dtype INT8 does not match"
+    assert re.search(error_pattern(filed), again)
+    assert not re.search(error_pattern(filed), again.replace("does not match", "matches"))
+
+
+def relu_clip_double() -> bytes:
+    nodes = [helper.make_node("Relu", ["x"], ["r"]),
+             helper.make_node("Constant", [], ["lo"], value=helper.make_tensor("v", TensorProto.DOUBLE, [], [-1.0])),
+             helper.make_node("Clip", ["r", "lo"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.DOUBLE, [])],
+                              [helper.make_tensor_value_info("y", TensorProto.DOUBLE, [])])
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 16)])
+    m.ir_version = 8
+    return m.SerializeToString()
+
+
+def test_a_bug_folder_of_onnx_runtime_is_localized_and_one_of_an_exporter_is_not(tmp_path):
+    import json
+
+    from fuzzer.coverage.localize import localize_bug
+
+    crash = ort_attempt(relu_clip_double(), "ORT_ENABLE_ALL", []).error
+    if crash is None:
+        pytest.skip("this ONNX Runtime no longer crashes on Relu -> Clip in double")
+    ort_bug = tmp_path / "ort"
+    ort_bug.mkdir()
+    (ort_bug / "model.onnx").write_bytes(relu_clip_double())
+    error = f"{type(crash).__name__}: {crash}"  # as a campaign files it
+    (ort_bug / "case.json").write_text(json.dumps({"bug": {"system": "onnxruntime", "role": "runtime", "kind": "load_crash",
+                                                           "error": error}}))
+    found = localize_bug(ort_bug)
+    assert found is not None and found.rules == ["Level1_RuleBasedTransformer"]
+    exporter_bug = tmp_path / "exporter"
+    exporter_bug.mkdir()
+    (exporter_bug / "case.json").write_text(json.dumps({"bug": {"system": "torchscript", "role": "exporter",
+                                                                "kind": "export_crash", "error": "x"}}))
+    assert localize_bug(exporter_bug) is None
