@@ -113,6 +113,7 @@ def _types(graph) -> dict[str, str]:
     return types
 
 
+@lru_cache(maxsize=64)
 def _onnx_name(elem_type: int) -> str:
     """TensorProto.FLOAT -> "float": the spelling of the schemas' type strings."""
     from onnx import TensorProto
