@@ -50,12 +50,13 @@ def print_coverage(report: dict, workdir: Path) -> None:
         return
     table = Table(title="rules covered per system under test")
     for col, justify in (("system", "left"), ("version", "left"), ("covered", "right"), ("total", "right"),
-                         ("share", "right"), ("outside inventory", "right")):
-        table.add_column(col, justify=justify)
+                         ("share", "right"), ("outside", "right")):
+        table.add_column(col, justify=justify, no_wrap=col in ("system", "version"))  # what one greps for
     for system, c in report.items():
         share = f"{100 * c['covered'] / c['total']:.1f}%" if c["total"] else "-"
         table.add_row(system, c["version"] or "?", str(c["covered"]), str(c["total"]), share, str(len(c["outside_inventory"])))
     console.print(table)
+    console.print("version: of the registry the total comes from; outside: rules hit that the registry does not list")
     for system, c in report.items():
         console.print(f"\n[bold]{system}[/]: {c['covered']} / {c['total']} covered")
         firsts = ", ".join(f"{rule} (case {h['first_case']})" for rule, h in c["hits"].items())
