@@ -215,3 +215,17 @@ def test_budget_keeps_a_measurement_to_its_share_of_the_time():
     assert not budget.allows()
     budget.start -= 20.0  # 20 s later: 10% of it is 2 s, more than was spent
     assert budget.allows()
+
+
+def test_ort_quantizer_hits_are_the_op_types_it_rewrote(recorder):
+    from fuzzer.coverage import ort_quantizer
+    from fuzzer.plugin import load_plugin
+
+    w = helper.make_tensor("w", TensorProto.FLOAT, [3, 4], np.linspace(-1, 1, 12, dtype=np.float32))
+    m = model([helper.make_node("MatMul", ["x", "w"], ["m"]), helper.make_node("Relu", ["m"], ["y"])],
+              [vi("x")], [vi("y", shape=(2, 4))], [w])
+    out = load_plugin("converter", "ort-quantize").transform(m.SerializeToString(), 17)
+    assert "MatMulInteger" in {n.op_type for n in onnx.load_model_from_string(out).graph.node}
+    hits, inv = coverage.take()
+    assert hits == {ort_quantizer.SYSTEM: ["MatMul"]}
+    assert "MatMul" in inv[ort_quantizer.SYSTEM]["rules"] and "Relu" not in inv[ort_quantizer.SYSTEM]["rules"]
