@@ -12,8 +12,9 @@ class Coverage(Command):
 
     Systems are rule registries read from each tool at its installed version: the TorchScript
     exporter's symbolic functions, the dynamo exporter's aten overloads and torchlib functions,
-    ONNX Runtime's graph transformers at each optimization level, onnxoptimizer's passes, the
-    version converter's adapters, and the (op, dtype, opset) triples each runtime ran.
+    onnxscript's rewrite rules, ONNX Runtime's graph transformers at each optimization level,
+    its dynamic quantizer's op quantizers, onnxoptimizer's passes, the version converter's
+    adapters, and the (op, dtype, opset) triples each runtime ran.
     ONNXFUZZ_COVERAGE=0 turns the bookkeeping off for a campaign."""
 
     name = "coverage"

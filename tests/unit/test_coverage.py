@@ -229,3 +229,19 @@ def test_ort_quantizer_hits_are_the_op_types_it_rewrote(recorder):
     hits, inv = coverage.take()
     assert hits == {ort_quantizer.SYSTEM: ["MatMul"]}
     assert "MatMul" in inv[ort_quantizer.SYSTEM]["rules"] and "Relu" not in inv[ort_quantizer.SYSTEM]["rules"]
+
+
+def test_onnxscript_optimizer_records_the_rewrite_rules_that_fired(recorder):
+    from fuzzer.coverage import onnxscript_rewriter
+    from fuzzer.plugin import load_plugin
+
+    nodes = [helper.make_node("Transpose", ["x"], ["t"], perm=[1, 0]), helper.make_node("Transpose", ["t"], ["u"], perm=[1, 0]),
+             helper.make_node("Relu", ["u"], ["y"])]
+    m = model(nodes, [vi("x")], [vi("y")])
+    out = load_plugin("converter", "onnxscript-optimizer").transform(m.SerializeToString(), 17)
+    assert "Transpose" not in {n.op_type for n in onnx.load_model_from_string(out).graph.node}
+    hits, inv = coverage.take()
+    fired = hits[onnxscript_rewriter.SYSTEM]
+    assert "TransposeTranspose" in fired
+    rules = inv[onnxscript_rewriter.SYSTEM]["rules"]
+    assert set(fired) <= set(rules) and len(rules) == len(set(rules))
