@@ -3,13 +3,13 @@
     python benchmarks/coverage_overhead.py [--cases 20] [--rounds 3] [--converters torchscript,onnx-direct]
     python benchmarks/coverage_overhead.py --campaign 60 [--workers 1]
 
-Default: fixed-seed cases run in this one process, each round's cases once with
-ONNXFUZZ_COVERAGE on and once off (new cases every round, as in a campaign) (so a load change on a shared
-machine hits both sides alike); prints wall and CPU seconds per case for each
-and the overhead. CPU time (this process's) is the figure to trust on a busy
-machine: other processes' load changes the wall time of either side. The first
-round of each side is a warm-up (imports, inventories, first captures) and is
-left out.
+Default: fixed-seed cases run in this one process, each case twice back to
+back, with ONNXFUZZ_COVERAGE on and off in alternating order (so a load change
+on a shared machine falls on both sides of a pair alike); prints CPU and wall
+milliseconds per case for each and the overhead. CPU time (this process's) is
+the figure to trust on a busy machine. Every case is new to the samplers, as in
+a campaign; a few warm-up cases first pay the once-per-process costs (imports,
+inventories), which a campaign pays once per worker.
 
 --campaign SECONDS: two short campaigns at the same time, one with the
 bookkeeping off and one with it on (side by side, so both see the same load),
@@ -42,26 +42,31 @@ def _specs(args, rnd: int = 0):
 def in_process(args) -> None:
     from fuzzer.case import run_case
 
-    wall = {"off": [], "on": []}
+    warm = _specs(args, -1)[:4]
+    for side in ("off", "on"):  # imports, inventories: once per process, not per case
+        os.environ["ONNXFUZZ_COVERAGE"] = "1" if side == "on" else "0"
+        for spec in warm:
+            run_case(spec)
     cpu = {"off": [], "on": []}
-    for rnd in range(args.rounds + 1):
-        specs = _specs(args, rnd)
-        for side in ("off", "on") if rnd % 2 == 0 else ("on", "off"):
-            os.environ["ONNXFUZZ_COVERAGE"] = "1" if side == "on" else "0"
-            t0, c0 = time.perf_counter(), time.process_time()
-            for spec in specs:
+    wall = {"off": [], "on": []}
+    for rnd in range(args.rounds):
+        for k, spec in enumerate(_specs(args, rnd)):
+            # each case back to back with the bookkeeping on and off, in alternating order, so
+            # that a change of load on a shared machine falls on both sides of a pair alike
+            for side in ("off", "on") if (rnd + k) % 2 == 0 else ("on", "off"):
+                os.environ["ONNXFUZZ_COVERAGE"] = "1" if side == "on" else "0"
+                t0, c0 = time.perf_counter(), time.process_time()
                 run_case(spec)
-            if rnd > 0:
-                wall[side].append((time.perf_counter() - t0) / len(specs))
-                cpu[side].append((time.process_time() - c0) / len(specs))
-    print(f"{len(specs)} cases x {args.rounds} rounds per side (after a warm-up round); converters {args.converters}, "
+                wall[side].append(time.perf_counter() - t0)
+                cpu[side].append(time.process_time() - c0)
+    n = len(cpu["on"])
+    print(f"{n} cases, each run with coverage on and off back to back; converters {args.converters}, "
           f"transformers {args.transformers}, runtimes {args.runtimes}")
-    for name, figures in (("wall", wall), ("CPU", cpu)):
-        on, off = statistics.median(figures["on"]), statistics.median(figures["off"])
-        for side in ("off", "on"):
-            rounds = ", ".join(f"{s * 1000:.0f}" for s in figures[side])
-            print(f"{name:4s} coverage {side:3s}: {statistics.median(figures[side]) * 1000:7.1f} ms/case (rounds: {rounds})")
-        print(f"{name:4s} overhead: {100 * (on - off) / off:+.1f}% of case time")
+    for name, figures in (("CPU", cpu), ("wall", wall)):
+        on, off = sum(figures["on"]), sum(figures["off"])
+        diffs = sorted(a - b for a, b in zip(figures["on"], figures["off"]))
+        print(f"{name:4s}: off {1000 * off / n:6.1f} ms/case, on {1000 * on / n:6.1f} ms/case -> overhead {100 * (on - off) / off:+.1f}%"
+              f" (median difference per case {1000 * statistics.median(diffs):+.2f} ms = {100 * statistics.median(diffs) * n / off:+.1f}%)")
 
 
 def one_campaign(args) -> None:

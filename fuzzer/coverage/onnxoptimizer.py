@@ -73,7 +73,8 @@ _BUDGET = coverage.Budget(float(os.environ.get("ONNXFUZZ_COVERAGE_PASSES_SHARE",
 @coverage.quietly
 def record(proto, passes: list[str]) -> None:
     """Record which of passes change proto on its own, when coverage is on and this model is sampled."""
-    if not coverage.enabled() or not _SAMPLER.wants({n.op_type for n in proto.graph.node}) or not _BUDGET.allows():
+    # the budget first: a model it turns away leaves its op types new for a later one
+    if not coverage.enabled() or not _BUDGET.allows() or not _SAMPLER.wants({n.op_type for n in proto.graph.node}):
         return
     with _BUDGET.charge():
         changed = passes_that_change(proto, passes)

@@ -11,10 +11,12 @@ X" before each, which localization needs, and costs several times more.) So:
 
 The log is read by pointing file descriptor 2 at a temporary file while the
 session is created (ORT logs from C++; nothing at Python level sees it). Run
-calls are not logged at this severity. Creating a session this way cost 1-2 ms
-more on campaign models (about 10% of a session; at VERBOSE, 5-15 ms), and only
+calls are not logged at this severity. Creating a session this way cost about 0.6 ms
+of CPU more on campaign models (half again a small session; VERBOSE costs more), and only
 some sessions pay it: those whose model has an op type not yet seen at that level in
-this process, and every Nth other one (ONNXFUZZ_COVERAGE_ORT_EVERY, default 8).
+this process, and every Nth other one (ONNXFUZZ_COVERAGE_ORT_EVERY, default 8),
+as long as captured sessions take at most a share of the process's time
+(ONNXFUZZ_COVERAGE_ORT_SHARE, default 0.05).
 The rule-based transformers ("Level1_RuleBasedTransformer") are one rule each
 here: ORT does not log which of their rewrite rules fired.
 
@@ -130,6 +132,9 @@ class _Sampler:
 
 
 _SAMPLER = _Sampler()
+#: captured sessions may take this share of the process's time: the log costs about half
+#: again a small model's session creation (about 0.6 ms), so this bounds it near 2-3%
+_BUDGET = coverage.Budget(float(os.environ.get("ONNXFUZZ_COVERAGE_ORT_SHARE", "0.05")))
 
 
 def _op_types(model: bytes) -> set[str]:
@@ -147,12 +152,13 @@ def create_session(model: bytes, opts, level: str):
     model when coverage is on and this session is sampled. opts must already hold the level."""
     import onnxruntime as ort
 
-    if not coverage.enabled() or not _SAMPLER.wants(level, _op_types(model)):
+    # the budget first: a session it turns away leaves its op types new for a later one
+    if not coverage.enabled() or not _BUDGET.allows() or not _SAMPLER.wants(level, _op_types(model)):
         return ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
     severity = opts.log_severity_level
     opts.log_severity_level = INFO
     try:
-        with captured_stderr() as log:
+        with _BUDGET.charge(), captured_stderr() as log:
             session = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
     finally:
         opts.log_severity_level = severity

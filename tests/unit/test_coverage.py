@@ -38,6 +38,7 @@ def recorder(monkeypatch):
     monkeypatch.setattr(coverage, "RECORDER", fresh)
     monkeypatch.setenv("ONNXFUZZ_COVERAGE", "1")
     monkeypatch.setattr(ort_cov, "_SAMPLER", ort_cov._Sampler())
+    monkeypatch.setattr(ort_cov, "_BUDGET", coverage.Budget(1.0, head_start=10.0))
     monkeypatch.setattr(opt_cov, "_SAMPLER", opt_cov._Sampler())
     monkeypatch.setattr(opt_cov, "_BUDGET", coverage.Budget(1.0, head_start=10.0))
     return fresh
@@ -245,3 +246,14 @@ def test_onnxscript_optimizer_records_the_rewrite_rules_that_fired(recorder):
     assert "TransposeTranspose" in fired
     rules = inv[onnxscript_rewriter.SYSTEM]["rules"]
     assert set(fired) <= set(rules) and len(rules) == len(set(rules))
+
+
+def test_a_model_the_budget_turns_away_keeps_its_op_types_new(recorder, monkeypatch):
+    nodes = [helper.make_node("Transpose", ["x"], ["t"], perm=[0, 1]), helper.make_node("Relu", ["t"], ["y"])]
+    m = model(nodes, [vi("x")], [vi("y")])
+    monkeypatch.setattr(opt_cov, "_BUDGET", coverage.Budget(0.0, head_start=-1.0))  # spent out
+    opt_cov.record(m, ["eliminate_nop_transpose"])
+    assert coverage.take()[0] == {}
+    monkeypatch.setattr(opt_cov, "_BUDGET", coverage.Budget(1.0, head_start=10.0))
+    opt_cov.record(m, ["eliminate_nop_transpose"])  # its ops are still new: recorded now
+    assert coverage.take()[0] == {"onnxoptimizer:passes": ["eliminate_nop_transpose"]}
