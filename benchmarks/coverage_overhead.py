@@ -42,7 +42,7 @@ def _specs(args, rnd: int = 0):
 def in_process(args) -> None:
     from fuzzer.case import run_case
 
-    warm = _specs(args, -1)[:4]
+    warm = _specs(args, -1)[:10]
     for side in ("off", "on"):  # imports, inventories: once per process, not per case
         os.environ["ONNXFUZZ_COVERAGE"] = "1" if side == "on" else "0"
         for spec in warm:
@@ -66,7 +66,8 @@ def in_process(args) -> None:
         on, off = sum(figures["on"]), sum(figures["off"])
         diffs = sorted(a - b for a, b in zip(figures["on"], figures["off"]))
         print(f"{name:4s}: off {1000 * off / n:6.1f} ms/case, on {1000 * on / n:6.1f} ms/case -> overhead {100 * (on - off) / off:+.1f}%"
-              f" (median difference per case {1000 * statistics.median(diffs):+.2f} ms = {100 * statistics.median(diffs) * n / off:+.1f}%)")
+              f" (median difference per case {1000 * statistics.median(diffs):+.2f} ms = {100 * statistics.median(diffs) * n / off:+.1f}%;"
+              f" extremes {', '.join(f'{1000 * d:+.0f}' for d in diffs[:3] + diffs[-3:])} ms)")
 
 
 def one_campaign(args) -> None:
