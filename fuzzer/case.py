@@ -420,15 +420,10 @@ def _execute(runtime: Runtime, model: bytes, inputs, order, ref: Reference, path
 
 def _record_executed(model: bytes, runtimes: list[str]) -> None:
     """Coverage: each runtime in runtimes ran every (op, dtype, opset) of model."""
-    from fuzzer import coverage
+    if runtimes:
+        from fuzzer.coverage import runtimes as executed
 
-    if not runtimes or not coverage.enabled():
-        return
-    import onnx
-
-    from fuzzer.coverage import runtimes as executed
-
-    executed.record(onnx.load_model_from_string(model), runtimes)
+        executed.record(model, runtimes)
 
 
 def _onnx_ops(model: bytes) -> list[str]:

@@ -4,7 +4,8 @@ A rule reads "Add-14:float": the op, the version of its schema in force at the
 model's opset (so opsets in which the op did not change count once), and the
 element type of its first input (of its first output when it has none). A
 runtime hits the rules of every node of a model it ran to completion, whatever
-the verdict on its outputs. The inventory, the same for every runtime, is the
+the verdict on its outputs, as long as this bookkeeping stays within its share
+of the process's time (ONNXFUZZ_COVERAGE_OPS_SHARE, default 0.03). The inventory, the same for every runtime, is the
 installed onnx's: every default-domain schema version in force at some opset
 from 13 up, times each type its first input's constraint allows. Ops of other
 domains (com.microsoft ops an ORT offline model holds) are recorded as hits
@@ -12,6 +13,7 @@ outside the inventory.
 """
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 from fuzzer import coverage
@@ -121,11 +123,19 @@ def _onnx_name(elem_type: int) -> str:
     return TensorProto.DataType.Name(elem_type).lower()
 
 
+#: reading a model's (op, dtype, opset) triples costs about 0.4 ms (more when its types must be
+#: inferred), on every path of every case: kept to this share of the process's time
+_BUDGET = coverage.Budget(float(os.environ.get("ONNXFUZZ_COVERAGE_OPS_SHARE", "0.03")))
+
+
 @coverage.quietly
-def record(proto, runtimes: list[str]) -> None:
-    """Record that each of runtimes ran proto to completion."""
-    if not runtimes or not coverage.enabled():
+def record(model: bytes, runtimes: list[str]) -> None:
+    """Record that each of runtimes ran model (serialized) to completion (unless the budget is spent)."""
+    if not runtimes or not coverage.enabled() or not _BUDGET.allows():
         return
-    rules = executed(proto)
+    import onnx
+
+    with _BUDGET.charge():
+        rules = executed(onnx.load_model_from_string(model))
     for name in runtimes:
         coverage.hit(system(name), rules, inventory)

@@ -41,6 +41,7 @@ def recorder(monkeypatch):
     monkeypatch.setattr(ort_cov, "_BUDGET", coverage.Budget(1.0, head_start=10.0))
     monkeypatch.setattr(opt_cov, "_SAMPLER", opt_cov._Sampler())
     monkeypatch.setattr(opt_cov, "_BUDGET", coverage.Budget(1.0, head_start=10.0))
+    monkeypatch.setattr(run_cov, "_BUDGET", coverage.Budget(1.0, head_start=10.0))
     return fresh
 
 
