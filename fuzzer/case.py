@@ -75,6 +75,10 @@ class CaseResult:
     dynamic: dict | None = None
     #: what a check of a user's model settled (fuzzer.check.model): its reference, draws
     notes: dict = field(default_factory=dict)
+    #: {system: [rule, ...]}: the rules of systems under test the case exercised (fuzzer.coverage)
+    rule_hits: dict = field(default_factory=dict)
+    #: {system: {"version", "rules"}}: inventories this worker process found since its last case
+    rule_inventory: dict = field(default_factory=dict)
 
     @property
     def failures(self) -> list[Verdict]:
@@ -140,6 +144,16 @@ def case_frontend(exporters: list[str]) -> str:
 
 
 def run_case(spec: CaseSpec, progress: Progress = _noop) -> CaseResult:
+    """Run one case; its result carries the rules it exercised (fuzzer.coverage)."""
+    from fuzzer import coverage
+
+    coverage.begin_case()
+    result = _run_case(spec, progress)
+    result.rule_hits, result.rule_inventory = coverage.take()
+    return result
+
+
+def _run_case(spec: CaseSpec, progress: Progress) -> CaseResult:
     from fuzzer.run.eager import reference
 
     t0 = time.perf_counter()
@@ -348,6 +362,7 @@ class _Paths:
                 self.keep[path] = model
             return set()
         passed = set()
+        ran: list[str] = []  # the runtimes that ran the model to completion: coverage of their ops
         order = [v.name for v in self.graph.inputs]
         # a transformed model is judged at every size when the model it was given declared the dims dynamic
         dynamic = path.split(">")[0] in self.dynamic_paths
@@ -360,6 +375,9 @@ class _Paths:
             self._verdict(verdict)
             if verdict.kind is Kind.PASS:
                 passed.add(rname)
+            if verdict.stage is Stage.JUDGE:  # it computed outputs, whatever the judgement on them
+                ran.append(rname)
+        _record_executed(model, ran)
         if path in self.spec.keep_models or any(v.kind.is_failure and v.path == path for v in self.result.verdicts):
             self.keep[path] = model
         return passed
@@ -398,6 +416,14 @@ def _execute(runtime: Runtime, model: bytes, inputs, order, ref: Reference, path
     if others:
         first = dataclasses.replace(first, stats={**first.stats, "sizes": 1 + len(others)})
     return first
+
+
+def _record_executed(model: bytes, runtimes: list[str]) -> None:
+    """Coverage: each runtime in runtimes ran every (op, dtype, opset) of model."""
+    if runtimes:
+        from fuzzer.coverage import runtimes as executed
+
+        executed.record(model, runtimes)
 
 
 def _onnx_ops(model: bytes) -> list[str]:

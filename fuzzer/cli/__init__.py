@@ -7,6 +7,7 @@ import sys
 from fuzzer.cli.base import Command
 from fuzzer.cli.bugs import Bugs
 from fuzzer.cli.check import Check
+from fuzzer.cli.coverage import Coverage
 from fuzzer.cli.doctor import Doctor
 from fuzzer.cli.gen import Gen
 from fuzzer.cli.reduce import Reduce
@@ -15,7 +16,7 @@ from fuzzer.cli.run import Run
 from fuzzer.cli.stats import Stats
 from fuzzer.errors import ExitCode, OnnxfuzzError, PluginUnavailable, UsageError
 
-COMMANDS: list[type[Command]] = [Run, Stats, Gen, Check, Reduce, Bugs, Report, Doctor]
+COMMANDS: list[type[Command]] = [Run, Stats, Coverage, Gen, Check, Reduce, Bugs, Report, Doctor]
 
 
 class _Parser(argparse.ArgumentParser):

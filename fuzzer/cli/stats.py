@@ -27,6 +27,7 @@ class Stats(Command):
             stats["verdicts_with"] = verdicts_with(store)
             # onnxfuzz's own defects triage met: never filed as bugs of a system under test
             stats["own_defects"] = [d | {"error": d["error"][:300]} for d in store.own_defects()]
+            stats["rule_coverage"] = store.coverage_totals()  # details: onnxfuzz coverage
             stats["signatures"] = [
                 {k: s[k] for k in ("signature", "kind", "stage", "path", "runtime", "hits", "first_case")} | {"error": s["error"][:200]}
                 for s in store.signatures()
@@ -121,6 +122,10 @@ def print_summary(stats: dict, workdir: Path) -> None:
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(got["verdicts"].items(), key=lambda kv: -kv[1]))
         console.print(f"  {group.replace('_', ' ')}: {got['cases']} cases, {got['cases_at_several_sizes']} judged at "
                       f"several sizes; verdicts: {kinds or 'none'}")
+    covered = stats.get("rule_coverage", {})
+    if covered:
+        console.print("rules covered: " + ", ".join(f"{s} {c['covered']}/{c['total']}" for s, c in covered.items()), markup=False,
+                      soft_wrap=True)
     console.print(f"{stats['distinct_signatures']} distinct failure signatures; details: onnxfuzz stats --workdir {workdir} --json")
     filing = stats.get("filing") or {}
     if filing.get("folders") or filing.get("signatures_triaged"):

@@ -137,9 +137,56 @@ class Store:
                         (sig, v.kind.value, v.stage.value, v.path, v.runtime, json.dumps(sorted(set(v.ops))), v.error[:2000], result.case_id, 1, now),
                     )
                     new.append(sig)
+            self._record_rules(result, now)
         if result.failures or result.error:
             self._write_artifacts(result)
         return new
+
+    def _record_rules(self, result, now: float) -> None:
+        """The case's rule hits and any inventories it carried (fuzzer.coverage), in the case's transaction."""
+        for system, inv in getattr(result, "rule_inventory", {}).items():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO rule_inventory VALUES (?,?,?,?)",
+                (system, str(inv.get("version", "unknown")), json.dumps(sorted(inv.get("rules", []))), now),
+            )
+        for system, rules in getattr(result, "rule_hits", {}).items():
+            self.conn.executemany(
+                "INSERT INTO rule_hits VALUES (?,?,?,1,?) ON CONFLICT(system, rule) DO UPDATE SET hits = hits + 1",
+                [(system, rule, result.case_id, now) for rule in rules],
+            )
+
+    def rule_coverage(self) -> dict[str, dict]:
+        """Per system: its inventory's version and size, the rules covered (each with the first case
+        that hit it and how many cases did), the uncovered ones, and hits outside the inventory.
+        {} for a database that predates coverage."""
+        if not self.has_column("rule_hits"):
+            return {}
+        out: dict[str, dict] = {}
+        for system, version, rules in self.conn.execute("SELECT system, version, rules FROM rule_inventory"):
+            out[system] = {"version": version, "inventory": json.loads(rules)}
+        hits: dict[str, dict[str, dict]] = {}
+        for system, rule, first_case, n in self.conn.execute(
+                "SELECT system, rule, first_case, hits FROM rule_hits ORDER BY system, rule"):
+            hits.setdefault(system, {})[rule] = {"first_case": first_case, "cases": n}
+        report = {}
+        for system in sorted(set(out) | set(hits)):
+            inventory = out.get(system, {}).get("inventory", [])
+            got = hits.get(system, {})
+            known = set(inventory)
+            report[system] = {
+                "version": out.get(system, {}).get("version"),
+                "total": len(inventory),
+                "covered": sum(1 for r in got if r in known),
+                "hits": {r: h for r, h in got.items() if r in known},
+                "uncovered": [r for r in inventory if r not in got],
+                # rules the case hit that the registry does not list (a decomposed aten op, a contrib op)
+                "outside_inventory": {r: h for r, h in got.items() if r not in known},
+            }
+        return report
+
+    def coverage_totals(self) -> dict[str, dict]:
+        """{system: {"covered", "total"}}: what `stats --json` carries."""
+        return {s: {"covered": c["covered"], "total": c["total"]} for s, c in self.rule_coverage().items()}
 
     def _write_artifacts(self, result) -> None:
         d = self.workdir / "artifacts" / f"case-{result.case_id}"

@@ -144,6 +144,28 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        # white-box coverage (fuzzer.coverage): every rule of a system under test a case hit,
+        # with the first case that hit it and how many cases did; and each system's whole
+        # inventory of rules as its installed version's registry lists it (JSON list)
+        "007_rule_hits",
+        """
+        CREATE TABLE rule_hits (
+            system TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            first_case INTEGER NOT NULL,
+            hits INTEGER NOT NULL,
+            first_seen REAL NOT NULL,
+            PRIMARY KEY (system, rule)
+        );
+        CREATE TABLE rule_inventory (
+            system TEXT PRIMARY KEY,
+            version TEXT NOT NULL,
+            rules TEXT NOT NULL,
+            updated REAL NOT NULL
+        );
+        """,
+    ),
 ]
 
 

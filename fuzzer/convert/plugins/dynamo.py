@@ -68,6 +68,13 @@ class DynamoExporter(Exporter):
     def export(self, request: ExportRequest) -> bytes:
         import torch
 
+        from fuzzer.coverage.torch_exporters import instrument_dynamo
+
+        instrument_dynamo()  # once per process: its dispatcher records each aten op's torchlib function
+        if self.optimize:
+            from fuzzer.coverage.onnxscript_rewriter import instrument
+
+            instrument()  # and the rewrite rules its optimizer (onnxscript's) fires
         with torch.no_grad():
             program = torch.onnx.export(
                 request.module,

@@ -39,8 +39,12 @@ class OnnxOptimizer(Transformer):
         import onnx
         import onnxoptimizer
 
+        from fuzzer.coverage.onnxoptimizer import record
+
         proto = onnx.load_model_from_string(model)
-        return onnxoptimizer.optimize(proto, self.pass_list(), fixed_point=self.fixed_point).SerializeToString()
+        out = onnxoptimizer.optimize(proto, self.pass_list(), fixed_point=self.fixed_point).SerializeToString()
+        record(proto, self.pass_list())  # which passes change it alone (sampled): after the real run, whose crash comes first
+        return out
 
     def repro_source(self) -> str:
         """A standalone transform_model() for bug repros (imports onnx and onnxoptimizer only)."""

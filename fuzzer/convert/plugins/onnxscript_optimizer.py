@@ -16,6 +16,9 @@ class OnnxScriptOptimizer(Transformer):
         from onnxscript import optimizer
 
         ir_model = ir.from_proto(onnx.load_model_from_string(model))
+        from fuzzer.coverage.onnxscript_rewriter import instrument
+
+        instrument()  # once per process: each rewrite rule that fires records a hit
         optimizer.optimize(ir_model)  # in place on an ir.Model
         return ir.to_proto(ir_model).SerializeToString()
 

@@ -36,7 +36,9 @@ class _OrtOffline(Transformer):
             opts.intra_op_num_threads = 1
             opts.inter_op_num_threads = 1
             opts.log_severity_level = 3
-            ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
+            from fuzzer.coverage.onnxruntime import create_session
+
+            create_session(model, opts, self.level)  # records the transformers that modified the model
             with open(path, "rb") as f:
                 return f.read()
 

@@ -42,9 +42,13 @@ class OrtQuantizeDynamic(Transformer):
                     f.write(model)
                 quantize_dynamic(src, dst)
                 with open(dst, "rb") as f:
-                    return f.read()
+                    out = f.read()
         finally:
             root.setLevel(level)
+        from fuzzer.coverage.ort_quantizer import record
+
+        record(model, out)  # the op quantizers that rewrote a node
+        return out
 
     def is_unsupported(self, error: BaseException) -> bool:
         return is_gap(error) or bool(_GAP.search(str(error)))

@@ -32,6 +32,9 @@ class TorchScriptExporter(Exporter):
     def export(self, request: ExportRequest) -> bytes:
         import torch
 
+        from fuzzer.coverage.torch_exporters import instrument_torchscript
+
+        instrument_torchscript()  # once per process: its symbolic functions record that they ran
         buf = io.BytesIO()
         with torch.no_grad():
             torch.onnx.export(

@@ -89,7 +89,11 @@ class _VersionConverter(Transformer):
         target = self.target(current)
         if target == current:
             return model
-        return version_converter.convert_version(proto, target).SerializeToString()
+        out = version_converter.convert_version(proto, target).SerializeToString()
+        from fuzzer.coverage.version_converter import record
+
+        record(proto, current, target)
+        return out
 
     def is_unsupported(self, error: BaseException) -> bool:
         return bool(_GAP.search(str(error)))

@@ -95,7 +95,10 @@ class _Ort(Runtime):
         opts.intra_op_num_threads = self.threads
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
-        return ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
+        from fuzzer.coverage.onnxruntime import create_session
+
+        # an InferenceSession on CPU that records the graph transformers that modified the model
+        return create_session(model, opts, self.level)
 
     def input_names(self, session):
         return [i.name for i in session.get_inputs()]

@@ -1,0 +1,310 @@
+"""Name the rule at fault: which ONNX Runtime transformer or onnxoptimizer pass makes a check fail.
+
+ONNX Runtime: a session created with `disabled_optimizers=[...]` skips the named
+transformers (fuzzer.coverage.onnxruntime reads which ones modified the graph from
+the session's log). `ort_transformer_at_fault` bisects over those until the
+failure disappears: the transformers that modified the graph in the failing
+session, plus the one ORT was applying when session creation raised (a load
+crash inside a transformer leaves "Applying graph transformer X" as its last
+word). A rule-based transformer ("Level1_RuleBasedTransformer") is named as a
+whole: ORT does not log which of its rewrite rules fired.
+
+onnxoptimizer: `onnxoptimizer_pass_at_fault` runs each pass of the list alone;
+when no pass fails alone, the shortest failing prefix of the list names its
+last pass, at fault given the passes before it.
+
+The check is the caller's: a function of one attempt that says whether the
+failure still shows (a load that raises a given error, outputs that differ from
+expected ones). `raises` and `differs` build the usual two.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from fuzzer.coverage.onnxruntime import captured_stderr, system, transformers_in
+
+_APPLYING = re.compile(r"Applying graph transformer (\S+) on step")
+
+
+@dataclass
+class Localization:
+    """Where a failure comes from within one system's rules."""
+
+    system: str
+    #: the rules at fault (one, normally); [] when none could be named (see note)
+    rules: list[str]
+    #: the rules it chose among
+    candidates: list[str]
+    #: how many sessions or optimizer runs it took
+    attempts: int
+    #: how the answer was reached, or why there is none
+    note: str
+
+
+@dataclass
+class Attempt:
+    """One ORT session creation with some transformers disabled: what a check looks at."""
+
+    disabled: list[str]
+    session: Any = None
+    #: what InferenceSession raised, if it did
+    error: BaseException | None = None
+    #: the session's creation log (verbose)
+    log: str = ""
+    #: the optimized model ORT saved (optimized_model_filepath), when it got that far
+    optimized: bytes | None = None
+    #: transformers the log says modified the graph
+    modified: list[str] = field(default_factory=list)
+
+
+def ort_attempt(model: bytes, level: str, disabled: list[str]) -> Attempt:
+    """Create a session at level with the named transformers disabled, keeping its log and optimized model."""
+    import onnxruntime as ort
+
+    attempt = Attempt(list(disabled))
+    with tempfile.TemporaryDirectory(prefix="onnxfuzz-localize-") as d:
+        path = os.path.join(d, "optimized.onnx")
+        opts = ort.SessionOptions()
+        opts.graph_optimization_level = getattr(ort.GraphOptimizationLevel, level)
+        opts.intra_op_num_threads = 1
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 0
+        opts.optimized_model_filepath = path
+        kwargs = {"disabled_optimizers": list(disabled)} if disabled else {}
+        with captured_stderr() as log:
+            try:
+                attempt.session = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"], **kwargs)
+            except Exception as e:
+                attempt.error = e
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                attempt.optimized = f.read()
+    attempt.log = log[0]
+    _, modified = transformers_in(attempt.log)
+    attempt.modified = [t for t in _in_log_order(attempt.log) if t in modified]
+    return attempt
+
+
+def _in_log_order(log: str) -> list[str]:
+    seen: list[str] = []
+    for name in re.findall(r"GraphTransformer (\S+) modified", log):
+        if name not in seen:
+            seen.append(name)
+    return seen
+
+
+def _in_progress(log: str) -> str | None:
+    """The transformer being applied when the log stops: the one that raised, when creation failed."""
+    applying = _APPLYING.findall(log)
+    if not applying:
+        return None
+    last = applying[-1]
+    tail = log[log.rfind(f"Applying graph transformer {last}"):]
+    return None if re.search(rf"GraphTransformer {re.escape(last)} modified", tail) else last
+
+
+def ort_transformer_at_fault(model: bytes, fails: Callable[[Attempt], bool], level: str = "ORT_ENABLE_ALL",
+                             attempt: Callable[[bytes, str, list[str]], Attempt] = ort_attempt) -> Localization:
+    """The ORT transformer whose disabling makes `fails` false, found by bisection.
+
+    Args:
+        model: a serialized ModelProto.
+        fails: says whether an Attempt still shows the failure.
+        level: a GraphOptimizationLevel name.
+        attempt: how to create a session (tests inject a fault through it).
+    Returns:
+        a Localization; its rules are empty when the failure does not show at all, still shows
+        with every candidate disabled (a kernel's fault, not a transformer's), or needs several
+        transformers disabled at once (then note says which set).
+    """
+    sys_name = system(level)
+    first = attempt(model, level, [])
+    count = 1
+    if not fails(first):
+        return Localization(sys_name, [], [], count, "the check does not fail with every transformer on")
+    candidates = list(first.modified)
+    stuck = _in_progress(first.log) if first.error is not None else None
+    if stuck and stuck not in candidates:
+        candidates.insert(0, stuck)
+    if not candidates:
+        return Localization(sys_name, [], [], count, "no transformer modified the graph: not a transformer's fault")
+    while True:  # with these disabled, another transformer may take over the same rewrite and fail
+        count += 1
+        tried = attempt(model, level, candidates)
+        if not fails(tried):
+            break
+        new = [t for t in tried.modified if t not in candidates]
+        stuck = _in_progress(tried.log) if tried.error is not None else None
+        if stuck and stuck not in candidates and stuck not in new:
+            new.insert(0, stuck)
+        if not new:
+            return Localization(sys_name, [], candidates, count,
+                                "still fails with every transformer that modified the graph disabled: not a transformer's fault")
+        candidates += new
+    pool = list(candidates)
+    while len(pool) > 1:
+        half = pool[:len(pool) // 2]
+        count += 1
+        pool = half if not fails(attempt(model, level, half)) else pool[len(pool) // 2:]
+    count += 1
+    if not fails(attempt(model, level, pool)):
+        return Localization(sys_name, pool, candidates, count, f"disabling {pool[0]} alone makes the failure disappear (bisection)")
+    # no single culprit: the smallest set whose disabling still clears it (each member needed)
+    needed = list(candidates)
+    for name in list(needed):
+        count += 1
+        if not fails(attempt(model, level, [t for t in needed if t != name])):
+            needed.remove(name)
+    return Localization(sys_name, needed, candidates, count,
+                        f"the failure disappears only with all of {needed} disabled: each reaches it on its own")
+
+
+def onnxoptimizer_pass_at_fault(model: bytes, passes: list[str], fails: Callable[[bytes | BaseException], bool],
+                                fixed_point: bool = False) -> Localization:
+    """The onnxoptimizer pass that makes `fails` true, by running each pass alone.
+
+    Args:
+        model: the serialized ModelProto the optimizer was given.
+        passes: the pass list that produced the failure, in order.
+        fails: given the optimized model's bytes, or what optimize() raised, says whether the failure shows.
+    """
+    import onnx
+    import onnxoptimizer
+
+    from fuzzer.coverage.onnxoptimizer import SYSTEM
+
+    proto = onnx.load_model_from_string(model)
+
+    def run(names: list[str]) -> bytes | BaseException:
+        try:
+            return onnxoptimizer.optimize(proto, names, fixed_point=fixed_point).SerializeToString()
+        except Exception as e:
+            return e
+
+    count = 1
+    if not fails(run(passes)):
+        return Localization(SYSTEM, [], list(passes), count, "the check does not fail with the whole pass list")
+    alone = []
+    for name in passes:
+        count += 1
+        if fails(run([name])):
+            alone.append(name)
+    if alone:
+        return Localization(SYSTEM, alone, list(passes), count, "fails with this pass alone")
+    for end in range(1, len(passes) + 1):
+        count += 1
+        if fails(run(passes[:end])):
+            return Localization(SYSTEM, [passes[end - 1]], list(passes), count,
+                                f"no pass fails alone; {passes[end - 1]} fails after {passes[:end - 1]}")
+    return Localization(SYSTEM, [], list(passes), count, "no prefix of the pass list fails: fixed_point or ordering")
+
+
+def raises(pattern: str) -> Callable[[Any], bool]:
+    """A check that fails when the attempt raised (or is) an error whose text matches pattern."""
+    rx = re.compile(pattern)
+
+    def check(attempt) -> bool:
+        error = attempt.error if isinstance(attempt, Attempt) else attempt
+        return isinstance(error, BaseException) and bool(rx.search(f"{type(error).__name__}: {error}"))
+
+    return check
+
+
+def differs(feeds: dict[str, np.ndarray], expected: list[np.ndarray], rtol: float = 1e-4, atol: float = 1e-5) -> Callable[[Attempt], bool]:
+    """A check that fails when an ORT session's outputs differ from expected (or it cannot run)."""
+
+    def check(attempt: Attempt) -> bool:
+        if attempt.session is None:
+            return True
+        try:
+            names = [i.name for i in attempt.session.get_inputs()]
+            got = attempt.session.run(None, {n: feeds[n] for n in names})
+        except Exception:
+            return True
+        if len(got) != len(expected):
+            return True
+        return any(g.shape != e.shape or not np.allclose(g, e, rtol=rtol, atol=atol, equal_nan=True)
+                   for g, e in zip(got, expected))
+
+    return check
+
+
+def localize_bug(folder) -> Localization | None:
+    """The rule at fault in a filed bug folder (bugs/<id>/: case.json, model.onnx, inputs.npz), for
+    a bug of ONNX Runtime (a runtime at some optimization level, or its offline optimizer) or of an
+    onnxoptimizer plugin; None for a system that exposes no rules here.
+
+    The check is the bug's own symptom: a crash whose error starts like the filed one, or
+    outputs that differ from ONNX Runtime's with every optimization disabled.
+    """
+    import json
+    from pathlib import Path
+
+    from fuzzer.plugin import load_plugin
+
+    folder = Path(folder)
+    bug = json.loads((folder / "case.json").read_text())["bug"]
+    try:
+        plugin = load_plugin("runtime" if bug["role"] == "runtime" else "converter", bug["system"])
+    except Exception:
+        return None
+    level = getattr(plugin, "level", None)
+    if level not in LEVELS_OF_ORT and not hasattr(plugin, "pass_list"):
+        return None
+    model = (folder / "model.onnx").read_bytes()
+    first_line = bug["error"].strip().splitlines()[0] if bug["error"].strip() else ""
+    crash = bug["kind"].endswith("_crash") and first_line
+    check = raises(error_pattern(first_line)) if crash else None
+    if level in LEVELS_OF_ORT:
+        if check is None:
+            feeds, expected = _noopt_outputs(model, folder / "inputs.npz")
+            check = differs(feeds, expected)
+        return ort_transformer_at_fault(model, check, level)
+    if hasattr(plugin, "pass_list"):
+        passes = plugin.pass_list()
+        if check is None:
+            feeds, expected = _noopt_outputs(model, folder / "inputs.npz")
+
+            def check(out) -> bool:
+                if isinstance(out, BaseException):
+                    return False
+                return differs(feeds, expected)(ort_attempt(out, "ORT_DISABLE_ALL", []))
+        return onnxoptimizer_pass_at_fault(model, passes, check, getattr(plugin, "fixed_point", False))
+    return None
+
+
+def error_pattern(line: str) -> str:
+    """A regex for an error line, blind to what minimizing a model changes: the names in
+    parentheses ("Node (t5_q)") and numbers."""
+    parts = re.split(r"(\([^)]*\)|\d+)", line[:160])
+    return "".join(r"\([^)]*\)" if p.startswith("(") else r"\d+" if p.isdigit() else re.escape(p) for p in parts if p)
+
+
+LEVELS_OF_ORT = ("ORT_DISABLE_ALL", "ORT_ENABLE_BASIC", "ORT_ENABLE_EXTENDED", "ORT_ENABLE_ALL")
+
+
+def _noopt_outputs(model: bytes, inputs_path):
+    """(feeds, outputs) of ORT with every optimization disabled on the bug's inputs."""
+    session = ort_attempt(model, "ORT_DISABLE_ALL", []).session
+    given = dict(np.load(inputs_path))
+    names = [i.name for i in session.get_inputs()]
+    feeds = {n: given[n] for n in names} if all(n in given for n in names) else dict(zip(names, given.values()))
+    return feeds, session.run(None, feeds)
+
+
+if __name__ == "__main__":  # python -m fuzzer.coverage.localize BUG_FOLDER...: the rule at fault in each
+    import sys
+
+    for path in sys.argv[1:]:
+        try:
+            found = localize_bug(path)
+        except Exception as e:  # a folder this cannot read says so and the others go on
+            print(path, f"cannot localize: {type(e).__name__}: {e}"[:300])
+            continue
+        print(path, "-" if found is None else f"{found.system}: {found.rules or 'none'} ({found.note}; {found.attempts} attempts)")

@@ -1,0 +1,145 @@
+"""Rules of the two torch exporters: which symbolic function or torchlib function ran.
+
+TorchScript exporter ("torchscript:symbolic"): its registry
+(torch.onnx._internal.torchscript_exporter.registration.registry) maps each
+qualified op name ("aten::add") to one symbolic function per opset. The
+exporter looks every node's function up in that registry at export time, so
+wrapping each registered function once per process records exactly the ones
+dispatched to, at the cost of one set insertion per exported node.
+
+Dynamo exporter ("dynamo:aten" and "dynamo:torchlib"): the exporter asks
+`_dispatching.dispatch(node, registry)` for the ONNX function of every aten
+node of the exported program. Wrapping that one function records the node's
+overload ("aten::sum.dim_IntList", as the registry keys it) and the torchlib
+function it got ("aten_sum_dim"); the registry it was given
+(ONNXRegistry.from_torchlib(), built by the exporter anyway) is the inventory,
+so the inventory costs nothing extra. Overloads the registry lacks (the
+exporter decomposes them first, or cannot export them) are recorded too and
+show as hits outside the inventory.
+"""
+from __future__ import annotations
+
+import functools
+
+from fuzzer import coverage
+
+TORCHSCRIPT = "torchscript:symbolic"
+DYNAMO_ATEN = "dynamo:aten"
+DYNAMO_TORCHLIB = "dynamo:torchlib"
+
+_installed: set[str] = set()
+
+
+def _torch_version() -> str:
+    import torch
+
+    return torch.__version__
+
+
+def _load_symbolic_modules():
+    """The TorchScript exporter's registry, complete: the exporter imports its symbolic_opsetN
+    modules (which register their functions) on its first export, so before that the registry
+    lists fewer functions (352 rather than 401 with torch 2.13)."""
+    import importlib
+    import pkgutil
+
+    from torch.onnx._internal import torchscript_exporter
+    from torch.onnx._internal.torchscript_exporter import registration
+
+    for info in pkgutil.iter_modules(torchscript_exporter.__path__):
+        if info.name.startswith("symbolic_opset"):
+            importlib.import_module(f"{torchscript_exporter.__name__}.{info.name}")
+    return registration.registry
+
+
+def torchscript_inventory() -> dict:
+    from torch.onnx._internal.torchscript_exporter import registration
+
+    _load_symbolic_modules()
+    return {"version": _torch_version(), "rules": sorted(registration.registry.all_functions())}
+
+
+def instrument_torchscript() -> None:
+    """Wrap every registered symbolic function once per process so that calling it records a hit."""
+    if "torchscript" in _installed or not coverage.enabled():
+        return
+    registry = _load_symbolic_modules()
+    for name in registry.all_functions():
+        group = registry.get_function_group(name)
+        if group is None:
+            continue
+        table = group._functions  # an OverrideDict: its built-ins (_base) and what is in force (_merged)
+        for opset, fn in list(table._base.items()):
+            wrapped = _recording(fn, name)
+            table._base[opset] = wrapped
+            if table._merged.get(opset) is fn:
+                table._merged[opset] = wrapped
+    _installed.add("torchscript")
+
+
+def _recording(fn, rule: str):
+    @functools.wraps(fn)  # keeps the signature the exporter's argument parsing may inspect
+    def symbolic(*args, **kwargs):
+        coverage.hit(TORCHSCRIPT, (rule,), torchscript_inventory)
+        return fn(*args, **kwargs)
+
+    return symbolic
+
+
+def instrument_dynamo() -> None:
+    """Wrap the dynamo exporter's dispatcher once per process so that every dispatch records a hit."""
+    if "dynamo" in _installed or not coverage.enabled():
+        return
+    from torch.onnx._internal.exporter import _dispatching
+
+    original = _dispatching.dispatch
+    seen_registry = []
+
+    def inventories():
+        if not seen_registry:
+            return None
+        registry = seen_registry[0]
+        keys = sorted({_key(k) for k in registry.functions})
+        funcs = sorted({_function_name(m.onnx_function) for metas in registry.functions.values() for m in metas})
+        version = _torch_version()
+        return {DYNAMO_ATEN: {"version": version, "rules": keys}, DYNAMO_TORCHLIB: {"version": version, "rules": funcs}}
+
+    # each system's provider reads its share of the one registry inventory
+    def aten_inventory():
+        found = inventories()
+        return None if found is None else found[DYNAMO_ATEN]
+
+    def torchlib_inventory():
+        found = inventories()
+        return None if found is None else found[DYNAMO_TORCHLIB]
+
+    @functools.wraps(original)
+    def dispatch(node, registry):
+        function, message = original(node, registry)
+        if not seen_registry:
+            seen_registry.append(registry)
+        _record_dispatch(node.target, function)
+        return function, message
+
+    @coverage.quietly
+    def _record_dispatch(target, function):
+        coverage.hit(DYNAMO_ATEN, (_key(target),), aten_inventory)
+        if function is not None:
+            coverage.hit(DYNAMO_TORCHLIB, (_function_name(function),), torchlib_inventory)
+
+    _dispatching.dispatch = dispatch
+    _installed.add("dynamo")
+
+
+def _key(target) -> str:
+    """A registry key as text: the qualified overload name, or a Python callable's dotted name."""
+    if isinstance(target, str):
+        return target
+    if callable(getattr(target, "name", None)):  # an OpOverload or a higher-order op (torch.cond)
+        return str(target.name())
+    module = getattr(target, "__module__", None) or ""
+    return f"{module}.{getattr(target, '__qualname__', None) or getattr(target, '__name__', type(target).__name__)}".lstrip(".")
+
+
+def _function_name(function) -> str:
+    return getattr(function, "name", None) or getattr(function, "__name__", repr(function))
