@@ -42,6 +42,9 @@ class CampaignOptions:
     #: a Dask scheduler's address, or local:N for a LocalCluster of N workers (fuzzer.campaign.cluster);
     #: None runs `workers` local processes
     scheduler: str | None = None
+    #: export the graphs of exporters with a high fixed cost (Exporter.batchable) several at a
+    #: time (fuzzer.campaign.batching); --no-batch or ONNXFUZZ_BATCH=0 exports one graph per case
+    batch: bool = field(default_factory=lambda: os.environ.get("ONNXFUZZ_BATCH", "1") != "0")
 
 
 def run_campaign(opts: CampaignOptions) -> dict:
@@ -83,14 +86,21 @@ def run_campaign(opts: CampaignOptions) -> dict:
             graph_json=seeder.graph_for(cid, exporters) if seeder is not None else None,
         )
 
+    batcher = None
+    if opts.batch:
+        from fuzzer.campaign.batching import Batcher
+
+        batcher = Batcher(opts.exporters, warmup=sup.n)
     previous = _stop_on_sigterm()
     done = failures = 0
     started = time.monotonic()
     try:
         deadline = started + opts.minutes * 60
         display.start()
-        for result in sup.run(next_spec, deadline):
+        for result in sup.run(batcher.wrap(next_spec) if batcher is not None else next_spec, deadline):
             store.record(result, session, list(result.path_seconds) or [])
+            if batcher is not None:
+                batcher.learn(result)
             for name, seconds in result.path_seconds.items():
                 share.charge(name, seconds)
                 if tshare is not None:
@@ -119,6 +129,8 @@ def run_campaign(opts: CampaignOptions) -> dict:
                         "diversity": opts.diversity, "paths_2op": len(sup.paths2), "paths_3op": len(sup.paths3)}
     if seeder is not None:
         stats["session"]["seeds"] = seeder.summary()
+    if batcher is not None:
+        stats["session"]["batches"] = batcher.summary()
     if opts.scheduler is not None:
         stats["session"]["scheduler"] = {"address": opts.scheduler, "threads": sup.n, "lost_chunks": sup.lost_chunks}
     store.close()

@@ -53,6 +53,9 @@ class Run(Command):
                             "comma-separated seed names (or onnx-node), or a directory of graph JSON files")
         p.add_argument("--mutate-ratio", type=_ratio, default=None,
                        help="fraction of cases that mutate a seed (default 0.5 with --seeds)")
+        p.add_argument("--no-batch", dest="batch", action="store_false",
+                       help="export one graph per case with every exporter (default: exporters with a high fixed "
+                            "cost, dynamo and tf2onnx, export several graphs at once; ONNXFUZZ_BATCH=0 does the same)")
         p.add_argument("--json", action="store_true", help="print the final stats as JSON")
         add_generator_options(p)
 
@@ -104,6 +107,8 @@ class Run(Command):
             seeds=args.seeds,
             mutate_ratio=0.5 if args.mutate_ratio is None else args.mutate_ratio,
         )
+        if not args.batch:
+            opts.batch = False
         stats = run_campaign(opts)
         if args.file_bugs is not None:
             from fuzzer.report.triage import failed, triage_workdir
