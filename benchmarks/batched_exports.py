@@ -9,6 +9,9 @@ for each run:
 - cases/s over the whole run (worker start-up and the first imports included);
 - steady cases/s, from the first recorded case to the last (start-up left out);
 - failing verdicts and distinct failure signatures, and signatures per hour;
+- seconds per case in its export (a batched case: its share of the packed export,
+  failed attempts included) and in every other step (generation, truth, checker,
+  runtimes): the other steps bound what batching exports can gain;
 - for batched runs, what the batch sizer settled on.
 Then the ratios, batched over unbatched. Timings on a shared machine are noisy:
 compare the two runs of one exporter, which ran back to back.
@@ -16,6 +19,7 @@ compare the two runs of one exporter, which ran back to back.
 from __future__ import annotations
 
 import argparse
+import json
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -33,6 +37,13 @@ def one_run(exporter: str, batch: bool, seconds: float, workers: int, seed: int,
         finished = [t for (t,) in conn.execute("SELECT finished FROM cases ORDER BY finished")]
         failing = conn.execute("SELECT COUNT(*), COUNT(DISTINCT signature) FROM verdicts "
                                "WHERE kind NOT IN ('pass', 'unsupported', 'unstable')").fetchone()
+        export = rest = 0.0
+        for (timings,) in conn.execute("SELECT timings FROM cases"):
+            for key, seconds in json.loads(timings).items():
+                if key.startswith("export:"):
+                    export += seconds
+                else:
+                    rest += seconds
         conn.close()
     wall = stats["session"]["seconds"]
     span = finished[-1] - finished[0] if len(finished) > 1 else 0.0
@@ -45,6 +56,9 @@ def one_run(exporter: str, batch: bool, seconds: float, workers: int, seed: int,
         "signatures": failing[1],
         "per_hour": failing[1] * 3600 / wall,
         "restarts": stats["session"]["worker_restarts"],
+        # per recorded case: its export (its share of a batched one) and every other step
+        "export_per_case": export / max(len(finished), 1),
+        "rest_per_case": rest / max(len(finished), 1),
         "batches": stats["session"].get("batches"),
     }
 
@@ -59,13 +73,14 @@ def main() -> None:
     runtimes = [p.name for p in select("runtime", None)]
     print(f"{args.seconds:g} s per run, {args.workers} workers, seed {args.seed}, runtimes {','.join(runtimes)}")
     print(f"{'exporter':10s} {'batch':5s} {'cases':>6s} {'cases/s':>8s} {'steady/s':>9s} {'failing':>8s} "
-          f"{'sigs':>5s} {'sigs/h':>7s} {'restarts':>8s}")
+          f"{'sigs':>5s} {'sigs/h':>7s} {'restarts':>8s} {'export s/case':>13s} {'other s/case':>12s}")
     for exporter in args.exporters.split(","):
         runs = {}
         for batch in (False, True):
             r = runs[batch] = one_run(exporter, batch, args.seconds, args.workers, args.seed, runtimes)
             print(f"{exporter:10s} {'on' if batch else 'off':5s} {r['cases']:6d} {r['rate']:8.2f} {r['steady']:9.2f} "
-                  f"{r['failures']:8d} {r['signatures']:5d} {r['per_hour']:7.0f} {r['restarts']:8d}", flush=True)
+                  f"{r['failures']:8d} {r['signatures']:5d} {r['per_hour']:7.0f} {r['restarts']:8d} "
+                  f"{r['export_per_case']:13.3f} {r['rest_per_case']:12.3f}", flush=True)
         off, on = runs[False], runs[True]
         ratio = lambda key: on[key] / off[key] if off[key] else float("inf")  # noqa: E731
         print(f"{exporter:10s} batched/unbatched: cases/s x{ratio('rate'):.1f}, steady cases/s x{ratio('steady'):.1f}, "

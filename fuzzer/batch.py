@@ -139,6 +139,7 @@ def run_batch(batch: BatchSpec, announce: Announce) -> Iterator[tuple]:
             result.timings[key] = result.timings.get(key, 0.0) + seconds
             result.path_seconds[name] = result.path_seconds.get(name, 0.0) + seconds
             result.sut_seconds += seconds
+            result.total_seconds += seconds
         result.notes["batch"] = {"id": batch.case_id, "size": len(batch.members), "exporters": names, "exports": log}
         yield "done", result
 

@@ -9,16 +9,13 @@ picked for both kinds of exporter (TorchScript and dynamo) keeps one kind,
 the batchable kind for one job and the other for the next, so both kinds keep
 getting cases while FairShare balances their time.
 
-A BatchSizer per set of exporters sizes batches from the export seconds and
-failures the batches report (CaseResult.notes["batch"]): large enough that the
-exporter's fixed cost is spread thin, small enough that the re-exports a
-failing graph causes stay cheap.
+A BatchSizer per set of exporters sizes batches from the export seconds the
+batches report (CaseResult.notes["batch"]), failed and repeated exports
+included: it climbs toward the size with the fewest export seconds per graph.
 """
 from __future__ import annotations
 
 import dataclasses
-import math
-from collections import deque
 from typing import Callable
 
 import numpy as np
@@ -28,71 +25,75 @@ from fuzzer.case import CaseResult, CaseSpec
 
 #: bounds on a batch's size
 MIN_SIZE, MAX_SIZE = 2, 32
+#: the size of a set of exporters' first batches
+START_SIZE = 6
+#: each batch asks for the current size times one of these, in turn
+SPREAD = (0.75, 1.25)
+#: how far one comparison moves the size
+STEP = 1.2
 #: a packed export should take at most about this long (seconds): a death or hang in it costs
 #: its graphs' rework, and a batch's results arrive no sooner than its export ends
 MAX_EXPORT_SECONDS = 20.0
-#: before measurements: a dynamo export's fixed cost is about 4 graphs' worth (0.55 s against
-#: 0.1-0.15 s per graph of up to 10 ops), and about one graph in ten fails to export
-PRIOR_FIXED_PER_GRAPH = 4.0
-PRIOR_GRAPHS, PRIOR_FAILURES = 20, 2
-#: how many recent successful packed exports the fit of fixed and per-graph seconds uses
-WINDOW = 60
 
 
 class BatchSizer:
-    """The size of the next batch for one set of exporters.
+    """The size of the next batch for one set of exporters: a hill climb on export seconds per graph.
 
-    A packed export of n graphs costs about F + c*n seconds (F: the fixed cost, c: each
-    graph's), fitted by least squares on recent exports. Each graph whose export fails
-    costs the batch one more export of the rest (the suspect goes alone, or a bisection
-    step): with a fraction p of graphs failing, a graph costs about (F/n + c)(1 + p*n),
-    least at n = sqrt(F / (c*p)). That depends on F/c, not on seconds, so the size holds
-    when the machine is loaded and every export slows alike (a seconds-per-export target
-    would shrink batches exactly then). The size is capped so that an export stays under
-    MAX_EXPORT_SECONDS.
+    Batches alternate between a quarter below and a quarter above the current size. Each
+    batch's cost is every packed export it needed (the failed ones, and the re-exports a
+    failing graph causes, included) over the graphs it started with. When the larger size
+    came out cheaper per graph than the smaller one, the size grows by STEP, else it
+    shrinks. A fixed cost per export makes larger batches cheaper per graph; failures (each
+    costs a re-export of the rest) and an exporter whose work grows faster than its model
+    (tf2onnx's rewrites) make them dearer, and the climb settles where the two balance.
+    Comparing two sizes measured back to back, rather than seconds against a target, keeps
+    it steady on a loaded machine, where every export slows alike.
     """
 
-    def __init__(self, warmup: int = 0) -> None:
-        self.exports: deque = deque(maxlen=WINDOW)  # (graphs, seconds) of successful packed exports
-        self.graphs, self.failures = PRIOR_GRAPHS, PRIOR_FAILURES
+    def __init__(self, warmup: int = 0, start: float = START_SIZE) -> None:
+        self.value = float(start)
+        #: the per-graph cost last measured below and above the current size
+        self.cost: dict[bool, float | None] = {False: None, True: None}
         #: the first batches include each worker's imports (TensorFlow: ~30 s): not measured
         self.warmup = warmup
+        self._larger = False
+        self.batches = 0
+        self.failed = 0
 
-    def fit(self) -> tuple[float, float] | None:
-        """(fixed seconds, seconds per graph), or None until exports of different sizes are known."""
-        if len(self.exports) < 3:
-            return None
-        n = np.array([e[0] for e in self.exports], dtype=float)
-        t = np.array([e[1] for e in self.exports], dtype=float)
-        if n.std() < 0.5:
-            return None
-        per_graph, fixed = np.polyfit(n, t, 1)
-        if per_graph <= 0 or fixed <= 0:
-            return None
-        return float(fixed), float(per_graph)
-
-    @property
-    def failure_rate(self) -> float:
-        return self.failures / self.graphs
+    def _spread(self, larger: bool) -> int:
+        size = round(self.value * SPREAD[larger])
+        if larger:  # keep the two sizes apart however small the size
+            size = max(size, round(self.value * SPREAD[False]) + 1)
+        return int(min(MAX_SIZE, max(MIN_SIZE, size)))
 
     def size(self) -> int:
-        fit = self.fit()
-        ratio = fit[0] / fit[1] if fit else PRIOR_FIXED_PER_GRAPH
-        size = math.sqrt(ratio / max(self.failure_rate, 1e-3))
-        if fit:
-            size = min(size, math.floor((MAX_EXPORT_SECONDS - fit[0]) / fit[1]))
-        return int(min(MAX_SIZE, max(MIN_SIZE, round(size))))
+        return int(min(MAX_SIZE, max(MIN_SIZE, round(self.value))))
+
+    def next_size(self) -> int:
+        """The size the next batch asks for: below and above size() in turn."""
+        self._larger = not self._larger
+        return self._spread(self._larger)
 
     def learn(self, exports: list[dict]) -> None:
-        """One batch's packed exports of one exporter, in order (CaseResult.notes["batch"])."""
+        """One batch's packed exports with one exporter, in order (CaseResult.notes["batch"])."""
         if not exports:
             return
         if self.warmup > 0:
             self.warmup -= 1
             return
-        self.graphs += exports[0]["size"]
-        self.failures += sum(1 for e in exports if not e["ok"])
-        self.exports.extend((e["size"], e["seconds"]) for e in exports if e["ok"] and e["seconds"] > 0)
+        self.batches += 1
+        self.failed += any(not e["ok"] for e in exports)
+        graphs = exports[0]["size"]
+        seconds = sum(e["seconds"] for e in exports)
+        if max(e["seconds"] for e in exports) > MAX_EXPORT_SECONDS:
+            self.value = max(MIN_SIZE, self.value / STEP)
+            return
+        larger = graphs > self.value
+        self.cost[larger] = seconds / graphs
+        if self.cost[False] is not None and self.cost[True] is not None:
+            cheaper_larger = self.cost[True] < self.cost[False]
+            self.value = min(MAX_SIZE, max(MIN_SIZE, self.value * STEP if cheaper_larger else self.value / STEP))
+            self.cost = {False: None, True: None}
 
 
 class Batcher:
@@ -122,8 +123,8 @@ class Batcher:
             if key is None:
                 return first
             sizer = self.sizers.setdefault(key, BatchSizer(warmup=self.warmup))
-            members = [first]
-            while len(members) < sizer.size():
+            members, size = [first], sizer.next_size()
+            while len(members) < size:
                 spec = self._next(next_spec)
                 if spec is None:
                     break
@@ -157,11 +158,8 @@ class Batcher:
         out = {}
         for key, (batches, cases) in self.issued.items():
             sizer = self.sizers[key]
-            fit = sizer.fit()
-            out["+".join(key)] = {"batches": batches, "cases": cases, "next_size": sizer.size(),
-                                  "failed_exports_per_graph": round(sizer.failure_rate, 3),
-                                  "fixed_seconds": round(fit[0], 3) if fit else None,
-                                  "seconds_per_graph": round(fit[1], 3) if fit else None}
+            out["+".join(key)] = {"batches": batches, "cases": cases, "size": sizer.size(),
+                                  "batches_with_a_failed_export": sizer.failed, "measured_batches": sizer.batches}
         return out
 
     def _next(self, next_spec) -> CaseSpec | None:

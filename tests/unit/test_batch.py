@@ -172,38 +172,64 @@ def test_a_graph_the_error_names_goes_alone_at_once():
     assert packed.suspect(ValueError("node b7_/Tanh")) is None  # not a graph of this batch
 
 
-def test_sizer_spreads_the_fixed_cost_and_shrinks_while_exports_fail():
-    from fuzzer.campaign.batching import MAX_SIZE, BatchSizer
+def _climb(cost, batches=80, warmup=0):
+    """A sizer fed `batches` batches whose packed exports take cost(n) seconds; (sizer, sizes asked)."""
+    from fuzzer.campaign.batching import BatchSizer
 
-    def fed(fixed, per_graph, failing_every, batches=40):
-        sizer = BatchSizer()
-        for k in range(batches):
-            n = sizer.size()
-            fails = k % failing_every == 0 if failing_every else False
-            log = [{"exporter": "e", "size": n, "seconds": fixed + per_graph * n, "ok": not fails}]
-            if fails:  # the suspect goes alone, the rest is exported again
-                log.append({"exporter": "e", "size": n - 1, "seconds": fixed + per_graph * (n - 1), "ok": True})
-            sizer.learn(log)
-        return sizer
+    sizer, asked = BatchSizer(warmup=warmup), []
+    for _ in range(batches):
+        n = sizer.next_size()
+        asked.append(n)
+        sizer.learn([{"exporter": "e", "size": n, "seconds": cost(n), "ok": True}])
+    return sizer, asked
 
-    clean = fed(0.5, 0.125, 0)
-    assert clean.fit() == pytest.approx((0.5, 0.125))
-    failing = fed(0.5, 0.125, 2)
-    assert 2 <= failing.size() < clean.size() <= MAX_SIZE
-    # a loaded machine slows every export alike: the size does not change
-    assert fed(2.0, 0.5, 2).size() == failing.size()
-    # a big fixed cost batches more graphs than a small one
-    assert fed(2.0, 0.125, 2).size() > failing.size()
-    # a batch's export is kept under MAX_EXPORT_SECONDS
-    assert fed(1.0, 4.0, 0).size() == 4
+
+def test_sizer_grows_batches_while_a_fixed_cost_makes_them_cheaper_per_graph():
+    from fuzzer.campaign.batching import MAX_SIZE
+
+    sizer, _ = _climb(lambda n: 0.5 + 0.1 * n)
+    assert sizer.size() == MAX_SIZE
+
+
+def test_sizer_settles_where_failures_outweigh_the_fixed_cost():
+    # expected seconds of a batch of n whose graphs fail with p = 5%: each failure re-exports
+    # the rest; per graph (F/n + c)(1 + p n) is least at sqrt(F / (c p)) = 14
+    sizer, asked = _climb(lambda n: (1.0 + 0.1 * n) * (1 + 0.05 * n))
+    assert 10 <= sizer.size() <= 19 and all(7 <= n <= 24 for n in asked[-20:])
+
+
+def test_sizer_keeps_batches_small_when_exports_grow_faster_than_their_graphs():
+    from fuzzer.campaign.batching import MIN_SIZE
+
+    sizer, _ = _climb(lambda n: 0.05 + 0.03 * n * n)  # tf2onnx-like: no fixed cost to spread
+    assert sizer.size() == MIN_SIZE
+
+
+def test_sizer_is_unmoved_by_a_machine_that_slows_every_export_alike():
+    cost = lambda n: (1.0 + 0.1 * n) * (1 + 0.05 * n)  # noqa: E731
+    assert _climb(cost)[1] == _climb(lambda n: 3 * cost(n))[1]
+
+
+def test_sizer_shrinks_batches_whose_export_runs_too_long():
+    from fuzzer.campaign.batching import MAX_EXPORT_SECONDS
+
+    sizer, _ = _climb(lambda n: 1.0 + 2.0 * n)  # linear: larger is cheaper, but slow
+    assert 1.0 + 2.0 * sizer.size() <= MAX_EXPORT_SECONDS * 1.5
+
+
+def test_sizer_asks_for_sizes_on_both_sides_of_its_choice():
+    from fuzzer.campaign.batching import BatchSizer
+
+    sizer = BatchSizer()
+    assert sizer.size() == 6 and [sizer.next_size() for _ in range(4)] == [8, 4, 8, 4]
 
 
 def test_sizer_skips_the_warmup_exports():
     from fuzzer.campaign.batching import BatchSizer
 
     sizer = BatchSizer(warmup=1)
-    sizer.learn([{"exporter": "e", "size": 4, "seconds": 30.0, "ok": False}])
-    assert sizer.failure_rate == BatchSizer().failure_rate and not sizer.exports
+    sizer.learn([{"exporter": "e", "size": 8, "seconds": 30.0, "ok": False}])  # a worker's imports
+    assert sizer.batches == 0 and sizer.size() == BatchSizer().size()
 
 
 def test_batcher_groups_batchable_cases_and_passes_the_rest_through():
@@ -225,10 +251,11 @@ def test_batcher_groups_batchable_cases_and_passes_the_rest_through():
     while (job := next_job()) is not None:
         jobs.append(job)
     shapes = [(j.ids, j.members[0].exporters) if isinstance(j, BatchSpec) else (j.case_id, j.exporters) for j in jobs]
-    # the prior size is sqrt(4 / 0.1) = 6. A TorchScript case ends a batch and goes out next;
-    # a case picked for both keeps ts-batch for one job, TorchScript for the next
-    assert shapes == [([1, 2, 3, 4, 5], ["ts-batch"]), (6, ["torchscript"]),
-                      ([7, 8, 9, 10, 11, 12], ["ts-batch"]), (13, ["torchscript"]), (14, ["ts-batch"])]
+    # the prior size is sqrt(4 / 0.1) = 6, asked for as 8 and 4 in turn. A TorchScript case ends
+    # a batch and goes out next; a case picked for both keeps ts-batch for one job, TorchScript
+    # for the next
+    assert shapes == [([1, 2, 3, 4, 5], ["ts-batch"]), (6, ["torchscript"]), ([7, 8, 9, 10], ["ts-batch"]),
+                      (11, ["torchscript"]), ([12, 13, 14], ["ts-batch"])]
     first = jobs[0]
     assert len({m.opset for m in first.members}) == 1 and first.members[0].opset in load_plugin("converter", "ts-batch").opsets
 
@@ -261,3 +288,17 @@ def test_after_death_halves_the_packed_group_and_retries_the_rest():
     # nothing announced yet (or a case that had ended): the whole batch is halved
     assert [j.ids for j in batch.after_death(None)[1]] == [[1, 2, 3], [4, 5, 6]]
     assert [j.ids for j in batch.after_death(99)[1]] == [[1, 2, 3], [4, 5, 6]]
+
+
+def test_no_batch_turns_batching_off(monkeypatch, tmp_path):
+    import fuzzer.campaign
+    from fuzzer.campaign import CampaignOptions
+    from fuzzer.cli import main
+
+    seen = []
+    monkeypatch.setattr(fuzzer.campaign, "run_campaign", lambda opts: seen.append(opts) or {})
+    argv = ["run", "--converters", "ts-batch", "--runtimes", "onnxruntime", "--workdir", str(tmp_path), "--json"]
+    assert main(argv) == 0 and main([*argv, "--no-batch"]) == 0
+    assert [o.batch for o in seen] == [True, False]
+    monkeypatch.setenv("ONNXFUZZ_BATCH", "0")
+    assert CampaignOptions(workdir=tmp_path).batch is False

@@ -43,3 +43,26 @@ def test_a_death_in_a_packed_export_is_bisected_to_the_case_that_causes_it(tmp_p
         assert [(v.kind.value, v.runtime) for v in by_id[cid].verdicts] == [("pass", "onnxruntime")]
     # the batch of 4 died, then the half holding the Tanh graph, then that graph alone
     assert sup.restarts == 3
+
+
+def test_a_batched_campaign_records_every_case_on_its_own(tmp_path, monkeypatch):
+    import json
+    import sqlite3
+
+    from fuzzer.campaign import CampaignOptions, run_campaign
+
+    monkeypatch.setenv(ENV_VAR, PLUGINS)
+    stats = run_campaign(CampaignOptions(workdir=tmp_path, minutes=5, workers=1, exporters=["ts-batch"],
+                                         runtimes=["onnxruntime", "onnx-reference"], config=PLAIN, max_cases=10,
+                                         quiet=True, steer=False))
+    assert stats["session"]["cases"] == 10
+    assert stats["session"]["batches"]["ts-batch"]["cases"] == 10
+    assert stats["session"]["batches"]["ts-batch"]["batches"] < 10
+    conn = sqlite3.connect(tmp_path / "onnxfuzz.sqlite")
+    rows = conn.execute("SELECT id, seed, exporters FROM cases ORDER BY id").fetchall()
+    assert len(rows) == 10 and len({seed for _, seed, _ in rows}) == 10
+    assert all(json.loads(exporters) == ["ts-batch"] for _, _, exporters in rows)
+    # every judged case has its own verdicts, on each runtime
+    per_case = dict(conn.execute("SELECT case_id, COUNT(*) FROM verdicts GROUP BY case_id").fetchall())
+    judged = [cid for (cid,) in conn.execute("SELECT id FROM cases WHERE status IN ('judged', 'unstable')")]
+    assert judged and all(per_case.get(cid) == 2 for cid in judged)
