@@ -1,11 +1,13 @@
 """Batched exports, side by side: the same campaign with batching off and on, per exporter.
 
-    python benchmarks/batched_exports.py [--seconds 150] [--exporters dynamo,tf2onnx] [--workers 2] [--seed 0]
+    python benchmarks/batched_exports.py [--seconds 150] [--exporters dynamo,tf2onnx] [--workers 1] [--seed 0]
 
-For each exporter, one campaign with that exporter alone and every available
-runtime (as a default campaign would give it), run twice in a row with the
-same seed: once exporting one graph per case (--no-batch), once batched. Prints
-for each run:
+For each exporter, two campaigns with that exporter alone and every available
+runtime (as a default campaign would give it), with the same seed, running at
+the same time, each in its own process with --workers worker processes: one
+exporting one graph per case (--no-batch), one batched. On a shared machine the
+load swings by 2x within minutes; two campaigns side by side see the same load,
+where two runs in a row do not. Prints for each campaign:
 - cases/s over the whole run (worker start-up and the first imports included);
 - steady cases/s, from the first recorded case to the last (start-up left out);
 - failing verdicts and distinct failure signatures, and signatures per hour;
@@ -13,13 +15,13 @@ for each run:
   failed attempts included) and in every other step (generation, truth, checker,
   runtimes): the other steps bound what batching exports can gain;
 - for batched runs, what the batch sizer settled on.
-Then the ratios, batched over unbatched. Timings on a shared machine are noisy:
-compare the two runs of one exporter, which ran back to back.
+Then the ratios, batched over unbatched.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing as mp
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -63,11 +65,15 @@ def one_run(exporter: str, batch: bool, seconds: float, workers: int, seed: int,
     }
 
 
+def _side(args) -> dict:
+    return one_run(*args)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=150, help="seconds per run (default 150)")
     ap.add_argument("--exporters", default="dynamo,tf2onnx")
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=1, help="worker processes per campaign (default 1: two campaigns run at once)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     runtimes = [p.name for p in select("runtime", None)]
@@ -75,9 +81,12 @@ def main() -> None:
     print(f"{'exporter':10s} {'batch':5s} {'cases':>6s} {'cases/s':>8s} {'steady/s':>9s} {'failing':>8s} "
           f"{'sigs':>5s} {'sigs/h':>7s} {'restarts':>8s} {'export s/case':>13s} {'other s/case':>12s}")
     for exporter in args.exporters.split(","):
-        runs = {}
+        # spawn: each campaign is its own process, which spawns its own workers
+        with mp.get_context("spawn").Pool(2) as pool:
+            both = pool.map(_side, [(exporter, batch, args.seconds, args.workers, args.seed, runtimes) for batch in (False, True)])
+        runs = dict(zip((False, True), both))
         for batch in (False, True):
-            r = runs[batch] = one_run(exporter, batch, args.seconds, args.workers, args.seed, runtimes)
+            r = runs[batch]
             print(f"{exporter:10s} {'on' if batch else 'off':5s} {r['cases']:6d} {r['rate']:8.2f} {r['steady']:9.2f} "
                   f"{r['failures']:8d} {r['signatures']:5d} {r['per_hour']:7.0f} {r['restarts']:8d} "
                   f"{r['export_per_case']:13.3f} {r['rest_per_case']:12.3f}", flush=True)

@@ -23,8 +23,8 @@ import numpy as np
 from fuzzer.batch import as_job, pin_opset
 from fuzzer.case import CaseResult, CaseSpec
 
-#: bounds on a batch's size
-MIN_SIZE, MAX_SIZE = 2, 32
+#: bounds on a batch's size (1: exported alone, as unbatched; for an exporter that batching does not pay for)
+MIN_SIZE, MAX_SIZE = 1, 32
 #: the size of a set of exporters' first batches
 START_SIZE = 6
 #: each batch asks for the current size times one of these, in turn
@@ -110,6 +110,8 @@ class Batcher:
         self._held: CaseSpec | None = None
         self._turn = False
         self._learnt: set[int] = set()
+        #: cases the sizer asked to go alone, by case id: their own export is its measurement
+        self._alone: dict[int, tuple] = {}
         #: batches issued and cases in them, per set of exporters
         self.issued: dict[tuple, list[int]] = {}
 
@@ -135,6 +137,8 @@ class Batcher:
             count = self.issued.setdefault(key, [0, 0])
             count[0] += 1
             count[1] += len(members)
+            if len(members) == 1:
+                self._alone[first.case_id] = key
             if first.opset is None:
                 common = sorted(set.intersection(*(set(self.opsets[e]) for e in key)))
                 members = pin_opset(members, int(np.random.default_rng(first.seed).choice(common)))
@@ -144,6 +148,13 @@ class Batcher:
 
     def learn(self, result: CaseResult) -> None:
         """Take in the export seconds a batch reports (once per batch, off its first result)."""
+        key = self._alone.pop(result.case_id, None)
+        if key is not None:  # a batch of one: the case's own export
+            for name in key:
+                seconds = result.timings.get(f"export:{name}")
+                if seconds:
+                    self.sizers[key].learn([{"exporter": name, "size": 1, "seconds": seconds, "ok": True}])
+            return
         info = result.notes.get("batch")
         if not info or info["id"] in self._learnt:
             return

@@ -114,11 +114,20 @@ def _run_batch(batch, tracker, conn) -> None:
     def announce(ids, stage, path, runtime):
         conn.send(("stage", ids, stage, path, runtime))
 
-    for msg in run_batch(BatchSpec(members), announce):
-        if msg[0] == "done" and generated.get(msg[1].case_id):
-            msg[1].timings["generate"] = generated[msg[1].case_id]
-            msg[1].total_seconds += generated[msg[1].case_id]
-        conn.send(msg)
+    ended = set()
+    try:
+        for msg in run_batch(BatchSpec(members), announce):
+            case_id = msg[1].case_id if msg[0] == "done" else msg[1]
+            if msg[0] == "done" and generated.get(case_id):
+                msg[1].timings["generate"] = generated[case_id]
+                msg[1].total_seconds += generated[case_id]
+            conn.send(msg)
+            ended.add(case_id)
+    except Exception:  # onnxfuzz itself failed between cases: each case not ended yet is an error
+        tb = traceback.format_exc()
+        for spec in members:
+            if spec.case_id not in ended:
+                conn.send(("error", spec.case_id, tb))
 
 
 def _with_graph(spec, tracker, conn):

@@ -302,3 +302,16 @@ def test_no_batch_turns_batching_off(monkeypatch, tmp_path):
     assert [o.batch for o in seen] == [True, False]
     monkeypatch.setenv("ONNXFUZZ_BATCH", "0")
     assert CampaignOptions(workdir=tmp_path).batch is False
+
+
+def test_batcher_measures_a_batch_of_one_by_the_case_own_export():
+    from fuzzer.campaign.batching import Batcher, BatchSizer
+    from fuzzer.case import CaseResult
+
+    specs = iter([CaseSpec(i, i, PLAIN, ["ts-batch"], RUNTIMES) for i in range(1, 4)])
+    batcher = Batcher(["ts-batch"])
+    batcher.sizers[("ts-batch",)] = sizer = BatchSizer(start=1)
+    next_job = batcher.wrap(lambda: next(specs, None))
+    assert [len(next_job().members), type(next_job())] == [2, CaseSpec]  # sizes 2 and 1 in turn
+    batcher.learn(CaseResult(3, 3, "judged", timings={"export:ts-batch": 0.25}))
+    assert sizer.cost[False] == 0.25  # the smaller size's cost: one graph's own export
