@@ -65,8 +65,8 @@ def one_run(exporter: str, batch: bool, seconds: float, workers: int, seed: int,
     }
 
 
-def _side(args) -> dict:
-    return one_run(*args)
+def _side(queue, batch, *args) -> None:
+    queue.put((batch, one_run(args[0], batch, *args[1:])))
 
 
 def main() -> None:
@@ -81,10 +81,16 @@ def main() -> None:
     print(f"{'exporter':10s} {'batch':5s} {'cases':>6s} {'cases/s':>8s} {'steady/s':>9s} {'failing':>8s} "
           f"{'sigs':>5s} {'sigs/h':>7s} {'restarts':>8s} {'export s/case':>13s} {'other s/case':>12s}")
     for exporter in args.exporters.split(","):
-        # spawn: each campaign is its own process, which spawns its own workers
-        with mp.get_context("spawn").Pool(2) as pool:
-            both = pool.map(_side, [(exporter, batch, args.seconds, args.workers, args.seed, runtimes) for batch in (False, True)])
-        runs = dict(zip((False, True), both))
+        # each campaign in its own (non-daemonic: it starts workers) spawned process
+        ctx = mp.get_context("spawn")
+        queue = ctx.Queue()
+        sides = [ctx.Process(target=_side, args=(queue, batch, exporter, args.seconds, args.workers, args.seed, runtimes))
+                 for batch in (False, True)]
+        for p in sides:
+            p.start()
+        runs = dict(queue.get() for _ in sides)
+        for p in sides:
+            p.join()
         for batch in (False, True):
             r = runs[batch]
             print(f"{exporter:10s} {'on' if batch else 'off':5s} {r['cases']:6d} {r['rate']:8.2f} {r['steady']:9.2f} "
