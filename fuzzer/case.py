@@ -143,17 +143,54 @@ def case_frontend(exporters: list[str]) -> str:
     return frontends.pop()
 
 
+@dataclass
+class Exported:
+    """One graph's model out of a batched export (fuzzer.batch), handed to its case: the
+    model, or the error a per-graph check raised for it (Exporter.check_split), and this
+    graph's share of the batch's export seconds."""
+
+    model: bytes | None
+    seconds: float
+    error: BaseException | None = None
+
+
 def run_case(spec: CaseSpec, progress: Progress = _noop) -> CaseResult:
     """Run one case; its result carries the rules it exercised (fuzzer.coverage)."""
     from fuzzer import coverage
 
     coverage.begin_case()
-    result = _run_case(spec, progress)
+    started = start_case(spec, progress)
+    result = started if isinstance(started, CaseResult) else finish_case(started)
     result.rule_hits, result.rule_inventory = coverage.take()
     return result
 
 
-def _run_case(spec: CaseSpec, progress: Progress) -> CaseResult:
+@dataclass
+class StartedCase:
+    """A case up to its first call into a system under test: its graph, inputs and float64
+    truth (and dynamic plan). finish_case takes it on; a batch exports many of them at once."""
+
+    spec: CaseSpec
+    graph: Graph
+    choices: NumpyChoices
+    result: CaseResult
+    paths: "_Paths"
+    #: seconds start_case took: a batched case's total counts its own steps, not its batch mates'
+    seconds: float
+
+    def opset_for(self, exporter: Exporter) -> int:
+        """The opset this case exports at with exporter: the spec's, else drawn from the case's choices."""
+        spec = self.spec
+        return spec.opset if spec.opset is not None else self.choices.choice(_opsets_for(exporter, self.graph))
+
+    def request(self, exporter: Exporter, opset: int) -> ExportRequest:
+        """The ExportRequest its own export would get (static: batches hold no dynamic case)."""
+        g = self.graph
+        return ExportRequest(g, self.paths.inputs, [v.name for v in g.inputs], [f"out{i}" for i in range(len(g.outputs))], opset)
+
+
+def start_case(spec: CaseSpec, progress: Progress = _noop) -> StartedCase | CaseResult:
+    """The case's graph, reference and dynamic plan; a CaseResult when it ends there (discarded)."""
     from fuzzer.run.eager import reference
 
     t0 = time.perf_counter()
@@ -189,14 +226,30 @@ def _run_case(spec: CaseSpec, progress: Progress) -> CaseResult:
 
     paths = _Paths(spec, graph, ref, inputs, result, clock, progress)
     paths.plan, paths.sizes = plan, sizes
+    return StartedCase(spec, graph, choices, result, paths, time.perf_counter() - t0)
+
+
+def finish_case(case: StartedCase, exported: dict[str, Exported] | None = None, opsets: dict[str, int] | None = None) -> CaseResult:
+    """Export, convert, run and judge a started case.
+
+    Args:
+        exported: {exporter name: its model of this graph out of a batched export}; an exporter
+            not in it exports the graph itself.
+        opsets: {exporter name: opset} already drawn for it (by the batch); the rest are drawn here.
+    """
+    t0 = time.perf_counter()
+    spec, graph, result, paths = case.spec, case.graph, case.result, case.paths
+    exported, opsets = exported or {}, opsets or {}
     for name in spec.exporters:
         exporter: Exporter = load_plugin("converter", name)
-        opset = spec.opset if spec.opset is not None else choices.choice(_opsets_for(exporter, graph))
+        opset = opsets[name] if name in opsets else case.opset_for(exporter)
         path = f"{name}@{opset}"
         start = time.perf_counter()
-        model = paths.export(exporter, path, opset)
+        given = exported.get(name)
+        model = paths.export(exporter, path, opset) if given is None else paths.take(exporter, path, given)
         passed = paths.check_and_run(model, path) if model is not None else set()
-        result.path_seconds[name] = result.path_seconds.get(name, 0.0) + time.perf_counter() - start
+        spent = time.perf_counter() - start + (given.seconds if given is not None else 0.0)
+        result.path_seconds[name] = result.path_seconds.get(name, 0.0) + spent
         for tname in spec.transformers:
             if not passed or model is None:
                 break  # a transformer is judged only where the model it is given is right
@@ -214,11 +267,12 @@ def _run_case(spec: CaseSpec, progress: Progress) -> CaseResult:
         result.graph_json = graph.dumps()
         buf = io.BytesIO()
         # the inputs of each alternative size too, under "<name>@<k>": a rerun reuses them
-        alt = {f"{n}@{k}": a for k, (_, _, ins, _) in enumerate(sizes) for n, a in ins.items()}
-        np.savez(buf, **inputs, **alt)
+        alt = {f"{n}@{k}": a for k, (_, _, ins, _) in enumerate(paths.sizes) for n, a in ins.items()}
+        np.savez(buf, **paths.inputs, **alt)
         result.inputs_npz = buf.getvalue()
         result.models = paths.keep
-    result.total_seconds = time.perf_counter() - t0
+    shares = sum(e.seconds for e in exported.values())
+    result.total_seconds = case.seconds + time.perf_counter() - t0 + shares
     return result
 
 
@@ -314,6 +368,20 @@ class _Paths:
             except Exception as e:
                 self._verdict(judge_error(Stage.EXPORT, e, exporter.is_unsupported(e), path, "", self.graph.op_types(), c.elapsed()))
                 return None
+
+    def take(self, exporter: Exporter, path: str, given: Exported) -> bytes | None:
+        """export()'s part for a model that came out of a batched export: its share of the
+        batch's seconds is charged to this case, and a per-graph refusal judged as export's."""
+        if (path, "") in self.spec.skip:
+            return None
+        key = f"export:{exporter.name}"
+        self.result.timings[key] = self.result.timings.get(key, 0.0) + given.seconds
+        self.result.sut_seconds += given.seconds
+        if given.error is not None:
+            e = given.error
+            self._verdict(judge_error(Stage.EXPORT, e, exporter.is_unsupported(e), path, "", self.graph.op_types(), given.seconds))
+            return None
+        return given.model
 
     def _dynamic_for(self, exporter: Exporter, opset: int) -> dict:
         """The dims this exporter is asked to export as dynamic: none unless it can."""
@@ -466,4 +534,4 @@ class _Timer:
         return False
 
 
-__all__ = ["CaseResult", "CaseSpec", "Kind", "run_case"]
+__all__ = ["CaseResult", "CaseSpec", "Exported", "Kind", "StartedCase", "finish_case", "run_case", "start_case"]

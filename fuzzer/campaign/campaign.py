@@ -49,6 +49,9 @@ class CampaignOptions:
     triage_workers: int = 1
     #: how long the reduction of one signature may take
     triage_seconds: float = 180.0
+    #: export the graphs of exporters with a high fixed cost (Exporter.batchable) several at a
+    #: time (fuzzer.campaign.batching); --no-batch or ONNXFUZZ_BATCH=0 exports one graph per case
+    batch: bool = field(default_factory=lambda: os.environ.get("ONNXFUZZ_BATCH", "1") != "0")
 
 
 def run_campaign(opts: CampaignOptions) -> dict:
@@ -93,18 +96,25 @@ def run_campaign(opts: CampaignOptions) -> dict:
             graph_json=seeder.graph_for(cid, exporters) if seeder is not None else None,
         )
 
+    batcher = None
+    if opts.batch:
+        from fuzzer.campaign.batching import Batcher
+
+        batcher = Batcher(opts.exporters, warmup=sup.n)
     previous = _stop_on_sigterm()
     done = failures = 0
     started = time.monotonic()
     try:
         deadline = started + opts.minutes * 60
         display.start()
-        for result in sup.run(next_spec, deadline):
+        for result in sup.run(batcher.wrap(next_spec) if batcher is not None else next_spec, deadline):
             if triage is not None and triage.owns(result):
                 triage.finish(result)
                 display.update(done, failures, time.monotonic() - started, triage.filed())
                 continue
             new = store.record(result, session, list(result.path_seconds) or [])
+            if batcher is not None:
+                batcher.learn(result)
             if triage is not None:
                 triage.observe(result, new)
             for name, seconds in result.path_seconds.items():
@@ -137,6 +147,8 @@ def run_campaign(opts: CampaignOptions) -> dict:
         stats["session"]["seeds"] = seeder.summary()
     if triage is not None:
         stats["session"]["triage"] = triage.summary()
+    if batcher is not None:
+        stats["session"]["batches"] = batcher.summary()
     if opts.scheduler is not None:
         stats["session"]["scheduler"] = {"address": opts.scheduler, "threads": sup.n, "lost_chunks": sup.lost_chunks}
     store.close()

@@ -345,12 +345,13 @@ class DaskPool:
     def _take(self, next_spec) -> list[CaseSpec]:
         """The next chunk: as many specs as fill about chunk_size's seconds at the measured case time."""
         size = 1 if self._case_seconds is None else chunk_size(self._case_seconds, self.n)
-        chunk = []
-        while len(chunk) < size:
+        chunk, cases = [], 0
+        while cases < size:
             spec = next_spec()
             if spec is None:
                 break
             chunk.append(spec)
+            cases += len(getattr(spec, "members", ())) or 1  # a batch of cases exported together counts each
         return chunk
 
     def _learn(self, outcome: ChunkOutcome) -> None:

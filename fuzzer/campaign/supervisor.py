@@ -15,6 +15,13 @@ carries it, so a report and the minimizer start from the graph that failed.
 A dynamic case's plan (which dims vary, at which sizes) travels the same way,
 as soon as the worker has decided it: a death at another size than the base
 one is retried, recorded and minimized with the sizes it died at.
+
+A job may be a batch of cases exported together (fuzzer.batch.BatchSpec): it
+stays in flight until each of its cases has sent its result, every stage names
+the case (or the group of cases of a packed export) it concerns, and a death
+in a packed export retries that group as two halves (BatchSpec.after_death),
+until the one case that kills the exporter dies alone and is recorded as any
+case is.
 """
 from __future__ import annotations
 
@@ -30,6 +37,7 @@ from typing import Callable, Iterator
 
 import psutil
 
+from fuzzer.batch import BatchSpec
 from fuzzer.case import CaseResult, CaseSpec
 from oracles import Kind, Stage, Verdict
 from oracles.verdict import CRASH_AT
@@ -54,8 +62,10 @@ class _InFlight:
     path: str = ""
     runtime: str = ""
     stage_started: float = 0.0
-    #: the graph's distinct (2-op, 3-op) paths, once the worker has sent it
-    paths: tuple = ((), ())
+    #: each case's graph's distinct (2-op, 3-op) paths, by case id, once the worker has sent it
+    paths: dict = field(default_factory=dict)
+    #: the case id the last stage concerns (a batch's: a tuple of ids for a packed export)
+    case: object = None
 
 
 @dataclass
@@ -183,8 +193,8 @@ class Supervisor:
     def _flush(self) -> Iterator[CaseResult]:
         """At the time limit: record what is known of cases that killed a worker and were
         waiting for (or in) their retry, rather than lose those findings."""
-        specs = {spec.case_id: spec for spec in self.retries}
-        specs.update({w.job.spec.case_id: w.job.spec for w in self.workers if w.job is not None})
+        jobs = [*self.retries, *(w.job.spec for w in self.workers if w.job is not None)]
+        specs = {spec.case_id: spec for job in jobs for spec in (job.members if isinstance(job, BatchSpec) else [job])}
         self.retries.clear()
         for case_id, verdicts in list(self.fatal.items()):
             spec = specs.get(case_id)
@@ -206,27 +216,47 @@ class Supervisor:
             if tag == "ready":
                 w.ready = True
                 self.start_failures = 0
+            elif tag == "graph" and w.job is not None and isinstance(w.job.spec, BatchSpec):
+                _, case_id, graph_json, found = msg
+                member = w.job.spec.member(case_id)
+                if member is not None:
+                    w.job.spec = w.job.spec.with_member(dataclasses.replace(member, graph_json=graph_json))
+                    w.job.paths[case_id] = found
             elif tag == "graph" and w.job is not None and msg[1] == w.job.spec.case_id:
                 _, _, graph_json, found = msg
                 w.job.spec = dataclasses.replace(w.job.spec, graph_json=graph_json)
-                w.job.paths = found
+                w.job.paths[msg[1]] = found
             elif tag == "dynamic" and w.job is not None and msg[1] == w.job.spec.case_id:
                 w.job.spec = dataclasses.replace(w.job.spec, dynamic=msg[2])
             elif tag == "stage" and w.job is not None:
-                _, _, stage, path, runtime = msg
-                w.job.stage, w.job.path, w.job.runtime = stage, path, runtime
+                _, case, stage, path, runtime = msg
+                w.job.stage, w.job.path, w.job.runtime, w.job.case = stage, path, runtime, case
                 w.job.stage_started = time.monotonic()
             elif tag == "done" and w.job is not None:
                 result: CaseResult = msg[1]
-                job, w.job = w.job, None
+                job = w.job
+                self._end(w, result.case_id)
                 if result.status in ("judged", "unstable"):
-                    self.paths2.update(map(tuple, job.paths[0]))
-                    self.paths3.update(map(tuple, job.paths[1]))
+                    found = job.paths.get(result.case_id, ((), ()))
+                    self.paths2.update(map(tuple, found[0]))
+                    self.paths3.update(map(tuple, found[1]))
                 yield self._merge(result)
             elif tag == "error" and w.job is not None:
-                spec = w.job.spec
-                w.job = None
+                spec = self._end(w, msg[1])
                 yield _made_up(spec, "error", error=msg[2])
+
+    def _end(self, w: _Worker, case_id: int) -> CaseSpec:
+        """A case of w's job has ended: the job is over, or (a batch) goes on without that case.
+        Returns that case's spec."""
+        spec = w.job.spec
+        if not isinstance(spec, BatchSpec):
+            w.job = None
+            return spec
+        member = spec.member(case_id) or spec.members[0]
+        w.job.spec = spec.without(member.case_id)
+        if not w.job.spec.members:
+            w.job = None
+        return member
 
     def _police(self, w: _Worker) -> Iterator[CaseResult]:
         now = time.monotonic()
@@ -285,6 +315,13 @@ class Supervisor:
         if job is None:
             return
         spec = job.spec
+        if isinstance(spec, BatchSpec):
+            # the fatal stage belonged to one case (its retry and verdict follow, below), or to
+            # a packed export (its group goes on as two halves); the rest of the batch is retried
+            spec, rest = spec.after_death(job.case)
+            self.retries.extend(rest)
+            if spec is None:
+                return
         after_death = getattr(spec, "after_death", None)
         if after_death is not None:
             # a job that is not a case (a triage job) says what its death means: no verdict of a

@@ -23,6 +23,11 @@ Protocol on the pipe, worker -> supervisor:
     ("stage", case_id, stage, path, rt) before each call into a system under test
     ("done", CaseResult)                a finished case
     ("error", case_id, traceback)       onnxfuzz itself failed on this case
+
+A batch of cases (fuzzer.batch.BatchSpec) sends one "graph" message per case
+first, then "stage" messages naming the case they concern ("reference" before
+each case's reference; a packed export names the tuple of case ids exported
+together), and one "done" or "error" message per case, as each case ends.
 """
 from __future__ import annotations
 
@@ -54,6 +59,7 @@ def main(conn, log_path: str, diversity: bool = True) -> None:
     import torch
 
     torch.set_num_threads(1)
+    from fuzzer.batch import BatchSpec
     from fuzzer.case import CaseSpec, run_case
     from fuzzer.generate.diversity import PathTracker
 
@@ -72,6 +78,9 @@ def main(conn, log_path: str, diversity: bool = True) -> None:
         # retry after a death, and the crash verdict it records, must redo that plan
         progress.planned = lambda plan, _id=spec.case_id: conn.send(("dynamic", _id, plan))
 
+        if isinstance(spec, BatchSpec):
+            _run_batch(spec, tracker, conn)
+            continue
         try:
             if not isinstance(spec, CaseSpec):  # any other job (a fuzzer.case.Job) runs itself
                 result, seconds = spec.run(progress), 0.0
@@ -85,6 +94,40 @@ def main(conn, log_path: str, diversity: bool = True) -> None:
             result.timings["generate"] = seconds
             result.total_seconds += seconds
         conn.send(("done", result))
+
+
+def _run_batch(batch, tracker, conn) -> None:
+    """Run a BatchSpec: every case's graph sent first, then each case's result as it ends."""
+    from fuzzer.batch import BatchSpec, run_batch
+
+    members, generated = [], {}
+    for spec in batch.members:
+        try:
+            spec, generated[spec.case_id] = _with_graph(spec, tracker, conn)
+        except Exception:  # onnxfuzz's generator failed on this case: the others go on
+            conn.send(("error", spec.case_id, traceback.format_exc()))
+            continue
+        members.append(spec)
+    if not members:
+        return
+
+    def announce(ids, stage, path, runtime):
+        conn.send(("stage", ids, stage, path, runtime))
+
+    ended = set()
+    try:
+        for msg in run_batch(BatchSpec(members), announce):
+            case_id = msg[1].case_id if msg[0] == "done" else msg[1]
+            if msg[0] == "done" and generated.get(case_id):
+                msg[1].timings["generate"] = generated[case_id]
+                msg[1].total_seconds += generated[case_id]
+            conn.send(msg)
+            ended.add(case_id)
+    except Exception:  # onnxfuzz itself failed between cases: each case not ended yet is an error
+        tb = traceback.format_exc()
+        for spec in members:
+            if spec.case_id not in ended:
+                conn.send(("error", spec.case_id, tb))
 
 
 def _with_graph(spec, tracker, conn):

@@ -57,6 +57,9 @@ class Run(Command):
                             "comma-separated seed names (or onnx-node), or a directory of graph JSON files")
         p.add_argument("--mutate-ratio", type=_ratio, default=None,
                        help="fraction of cases that mutate a seed (default 0.5 with --seeds)")
+        p.add_argument("--no-batch", dest="batch", action="store_false",
+                       help="export one graph per case with every exporter (default: exporters with a high fixed "
+                            "cost, dynamo and tf2onnx, export several graphs at once; ONNXFUZZ_BATCH=0 does the same)")
         p.add_argument("--json", action="store_true", help="print the final stats as JSON")
         add_generator_options(p)
 
@@ -112,6 +115,8 @@ class Run(Command):
             file_bugs=args.file_bugs,
             triage_workers=args.triage_workers,
         )
+        if not args.batch:
+            opts.batch = False
         stats = run_campaign(opts)
         if args.file_bugs is not None:
             stats.update(_file_the_rest(args, exporters, runtimes, stats["session"].get("triage", {})))

@@ -39,6 +39,17 @@ class ExportRequest:
 
         return torch_inputs(self.graph, self.inputs)
 
+    @cached_property
+    def tf_function(self):
+        """The graph as a tf.function over its inputs (fuzzer.materialize.tf_model)."""
+        from fuzzer.materialize.tf_model import build_tf_function
+
+        return build_tf_function(self.graph)
+
+    #: True for a batched export (fuzzer.convert.batch.PackedRequest): module, args and
+    #: tf_function hold several graphs, and graph is None
+    packed: bool = field(default=False, init=False)
+
 
 class Converter(Plugin):
     """Exporters and transformers: the `onnxfuzz.converters` entry-point group, `--converters`."""
@@ -60,11 +71,23 @@ class Exporter(Converter):
     #: optional: declares the dims of ExportRequest.dynamic dynamic in its model (else the
     #: case is judged static); its repro's export_model then takes `dynamic`
     supports_dynamic: ClassVar[bool] = False
+    #: optional: its export has a high fixed cost (torch.export, a TF trace), so campaigns pack
+    #: several independent graphs into one module or function, export once and split the model
+    #: back into one model per graph (fuzzer.convert.batch). Its export() must then accept a
+    #: PackedRequest: it uses only request.module/args (torch) or request.tf_function (tf),
+    #: input_names, output_names and opset, never request.graph
+    batchable: ClassVar[bool] = False
 
     @required
     def export(self, request: ExportRequest) -> bytes:
         """Required: a serialized onnx.ModelProto at request.opset; raises whatever the exporter raises."""
         raise NotImplementedError
+
+    def check_split(self, model) -> None:
+        """Optional, for a batchable exporter: raise what export() raises for one graph alone
+        when it is only visible in that graph's part of a batched model (model: an
+        onnx.ModelProto split out of it). export() of a PackedRequest leaves such refusals
+        here, so one graph's refusal does not fail the whole batch. By default: none."""
 
 
 class Transformer(Converter):

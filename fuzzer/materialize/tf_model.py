@@ -83,33 +83,56 @@ def build_tf_function(graph):
         NotImplementedError: an op of the graph has no TF lowering.
         LoweringMismatch: (when traced) a lowering's result differs from the inferred type.
     """
-    missing = sorted({n.op_type for n in graph.op_nodes if not get_spec(n.op_type).has_tf})
+    return build_tf_batch_function([graph], [""])
+
+
+def build_tf_batch_function(graphs: list, prefixes: list[str]):
+    """Several independent graphs as one tf.function (a batched export): its inputs are every
+    graph's inputs in order, graph after graph, each named prefix + input name, and it returns
+    every graph's outputs the same way, the identities named prefix + "out<i>". With one graph
+    and prefix "" it is build_tf_function's. Raises as build_tf_function does."""
+    missing = sorted({n.op_type for g in graphs for n in g.op_nodes if not get_spec(n.op_type).has_tf})
     if missing:
         raise NotImplementedError(f"no TensorFlow lowering for op(s): {', '.join(missing)}")
     tf = import_tf()
     ctx = TfLoweringContext(tf)
-    signature = [tf.TensorSpec(v.type.shape, tf_dtype(tf, v.type.dtype), name=v.name) for v in graph.inputs]
+    signature = [tf.TensorSpec(v.type.shape, tf_dtype(tf, v.type.dtype), name=p + v.name)
+                 for g, p in zip(graphs, prefixes) for v in g.inputs]
 
     def body(*args):
-        env = dict(zip(graph.inputs, args))
-        for node in graph.consts:
-            v = node.outputs[0]
-            env[v] = tf.constant(node.value, dtype=tf_dtype(tf, v.type.dtype))
-        for node in graph.op_nodes:
-            ins = node.inputs
-            result = get_spec(node.op_type).tf(ctx, node.attrs, [env[v] for v in ins], [v.type for v in ins])
-            results = list(result) if isinstance(result, (tuple, list)) else [result]
-            if len(results) != len(node.outputs):
-                raise LoweringMismatch(f"{node.op_type}: {len(results)} results for {len(node.outputs)} outputs")
-            for v, r in zip(node.outputs, results):
-                got = (tuple(r.shape.as_list()), r.dtype.name)
-                want = (tuple(v.type.shape), tf_dtype(tf, v.type.dtype).name)
-                if got != want:
-                    raise LoweringMismatch(f"{node.op_type} {node.attrs}: TF gives {got}, the spec infers {want}")
-                env[v] = r
-        return [tf.identity(env[v], name=f"out{i}") for i, v in enumerate(graph.outputs)]
+        outputs, start = [], 0
+        for graph, prefix in zip(graphs, prefixes):
+            arity = len(graph.inputs)
+            if prefix:  # node names carry the graph's prefix, so an error names its graph
+                with tf.name_scope(prefix):
+                    outputs.extend(_lower(tf, ctx, graph, args[start:start + arity], prefix))
+            else:
+                outputs.extend(_lower(tf, ctx, graph, args[start:start + arity], prefix))
+            start += arity
+        return outputs
 
     return tf.function(body, input_signature=signature, autograph=False)
+
+
+def _lower(tf, ctx, graph, args, prefix: str) -> list:
+    """graph's outputs computed by its ops' TF lowerings from args (its inputs, in order)."""
+    env = dict(zip(graph.inputs, args))
+    for node in graph.consts:
+        v = node.outputs[0]
+        env[v] = tf.constant(node.value, dtype=tf_dtype(tf, v.type.dtype))
+    for node in graph.op_nodes:
+        ins = node.inputs
+        result = get_spec(node.op_type).tf(ctx, node.attrs, [env[v] for v in ins], [v.type for v in ins])
+        results = list(result) if isinstance(result, (tuple, list)) else [result]
+        if len(results) != len(node.outputs):
+            raise LoweringMismatch(f"{node.op_type}: {len(results)} results for {len(node.outputs)} outputs")
+        for v, r in zip(node.outputs, results):
+            got = (tuple(r.shape.as_list()), r.dtype.name)
+            want = (tuple(v.type.shape), tf_dtype(tf, v.type.dtype).name)
+            if got != want:
+                raise LoweringMismatch(f"{node.op_type} {node.attrs}: TF gives {got}, the spec infers {want}")
+            env[v] = r
+    return [tf.identity(env[v], name=f"{prefix}out{i}") for i, v in enumerate(graph.outputs)]
 
 
 def run_tf(graph, inputs: dict) -> list:
@@ -120,4 +143,4 @@ def run_tf(graph, inputs: dict) -> list:
     return [t.numpy() for t in fn(*args)]
 
 
-__all__ = ["LoweringMismatch", "TfLoweringContext", "build_tf_function", "import_tf", "run_tf", "tf_dtype"]
+__all__ = ["LoweringMismatch", "TfLoweringContext", "build_tf_batch_function", "build_tf_function", "import_tf", "run_tf", "tf_dtype"]

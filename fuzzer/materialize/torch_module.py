@@ -26,6 +26,29 @@ def build_module(graph: Graph, *, truth: bool = False):
     return namespace["Model"](consts).eval()
 
 
+def build_packed_module(graphs: list[Graph]):
+    """One eval-mode torch.nn.Module computing several independent graphs side by side (a
+    batched export): forward takes every graph's inputs, in order, graph after graph, and
+    returns every graph's outputs the same way. Each graph is its own submodule, exactly the
+    module build_module makes of it, so the exporter sees the same code per graph as alone."""
+    import torch
+
+    class Packed(torch.nn.Module):
+        def __init__(self, modules, arities) -> None:
+            super().__init__()
+            self.graphs = torch.nn.ModuleList(modules)
+            self.arities = arities
+
+        def forward(self, *args):
+            outputs, start = [], 0
+            for module, arity in zip(self.graphs, self.arities):
+                outputs.extend(module(*args[start:start + arity]))
+                start += arity
+            return tuple(outputs)
+
+    return Packed([build_module(g) for g in graphs], [len(g.inputs) for g in graphs]).eval()
+
+
 def torch_inputs(graph: Graph, inputs: dict[str, np.ndarray], *, truth: bool = False) -> tuple:
     """The graph's inputs as torch tensors, in forward() argument order."""
     return tuple(_to_torch(inputs[v.name], truth) for v in graph.inputs)

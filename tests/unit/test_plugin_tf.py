@@ -130,13 +130,13 @@ def test_tf2onnx_reports_unconverted_tf_ops_as_unsupported():
     import onnx
     from onnx import TensorProto, helper
 
-    from fuzzer.convert.plugins.tf2onnx import Tf2OnnxExporter, Tf2OnnxUnsupported, rename_io
+    from fuzzer.convert.plugins.tf2onnx import Tf2OnnxExporter, Tf2OnnxUnsupported, refuse_foreign, rename_io
 
     node = helper.make_node("Bucketize", ["x:0"], ["y:0"])  # a TF op left as is, in TF's name
     graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x:0", TensorProto.FLOAT, [2])],
                               [helper.make_tensor_value_info("y:0", TensorProto.FLOAT, [2])])
     with pytest.raises(Tf2OnnxUnsupported, match="Bucketize") as info:
-        rename_io(helper.make_model(graph), ["x0"], ["out0"])
+        refuse_foreign(helper.make_model(graph))
     assert Tf2OnnxExporter().is_unsupported(info.value)
     assert not Tf2OnnxExporter().is_unsupported(ValueError("shape mismatch in Conv"))
     # a well-formed model gets the campaign names, outputs through Identity

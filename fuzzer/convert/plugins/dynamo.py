@@ -64,6 +64,8 @@ class DynamoExporter(Exporter):
     optimize = True
     #: honours ExportRequest.dynamic
     supports_dynamic = True
+    #: torch.export and the torchlib registry cost about half a second per export whatever the size
+    batchable = True
 
     def export(self, request: ExportRequest) -> bytes:
         import torch

@@ -39,6 +39,8 @@ class Tf2OnnxExporter(Exporter):
     imports = ("tensorflow", "tf2onnx")
     # tf2onnx 1.17 maps opsets up to 18 (tf2onnx.constants.OPSET_TO_IR_VERSION)
     opsets = tuple(range(13, 19))
+    #: tracing the tf.function and tf2onnx's graph rewrites cost over a second per export
+    batchable = True
 
     def versions(self) -> dict[str, str]:
         out = super().versions()
@@ -51,14 +53,20 @@ class Tf2OnnxExporter(Exporter):
         return out
 
     def export(self, request: ExportRequest) -> bytes:
-        from fuzzer.materialize.tf_model import build_tf_function, import_tf
+        from fuzzer.materialize.tf_model import import_tf
 
         import_tf()  # quiet and single-threaded before tf2onnx imports TensorFlow itself
         import tf2onnx
 
-        fn = build_tf_function(request.graph)
+        fn = request.tf_function
         model, _ = tf2onnx.convert.from_function(fn, input_signature=fn.input_signature, opset=request.opset)
-        return rename_io(model, request.input_names, request.output_names).SerializeToString()
+        model = rename_io(model, request.input_names, request.output_names)
+        if not request.packed:  # a batch's graphs are checked one by one (check_split)
+            refuse_foreign(model)
+        return model.SerializeToString()
+
+    def check_split(self, model) -> None:
+        refuse_foreign(model)
 
     def repro_source(self) -> str:
         """A repro of a tf2onnx case loads the kept exported model: re-exporting would need the
@@ -74,18 +82,24 @@ def export_model(model, args, input_names, output_names, opset):
         return isinstance(error, Tf2OnnxUnsupported) or bool(_GAP.search(str(error)))
 
 
+def refuse_foreign(model) -> None:
+    """Raise Tf2OnnxUnsupported when a node of model is not an ONNX op (tf2onnx kept a TF op
+    it could not convert)."""
+    import onnx
+
+    foreign = sorted({n.op_type for n in model.graph.node if n.domain not in ("", "ai.onnx")
+                      or not onnx.defs.has(n.op_type)})
+    if foreign:
+        raise Tf2OnnxUnsupported(f"tf2onnx left unsupported op(s) in the model: {', '.join(foreign)}")
+
+
 def rename_io(model, input_names: list[str], output_names: list[str]):
     """model with its graph inputs renamed to input_names and its outputs exposed as
-    output_names (Identity nodes), in order. Raises Tf2OnnxUnsupported when a node is not
-    an ONNX op (tf2onnx kept a TF op it could not convert)."""
+    output_names (Identity nodes), in order."""
     import onnx
     from onnx import helper
 
     g = model.graph
-    foreign = sorted({n.op_type for n in g.node if n.domain not in ("", "ai.onnx")
-                      or not onnx.defs.has(n.op_type)})
-    if foreign:
-        raise Tf2OnnxUnsupported(f"tf2onnx left unsupported op(s) in the model: {', '.join(foreign)}")
     if len(g.input) != len(input_names) or len(g.output) != len(output_names):
         raise ValueError(f"tf2onnx model has {len(g.input)} inputs / {len(g.output)} outputs, "
                          f"expected {len(input_names)} / {len(output_names)}")

@@ -1,0 +1,224 @@
+"""A batch of cases whose exporters have a high fixed cost, exported together.
+
+A BatchSpec is a job of several CaseSpecs that share their exporters (all of
+them `batchable`: dynamo, dynamo-noopt, tf2onnx). A worker runs it as
+run_batch: each case's graph, inputs and float64 truth (fuzzer.case.start_case),
+then, per exporter, one export of all the graphs packed together
+(fuzzer.convert.batch), split back into one model per graph, and then each
+case's own remaining stages (finish_case), judged against its own truth. Every
+case is its own result, with its own case id, seed, graph and verdicts.
+
+Failures are brought down to the one graph that causes them:
+- an export that raises is bisected here, in the worker: each half is exported
+  again, down to single graphs, which their own case exports alone, exactly as
+  an unbatched case does, so the verdict, its signature and the kept model are
+  a single export's. When the error names the graph it failed in
+  (PackedRequest.suspect), that graph goes alone at once and the others are
+  exported together again, which costs one export instead of a bisection;
+- an export that kills or hangs the worker is bisected by the supervisor
+  (after_death): every stage a batch announces names the cases it concerns (a
+  tuple of case ids for a packed export), so the group that was being exported
+  is retried as two halves, and the rest of the batch as a batch; a single
+  culprit is retried as a plain case and dies there like any other.
+"""
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, replace
+from typing import Callable, Iterator
+
+from fuzzer.case import CaseResult, CaseSpec, Exported, StartedCase, _not_exportable_by, finish_case, start_case
+from fuzzer.plugin import load_plugin
+from oracles import Stage
+
+#: announce(case id, or a tuple of the case ids a packed export concerns, stage, path, runtime)
+Announce = Callable[[object, str, str, str], None]
+
+
+@dataclass
+class BatchSpec:
+    """Cases exported together: what the campaign sends a worker instead of one CaseSpec."""
+
+    members: list[CaseSpec]
+
+    # the fields of a CaseSpec the supervisor and the Dask chunks read off any job
+    @property
+    def case_id(self) -> int:
+        return self.members[0].case_id
+
+    @property
+    def seed(self) -> int:
+        return self.members[0].seed
+
+    @property
+    def ids(self) -> list[int]:
+        return [m.case_id for m in self.members]
+
+    def member(self, case_id: int) -> CaseSpec | None:
+        return next((m for m in self.members if m.case_id == case_id), None)
+
+    def with_member(self, spec: CaseSpec) -> BatchSpec:
+        """The batch with the member of spec's case id replaced by spec (it now carries its graph)."""
+        return BatchSpec([spec if m.case_id == spec.case_id else m for m in self.members])
+
+    def without(self, case_id: int) -> BatchSpec:
+        """The batch less a finished member."""
+        return BatchSpec([m for m in self.members if m.case_id != case_id])
+
+    def after_death(self, culprit) -> tuple[CaseSpec | None, list]:
+        """What to do when the worker died (or hung) in this batch: (the one case the fatal stage
+        belonged to, or None; the jobs that retry the rest).
+
+        culprit is what the last stage announced: a member's case id (its own stage: the
+        supervisor records the death against that case as for any case), or a tuple of case
+        ids (their packed export: retried as two halves, bisecting toward the graph that
+        kills the exporter), or None (nothing announced yet: the whole batch is halved)."""
+        if isinstance(culprit, int):
+            if self.member(culprit) is not None:
+                rest = [m for m in self.members if m.case_id != culprit]
+                return self.member(culprit), _jobs(rest)
+            culprit = None  # a case that had already ended: the death is between cases
+        group = [m for m in self.members if culprit is None or m.case_id in set(culprit)]
+        rest = [m for m in self.members if m not in group]
+        half = len(group) // 2
+        return None, _jobs(group[:half]) + _jobs(group[half:]) + _jobs(rest)
+
+
+def as_job(members: list[CaseSpec]):
+    """members as one job: a BatchSpec of two or more, or the one CaseSpec itself."""
+    return members[0] if len(members) == 1 else BatchSpec(list(members))
+
+
+def _jobs(members: list[CaseSpec]) -> list:
+    return [as_job(members)] if members else []
+
+
+def run_batch(batch: BatchSpec, announce: Announce) -> Iterator[tuple]:
+    """Run every case of batch; yields the worker's protocol messages, one per case:
+    ("done", CaseResult) or ("error", case id, traceback).
+
+    Rule coverage (fuzzer.coverage) is taken by each case as it finishes: the packed export's
+    rules go to the first case finished after it, so every rule a batch hit is recorded once.
+    """
+    from fuzzer import coverage
+
+    coverage.begin_case()
+    started: list[StartedCase] = []
+    for spec in batch.members:
+        announce(spec.case_id, "reference", "", "")
+        try:
+            case = start_case(spec, _progress(announce, spec.case_id))
+        except Exception:
+            yield "error", spec.case_id, traceback.format_exc()
+            continue
+        if isinstance(case, CaseResult):
+            yield "done", case  # discarded: no truth to judge against
+        else:
+            started.append(case)
+
+    exported: dict[int, dict[str, Exported]] = {c.spec.case_id: {} for c in started}
+    opsets: dict[int, dict[str, int]] = {c.spec.case_id: {} for c in started}
+    extra: dict[int, dict[str, float]] = {c.spec.case_id: {} for c in started}  # failed packed exports' shares
+    log: list[dict] = []
+    names = list(dict.fromkeys(n for c in started for n in c.spec.exporters))
+    for name in names:
+        exporter = load_plugin("converter", name)
+        groups: dict[int, list[StartedCase]] = {}
+        for case in started:
+            if name not in case.spec.exporters:
+                continue
+            opset = opsets[case.spec.case_id][name] = case.opset_for(exporter)
+            if _packable(case, exporter, f"{name}@{opset}"):
+                groups.setdefault(opset, []).append(case)
+        for opset, group in groups.items():
+            _export(exporter, group, opset, exported, extra, log, announce)
+
+    for case in started:
+        cid = case.spec.case_id
+        try:
+            result = finish_case(case, exported[cid], opsets[cid])
+        except Exception:
+            yield "error", cid, traceback.format_exc()
+            continue
+        for name, seconds in extra[cid].items():
+            key = f"export:{name}"
+            result.timings[key] = result.timings.get(key, 0.0) + seconds
+            result.path_seconds[name] = result.path_seconds.get(name, 0.0) + seconds
+            result.sut_seconds += seconds
+            result.total_seconds += seconds
+        result.rule_hits, result.rule_inventory = coverage.take()
+        result.notes["batch"] = {"id": batch.case_id, "size": len(batch.members), "exporters": names, "exports": log}
+        yield "done", result
+
+
+def _packable(case: StartedCase, exporter, path: str) -> bool:
+    """Does this case's graph go into the packed export? Not when its case exports it alone
+    anyway: a pair a retry skips, an op the exporter refuses by design, a dynamic plan."""
+    return ((path, "") not in case.spec.skip and _not_exportable_by(exporter.name, case.graph) is None
+            and case.paths.plan is None)
+
+
+def _export(exporter, group: list[StartedCase], opset: int, exported, extra, log, announce) -> None:
+    """Export group's graphs packed together; on an error, each half again. A graph left alone
+    gets no entry: its case exports it itself."""
+    from fuzzer.convert.batch import PackedRequest
+
+    if len(group) < 2:
+        return
+    name = exporter.name
+    ids = tuple(c.spec.case_id for c in group)
+    announce(ids, Stage.EXPORT.value, f"{name}@{opset}", "")
+    packed = PackedRequest.of([c.request(exporter, opset) for c in group], opset)
+    t0 = time.perf_counter()
+    try:
+        model = exporter.export(packed)
+    except Exception as e:
+        seconds = time.perf_counter() - t0
+        log.append({"exporter": name, "size": len(group), "seconds": seconds, "ok": False, "error": f"{type(e).__name__}"})
+        for c in group:
+            shares = extra[c.spec.case_id]
+            shares[name] = shares.get(name, 0.0) + seconds / len(group)
+        suspect = packed.suspect(e)
+        if suspect is not None:  # the error names a graph: it goes alone, the others on together
+            log[-1]["suspect"] = suspect
+            _export(exporter, group[:suspect] + group[suspect + 1:], opset, exported, extra, log, announce)
+            return
+        half = len(group) // 2
+        _export(exporter, group[:half], opset, exported, extra, log, announce)
+        _export(exporter, group[half:], opset, exported, extra, log, announce)
+        return
+    seconds = time.perf_counter() - t0
+    entry = {"exporter": name, "size": len(group), "seconds": seconds, "ok": True}
+    log.append(entry)
+    try:
+        parts = packed.split(model)
+    except Exception as e:  # onnxfuzz's splitter failed: each case exports its graph alone, and says why
+        entry["split_error"] = f"{type(e).__name__}: {e}"
+        for c in group:
+            shares = extra[c.spec.case_id]
+            shares[name] = shares.get(name, 0.0) + seconds / len(group)
+        return
+    for case, part in zip(group, parts):
+        error = None
+        try:
+            exporter.check_split(part)
+        except Exception as e:
+            error = e
+        model_bytes = part.SerializeToString() if error is None else None
+        exported[case.spec.case_id][name] = Exported(model_bytes, seconds / len(group), error)
+
+
+def _progress(announce: Announce, case_id: int):
+    def progress(stage: Stage, path: str, runtime: str) -> None:
+        announce(case_id, stage.value, path, runtime)
+
+    return progress
+
+
+def pin_opset(members: list[CaseSpec], opset: int) -> list[CaseSpec]:
+    """members exporting at one opset (so their graphs are exported together)."""
+    return [replace(m, opset=opset) for m in members]
+
+
+__all__ = ["BatchSpec", "as_job", "pin_opset", "run_batch"]

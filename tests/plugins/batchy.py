@@ -1,0 +1,55 @@
+"""Batchable fake exporters: TorchScript, marked batchable, failing on graphs with a Tanh.
+
+They exercise batched exports (fuzzer.batch) at TorchScript's speed. TorchScript's
+export reads only what a packed request provides (module, args, names, opset), so
+these export a PackedRequest as they would one graph.
+"""
+from __future__ import annotations
+
+import os
+
+from fuzzer.convert.plugins.torchscript import TorchScriptExporter
+
+
+def _has_tanh(serialized: bytes) -> bool:
+    import onnx
+
+    return any(n.op_type == "Tanh" for n in onnx.load_model_from_string(serialized).graph.node)
+
+
+class BatchableTorchScript(TorchScriptExporter):
+    """TorchScript, batched: exports every graph."""
+
+    name = "ts-batch"
+    batchable = True
+
+
+class TanhRefusingExporter(BatchableTorchScript):
+    """Raises on any model (packed or not) holding a Tanh, naming no graph."""
+
+    name = "ts-batch-raise"
+
+    def export(self, request):
+        model = super().export(request)
+        if _has_tanh(model):
+            raise RuntimeError("ts-batch-raise: cannot export Tanh")
+        return model
+
+
+class TanhAbortingExporter(BatchableTorchScript):
+    """Dies with SIGABRT on any model (packed or not) holding a Tanh."""
+
+    name = "ts-batch-abort"
+
+    def export(self, request):
+        model = super().export(request)
+        if _has_tanh(model):
+            os.abort()
+        return model
+
+
+PLUGINS = ",".join([
+    "converter:ts-batch=tests.plugins.batchy:BatchableTorchScript",
+    "converter:ts-batch-raise=tests.plugins.batchy:TanhRefusingExporter",
+    "converter:ts-batch-abort=tests.plugins.batchy:TanhAbortingExporter",
+])

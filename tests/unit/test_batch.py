@@ -1,0 +1,317 @@
+"""Batched exports: packing graphs into one export, splitting the model, bisecting failures,
+sizing batches. In-process, with TorchScript-speed fake exporters (tests/plugins/batchy.py)."""
+import numpy as np
+import pytest
+
+from fuzzer.batch import BatchSpec, run_batch
+from fuzzer.case import CaseSpec, run_case, start_case
+from fuzzer.choices import NumpyChoices
+from fuzzer.generate import GenConfig, generate
+from fuzzer.plugin import ENV_VAR, load_plugin
+from tests.plugins.batchy import PLUGINS
+
+PLAIN = GenConfig(min_nodes=2, max_nodes=4, ops=("neg", "abs", "add", "mul", "relu"), dtypes=frozenset({"float32"}))
+TANH = GenConfig(min_nodes=2, max_nodes=3, ops=("tanh",), dtypes=frozenset({"float32"}))
+RUNTIMES = ["onnxruntime", "onnx-reference"]
+
+
+@pytest.fixture(autouse=True)
+def batchy(monkeypatch):
+    monkeypatch.setenv(ENV_VAR, PLUGINS)
+
+
+def _specs(exporter, configs, opset=17):
+    """One CaseSpec per config, each carrying its graph (so the test knows which holds a Tanh)."""
+    out = []
+    for i, config in enumerate(configs):
+        graph = generate(NumpyChoices(100 + i), config)
+        out.append(CaseSpec(case_id=i + 1, seed=100 + i, config=config, exporters=[exporter], runtimes=RUNTIMES,
+                            opset=opset, graph_json=graph.dumps()))
+    return out
+
+
+def _batch(specs):
+    announced = []
+    messages = list(run_batch(BatchSpec(specs), lambda *a: announced.append(a)))
+    assert all(m[0] == "done" for m in messages), [m for m in messages if m[0] != "done"]
+    return {m[1].case_id: m[1] for m in messages}, announced
+
+
+def _verdicts(result):
+    return sorted((v.path, v.runtime, v.kind.value, v.stage.value, v.error.splitlines()[0] if v.error else "")
+                  for v in result.verdicts)
+
+
+def test_split_models_compute_what_single_exports_do():
+    import onnx
+    import onnxruntime as ort
+
+    from fuzzer.convert.batch import PackedRequest
+
+    exporter = load_plugin("converter", "ts-batch")
+    cases = [start_case(s) for s in _specs("ts-batch", [PLAIN, PLAIN, PLAIN])]
+    packed = PackedRequest.of([c.request(exporter, 17) for c in cases], 17)
+    whole = onnx.load_model_from_string(exporter.export(packed))
+    parts = packed.split(whole.SerializeToString())
+    rng = np.random.default_rng(0)
+    seen_nodes, seen_inits = set(), set()
+    whole_outs = {o for n in whole.graph.node for o in n.output}
+    whole_inits = {t.name for t in whole.graph.initializer}
+    for case, part in zip(cases, parts):
+        onnx.checker.check_model(part, full_check=True)
+        # only this graph's nodes and weights: nothing another part holds, nothing foreign
+        outs = {o for n in part.graph.node for o in n.output} - {o.name for o in part.graph.output}
+        inits = {t.name for t in part.graph.initializer}
+        assert outs <= whole_outs and inits <= whole_inits
+        assert not outs & seen_nodes and not inits & seen_inits
+        seen_nodes |= outs
+        seen_inits |= inits
+        assert [i.name for i in part.graph.input] == [v.name for v in case.graph.inputs]
+        assert [o.name for o in part.graph.output] == [f"out{i}" for i in range(len(case.graph.outputs))]
+        single = exporter.export(case.request(exporter, 17))
+        assert len(part.graph.node) == len(onnx.load_model_from_string(single).graph.node)
+        a = ort.InferenceSession(part.SerializeToString(), providers=["CPUExecutionProvider"])
+        b = ort.InferenceSession(single, providers=["CPUExecutionProvider"])
+        for _ in range(3):
+            feeds = {v.name: rng.standard_normal(v.type.shape).astype(np.float32) for v in case.graph.inputs}
+            for x, y in zip(a.run(None, feeds), b.run(None, feeds)):
+                np.testing.assert_array_equal(x, y)
+    # every node of the packed model went to exactly one part
+    assert sum(len(p.graph.node) for p in parts) == len(whole.graph.node)
+
+
+def test_split_follows_subgraphs_to_outer_weights_and_renames_io():
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    from fuzzer.convert.batch import split_model
+
+    f = TensorProto.FLOAT
+    w = numpy_helper.from_array(np.full([2], 3.0, np.float32), "w0")
+    branch = lambda name, op: helper.make_graph([helper.make_node(op, ["b0_x0", "w0"], [name])], name, [],  # noqa: E731
+                                                [helper.make_tensor_value_info(name, f, [2])])
+    nodes = [
+        helper.make_node("ReduceSum", ["b0_x0"], ["s"], keepdims=0),
+        helper.make_node("Greater", ["s", "zero"], ["c"]),
+        helper.make_node("If", ["c"], ["b0_out0"], then_branch=branch("t", "Add"), else_branch=branch("e", "Mul")),
+        helper.make_node("Neg", ["b1_x0"], ["b1_out0"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "packed",
+        [helper.make_tensor_value_info("b0_x0", f, [2]), helper.make_tensor_value_info("b1_x0", f, [2])],
+        [helper.make_tensor_value_info("b0_out0", f, [2]), helper.make_tensor_value_info("b1_out0", f, [2])],
+        [w, numpy_helper.from_array(np.zeros([], np.float32), "zero")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    part = split_model(model, {"b0_x0": "x0"}, {"b0_out0": "out0"})
+    onnx.checker.check_model(part, full_check=True)
+    assert [n.op_type for n in part.graph.node] == ["ReduceSum", "Greater", "If"]
+    assert sorted(t.name for t in part.graph.initializer) == ["w0", "zero"]  # w0 only read inside the If
+    sess = ort.InferenceSession(part.SerializeToString(), providers=["CPUExecutionProvider"])
+    assert sess.run(None, {"x0": np.array([1.0, 2.0], np.float32)})[0].tolist() == [4.0, 5.0]
+    assert sess.run(None, {"x0": np.array([-1.0, -2.0], np.float32)})[0].tolist() == [-3.0, -6.0]
+    other = split_model(model, {"b1_x0": "x0"}, {"b1_out0": "out0"})
+    assert [n.op_type for n in other.graph.node] == ["Neg"] and not other.graph.initializer
+
+
+def test_each_case_of_a_batch_is_judged_as_if_it_ran_alone():
+    specs = _specs("ts-batch", [PLAIN, PLAIN, PLAIN, PLAIN])
+    results, announced = _batch(specs)
+    assert sorted(results) == [1, 2, 3, 4]
+    for spec in specs:
+        alone = run_case(spec)
+        mine = results[spec.case_id]
+        assert mine.seed == spec.seed and mine.status == alone.status and mine.ops == alone.ops
+        assert _verdicts(mine) == _verdicts(alone)
+        assert mine.path_seconds["ts-batch"] > 0 and mine.timings["export:ts-batch"] > 0
+    # one packed export announced for all four, none alone
+    exports = [a for a in announced if a[1] == "export"]
+    assert exports == [((1, 2, 3, 4), "export", "ts-batch@17", "")]
+    info = results[1].notes["batch"]
+    assert [(e["size"], e["ok"]) for e in info["exports"]] == [(4, True)]
+
+
+def test_an_export_error_is_bisected_to_the_one_graph_and_judged_on_its_own_export():
+    specs = _specs("ts-batch-raise", [PLAIN, PLAIN, TANH, PLAIN])
+    results, announced = _batch(specs)
+    culprit = results[3]
+    alone = run_case(specs[2])
+    assert _verdicts(culprit) == _verdicts(alone)
+    assert [(v.kind.value, v.stage.value) for v in culprit.verdicts] == [("export_crash", "export")]
+    assert culprit.graph_json == specs[2].graph_json  # minimization starts from its own graph
+    for cid in (1, 2, 4):
+        assert {v.kind.value for v in results[cid].verdicts} == {"pass"}
+    # 4 fail -> halves: (1, 2) passes, (3, 4) fails -> 3 and 4 export alone, each by its own case
+    exports = [a[0] for a in announced if a[1] == "export"]
+    assert exports == [(1, 2, 3, 4), (1, 2), (3, 4), 3, 4]
+    log = results[1].notes["batch"]["exports"]
+    assert [(e["size"], e["ok"]) for e in log] == [(4, False), (2, True), (2, False)]
+    # the failed packed exports' seconds are charged to the cases that were in them
+    assert results[4].timings["export:ts-batch-raise"] > 0
+
+
+def test_a_graph_the_error_names_goes_alone_at_once():
+    from fuzzer.convert.batch import PackedRequest
+
+    class Node:  # what torch.fx nodes hold: the module path they were traced in
+        meta = {"nn_module_stack": {"p": ("", "Packed"), "g": ("graphs.2", "Model")}}
+
+    def translate(node):
+        raise RuntimeError("no ONNX function for aten.sort")
+
+    from fuzzer.convert.base import ExportRequest
+
+    packed = PackedRequest.of([ExportRequest(None, {}, ["x0"], ["out0"], 18)] * 4, 18)  # 4 graphs
+    try:
+        translate(Node())
+    except RuntimeError as e:
+        assert packed.suspect(e) == 2
+    assert packed.suspect(ValueError("tf2onnx: node b1_/Tanh has no handler")) == 1
+    assert packed.suspect(ValueError("nodes b1_/Tanh and b3_/Sort")) is None  # two named: no single suspect
+    assert packed.suspect(ValueError("shape mismatch")) is None
+    assert packed.suspect(ValueError("node b7_/Tanh")) is None  # not a graph of this batch
+
+
+def _climb(cost, batches=80, warmup=0):
+    """A sizer fed `batches` batches whose packed exports take cost(n) seconds; (sizer, sizes asked)."""
+    from fuzzer.campaign.batching import BatchSizer
+
+    sizer, asked = BatchSizer(warmup=warmup), []
+    for _ in range(batches):
+        n = sizer.next_size()
+        asked.append(n)
+        sizer.learn([{"exporter": "e", "size": n, "seconds": cost(n), "ok": True}])
+    return sizer, asked
+
+
+def test_sizer_grows_batches_while_a_fixed_cost_makes_them_cheaper_per_graph():
+    from fuzzer.campaign.batching import MAX_SIZE
+
+    sizer, _ = _climb(lambda n: 0.5 + 0.1 * n)
+    assert sizer.size() == MAX_SIZE
+
+
+def test_sizer_settles_where_failures_outweigh_the_fixed_cost():
+    # expected seconds of a batch of n whose graphs fail with p = 5%: each failure re-exports
+    # the rest; per graph (F/n + c)(1 + p n) is least at sqrt(F / (c p)) = 14
+    sizer, asked = _climb(lambda n: (1.0 + 0.1 * n) * (1 + 0.05 * n))
+    assert 10 <= sizer.size() <= 19 and all(7 <= n <= 24 for n in asked[-20:])
+
+
+def test_sizer_keeps_batches_small_when_exports_grow_faster_than_their_graphs():
+    from fuzzer.campaign.batching import MIN_SIZE
+
+    sizer, _ = _climb(lambda n: 0.05 + 0.03 * n * n)  # tf2onnx-like: no fixed cost to spread
+    assert sizer.size() == MIN_SIZE
+
+
+def test_sizer_is_unmoved_by_a_machine_that_slows_every_export_alike():
+    cost = lambda n: (1.0 + 0.1 * n) * (1 + 0.05 * n)  # noqa: E731
+    assert _climb(cost)[1] == _climb(lambda n: 3 * cost(n))[1]
+
+
+def test_sizer_shrinks_batches_whose_export_runs_too_long():
+    from fuzzer.campaign.batching import MAX_EXPORT_SECONDS
+
+    sizer, _ = _climb(lambda n: 1.0 + 2.0 * n)  # linear: larger is cheaper, but slow
+    assert 1.0 + 2.0 * sizer.size() <= MAX_EXPORT_SECONDS * 1.5
+
+
+def test_sizer_asks_for_sizes_on_both_sides_of_its_choice():
+    from fuzzer.campaign.batching import BatchSizer
+
+    sizer = BatchSizer()
+    assert sizer.size() == 6 and [sizer.next_size() for _ in range(4)] == [8, 4, 8, 4]
+
+
+def test_sizer_skips_the_warmup_exports():
+    from fuzzer.campaign.batching import BatchSizer
+
+    sizer = BatchSizer(warmup=1)
+    sizer.learn([{"exporter": "e", "size": 8, "seconds": 30.0, "ok": False}])  # a worker's imports
+    assert sizer.batches == 0 and sizer.size() == BatchSizer().size()
+
+
+def test_batcher_groups_batchable_cases_and_passes_the_rest_through():
+    from fuzzer.campaign.batching import Batcher
+
+    picks = iter([["ts-batch"]] * 5 + [["torchscript"]] + [["torchscript", "ts-batch"]] * 8)
+    ids = iter(range(1, 100))
+
+    def next_spec():
+        exporters = next(picks, None)
+        if exporters is None:
+            return None
+        cid = next(ids)
+        return CaseSpec(cid, cid, PLAIN, exporters, RUNTIMES)
+
+    batcher = Batcher(["torchscript", "ts-batch"])
+    jobs = []
+    next_job = batcher.wrap(next_spec)
+    while (job := next_job()) is not None:
+        jobs.append(job)
+    shapes = [(j.ids, j.members[0].exporters) if isinstance(j, BatchSpec) else (j.case_id, j.exporters) for j in jobs]
+    # the prior size is sqrt(4 / 0.1) = 6, asked for as 8 and 4 in turn. A TorchScript case ends
+    # a batch and goes out next; a case picked for both keeps ts-batch for one job, TorchScript
+    # for the next
+    assert shapes == [([1, 2, 3, 4, 5], ["ts-batch"]), (6, ["torchscript"]), ([7, 8, 9, 10], ["ts-batch"]),
+                      (11, ["torchscript"]), ([12, 13, 14], ["ts-batch"])]
+    first = jobs[0]
+    assert len({m.opset for m in first.members}) == 1 and first.members[0].opset in load_plugin("converter", "ts-batch").opsets
+
+
+def test_batcher_never_batches_dynamic_or_retried_cases():
+    import dataclasses
+
+    from fuzzer.campaign.batching import Batcher
+
+    batcher = Batcher(["ts-batch"])
+    base = CaseSpec(1, 1, PLAIN, ["ts-batch"], RUNTIMES)
+    assert batcher._key(base) == ("ts-batch",)
+    assert batcher._key(dataclasses.replace(base, config=dataclasses.replace(PLAIN, dynamic=True))) is None
+    assert batcher._key(dataclasses.replace(base, skip=frozenset({("ts-batch@17", "")}))) is None
+
+
+def test_after_death_halves_the_packed_group_and_retries_the_rest():
+    specs = [CaseSpec(i, i, PLAIN, ["ts-batch"], RUNTIMES) for i in range(1, 7)]
+    batch = BatchSpec(specs)
+    # a death in the packed export of cases 1-4: halves of that group, and 5-6 together
+    culprit, jobs = batch.after_death((1, 2, 3, 4))
+    assert culprit is None
+    assert [j.ids for j in jobs] == [[1, 2], [3, 4], [5, 6]]
+    # a pair of two halves into single cases: plain CaseSpecs, whose death is recorded as any case's
+    culprit, jobs = BatchSpec(specs[:2]).after_death((1, 2))
+    assert culprit is None and [type(j) for j in jobs] == [CaseSpec, CaseSpec]
+    # a death in one case's own stage: that case, and the rest as a batch
+    culprit, jobs = batch.after_death(3)
+    assert culprit is specs[2] and [j.ids for j in jobs] == [[1, 2, 4, 5, 6]]
+    # nothing announced yet (or a case that had ended): the whole batch is halved
+    assert [j.ids for j in batch.after_death(None)[1]] == [[1, 2, 3], [4, 5, 6]]
+    assert [j.ids for j in batch.after_death(99)[1]] == [[1, 2, 3], [4, 5, 6]]
+
+
+def test_no_batch_turns_batching_off(monkeypatch, tmp_path):
+    import fuzzer.campaign
+    from fuzzer.campaign import CampaignOptions
+    from fuzzer.cli import main
+
+    seen = []
+    monkeypatch.setattr(fuzzer.campaign, "run_campaign", lambda opts: seen.append(opts) or {})
+    argv = ["run", "--converters", "ts-batch", "--runtimes", "onnxruntime", "--workdir", str(tmp_path), "--json"]
+    assert main(argv) == 0 and main([*argv, "--no-batch"]) == 0
+    assert [o.batch for o in seen] == [True, False]
+    monkeypatch.setenv("ONNXFUZZ_BATCH", "0")
+    assert CampaignOptions(workdir=tmp_path).batch is False
+
+
+def test_batcher_measures_a_batch_of_one_by_the_case_own_export():
+    from fuzzer.campaign.batching import Batcher, BatchSizer
+    from fuzzer.case import CaseResult
+
+    specs = iter([CaseSpec(i, i, PLAIN, ["ts-batch"], RUNTIMES) for i in range(1, 4)])
+    batcher = Batcher(["ts-batch"])
+    batcher.sizers[("ts-batch",)] = sizer = BatchSizer(start=1)
+    next_job = batcher.wrap(lambda: next(specs, None))
+    assert [len(next_job().members), type(next_job())] == [2, CaseSpec]  # sizes 2 and 1 in turn
+    batcher.learn(CaseResult(3, 3, "judged", timings={"export:ts-batch": 0.25}))
+    assert sizer.cost[False] == 0.25  # the smaller size's cost: one graph's own export
