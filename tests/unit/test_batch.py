@@ -291,12 +291,12 @@ def test_after_death_halves_the_packed_group_and_retries_the_rest():
 
 
 def test_no_batch_turns_batching_off(monkeypatch, tmp_path):
-    import fuzzer.campaign
-    from fuzzer.campaign import CampaignOptions
+    import fuzzer.campaign.campaign
+    from fuzzer.campaign.campaign import CampaignOptions
     from fuzzer.cli import main
 
     seen = []
-    monkeypatch.setattr(fuzzer.campaign, "run_campaign", lambda opts: seen.append(opts) or {})
+    monkeypatch.setattr(fuzzer.campaign.campaign, "run_campaign", lambda opts: seen.append(opts) or {})
     argv = ["run", "--converters", "ts-batch", "--runtimes", "onnxruntime", "--workdir", str(tmp_path), "--json"]
     assert main(argv) == 0 and main([*argv, "--no-batch"]) == 0
     assert [o.batch for o in seen] == [True, False]

@@ -17,7 +17,7 @@ TANH = GenConfig(min_nodes=2, max_nodes=3, ops=("tanh",), dtypes=frozenset({"flo
 
 
 def test_a_death_in_a_packed_export_is_bisected_to_the_case_that_causes_it(tmp_path, monkeypatch):
-    from fuzzer.campaign import Supervisor
+    from fuzzer.campaign.supervisor import Supervisor
 
     monkeypatch.setenv(ENV_VAR, PLUGINS)
     configs = [PLAIN, PLAIN, PLAIN, TANH]
@@ -49,7 +49,7 @@ def test_a_batched_campaign_records_every_case_on_its_own(tmp_path, monkeypatch)
     import json
     import sqlite3
 
-    from fuzzer.campaign import CampaignOptions, run_campaign
+    from fuzzer.campaign.campaign import CampaignOptions, run_campaign
 
     monkeypatch.setenv(ENV_VAR, PLUGINS)
     stats = run_campaign(CampaignOptions(workdir=tmp_path, minutes=5, workers=1, exporters=["ts-batch"],
