@@ -63,8 +63,9 @@ def reduce_model(model, holds: Callable, max_seconds: float) -> tuple:
 
 
 def _candidates(model):
-    """Smaller models: fewer outputs, then one node fewer (bypassed, cut into an input, or, producing a
-    graph output, an Identity of a new input), then one optional input fewer, then smaller input dims."""
+    """Smaller models: fewer outputs, then one node fewer (making a graph output: its inputs made the
+    outputs instead; bypassed, cut into an input, or, producing a graph output, an Identity of a
+    new input), then one optional input fewer, then smaller input dims."""
     import onnx
 
     inferred = onnx.shape_inference.infer_shapes(model)
@@ -79,6 +80,7 @@ def _candidates(model):
             del c.graph.output[:]
             c.graph.output.extend(keep)
             yield _prune(c)
+    yield from _outputs_moved_up(model, types, initialized)
     for index in reversed(range(len(model.graph.node))):
         node = model.graph.node[index]
         # a bypass through each input in turn: through the first, an output may become a graph input
@@ -129,6 +131,35 @@ def _candidates(model):
         del node
     yield from _without_optional_inputs(model)
     yield from _smaller_inputs(model)
+
+
+def _outputs_moved_up(model, types: dict, initialized: set):
+    """The model without a node that makes a graph output, its own inputs (those another node
+    computes, of a type shape inference knows) made the graph's outputs instead: the last op
+    of DequantizeLinear -> Reshape -> ArgMax goes even where no input of ArgMax has its
+    output's type, which a bypass needs."""
+    import onnx
+
+    inputs = {i.name for i in model.graph.input}
+    for index in reversed(range(len(model.graph.node))):
+        node = model.graph.node[index]
+        made = [o for o in model.graph.output if o.name in set(node.output)]
+        if not made:
+            continue
+        new = []
+        for name in node.input:
+            if name and name not in initialized and name not in inputs and name in types and name not in new:
+                new.append(name)
+        if not new:
+            continue
+        c = _copy(model)
+        kept = [o for o in c.graph.output if o.name not in set(node.output)]
+        named = {o.name for o in kept}
+        del c.graph.output[:]
+        c.graph.output.extend(kept)
+        c.graph.output.extend(onnx.helper.make_value_info(n, types[n]) for n in new if n not in named)
+        del c.graph.node[index]
+        yield _prune(c)
 
 
 def _without_optional_inputs(model):
