@@ -485,7 +485,7 @@ def report_markdown(meta: dict, graph_text: str, repro_output: str, idiom: str =
                   f"{'runs it anyway (gives the right values)' if tolerated and p == meta['path'] and k == 'pass' else verdict_words(k)} |"
                   for p, r, k in meta["witnesses"]]
     if meta.get("found_by") == "onnxfuzz check":  # a model checked whole, then reduced
-        lines += ["", "## How it was found", "", f"`onnxfuzz check` on {meta.get('origin') or 'a model'}; filed {meta['filed']}.", ""]
+        lines += ["", "## How it was found", "", f"`onnxfuzz check` on the model told above (how the model got there), then reduced; filed {meta['filed']}.", ""]
         return "\n".join(lines)
     found = meta.get("found") or {}
     # a folder filed by hand or before these were recorded lacks some: say only what is known
