@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 
 from fuzzer.errors import UsageError
 
@@ -130,6 +131,7 @@ def _candidates(model):
                 yield _prune(c)
         del node
     yield from _without_optional_inputs(model)
+    yield from _folded(model)
     yield from _smaller_inputs(model)
 
 
@@ -159,6 +161,40 @@ def _outputs_moved_up(model, types: dict, initialized: set):
         c.graph.output.extend(kept)
         c.graph.output.extend(onnx.helper.make_value_info(n, types[n]) for n in new if n not in named)
         del c.graph.node[index]
+        yield _prune(c)
+
+
+def _folded(model):
+    """The model with one node whose inputs are all constants replaced by Constants of its outputs
+    (computed by onnx.reference): Reshape(Constant [], Constant [-1]) becomes the Constant it
+    makes, where no bypass can stand in (its output's type is not its input's)."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    made = {o: n for n in model.graph.node if n.op_type == "Constant" for o in n.output}
+    inits = {i.name: i for i in model.graph.initializer}
+    opsets = list(model.opset_import)
+    for index, node in enumerate(model.graph.node):
+        ins = [i for i in node.input if i]
+        if node.op_type == "Constant" or not ins or not all(i in made or i in inits for i in ins):
+            continue
+        if any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS) for a in node.attribute):
+            continue
+        try:
+            from onnx.reference import ReferenceEvaluator
+
+            sources = [made[i] for i in dict.fromkeys(ins) if i in made]
+            tiny = helper.make_model(helper.make_graph([*sources, node], "fold", [],
+                                                      [helper.make_empty_tensor_value_info(o) for o in node.output if o],
+                                                      [inits[i] for i in dict.fromkeys(ins) if i in inits]),
+                                     opset_imports=opsets, ir_version=model.ir_version)
+            values = ReferenceEvaluator(tiny).run(None, {})
+        except Exception:  # an op the reference cannot compute: the node stays
+            continue
+        c = _copy(model)
+        del c.graph.node[index]
+        for k, (name, value) in enumerate(zip([o for o in node.output if o], values)):
+            c.graph.node.insert(index + k, helper.make_node("Constant", [], [name], value=numpy_helper.from_array(np.asarray(value), name)))
         yield _prune(c)
 
 

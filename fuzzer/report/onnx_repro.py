@@ -210,8 +210,8 @@ def _cause(lines: list[str]) -> str:
     return ""
 
 
-#: how a checker or runtime names the node at fault: the run's names, not the failure's
-_NODE_NAMES = r"node name: [^)]*|Node \([^)]*\)|In Node, \(\"[^\"]*\"|Name: \S+"
+#: how a checker or runtime names the node at fault (a TorchScript scope names the module's): the run's names, not the failure's
+_NODE_NAMES = r"node name: [^)]*|Node \([^)]*\)|In Node, \(\"[^\"]*\"|Name: \S+|scope: [\w.:]+"
 
 
 def _pieces(line: str, quoted: str) -> list[str]:
