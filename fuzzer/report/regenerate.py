@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -378,6 +379,10 @@ def regenerate(d: Path, again: bool = False, model_too: bool = False) -> tuple[i
 _ERRORS = ("load_crash", "run_crash", "convert_crash", "invalid_model")
 
 
+#: a repro of a dynamic model says at which size it raised ("tract raises at size x0[0]=2: TractError ...")
+_CAUGHT_AT_SIZE = re.compile(r" raises at size [^:]*:\s+(\w+)\s+(.*)")
+
+
 def error_from_repro(meta: dict, output: str) -> str:
     """Take the failure's message (what report.md's "What goes wrong" shows) from what the repro
     printed, when it is the filed failure: the node and value names are then those of the
@@ -390,7 +395,7 @@ def error_from_repro(meta: dict, output: str) -> str:
     if kind not in _ERRORS or error.startswith("worker died") or other_failure(kind, error, output):
         return "failure message as it was"
     for line in output.splitlines():
-        m = _CAUGHT.search(line)
+        m = _CAUGHT_AT_SIZE.search(line) or _CAUGHT.search(line)
         if not m:
             continue
         said = f"{m.group(1)}: {m.group(2).strip()}"
