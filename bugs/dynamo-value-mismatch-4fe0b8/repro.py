@@ -11,16 +11,11 @@ import torch
 
 
 class Model(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.register_buffer('c2', torch.tensor([-1.7819191217422485], dtype=torch.float32))
-        self.register_buffer('c4', torch.tensor(0.0, dtype=torch.float32))
-
-    def forward(self):
-        v3 = torch.atan2(self.c4, self.c2)
+    def forward(self, x2, x4):
+        v3 = torch.atan2(x4, x2)
         return v3,
 
-INPUTS = {}
+INPUTS = {'x2': np.array([-1.7819191217422485], dtype=np.float32), 'x4': np.array(0.0, dtype=np.float32)}
 EXPECTED = [np.array([3.1415927410125732], dtype=np.float32)]  # the exact result, rounded to the output type
 
 def run_model(model_bytes, feeds):
@@ -33,7 +28,7 @@ def run_model(model_bytes, feeds):
 
 def main():
     args = tuple(torch.from_numpy(a) for a in INPUTS.values())
-    program = torch.onnx.export(Model().eval(), args, dynamo=True, opset_version=20, input_names=[], output_names=['out0'],
+    program = torch.onnx.export(Model().eval(), args, dynamo=True, opset_version=20, input_names=['x2', 'x4'], output_names=['out0'],
                                 optimize=True)
     model = program.model_proto.SerializeToString()
     actual = run_model(model, INPUTS)

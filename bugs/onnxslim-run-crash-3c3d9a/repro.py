@@ -49,7 +49,7 @@ def main():
             actual = run_model(model, inputs)
         except Exception as e:
             print(f'ONNX Runtime raises{at}:', type(e).__name__, str(e)[:2000])
-            failing += [size] if 'INVALID_ARGUMENT : Got invalid dimensions for input: x' in f'{type(e).__name__}: {e}' else []
+            failing += [size] if all(s in f'{type(e).__name__}: {e}' for s in ('InvalidArgument', 'INVALID_ARGUMENT : Got invalid dimensions for input: x', 'for the following indices')) else []
             continue
         print(f'ONNX Runtime runs the model{at}')
     if failing:

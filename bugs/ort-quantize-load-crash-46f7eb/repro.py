@@ -17,9 +17,11 @@ repro (float[4,1,1,6] x0, float[4,1,6,6] x5, float[4,1,6,1] x6) => (float[4,1,1,
    out0 = Attention (x0, x5, x6)
 }
 ''')
-HERE = __import__('os').path.dirname(__import__('os').path.abspath(__file__))
-INPUTS_NPZ = np.load(HERE + '/inputs.npz')
-INPUTS = {n: INPUTS_NPZ[n] for n in ['x0', 'x5', 'x6']}
+INPUTS = {  # the model fails to load: the values play no part
+    'x0': np.ones((4, 1, 1, 6), dtype=np.float32),
+    'x5': np.ones((4, 1, 6, 6), dtype=np.float32),
+    'x6': np.ones((4, 1, 6, 1), dtype=np.float32),
+}
 
 def transform_model(model_bytes, opset):
     import os, tempfile
@@ -48,7 +50,7 @@ def main():
         actual = run_model(model, INPUTS)
     except Exception as e:
         print('ONNX Runtime with basic graph optimizations raises', type(e).__name__, str(e)[:2000])
-        return 1 if 'INVALID_GRAPH : This is an invalid model. In Node' in f'{type(e).__name__}: {e}' else 2
+        return 1 if all(s in f'{type(e).__name__}: {e}' for s in ('INVALID_GRAPH : This is an invalid model', 'QAttention, "com.microsoft', "tensor(float),) , Error Required attribute 'num_heads' is missing")) else 2
     print('ONNX Runtime with basic graph optimizations runs the model: fixed')
     return 0
 

@@ -17,7 +17,7 @@ class Model(torch.nn.Module):
         v1 = torch.any(x0, dim=())
         return v1,
 
-INPUTS = {'x0': np.array([0.7290545105934143], dtype=np.float32)}
+INPUTS = {'x0': np.array([1.5], dtype=np.float32)}
 EXPECTED = [np.array([True], dtype=np.bool)]  # the exact result, rounded to the output type
 
 def run_model(model_bytes, feeds):

@@ -13,16 +13,11 @@ import torch
 
 
 class Model(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.register_buffer('c10', torch.tensor([-1.873217225074768], dtype=torch.float32))
-        self.register_buffer('c12', torch.tensor(0.0, dtype=torch.float32))
-
-    def forward(self):
-        v11 = torch.atan2(self.c12, self.c10)
+    def forward(self, x10, x12):
+        v11 = torch.atan2(x12, x10)
         return v11,
 
-INPUTS = {}
+INPUTS = {'x10': np.array([-1.873217225074768], dtype=np.float32), 'x12': np.array(0.0, dtype=np.float32)}
 EXPECTED = [np.array([3.1415927410125732], dtype=np.float32)]  # the exact result, rounded to the output type
 
 def run_model(model_bytes, feeds):
@@ -36,7 +31,7 @@ def run_model(model_bytes, feeds):
 def main():
     args = tuple(torch.from_numpy(a) for a in INPUTS.values())
     buf = io.BytesIO()
-    torch.onnx.export(Model().eval(), args, buf, dynamo=False, opset_version=14, input_names=[], output_names=['out0'])
+    torch.onnx.export(Model().eval(), args, buf, dynamo=False, opset_version=14, input_names=['x10', 'x12'], output_names=['out0'])
     model = buf.getvalue()
     actual = run_model(model, INPUTS)
     try:  # numpy's report says what differs (EXPECTED is its DESIRED)

@@ -19,9 +19,9 @@ repro (float[1,6,16] x0) => (float[] _v_40)
    _v_40 = com.microsoft.Attention <num_heads: int = 2, scale: float = 0.35355335, qkv_hidden_sizes: ints = [16, 16, 16]> (x0, t1, t2)
 }
 ''')
-HERE = __import__('os').path.dirname(__import__('os').path.abspath(__file__))
-INPUTS_NPZ = np.load(HERE + '/inputs.npz')
-INPUTS = {n: INPUTS_NPZ[n] for n in ['x0']}
+INPUTS = {  # the model fails to load: the values play no part
+    'x0': np.ones((1, 6, 16), dtype=np.float32),
+}
 
 def run_model(model_bytes, feeds):
     import os, tempfile

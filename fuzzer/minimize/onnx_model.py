@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 
 from fuzzer.errors import UsageError
 
@@ -63,8 +64,9 @@ def reduce_model(model, holds: Callable, max_seconds: float) -> tuple:
 
 
 def _candidates(model):
-    """Smaller models: fewer outputs, then one node fewer (bypassed, cut into an input, or, producing a
-    graph output, an Identity of a new input), then one optional input fewer, then smaller input dims."""
+    """Smaller models: fewer outputs, then one node fewer (making a graph output: its inputs made the
+    outputs instead; bypassed, cut into an input, or, producing a graph output, an Identity of a
+    new input), then one optional input fewer, then smaller input dims."""
     import onnx
 
     inferred = onnx.shape_inference.infer_shapes(model)
@@ -79,6 +81,7 @@ def _candidates(model):
             del c.graph.output[:]
             c.graph.output.extend(keep)
             yield _prune(c)
+    yield from _outputs_moved_up(model, types, initialized)
     for index in reversed(range(len(model.graph.node))):
         node = model.graph.node[index]
         # a bypass through each input in turn: through the first, an output may become a graph input
@@ -128,7 +131,71 @@ def _candidates(model):
                 yield _prune(c)
         del node
     yield from _without_optional_inputs(model)
+    yield from _folded(model)
     yield from _smaller_inputs(model)
+
+
+def _outputs_moved_up(model, types: dict, initialized: set):
+    """The model without a node that makes a graph output, its own inputs (those another node
+    computes, of a type shape inference knows) made the graph's outputs instead: the last op
+    of DequantizeLinear -> Reshape -> ArgMax goes even where no input of ArgMax has its
+    output's type, which a bypass needs."""
+    import onnx
+
+    inputs = {i.name for i in model.graph.input}
+    for index in reversed(range(len(model.graph.node))):
+        node = model.graph.node[index]
+        made = [o for o in model.graph.output if o.name in set(node.output)]
+        if not made:
+            continue
+        new = []
+        for name in node.input:
+            if name and name not in initialized and name not in inputs and name in types and name not in new:
+                new.append(name)
+        if not new:
+            continue
+        c = _copy(model)
+        kept = [o for o in c.graph.output if o.name not in set(node.output)]
+        named = {o.name for o in kept}
+        del c.graph.output[:]
+        c.graph.output.extend(kept)
+        c.graph.output.extend(onnx.helper.make_value_info(n, types[n]) for n in new if n not in named)
+        del c.graph.node[index]
+        yield _prune(c)
+
+
+def _folded(model):
+    """The model with one node whose inputs are all constants replaced by Constants of its outputs
+    (computed by onnx.reference): Reshape(Constant [], Constant [-1]) becomes the Constant it
+    makes, where no bypass can stand in (its output's type is not its input's)."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    made = {o: n for n in model.graph.node if n.op_type == "Constant" for o in n.output}
+    inits = {i.name: i for i in model.graph.initializer}
+    opsets = list(model.opset_import)
+    for index, node in enumerate(model.graph.node):
+        ins = [i for i in node.input if i]
+        if node.op_type == "Constant" or not ins or not all(i in made or i in inits for i in ins):
+            continue
+        if any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS) for a in node.attribute):
+            continue
+        try:
+            from onnx.reference import ReferenceEvaluator
+
+            sources = [made[i] for i in dict.fromkeys(ins) if i in made]
+            tiny = helper.make_model(helper.make_graph([*sources, node], "fold", [],
+                                                      [helper.make_empty_tensor_value_info(o) for o in node.output if o],
+                                                      [inits[i] for i in dict.fromkeys(ins) if i in inits]),
+                                     opset_imports=opsets, ir_version=model.ir_version)
+            values = ReferenceEvaluator(tiny).run(None, {})
+        except Exception:  # an op the reference cannot compute: the node stays
+            continue
+        c = _copy(model)
+        del c.graph.node[index]
+        for k, (name, value) in enumerate(zip([o for o in node.output if o], values)):
+            c.graph.node.insert(index + k, helper.make_node("Constant", [], [name], value=numpy_helper.from_array(np.asarray(value), name)))
+        yield _prune(c)
 
 
 def _without_optional_inputs(model):

@@ -50,6 +50,7 @@ class OnnxBug:
     rtol: float | None = None  # None: by the output dtype (RTOL)
     dies: bool = False  # the failing step kills the process: a parent watches it
     strict_dtype: bool = True  # compare output dtypes (not for a transformer that lowers precision on purpose)
+    expected_from: str = "the exact result, rounded to the output type"  # what EXPECTED is, in words
 
 
 #: a transformer that lowers precision on purpose is judged at that precision's tolerance
@@ -159,23 +160,36 @@ def _inline(runs: list[Run]) -> bool:
 
 
 def fragment(error: str) -> str:
+    """The longest of fragments(error), "" when there is none."""
+    return max(fragments(error), key=len, default="")
+
+
+def fragments(error: str) -> list[str]:
     """What the repro looks for in the error it gets, so that another failure does not pass for
-    this one: the longest stretch of the error's first line without numbers or quoted names.
+    this one: the (up to 3) longest stretches of the error's first line without numbers, quoted
+    names holding a number, or node names, in the order they come. Several are looked for, not
+    one, so that a generic wrapper ("INVALID_GRAPH ... In Node", a checker's "Inference error(s)")
+    is not taken for the failure: the specific part after it must be there too.
     An error that wraps its cause (the dynamo exporter's "## Exception summary", a Rust
     "Caused by:") is told by the cause instead: the first line ("Failed to convert the
     exported program", "Translating node #3") is the same for any failure at that step.
-    Of the cause, its first sentence counts, quoted names in it kept unless they hold a
-    number (a parameter's name is the failure's, a node's name "_n3" is the run's)."""
+    Of the cause, its first sentence counts. Quoted names without a number are kept (a
+    parameter's name is the failure's); a node's name ("_n3", "node name: /Softmax") is the run's."""
     lines = [ln.strip() for ln in error.strip().splitlines()]
     cause = _cause(lines)
+    quoted = r"'[^']*\d[^']*'|\"[^\"]*\d[^\"]*\""
     if cause:
         sentence = re.split(r"\.\s", cause, maxsplit=1)[0]
-        pieces = _pieces(sentence, r"'[^']*\d[^']*'|\"[^\"]*\d[^\"]*\"")
-        best = max(pieces, key=len, default="")
-        if len(best) >= 12:
-            return best
-    best = max(_pieces(lines[0] if lines else "", r"'[^']*'|\"[^\"]*\""), key=len, default="")
-    return best if len(best) >= 12 else ""
+        found = _longest(_pieces(sentence, quoted))
+        if found:
+            return found
+    return _longest(_pieces(lines[0] if lines else "", quoted))
+
+
+def _longest(pieces: list[str], least: int = 12, most: int = 3) -> list[str]:
+    long = [p for p in pieces if len(p) >= least]
+    keep = set(sorted(long, key=len, reverse=True)[:most])
+    return [p for p in long if p in keep]
 
 
 #: lines after which an error message gives its cause
@@ -196,15 +210,23 @@ def _cause(lines: list[str]) -> str:
     return ""
 
 
+#: how a checker or runtime names the node at fault (a TorchScript scope names the module's): the run's names, not the failure's
+_NODE_NAMES = r"node name: [^)]*|Node \([^)]*\)|In Node, \(\"[^\"]*\"|Name: \S+|scope: [\w.:]+"
+
+
 def _pieces(line: str, quoted: str) -> list[str]:
-    # numbers, quoted names, bracketed lists and terminal colours vary from run to run
-    parts = re.split(r"\x1b\[[0-9;]*m|[0-9]+|" + quoted + r"|\[[^\]]*\]", line)
+    # numbers, quoted names, node names, bracketed lists and terminal colours vary from run to run
+    parts = re.split(r"\x1b\[[0-9;]*m|" + _NODE_NAMES + r"|[0-9]+|" + quoted + r"|\[[^\]]*\]", line)
     return [p.strip(" :,.()[]<>") for p in parts]
 
 
-def error_test(frag: str) -> str:
-    """The repro's test that the exception e it caught is the failure filed: frag in "Type: message"."""
-    return f"{frag!r} in f'{{type(e).__name__}}: {{e}}'"
+def error_test(frag) -> str:
+    """The repro's test that the exception e it caught is the failure filed: frag (a string, or
+    a list of fragments that must all be there) in "Type: message"."""
+    frags = [frag] if isinstance(frag, str) else list(frag)
+    if len(frags) == 1:
+        return f"{frags[0]!r} in f'{{type(e).__name__}}: {{e}}'"
+    return f"all(s in f'{{type(e).__name__}}: {{e}}' for s in {tuple(frags)!r})"
 
 
 COMPARE = '''
@@ -219,7 +241,7 @@ def differs(actual, expected):
 '''
 
 
-def repro_source(bug: OnnxBug, model, runs: list[Run]) -> tuple[str, dict[str, bytes]]:
+def repro_source(bug: OnnxBug, model, runs: list[Run], notes: list[str] = ()) -> tuple[str, dict[str, bytes]]:
     """(repro.py's source, the data files it reads: {} when everything is inline).
 
     model: the ModelProto the system at fault is given (pass it through plain_model first).
@@ -233,7 +255,8 @@ def repro_source(bug: OnnxBug, model, runs: list[Run]) -> tuple[str, dict[str, b
         files["model.onnx"] = model.SerializeToString()
         prelude = ["MODEL = onnx.load(__import__('os').path.join(__import__('os').path.dirname(__file__) or '.', 'model.onnx'))"]
     names = [v.name for v in model.graph.input if v.name not in {t.name for t in model.graph.initializer}]
-    source, data = build_repro(bug, runs, names, prelude, ["    model = MODEL.SerializeToString()"] if bug.transformer else [])
+    source, data = build_repro(bug, runs, names, prelude, ["    model = MODEL.SerializeToString()"] if bug.transformer else [],
+                               notes=notes)
     if not bug.transformer:  # the runtime alone: it reads MODEL itself
         source = source.replace("run_model(model, ", "run_model(MODEL.SerializeToString(), ")
     return source, {**files, **data}
@@ -262,21 +285,27 @@ def build_repro(bug: OnnxBug, runs: list[Run], names: list[str], prelude: list[s
     multi = False
     if bug.runtime or needs_inputs:
         multi = len(runs) > 1
-        if _inline(runs):
+        if bug.kind == "load_crash" and not multi and not _inline(runs) and not needs_inputs:
+            # the failure is in loading: no value is read before it, so any of the right shape will do
+            head.append("INPUTS = {  # the model fails to load: the values play no part")
+            head += [f"    {n!r}: np.ones({tuple(runs[0].feeds[n].shape)!r}, dtype=np.{runs[0].feeds[n].dtype.name}),"
+                     for n in names]
+            head.append("}")
+        elif _inline(runs):
             entries = []
             for r in runs:
                 feeds = "{" + ", ".join(f"{n!r}: {literal(r.feeds[n])}" for n in names) + "}"
                 exp = "[" + ", ".join(literal(e) for e in r.expected) + "]" if compares else "None"
                 entries.append((r.size, feeds, exp))
             if multi:
-                head.append("RUNS = [  # (size, inputs, expected outputs: the exact result, rounded to the output type)")
+                head.append(f"RUNS = [  # (size, inputs, expected outputs: {bug.expected_from})")
                 head += [f"    ({s!r}, {f}, {e})," for s, f, e in entries]
                 head.append("]")
                 head.append("INPUTS = RUNS[0][1]")
             else:
                 head.append(f"INPUTS = {entries[0][1]}")
                 if compares:
-                    head.append(f"EXPECTED = {entries[0][2]}  # the exact result, rounded to the output type")
+                    head.append(f"EXPECTED = {entries[0][2]}  # {bug.expected_from}")
         else:
             buf = io.BytesIO()
             # the keys the campaign's inputs.npz has: "<name>" at the base size, "<name>@<k>" at the k-th other
@@ -289,7 +318,7 @@ def build_repro(bug: OnnxBug, runs: list[Run], names: list[str], prelude: list[s
                 buf = io.BytesIO()
                 np.savez(buf, **{f"out{i}{_suffix(k)}": e for k, r in enumerate(runs) for i, e in enumerate(r.expected)})
                 files["expected.npz"] = buf.getvalue()
-                head.append("EXPECTED_NPZ = np.load(HERE + '/expected.npz')  # the exact result, rounded to the output type")
+                head.append(f"EXPECTED_NPZ = np.load(HERE + '/expected.npz')  # {bug.expected_from}")
                 exp = f"[EXPECTED_NPZ[f'out{{i}}{{x}}'] for i in range({len(runs[0].expected)})]"
             if multi:
                 head.append(f"SIZES = {[(r.size, _suffix(k)) for k, r in enumerate(runs)]!r}  # (size, its suffix in the npz files)")
@@ -314,7 +343,7 @@ def build_repro(bug: OnnxBug, runs: list[Run], names: list[str], prelude: list[s
     if bug.transformer:
         who = system_name(bug.transformer)
         if bug.kind == "convert_crash":
-            frag = "" if bug.dies else fragment(bug.error)
+            frag = [] if bug.dies else fragments(bug.error)
             body += ["    try:", f"        model = transform_model(model, {bug.opset})", "    except Exception as e:",
                      f"        print({who + ' raises'!r}, type(e).__name__, str(e)[:2000])",
                      f"        return {'1 if ' + error_test(frag) + ' else 2' if frag else '0' if bug.dies else '1'}",
@@ -322,15 +351,18 @@ def build_repro(bug: OnnxBug, runs: list[Run], names: list[str], prelude: list[s
             return _finish(head, snippets, body, bug), files
         body += [f"    model = transform_model(model, {bug.opset})"]
     if bug.kind == "invalid_model":
+        # the checker's message filed, not any: another rule broken is another bug (2)
+        frags = fragments(bug.error)
         body += ["    try:", "        onnx.checker.check_model(onnx.load_model_from_string(model), full_check=True)",
                  "    except Exception as e:", "        print('the model is invalid:', type(e).__name__, str(e)[:2000])",
-                 "        return 1", "    print('the model passes the checker: fixed')", "    return 0"]
+                 f"        return {'1 if ' + error_test(frags) + ' else 2' if frags else '1'}",
+                 "    print('the model passes the checker: fixed')", "    return 0"]
         return _finish(head, snippets, body, bug), files
     if not bug.runtime:
         return _finish(head, snippets, body, bug), files
     runtime = system_name(bug.runtime)
     crash = bug.kind in _CRASHES
-    frag = fragment(bug.error) if crash and not bug.dies else ""
+    frag = fragments(bug.error) if crash and not bug.dies else []
     # a process that raises where it used to die survives: the death is gone (0)
     said = f"1 if {error_test(frag)} else 2" if frag else 0 if bug.dies else 1
     if not multi:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -102,6 +103,8 @@ def refresh_failure(d: Path, case: dict) -> str:
     meta = case["bug"]
     if (meta.get("error") or "").startswith("worker died") or meta.get("dynamic") or meta["kind"] in ("hang", "oom"):
         return "failure not run again: it needs the campaign's workers"
+    if meta.get("expected_by"):  # the model was reduced past the graph: its failure was taken from it then
+        return "failure as taken from the reduced model"
     graph = Graph.from_json(case["graph"])
     kind = Kind(meta["kind"])
     target = Target(kind, Stage(meta["stage"]), meta["path"], meta.get("runtime") or "", normalize_error(kind, meta["error"]))
@@ -113,6 +116,19 @@ def refresh_failure(d: Path, case: dict) -> str:
     changed = hit.error != meta.get("error") or dict(hit.stats) != (meta.get("stats") or {})
     meta["error"], meta["stats"] = hit.error, dict(hit.stats)
     return "failure refreshed from a new run" if changed else "failure as filed"
+
+
+def said_in_output(error: str) -> list[str]:
+    """The fragments of error (fuzzer.report.onnx_repro.fragments) as a repro's output shows
+    them: it prints the exception's type apart from its message ("raises AttributeError 'x'")."""
+    from fuzzer.report.onnx_repro import fragments
+
+    out = []
+    for s in fragments(error):
+        if ": " in s and s.split(": ", 1)[0].isidentifier():
+            s = s.split(": ", 1)[1]
+        out.append(s)
+    return [s for s in out if s]
 
 
 _NO_EXPECTED = ("load_crash", "run_crash", "convert_crash", "invalid_model")
@@ -130,19 +146,18 @@ def reduce_model_of(d: Path, case: dict, max_seconds: float = 180.0) -> str:
     from fuzzer.ir import Graph
     from fuzzer.minimize.onnx_model import reduce_model
     from fuzzer.report.bug_repro import bug_repro
-    from fuzzer.report.onnx_repro import fragment
     from fuzzer.report.writer import given_path, run_repro, write_repro
 
     meta = case["bug"]
+    if meta["role"] == "runtime" and meta["kind"] in _WRONG_RESULT and not meta.get("dynamic"):
+        return _reduce_wrong_result_model(d, case, max_seconds)
     if meta["role"] == "exporter" or meta["kind"] not in _NO_EXPECTED or meta.get("dynamic"):
         return "model not reduced: its repro compares with expected values of the graph, or it is dynamic"
     graph = Graph.from_json(case["graph"])
     inputs = dict(np.load(d / "inputs.npz"))
     path = given_path(meta["role"], meta["path"], "")
     first = bug_repro(meta, graph, inputs, folder_models(d, meta))
-    said = fragment(meta.get("error") or "")
-    if ": " in said and said.split(": ", 1)[0].isidentifier():  # the repro prints the type apart from the message
-        said = said.split(": ", 1)[1]
+    said = said_in_output(meta.get("error") or "")
 
     def fed(candidate) -> bool:
         """Does every input the model declares get a feed of its declared shape? (the repro feeds
@@ -172,7 +187,7 @@ def reduce_model_of(d: Path, case: dict, max_seconds: float = 180.0) -> str:
         with tempfile.TemporaryDirectory() as tmp:
             write_repro(Path(tmp), built)
             code, output = run_repro(Path(tmp))
-        return code == 1 and (not said or said in output)
+        return code == 1 and all(s in output for s in said)
 
     model = onnx.load_model_from_string(first.model)
     if len(model.graph.node) < 2 and all(len([i for i in n.input if i]) < 2 for n in model.graph.node):
@@ -186,6 +201,100 @@ def reduce_model_of(d: Path, case: dict, max_seconds: float = 180.0) -> str:
     return f"model reduced: {meta['model_reduced']} ({tried} candidates)"
 
 
+_WRONG_RESULT = ("value_mismatch", "nan_inf", "shape_mismatch", "dtype_mismatch")
+
+
+def _reduce_wrong_result_model(d: Path, case: dict, max_seconds: float) -> str:
+    """A runtime's wrong result on the model an exporter made: reduce that ONNX model while the
+    runtime at fault still disagrees with a witness runtime that ran the same model correctly
+    (the campaign's witnesses), and its repro, expecting the witness's output, exits 1 with
+    numpy's report of that kind of mismatch. The witness's output then stands for the exact
+    result (case.json bug.expected_by); the ops the exporter added around the one at fault go."""
+    import tempfile
+
+    import onnx
+
+    from fuzzer.ir import Graph
+    from fuzzer.minimize.onnx_model import reduce_model
+    from fuzzer.report.bug_repro import bug_repro
+    from fuzzer.report.writer import given_path, other_failure, run_repro, write_repro
+
+    meta = case["bug"]
+    graph = Graph.from_json(case["graph"])
+    inputs = dict(np.load(d / "inputs.npz"))
+    witnesses = [r for p, r, k in meta.get("witnesses") or [] if p == meta["path"] and k == "pass" and r and r != meta["runtime"]]
+    if not witnesses:
+        return "model not reduced: no runtime ran the same model correctly"
+    witness = sorted(witnesses, key=lambda r: (r != "onnxruntime", r))[0]
+    path = given_path(meta["role"], meta["path"], "")
+    first = bug_repro(meta, graph, inputs, folder_models(d, meta))
+    model = onnx.load_model_from_string(first.model)
+    if len(model.graph.node) < 2:
+        return "model already one node"
+    fed_inputs = {v.name: inputs[v.name] for v in graph.inputs}
+    last: dict = {}
+
+    def holds(candidate) -> bool:
+        if any(vi.name not in fed_inputs for vi in candidate.graph.input):
+            return False
+        # a model of constants alone computes nothing the runtime is asked to: any difference there
+        # is another failure (how it returns a constant), not the one filed
+        if not candidate.graph.input or all(n.op_type == "Constant" for n in candidate.graph.node):
+            return False
+        try:
+            onnx.checker.check_model(candidate, full_check=True)
+            trial = {**meta, "expected_by": witness}
+            built = bug_repro(trial, graph, inputs, {path: candidate.SerializeToString()})
+        except Exception:  # the witness fails on it too, or it is no valid model: not this bug
+            return False
+        with tempfile.TemporaryDirectory() as tmp:
+            write_repro(Path(tmp), built)
+            code, output = run_repro(Path(tmp))
+        if code == 1 and other_failure(meta["kind"], "", output) is None:
+            last[candidate.SerializeToString()] = built
+            return True
+        return False
+
+    best, tried = reduce_model(model, holds, max_seconds)
+    if best is model:
+        return f"model already minimal ({len(model.graph.node)} nodes, {tried} candidates)"
+    (d / "model.onnx").write_bytes(best.SerializeToString())
+    meta["model_path"] = path
+    meta["expected_by"] = witness
+    meta["model_reduced"] = f"{len(model.graph.node)} -> {len(best.graph.node)} nodes on the ONNX model"
+    meta["error"], meta["stats"] = _wrong_result_words(best, meta["runtime"], witness,
+                                                       {v.name: fed_inputs[v.name] for v in best.graph.input})
+    return f"model reduced: {meta['model_reduced']} ({tried} candidates), expected values by {witness}"
+
+
+def _wrong_result_words(model, runtime: str, witness: str, feeds: dict) -> tuple[str, dict]:
+    """(what goes wrong in words, its numbers) for model run on runtime against witness's output,
+    in the words and keys of the campaign's oracle (its tolerance scale left out: the repro's differs)."""
+    outs = []
+    for name in (runtime, witness):
+        plugin = load_plugin("runtime", name)
+        outs.append(plugin.run(plugin.load(model.SerializeToString()), feeds))
+    for k, (a, e) in enumerate(zip(*outs)):
+        a, e = np.asarray(a), np.asarray(e)
+        if a.shape != e.shape:
+            return f"output {k}: shape {list(a.shape)}, expected {list(e.shape)}", {"output": k}
+        if a.dtype != e.dtype:
+            return f"output {k}: dtype {a.dtype}, expected {e.dtype}", {"output": k}
+        diff = np.abs(a.astype(float) - e.astype(float))
+        bad = ~np.isclose(a.astype(float), e.astype(float), rtol=1e-3, equal_nan=True)
+        if not bad.any():
+            continue
+        worst = np.unravel_index(int(np.argmax(np.where(bad, np.nan_to_num(diff, nan=np.inf), -1))), a.shape)
+        rel = diff / np.maximum(np.abs(e.astype(float)), 1e-12)
+        stats = {"output": k, "ok": False, "max_abs": float(np.nanmax(diff)), "max_rel": float(np.nanmax(np.where(bad, rel, 0))),
+                 "worst_index": [int(i) for i in worst], "worst_actual": float(a[worst]), "worst_expected": float(e[worst]),
+                 "mismatched": int(bad.sum()), "compared": int(a.size)}
+        text = (f"output {k}: {stats['mismatched']}/{stats['compared']} elements off; max abs {stats['max_abs']:.4g}, "
+                f"max rel {stats['max_rel']:.4g} at {stats['worst_index']} (got {a[worst]}, expected {e[worst]})")
+        return text, stats
+    return "no output differs", {}
+
+
 def reduce_tf_of(d: Path, case: dict) -> str:
     """For a tf2onnx bug: try the TF function without the casts the TF lowerings add around
     narrow dtypes (fuzzer.report.tf_repro.narrow_tf_source). Kept (case.json bug.tf_narrow)
@@ -195,7 +304,6 @@ def reduce_tf_of(d: Path, case: dict) -> str:
 
     from fuzzer.ir import Graph
     from fuzzer.report.bug_repro import bug_repro
-    from fuzzer.report.onnx_repro import fragment
     from fuzzer.report.tf_repro import narrow_tf_source
     from fuzzer.report.writer import run_repro, write_repro
 
@@ -207,11 +315,11 @@ def reduce_tf_of(d: Path, case: dict) -> str:
     if narrow_tf_source(graph, {v.name: inputs[v.name] for v in graph.inputs}) is None:
         return "TF function already minimal: no widening cast can go"
     built = bug_repro({**meta, "tf_narrow": True}, graph, inputs, folder_models(d, meta))
-    said = fragment(meta.get("error") or "") if meta["stage"] == "export" else ""
+    said = said_in_output(meta.get("error") or "") if meta["stage"] == "export" else []
     with tempfile.TemporaryDirectory() as tmp:
         write_repro(Path(tmp), built)
         code, output = run_repro(Path(tmp))
-    if code != 1 or (said and said not in output):
+    if code != 1 or not all(s in output for s in said):
         return f"TF function kept with its widening casts: without them the repro exits {code}"
     meta["tf_narrow"] = True
     return "TF function reduced: the widening casts went"
@@ -242,19 +350,21 @@ def regenerate(d: Path, again: bool = False, model_too: bool = False) -> tuple[i
             built, model = _campaign_repro(staging, meta, case)
         else:
             built, model = _check_repro(staging, meta), None
+        if "graph" in case and _buffers_alone(meta, case) and not meta.get("consts_as_inputs"):
+            print(f"    {_try_consts_as_inputs(staging, meta, case)}", flush=True)
+            built, model = _campaign_repro(staging, meta, case)
         write_repro(staging, built)
         if model is not None:
             (staging / "model.onnx").write_bytes(model)
         code, output = run_repro(staging)
         if code != 1:
             return code, output
-        if "graph" in case:
-            from fuzzer.report.writer import report_markdown
+        if built.idiom == "onnx":
+            print(f"    {error_from_repro(meta, output)}", flush=True)
+        from fuzzer.report.writer import report_markdown, repro_ops
 
-            meta["title"] = built.title
-            (staging / "report.md").write_text(report_markdown(meta, built.graph_text, output, built.idiom))
-        else:
-            _update_check_report(staging / "report.md", output)
+        meta["title"] = built.title
+        (staging / "report.md").write_text(report_markdown(meta, built.graph_text, output, built.idiom, repro_ops(built)))
         meta["status"] = "reproduces"
         (staging / "case.json").write_text(json.dumps(case, indent=1))
         backup = d.with_name("." + d.name + ".old")
@@ -264,6 +374,67 @@ def regenerate(d: Path, again: bool = False, model_too: bool = False) -> tuple[i
         return code, output
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+_ERRORS = ("load_crash", "run_crash", "convert_crash", "invalid_model")
+
+
+#: a repro of a dynamic model says at which size it raised ("tract raises at size x0[0]=2: TractError ...")
+_CAUGHT_AT_SIZE = re.compile(r" raises at size [^:]*:\s+(\w+)\s+(.*)")
+
+
+def error_from_repro(meta: dict, output: str) -> str:
+    """Take the failure's message (what report.md's "What goes wrong" shows) from what the repro
+    printed, when it is the filed failure: the node and value names are then those of the
+    repro's model (none, t1, t2...), not those of the run that found it. Its first line only:
+    the lines after it are the error's own, or another stream's."""
+    from fuzzer.report.rootcause import root_error
+    from fuzzer.report.writer import _CAUGHT, other_failure
+
+    kind, error = meta["kind"], meta.get("error") or ""
+    if kind not in _ERRORS or error.startswith("worker died") or other_failure(kind, error, output):
+        return "failure message as it was"
+    for line in output.splitlines():
+        m = _CAUGHT_AT_SIZE.search(line) or _CAUGHT.search(line)
+        if not m:
+            continue
+        said = f"{m.group(1)}: {m.group(2).strip()}"
+        first, _, rest = error.strip().partition("\n")
+        if root_error(kind, said) != root_error(kind, first.strip()):
+            return "failure message as it was (the repro's differs past its names)"
+        meta["error"] = said + ("\n" + rest if rest else "")
+        return "failure message as the repro prints it" if said != first.strip() else "failure message as filed"
+    return "failure message as it was"
+
+
+def _buffers_alone(meta: dict, case: dict) -> bool:
+    """A torch exporter's wrong result on a graph of constants alone (a module of buffers)."""
+    from fuzzer.ir import Graph
+
+    if meta["role"] != "exporter" or meta["kind"] not in _WRONG_RESULT or meta.get("dynamic"):
+        return False
+    if load_plugin("converter", meta["path"].split("@")[0]).frontend != "torch":
+        return False
+    return not Graph.from_json(case["graph"]).inputs
+
+
+def _try_consts_as_inputs(d: Path, meta: dict, case: dict) -> str:
+    """Give a module of buffers alone its constants as inputs (case.json bug.consts_as_inputs),
+    where the repro still exits 1 with that kind of mismatch: the export then shows the lowering
+    at fault instead of folding everything into one constant."""
+    import tempfile
+
+    from fuzzer.report.writer import other_failure, run_repro, write_repro
+
+    trial = {**meta, "consts_as_inputs": True}
+    built, _ = _campaign_repro(d, trial, case)
+    with tempfile.TemporaryDirectory() as tmp:
+        write_repro(Path(tmp), built)
+        code, output = run_repro(Path(tmp))
+    if code != 1 or other_failure(meta["kind"], "", output):
+        return f"constants kept as buffers: given as inputs, the repro exits {code}"
+    meta["consts_as_inputs"] = True
+    return "constants given as inputs: the export shows the lowering"
 
 
 def _campaign_repro(d: Path, meta: dict, case: dict):
@@ -306,26 +477,15 @@ def _check_repro(d: Path, meta: dict):
                   transformer=transformer, opset=opset, versions=versions,
                   dies=(meta.get("error") or "").startswith("worker died"))
     source, files = repro_source(bug, model, [Run(feeds, expected)])
-    return BugRepro(source, files, meta["title"], onnx.printer.to_text(model), "onnx")
+    # report_markdown's fields, from what `onnxfuzz check` recorded
+    meta.setdefault("blame_reason", meta.get("reason", ""))
+    meta.setdefault("versions", versions)
+    meta["minimized"] = {**meta.get("minimized", {}), "ops": len(model.graph.node)}
+    if isinstance(meta.get("filed"), (int, float)):
+        import time
 
-
-def _update_check_report(report: Path, output: str) -> None:
-    """The report `onnxfuzz check` wrote, with plugin names explained and the new repro's output."""
-    import re
-
-    from fuzzer.report.vocabulary import explain, verdict_words
-
-    def plain(line: str) -> str:
-        if line.startswith("- system at fault"):
-            return explain(line)
-        # "- symptom: invalid_model at check": onnxfuzz's verdict kind and stage names
-        m = re.fullmatch(r"- symptom: (\w+) at (\w+)", line)
-        return f"- symptom: {verdict_words(m.group(1))} (at the {m.group(2)} step)" if m else line
-
-    text = "\n".join(plain(line) for line in report.read_text().split("\n"))
-    head, sep, _ = text.partition("## repro.py says")
-    if sep:
-        report.write_text(f"{head}## repro.py says\n\n```\n{output.strip()[-2000:]}\n```\n")
+        meta["filed"] = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(meta["filed"]))
+    return BugRepro(source, files, meta["title"], onnx.printer.to_text(model), "onnx", model=model.SerializeToString())
 
 
 def main(argv=None) -> int:

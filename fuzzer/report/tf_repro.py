@@ -16,7 +16,7 @@ import types
 import numpy as np
 
 from fuzzer.ir import Graph
-from fuzzer.report.onnx_repro import OnnxBug, Run, build_repro, error_test, fragment, literal
+from fuzzer.report.onnx_repro import OnnxBug, Run, build_repro, error_test, fragments, literal
 
 
 class Unrecordable(Exception):
@@ -165,7 +165,7 @@ def tf_repro(bug: OnnxBug, graph: Graph, runs: list[Run], opset: int, stage: str
     function: the TF function's source, when not tf_function_source's (narrow_tf_source's)."""
     names = [v.name for v in graph.inputs]
     prelude = ["", function or tf_function_source(graph, runs[0].feeds)]
-    frag = fragment(bug.error) if stage == "export" and not bug.dies else ""
+    frag = fragments(bug.error) if stage == "export" and not bug.dies else []
     convert = f"proto, _ = tf2onnx.convert.from_function(compute, input_signature=compute.input_signature, opset={opset})"
     if stage == "export":
         make = ["    try:", f"        {convert}", "    except Exception as e:",

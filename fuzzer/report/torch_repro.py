@@ -13,7 +13,7 @@ import numpy as np
 
 from fuzzer.ir import CONST, Graph
 from fuzzer.plugin import load_plugin
-from fuzzer.report.onnx_repro import INLINE, OnnxBug, Run, build_repro, error_test, fragment
+from fuzzer.report.onnx_repro import INLINE, OnnxBug, Run, build_repro, error_test, fragments
 
 
 def torch_expressions(graph: Graph) -> list[tuple[list[str], str]]:
@@ -88,7 +88,7 @@ def torch_repro(bug: OnnxBug, graph: Graph, runs: list[Run], exporter: str, opse
     prelude = ["", model]
     if dynamic:
         prelude.append(f"DYNAMIC = {dynamic!r}  # the dims exported dynamic: {{input or output name: {{axis: symbol}}}}")
-    frag = fragment(bug.error) if stage == "export" and not bug.dies else ""
+    frag = fragments(bug.error) if stage == "export" and not bug.dies else []
     call, snippets = export_call(exporter, names, outputs, opset, dynamic)
     make = ["    args = tuple(torch.from_numpy(a) for a in INPUTS.values())"]
     if stage == "export":

@@ -268,11 +268,20 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
         return Filed(bug_id, d, new=False, reason=f"repro exits 1 for another reason: not filed ({other})\n{output[-2000:]}")
     meta["title"] = built.title
     (staging / "case.json").write_text(json.dumps({"bug": meta, "graph": red.graph.to_json()}, indent=1))
-    (staging / "report.md").write_text(report_markdown(meta, built.graph_text, output, built.idiom))
+    (staging / "report.md").write_text(report_markdown(meta, built.graph_text, output, built.idiom, repro_ops(built)))
     if d.exists():
         shutil.rmtree(d)
     staging.rename(d)
     return Filed(bug_id, d, new=hits == 1)
+
+
+def repro_ops(built) -> int | None:
+    """The ops (Constants aside) of the model an ONNX-level repro runs; None for another idiom."""
+    if built.idiom != "onnx" or built.model is None:
+        return None
+    import onnx
+
+    return sum(n.op_type != "Constant" for n in onnx.load_model_from_string(built.model).graph.node)
 
 
 def dynamic_repro(red: Reduction, path: str, from_source: bool, model: bytes | None):
@@ -374,27 +383,74 @@ _GRAPH_HEADINGS = {"onnx": ("Minimal model (ONNX text)", ""), "torch": ("Minimal
                    "tf": ("Minimal TensorFlow function", "python")}
 
 
-def report_markdown(meta: dict, graph_text: str, repro_output: str, idiom: str = "onnx") -> str:
-    """report.md: what a maintainer of the system at fault reads first, in their vocabulary."""
+#: an upstream note that cites an issue or a pull request ("owner/repo#123", a GitHub issue or PR address)
+_UPSTREAM_REPORT = re.compile(r"[\w.-]+/[\w.-]+#\d+|github\.com/[^\s]+/(?:issues|pull)/\d+|\b(?:issue|PR) #\d+")
+
+
+#: the words a note that found no upstream report opens with: the heading says it already
+_NOT_FOUND = re.compile(r"^Not found reported upstream\.\s*")
+
+
+def upstream_lines(meta: dict) -> list[str]:
+    """The report's upstream banner: "Known upstream" only for a note that starts by citing an
+    upstream issue or pull request (the bug's own); a note that found none ("Not found reported
+    upstream. Related to #320 ...", "still reproduces on onnx main") says so under its own heading."""
+    ups = meta.get("upstream") or []
+    lines = []
+    for note in [ups] if isinstance(ups, str) else ups:
+        if _UPSTREAM_REPORT.match(note):
+            lines += [f"> **Known upstream**: {note}", ""]
+        else:
+            searched = f" (searched {meta['upstream_searched']})" if meta.get("upstream_searched") else ""
+            lines += [f"> **Upstream**: no upstream report found{searched}. {_NOT_FOUND.sub('', note)}", ""]
+    return lines
+
+
+def symptom_words(meta: dict) -> str:
+    """The symptom in plain words: a crash on a model an exporter made invalid is not "a valid model fails"."""
+    kind = meta["kind"]
+    if meta.get("role") == "exporter" and kind in ("load_crash", "run_crash"):
+        verb = "loading" if kind == "load_crash" else "running"
+        return f"{verb} the exported model fails: the exporter wrote a model the ONNX spec does not allow"
+    return _SYMPTOM.get(kind, kind)
+
+
+def error_words(error: str, stats: dict, repro_output: str) -> str:
+    """The failure's message with the campaign oracle's "tolerance xN would pass" told in plain
+    words, or left out where the repro compares exactly (integers, booleans)."""
+    m = re.search(r";? ?tolerance x(\S+) would pass", error)
+    if not m:
+        return error
+    exact = "Arrays are not equal" in repro_output and "tolerance" not in repro_output
+    if exact:
+        return error.replace(m.group(0), "")
+    return error.replace(m.group(0), f"; the largest difference is {m.group(1)} times the allowed tolerance")
+
+
+def report_markdown(meta: dict, graph_text: str, repro_output: str, idiom: str = "onnx", model_ops: int | None = None) -> str:
+    """report.md: what a maintainer of the system at fault reads first, in their vocabulary.
+    model_ops: the ops of the model the repro runs, where it has one (its size is the minimized size)."""
     from fuzzer.report.vocabulary import deprecation, explain, path_words, system_name, verdict_words
 
     stats = meta.get("stats") or {}
     lines = [f"# {meta['title']}", ""]
     if deprecation(meta["system"]):
         lines += [f"> **Deprecated system**: {deprecation(meta['system'])}.", ""]
-    ups = meta.get("upstream") or []
-    for link in [ups] if isinstance(ups, str) else ups:
-        lines += [f"> **Known upstream**: {link}", ""]
+    lines += upstream_lines(meta)
+    ops = model_ops if model_ops is not None else meta["minimized"]["ops"]
+    where = meta.get("origin") or path_words(meta["path"], meta.get("runtime") or "")
     lines += [
         "| | |",
         "|---|---|",
         f"| system at fault | **{system_name(meta['system'])}** ({meta['role']}): {explain(meta['blame_reason'])} |",
-        f"| symptom | {_SYMPTOM.get(meta['kind'], meta['kind'])} |",
-        f"| how the model got there | {path_words(meta['path'], meta.get('runtime') or '')} |",
+        f"| symptom | {symptom_words(meta)} |",
+        f"| how the model got there | {where} |",
         f"| opset | {meta['path'].split('>')[0].split('@')[1]} |",
         f"| versions | {', '.join(f'{k} {v}' for k, v in meta['versions'].items())} |",
-        f"| minimized | {meta['minimized']['original_ops']} -> {meta['minimized']['ops']} ops |",
-        f"| times found | {meta['hits']} (distinct generated cases that showed it) |",
+        f"| minimized | {meta['minimized']['original_ops']} -> {ops} ops |" if meta["minimized"].get("original_ops")
+        else f"| minimized | to {ops} ops |",
+        f"| times found | {meta['hits']} (distinct generated cases that showed it) |" if meta.get("found") or meta.get("campaigns")
+        else f"| times found | {meta['hits']} |",
     ]
     if meta.get("rule"):
         lines.append(f"| rule at fault | {meta['rule']} |")
@@ -407,21 +463,30 @@ def report_markdown(meta: dict, graph_text: str, repro_output: str, idiom: str =
         lines.append("| dynamic dims | none: found with dynamic dims, but it fails exported static too, so the repro is static |")
     lines += ["", "## What goes wrong", ""]
     if "max_abs" in stats:  # a value mismatch (a shape mismatch at another size has stats too)
+        against = (f"what {system_name(meta['expected_by'])} computes on the same model" if meta.get("expected_by")
+                   else "the exact result (computed in float64)")
         lines += [
-            f"Against the exact result (computed in float64): max abs error {stats.get('max_abs', 0):.4g}, "
+            f"Against {against}: max abs error {stats.get('max_abs', 0):.4g}, "
             f"max rel error {stats.get('max_rel', 0):.4g}; worst element at {stats.get('worst_index')} "
             f"(got {stats.get('worst_actual')}, expected {stats.get('worst_expected')}); "
             f"{stats.get('mismatched')}/{stats.get('compared')} elements outside tolerance.",
             "",
         ]
     heading, lang = _GRAPH_HEADINGS.get(idiom, _GRAPH_HEADINGS["onnx"])
-    lines += ["```", meta["error"].strip()[:3000], "```", "", f"## {heading}", "", f"```{lang}", graph_text.strip(), "```", "",
+    lines += ["```", error_words(meta["error"], stats, repro_output).strip()[:3000], "```", "", f"## {heading}", "", f"```{lang}", graph_text.strip(), "```", "",
               "## Reproduce", "", "`python repro.py` (exits 1 while the bug reproduces, 0 once fixed). Its output when filed:",
               "", "```", repro_output.strip()[-3000:], "```", ""]
     if meta.get("witnesses"):
         lines += ["## Witnesses", "", "The same minimal graph along every other path and on every runtime:", "",
                   "| how the model got there | result |", "|---|---|"]
-        lines += [f"| {path_words(p, r or '')} | {verdict_words(k)} |" for p, r, k in meta["witnesses"]]
+        # a runtime that runs a model the exporter made invalid tolerates it: that is no sign it is right
+        tolerated = meta["role"] == "exporter" and meta["kind"] in ("load_crash", "run_crash")
+        lines += [f"| {path_words(p, r or '')} | "
+                  f"{'runs it anyway (gives the right values)' if tolerated and p == meta['path'] and k == 'pass' else verdict_words(k)} |"
+                  for p, r, k in meta["witnesses"]]
+    if meta.get("found_by") == "onnxfuzz check":  # a model checked whole, then reduced
+        lines += ["", "## How it was found", "", f"`onnxfuzz check` on the model told above (how the model got there), then reduced; filed {meta['filed']}.", ""]
+        return "\n".join(lines)
     found = meta.get("found") or {}
     # a folder filed by hand or before these were recorded lacks some: say only what is known
     how = [f"onnxfuzz {found['onnxfuzz']} campaign" if found.get("onnxfuzz") else "onnxfuzz campaign"]

@@ -67,3 +67,31 @@ def test_the_tensorflow_function_is_the_calls_the_lowerings_make():
     exec(src, namespace)
     got = [t.numpy() for t in namespace["compute"](tf.constant(x))]
     np.testing.assert_array_equal(got[0], run_tf(g, {g.inputs[0].name: x})[0])
+
+
+def test_a_module_of_buffers_alone_can_take_them_as_inputs():
+    from fuzzer.report.bug_repro import consts_as_inputs
+
+    g = Graph()
+    y = g.add_const(np.array(0.0, dtype=np.float32))
+    x = g.add_const(np.array([-1.5], dtype=np.float32))
+    g.outputs = [_node(g, "atan2", [y, x])]
+    made, feeds = consts_as_inputs(g)
+    assert not made.consts and len(made.inputs) == 2
+    assert sorted(float(np.asarray(a).ravel()[0]) for a in feeds.values()) == [-1.5, 0.0]
+    assert set(feeds) == {made.value_name(v) for v in made.inputs}
+    assert "register_buffer" not in module_source(made) and "torch.atan2" in module_source(made)
+
+
+def test_a_load_crash_repro_feeds_inputs_by_shape_not_by_value():
+    from onnx import TensorProto, helper
+
+    from fuzzer.report.onnx_repro import OnnxBug, Run, repro_source
+
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 6, 6])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 6, 6])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    bug = OnnxBug("t", "r", "load_crash", error="Fail: bad model here", runtime="onnxruntime", opset=17)
+    source, files = repro_source(bug, model, [Run({"x": np.zeros((4, 6, 6), np.float32)})])
+    assert "np.ones((4, 6, 6), dtype=np.float32)" in source and "inputs.npz" not in files

@@ -97,3 +97,55 @@ def test_an_optional_input_of_an_onnx_node_can_go_with_its_constant():
     onnx.checker.check_model(best, full_check=True)
     assert [n.op_type for n in best.graph.node] == ["Relu", "Constant", "Clip"]
     assert list(best.graph.node[-1].input) == ["r", "lo"], "max dropped, and its Constant with it"
+
+
+def test_the_last_op_goes_even_where_no_input_has_its_type():
+    # the 8cc127 shape: DequantizeLinear -> Reshape -> ArgMax; the failure is in DequantizeLinear ->
+    # Reshape, and no input of ArgMax (float) has its output's type (int64), so no bypass can drop it
+    import onnx
+    from onnx import TensorProto, helper
+
+    from fuzzer.minimize.onnx_model import reduce_model
+
+    inits = [helper.make_tensor("s", TensorProto.FLOAT, [], [0.5]), helper.make_tensor("z", TensorProto.INT8, [], [0]),
+             helper.make_tensor("shape", TensorProto.INT64, [1], [-1])]
+    nodes = [helper.make_node("DequantizeLinear", ["x", "s", "z"], ["d"]), helper.make_node("Reshape", ["d", "shape"], ["r"]),
+             helper.make_node("ArgMax", ["r"], ["y"], axis=0, keepdims=0)]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.INT8, [3])],
+                              [helper.make_tensor_value_info("y", TensorProto.INT64, [])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)])
+
+    def holds(m):  # stands for "the optimizer still fails": a DequantizeLinear feeding a Reshape
+        made = {o: n.op_type for n in m.graph.node for o in n.output}
+        return any(n.op_type == "Reshape" and made.get(n.input[0]) == "DequantizeLinear" for n in m.graph.node)
+
+    best, _ = reduce_model(model, holds, 60)
+    onnx.checker.check_model(best, full_check=True)
+    assert [n.op_type for n in best.graph.node] == ["DequantizeLinear", "Reshape"]
+    assert [o.name for o in best.graph.output] == ["r"]
+
+
+def test_a_node_of_constants_alone_becomes_the_constant_it_makes():
+    # the 163424 shape: ReduceMean(x, Reshape(Constant [], Constant [-1])); the Reshape's output type
+    # (int64[?]) is not its input's (int64[0]), so no bypass stands in; its value does
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    from fuzzer.minimize.onnx_model import reduce_model
+
+    nodes = [helper.make_node("Constant", [], ["shape"], value_ints=[-1]),
+             helper.make_node("Constant", [], ["empty"], value=numpy_helper.from_array(np.zeros(0, np.int64), "empty")),
+             helper.make_node("Reshape", ["empty", "shape"], ["axes"]),
+             helper.make_node("ReduceMean", ["x", "axes"], ["y"], keepdims=0)]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)])
+
+    def holds(m):  # stands for "the runtime still gets the shape wrong": a ReduceMean of x given axes, fed x alone
+        return [i.name for i in m.graph.input] == ["x"] and any(
+            n.op_type == "ReduceMean" and len(n.input) == 2 and n.input[0] == "x" for n in m.graph.node)
+
+    best, _ = reduce_model(model, holds, 60)
+    onnx.checker.check_model(best, full_check=True)
+    assert [n.op_type for n in best.graph.node] == ["Constant", "ReduceMean"]
+    assert numpy_helper.to_array(best.graph.node[0].attribute[0].t).shape == (0,)
