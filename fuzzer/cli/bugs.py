@@ -145,6 +145,7 @@ def _export(d: Path) -> str:
     import re
 
     from fuzzer.report.vocabulary import deprecation, explain, system_name, tracker
+    from fuzzer.report.writer import upstream_lines
 
     meta = json.loads((d / "case.json").read_text())["bug"]
     report = (d / "report.md").read_text()
@@ -154,8 +155,7 @@ def _export(d: Path) -> str:
     lines = [f"**Title:** {meta['title']}", ""]
     if where:
         lines += [f"**Tracker:** https://github.com/{where}/issues", ""]
-    for link in upstream_of(meta):
-        lines += [f"> Possibly known already: {link}", ""]
+    lines += upstream_lines(meta)  # "Known upstream" only where an issue or fix is cited
     if deprecation(meta["system"]):
         lines += [f"> Note: {deprecation(meta['system'])}.", ""]
     lines += ["### Describe the bug", "",
