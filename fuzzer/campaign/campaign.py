@@ -76,9 +76,7 @@ def run_campaign(opts: CampaignOptions) -> dict:
     next_id = [store.next_case_id()]
     issued = [0]
 
-    def next_spec() -> CaseSpec | None:
-        if triage is not None and (job := triage.next_job()) is not None:
-            return job
+    def next_case() -> CaseSpec | None:
         if opts.max_cases is not None and issued[0] >= opts.max_cases:
             return None
         cid = next_id[0]
@@ -101,13 +99,20 @@ def run_campaign(opts: CampaignOptions) -> dict:
         from fuzzer.campaign.batching import Batcher
 
         batcher = Batcher(opts.exporters, warmup=sup.n)
+    cases = batcher.wrap(next_case) if batcher is not None else next_case
+
+    def next_spec():
+        """A triage job when one is due (never batched: it is no case), else the next case or batch."""
+        if triage is not None and (job := triage.next_job()) is not None:
+            return job
+        return cases()
     previous = _stop_on_sigterm()
     done = failures = 0
     started = time.monotonic()
     try:
         deadline = started + opts.minutes * 60
         display.start()
-        for result in sup.run(batcher.wrap(next_spec) if batcher is not None else next_spec, deadline):
+        for result in sup.run(next_spec, deadline):
             if triage is not None and triage.owns(result):
                 triage.finish(result)
                 display.update(done, failures, time.monotonic() - started, triage.filed())

@@ -152,8 +152,11 @@ class Supervisor:
 
     # -- the loop -------------------------------------------------------------------
     def run(self, next_spec: Callable[[], CaseSpec | None], deadline: float, grace: float = 10.0) -> Iterator[CaseResult]:
-        """Yield finished CaseResults until next_spec() returns None or the deadline passes.
+        """Yield finished CaseResults until next_spec() returns None with no job in flight, or
+        the deadline passes.
 
+        next_spec() is asked again whenever a worker is free, even after it returned None: a
+        job in flight can make new work (a failure that a campaign then triages).
         After the deadline no new case is started; cases in flight get `grace`
         seconds to finish and are then abandoned (they were never recorded).
         """
@@ -166,13 +169,11 @@ class Supervisor:
                     continue
                 if self.retries:  # a case that killed a worker goes on before new ones
                     spec = self.retries.popleft()
-                elif not exhausted:
-                    spec = next_spec()
-                    if spec is None:
-                        exhausted = True
-                        continue
                 else:
-                    continue
+                    spec = next_spec()
+                    exhausted = spec is None
+                    if spec is None:
+                        continue
                 w.job = _InFlight(spec, now, stage_started=now)
                 w.conn.send(spec)
             busy = [w for w in self.workers if w.job is not None]

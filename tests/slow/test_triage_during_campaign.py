@@ -14,6 +14,7 @@ from fuzzer.campaign.campaign import CampaignOptions, run_campaign
 from fuzzer.cli import main as cli
 from fuzzer.generate import GenConfig
 from fuzzer.plugin import ENV_VAR
+from tests.plugins.batchy import PLUGINS as BATCHABLE
 from tests.plugins.faulty import PLUGINS
 from tests.plugins.faulty_triage import PLUGINS as DIES_FILING
 
@@ -34,13 +35,15 @@ def test_a_campaign_files_a_bug_folder_while_it_runs_and_the_rest_after_it(tmp_p
     from fuzzer.report.triage import choose
     from fuzzer.store import Store
 
-    monkeypatch.setenv(ENV_VAR, PLUGINS)
+    # the honest exporter is batchable: triage jobs and batches of cases share the workers
+    monkeypatch.setenv(ENV_VAR, f"{PLUGINS},{BATCHABLE}")
     work, bugs = tmp_path / "work", tmp_path / "bugs"
-    assert cli(["run", "--minutes", "30", "--seed", "1", "--workers", "2", "--max-cases", "6", "--max-nodes", "3",
-                "--ops", "tanh", "--dtypes", "float32", "--converters", "signflip,torchscript", "--runtimes", "onnxruntime",
+    # (a batch's cases run the batchable exporters, the next job's the others: 12 cases reach both)
+    assert cli(["run", "--minutes", "30", "--seed", "1", "--workers", "2", "--max-cases", "12", "--max-nodes", "3",
+                "--ops", "tanh", "--dtypes", "float32", "--converters", "signflip,ts-batch", "--runtimes", "onnxruntime",
                 "--workdir", str(work), "--file-bugs", str(bugs), "--json"]) == 0
     stats = json.loads(capsys.readouterr().out)
-    assert stats["tests"] == 6
+    assert stats["tests"] == 12 and stats["session"]["batches"]["ts-batch"]["batches"] >= 1
     triage = stats["session"]["triage"]
     assert triage["folders"] >= 1 and triage["failed"] == [], triage
     db = work / "onnxfuzz.sqlite"
