@@ -201,8 +201,13 @@ def title_for(meta: dict, graph: Graph, model=None) -> str:
             if n.op_type not in ("Constant", "Identity") and n.op_type not in ops:
                 ops.append(n.op_type)
         ops = ops or [n.op_type for n in model.graph.node]
+        if len(ops) <= 3:  # a short chain: each op with the attributes it sets away from their default
+            ops = [op + _set_attributes(model, op) for op in ops]
         types = sorted({_elem(v) for v in model.graph.input} - {""})
-        trigger = " -> ".join(ops) + (f" on {'/'.join(types)}" if types else "") + f" (opset {_opset(meta['path'])})"
+        zero_d = any(v.type.tensor_type.HasField("shape") and not v.type.tensor_type.shape.dim for v in model.graph.input
+                     if v.name not in {i.name for i in model.graph.initializer})
+        on = ("a 0-d " if zero_d else "") + "/".join(types)
+        trigger = " -> ".join(ops) + (f" on {on}" if types else "") + f" (opset {_opset(meta['path'])})"
     else:
         trigger = _torch_trigger(graph)
     who = system_name(system)
@@ -213,6 +218,42 @@ def title_for(meta: dict, graph: Graph, model=None) -> str:
     where = " with dynamic dims" if meta.get("dynamic") else ""
     title = f"{who} {what}: {trigger}{where}"
     return "The" + title[3:] if title.startswith("the ") else title
+
+
+def _set_attributes(model, op_type: str) -> str:
+    """" <alpha = 0.5>" for the attributes the one node of op_type sets to other than their schema's
+    default (an empty list where the schema has none: ReduceMax's explicit axes = []), "" when
+    there are none or several such nodes. What sets a bug off is often one of these."""
+    import onnx
+
+    nodes = [n for n in model.graph.node if n.op_type == op_type]
+    if len(nodes) != 1:
+        return ""
+    node = nodes[0]
+    opset = {o.domain or "": o.version for o in model.opset_import}
+    try:
+        schema = onnx.defs.get_schema(node.op_type, opset.get(node.domain or "", 1), node.domain or "")
+    except Exception:  # a contrib op: its defaults are not known here
+        return ""
+    said = []
+    for a in node.attribute:
+        if a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS, onnx.AttributeProto.TENSOR):
+            continue
+        value = onnx.helper.get_attribute_value(a)
+        value = value.decode() if isinstance(value, bytes) else value
+        formal = schema.attributes.get(a.name)
+        default = formal.default_value if formal is not None else None
+        if default is not None and default.type:
+            if value == onnx.helper.get_attribute_value(default) or (isinstance(value, bytes) and value == default.s):
+                continue
+            if isinstance(value, float) and np.isclose(value, onnx.helper.get_attribute_value(default)):
+                continue
+        elif not (isinstance(value, list) and not value):
+            continue
+        value = value.decode() if isinstance(value, bytes) else value
+        text = f"[{', '.join(map(str, value))}]" if isinstance(value, list) else f'"{value}"' if isinstance(value, str) else f"{value:g}" if isinstance(value, float) else str(value)
+        said.append(f"{a.name} = {text}")
+    return f" <{', '.join(said)}>" if said else ""
 
 
 def _elem(v) -> str:

@@ -178,7 +178,7 @@ def tf_repro(bug: OnnxBug, graph: Graph, runs: list[Run], opset: int, stage: str
     make += ["    model = proto.SerializeToString()",
              "    names = [i.name for i in proto.graph.input]"]
     imports = ["import os", "os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')  # TensorFlow's start-up chatter",
-               "os.environ.setdefault('TF_ENABLE_ONEDNN_OPTS', '0')  # as the campaign ran TensorFlow",
+               "os.environ.setdefault('TF_ENABLE_ONEDNN_OPTS', '0')  # oneDNN off: its fused kernels round differently from the reference kernels onnxfuzz compared against",
                "import tensorflow as tf", "import tf2onnx"]
     source, files = build_repro(bug, runs, names, prelude, make, imports=imports, notes=notes, needs_inputs=True)
     for feeds in ("inputs", "INPUTS"):

@@ -120,3 +120,12 @@ def explain(text: str) -> str:
         return m.group(0) if inside else SYSTEM_NAMES[m.group(1)]
 
     return pattern.sub(replace, text)
+
+
+def sentence_start(text: str) -> str:
+    """text made to start a sentence: its first letter capitalised, unless it starts with the name
+    of a system spelled in lower case (tf2onnx, onnxslim, torch.onnx.export), which stays as
+    its project writes it."""
+    names = {n.split()[0].split("'")[0] for n in SYSTEM_NAMES.values() if n[:1].islower()} - {"the", "a"}
+    first = text.split(" ", 1)[0].split("'")[0]
+    return text if first in names else text[:1].upper() + text[1:]
