@@ -131,6 +131,7 @@ def _candidates(model):
                 yield _prune(c)
         del node
     yield from _without_optional_inputs(model)
+    yield from _in_subgraphs(model)
     yield from _folded(model)
     yield from _smaller_inputs(model)
 
@@ -162,6 +163,96 @@ def _outputs_moved_up(model, types: dict, initialized: set):
         c.graph.output.extend(onnx.helper.make_value_info(n, types[n]) for n in new if n not in named)
         del c.graph.node[index]
         yield _prune(c)
+
+
+def _in_subgraphs(model):
+    """Smaller bodies of the nodes that hold graphs (Loop, If, Scan): one body node fewer (an
+    Identity bypassed, its input standing for its output, a body output too; or a node no body
+    output needs), or, for a Loop, one loop-carried value fewer (its initial value, body input,
+    body output and the Loop's final value all go). A Loop of three Identities and a carried
+    value that shows a scan output's wrong shape shows it with one Identity and none carried.
+    A carried value goes first: bypassing the Identities first would tie the scan output to it."""
+    import onnx
+
+    for index, node in enumerate(model.graph.node):
+        for a_index, attr in enumerate(node.attribute):
+            if attr.type != onnx.AttributeProto.GRAPH:
+                continue
+            if node.op_type == "Loop" and attr.name == "body":
+                carried = len(node.input) - 2
+                for k in reversed(range(max(carried, 0))):
+                    c = _copy(model)
+                    n = c.graph.node[index]
+                    g = n.attribute[a_index].g
+                    if len(g.input) != carried + 2 or len(g.output) < carried + 1 or len(n.output) < carried:
+                        break
+                    ins = list(n.input)
+                    initial = ins.pop(2 + k)
+                    del n.input[:]
+                    n.input.extend(ins)
+                    # the body reads the initial value from the outer scope where it read the carried one
+                    was, now = g.input[2 + k].name, initial
+                    for m in g.node:
+                        for j, name in enumerate(m.input):
+                            if name == was:
+                                m.input[j] = now
+                    for o in g.output:
+                        if o.name == was:
+                            o.name = now
+                    gone = n.output[k]
+                    outs = list(n.output)
+                    del outs[k]
+                    del n.output[:]
+                    n.output.extend(outs)
+                    del g.input[2 + k]
+                    del g.output[1 + k]
+                    if any(o.name == gone for o in c.graph.output) or any(gone in m.input for m in c.graph.node):
+                        continue  # the carried value's final value is used: it cannot go
+                    _prune_body(g)
+                    yield _prune(c)
+            body = attr.g
+            for b_index in reversed(range(len(body.node))):
+                inner = body.node[b_index]
+                if inner.op_type != "Identity" or len(inner.input) != 1 or not inner.input[0]:
+                    continue
+                c = _copy(model)
+                g = c.graph.node[index].attribute[a_index].g
+                old, new = inner.output[0], inner.input[0]
+                del g.node[b_index]
+                for other in g.node:
+                    for k, name in enumerate(other.input):
+                        if name == old:
+                            other.input[k] = new
+                for o in g.output:
+                    if o.name == old:
+                        o.name = new
+                yield _prune(c)
+
+
+def _read_in_subgraphs(node) -> set:
+    """The names the graphs node holds read (an outer-scope name among them), nested ones too."""
+    names = set()
+    for a in node.attribute:
+        for g in [a.g] if a.HasField("g") else list(a.graphs):
+            for m in g.node:
+                names.update(i for i in m.input if i)
+                names.update(_read_in_subgraphs(m))
+            names.update(o.name for o in g.output)
+    return names
+
+
+def _prune_body(graph) -> None:
+    """Drop the body nodes no body output needs (outer-scope names they read are left alone)."""
+    needed = {o.name for o in graph.output}
+    keep = []
+    for node in reversed(graph.node):
+        if any(o in needed for o in node.output):
+            keep.append(node)
+            needed.update(i for i in node.input if i)
+            needed.update(_read_in_subgraphs(node))  # a nested graph may read names from this scope
+    keep.reverse()
+    del graph.node[:]
+    graph.node.extend(keep)
 
 
 def _folded(model):
@@ -214,6 +305,8 @@ def _without_optional_inputs(model):
         for k, name in enumerate(node.input):
             if not name or k >= len(formal) or formal[k].option != onnx.defs.OpSchema.FormalParameterOption.Optional:
                 continue
+            if node.op_type == "Loop" and k < 2:  # without its trip count or condition a Loop may never end
+                continue
             c = _copy(model)
             inputs = list(c.graph.node[index].input)
             inputs[k] = ""
@@ -264,6 +357,7 @@ def _prune(model):
         if any(o in needed for o in node.output):
             keep.append(node)
             needed.update(i for i in node.input if i)
+            needed.update(_read_in_subgraphs(node))
     keep.reverse()
     del model.graph.node[:]
     model.graph.node.extend(keep)

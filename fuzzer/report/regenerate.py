@@ -190,7 +190,7 @@ def reduce_model_of(d: Path, case: dict, max_seconds: float = 180.0) -> str:
         return code == 1 and all(s in output for s in said)
 
     model = onnx.load_model_from_string(first.model)
-    if len(model.graph.node) < 2 and all(len([i for i in n.input if i]) < 2 for n in model.graph.node):
+    if len(model.graph.node) < 2 and all(len([i for i in n.input if i]) < 2 for n in model.graph.node) and not _holds_graphs(model):
         return "model already one node of one input"
     best, tried = reduce_model(model, holds, max_seconds)
     if best is model:
@@ -199,6 +199,11 @@ def reduce_model_of(d: Path, case: dict, max_seconds: float = 180.0) -> str:
     meta["model_path"] = path
     meta["model_reduced"] = f"{len(model.graph.node)} -> {len(best.graph.node)} nodes on the ONNX model"
     return f"model reduced: {meta['model_reduced']} ({tried} candidates)"
+
+
+def _holds_graphs(model) -> bool:
+    """Does a node of model hold a graph (a Loop's body, an If's branches), which may shrink too?"""
+    return any(a.HasField("g") or len(a.graphs) for n in model.graph.node for a in n.attribute)
 
 
 _WRONG_RESULT = ("value_mismatch", "nan_inf", "shape_mismatch", "dtype_mismatch")
@@ -229,7 +234,7 @@ def _reduce_wrong_result_model(d: Path, case: dict, max_seconds: float) -> str:
     path = given_path(meta["role"], meta["path"], "")
     first = bug_repro(meta, graph, inputs, folder_models(d, meta))
     model = onnx.load_model_from_string(first.model)
-    if len(model.graph.node) < 2:
+    if len(model.graph.node) < 2 and not _holds_graphs(model):
         return "model already one node"
     fed_inputs = {v.name: inputs[v.name] for v in graph.inputs}
     last: dict = {}
