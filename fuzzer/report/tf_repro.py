@@ -192,9 +192,12 @@ def tf_trigger(source: str) -> str:
     import re
 
     calls = []
-    for name in re.findall(r"= (tf\.[\w.]+)\(", source):
-        if name not in calls and name != "tf.constant":
-            calls.append(name)
+    for name, args in re.findall(r"= (tf\.[\w.]+)\((.*)\)$", source, flags=re.M):
+        # a keyword set to other than its default is often the trigger: transpose_b=True, axis=[0]
+        said = [k for k in re.findall(r"\b(\w+=(?:\[[^\]]*\]|[^,\s)]+))", args) if not k.startswith(("dtype=", "name="))]
+        call = f"{name}({', '.join(said)})" if said and name != "tf.cast" else name
+        if call not in calls and name != "tf.constant":
+            calls.append(call)
     if calls == ["tf.cast"]:
         first = re.search(r"tf\.TensorSpec\([^,]*, tf\.(\w+)", source)
         targets = re.findall(r"= tf\.cast\([^,]*, tf\.(\w+)\)", source)
