@@ -246,6 +246,26 @@ def differs(actual, expected):
 '''
 
 
+def _half_bits_said(model) -> list[str]:
+    """Comment lines giving the values of the float16/bfloat16 constants ONNX's text format
+    writes as their raw bits ({49134} is -1.98), which its parser reads back only so."""
+    import onnx
+    from onnx import numpy_helper
+
+    half = (onnx.TensorProto.FLOAT16, onnx.TensorProto.BFLOAT16)
+    tensors = [t for t in model.graph.initializer if t.data_type in half]
+    tensors += [a.t for n in model.graph.node for a in n.attribute if a.type == onnx.AttributeProto.TENSOR and a.t.data_type in half]
+    said = []
+    for t in tensors:
+        values = np.asarray(numpy_helper.to_array(t), dtype=np.float32).ravel()
+        if values.size <= 8:
+            name = f"{t.name} = " if t.name else ""
+            said.append(f"{name}{', '.join(f'{v:g}' for v in values)}")
+    if not said:
+        return []
+    return [f"# ONNX's text format writes 16-bit float constants as their raw bits; their values: {'; '.join(said)}"]
+
+
 def repro_source(bug: OnnxBug, model, runs: list[Run], notes: list[str] = ()) -> tuple[str, dict[str, bytes]]:
     """(repro.py's source, the data files it reads: {} when everything is inline).
 
@@ -255,7 +275,7 @@ def repro_source(bug: OnnxBug, model, runs: list[Run], notes: list[str] = ()) ->
     files: dict[str, bytes] = {}
     text = model_text(model)
     if text is not None:
-        prelude = [f"MODEL = onnx.parser.parse_model('''\n{text}\n''')"]
+        prelude = [*_half_bits_said(model), f"MODEL = onnx.parser.parse_model('''\n{text}\n''')"]
     else:
         files["model.onnx"] = model.SerializeToString()
         prelude = ["MODEL = onnx.load(__import__('os').path.join(__import__('os').path.dirname(__file__) or '.', 'model.onnx'))"]

@@ -16,6 +16,16 @@ from fuzzer.plugin import load_plugin
 from fuzzer.report.onnx_repro import INLINE, OnnxBug, Run, build_repro, error_test, fragments
 
 
+
+def _in_exporter(error: str) -> str:
+    """The repro's further test, for an error that is a bare builtin message (IndexError: list
+    index out of range) and would be the same from any code: it was raised in torch.onnx's own
+    code (its symbolic functions), not in tracing or in the model."""
+    first = error.strip().splitlines()[0] if error.strip() else ""
+    if "\n" in error.strip() or any(c.isdigit() for c in first) or "'" in first or len(first) > 60:
+        return ""
+    return " and 'torch/onnx/' in traceback.extract_tb(e.__traceback__)[-1].filename.replace('\\\\', '/')"
+
 def torch_expressions(graph: Graph) -> list[tuple[list[str], str]]:
     """[(output names, torch expression)] of every op of graph, in order: the forward() body."""
     from fuzzer.materialize.torch_source import TorchSourceContext
@@ -94,8 +104,10 @@ def torch_repro(bug: OnnxBug, graph: Graph, runs: list[Run], exporter: str, opse
     if stage == "export":
         make += ["    try:", *("    " + line for line in call), "    except Exception as e:",
                  "        print('torch.onnx.export raises', type(e).__name__, str(e)[:2000])",
-                 f"        return {'1 if ' + error_test(frag) + ' else 2' if frag else '1'}",
+                 f"        return {'1 if ' + error_test(frag) + _in_exporter(bug.error) + ' else 2' if frag else '1'}",
                  "    print('the export succeeds: fixed')", "    return 0"]
+        if _in_exporter(bug.error):
+            imports.insert(0, "import traceback")
     else:  # an export that raises is another failure: __main__ exits 2 for it
         make += call
     if any("io.BytesIO" in line for line in call):

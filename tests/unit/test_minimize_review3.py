@@ -92,3 +92,11 @@ def test_a_lower_case_system_name_starts_a_sentence_as_its_project_spells_it():
     assert sentence_start("torch.onnx.export (dynamo exporter) fails").startswith("torch.onnx.export")
     assert sentence_start("onnxslim's output") == "onnxslim's output"
     assert sentence_start("the ONNX reference evaluator") == "The ONNX reference evaluator"
+
+
+def test_a_float16_constant_written_as_raw_bits_is_given_its_value():
+    from fuzzer.report.onnx_repro import _half_bits_said
+
+    model = onnx.parser.parse_model('<ir_version: 8, opset_import: ["" : 17]>\n'
+                                    'repro (float16[1] x) => (float16[1] y) <float16 t1 = {49134}> { y = Add (x, t1) }')
+    assert _half_bits_said(model) == ["# ONNX's text format writes 16-bit float constants as their raw bits; their values: t1 = -1.98242"]
