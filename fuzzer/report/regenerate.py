@@ -379,8 +379,7 @@ def regenerate(d: Path, again: bool = False, model_too: bool = False) -> tuple[i
         code, output = run_repro(staging)
         if code != 1:
             return code, output
-        if built.idiom == "onnx":
-            print(f"    {error_from_repro(meta, output)}", flush=True)
+        print(f"    {error_from_repro(meta, output)}", flush=True)  # the names its model gives, in any idiom
         from fuzzer.report.writer import report_markdown, repro_ops
 
         meta["title"] = built.title
@@ -414,7 +413,8 @@ def error_from_repro(meta: dict, output: str) -> str:
     kind, error = meta["kind"], meta.get("error") or ""
     if kind not in _ERRORS or error.startswith("worker died") or other_failure(kind, error, output):
         return "failure message as it was"
-    for line in output.splitlines():
+    lines = output.splitlines()
+    for at, line in enumerate(lines):
         m = _CAUGHT_AT_SIZE.search(line) or _CAUGHT.search(line)
         if not m:
             continue
@@ -422,9 +422,23 @@ def error_from_repro(meta: dict, output: str) -> str:
         first, _, rest = error.strip().partition("\n")
         if root_error(kind, said) != root_error(kind, first.strip()):
             return "failure message as it was (the repro's differs past its names)"
+        # the lines after the first as the repro printed them, where they differ only in node names
+        # ("Name: node_ReduceMean_1" of the run that found it, "Name: " of the repro's model)
+        printed = lines[at + 1: at + 1 + len(rest.splitlines())] if rest else []
+        if rest and len(printed) == len(rest.splitlines()) and all(
+                _unnamed(a) == _unnamed(b) for a, b in zip(printed, rest.splitlines())):
+            rest = "\n".join(printed)
         meta["error"] = said + ("\n" + rest if rest else "")
         return "failure message as the repro prints it" if said != first.strip() else "failure message as filed"
     return "failure message as it was"
+
+
+def _unnamed(line: str) -> str:
+    """line without the node names a checker or runtime gives (the run's, not the failure's)."""
+    from fuzzer.report.onnx_repro import _NODE_NAMES
+
+    line = re.sub(r"Name: ?(?:'[^']*'|[^\s:']+)?(?=\s|$)|" + _NODE_NAMES + r"|'[\w/.]*__\d+'|\b\w+__\d+\b", "", line)
+    return " ".join(line.split())
 
 
 def _buffers_alone(meta: dict, case: dict) -> bool:

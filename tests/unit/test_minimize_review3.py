@@ -100,3 +100,14 @@ def test_a_float16_constant_written_as_raw_bits_is_given_its_value():
     model = onnx.parser.parse_model('<ir_version: 8, opset_import: ["" : 17]>\n'
                                     'repro (float16[1] x) => (float16[1] y) <float16 t1 = {49134}> { y = Add (x, t1) }')
     assert _half_bits_said(model) == ["# ONNX's text format writes 16-bit float constants as their raw bits; their values: t1 = -1.98242"]
+
+
+def test_the_failure_message_takes_the_repros_node_names_on_every_line():
+    from fuzzer.report.regenerate import error_from_repro
+
+    meta = {"kind": "invalid_model", "error": "ValidationError: Unrecognized attribute: axes for operator ReduceMean\n\n"
+                                              "==> Context: Bad node spec for node. Name: node_ReduceMean_1 OpType: ReduceMean"}
+    output = ("the model is invalid: ValidationError Unrecognized attribute: axes for operator ReduceMean\n\n"
+              "==> Context: Bad node spec for node. Name:  OpType: ReduceMean")
+    error_from_repro(meta, output)
+    assert meta["error"].endswith("Name:  OpType: ReduceMean")
