@@ -146,7 +146,7 @@ def seen(bug: dict, found: dict) -> bool:
 
 #: what a folder keeps when a smaller case of its root cause replaces its files: how often and
 #: where it was hit, and whatever a reviewer wrote into it
-_KEPT = ("hits", "campaigns", "last_seen", "upstream", "rule", "trigger", "note", "review")
+_KEPT = ("hits", "campaigns", "last_seen", "upstream", "rule", "trigger", "note", "review", "evidence")
 
 
 def given_path(role: str, path: str, frontend: str) -> str:
@@ -476,6 +476,8 @@ def report_markdown(meta: dict, graph_text: str, repro_output: str, idiom: str =
     lines += ["```", error_words(meta["error"], stats, repro_output).strip()[:3000], "```", "", f"## {heading}", "", f"```{lang}", graph_text.strip(), "```", "",
               "## Reproduce", "", "`python repro.py` (exits 1 while the bug reproduces, 0 once fixed). Its output when filed:",
               "", "```", repro_output.strip()[-3000:], "```", ""]
+    if meta.get("evidence"):  # a reviewer's words (case.json bug.evidence): what backs the blame, what misleads
+        lines += ["## Notes", "", *[f"- {e}" for e in meta["evidence"]], ""]
     if meta.get("witnesses"):
         lines += ["## Witnesses", "", "The same minimal graph along every other path and on every runtime:", "",
                   "| how the model got there | result |", "|---|---|"]
