@@ -1,6 +1,6 @@
 """torch.onnx.export (dynamo exporter) produces a model the ONNX checker rejects: torch.mean(x0, dim=None) with x0: float32[1]
 
-Torch.onnx.export (dynamo exporter) fails before any runtime runs its model. Found with onnx 1.23.2, onnxscript 0.7.2, torch 2.13.0+cpu.
+torch.onnx.export (dynamo exporter) fails before any runtime runs its model. Found with onnx 1.23.2, onnxscript 0.7.2, torch 2.13.0+cpu.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
 """
 import sys

@@ -32,11 +32,13 @@ def run_model(model_bytes, feeds):
 
 def differs(actual, expected):
     """numpy's report of how actual differs from expected (its DESIRED); None when it does not."""
+    if len(actual) != len(expected):  # another failure than the values filed: __main__ exits 2
+        raise RuntimeError(f'{len(actual)} outputs, expected {len(expected)}')
     try:
-        for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
+        for i, (a, e) in enumerate(zip(actual, expected)):
             tol = RTOL[i] if isinstance(RTOL, list) else RTOL
             np.testing.assert_allclose(a, e, rtol=tol, atol=tol * np.abs(e.astype(float)).mean(), strict=True)
-    except (AssertionError, ValueError) as e:
+    except AssertionError as e:
         return str(e).strip()
 
 

@@ -1,4 +1,4 @@
-"""onnxconverter-common's float16 conversion produces a model the ONNX checker rejects: Cast on int8 (opset 15)
+"""onnxconverter-common's float16 conversion produces a model the ONNX checker rejects: Cast on a 0-d int8 (opset 15)
 
 The checker rejects the model onnxconverter-common's float16 conversion wrote from a model that passes on every runtime. Found with onnx 1.23.2, onnxconverter-common 1.16.0.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.

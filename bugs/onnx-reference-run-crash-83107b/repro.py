@@ -1,4 +1,4 @@
-"""The ONNX reference evaluator (onnx.reference) fails to run a valid model: Softsign on float32 (opset 27)
+"""The ONNX reference evaluator (onnx.reference) fails to run a valid model: Softsign on a 0-d float32 (opset 27)
 
 ONNX Runtime run the same model correctly. Found with onnx 1.23.2.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.

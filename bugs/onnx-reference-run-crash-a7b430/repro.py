@@ -1,4 +1,4 @@
-"""The ONNX reference evaluator (onnx.reference) fails to run a valid model: GridSample on float32 (opset 20)
+"""The ONNX reference evaluator (onnx.reference) fails to run a valid model: GridSample <align_corners = 1, mode = "cubic", padding_mode = "reflection"> on float32 (opset 20)
 
 ONNX Runtime run the same model correctly. Found with onnx 1.23.2.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.

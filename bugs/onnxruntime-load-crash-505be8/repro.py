@@ -1,4 +1,4 @@
-"""ONNX Runtime fails to load a valid model: Transpose -> ReduceMax on float32 (opset 13)
+"""ONNX Runtime fails to load a valid model: Transpose -> ReduceMax <axes = [], keepdims = 0> on float32 (opset 13)
 
 ONNX Runtime with graph optimizations disabled (same kernels, other settings) run the same model correctly. Found with onnx 1.23.2, onnxruntime 1.32.0.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.

@@ -1,4 +1,4 @@
-"""ONNX Runtime fails to load a valid model: Relu -> Clip on float64 (opset 16)
+"""ONNX Runtime fails to load a valid model: Relu -> Clip on a 0-d float64 (opset 16)
 
 ONNX Runtime with graph optimizations disabled (same kernels, other settings) run the same model correctly. Found with onnx 1.23.2, onnxruntime 1.32.0.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.

@@ -1,6 +1,6 @@
-"""onnxslim fails: ReduceMax on float32 (opset 17)
+"""onnxslim fails: ReduceMax <axes = [], keepdims = 0> on a 0-d float32 (opset 17)
 
-Onnxslim fails on a model it was given. Found with onnx 1.23.2, onnxslim 0.1.98.
+onnxslim fails on a model it was given. Found with onnx 1.23.2, onnxslim 0.1.98.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
 """
 import sys

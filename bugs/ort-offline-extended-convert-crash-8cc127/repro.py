@@ -1,4 +1,4 @@
-"""ONNX Runtime's offline graph optimization (extended level) fails: DequantizeLinear -> Reshape on int8 (opset 25)
+"""ONNX Runtime's offline graph optimization (extended level) fails: DequantizeLinear -> Reshape on a 0-d int8 (opset 25)
 
 ONNX Runtime's offline graph optimization (extended level) fails on a model it was given. Found with onnx 1.23.2, onnxruntime 1.32.0.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.

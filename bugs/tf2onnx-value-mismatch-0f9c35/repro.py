@@ -9,7 +9,7 @@ import numpy as np
 import onnx
 import os
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')  # TensorFlow's start-up chatter
-os.environ.setdefault('TF_ENABLE_ONEDNN_OPTS', '0')  # as the campaign ran TensorFlow
+os.environ.setdefault('TF_ENABLE_ONEDNN_OPTS', '0')  # oneDNN off: its fused kernels round differently from the reference kernels onnxfuzz compared against
 import tensorflow as tf
 import tf2onnx
 
@@ -36,10 +36,12 @@ def main():
     model = proto.SerializeToString()
     names = [i.name for i in proto.graph.input]
     actual = run_model(model, dict(zip(names, INPUTS.values())))
+    if len(actual) != len(EXPECTED):  # another failure than the values filed
+        raise RuntimeError(f'{len(actual)} outputs, expected {len(EXPECTED)}')
     try:  # numpy's report says what differs (EXPECTED is its DESIRED)
-        for a, e in zip(actual, EXPECTED, strict=True):
+        for a, e in zip(actual, EXPECTED):
             np.testing.assert_array_equal(a, e, strict=True)
-    except (AssertionError, ValueError) as e:
+    except AssertionError as e:
         print(e)
         return 1
     print('outputs as expected: fixed')

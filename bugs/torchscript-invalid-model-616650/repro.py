@@ -1,6 +1,6 @@
 """torch.onnx.export (TorchScript exporter, dynamo=False) produces a model the ONNX checker rejects: torch.permute(x0, (-1,)) with x0: float32[1]
 
-Torch.onnx.export (TorchScript exporter, dynamo=False) fails before any runtime runs its model. Found with onnx 1.23.2, torch 2.13.0+cpu.
+torch.onnx.export (TorchScript exporter, dynamo=False) fails before any runtime runs its model. Found with onnx 1.23.2, torch 2.13.0+cpu.
 Note: the TorchScript-based exporter is deprecated: torch.onnx.export defaults to dynamo=True (as in torch 2.13, the pinned version).
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
 """
