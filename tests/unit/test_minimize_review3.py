@@ -111,3 +111,36 @@ def test_the_failure_message_takes_the_repros_node_names_on_every_line():
               "==> Context: Bad node spec for node. Name:  OpType: ReduceMean")
     error_from_repro(meta, output)
     assert meta["error"].endswith("Name:  OpType: ReduceMean")
+
+
+def test_a_tf_title_names_the_keywords_a_call_sets():
+    from fuzzer.report.tf_repro import tf_trigger
+
+    source = ("def compute(x0, x3):\n    v1 = tf.cast(x0, tf.int64)\n"
+              "    v3 = tf.linalg.matmul(v1, x3, transpose_b=True)\n    v4 = tf.roll(v3, shift=[-3], axis=[0])\n")
+    assert tf_trigger(source) == "tf.linalg.matmul(transpose_b=True) -> tf.roll(shift=[-3], axis=[0])"
+
+
+def test_an_int8_graph_widened_to_int64_with_its_constant_made_an_input():
+    from fuzzer.ir import Graph
+    from fuzzer.report.bug_repro import consts_as_inputs, ints_widened
+
+    graph = Graph.from_json({"format": "onnxfuzz-graph/1", "nodes": [
+        {"id": 0, "op": "input", "attrs": {}, "outputs": [{"dtype": "int8", "shape": [1, 1, 1]}], "inputs": []},
+        {"id": 3, "op": "const", "attrs": {}, "outputs": [{"dtype": "int8", "shape": [3, 1]}], "inputs": [],
+         "value": {"dtype": "int8", "shape": [3, 1], "b64": "AQEB"}},
+        {"id": 4, "op": "linear", "attrs": {}, "outputs": [{"dtype": "int8", "shape": [1, 1, 3]}], "inputs": [[0, 0], [3, 0]]}],
+        "outputs": [[4, 0]]})
+    wide, feeds = ints_widened(graph, {"x0": np.array([[[-1]]], np.int8)})
+    assert {str(v.type.dtype) for n in wide.nodes for v in n.outputs} == {"int64"}
+    assert feeds["x0"].dtype == np.int64
+    made, fed = consts_as_inputs(wide)  # an input already there needs no feed from it
+    assert len(made.inputs) == 2 and not made.consts
+    assert [a.tolist() for a in fed.values()] == [[[1], [1], [1]]]
+
+
+def test_a_bare_builtin_error_must_come_from_torch_onnx():
+    from fuzzer.report.torch_repro import _in_exporter
+
+    assert "torch/onnx/" in _in_exporter("IndexError: list index out of range")
+    assert _in_exporter("RuntimeError: Unsupported: ONNX export of operator aten::foo, opset 19") == ""
