@@ -1,4 +1,4 @@
-"""The ONNX reference evaluator (onnx.reference) fails to run a valid model: GatherElements on float32 (opset 21)
+"""The ONNX reference evaluator (onnx.reference) fails to run a valid model: GatherElements with indices smaller than data on a dimension other than axis (opset 21)
 
 ONNX Runtime run the same model correctly. Found with onnx 1.23.2.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.

@@ -1,4 +1,4 @@
-"""The ONNX reference evaluator (onnx.reference) computes wrong values: LpNormalization <axis = -2, p = 1> on float32 (opset 27)
+"""The ONNX reference evaluator (onnx.reference) computes wrong values: LpNormalization <p = 1> on negative inputs (opset 27)
 
 ONNX Runtime, OpenVINO (CPU), tract run the same model correctly. Found with onnx 1.23.2.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.

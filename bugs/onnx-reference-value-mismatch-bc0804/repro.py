@@ -1,4 +1,4 @@
-"""The ONNX reference evaluator (onnx.reference) computes wrong values: MaxPool on float32 (opset 17)
+"""The ONNX reference evaluator (onnx.reference) computes wrong values: MaxPool's Indices output when N·C > 1 (opset 17)
 
 ONNX Runtime, ONNX Runtime with graph optimizations disabled run the same model correctly. Found with onnx 1.23.2.
 The expected values are what ONNX Runtime computes on this model (it gave the exact result on the larger model this one was reduced from).

@@ -1,4 +1,4 @@
-"""The ONNX reference evaluator (onnx.reference) computes wrong values: Loop on a 0-d float32 (opset 24)
+"""The ONNX reference evaluator (onnx.reference) computes wrong values: Loop with a trip count and its cond input left empty (opset 24)
 
 ONNX Runtime run the same model correctly. Found with onnx 1.23.2.
 The expected values are what ONNX Runtime computes on this model (it gave the exact result on the larger model this one was reduced from).
