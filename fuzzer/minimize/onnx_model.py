@@ -191,14 +191,7 @@ def _in_subgraphs(model):
                     del n.input[:]
                     n.input.extend(ins)
                     # the body reads the initial value from the outer scope where it read the carried one
-                    was, now = g.input[2 + k].name, initial
-                    for m in g.node:
-                        for j, name in enumerate(m.input):
-                            if name == was:
-                                m.input[j] = now
-                    for o in g.output:
-                        if o.name == was:
-                            o.name = now
+                    _rename(g, g.input[2 + k].name, initial)
                     gone = n.output[k]
                     outs = list(n.output)
                     del outs[k]
@@ -219,14 +212,19 @@ def _in_subgraphs(model):
                 g = c.graph.node[index].attribute[a_index].g
                 old, new = inner.output[0], inner.input[0]
                 del g.node[b_index]
-                for other in g.node:
-                    for k, name in enumerate(other.input):
-                        if name == old:
-                            other.input[k] = new
-                for o in g.output:
-                    if o.name == old:
-                        o.name = new
+                _rename(g, old, new)
                 yield _prune(c)
+
+
+def _rename(g, old: str, new: str) -> None:
+    """Every read of value `old` in graph g (its nodes' inputs and its outputs) reads `new` instead."""
+    for node in g.node:
+        for k, name in enumerate(node.input):
+            if name == old:
+                node.input[k] = new
+    for o in g.output:
+        if o.name == old:
+            o.name = new
 
 
 def _read_in_subgraphs(node) -> set:
