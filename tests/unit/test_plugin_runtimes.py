@@ -216,3 +216,19 @@ def test_tract_pad_wrap_is_a_gap():
     with pytest.raises(Exception) as caught:
         rt.run(rt.load(model), {"x": np.ones(3, dtype=np.float32)})
     assert rt.is_unsupported(caught.value), caught.value
+
+
+def test_tract_elementwise_op_without_a_kernel_for_the_dtype_is_a_gap():
+    """tract has IsNaN for float32 only: on float64 it refuses cleanly ("eval in-place not defined"),
+    a kernel gap, never a bug to file (a campaign filed it as one)."""
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("IsNaN", ["x"], ["y"])], "g",
+        [helper.make_tensor_value_info("x", TensorProto.DOUBLE, [3])],
+        [helper.make_tensor_value_info("y", TensorProto.BOOL, [3])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)]).SerializeToString()
+    rt = load_plugin("runtime", "tract")
+    with pytest.raises(Exception) as caught:
+        rt.run(rt.load(model), {"x": np.array([1.0, np.nan, 2.0])})
+    assert rt.is_unsupported(caught.value), caught.value
