@@ -486,17 +486,26 @@ def report_markdown(meta: dict, graph_text: str, repro_output: str, idiom: str =
         lines += [f"| {path_words(p, r or '')} | "
                   f"{'runs it anyway (gives the right values)' if tolerated and p == meta['path'] and k == 'pass' else verdict_words(k)} |"
                   for p, r, k in meta["witnesses"]]
+    lines += ["", "## How it was found", "", how_found(meta), ""]
+    return "\n".join(lines)
+
+
+#: what onnxfuzz is, for a maintainer who never met it
+ONNXFUZZ = "onnxfuzz, a differential fuzzer for ONNX converters and runtimes"
+
+
+def how_found(meta: dict) -> str:
+    """The report's "How it was found" line, in words a maintainer needs no onnxfuzz to read."""
     if meta.get("found_by") == "onnxfuzz check":  # a model checked whole, then reduced
-        lines += ["", "## How it was found", "", f"`onnxfuzz check` on the model told above (how the model got there), then reduced; filed {meta['filed']}.", ""]
-        return "\n".join(lines)
+        return (f"By {ONNXFUZZ}: its `check` command ran the model described above through every converter and "
+                f"runtime, and the failing case was then reduced; filed {meta['filed']}.")
     found = meta.get("found") or {}
     # a folder filed by hand or before these were recorded lacks some: say only what is known
-    how = [f"onnxfuzz {found['onnxfuzz']} campaign" if found.get("onnxfuzz") else "onnxfuzz campaign"]
-    how += [f"case {found['case_id']}"] if found.get("case_id") is not None else []
-    how += [f"generator seed {found['seed']}"] if found.get("seed") is not None else []
-    how += [f"found {found['time']}"] if found.get("time") else []
-    lines += ["", "## How it was found", "", f"{', '.join(how)}; filed {meta['filed']}.", ""]
-    return "\n".join(lines)
+    who = f"{ONNXFUZZ} (version {found['onnxfuzz']})" if found.get("onnxfuzz") else ONNXFUZZ
+    case = [f"randomly generated test case {found['case_id']}"] if found.get("case_id") is not None else ["a randomly generated test case"]
+    case += [f"random seed {found['seed']}"] if found.get("seed") is not None else []
+    when = f" on {found['time']}" if found.get("time") else ""
+    return f"By {who}, in {', '.join(case)}{when}, then reduced to the model above; filed {meta['filed']}."
 
 
 _SYMPTOM = {
