@@ -22,9 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from fuzzer.check.model import MODEL, ModelSpec, family, opset_of
+from fuzzer.check.model import MODEL, ModelSpec, opset_of
 from fuzzer.errors import UsageError
 from oracles import Kind, Stage, Verdict
+from oracles.evidence import runtime_family
 from oracles.verdict import normalize_error, path_family
 
 __all__ = ["CRASHES", "Blame", "CheckReport", "Checker", "Row", "blame", "load_inputs", "load_model"]
@@ -55,7 +56,7 @@ class Row:
         """One failure, whatever draw or opset showed it: (path, runtime family, kind, normalized error).
         A transformer's fault is one whichever runtime showed it."""
         v = self.verdict
-        runtime = "" if self.blame is not None and self.blame.role == "transformer" else family(v.runtime)
+        runtime = "" if self.blame is not None and self.blame.role == "transformer" else runtime_family(v.runtime)
         return (path_family(v.path), runtime, v.kind.value, normalize_error(v.kind, v.error))
 
     def to_json(self) -> dict:
@@ -314,7 +315,7 @@ def blame(row: Row, rows: list[Row], model_of=None, shapes=None, feeds: dict | N
                                              f"inside its function body, however it is built; {t} only emitted the op")
         base = v.path.split(">")[0]
         ran = [r.verdict.runtime for r in rows if r.verdict.path == base and r.verdict.kind is Kind.PASS]
-        ran.sort(key=lambda name: family(name) == "onnx-reference")  # a strict runtime first
+        ran.sort(key=lambda name: runtime_family(name) == "onnx-reference")  # a strict runtime first
         if not ran:
             return Blame(None, "", f"{t} {what}, but its input runs correctly on no runtime")
         return Blame(t, "transformer", f"its input passes the checker and runs correctly on {ran[0]}; {t} {what}", ran[0])

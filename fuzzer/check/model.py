@@ -37,10 +37,6 @@ MODEL = "model"
 REDRAWS = 5
 
 
-#: ONNX Runtime's optimization levels are one runtime family (the rule blame shares with campaigns)
-family = runtime_family
-
-
 @dataclass(kw_only=True)
 class ModelSpec(Job):
     """A check job: what fuzzer.campaign's supervisor sends a worker instead of a CaseSpec."""
@@ -131,7 +127,7 @@ def _settle(spec: ModelSpec, model, base: str, result: CaseResult, progress: Pro
             result.verdicts.append(verdict)
         outputs[rname] = outs
     if mode != "agreement":
-        confirmed = [v.runtime for v in result.verdicts if v.kind is Kind.PASS and family(v.runtime) != "onnx-reference"]
+        confirmed = [v.runtime for v in result.verdicts if v.kind is Kind.PASS and runtime_family(v.runtime) != "onnx-reference"]
         # a model whose own float32 result strays from its float64 truth is unstable: runtimes that
         # agree with each other there prove nothing against the reference
         unstable = any(v.kind is Kind.UNSTABLE for v in result.verdicts)
@@ -171,10 +167,10 @@ def _agreement(outputs: dict[str, list], model) -> tuple[str, tuple[str, str]] |
     """(runtime whose outputs serve as truth, the agreeing pair) for the first two runtimes of
     different families, neither the reference evaluator, whose outputs agree at every draw."""
     dtypes, ops = refs.output_dtypes(model), refs.output_ops(model)
-    names = [n for n, outs in outputs.items() if outs and family(n) != "onnx-reference"]
+    names = [n for n, outs in outputs.items() if outs and runtime_family(n) != "onnx-reference"]
     for i, a in enumerate(names):
         for b in names[i + 1:]:
-            if family(a) == family(b):
+            if runtime_family(a) == runtime_family(b):
                 continue
             ok = all(judge_outputs(refs.agreement_reference(oa, dtypes, ops), ob, MODEL, b).kind is Kind.PASS
                      for oa, ob in zip(outputs[a], outputs[b]))
