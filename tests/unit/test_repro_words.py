@@ -98,3 +98,22 @@ def test_an_exporter_crash_on_its_own_model_is_no_valid_model_failing():
 
     assert "valid model" not in symptom_words({"role": "exporter", "kind": "run_crash"})
     assert symptom_words({"role": "runtime", "kind": "run_crash"}) == "running a valid model fails"
+
+
+def test_how_it_was_found_says_what_onnxfuzz_is_and_no_campaign_jargon():
+    import json
+    from pathlib import Path
+
+    from fuzzer.report.writer import how_found
+
+    found = how_found({"filed": "2026-01-01", "found": {"onnxfuzz": "0.1.0", "case_id": 7, "seed": 3, "time": "2026-01-01"}})
+    assert "differential fuzzer" in found and "test case 7" in found and "random seed 3" in found
+    checked = how_found({"filed": "2026-01-01", "found_by": "onnxfuzz check"})
+    assert "differential fuzzer" in checked and "`check` command" in checked
+    bugs = Path(__file__).resolve().parents[2] / "bugs"
+    for report in bugs.glob("*/report.md"):  # every filed report carries today's line
+        meta = json.loads((report.parent / "case.json").read_text())["bug"]
+        text = report.read_text()
+        assert how_found(meta) in text, report.parent.name
+        for jargon in ("campaign, case", "generator seed"):
+            assert jargon not in text, (report.parent.name, jargon)
