@@ -2,10 +2,13 @@
 
     python benchmarks/batched_exports.py [--seconds 150] [--exporters dynamo,tf2onnx] [--workers 1] [--seed 0]
 
-For each exporter, two campaigns with that exporter alone and every available
+For each exporter, campaigns with that exporter alone and every available
 runtime (as a default campaign would give it), with the same seed, running at
 the same time, each in its own process with --workers worker processes: one
-exporting one graph per case (--no-batch), one batched. On a shared machine the
+exporting one graph per case (--no-batch), one batched. For the dynamo
+exporters a third runs as the code did before issue 16: unbatched, and with
+torch.onnx.export rebuilding its torchlib registry on every export
+(ONNXFUZZ_DYNAMO_REGISTRY_CACHE=0; the plugin now builds it once per process). On a shared machine the
 load swings by 2x within minutes; two campaigns side by side see the same load,
 where two runs in a row do not. Prints for each campaign:
 - cases/s over the whole run (worker start-up and the first imports included);
@@ -65,8 +68,16 @@ def one_run(exporter: str, batch: bool, seconds: float, workers: int, seed: int,
     }
 
 
-def _side(queue, batch, *args) -> None:
-    queue.put((batch, one_run(args[0], batch, *args[1:])))
+#: (label, batching, torchlib registry reused): the sides of one exporter's comparison
+SIDES = {"before": (False, False), "off": (False, True), "on": (True, True)}
+
+
+def _side(queue, label, *args) -> None:
+    import os
+
+    batch, reuse = SIDES[label]
+    os.environ["ONNXFUZZ_DYNAMO_REGISTRY_CACHE"] = "1" if reuse else "0"  # inherited by the campaign's workers
+    queue.put((label, one_run(args[0], batch, *args[1:])))
 
 
 def main() -> None:
@@ -78,28 +89,30 @@ def main() -> None:
     args = ap.parse_args()
     runtimes = [p.name for p in select("runtime", None)]
     print(f"{args.seconds:g} s per run, {args.workers} workers, seed {args.seed}, runtimes {','.join(runtimes)}")
-    print(f"{'exporter':10s} {'batch':5s} {'cases':>6s} {'cases/s':>8s} {'steady/s':>9s} {'failing':>8s} "
+    print(f"{'exporter':10s} {'side':6s} {'cases':>6s} {'cases/s':>8s} {'steady/s':>9s} {'failing':>8s} "
           f"{'sigs':>5s} {'sigs/h':>7s} {'restarts':>8s} {'export s/case':>13s} {'other s/case':>12s}")
     for exporter in args.exporters.split(","):
         # each campaign in its own (non-daemonic: it starts workers) spawned process
         ctx = mp.get_context("spawn")
         queue = ctx.Queue()
-        sides = [ctx.Process(target=_side, args=(queue, batch, exporter, args.seconds, args.workers, args.seed, runtimes))
-                 for batch in (False, True)]
+        labels = ["before", "off", "on"] if exporter.startswith("dynamo") else ["off", "on"]
+        sides = [ctx.Process(target=_side, args=(queue, label, exporter, args.seconds, args.workers, args.seed, runtimes))
+                 for label in labels]
         for p in sides:
             p.start()
         runs = dict(queue.get() for _ in sides)
         for p in sides:
             p.join()
-        for batch in (False, True):
-            r = runs[batch]
-            print(f"{exporter:10s} {'on' if batch else 'off':5s} {r['cases']:6d} {r['rate']:8.2f} {r['steady']:9.2f} "
+        for label in labels:
+            r = runs[label]
+            print(f"{exporter:10s} {label:6s} {r['cases']:6d} {r['rate']:8.2f} {r['steady']:9.2f} "
                   f"{r['failures']:8d} {r['signatures']:5d} {r['per_hour']:7.0f} {r['restarts']:8d} "
                   f"{r['export_per_case']:13.3f} {r['rest_per_case']:12.3f}", flush=True)
-        off, on = runs[False], runs[True]
-        ratio = lambda key: on[key] / off[key] if off[key] else float("inf")  # noqa: E731
-        print(f"{exporter:10s} batched/unbatched: cases/s x{ratio('rate'):.1f}, steady cases/s x{ratio('steady'):.1f}, "
-              f"signatures/h x{ratio('per_hour'):.2f}")
+        on = runs["on"]
+        for base in labels[:-1]:
+            ratio = lambda key: on[key] / runs[base][key] if runs[base][key] else float("inf")  # noqa: E731
+            print(f"{exporter:10s} on/{base}: cases/s x{ratio('rate'):.1f}, steady cases/s x{ratio('steady'):.1f}, "
+                  f"signatures/h x{ratio('per_hour'):.2f}")
         print(f"{exporter:10s} sizer: {on['batches']}", flush=True)
 
 

@@ -7,6 +7,8 @@ or on its optimizer.
 """
 from __future__ import annotations
 
+import functools
+import os
 import re
 
 from fuzzer.convert.base import Exporter, ExportRequest
@@ -54,6 +56,32 @@ def check_dynamic(model, request: ExportRequest) -> None:
                 raise Specialized(f"torch.export specialized dynamic dim {sym} ({name}[{ax}]) to {dim.dim_value}")
 
 
+def reuse_torchlib_registry() -> None:
+    """Build the exporter's torchlib registry once per process and opset, not once per export.
+
+    torch.onnx.export rebuilds its aten-to-ONNX registry from torchlib on every call
+    (ONNXRegistry.from_torchlib: about 0.45 s, most of a small model's export), and only
+    reads it afterwards (dispatch, decomposition). A campaign worker exports thousands of
+    models, so the plugin keeps the first registry built for each opset. The registry's
+    content is the same either way; ONNXFUZZ_DYNAMO_REGISTRY_CACHE=0 turns the reuse off
+    (for measuring it).
+    """
+    if os.environ.get("ONNXFUZZ_DYNAMO_REGISTRY_CACHE", "1") == "0":
+        return
+    from torch.onnx._internal.exporter import _registration
+
+    build = _registration.ONNXRegistry.from_torchlib
+    if getattr(build, "_onnxfuzz_cached", False):
+        return
+    built = functools.lru_cache(maxsize=None)(build.__func__)
+
+    def from_torchlib(cls, *args, **kwargs):
+        return built(cls, *args, **kwargs)
+
+    from_torchlib._onnxfuzz_cached = True
+    _registration.ONNXRegistry.from_torchlib = classmethod(from_torchlib)
+
+
 class DynamoExporter(Exporter):
     name = "dynamo"
     requires = ("torch", "onnx", "onnxscript")
@@ -73,6 +101,7 @@ class DynamoExporter(Exporter):
         from fuzzer.coverage.torch_exporters import instrument_dynamo
 
         instrument_dynamo()  # once per process: its dispatcher records each aten op's torchlib function
+        reuse_torchlib_registry()
         if self.optimize:
             from fuzzer.coverage.onnxscript_rewriter import instrument
 
