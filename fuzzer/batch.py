@@ -23,6 +23,8 @@ Failures are brought down to the one graph that causes them:
 """
 from __future__ import annotations
 
+import re
+
 import time
 import traceback
 from dataclasses import dataclass, replace
@@ -154,9 +156,41 @@ def run_batch(batch: BatchSpec, announce: Announce) -> Iterator[tuple]:
 
 def _packable(case: StartedCase, exporter, path: str) -> bool:
     """Does this case's graph go into the packed export? Not when its case exports it alone
-    anyway: a pair a retry skips, an op the exporter refuses by design, a dynamic plan."""
+    anyway: a pair a retry skips, an op the exporter refuses by design, a dynamic plan; nor
+    when it holds an op that made this exporter fail a packed export before (FAILING_OPS)."""
     return ((path, "") not in case.spec.skip and _not_exportable_by(exporter.name, case.graph) is None
-            and case.paths.plan is None)
+            and case.paths.plan is None and not FAILING_OPS.get(exporter.name, set()) & set(case.graph.op_types()))
+
+
+#: per exporter, the IR op types whose translation failed a packed export of this worker
+#: process: a graph holding one is exported alone by its own case. A failed packed export
+#: costs most of a whole export and a second one for the rest of the batch, and the same
+#: translation gaps recur all campaign long (dynamo's aten.amin without dims: one graph in
+#: eight of a default campaign), so each such op costs at most one failed batch per worker.
+FAILING_OPS: dict[str, set[str]] = {}
+
+#: the aten op a torch exporter's translation error names ("target=torch.ops.aten.amin.default")
+_ATEN = re.compile(r"torch\.ops\.aten\.(\w+)\.")
+
+
+def _learn_failing_op(exporter_name: str, error: BaseException, graph) -> str | None:
+    """Remember the IR op type of graph (the batch's suspect) that error names, if it names one."""
+    text = "\n".join(f"{e}" for e in _causes(error))
+    ops = set(graph.op_types())
+    for aten in _ATEN.findall(text):
+        for op in ops:
+            if aten == op or aten.startswith(op + "_"):  # max_pool2d -> max_pool2d_with_indices
+                FAILING_OPS.setdefault(exporter_name, set()).add(op)
+                return op
+    return None
+
+
+def _causes(error: BaseException):
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = error.__cause__ or error.__context__
 
 
 def _export(exporter, group: list[StartedCase], opset: int, exported, extra, log, announce) -> None:
@@ -182,6 +216,9 @@ def _export(exporter, group: list[StartedCase], opset: int, exported, extra, log
         suspect = packed.suspect(e)
         if suspect is not None:  # the error names a graph: it goes alone, the others on together
             log[-1]["suspect"] = suspect
+            learned = _learn_failing_op(name, e, group[suspect].graph)
+            if learned is not None:
+                log[-1]["failing_op"] = learned
             _export(exporter, group[:suspect] + group[suspect + 1:], opset, exported, extra, log, announce)
             return
         half = len(group) // 2

@@ -48,7 +48,24 @@ class TanhAbortingExporter(BatchableTorchScript):
         return model
 
 
+class TanhTranslationGap(BatchableTorchScript):
+    """Fails as dynamo does on an op it cannot translate: naming the aten op, and the packed
+    graph by its prefix (b<k>_)."""
+
+    name = "ts-batch-gap"
+
+    def export(self, request):
+        requests = getattr(request, "requests", None) or [request]
+        for k, r in enumerate(requests):
+            if "tanh" in r.graph.op_types():
+                where = f"b{k}_" if len(requests) > 1 else ""
+                raise RuntimeError(f"Error when translating node %{where}tanh : "
+                                   f"call_function[target=torch.ops.aten.tanh.default]")
+        return super().export(request)
+
+
 PLUGINS = ",".join([
+    "converter:ts-batch-gap=tests.plugins.batchy:TanhTranslationGap",
     "converter:ts-batch=tests.plugins.batchy:BatchableTorchScript",
     "converter:ts-batch-raise=tests.plugins.batchy:TanhRefusingExporter",
     "converter:ts-batch-abort=tests.plugins.batchy:TanhAbortingExporter",

@@ -172,6 +172,23 @@ def test_a_graph_the_error_names_goes_alone_at_once():
     assert packed.suspect(ValueError("node b7_/Tanh")) is None  # not a graph of this batch
 
 
+def test_an_op_that_failed_a_packed_export_keeps_its_later_graphs_out_of_packs(monkeypatch):
+    from fuzzer import batch
+
+    monkeypatch.setattr(batch, "FAILING_OPS", {})
+    first, announced = _batch(_specs("ts-batch-gap", [PLAIN, TANH, PLAIN]))
+    exports = [a[0] for a in announced if a[1] == "export"]
+    assert exports == [(1, 2, 3), (1, 3), 2]  # the error named graph 2: it went alone
+    assert first[1].notes["batch"]["exports"][0]["failing_op"] == "tanh"
+    assert batch.FAILING_OPS == {"ts-batch-gap": {"tanh"}}
+    assert [(v.kind.value, v.stage.value) for v in first[2].verdicts] == [("export_crash", "export")]
+    # the next batch leaves the graph with a tanh out of its pack from the start
+    second, announced = _batch(_specs("ts-batch-gap", [TANH, PLAIN, PLAIN]))
+    assert [a[0] for a in announced if a[1] == "export"] == [(2, 3), 1]
+    assert [(v.kind.value, v.stage.value) for v in second[1].verdicts] == [("export_crash", "export")]
+    assert all(e["ok"] for e in second[2].notes["batch"]["exports"])
+
+
 def _climb(cost, batches=80, warmup=0):
     """A sizer fed `batches` batches whose packed exports take cost(n) seconds; (sizer, sizes asked)."""
     from fuzzer.campaign.batching import BatchSizer
