@@ -5,7 +5,7 @@ TorchScript exporter's symbolic functions; "onnxruntime:transformers@all",
 ONNX Runtime's graph transformers at its highest level; "onnxruntime:ops", the
 (op, dtype, opset) triples ONNX Runtime ran), and a *rule* is one entry of it.
 The per-tool modules of this package (torch_exporters, onnxscript_rewriter,
-onnxruntime, ort_quantizer, onnxoptimizer, version_converter, runtimes) know how to see which rules ran;
+onnxruntime, ort_quantizer, onnxoptimizer, version_converter, tf2onnx, runtimes) know how to see which rules ran;
 plugins call them from inside their own hooks, and each reports through the
 process-wide recorder below:
 

@@ -58,6 +58,10 @@ class Tf2OnnxExporter(Exporter):
         import_tf()  # quiet and single-threaded before tf2onnx imports TensorFlow itself
         import tf2onnx
 
+        from fuzzer.coverage.tf2onnx import instrument
+
+        instrument()  # once per process: the handlers, rewriters and optimizers each conversion applies
+
         fn = request.tf_function
         model, _ = tf2onnx.convert.from_function(fn, input_signature=fn.input_signature, opset=request.opset)
         model = rename_io(model, request.input_names, request.output_names)

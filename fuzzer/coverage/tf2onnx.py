@@ -1,0 +1,115 @@
+"""Rules of tf2onnx: the handlers that mapped TF ops, the graph rewriters and the optimizers
+that changed the graph ("tf2onnx:handlers", "tf2onnx:rewriters", "tf2onnx:optimizers").
+
+tf2onnx reports none of them, but each goes through one module-level name that
+process_tf_graph and optimize_graph look up on every call, so wrapping those
+names once per process sees every conversion:
+- handlers: tensorflow_onnx_mapping returns the Counter of TF op types it mapped,
+  each through its handler; the inventory is every TF op type with a handler in
+  the default domain at some opset (tf_op.get_opsets());
+- rewriters: run_rewriters applies each rewrite function to the node list; one
+  whose returned list holds a node its input did not (made or retyped)
+  rewrote the graph. The inventory is the rewrite functions tf2onnx.tfonnx holds;
+- optimizers: optimize_graph builds each optimizer from tf2onnx.optimizer's table
+  and asks it afterwards whether it changed the graph (graph_been_opt); the table
+  gets recording subclasses. The inventory is that table's names.
+"""
+from __future__ import annotations
+
+import functools
+
+from fuzzer import coverage
+
+HANDLERS = "tf2onnx:handlers"
+REWRITERS = "tf2onnx:rewriters"
+OPTIMIZERS = "tf2onnx:optimizers"
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    return version("tf2onnx")
+
+
+def handlers_inventory() -> dict:
+    from tf2onnx.handler import tf_op
+
+    names = {op for opset in tf_op.get_opsets().get("", []) for op in opset}
+    return {"version": _version(), "rules": sorted(names)}
+
+
+def _rewriter_names() -> list[str]:
+    from tf2onnx import tfonnx
+
+    return sorted(n for n, f in vars(tfonnx).items() if n.startswith("rewrite") and callable(f))
+
+
+def rewriters_inventory() -> dict:
+    return {"version": _version(), "rules": _rewriter_names()}
+
+
+def optimizers_inventory() -> dict:
+    from tf2onnx import optimizer
+
+    return {"version": _version(), "rules": sorted(optimizer._optimizers)}
+
+
+def _shape(nodes) -> set[tuple[int, str]]:
+    """The nodes and their types, in no order: several rewriters return the same nodes re-sorted."""
+    return {(id(n), n.type) for n in nodes}
+
+
+def instrument() -> None:
+    """Wrap tf2onnx's mapping, rewriter runner and optimizer table once per process."""
+    from tf2onnx import optimizer, tfonnx
+
+    if getattr(tfonnx.tensorflow_onnx_mapping, "__onnxfuzz_coverage__", False) or not coverage.enabled():
+        return
+    mapping, run_rewriters = tfonnx.tensorflow_onnx_mapping, tfonnx.run_rewriters
+
+    @functools.wraps(mapping)
+    def tensorflow_onnx_mapping(*args, **kwargs):
+        mapped, unmapped, exceptions = mapping(*args, **kwargs)
+        _record(HANDLERS, mapped, handlers_inventory)
+        return mapped, unmapped, exceptions
+
+    @functools.wraps(run_rewriters)
+    def recording_run_rewriters(g, funcs, continue_on_error):
+        return run_rewriters(g, [_recording_rewriter(f) for f in funcs], continue_on_error)
+
+    tensorflow_onnx_mapping.__onnxfuzz_coverage__ = True
+    tfonnx.tensorflow_onnx_mapping = tensorflow_onnx_mapping
+    tfonnx.run_rewriters = recording_run_rewriters
+    for name, factory in list(optimizer._optimizers.items()):
+        optimizer._optimizers[name] = _recording_optimizer(name, factory)
+
+
+@coverage.quietly
+def _record(system: str, rules, inventory) -> None:
+    coverage.hit(system, rules, inventory)
+
+
+def _recording_rewriter(func):
+    @functools.wraps(func)
+    def rewrite(g, ops):
+        before = _shape(ops)
+        out = func(g, ops)
+        # a node it made or retyped; removals alone are the dead-node sweeps many rewriters
+        # run whatever they match (the LSTM rewriter's drops what an earlier rewrite left unused)
+        if out is not None and _shape(out) - before:
+            _record(REWRITERS, (func.__name__,), rewriters_inventory)
+        return out
+
+    return rewrite
+
+
+def _recording_optimizer(name: str, factory):
+    class Recording(factory):
+        def optimize(self, graph, iteration):
+            out = super().optimize(graph, iteration)
+            if self.graph_been_opt:
+                _record(OPTIMIZERS, (name,), optimizers_inventory)
+            return out
+
+    Recording.__name__ = Recording.__qualname__ = factory.__name__
+    return Recording
