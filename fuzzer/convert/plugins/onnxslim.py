@@ -13,6 +13,9 @@ class OnnxSlim(Transformer):
         import onnx
         import onnxslim
 
+        from fuzzer.coverage.onnxslim import instrument
+
+        instrument()  # once per process: the patterns and passes each slim() applies
         return onnxslim.slim(onnx.load_model_from_string(model)).SerializeToString()
 
     def repro_source(self) -> str:
