@@ -28,8 +28,12 @@ class Float16(Transformer):
         import onnx
         from onnxconverter_common import float16
 
+        from fuzzer.coverage.float16 import record
+
         proto = onnx.load_model_from_string(model)
-        return float16.convert_float_to_float16(proto, keep_io_types=True).SerializeToString()
+        converted = float16.convert_float_to_float16(proto, keep_io_types=True)
+        record(converted)  # which op types it converted and which it kept float32
+        return converted.SerializeToString()
 
     def is_unsupported(self, error: BaseException) -> bool:
         return bool(_GAP.search(str(error)))
