@@ -1,0 +1,428 @@
+"""The rule at fault in a filed bug: which rule of the blamed system makes its failure.
+
+Each system exposes its rules differently (fuzzer.coverage's modules record them),
+so each is asked in the way it allows, always on the bug's own minimized case:
+- ONNX Runtime (a runtime at an optimization level, or its offline optimizer) and
+  onnxoptimizer: bisection over the transformers that modified the graph, or each pass
+  run alone (fuzzer.coverage.localize). A runtime bug that still fails with every
+  transformer off is its kernel's: the rule is the kernel, (op, element type);
+- onnxsim and onnxslim: each of their passes or patterns run alone on the model they
+  were given, until one alone shows the failure. When the failure shows with none of
+  them, the fault is in the tool's own model handling (onnxslim's graphsurgeon import,
+  onnxsim's shape inference), and that is what the answer says;
+- the exporters (TorchScript's symbolic functions, dynamo's torchlib functions,
+  tf2onnx's handlers): the bug's graph is exported again with the rules recorded in
+  order. An export that raises is the fault of the rule running when it raised (the
+  last one to start); a model that is wrong or invalid is the fault of the one
+  non-trivial rule the (minimized, usually one-op) graph dispatched to, or, with
+  several, of those candidates;
+- the other transformers (onnxscript's optimizer, the version converter, the float16
+  converter, ORT's quantizer): the rules their transform records, one or several;
+- the other runtimes (onnx-reference, OpenVINO, tract): the kernel of the failing
+  node, (op, element type), named by the error or the only node of its op type.
+
+`python -m fuzzer.coverage.fault bugs/` localizes every folder and records the answer in
+its case.json ("rule_at_fault").
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from fuzzer import coverage
+
+#: rules every export dispatches whatever the model: never the one at fault when another ran
+TRIVIAL = re.compile(r"^(prim::|onnx::|aten::(size|to|detach|clone|contiguous|alias|_to_copy)\b|Placeholder$|Const$|Identity$"
+                     r"|NoOp$)")
+
+
+#: the environment variable naming the file a localizing process appends each rule it runs to
+TRACE = "ONNXFUZZ_FAULT_TRACE"
+
+
+@dataclass
+class Fault:
+    """A bug's rule at fault within one system's rules."""
+
+    #: the rule system ("torchscript:symbolic", "onnxruntime:transformers@all", "onnxslim:rules", ...)
+    system: str
+    #: the rule(s) at fault; [] when none could be named (note says why)
+    rules: list[str]
+    #: the rules it chose among
+    candidates: list[str] = field(default_factory=list)
+    #: how it was found, or why nothing was
+    note: str = ""
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @property
+    def named(self) -> str:
+        """The rule(s) as a report line shows them, or "" when none was found."""
+        return ", ".join(self.rules)
+
+
+def rule_at_fault(folder) -> Fault | None:
+    """The rule at fault of the bug filed in folder (case.json, inputs.npz, model.onnx when
+    the blamed system took a model); None when the blamed system exposes no rules here."""
+    folder = Path(folder)
+    case = json.loads((folder / "case.json").read_text())
+    bug = case["bug"]
+    name, role = bug["system"], bug["role"]
+    try:
+        if role == "exporter":
+            return _exporter(folder, case)
+        if name in ("onnxsim", "onnxslim"):
+            return _pass_alone(folder, bug)
+        if role == "transformer" and name in _RECORDED:
+            return _recorded_transform(folder, bug)
+        if _is_ort(name, role):
+            return _ort(folder, bug)
+        if role == "runtime":
+            return _kernel(folder, bug, f"{name}:ops")
+    except FileNotFoundError as e:
+        return Fault(name, [], [], f"cannot localize: {e.filename} is missing")
+    return None
+
+
+# -- ONNX Runtime and onnxoptimizer ---------------------------------------------
+
+
+def _is_ort(name: str, role: str) -> bool:
+    from fuzzer.coverage.localize import LEVELS_OF_ORT
+    from fuzzer.plugin import load_plugin
+
+    try:
+        plugin = load_plugin("runtime" if role == "runtime" else "converter", name)
+    except Exception:
+        return False
+    return getattr(plugin, "level", None) in LEVELS_OF_ORT or hasattr(plugin, "pass_list")
+
+
+def _ort(folder: Path, bug: dict) -> Fault:
+    from fuzzer.coverage.localize import localize_bug
+
+    loc = localize_bug(folder)
+    if loc is None:
+        return Fault(bug["system"], [], [], "not an ONNX Runtime or onnxoptimizer plugin")
+    if loc.rules or bug["role"] != "runtime":
+        return Fault(loc.system, loc.rules, loc.candidates, loc.note)
+    kernel = _kernel(folder, bug, "onnxruntime:ops")
+    kernel.note = f"{loc.note}; {kernel.note}"
+    return kernel
+
+
+# -- kernels ---------------------------------------------------------------------
+
+
+def _kernel(folder: Path, bug: dict, system: str) -> Fault:
+    """The failing node's kernel, (op, element type): the node the error names, else the one
+    node of the model (or the one op type the model has)."""
+    import onnx
+
+    model = onnx.load_model_from_string((folder / "model.onnx").read_bytes())
+    graph = onnx.shape_inference.infer_shapes(model).graph
+    types = {vi.name: vi.type.tensor_type.elem_type for vi in (*graph.input, *graph.value_info, *graph.output)}
+    types.update({t.name: t.data_type for t in graph.initializer})
+    nodes = [n for n in graph.node if n.op_type not in ("Constant", "Identity")] or list(graph.node)
+
+    def kernel(node) -> str:
+        elem = next((types[i] for i in node.input if i in types), None)
+        return f"{node.op_type}({onnx.helper.tensor_dtype_to_np_dtype(elem).name})" if elem else node.op_type
+
+    error = bug.get("error", "")
+    named = [n for n in nodes if (n.name and n.name in error) or re.search(rf"\b{re.escape(n.op_type)}\b", error)]
+    if len({n.op_type for n in named}) == 1:
+        return Fault(system, [kernel(named[0])], sorted({kernel(n) for n in nodes}), "the node the error names")
+    ops = {n.op_type for n in nodes}
+    if len(ops) == 1:
+        return Fault(system, [kernel(nodes[0])], [kernel(nodes[0])], "the model's only op type")
+    return Fault(system, [], sorted({kernel(n) for n in nodes}), "several op types and the error names none")
+
+
+# -- the bug's symptom, for a transformer's output ----------------------------------
+
+
+def _symptom(folder: Path, bug: dict):
+    """fails(output bytes or raised error) -> does the transformer's result show the bug's
+    failure: the filed error for a crash in the transform, an invalid model, or outputs (on ONNX
+    Runtime with optimizations off) that differ from the given model's, or that do not run."""
+    from fuzzer.coverage.localize import _noopt_outputs, differs, error_pattern, ort_attempt, raises
+
+    first = (bug.get("error") or "").strip().splitlines()
+    if bug["stage"] == "convert":
+        return raises(error_pattern(first[0] if first else ""))
+    if bug["kind"] == "invalid_model":
+        import onnx
+
+        def invalid(out) -> bool:
+            if isinstance(out, BaseException):
+                return False
+            try:
+                onnx.checker.check_model(onnx.load_model_from_string(out), full_check=True)
+            except Exception:
+                return True
+            return False
+
+        return invalid
+    feeds, expected = _noopt_outputs((folder / "model.onnx").read_bytes(), folder / "inputs.npz")
+    wrong = differs(feeds, expected, rtol=1e-3, atol=1e-3)
+    return lambda out: not isinstance(out, BaseException) and wrong(ort_attempt(out, "ORT_DISABLE_ALL", []))
+
+
+def _pass_alone(folder: Path, bug: dict) -> Fault:
+    """onnxsim's passes or onnxslim's patterns and passes, each run alone on the given model."""
+    import onnx
+
+    proto = onnx.load_model_from_string((folder / "model.onnx").read_bytes())
+    fails = _symptom(folder, bug)
+    if bug["system"] == "onnxsim":
+        from fuzzer.coverage.onnxsim import FOLDING, SYSTEM, _passes
+
+        import onnxsim
+
+        rules = [*_passes(), FOLDING]
+
+        def run(only: str | None):
+            keep = [] if only is None else [only]
+            try:
+                out, _ = onnxsim.simplify(proto, check_n=0, skipped_optimizers=[p for p in rules[:-1] if p not in keep],
+                                          skip_constant_folding=FOLDING not in keep)
+                return out.SerializeToString()
+            except Exception as e:
+                return e
+
+        def whole():
+            try:
+                return onnxsim.simplify(proto, check_n=0)[0].SerializeToString()
+            except Exception as e:
+                return e
+    else:
+        from fuzzer.coverage.onnxslim import PASSES, SYSTEM
+
+        import onnxslim
+        from onnxslim.core.pattern.registry import DEFAULT_FUSION_PATTERNS
+
+        patterns = list(DEFAULT_FUSION_PATTERNS)
+        rules = [*patterns, *PASSES]
+        settings = {"constant_folding": "constant_folding", "dead_node_elimination": "dead_node_elimination",
+                    "subexpression_elimination": "subexpression_elimination", "weight_tying": "weight_tying"}
+
+        def run(only: str | None):
+            skip_opt = [k for k in (*settings.values(), "graph_fusion")
+                        if not (k == only or (k == "graph_fusion" and only in patterns))]
+            try:
+                return onnxslim.slim(proto, skip_optimizations=skip_opt,
+                                     skip_fusion_patterns=[p for p in patterns if p != only]).SerializeToString()
+            except Exception as e:
+                return e
+
+        def whole():
+            try:
+                return onnxslim.slim(proto).SerializeToString()
+            except Exception as e:
+                return e
+    if not fails(whole()):
+        return Fault(SYSTEM, [], rules, "the failure does not show when the tool runs again on the filed model")
+    if fails(run(None)):
+        return Fault(SYSTEM, [], rules, f"the failure shows with every rule of {bug['system']} off: the fault is in "
+                                        "its own model handling (import, shape inference or export), not in a rule")
+    alone = [r for r in rules if fails(run(r))]
+    if alone and len(alone) == len(rules):  # onnxslim skips its whole optimizer when every rule is off
+        return Fault(SYSTEM, [], rules, f"the failure shows with any one rule of {bug['system']} on, whichever: the "
+                                        "fault is in its own model handling (import, shape inference or export), "
+                                        "not in a rule")
+    if alone:
+        return Fault(SYSTEM, alone, rules, "fails with this rule alone")
+    return Fault(SYSTEM, [], rules, "no rule fails alone: it takes several together")
+
+
+# -- rules a transform records ------------------------------------------------------
+
+#: transformers whose rules their transform records (fuzzer.coverage), by plugin name prefix
+_RECORDED = ("onnxscript-optimizer", "version-down", "version-up", "float16", "ort-quantize")
+
+
+def _recorded(run) -> tuple[list[tuple[str, str]], BaseException | None]:
+    """Run `run()` with coverage on; the (system, rule) hits in order, and what it raised."""
+    order: list[tuple[str, str]] = []
+    original = coverage.hit
+
+    trace = os.environ.get(TRACE)
+
+    def hit(system, rules, inventory=None):
+        order.extend((system, r) for r in rules)
+        if trace:  # for the parent, should the system under test kill this process
+            with open(trace, "a") as f:
+                f.writelines(f"{system}\t{r}\n" for r in rules)
+        original(system, rules, inventory)
+
+    coverage.hit = hit
+    error = None
+    try:
+        before = os.environ.get("ONNXFUZZ_COVERAGE")
+        os.environ["ONNXFUZZ_COVERAGE"] = "1"
+        try:
+            run()
+        except Exception as e:
+            error = e
+        finally:
+            if before is None:
+                os.environ.pop("ONNXFUZZ_COVERAGE", None)
+            else:
+                os.environ["ONNXFUZZ_COVERAGE"] = before
+    finally:
+        coverage.hit = original
+    return order, error
+
+
+def _from_order(order: list[tuple[str, str]], error: BaseException | None, systems: tuple[str, ...], fallback: str,
+                what: str) -> Fault:
+    hits = [(s, r) for s, r in order if s in systems]
+    if not hits:
+        return Fault(fallback, [], [], f"{what} recorded no rule")
+    system = hits[-1][0] if error is not None else hits[0][0]
+    named = list(dict.fromkeys(r for s, r in hits if s == system))
+    real = [r for r in named if not TRIVIAL.search(r)] or named
+    if error is not None:
+        last = next((r for s, r in reversed(hits) if s == system and not TRIVIAL.search(r)), hits[-1][1])
+        return Fault(system, [last], real, f"{what} raised while this rule ran (the last to start)")
+    if len(real) == 1:
+        return Fault(system, real, named, f"the only rule {what} applied besides trivial ones")
+    return Fault(system, [], real, f"{what} applied {len(real)} rules: one of them")
+
+
+def _recorded_transform(folder: Path, bug: dict) -> Fault:
+    from fuzzer.plugin import load_plugin
+
+    plugin = load_plugin("converter", bug["system"])
+    model = (folder / "model.onnx").read_bytes()
+    opset = int(bug["path"].split("@")[1].split(">")[0]) if "@" in bug["path"] else 18
+    order, error = _recorded(lambda: plugin.transform(model, opset))
+    systems = tuple(dict.fromkeys(s for s, _ in order if not s.startswith(("onnxruntime:ops", "onnxfuzz:"))))
+    return _from_order(order, error if bug["stage"] == "convert" else None, systems, bug["system"],
+                       f"{bug['system']}'s transform")
+
+
+# -- exporters ----------------------------------------------------------------------
+
+_EXPORTER_SYSTEMS = {"torchscript": ("torchscript:symbolic",), "dynamo": ("dynamo:torchlib",),
+                     "dynamo-noopt": ("dynamo:torchlib",),
+                     "tf2onnx": ("tf2onnx:handlers", "tf2onnx:rewriters")}
+
+
+def died(folder: Path, trace: list[str]) -> Fault:
+    """The rule at fault when re-running the bug killed the localizing process: the last rule
+    it started, from the trace it left (TRACE)."""
+    bug = json.loads((folder / "case.json").read_text())["bug"]
+    order = [tuple(line.split("\t", 1)) for line in trace if "\t" in line]
+    systems = _EXPORTER_SYSTEMS.get(bug["system"]) or tuple(dict.fromkeys(
+        s for s, _ in order if not s.startswith(("onnxruntime:ops", "onnxfuzz:"))))
+    fault = _from_order(order, RuntimeError("died"), systems, bug["system"], f"{bug['system']}'s run")
+    if fault.rules:
+        fault.note = "the process died while this rule ran (the last to start)"
+    return fault
+
+
+def _exporter(folder: Path, case: dict) -> Fault:
+    import numpy as np
+
+    from fuzzer.convert.base import ExportRequest
+    from fuzzer.ir import Graph
+    from fuzzer.plugin import load_plugin
+
+    bug = case["bug"]
+    systems = _EXPORTER_SYSTEMS.get(bug["system"])
+    if systems is None:
+        return Fault(bug["system"], [], [], "this exporter exposes no rules")
+    graph = Graph.from_json(case["graph"])
+    inputs = dict(np.load(folder / "inputs.npz"))
+    names = [v.name for v in graph.inputs]
+    feeds = {n: inputs[n] for n in names if n in inputs}
+    if len(feeds) != len(names):
+        feeds = dict(zip(names, inputs.values()))
+    opset = int(bug["path"].split("@")[1].split(">")[0])
+    request = ExportRequest(graph, feeds, names, [f"out{i}" for i in range(len(graph.outputs))], opset)
+    plugin = load_plugin("converter", bug["system"])
+    order, error = _recorded(lambda: plugin.export(request))
+    return _from_order(order, error if bug["stage"] == "export" else None, systems, systems[0],
+                       f"{bug['system']}'s export")
+
+
+# -- backfill -------------------------------------------------------------------------
+
+
+def record(folder: Path) -> Fault | None:
+    """Localize one folder and record the answer in its case.json."""
+    try:
+        fault = rule_at_fault(folder)
+    except Exception as e:
+        fault = Fault("", [], [], f"localization failed: {type(e).__name__}: {str(e)[:200]}")
+    _write(folder, fault)
+    return fault
+
+
+def _write(folder: Path, fault: Fault | None) -> None:
+    case = json.loads((folder / "case.json").read_text())
+    case["bug"]["rule_at_fault"] = None if fault is None else fault.to_json()
+    (folder / "case.json").write_text(json.dumps(case, indent=1, default=str))
+
+
+def shown(fault: Fault | None) -> str:
+    if fault is None:
+        return "(its system exposes no rules)"
+    return f"{fault.system}: {fault.named}" if fault.rules else f"{fault.system}: - ({fault.note})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Localize every bug folder under a directory, each in a process of its own (re-exporting or
+    re-running a bug's case may crash or hang the system under test), and record the rule at
+    fault in its case.json."""
+    import argparse
+    import subprocess
+    import tempfile
+
+    ap = argparse.ArgumentParser(prog="python -m fuzzer.coverage.fault", description=main.__doc__)
+    ap.add_argument("bugs", type=Path, help="a bugs/ directory, or one bug folder with --one")
+    ap.add_argument("--only", default=None, help="only the folders whose name contains this text")
+    ap.add_argument("--one", action="store_true", help="localize the one folder given, in this process")
+    ap.add_argument("--timeout", type=float, default=600, help="seconds per folder (default 600)")
+    args = ap.parse_args(argv)
+    if args.one:
+        if not (args.bugs / "case.json").is_file():
+            print(f"error: {args.bugs} holds no case.json", file=sys.stderr)
+            return 2
+        print(shown(record(args.bugs)))
+        return 0
+    if not args.bugs.is_dir():
+        print(f"error: {args.bugs} is not a directory", file=sys.stderr)
+        return 2
+    for folder in sorted(p for p in args.bugs.iterdir() if (p / "case.json").is_file()):
+        if args.only and args.only not in folder.name:
+            continue
+        with tempfile.NamedTemporaryFile("r", suffix=".trace") as trace:
+            try:
+                done = subprocess.run([sys.executable, "-m", "fuzzer.coverage.fault", "--one", str(folder)],
+                                      capture_output=True, text=True, timeout=args.timeout,
+                                      env={**os.environ, TRACE: trace.name})
+                lines = done.stdout.strip().splitlines()
+                line = lines[-1] if done.returncode == 0 and lines else None
+                why = f"died (exit {done.returncode})"
+            except subprocess.TimeoutExpired:
+                line, why = None, f"hung (over {args.timeout:g} s)"
+            if line is None:
+                fault = died(folder, trace.read().splitlines())
+                if not fault.rules:
+                    fault.note = f"re-running the case {why} before any rule ran"
+                _write(folder, fault)
+                line = shown(fault)
+        print(f"{folder.name:45s} {line}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""The rule at fault in a bug folder (fuzzer.coverage.fault), on folders of bugs/ and on
+synthetic ones."""
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from onnx import TensorProto, helper
+
+from fuzzer.coverage.fault import Fault, _from_order, rule_at_fault
+
+BUGS = Path(__file__).resolve().parents[2] / "bugs"
+
+
+def _copy(name, tmp_path):
+    if not (BUGS / name).is_dir():
+        pytest.skip(f"bugs/{name} is gone")
+    return Path(shutil.copytree(BUGS / name, tmp_path / name))
+
+
+def test_a_crash_is_the_rule_that_was_running_and_a_wrong_model_the_one_real_rule():
+    order = [("torchscript:symbolic", "prim::Constant"), ("torchscript:symbolic", "aten::sum"),
+             ("dynamo:aten", "aten::sum.dim_IntList")]
+    crash = _from_order(order, RuntimeError("boom"), ("torchscript:symbolic",), "torchscript:symbolic", "the export")
+    assert (crash.system, crash.rules) == ("torchscript:symbolic", ["aten::sum"])
+    wrong = _from_order(order, None, ("torchscript:symbolic",), "torchscript:symbolic", "the export")
+    assert wrong.rules == ["aten::sum"] and "prim::Constant" in wrong.candidates
+    two = _from_order(order + [("torchscript:symbolic", "aten::mul")], None, ("torchscript:symbolic",), "x", "the export")
+    assert two.rules == [] and two.candidates == ["aten::sum", "aten::mul"]
+    assert _from_order([], None, ("torchscript:symbolic",), "x", "the export").rules == []
+
+
+def test_a_runtime_kernel_is_named_by_op_and_element_type(tmp_path):
+    graph = helper.make_graph([helper.make_node("Softsign", ["x"], ["y"], name="n0")], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    (tmp_path / "model.onnx").write_bytes(model.SerializeToString())
+    (tmp_path / "case.json").write_text(json.dumps({"bug": {
+        "system": "onnx-reference", "role": "runtime", "kind": "run_crash", "stage": "run", "path": "onnx-direct@17",
+        "error": "IndexError: tuple index out of range"}, "graph": {}}))
+    fault = rule_at_fault(tmp_path)
+    assert fault == Fault("onnx-reference:ops", ["Softsign(float32)"], ["Softsign(float32)"], "the model's only op type")
+
+
+def test_a_torchscript_export_crash_is_pinned_on_its_symbolic_function(tmp_path):
+    pytest.importorskip("torch")
+    fault = rule_at_fault(_copy("torchscript-export-crash-081d7d", tmp_path))
+    assert (fault.system, fault.rules) == ("torchscript:symbolic", ["aten::all"])
+
+
+def test_an_onnxslim_crash_outside_its_rules_says_so(tmp_path):
+    pytest.importorskip("onnxslim")
+    fault = rule_at_fault(_copy("onnxslim-convert-crash-cf8df1", tmp_path))
+    assert fault.system == "onnxslim:rules" and fault.rules == []
+    assert "own model handling" in fault.note
+
+
+def test_backfill_records_each_folder_and_rejects_a_missing_directory(tmp_path, capsys):
+    from fuzzer.coverage.fault import main
+
+    assert main([str(tmp_path / "nowhere")]) == 2
+    folder = _copy("torchscript-export-crash-081d7d", tmp_path / "bugs")
+    assert main([str(folder.parent)]) == 0
+    recorded = json.loads((folder / "case.json").read_text())["bug"]["rule_at_fault"]
+    assert recorded["rules"] == ["aten::all"]
+    assert "aten::all" in capsys.readouterr().out
