@@ -226,8 +226,8 @@ class MatMulTranspose(OrtMotif):
             broken = ""
         side = c.choice(["a", "b"])
         perm = list(range(r - 2)) + [r - 1, r - 2]
-        if broken == "attr":
-            perm = [1, 0] + list(range(2, r - 2)) + [r - 1, r - 2]
+        if broken == "attr":  # a batch dim moves too: [1, 0, 2] for rank 3, [1, 0, ..., r-1, r-2] above
+            perm = [1, 0, 2] if r == 3 else [1, 0] + list(range(2, r - 2)) + [r - 1, r - 2]
         tshape = tuple(x.type.shape[p] for p in perm)  # x transposed
         n = c.integer(1, 5)
         if side == "a":  # x is transposed, then multiplied by w

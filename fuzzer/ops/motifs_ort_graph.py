@@ -315,3 +315,30 @@ class NchwcConv(ConvBase):
             ctx.node("Relu", [self.conv_node(ctx, attrs, a)], outs)
         else:
             self.conv_node(ctx, attrs, a, outs)
+
+
+class Float16Conv(ConvBase):
+    """A float16 Conv with a constant float16 weight: the CPU provider runs it in float32, so Casts
+    are put around it (CastFloat16Transformer) and the weight initializer is stored as float32
+    instead of cast at run time (FuseFp16InitializerToFp32NodeTransformer, level 3). Broken: the
+    weight (and bias) graph inputs (input: no initializer to convert)."""
+
+    name = "motif_ort_fp16_conv"
+    rewrites = (("onnxruntime", "CastFloat16Transformer"), ("onnxruntime", "FuseFp16InitializerToFp32NodeTransformer"))
+    dtypes = fire_dtypes = frozenset({F16})
+    guards = ("input",)
+
+    def pattern(self, b, x, broken):
+        ops, attrs = self.conv(b, x, broken, weight_const=broken != "input")
+        if broken == "input" and attrs["has_bias"]:  # a constant bias would be converted as well
+            ops[2] = b.new_input(ops[2].type)
+        return ops, attrs
+
+    def infer(self, types, attrs):
+        return [self.conv_out(types, attrs)]
+
+    def torch(self, ctx, attrs, a):
+        return self.conv_src(attrs, a)
+
+    def onnx(self, ctx, attrs, a, outs):
+        self.conv_node(ctx, attrs, a, outs)
