@@ -255,13 +255,15 @@ class MatMulTranspose(OrtMotif):
 
 
 # -- Conv family -------------------------------------------------------------------------
-def conv_operands(b, x: Value, weight_const: bool = True) -> tuple[list[Value], dict]:
+def conv_operands(b, x: Value, weight_const: bool = True, grouped: bool | None = None) -> tuple[list[Value], dict]:
     """A Conv weight (and maybe bias) for x (N, C, spatial...), drawn: kernel 1-3, stride 1-2,
-    symmetric pads, groups 1 or C."""
+    symmetric pads, groups 1 or C (C when grouped is True, 1 when False, drawn when None)."""
     c = b.choices
     n, ch, *sp = x.type.shape
     k = [c.integer(1, min(3, d)) for d in sp]
-    group = ch if ch > 1 and c.boolean(0.2) else 1
+    if grouped is None:
+        grouped = c.boolean(0.2)
+    group = ch if ch > 1 and grouped else 1
     m = group * c.integer(1, 2) if group > 1 else c.integer(1, 6)
     w = operand(b, TensorType(x.type.dtype, (m, ch // group, *k)), weight_const, domain=(-1.0, 1.0))
     ops = [x, w]
@@ -305,8 +307,8 @@ class ConvBase(OrtMotif):
     def accepts(self, t):
         return super().accepts(t) and min(t.shape[2:]) >= 1
 
-    def conv(self, b, x, broken, weight_const=True):
-        ops, attrs = conv_operands(b, x, weight_const)
+    def conv(self, b, x, broken, weight_const=True, grouped=None):
+        ops, attrs = conv_operands(b, x, weight_const, grouped)
         attrs["kernel"] = list(ops[1].type.shape[2:])
         attrs["has_bias"] = len(ops) == 3
         return ops, attrs

@@ -292,16 +292,22 @@ class CastPair(OrtMotif):
 
 class NchwcConv(ConvBase):
     """A 2-D float32 Conv (N, C, H, W), its bias and maybe a Relu -> NCHWc blocked layout with
-    ReorderInput/ReorderOutput (NchwcTransformer, level 3). Broken: a 1-D Conv (shape: x of rank 3),
-    float16 (dtype)."""
+    ReorderInput/ReorderOutput (NchwcTransformer, level 3). Broken: a Conv grouped by channel
+    over a few channels (attr); a 1-D Conv (shape: x of rank 3). (float16 is no guard: ORT runs
+    a float16 Conv in float32 between Casts, and blocks that.)"""
 
     name = "motif_ort_nchwc_conv"
     rewrites = (("onnxruntime", "NchwcTransformer"),)
-    fire_dtypes = frozenset({F32})
+    dtypes = fire_dtypes = frozenset({F32})
+    guards = ("attr",)
 
     def pattern(self, b, x, broken):
-        ops, attrs = self.conv(b, x, broken)
-        return ops, {**attrs, "relu": b.choices.boolean(0.5), "broken": "shape" if x.type.rank == 3 and not broken else broken}
+        if broken == "attr" and x.type.shape[1] == 1:  # one channel: no grouped conv to draw
+            broken = "shape" if x.type.rank == 3 else ""
+        ops, attrs = self.conv(b, x, broken, grouped=broken == "attr")
+        if x.type.rank == 3 and not broken:
+            broken = "shape"
+        return ops, {**attrs, "relu": b.choices.boolean(0.5), "broken": broken}
 
     def infer(self, types, attrs):
         return [self.conv_out(types, attrs)]

@@ -6,7 +6,10 @@ instances drawn to fire are built as direct ONNX models at each opset of the mot
 hold every onnxruntime rule of its `rewrites` (fuzzer.coverage.firing). Each such model
 passes the full checker, and ORT's outputs with every optimization on agree with the
 torch float64 truth under the campaign's judge: the rewrite fired and kept the values.
-A draw on the other side of the guard is also found and must load and pass the checker.
+A draw on the other side of the guard is also found and must load and pass the checker;
+where the motif's rules are transformers of their own (not Level1/Level2_RuleBasedTransformer,
+whose log line also covers every other rule, the Identity of a tap included), the log must
+not name all of them.
 """
 from __future__ import annotations
 
@@ -28,6 +31,11 @@ from oracles.verdict import Kind
 MOTIFS = [s for s in all_specs() if s.name.startswith("motif_ort_")]
 DTYPES = frozenset(FLOATS | {DType.int8, DType.uint8, DType.int32, DType.int64, DType.bool})
 SEEDS = range(60)
+#: guards ORT 1.32 does not keep, found by these motifs: the draw breaks them and the rule fires anyway
+KNOWN_UNGUARDED = {
+    # LayerNormFusion never looks at the Pow exponent: (x - mean)^3 is fused into a LayerNormalization
+    ("motif_ort_layer_norm", "value"),
+}
 
 
 def _instances(spec, fires: bool, count: int):
@@ -88,10 +96,16 @@ def test_motif_fires_its_ort_rules_and_keeps_the_values(name):
 @pytest.mark.parametrize("name", [s.name for s in MOTIFS])
 def test_motif_drawn_not_to_fire_is_a_valid_model(name):
     spec = next(s for s in MOTIFS if s.name == name)
-    instances = _instances(spec, False, 1)
+    instances = _instances(spec, False, 3)
     assert instances, f"{name}: no instance drawn on the other side of its guards in {len(SEEDS)} seeds"
+    want = {rule for system, rule in spec.rewrites if system == "onnxruntime"}
+    judged_by_log = not any(rule.endswith("_RuleBasedTransformer") for rule in want)
     for seed, g in instances:
+        hits: set[str] = set()
         for opset in spec.ort_opsets:
             model = model_proto(g, opset)
             onnx.checker.check_model(model, full_check=True)
-            fired("onnxruntime", model.SerializeToString())  # ORT loads it at every level
+            hits |= fired("onnxruntime", model.SerializeToString())  # ORT loads it at every level
+        broken = next(n for n in g.op_nodes if n.op_type == name).attrs["broken"]
+        if judged_by_log and (name, broken) not in KNOWN_UNGUARDED:
+            assert not want <= hits, f"seed {seed}: broke {broken!r} and {sorted(want)} still fired\n{g.summary()}"
