@@ -348,3 +348,39 @@ class Float16Conv(ConvBase):
 
     def onnx(self, ctx, attrs, a, outs):
         self.conv_node(ctx, attrs, a, outs)
+
+
+class SpaceToDepth(OrtMotif):
+    """Four Slices of x (N, C, H, W) with steps 2 on H and W, starting at (0, 0), (1, 0), (0, 1),
+    (1, 1) in any order, concatenated on the channels (the Focus layer of YOLOv5) -> a
+    SpaceToDepth rewrite (SliceConcatToSpaceToDepthFusion, float only). Broken: int32 or
+    int64 x (dtype)."""
+
+    name = "motif_ort_space_to_depth"
+    rewrites = (("onnxruntime", "SliceConcatToSpaceToDepthFusion"),)
+    dtypes = frozenset({F32, F64, I32, I64})
+    fire_dtypes = frozenset({F32, F64})
+    min_rank = max_rank = 4
+    ORDER = [[0, 0], [1, 0], [0, 1], [1, 1]]
+
+    def accepts(self, t):
+        return super().accepts(t) and t.shape[2] % 2 == 0 and t.shape[3] % 2 == 0
+
+    def pattern(self, b, x, broken):
+        order = [list(o) for o in self.ORDER]
+        if b.choices.boolean(0.3):
+            order = [order[i] for i in rng_for(b.choices).permutation(4)]
+        return [x], {"order": order, "end": b.choices.choice([2**62, 2**63 - 1])}
+
+    def infer(self, types, attrs):
+        n, ch, h, w = types[0].shape
+        return [types[0].with_shape((n, 4 * ch, h // 2, w // 2))]
+
+    def torch(self, ctx, attrs, a):
+        parts = ", ".join(f"{a[0]}[:, :, {i}::2, {j}::2]" for i, j in attrs["order"])
+        return f"torch.cat(({parts}), dim=1)"
+
+    def onnx(self, ctx, attrs, a, outs):
+        parts = [ctx.node("Slice", [a[0], ctx.ints(o), ctx.ints([attrs["end"]] * 2), ctx.ints([2, 3]), ctx.ints([2, 2])], 1)[0]
+                 for o in attrs["order"]]
+        ctx.node("Concat", parts, outs, axis=1)

@@ -451,3 +451,30 @@ class DynamicQuantMatMul(QdqMotif):
             ws = ctx.node("Cast", [ws], 1, to=onnx_elem_type(F32))[0]
         scale = ctx.node("Mul", [s, ws], 1)[0]
         finish(ctx, ctx.node("Mul", [f, scale], last(ctx, out))[0], out)
+
+
+class DQQCleanup(OrtMotif):
+    """DQ -> Q of one scale and zero point on an 8-bit x -> removed, x passed through
+    (QDQFinalCleanupTransformer). Broken: the Q's scale twice the DQ's (value)."""
+
+    name = "motif_ort_dq_q_cleanup"
+    rewrites = (("onnxruntime", "QDQFinalCleanupTransformer"),)
+    dtypes = fire_dtypes = frozenset({U8, S8})
+    guards = ("value",)
+
+    def pattern(self, b, x, broken):
+        p = draw_qparams(b, x.type.dtype)
+        q = dict(p, scale=p["scale"] * 2) if broken == "value" else dict(p)
+        return [x], {"p": p, "q": q}
+
+    def infer(self, types, attrs):
+        return [types[0]]
+
+    def torch(self, ctx, attrs, a):
+        p = attrs["p"]
+        d = f"(({a[0]}.to(torch.float64) - {p['zp']}) * {py(p['scale'])})"
+        return f"{q_src(d, attrs['q'])}.to({a[0]}.dtype)"
+
+    def onnx(self, ctx, attrs, a, outs):
+        d = dq_onnx(ctx, a[0], attrs["p"])
+        q_onnx(ctx, d, attrs["q"], outs)
