@@ -78,16 +78,6 @@ def operand(b, t: TensorType, constant: bool, domain=None) -> Value:
     return b.const(t, domain) if constant else b.new_input(t, domain)
 
 
-def scalar_value(b, value: float, broken: str, off: float) -> float:
-    """value, or value + off when the draw broke the value guard."""
-    return value + off if broken == "value" else value
-
-
-def axis_spelling(b, axis: int, rank: int) -> int:
-    """axis spelled positive or negative, drawn."""
-    return axis - rank if b.choices.boolean(0.5) else axis
-
-
 def outs_of(ctx, outs: list[str], attrs) -> tuple[str, str | None]:
     """(the main output name, the tap name or None)."""
     return outs[0], (outs[1] if attrs.get("broken") == "tap" else None)

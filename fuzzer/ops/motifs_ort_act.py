@@ -14,7 +14,7 @@ from typing import ClassVar
 from fuzzer.ir import DType, TensorType
 from fuzzer.ops.base import py
 from fuzzer.ops.motifs_ort import (ACTIVATIONS, CUBIC, F32, SQRT2, TANH_GELU, OrtMotif, activation_onnx,
-                                   activation_src, draw_activation, emit_tail, operand, outs_of)
+                                   activation_src, draw_activation, outs_of)
 
 
 def reduce_mean(ctx, x: str, axes: list[int], out=1) -> str:
