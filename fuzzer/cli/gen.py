@@ -78,6 +78,8 @@ class Gen(Command):
     def run(self, args) -> int:
         from fuzzer.choices import NumpyChoices
         from fuzzer.generate import PathTracker, generate, paths
+        from fuzzer.ops import all_specs
+        from fuzzer.ops.motif import is_motif
 
         base = generator_config(args)
         frontends = args.frontends or (["torch", "onnx"] if args.check else ["torch"])
@@ -103,6 +105,7 @@ class Gen(Command):
             pairs |= paths(g, 2)
             triples |= paths(g, 3)
         gen_seconds = time.perf_counter() - t0
+        motif_names = {s.name for s in all_specs() if is_motif(s)}
         report = {
             "total": len(graphs),
             "frontends": dict(Counter(fe for _, fe, _ in graphs)),
@@ -112,6 +115,9 @@ class Gen(Command):
             "ir_ops": dict(sorted(ops.items())),
             "dtypes": sorted(dtypes),
             "mixed_dtype_graphs": mixed,
+            # rewrite motifs (fuzzer.ops.motif): how many are registered, how many distinct ones were drawn
+            "motifs": len(motif_names),
+            "motifs_drawn": len(motif_names & set(ops)),
             "paths_2op": len(pairs),
             "paths_3op": len(triples),
             "graphs_per_second": round(len(graphs) / gen_seconds, 1) if gen_seconds else None,

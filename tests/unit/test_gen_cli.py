@@ -205,3 +205,15 @@ def _float64_pool_gap():
         if gap.kernel_gap:
             return g, seed, gap
     pytest.fail("no graph met ORT's missing float64 AveragePool kernel")
+
+
+def test_gen_reports_the_motifs_registered_and_the_distinct_ones_drawn(capsys):
+    from fuzzer.ops import all_specs
+    from fuzzer.ops.motif import is_motif
+
+    motifs = {s.name for s in all_specs() if is_motif(s)}
+    assert main(["gen", "--count", "40", "--seed", "1", "--json", "--frontends", "onnx"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    drawn = motifs & set(r["ir_ops"])
+    assert r["motifs"] == len(motifs) > 0
+    assert r["motifs_drawn"] == len(drawn) > 0

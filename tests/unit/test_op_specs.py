@@ -124,10 +124,11 @@ def _reference_wrong(node) -> bool:
     rank-3 input; MaxPool with an Indices output ignores its pads; MaxPool and AveragePool
     with ceil_mode misplace or drop windows; grouped ConvTranspose mixes up the groups; Gelu
     computes float16 in float16, where 1 + erf(x) cancels to 0 (torch and onnxruntime widen);
-    LpNormalization with p=1 leaves out the absolute value.
+    LpNormalization with p=1 leaves out the absolute value; BatchNormalization-9 (opsets 9-13)
+    fills in the momentum attribute's default and then normalizes with the batch's own statistics.
     A model holding one is run on onnxruntime instead."""
     attrs = {a.name: a for a in node.attribute}
-    if node.op_type in ("GlobalMaxPool", "Gelu", "LRN"):  # LRN: it sums over the batch, not the channels
+    if node.op_type in ("GlobalMaxPool", "Gelu", "LRN", "BatchNormalization"):  # LRN: it sums over the batch, not the channels
         return True
     if node.op_type == "Det":  # bfloat16 in, float64 out
         return True
@@ -143,10 +144,14 @@ def _reference_wrong(node) -> bool:
 
 
 def _run_ort(model, feeds: dict) -> list[np.ndarray] | None:
+    """ORT as an evaluator of the lowering: its graph optimizations off, since they are a system
+    under test (the rewrite motifs of fuzzer/ops/motifs_ort*.py exist to make them fire)."""
     import onnxruntime as ort
 
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     try:
-        sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+        sess = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
         return list(sess.run(None, feeds))
     except Exception as e:  # onnxruntime lacks many bfloat16 kernels: then no values are checked
         if any(k in str(e) for k in ("NOT_IMPLEMENTED", "MLDataType", "No corresponding Numpy type", "tensor(bfloat16)")):
