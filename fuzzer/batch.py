@@ -30,7 +30,8 @@ import traceback
 from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
-from fuzzer.case import CaseResult, CaseSpec, Exported, StartedCase, _not_exportable_by, finish_case, start_case
+from fuzzer.case import (CaseResult, CaseSpec, Exported, StartedCase, _not_exportable_by, finish_case, keep_for_corpus,
+                         start_case)
 from fuzzer.plugin import load_plugin
 from oracles import Stage
 
@@ -150,6 +151,7 @@ def run_batch(batch: BatchSpec, announce: Announce) -> Iterator[tuple]:
             result.sut_seconds += seconds
             result.total_seconds += seconds
         result.rule_hits, result.rule_inventory = coverage.take()
+        keep_for_corpus(result, case.graph)
         result.notes["batch"] = {"id": batch.case_id, "size": len(batch.members), "exporters": names, "exports": log}
         yield "done", result
 

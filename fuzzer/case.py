@@ -162,7 +162,20 @@ def run_case(spec: CaseSpec, progress: Progress = _noop) -> CaseResult:
     started = start_case(spec, progress)
     result = started if isinstance(started, CaseResult) else finish_case(started)
     result.rule_hits, result.rule_inventory = coverage.take()
+    if not isinstance(started, CaseResult):
+        keep_for_corpus(result, started.graph)
     return result
+
+
+def keep_for_corpus(result: CaseResult, graph) -> None:
+    """Give a result the graph of its case when the case hit a rule new to this process: a
+    candidate for the campaign's corpus (fuzzer.campaign.guidance), which only the campaign,
+    knowing every worker's hits, can tell is new to the campaign. A failing case carries its
+    graph anyway."""
+    from fuzzer import coverage
+
+    if coverage.novel(result.rule_hits) and result.graph_json is None:
+        result.notes["corpus_graph"] = graph.dumps()
 
 
 @dataclass

@@ -132,6 +132,20 @@ def quietly(record):
     return guarded
 
 
+#: the (system, rule) pairs this process has seen hit: a case hitting another one keeps its graph
+#: for the campaign's corpus (fuzzer.campaign.guidance)
+_SEEN: set[tuple[str, str]] = set()
+
+
+def novel(hits: dict[str, list[str]]) -> bool:
+    """Did a case's hits ({system: rules}, as take() returns them) include a rule this process
+    had not seen hit before? Every call adds its hits to what has been seen."""
+    pairs = {(s, r) for s, rules in hits.items() if s != ERRORS for r in rules}
+    new = bool(pairs - _SEEN)
+    _SEEN.update(pairs)
+    return new
+
+
 def begin_case() -> None:
     RECORDER.begin_case()
 
@@ -140,4 +154,4 @@ def take() -> tuple[dict[str, list[str]], dict[str, Inventory]]:
     return RECORDER.take()
 
 
-__all__ = ["Budget", "ERRORS", "RECORDER", "Recorder", "begin_case", "enabled", "hit", "quietly", "take"]
+__all__ = ["Budget", "ERRORS", "RECORDER", "Recorder", "begin_case", "enabled", "hit", "novel", "quietly", "take"]

@@ -137,23 +137,44 @@ class Store:
                         (sig, v.kind.value, v.stage.value, v.path, v.runtime, json.dumps(sorted(set(v.ops))), v.error[:2000], result.case_id, 1, now),
                     )
                     new.append(sig)
-            self._record_rules(result, now)
+            self._record_rules(result, now, exporters)
         if result.failures or result.error:
             self._write_artifacts(result)
         return new
 
-    def _record_rules(self, result, now: float) -> None:
+    def _record_rules(self, result, now: float, exporters: list[str] = ()) -> None:
         """The case's rule hits and any inventories it carried (fuzzer.coverage), in the case's transaction."""
         for system, inv in getattr(result, "rule_inventory", {}).items():
             self.conn.execute(
                 "INSERT OR REPLACE INTO rule_inventory VALUES (?,?,?,?)",
                 (system, str(inv.get("version", "unknown")), json.dumps(sorted(inv.get("rules", []))), now),
             )
+        first: list[list[str]] = []
         for system, rules in getattr(result, "rule_hits", {}).items():
+            known = {r for (r,) in self.conn.execute(
+                f"SELECT rule FROM rule_hits WHERE system = ? AND rule IN ({','.join('?' * len(rules))})",
+                (system, *rules))} if rules else set()
+            first += [[system, r] for r in rules if r not in known]
             self.conn.executemany(
                 "INSERT INTO rule_hits VALUES (?,?,?,1,?) ON CONFLICT(system, rule) DO UPDATE SET hits = hits + 1",
                 [(system, rule, result.case_id, now) for rule in rules],
             )
+        graph = getattr(result, "notes", {}).get("corpus_graph") or result.graph_json
+        if first and graph is not None and self.has_column("corpus"):
+            self.conn.execute("INSERT OR IGNORE INTO corpus VALUES (?,?,?,?,0,?)",
+                              (result.case_id, graph, json.dumps(list(exporters)), json.dumps(first), now))
+
+    def corpus(self) -> list[dict]:
+        """The workdir's corpus: cases that first hit some rule, oldest first (see _record_rules)."""
+        if not self.has_column("corpus"):
+            return []
+        return [{"case_id": c, "graph": g, "exporters": json.loads(e), "rules": json.loads(r), "picked": p}
+                for c, g, e, r, p in self.conn.execute(
+                    "SELECT case_id, graph, exporters, rules, picked FROM corpus ORDER BY case_id")]
+
+    def corpus_picked(self, case_id: int) -> None:
+        with self.conn:
+            self.conn.execute("UPDATE corpus SET picked = picked + 1 WHERE case_id = ?", (case_id,))
 
     def rule_coverage(self) -> dict[str, dict]:
         """Per system: its inventory's version and size, the rules covered (each with the first case

@@ -166,6 +166,21 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        # cases that hit a rule no earlier case of the workdir hit: what guided campaigns mutate
+        # (fuzzer.campaign.guidance); rules is a JSON list of [system, rule] first hit by the case
+        "008_corpus",
+        """
+        CREATE TABLE corpus (
+            case_id INTEGER PRIMARY KEY,
+            graph TEXT NOT NULL,
+            exporters TEXT NOT NULL,
+            rules TEXT NOT NULL,
+            picked INTEGER NOT NULL DEFAULT 0,
+            added REAL NOT NULL
+        );
+        """,
+    ),
 ]
 
 
