@@ -318,8 +318,10 @@ def root_parts(system: str, role: str, kind: str, stage: str, error: str, runtim
         parts = [family, "refused", ops, onnx_family(named) if named else "-"]
     else:
         named = named_op(error)
-        at = onnx_family(named) if named else ops
-        parts = [family, kind, stage, onnx_family(root_error(kind, cause_of(error))), at]
+        at = onnx_family(named or ops)
+        # one number or a list of them is one thing (a perm of one axis or of two)
+        said = onnx_family(root_error(kind, cause_of(error))).replace("<n>...", "<n>")
+        parts = [family, kind, stage, said, at]
     if dynamic:
         parts.append("dynamic")
     return parts
