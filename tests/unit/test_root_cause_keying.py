@@ -188,3 +188,21 @@ def test_a_root_cause_the_reviewed_bugs_have_is_not_written_again(twoflip, tmp_p
     # another defect of the same exporter is new: written into the target
     other = _file(target, _chain("sigmoid"), workdir="/campaign-9", case_id=5)
     assert other.new and other.path.parent == target and _live(target) == sorted([DUPLICATES, other.bug_id])
+
+
+def test_bugs_file_takes_the_known_bugs_directories_and_refuses_a_missing_one(tmp_path, monkeypatch, capsys):
+    import os
+
+    from fuzzer.cli import main
+    from fuzzer.report.writer import KNOWN_BUGS_ENV
+
+    monkeypatch.setenv(KNOWN_BUGS_ENV, "unchanged")  # restored after the test, whatever `bugs file` sets
+    assert main(["bugs", "file", "--workdir", str(tmp_path), "--known-bugs", str(tmp_path / "nope")]) == 2
+    assert "--known-bugs: no directory" in capsys.readouterr().err
+    assert os.environ[KNOWN_BUGS_ENV] == "unchanged"
+    reviewed = tmp_path / "reviewed"
+    reviewed.mkdir()
+    # an empty workdir (no campaign store) is a usage error; the option was taken before it
+    assert main(["bugs", "file", "--workdir", str(tmp_path / "empty"), "--known-bugs", str(reviewed)]) == 2
+    assert "no campaign database" in capsys.readouterr().err
+    assert os.environ[KNOWN_BUGS_ENV] == str(reviewed.resolve())
