@@ -35,9 +35,9 @@ refusal names (whichever runtime refused it, and whether at load or at run).
 
 A process death is keyed by the line that says why it died: a Rust panic's
 location (file, without line numbers or crate versions) and message, a failed
-C/C++ assertion, glibc's heap check. A panic inside a dependency or the
-standard library (an ndarray index out of bounds) says little of which
-defect it is, so the op at fault stays in that key. A death whose kept error
+C/C++ assertion. A panic inside a dependency or the standard library (an
+ndarray index out of bounds) and glibc noticing a corrupt heap say little of
+which defect it is, so the op at fault stays in their key. A death whose kept error
 lost that line (a backtrace buried it) finds it in its repro's output.
 The runtime that ran a converter's broken model does not count, nor its
 wording of the load or run error (onnxruntime and onnx-reference word one bad
@@ -140,22 +140,32 @@ def framework_family(ops: list[str]) -> str:
 # a process death: the line that says why
 
 
-_RUST_PANIC = re.compile(r"panicked at (?P<loc>[^\n]*?):\d+:\d+:\s*\n(?P<msg>[^\n]*)")
+_RUST_PANIC = [
+    re.compile(r"panicked at (?P<loc>[^\n]*?):\d+:\d+:\s*\n(?P<msg>[^\n]*)"),  # Rust >= 1.73
+    re.compile(r"panicked at '(?P<msg>[^\n]*?)', (?P<loc>[^\n]*?):\d+:\d+"),  # older Rust
+]
 #: the panic Rust raises when the first one crosses a function that cannot unwind: says nothing
 _SECOND_PANIC = "panic in a function that cannot unwind"
 _CRATE_VERSION = re.compile(r"^.*/(?:registry/src/[^/]+/)?([A-Za-z_][\w-]*?)-\d+\.\d+\.\d+[^/]*/")
 _NATIVE_DEATH = [
     re.compile(r"Assertion [`'](?P<msg>.*)' failed"),
     re.compile(r"terminate called after throwing an instance of '(?P<type>[^']*)'\s*\n\s*what\(\):\s*(?P<msg>[^\n]*)"),
-    re.compile(r"^(?P<msg>(?:malloc|free|realloc|malloc_consolidate|double free|corrupted)[^\n]*)", re.M),
 ]
+#: glibc's heap checks: where corruption was noticed, not where it was made (the same defect
+#: says "free(): invalid pointer" in one run and "malloc_consolidate(): invalid chunk size" in another)
+_HEAP_CHECK = re.compile(r"^(?:malloc|free|realloc|malloc_consolidate|double free|corrupted)[^\n]*", re.M)
+#: the words of a death line that names no defect by itself: its key keeps the op at fault
+GENERIC_DEATHS = ("dependency panic", "heap corruption")
 
 
 def death_line(text: str) -> str:
     """Why a process died, as its output says, normalized (no addresses, numbers, names,
     line numbers or crate versions); "" when the output does not say. A Rust panic in a
-    dependency or the standard library starts with "dependency panic"."""
-    for m in _RUST_PANIC.finditer(text or ""):
+    dependency or the standard library starts with "dependency panic", glibc noticing a
+    corrupt heap is "heap corruption" (GENERIC_DEATHS)."""
+    text = text or ""
+    panics = sorted((m for pattern in _RUST_PANIC for m in pattern.finditer(text)), key=lambda m: m.start())
+    for m in panics:
         if m.group("msg").strip() == _SECOND_PANIC:
             continue
         loc = m.group("loc").strip()
@@ -166,9 +176,11 @@ def death_line(text: str) -> str:
         where = "dependency panic at" if outside else "panic at"
         return f"{where} {loc}: {_plain(m.group('msg'))}"
     for pattern in _NATIVE_DEATH:
-        m = pattern.search(text or "")
+        m = pattern.search(text)
         if m:
             return _plain(" ".join(g for g in m.groups() if g))
+    if _HEAP_CHECK.search(text):
+        return "heap corruption (glibc)"
     return ""
 
 
@@ -306,7 +318,7 @@ def root_parts(system: str, role: str, kind: str, stage: str, error: str, runtim
         why = death or death_line(error)
         if why:
             # a panic in tract's own code names the defect; one inside a dependency needs the op
-            parts = [family, "death", why] + ([ops] if why.startswith("dependency") else [])
+            parts = [family, "death", why] + ([ops] if why.startswith(GENERIC_DEATHS) else [])
         else:
             parts = [family, kind, stage, root_error(kind, error).split("\n")[0], ops]
     elif kind in _NUMERIC:

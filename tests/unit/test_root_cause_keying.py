@@ -130,7 +130,14 @@ def test_a_death_whose_kept_error_lost_its_line_takes_it_from_the_repro():
 
 
 def test_native_deaths():
-    assert death_line("worker died: signal SIGABRT\nlast output:\nfree(): invalid pointer\n") == "free(): invalid pointer"
+    heap = "worker died: signal SIGABRT\nlast output:\n{}\n"
+    assert death_line(heap.format("free(): invalid pointer")) == death_line(heap.format("malloc_consolidate(): invalid chunk size")) \
+        == "heap corruption (glibc)"
+    # where glibc noticed it says nothing of the defect: the op stays in the key
+    assert (root_key("torchscript", "exporter", "export_crash", "export", heap.format("free(): invalid pointer"), "", ["pad"], False)
+            != root_key("torchscript", "exporter", "export_crash", "export", heap.format("free(): invalid pointer"), "", ["sort"], False))
+    assert death_line("thread 'main' panicked at 'index out of bounds', src/ops/x.rs:3:9\nnote: run with RUST_BACKTRACE") \
+        == "panic at src/ops/x.rs: index out of bounds"
     assert death_line("python: shape.cc:12: void f(): Assertion `rank >= 0' failed.") == "rank >= <n>"
     assert death_line("terminate called after throwing an instance of 'std::out_of_range'\n  what():  vector::_M_range_check: 5") \
         == "std::out_of_range vector::_M_range_check: <n>"
