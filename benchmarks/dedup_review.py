@@ -12,6 +12,10 @@ measured against: folders per root cause among those written, the share of repea
 folders that are now suppressed onto the right folder, and false merges (a folder suppressed
 onto, or sharing a key with, a folder of another root cause), which count as much as duplicates.
 
+--not-filed ID... leaves out review folders today's blame would not file at all (what
+`python -m fuzzer.report.reblame` reports as blaming another system on a path whose repro cannot
+show it, such as a transformer given a model that already breaks the IR rules).
+
 --run-deaths runs the repro of a process death whose kept texts do not say why it died (what
 `python -m fuzzer.report.backfill --run` does), in a copy of its folder.
 """
@@ -63,11 +67,12 @@ def main() -> int:
     p.add_argument("--labels", type=Path, required=True, help="root-cause labels of the review folders (TSV)")
     p.add_argument("--run-deaths", action="store_true")
     p.add_argument("--verbose", action="store_true", help="list every review folder's fate")
+    p.add_argument("--not-filed", nargs="*", default=[], metavar="ID", help="review folders today's blame would not file")
     args = p.parse_args()
 
     labels = load_labels(args.labels)
     live = keys_of(args.live, args.run_deaths)
-    review = keys_of(args.review, args.run_deaths)
+    review = {n: v for n, v in keys_of(args.review, args.run_deaths).items() if n not in set(args.not_filed)}
     # a live folder is its own root cause; a retired duplicate is that of the folder it duplicates
     live_label = {name: "=" + (bug.get("duplicate_of") or name) for name, (_, bug) in live.items()}
     rev_label = {name: labels[name] for name in review}
@@ -107,6 +112,8 @@ def main() -> int:
     review_keys = {review[n][0] for n in review}
     causes_all = len(set(rev_label.values()))
 
+    if args.not_filed:
+        print(f"left out (not filed by today's blame): {len(args.not_filed)} {sorted(args.not_filed)}")
     print(f"review folders: {len(review)}; root causes (labels): {causes_all}; distinct keys: {len(review_keys)} "
           f"({len(review) / len(review_keys):.2f} folders per key)")
     print(f"live folders: {len(live)}; distinct keys: {len({k for k, _ in live.values()})}; "
