@@ -37,8 +37,13 @@ A process death is keyed by the line that says why it died: a Rust panic's
 location (file, without line numbers or crate versions) and message, a failed
 C/C++ assertion. A panic inside a dependency or the standard library (an
 ndarray index out of bounds) and glibc noticing a corrupt heap say little of
-which defect it is, so the op at fault stays in their key. A death whose kept error
-lost that line (a backtrace buried it) finds it in its repro's output.
+which defect it is, so the op at fault stays in their key. A death whose
+kept error lost that line (a backtrace buried it) finds it in its repro's
+output.
+
+An error with a cause chain (tract's "Caused by:") is read as its first line
+and its innermost cause, and the op it names is the first any line names.
+
 The runtime that ran a converter's broken model does not count, nor its
 wording of the load or run error (onnxruntime and onnx-reference word one bad
 Reshape differently): one converter bug is one bug whichever runtime showed it.
