@@ -213,3 +213,33 @@ def test_bugs_file_takes_the_known_bugs_directories_and_refuses_a_missing_one(tm
     assert main(["bugs", "file", "--workdir", str(tmp_path / "empty"), "--known-bugs", str(reviewed)]) == 2
     assert "no campaign database" in capsys.readouterr().err
     assert os.environ[KNOWN_BUGS_ENV] == str(reviewed.resolve())
+
+
+def test_a_death_whose_campaign_error_lost_its_panic_is_filed_under_the_panic_its_repro_prints(twoflip, tmp_path, monkeypatch):
+    """Two graphs die of one panic; the campaign kept only the backtrace's tail of each. The
+    repro's output names the panic: one folder, keyed by it, and the second graph counts there."""
+    import dataclasses
+
+    from fuzzer.report import writer
+    from fuzzer.report.blame import Blame
+    from oracles import Kind, Stage, Verdict
+    from tests.unit.test_root_cause import _chain, _reduction
+
+    monkeypatch.setenv(writer.KNOWN_BUGS_ENV, "")
+    said = panic("linalg/src/frame/weights.rs", "Can't build a WeightType from I64", 7)
+    monkeypatch.setattr(writer, "run_repro", lambda d: (1, "the process died with signal 6\n" + said))
+    buried = "worker died: signal SIGABRT\nlast output:\n  41:     0x55acd16d9081 - _start\nthread caused non-unwinding panic. aborting."
+
+    def file(ops, case_id):
+        red, target = _reduction(_chain(*ops))
+        red = dataclasses.replace(red, verdict=Verdict(Kind.RUN_CRASH, Stage.RUN, red.verdict.path, "onnxruntime", [], buried))
+        return writer.file_bug(tmp_path, red, target, Blame("twoflip", "exporter", "injected", []), {"workdir": "/c", "case_id": case_id})
+
+    first = file(["tanh"], 1)
+    assert first.new, first.reason
+    bug = json.loads((first.path / "case.json").read_text())["bug"]
+    assert bug["death"] == death_line(said)
+    assert bug["key"] == root_key("twoflip", "exporter", "run_crash", "run", buried, "onnxruntime", ["tanh"], False, death=bug["death"])
+    second = file(["relu", "sigmoid"], 2)
+    assert (second.bug_id, second.new) == (first.bug_id, False), second.reason
+    assert json.loads((first.path / "case.json").read_text())["bug"]["hits"] == 2
