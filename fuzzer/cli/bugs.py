@@ -37,6 +37,10 @@ class Bugs(Command):
     installed versions, marks it reproduces or fixed, and exits 1 if any still reproduces.
     `export` prints the issue as the system's tracker expects it: title, what goes wrong,
     the repro inline, expected against actual, the rule at fault where known, environment.
+    `file` writes no folder for a root cause already filed in --bugs-dir or a known bugs
+    directory (--known-bugs; by default the onnxfuzz checkout's reviewed bugs/): it counts a
+    hit there instead (in the folder's case.json, or in --bugs-dir's duplicates.json for a
+    folder of the reviewed collection, which it never writes to).
     """
 
     name = "bugs"
@@ -49,6 +53,10 @@ class Bugs(Command):
         p.add_argument("--limit", type=int, default=None, help="file: at most this many signatures")
         p.add_argument("--converters", type=name_list, default=["torchscript", "dynamo"], help="file: witness exporters")
         p.add_argument("--runtimes", type=name_list, default=["onnxruntime", "onnxruntime-noopt", "onnx-reference"], help="file: witness runtimes")
+        p.add_argument("--known-bugs", type=Path, action="append", default=None, metavar="DIR",
+                       help="file: a bugs directory filed before (the reviewed collection), repeatable; a root cause "
+                            "filed there is counted in --bugs-dir's duplicates.json, not written again "
+                            "(default: the onnxfuzz checkout's bugs/, or $ONNXFUZZ_KNOWN_BUGS)")
         p.add_argument("--system", default=None,
                        help="list: only this system's bugs (its plugin name, e.g. onnxruntime, or part of its full name)")
         p.add_argument("--no-deprecated", action="store_true", help="list: hide bugs of deprecated systems (the TorchScript exporter)")
@@ -185,6 +193,16 @@ def _file(args) -> int:
 
     if args.workdir is None:
         raise UsageError("bugs file needs --workdir")
+    if args.known_bugs:
+        import os
+
+        from fuzzer.report.writer import KNOWN_BUGS_ENV
+
+        missing = [str(d) for d in args.known_bugs if not d.is_dir()]
+        if missing:
+            raise UsageError(f"--known-bugs: no directory {', '.join(missing)}")
+        # the filer (and the supervised workers triage runs on) read it from the environment
+        os.environ[KNOWN_BUGS_ENV] = os.pathsep.join(str(d.resolve()) for d in args.known_bugs)
     for case_dir in sorted((args.workdir / "artifacts").glob("case-*")):  # triage replays their seeds
         check_case_version(case_dir)
 

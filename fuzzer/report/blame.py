@@ -15,7 +15,11 @@ shared with `onnxfuzz check` (oracles.evidence):
 - a checker failure inside an op's function body that the op alone at that
   element type shows too is the ONNX spec's defect ("onnx (function body of Op)");
 - onnxfuzz's own direct builder (onnx-direct) is never blamed: evidence that
-  points at it is onnxfuzz's own defect.
+  points at it is onnxfuzz's own defect;
+- a transformer that crashes on, or writes an invalid model from, a model that
+  already breaks the IR rules (declares shapes it does not produce, as the
+  TorchScript exporter's If wrapper around scatter_reduce does) is not at
+  fault: the model it was given is the witness against its exporter.
 Anything else is ambiguous and is left for a human (and never filed automatically).
 
 A target with a dynamic plan is witnessed with the same plan: every path
@@ -58,6 +62,9 @@ class Blame:
     role: str
     reason: str
     witnesses: list[tuple[str, str, str]] = field(default_factory=list)  # (path, runtime, verdict kind)
+    #: the IR rules the exporter's model broke before a transformer was given it, when that is
+    #: why the exporter is blamed for a failure seen after the transformer
+    inherited: list[str] = field(default_factory=list)
 
 
 def _producer(name: str, role: str, reason: str, witnesses) -> Blame:
@@ -112,6 +119,17 @@ def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exp
 
     if target.stage is Stage.EXPORT:
         return _producer(exporter, "exporter", f"{exporter} fails before any runtime runs its model", witnesses)
+    if transformer and given is not None and target.stage in (Stage.CHECK, Stage.CONVERT):
+        # the model the transformer was given passed the checker (a case hands it no other), but
+        # it may still break the IR rules the checker skips (declared shapes it does not
+        # produce): a transformer that trusts the declaration then fails or writes a model the
+        # checker rejects, and the exporter's model is the witness against the exporter
+        broken = model_faults(given, fed, produced)
+        if broken:
+            blamed = _producer(exporter, "exporter", f"the model {exporter} gave {transformer} already breaks the IR "
+                               f"rules: {'; '.join(broken)}; {transformer} only trusted what it declares", witnesses)
+            blamed.inherited = broken
+            return blamed
     if target.stage is Stage.CHECK:
         spec_fault = function_body_fault(made, _checker_error(made)) if made is not None else None
         if spec_fault is not None:

@@ -6,7 +6,8 @@ Read-only: no folder is rewritten. For each live campaign folder (one that keeps
 graph), the minimal case is run again along every exporter and on every runtime its witnesses
 named, and fuzzer.report.blame decides anew; a crash that killed its process runs on a
 supervised worker. A folder `onnxfuzz check` filed keeps no graph: only its model is asked
-about (a checker failure inside an op's function body). Each folder's recorded error is also
+about (a checker failure inside an op's function body). Witnesses run on a supervised worker
+(a runtime that aborts its process on one folder's graph does not end the others'). Each folder's recorded error is also
 asked of the plugin that raised it: a deliberate refusal is `unsupported` now, not a bug.
 Exit status 1 when any folder's blamed system changes.
 """
@@ -54,7 +55,7 @@ def reblame(d: Path) -> dict:
     from fuzzer.ir import Graph
     from fuzzer.minimize.reducer import Target
     from fuzzer.report.blame import blame
-    from oracles import Kind, Stage, Verdict, normalize_error
+    from oracles import Kind, Stage, normalize_error
 
     case = json.loads((d / "case.json").read_text())
     meta = case["bug"]
@@ -73,10 +74,11 @@ def reblame(d: Path) -> dict:
     exporters = sorted({p.split("@")[0] for p, _, _ in witnesses if ">" not in p})
     runtimes = sorted({r for _, r, _ in witnesses if r})
     inputs = (d / "inputs.npz").read_bytes() if (d / "inputs.npz").exists() else None
-    from fuzzer.report.triage import evaluator_for
+    from fuzzer.minimize.isolated import IsolatedEvaluator
 
-    verdict = Verdict(kind, Stage(meta["stage"]), meta["path"], meta.get("runtime") or "", [], meta["error"])
-    with evaluator_for(verdict) as evaluate:
+    # on a supervised worker, whatever the folder's failure: a witness (tract, say) may abort
+    # its process on this graph though the filed failure did not, as triage's witnesses run
+    with IsolatedEvaluator() as evaluate:
         who = blame(Graph.from_json(_today(case["graph"])), target, seed, inputs, exporters, runtimes, evaluate=evaluate)
     out.update(now=[who.system, who.role], reason=who.reason)
     return out

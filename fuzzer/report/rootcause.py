@@ -17,6 +17,33 @@ what names the defect itself:
   the node making the output is the first whose output is wrong: the op
   where a numeric mismatch starts;
 - whether the defect needs dynamic dims.
+
+Sibling ops that share one implementation fold together where the error text
+is part of the key (a crash, an invalid model): ONNX ops of one family
+(ReduceMax and ReduceMean, MaxPool and AveragePool, QuantizeLinear and
+DequantizeLinear, Softmax and LogSoftmax) and framework ops of one family
+(torch.sum, mean, amax, all...; the pooling functions; scatter, scatter_add,
+scatter_reduce). A wrong result keeps its exact op: there the op is all that
+names the defect, and siblings are separate kernels.
+
+An exporter's bug is keyed by the framework op family that made the failing
+node and what the error says of it: for a crash, the exception at its root
+(the dynamo exporter's "Exception summary", cut before the signature it
+prints with its type lists in no fixed order; TorchScript's message cut
+before the graph it quotes); for a model a runtime refuses, the ONNX op the
+refusal names (whichever runtime refused it, and whether at load or at run).
+
+A process death is keyed by the line that says why it died: a Rust panic's
+location (file, without line numbers or crate versions) and message, a failed
+C/C++ assertion. A panic inside a dependency or the standard library (an
+ndarray index out of bounds) and glibc noticing a corrupt heap say little of
+which defect it is, so the op at fault stays in their key. A death whose
+kept error lost that line (a backtrace buried it) finds it in its repro's
+output.
+
+An error with a cause chain (tract's "Caused by:") is read as its first line
+and its innermost cause, and the op it names is the first any line names.
+
 The runtime that ran a converter's broken model does not count, nor its
 wording of the load or run error (onnxruntime and onnx-reference word one bad
 Reshape differently): one converter bug is one bug whichever runtime showed it.
@@ -79,6 +106,134 @@ _OP_NAMED = [
 ]
 
 
+#: ONNX ops that share one implementation in the systems under test: one token in a crash's key
+_ONNX_FAMILIES = [
+    (re.compile(r"\bReduce(?:Max|Min|Mean|Sum|Prod|L1|L2|LogSumExp|LogSum|SumSquare)\b"), "Reduce*"),
+    (re.compile(r"\b(?:Global)?(?:Max|Average|Lp)Pool\b"), "*Pool"),
+    (re.compile(r"\b(?:Log)?Softmax\b"), "*Softmax"),
+    (re.compile(r"\b(?:Dequantize|Quantize)Linear\b"), "*QuantizeLinear"),
+]
+
+#: framework ops (the IR's torch / TF op names) whose exporter code is shared: one family
+_FRAMEWORK_FAMILIES = {
+    "reduce": ("sum", "mean", "amax", "amin", "prod", "any", "all", "var", "std", "var_mean", "std_mean",
+               "logsumexp", "aminmax", "max_dim", "min_dim"),
+    "pool": ("max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
+             "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d"),
+    "scatter": ("scatter", "scatter_add", "scatter_reduce"),
+    "softmax": ("softmax", "log_softmax", "softmin"),
+}
+_FAMILY_OF = {op: family for family, ops in _FRAMEWORK_FAMILIES.items() for op in ops}
+
+#: the kinds whose error text is only the kind: the op is all that names the defect
+_NUMERIC = ("value_mismatch", "shape_mismatch", "dtype_mismatch", "nan_inf", "hang", "oom")
+
+
+def onnx_family(text: str) -> str:
+    """text with every ONNX op name of a family (_ONNX_FAMILIES) replaced by the family's token."""
+    for pattern, token in _ONNX_FAMILIES:
+        text = pattern.sub(token, text)
+    return text
+
+
+def framework_family(ops: list[str]) -> str:
+    """The framework op family of an exporter's failing ops: "reduce" for torch.sum or amax."""
+    return ",".join(sorted({_FAMILY_OF.get(op, op) for op in ops}))
+
+
+# ------------------------------------------------------------------------------------------------
+# a process death: the line that says why
+
+
+_RUST_PANIC = [
+    re.compile(r"panicked at (?P<loc>[^\n]*?):\d+:\d+:\s*\n(?P<msg>[^\n]*)"),  # Rust >= 1.73
+    re.compile(r"panicked at '(?P<msg>[^\n]*?)', (?P<loc>[^\n]*?):\d+:\d+"),  # older Rust
+]
+#: the panic Rust raises when the first one crosses a function that cannot unwind: says nothing
+_SECOND_PANIC = "panic in a function that cannot unwind"
+_CRATE_VERSION = re.compile(r"^.*/(?:registry/src/[^/]+/)?([A-Za-z_][\w-]*?)-\d+\.\d+\.\d+[^/]*/")
+_NATIVE_DEATH = [
+    re.compile(r"Assertion [`'](?P<msg>.*)' failed"),
+    re.compile(r"terminate called after throwing an instance of '(?P<type>[^']*)'\s*\n\s*what\(\):\s*(?P<msg>[^\n]*)"),
+]
+#: glibc's heap checks: where corruption was noticed, not where it was made (the same defect
+#: says "free(): invalid pointer" in one run and "malloc_consolidate(): invalid chunk size" in another)
+_HEAP_CHECK = re.compile(r"^(?:malloc|free|realloc|malloc_consolidate|double free|corrupted)[^\n]*", re.M)
+#: the words of a death line that names no defect by itself: its key keeps the op at fault
+GENERIC_DEATHS = ("dependency panic", "heap corruption")
+
+
+def death_line(text: str) -> str:
+    """Why a process died, as its output says, normalized (no addresses, numbers, names,
+    line numbers or crate versions); "" when the output does not say. A Rust panic in a
+    dependency or the standard library starts with "dependency panic", glibc noticing a
+    corrupt heap is "heap corruption" (GENERIC_DEATHS)."""
+    text = text or ""
+    panics = sorted((m for pattern in _RUST_PANIC for m in pattern.finditer(text)), key=lambda m: m.start())
+    for m in panics:
+        if m.group("msg").strip() == _SECOND_PANIC:
+            continue
+        loc = m.group("loc").strip()
+        crate = _CRATE_VERSION.match(loc)
+        outside = loc.startswith("/") or crate is not None
+        if crate:
+            loc = f"{crate.group(1)}/{loc[crate.end():]}"
+        where = "dependency panic at" if outside else "panic at"
+        return f"{where} {loc}: {_plain(m.group('msg'))}"
+    for pattern in _NATIVE_DEATH:
+        m = pattern.search(text)
+        if m:
+            return _plain(" ".join(g for g in m.groups() if g))
+    if _HEAP_CHECK.search(text):
+        return "heap corruption (glibc)"
+    return ""
+
+
+def _plain(message: str) -> str:
+    message = re.sub(r"0x[0-9a-fA-F]+", "<addr>", message)
+    message = re.sub(r"\"[^\"]*\"", "<name>", message)
+    message = re.sub(r"\d+", "<n>", message)
+    return re.sub(r"\s+", " ", message).strip()[:200]
+
+
+def is_death(error: str) -> bool:
+    return (error or "").startswith("worker died")
+
+
+# ------------------------------------------------------------------------------------------------
+# the error at the root of an exporter's crash, a runtime's cause chain
+
+
+#: the dynamo exporter's own words around the exception it could not convert
+_SUMMARY = re.compile(r"## Exception summary\s*\n\s*\n(?:<class '(?P<type>[\w.]+)'>: )?(?P<msg>[^\n]*)")
+#: attributes whose size a pooling or conv op checks in turn: which one fails first is incidental
+_ATTR_SIZE = re.compile(r"Attribute \w+ has incorrect size")
+#: where an exporter's message goes on to quote its types, signature or graph: not the cause
+_QUOTES = re.compile(r"\.?\s*(?:Signature:|\[Caused by the value|Argument types:|Candidates:).*$", re.S)
+#: a cause chain's numbered lines ("Caused by:\n    0: ...\n    1: ..."), the innermost last
+_CAUSES = re.compile(r"^\s*\d+:\s*(?P<line>\S.*)$", re.M)
+
+
+def cause_of(error: str) -> str:
+    """The error as the key reads it: the dynamo exporter's exception summary instead of its
+    "Failed to convert" preamble; an exporter's message without the signature or graph it
+    quotes; a cause chain's first line and its innermost cause (tract: "Translating node #4
+    Gemm" caused by "expected F16 got F32")."""
+    error = error or ""
+    m = _SUMMARY.search(error)
+    if m:
+        error = f"{m.group('type').rsplit('.', 1)[-1]}: {m.group('msg')}" if m.group("type") else m.group("msg")
+    head, sep, causes = error.partition("\nCaused by:")
+    head = _QUOTES.sub("", head.strip().splitlines()[0] if head.strip() else "")
+    if sep:
+        # the innermost cause: the last numbered line, or the first line of a lone cause (a
+        # debug dump of the model may follow it)
+        lines = [ln.group("line") for ln in _CAUSES.finditer(causes)] or [ln.strip() for ln in causes.splitlines() if ln.strip()][:1]
+        if lines:
+            head = f"{head} / {lines[-1]}"
+    return _ATTR_SIZE.sub("Attribute <attr> has incorrect size", head)
+
+
 def strip_node_names(text: str) -> str:
     for pattern, repl in _NODE_NAMES:
         text = pattern.sub(repl, text)
@@ -90,13 +245,22 @@ def root_error(kind: Kind | str, error: str) -> str:
     return normalize_error(Kind(kind), strip_node_names(error or ""))
 
 
+#: tract's names for the ONNX ops it translates a node into, as its errors quote them
+_TRACT_OPS = {"StridedSlice": "Slice", "MatMulInference": "MatMul"}
+
+
 def named_op(error: str) -> str | None:
-    """The op type the first line of error names as failing, if it names one."""
-    first = (error or "").strip().splitlines()[0] if (error or "").strip() else ""
-    for pattern in _OP_NAMED:
-        m = pattern.search(first)
-        if m:
-            return m.group(1)
+    """The op type the error names as failing, if it names one: its first line, else the first
+    line of its cause chain that does (tract: "Eager eval #5 "_n4.beta_c" Mul")."""
+    text = (error or "").strip()
+    if not text:
+        return None
+    head, _, causes = text.partition("\nCaused by:")
+    for line in [head.strip().splitlines()[0], *causes.splitlines()]:
+        for pattern in _OP_NAMED:
+            m = pattern.search(line)
+            if m:
+                return _TRACT_OPS.get(m.group(1), m.group(1))
     return None
 
 
@@ -140,22 +304,48 @@ def failing_op(error: str, sink_ops: list[str]) -> str:
     return named_op(error) or ",".join(sink_ops)
 
 
-def root_key(system: str, role: str, kind: str, stage: str, error: str, runtime: str, sink_ops: list[str],
-             dynamic: bool) -> str:
-    """The root-cause key (see the module docstring). runtime: the runtime that showed the failure
-    ("" before any ran); its wording of a load or run error counts only when the failure is its
-    own family's (a runtime's own bug, or ORT's offline optimizer's output failing on ORT)."""
+def root_parts(system: str, role: str, kind: str, stage: str, error: str, runtime: str, sink_ops: list[str],
+               dynamic: bool, death: str = "") -> list[str]:
+    """What root_key hashes, in words (see the module docstring). runtime: the runtime that
+    showed the failure ("" before any ran); its wording of a load or run error counts only
+    when the failure is its own family's (a runtime's own bug, or ORT's offline optimizer's
+    output failing on ORT). death: why the process died, when the error is a death whose kept
+    text lost that line (its repro's output says it)."""
     family = system_family(system)
     worded_by_other = stage in RUNTIME_STAGES and role != "runtime" and system_family(runtime or "") != family
     if family in _OPTIMIZES_AT_LOAD and stage == "convert":
         # its offline optimizer runs the graph transformers a session runs when it loads the
         # model: one failure of theirs is a convert crash offline and a load crash online
         kind, stage = "load_crash", "load"
-    parts = [family, kind, stage]
-    if worded_by_other:
-        parts.append(",".join(sink_ops))
+    exporter = role == "exporter"
+    ops = framework_family(sink_ops) if exporter else ",".join(sink_ops)
+    if is_death(error) or kind in ("hang", "oom"):
+        why = death or death_line(error)
+        if why:
+            # a panic in tract's own code names the defect; one inside a dependency needs the op
+            parts = [family, "death", why] + ([ops] if why.startswith(GENERIC_DEATHS) else [])
+        else:
+            parts = [family, kind, stage, root_error(kind, error).split("\n")[0], ops]
+    elif kind in _NUMERIC:
+        parts = [family, kind, stage, kind, ",".join(sink_ops)]
+    elif worded_by_other:
+        # a model this system made that a runtime refuses: which runtime, and at load or run, is
+        # the runtime's business; the ONNX op it names is the model's
+        named = named_op(error)
+        parts = [family, "refused", ops, onnx_family(named) if named else "-"]
     else:
-        parts += [root_error(kind, error), failing_op(error, sink_ops)]
+        named = named_op(error)
+        at = onnx_family(named or ops)
+        # one number or a list of them is one thing (a perm of one axis or of two)
+        said = onnx_family(root_error(kind, cause_of(error))).replace("<n>...", "<n>")
+        parts = [family, kind, stage, said, at]
     if dynamic:
         parts.append("dynamic")
+    return parts
+
+
+def root_key(system: str, role: str, kind: str, stage: str, error: str, runtime: str, sink_ops: list[str],
+             dynamic: bool, death: str = "") -> str:
+    """The root-cause key: a hash of root_parts."""
+    parts = root_parts(system, role, kind, stage, error, runtime, sink_ops, dynamic, death)
     return hashlib.sha1("|".join(parts).encode()).hexdigest()[:10]

@@ -172,6 +172,12 @@ def _reduce_and_file(case, verdict, target, bugs_dir, exporters, runtimes, found
     if who.role == "spec":  # the ONNX spec's own defect (an op's function body): no system under test to file against
         out.note = f"not filed: {who.reason}"
         return out
+    if who.inherited and target.stage in (Stage.CHECK, Stage.CONVERT):
+        # the exporter's model broke the IR rules before the transformer saw it: the transformer
+        # is not at fault, and the exporter's defect shows on its own path (its repro could not
+        # show it through a transformer that is not its own)
+        out.note = f"not filed against {target.path.split('>')[-1]}: {who.reason}"
+        return out
     out.differs = differs_from_campaign(target, who.witnesses, case.campaign if case.campaign is not None else case.verdicts)
     if out.differs:
         out.note = f"not filed: the minimal case does not behave as the campaign's ({out.differs})"

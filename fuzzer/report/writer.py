@@ -36,7 +36,7 @@ from fuzzer.minimize.reducer import Reduction, Target
 from fuzzer.plugin import load_plugin
 from fuzzer.report.blame import Blame
 from fuzzer.report.bug_repro import bug_repro
-from fuzzer.report.rootcause import graph_sink_ops, model_sink_ops, root_key
+from fuzzer.report.rootcause import death_line, graph_sink_ops, is_death, model_sink_ops, root_key, root_parts
 from fuzzer.report.tf_repro import Unrecordable
 from oracles import Kind, normalize_error
 
@@ -51,18 +51,20 @@ class Filed:
     reason: str = ""
 
 
-def bug_key(blame: Blame, red: Reduction) -> str:
+def bug_key(blame: Blame, red: Reduction, death: str = "") -> str:
     """red's root-cause key (fuzzer.report.rootcause): the same defect reached through another
-    graph, path or ONNX Runtime setting, or by `onnxfuzz check`, has the same key."""
+    graph, path or ONNX Runtime setting, or by `onnxfuzz check`, has the same key. death: why
+    the process died, from the repro's output, when the campaign's kept error lost that line."""
     v = red.verdict
     return root_key(blame.system, blame.role, v.kind.value, v.stage.value, v.error, v.runtime,
-                    graph_sink_ops(red.graph, blame.role), red.dynamic is not None)
+                    graph_sink_ops(red.graph, blame.role), red.dynamic is not None, death)
 
 
-def _filed_key(case: dict, folder: Path | None = None) -> str | None:
+def _filed_key(case: dict, folder: Path | None = None, parts: bool = False):
     """The key an already-filed bug (its case.json, in folder) has by today's `root_key`: a bug
     filed before a key change keeps its folder and id, and is still found under its new key.
-    A campaign's folder keeps its minimal graph; `onnxfuzz check`'s keeps its model.onnx."""
+    A campaign's folder keeps its minimal graph; `onnxfuzz check`'s keeps its model.onnx.
+    parts: the key's parts in words (root_parts) instead of its hash."""
     try:
         bug = case["bug"]
         if "graph" in case:
@@ -75,8 +77,9 @@ def _filed_key(case: dict, folder: Path | None = None) -> str | None:
             sinks = model_sink_ops(onnx.load(str(Path(folder) / "model.onnx")))
         else:
             return None
-        return root_key(bug["system"], bug["role"], bug["kind"], bug["stage"], bug["error"], bug.get("runtime") or "",
-                        sinks, bug.get("dynamic") is not None)
+        args = (bug["system"], bug["role"], bug["kind"], bug["stage"], bug["error"], bug.get("runtime") or "",
+                sinks, bug.get("dynamic") is not None, bug.get("death") or "")
+        return root_parts(*args) if parts else root_key(*args)
     except Exception:  # not a case.json either filer wrote (or a graph or model no longer readable)
         return None
 
@@ -100,17 +103,64 @@ def filed_keys(bugs_dir: Path) -> list[tuple[Path, str | None, dict]]:
     return out
 
 
-def existing_bug(bugs_dir: Path, bug_id: str, key: str) -> Path | None:
+#: where bugs filed before are, besides the folder a filer writes to (os.pathsep-separated);
+#: unset: the bugs/ of the onnxfuzz checkout, when there is one; "" for none
+KNOWN_BUGS_ENV = "ONNXFUZZ_KNOWN_BUGS"
+
+
+def known_bug_dirs(bugs_dir: Path) -> list[Path]:
+    """The bugs directories a filer consults before writing into bugs_dir: bugs_dir itself, then
+    the reviewed collection (KNOWN_BUGS_ENV, by default the onnxfuzz checkout's bugs/). A root
+    cause filed in any of them is not written again."""
+    env = os.environ.get(KNOWN_BUGS_ENV)
+    if env is None:
+        others = [Path(__file__).resolve().parents[2] / "bugs"]
+    else:
+        others = [Path(p) for p in env.split(os.pathsep) if p]
+    out = [Path(bugs_dir)]
+    for d in others:
+        if d.is_dir() and d.resolve() not in {o.resolve() for o in out}:
+            out.append(d)
+    return out
+
+
+def existing_bug(bugs_dir: Path, bug_id: str, key: str, known: list[Path] | None = None) -> Path | None:
     """The folder of the filed bug whose root cause key names: bugs_dir/<bug_id>, or any folder
-    whose bug has the same key by today's rules (its id was derived under older ones, or another
-    system of the family, or `onnxfuzz check`, filed it). A folder that is live wins over one a
-    reviewer retired (a duplicate's hits belong to the bug it duplicates)."""
+    of bugs_dir, then of the other known directories (known_bug_dirs), whose bug has the same
+    key by today's rules (its id was derived under older ones, or another system of the family,
+    or `onnxfuzz check`, filed it). A folder that is live wins over one a reviewer retired (a
+    duplicate's hits belong to the bug it duplicates)."""
     d = Path(bugs_dir) / bug_id
     if (d / "case.json").exists():
         return d
-    same = [(folder, bug) for folder, k, bug in filed_keys(bugs_dir) if k == key]
-    live = [folder for folder, bug in same if not (bug.get("withdrawn") or bug.get("duplicate_of"))]
-    return (live or [folder for folder, _ in same] or [None])[0]
+    for where in known if known is not None else [Path(bugs_dir)]:
+        same = [(folder, bug) for folder, k, bug in filed_keys(where) if k == key]
+        live = [folder for folder, bug in same if not (bug.get("withdrawn") or bug.get("duplicate_of"))]
+        found = (live or [folder for folder, _ in same] or [None])[0]
+        if found is not None:
+            return found
+    return None
+
+
+#: the file in a bugs directory that counts hits on bugs filed elsewhere (the reviewed collection)
+DUPLICATES = "duplicates.json"
+
+
+def count_elsewhere(bugs_dir: Path, folder: Path, key: str, found: dict) -> dict:
+    """Note in bugs_dir/duplicates.json that a root cause already filed in another directory
+    (folder, say the reviewed bugs/) was hit again: the folder count does not grow, the
+    reviewed folder is not written to. Returns its entry."""
+    path = Path(bugs_dir) / DUPLICATES
+    try:
+        entries = json.loads(path.read_text())
+    except (OSError, ValueError):
+        entries = {}
+    entry = entries.setdefault(str(Path(folder).resolve()), {"id": Path(folder).name, "key": key, "hits": 0})
+    if seen(entry, found):
+        entry["hits"] += 1
+    Path(bugs_dir).mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(entries, indent=1, sort_keys=True))
+    return entry
 
 
 def count_again(folder: Path, found: dict) -> dict:
@@ -198,13 +248,19 @@ def versions_for(target: Target) -> dict[str, str]:
     return dict(sorted(out.items()))
 
 
-def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found: dict) -> Filed:
-    """Write (or count again) the bug red shows; see the module docstring for what gets filed."""
-    key = bug_key(blame, red)
+def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found: dict, death: str = "") -> Filed:
+    """Write (or count again) the bug red shows; see the module docstring for what gets filed.
+    death: why the process died, when only the repro's output said (see _file_death)."""
+    key = bug_key(blame, red, death)
     bug_id = f"{blame.system}-{red.verdict.kind.value.replace('_', '-')}-{key[:6]}"
     d = Path(bugs_dir) / bug_id
-    known = existing_bug(bugs_dir, bug_id, key)
+    dirs = known_bug_dirs(bugs_dir)
+    known = existing_bug(bugs_dir, bug_id, key, dirs)
     kept: dict = {}
+    if known is not None and known.parent.resolve() != Path(bugs_dir).resolve():
+        entry = count_elsewhere(bugs_dir, known, key, found)
+        return Filed(known.name, known, new=False, reason=f"already filed in {known.parent}: duplicate hit "
+                     f"{entry['hits']} recorded in {Path(bugs_dir) / DUPLICATES}")
     if known is not None:
         d, bug_id = known, known.name  # filed before, perhaps under an older key: keep its folder and id
         bug = count_again(d, found)
@@ -266,6 +322,14 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
     if other:
         shutil.rmtree(staging)
         return Filed(bug_id, d, new=False, reason=f"repro exits 1 for another reason: not filed ({other})\n{output[-2000:]}")
+    lost = is_death(red.verdict.error) and not death_line(red.verdict.error) and not death
+    if lost and death_line(output) and hits == 1:
+        death = death_line(output)
+        # the campaign's kept error lost why the process died (a backtrace buried it); the
+        # repro's output says: key it by that, and count it where that root cause is filed
+        shutil.rmtree(staging)
+        return _file_death(bugs_dir, red, target, blame, found, death, dirs)
+    meta["death"] = death or death_line(red.verdict.error) or death_line(output) or None
     meta["title"] = built.title
     (staging / "case.json").write_text(json.dumps({"bug": meta, "graph": red.graph.to_json()}, indent=1))
     (staging / "report.md").write_text(report_markdown(meta, built.graph_text, output, built.idiom, repro_ops(built)))
@@ -273,6 +337,22 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
         shutil.rmtree(d)
     staging.rename(d)
     return Filed(bug_id, d, new=hits == 1)
+
+
+def _file_death(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found: dict, death: str,
+                dirs: list[Path]) -> Filed:
+    """file_bug again for a death whose line (death) only its repro's output showed."""
+    key = bug_key(blame, red, death)
+    known = existing_bug(bugs_dir, "", key, dirs)
+    if known is not None and known.parent.resolve() != Path(bugs_dir).resolve():
+        entry = count_elsewhere(bugs_dir, known, key, found)
+        return Filed(known.name, known, new=False, reason=f"already filed in {known.parent}: duplicate hit "
+                     f"{entry['hits']} recorded in {Path(bugs_dir) / DUPLICATES}")
+    if known is not None:
+        bug = count_again(known, found)
+        retired = bug.get("withdrawn") or bug.get("duplicate_of")
+        return Filed(known.name, known, new=False, reason=f"retired by review: {retired}" if retired else "duplicate")
+    return file_bug(bugs_dir, red, target, blame, found, death=death)
 
 
 def repro_ops(built) -> int | None:

@@ -396,3 +396,44 @@ def test_check_files_no_bug_against_the_spec(tmp_path):
     bug_id, new, why = file_check_bug(tmp_path, row, mvn(), {}, [], "m.onnx")
     assert (bug_id, new) == ("", False) and "function body of MeanVarianceNormalization" in why
     assert not any(tmp_path.iterdir())
+
+
+# ---- a transformer given a model that already breaks the IR rules (issue 13, folder 50ed8b)
+
+
+class _Kept:
+    """What an evaluator returns for blame: no verdicts, the failing path's models."""
+
+    def __init__(self, models):
+        self.verdicts, self.models = [], models
+
+
+def _declared(shape):
+    """y = Reshape(x, s) with x float[1,1,3], s of unknown length (shape inference cannot tell
+    y's rank, so the checker takes any), y declared of shape `shape`, as an exporter might write it."""
+    return one_op("Reshape", [helper.make_tensor_value_info("x", T.FLOAT, [1, 1, 3]),
+                              helper.make_tensor_value_info("s", T.INT64, ["n"])],
+                  [helper.make_tensor_value_info("y", T.FLOAT, shape)]).SerializeToString()
+
+
+@pytest.mark.parametrize("stage", [Stage.CHECK, Stage.CONVERT])
+def test_a_transformer_given_a_model_that_declares_shapes_it_does_not_produce_is_not_at_fault(stage):
+    from fuzzer.ops import get_spec
+    from fuzzer.report.blame import blame
+
+    g = Graph()
+    x = g.add_input(TensorType(F32, (1, 1, 3)))
+    g.outputs = [g.add_node("relu", [x], {}, get_spec("relu").infer([x.type], {})).outputs[0]]
+    kind = Kind.INVALID_MODEL if stage is Stage.CHECK else Kind.CONVERT_CRASH
+    target = Target(kind, stage, "torchscript@17>onnxsim", "", "")
+
+    def evaluate_with(given):
+        return lambda spec: _Kept({"torchscript@17": given, "torchscript@17>onnxsim": given}) if spec.transformers else None
+
+    # the exporter declared y of rank 1; the model makes [1, 1, 3]: the exporter's defect
+    who = blame(g, target, 3, None, ["torchscript"], [], evaluate=evaluate_with(_declared([3])))
+    assert (who.system, who.role) == ("torchscript", "exporter"), who.reason
+    assert who.inherited and "declared of rank 1" in who.inherited[0] and "onnxsim only trusted" in who.reason
+    # the same failure on a model that declares what it makes stays the transformer's
+    who = blame(g, target, 3, None, ["torchscript"], [], evaluate=evaluate_with(_declared([1, 1, 3])))
+    assert (who.system, who.role) == ("onnxsim", "transformer") and not who.inherited

@@ -1,0 +1,245 @@
+"""The root-cause key of issue 13's second round: exporter bugs by the framework op family and
+the ONNX op the error names, process deaths by their panic or assertion line, and filing that
+consults the reviewed bugs/ collection instead of writing a folder it already has."""
+from __future__ import annotations
+
+import json
+
+from fuzzer.report.rootcause import cause_of, death_line, root_key, root_parts
+from tests.unit.test_root_cause import twoflip  # noqa: F401 (a fixture)
+
+# ---- exporters: siblings of one op family fold, other errors and wrong results stay apart
+
+AXIS = ("InferenceError: [ShapeInferenceError] Inference error(s): (op_type:{op}, node name: /{op}): "
+        "[ShapeInferenceError] axis must be in [-rank, rank-1]. Input rank was 0")
+
+
+def ts_check(error, sinks):
+    return root_key("torchscript", "exporter", "invalid_model", "check", error, "", sinks, False)
+
+
+def test_one_exporter_defect_through_sibling_ops_is_one_key():
+    # TorchScript's reduction over dim 0 of a 0-d tensor, met through amax, mean, amin and sum
+    keys = {ts_check(AXIS.format(op=op), [aten]) for op, aten in
+            (("ReduceMax", "amax"), ("ReduceMean", "mean"), ("ReduceMin", "amin"), ("ReduceSum", "sum"))}
+    assert len(keys) == 1
+    # another message about the same ONNX op is another defect
+    rank = AXIS.format(op="ReduceMean").replace("axis must be in [-rank, rank-1]. Input rank was 0",
+                                                "Inferred shape and existing shape differ in rank: (0) vs (1)")
+    assert ts_check(rank, ["mean"]) not in keys
+    # an op of no shared family stays its own
+    assert ts_check(AXIS.format(op="ReduceMean"), ["mean"]) != ts_check(AXIS.format(op="Conv"), ["conv2d"])
+
+
+def test_a_wrong_result_keeps_its_exact_op():
+    def mismatch(sinks):
+        return root_key("torchscript", "exporter", "shape_mismatch", "judge", "shape_mismatch", "onnx-reference", sinks, False)
+
+    assert mismatch(["var"]) != mismatch(["mean"]) != mismatch(["any"])
+
+
+DYNAMO = ("ConversionError: Failed to convert the exported program to an ONNX model. This is step 3/3 of exporting.\n"
+          "## Exception summary\n\n<class 'ValueError'>: Required parameter 'dim' is not provided. Signature: "
+          "pkg.onnxscript.torch_lib::aten_{fn}(self: TReal, dim: T_dim) where TReal={types}. Args: (x,).\n"
+          "⬆️\n<class 'GraphConstructionError'>: Error calling function 'aten_{fn}' at 0x7fd82a1cd300")
+
+
+def test_a_dynamo_crash_is_keyed_by_its_root_exception_not_its_preamble():
+    def key(fn, types, sinks, summary=None):
+        error = DYNAMO.format(fn=fn, types=types)
+        if summary:
+            error = error.replace("Required parameter 'dim' is not provided", summary)
+        return root_key("dynamo", "exporter", "export_crash", "export", error, "", sinks, False)
+
+    assert cause_of(DYNAMO.format(fn="amax", types="INT32 | FLOAT")) == "ValueError: Required parameter 'dim' is not provided"
+    # the type lists it prints come in no fixed order; amax and amin are one torchlib defect
+    assert key("amax", "INT32 | FLOAT", ["amax"]) == key("amin", "FLOAT | INT32", ["amin"])
+    # another exception under the same preamble, or another op family, is another bug
+    assert key("amax", "FLOAT", ["amax"]) != key("amax", "FLOAT", ["amax"], summary="Unsupported dtype BOOL")
+    assert key("amax", "FLOAT", ["amax"]) != key("roll", "FLOAT", ["roll"])
+
+
+def test_torchscript_messages_are_cut_before_the_graph_they_quote():
+    said = ("SymbolicValueError: Cannot determine scalar type for this '<class 'torch.TensorType'>' instance and a "
+            "default value was not provided. [Caused by the value '5 defined in (%5 : Tensor = onnx::{op}[keepdims=0](%0, %4)")
+    assert ts_check(said.format(op="ReduceMean"), ["mean"]) == ts_check(said.format(op="ReduceSum"), ["sum"])
+
+
+def test_a_model_runtimes_refuse_is_one_exporter_bug_whichever_runtime_refused_it():
+    ort = ("Fail: [ONNXRuntimeError] : 1 : FAIL : Non-zero status code returned while running Slice node. "
+           "Name:'roll/Slice' Status Message: slice.h:53 FillVectorsFromInput Ends must be a 1-D array")
+    tract = 'TractError: Failed analyse for node #7 "roll/strided_slice" StridedSlice\n\nCaused by:\n    0: Infering facts'
+    by_ort = root_key("tf2onnx", "exporter", "run_crash", "run", ort, "onnxruntime-extended", ["roll"], False)
+    assert by_ort == root_key("tf2onnx", "exporter", "load_crash", "load", tract, "tract", ["roll"], False)
+    # the ONNX op the refusal names tells two defects of one op family apart
+    scatter = "InvalidArgument: [ONNXRuntimeError] : 2 : INVALID_ARGUMENT : Non-zero status code returned while running {} node."
+    assert (root_key("torchscript", "exporter", "run_crash", "run", scatter.format("ScatterElements"), "onnxruntime", ["scatter"], False)
+            != root_key("torchscript", "exporter", "run_crash", "run", scatter.format("If"), "onnxruntime", ["scatter_reduce"], False))
+
+
+def test_a_runtime_error_is_keyed_by_its_innermost_cause():
+    gemm = 'TractError: Translating node #{n} "{name}" Gemm ToTypedTranslator\n\nCaused by:\n    {cause}'
+    f16 = "Output mismatch after rewiring expansion for output #0: expected 1,1,F16 got 1,1,F32"
+
+    def key(n, name, cause, sinks=("Gemm",)):
+        return root_key("tract", "runtime", "load_crash", "load", gemm.format(n=n, name=name, cause=cause), "tract", list(sinks), False)
+
+    assert key(3, "out0", f16) == key(4, "/Gemm", f16)
+    assert key(3, "out0", f16) != key(3, "out0", "Condition failed: `a_rank > 1 || b_rank > 1`")
+    # a numbered chain: its last line; the op an inner line names when the first names none
+    prop = 'TractError: running pass PropConst(0)\n\nCaused by:\n    0: Eager eval #{n} "{name}" Mul during optimisation\n    1: Tensor datum type error: tensor is F32, accessed as F64'
+    parts = root_parts("tract", "runtime", "load_crash", "load", prop.format(n=5, name="_n4.beta_c"), "tract", ["Gemm"], False)
+    assert parts[-1] == "Mul" and parts[3].endswith("Tensor datum type error: tensor is F<n>, accessed as F<n>")
+    assert parts == root_parts("tract", "runtime", "load_crash", "load", prop.format(n=30, name="/Gemm.beta_c"), "tract", ["MatMul"], False)
+
+
+# ---- process deaths: the line that says why
+
+
+def panic(where: str, message: str, thread: int) -> str:
+    return (f"worker died: signal SIGABRT\nlast output:\nthread '<unnamed>' ({thread}) panicked at {where}:24:18:\n{message}\n"
+            "stack backtrace:\n   0: __rustc::rust_begin_unwind\n"
+            f"thread '<unnamed>' ({thread}) panicked at /rustc/b94008/library/core/src/panicking.rs:225:5:\n"
+            "panic in a function that cannot unwind\n  41:     0x55acd16d9081 - _start\n")
+
+
+def test_a_death_is_keyed_by_its_panic_line_without_addresses_or_the_op():
+    weights = "Can't build a WeightType from I64"
+    a = root_key("tract", "runtime", "load_crash", "load", panic("linalg/src/frame/weights.rs", weights, 14537), "tract", ["MatMul"], False)
+    b = root_key("tract", "runtime", "load_crash", "load", panic("linalg/src/frame/weights.rs", weights, 22660), "tract", ["Gemm"], False)
+    assert a == b
+    assert death_line(panic("linalg/src/frame/weights.rs", weights, 1)) == "panic at linalg/src/frame/weights.rs: Can't build a WeightType from I<n>"
+    other = root_key("tract", "runtime", "load_crash", "load", panic("onnx/src/ops/nn/attention.rs", "index out of bounds", 1), "tract", ["MatMul"], False)
+    assert other != a
+    # a panic inside a dependency says little of which defect it is: the op stays in its key
+    dep = "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/ndarray-0.17.2/src/arraytraits.rs"
+    assert death_line(panic(dep, "ndarray: index out of bounds", 1)).startswith("dependency panic at ndarray/src/arraytraits.rs")
+    assert (root_key("tract", "runtime", "run_crash", "run", panic(dep, "ndarray: index out of bounds", 1), "tract", ["OneHot"], False)
+            != root_key("tract", "runtime", "run_crash", "run", panic(dep, "ndarray: index out of bounds", 2), "tract", ["Gather"], False))
+
+
+def test_a_death_whose_kept_error_lost_its_line_takes_it_from_the_repro():
+    buried = "worker died: signal SIGABRT\nlast output:\n  40:     0x7f4946845305 - __libc_start_main_impl\nthread caused non-unwinding panic. aborting."
+    said = death_line(panic("linalg/src/frame/weights.rs", "Can't build a WeightType from I64", 3))
+    assert death_line(buried) == ""
+    lost = root_key("tract", "runtime", "load_crash", "load", buried, "tract", ["MatMul"], False)
+    told = root_key("tract", "runtime", "load_crash", "load", buried, "tract", ["Gemm"], False, death=said)
+    assert told != lost
+    assert told == root_key("tract", "runtime", "load_crash", "load", panic("linalg/src/frame/weights.rs", "Can't build a WeightType from I64", 9),
+                            "tract", ["MatMul"], False)
+
+
+def test_native_deaths():
+    heap = "worker died: signal SIGABRT\nlast output:\n{}\n"
+    assert death_line(heap.format("free(): invalid pointer")) == death_line(heap.format("malloc_consolidate(): invalid chunk size")) \
+        == "heap corruption (glibc)"
+    # where glibc noticed it says nothing of the defect: the op stays in the key
+    assert (root_key("torchscript", "exporter", "export_crash", "export", heap.format("free(): invalid pointer"), "", ["pad"], False)
+            != root_key("torchscript", "exporter", "export_crash", "export", heap.format("free(): invalid pointer"), "", ["sort"], False))
+    assert death_line("thread 'main' panicked at 'index out of bounds', src/ops/x.rs:3:9\nnote: run with RUST_BACKTRACE") \
+        == "panic at src/ops/x.rs: index out of bounds"
+    assert death_line("python: shape.cc:12: void f(): Assertion `rank >= 0' failed.") == "rank >= <n>"
+    assert death_line("terminate called after throwing an instance of 'std::out_of_range'\n  what():  vector::_M_range_check: 5") \
+        == "std::out_of_range vector::_M_range_check: <n>"
+    assert death_line("worker died: signal SIGSEGV") == ""
+
+
+# ---- backfill: a folder's key from its files
+
+
+def test_backfill_finds_a_deaths_line_in_the_repro_output_its_report_kept(tmp_path):
+    from fuzzer.report.backfill import backfill
+
+    d = tmp_path / "tract-load-crash-1"
+    d.mkdir()
+    bug = {"id": d.name, "system": "tract", "role": "runtime", "kind": "load_crash", "stage": "load", "runtime": "tract",
+           "path": "onnx-direct@18", "error": "worker died: signal SIGABRT\nlast output:\n  41: 0x55 - _start", "sink_ops": ["MatMul"]}
+    (d / "case.json").write_text(json.dumps({"bug": bug}))
+    (d / "report.md").write_text("# t\n\n## Reproduce\n\n```\n" + panic("linalg/src/frame/weights.rs", "Can't build a WeightType from I64", 5)
+                                 + "```\n\n## Witnesses\n")
+    before = (d / "case.json").read_bytes()
+    row = backfill(d)
+    assert row["death"].startswith("panic at linalg/src/frame/weights.rs") and "death" in row["parts"]
+    assert (d / "case.json").read_bytes() == before, "nothing written without --write"
+    backfill(d, write=True)
+    assert json.loads((d / "case.json").read_text())["bug"]["death"] == row["death"]
+
+
+# ---- filing consults the reviewed collection: a root cause it has is a duplicate hit, no folder
+
+
+def test_a_root_cause_the_reviewed_bugs_have_is_not_written_again(twoflip, tmp_path, monkeypatch):
+    from fuzzer.report.writer import DUPLICATES, KNOWN_BUGS_ENV, known_bug_dirs
+    from tests.unit.test_root_cause import _chain, _file, _live
+
+    reviewed, target = tmp_path / "reviewed", tmp_path / "campaign-bugs"
+    reviewed.mkdir()
+    monkeypatch.setenv(KNOWN_BUGS_ENV, "")
+    assert known_bug_dirs(target) == [target]
+    filed = _file(reviewed, _chain("tanh"))
+    assert filed.new, filed.reason
+    before = {p: p.read_bytes() for p in reviewed.rglob("*") if p.is_file()}
+
+    monkeypatch.setenv(KNOWN_BUGS_ENV, str(reviewed))
+    assert known_bug_dirs(target) == [target, reviewed]
+    again = _file(target, _chain("relu", "tanh", shape=(4,)), workdir="/campaign-9", case_id=3)
+    assert not again.new and again.path == filed.path and "already filed" in again.reason
+    assert [p.name for p in target.iterdir()] == [DUPLICATES], "no folder written"
+    dup = json.loads((target / DUPLICATES).read_text())
+    assert list(dup.values())[0]["hits"] == 1 and list(dup.values())[0]["id"] == filed.bug_id
+    # another case of the campaign hits it again; the same case again is no new hit
+    _file(target, _chain("tanh"), workdir="/campaign-9", case_id=4)
+    _file(target, _chain("tanh"), workdir="/campaign-9", case_id=4)
+    assert list(json.loads((target / DUPLICATES).read_text()).values())[0]["hits"] == 2
+    assert before == {p: p.read_bytes() for p in reviewed.rglob("*") if p.is_file()}, "the reviewed folder is not written"
+    # another defect of the same exporter is new: written into the target
+    other = _file(target, _chain("sigmoid"), workdir="/campaign-9", case_id=5)
+    assert other.new and other.path.parent == target and _live(target) == sorted([DUPLICATES, other.bug_id])
+
+
+def test_bugs_file_takes_the_known_bugs_directories_and_refuses_a_missing_one(tmp_path, monkeypatch, capsys):
+    import os
+
+    from fuzzer.cli import main
+    from fuzzer.report.writer import KNOWN_BUGS_ENV
+
+    monkeypatch.setenv(KNOWN_BUGS_ENV, "unchanged")  # restored after the test, whatever `bugs file` sets
+    assert main(["bugs", "file", "--workdir", str(tmp_path), "--known-bugs", str(tmp_path / "nope")]) == 2
+    assert "--known-bugs: no directory" in capsys.readouterr().err
+    assert os.environ[KNOWN_BUGS_ENV] == "unchanged"
+    reviewed = tmp_path / "reviewed"
+    reviewed.mkdir()
+    # an empty workdir (no campaign store) is a usage error; the option was taken before it
+    assert main(["bugs", "file", "--workdir", str(tmp_path / "empty"), "--known-bugs", str(reviewed)]) == 2
+    assert "no campaign database" in capsys.readouterr().err
+    assert os.environ[KNOWN_BUGS_ENV] == str(reviewed.resolve())
+
+
+def test_a_death_whose_campaign_error_lost_its_panic_is_filed_under_the_panic_its_repro_prints(twoflip, tmp_path, monkeypatch):
+    """Two graphs die of one panic; the campaign kept only the backtrace's tail of each. The
+    repro's output names the panic: one folder, keyed by it, and the second graph counts there."""
+    import dataclasses
+
+    from fuzzer.report import writer
+    from fuzzer.report.blame import Blame
+    from oracles import Kind, Stage, Verdict
+    from tests.unit.test_root_cause import _chain, _reduction
+
+    monkeypatch.setenv(writer.KNOWN_BUGS_ENV, "")
+    said = panic("linalg/src/frame/weights.rs", "Can't build a WeightType from I64", 7)
+    monkeypatch.setattr(writer, "run_repro", lambda d: (1, "the process died with signal 6\n" + said))
+    buried = "worker died: signal SIGABRT\nlast output:\n  41:     0x55acd16d9081 - _start\nthread caused non-unwinding panic. aborting."
+
+    def file(ops, case_id):
+        red, target = _reduction(_chain(*ops))
+        red = dataclasses.replace(red, verdict=Verdict(Kind.RUN_CRASH, Stage.RUN, red.verdict.path, "onnxruntime", [], buried))
+        return writer.file_bug(tmp_path, red, target, Blame("twoflip", "exporter", "injected", []), {"workdir": "/c", "case_id": case_id})
+
+    first = file(["tanh"], 1)
+    assert first.new, first.reason
+    bug = json.loads((first.path / "case.json").read_text())["bug"]
+    assert bug["death"] == death_line(said)
+    assert bug["key"] == root_key("twoflip", "exporter", "run_crash", "run", buried, "onnxruntime", ["tanh"], False, death=bug["death"])
+    second = file(["relu", "sigmoid"], 2)
+    assert (second.bug_id, second.new) == (first.bug_id, False), second.reason
+    assert json.loads((first.path / "case.json").read_text())["bug"]["hits"] == 2
