@@ -31,7 +31,8 @@ def _one(bugs_dir: Path, bug_id: str) -> Path:
 class Bugs(Command):
     """Triage the filed bugs: list, show ID, verify [ID...], export ID, file --workdir DIR.
 
-    `list` shows each bug's known upstream issue or fix (case.json bug.upstream), can keep one
+    `list` shows each bug's rule at fault (the rule of its system found to make the failure:
+    a symbolic or torchlib function, a transformer, a pass, a kernel), its known upstream issue or fix (case.json bug.upstream), can keep one
     system's bugs (--system) and hide those of deprecated systems (--no-deprecated); withdrawn
     and duplicate folders only with --all. `verify` re-runs each bug's repro.py with the
     installed versions, marks it reproduces or fixed, and exits 1 if any still reproduces.
@@ -81,7 +82,8 @@ class Bugs(Command):
             rows = [{k: b.get(k) for k in ("id", "title", "kind", "system", "role", "hits", "status")}
                     | {"ops": b["minimized"]["ops"], "upstream": upstream_of(b),
                        "deprecated": bool(deprecation(b["system"])), "retired": _retired(b),
-                       "dynamic": ((b.get("dynamic") or {}).get("failing_size") or "base") if b.get("dynamic") else None}
+                       "dynamic": ((b.get("dynamic") or {}).get("failing_size") or "base") if b.get("dynamic") else None,
+                       "rule": rule_named(b)}
                     for b in bugs]
             if args.json:
                 emit_json(rows)
@@ -89,7 +91,8 @@ class Bugs(Command):
                 for r in rows:
                     status = r["retired"] or r["status"]
                     upstream = f"  [upstream: {'; '.join(r['upstream'])}]" if r["upstream"] else ""
-                    print(f"{r['id']:45s} {status:11s} hits {r['hits']:<4d} {r['ops']} ops  {r['title']}{upstream}")
+                    print(f"{r['id']:45s} {status:11s} hits {r['hits']:<4d} {r['ops']} ops  {r['rule'] or '-':32.32s}  "
+                          f"{r['title']}{upstream}")
                 print(f"{len(rows)} bugs in {args.bugs_dir}")
             return 0
         if action == "show":
@@ -124,6 +127,12 @@ def _verify(args) -> int:
     if any(r["status"] == "broken" for r in results):
         print("some repro.py neither reproduced nor passed (exit code not 0 or 1): see --json output")
     return 1 if any(r["status"] == "reproduces" for r in results) else 0
+
+
+def rule_named(bug: dict) -> str | None:
+    """The rule at fault a bug names (case.json bug.rule_at_fault, fuzzer.coverage.fault), or None."""
+    fault = bug.get("rule_at_fault") or {}
+    return ", ".join(fault.get("rules") or []) or None
 
 
 def upstream_of(bug: dict) -> list[str]:

@@ -372,6 +372,39 @@ def _write(folder: Path, fault: Fault | None) -> None:
     (folder / "case.json").write_text(json.dumps(case, indent=1, default=str))
 
 
+def report_row(fault: dict | None) -> str | None:
+    """The report's "rule at fault" cell for a recorded localization (Fault.to_json()), or None."""
+    if not fault or not fault.get("system"):
+        return None
+    if fault.get("rules"):
+        rules = ", ".join(f"`{r}`" for r in fault["rules"])
+        return f"{rules} ({fault['system']}): {fault.get('note', '')}"
+    return f"none named ({fault['system']}): {fault.get('note', '')}"
+
+
+def localize_isolated(folder: Path, timeout: float = 300) -> Fault | None:
+    """rule_at_fault(folder) in a process of its own, recorded in its case.json: re-running a
+    bug's case may kill or hang the system under test, which must not cost the caller."""
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("r", suffix=".trace") as trace:
+        try:
+            done = subprocess.run([sys.executable, "-m", "fuzzer.coverage.fault", "--one", str(folder)],
+                                  capture_output=True, text=True, timeout=timeout, env={**os.environ, TRACE: trace.name})
+            if done.returncode == 0:
+                found = json.loads((folder / "case.json").read_text())["bug"].get("rule_at_fault")
+                return None if found is None else Fault(**found)
+            why = f"died (exit {done.returncode})"
+        except subprocess.TimeoutExpired:
+            why = f"hung (over {timeout:g} s)"
+        fault = died(folder, trace.read().splitlines())
+    if not fault.rules:
+        fault.note = f"re-running the case {why} before any rule ran"
+    _write(folder, fault)
+    return fault
+
+
 def shown(fault: Fault | None) -> str:
     if fault is None:
         return "(its system exposes no rules)"
@@ -383,8 +416,6 @@ def main(argv: list[str] | None = None) -> int:
     re-running a bug's case may crash or hang the system under test), and record the rule at
     fault in its case.json."""
     import argparse
-    import subprocess
-    import tempfile
 
     ap = argparse.ArgumentParser(prog="python -m fuzzer.coverage.fault", description=main.__doc__)
     ap.add_argument("bugs", type=Path, help="a bugs/ directory, or one bug folder with --one")
@@ -404,23 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     for folder in sorted(p for p in args.bugs.iterdir() if (p / "case.json").is_file()):
         if args.only and args.only not in folder.name:
             continue
-        with tempfile.NamedTemporaryFile("r", suffix=".trace") as trace:
-            try:
-                done = subprocess.run([sys.executable, "-m", "fuzzer.coverage.fault", "--one", str(folder)],
-                                      capture_output=True, text=True, timeout=args.timeout,
-                                      env={**os.environ, TRACE: trace.name})
-                lines = done.stdout.strip().splitlines()
-                line = lines[-1] if done.returncode == 0 and lines else None
-                why = f"died (exit {done.returncode})"
-            except subprocess.TimeoutExpired:
-                line, why = None, f"hung (over {args.timeout:g} s)"
-            if line is None:
-                fault = died(folder, trace.read().splitlines())
-                if not fault.rules:
-                    fault.note = f"re-running the case {why} before any rule ran"
-                _write(folder, fault)
-                line = shown(fault)
-        print(f"{folder.name:45s} {line}", flush=True)
+        print(f"{folder.name:45s} {shown(localize_isolated(folder, args.timeout))}", flush=True)
     return 0
 
 

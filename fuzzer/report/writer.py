@@ -332,6 +332,7 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
     meta["death"] = death or death_line(red.verdict.error) or death_line(output) or None
     meta["title"] = built.title
     (staging / "case.json").write_text(json.dumps({"bug": meta, "graph": red.graph.to_json()}, indent=1))
+    meta["rule_at_fault"] = rule_at_fault_of(staging)
     (staging / "report.md").write_text(report_markdown(meta, built.graph_text, output, built.idiom, repro_ops(built)))
     if d.exists():
         shutil.rmtree(d)
@@ -507,6 +508,20 @@ def error_words(error: str, stats: dict, repro_output: str) -> str:
     return error.replace(m.group(0), f"; the largest difference is {m.group(1)} times the allowed tolerance")
 
 
+def rule_at_fault_of(folder: Path) -> dict | None:
+    """The rule at fault of the bug staged in folder (fuzzer.coverage.fault, in a process of its
+    own), as case.json records it; None where its system exposes no rules, or when
+    ONNXFUZZ_RULE_AT_FAULT=0 (tests that file many bugs)."""
+    import os
+
+    if os.environ.get("ONNXFUZZ_RULE_AT_FAULT", "1") == "0":
+        return None
+    from fuzzer.coverage.fault import localize_isolated
+
+    fault = localize_isolated(folder)
+    return None if fault is None else fault.to_json()
+
+
 def report_markdown(meta: dict, graph_text: str, repro_output: str, idiom: str = "onnx", model_ops: int | None = None) -> str:
     """report.md: what a maintainer of the system at fault reads first, in their vocabulary.
     model_ops: the ops of the model the repro runs, where it has one (its size is the minimized size)."""
@@ -532,8 +547,11 @@ def report_markdown(meta: dict, graph_text: str, repro_output: str, idiom: str =
         f"| times found | {meta['hits']} (distinct generated cases that showed it) |" if meta.get("found") or meta.get("campaigns")
         else f"| times found | {meta['hits']} |",
     ]
-    if meta.get("rule"):
-        lines.append(f"| rule at fault | {meta['rule']} |")
+    from fuzzer.coverage.fault import report_row
+
+    rule = meta.get("rule") or report_row(meta.get("rule_at_fault"))
+    if rule:
+        lines.append(f"| rule at fault | {rule} |")
     dynamic = meta.get("dynamic")
     if dynamic:
         lines.append(f"| dynamic dims | {', '.join(f'`{n}[{a}]` as `{s}`' for n, axes in sorted(dynamic['dims'].items()) for a, s in sorted(axes.items()))}; "

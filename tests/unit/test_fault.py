@@ -65,3 +65,29 @@ def test_backfill_records_each_folder_and_rejects_a_missing_directory(tmp_path, 
     recorded = json.loads((folder / "case.json").read_text())["bug"]["rule_at_fault"]
     assert recorded["rules"] == ["aten::all"]
     assert "aten::all" in capsys.readouterr().out
+
+
+def test_filing_localizes_in_its_own_process_and_the_report_says_it(tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    from fuzzer.report.writer import report_markdown, rule_at_fault_of
+
+    folder = _copy("torchscript-export-crash-081d7d", tmp_path)
+    monkeypatch.setenv("ONNXFUZZ_RULE_AT_FAULT", "0")
+    assert rule_at_fault_of(folder) is None
+    monkeypatch.setenv("ONNXFUZZ_RULE_AT_FAULT", "1")
+    found = rule_at_fault_of(folder)
+    assert found["rules"] == ["aten::all"]
+    meta = json.loads((folder / "case.json").read_text())["bug"]
+    assert meta["rule_at_fault"] == found
+    meta.pop("rule", None)
+    assert "| rule at fault | `aten::all` (torchscript:symbolic)" in report_markdown(meta, "graph", "output")
+
+
+def test_a_localization_that_kills_its_process_names_the_rule_it_was_running(tmp_path):
+    from fuzzer.coverage.fault import died
+
+    folder = _copy("torchscript-export-crash-1ccc89", tmp_path)
+    trace = ["torchscript:symbolic\tprim::Constant", "torchscript:symbolic\taten::std"]
+    fault = died(folder, trace)
+    assert fault.rules == ["aten::std"] and "died" in fault.note
+    assert died(folder, []).rules == []
