@@ -129,6 +129,8 @@ def _reference_wrong(node) -> bool:
     attrs = {a.name: a for a in node.attribute}
     if node.op_type in ("GlobalMaxPool", "Gelu", "LRN"):  # LRN: it sums over the batch, not the channels
         return True
+    if node.op_type in ("OptionalHasElement", "OptionalGetElement"):  # an empty optional is full; get returns a list
+        return True
     if node.op_type == "Det":  # bfloat16 in, float64 out
         return True
     if node.op_type == "LpNormalization":  # p=1 sums x, not |x|, so negative entries go wrong
