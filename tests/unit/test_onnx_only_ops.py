@@ -36,6 +36,11 @@ KNOWN_VERDICTS = {"MeanVarianceNormalization": "nan_inf", "DynamicQuantizeLinear
 #: its OptionalHasElement calls an empty Optional(type=...) full and its OptionalGetElement
 #: returns the optional itself, a list (onnx 1.23)
 REFERENCE_BUGS = {"LRN", "onnx.Optional"}
+#: ops ONNX Runtime gets wrong, judged on the reference evaluator instead: ORT runs Bernoulli
+#: through its ONNX function body, Cast(Greater(RandomUniformLike(p), p)), which draws 1 with
+#: probability 1 - p where the operator text says p (onnx 1.23); its RandomNormal(Like) of scale 0
+#: aborts the process (libstdc++ asserts stddev > 0)
+ORT_BUGS = {"Bernoulli", "onnx.RandomNormal"}
 MODULES = ("onnx_math", "onnx_index", "onnx_quant", "onnx_image", "onnx_seq", "onnx_text", "onnx_signal", "onnx_nn", "onnx_new")
 # weight 0: not drawn (see each spec for why), so not judged here either
 SPECS = [s for s in all_specs() if type(s).__module__.rpartition(".")[2] in MODULES and s.weight > 0]
@@ -117,7 +122,7 @@ def test_onnx_only_op(name):
             except Exception as e:
                 raise AssertionError(f"invalid model: {where}\n{e}") from e
             try:
-                outs, runtime = _ort(m, inputs), "onnxruntime"
+                outs, runtime = (None if name in ORT_BUGS else _ort(m, inputs)), "onnxruntime"
                 if outs is None:
                     if name in REFERENCE_BUGS:
                         continue

@@ -131,6 +131,8 @@ def _reference_wrong(node) -> bool:
         return True
     if node.op_type in ("OptionalHasElement", "OptionalGetElement"):  # an empty optional is full; get returns a list
         return True
+    if node.op_type == "ReduceSumSquare":  # int32 in, int64 out (numpy's sum promotes)
+        return True
     if node.op_type == "Det":  # bfloat16 in, float64 out
         return True
     if node.op_type == "LpNormalization":  # p=1 sums x, not |x|, so negative entries go wrong
@@ -169,7 +171,14 @@ def _run_model(model, feeds: dict) -> list[np.ndarray] | None:
     try:
         return list(ReferenceEvaluator(model).run(None, feeds))
     except Exception:
+        if any(n.op_type in ORT_WRONG for n in model.graph.node):
+            return None
         return _run_ort(model, feeds)
+
+
+#: ops onnxruntime computes wrongly, never judged there: Bernoulli through its ONNX function
+#: body draws 1 with probability 1 - p; RandomNormal(Like) of scale 0 aborts the process
+ORT_WRONG = ("Bernoulli", "RandomNormal", "RandomNormalLike")
 
 
 def _check_onnx(g: Graph, seed: int) -> int:
