@@ -131,7 +131,7 @@ def _reference_wrong(node) -> bool:
         return True
     if node.op_type in ("OptionalHasElement", "OptionalGetElement"):  # an empty optional is full; get returns a list
         return True
-    if node.op_type == "ReduceSumSquare":  # int32 in, int64 out (numpy's sum promotes)
+    if node.op_type in ("ReduceSumSquare", "AffineGrid"):  # int32 in, int64 out; double in, float out
         return True
     if node.op_type == "Det":  # bfloat16 in, float64 out
         return True
