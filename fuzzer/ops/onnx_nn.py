@@ -17,11 +17,11 @@ from fuzzer.choices import rng_for
 from fuzzer.errors import Rejected
 from fuzzer.ir import DType, TensorType
 from fuzzer.ops.base import DrawsWithNotes, OpSpec, py
-from fuzzer.ops.dtypes import ALL_BUT_INT16
+from fuzzer.ops.dtypes import ALL_BUT_INT16, HALF_SINGLE_DOUBLE
 from fuzzer.ops.lowering import compute_dtype
 
 #: what the pooling ops take (bfloat16 only since opset 22)
-POOL_FLOATS = frozenset({DType.float16, DType.float32, DType.float64})
+POOL_FLOATS = HALF_SINGLE_DOUBLE
 
 
 def _call(fn: str) -> str:

@@ -13,9 +13,8 @@ import numpy as np
 
 from fuzzer.ir import DType, TensorType, broadcast_shapes
 from fuzzer.ops.base import OpSpec, broadcast_partner, same_type
+from fuzzer.ops.dtypes import TEXT_INTS
 
-#: the integer dtypes whose decimal text the specs work on
-TEXT_INTS = frozenset({DType.int8, DType.uint8, DType.int32, DType.int64})
 
 
 def _text(ctx, name: str) -> str:
