@@ -281,12 +281,16 @@ class OptionalElement(OpSpec):
         from onnx import helper
 
         new = ctx.opset >= 18
-        if attrs["get"] == "tensor" and new:
+        get, has = attrs["get"], attrs["has"]
+        if ctx.opset >= 28 and ctx.dtype(ctx.types[a[0]].dtype) == DType.float16:
+            # ORT 1.32 refuses an Optional-28 of float16 with a type error at load (it has no
+            # Optional-28 kernel at all): the tensor forms, with the same truth, avoid the node
+            get, has = "tensor", {"wrapped": "tensor", "empty": "omitted"}.get(has, has)
+        if get == "tensor" and new:
             ctx.node("OptionalGetElement", [a[0]], [outs[0]])
         else:
             wrapped = ctx.node("Optional", [a[0]])[0]
             ctx.node("OptionalGetElement", [wrapped], [outs[0]])
-        has = attrs["has"]
         if has in ("omitted", "tensor") and not new:
             has = "empty" if has == "omitted" else "wrapped"
         if has == "wrapped":
