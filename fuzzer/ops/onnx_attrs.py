@@ -246,3 +246,193 @@ class Resize(DrawsWithNotes, OpSpec):
               "extrapolation_value": attrs["extrapolation"], "axes": attrs["axes"],
               "keep_aspect_ratio_policy": attrs["policy"]}
         ctx.node("Resize", ins, outs, **kw)
+
+
+# -- Slice, Split, Squeeze/Unsqueeze in their ONNX-only spellings -----------------------------
+BIG = 2 ** 62
+
+
+def slice_indices(n: int, start: int, end: int, step: int) -> list[int]:
+    """The indices ONNX Slice takes along an axis of length n, by its text: negative bounds
+    get n added, then start is clamped to [0, n] (step > 0) or [0, n - 1] (step < 0), end to
+    [0, n] or [-1, n - 1]."""
+    start = start + n if start < 0 else start
+    end = end + n if end < 0 else end
+    if step > 0:
+        start, end = min(max(start, 0), n), min(max(end, 0), n)
+    else:
+        start, end = min(max(start, 0), n - 1), min(max(end, -1), n - 1)
+    return list(range(start, end, step))
+
+
+class OnnxSlice(OpSpec):
+    """Slice with negative steps, out-of-range and INT_MIN/INT_MAX-style bounds, negative or
+    omitted axes, omitted steps, int32 or int64 index inputs; the taken indices are recorded."""
+
+    name, onnx_ops, exportable, min_rank = "onnx.Slice", ("Slice",), False, 1
+    dtypes = frozenset({DType.float32, DType.float16, DType.float64, DType.int32, DType.int64, DType.int8,
+                        DType.uint8, DType.bool})
+
+    def sample_attrs(self, b, types):
+        c = b.choices
+        x = types[0]
+        dims = sorted({c.integer(0, x.rank - 1) for _ in range(c.integer(1, x.rank))})
+        if c.boolean(0.3):
+            dims = list(range(x.rank))
+        entries = []
+        for d in dims:
+            n = x.shape[d]
+            step = c.choice([1, 2, -1, -2, -3, 1, -1])
+            edge = [-BIG, BIG, -n - 2, n + 3]
+            start = c.choice([c.integer(-n, n - 1)] * 3 + edge)
+            end = c.choice([c.integer(-n - 1, n)] * 3 + edge)
+            if not slice_indices(n, start, end, step):
+                start, end = (0, n) if step > 0 else (n - 1, -BIG)
+            entries.append([d, start, end, step])
+        return {"entries": entries, "omit_axes": dims == list(range(x.rank)) and c.boolean(0.5),
+                "negative_axes": c.boolean(0.4),
+                "omit_steps": all(e[3] == 1 for e in entries) and c.boolean(0.5),
+                "index_dtype": c.choice(["int64", "int32"])}
+
+    def infer(self, types, attrs):
+        s = list(types[0].shape)
+        for d, start, end, step in attrs["entries"]:
+            s[d] = len(slice_indices(s[d], start, end, step))
+        return [types[0].with_shape(tuple(s))]
+
+    def torch(self, ctx, attrs, a):
+        expr = a[0]
+        for d, start, end, step in attrs["entries"]:
+            idx = f"__import__('fuzzer.ops.onnx_attrs', fromlist=['slice_indices']).slice_indices({expr}.shape[{d}], {start}, {end}, {step})"
+            expr = f"{expr}.index_select({d}, torch.tensor({idx}, dtype=torch.int64))"
+        return expr
+
+    def onnx(self, ctx, attrs, a, outs):
+        rank = ctx.types[a[0]].rank
+        idt = DType(attrs["index_dtype"])
+        limit = 2 ** 31 - 1 if idt == DType.int32 else BIG
+
+        def clip(v):  # INT_MAX/INT_MIN of the index dtype
+            return max(-limit - 1, min(limit, v))
+
+        entries = attrs["entries"]
+        ins = [a[0], ctx.const(np.asarray([clip(e[1]) for e in entries]), idt),
+               ctx.const(np.asarray([clip(e[2]) for e in entries]), idt)]
+        if not attrs["omit_axes"] or not attrs["omit_steps"]:
+            ins.append("" if attrs["omit_axes"] else ctx.const(
+                np.asarray([e[0] - rank if attrs["negative_axes"] else e[0] for e in entries]), idt))
+        if not attrs["omit_steps"]:
+            ins.append(ctx.const(np.asarray([e[3] for e in entries]), idt))
+        ctx.node("Slice", ins, outs)
+
+
+class OnnxSplit(OpSpec):
+    """Split by num_outputs (opset 18; equal parts, the last smaller; only where that makes
+    exactly num_outputs parts, which the text takes for granted), by a split input, or by
+    neither (one part per output, equal)."""
+
+    name, onnx_ops, exportable, min_rank, min_opset = "onnx.Split", ("Split",), False, 1, 18
+    dtypes = frozenset({DType.float32, DType.float16, DType.float64, DType.int32, DType.int64, DType.int8,
+                        DType.uint8, DType.bool})
+
+    def sample_attrs(self, b, types):
+        c = b.choices
+        x = types[0]
+        d = c.integer(0, x.rank - 1)
+        n = x.shape[d]
+        form = c.choice(["num_outputs", "num_outputs", "input", "equal"])
+        if form == "num_outputs":
+            ks = [k for k in range(1, min(n, 5) + 1) if -(-n // k) * (k - 1) < n]
+            k = c.choice(ks)
+            size = -(-n // k)
+            sizes = [size] * (k - 1) + [n - size * (k - 1)]
+        elif form == "equal":
+            k = c.choice([k for k in range(1, min(n, 5) + 1) if n % k == 0])
+            sizes = [n // k] * k
+        else:
+            pool = list(range(1, n))
+            cuts = sorted(pool.pop(c.integer(0, len(pool) - 1)) for _ in range(min(c.integer(0, 3), len(pool))))
+            sizes = [e - s for s, e in zip([0, *cuts], [*cuts, n])]
+        return {"axis": d - x.rank if c.boolean(0.4) else d, "sizes": sizes, "form": form}
+
+    def infer(self, types, attrs):
+        x = types[0]
+        d = attrs["axis"] % x.rank
+        return [x.with_shape(x.shape[:d] + (s,) + x.shape[d + 1:]) for s in attrs["sizes"]]
+
+    def torch(self, ctx, attrs, a):
+        expr = f"torch.split({a[0]}, {py(tuple(attrs['sizes']))}, {attrs['axis']})"
+        return f"{expr}[0].clone()" if len(attrs["sizes"]) == 1 else expr
+
+    def onnx(self, ctx, attrs, a, outs):
+        if attrs["form"] == "num_outputs":
+            ctx.node("Split", a, outs, axis=attrs["axis"], num_outputs=len(attrs["sizes"]))
+        elif attrs["form"] == "equal" and ctx.opset < 18:
+            ctx.node("Split", a, outs, axis=attrs["axis"])
+        elif attrs["form"] == "equal":
+            # from 18 a Split with neither split nor num_outputs is invalid: spell the count
+            ctx.node("Split", a, outs, axis=attrs["axis"], num_outputs=len(attrs["sizes"]))
+        else:
+            ctx.node("Split", [a[0], ctx.ints(attrs["sizes"])], outs, axis=attrs["axis"])
+
+
+class OnnxSqueeze(OpSpec):
+    """Squeeze with no axes input (every 1-dim goes) or drawn 1-dims (negative, unordered);
+    then Unsqueeze at drawn positions of the result (negative, unordered), so a chain of the
+    two keeps ranks varied."""
+
+    name, onnx_ops, exportable = "onnx.Squeeze", ("Squeeze", "Unsqueeze"), False
+    dtypes = frozenset({DType.float32, DType.float16, DType.float64, DType.int32, DType.int64, DType.int8,
+                        DType.uint8, DType.bool})
+    max_rank = 5
+
+    def sample_attrs(self, b, types):
+        c = b.choices
+        x = types[0]
+        ones = [i for i, n in enumerate(x.shape) if n == 1]
+        if not ones or c.boolean(0.3):
+            squeeze = None  # no axes input: every 1-dim (an empty input's meaning is left open)
+        else:
+            picked = [i for i in ones if c.boolean(0.6)] or ones[:1]
+            order = picked[::-1] if c.boolean(0.5) else picked
+            squeeze = [i - x.rank if c.boolean(0.4) else i for i in order]
+        gone = len(ones) if squeeze is None else len(squeeze)
+        rank = x.rank - gone
+        k = c.integer(0, 2)
+        out_rank = rank + k
+        pool, positions = list(range(out_rank)), []
+        for _ in range(k):
+            p = pool.pop(c.integer(0, len(pool) - 1))
+            positions.append(p - out_rank if c.boolean(0.4) else p)
+        return {"squeeze": squeeze, "unsqueeze": positions}
+
+    def infer(self, types, attrs):
+        x = types[0]
+        sq = attrs["squeeze"]
+        drop = {i for i, n in enumerate(x.shape) if n == 1} if sq is None else {d % x.rank for d in sq}
+        shape = [n for i, n in enumerate(x.shape) if i not in drop]
+        out_rank = len(shape) + len(attrs["unsqueeze"])
+        for p in sorted(q % out_rank for q in attrs["unsqueeze"]):
+            shape.insert(p, 1)
+        return [x.with_shape(tuple(shape))]
+
+    def torch(self, ctx, attrs, a):
+        return f"{a[0]}.reshape(__import__('fuzzer.ops.onnx_attrs', fromlist=['squeezed_shape']).squeezed_shape(tuple({a[0]}.shape), {attrs['squeeze']!r}, {attrs['unsqueeze']!r}))"
+
+    def onnx(self, ctx, attrs, a, outs):
+        sq = attrs["squeeze"]
+        mid = ctx.node("Squeeze", a if sq is None else [a[0], ctx.ints(sq)])[0]
+        if attrs["unsqueeze"]:
+            ctx.node("Unsqueeze", [mid, ctx.ints(attrs["unsqueeze"])], outs)
+        else:
+            ctx.node("Identity", [mid], outs)
+
+
+def squeezed_shape(shape: tuple, squeeze, unsqueeze) -> list[int]:
+    rank = len(shape)
+    drop = {i for i, n in enumerate(shape) if n == 1} if squeeze is None else {d % rank for d in squeeze}
+    out = [n for i, n in enumerate(shape) if i not in drop]
+    out_rank = len(out) + len(unsqueeze)
+    for p in sorted(q % out_rank for q in unsqueeze):
+        out.insert(p, 1)
+    return out
