@@ -71,8 +71,10 @@ class LpPool(OpSpec):
             kernel.append(k), strides.append(s), dil.append(min(d, 3))
             span = (k - 1) * dil[-1] + 1
             if auto == "NOTSET":
-                pb.append(c.integer(0, span - 1) if c.boolean(0.5) else 0)
-                pe.append(c.integer(0, span - 1) if c.boolean(0.5) else 0)
+                # pads below the kernel, not its dilated span: ORT 1.32 refuses the model otherwise
+                # ("Pad should be smaller than kernel"), which ONNX does not ask
+                pb.append(c.integer(0, k - 1) if c.boolean(0.5) else 0)
+                pe.append(c.integer(0, k - 1) if c.boolean(0.5) else 0)
             else:
                 pb.append(0), pe.append(0)
         ceil = auto == "NOTSET" and c.boolean(0.4)
