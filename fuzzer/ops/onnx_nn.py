@@ -1,6 +1,6 @@
 """ONNX-only neural-network ops no exporter emits in these forms: LpPool and GlobalLpPool,
 MaxUnpool, Col2Im, AffineGrid, CenterCropPad, the two losses (NegativeLogLikelihoodLoss,
-SoftmaxCrossEntropyLoss), ConvInteger and RotaryEmbedding.
+SoftmaxCrossEntropyLoss), ConvInteger, RotaryEmbedding and NonMaxSuppression.
 
 Truths are written from the operator texts in float64 torch; where a text leaves a case open
 (a mean over ignored targets, a ceil-mode window that starts in the right padding), that case
@@ -647,3 +647,119 @@ def rotary(x, cos, sin, pos, interleaved: bool, rot, num_heads):
         x_rot = torch.cat([real, imag], -1)
     out = torch.cat([x_rot, x_keep], -1)
     return out.reshape(shape) if len(shape) == 3 else out.transpose(1, 2)
+
+
+# -- non-max suppression -------------------------------------------------------------------------
+def _iou(a, b) -> float:
+    """IoU of two [y1, x1, y2, x2] boxes given by any diagonal pair of corners."""
+    ay1, ay2 = sorted((a[0], a[2]))
+    ax1, ax2 = sorted((a[1], a[3]))
+    by1, by2 = sorted((b[0], b[2]))
+    bx1, bx2 = sorted((b[1], b[3]))
+    inter = max(0.0, min(ay2, by2) - max(ay1, by1)) * max(0.0, min(ax2, bx2) - max(ax1, bx1))
+    union = (ay2 - ay1) * (ax2 - ax1) + (by2 - by1) * (bx2 - bx1) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def nms_mask(scores, corners, max_out: int, iou_threshold: float, score_threshold):
+    """int64 [batch, class, box]: 1 where NonMaxSuppression selects the box, by its text:
+    boxes scoring below score_threshold removed, then greedily by descending score, a box kept
+    unless its IoU with a kept one is strictly greater than iou_threshold, at most max_out per
+    batch and class. corners: [batch][box] -> [y1, x1, y2, x2]."""
+    import torch
+
+    s = scores.double()
+    out = torch.zeros(s.shape, dtype=torch.int64)
+    for b in range(s.shape[0]):
+        for c in range(s.shape[1]):
+            order = sorted(range(s.shape[2]), key=lambda i: -float(s[b, c, i]))
+            kept: list[int] = []
+            for i in order:
+                if len(kept) >= max_out:
+                    break
+                if score_threshold is not None and float(s[b, c, i]) < score_threshold:
+                    continue
+                if all(_iou(corners[b][i], corners[b][j]) <= iou_threshold for j in kept):
+                    kept.append(i)
+            for i in kept:
+                out[b, c, i] = 1
+    return out
+
+
+class NonMaxSuppression(DrawsWithNotes, OpSpec):
+    """Which boxes NonMaxSuppression selects, as a [batch, class, box] 0/1 mask (its output is a
+    set of (batch, class, box) triples, in no order the text fixes; the mask is that set,
+    scattered by ScatterND). Scores are x [batch, class, boxes]; the boxes a constant drawn so
+    that every pairwise IoU stays 0.05 or more away from iou_threshold, in corner or center
+    format; max_output_boxes_per_class, iou_threshold and score_threshold each omitted or given."""
+
+    name, onnx_ops, exportable, min_rank, max_rank = "NonMaxSuppression", ("NonMaxSuppression", "ScatterND"), False, 3, 3
+    dtypes = frozenset({DType.float32})
+
+    def draw_operands(self, b, x, note):
+        c = b.choices
+        batch, _, n = x.type.shape
+        rng = rng_for(c)
+        threshold = c.choice([None, 0.0, 0.3, 0.5, 0.7])
+        thr = threshold or 0.0
+        for _ in range(20):
+            corners = []
+            for _bn in range(batch):
+                boxes = []
+                for _i in range(n):
+                    if boxes and rng.random() < 0.5:  # a shifted copy of an earlier box: overlap
+                        y1, x1, y2, x2 = boxes[int(rng.integers(0, len(boxes)))]
+                        dy, dx = rng.integers(-2, 3, size=2)
+                        boxes.append([y1 + dy, x1 + dx, y2 + dy, x2 + dx])
+                    else:
+                        y1, x1 = rng.integers(0, 12, size=2)
+                        h, w = rng.integers(1, 5, size=2)
+                        boxes.append([y1, x1, y1 + h, x1 + w])
+                corners.append([[float(v) for v in box] for box in boxes])
+            ious = [_iou(p, q) for bs in corners for i, p in enumerate(bs) for q in bs[:i]]
+            if all(abs(v - thr) >= 0.05 for v in ious):
+                break
+        else:
+            raise Rejected("NonMaxSuppression: no boxes clear of the IoU threshold")
+        center = c.boolean(0.4)
+        data = []
+        for bs in corners:
+            row = []
+            for y1, x1, y2, x2 in bs:
+                flip = rng.random() < 0.3 and not center  # any diagonal pair of corners
+                row.append([(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1] if center
+                           else ([y2, x2, y1, x1] if flip else [y1, x1, y2, x2]))
+            data.append(row)
+        note.corners, note.center, note.iou = corners, center, threshold
+        return [x, b.int_const(np.asarray(data, dtype=np.float32), DType.float32)]
+
+    def draw_attrs(self, b, types, note):
+        c = b.choices
+        n = types[0].shape[2]
+        return {"corners": note.corners, "center": int(note.center), "iou": note.iou,
+                "max_out": c.choice([None, 1, 2, n, n + 2]), "score": c.choice([None, None, -0.3, 0.25])}
+
+    def requires(self, types, attrs):
+        x, boxes = types
+        return None if boxes.shape == (x.shape[0], x.shape[2], 4) else "NonMaxSuppression: boxes of [batch, boxes, 4]"
+
+    def infer(self, types, attrs):
+        return [types[0].with_dtype(DType.int64)]
+
+    def torch(self, ctx, attrs, a):
+        return (f"{_call('nms_mask')}({a[0]}, {attrs['corners']!r}, {attrs['max_out'] or 0}, "
+                f"{float(attrs['iou'] or 0.0)!r}, {attrs['score']!r})")
+
+    def onnx(self, ctx, attrs, a, outs):
+        x = ctx.types[a[0]]
+        ins = [a[1], a[0]]
+        optional = [ctx.scalar(attrs["max_out"], DType.int64) if attrs["max_out"] is not None else "",
+                    ctx.scalar(attrs["iou"], DType.float32) if attrs["iou"] is not None else "",
+                    ctx.scalar(attrs["score"], DType.float32) if attrs["score"] is not None else ""]
+        while optional and optional[-1] == "":
+            optional.pop()
+        picked = ctx.node("NonMaxSuppression", ins + optional, 1, center_point_box=attrs["center"] or None)[0]
+        count = ctx.node("Slice", [ctx.node("Shape", [picked])[0], ctx.ints([0]), ctx.ints([1])])[0]
+        ones = ctx.node("Expand", [ctx.scalar(1, DType.int64), count])[0]
+        zeros = ctx.const(np.zeros(x.shape, dtype=np.int64))
+        ctx.node("ScatterND", [zeros, picked, ones], outs)
