@@ -22,6 +22,12 @@ ALL_BUT_INT16_AND_BFLOAT16 = frozenset(ALL_BUT_INT16 - {DType.bfloat16})
 FLOATS_BUT_BFLOAT16 = frozenset(FLOATS - {DType.bfloat16})
 #: what ONNX's bitwise and bit-shift ops take: ints (but int16) and bool
 INTS_BUT_INT16_AND_BOOL = frozenset(INTS_BUT_INT16 | {DType.bool})
+#: what the pooling ops with float-only schemas take (LpPool, MaxUnpool: no bfloat16 before 22)
+HALF_SINGLE_DOUBLE = frozenset({DType.float16, DType.float32, DType.float64})
+#: the integer dtypes whose decimal text the string specs work on (no int16, as elsewhere)
+TEXT_INTS = frozenset({DType.int8, DType.uint8, DType.int32, DType.int64})
+#: what onnx.Resize draws: floats but double and bfloat16, and the bytes nearest mode takes
+RESIZE_DTYPES = frozenset({DType.float16, DType.float32, DType.uint8, DType.int8})
 
-__all__ = ["ALL", "ALL_BUT_INT16", "ALL_BUT_INT16_AND_BFLOAT16", "FLOATS_BUT_BFLOAT16", "INTS_BUT_INT16",
+__all__ = ["HALF_SINGLE_DOUBLE", "RESIZE_DTYPES", "TEXT_INTS", "ALL", "ALL_BUT_INT16", "ALL_BUT_INT16_AND_BFLOAT16", "FLOATS_BUT_BFLOAT16", "INTS_BUT_INT16",
            "INTS_BUT_INT16_AND_BOOL", "NUMERIC", "NUMERIC_BUT_INT16"]

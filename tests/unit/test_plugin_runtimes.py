@@ -130,6 +130,41 @@ def test_ort_batchwise_rnn_is_a_documented_gap():
     assert rt.is_unsupported(info.value), str(info.value)
 
 
+def test_ort_resize_rank_limits_are_a_documented_gap():
+    # ORT's cubic Resize takes 2-D inputs or 4-D ones resized on the inner two axes; ONNX any rank
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    scales = helper.make_tensor("s", TensorProto.FLOAT, [3], [1.0, 2.0, 2.0])
+    node = helper.make_node("Resize", ["x", "", "s"], ["y"], mode="cubic")
+    graph = helper.make_graph([node], "g", [x], [y], initializer=[scales])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 19)])
+    rt = load_plugin("runtime", "onnxruntime")
+    with pytest.raises(Exception) as info:
+        rt.load(model.SerializeToString())
+    assert rt.is_unsupported(info.value), str(info.value)
+
+
+def test_ort_conv_integer_per_channel_zero_point_is_a_documented_gap():
+    # ONNX lets ConvInteger's w_zero_point hold one value per output channel; ORT refuses at run time
+    import numpy as np
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("x", TensorProto.UINT8, [1, 1, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.INT32, None)
+    w = helper.make_tensor("w", TensorProto.UINT8, [2, 1, 2], [1, 2, 3, 4])
+    x_zp = helper.make_tensor("xz", TensorProto.UINT8, [], [0])
+    w_zp = helper.make_tensor("wz", TensorProto.UINT8, [2], [1, 2])
+    node = helper.make_node("ConvInteger", ["x", "w", "xz", "wz"], ["y"])
+    graph = helper.make_graph([node], "g", [x], [y], initializer=[w, x_zp, w_zp])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    rt = load_plugin("runtime", "onnxruntime")
+    with pytest.raises(Exception) as info:
+        rt.run(rt.load(model.SerializeToString()), {"x": np.arange(4, dtype=np.uint8).reshape(1, 1, 4)})
+    assert rt.is_unsupported(info.value), str(info.value)
+
+
 def test_reference_evaluator_refuses_a_feed_of_another_type_than_declared():
     """onnx.reference computes on whatever it is fed; fed bfloat16 into an input declared
     float16 it "ran correctly" a model whose declared type was the bug, and so blamed the
