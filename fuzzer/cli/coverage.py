@@ -23,13 +23,26 @@ class Coverage(Command):
         p.add_argument("--workdir", type=Path, default=Path("onnxfuzz-work"), help="campaign directory (default ./onnxfuzz-work)")
         p.add_argument("--json", action="store_true", help="machine-readable output")
         p.add_argument("--system", default=None, help="show only the systems whose name contains this text")
+        p.add_argument("--export-corpus", type=Path, default=None, metavar="DIR",
+                       help="write the workdir's corpus cases that together cover the most rules to DIR "
+                            "(one JSON file each: the regression set the repository's corpus/ holds)")
+        p.add_argument("--limit", type=int, default=40, help="--export-corpus: at most this many cases (default 40)")
 
     def run(self, args) -> int:
+        from fuzzer.errors import UsageError
         from fuzzer.store import Store
 
         store = Store.open_read_only(args.workdir)
         try:
             report = store.rule_coverage()
+            if args.export_corpus is not None:
+                from fuzzer.campaign.corpus import export_corpus
+
+                if args.limit < 1:
+                    raise UsageError(f"--limit must be at least 1, got {args.limit}")
+                written = export_corpus(store, args.export_corpus, args.limit)
+                print(f"{len(written)} corpus cases written to {args.export_corpus}")
+                return 0
         finally:
             store.close()
         if args.system:
