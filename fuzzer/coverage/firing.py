@@ -3,9 +3,20 @@
 Unlike the campaign's coverage recording (sampled, budgeted), this always
 looks, and looks the most expensive way when that is the only one: ONNX
 Runtime's session log at every optimization level, each onnxoptimizer pass
-run alone.
+run alone, each onnxslim fusion pattern run alone.
+
+Systems and how each names its rules:
+  onnxruntime    graph transformers, as its verbose session log names them
+  onnxoptimizer  passes (get_available_passes()) that change the model run alone
+  onnxscript     rules of onnxscript.rewriter's default set whose try_rewrite returned a
+                 replacement while rewriter.rewrite ran (named as
+                 fuzzer.coverage.onnxscript_rewriter names them)
+  onnxslim       fusion/elimination patterns of onnxslim's registry (FusionConvBN, ...) that
+                 change the model when run alone, compared with a run that skips them all
 """
 from __future__ import annotations
+
+import contextlib
 
 
 def fired(system: str, model: bytes) -> set[str]:
@@ -27,4 +38,68 @@ def fired(system: str, model: bytes) -> set[str]:
         from fuzzer.coverage.onnxoptimizer import passes_that_change
 
         return set(passes_that_change(onnx.load_model_from_string(model), onnxoptimizer.get_available_passes()))
+    if system == "onnxscript":
+        return _onnxscript_rules(model)
+    if system == "onnxslim":
+        return _onnxslim_patterns(model)
     raise ValueError(f"no firing check for system {system!r}")
+
+
+def _onnxscript_rules(model: bytes) -> set[str]:
+    import onnx
+    from onnxscript import rewriter
+
+    hits: set[str] = set()
+    with _recording_rewrites(hits):
+        rewriter.rewrite(onnx.load_model_from_string(model))
+    return hits
+
+
+@contextlib.contextmanager
+def _recording_rewrites(hits: set[str]):
+    """RewriteRule.try_rewrite wrapped, for the block, to add to hits the name of every rule
+    that returns a replacement (the wrapper the coverage recorder may have installed stays
+    underneath and keeps recording)."""
+    from onnxscript.rewriter import _rewrite_rule
+
+    from fuzzer.coverage.onnxscript_rewriter import _replacement_name, _rule_names
+
+    names = _rule_names()
+    original = _rewrite_rule.RewriteRule.try_rewrite
+
+    def try_rewrite(self, *args, **kwargs):
+        replacement = original(self, *args, **kwargs)
+        if replacement is not None:
+            hits.add(names.get(id(self)) or self.name or _replacement_name(self))
+        return replacement
+
+    _rewrite_rule.RewriteRule.try_rewrite = try_rewrite
+    try:
+        yield
+    finally:
+        _rewrite_rule.RewriteRule.try_rewrite = original
+
+
+def onnxslim_patterns() -> list[str]:
+    """The names of onnxslim's registered fusion and elimination patterns."""
+    import onnxslim.core.pattern.elimination  # noqa: F401  (registers them)
+    import onnxslim.core.pattern.fusion  # noqa: F401
+    from onnxslim.core.pattern.registry import DEFAULT_FUSION_PATTERNS
+
+    return list(DEFAULT_FUSION_PATTERNS)
+
+
+def _onnxslim_patterns(model: bytes) -> set[str]:
+    import onnx
+    from onnxslim.core import optimize
+
+    names = onnxslim_patterns()
+
+    def run(skip: list[str]) -> bytes:
+        try:
+            return optimize(onnx.load_model_from_string(model), skip).SerializeToString()
+        except Exception as e:  # a pattern that raises did something to the model
+            return repr(e).encode()
+
+    base = run(names)
+    return {name for name in names if run([n for n in names if n != name]) != base}

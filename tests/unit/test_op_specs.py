@@ -124,10 +124,13 @@ def _reference_wrong(node) -> bool:
     rank-3 input; MaxPool with an Indices output ignores its pads; MaxPool and AveragePool
     with ceil_mode misplace or drop windows; grouped ConvTranspose mixes up the groups; Gelu
     computes float16 in float16, where 1 + erf(x) cancels to 0 (torch and onnxruntime widen);
-    LpNormalization with p=1 leaves out the absolute value.
+    LpNormalization with p=1 leaves out the absolute value; BatchNormalization-9 (opsets 9-13)
+    computes with another epsilon than its attribute's.
     A model holding one is run on onnxruntime instead."""
     attrs = {a.name: a for a in node.attribute}
     if node.op_type in ("GlobalMaxPool", "Gelu", "LRN"):  # LRN: it sums over the batch, not the channels
+        return True
+    if node.op_type == "BatchNormalization":  # the node does not say its opset: always ORT
         return True
     if node.op_type == "Det":  # bfloat16 in, float64 out
         return True
