@@ -16,6 +16,7 @@ from onnx import TensorProto, helper
 from fuzzer.choices import NumpyChoices
 from fuzzer.coverage.firing import fired
 from fuzzer.generate import GenConfig, generate
+from fuzzer.ir import CONST, INPUT
 from fuzzer.materialize.onnx_model import model_proto
 from fuzzer.ops import all_specs, get_spec
 from fuzzer.ops.motif import FIRES, is_motif
@@ -23,13 +24,15 @@ from fuzzer.ops.motif import FIRES, is_motif
 SYSTEMS = ("onnxoptimizer", "onnxscript", "onnxslim")
 MOTIFS = [s.name for s in all_specs()
           if is_motif(s) and type(s).__module__.rpartition(".")[2].startswith("motifs_passes")]
-SEEDS = range(60)
+SEEDS = range(300)
 #: the opsets a firing model is built at: the oldest a direct model targets, and a recent one
 OPSETS = (13, 18)
 
 
-def _graphs(name: str):
-    config = GenConfig(ops=(name,), frontend="onnx", max_nodes=1)
+def _graphs(name: str, helpers: tuple[str, ...] = ()):
+    spec = get_spec(name)
+    config = GenConfig(ops=(name,) + helpers, frontend="onnx", max_nodes=1 + 3 * bool(helpers),
+                       control_flow=spec.control_flow)
     for seed in SEEDS:
         g = generate(NumpyChoices(seed), config)
         nodes = [n for n in g.op_nodes if n.op_type == name]
@@ -37,12 +40,35 @@ def _graphs(name: str):
             yield seed, g, nodes
 
 
-def _firing_graph(name: str):
-    """(seed, graph) of the first seed whose graph holds the motif, every instance drawn to fire."""
-    for seed, g, nodes in _graphs(name):
-        if all(n.attrs[FIRES] for n in nodes):
-            return seed, g
-    raise AssertionError(f"{name}: no instance drawn to fire in {len(SEEDS)} seeds")
+def _embedded(node) -> bool:
+    """The motif reads an op's output that nothing else reads."""
+    x = node.inputs[0]
+    return x.producer().op_type not in (INPUT, CONST) and len(x.uses()) == 1
+
+
+def _followed(node) -> bool:
+    """The motif reads a graph input, and an op reads each of its outputs."""
+    return node.inputs[0].producer().op_type == INPUT and all(v.uses() for v in node.outputs)
+
+
+def _firing_graphs(name: str) -> list[tuple[str, int, object]]:
+    """(placement, seed, graph): the first graph of the motif alone on a graph input, the first
+    of the motif reading an `add` (embedded), and the first of the motif on a graph input with
+    an `add` reading its outputs (followed); every instance drawn to fire.
+
+    All are needed. Direct models carry no value_info, so an onnxoptimizer pass that needs an
+    operand's shape or dtype (fuse_matmul_add_bias_into_gemm, eliminate_nop_cast...) sees one
+    only on a graph input; and an elimination that would wire a graph input straight to a
+    graph output is refused by onnxoptimizer and onnxslim."""
+    found = []
+    for placement, helpers, keep in (("alone", (), lambda n: True), ("embedded", ("add",), _embedded),
+                                     ("followed", ("add",), _followed)):
+        for seed, g, nodes in _graphs(name, helpers):
+            if all(n.attrs[FIRES] and keep(n) for n in nodes):
+                found.append((placement, seed, g))
+                break
+    assert found, f"{name}: no instance drawn to fire in {len(SEEDS)} seeds"
+    return found
 
 
 def test_there_are_enough_pass_motifs():
@@ -51,18 +77,23 @@ def test_there_are_enough_pass_motifs():
 
 @pytest.mark.parametrize("name", MOTIFS)
 def test_motif_fires_its_rules(name):
+    """Each rule the motif names fires, at both opsets, in the motif's graph alone or embedded."""
     spec = get_spec(name)
     wanted = [(s, r) for s, r in spec.rewrites if s in SYSTEMS]
     assert wanted, f"{name} names no rule of {SYSTEMS}"
-    seed, g = _firing_graph(name)
+    graphs = _firing_graphs(name)
     for opset in OPSETS:
-        model = model_proto(g, max(opset, spec.min_opset))
-        onnx.checker.check_model(model, full_check=True)
-        data = model.SerializeToString()
-        for system in sorted({s for s, _ in wanted}):
-            got = fired(system, data)
-            missing = [r for s, r in wanted if s == system and r not in got]
-            assert not missing, f"{name} (seed {seed}, opset {opset}): {system} did not fire {missing}; fired {sorted(got)}\n{g.summary()}"
+        got: dict[str, set[str]] = {}
+        for _, _, g in graphs:
+            model = model_proto(g, max(opset, spec.min_opset))
+            onnx.checker.check_model(model, full_check=True)
+            data = model.SerializeToString()
+            for system in {s for s, _ in wanted}:
+                got.setdefault(system, set()).update(fired(system, data))
+        missing = [(s, r) for s, r in wanted if r not in got[s]]
+        where = "; ".join(f"{p} seed {seed}" for p, seed, _ in graphs)
+        assert not missing, (f"{name} ({where}, opset {opset}): did not fire {missing}; fired "
+                             f"{ {s: sorted(v) for s, v in got.items()} }\n" + "\n".join(g.summary() for _, _, g in graphs))
 
 
 @pytest.mark.parametrize("name", MOTIFS)
