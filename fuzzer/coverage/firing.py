@@ -9,8 +9,9 @@ Systems and how each names its rules:
   onnxruntime    graph transformers, as its verbose session log names them
   onnxoptimizer  passes (get_available_passes()) that change the model run alone
   onnxscript     rules of onnxscript.rewriter's default set whose try_rewrite returned a
-                 replacement while rewriter.rewrite ran (named as
-                 fuzzer.coverage.onnxscript_rewriter names them)
+                 replacement, or raised, while rewriter.rewrite ran (named as
+                 fuzzer.coverage.onnxscript_rewriter names them); the rewrite stops at the
+                 first rule that raises
   onnxslim       fusion/elimination patterns of onnxslim's registry (FusionConvBN, ...) that
                  change the model when run alone, compared with a run that skips them all
 """
@@ -51,7 +52,11 @@ def _onnxscript_rules(model: bytes) -> set[str]:
 
     hits: set[str] = set()
     with _recording_rewrites(hits):
-        rewriter.rewrite(onnx.load_model_from_string(model))
+        try:
+            rewriter.rewrite(onnx.load_model_from_string(model))
+        except Exception:  # a rule that raises did something to the model: it is among hits
+            if not hits:
+                raise
     return hits
 
 
@@ -68,9 +73,14 @@ def _recording_rewrites(hits: set[str]):
     original = _rewrite_rule.RewriteRule.try_rewrite
 
     def try_rewrite(self, *args, **kwargs):
-        replacement = original(self, *args, **kwargs)
+        name = names.get(id(self)) or self.name or _replacement_name(self)
+        try:
+            replacement = original(self, *args, **kwargs)
+        except Exception:  # like an onnxoptimizer pass that raises: the rule matched and broke
+            hits.add(name)
+            raise
         if replacement is not None:
-            hits.add(names.get(id(self)) or self.name or _replacement_name(self))
+            hits.add(name)
         return replacement
 
     _rewrite_rule.RewriteRule.try_rewrite = try_rewrite

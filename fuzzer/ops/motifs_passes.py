@@ -16,7 +16,8 @@ from fuzzer.errors import Rejected
 from fuzzer.ir import DType, TensorType
 from fuzzer.ops.base import py
 from fuzzer.ops.motif import FIRES
-from fuzzer.ops.motifs_passes_base import F32, PassMotif, chain, tapped
+from fuzzer.ops.dtypes import FLOAT32, FLOAT32_64
+from fuzzer.ops.motifs_passes_base import PassMotif, chain, tapped
 
 #: a BatchNormalization's variance: positive, away from 0 so that 1/sqrt(var + eps) stays tame
 VARIANCE = (0.25, 2.0)
@@ -43,7 +44,7 @@ def conv_onnx(ctx, x: str, w: str, bias: str | None, g: dict, outs, op: str = "C
 class ConvLike(PassMotif):
     """Motifs on a Conv (or ConvTranspose) over x (N, C, H, W) with a constant weight."""
 
-    dtypes = F32
+    dtypes = FLOAT32
     min_rank = max_rank = 4
     transpose = False
 
@@ -320,7 +321,7 @@ class TransposeGemm(PassMotif):
 
     name = "motif_opt_transpose_gemm"
     onnx_ops = ("Transpose", "Gemm")
-    dtypes = frozenset({DType.float32, DType.float64})
+    dtypes = FLOAT32_64
     min_rank = max_rank = 2
     rewrites = (("onnxoptimizer", "fuse_transpose_into_gemm"),)
     guards = ("tap",)
@@ -361,7 +362,7 @@ class GemmBatchNorm(PassMotif):
 
     name = "motif_osr_gemm_bn"
     onnx_ops = ("Gemm", "BatchNormalization")
-    dtypes = F32
+    dtypes = FLOAT32
     min_rank = max_rank = 2
     rewrites = (("onnxscript", "FuseBatchNormIntoGemm"),)
     guards = ("bn_param_input", "weight_input", "tap")

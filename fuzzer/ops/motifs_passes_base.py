@@ -13,15 +13,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from fuzzer.ir import DType, TensorType, Value
+from fuzzer.ir import TensorType, Value
 from fuzzer.ops.base import OpSpec
 from fuzzer.ops.motif import FIRES, Motif
 
-F32 = frozenset({DType.float32})
-F32_64 = frozenset({DType.float32, DType.float64})
-#: floats and the integers ONNX's data-movement ops take at every opset from 13
-MOVABLE = frozenset({DType.float32, DType.float64, DType.float16, DType.int32, DType.int64, DType.int8,
-                     DType.uint8, DType.bool})
 #: the chance that a draw keeps every precondition
 P_FIRES = 0.75
 
@@ -63,4 +58,4 @@ def middle_name(ctx, outs: list[str], attrs: dict, hint: str) -> str:
     return outs[1] if attrs.get("tap") else ctx.fresh(hint)
 
 
-__all__ = ["F32", "F32_64", "FIRES", "MOVABLE", "P_FIRES", "PassMotif", "chain", "middle_name", "tapped"]
+__all__ = ["FIRES", "P_FIRES", "PassMotif", "chain", "middle_name", "tapped"]

@@ -12,14 +12,13 @@ from __future__ import annotations
 import math
 
 from fuzzer.errors import Rejected
-from fuzzer.ir import DType, TensorType
+from fuzzer.ir import DType
 from fuzzer.ops.base import norm_dim, py
 from fuzzer.ops.lowering import reduce
-from fuzzer.ops.motifs_passes_base import F32_64, MOVABLE, PassMotif, chain, middle_name, tapped
+from fuzzer.ops.dtypes import COMMON_AND_BOOL, COMMON_NUMERIC, FLOAT32_64, FLOAT32_64_INT32_64
+from fuzzer.ops.motifs_passes_base import PassMotif, chain, middle_name, tapped
 from fuzzer.ops.shape import neg, shuffled
 
-#: numeric dtypes every data-movement op here takes at opset 13 (Squeeze/Concat/Slice/Pad...)
-NUMERIC = frozenset({DType.float32, DType.float64, DType.float16, DType.int32, DType.int64, DType.int8, DType.uint8})
 
 
 def perm_of(b, rank: int) -> list[int]:
@@ -37,7 +36,7 @@ class TransposeTranspose(PassMotif):
 
     name = "motif_opt_transpose_transpose"
     onnx_ops = ("Transpose",)
-    dtypes = MOVABLE
+    dtypes = COMMON_AND_BOOL
     min_rank = 2
     rewrites = (("onnxoptimizer", "fuse_consecutive_transposes"), ("onnxscript", "TransposeTranspose"),
                 ("onnxslim", "EliminationTranspose"))
@@ -80,7 +79,7 @@ class NopTranspose(PassMotif):
 
     name = "motif_opt_nop_transpose"
     onnx_ops = ("Transpose",)
-    dtypes = MOVABLE
+    dtypes = COMMON_AND_BOOL
     min_rank = 1
     rewrites = (("onnxoptimizer", "eliminate_nop_transpose"), ("onnxscript", "TransposeIdentity"))
     guards = ("not_identity",)
@@ -111,7 +110,7 @@ class SqueezeSqueeze(PassMotif):
 
     name = "motif_opt_squeeze_squeeze"
     onnx_ops = ("Unsqueeze", "Squeeze")
-    dtypes = MOVABLE
+    dtypes = COMMON_AND_BOOL
     max_rank = 3
     rewrites = (("onnxoptimizer", "fuse_consecutive_squeezes"),)
     guards = ("axes_omitted",)
@@ -160,7 +159,7 @@ class UnsqueezeUnsqueeze(PassMotif):
 
     name = "motif_opt_unsqueeze_unsqueeze"
     onnx_ops = ("Unsqueeze",)
-    dtypes = MOVABLE
+    dtypes = COMMON_AND_BOOL
     max_rank = 3
     rewrites = (("onnxoptimizer", "fuse_consecutive_unsqueezes"), ("onnxscript", "UnsqueezeUnsqueeze"))
     #: all three break onnxscript's rule only: onnxoptimizer composes any axes, tapped or not
@@ -201,7 +200,7 @@ class ConcatConcat(PassMotif):
 
     name = "motif_opt_concat_concat"
     onnx_ops = ("Concat",)
-    dtypes = NUMERIC
+    dtypes = COMMON_NUMERIC
     min_rank = 1
     rewrites = (("onnxoptimizer", "fuse_consecutive_concats"),)
     guards = ("other_axis", "axis_spelling", "tap")
@@ -251,7 +250,7 @@ class ReduceUnsqueeze(PassMotif):
 
     name = "motif_opt_reduce_unsqueeze"
     onnx_ops = ("ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "Unsqueeze")
-    dtypes = frozenset({DType.float32, DType.float64, DType.int32, DType.int64})
+    dtypes = FLOAT32_64_INT32_64
     min_rank = 1
     rewrites = (("onnxoptimizer", "fuse_consecutive_reduce_unsqueeze"),)
     guards = ("axes_spelling", "other_axes", "keepdims_omitted", "tap")
@@ -309,7 +308,7 @@ class SoftmaxLog(PassMotif):
 
     name = "motif_opt_log_softmax"
     onnx_ops = ("Softmax", "Log")
-    dtypes = F32_64
+    dtypes = FLOAT32_64
     min_rank = 1
     rewrites = (("onnxoptimizer", "fuse_consecutive_log_softmax"),)
     guards = ("tap",)
@@ -374,7 +373,7 @@ class SliceSlice(PassMotif):
 
     name = "motif_slim_slice_slice"
     onnx_ops = ("Slice",)
-    dtypes = NUMERIC
+    dtypes = COMMON_NUMERIC
     min_rank = 1
     rewrites = (("onnxslim", "EliminationSlice"),)
     guards = ("same_axis", "steps_omitted", "tap")
@@ -434,7 +433,7 @@ class ReshapeReshape(PassMotif):
 
     name = "motif_opt_reshape_reshape"
     onnx_ops = ("Reshape",)
-    dtypes = MOVABLE
+    dtypes = COMMON_AND_BOOL
     rewrites = (("onnxoptimizer", "eliminate_consecutive_idempotent_ops"), ("onnxscript", "ReshapeReshape"),
                 ("onnxslim", "EliminationReshape"))
     guards = ("tap",)
@@ -485,7 +484,7 @@ class NopPad(PassMotif):
 
     name = "motif_opt_nop_pad"
     onnx_ops = ("Pad",)
-    dtypes = frozenset({DType.float32, DType.float64, DType.int32, DType.int64})
+    dtypes = FLOAT32_64_INT32_64
     min_rank = 1
     rewrites = (("onnxoptimizer", "eliminate_nop_pad"),)
     guards = ("nonzero_pad",)
@@ -526,14 +525,14 @@ class NopCast(PassMotif):
 
     name = "motif_opt_nop_cast"
     onnx_ops = ("Cast",)
-    dtypes = MOVABLE
+    dtypes = COMMON_AND_BOOL
     rewrites = (("onnxoptimizer", "eliminate_nop_cast"), ("onnxscript", "CastIdentity"))
     guards = ("other_dtype",)
 
     def draw_motif(self, b, x, broken):
         to = x.type.dtype
         if broken == "other_dtype":
-            to = b.choices.choice(sorted((MOVABLE - {to, DType.bool}), key=lambda d: d.value))
+            to = b.choices.choice(sorted((COMMON_AND_BOOL - {to, DType.bool}), key=lambda d: d.value))
         return [x], {"to": to.value}
 
     def infer(self, types, attrs):
@@ -552,7 +551,7 @@ class CastCast(PassMotif):
 
     name = "motif_osr_cast_cast"
     onnx_ops = ("Cast",)
-    dtypes = frozenset({DType.float64, DType.int32, DType.int64, DType.float32})
+    dtypes = FLOAT32_64_INT32_64
     rewrites = (("onnxscript", "CastCast"),)
     guards = ("other_middle", "tap")
 
@@ -579,7 +578,7 @@ class NopFlatten(PassMotif):
 
     name = "motif_opt_nop_flatten"
     onnx_ops = ("Flatten",)
-    dtypes = MOVABLE
+    dtypes = COMMON_AND_BOOL
     min_rank = max_rank = 2
     rewrites = (("onnxoptimizer", "eliminate_nop_flatten"), ("onnxscript", "Flatten2Reshape"))
     guards = ("axis_0",)
@@ -611,7 +610,7 @@ class NopReshape(PassMotif):
 
     name = "motif_opt_nop_reshape"
     onnx_ops = ("Reshape",)
-    dtypes = MOVABLE
+    dtypes = COMMON_AND_BOOL
     min_rank = 1
     rewrites = (("onnxoptimizer", "eliminate_nop_reshape"),)
     guards = ("other_shape",)
@@ -642,7 +641,7 @@ class NopSplit(PassMotif):
 
     name = "motif_opt_nop_split"
     onnx_ops = ("Split",)
-    dtypes = MOVABLE
+    dtypes = COMMON_AND_BOOL
     min_rank = 1
     rewrites = (("onnxoptimizer", "eliminate_nop_split"),)
     guards = ("two_outputs",)
@@ -683,7 +682,7 @@ class NopConcat(PassMotif):
 
     name = "motif_opt_nop_concat"
     onnx_ops = ("Concat",)
-    dtypes = MOVABLE
+    dtypes = COMMON_AND_BOOL
     min_rank = 1
     rewrites = (("onnxoptimizer", "eliminate_nop_concat"),)
     guards = ("two_operands",)
@@ -712,7 +711,7 @@ class NopExpand(PassMotif):
 
     name = "motif_opt_nop_expand"
     onnx_ops = ("Expand",)
-    dtypes = MOVABLE
+    dtypes = COMMON_AND_BOOL
     rewrites = (("onnxoptimizer", "eliminate_nop_expand"), ("onnxscript", "ExpandIdentity"))
     guards = ("widening", "ones")
 
@@ -747,7 +746,7 @@ class MonotoneArgMax(PassMotif):
 
     name = "motif_opt_monotone_argmax"
     onnx_ops = ("ArgMax", "Exp", "Log", "Sqrt", "Softmax", "LogSoftmax")
-    dtypes = F32_64
+    dtypes = FLOAT32_64
     min_rank = 1
     rewrites = (("onnxoptimizer", "eliminate_nop_monotone_argmax"),)
     guards = ("softmax_other_axis", "tap")
@@ -802,7 +801,7 @@ class IdempotentTwice(PassMotif):
 
     name = "motif_opt_idempotent"
     onnx_ops = ("Ceil", "Floor", "Round", "Sign")
-    dtypes = F32_64
+    dtypes = FLOAT32_64
     rewrites = (("onnxoptimizer", "eliminate_consecutive_idempotent_ops"),)
     guards = ("tap",)
     ops = ("Ceil", "Floor", "Round", "Sign")
