@@ -9,7 +9,7 @@ Systems and how each names its rules:
   onnxruntime    graph transformers, as its verbose session log names them
   onnxoptimizer  passes (get_available_passes()) that change the model run alone
   onnxscript     rules of onnxscript.rewriter's default set whose try_rewrite returned a
-                 replacement, or raised, while rewriter.rewrite ran (named as
+                 replacement, or raised, while onnxscript.optimizer.optimize ran (named as
                  fuzzer.coverage.onnxscript_rewriter names them); the rewrite stops at the
                  first rule that raises
   onnxslim       fusion/elimination patterns of onnxslim's registry (FusionConvBN, ...) that
@@ -47,13 +47,16 @@ def fired(system: str, model: bytes) -> set[str]:
 
 
 def _onnxscript_rules(model: bytes) -> set[str]:
+    """The rules onnxscript.optimizer.optimize applies, as the onnxscript-optimizer transformer
+    runs it (its constant folding infers the intermediates' types the rules look at)."""
     import onnx
-    from onnxscript import rewriter
+    import onnx_ir as ir
+    from onnxscript import optimizer
 
     hits: set[str] = set()
     with _recording_rewrites(hits):
         try:
-            rewriter.rewrite(onnx.load_model_from_string(model))
+            optimizer.optimize(ir.from_proto(onnx.load_model_from_string(model)))
         except Exception:  # a rule that raises did something to the model: it is among hits
             if not hits:
                 raise

@@ -521,12 +521,13 @@ class NopPad(PassMotif):
 
 
 class NopCast(PassMotif):
-    """Cast to the dtype its input already has: removed."""
+    """Cast to the dtype its input already has: removed. (onnxscript's CastIdentity rule would
+    remove it too, but onnxscript.optimizer.optimize folds it away before its rules run.)"""
 
     name = "motif_opt_nop_cast"
     onnx_ops = ("Cast",)
     dtypes = COMMON_AND_BOOL
-    rewrites = (("onnxoptimizer", "eliminate_nop_cast"), ("onnxscript", "CastIdentity"))
+    rewrites = (("onnxoptimizer", "eliminate_nop_cast"),)
     guards = ("other_dtype",)
 
     def draw_motif(self, b, x, broken):
@@ -547,11 +548,12 @@ class NopCast(PassMotif):
 
 class CastCast(PassMotif):
     """Cast(Cast(x, to=float32), to=float16): onnxscript keeps the outer Cast only (its rule
-    lists the (middle, outer) pairs it knows valid: float32 then float16 or bfloat16)."""
+    lists the (middle, outer) pairs it knows valid: float32 then float16 or bfloat16). x is
+    never float32: its first Cast would be a no-op, which the optimizer folds away first."""
 
     name = "motif_osr_cast_cast"
     onnx_ops = ("Cast",)
-    dtypes = FLOAT32_64_INT32_64
+    dtypes = frozenset(FLOAT32_64_INT32_64 - {DType.float32})
     rewrites = (("onnxscript", "CastCast"),)
     guards = ("other_middle", "tap")
 
@@ -707,12 +709,13 @@ class NopConcat(PassMotif):
 
 class NopExpand(PassMotif):
     """Expand to the tensor's own shape: removed (onnxoptimizer also removes an Expand to a
-    shape of ones that broadcasts to it; onnxscript only the exact shape)."""
+    shape of ones that broadcasts to it; onnxscript's ExpandIdentity rule only the exact shape,
+    but onnxscript.optimizer.optimize folds that away before its rules run)."""
 
     name = "motif_opt_nop_expand"
     onnx_ops = ("Expand",)
     dtypes = COMMON_AND_BOOL
-    rewrites = (("onnxoptimizer", "eliminate_nop_expand"), ("onnxscript", "ExpandIdentity"))
+    rewrites = (("onnxoptimizer", "eliminate_nop_expand"),)
     guards = ("widening", "ones")
 
     def draw_motif(self, b, x, broken):
