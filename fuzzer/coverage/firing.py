@@ -14,14 +14,22 @@ Systems and how each names its rules:
                  first rule that raises
   onnxslim       fusion/elimination patterns of onnxslim's registry (FusionConvBN, ...) that
                  change the model when run alone, compared with a run that skips them all
+  onnxsim        onnxsim.simplify's default optimizer passes (onnxoptimizer's names, run on
+                 onnxsim's own copy after its shape inference and constant folding) that change
+                 the graph when they alone are not skipped, compared with skipping them all
 """
 from __future__ import annotations
 
 import contextlib
+from typing import Iterable
 
 
-def fired(system: str, model: bytes) -> set[str]:
-    """The rules of system that change model (serialized ONNX)."""
+def fired(system: str, model: bytes, only: Iterable[str] | None = None) -> set[str]:
+    """The rules of system that change model (serialized ONNX).
+
+    only: look at these rules alone (the systems whose rules are tried one by one, onnxoptimizer,
+    onnxslim and onnxsim, then try only those); None for every rule.
+    """
     if system == "onnxruntime":
         from fuzzer.coverage.onnxruntime import LEVELS, session_log, transformers_in
 
@@ -38,12 +46,22 @@ def fired(system: str, model: bytes) -> set[str]:
 
         from fuzzer.coverage.onnxoptimizer import passes_that_change
 
-        return set(passes_that_change(onnx.load_model_from_string(model), onnxoptimizer.get_available_passes()))
+        names = _among(onnxoptimizer.get_available_passes(), only)
+        return set(passes_that_change(onnx.load_model_from_string(model), names))
     if system == "onnxscript":
         return _onnxscript_rules(model)
     if system == "onnxslim":
-        return _onnxslim_patterns(model)
+        return _onnxslim_patterns(model, only)
+    if system == "onnxsim":
+        return _onnxsim_passes(model, only)
     raise ValueError(f"no firing check for system {system!r}")
+
+
+def _among(names: list[str], only: Iterable[str] | None) -> list[str]:
+    if only is None:
+        return list(names)
+    wanted = set(only)
+    return [n for n in names if n in wanted]
 
 
 def _onnxscript_rules(model: bytes) -> set[str]:
@@ -102,7 +120,7 @@ def onnxslim_patterns() -> list[str]:
     return list(DEFAULT_FUSION_PATTERNS)
 
 
-def _onnxslim_patterns(model: bytes) -> set[str]:
+def _onnxslim_patterns(model: bytes, only: Iterable[str] | None = None) -> set[str]:
     import onnx
     from onnxslim.core import optimize
 
@@ -115,4 +133,23 @@ def _onnxslim_patterns(model: bytes) -> set[str]:
             return repr(e).encode()
 
     base = run(names)
-    return {name for name in names if run([n for n in names if n != name]) != base}
+    return {name for name in _among(names, only) if run([n for n in names if n != name]) != base}
+
+
+def _onnxsim_passes(model: bytes, only: Iterable[str] | None = None) -> set[str]:
+    import onnx
+    import onnxsim
+    from onnxsim.onnx_simplifier import C
+
+    names = list(C._list_optimizers())
+
+    def run(skip: list[str]) -> bytes:
+        try:
+            out, _ = onnxsim.simplify(onnx.load_model_from_string(model), check_n=0, skipped_optimizers=skip)
+        except Exception as e:  # a pass that raises did something to the model
+            return repr(e).encode()
+        # the graph only: the model's metadata records the skipped list
+        return out.graph.SerializeToString()
+
+    base = run(names)
+    return {name for name in _among(names, only) if run([n for n in names if n != name]) != base}

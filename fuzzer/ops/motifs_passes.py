@@ -82,7 +82,8 @@ class ConvBatchNorm(ConvLike):
     name = "motif_opt_conv_bn"
     onnx_ops = ("Conv", "BatchNormalization")
     rewrites = (("onnxoptimizer", "fuse_bn_into_conv"), ("onnxscript", "FuseBatchNormIntoConv"),
-                ("onnxslim", "FusionConvBN"))
+                ("onnxslim", "FusionConvBN"),
+                ("onnxsim", "fuse_bn_into_conv"))
     guards = ("bn_param_input", "weight_input", "bias_input", "tap")
 
     def draw_motif(self, b, x, broken):
@@ -120,7 +121,8 @@ class ConvBatchNorm(ConvLike):
 class ConvTransposeBatchNorm(ConvBatchNorm):
     name = "motif_osr_convtranspose_bn"
     onnx_ops = ("ConvTranspose", "BatchNormalization")
-    rewrites = (("onnxscript", "FuseBatchNormIntoConvTranspose"), ("onnxslim", "FusionConvTransposeBN"))
+    rewrites = (("onnxscript", "FuseBatchNormIntoConvTranspose"), ("onnxslim", "FusionConvTransposeBN"),
+                ("onnxsim", "fuse_bn_into_conv"))
     transpose = True
 
 
@@ -130,7 +132,8 @@ class ConvAddBias(ConvLike):
 
     name = "motif_opt_conv_add"
     onnx_ops = ("Conv", "Add")
-    rewrites = (("onnxoptimizer", "fuse_add_bias_into_conv"), ("onnxslim", "FusionConvAdd"))
+    rewrites = (("onnxoptimizer", "fuse_add_bias_into_conv"), ("onnxslim", "FusionConvAdd"),
+                ("onnxsim", "fuse_add_bias_into_conv"))
     guards = ("addend_input", "addend_spatial", "tap")
     binary = "Add"
 
@@ -168,7 +171,8 @@ class ConvMulScale(ConvAddBias):
 
     name = "motif_slim_conv_mul"
     onnx_ops = ("Conv", "Mul")
-    rewrites = (("onnxslim", "FusionConvMul"),)
+    rewrites = (("onnxslim", "FusionConvMul"),
+                ("onnxsim", "fuse_mul_into_conv"))
     binary = "Mul"
 
 
@@ -178,7 +182,8 @@ class PadConv(ConvLike):
     name = "motif_opt_pad_conv"
     onnx_ops = ("Pad", "Conv")
     rewrites = (("onnxoptimizer", "fuse_pad_into_conv"), ("onnxscript", "FuseConvPad"),
-                ("onnxslim", "FusionPadConv"))
+                ("onnxslim", "FusionPadConv"),
+                ("onnxsim", "fuse_pad_into_conv"))
     guards = ("reflect_mode", "nonzero_value", "channel_pads", "tap")
 
     def draw_motif(self, b, x, broken):
@@ -234,7 +239,8 @@ class PadPool(PadConv):
 
     name = "motif_opt_pad_pool"
     onnx_ops = ("Pad", "MaxPool", "AveragePool")
-    rewrites = (("onnxoptimizer", "fuse_pad_into_pool"),)
+    rewrites = (("onnxoptimizer", "fuse_pad_into_pool"),
+                ("onnxsim", "fuse_pad_into_pool"))
     guards = ("reflect_mode", "nonzero_value", "channel_pads", "tap")
 
     def draw_motif(self, b, x, broken):
@@ -280,7 +286,8 @@ class MatMulAddBias(PassMotif):
     onnx_ops = ("MatMul", "Add")
     dtypes = frozenset({DType.float32, DType.float64, DType.int64})
     min_rank = max_rank = 2
-    rewrites = (("onnxoptimizer", "fuse_matmul_add_bias_into_gemm"), ("onnxslim", "FusionGemm"))
+    rewrites = (("onnxoptimizer", "fuse_matmul_add_bias_into_gemm"), ("onnxslim", "FusionGemm"),
+                ("onnxsim", "fuse_matmul_add_bias_into_gemm"))
     #: weight_input and bias_input break onnxslim's FusionGemm only (it folds constants into a
     #: Gemm); onnxoptimizer fuses a MatMul of any operands
     guards = ("bias_broadcast_rows", "tap", "batched", "weight_input", "bias_input")
@@ -323,7 +330,8 @@ class TransposeGemm(PassMotif):
     onnx_ops = ("Transpose", "Gemm")
     dtypes = FLOAT32_64
     min_rank = max_rank = 2
-    rewrites = (("onnxoptimizer", "fuse_transpose_into_gemm"),)
+    rewrites = (("onnxoptimizer", "fuse_transpose_into_gemm"),
+                ("onnxsim", "fuse_transpose_into_gemm"))
     guards = ("tap",)
 
     def draw_motif(self, b, x, broken):

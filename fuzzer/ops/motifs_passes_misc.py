@@ -335,7 +335,8 @@ class SliceAfterShape(PassMotif):
     onnx_ops = ("Shape", "Slice")
     dtypes = COMMON_AND_BOOL
     min_rank = 1
-    rewrites = (("onnxoptimizer", "eliminate_slice_after_shape"), ("onnxoptimizer", "eliminate_shape_op"))
+    rewrites = (("onnxoptimizer", "eliminate_slice_after_shape"), ("onnxoptimizer", "eliminate_shape_op"),
+                ("onnxsim", "eliminate_slice_after_shape"))
     guards = ("identity_between",)
 
     def draw_motif(self, b, x, broken):
@@ -379,7 +380,8 @@ class NopWithUnit(PassMotif):
     name = "motif_opt_nop_with_unit"
     onnx_ops = ("Add", "Sub", "Mul", "Div", "Pow")
     dtypes = FLOAT32_64_INT32_64
-    rewrites = (("onnxoptimizer", "eliminate_nop_with_unit"),)
+    rewrites = (("onnxoptimizer", "eliminate_nop_with_unit"),
+                ("onnxsim", "eliminate_nop_with_unit"))
     guards = ("not_unit", "widening", "unit_on_left", "unit_input")
 
     def draw_motif(self, b, x, broken):
@@ -424,7 +426,8 @@ class DuplicateInitializer(PassMotif):
     name = "motif_opt_duplicate_initializer"
     onnx_ops = ("Mul", "Add")
     dtypes = FLOAT32_64_INT32_64
-    rewrites = (("onnxoptimizer", "eliminate_duplicate_initializer"),)
+    rewrites = (("onnxoptimizer", "eliminate_duplicate_initializer"),
+                ("onnxsim", "eliminate_duplicate_initializer"))
     guards = ("graph_input",)
 
     def draw_motif(self, b, x, broken):
@@ -462,7 +465,8 @@ class IfConstCond(PassMotif):
     onnx_ops = ("If", "Add", "Neg")
     dtypes = FLOAT32_64_INT32_64
     control_flow = True
-    rewrites = (("onnxoptimizer", "eliminate_if_with_const_cond"),)
+    rewrites = (("onnxoptimizer", "eliminate_if_with_const_cond"),
+                ("onnxsim", "eliminate_if_with_const_cond"))
     guards = ("cond_input",)
 
     def draw_motif(self, b, x, broken):
@@ -492,7 +496,8 @@ class FuseQKV(PassMotif):
     onnx_ops = ("MatMul",)
     dtypes = FLOAT32
     min_rank, max_rank = 2, 3
-    rewrites = (("onnxoptimizer", "fuse_qkv"),)
+    rewrites = (("onnxoptimizer", "fuse_qkv"),
+                ("onnxsim", "fuse_qkv"))
     guards = ("weight_input", "widths_differ")
 
     def draw_motif(self, b, x, broken):
@@ -603,7 +608,8 @@ class WhereNot(PassMotif):
     name = "motif_opt_where_not"
     onnx_ops = ("Not", "Where")
     dtypes = COMMON_AND_BOOL
-    rewrites = (("onnxoptimizer", "rewrite_where"),)
+    rewrites = (("onnxoptimizer", "rewrite_where"),
+                ("onnxsim", "rewrite_where"))
     guards = ("tap",)
 
     def draw_motif(self, b, x, broken):
@@ -635,7 +641,8 @@ class ConcatReshape(PassMotif):
     onnx_ops = ("Concat", "Reshape", "Shape", "Gather", "Cast")
     dtypes = COMMON_AND_BOOL
     min_rank = 1
-    rewrites = (("onnxoptimizer", "fuse_concat_into_reshape"),)
+    rewrites = (("onnxoptimizer", "fuse_concat_into_reshape"),
+                ("onnxsim", "fuse_concat_into_reshape"))
     guards = ("shape_piece",)
 
     def draw_motif(self, b, x, broken):

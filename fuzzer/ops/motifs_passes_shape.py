@@ -39,7 +39,8 @@ class TransposeTranspose(PassMotif):
     dtypes = COMMON_AND_BOOL
     min_rank = 2
     rewrites = (("onnxoptimizer", "fuse_consecutive_transposes"), ("onnxscript", "TransposeTranspose"),
-                ("onnxslim", "EliminationTranspose"))
+                ("onnxslim", "EliminationTranspose"),
+                ("onnxsim", "fuse_consecutive_transposes"))
     #: tap breaks onnxscript's and onnxslim's rules (they fuse only an intermediate with no other use)
     guards = ("one_perm_omitted", "tap")
 
@@ -81,7 +82,8 @@ class NopTranspose(PassMotif):
     onnx_ops = ("Transpose",)
     dtypes = COMMON_AND_BOOL
     min_rank = 1
-    rewrites = (("onnxoptimizer", "eliminate_nop_transpose"), ("onnxscript", "TransposeIdentity"))
+    rewrites = (("onnxoptimizer", "eliminate_nop_transpose"), ("onnxscript", "TransposeIdentity"),
+                ("onnxsim", "eliminate_nop_transpose"))
     guards = ("not_identity",)
 
     def draw_motif(self, b, x, broken):
@@ -161,7 +163,8 @@ class UnsqueezeUnsqueeze(PassMotif):
     onnx_ops = ("Unsqueeze",)
     dtypes = COMMON_AND_BOOL
     max_rank = 3
-    rewrites = (("onnxoptimizer", "fuse_consecutive_unsqueezes"), ("onnxscript", "UnsqueezeUnsqueeze"))
+    rewrites = (("onnxoptimizer", "fuse_consecutive_unsqueezes"), ("onnxscript", "UnsqueezeUnsqueeze"),
+                ("onnxsim", "fuse_consecutive_unsqueezes"))
     #: all three break onnxscript's rule only: onnxoptimizer composes any axes, tapped or not
     guards = ("negative_axis", "several_axes", "tap")
 
@@ -202,7 +205,8 @@ class ConcatConcat(PassMotif):
     onnx_ops = ("Concat",)
     dtypes = COMMON_NUMERIC
     min_rank = 1
-    rewrites = (("onnxoptimizer", "fuse_consecutive_concats"),)
+    rewrites = (("onnxoptimizer", "fuse_consecutive_concats"),
+                ("onnxsim", "fuse_consecutive_concats"))
     guards = ("other_axis", "axis_spelling", "tap")
 
     def draw_motif(self, b, x, broken):
@@ -252,7 +256,8 @@ class ReduceUnsqueeze(PassMotif):
     onnx_ops = ("ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "Unsqueeze")
     dtypes = FLOAT32_64_INT32_64
     min_rank = 1
-    rewrites = (("onnxoptimizer", "fuse_consecutive_reduce_unsqueeze"),)
+    rewrites = (("onnxoptimizer", "fuse_consecutive_reduce_unsqueeze"),
+                ("onnxsim", "fuse_consecutive_reduce_unsqueeze"))
     guards = ("axes_spelling", "other_axes", "keepdims_omitted", "tap")
 
     def draw_motif(self, b, x, broken):
@@ -310,7 +315,8 @@ class SoftmaxLog(PassMotif):
     onnx_ops = ("Softmax", "Log")
     dtypes = FLOAT32_64
     min_rank = 1
-    rewrites = (("onnxoptimizer", "fuse_consecutive_log_softmax"),)
+    rewrites = (("onnxoptimizer", "fuse_consecutive_log_softmax"),
+                ("onnxsim", "fuse_consecutive_log_softmax"))
     guards = ("tap",)
 
     def draw_motif(self, b, x, broken):
@@ -375,7 +381,8 @@ class SliceSlice(PassMotif):
     onnx_ops = ("Slice",)
     dtypes = COMMON_NUMERIC
     min_rank = 1
-    rewrites = (("onnxslim", "EliminationSlice"),)
+    rewrites = (("onnxslim", "EliminationSlice"),
+                ("onnxsim", "fuse_consecutive_slices"))
     guards = ("same_axis", "steps_omitted", "tap")
 
     def draw_motif(self, b, x, broken):
@@ -435,7 +442,8 @@ class ReshapeReshape(PassMotif):
     onnx_ops = ("Reshape",)
     dtypes = COMMON_AND_BOOL
     rewrites = (("onnxoptimizer", "eliminate_consecutive_idempotent_ops"), ("onnxscript", "ReshapeReshape"),
-                ("onnxslim", "EliminationReshape"))
+                ("onnxslim", "EliminationReshape"),
+                ("onnxsim", "eliminate_consecutive_idempotent_ops"), ("onnxsim", "fuse_consecutive_reshapes"))
     guards = ("tap",)
 
     def draw_motif(self, b, x, broken):
@@ -486,7 +494,8 @@ class NopPad(PassMotif):
     onnx_ops = ("Pad",)
     dtypes = FLOAT32_64_INT32_64
     min_rank = 1
-    rewrites = (("onnxoptimizer", "eliminate_nop_pad"),)
+    rewrites = (("onnxoptimizer", "eliminate_nop_pad"),
+                ("onnxsim", "eliminate_nop_pad"))
     guards = ("nonzero_pad",)
 
     def draw_motif(self, b, x, broken):
@@ -527,7 +536,8 @@ class NopCast(PassMotif):
     name = "motif_opt_nop_cast"
     onnx_ops = ("Cast",)
     dtypes = COMMON_AND_BOOL
-    rewrites = (("onnxoptimizer", "eliminate_nop_cast"),)
+    rewrites = (("onnxoptimizer", "eliminate_nop_cast"),
+                ("onnxsim", "eliminate_nop_cast"))
     guards = ("other_dtype",)
 
     def draw_motif(self, b, x, broken):
@@ -582,7 +592,8 @@ class NopFlatten(PassMotif):
     onnx_ops = ("Flatten",)
     dtypes = COMMON_AND_BOOL
     min_rank = max_rank = 2
-    rewrites = (("onnxoptimizer", "eliminate_nop_flatten"), ("onnxscript", "Flatten2Reshape"))
+    rewrites = (("onnxoptimizer", "eliminate_nop_flatten"), ("onnxscript", "Flatten2Reshape"),
+                ("onnxsim", "eliminate_nop_flatten"))
     guards = ("axis_0",)
 
     def draw_motif(self, b, x, broken):
@@ -614,7 +625,8 @@ class NopReshape(PassMotif):
     onnx_ops = ("Reshape",)
     dtypes = COMMON_AND_BOOL
     min_rank = 1
-    rewrites = (("onnxoptimizer", "eliminate_nop_reshape"),)
+    rewrites = (("onnxoptimizer", "eliminate_nop_reshape"),
+                ("onnxsim", "eliminate_nop_reshape"))
     guards = ("other_shape",)
 
     def draw_motif(self, b, x, broken):
@@ -645,7 +657,8 @@ class NopSplit(PassMotif):
     onnx_ops = ("Split",)
     dtypes = COMMON_AND_BOOL
     min_rank = 1
-    rewrites = (("onnxoptimizer", "eliminate_nop_split"),)
+    rewrites = (("onnxoptimizer", "eliminate_nop_split"),
+                ("onnxsim", "eliminate_nop_split"))
     guards = ("two_outputs",)
 
     def draw_motif(self, b, x, broken):
@@ -686,7 +699,8 @@ class NopConcat(PassMotif):
     onnx_ops = ("Concat",)
     dtypes = COMMON_AND_BOOL
     min_rank = 1
-    rewrites = (("onnxoptimizer", "eliminate_nop_concat"),)
+    rewrites = (("onnxoptimizer", "eliminate_nop_concat"),
+                ("onnxsim", "eliminate_nop_concat"))
     guards = ("two_operands",)
 
     def draw_motif(self, b, x, broken):
@@ -715,7 +729,8 @@ class NopExpand(PassMotif):
     name = "motif_opt_nop_expand"
     onnx_ops = ("Expand",)
     dtypes = COMMON_AND_BOOL
-    rewrites = (("onnxoptimizer", "eliminate_nop_expand"),)
+    rewrites = (("onnxoptimizer", "eliminate_nop_expand"),
+                ("onnxsim", "eliminate_nop_expand"))
     guards = ("widening", "ones")
 
     def draw_motif(self, b, x, broken):
@@ -751,7 +766,8 @@ class MonotoneArgMax(PassMotif):
     onnx_ops = ("ArgMax", "Exp", "Log", "Sqrt", "Softmax", "LogSoftmax")
     dtypes = FLOAT32_64
     min_rank = 1
-    rewrites = (("onnxoptimizer", "eliminate_nop_monotone_argmax"),)
+    rewrites = (("onnxoptimizer", "eliminate_nop_monotone_argmax"),
+                ("onnxsim", "eliminate_nop_monotone_argmax"))
     guards = ("softmax_other_axis", "tap")
 
     def draw_motif(self, b, x, broken):
@@ -805,7 +821,8 @@ class IdempotentTwice(PassMotif):
     name = "motif_opt_idempotent"
     onnx_ops = ("Ceil", "Floor", "Round", "Sign")
     dtypes = FLOAT32_64
-    rewrites = (("onnxoptimizer", "eliminate_consecutive_idempotent_ops"),)
+    rewrites = (("onnxoptimizer", "eliminate_consecutive_idempotent_ops"),
+                ("onnxsim", "eliminate_consecutive_idempotent_ops"))
     guards = ("tap",)
     ops = ("Ceil", "Floor", "Round", "Sign")
     torch_fn = {"Ceil": "torch.ceil", "Floor": "torch.floor", "Round": "torch.round", "Sign": "torch.sign",
@@ -830,5 +847,6 @@ class IdempotentTwice(PassMotif):
 class ReluRelu(IdempotentTwice):
     name = "motif_opt_relu_relu"
     onnx_ops = ("Relu",)
-    rewrites = (("onnxoptimizer", "eliminate_consecutive_idempotent_ops"), ("onnxscript", "FuseSuccessiveRelu"))
+    rewrites = (("onnxoptimizer", "eliminate_consecutive_idempotent_ops"), ("onnxscript", "FuseSuccessiveRelu"),
+                ("onnxsim", "eliminate_consecutive_idempotent_ops"))
     ops = ("Relu",)

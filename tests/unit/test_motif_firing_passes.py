@@ -2,8 +2,8 @@
 
 For each motif, a one-motif graph drawn to keep every precondition (attrs["fires"]) is built
 as a direct ONNX model; each (system, rule) the motif names in `rewrites`, for onnxoptimizer,
-onnxscript and onnxslim, must be among the rules fuzzer.coverage.firing finds changing that
-model. Rules that change any model (onnxoptimizer's set_unique_name_for_nodes,
+onnxscript, onnxslim and onnxsim, must be among the rules fuzzer.coverage.firing finds changing
+that model. Rules that change any model (onnxoptimizer's set_unique_name_for_nodes,
 rename_input_output, split_init) would pass that trivially, so no motif may name a rule that
 fires on a one-Relu model. Each motif must also draw both sides of its guard.
 """
@@ -21,7 +21,7 @@ from fuzzer.materialize.onnx_model import model_proto
 from fuzzer.ops import all_specs, get_spec
 from fuzzer.ops.motif import FIRES, is_motif
 
-SYSTEMS = ("onnxoptimizer", "onnxscript", "onnxslim")
+SYSTEMS = ("onnxoptimizer", "onnxscript", "onnxslim", "onnxsim")
 MOTIFS = [s.name for s in all_specs()
           if is_motif(s) and type(s).__module__.rpartition(".")[2].startswith("motifs_passes")]
 SEEDS = range(300)
@@ -89,7 +89,8 @@ def test_motif_fires_its_rules(name):
             onnx.checker.check_model(model, full_check=True)
             data = model.SerializeToString()
             for system in {s for s, _ in wanted}:
-                got.setdefault(system, set()).update(fired(system, data))
+                rules = [r for s, r in wanted if s == system]
+                got.setdefault(system, set()).update(fired(system, data, only=rules))
         missing = [(s, r) for s, r in wanted if r not in got[s]]
         where = "; ".join(f"{p} seed {seed}" for p, seed, _ in graphs)
         assert not missing, (f"{name} ({where}, opset {opset}): did not fire {missing}; fired "
@@ -112,3 +113,17 @@ def test_no_motif_names_a_rule_that_fires_on_any_model():
     assert "set_unique_name_for_nodes" in always["onnxoptimizer"]
     claimed = [(name, s, r) for name in MOTIFS for s, r in get_spec(name).rewrites if s in SYSTEMS]
     assert not [c for c in claimed if c[2] in always[c[1]]]
+
+
+def test_fired_looks_at_the_rules_asked_for_only():
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    nodes = [helper.make_node("Transpose", ["x"], ["t"], perm=[1, 0, 2]),
+             helper.make_node("Transpose", ["t"], ["y"], perm=[2, 1, 0])]
+    model = helper.make_model(helper.make_graph(nodes, "g", [x], [y]),
+                              opset_imports=[helper.make_opsetid("", 18)]).SerializeToString()
+    asked = ["fuse_consecutive_transposes", "eliminate_nop_cast"]
+    for system in ("onnxoptimizer", "onnxsim"):
+        assert fired(system, model, only=asked) == {"fuse_consecutive_transposes"}, system
+    assert "TransposeTranspose" in fired("onnxscript", model)
+    assert fired("onnxslim", model, only=["EliminationTranspose"]) == {"EliminationTranspose"}
