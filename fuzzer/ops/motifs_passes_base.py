@@ -35,7 +35,16 @@ class PassMotif(Motif, OpSpec):
         ops, attrs = self.draw_motif(b, x, broken)
         attrs[FIRES] = broken is None
         attrs["broken"] = broken
+        attrs["operand_types"] = [str(v.type) for v in ops]
         return ops, attrs
+
+    def requires(self, types, attrs):
+        """The operands must keep the types they were drawn with: the pattern's shapes, axes and
+        constants were drawn for them together (the minimizer may not retype one alone)."""
+        drawn = attrs.get("operand_types")
+        if drawn is not None and [str(t) for t in types] != list(drawn):
+            return f"{self.name} was drawn for operands {drawn}"
+        return None
 
     def draw_motif(self, b, x: Value, broken: str | None) -> tuple[list[Value], dict[str, Any]]:
         raise NotImplementedError(f"{type(self).__name__}.draw_motif")

@@ -127,3 +127,14 @@ def test_fired_looks_at_the_rules_asked_for_only():
     assert fired("onnxsim", model, only=["eliminate_nop_cast"]) == set()
     assert "TransposeTranspose" in fired("onnxscript", model)
     assert fired("onnxslim", model, only=["EliminationTranspose"]) == {"EliminationTranspose"}
+
+
+@pytest.mark.parametrize("name", MOTIFS[:: max(1, len(MOTIFS) // 8)])
+def test_motif_requires_its_drawn_operand_types(name):
+    """The minimizer may not retype one operand of a motif alone: its pattern was drawn for them."""
+    _, g, nodes = next(_graphs(name))
+    node, spec = nodes[0], get_spec(name)
+    types = [v.type for v in node.inputs]
+    assert spec.requires(types, node.attrs) is None
+    other = types[0].with_shape(tuple(d + 1 for d in types[0].shape))
+    assert spec.requires([other] + types[1:], node.attrs) is not None
