@@ -29,5 +29,16 @@ TEXT_INTS = frozenset({DType.int8, DType.uint8, DType.int32, DType.int64})
 #: what onnx.Resize draws: floats but double and bfloat16, and the bytes nearest mode takes
 RESIZE_DTYPES = frozenset({DType.float16, DType.float32, DType.uint8, DType.int8})
 
-__all__ = ["HALF_SINGLE_DOUBLE", "RESIZE_DTYPES", "TEXT_INTS", "ALL", "ALL_BUT_INT16", "ALL_BUT_INT16_AND_BFLOAT16", "FLOATS_BUT_BFLOAT16", "INTS_BUT_INT16",
+#: float32 alone: what the weighted-layer motifs draw (ORT's CPU Conv has no float64 kernel)
+FLOAT32 = frozenset({DType.float32})
+FLOAT32_64 = frozenset({DType.float32, DType.float64})
+#: float32/64 and int32/64: what Min, Max, Clip, Reduce and the arithmetic ops take at every opset
+#: from 13, with exact torch counterparts
+FLOAT32_64_INT32_64 = frozenset({DType.float32, DType.float64, DType.int32, DType.int64})
+#: the numeric dtypes every data-movement op (Transpose, Concat, Slice, Reshape...) takes from opset 13
+COMMON_NUMERIC = frozenset({DType.float16, DType.float32, DType.float64, DType.int8, DType.uint8, DType.int32,
+                            DType.int64})
+COMMON_AND_BOOL = frozenset(COMMON_NUMERIC | {DType.bool})
+
+__all__ = ["COMMON_AND_BOOL", "COMMON_NUMERIC", "FLOAT32", "FLOAT32_64", "FLOAT32_64_INT32_64", "HALF_SINGLE_DOUBLE", "RESIZE_DTYPES", "TEXT_INTS", "ALL", "ALL_BUT_INT16", "ALL_BUT_INT16_AND_BFLOAT16", "FLOATS_BUT_BFLOAT16", "INTS_BUT_INT16",
            "INTS_BUT_INT16_AND_BOOL", "NUMERIC", "NUMERIC_BUT_INT16"]

@@ -125,7 +125,8 @@ def _reference_wrong(node) -> bool:
     with ceil_mode misplace or drop windows; grouped ConvTranspose mixes up the groups; Gelu
     computes float16 in float16, where 1 + erf(x) cancels to 0 (torch and onnxruntime widen);
     LpNormalization with p=1 leaves out the absolute value; BatchNormalization-9 (opsets 9-13)
-    fills in the momentum attribute's default and then normalizes with the batch's own statistics.
+    fills in the momentum attribute's default and then normalizes with the batch's own statistics,
+    and computes with another epsilon than its attribute's.
     A model holding one is run on onnxruntime instead."""
     attrs = {a.name: a for a in node.attribute}
     if node.op_type in ("GlobalMaxPool", "Gelu", "LRN", "BatchNormalization"):  # LRN: it sums over the batch, not the channels
