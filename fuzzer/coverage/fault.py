@@ -109,11 +109,46 @@ def _ort(folder: Path, bug: dict) -> Fault:
     loc = localize_bug(folder)
     if loc is None:
         return Fault(bug["system"], [], [], "not an ONNX Runtime or onnxoptimizer plugin")
+    if len(loc.rules) == 1 and loc.rules[0].endswith("RuleBasedTransformer"):
+        rule = _rewrite_rule_at_fault(folder, bug, loc.rules[0])
+        if rule is not None:
+            return Fault(loc.system, [rule], [*loc.candidates, *ORT_REWRITE_RULES],
+                         f"{loc.note}; within {loc.rules[0]}, disabling its rewrite rule {rule} alone makes the "
+                         "failure disappear")
     if loc.rules or bug["role"] != "runtime":
         return Fault(loc.system, loc.rules, loc.candidates, loc.note)
     kernel = _kernel(folder, bug, "onnxruntime:ops")
     kernel.note = f"{loc.note}; {kernel.note}"
     return kernel
+
+
+#: the rewrite rules of ORT's rule-based transformers, by the names disabled_optimizers takes (its
+#: log names only the transformer that holds them; an unknown name is ignored, so a rule a newer
+#: ORT renamed is simply never found)
+ORT_REWRITE_RULES = ("EliminateIdentity", "EliminateSlice", "UnsqueezeElimination", "EliminateDropout",
+                     "ExpandElimination", "CastElimination", "PreShapeNodeElimination", "NoopElimination",
+                     "DivMulFusion", "FuseReluClip", "GemmSumFusion", "GemmTransposeFusion", "NotWhereFusion",
+                     "ConvAddFusion", "ConvMulFusion", "ConvBNFusion", "PadFusion", "MatmulBNFusion",
+                     "ClipQuantFusion", "ReluQuantFusion", "LabelEncoderFusion")
+
+
+def _rewrite_rule_at_fault(folder: Path, bug: dict, transformer: str) -> str | None:
+    """The one rewrite rule of a rule-based ORT transformer whose disabling alone clears the bug."""
+    from fuzzer.coverage.localize import LEVELS_OF_ORT, _noopt_outputs, differs, error_pattern, ort_attempt, raises
+    from fuzzer.plugin import load_plugin
+
+    plugin = load_plugin("runtime" if bug["role"] == "runtime" else "converter", bug["system"])
+    level = getattr(plugin, "level", None)
+    if level not in LEVELS_OF_ORT:
+        return None
+    model = (folder / "model.onnx").read_bytes()
+    first = (bug.get("error") or "").strip().splitlines()
+    if bug["kind"].endswith("_crash") and first:
+        fails = raises(error_pattern(first[0]))
+    else:
+        fails = differs(*_noopt_outputs(model, folder / "inputs.npz"))
+    cleared = [r for r in ORT_REWRITE_RULES if not fails(ort_attempt(model, level, [r]))]
+    return cleared[0] if len(cleared) == 1 else None
 
 
 # -- kernels ---------------------------------------------------------------------
@@ -349,8 +384,55 @@ def _exporter(folder: Path, case: dict) -> Fault:
     request = ExportRequest(graph, feeds, names, [f"out{i}" for i in range(len(graph.outputs))], opset)
     plugin = load_plugin("converter", bug["system"])
     order, error = _recorded(lambda: plugin.export(request))
+    if error is not None and bug["stage"] == "export" and bug["system"] == "torchscript":
+        inner = _innermost_symbolic(error, {r for s, r in order if s in systems})
+        if inner is not None:  # a symbolic function that calls another's helper: the one that raised
+            named = list(dict.fromkeys(r for s, r in order if s in systems and not TRIVIAL.search(r)))
+            return Fault(systems[0], [inner], named or [inner],
+                         "the export raised inside this symbolic function (the innermost one in the traceback)")
     return _from_order(order, error if bug["stage"] == "export" else None, systems, systems[0],
                        f"{bug['system']}'s export")
+
+
+def _innermost_symbolic(error: BaseException, hit: set[str]) -> str | None:
+    """The registered name of the innermost TorchScript symbolic function in error's traceback.
+
+    Some code is shared by several names (a decorator's wrapper, one function registered for
+    aten::dropout and aten::dropout_): a frame of it names the one among them the export hit,
+    or no one; a frame of code registered under one name alone names that one, hit or not (a
+    symbolic function calling another's directly: aten::all's calls aten::any's)."""
+    from fuzzer.coverage.torch_exporters import _load_symbolic_modules
+
+    registry = _load_symbolic_modules()
+    names: dict = {}
+    for name in registry.all_functions():
+        group = registry.get_function_group(name)
+        for fn in (group._functions._base.values() if group is not None else ()):
+            code = getattr(getattr(fn, "__wrapped__", fn), "__code__", None)
+            if code is not None:
+                names.setdefault(code, set()).add(name)
+    for e in _chain(error):
+        frames = []
+        tb = e.__traceback__
+        while tb is not None:
+            frames.append(tb.tb_frame.f_code)
+            tb = tb.tb_next
+        for code in reversed(frames):  # innermost first
+            candidates = names.get(code, set())
+            among = candidates & hit
+            if len(among) == 1:
+                return next(iter(among))
+            if len(candidates) == 1:
+                return next(iter(candidates))
+    return None
+
+
+def _chain(error: BaseException):
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = error.__cause__ or error.__context__
 
 
 # -- backfill -------------------------------------------------------------------------
