@@ -7,6 +7,7 @@ import dataclasses
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from fuzzer.campaign.schedule import FairShare
 from fuzzer.choices import NumpyChoices
@@ -15,6 +16,7 @@ from fuzzer.generate import GenConfig, generate
 from fuzzer.generate.swarm import MAX_OPS, MIN_OPS, Swarm, SwarmSchedule, draw_swarm, for_seed, swarm_for
 from fuzzer.ir import DType
 from fuzzer.ops import get_spec
+from fuzzer.strategies import graphs
 
 #: ops the generator adds on its own, whatever the config: domain guards (Builder.guard) and the
 #: fallback's cast (generator._fallback)
@@ -192,3 +194,12 @@ def test_run_passes_the_swarm_flag_to_the_campaign(monkeypatch, tmp_path):
                 "--runtimes", "onnxruntime,onnx-reference", flag]
         assert main(args) == 0
         assert seen["swarm"] is want
+
+
+@settings(max_examples=20, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(graphs(swarm=True, min_nodes=16, max_nodes=20))
+def test_the_hypothesis_strategy_draws_swarm_graphs_of_few_op_types(g):
+    assert len(g) <= 20
+    # a swarm holds at most MAX_OPS specs (the generator adds a few of its own): sixteen ops or
+    # more drawn from all ~180 would nearly always be of more types than that
+    assert len(set(g.op_types()) - GENERATOR_OWN) <= MAX_OPS
