@@ -16,7 +16,9 @@ Two parts, both printed with swarm on and off next to each other:
    plugins `onnxfuzz run` would use (default: every available one). Prints per
    campaign and per arm: cases, distinct 2-op and 3-op paths of the judged
    graphs (the workers' PathTrackers), and distinct failure signatures, each
-   per hour of wall time, and the ratios on/off. Distinct counts grow slower
+   per hour of wall time, and the ratios on/off; and verdicts per case (the
+   (path, runtime) pairs each case ran: a swarm's plugin subsets make a case
+   cheaper, which is part of what it changes). Distinct counts grow slower
    than linearly, so compare arms of equal length, not hours of different runs.
 """
 from __future__ import annotations
@@ -70,10 +72,11 @@ def campaign(swarm: bool, seed: int, args, plugins) -> dict:
             transformers=transformers, runtimes=runtimes, quiet=True, swarm=swarm))
         conn = sqlite3.connect(workdir / "onnxfuzz.sqlite")
         sigs = {row[0] for row in conn.execute("SELECT signature FROM signatures")}
+        verdicts = conn.execute("SELECT COUNT(*) FROM verdicts").fetchone()[0]
         conn.close()
     s = stats["session"]
     return {"swarm": swarm, "seed": seed, "seconds": s["seconds"], "cases": s["cases"], "paths_2op": s["paths_2op"],
-            "paths_3op": s["paths_3op"], "signatures": sigs, "swarms_drawn": s.get("swarms_drawn", 0)}
+            "paths_3op": s["paths_3op"], "signatures": sigs, "verdicts": verdicts, "swarms_drawn": s.get("swarms_drawn", 0)}
 
 
 def plugins(args):
@@ -103,7 +106,7 @@ def main() -> None:
     print(f"\n== campaigns: {args.rounds} x (on, off), {args.minutes} min each, {args.workers} workers")
     print(f"exporters {','.join(chosen[0])}; transformers {','.join(chosen[1]) or '-'}; runtimes {','.join(chosen[2])}")
     print(f"{'swarm':5s} {'seed':>4s} {'seconds':>7s} {'cases':>6s} {'2-op/h':>8s} {'3-op/h':>8s} {'fail/h':>7s}"
-          f" {'2-op':>6s} {'3-op':>6s} {'fails':>5s}")
+          f" {'2-op':>6s} {'3-op':>6s} {'fails':>5s} {'verdicts/case':>13s}")
     runs = []
     for r in range(args.rounds):
         for swarm in ((True, False) if r % 2 == 0 else (False, True)):
@@ -112,7 +115,8 @@ def main() -> None:
             h = 3600 / run["seconds"]
             print(f"{'on' if swarm else 'off':5s} {run['seed']:4d} {run['seconds']:7.0f} {run['cases']:6d}"
                   f" {run['paths_2op'] * h:8.0f} {run['paths_3op'] * h:8.0f} {len(run['signatures']) * h:7.0f}"
-                  f" {run['paths_2op']:6d} {run['paths_3op']:6d} {len(run['signatures']):5d}", flush=True)
+                  f" {run['paths_2op']:6d} {run['paths_3op']:6d} {len(run['signatures']):5d}"
+                  f" {run['verdicts'] / max(run['cases'], 1):13.1f}", flush=True)
 
     def per_hour(arm: list[dict], key) -> float:
         return sum(key(r) for r in arm) * 3600 / sum(r["seconds"] for r in arm)

@@ -115,6 +115,9 @@ def draw_swarm(choices: Choices, base, exporters=(), transformers=(), runtimes=(
         return d in s.dtypes and (s.name, d.value) not in avoid
 
     primaries = sorted((d for d in base.dtypes if any(takes(s, d) for s in specs)), key=str)
+    if not primaries:  # steering avoids every pair: draw as if it avoided none (the generator still does)
+        avoid = frozenset()
+        primaries = sorted((d for d in base.dtypes if any(takes(s, d) for s in specs)), key=str)
     primary = DType.float32 if DType.float32 in primaries and c.boolean(FLOAT32_PRIMARY) else c.choice(primaries)
     pool = [s for s in specs if takes(s, primary)]
     chosen = []

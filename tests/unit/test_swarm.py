@@ -68,6 +68,14 @@ def test_the_swarm_respects_the_users_ops_and_the_steered_pairs():
             assert "exp" not in swarm.ops
 
 
+def test_a_base_steered_away_from_every_pair_still_draws_a_swarm():
+    base = GenConfig(ops=("relu", "add"), dtypes=frozenset({DType.float32}),
+                     avoid=frozenset({("relu", "float32"), ("add", "float32")}))
+    swarm = swarm_for(0, 0, base)
+    assert swarm.ops == ("add", "relu") and swarm.dtypes == ("float32",)
+    assert len(generate(NumpyChoices(0), swarm.config(base))) >= 1  # the generator's fallback builds it
+
+
 def test_control_flow_and_dynamic_only_where_the_base_allows_them():
     allowed = GenConfig(control_flow=True, dynamic=True)
     swarms = [swarm_for(3, k, allowed) for k in range(40)]
