@@ -15,6 +15,8 @@ A Swarm is drawn only through a Choices sequence, so it is replayed exactly
 from its seed: campaigns and `gen` draw it from a seed derived from (campaign
 or graph seed, stretch index, frontend) (swarm_seed), and each case also
 records it (CaseSpec.swarm, case.json) so that nothing has to be re-derived.
+In a campaign the ops change every STRETCH cases and the plugin pairing every
+PAIRING_STRETCH cases (SwarmSchedule), each from its own seed.
 A Swarm narrows a GenConfig (Swarm.config) and nothing else: the generator is
 unchanged, and its fallback still builds a graph when no drawn op fits.
 
@@ -44,6 +46,10 @@ EXTRA_DTYPE = 0.25
 #: than no swarm and 13% fewer pairs; a stretch of 10 gives 32% fewer pairs and no more triples,
 #: since a stretch of ten-node graphs exhausts its swarm's pairs
 STRETCH = 1
+#: how many consecutive cases share one plugin pairing (exporters, transformers, runtimes): far
+#: more than one, since the campaign exports consecutive cases of equal exporters together
+#: (fuzzer.campaign.batching), in batches of up to 32, and a pairing per case would cut them short
+PAIRING_STRETCH = 64
 #: mixed into the seed a stretch's swarm is drawn from, so it is independent of the cases' streams
 SALT = 0x5A4E
 
@@ -134,7 +140,15 @@ def draw_swarm(choices: Choices, base, exporters=(), transformers=(), runtimes=(
     return Swarm(
         frontend=base.frontend, ops=tuple(s.name for s in chosen), dtypes=tuple(sorted(d.value for d in dtypes)),
         max_rank=max_rank, max_dim=max_dim, max_inputs=max_inputs, control_flow=control_flow, dynamic=dynamic,
-        exporters=_subset(c, exporters, 1), transformers=_subset(c, transformers, 1), runtimes=_subset(c, runtimes, 2))
+        **draw_pairing(c, exporters, transformers, runtimes))
+
+
+def draw_pairing(choices: Choices, exporters=(), transformers=(), runtimes=()) -> dict[str, tuple[str, ...]]:
+    """{"exporters", "transformers", "runtimes"}: random subsets of the names given, each kept in
+    its order and never empty when names are given (at least two runtimes: a differential)."""
+    c = choices
+    return {"exporters": _subset(c, exporters, 1), "transformers": _subset(c, transformers, 1),
+            "runtimes": _subset(c, runtimes, 2)}
 
 
 def _subset(c: Choices, names, at_least: int) -> tuple[str, ...]:
@@ -166,7 +180,9 @@ def for_seed(seed: int, base) -> Swarm:
 
 
 class SwarmSchedule:
-    """The swarms of a campaign: every STRETCH consecutive case ids share one per frontend.
+    """The swarms of a campaign: every `stretch` consecutive case ids share one set of ops, dtypes
+    and sizes per frontend, every `pairing_stretch` one plugin pairing per frontend (each drawn
+    from its own seed, so the two stretches are independent).
 
     Args:
         seed: the campaign's seed.
@@ -176,12 +192,13 @@ class SwarmSchedule:
     """
 
     def __init__(self, seed: int, base, exporters: dict[str, list[str]], transformers=(), runtimes=(),
-                 stretch: int = STRETCH) -> None:
-        if stretch < 1:
-            raise ValueError(f"a stretch is at least one case, got {stretch}")
-        self.seed, self.base, self.stretch = seed, base, stretch
+                 stretch: int = STRETCH, pairing_stretch: int = PAIRING_STRETCH) -> None:
+        if stretch < 1 or pairing_stretch < 1:
+            raise ValueError(f"a stretch is at least one case, got {stretch} and {pairing_stretch}")
+        self.seed, self.base, self.stretch, self.pairing_stretch = seed, base, stretch, pairing_stretch
         self.exporters, self.transformers, self.runtimes = exporters, list(transformers), list(runtimes)
-        self._cache: dict[tuple[int, str], Swarm] = {}
+        self._swarms: dict[tuple[int, str], Swarm] = {}
+        self._pairings: dict[tuple[int, str], dict] = {}
         self.drawn = 0
 
     def frontend_of(self, exporter: str) -> str:
@@ -190,14 +207,20 @@ class SwarmSchedule:
 
     def for_case(self, case_id: int, frontend: str) -> Swarm:
         key = (case_id // self.stretch, frontend)
-        if key not in self._cache:
-            if len(self._cache) > 64:  # stretches only move forward: the old ones are done
-                self._cache.clear()
-            base = dataclasses.replace(self.base, frontend=frontend)
-            self._cache[key] = swarm_for(self.seed, key[0], base, self.exporters.get(frontend, ()),
-                                         self.transformers, self.runtimes)
+        if key not in self._swarms:
+            if len(self._swarms) > 64:  # stretches only move forward: the old ones are done
+                self._swarms.clear()
+            self._swarms[key] = swarm_for(self.seed, key[0], dataclasses.replace(self.base, frontend=frontend))
             self.drawn += 1
-        return self._cache[key]
+        pair = (case_id // self.pairing_stretch, frontend)
+        if pair not in self._pairings:
+            if len(self._pairings) > 64:
+                self._pairings.clear()
+            choices = NumpyChoices(swarm_seed(self.seed, pair[0], f"{frontend}/plugins"))
+            self._pairings[pair] = draw_pairing(choices, self.exporters.get(frontend, ()), self.transformers,
+                                                self.runtimes)
+        return dataclasses.replace(self._swarms[key], **self._pairings[pair])
 
 
-__all__ = ["STRETCH", "Swarm", "SwarmSchedule", "draw_swarm", "for_seed", "swarm_for", "swarm_seed"]
+__all__ = ["PAIRING_STRETCH", "STRETCH", "Swarm", "SwarmSchedule", "draw_pairing", "draw_swarm", "for_seed", "swarm_for",
+           "swarm_seed"]

@@ -144,6 +144,24 @@ def test_cases_of_one_stretch_share_a_swarm_and_the_next_stretch_draws_anew():
     assert schedule.frontend_of("onnx-direct") == "onnx"
     with pytest.raises(ValueError):
         SwarmSchedule(0, GenConfig(), {}, stretch=0)
+    with pytest.raises(ValueError):
+        SwarmSchedule(0, GenConfig(), {}, pairing_stretch=0)
+
+
+def test_a_plugin_pairing_lasts_its_own_longer_stretch():
+    """Consecutive cases keep their exporters for a whole pairing stretch: the campaign batches
+    consecutive cases of equal exporters (fuzzer.campaign.batching)."""
+    runtimes = ["onnxruntime", "onnxruntime-noopt", "onnx-reference", "tract"]
+    schedule = SwarmSchedule(2, GenConfig(), {"torch": ["torchscript", "dynamo", "dynamo-noopt"]},
+                             ["onnxoptimizer", "onnxsim", "onnxslim"], runtimes, stretch=1, pairing_stretch=16)
+
+    def pairing(s: Swarm):
+        return s.exporters, s.transformers, s.runtimes
+
+    first = [schedule.for_case(i, "torch") for i in range(16)]
+    assert len({pairing(s) for s in first}) == 1 and len({s.ops for s in first}) > 8
+    later = {pairing(schedule.for_case(16 * k, "torch")) for k in range(1, 12)}
+    assert len(later) > 3
 
 
 def test_fair_share_picks_the_least_used_among_the_swarms_plugins():
