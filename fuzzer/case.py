@@ -49,6 +49,9 @@ class CaseSpec:
     #: a dynamic-shape plan to redo (CaseResult.dynamic of an earlier run): used where it still
     #: fits the graph, whether or not config.dynamic is set
     dynamic: dict | None = None
+    #: the swarm the case's config was narrowed by (fuzzer.generate.swarm.Swarm.to_json), or None;
+    #: recorded with a failing case so that its configuration is known without re-deriving it
+    swarm: dict | None = None
 
 
 @dataclass
@@ -79,6 +82,8 @@ class CaseResult:
     rule_hits: dict = field(default_factory=dict)
     #: {system: {"version", "rules"}}: inventories this worker process found since its last case
     rule_inventory: dict = field(default_factory=dict)
+    #: the case's swarm (CaseSpec.swarm), or None
+    swarm: dict | None = None
 
     @property
     def failures(self) -> list[Verdict]:
@@ -213,7 +218,8 @@ def start_case(spec: CaseSpec, progress: Progress = _noop) -> StartedCase | Case
     if frontend != config.frontend:
         config = dataclasses.replace(config, frontend=frontend)
     graph = Graph.loads(spec.graph_json) if spec.graph_json is not None else generate(choices, config)
-    result = CaseResult(spec.case_id, spec.seed, "judged", ops=graph.op_types(), op_dtypes=graph.op_dtypes())
+    result = CaseResult(spec.case_id, spec.seed, "judged", ops=graph.op_types(), op_dtypes=graph.op_dtypes(),
+                        swarm=spec.swarm)
     clock = _Clock(result)
     given = dict(np.load(io.BytesIO(spec.inputs_npz))) if spec.inputs_npz else None
     with clock("reference"):

@@ -37,6 +37,7 @@ def graphs(
     dynamic: bool = False,
     frontend: str = "torch",
     control_flow: bool = False,
+    swarm: bool = False,
 ) -> st.SearchStrategy:
     """A strategy for valid onnxfuzz IR graphs (fuzzer.ir.Graph).
 
@@ -50,6 +51,9 @@ def graphs(
         frontend: "torch" (graphs the torch exporters take), "onnx" (graphs built
             directly as ONNX) or "tf".
         control_flow: also draw If/Loop/Scan/torch.cond ops.
+        swarm: draw each graph within a small random configuration first (a few of
+            the ops, their dtypes, smaller sizes; fuzzer.generate.swarm), so that
+            patterns among those few ops are common.
 
     Raises:
         InvalidArgument: an unknown op, dtype or frontend, bad sizes, or no op
@@ -63,7 +67,12 @@ def graphs(
         from fuzzer.generate import generate
 
         # HypothesisChoices wants an object with .draw, which `draw` itself is the method of
-        return generate(HypothesisChoices(SimpleNamespace(draw=draw)), config)
+        choices = HypothesisChoices(SimpleNamespace(draw=draw))
+        if swarm:
+            from fuzzer.generate.swarm import draw_swarm
+
+            return generate(choices, draw_swarm(choices, config).config(config))
+        return generate(choices, config)
 
     return _graphs()
 

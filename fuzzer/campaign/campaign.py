@@ -52,6 +52,9 @@ class CampaignOptions:
     #: export the graphs of exporters with a high fixed cost (Exporter.batchable) several at a
     #: time (fuzzer.campaign.batching); --no-batch or ONNXFUZZ_BATCH=0 exports one graph per case
     batch: bool = field(default_factory=lambda: os.environ.get("ONNXFUZZ_BATCH", "1") != "0")
+    #: each case generates within a small random configuration (fuzzer.generate.swarm): a few ops,
+    #: their dtypes, size toggles and a subset of the plugins; --no-swarm draws from everything
+    swarm: bool = True
 
 
 def run_campaign(opts: CampaignOptions) -> dict:
@@ -73,6 +76,7 @@ def run_campaign(opts: CampaignOptions) -> dict:
     # Every runtime on every case would let the slowest (OpenVINO compiles each model) set
     # the pace: runtimes share time too, and each case gets at least two for a differential.
     rshare = FairShare(opts.runtimes, quantum=0.2, warmup=sup.n)
+    swarms = _swarms(opts) if opts.swarm else None
     next_id = [store.next_case_id()]
     issued = [0]
 
@@ -83,15 +87,23 @@ def run_campaign(opts: CampaignOptions) -> dict:
         next_id[0] += 1
         issued[0] += 1
         exporters = _one_frontend(share.pick(), share.spent)
+        config, swarm = opts.config, None
+        if swarms is not None:
+            swarm = swarms.for_case(cid, swarms.frontend_of(exporters[0]))
+            # the least-used exporter stays, whatever the swarm: fair sharing must not starve it
+            lead = min(exporters, key=share.spent.__getitem__)
+            exporters = [e for e in exporters if e in swarm.exporters or e == lead]
+            config = swarm.config(opts.config)
         return CaseSpec(
             case_id=cid,
             seed=case_seed(opts.seed, cid),
-            config=opts.config,
+            config=config,
             exporters=exporters,
-            runtimes=rshare.pick(at_least=2),
-            transformers=tshare.pick() if tshare else [],
+            runtimes=rshare.pick(at_least=2, among=swarm and swarm.runtimes),
+            transformers=tshare.pick(among=swarm and swarm.transformers) if tshare else [],
             opset=opts.opset,
             graph_json=seeder.graph_for(cid, exporters) if seeder is not None else None,
+            swarm=swarm.to_json() if swarm is not None else None,
         )
 
     batcher = None
@@ -147,7 +159,8 @@ def run_campaign(opts: CampaignOptions) -> dict:
     stats["session"] = {"cases": done, "failures": failures, "seconds": round(time.monotonic() - started, 2),
                         "worker_restarts": sup.restarts, "steered_away_pairs": len(avoided),
                         # this session's judged graphs only: the store keeps no graph of a passing case
-                        "diversity": opts.diversity, "paths_2op": len(sup.paths2), "paths_3op": len(sup.paths3)}
+                        "diversity": opts.diversity, "paths_2op": len(sup.paths2), "paths_3op": len(sup.paths3),
+                        "swarm": opts.swarm, "swarms_drawn": swarms.drawn if swarms is not None else 0}
     if seeder is not None:
         stats["session"]["seeds"] = seeder.summary()
     if triage is not None:
@@ -261,6 +274,17 @@ def load_seed_graphs(spec: str, cache_dir: Path | None = None) -> dict:
 
         raise UsageError(f"--seeds {spec!r} names no seed graph")
     return graphs
+
+
+def _swarms(opts: CampaignOptions):
+    """The campaign's SwarmSchedule: each frontend's swarms pick among that frontend's exporters."""
+    from fuzzer.generate.swarm import SwarmSchedule
+    from fuzzer.plugin import load_plugin
+
+    by_frontend: dict[str, list[str]] = {}
+    for name in opts.exporters:
+        by_frontend.setdefault(load_plugin("converter", name).frontend, []).append(name)
+    return SwarmSchedule(opts.seed, opts.config, by_frontend, opts.transformers, opts.runtimes)
 
 
 def _one_frontend(exporters: list[str], spent: dict[str, float]) -> list[str]:

@@ -20,13 +20,17 @@ class FairShare:
         self.quantum = quantum
         self.warmup = {n: warmup for n in names}
 
-    def pick(self, at_least: int = 1) -> list[str]:
+    def pick(self, at_least: int = 1, among=None) -> list[str]:
         """The plugins the next case should use: those within a quantum of the least used,
-        topped up with the next least used to at least `at_least` of them."""
-        low = min(self.spent.values())
-        chosen = [n for n, s in self.spent.items() if s <= low + self.quantum]
+        topped up with the next least used to at least `at_least` of them.
+
+        among: only these plugins may be picked (a swarm's, fuzzer.generate.swarm); None or
+        empty for all. The least used of them is picked whatever the others have spent."""
+        spent = {n: s for n, s in self.spent.items() if not among or n in among} or self.spent
+        low = min(spent.values())
+        chosen = [n for n, s in spent.items() if s <= low + self.quantum]
         if len(chosen) < at_least:
-            rest = sorted((n for n in self.spent if n not in chosen), key=self.spent.__getitem__)
+            rest = sorted((n for n in spent if n not in chosen), key=spent.__getitem__)
             chosen += rest[: at_least - len(chosen)]
         return [n for n in self.spent if n in chosen]  # keep the configured order
 

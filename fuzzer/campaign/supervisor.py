@@ -370,7 +370,7 @@ def _made_up(spec: CaseSpec, status: str, **fields) -> CaseResult:
         except Exception:  # a graph that does not load is still evidence: keep its JSON
             ops, op_dtypes = [], []
     return CaseResult(spec.case_id, spec.seed, status, ops=ops, op_dtypes=op_dtypes, graph_json=spec.graph_json,
-                      dynamic=spec.dynamic, **fields)
+                      dynamic=spec.dynamic, swarm=getattr(spec, "swarm", None), **fields)
 
 
 def _exit_reason(code: int | None) -> str:

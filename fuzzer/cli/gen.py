@@ -27,6 +27,12 @@ class Gen(Command):
     its seed alone and `--count 1 --seed S+i` regenerates graph i; with
     --diversity, graph i is replayed by the same --seed and a --count above i.
 
+    Swarm (on by default; --no-swarm draws every graph from all ops): graph i
+    is drawn within a small configuration (4-12 ops, their dtypes, max rank,
+    dim and inputs) that is itself drawn from seed S + i alone
+    (fuzzer.generate.swarm), so that the pairs and triples of those few ops
+    are common.
+
     --check judges every graph, and counts it:
       valid       torch eager runs it; and, when every op has an ONNX lowering,
                   the direct model passes onnx.checker (full_check: strict
@@ -71,6 +77,9 @@ class Gen(Command):
                             "(default: torch,onnx with --check, torch otherwise)")
         p.add_argument("--diversity", action=argparse.BooleanOptionalAction, default=None,
                        help="favour op paths not produced yet (default: on with --check, off otherwise)")
+        p.add_argument("--swarm", action=argparse.BooleanOptionalAction, default=True,
+                       help="draw each graph within a small random configuration of ops, dtypes and sizes, "
+                            "a function of its seed (fuzzer.generate.swarm; default: on)")
         p.add_argument("--workers", type=positive_int, default=2, help="processes checking graphs (default 2)")
         p.add_argument("--json", action="store_true", help="machine-readable output")
         add_generator_options(p)
@@ -78,6 +87,7 @@ class Gen(Command):
     def run(self, args) -> int:
         from fuzzer.choices import NumpyChoices
         from fuzzer.generate import PathTracker, generate, paths
+        from fuzzer.generate.swarm import for_seed
         from fuzzer.ops import all_specs
         from fuzzer.ops.motif import is_motif
 
@@ -96,7 +106,10 @@ class Gen(Command):
         for i in range(args.count):
             seed = args.seed + i
             fe = frontends[seed % len(frontends)]
-            g = generate(NumpyChoices(seed), configs[fe], tracker)
+            config = configs[fe]
+            if args.swarm:
+                config = for_seed(seed, config).config(config)
+            g = generate(NumpyChoices(seed), config, tracker)
             graphs.append((seed, fe, g))
             ops.update(g.op_types())
             kinds = {v.type.dtype.value for v in g.values()}
@@ -110,6 +123,7 @@ class Gen(Command):
             "total": len(graphs),
             "frontends": dict(Counter(fe for _, fe, _ in graphs)),
             "diversity": diversity,
+            "swarm": args.swarm,
             "max_nodes": base.max_nodes,
             "ir_op_types": len(ops),
             "ir_ops": dict(sorted(ops.items())),

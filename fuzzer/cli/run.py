@@ -1,8 +1,8 @@
 """Run a fuzzing campaign."""
 from __future__ import annotations
 
+import argparse
 import dataclasses
-
 from pathlib import Path
 
 from fuzzer.cli.base import Command, add_generator_options, emit_json, generator_config, name_list, positive_float, positive_int
@@ -60,6 +60,9 @@ class Run(Command):
         p.add_argument("--no-batch", dest="batch", action="store_false",
                        help="export one graph per case with every exporter (default: exporters with a high fixed "
                             "cost, dynamo and tf2onnx, export several graphs at once; ONNXFUZZ_BATCH=0 does the same)")
+        p.add_argument("--swarm", action=argparse.BooleanOptionalAction, default=True,
+                       help="each case generates within a small random configuration: a few ops, their dtypes, "
+                            "size toggles and a subset of the converters and runtimes (default: on)")
         p.add_argument("--json", action="store_true", help="print the final stats as JSON")
         add_generator_options(p)
 
@@ -114,6 +117,7 @@ class Run(Command):
             mutate_ratio=0.5 if args.mutate_ratio is None else args.mutate_ratio,
             file_bugs=args.file_bugs,
             triage_workers=args.triage_workers,
+            swarm=args.swarm,
         )
         if not args.batch:
             opts.batch = False

@@ -224,6 +224,8 @@ class Store:
         meta = {"case_id": result.case_id, "seed": result.seed, "generator": GENERATOR_VERSION, "status": result.status}
         if result.dynamic:
             meta["dynamic"] = result.dynamic  # CaseSpec.dynamic of a rerun
+        if result.swarm:
+            meta["swarm"] = result.swarm  # the configuration the graph was drawn in (fuzzer.generate.swarm)
         (d / "case.json").write_text(json.dumps(meta, indent=1))
         (d / "verdicts.json").write_text(json.dumps([v.to_json() for v in result.failures], indent=1))
 

@@ -182,7 +182,7 @@ def test_a_graph_that_kills_its_checking_process_is_recorded_and_the_rest_go_on(
     monkeypatch.setenv("CRASH_GRAPH", hashlib.sha1(fatal.encode()).hexdigest())
     monkeypatch.setenv(ENV_VAR, "converter:torchscript=tests.unit.test_gen_cli:AbortingTorchScript")
     argv = ["gen", "--count", "10", "--seed", "8", "--check", "--json", "--workers", "2",
-            "--frontends", "torch", "--no-diversity", "--max-nodes", "3"]
+            "--frontends", "torch", "--no-diversity", "--no-swarm", "--max-nodes", "3"]
     main(argv)
     r = json.loads(capsys.readouterr().out)
     # the exporter killed the process: a finding about it; the graph is judged without the export
