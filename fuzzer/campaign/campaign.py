@@ -55,6 +55,11 @@ class CampaignOptions:
     #: each case generates within a small random configuration (fuzzer.generate.swarm): a few ops,
     #: their dtypes, size toggles and a subset of the plugins; --no-swarm draws from everything
     swarm: bool = True
+    #: coverage guidance (fuzzer.campaign.guidance): mutate the workdir's corpus of cases that first
+    #: hit a rule, and favour ops linked to rules not hit yet; ONNXFUZZ_GUIDED=0 turns it off (to measure)
+    guided: bool = field(default_factory=lambda: os.environ.get("ONNXFUZZ_GUIDED", "1") != "0")
+    #: the share of a guided campaign's cases that mutate a corpus graph
+    corpus_ratio: float = 0.2
 
 
 def run_campaign(opts: CampaignOptions) -> dict:
@@ -77,6 +82,11 @@ def run_campaign(opts: CampaignOptions) -> dict:
     # the pace: runtimes share time too, and each case gets at least two for a differential.
     rshare = FairShare(opts.runtimes, quantum=0.2, warmup=sup.n)
     swarms = _swarms(opts) if opts.swarm else None
+    guide = None
+    if opts.guided:
+        from fuzzer.campaign.guidance import Guide
+
+        guide = Guide(store, opts.seed, opts.config, opts.corpus_ratio)
     next_id = [store.next_case_id()]
     issued = [0]
 
@@ -89,7 +99,8 @@ def run_campaign(opts: CampaignOptions) -> dict:
         exporters = _one_frontend(share.pick(), share.spent)
         config, swarm = opts.config, None
         if swarms is not None:
-            swarm = swarms.for_case(cid, swarms.frontend_of(exporters[0]))
+            swarm = swarms.for_case(cid, swarms.frontend_of(exporters[0]),
+                                    guide.boost(cid) if guide is not None else frozenset())
             # the least-used exporter stays, whatever the swarm: fair sharing must not starve it
             lead = min(exporters, key=share.spent.__getitem__)
             exporters = [e for e in exporters if e in swarm.exporters or e == lead]
@@ -102,7 +113,8 @@ def run_campaign(opts: CampaignOptions) -> dict:
             runtimes=rshare.pick(at_least=2, among=swarm and swarm.runtimes),
             transformers=tshare.pick(among=swarm and swarm.transformers) if tshare else [],
             opset=opts.opset,
-            graph_json=seeder.graph_for(cid, exporters) if seeder is not None else None,
+            graph_json=(seeder.graph_for(cid, exporters) if seeder is not None else None)
+            or (guide.graph_for(cid, exporters) if guide is not None else None),
             swarm=swarm.to_json() if swarm is not None else None,
         )
 
@@ -163,6 +175,8 @@ def run_campaign(opts: CampaignOptions) -> dict:
                         "swarm": opts.swarm, "swarms_drawn": swarms.drawn if swarms is not None else 0}
     if seeder is not None:
         stats["session"]["seeds"] = seeder.summary()
+    if guide is not None:
+        stats["session"]["guidance"] = guide.summary()
     if triage is not None:
         stats["session"]["triage"] = triage.summary()
     if batcher is not None:

@@ -21,8 +21,8 @@ import re
 
 from fuzzer.store import case_seed
 
-#: how often (in cases) the corpus and the uncovered rules are read again from the store
-REFRESH = 100
+#: how often (in cases) the corpus, and the uncovered rules (a larger read), are read again from the store
+REFRESH_CORPUS, REFRESH_RULES = 20, 100
 #: a motif's `rewrites` system -> the prefix of the coverage systems holding its rules
 _MOTIF_SYSTEMS = {"onnxruntime": "onnxruntime:transformers@", "onnxoptimizer": "onnxoptimizer:passes",
                   "onnxscript": "onnxscript:rewrite-rules", "onnxslim": "onnxslim:rules", "onnxsim": "onnxsim:passes",
@@ -43,17 +43,23 @@ class Guide:
         self._entries: list[dict] = []
         self._frontends: dict[int, frozenset[str]] = {}
         self._boost: frozenset[str] = frozenset()
-        self._read_at: int | None = None
+        self._read_at: dict[str, int] = {}
         self.used = {"corpus_mutated": 0, "generated": 0, "boosted_ops": 0, "corpus_size": 0}
 
+    def _due(self, what: str, cid: int, every: int) -> bool:
+        last = self._read_at.get(what)
+        if last is not None and cid - last < every:
+            return False
+        self._read_at[what] = cid
+        return True
+
     def _refresh(self, cid: int) -> None:
-        if self._read_at is not None and cid - self._read_at < REFRESH:
-            return
-        self._read_at = cid
-        self._entries = self.store.corpus()
-        self._boost = linked_ops(self.store.rule_coverage())
-        self.used["corpus_size"] = len(self._entries)
-        self.used["boosted_ops"] = len(self._boost)
+        if self._due("corpus", cid, REFRESH_CORPUS):
+            self._entries = self.store.corpus()
+            self.used["corpus_size"] = len(self._entries)
+        if self._due("rules", cid, REFRESH_RULES):
+            self._boost = linked_ops(self.store.rule_coverage())
+            self.used["boosted_ops"] = len(self._boost)
 
     def boost(self, cid: int) -> frozenset[str]:
         """The op specs linked to rules the workdir has not hit yet."""

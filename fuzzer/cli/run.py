@@ -63,6 +63,10 @@ class Run(Command):
         p.add_argument("--swarm", action=argparse.BooleanOptionalAction, default=True,
                        help="each case generates within a small random configuration: a few ops, their dtypes, "
                             "size toggles and a subset of the converters and runtimes (default: on)")
+        p.add_argument("--guided", action=argparse.BooleanOptionalAction, default=None,
+                       help="coverage guidance (default on; ONNXFUZZ_GUIDED=0 turns it off): a share of the "
+                            "cases mutate the workdir's corpus of cases that first hit a rule of a system "
+                            "under test, and swarms favour ops linked to rules no case has hit yet")
         p.add_argument("--json", action="store_true", help="print the final stats as JSON")
         add_generator_options(p)
 
@@ -118,6 +122,7 @@ class Run(Command):
             file_bugs=args.file_bugs,
             triage_workers=args.triage_workers,
             swarm=args.swarm,
+            **({} if args.guided is None else {"guided": args.guided}),
         )
         if not args.batch:
             opts.batch = False

@@ -50,6 +50,8 @@ STRETCH = 1
 #: more than one, since the campaign exports consecutive cases of equal exporters together
 #: (fuzzer.campaign.batching), in batches of up to 32, and a pairing per case would cut them short
 PAIRING_STRETCH = 64
+#: the chance that a guided swarm starts from ops linked to rules not yet hit, when there are some
+BOOSTED = 0.5
 #: mixed into the seed a stretch's swarm is drawn from, so it is independent of the cases' streams
 SALT = 0x5A4E
 
@@ -97,7 +99,7 @@ class Swarm:
             raise ValueError(f"not a recorded swarm: {e}") from None
 
 
-def draw_swarm(choices: Choices, base, exporters=(), transformers=(), runtimes=()) -> Swarm:
+def draw_swarm(choices: Choices, base, exporters=(), transformers=(), runtimes=(), boost=frozenset()) -> Swarm:
     """A random small configuration inside base (a GenConfig), drawn through choices alone.
 
     The ops come first from the stream, so the same seed gives `gen` and a campaign the same
@@ -105,6 +107,8 @@ def draw_swarm(choices: Choices, base, exporters=(), transformers=(), runtimes=(
     avoids no (op, primary dtype) pair base steers away from, and fits the drawn max_rank; the
     other dtypes are each taken by some drawn op. The plugin subsets are never empty when they
     are given: at least one exporter and transformer, at least two runtimes (a differential).
+    boost: op names to favour (fuzzer.campaign.guidance: ops linked to rules no case has hit);
+    with none that the swarm's dtype allows, the draw is exactly the unguided one.
 
     Raises:
         UsageError: base has no op for its frontend (GenConfig.specs).
@@ -127,7 +131,13 @@ def draw_swarm(choices: Choices, base, exporters=(), transformers=(), runtimes=(
     primary = DType.float32 if DType.float32 in primaries and c.boolean(FLOAT32_PRIMARY) else c.choice(primaries)
     pool = [s for s in specs if takes(s, primary)]
     chosen = []
-    for _ in range(min(len(pool), c.integer(MIN_OPS, MAX_OPS))):
+    favoured = [s for s in pool if s.name in boost]
+    if favoured and c.boolean(BOOSTED):  # coverage guidance: one or two ops linked to rules not hit yet
+        for _ in range(min(len(favoured), c.integer(1, 2))):
+            spec = favoured.pop(c.integer(0, len(favoured) - 1))
+            pool.remove(spec)
+            chosen.append(spec)
+    for _ in range(min(len(pool), c.integer(MIN_OPS, MAX_OPS) - len(chosen))):
         chosen.append(pool.pop(c.integer(0, len(pool) - 1)))
     chosen.sort(key=lambda s: s.name)
     others = sorted({d for s in chosen for d in s.dtypes & base.dtypes} - {primary}, key=str)
@@ -168,9 +178,10 @@ def swarm_seed(seed: int, stretch: int, frontend: str) -> int:
     return int.from_bytes(digest[:8], "little") >> 1
 
 
-def swarm_for(seed: int, stretch: int, base, exporters=(), transformers=(), runtimes=()) -> Swarm:
+def swarm_for(seed: int, stretch: int, base, exporters=(), transformers=(), runtimes=(), boost=frozenset()) -> Swarm:
     """The swarm stretch number `stretch` uses, drawn for base's frontend (see swarm_seed)."""
-    return draw_swarm(NumpyChoices(swarm_seed(seed, stretch, base.frontend)), base, exporters, transformers, runtimes)
+    return draw_swarm(NumpyChoices(swarm_seed(seed, stretch, base.frontend)), base, exporters, transformers, runtimes,
+                      boost)
 
 
 def for_seed(seed: int, base) -> Swarm:
@@ -205,12 +216,15 @@ class SwarmSchedule:
         """The frontend of one of the campaign's exporters."""
         return next(fe for fe, names in self.exporters.items() if exporter in names)
 
-    def for_case(self, case_id: int, frontend: str) -> Swarm:
+    def for_case(self, case_id: int, frontend: str, boost=frozenset()) -> Swarm:
+        """The swarm of a case; boost: ops to favour (see draw_swarm). A guided campaign's swarms
+        depend on the coverage so far, so each case records its swarm (CaseSpec.swarm)."""
         key = (case_id // self.stretch, frontend)
         if key not in self._swarms:
             if len(self._swarms) > 64:  # stretches only move forward: the old ones are done
                 self._swarms.clear()
-            self._swarms[key] = swarm_for(self.seed, key[0], dataclasses.replace(self.base, frontend=frontend))
+            self._swarms[key] = swarm_for(self.seed, key[0], dataclasses.replace(self.base, frontend=frontend),
+                                          boost=boost)
             self.drawn += 1
         pair = (case_id // self.pairing_stretch, frontend)
         if pair not in self._pairings:

@@ -80,3 +80,29 @@ def test_ops_linked_to_uncovered_rules():
     motifs = {s.name for s in all_specs() if is_motif(s) and ("onnxruntime", "MatMulAddFusion") in s.rewrites}
     assert motifs and motifs <= ops
     assert linked_ops({}) == frozenset()
+
+
+def test_a_guided_swarm_favours_the_boosted_ops_and_an_unguided_one_is_unchanged():
+    from fuzzer.generate.swarm import draw_swarm
+
+    base = GenConfig()
+    plain = [draw_swarm(NumpyChoices(s), base) for s in range(200)]
+    assert [draw_swarm(NumpyChoices(s), base, boost=frozenset()) for s in range(200)] == plain
+    assert [draw_swarm(NumpyChoices(s), base, boost=frozenset({"no_such_op"})) for s in range(200)] == plain
+    boosted = [draw_swarm(NumpyChoices(s), base, boost=frozenset({"softmax"})) for s in range(200)]
+    with_it = sum("softmax" in w.ops for w in boosted)
+    assert with_it > 2 * sum("softmax" in w.ops for w in plain)
+    assert all(4 <= len(w.ops) <= 12 for w in boosted)
+
+
+def test_a_guided_campaign_keeps_a_corpus_and_mutates_it(tmp_path):
+    from fuzzer.campaign.campaign import CampaignOptions, run_campaign
+
+    stats = run_campaign(CampaignOptions(workdir=tmp_path, minutes=5, max_cases=40, workers=1, exporters=["torchscript"],
+                                         runtimes=["onnxruntime", "onnx-reference"], quiet=True, guided=True,
+                                         corpus_ratio=0.5, batch=False))
+    store = Store.open(tmp_path)
+    corpus = store.corpus()
+    assert corpus, "the first cases hit rules for the first time"
+    assert stats["session"]["guidance"]["corpus_mutated"] > 0
+    assert sum(e["picked"] for e in corpus) == stats["session"]["guidance"]["corpus_mutated"]
