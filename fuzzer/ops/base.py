@@ -218,6 +218,25 @@ def broadcast_partner(b: DrawContext, shape: tuple[int, ...]) -> tuple[int, ...]
     return tuple(out)
 
 
+#: the chance that a binary op's drawn operand takes the left slot, the primary operand the right
+SWAP = 0.2
+
+
+def either_side(b: DrawContext, x: Value, t: TensorType, *, lhs_domain=None, rhs_domain=None) -> list[Value]:
+    """[x, y], or sometimes [y, x]: a binary op's second operand y, of type t, on either side of
+    the primary operand x, so that a constant is also the left operand of sub, div, pow, a
+    compare or a shift. Each operand lies in the domain of the slot it takes: x moved to the
+    right is guarded into rhs_domain (a divisor stays away from 0). Half of the operands that
+    take the left slot are constants (operand() would often reuse a value or add an input)."""
+    c = b.choices
+    if c.boolean(SWAP):
+        if rhs_domain is not None:
+            x = b.guard(x, rhs_domain)
+        y = b.const(t, lhs_domain) if c.boolean(0.5) else b.operand(t, domain=lhs_domain)
+        return [y, x]
+    return [x, b.operand(t, domain=rhs_domain)]
+
+
 def norm_dim(d: int, rank: int) -> int:
     """A possibly negative dim as an index in [0, rank) (0 for a rank-0 tensor)."""
     return int(d) % rank if rank else 0

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from fuzzer.errors import Rejected
 from fuzzer.ir import FLOATS, DType, TensorType, broadcast_shapes
-from fuzzer.ops.base import OpSpec, broadcast_partner, py, same_type
+from fuzzer.ops.base import OpSpec, broadcast_partner, either_side, py, same_type
 from fuzzer.ops.dtypes import ALL_BUT_INT16, INTS_BUT_INT16, NUMERIC_BUT_INT16
 
 INF = math.inf
@@ -277,8 +277,7 @@ class Mod(OpSpec):
 
     def operands(self, b, x):
         # a divisor bounded away from 0 keeps the remainder defined and well conditioned
-        y = b.operand(TensorType(x.type.dtype, broadcast_partner(b, x.type.shape)), domain=(1.0, INF))
-        return [x, y]
+        return either_side(b, x, TensorType(x.type.dtype, broadcast_partner(b, x.type.shape)), rhs_domain=(1.0, INF))
 
     def sample_attrs(self, b, types):
         return {"fmod": 1 if types[0].dtype.is_float else b.choices.integer(0, 1)}
@@ -300,7 +299,7 @@ class BitShift(OpSpec):
     dtypes = frozenset({DType.uint8})
 
     def operands(self, b, x):
-        return [x, b.operand(TensorType(DType.uint8, broadcast_partner(b, x.type.shape)), domain=(0, 7))]
+        return either_side(b, x, TensorType(DType.uint8, broadcast_partner(b, x.type.shape)), rhs_domain=(0, 7))
 
     def sample_attrs(self, b, types):
         return {"direction": b.choices.choice(["LEFT", "RIGHT"])}
@@ -322,7 +321,7 @@ class BitwiseAnd(OpSpec):
     fn = "torch.bitwise_and"
 
     def operands(self, b, x):
-        return [x, b.operand(TensorType(x.type.dtype, broadcast_partner(b, x.type.shape)))]
+        return either_side(b, x, TensorType(x.type.dtype, broadcast_partner(b, x.type.shape)))
 
     def infer(self, types, attrs):
         return [TensorType(types[0].dtype, broadcast_shapes(types[0].shape, types[1].shape))]
