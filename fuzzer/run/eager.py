@@ -87,6 +87,7 @@ def reference(
                 dtypes=[v.type.dtype.value for v in graph.outputs],
                 ops=ops,
                 delta=delta,
+                peak=_peak(values, m64),
             )
             return ref, inputs
     return None
@@ -116,6 +117,15 @@ def types_hold(graph: Graph, choices: Choices, module=None) -> bool:
             if (str(t.dtype).removeprefix("torch."), tuple(t.shape)) != (v.type.dtype.value, v.type.shape):
                 return False
     return True
+
+
+def _peak(values: dict, m64) -> float:
+    """The largest |value| among the truth's float inputs, weights and intermediates."""
+    import torch
+
+    tensors = [*values.values(), *m64.buffers()]
+    return max([float(t.abs().max()) for t in tensors
+                if isinstance(t, torch.Tensor) and t.is_floating_point() and t.numel()] + [0.0])
 
 
 def _check_types(graph: Graph, outputs) -> None:

@@ -242,3 +242,24 @@ def test_gen_json_reports_the_share_of_special_values(capsys):
     assert 0 < sv["inputs"] < 0.5
     assert 0 < sv["constants"] < 0.5
     assert sv["input_elements"] > 0 and sv["constant_elements"] > 0
+
+
+# -- precision-lowering paths ----------------------------------------------------------------
+def test_a_float16_path_is_not_judged_on_values_beyond_float16s_range():
+    from oracles import Kind, Reference, judge_outputs
+
+    truth = np.array([1.0, 2.0])
+
+    def ref(peak):
+        return Reference(truth=[truth], eager32=[truth], jump=[np.zeros(2)], dtypes=["float32"], ops=[["mul"]], peak=peak)
+
+    wrong = np.array([1.0, np.inf], dtype=np.float32)
+    assert judge_outputs(ref(3e38), [wrong], "p>float16", "rt", precision="float16").kind is Kind.UNSTABLE
+    assert judge_outputs(ref(2.0), [wrong], "p>float16", "rt", precision="float16").kind is Kind.NAN_INF
+    assert judge_outputs(ref(3e38), [wrong], "p", "rt").kind is Kind.NAN_INF  # full precision: judged
+
+
+def test_the_truth_records_its_peak_magnitude():
+    g, x = _one_op("mul", DType.float32, (2,), other=[3.0, 3.0])
+    found = reference(g, NumpyChoices(0), {x.name: np.array([1e5, -2.0], dtype=np.float32)})
+    assert found is not None and found[0].peak == pytest.approx(3e5)
