@@ -263,3 +263,26 @@ def test_the_truth_records_its_peak_magnitude():
     g, x = _one_op("mul", DType.float32, (2,), other=[3.0, 3.0])
     found = reference(g, NumpyChoices(0), {x.name: np.array([1e5, -2.0], dtype=np.float32)})
     assert found is not None and found[0].peak == pytest.approx(3e5)
+
+
+# -- repeated indices ------------------------------------------------------------------------
+def test_repeated_indices_reach_reductions_but_never_a_plain_scatter():
+    repeated = {1.0: 0, 0.0: 0}  # scatter_add index inputs holding one index throughout, by mixture
+    for seed in range(300):
+        g = generate(NumpyChoices(seed), GenConfig(ops=("scatter", "scatter_add", "index_put"), max_nodes=3, max_inputs=3))
+        for special in repeated:
+            inputs = draw_inputs(g, NumpyChoices(seed), special=special)
+            for n in g.op_nodes:
+                idx = n.inputs[1]
+                values = idx.producer().value if idx.producer().op_type == CONST else inputs[idx.name]
+                if n.op_type == "scatter":
+                    d = n.attrs["dim"]
+                    moved = np.moveaxis(values, d, -1).reshape(-1, values.shape[d])
+                    assert all(len(set(row)) == len(row) for row in moved.tolist()), "a plain scatter got a repeated index"
+                elif n.op_type == "index_put" and not n.attrs["accumulate"]:
+                    rows = n.inputs[0].type.shape[0]
+                    assert len({int(v) % rows for v in values}) == len(values), "index_put without accumulate repeated a row"
+                elif (n.op_type == "scatter_add" and idx.producer().op_type == "input" and values.size >= 2
+                      and n.inputs[0].type.shape[n.attrs["dim"]] >= 3 and len(set(values.ravel().tolist())) == 1):
+                    repeated[special] += 1
+    assert repeated[1.0] > repeated[0.0], f"special values add no repeated indices: {repeated}"
