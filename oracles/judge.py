@@ -62,6 +62,8 @@ class Reference:
     delta: float = DELTA  # the relative perturbation `jump` was measured with (sensitivity_delta)
     #: the largest |value| of any float input, weight or intermediate of the truth (0: not measured)
     peak: float = 0.0
+    #: the largest |value| of any int64 input, weight or intermediate of the truth (0: not measured)
+    int64_peak: int = 0
     # One case is judged once per (path, runtime): its tolerances and stability are computed once.
     _tolerances: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _stability: tuple[bool, str] | None = field(default=None, init=False, repr=False, compare=False)

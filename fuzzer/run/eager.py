@@ -88,6 +88,7 @@ def reference(
                 ops=ops,
                 delta=delta,
                 peak=_peak(values, m64),
+                int64_peak=_int64_peak(values, m64),
             )
             return ref, inputs
     return None
@@ -126,6 +127,15 @@ def _peak(values: dict, m64) -> float:
     tensors = [*values.values(), *m64.buffers()]
     return max([float(t.abs().max()) for t in tensors
                 if isinstance(t, torch.Tensor) and t.is_floating_point() and t.numel()] + [0.0])
+
+
+def _int64_peak(values: dict, m64) -> int:
+    """The largest |value| among the truth's int64 inputs, weights and intermediates."""
+    import torch
+
+    tensors = [*values.values(), *m64.buffers()]
+    return max([max(abs(int(t.max())), abs(int(t.min()))) for t in tensors
+                if isinstance(t, torch.Tensor) and t.dtype == torch.int64 and t.numel()] + [0])
 
 
 def _check_types(graph: Graph, outputs) -> None:

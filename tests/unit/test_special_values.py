@@ -286,3 +286,31 @@ def test_repeated_indices_reach_reductions_but_never_a_plain_scatter():
                       and n.inputs[0].type.shape[n.attrs["dim"]] >= 3 and len(set(values.ravel().tolist())) == 1):
                     repeated[special] += 1
     assert repeated[1.0] > repeated[0.0], f"special values add no repeated indices: {repeated}"
+
+
+# -- a runtime documented to compute int64 narrower ------------------------------------------------
+def test_openvinos_documented_int32_inference_of_int64_is_a_gap_not_a_bug():
+    from fuzzer.case import narrow_int64
+    from fuzzer.run.plugins.openvino import OpenVinoCpu
+    from fuzzer.run.plugins.onnxruntime import OrtOptimized
+    from oracles import Kind, Reference, judge_outputs
+
+    truth = np.array([4367381559017732], dtype=np.int64)
+
+    def ref(peak):
+        return Reference(truth=[truth], eager32=[truth], jump=[np.zeros(1)], dtypes=["int64"], ops=[["maximum"]],
+                         int64_peak=peak)
+
+    wrapped = np.array([1114407172], dtype=np.int64)  # the value mod 2**32, as OpenVINO's CPU plugin gives it
+    wrong = judge_outputs(ref(int(truth[0])), [wrapped], "dynamo@19", "openvino")
+    assert wrong.kind is Kind.VALUE_MISMATCH
+    assert narrow_int64(OpenVinoCpu(), ref(int(truth[0])), wrong).kind is Kind.UNSUPPORTED
+    assert narrow_int64(OrtOptimized(), ref(int(truth[0])), wrong).kind is Kind.VALUE_MISMATCH
+    small = judge_outputs(ref(5), [wrapped], "dynamo@19", "openvino")
+    assert narrow_int64(OpenVinoCpu(), ref(5), small).kind is Kind.VALUE_MISMATCH  # within int32: still a bug
+
+
+def test_the_truth_records_its_int64_peak():
+    g, x = _one_op("maximum", DType.int64, (1,), other=[0])
+    found = reference(g, NumpyChoices(0), {x.name: np.array([-(2**63)], dtype=np.int64)})
+    assert found is not None and found[0].int64_peak == 2**63
