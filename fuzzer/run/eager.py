@@ -7,6 +7,8 @@ turn into per-element tolerances.
 """
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 
 from fuzzer.choices import Choices, rng_for
@@ -55,10 +57,13 @@ def reference(
 
     m64 = build_module(graph, truth=True)
     m32 = build_module(graph)
+    fallback = None  # an unstable draw holding special values: used when no tamer draw is stable
     with torch.no_grad():
         for attempt in range(INPUT_DRAWS):
-            inputs = draw_inputs(graph, choices, special=SPECIAL_BY_DRAW[attempt] if special else 0.0)
+            tally: Counter = Counter()
+            inputs = draw_inputs(graph, choices, special=SPECIAL_BY_DRAW[attempt] if special else 0.0, tally=tally)
             if given and attempt == 0:
+                tally.clear()  # the minimizer's values are kept, stable or not
                 for v in graph.inputs:
                     a = given.get(v.name)
                     if a is not None and a.dtype == v.type.dtype.numpy and a.shape == v.type.shape:
@@ -90,8 +95,13 @@ def reference(
                 peak=_peak(values, m64),
                 int64_peak=_int64_peak(values, m64),
             )
+            if tally["special"] and attempt < INPUT_DRAWS - 1 and not ref.stability()[0]:
+                # special values that leave the graph's own float32 result off its truth give no
+                # numeric verdict: a tamer draw may, and this one stays as the fallback
+                fallback = fallback or (ref, inputs)
+                continue
             return ref, inputs
-    return None
+    return fallback
 
 
 def types_hold(graph: Graph, choices: Choices, module=None) -> bool:
