@@ -314,3 +314,28 @@ def test_the_truth_records_its_int64_peak():
     g, x = _one_op("maximum", DType.int64, (1,), other=[0])
     found = reference(g, NumpyChoices(0), {x.name: np.array([-(2**63)], dtype=np.int64)})
     assert found is not None and found[0].int64_peak == 2**63
+
+
+def test_an_unstable_draw_with_special_values_gives_way_to_a_tamer_one(monkeypatch):
+    import fuzzer.run.eager as eager
+    from oracles import Reference
+
+    g, x = _one_op("relu", DType.float32, (1,))
+    draws = iter([(7.0, 1), (1.0, 0)])  # (value, how many special elements the draw holds)
+    specials = []
+
+    def fake_draw(graph, choices, *, special=1.0, tally=None):
+        value, n = next(draws)
+        specials.append(special)
+        tally["special"] += n
+        return {x.name: np.array([value], dtype=np.float32)}
+
+    monkeypatch.setattr(eager, "draw_inputs", fake_draw)
+    monkeypatch.setattr(Reference, "_check_stability", lambda self: (float(self.truth[0][0]) != 7.0, "marked"))
+    ref, inputs = eager.reference(g, NumpyChoices(0))
+    assert inputs[x.name][0] == 1.0 and specials == [1.0, 1.0]
+    # every draw unstable: the last (ordinary) draw is the case's truth, unstable as it is
+    draws = iter([(7.0, 1), (8.0, 1), (9.0, 1), (10.0, 0)])
+    monkeypatch.setattr(Reference, "_check_stability", lambda self: (False, "marked"))
+    ref, inputs = eager.reference(g, NumpyChoices(0))
+    assert inputs[x.name][0] == 10.0 and specials[2:] == [1.0, 1.0, 0.5, 0.0]
