@@ -339,3 +339,14 @@ def test_an_unstable_draw_with_special_values_gives_way_to_a_tamer_one(monkeypat
     monkeypatch.setattr(Reference, "_check_stability", lambda self: (False, "marked"))
     ref, inputs = eager.reference(g, NumpyChoices(0))
     assert inputs[x.name][0] == 10.0 and specials[2:] == [1.0, 1.0, 0.5, 0.0]
+
+
+def test_ops_with_hidden_arithmetic_are_not_judged_near_the_dtypes_limit():
+    # softmax exponentiates inside (a kernel computing exp(x) / sum exp(x) meets inf / inf)
+    g, x = _one_op("softmax", DType.float32, (4,), attrs={"dim": -1})
+    big = np.array([1e30, -1e30, 3.0, 2.0], dtype=np.float32)
+    assert "near the dtype's limit" in _judged(g, x, big)
+    assert _judged(g, x, np.array([1e10, -1e10, 3.0, 2.0], dtype=np.float32)) is None
+    # a comparison or a move of the same values has nothing inside to overflow
+    g, x = _one_op("maximum", DType.float32, (4,), other=np.zeros(4))
+    assert _judged(g, x, np.array([3.4e38, -3.4e38, 0.0, -0.0], dtype=np.float32)) is None
