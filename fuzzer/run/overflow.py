@@ -20,7 +20,9 @@ float16 or float32 would not. Neither is a result any runtime owes us. A draw is
   the op may overflow inside where torch's own formula does not, and the ONNX spec's formula
   often does (the reference evaluator's Celu, a float32 ReduceSumSquare). Ops whose result is
   one of their operands' values, or one IEEE operation on them (PASSIVE: moves, selections,
-  comparisons, clamps, casts, add/sub/mul/div), are judged on any finite value;
+  comparisons, clamps, casts, add/sub/mul/div), are judged on any finite value. Likewise for
+  tiny values (below the square root of the smallest normal one; float16: its subnormals), whose
+  squares underflow inside (an Lp norm of the smallest normal float32 is 0);
 - a Cast (or CastLike) from a float type to an integer type meets a value whose integer part
   is out of that type's range: the ONNX Cast spec calls that undefined. A Cast between integer
   types is judged as it wraps: the spec defines it ("discard higher bits").
@@ -61,11 +63,7 @@ INT64_SLACK = 2.0**-40
 
 
 def _float_max(dtype: DType) -> float:
-    if dtype == DType.bfloat16:
-        import ml_dtypes
-
-        return float(ml_dtypes.finfo(ml_dtypes.bfloat16).max)
-    return float(np.finfo(dtype.numpy).max)
+    return float(_finfo(dtype).max)
 
 
 def unjudgeable(graph: Graph, values: dict, consts: dict) -> str | None:
@@ -92,10 +90,25 @@ def unjudgeable(graph: Graph, values: dict, consts: dict) -> str | None:
     return None
 
 
-def near_limit(dtype: DType) -> float:
-    """The float magnitude past which an op with hidden arithmetic is not judged (see above)."""
-    top = _float_max(dtype)
-    return top / 8 if dtype == DType.float16 else top ** 0.5
+def _finfo(dtype: DType):
+    if dtype == DType.bfloat16:
+        import ml_dtypes
+
+        return ml_dtypes.finfo(ml_dtypes.bfloat16)
+    return np.finfo(dtype.numpy)
+
+
+def judged_range(dtype: DType) -> tuple[float, float]:
+    """(low, high): the nonzero float magnitudes an op with hidden arithmetic is judged on. Past
+    high a square or a scaled exponent inside it overflows; below low a square underflows to 0 (a
+    norm of the smallest normal float32 is 0 in float32, and x / norm then 0, not +-1). The
+    square roots of the dtype's largest and smallest normal values; float16, whose kernels mostly
+    compute in float32, only stays away from its largest values and its subnormals."""
+    f = _finfo(dtype)
+    top, tiny = float(f.max), float(f.tiny)
+    if dtype == DType.float16:
+        return tiny, top / 8
+    return tiny ** 0.5, top ** 0.5
 
 
 def _near_limit(node, args) -> str | None:
@@ -103,8 +116,14 @@ def _near_limit(node, args) -> str | None:
         return None
     for v, a in zip(node.inputs, args):
         dt = v.type.dtype
-        if dt.is_float and a.is_floating_point() and a.numel() and a.abs().max().item() > near_limit(dt):
+        if not (dt.is_float and a.is_floating_point() and a.numel()):
+            continue
+        low, high = judged_range(dt)
+        mag = a.abs()
+        if mag.max().item() > high:
             return f"{node.op_type} takes {dt.value} values near the dtype's limit (it may overflow inside)"
+        if ((mag > 0) & (mag < low)).any():
+            return f"{node.op_type} takes tiny {dt.value} values (a square inside it may underflow)"
     return None
 
 
