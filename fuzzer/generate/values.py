@@ -38,7 +38,7 @@ REPEAT = 0.3
 #: redrawn, but a constant stays, and the graph is discarded when every draw overflows
 LARGE = ("extreme", "edge", "many_bits")
 #: the chance that a mixed constant may hold LARGE values (inputs always may)
-CONST_LARGE = 0.25
+CONST_LARGE = 0.1
 
 
 def default_domain(dtype: DType) -> tuple[float, float]:

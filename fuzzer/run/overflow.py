@@ -20,9 +20,10 @@ float16 or float32 would not. Neither is a result any runtime owes us. A draw is
   the op may overflow inside where torch's own formula does not, and the ONNX spec's formula
   often does (the reference evaluator's Celu, a float32 ReduceSumSquare). Ops whose result is
   one of their operands' values, or one IEEE operation on them (PASSIVE: moves, selections,
-  comparisons, clamps, casts, add/sub/mul/div), are judged on any finite value. Likewise for
-  tiny values (below the square root of the smallest normal one; float16: its subnormals), whose
-  squares underflow inside (an Lp norm of the smallest normal float32 is 0);
+  comparisons, clamps, casts, add/sub/mul/div), are judged on any finite value. Likewise an op
+  dividing by a norm or variance it computes (TINY_SENSITIVE) is not judged on tiny values
+  (below the square root of the smallest normal one; float16: its subnormals), whose squares
+  underflow inside (an Lp norm of the smallest normal float32 is 0);
 - a Cast (or CastLike) from a float type to an integer type meets a value whose integer part
   is out of that type's range: the ONNX Cast spec calls that undefined. A Cast between integer
   types is judged as it wraps: the spec defines it ("discard higher bits").
@@ -56,6 +57,13 @@ PASSIVE = frozenset("""
     gather_nd GatherElements index_select take_along_dim embedding scatter pixel_shuffle pixel_unshuffle
     channel_shuffle DepthToSpace SpaceToDepth Compress ReverseSequence tril triu Trilu Shape Size
     EyeLike OneHot max_pool1d max_pool2d adaptive_max_pool1d adaptive_max_pool2d add sub mul div
+""".split())
+#: ops that divide by a magnitude they compute (a norm, a variance): a tiny operand's square
+#: underflows there, and the quotient goes to 0 or inf where the exact one is finite. Elsewhere a
+#: tiny value only moves results by about itself, far inside every tolerance
+TINY_SENSITIVE = frozenset("""
+    normalize LpNormalization cosine_similarity layer_norm group_norm instance_norm
+    MeanVarianceNormalization local_response_norm LRN std std_mean var var_mean
 """.split())
 #: how far (relative) an int64 result may sit from its float64 recomputation: float rounding
 #: of a few dozen operations, far below the 2**64 a wrap moves a value by
@@ -122,7 +130,7 @@ def _near_limit(node, args) -> str | None:
         mag = a.abs()
         if mag.max().item() > high:
             return f"{node.op_type} takes {dt.value} values near the dtype's limit (it may overflow inside)"
-        if ((mag > 0) & (mag < low)).any():
+        if node.op_type in TINY_SENSITIVE and ((mag > 0) & (mag < low)).any():
             return f"{node.op_type} takes tiny {dt.value} values (a square inside it may underflow)"
     return None
 
