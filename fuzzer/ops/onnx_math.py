@@ -436,7 +436,7 @@ class Einsum(OpSpec):
 class TopK(OpSpec):
     """(values, int64 indices) of the k largest/smallest along axis; k is an input. Ties go
     to the lower index, as ONNX requires, so the truth is a stable sort. sorted=0 leaves the
-    order unspecified, so its values are re-sorted by a second, sorted TopK."""
+    order unspecified, so the pick is re-sorted by original index, then by value."""
 
     name, onnx_ops, exportable, min_rank = "onnx.TopK", ("TopK", "GatherElements"), False, 1
     dtypes = frozenset(NUMERIC_BUT_INT16)
@@ -471,12 +471,18 @@ class TopK(OpSpec):
         vals, idx = ctx.fresh("topv"), ctx.fresh("topi")
         ctx.types[vals] = ctx.types[outs[0]]
         ctx.widen("TopK", [a[0], k], [vals, idx], keep=(1,), keep_outs=(1,), sorted=0, **kw)
-        # order the unsorted pick: ties keep their order only if the kernel picked them in index
-        # order, so sort positions first by value then by original index: use a second TopK
-        # over the picked values and map its positions back through the first indices
+        # order the unsorted pick as the truth does, by value and then by original index. The
+        # kernel may pick tied elements in any order (repeated values, or one element sampled
+        # twice upstream), so first put the pick in original-index order (a TopK of its indices),
+        # then sort that by value with a sorted TopK, which keeps tied elements in the order given
+        axis = attrs["axis"]
+        _, by_index = ctx.node("TopK", [idx, k], 2, axis=axis, largest=0, sorted=1)
+        idx1 = ctx.node("GatherElements", [idx, by_index], 1, axis=axis)[0]
+        vals1 = ctx.node("GatherElements", [vals, by_index], 1, axis=axis)[0]
+        ctx.types[vals1] = ctx.types[outs[0]]
         pos = ctx.fresh("pos")
-        ctx.widen("TopK", [vals, k], [outs[0], pos], keep=(1,), keep_outs=(1,), sorted=1, **kw)
-        ctx.node("GatherElements", [idx, pos], [outs[1]], axis=attrs["axis"])
+        ctx.widen("TopK", [vals1, k], [outs[0], pos], keep=(1,), keep_outs=(1,), sorted=1, **kw)
+        ctx.node("GatherElements", [idx1, pos], [outs[1]], axis=axis)
 
 
 class ArgMax(OpSpec):
