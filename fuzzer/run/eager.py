@@ -156,23 +156,36 @@ def _check_types(graph: Graph, outputs) -> None:
             raise SpecBug(f"{v.producer().op_type}: torch gives {got}, spec inferred {want}")
 
 
-def _sensitivity(m64, args64, truth, rng: np.random.Generator, delta: float, rounds: int = 2) -> list[np.ndarray]:
-    """Elementwise max |truth(x * (1 +- delta)) - truth(x)| over a few random sign patterns."""
+def _sensitivity(m64, args64, truth, rng: np.random.Generator, delta: float,
+                 patterns: tuple[str, ...] = ("random", "up", "down")) -> list[np.ndarray]:
+    """Elementwise max |truth(x * (1 +- delta)) - truth(x)| over a few perturbation patterns.
+
+    "random": a random sign per element. "up" and "down": a factor rising (falling) with each
+    element's position in its tensor, so two equal elements of one tensor (repeated values) are
+    pulled apart one way in one round and the other way in the next: an argmax, a max-pool index
+    or a sort that breaks their tie flips in one of them and is found unstable, which random
+    signs miss whenever both rounds happen to favour the same element.
+    """
     import torch
 
     jump = [np.zeros(np.shape(t)) for t in truth]
     buffers = [b for b in m64.buffers() if b.is_floating_point()]
     saved = [b.clone() for b in buffers]
 
-    def wiggle(t):
-        signs = torch.from_numpy(rng.choice([-1.0, 1.0], size=tuple(t.shape)))
+    def wiggle(t, pattern):
+        if pattern == "random":
+            signs = torch.from_numpy(rng.choice([-1.0, 1.0], size=tuple(t.shape)))
+        else:
+            n = t.numel()
+            ramp = torch.linspace(-1.0, 1.0, n, dtype=torch.float64) if n > 1 else torch.zeros(n, dtype=torch.float64)
+            signs = (ramp if pattern == "up" else -ramp).reshape(t.shape)
         return t * (1 + delta * signs)
 
     try:
-        for _ in range(rounds):
+        for pattern in patterns:
             for b, s in zip(buffers, saved):
-                b.copy_(wiggle(s))
-            args = tuple(wiggle(a) if a.is_floating_point() else a for a in args64)
+                b.copy_(wiggle(s, pattern))
+            args = tuple(wiggle(a, pattern) if a.is_floating_point() else a for a in args64)
             outs = m64(*args)
             for i, (o, t) in enumerate(zip(outs, truth)):
                 d = np.abs(to_numpy(o).astype(np.float64) - np.asarray(t, dtype=np.float64))
