@@ -493,7 +493,7 @@ def _execute(runtime: Runtime, model: bytes, inputs, order, ref: Reference, path
             except Exception as e:
                 verdict = judge_error(Stage.RUN, e, runtime.is_unsupported(e), path, rname, onnx_ops, c.elapsed())
         if verdict is None:
-            verdict = judge_outputs(truth, outputs, path, rname, c.elapsed(), precision)
+            verdict = narrow_int64(runtime, truth, judge_outputs(truth, outputs, path, rname, c.elapsed(), precision))
         if size is not None and verdict.kind.is_failure:
             return dataclasses.replace(verdict, error=f"{verdict.error}\nat size {size}", stats={**verdict.stats, "size": size})
         if first is None:
@@ -503,6 +503,17 @@ def _execute(runtime: Runtime, model: bytes, inputs, order, ref: Reference, path
     if others:
         first = dataclasses.replace(first, stats={**first.stats, "sizes": 1 + len(others)})
     return first
+
+
+def narrow_int64(runtime: Runtime, ref: Reference, verdict: Verdict) -> Verdict:
+    """verdict, or `unsupported` when it is a wrong result of a runtime documented to compute int64
+    in a narrower type (Runtime.int64_limit) on a case holding int64 values past that type."""
+    limit = runtime.int64_limit
+    if not verdict.kind.is_failure or limit is None or ref.int64_peak <= limit:
+        return verdict
+    return dataclasses.replace(verdict, kind=Kind.UNSUPPORTED, error=(
+        f"{runtime.name} computes int64 in a narrower type (documented); this case holds int64 values "
+        f"up to {ref.int64_peak}: {verdict.error}"))
 
 
 def _record_executed(model: bytes, runtimes: list[str]) -> None:

@@ -22,7 +22,8 @@ except metadata.PackageNotFoundError:  # running from a source tree
 _PACKAGE = Path(__file__).resolve().parent
 #: the sources that determine generation, relative to the package: folders (every .py in them)
 #: and files
-GENERATION_SOURCES = ("ops", "generate", "ir", "choices.py")
+#: (materialize/defaults.py: which defaults a direct model spells out follows from the graph)
+GENERATION_SOURCES = ("ops", "generate", "ir", "choices.py", "materialize/defaults.py")
 
 
 def generation_files(root: Path = _PACKAGE) -> list[Path]:

@@ -35,6 +35,10 @@ _EPS = {"float16": 9.77e-4, "bfloat16": 7.81e-3, "float32": 1.19e-7, "float64": 
 _RTOL = {"float16": 1e-2, "bfloat16": 6e-2, "float32": 1e-4, "float64": 1e-6, "int8": 0.25}
 #: a response this many times steeper than linear marks an element unstable
 _STEEP = 1e4
+#: the largest magnitude a precision-lowering path can be judged on: onnxconverter-common's
+#: float16 conversion clamps weights to +-1e4 (its max_finite_val), and float16 holds nothing
+#: beyond 65504, so a case whose float values reach further is not a float16 model's to get right
+_PRECISION_RANGE = {"float16": 1e4}
 
 
 def sensitivity_delta(dtypes) -> float:
@@ -56,6 +60,10 @@ class Reference:
     dtypes: list[str]  # declared output dtypes
     ops: list[list[str]] = field(default_factory=list)  # per output: the ops it depends on
     delta: float = DELTA  # the relative perturbation `jump` was measured with (sensitivity_delta)
+    #: the largest |value| of any float input, weight or intermediate of the truth (0: not measured)
+    peak: float = 0.0
+    #: the largest |value| of any int64 input, weight or intermediate of the truth (0: not measured)
+    int64_peak: int = 0
     # One case is judged once per (path, runtime): its tolerances and stability are computed once.
     _tolerances: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _stability: tuple[bool, str] | None = field(default=None, init=False, repr=False, compare=False)
@@ -135,6 +143,9 @@ def judge_outputs(
         if out.dtype.name != ref.dtypes[i]:
             return verdict(Kind.DTYPE_MISMATCH, f"output {i}: dtype {out.dtype.name}, expected {ref.dtypes[i]}", ops)
     stable, why = ref.stability()
+    limit = _PRECISION_RANGE.get(precision or "")
+    if limit is not None and ref.peak > limit:
+        return verdict(Kind.UNSTABLE, f"values up to {ref.peak:.3g} are beyond what a {precision} model holds ({limit:g})")
     for i, (out, t) in enumerate(zip(outputs, ref.truth)):
         ops = ref.ops[i] if i < len(ref.ops) else []
         tol, mask = ref.tolerance(i, precision=precision)

@@ -52,6 +52,10 @@ class Gen(Command):
                   rest, and the crash is a "crash_findings" entry;
       discarded   no input draw gives a finite float64 truth (still checked,
                   and included in valid or invalid; campaigns skip such cases).
+    "special_values": the share of input elements (each graph's first input
+    draw) and of drawn constant elements that come from the special-value
+    mixture (0, -0.0, +-1, domain bounds, dtype extremes and their neighbours,
+    many-bit integers, repeated values); printed without --check too.
     A graph of the torch frontend is also exported with TorchScript (opset
     drawn from 13-20) and the exported model checked: an export crash or an
     invalid exported model is an EXPORTER finding ("exporter_findings"), a
@@ -135,6 +139,7 @@ class Gen(Command):
             "paths_2op": len(pairs),
             "paths_3op": len(triples),
             "graphs_per_second": round(len(graphs) / gen_seconds, 1) if gen_seconds else None,
+            "special_values": _special_values(graphs),
         }
         if not args.check:
             if args.json:
@@ -154,6 +159,34 @@ class Gen(Command):
         else:
             _print(report)
         return 1 if report["invalid"] else 0
+
+
+def _special_values(graphs) -> dict:
+    """The share of drawn constant elements and of input elements that came from the special-value
+    mixture (fuzzer.generate.values); the inputs are each graph's first draw, the one a campaign
+    and --check judge first. Constants written by an op spec itself (shapes, axes, a guard's
+    offset) are not drawn and not counted."""
+    from fuzzer.choices import NumpyChoices
+    from fuzzer.generate import draw_inputs
+    from fuzzer.generate.builder import SPECIAL_COUNT
+
+    inputs, consts, tensors = Counter(), Counter(), Counter()
+    for seed, _, g in graphs:
+        draw_inputs(g, NumpyChoices(seed), tally=inputs)
+        for n in g.consts:
+            special = g.nx.nodes[n.id].get(SPECIAL_COUNT)
+            if special is not None:
+                consts["elements"] += n.value.size
+                consts["special"] += special
+                tensors["drawn"] += 1
+                tensors["special"] += special > 0
+
+    def share(c: Counter, total: str) -> float | None:
+        return round(c["special"] / c[total], 4) if c[total] else None
+
+    return {"inputs": share(inputs, "elements"), "constants": share(consts, "elements"),
+            "constant_tensors": share(tensors, "drawn"),
+            "input_elements": inputs["elements"], "constant_elements": consts["elements"]}
 
 
 def _check_all(graphs, workers: int) -> list[dict]:
@@ -260,6 +293,8 @@ def _print(r: dict) -> None:
     print(f"{r['ir_op_types']} IR op types, {r['onnx_op_types']} ONNX op types; dtypes {', '.join(r['dtypes'])}")
     print(f"{r['paths_2op']} 2-op and {r['paths_3op']} 3-op paths; {r['graphs_per_second']} graphs/s generated "
           f"(max {r['max_nodes']} nodes); checked in {r['check_seconds']} s")
+    sv = r["special_values"]
+    print(f"special values: {sv['inputs']} of input elements, {sv['constants']} of drawn constant elements")
     f = r["exporter_findings"]
     print(f"exporter findings (TorchScript; not counted as invalid graphs): {f['count']}, {f['unsupported']} declared unsupported")
     print(f"runtime findings (ORT fails to load with optimizations on only; not counted as invalid graphs): "

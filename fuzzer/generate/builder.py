@@ -16,10 +16,13 @@ from fuzzer.errors import Rejected
 from fuzzer.ir import CONST, INPUT, DType, Graph, TensorType, Value
 from fuzzer.ops import get_spec
 from fuzzer.ops.contexts import DrawConfig
+from fuzzer.generate.values import (CONST_LARGE, DEFAULT_FLOAT_DOMAIN, DEFAULT_INT_DOMAIN,
+                                     default_domain as _default_domain, draw_array)
+from fuzzer.generate.values import ordinary as sample_array
 
-#: where graph inputs and weights are drawn when no op asks for a narrower domain
-DEFAULT_FLOAT_DOMAIN = (-2.0, 2.0)
-DEFAULT_INT_DOMAIN = (-8, 8)
+#: the node attribute where a drawn constant records how many of its elements are special values
+#: (fuzzer.generate.values); not part of the graph's JSON, only `gen --check` reads it
+SPECIAL_COUNT = "special_count"
 
 
 class Builder:
@@ -61,8 +64,12 @@ class Builder:
         return self.graph.add_input(t, domain=domain)
 
     def const(self, t: TensorType, domain: tuple[float, float] | None = None) -> Value:
+        """A constant of type t holding drawn values: ordinary ones mixed with special ones."""
         rng = rng_for(self.choices)
-        return self.graph.add_const(sample_array(rng, t, domain), t.dtype)
+        values, special = draw_array(rng, t, domain, large=CONST_LARGE)
+        v = self.graph.add_const(values, t.dtype)
+        self.graph.nx.nodes[v.node_id][SPECIAL_COUNT] = special
+        return v
 
     def int_const(self, values, dtype: DType = DType.int64) -> Value:
         return self.graph.add_const(np.asarray(values, dtype=dtype.numpy), dtype)
@@ -123,26 +130,4 @@ class Builder:
             raise
 
 
-def _default_domain(dtype: DType) -> tuple[float, float]:
-    if dtype.is_float:
-        return DEFAULT_FLOAT_DOMAIN
-    if dtype == DType.uint8:
-        return (0, 16)
-    return DEFAULT_INT_DOMAIN
-
-
-def sample_array(rng: np.random.Generator, t: TensorType, domain=None) -> np.ndarray:
-    """Values of type t inside domain (or the dtype's default domain)."""
-    if t.dtype == DType.bool:
-        return np.asarray(rng.random(t.shape) < 0.5)  # a 0-d compare gives a numpy scalar, not an array
-    lo, hi = _default_domain(t.dtype)
-    if domain is not None:
-        lo, hi = max(lo, domain[0]), min(hi, domain[1])
-        if not lo < hi:  # the domain lies outside the default window: sample near its edge
-            lo, hi = (domain[0], domain[0] + 4) if math.isfinite(domain[0]) else (domain[1] - 4, domain[1])
-    if t.dtype.is_float:
-        return rng.uniform(lo, hi, size=t.shape).astype(t.dtype.numpy)
-    lo_i, hi_i = math.ceil(lo), math.floor(hi)
-    if lo_i > hi_i:
-        lo_i = hi_i = math.ceil(lo)
-    return rng.integers(lo_i, hi_i, endpoint=True, size=t.shape).astype(t.dtype.numpy)
+__all__ = ["Builder", "DEFAULT_FLOAT_DOMAIN", "DEFAULT_INT_DOMAIN", "SPECIAL_COUNT", "sample_array"]

@@ -18,6 +18,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from fuzzer.ir import CONST, DType, Graph, TensorType
+from fuzzer.materialize.defaults import node_key, spell_defaults
 from fuzzer.ops import get_spec
 from fuzzer.ops.lowering import Lit, cast, compute_dtype, onnx_elem_type
 
@@ -196,7 +197,9 @@ def model_proto(graph: Graph, opset: int, *, truth: bool = False, dynamic: dict[
         args = [names[v] for v in node.inputs]
         outs = [names.setdefault(v, ctx.fresh(node.op_type)) for v in node.outputs]
         ctx.types.update({names[v]: v.type for v in (*node.inputs, *node.outputs)})
+        first = len(ctx.nodes)
         spec.onnx(ctx, node.attrs, args, outs)
+        spell_defaults(ctx.nodes[first:], node_key(node), opset)  # some defaults written out, by a hash of node
     dynamic = dynamic or {}
 
     def shape(v):

@@ -218,6 +218,32 @@ def broadcast_partner(b: DrawContext, shape: tuple[int, ...]) -> tuple[int, ...]
     return tuple(out)
 
 
+#: the chance that a binary op's drawn operand takes the left slot, the primary operand the right
+SWAP = 0.2
+
+
+def either_side(b: DrawContext, x: Value, t: TensorType, *, lhs_domain=None, rhs_domain=None) -> list[Value]:
+    """[x, y], or sometimes [y, x]: a binary op's second operand y, of type t, on either side of
+    the primary operand x, so that a constant is also the left operand of sub, div, pow, a
+    compare or a shift.
+
+    Without domains y is drawn once and the two swap places. With them each operand must lie in
+    the domain of the slot it takes: x moved to the right is guarded into rhs_domain (a divisor
+    stays away from 0) and the left operand is drawn anew inside lhs_domain, a constant half the
+    time (operand() often reuses a value or adds an input instead). The draws up to the swap are
+    the ones a plain [x, y] makes, so ops that rarely swap keep their choice sequence."""
+    c = b.choices
+    y = b.operand(t, domain=rhs_domain)
+    if not c.boolean(SWAP):
+        return [x, y]
+    if lhs_domain is None and rhs_domain is None:
+        return [y, x]
+    if rhs_domain is not None:
+        x = b.guard(x, rhs_domain)
+    left = b.const(t, lhs_domain) if c.boolean(0.5) else b.operand(t, domain=lhs_domain)
+    return [left, x]
+
+
 def norm_dim(d: int, rank: int) -> int:
     """A possibly negative dim as an index in [0, rank) (0 for a rank-0 tensor)."""
     return int(d) % rank if rank else 0

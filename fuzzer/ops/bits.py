@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from fuzzer.ir import DType, TensorType, broadcast_shapes
-from fuzzer.ops.base import OpSpec, broadcast_partner, same_type
+from fuzzer.ops.base import OpSpec, broadcast_partner, either_side, same_type
 from fuzzer.ops.dtypes import INTS_BUT_INT16, INTS_BUT_INT16_AND_BOOL
 
 
@@ -27,8 +27,7 @@ class BitwiseBinary(OpSpec):
     min_opset = 18
 
     def operands(self, b, x):
-        y = b.operand(TensorType(x.type.dtype, broadcast_partner(b, x.type.shape)))
-        return [y, x] if b.choices.boolean(0.2) else [x, y]
+        return either_side(b, x, TensorType(x.type.dtype, broadcast_partner(b, x.type.shape)))
 
     def infer(self, types, attrs):
         return [TensorType(types[0].dtype, broadcast_shapes(types[0].shape, types[1].shape))]
@@ -76,7 +75,7 @@ class Shift(OpSpec):
     dtypes = frozenset({DType.uint8})
 
     def operands(self, b, x):
-        return [x, b.operand(TensorType(DType.uint8, broadcast_partner(b, x.type.shape)), domain=(0, 7))]
+        return either_side(b, x, TensorType(DType.uint8, broadcast_partner(b, x.type.shape)), rhs_domain=(0, 7))
 
     def infer(self, types, attrs):
         return [TensorType(DType.uint8, broadcast_shapes(types[0].shape, types[1].shape))]

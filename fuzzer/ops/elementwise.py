@@ -5,7 +5,7 @@ import math
 from typing import ClassVar
 
 from fuzzer.ir import FLOATS, INTS, SIGNED, DType, TensorType, broadcast_shapes
-from fuzzer.ops.base import OpSpec, broadcast_partner, py, same_type
+from fuzzer.ops.base import OpSpec, broadcast_partner, either_side, py, same_type
 from fuzzer.ops.dtypes import NUMERIC
 from fuzzer.ops.lowering import WIDER, Lit, accepts, cast, close, compute_dtype, target
 from fuzzer.ops.tf_support import TfFunction, clamp, trunc
@@ -438,9 +438,8 @@ class Binary(OpSpec):
     rhs_domain: ClassVar[tuple[float, float] | None] = None
 
     def operands(self, b, x):
-        shape = broadcast_partner(b, x.type.shape)
-        y = b.operand(TensorType(x.type.dtype, shape), domain=self.rhs_domain)
-        return [y, x] if b.choices.boolean(0.2) and self.rhs_domain is None else [x, y]
+        t = TensorType(x.type.dtype, broadcast_partner(b, x.type.shape))
+        return either_side(b, x, t, lhs_domain=self.domain, rhs_domain=self.rhs_domain)
 
     def out_dtype(self, dtype: DType) -> DType:
         return dtype

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from fuzzer.errors import Rejected
 from fuzzer.ir import FLOATS, DType, TensorType, broadcast_shapes
-from fuzzer.ops.base import OpSpec, broadcast_partner, py, same_type
+from fuzzer.ops.base import OpSpec, broadcast_partner, either_side, py, same_type
 from fuzzer.ops.dtypes import ALL_BUT_INT16, INTS_BUT_INT16, NUMERIC_BUT_INT16
 
 INF = math.inf
@@ -277,8 +277,7 @@ class Mod(OpSpec):
 
     def operands(self, b, x):
         # a divisor bounded away from 0 keeps the remainder defined and well conditioned
-        y = b.operand(TensorType(x.type.dtype, broadcast_partner(b, x.type.shape)), domain=(1.0, INF))
-        return [x, y]
+        return either_side(b, x, TensorType(x.type.dtype, broadcast_partner(b, x.type.shape)), rhs_domain=(1.0, INF))
 
     def sample_attrs(self, b, types):
         return {"fmod": 1 if types[0].dtype.is_float else b.choices.integer(0, 1)}
@@ -300,7 +299,7 @@ class BitShift(OpSpec):
     dtypes = frozenset({DType.uint8})
 
     def operands(self, b, x):
-        return [x, b.operand(TensorType(DType.uint8, broadcast_partner(b, x.type.shape)), domain=(0, 7))]
+        return either_side(b, x, TensorType(DType.uint8, broadcast_partner(b, x.type.shape)), rhs_domain=(0, 7))
 
     def sample_attrs(self, b, types):
         return {"direction": b.choices.choice(["LEFT", "RIGHT"])}
@@ -322,7 +321,7 @@ class BitwiseAnd(OpSpec):
     fn = "torch.bitwise_and"
 
     def operands(self, b, x):
-        return [x, b.operand(TensorType(x.type.dtype, broadcast_partner(b, x.type.shape)))]
+        return either_side(b, x, TensorType(x.type.dtype, broadcast_partner(b, x.type.shape)))
 
     def infer(self, types, attrs):
         return [TensorType(types[0].dtype, broadcast_shapes(types[0].shape, types[1].shape))]
@@ -437,7 +436,7 @@ class Einsum(OpSpec):
 class TopK(OpSpec):
     """(values, int64 indices) of the k largest/smallest along axis; k is an input. Ties go
     to the lower index, as ONNX requires, so the truth is a stable sort. sorted=0 leaves the
-    order unspecified, so its values are re-sorted by a second, sorted TopK."""
+    order unspecified, so the pick is re-sorted by original index, then by value."""
 
     name, onnx_ops, exportable, min_rank = "onnx.TopK", ("TopK", "GatherElements"), False, 1
     dtypes = frozenset(NUMERIC_BUT_INT16)
@@ -472,12 +471,18 @@ class TopK(OpSpec):
         vals, idx = ctx.fresh("topv"), ctx.fresh("topi")
         ctx.types[vals] = ctx.types[outs[0]]
         ctx.widen("TopK", [a[0], k], [vals, idx], keep=(1,), keep_outs=(1,), sorted=0, **kw)
-        # order the unsorted pick: ties keep their order only if the kernel picked them in index
-        # order, so sort positions first by value then by original index: use a second TopK
-        # over the picked values and map its positions back through the first indices
+        # order the unsorted pick as the truth does, by value and then by original index. The
+        # kernel may pick tied elements in any order (repeated values, or one element sampled
+        # twice upstream), so first put the pick in original-index order (a TopK of its indices),
+        # then sort that by value with a sorted TopK, which keeps tied elements in the order given
+        axis = attrs["axis"]
+        _, by_index = ctx.node("TopK", [idx, k], 2, axis=axis, largest=0, sorted=1)
+        idx1 = ctx.node("GatherElements", [idx, by_index], 1, axis=axis)[0]
+        vals1 = ctx.node("GatherElements", [vals, by_index], 1, axis=axis)[0]
+        ctx.types[vals1] = ctx.types[outs[0]]
         pos = ctx.fresh("pos")
-        ctx.widen("TopK", [vals, k], [outs[0], pos], keep=(1,), keep_outs=(1,), sorted=1, **kw)
-        ctx.node("GatherElements", [idx, pos], [outs[1]], axis=attrs["axis"])
+        ctx.widen("TopK", [vals1, k], [outs[0], pos], keep=(1,), keep_outs=(1,), sorted=1, **kw)
+        ctx.node("GatherElements", [idx1, pos], [outs[1]], axis=axis)
 
 
 class ArgMax(OpSpec):

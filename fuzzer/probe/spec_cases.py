@@ -99,9 +99,9 @@ def _cases(spec, dtype) -> list[ProbeCase]:
             if out and layout <= seen:
                 continue
             if out:
-                inputs, outputs = draw_inputs(graph, choices), None
+                inputs, outputs = draw_inputs(graph, choices, special=0.0), None
             else:
-                found = reference(graph, choices)
+                found = reference(graph, choices, special=False)
                 if found is None:
                     continue
                 ref, inputs = found

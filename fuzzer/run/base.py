@@ -16,6 +16,10 @@ class Runtime(Plugin):
     """Required: `name`, `load()`, `input_names()`, `run()`, `repro_source()`."""
 
     kind: ClassVar[str] = "runtime"
+    #: the largest |int64| value it computes exactly, when its documentation says it computes
+    #: int64 in a narrower type (OpenVINO's CPU plugin: i32); a wrong result on a case holding
+    #: larger int64 values is that documented gap (`unsupported`), not a bug
+    int64_limit: ClassVar[int | None] = None
 
     @required
     def load(self, model: bytes) -> Any:

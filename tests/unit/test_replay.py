@@ -80,6 +80,7 @@ def _copy_sources(dst: Path) -> Path:
         if src.is_dir():
             shutil.copytree(src, dst / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
+            (dst / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(src, dst / name)
     return dst
 

@@ -39,6 +39,9 @@ CONFIG = {"INFERENCE_PRECISION_HINT": "f32", "INFERENCE_NUM_THREADS": "1"}
 
 class OpenVinoCpu(Runtime):
     name = "openvino"
+    # the CPU plugin's documented integer inference precision is i32 (the "Supported Inference
+    # Data Types" of its CPU device page): int64 values past int32 wrap there by design
+    int64_limit = 2**31 - 1
     requires = ("openvino",)
     imports = ("openvino",)
 
