@@ -202,7 +202,8 @@ def test_defaults_are_spelled_deterministically_with_the_schema_default():
 
     spelled = 0
     for seed in range(60):
-        g = generate(NumpyChoices(seed), GenConfig(frontend="onnx"))
+        # at opset 18: only ops whose lowering exists there
+        g = generate(NumpyChoices(seed), GenConfig(frontend="onnx", max_opset=18))
         a, b = model_proto(g, 18), model_proto(g, 18)
         assert a.SerializeToString() == b.SerializeToString()
         onnx.checker.check_model(a, full_check=True)
