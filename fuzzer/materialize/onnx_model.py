@@ -18,6 +18,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from fuzzer.ir import CONST, DType, Graph, TensorType
+from fuzzer.materialize.opset_forms import OLDER_OP, older_form
 from fuzzer.ops import get_spec
 from fuzzer.ops.lowering import Lit, cast, compute_dtype, onnx_elem_type
 
@@ -48,6 +49,9 @@ class OnnxContext:
         self.types: dict[str, TensorType] = {}
         self._prefix = prefix
         self._counter = [0]  # shared with subgraph contexts so every name is unique
+        #: the value of every initializer made here, by name (shared with subgraph contexts): an
+        #: older opset takes some constant operands as attributes (opset_forms)
+        self._consts: dict[str, np.ndarray] = {}
 
     # -- names and types ------------------------------------------------------
     def fresh(self, hint: str = "t") -> str:
@@ -75,8 +79,21 @@ class OnnxContext:
 
         names = [self.fresh(op_type.lower()) for _ in range(outputs)] if isinstance(outputs, int) else list(outputs)
         attrs = {k: v for k, v in attrs.items() if v is not None}
-        self.nodes.append(helper.make_node(op_type, list(inputs), names, name=self.fresh("n"), domain=domain or None, **attrs))
+        inputs, around = list(inputs), None
+        if not domain:  # the form of the op version in force at the target opset
+            op_type, inputs, attrs, around = older_form(op_type, inputs, attrs, self.opset, self)
+        if around is None:
+            self.nodes.append(helper.make_node(op_type, inputs, names, name=self.fresh("n"), domain=domain or None, **attrs))
+            return names
+        inner_in, inner_out = self.fresh("t"), self.fresh("t")
+        self.nodes.append(helper.make_node("Transpose", inputs[:1], [inner_in], name=self.fresh("n"), perm=around))
+        self.nodes.append(helper.make_node(op_type, [inner_in], [inner_out], name=self.fresh("n"), **attrs))
+        self.nodes.append(helper.make_node("Transpose", [inner_out], names[:1], name=self.fresh("n"), perm=around))
         return names
+
+    def constant(self, name: str) -> np.ndarray | None:
+        """The value of the initializer name, None for any other value."""
+        return self._consts.get(name)
 
     def const(self, array, dtype: DType | None = None) -> str:
         from onnx import numpy_helper
@@ -89,6 +106,7 @@ class OnnxContext:
         name = self.fresh("c")
         tensor = numpy_helper.from_array(a, name)  # bfloat16 too: onnx reads ml_dtypes arrays
         self.initializers.append(tensor)
+        self._consts[name] = a
         return name
 
     def ints(self, values) -> str:
@@ -154,7 +172,7 @@ class OnnxContext:
         from onnx import helper
 
         sub = OnnxContext(self.opset, self.truth, prefix=self.fresh(name), symbolic=self.symbolic)
-        sub._counter = self._counter
+        sub._counter, sub._consts = self._counter, self._consts
         sub.types = dict(self.types)
         names = [sub.fresh(hint) for hint, _ in inputs]
         sub.types.update({n: t for n, (_, t) in zip(names, inputs)})
@@ -209,8 +227,41 @@ def model_proto(graph: Graph, opset: int, *, truth: bool = False, dynamic: dict[
     g = helper.make_graph(ctx.nodes, "onnxfuzz", inputs, outputs, initializer=ctx.initializers)
     opset_ids = [helper.make_opsetid("", opset)]
     model = helper.make_model(g, opset_imports=opset_ids, producer_name="onnxfuzz")
-    model.ir_version = helper.find_min_ir_version_for(opset_ids, ignore_unknown=True)
+    # IR 4 at least: IR 3 (opsets 7 and 8) lists every initializer among the graph inputs, which
+    # would make them inputs every runtime lets a caller override
+    model.ir_version = max(helper.find_min_ir_version_for(opset_ids, ignore_unknown=True), 4)
     return model
 
 
-__all__ = ["OnnxContext", "model_proto", "onnx_elem_type"]
+def lowest_opset(graph: Graph, newest: int | None = None) -> int:
+    """The oldest opset at which graph's direct model can be built: no older than any node's
+    opset_floor (its spec's knowledge), than the first version of any op its lowering emits
+    (Where from 9, Range from 11), nor than an opset where a node has no form (opset_forms)."""
+    import onnx.defs
+
+    from fuzzer.ops import graph_opset_floor
+    from fuzzer.ops.base import first_version
+
+    newest = newest or onnx.defs.onnx_opset_version()
+    floor = min(graph_opset_floor(graph), newest)
+    emitted = set()
+
+    def walk(g):
+        for n in g.node:
+            emitted.add(n.op_type)
+            for a in n.attribute:
+                for sub in ([a.g] if a.HasField("g") else []) + list(a.graphs):
+                    walk(sub)
+
+    walk(model_proto(graph, newest).graph)
+    floor = max([floor] + [OLDER_OP.get(op) or first_version(op) for op in emitted])
+    for opset in range(min(floor, newest), newest):
+        try:
+            model_proto(graph, opset)
+            return opset
+        except NotImplementedError:
+            continue
+    return newest
+
+
+__all__ = ["OnnxContext", "lowest_opset", "model_proto", "onnx_elem_type"]

@@ -133,19 +133,21 @@ def close(ctx, name: str, ct: DType, dtype: DType, out: str) -> None:
 
 
 # -- ops whose operands moved from attributes to inputs --------------------------------
-def reduce(ctx, op: str, x: str, axes, keepdims: bool, outs=1, **attrs) -> list[str]:
-    """ReduceX(x) over axes (None: every axis). ReduceSum takes axes as an input from opset 13,
-    the other Reduce ops from 18."""
-    as_input = op == "ReduceSum" or ctx.opset >= 18
-    if axes is None:
-        return ctx.node(op, [x], outs, keepdims=int(keepdims), **attrs)
-    if as_input:
-        return ctx.node(op, [x, ctx.ints(axes)], outs, keepdims=int(keepdims), **attrs)
-    return ctx.node(op, [x], outs, axes=list(axes), keepdims=int(keepdims), **attrs)
+# A lowering writes these in their newest form (axes as an input); the materializer rewrites a
+# node into the form of the op version in force at the target opset (axes as an attribute
+# before ReduceSum 13 and the other reductions 18, Squeeze/Unsqueeze 13): see
+# fuzzer.materialize.opset_forms.
+def reduce(ctx, op: str, x: str, axes, keepdims: bool, outs=1, dtype: DType | None = None, **attrs) -> list[str]:
+    """ReduceX(x) over axes (None: every axis); with x's dtype given, computed in a dtype the op
+    takes at ctx.opset (ReduceMin and ReduceMax take int8 from 12), cast back."""
+    ins = [x] if axes is None else [x, ctx.ints(axes)]
+    if dtype is None:
+        return ctx.node(op, ins, outs, keepdims=int(keepdims), **attrs)
+    return ctx.widen(op, ins, outs, dtype, keep=(1,), keepdims=int(keepdims), **attrs)
 
 
 def unsqueeze(ctx, x: str, axes, outs=1) -> list[str]:
-    return ctx.node("Unsqueeze", [x, ctx.ints(axes)], outs)  # axes are an input from opset 13
+    return ctx.node("Unsqueeze", [x, ctx.ints(axes)], outs)
 
 
 def squeeze(ctx, x: str, axes, outs=1) -> list[str]:

@@ -370,6 +370,8 @@ class Xlogy(Binary):
     def onnx(self, ctx, attrs, a, outs):
         x, y = a
         dt = ctx.types[x].dtype
+        if compute_dtype(ctx, dt, "Equal") != ctx.dtype(dt):  # Equal takes floats from 11
+            raise NotImplementedError(f"xlogy: Equal takes no {dt.value} at opset {ctx.opset}")
         zero = ctx.scalar(0.0, dt)
         prod = ctx.node("Mul", [x, ctx.node("Log", [y])[0]])[0]
         ctx.node("Where", [ctx.node("Equal", [x, zero])[0], zero, prod], outs)

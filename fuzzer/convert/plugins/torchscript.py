@@ -25,7 +25,7 @@ class TorchScriptExporter(Exporter):
     name = "torchscript"
     requires = ("torch", "onnx")
     imports = ("torch.onnx",)
-    opsets = tuple(range(13, 21))  # 20 is the newest this exporter emits
+    opsets = tuple(range(7, 21))  # its whole range: 7 is the oldest it exports, 20 the newest
     #: honours ExportRequest.dynamic
     supports_dynamic = True
 

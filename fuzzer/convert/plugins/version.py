@@ -2,7 +2,7 @@
 
 `version-up` converts to the newest opset ONNX Runtime supports (read from
 ORT itself, capped at the newest opset onnx knows); `version-down` converts
-to max(opset - 2, 13). A model already at the target is returned unchanged.
+to max(opset - 2, 7). A model already at the target is returned unchanged.
 
 The converter has no adapter for many (op, version) steps, mostly going down:
 "No Adapter From Version", "No Previous Version of X exists", a type the
@@ -31,7 +31,7 @@ _GAP = re.compile(
 )
 
 DOWN_STEP = 2
-DOWN_FLOOR = 13
+DOWN_FLOOR = 7
 
 
 def model_opset(proto) -> int | None:
