@@ -23,6 +23,17 @@ from fuzzer.ops import get_spec
 from fuzzer.ops.lowering import Lit, cast, compute_dtype, onnx_elem_type
 
 
+#: ops whose first output has their first input's rank
+SAME_RANK = frozenset({
+    "Cast", "Identity", "Neg", "Abs", "Relu", "Exp", "Log", "Sigmoid", "Tanh", "Sqrt", "Reciprocal", "Floor",
+    "Ceil", "Round", "Sign", "Erf", "Not", "Softmax", "LogSoftmax", "Hardmax", "Transpose", "Clip", "LeakyRelu",
+    "Elu", "Selu", "Softplus", "Softsign", "HardSigmoid", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "IsNaN",
+    "IsInf", "CumSum", "Dropout"})
+#: ops whose output has the highest rank of their inputs (they broadcast)
+BROADCASTING = frozenset({"Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean", "Where", "Equal",
+                          "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Mod", "PRelu"})
+
+
 class OnnxContext:
     """fuzzer.ops.OnnxContext: what an op's `onnx` hook may ask of the materializer.
 
@@ -52,6 +63,8 @@ class OnnxContext:
         #: the value of every initializer made here, by name (shared with subgraph contexts): an
         #: older opset takes some constant operands as attributes (opset_forms)
         self._consts: dict[str, np.ndarray] = {}
+        #: the rank of intermediate values whose op keeps it known (rank_of)
+        self._ranks: dict[str, int] = {}
 
     # -- names and types ------------------------------------------------------
     def fresh(self, hint: str = "t") -> str:
@@ -80,6 +93,7 @@ class OnnxContext:
         names = [self.fresh(op_type.lower()) for _ in range(outputs)] if isinstance(outputs, int) else list(outputs)
         attrs = {k: v for k, v in attrs.items() if v is not None}
         inputs, around = list(inputs), None
+        self._note_ranks(op_type, inputs, names)
         if not domain:  # the form of the op version in force at the target opset
             op_type, inputs, attrs, around = older_form(op_type, inputs, attrs, self.opset, self)
         if around is None:
@@ -90,6 +104,26 @@ class OnnxContext:
         self.nodes.append(helper.make_node(op_type, [inner_in], [inner_out], name=self.fresh("n"), **attrs))
         self.nodes.append(helper.make_node("Transpose", [inner_out], names[:1], name=self.fresh("n"), perm=around))
         return names
+
+    def rank_of(self, name: str) -> int | None:
+        """The rank of a value: an IR operand's, or one the ops that made it keep (None when
+        unknown). An older opset needs it to make axes non-negative, or to flatten at an axis."""
+        t = self.types.get(name)
+        return t.rank if t is not None else self._ranks.get(name)
+
+    def _note_ranks(self, op: str, inputs: list[str], outs: list[str]) -> None:
+        ranks = [self.rank_of(x) for x in inputs if x]
+        if not ranks or None in ranks[:1]:
+            return
+        if op in SAME_RANK:
+            self._ranks[outs[0]] = ranks[0]
+        elif op in BROADCASTING and None not in ranks:
+            self._ranks[outs[0]] = max(ranks)
+        elif op == "MatMul" and None not in ranks and min(ranks) >= 2:
+            self._ranks[outs[0]] = max(ranks)
+        elif op in ("Unsqueeze", "Squeeze") and len(inputs) > 1 and inputs[1] in self._consts:
+            k = self._consts[inputs[1]].size
+            self._ranks[outs[0]] = ranks[0] + (k if op == "Unsqueeze" else -k)
 
     def constant(self, name: str) -> np.ndarray | None:
         """The value of the initializer name, None for any other value."""
@@ -172,7 +206,7 @@ class OnnxContext:
         from onnx import helper
 
         sub = OnnxContext(self.opset, self.truth, prefix=self.fresh(name), symbolic=self.symbolic)
-        sub._counter, sub._consts = self._counter, self._consts
+        sub._counter, sub._consts, sub._ranks = self._counter, self._consts, self._ranks
         sub.types = dict(self.types)
         names = [sub.fresh(hint) for hint, _ in inputs]
         sub.types.update({n: t for n, (_, t) in zip(names, inputs)})

@@ -106,9 +106,8 @@ class Node:
             self.attrs[attr] = convert(value)
 
     def rank(self) -> int | None:
-        """The rank of the first input, when known (an IR operand of the node)."""
-        t = self._ctx.types.get(self.inputs[0]) if self.inputs else None
-        return None if t is None else t.rank
+        """The rank of the first input, when known (see OnnxContext.rank_of)."""
+        return self._ctx.rank_of(self.inputs[0]) if self.inputs else None
 
     def shape(self, name: str) -> tuple[int, ...] | None:
         t = self._ctx.types.get(name)
@@ -257,18 +256,30 @@ def _resize_10(n: Node) -> None:
             raise n.missing(f"Resize's {key} is newer (11)")
     scales = n.operand(2) if len(n.inputs) > 2 else None
     if scales is None:
-        raise n.missing("only scales exist before 11 (sizes are newer)")
+        scales = _scales_of_sizes(n)
     scales = np.asarray(scales, dtype=np.float32)
     if (scales < 1).any():
         raise n.missing("Upsample and Resize-10 take scales of at least 1 here")
     n.attrs = {"mode": mode}
-    if n.opset >= 10:
-        n.inputs = [n.inputs[0], n.inputs[2]]
-    elif n.opset >= 9:
-        n.op, n.inputs = "Upsample", [n.inputs[0], n.inputs[2]]
+    if n.opset >= 9:
+        given = n.inputs[2] if len(n.inputs) > 2 and n.inputs[2] else n._ctx.const(scales)
+        n.op, n.inputs = ("Resize" if n.opset >= 10 else "Upsample"), [n.inputs[0], given]
     else:
         n.op, n.inputs = "Upsample", [n.inputs[0]]
         n.attrs["scales"] = _floats(scales)
+
+
+def _scales_of_sizes(n: Node) -> np.ndarray:
+    """Resize's sizes as the scales older versions take: only for whole multiples of a fixed
+    input shape (a scale of out/in otherwise may floor to another size in float32)."""
+    sizes = n.operand(3) if len(n.inputs) > 3 else None
+    shape = n.shape(n.inputs[0])
+    if sizes is None or shape is None or n._ctx.symbolic:
+        raise n.missing("only scales of a fixed shape exist before 11 (sizes are newer)")
+    sizes = _ints(sizes)
+    if len(sizes) != len(shape) or any(o % i for o, i in zip(sizes, shape)):
+        raise n.missing("sizes that are no whole multiple of the input have no scales before 11")
+    return np.asarray([o // i for o, i in zip(sizes, shape)], dtype=np.float32)
 
 
 def _check(n: Node) -> None:

@@ -72,12 +72,23 @@ def type_str(dtype: DType) -> str:
     return _TYPE_STR[DType(dtype)]
 
 
+def _schema(op: str, opset: int):
+    """The schema of op in force at opset; NotImplementedError when the op does not exist yet
+    (a model at that opset cannot hold it: fuzzer.materialize.onnx_model.lowest_opset)."""
+    import onnx.defs
+
+    try:
+        return onnx.defs.get_schema(op, opset, "")
+    except onnx.defs.SchemaError:
+        raise NotImplementedError(f"{op} does not exist at opset {opset}") from None
+
+
 @lru_cache(maxsize=None)
 def type_constraints(op: str, opset: int) -> dict[str, frozenset[str]]:
     """Type parameter -> the type strings ONNX op (default domain) allows for it at opset."""
     import onnx.defs
 
-    schema = onnx.defs.get_schema(op, opset, "")
+    schema = _schema(op, opset)
     return {c.type_param_str: frozenset(c.allowed_type_strs) for c in schema.type_constraints}
 
 
@@ -87,7 +98,7 @@ def accepts(op: str, opset: int, dtype: DType, index: int | None = None) -> bool
     its first input of a polymorphic type (Where's first takes only bool: its data comes next)."""
     import onnx.defs
 
-    schema = onnx.defs.get_schema(op, opset, "")
+    schema = _schema(op, opset)
     allowed = type_constraints(op, opset)
     if index is None:
         index = next((i for i, f in enumerate(schema.inputs) if len(allowed.get(f.type_str, ())) > 1), 0)
@@ -137,7 +148,7 @@ def close(ctx, name: str, ct: DType, dtype: DType, out: str) -> None:
 # node into the form of the op version in force at the target opset (axes as an attribute
 # before ReduceSum 13 and the other reductions 18, Squeeze/Unsqueeze 13): see
 # fuzzer.materialize.opset_forms.
-def reduce(ctx, op: str, x: str, axes, keepdims: bool, outs=1, dtype: DType | None = None, **attrs) -> list[str]:
+def reduce(ctx, op: str, x: str, axes, keepdims: bool, outs=1, *, dtype: DType | None = None, **attrs) -> list[str]:
     """ReduceX(x) over axes (None: every axis); with x's dtype given, computed in a dtype the op
     takes at ctx.opset (ReduceMin and ReduceMax take int8 from 12), cast back."""
     ins = [x] if axes is None else [x, ctx.ints(axes)]

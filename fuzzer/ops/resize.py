@@ -30,6 +30,9 @@ class Interpolate(OpSpec):
     """F.interpolate(x, size | scale_factor, mode, align_corners, recompute_scale_factor)."""
 
     name, onnx_ops = "interpolate", ("Resize", "AveragePool")
+    #: Resize (10) is built as Upsample before it (nearest-neighbour upsampling by whole factors;
+    #: other draws need 11, which lowest_opset finds)
+    min_opset = 7
     fn = "F.interpolate"
     dtypes = frozenset(FLOATS)
     min_rank, max_rank = 3, 5
