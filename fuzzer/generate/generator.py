@@ -133,9 +133,11 @@ def generate(choices: Choices, config: GenConfig = GenConfig(), tracker: PathTra
 
 def _within_opset(config: GenConfig, node) -> None:
     """Reject a node of a direct model whose draw needs a newer opset than the forced one
-    (`run --opset N`): an attribute with no form at N (ArgMax's select_last_index before 12)."""
+    (`run --opset N`): what its spec knows (opset_floor), or a bfloat16 value (13)."""
     if config.frontend == "onnx" and config.max_opset is not None:
         floor = get_spec(node.op_type).opset_floor([v.type for v in node.inputs], node.attrs)
+        if any(v.type.dtype == DType.bfloat16 for v in (*node.inputs, *node.outputs)):
+            floor = max(floor, 13)
         if floor > config.max_opset:
             raise Rejected(f"{node.op_type}: this draw needs opset {floor}")
 

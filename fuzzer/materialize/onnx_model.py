@@ -18,6 +18,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from fuzzer.ir import CONST, DType, Graph, TensorType
+from fuzzer.errors import OlderFormMissing
 from fuzzer.materialize.opset_forms import OLDER_OP, older_form
 from fuzzer.ops import get_spec
 from fuzzer.ops.lowering import Lit, cast, compute_dtype, onnx_elem_type
@@ -293,7 +294,7 @@ def lowest_opset(graph: Graph, newest: int | None = None) -> int:
         try:
             model_proto(graph, opset)
             return opset
-        except NotImplementedError:
+        except OlderFormMissing:
             continue
     return newest
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from fuzzer.errors import OlderFormMissing
 from fuzzer.ir import DType
 
 #: the dtypes tried, in order, when an op does not accept a dtype at an opset
@@ -80,7 +81,7 @@ def _schema(op: str, opset: int):
     try:
         return onnx.defs.get_schema(op, opset, "")
     except onnx.defs.SchemaError:
-        raise NotImplementedError(f"{op} does not exist at opset {opset}") from None
+        raise OlderFormMissing(f"{op} does not exist at opset {opset}") from None
 
 
 @lru_cache(maxsize=None)
@@ -113,7 +114,7 @@ def compute_dtype(ctx, dtype: DType, *ops: str, index: int | None = None) -> DTy
     for cand in (dtype, *WIDER[dtype]):
         if all(accepts(op, ctx.opset, cand, index) for op in ops):
             return cand
-    raise NotImplementedError(f"no dtype near {dtype} is accepted by {', '.join(ops)} at opset {ctx.opset}")
+    raise OlderFormMissing(f"no dtype near {dtype} is accepted by {', '.join(ops)} at opset {ctx.opset}")
 
 
 def cast(ctx, name: str, src: DType, dst: DType) -> str:

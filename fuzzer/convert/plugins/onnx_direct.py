@@ -27,6 +27,14 @@ class OnnxDirect(Exporter):
 
         return model_proto(request.graph, request.opset, dynamic=request.dynamic).SerializeToString()
 
+    def is_unsupported(self, error: BaseException) -> bool:
+        """A draw with no form at the opset forced on the case (`run --opset N`): an attribute,
+        dtype or op older versions lack (fuzzer.materialize.opset_forms). Cases whose opset is
+        drawn never meet it: they are drawn from the graph's lowest_opset up."""
+        from fuzzer.errors import OlderFormMissing
+
+        return isinstance(error, OlderFormMissing)
+
     def repro_source(self) -> str:
         """A repro of a direct model embeds the model itself: there is no exporter to call."""
         return '''
