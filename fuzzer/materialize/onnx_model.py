@@ -39,7 +39,8 @@ class OnnxContext:
     """fuzzer.ops.OnnxContext: what an op's `onnx` hook may ask of the materializer.
 
     node(op, inputs, outputs, **attrs)   add a node; outputs are names, or a count for fresh names
-    const(array, dtype)                  an initializer holding array; returns its name
+    const(array, dtype)                  an initializer holding array; returns its name (exact=True:
+                                         in the array's own dtype, even in truth mode)
     ints(values)                         a 1-D int64 initializer (axes, shapes, pads, ...)
     scalar(value, dtype)                 a 0-d initializer
     subgraph(inputs, build)              a GraphProto for If/Loop/Scan bodies
@@ -130,11 +131,13 @@ class OnnxContext:
         """The value of the initializer name, None for any other value."""
         return self._consts.get(name)
 
-    def const(self, array, dtype: DType | None = None) -> str:
+    def const(self, array, dtype: DType | None = None, *, exact: bool = False) -> str:
         from onnx import numpy_helper
 
         a = np.asarray(array)
-        if dtype is not None:
+        if exact:
+            pass  # the array's own dtype, even in truth mode (Resize's scales are float32)
+        elif dtype is not None:
             a = a.astype(self.dtype(dtype).numpy)
         elif self.truth and a.dtype.kind == "f":
             a = a.astype(np.float64)

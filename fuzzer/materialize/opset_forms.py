@@ -113,7 +113,7 @@ class Node:
 
     def empty(self) -> str:
         """A new empty float initializer (an older version's required input left empty)."""
-        return self._ctx.const(np.zeros([0], dtype=np.float32))
+        return self._ctx.const(np.zeros([0], dtype=np.float32), exact=True)
 
 
 def _ints(a) -> list[int]:
@@ -260,7 +260,7 @@ def _resize_10(n: Node) -> None:
         raise n.missing("Upsample and Resize-10 take scales of at least 1 here")
     n.attrs = {"mode": mode}
     if n.opset >= 9:
-        given = n.inputs[2] if len(n.inputs) > 2 and n.inputs[2] else n._ctx.const(scales)
+        given = n.inputs[2] if len(n.inputs) > 2 and n.inputs[2] else n._ctx.const(scales, exact=True)
         n.op, n.inputs = ("Resize" if n.opset >= 10 else "Upsample"), [n.inputs[0], given]
     else:
         n.op, n.inputs = "Upsample", [n.inputs[0]]

@@ -164,11 +164,8 @@ def float32_const(ctx, values) -> str:
     """A float32 initializer even in truth mode, where ctx.const widens floats to float64:
     Resize's scales are float32 whatever the data's dtype."""
     import numpy as np
-    from onnx import numpy_helper
 
-    name = ctx.fresh("scales")
-    ctx.initializers.append(numpy_helper.from_array(np.asarray(values, dtype=np.float32), name))
-    return name
+    return ctx.const(np.asarray(values, dtype=np.float32), exact=True)
 
 
 class PixelShuffle(OpSpec):

@@ -104,11 +104,12 @@ def test_split_sizes_as_an_attribute_before_13():
     assert len(new.input) == 2
 
 
-def test_nearest_upsampling_is_upsample_before_10_and_resize_10_at_10():
+@pytest.mark.parametrize("by", ["scale_factor", "size"])
+def test_nearest_upsampling_is_upsample_before_10_and_resize_10_at_10(by):
     def nearest(g):
-        return any(n.attrs.get("mode") == "nearest" for n in g.op_nodes)
+        return any(n.attrs.get("mode") == "nearest" and by in n.attrs for n in g.op_nodes)
 
-    g = _graph("interpolate", 7, where=nearest)
+    g = _graph("interpolate", 7, where=nearest, seeds=range(400))
     (up7,) = _nodes(_judged(g, 7), "Upsample")
     assert len(up7.input) == 1 and _attrs(up7)["scales"]
     (up9,) = _nodes(_judged(g, 9), "Upsample")
