@@ -97,7 +97,7 @@ class OnnxContext:
         inputs, around = list(inputs), None
         self._note_ranks(op_type, inputs, names)
         if not domain:  # the form of the op version in force at the target opset
-            op_type, inputs, attrs, around = older_form(op_type, inputs, attrs, self.opset, self)
+            op_type, inputs, attrs, around = older_form(op_type, inputs, attrs, self.opset, self, len(names))
         if around is None:
             self.nodes.append(helper.make_node(op_type, inputs, names, name=self.fresh("n"), domain=domain or None, **attrs))
             return names

@@ -124,17 +124,19 @@ def _floats(a) -> list[float]:
     return [float(v) for v in np.asarray(a, dtype=np.float64).reshape(-1)]
 
 
-def older_form(op: str, inputs: list[str], attrs: dict, opset: int, ctx):
+def older_form(op: str, inputs: list[str], attrs: dict, opset: int, ctx, outputs: int = 1):
     """The form of op(inputs, attrs) at opset: (op, inputs, attrs, around), where around is None
     or the permutation of a Transpose the caller puts on each side of the node (Softmax over an
     inner axis before 13: it is computed over the last one). Raises OlderFormMissing when no
-    form at opset computes the same thing.
+    form at opset computes the same thing. outputs: how many outputs the node has.
 
     ctx: the OnnxContext building the model: ctx.constant(name) is an initializer's value (None
     for a computed value), ctx.types the IR types of the node's operands, ctx.const makes one."""
     n = Node(op, inputs, attrs, opset, ctx)
     around = _rewrite(n)
     _check(n)
+    if outputs > schema(n.op, opset).max_output:  # MaxPool's Indices (8), Dropout's mask (7)...
+        raise n.missing(f"output {outputs - 1} is newer")
     return n.op, n.inputs, n.attrs, around
 
 
