@@ -30,9 +30,18 @@ SAME_RANK = frozenset({
     "Ceil", "Round", "Sign", "Erf", "Not", "Softmax", "LogSoftmax", "Hardmax", "Transpose", "Clip", "LeakyRelu",
     "Elu", "Selu", "Softplus", "Softsign", "HardSigmoid", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "IsNaN",
     "IsInf", "CumSum", "Dropout"})
+#: ops whose first output has their first input's dtype
+SAME_DTYPE = (SAME_RANK - {"Cast", "IsNaN", "IsInf", "Not"}) | {
+    "Reshape", "Squeeze", "Unsqueeze", "Flatten", "Expand", "Tile", "Slice", "Concat", "Gather", "Pad", "MaxPool",
+    "AveragePool", "Add", "Sub", "Mul", "Div", "Max", "Min"}
 #: ops whose output has the highest rank of their inputs (they broadcast)
 BROADCASTING = frozenset({"Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean", "Where", "Equal",
                           "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Mod", "PRelu"})
+
+
+def ir_dtype(elem: int) -> DType | None:
+    """The IR dtype of an ONNX element type (Cast's `to`), None for one the IR lacks."""
+    return next((d for d in DType if onnx_elem_type(d) == elem), None)
 
 
 class OnnxContext:
@@ -65,8 +74,9 @@ class OnnxContext:
         #: the value of every initializer made here, by name (shared with subgraph contexts): an
         #: older opset takes some constant operands as attributes (opset_forms)
         self._consts: dict[str, np.ndarray] = {}
-        #: the rank of intermediate values whose op keeps it known (rank_of)
+        #: the rank and dtype of intermediate values whose op keeps them known (rank_of, dtype_of)
         self._ranks: dict[str, int] = {}
+        self._dtypes: dict[str, DType] = {}
 
     # -- names and types ------------------------------------------------------
     def fresh(self, hint: str = "t") -> str:
@@ -95,7 +105,7 @@ class OnnxContext:
         names = [self.fresh(op_type.lower()) for _ in range(outputs)] if isinstance(outputs, int) else list(outputs)
         attrs = {k: v for k, v in attrs.items() if v is not None}
         inputs, around = list(inputs), None
-        self._note_ranks(op_type, inputs, names)
+        self._note_ranks(op_type, inputs, names, attrs)
         if not domain:  # the form of the op version in force at the target opset
             op_type, inputs, attrs, around = older_form(op_type, inputs, attrs, self.opset, self, len(names))
         if around is None:
@@ -113,7 +123,18 @@ class OnnxContext:
         t = self.types.get(name)
         return t.rank if t is not None else self._ranks.get(name)
 
-    def _note_ranks(self, op: str, inputs: list[str], outs: list[str]) -> None:
+    def dtype_of(self, name: str) -> DType | None:
+        """The dtype of a value: an IR operand's, or one the ops that made it keep (None when
+        unknown). An older opset needs it to tell a dtype the version does not take."""
+        t = self.types.get(name)
+        return t.dtype if t is not None else self._dtypes.get(name)
+
+    def _note_ranks(self, op: str, inputs: list[str], outs: list[str], attrs: dict) -> None:
+        first = self.dtype_of(inputs[0]) if inputs and inputs[0] else None
+        if op == "Cast":
+            self._dtypes[outs[0]] = ir_dtype(attrs.get("to"))
+        elif first is not None and op in SAME_DTYPE:
+            self._dtypes[outs[0]] = first
         ranks = [self.rank_of(x) for x in inputs if x]
         if not ranks or None in ranks[:1]:
             return
@@ -210,7 +231,7 @@ class OnnxContext:
         from onnx import helper
 
         sub = OnnxContext(self.opset, self.truth, prefix=self.fresh(name), symbolic=self.symbolic)
-        sub._counter, sub._consts, sub._ranks = self._counter, self._consts, self._ranks
+        sub._counter, sub._consts, sub._ranks, sub._dtypes = self._counter, self._consts, self._ranks, self._dtypes
         sub.types = dict(self.types)
         names = [sub.fresh(hint) for hint, _ in inputs]
         sub.types.update({n: t for n, (_, t) in zip(names, inputs)})

@@ -68,7 +68,13 @@ def newest_default(op: str, attr: str) -> Any:
     return v.decode() if isinstance(v, bytes) else v
 
 
-def _same(value, default) -> bool:
+#: attributes whose schema gives no default value, though leaving them out means all ones
+ONES_BY_DEFAULT = ("dilations", "strides")
+
+
+def _same(value, default, attr: str = "") -> bool:
+    if default is None and attr in ONES_BY_DEFAULT and isinstance(value, (list, tuple)):
+        return all(v == 1 for v in value)
     if isinstance(value, bytes):
         value = value.decode()
     if isinstance(value, (list, tuple)) or isinstance(default, (list, tuple)):
@@ -290,7 +296,7 @@ def _check(n: Node) -> None:
         raise n.missing("the op does not exist yet")
     for key in list(n.attrs):
         if key not in s.attributes:
-            if not _same(n.attrs[key], newest_default(n.op, key)):
+            if not _same(n.attrs[key], newest_default(n.op, key), key):
                 raise n.missing(f"attribute {key}={n.attrs[key]!r} is newer")
             del n.attrs[key]
     while len(n.inputs) > s.max_input:
@@ -310,10 +316,10 @@ def _types_taken(n: Node) -> None:
 
     newest = onnx.defs.onnx_opset_version()
     for i, name in enumerate(n.inputs):
-        t = n._ctx.types.get(name) if name else None
-        if t is None:
+        known = n._ctx.dtype_of(name) if name else None
+        if known is None:
             continue
-        dtype = n._ctx.dtype(t.dtype)
+        dtype = n._ctx.dtype(known)
         if not accepts(n.op, n.opset, dtype, i) and (n.op == "Upsample" or accepts(n.op, newest, dtype, i)):
             raise n.missing(f"input {i} of {dtype.value} is taken from a newer version only")
 

@@ -224,3 +224,39 @@ def test_an_op_before_its_first_version_has_no_form():
     with pytest.raises(NotImplementedError, match="not exist"):
         model_proto(g, 8)
     np.testing.assert_equal(len(_judged(g, 9).graph.node), 1)
+
+
+def test_max_pool_1_drops_dilations_of_one_and_indices_need_8():
+    plain = _graph("max_pool2d", 7, where=lambda g: not g.op_nodes[0].attrs.get("return_indices"),
+                   dtypes=frozenset({DType.float32}))
+    (node,) = _nodes(_judged(plain, 7), "MaxPool")
+    assert "dilations" not in _attrs(node) and len(node.output) == 1
+    assert _attrs(_nodes(_judged(plain, 10), "MaxPool")[0])["dilations"]
+    indices = _graph("max_pool2d", NEWEST, where=lambda g: g.op_nodes[0].attrs.get("return_indices"),
+                     dtypes=frozenset({DType.float32}))
+    assert lowest_opset(indices) >= 8
+    _judged(indices, lowest_opset(indices))
+
+
+def test_an_int8_max_pool_before_12_is_computed_widened():
+    # MaxPool takes int8 from 12: before, the lowering computes it in float (exact for int8)
+    g = _graph("max_pool2d", 7, where=lambda g: g.op_nodes[0].inputs[0].type.rank == 3 and
+               not g.op_nodes[0].attrs.get("return_indices"), dtypes=frozenset({DType.int8}))
+    assert [n.op_type for n in _judged(g, 7).graph.node].count("Cast") == 2
+    assert "Cast" not in [n.op_type for n in _judged(g, 12).graph.node]
+
+
+def test_the_dtype_of_a_reshaped_value_is_known_to_the_older_forms():
+    """A value an op made from an IR operand keeps a known dtype (OnnxContext.dtype_of): an
+    unwidened op on it at an opset whose version does not take that dtype has no form there."""
+    from fuzzer.materialize.onnx_model import OnnxContext
+
+    ctx = OnnxContext(11)
+    ctx.types["x"] = TensorType(DType.int8, (2, 3))
+    (flat,) = ctx.node("Reshape", ["x", ctx.ints([6])])
+    assert ctx.dtype_of(flat) == DType.int8 and ctx.rank_of(flat) is None
+    (wide,) = ctx.node("Cast", [flat], to=ctx.elem(DType.float32))
+    assert ctx.dtype_of(wide) == DType.float32
+    with pytest.raises(OlderFormMissing, match="int8"):
+        ctx.node("Max", [flat, flat])  # Max takes int8 from 12
+    ctx.node("Max", [wide, wide])
