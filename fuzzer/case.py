@@ -134,9 +134,12 @@ def _opsets_for(exporter: Exporter, graph: Graph) -> tuple[int, ...]:
     """The exporter's opsets that every op of a direct model can be lowered at."""
     if exporter.frontend != "onnx":
         return exporter.opsets
-    from fuzzer.ops import get_spec
+    from fuzzer.materialize.onnx_model import lowest_opset
 
-    floor = max((get_spec(op).min_opset for op in graph.op_types()), default=0)
+    try:
+        floor = lowest_opset(graph, max(exporter.opsets))
+    except Exception:  # a lowering that fails at every opset: the export records that failure
+        return exporter.opsets
     return tuple(o for o in exporter.opsets if o >= floor) or exporter.opsets[-1:]
 
 

@@ -30,3 +30,8 @@ class PluginUnavailable(OnnxfuzzError):
 
 class Rejected(OnnxfuzzError):
     """An op spec cannot be applied to the value it was offered; the generator tries another."""
+
+
+class OlderFormMissing(NotImplementedError):
+    """A node of a direct ONNX model has no form at the target opset (an op, attribute, dtype or
+    operand older versions lack): the model must be built at a newer opset."""

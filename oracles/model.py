@@ -14,7 +14,7 @@ from oracles.judge import judge_error
 from oracles.verdict import Stage, Verdict
 
 # The checker's words for "this op does not accept this element type".
-TYPE_GAP = re.compile(r"has unsupported type: tensor\(|Type Error: Type \(tensor\(\w+\)\) of input parameter")
+TYPE_GAP = re.compile(r"has unsupported type:? tensor\(|Type Error: Type \(tensor\(\w+\)\) of input parameter")
 
 
 def judge_model(model: bytes, path: str) -> tuple[Verdict | None, list[str]]:

@@ -57,7 +57,7 @@ class Gen(Command):
     mixture (0, -0.0, +-1, domain bounds, dtype extremes and their neighbours,
     many-bit integers, repeated values); printed without --check too.
     A graph of the torch frontend is also exported with TorchScript (opset
-    drawn from 13-20) and the exported model checked: an export crash or an
+    drawn from 7-20) and the exported model checked: an export crash or an
     invalid exported model is an EXPORTER finding ("exporter_findings"), a
     bug in the system under test, and does not make the graph invalid; it is
     judged as campaigns judge it (a type gap the checker names, or an export
@@ -65,6 +65,9 @@ class Gen(Command):
     Likewise a direct model that ORT loads with optimizations off is loaded
     again with every optimization on: an error only then (an optimizer that
     throws on a valid model) is a RUNTIME finding ("runtime_findings").
+    "lowest_opset" is the oldest opset any model was built or exported at;
+    "direct_opsets" and "export_opsets" count graphs by the opset drawn (a
+    direct model's is drawn from its ops' oldest common opset to the newest).
     "onnx_op_types" is the union of op types over the exported and the direct
     models. Exit code 1 when some graph is invalid.
     """
@@ -269,9 +272,19 @@ def _summarize(checks: list[dict]) -> dict:
             "examples": examples(runtime, "runtime_finding"),
         },
         "kernel_gaps_by_kernel": _by_kernel(gaps),
+        **_opsets_drawn(checks),
         "onnx_op_types": len(onnx_ops),
         "onnx_ops": onnx_ops,
     }
+
+
+def _opsets_drawn(checks: list[dict]) -> dict:
+    """The opsets the direct models were built at and the TorchScript exports drawn at (how
+    many graphs at each), and the lowest of them all."""
+    direct = Counter(c["direct_opset"] for c in checks if c.get("direct_opset") is not None)
+    export = Counter(c["export_opset"] for c in checks if c.get("export_opset") is not None)
+    return {"lowest_opset": min([*direct, *export], default=None),
+            "direct_opsets": dict(sorted(direct.items())), "export_opsets": dict(sorted(export.items()))}
 
 
 def _by_kernel(gaps: list[dict]) -> dict[str, int]:
@@ -291,6 +304,8 @@ def _print(r: dict) -> None:
     print(f"{r['valid']}/{r['total']} valid ({r['kernel_gaps']} meet a kernel ORT says it lacks), {r['invalid']} invalid, "
           f"{r['crashed']} crashed a checking process, {r['discarded']} discarded (no finite truth)")
     print(f"{r['ir_op_types']} IR op types, {r['onnx_op_types']} ONNX op types; dtypes {', '.join(r['dtypes'])}")
+    print(f"lowest opset drawn {r['lowest_opset']}; direct models by opset {r['direct_opsets']}; "
+          f"TorchScript exports by opset {r['export_opsets']}")
     print(f"{r['paths_2op']} 2-op and {r['paths_3op']} 3-op paths; {r['graphs_per_second']} graphs/s generated "
           f"(max {r['max_nodes']} nodes); checked in {r['check_seconds']} s")
     sv = r["special_values"]

@@ -79,7 +79,7 @@ class GenConfig:
         specs = all_specs() if self.ops is None else [get_spec(n) for n in self.ops]
         usable = [s for s in specs if s.weight > 0 and s.dtypes & self.dtypes and s.serves(self.frontend)
                   and (self.control_flow or not s.control_flow)
-                  and not (self.frontend == "onnx" and self.max_opset is not None and s.min_opset > self.max_opset)]
+                  and not (self.frontend == "onnx" and self.max_opset is not None and s.first_opset > self.max_opset)]
         if not usable:
             at = f" at opset {self.max_opset}" if self.frontend == "onnx" and self.max_opset is not None else ""
             raise UsageError(f"no op of the {self.frontend} frontend{at} accepts any of the selected dtypes")
@@ -118,7 +118,7 @@ def generate(choices: Choices, config: GenConfig = GenConfig(), tracker: PathTra
             continue
         try:
             with b.transaction():
-                spec.build(b, x)
+                _within_opset(config, spec.build(b, x))
                 if len(graph) > config.max_nodes:  # domain guards add ops of their own
                     raise Rejected("over max_nodes")
         except Rejected:
@@ -129,6 +129,17 @@ def generate(choices: Choices, config: GenConfig = GenConfig(), tracker: PathTra
     if tracker is not None:
         tracker.update(graph)
     return graph
+
+
+def _within_opset(config: GenConfig, node) -> None:
+    """Reject a node of a direct model whose draw needs a newer opset than the forced one
+    (`run --opset N`): what its spec knows (opset_floor), or a bfloat16 value (13)."""
+    if config.frontend == "onnx" and config.max_opset is not None:
+        floor = get_spec(node.op_type).opset_floor([v.type for v in node.inputs], node.attrs)
+        if any(v.type.dtype == DType.bfloat16 for v in (*node.inputs, *node.outputs)):
+            floor = max(floor, 13)
+        if floor > config.max_opset:
+            raise Rejected(f"{node.op_type}: this draw needs opset {floor}")
 
 
 def _fallback(b: Builder, specs: list[OpSpec]) -> None:
@@ -145,7 +156,7 @@ def _fallback(b: Builder, specs: list[OpSpec]) -> None:
         spec = fits.pop(b.choices.integer(0, len(fits) - 1))
         try:
             with b.transaction():
-                spec.build(b, x)
+                _within_opset(b.config, spec.build(b, x))
                 if len(b.graph) > b.config.max_nodes:
                     raise Rejected("over max_nodes")
             return

@@ -36,7 +36,7 @@ from fuzzer.case import CaseResult, Job
 from oracles import Kind, Stage, judge_model
 
 #: opsets TorchScript is drawn at (its full range)
-TORCHSCRIPT_OPSETS = tuple(range(13, 21))
+TORCHSCRIPT_OPSETS = tuple(range(7, 21))
 
 
 @dataclass
@@ -54,6 +54,8 @@ class GraphCheck:
     #: the kernel ORT (optimizations off) says it lacks, in its own error: valid, counted for the report
     kernel_gap: str | None = None
     direct_opset: int | None = None
+    #: the opset the TorchScript export was drawn at (torch frontend)
+    export_opset: int | None = None
     #: ONNX op types of the direct and the exported model
     onnx_ops: list[str] = field(default_factory=list)
     #: TorchScript: "<stage>: <error>" when export or the exported model failed
@@ -126,11 +128,15 @@ def check_graph(graph_json: str, seed: int, frontend: str, skip: tuple[str, ...]
 def _check_direct(graph, specs, choices, result: GraphCheck, ops: set[str], optimized: bool = True, progress=None) -> None:
     import onnx
 
-    from fuzzer.materialize.onnx_model import model_proto
+    from fuzzer.materialize.onnx_model import lowest_opset, model_proto
 
     newest = onnx.defs.onnx_opset_version()
-    floor = max([13] + [s.min_opset for s in specs])
-    opset = choices.integer(min(floor, newest), newest)
+    try:
+        floor = lowest_opset(graph, newest)
+    except Exception as e:
+        _invalid(result, "direct model", e)
+        return
+    opset = choices.integer(floor, newest)
     result.direct_opset = opset
     try:
         model = model_proto(graph, opset)
@@ -193,6 +199,7 @@ def _check_export(graph, inputs, choices, result: GraphCheck, ops: set[str]) -> 
 
     exporter = load_plugin("converter", "torchscript")
     opset = choices.choice(TORCHSCRIPT_OPSETS)
+    result.export_opset = opset
     request = ExportRequest(graph, inputs, [v.name for v in graph.inputs],
                             [f"out{i}" for i in range(len(graph.outputs))], opset)
     try:

@@ -18,16 +18,39 @@ from typing import Callable, Iterable
 import numpy as np
 
 from fuzzer.ir import CONST, DType, Graph, TensorType
+from fuzzer.errors import OlderFormMissing
+from fuzzer.materialize.opset_forms import OLDER_OP, older_form
 from fuzzer.materialize.defaults import node_key, spell_defaults
 from fuzzer.ops import get_spec
 from fuzzer.ops.lowering import Lit, cast, compute_dtype, onnx_elem_type
+
+
+#: ops whose first output has their first input's rank
+SAME_RANK = frozenset({
+    "Cast", "Identity", "Neg", "Abs", "Relu", "Exp", "Log", "Sigmoid", "Tanh", "Sqrt", "Reciprocal", "Floor",
+    "Ceil", "Round", "Sign", "Erf", "Not", "Softmax", "LogSoftmax", "Hardmax", "Transpose", "Clip", "LeakyRelu",
+    "Elu", "Selu", "Softplus", "Softsign", "HardSigmoid", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "IsNaN",
+    "IsInf", "CumSum", "Dropout"})
+#: ops whose first output has their first input's dtype
+SAME_DTYPE = (SAME_RANK - {"Cast", "IsNaN", "IsInf", "Not"}) | {
+    "Reshape", "Squeeze", "Unsqueeze", "Flatten", "Expand", "Tile", "Slice", "Concat", "Gather", "Pad", "MaxPool",
+    "AveragePool", "Add", "Sub", "Mul", "Div", "Max", "Min"}
+#: ops whose output has the highest rank of their inputs (they broadcast)
+BROADCASTING = frozenset({"Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean", "Where", "Equal",
+                          "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Mod", "PRelu"})
+
+
+def ir_dtype(elem: int) -> DType | None:
+    """The IR dtype of an ONNX element type (Cast's `to`), None for one the IR lacks."""
+    return next((d for d in DType if onnx_elem_type(d) == elem), None)
 
 
 class OnnxContext:
     """fuzzer.ops.OnnxContext: what an op's `onnx` hook may ask of the materializer.
 
     node(op, inputs, outputs, **attrs)   add a node; outputs are names, or a count for fresh names
-    const(array, dtype)                  an initializer holding array; returns its name
+    const(array, dtype)                  an initializer holding array; returns its name (exact=True:
+                                         in the array's own dtype, even in truth mode)
     ints(values)                         a 1-D int64 initializer (axes, shapes, pads, ...)
     scalar(value, dtype)                 a 0-d initializer
     subgraph(inputs, build)              a GraphProto for If/Loop/Scan bodies
@@ -49,6 +72,12 @@ class OnnxContext:
         self.types: dict[str, TensorType] = {}
         self._prefix = prefix
         self._counter = [0]  # shared with subgraph contexts so every name is unique
+        #: the value of every initializer made here, by name (shared with subgraph contexts): an
+        #: older opset takes some constant operands as attributes (opset_forms)
+        self._consts: dict[str, np.ndarray] = {}
+        #: the rank and dtype of intermediate values whose op keeps them known (rank_of, dtype_of)
+        self._ranks: dict[str, int] = {}
+        self._dtypes: dict[str, DType] = {}
 
     # -- names and types ------------------------------------------------------
     def fresh(self, hint: str = "t") -> str:
@@ -76,20 +105,68 @@ class OnnxContext:
 
         names = [self.fresh(op_type.lower()) for _ in range(outputs)] if isinstance(outputs, int) else list(outputs)
         attrs = {k: v for k, v in attrs.items() if v is not None}
-        self.nodes.append(helper.make_node(op_type, list(inputs), names, name=self.fresh("n"), domain=domain or None, **attrs))
+        inputs, around = list(inputs), None
+        self._note_ranks(op_type, inputs, names, attrs)
+        if not domain:  # the form of the op version in force at the target opset
+            op_type, inputs, attrs, around = older_form(op_type, inputs, attrs, self.opset, self, len(names))
+        if around is None:
+            self.nodes.append(helper.make_node(op_type, inputs, names, name=self.fresh("n"), domain=domain or None, **attrs))
+            return names
+        inner_in, inner_out = self.fresh("t"), self.fresh("t")
+        self.nodes.append(helper.make_node("Transpose", inputs[:1], [inner_in], name=self.fresh("n"), perm=around))
+        self.nodes.append(helper.make_node(op_type, [inner_in], [inner_out], name=self.fresh("n"), **attrs))
+        self.nodes.append(helper.make_node("Transpose", [inner_out], names[:1], name=self.fresh("n"), perm=around))
         return names
 
-    def const(self, array, dtype: DType | None = None) -> str:
+    def rank_of(self, name: str) -> int | None:
+        """The rank of a value: an IR operand's, or one the ops that made it keep (None when
+        unknown). An older opset needs it to make axes non-negative, or to flatten at an axis."""
+        t = self.types.get(name)
+        return t.rank if t is not None else self._ranks.get(name)
+
+    def dtype_of(self, name: str) -> DType | None:
+        """The dtype of a value: an IR operand's, or one the ops that made it keep (None when
+        unknown). An older opset needs it to tell a dtype the version does not take."""
+        t = self.types.get(name)
+        return t.dtype if t is not None else self._dtypes.get(name)
+
+    def _note_ranks(self, op: str, inputs: list[str], outs: list[str], attrs: dict) -> None:
+        first = self.dtype_of(inputs[0]) if inputs and inputs[0] else None
+        if op == "Cast":
+            self._dtypes[outs[0]] = ir_dtype(attrs.get("to"))
+        elif first is not None and op in SAME_DTYPE:
+            self._dtypes[outs[0]] = first
+        ranks = [self.rank_of(x) for x in inputs if x]
+        if not ranks or None in ranks[:1]:
+            return
+        if op in SAME_RANK:
+            self._ranks[outs[0]] = ranks[0]
+        elif op in BROADCASTING and None not in ranks:
+            self._ranks[outs[0]] = max(ranks)
+        elif op == "MatMul" and None not in ranks and min(ranks) >= 2:
+            self._ranks[outs[0]] = max(ranks)
+        elif op in ("Unsqueeze", "Squeeze") and len(inputs) > 1 and inputs[1] in self._consts:
+            k = self._consts[inputs[1]].size
+            self._ranks[outs[0]] = ranks[0] + (k if op == "Unsqueeze" else -k)
+
+    def constant(self, name: str) -> np.ndarray | None:
+        """The value of the initializer name, None for any other value."""
+        return self._consts.get(name)
+
+    def const(self, array, dtype: DType | None = None, *, exact: bool = False) -> str:
         from onnx import numpy_helper
 
         a = np.asarray(array)
-        if dtype is not None:
+        if exact:
+            pass  # the array's own dtype, even in truth mode (Resize's scales are float32)
+        elif dtype is not None:
             a = a.astype(self.dtype(dtype).numpy)
         elif self.truth and a.dtype.kind == "f":
             a = a.astype(np.float64)
         name = self.fresh("c")
         tensor = numpy_helper.from_array(a, name)  # bfloat16 too: onnx reads ml_dtypes arrays
         self.initializers.append(tensor)
+        self._consts[name] = a
         return name
 
     def ints(self, values) -> str:
@@ -155,7 +232,7 @@ class OnnxContext:
         from onnx import helper
 
         sub = OnnxContext(self.opset, self.truth, prefix=self.fresh(name), symbolic=self.symbolic)
-        sub._counter = self._counter
+        sub._counter, sub._consts, sub._ranks, sub._dtypes = self._counter, self._consts, self._ranks, self._dtypes
         sub.types = dict(self.types)
         names = [sub.fresh(hint) for hint, _ in inputs]
         sub.types.update({n: t for n, (_, t) in zip(names, inputs)})
@@ -212,8 +289,41 @@ def model_proto(graph: Graph, opset: int, *, truth: bool = False, dynamic: dict[
     g = helper.make_graph(ctx.nodes, "onnxfuzz", inputs, outputs, initializer=ctx.initializers)
     opset_ids = [helper.make_opsetid("", opset)]
     model = helper.make_model(g, opset_imports=opset_ids, producer_name="onnxfuzz")
-    model.ir_version = helper.find_min_ir_version_for(opset_ids, ignore_unknown=True)
+    # IR 4 at least: IR 3 (opsets 7 and 8) lists every initializer among the graph inputs, which
+    # would make them inputs every runtime lets a caller override
+    model.ir_version = max(helper.find_min_ir_version_for(opset_ids, ignore_unknown=True), 4)
     return model
 
 
-__all__ = ["OnnxContext", "model_proto", "onnx_elem_type"]
+def lowest_opset(graph: Graph, newest: int | None = None) -> int:
+    """The oldest opset at which graph's direct model can be built: no older than any node's
+    opset_floor (its spec's knowledge), than the first version of any op its lowering emits
+    (Where from 9, Range from 11), nor than an opset where a node has no form (opset_forms)."""
+    import onnx.defs
+
+    from fuzzer.ops import graph_opset_floor
+    from fuzzer.ops.base import first_version
+
+    newest = newest or onnx.defs.onnx_opset_version()
+    floor = min(graph_opset_floor(graph), newest)
+    emitted = set()
+
+    def walk(g):
+        for n in g.node:
+            emitted.add(n.op_type)
+            for a in n.attribute:
+                for sub in ([a.g] if a.HasField("g") else []) + list(a.graphs):
+                    walk(sub)
+
+    walk(model_proto(graph, newest).graph)
+    floor = max([floor] + [OLDER_OP.get(op) or first_version(op) for op in emitted])
+    for opset in range(min(floor, newest), newest):
+        try:
+            model_proto(graph, opset)
+            return opset
+        except OlderFormMissing:
+            continue
+    return newest
+
+
+__all__ = ["OnnxContext", "lowest_opset", "model_proto", "onnx_elem_type"]

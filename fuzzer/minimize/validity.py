@@ -26,14 +26,14 @@ def _direct_error(graph: Graph) -> str | None:
     """Why onnxfuzz's direct ONNX model of graph is invalid (as campaigns judge a model), or None."""
     global _OPSET
     from fuzzer.materialize.onnx_model import model_proto
-    from fuzzer.ops import get_spec
+    from fuzzer.ops import graph_opset_floor
     from oracles import Kind, judge_model
 
     if _OPSET is None:
         import onnx
 
         _OPSET = onnx.defs.onnx_opset_version()
-    opset = max([_OPSET] + [get_spec(op).min_opset for op in set(graph.op_types())])
+    opset = max(_OPSET, graph_opset_floor(graph))
     try:
         blob = model_proto(graph, opset).SerializeToString()
     except Exception as e:

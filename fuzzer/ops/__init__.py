@@ -10,11 +10,11 @@ import inspect
 import pkgutil
 from functools import lru_cache
 
-from fuzzer.ops.base import FRONTENDS, MAX_NUMEL, OpSpec
+from fuzzer.ops.base import FRONTENDS, MAX_NUMEL, OLDEST_OPSET, OpSpec
 from fuzzer.ops.contexts import DrawContext, OnnxContext, TfContext, TorchContext
 
 __all__ = ["FRONTENDS", "MAX_NUMEL", "DrawContext", "OnnxContext", "OpSpec", "TfContext", "TorchContext",
-           "all_specs", "get_spec", "op_names"]
+           "OLDEST_OPSET", "all_specs", "get_spec", "graph_opset_floor", "op_names"]
 
 
 @lru_cache(maxsize=None)
@@ -49,3 +49,14 @@ def get_spec(name: str) -> OpSpec:
         return _registry()[name]
     except KeyError:
         raise KeyError(f"unknown op {name!r}") from None
+
+
+def graph_opset_floor(graph) -> int:
+    """The oldest opset at which every node of graph can be lowered to ONNX: OLDEST_OPSET, or
+    the newest opset_floor of its nodes (an op introduced later, an attribute with no older form);
+    13 when it holds a bfloat16 value, a type no op takes before 13 (Cast included)."""
+    from fuzzer.ir import DType
+
+    bf16 = any(v.type.dtype == DType.bfloat16 for v in graph.values())
+    return max([OLDEST_OPSET, 13 if bf16 else 0] + [get_spec(n.op_type).opset_floor([v.type for v in n.inputs], n.attrs)
+                                 for n in graph.op_nodes])

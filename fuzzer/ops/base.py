@@ -39,6 +39,7 @@ drift apart.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
@@ -49,6 +50,10 @@ from fuzzer.ops.contexts import DrawContext, OnnxContext, TfContext, TorchContex
 #: the ways an IR graph becomes a model: torch source (for the torch exporters), a direct
 #: ONNX model, a tf.function (for tf2onnx)
 FRONTENDS = ("torch", "onnx", "tf")
+
+#: the oldest opset a direct model is built at: every default-domain op onnxfuzz lowers to has a
+#: version by 7 (or is introduced later and raises its spec's floor), and ONNX Runtime loads it
+OLDEST_OPSET = 7
 
 # Tensors larger than this are never produced, so a case stays milliseconds-cheap.
 MAX_NUMEL = 4096
@@ -75,8 +80,9 @@ class OpSpec:
     #: others record "unsupported by design" for a graph holding it (TorchScript tracing cannot
     #: capture torch.cond: it would bake in one branch and be wrong on the other)
     exporters: ClassVar[tuple[str, ...] | None] = None
-    #: the oldest opset its `onnx` lowering can target (an op introduced later, e.g. BitwiseAnd 18);
-    #: a direct model is built at an opset no older than its ops' newest min_opset
+    #: the oldest opset its `onnx` lowering can target (an op introduced later, e.g. BitwiseAnd 18,
+    #: or a form older opsets lack); 0: the first opset where every op of onnx_ops exists
+    #: (first_opset). A direct model is built at an opset no older than any node's opset_floor
     min_opset: ClassVar[int] = 0
     _frontends: ClassVar[frozenset[str]] = frozenset()
 
@@ -126,6 +132,20 @@ class OpSpec:
         """This op's operands (x first) and attributes, drawn together."""
         ops = self.operands(b, x)
         return ops, self.sample_attrs(b, [v.type for v in ops])
+
+    def opset_floor(self, types: list[TensorType], attrs: dict[str, Any]) -> int:
+        """The oldest opset at which a node of this op with these operand types and attributes
+        can be lowered: the spec's first_opset, or later where a drawn attribute or dtype has no
+        form before some opset (ArgMax's select_last_index exists from 12)."""
+        return self.first_opset
+
+    @property
+    def first_opset(self) -> int:
+        """The oldest opset this spec's `onnx` lowering targets: min_opset when set, else the
+        first opset where every default-domain op of onnx_ops exists; never below OLDEST_OPSET."""
+        if self.min_opset:
+            return max(OLDEST_OPSET, self.min_opset)
+        return max([OLDEST_OPSET] + [first_version(op) for op in self.onnx_ops])
 
     @property
     def attrs_alone(self) -> bool:
@@ -193,6 +213,18 @@ class DrawsWithNotes:
 
     def draw_attrs(self, b: DrawContext, types: list[TensorType], note: SimpleNamespace) -> dict[str, Any]:
         return {}
+
+
+@lru_cache(maxsize=None)
+def first_version(op: str) -> int:
+    """The opset where ONNX op `op` (default domain) first exists; 0 for a name onnx does not
+    define there (another domain's op, or an exporter's name that is not an op type)."""
+    import onnx.defs
+
+    try:
+        return min(s.since_version for s in onnx.defs.get_all_schemas_with_history() if s.name == op and s.domain == "")
+    except ValueError:
+        return 0
 
 
 def same_type(types: list[TensorType], attrs: dict) -> list[TensorType]:

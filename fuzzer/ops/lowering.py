@@ -16,6 +16,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from fuzzer.errors import OlderFormMissing
 from fuzzer.ir import DType
 
 #: the dtypes tried, in order, when an op does not accept a dtype at an opset
@@ -72,12 +73,23 @@ def type_str(dtype: DType) -> str:
     return _TYPE_STR[DType(dtype)]
 
 
+def _schema(op: str, opset: int):
+    """The schema of op in force at opset; NotImplementedError when the op does not exist yet
+    (a model at that opset cannot hold it: fuzzer.materialize.onnx_model.lowest_opset)."""
+    import onnx.defs
+
+    try:
+        return onnx.defs.get_schema(op, opset, "")
+    except onnx.defs.SchemaError:
+        raise OlderFormMissing(f"{op} does not exist at opset {opset}") from None
+
+
 @lru_cache(maxsize=None)
 def type_constraints(op: str, opset: int) -> dict[str, frozenset[str]]:
     """Type parameter -> the type strings ONNX op (default domain) allows for it at opset."""
     import onnx.defs
 
-    schema = onnx.defs.get_schema(op, opset, "")
+    schema = _schema(op, opset)
     return {c.type_param_str: frozenset(c.allowed_type_strs) for c in schema.type_constraints}
 
 
@@ -87,7 +99,7 @@ def accepts(op: str, opset: int, dtype: DType, index: int | None = None) -> bool
     its first input of a polymorphic type (Where's first takes only bool: its data comes next)."""
     import onnx.defs
 
-    schema = onnx.defs.get_schema(op, opset, "")
+    schema = _schema(op, opset)
     allowed = type_constraints(op, opset)
     if index is None:
         index = next((i for i, f in enumerate(schema.inputs) if len(allowed.get(f.type_str, ())) > 1), 0)
@@ -102,7 +114,7 @@ def compute_dtype(ctx, dtype: DType, *ops: str, index: int | None = None) -> DTy
     for cand in (dtype, *WIDER[dtype]):
         if all(accepts(op, ctx.opset, cand, index) for op in ops):
             return cand
-    raise NotImplementedError(f"no dtype near {dtype} is accepted by {', '.join(ops)} at opset {ctx.opset}")
+    raise OlderFormMissing(f"no dtype near {dtype} is accepted by {', '.join(ops)} at opset {ctx.opset}")
 
 
 def cast(ctx, name: str, src: DType, dst: DType) -> str:
@@ -133,19 +145,21 @@ def close(ctx, name: str, ct: DType, dtype: DType, out: str) -> None:
 
 
 # -- ops whose operands moved from attributes to inputs --------------------------------
-def reduce(ctx, op: str, x: str, axes, keepdims: bool, outs=1, **attrs) -> list[str]:
-    """ReduceX(x) over axes (None: every axis). ReduceSum takes axes as an input from opset 13,
-    the other Reduce ops from 18."""
-    as_input = op == "ReduceSum" or ctx.opset >= 18
-    if axes is None:
-        return ctx.node(op, [x], outs, keepdims=int(keepdims), **attrs)
-    if as_input:
-        return ctx.node(op, [x, ctx.ints(axes)], outs, keepdims=int(keepdims), **attrs)
-    return ctx.node(op, [x], outs, axes=list(axes), keepdims=int(keepdims), **attrs)
+# A lowering writes these in their newest form (axes as an input); the materializer rewrites a
+# node into the form of the op version in force at the target opset (axes as an attribute
+# before ReduceSum 13 and the other reductions 18, Squeeze/Unsqueeze 13): see
+# fuzzer.materialize.opset_forms.
+def reduce(ctx, op: str, x: str, axes, keepdims: bool, outs=1, *, dtype: DType | None = None, **attrs) -> list[str]:
+    """ReduceX(x) over axes (None: every axis); with x's dtype given, computed in a dtype the op
+    takes at ctx.opset (ReduceMin and ReduceMax take int8 from 12), cast back."""
+    ins = [x] if axes is None else [x, ctx.ints(axes)]
+    if dtype is None:
+        return ctx.node(op, ins, outs, keepdims=int(keepdims), **attrs)
+    return ctx.widen(op, ins, outs, dtype, keep=(1,), keepdims=int(keepdims), **attrs)
 
 
 def unsqueeze(ctx, x: str, axes, outs=1) -> list[str]:
-    return ctx.node("Unsqueeze", [x, ctx.ints(axes)], outs)  # axes are an input from opset 13
+    return ctx.node("Unsqueeze", [x, ctx.ints(axes)], outs)
 
 
 def squeeze(ctx, x: str, axes, outs=1) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
+from fuzzer.errors import OlderFormMissing
 from fuzzer.ir import FLOATS, DType, TensorType
 from fuzzer.ops.base import OpSpec, norm_dim, py, same_type
 from fuzzer.ops.elementwise import Binary, OneOnnxOp, Unary
@@ -370,6 +371,8 @@ class Xlogy(Binary):
     def onnx(self, ctx, attrs, a, outs):
         x, y = a
         dt = ctx.types[x].dtype
+        if compute_dtype(ctx, dt, "Equal") != ctx.dtype(dt):  # Equal takes floats from 11
+            raise OlderFormMissing(f"xlogy: Equal takes no {dt.value} at opset {ctx.opset}")
         zero = ctx.scalar(0.0, dt)
         prod = ctx.node("Mul", [x, ctx.node("Log", [y])[0]])[0]
         ctx.node("Where", [ctx.node("Equal", [x, zero])[0], zero, prod], outs)

@@ -219,8 +219,9 @@ class Aminmax(OpSpec):
             ctx.node("Identity", [a[0]], [outs[0]])
             ctx.node("Identity", [a[0]], [outs[1]])
             return
-        reduce(ctx, "ReduceMin", a[0], axes, keep, [outs[0]])
-        reduce(ctx, "ReduceMax", a[0], axes, keep, [outs[1]])
+        dtype = ctx.types[a[0]].dtype
+        reduce(ctx, "ReduceMin", a[0], axes, keep, [outs[0]], dtype=dtype)
+        reduce(ctx, "ReduceMax", a[0], axes, keep, [outs[1]], dtype=dtype)
 
 
 class Unique(OpSpec):

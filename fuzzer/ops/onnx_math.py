@@ -235,7 +235,7 @@ class Variadic(OpSpec):
         return [TensorType(types[0].dtype, broadcast_shapes(*(t.shape for t in types)))]
 
     def onnx(self, ctx, attrs, a, outs):
-        ctx.node(self.onnx_ops[0], a, outs)
+        ctx.widen(self.onnx_ops[0], a, outs)  # Max and Min take integers from 12
 
 
 class Sum(Variadic):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fuzzer.ir import DType
 from fuzzer.ops.base import OpSpec, py
 from fuzzer.ops.dtypes import NUMERIC
+from fuzzer.ops.lowering import Lit
 
 
 
@@ -73,7 +74,7 @@ class Pad(OpSpec):
             # (onnxruntime 1.32, onnx 1.23), which ONNX allows with empty pads
             ctx.node("Identity", [a[0]], outs)
         elif mode == "constant":
-            value = ctx.scalar(attrs.get("value", 0), x.dtype)
+            value = Lit(attrs.get("value", 0))
             src = a[0]
             if min(begins + ends) < 0:
                 # negative pads crop; ONNX Pad allows them but the reference evaluator rejects
@@ -82,9 +83,9 @@ class Pad(OpSpec):
                 stops = [s - max(0, -q) for s, q in zip(x.shape, ends)]
                 src = ctx.node("Slice", [src, ctx.ints(starts), ctx.ints(stops)])[0]
                 pads = ctx.ints([max(0, p) for p in begins + ends])
-            ctx.node("Pad", [src, pads, value], outs, mode="constant")
+            ctx.widen("Pad", [src, pads, value], outs, x.dtype, keep=(1,), mode="constant")  # Pad takes ints from 11
         elif mode in ("reflect", "replicate"):
-            ctx.node("Pad", [a[0], pads], outs, mode="reflect" if mode == "reflect" else "edge")
+            ctx.widen("Pad", [a[0], pads], outs, keep=(1,), mode="reflect" if mode == "reflect" else "edge")
         elif ctx.opset >= 19:
             ctx.node("Pad", [a[0], pads], outs, mode="wrap")
         else:  # circular before Pad's wrap mode: the wrapped-around pieces concatenated on

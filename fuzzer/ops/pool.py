@@ -218,12 +218,16 @@ def plane_indices(ctx, bx: Batched, idx: str, nd: int, out: str) -> None:
 
 class MaxPool1d(MaxPoolNd):
     name, nd, fn, onnx_ops = "max_pool1d", 1, "F.max_pool1d", ("MaxPool", "Mod")
+    #: MaxPool-1: dilations and ceil_mode (10) and Indices (8) are newer, so only some draws
+    #: reach 7 (the Mod of the indices comes with Indices)
+    min_opset = 7
     min_rank, max_rank = 2, 3
     # not int8/uint8 as max_pool2d: torch's CPU max_pool1d has no integer kernel without indices
 
 
 class MaxPool2d(MaxPoolNd):
     name, nd, fn, onnx_ops = "max_pool2d", 2, "F.max_pool2d", ("MaxPool", "Mod")
+    min_opset = 7  # as max_pool1d
     min_rank, max_rank = 3, 4
     # ONNX MaxPool takes int8/uint8 (opset 12+) besides floats; other ints are not expressible
     dtypes = frozenset(FLOATS | {DType.int8, DType.uint8})

@@ -30,6 +30,9 @@ class Interpolate(OpSpec):
     """F.interpolate(x, size | scale_factor, mode, align_corners, recompute_scale_factor)."""
 
     name, onnx_ops = "interpolate", ("Resize", "AveragePool")
+    #: Resize (10) is built as Upsample before it (nearest-neighbour upsampling by whole factors;
+    #: other draws need 11, which lowest_opset finds)
+    min_opset = 7
     fn = "F.interpolate"
     dtypes = frozenset(FLOATS)
     min_rank, max_rank = 3, 5
@@ -161,11 +164,8 @@ def float32_const(ctx, values) -> str:
     """A float32 initializer even in truth mode, where ctx.const widens floats to float64:
     Resize's scales are float32 whatever the data's dtype."""
     import numpy as np
-    from onnx import numpy_helper
 
-    name = ctx.fresh("scales")
-    ctx.initializers.append(numpy_helper.from_array(np.asarray(values, dtype=np.float32), name))
-    return name
+    return ctx.const(np.asarray(values, dtype=np.float32), exact=True)
 
 
 class PixelShuffle(OpSpec):

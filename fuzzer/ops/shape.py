@@ -7,7 +7,7 @@ from fuzzer.errors import Rejected
 from fuzzer.ir import TensorType
 from fuzzer.ops.base import OpSpec, norm_dim, py
 from fuzzer.ops.dtypes import ALL
-from fuzzer.ops.lowering import squeeze, unsqueeze
+from fuzzer.ops.lowering import accepts, squeeze, unsqueeze
 
 #: split/chunk never make more pieces than this
 MAX_PIECES = 6
@@ -445,7 +445,8 @@ class Flatten(ShapeOp):
 
     def onnx(self, ctx, attrs, a, outs):
         x = ctx.types[a[0]]
-        if x.rank >= 2 and norm_dim(attrs.get("start_dim", 0), x.rank) == 1 and norm_dim(attrs.get("end_dim", -1), x.rank) == x.rank - 1:
+        if (x.rank >= 2 and norm_dim(attrs.get("start_dim", 0), x.rank) == 1 and norm_dim(attrs.get("end_dim", -1), x.rank) == x.rank - 1
+                and accepts("Flatten", ctx.opset, ctx.dtype(x.dtype))):  # Flatten takes no ints before 9: Reshape then
             ctx.node("Flatten", a, outs, axis=1)  # ONNX Flatten is always 2-D: (N, rest) is its one torch form
         else:
             to_shape(ctx, a[0], outs[0])

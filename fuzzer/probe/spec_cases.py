@@ -40,7 +40,7 @@ def signature() -> str:
     from fuzzer.ops import all_specs
     from fuzzer.version import GENERATOR_VERSION
 
-    basis = [(s.name, sorted(d.value for d in s.dtypes), s.has_onnx, s.min_opset) for s in all_specs()]
+    basis = [(s.name, sorted(d.value for d in s.dtypes), s.has_onnx, s.first_opset) for s in all_specs()]
     return hashlib.sha256(json.dumps([GENERATOR_VERSION, OPSET, LOWEST, VARIANTS, basis]).encode()).hexdigest()[:12]
 
 
@@ -77,7 +77,7 @@ def _cases(spec, dtype) -> list[ProbeCase]:
     config = GenConfig(min_nodes=1, max_nodes=3, max_inputs=3, max_rank=3, max_dim=4, dtypes=frozenset({dtype}),
                        ops=(spec.name,), frontend="onnx", control_flow=spec.control_flow)
     mixed = dataclasses.replace(config, dtypes=config.dtypes | DEFAULT_DTYPES)
-    opset, lowest = max(OPSET, spec.min_opset), max(LOWEST, spec.min_opset)
+    opset, lowest = max(OPSET, spec.first_opset), max(LOWEST, spec.first_opset)
     name = f"{PREFIX}{spec.name}:{dtype.value}"
     out: list[ProbeCase] = []
     seen: set = set()

@@ -53,12 +53,11 @@ def test_every_direct_graph_is_a_valid_onnx_model_at_any_opset_it_allows(data):
     at any opset from the graph's floor to the newest (campaigns and gen --check draw any)."""
     import onnx
 
-    from fuzzer.materialize.onnx_model import model_proto
-    from fuzzer.ops import get_spec
+    from fuzzer.materialize.onnx_model import lowest_opset, model_proto
 
     choices = HypothesisChoices(data)
     g = generate(choices, GenConfig(max_nodes=6, frontend="onnx"))
-    floor = max([13] + [get_spec(op).min_opset for op in g.op_types()])
+    floor = lowest_opset(g)
     opset = data.draw(st.integers(floor, onnx.defs.onnx_opset_version()), label="opset")
     note(g.summary())
     model = model_proto(g, opset)

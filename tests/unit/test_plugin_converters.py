@@ -50,7 +50,32 @@ def test_version_targets_are_deterministic():
     up, down = load_plugin("converter", "version-up"), load_plugin("converter", "version-down")
     assert ort_max_opset() >= 21  # ONNX Runtime 1.32 reads opsets well past 21
     assert up.target(17) == ort_max_opset() and up.target(ort_max_opset()) == ort_max_opset()
-    assert [down.target(o) for o in (20, 17, 15, 14, 13, 12)] == [18, 15, 13, 13, 13, 12]
+    # two opsets down, to opset 7 at the lowest (direct models and TorchScript start there)
+    assert [down.target(o) for o in (20, 17, 15, 12, 9, 8, 7)] == [18, 15, 13, 10, 7, 7, 7]
+
+
+@pytest.mark.parametrize("op,opset,inputs", [
+    ("Range", 11, 3),    # "No Previous Version of Range exists": Range is new in 11
+    ("Pad", 18, 2),      # no adapter from Pad-18 to Pad-13 ("No Adapter From Version")
+    ("Relu", 14, 1),     # "No Adapter From Version $14 for Relu"
+])
+def test_converting_below_what_the_converter_can_reach_is_unsupported(op, opset, inputs):
+    """Real refusals of onnx.version_converter going down to old opsets are its documented
+    limits, never findings."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    names = [f"i{k}" for k in range(inputs)]
+    types = {"Range": [TensorProto.INT64] * 3, "Pad": [TensorProto.FLOAT, TensorProto.INT64]}.get(op, [TensorProto.FLOAT])
+    ins = [helper.make_tensor_value_info(n, t, [] if op == "Range" else [4] if t == TensorProto.INT64 else [2, 2])
+           for n, t in zip(names, types)]
+    out = helper.make_tensor_value_info("y", types[0], None)
+    graph = helper.make_graph([helper.make_node(op, names, ["y"])], "g", ins, [out])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    down = load_plugin("converter", "version-down")
+    with pytest.raises(Exception) as raised:
+        down.transform(model.SerializeToString(), opset)
+    assert down.is_unsupported(raised.value), str(raised.value)
 
 
 def test_missing_down_adapter_is_unsupported_not_a_bug():
@@ -136,3 +161,34 @@ def test_every_converter_has_a_standalone_repro_source(name):
     ort = load_plugin("runtime", "onnxruntime-noopt")
     x = {"x": np.arange(8, dtype=np.float32).reshape(2, 4) / 7 - 0.5}
     np.testing.assert_array_equal(ort.run(ort.load(ours), x)[0], ort.run(ort.load(theirs), x)[0])
+
+
+def _ts_export_error(op: str, attrs: dict, shape, opset: int) -> BaseException:
+    """The exception TorchScript raises exporting one `op` node on a float32 input at opset."""
+    import numpy as np
+
+    from fuzzer.convert.base import ExportRequest
+    from fuzzer.ir import DType, Graph, TensorType
+    from fuzzer.ops import get_spec
+
+    g = Graph()
+    x = g.add_input(TensorType(DType.float32, shape))
+    out = get_spec(op).infer([x.type], attrs)
+    g.outputs = list(g.add_node(op, [x], attrs, out).outputs)
+    request = ExportRequest(g, {x.name: np.ones(shape, np.float32)}, [x.name], ["out0"], opset)
+    with pytest.raises(Exception) as raised:
+        load_plugin("converter", "torchscript").export(request)
+    return raised.value
+
+
+@pytest.mark.parametrize("op,attrs,shape,opset", [
+    ("acosh", {}, (3,), 7),                                 # "... to ONNX opset version 7 is not supported"
+    ("cumsum", {"dim": 0}, (3,), 9),                        # "Unsupported: ONNX export of cumsum in opset 9"
+    ("slice", {"slices": [(0, 0, 4, 2)]}, (4,), 9),       # "step!=1 is currently not supported"
+])
+def test_torchscript_refusing_an_old_opset_is_unsupported(op, attrs, shape, opset):
+    """The TorchScript exporter's own refusals below an op's first opset, in its real words,
+    are gaps by design (it runs over its whole range, 7-20), never findings."""
+    assert load_plugin("converter", "torchscript").opsets == tuple(range(7, 21))
+    error = _ts_export_error(op, attrs, shape, opset)
+    assert load_plugin("converter", "torchscript").is_unsupported(error), f"{type(error).__name__}: {error}"

@@ -267,3 +267,27 @@ def test_tract_elementwise_op_without_a_kernel_for_the_dtype_is_a_gap():
     with pytest.raises(Exception) as caught:
         rt.run(rt.load(model), {"x": np.array([1.0, np.nan, 2.0])})
     assert rt.is_unsupported(caught.value), caught.value
+
+
+def test_reference_does_not_ask_for_initializers_an_ir3_model_lists_as_inputs():
+    # TorchScript below opset 9 writes IR 3, where every initializer is also a graph input
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    from fuzzer.plugin import load_plugin
+    from fuzzer.run.base import feeds_for
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])
+    w = helper.make_tensor_value_info("w", TensorProto.FLOAT, [2])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])
+    graph = helper.make_graph([helper.make_node("Add", ["x", "w"], ["y"])], "g", [x, w], [y],
+                              initializer=[numpy_helper.from_array(np.array([1, 2], np.float32), "w")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 7)])
+    model.ir_version = 3
+    onnx.checker.check_model(model)
+    runtime = load_plugin("runtime", "onnx-reference")
+    session = runtime.load(model.SerializeToString())
+    assert runtime.input_names(session) == ["x"]
+    feeds = feeds_for(runtime.input_names(session), {"x": np.array([1, 1], np.float32)}, ["x"])
+    np.testing.assert_array_equal(runtime.run(session, feeds)[0], [2, 3])

@@ -47,7 +47,7 @@ def onnx_mismatches(name: str, seeds=SEEDS, opsets=None, dtypes=None) -> tuple[i
     import onnx
 
     spec = get_spec(name)
-    opsets = opsets or sorted({max(13, spec.min_opset), NEWEST})
+    opsets = opsets or sorted({max(13, spec.first_opset), NEWEST})
     cfg = GenConfig(ops=(name,), max_nodes=3, dtypes=dtypes or frozenset({DType.float32, DType.int64, DType.bool}))
     seen, problems = 0, []
     for seed in seeds:

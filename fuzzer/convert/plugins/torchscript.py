@@ -8,8 +8,10 @@ from fuzzer.convert.base import Exporter, ExportRequest
 
 # "Exporting the operator 'aten::xyz' to ONNX opset version 13 is not supported"; and the
 # exporter's explicit refusals of an op form: "conversion of scaled_dot_product_attention not
-# implemented if enable_gqa is True", "ONNX export failed on X, which is not implemented for opset N"
-_GAP = re.compile(r"is not supported|UnsupportedOperatorError|Unsupported: ONNX export of|ONNX export does NOT support"
+# implemented if enable_gqa is True", "ONNX export failed on X, which is not implemented for opset N";
+# and refusals at an old opset: "Unsupported: ONNX export of cumsum in opset 9. Please try opset
+# version 11", Slice's "step!=1 is currently not supported" before opset 10
+_GAP = re.compile(r"is not supported|is currently not supported|UnsupportedOperatorError|Unsupported: ONNX export of|ONNX export does NOT support"
                   r"|ONNX does not support|\bnot implemented (?:if|for|when)\b", re.I)
 
 
@@ -25,7 +27,7 @@ class TorchScriptExporter(Exporter):
     name = "torchscript"
     requires = ("torch", "onnx")
     imports = ("torch.onnx",)
-    opsets = tuple(range(13, 21))  # 20 is the newest this exporter emits
+    opsets = tuple(range(7, 21))  # its whole range: 7 is the oldest it exports, 20 the newest
     #: honours ExportRequest.dynamic
     supports_dynamic = True
 

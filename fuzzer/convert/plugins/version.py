@@ -2,12 +2,12 @@
 
 `version-up` converts to the newest opset ONNX Runtime supports (read from
 ORT itself, capped at the newest opset onnx knows); `version-down` converts
-to max(opset - 2, 13). A model already at the target is returned unchanged.
+to max(opset - 2, 7). A model already at the target is returned unchanged.
 
 The converter has no adapter for many (op, version) steps, mostly going down:
 "No Adapter From Version", "No Previous Version of X exists", a type the
 older op does not allow, an input the older op wants as a constant
-attribute. Those are documented limits of the tool (`is_unsupported`), not
+attribute, a broadcast Max/Min/Sum/Mean the opset-6 versions cannot express. Those are documented limits of the tool (`is_unsupported`), not
 bugs. A model it does convert is judged like any other.
 """
 from __future__ import annotations
@@ -27,11 +27,13 @@ _GAP = re.compile(
     r"|mod_\d+_float_types"
     r"|\b(?:is|are) not supported"
     r"|downgrade:"
-    r"|Attribute \w+ must have value",
+    r"|Attribute \w+ must have value"
+    # down to 7/6: Max/Min/Sum/Mean that broadcast, or take more than 2 inputs, have no older form
+    r"|req_broadcast != -1|can only broadcast between 2 inputs",
 )
 
 DOWN_STEP = 2
-DOWN_FLOOR = 13
+DOWN_FLOOR = 7
 
 
 def model_opset(proto) -> int | None:

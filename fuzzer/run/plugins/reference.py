@@ -41,7 +41,11 @@ class ReferenceEvaluator(Runtime):
         return RE(proto), proto
 
     def input_names(self, session):
-        return list(session[0].input_names)
+        # an IR 3 model (TorchScript below opset 9) lists its initializers among its inputs:
+        # they have values, so they are not the caller's to feed (ONNX Runtime leaves them out too)
+        evaluator, proto = session
+        initialized = {t.name for t in proto.graph.initializer}
+        return [n for n in evaluator.input_names if n not in initialized]
 
     def run(self, session, feeds):
         evaluator, proto = session
