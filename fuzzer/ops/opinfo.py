@@ -33,6 +33,9 @@ from fuzzer.ops.base import DrawsWithNotes, OpSpec, py
 TABLE = Path(__file__).with_name("data") / "opinfo.json"
 #: how many adapted samples a draw tries before the sample's own shapes
 TRIES = 3
+#: ops whose second operand divides (the first, for a reflected operator: 2 // x)
+DIVISIONS = {"div", "divide", "true_divide", "floor_divide", "remainder", "fmod"}
+POSITIVE = (0.5, float("inf"))
 
 
 def in_float64(fn):
@@ -229,9 +232,15 @@ class OpInfoSpec(DrawsWithNotes, OpSpec):
 
     def _windows(self, s: dict, shapes) -> tuple:
         """The value window of each operand at these shapes (the input's from OpInfo if the
-        sample's values gave none), None where any value will do."""
+        sample's values gave none), None where any value will do. A divisor of a division
+        op stays positive: an integer division by zero raises in torch."""
         first = _window(s, 0, shapes) or (tuple(self.input_domain) if self.input_domain else None)
-        return (first,) + tuple(_window(s, j, shapes) for j in range(1, len(shapes)))
+        found = [first] + [_window(s, j, shapes) for j in range(1, len(shapes))]
+        if self.entry.get("op", "").split(".")[0] in DIVISIONS:
+            at = 0 if self.form["kind"] == "reflected" else 1
+            if at < len(found) and found[at] is None:
+                found[at] = POSITIVE
+        return tuple(found)
 
     def draw_attrs(self, b, types, note):
         s = self.samples[note.sample]

@@ -269,6 +269,9 @@ def _ranges(tensors, real) -> None:
         lo, hi = r.min().item(), r.max().item()
         if not r.is_floating_point():
             if t["dtype"] == "same" or i == 0:
+                # an integer input whose values all lie in [0, hi] (one_hot's classes): kept there
+                if i == 0 and r.numel() >= 4 and lo >= 0:
+                    t["domain"] = [0, hi + 0.5]
                 continue
             # every axis the values fit in: the draw keeps them below the smallest of these
             # axes' sizes, so whichever one the op indexes, they stay in range
@@ -276,8 +279,8 @@ def _ranges(tensors, real) -> None:
                     for ax, size in enumerate(other["shape"]) if hi < size]
             if lo >= 0 and axes:
                 t["index"] = axes
-            elif lo >= 0:
-                t["domain"] = [0, max(int(hi), 1)]
+            elif lo >= 0:  # no axis bounds them (take on a 0-d input): no larger than the sample's
+                t["domain"] = [0, hi + 0.5]
             continue
         if r.numel() < 4:  # too few values to tell a window from chance
             continue
