@@ -270,7 +270,7 @@ def _ranges(tensors, real) -> None:
         if not r.is_floating_point():
             if t["dtype"] == "same" or i == 0:
                 # an integer input whose values all lie in [0, hi] (one_hot's classes): kept there
-                if i == 0 and r.numel() >= 4 and lo >= 0:
+                if i == 0 and lo >= 0:
                     t["domain"] = [0, hi + 0.5]
                 continue
             # every axis the values fit in: the draw keeps them below the smallest of these
