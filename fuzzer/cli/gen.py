@@ -141,6 +141,7 @@ class Gen(Command):
             "motifs_drawn": len(motif_names & set(ops)),
             "paths_2op": len(pairs),
             "paths_3op": len(triples),
+            "torch_callables": len(torch_callables([g for _, fe, g in graphs if fe == "torch"])),
             "graphs_per_second": round(len(graphs) / gen_seconds, 1) if gen_seconds else None,
             "special_values": _special_values(graphs),
         }
@@ -190,6 +191,64 @@ def _special_values(graphs) -> dict:
     return {"inputs": share(inputs, "elements"), "constants": share(consts, "elements"),
             "constant_tensors": share(tensors, "drawn"),
             "input_elements": inputs["elements"], "constant_elements": consts["elements"]}
+
+
+def torch_callables(graphs) -> set[str]:
+    """The torch callables the graphs' torch lowerings call, by spelling: "torch.add",
+    "F.conv2d", "torch.special.erfcx", "Tensor.add_" for a method (on any receiver that is not
+    a module), "Tensor.__add__" for a Python operator (reflected ones as "Tensor.__radd__")."""
+    import ast
+
+    from fuzzer.ops import get_spec
+    from fuzzer.materialize.torch_source import TorchSourceContext
+
+    ctx = TorchSourceContext()
+    found: set[str] = set()
+    for g in graphs:
+        for node in g.op_nodes:
+            args = [f"v{i}" for i in range(len(node.inputs))]
+            found |= _callables(ast.parse(get_spec(node.op_type).torch(ctx, node.attrs, args), mode="eval"), args)
+    return found
+
+
+#: the dunder each Python operator dispatches to on a tensor operand
+_DUNDERS = {"Add": "add", "Sub": "sub", "Mult": "mul", "Div": "truediv", "FloorDiv": "floordiv", "Mod": "mod",
+            "Pow": "pow", "MatMult": "matmul", "BitAnd": "and", "BitOr": "or", "BitXor": "xor",
+            "LShift": "lshift", "RShift": "rshift", "USub": "neg", "Invert": "invert", "UAdd": "pos",
+            "Lt": "lt", "LtE": "le", "Gt": "gt", "GtE": "ge", "Eq": "eq", "NotEq": "ne"}
+
+
+def _callables(tree, tensors: list[str]) -> set[str]:
+    import ast
+
+    def dotted(e):
+        parts = []
+        while isinstance(e, ast.Attribute):
+            parts.append(e.attr)
+            e = e.value
+        return ".".join([e.id, *reversed(parts)]) if isinstance(e, ast.Name) else None
+
+    def is_tensor(e):  # an operand, or a call/subscript/operation yielding one (not a literal)
+        return not isinstance(e, ast.Constant)
+
+    found = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+            name = dotted(n.func)
+            if name and name.split(".")[0] in ("torch", "F"):
+                found.add(name)
+            elif name is None or name.split(".")[0] in tensors:
+                if not (isinstance(n.func.value, ast.Call) and getattr(n.func.value.func, "id", "") == "__import__"):
+                    found.add(f"Tensor.{n.func.attr}")
+        elif isinstance(n, ast.BinOp):
+            op = _DUNDERS.get(type(n.op).__name__)
+            if op:
+                found.add(f"Tensor.__{op}__" if is_tensor(n.left) else f"Tensor.__r{op}__")
+        elif isinstance(n, ast.UnaryOp) and type(n.op).__name__ in ("USub", "Invert", "UAdd") and is_tensor(n.operand):
+            found.add(f"Tensor.__{_DUNDERS[type(n.op).__name__]}__")
+        elif isinstance(n, ast.Compare) and len(n.ops) == 1:
+            found.add(f"Tensor.__{_DUNDERS[type(n.ops[0]).__name__]}__")
+    return found
 
 
 def _check_all(graphs, workers: int) -> list[dict]:
