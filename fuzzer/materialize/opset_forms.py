@@ -303,6 +303,8 @@ def _check(n: Node) -> None:
         if n.inputs[-1] != "":
             raise n.missing(f"input {len(n.inputs) - 1} is newer")
         n.inputs.pop()
+    if sum(1 for i in n.inputs if i != "") < s.min_input:  # Gemm's C, optional only from 11
+        raise n.missing(f"it needs {s.min_input} inputs at this version")
     _types_taken(n)
 
 

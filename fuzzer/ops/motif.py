@@ -33,6 +33,9 @@ class Motif:
     #: (system, rule) pairs this motif is built to trigger, rule named as the system reports it:
     #: ("onnxruntime", "MatMulAddFusion"), ("onnxoptimizer", "fuse_matmul_add_bias_into_gemm")
     rewrites: ClassVar[tuple[tuple[str, str], ...]] = ()
+    #: motifs are written, and their firing tested, in the forms of opset 13 and newer (an older
+    #: Dropout's mask is a float, an older Gemm needs its C); a motif may ask for a newer one
+    min_opset: ClassVar[int] = 13
 
 
 def is_motif(spec) -> bool:
