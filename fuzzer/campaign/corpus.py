@@ -108,11 +108,17 @@ def replay(path: Path):
     from fuzzer.generate import GenConfig
     from fuzzer.ir import Graph
 
+    from fuzzer.plugin import select
+
     entry = json.loads(Path(path).read_text())
     graph = Graph.from_json(entry["graph"])
+    # a runtime this machine lacks (an optional extra) is left out, with the rules only it hits
+    available = {p.name for p in select("runtime", None)}
+    runtimes = [r for r in entry["runtimes"] if r in available]
+    absent = {f"{r}:ops" for r in entry["runtimes"] if r not in available}
     spec = CaseSpec(case_id=entry["case_id"], seed=entry["seed"], config=GenConfig(), exporters=entry["exporters"],
-                    runtimes=entry["runtimes"], transformers=entry["transformers"], graph_json=graph.dumps())
+                    runtimes=runtimes, transformers=entry["transformers"], graph_json=graph.dumps())
     with forced_coverage():
         result = run_case(spec)
     hit = {(s, r) for s, rules in result.rule_hits.items() for r in rules}
-    return result, [[s, r] for s, r in entry["rules"] if (s, r) not in hit]
+    return result, [[s, r] for s, r in entry["rules"] if (s, r) not in hit and s not in absent]
