@@ -1,0 +1,57 @@
+"""The ONNX reference evaluator (onnx.reference) fails to run a valid model: ConstantOfShape -> Concat -> Reshape -> Slice -> Transpose -> Cast -> Pad on int8 (opset 15)
+
+ONNX Runtime, ONNX Runtime with basic graph optimizations, ONNX Runtime with extended graph optimizations, ONNX Runtime (multi-threaded), ONNX Runtime with graph optimizations disabled, OpenVINO (CPU), tract run the same model correctly. Found with onnx 1.23.2.
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+"""
+import sys
+
+import numpy as np
+import onnx
+
+MODEL = onnx.parser.parse_model('''
+<
+   ir_version: 8,
+   opset_import: ["" : 15]
+>
+repro (int8[1,1,1,1] x4) => (int8[Padout0_dim_0,Padout0_dim_1,Padout0_dim_2,Padout0_dim_3] out0) {
+   t1 = Constant <value: tensor = int64[1] {0}> ()
+   t2 = Constant <value: tensor = int64[8] {3,-1,0,2,1,1,0,2}> ()
+   t3 = ConstantOfShape <value: tensor = int64[1] {0}> (t1)
+   t4 = Concat <axis: int = 0> (t2, t3)
+   t5 = Constant <value: tensor = int64[2] {-1,2}> ()
+   t6 = Reshape <allowzero: int = 0> (t4, t5)
+   t7 = Constant <value: tensor = int64[1] {0}> ()
+   t8 = Constant <value: tensor = int64[1] {-1}> ()
+   t9 = Constant <value: tensor = int64[1] {-9223372036854775807}> ()
+   t10 = Constant <value: tensor = int64[1] {-1}> ()
+   t11 = Slice (t6, t8, t9, t7, t10)
+   t12 = Transpose <perm: ints = [1, 0]> (t11)
+   t13 = Constant <value: tensor = int64[1] {-1}> ()
+   t14 = Reshape <allowzero: int = 0> (t12, t13)
+   t15 = Cast <to: int = 7> (t14)
+   out0 = Pad <mode: string = "constant"> (x4, t15, "")
+}
+''')
+INPUTS = {'x4': np.array([[[[5]]]], dtype=np.int8)}
+
+def run_model(model_bytes, feeds):
+    from onnx.reference import ReferenceEvaluator
+    session = ReferenceEvaluator(onnx.load_model_from_string(model_bytes))
+    return session.run(None, {name: feeds[name] for name in session.input_names})
+
+
+def main():
+    try:
+        actual = run_model(MODEL.SerializeToString(), INPUTS)
+    except Exception as e:
+        print('the ONNX reference evaluator (onnx.reference) raises', type(e).__name__, str(e)[:2000])
+        return 1 if "ValueError: index can't contain negative values" in f'{type(e).__name__}: {e}' else 2
+    print('the ONNX reference evaluator (onnx.reference) runs the model: fixed')
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception as e:  # another step failed first: that says nothing about the bug
+        sys.exit(print("another step failed:", type(e).__name__, e) or 2)
