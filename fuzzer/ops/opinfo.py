@@ -21,6 +21,7 @@ results widened.
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -156,26 +157,34 @@ def _runs(call_key: str, types: tuple, windows: tuple) -> bool:
     import torch
 
     form, args, kwargs = json.loads(call_key)
-    rng = np.random.default_rng(0)
-    tensors = []
-    for (dt, shape), window in zip(types, windows):
-        if dt == "bool":
-            a = rng.random(shape) < 0.5
-        else:
-            is_float = DType(dt).is_float
-            lo, hi = (-2.0, 2.0) if is_float else ((0, 16) if dt == "uint8" else (-8, 8))
-            if window is not None:
-                lo, hi = (max(lo, window[0]), min(hi, window[1])) if max(lo, window[0]) <= min(hi, window[1]) \
-                    else (window[0], window[0] + 1)
-            a = rng.uniform(lo, hi, size=shape) if is_float else rng.integers(int(lo), int(hi), endpoint=True,
-                                                                             size=shape)
-        tensors.append(torch.from_numpy(np.asarray(a)).to(getattr(torch, dt)))
-    try:
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            _run(form, tensors, args, kwargs)
-    except Exception:  # any refusal: these shapes or windows do not fit the call
-        return False
+    # random values, then every integer operand at its window's ends: a draw may take any value
+    # of the window (special values favour its ends), and an index window adapted to new shapes
+    # is only right if its largest value still indexes in range
+    for ends in (None, "lo", "hi"):
+        rng = np.random.default_rng(0)
+        tensors = []
+        for (dt, shape), window in zip(types, windows):
+            if dt == "bool":
+                a = rng.random(shape) < 0.5
+            else:
+                is_float = DType(dt).is_float
+                lo, hi = (-2.0, 2.0) if is_float else ((0, 16) if dt == "uint8" else (-8, 8))
+                if window is not None:
+                    lo, hi = (max(lo, window[0]), min(hi, window[1])) if max(lo, window[0]) <= min(hi, window[1]) \
+                        else (window[0], window[0] + 1)
+                if is_float:
+                    a = rng.uniform(lo, hi, size=shape)
+                elif ends is None or window is None:
+                    a = rng.integers(int(lo), int(hi), endpoint=True, size=shape)
+                else:
+                    a = np.full(shape, math.ceil(lo) if ends == "lo" else math.floor(hi), dtype=np.int64)
+            tensors.append(torch.from_numpy(np.asarray(a)).to(getattr(torch, dt)))
+        try:
+            with torch.no_grad(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                _run(form, tensors, args, kwargs)
+        except Exception:  # any refusal: these shapes or windows do not fit the call
+            return False
     return True
 
 
