@@ -157,9 +157,10 @@ def _runs(call_key: str, types: tuple, windows: tuple) -> bool:
     import torch
 
     form, args, kwargs = json.loads(call_key)
-    # random values, then every integer operand at its window's ends: a draw may take any value
-    # of the window (special values favour its ends), and an index window adapted to new shapes
-    # is only right if its largest value still indexes in range
+    # random values, then every integer operand at its window's ends (the default window's, for
+    # an operand without one): a draw may take any value of the window (special values favour
+    # its ends), and an index window adapted to new shapes, or an index the table gave no window
+    # (take's), is only right if its largest value still indexes in range
     for ends in (None, "lo", "hi"):
         rng = np.random.default_rng(0)
         tensors = []
@@ -174,7 +175,7 @@ def _runs(call_key: str, types: tuple, windows: tuple) -> bool:
                         else (window[0], window[0] + 1)
                 if is_float:
                     a = rng.uniform(lo, hi, size=shape)
-                elif ends is None or window is None:
+                elif ends is None:
                     a = rng.integers(int(lo), int(hi), endpoint=True, size=shape)
                 else:
                     a = np.full(shape, math.ceil(lo) if ends == "lo" else math.floor(hi), dtype=np.int64)
