@@ -226,7 +226,10 @@ def start_case(spec: CaseSpec, progress: Progress = _noop) -> StartedCase | Case
     clock = _Clock(result)
     given = dict(np.load(io.BytesIO(spec.inputs_npz))) if spec.inputs_npz else None
     with clock("reference"):
-        found = reference(graph, choices, given)
+        # a case given its inputs (a replay, the minimizer) keeps those; any that no longer fit a
+        # shrunk graph are drawn ordinary, so that a shrink keeps the failure it is testing for
+        # rather than trading it for a special value's (a zero that hides a sign flip)
+        found = reference(graph, choices, given, special=given is None)
     if found is None:
         result.status = "discarded"
         result.total_seconds = time.perf_counter() - t0

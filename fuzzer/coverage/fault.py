@@ -248,6 +248,8 @@ def _pass_alone(folder: Path, bug: dict) -> Fault:
                     "subexpression_elimination": "subexpression_elimination", "weight_tying": "weight_tying"}
 
         def run(only: str | None):
+            from onnxslim.core.optimization import OptimizationSettings
+
             skip_opt = [k for k in (*settings.values(), "graph_fusion")
                         if not (k == only or (k == "graph_fusion" and only in patterns))]
             try:
@@ -255,6 +257,8 @@ def _pass_alone(folder: Path, bug: dict) -> Fault:
                                      skip_fusion_patterns=[p for p in patterns if p != only]).SerializeToString()
             except Exception as e:
                 return e
+            finally:  # slim() leaves its skips in class attributes that later calls inherit
+                OptimizationSettings.reset()
 
         def whole():
             try:

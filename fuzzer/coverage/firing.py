@@ -123,8 +123,10 @@ def onnxslim_patterns() -> list[str]:
 def _onnxslim_patterns(model: bytes, only: Iterable[str] | None = None) -> set[str]:
     import onnx
     from onnxslim.core import optimize
+    from onnxslim.core.optimization import OptimizationSettings
 
     names = onnxslim_patterns()
+    OptimizationSettings.reset()  # every pass on: an earlier slim() may have left its skips set
 
     def run(skip: list[str]) -> bytes:
         try:

@@ -13,6 +13,8 @@ those, each attribute with a default is spelled with a chance of about two in th
 """
 from __future__ import annotations
 
+import functools
+
 import zlib
 
 #: IR nodes whose lowering spells defaults: one in SPELL_ONE_IN
@@ -26,6 +28,14 @@ def node_key(node) -> str:
 
 def _hash(text: str) -> int:
     return zlib.crc32(text.encode())
+
+
+@functools.lru_cache(maxsize=None)
+def _first_schema(op: str, domain: str):
+    import onnx
+
+    versions = [x for x in onnx.defs.get_all_schemas_with_history() if x.name == op and x.domain == domain]
+    return min(versions, key=lambda x: x.since_version) if versions else None
 
 
 def spell_defaults(nodes: list, key: str, opset: int) -> int:
@@ -42,7 +52,13 @@ def spell_defaults(nodes: list, key: str, opset: int) -> int:
         except Exception:  # a contrib op, or none at this opset: left as it is
             continue
         present = {a.name for a in n.attribute}
+        # only attributes the op has had since its first version: an evaluator that implements an
+        # older version (onnx.reference's CastLike-19 under CastLike-24, which added round_mode)
+        # refuses a spelled newer one, which is its lag, not the bug this spelling looks for
+        older = _first_schema(n.op_type, n.domain or "")
         for name in sorted(schema.attributes):
+            if older is not None and name not in older.attributes:
+                continue
             default = schema.attributes[name].default_value
             if name in present or default.type == onnx.AttributeProto.UNDEFINED:
                 continue

@@ -385,6 +385,9 @@ class OnnxSqueeze(OpSpec):
     dtypes = frozenset({DType.float32, DType.float16, DType.float64, DType.int32, DType.int64, DType.int8,
                         DType.uint8, DType.bool})
     max_rank = 5
+    #: axes as inputs; at 11-12, with axes as attributes, a negative unordered Unsqueeze comes out
+    #: in another order on the evaluators here (not yet looked into: left to the direct op specs)
+    min_opset = 13
 
     def sample_attrs(self, b, types):
         c = b.choices

@@ -373,6 +373,8 @@ class Dropout(OpSpec):
 
     name, onnx_ops, exportable = "onnx.Dropout", ("Dropout",), False
     dtypes = FLOATS
+    #: ratio and training_mode are inputs, and the mask bool, from 12 (Dropout-7's mask is a float)
+    min_opset = 12
 
     def sample_attrs(self, b, types):
         c = b.choices

@@ -35,8 +35,15 @@ TABLE = Path(__file__).with_name("data") / "opinfo.json"
 #: how many adapted samples a draw tries before the sample's own shapes
 TRIES = 3
 #: ops whose second operand divides (the first, for a reflected operator: 2 // x)
-DIVISIONS = {"div", "divide", "true_divide", "floor_divide", "remainder", "fmod"}
+#: ops that divide by their second operand: it stays positive (an integer division by zero raises
+#: in torch, and the smallest integer over -1 traps the whole process with SIGFPE; lcm divides by
+#: a gcd, 1 at least, but lcm(INT_MIN, -1) traps the same way)
+DIVISIONS = {"div", "divide", "true_divide", "floor_divide", "remainder", "fmod", "lcm", "gcd"}
 POSITIVE = (0.5, float("inf"))
+#: integer ops whose torch kernels trap (SIGFPE) on the dtype's extremes (lcm and gcd reach
+#: INT_MIN / -1 through their gcd step), and the window their operands keep to
+TRAPPING = {"lcm", "gcd"}
+MODERATE = (-(1 << 20), 1 << 20)
 
 
 def in_float64(fn):
@@ -246,10 +253,13 @@ class OpInfoSpec(DrawsWithNotes, OpSpec):
         op stays positive: an integer division by zero raises in torch."""
         first = _window(s, 0, shapes) or (tuple(self.input_domain) if self.input_domain else None)
         found = [first] + [_window(s, j, shapes) for j in range(1, len(shapes))]
-        if self.entry.get("op", "").split(".")[0] in DIVISIONS:
+        op = self.entry.get("op", "").split(".")[0]
+        if op in DIVISIONS:
             at = 0 if self.form["kind"] == "reflected" else 1
             if at < len(found) and found[at] is None:
                 found[at] = POSITIVE
+        if op in TRAPPING:  # no operand at the integer extremes, where torch's kernel traps
+            found = [w if w is not None else MODERATE for w in found]
         return tuple(found)
 
     def draw_attrs(self, b, types, note):

@@ -72,10 +72,10 @@ def test_a_stale_value_and_index_are_caught():
 
 @pytest.mark.parametrize("folder", sorted(p.parent.name for p in BUGS.glob("*/case.json")))
 def test_report_agrees_with_its_repro_output(folder):
-    meta = json.loads((BUGS / folder / "case.json").read_text())["bug"]
+    meta = json.loads((BUGS / folder / "case.json").read_text(encoding="utf-8"))["bug"]
     if meta.get("withdrawn"):
         pytest.skip("withdrawn")
-    report = (BUGS / folder / "report.md").read_text()
+    report = (BUGS / folder / "report.md").read_text(encoding="utf-8")
     assert not disagreements(meta, report)
 
 
@@ -86,10 +86,10 @@ _KINDS = ("load_crash", "run_crash", "value_mismatch", "shape_mismatch", "dtype_
 @pytest.mark.parametrize("folder", sorted(p.parent.name for p in BUGS.glob("*/case.json")))
 def test_report_speaks_plain_words(folder):
     """No verdict kind (onnxfuzz's own names) in what a maintainer reads first."""
-    meta = json.loads((BUGS / folder / "case.json").read_text())["bug"]
+    meta = json.loads((BUGS / folder / "case.json").read_text(encoding="utf-8"))["bug"]
     if meta.get("withdrawn") or meta.get("duplicate_of"):
         pytest.skip("not live")
-    report = (BUGS / folder / "report.md").read_text()
+    report = (BUGS / folder / "report.md").read_text(encoding="utf-8")
     # the error text and the repro output are the systems' own words: leave them out
     read = re.sub(r"```.*?```", "", report, flags=re.S)
     assert not [k for k in _KINDS if k in read]
@@ -104,7 +104,7 @@ def test_the_model_declares_the_shapes_it_is_fed(folder):
     import numpy as np
 
     d = BUGS / folder
-    meta = json.loads((d / "case.json").read_text())["bug"]
+    meta = json.loads((d / "case.json").read_text(encoding="utf-8"))["bug"]
     if (meta["role"] == "exporter" or meta["stage"] not in ("load", "run", "judge")
             or not (d / "model.onnx").exists() or not (d / "inputs.npz").exists()):
         pytest.skip("no ONNX model fed from inputs.npz")
@@ -120,7 +120,7 @@ def test_the_model_declares_the_shapes_it_is_fed(folder):
 
 @pytest.mark.parametrize("folder", sorted(p.parent.name for p in BUGS.glob("*/case.json")))
 def test_the_repro_output_shown_names_no_path_of_the_machine_that_filed_it(folder):
-    report = (BUGS / folder / "report.md").read_text()
+    report = (BUGS / folder / "report.md").read_text(encoding="utf-8")
     said = _sections(report)[1] if "## What goes wrong" in report else report
     assert ".regen/" not in said and ".staging/" not in said and str(BUGS) not in said
 

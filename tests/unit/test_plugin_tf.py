@@ -66,7 +66,7 @@ def test_tf_lowering_matches_torch_truth(tf, name):
             if name not in g.op_types():
                 continue
             seen += 1
-            got = reference(g, NumpyChoices(seed + 3000))
+            got = reference(g, NumpyChoices(seed + 3000), special=False)  # TF flushes subnormals: ordinary values
             if got is None:  # no finite draw: the campaign discards such a case too
                 continue
             ref, inputs = got

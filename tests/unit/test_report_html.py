@@ -125,7 +125,7 @@ def test_an_older_workdir_reads_as_far_as_it_goes_and_is_not_migrated(tmp_path):
 def test_report_command_writes_the_page(campaign, tmp_path, capsys):
     out = tmp_path / "pages" / "campaign.html"
     assert main(["report", "--workdir", str(campaign), "--out", str(out), "--refresh", "60"]) == 0
-    assert "Plotly.newPlot(" in out.read_text() and 'content="60"' in out.read_text()
+    assert "Plotly.newPlot(" in out.read_text(encoding="utf-8") and 'content="60"' in out.read_text(encoding="utf-8")
     assert [p.name for p in out.parent.iterdir()] == ["campaign.html"]  # no partial file left
     assert main(["report", "--workdir", str(campaign)]) == 0  # default: WORKDIR/report.html
     assert (campaign / "report.html").exists()

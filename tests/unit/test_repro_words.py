@@ -112,8 +112,8 @@ def test_how_it_was_found_says_what_onnxfuzz_is_and_no_campaign_jargon():
     assert "differential fuzzer" in checked and "`check` command" in checked
     bugs = Path(__file__).resolve().parents[2] / "bugs"
     for report in bugs.glob("*/report.md"):  # every filed report carries today's line
-        meta = json.loads((report.parent / "case.json").read_text())["bug"]
-        text = report.read_text()
+        meta = json.loads((report.parent / "case.json").read_text(encoding="utf-8"))["bug"]
+        text = report.read_text(encoding="utf-8")
         assert how_found(meta) in text, report.parent.name
         for jargon in ("campaign, case", "generator seed"):
             assert jargon not in text, (report.parent.name, jargon)
