@@ -2,7 +2,9 @@
 
 Two levers, both fed by the workdir's rule coverage (fuzzer.coverage, fuzzer.store):
 - the corpus: every case that hits a rule no earlier case of the workdir hit keeps
-  its graph (the store's corpus table); a share of later cases (corpus_ratio) start
+  its graph (the store's corpus table), a rule of a converter, optimizer or runtime
+  transformer (a runtime's (op, dtype, opset) triples are thousands, and nearly every
+  case reaches a new one: they would make every case a corpus entry); a share of later cases (corpus_ratio) start
   from a corpus graph mutated (fuzzer.generate.mutate), rarely picked entries
   first, so the neighbourhood of each newly reached rule gets explored;
 - the ops linked to rules not yet hit: a motif names the optimizer rules it is built

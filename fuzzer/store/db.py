@@ -154,13 +154,17 @@ class Store:
             known = {r for (r,) in self.conn.execute(
                 f"SELECT rule FROM rule_hits WHERE system = ? AND rule IN ({','.join('?' * len(rules))})",
                 (system, *rules))} if rules else set()
-            first += [[system, r] for r in rules if r not in known]
+            if not system.endswith(":ops"):  # a runtime's (op, dtype, opset) triples: thousands, nearly
+                first += [[system, r] for r in rules if r not in known]  # every case has a new one
             self.conn.executemany(
                 "INSERT INTO rule_hits VALUES (?,?,?,1,?) ON CONFLICT(system, rule) DO UPDATE SET hits = hits + 1",
                 [(system, rule, result.case_id, now) for rule in rules],
             )
         graph = getattr(result, "notes", {}).get("corpus_graph") or result.graph_json
-        if first and graph is not None and self.has_column("corpus"):
+        # a batch's packed export gives its rules to the batch's first case (fuzzer.batch): they
+        # are no one case's, so a batched case is no corpus entry
+        batched = (getattr(result, "notes", {}).get("batch") or {}).get("size", 1) > 1
+        if first and graph is not None and not batched and self.has_column("corpus"):
             self.conn.execute("INSERT OR IGNORE INTO corpus VALUES (?,?,?,?,0,?)",
                               (result.case_id, graph, json.dumps(list(exporters)), json.dumps(first), now))
 

@@ -106,3 +106,14 @@ def test_a_guided_campaign_keeps_a_corpus_and_mutates_it(tmp_path):
     assert corpus, "the first cases hit rules for the first time"
     assert stats["session"]["guidance"]["corpus_mutated"] > 0
     assert sum(e["picked"] for e in corpus) == stats["session"]["guidance"]["corpus_mutated"]
+
+
+def test_a_batched_case_and_a_runtime_triple_make_no_corpus_entry(tmp_path):
+    store = Store.open(tmp_path)
+    session = store.begin_session(0, 1, {})
+    graph = _graph().dumps()
+    store.record(CaseResult(1, 0, "judged", rule_hits={"dynamo:torchlib": ["aten_abs"]},
+                            notes={"corpus_graph": graph, "batch": {"size": 4}}), session, ["dynamo"])
+    store.record(CaseResult(2, 0, "judged", rule_hits={"onnxruntime:ops": ["Relu-14:float"]},
+                            notes={"corpus_graph": graph}), session, ["torchscript"])
+    assert store.corpus() == []
