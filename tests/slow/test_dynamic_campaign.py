@@ -48,8 +48,10 @@ def test_dynamic_control_flow_campaign_runs_clean_and_judges_those_cases(tmp_pat
     control = {"cond", "onnx_if", "while_loop", "onnx_loop", "scan", "onnx_scan"}
     cfg = GenConfig(dynamic=True, control_flow=True, max_nodes=4,
                     ops=("cond", "while_loop", "scan", "onnx_if", "onnx_loop", "onnx_scan", "add", "tanh", "mul"))
+    # every case on the dynamic, control-flow config (a swarm turns each of the two on for half its cases)
     opts = CampaignOptions(workdir=tmp_path, minutes=5, seed=5, workers=2, max_cases=30, config=cfg,
-                           exporters=["dynamo", "onnx-direct"], runtimes=["onnxruntime", "onnx-reference"])
+                           exporters=["dynamo", "onnx-direct"], runtimes=["onnxruntime", "onnx-reference"],
+                           swarm=False, guided=False)
     stats = run_campaign(opts)
     assert stats["tests"] == 30
     assert stats["cases_by_status"].get("error", 0) == 0
