@@ -181,10 +181,23 @@ def _learn_failing_op(exporter_name: str, error: BaseException, graph) -> str | 
     ops = set(graph.op_types())
     for aten in _ATEN.findall(text):
         for op in ops:
-            if aten == op or aten.startswith(op + "_"):  # max_pool2d -> max_pool2d_with_indices
+            if any(aten == name or aten.startswith(name + "_") for name in _torch_names(op)):
                 FAILING_OPS.setdefault(exporter_name, set()).add(op)
                 return op
     return None
+
+
+#: the words of an OpInfo spec's name that say how it is spelled, not which op it is
+_SPELLINGS = {"opinfo", "nn", "functional", "special", "linalg", "fft", "method", "inplace", "operator",
+              "reflected", "alias", "augmented", "scalar"}
+
+
+def _torch_names(op: str) -> list[str]:
+    """The torch op names an IR op type stands for: itself ("amin"; max_pool2d matches
+    aten.max_pool2d_with_indices by prefix), and for an OpInfo spec the words of its name
+    ("opinfo.nn.functional.avg_pool2d" -> avg_pool2d, "opinfo.fmod.method" -> fmod)."""
+    words = [w for w in op.split(".") if w not in _SPELLINGS and len(w) > 1]
+    return [op, *words]
 
 
 def _causes(error: BaseException):

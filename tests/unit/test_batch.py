@@ -332,3 +332,11 @@ def test_batcher_measures_a_batch_of_one_by_the_case_own_export():
     assert [len(next_job().members), type(next_job())] == [2, CaseSpec]  # sizes 2 and 1 in turn
     batcher.learn(CaseResult(3, 3, "judged", timings={"export:ts-batch": 0.25}))
     assert sizer.cost[False] == 0.25  # the smaller size's cost: one graph's own export
+
+
+def test_an_opinfo_spec_is_matched_to_the_aten_op_its_name_holds():
+    from fuzzer.batch import _torch_names
+
+    assert "avg_pool2d" in _torch_names("opinfo.nn.functional.avg_pool2d")
+    assert "fmod" in _torch_names("opinfo.fmod.method") and "method" not in _torch_names("opinfo.fmod.method")
+    assert _torch_names("amin")[0] == "amin"
