@@ -1,6 +1,6 @@
 """Coverage guidance, side by side: rules covered over time by a default campaign with guidance on and off.
 
-    python benchmarks/guidance.py [--minutes 5] [--workers 1] [--seed 0]
+    python benchmarks/guidance.py [--minutes 5] [--workers 1] [--seed 0] [--keep DIR]
 
 Two default campaigns (every available plugin, swarms on) with the same seed run at
 the same time, each in its own process with --workers worker processes: one guided
@@ -22,7 +22,7 @@ from pathlib import Path
 MARKS = (0.25, 0.5, 0.75, 1.0)
 
 
-def one_run(guided: bool, minutes: float, workers: int, seed: int, queue) -> None:
+def one_run(guided: bool, minutes: float, workers: int, seed: int, queue, keep: str | None = None) -> None:
     os.environ["ONNXFUZZ_GUIDED"] = "1" if guided else "0"  # read by CampaignOptions, inherited by workers
     from fuzzer.campaign.campaign import CampaignOptions, run_campaign
     from fuzzer.plugin import select
@@ -33,7 +33,7 @@ def one_run(guided: bool, minutes: float, workers: int, seed: int, queue) -> Non
     transformers = [p.name for p in chosen if p.kind == "transformer"]
     runtimes = [p.name for p in select("runtime", None)]
     with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
+        workdir = Path(keep) / ("guided" if guided else "unguided") if keep else Path(tmp)
         stats = run_campaign(CampaignOptions(workdir=workdir, minutes=minutes, seed=seed, workers=workers,
                                              exporters=exporters, transformers=transformers, runtimes=runtimes,
                                              quiet=True))
@@ -60,10 +60,12 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=5)
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--keep", default=None, metavar="DIR",
+                    help="keep the two workdirs as DIR/guided and DIR/unguided (to export a corpus from)")
     args = ap.parse_args()
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    sides = [ctx.Process(target=one_run, args=(g, args.minutes, args.workers, args.seed, queue)) for g in (True, False)]
+    sides = [ctx.Process(target=one_run, args=(g, args.minutes, args.workers, args.seed, queue, args.keep)) for g in (True, False)]
     for p in sides:
         p.start()
     runs = dict(queue.get() for _ in sides)
