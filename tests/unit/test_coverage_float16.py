@@ -8,6 +8,11 @@ pytest.importorskip("onnxconverter_common")
 
 def test_converted_and_kept_op_types(monkeypatch):
     monkeypatch.setenv("ONNXFUZZ_COVERAGE", "1")
+    from fuzzer import coverage as _coverage
+
+    # a fresh recorder: a system's inventory is handed on once per process, and an earlier test
+    # in this process may have hit the system already
+    monkeypatch.setattr(_coverage, "RECORDER", _coverage.Recorder())
     from fuzzer import coverage
     from fuzzer.coverage.float16 import SYSTEM
     from fuzzer.plugin import load_plugin

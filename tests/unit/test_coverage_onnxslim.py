@@ -31,6 +31,11 @@ def _slim(model):
 
 def test_a_transpose_pair_and_a_constant_subgraph_are_recorded(monkeypatch):
     monkeypatch.setenv("ONNXFUZZ_COVERAGE", "1")
+    from fuzzer import coverage as _coverage
+
+    # a fresh recorder: a system's inventory is handed on once per process, and an earlier test
+    # in this process may have hit the system already
+    monkeypatch.setattr(_coverage, "RECORDER", _coverage.Recorder())
     two = numpy_helper.from_array(np.full([1], 2.0, np.float32), "two")
     model = _model([
         helper.make_node("Transpose", ["x"], ["t"], perm=[1, 0, 2]),
@@ -50,5 +55,10 @@ def test_a_transpose_pair_and_a_constant_subgraph_are_recorded(monkeypatch):
 
 def test_a_model_with_nothing_to_slim_hits_no_rule(monkeypatch):
     monkeypatch.setenv("ONNXFUZZ_COVERAGE", "1")
+    from fuzzer import coverage as _coverage
+
+    # a fresh recorder: a system's inventory is handed on once per process, and an earlier test
+    # in this process may have hit the system already
+    monkeypatch.setattr(_coverage, "RECORDER", _coverage.Recorder())
     hits, _ = _slim(_model([helper.make_node("Relu", ["x"], ["y"])]))
     assert hits == []

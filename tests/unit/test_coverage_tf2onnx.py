@@ -7,6 +7,11 @@ pytest.importorskip("tf2onnx")
 
 def test_a_conversion_records_its_handlers_rewriters_and_optimizers(monkeypatch):
     monkeypatch.setenv("ONNXFUZZ_COVERAGE", "1")
+    from fuzzer import coverage as _coverage
+
+    # a fresh recorder: a system's inventory is handed on once per process, and an earlier test
+    # in this process may have hit the system already
+    monkeypatch.setattr(_coverage, "RECORDER", _coverage.Recorder())
     from fuzzer import coverage
     from fuzzer.coverage import tf2onnx as cov
     from fuzzer.materialize.tf_model import import_tf
