@@ -30,6 +30,7 @@ import traceback
 from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
+from fuzzer.errors import causes
 from fuzzer.case import (CaseResult, CaseSpec, Exported, StartedCase, _not_exportable_by, finish_case, keep_for_corpus,
                          start_case)
 from fuzzer.plugin import load_plugin
@@ -177,7 +178,7 @@ _ATEN = re.compile(r"torch\.ops\.aten\.(\w+)\.")
 
 def _learn_failing_op(exporter_name: str, error: BaseException, graph) -> str | None:
     """Remember the IR op type of graph (the batch's suspect) that error names, if it names one."""
-    text = "\n".join(f"{e}" for e in _causes(error))
+    text = "\n".join(f"{e}" for e in causes(error))
     ops = set(graph.op_types())
     for aten in _ATEN.findall(text):
         for op in ops:
@@ -198,14 +199,6 @@ def _torch_names(op: str) -> list[str]:
     ("opinfo.nn.functional.avg_pool2d" -> avg_pool2d, "opinfo.fmod.method" -> fmod)."""
     words = [w for w in op.split(".") if w not in _SPELLINGS and len(w) > 1]
     return [op, *words]
-
-
-def _causes(error: BaseException):
-    seen = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        yield error
-        error = error.__cause__ or error.__context__
 
 
 def _export(exporter, group: list[StartedCase], opset: int, exported, extra, log, announce) -> None:

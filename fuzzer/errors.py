@@ -35,3 +35,12 @@ class Rejected(OnnxfuzzError):
 class OlderFormMissing(NotImplementedError):
     """A node of a direct ONNX model has no form at the target opset (an op, attribute, dtype or
     operand older versions lack): the model must be built at a newer opset."""
+
+
+def causes(error: BaseException):
+    """error, then the exceptions it was raised from or while handling, in turn (each once)."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = error.__cause__ or error.__context__

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from fuzzer.errors import causes
 from fuzzer.convert.base import ExportRequest
 
 
@@ -89,16 +90,8 @@ _SUBMODULE = re.compile(r"^graphs(?:\.|\[)(\d+)")
 _PREFIX = re.compile(r"(?<![\w/])b(\d+)_")
 
 
-def _chain(error: BaseException):
-    seen = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        yield error
-        error = error.__cause__ or error.__context__
-
-
 def _fx_submodule(error: BaseException) -> int | None:
-    for e in _chain(error):
+    for e in causes(error):
         tb, frames = e.__traceback__, []
         while tb is not None:
             frames.append(tb.tb_frame)
@@ -118,7 +111,7 @@ def _fx_submodule(error: BaseException) -> int | None:
 
 
 def _prefixed_name(error: BaseException) -> int | None:
-    found = {int(m) for e in _chain(error) for m in _PREFIX.findall(str(e))}
+    found = {int(m) for e in causes(error) for m in _PREFIX.findall(str(e))}
     return found.pop() if len(found) == 1 else None
 
 

@@ -33,6 +33,7 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from fuzzer.errors import causes
 from fuzzer import coverage
 
 #: rules every export dispatches whatever the model: never the one at fault when another ran
@@ -415,7 +416,7 @@ def _innermost_symbolic(error: BaseException, hit: set[str]) -> str | None:
             code = getattr(getattr(fn, "__wrapped__", fn), "__code__", None)
             if code is not None:
                 names.setdefault(code, set()).add(name)
-    for e in _chain(error):
+    for e in causes(error):
         frames = []
         tb = e.__traceback__
         while tb is not None:
@@ -429,14 +430,6 @@ def _innermost_symbolic(error: BaseException, hit: set[str]) -> str | None:
             if len(candidates) == 1:
                 return next(iter(candidates))
     return None
-
-
-def _chain(error: BaseException):
-    seen = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        yield error
-        error = error.__cause__ or error.__context__
 
 
 # -- backfill -------------------------------------------------------------------------
