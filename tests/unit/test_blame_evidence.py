@@ -286,6 +286,57 @@ def test_tract_refusing_to_type_compress_is_unsupported():
     assert "can not be typed" in str(e.value) and rt.is_unsupported(e.value)
 
 
+def _tract_error(model, feeds):
+    from fuzzer.run.plugins.tract import TractRuntime
+
+    rt = TractRuntime()
+    with pytest.raises(Exception) as e:
+        rt.run(rt.load(model.SerializeToString()), feeds)
+    return rt, e.value
+
+
+def test_tract_explicit_refusals_are_unsupported():
+    """tract's own refusals, met by the issue-13 review as filed 'bugs': BatchNormalization with
+    parameters that are not initializers, MatMul of two 1-D operands, and QuantizeLinear with a
+    float16 scale (its rules demand f32)."""
+    pytest.importorskip("tract")
+    x = helper.make_tensor_value_info("x", T.FLOAT, [1, 2, 3])
+    params = [helper.make_tensor_value_info(n, T.FLOAT, [2]) for n in "sbmv"]
+    bn = one_op("BatchNormalization", [x, *params], [helper.make_tensor_value_info("y", T.FLOAT, [1, 2, 3])])
+    ones = np.ones(2, np.float32)
+    rt, err = _tract_error(bn, {"x": np.ones((1, 2, 3), np.float32), "s": ones, "b": ones, "m": ones, "v": ones})
+    assert "Params are not const" in str(err) and rt.is_unsupported(err)
+
+    a, b = (helper.make_tensor_value_info(n, T.INT32, [3]) for n in "ab")
+    mm = one_op("MatMul", [a, b], [helper.make_tensor_value_info("y", T.INT32, [])])
+    rt, err = _tract_error(mm, {"a": np.ones(3, np.int32), "b": np.ones(3, np.int32)})
+    assert "a_rank > 1" in str(err) and rt.is_unsupported(err)
+
+    q = helper.make_graph(
+        [helper.make_node("QuantizeLinear", ["x", "s"], ["y"])], "q",
+        [helper.make_tensor_value_info("x", T.FLOAT16, [3])], [helper.make_tensor_value_info("y", T.UINT8, [3])],
+        [helper.make_tensor("s", T.FLOAT16, [], [0.5])])
+    rt, err = _tract_error(helper.make_model(q, opset_imports=[helper.make_opsetid("", 21)]),
+                           {"x": np.ones(3, np.float16)})
+    assert rt.is_unsupported(err), str(err)
+
+
+@pytest.mark.parametrize("message, gap", [
+    ("Evaluating #6 Scan\n0: Evaluating inner body\n2: LstmEpilogue only supports f32 and f16 preactivations, got F64", True),
+    ("0: in output_facts invocation for If: IfThenElse\n1: Condition failed: `self.then_body.output_fact(i)?"
+     ".without_value() == self.else_body.output_fact(i)?.without_value()` (1,1,Bool vs 1,Bool)", True),
+    # an ensure on anything else, or a failed unification of two computed types, may be tract's defect
+    ("Condition failed: `inputs.len() == 2`", False),
+    ("0: in output_facts invocation for /Gemm.beta_c: Mul\n1: No super type for F32 and I32", False),
+    ("0: Eager eval #29 Mul during optimisation\n1: Tensor datum type error: tensor is F32, accessed as F64", False),
+    ("Applying rule inputs[0].shape[1] == 1*{inputs[3].shape[1]}\n2: Impossible to unify Val(3) with Val(1).", False),
+])
+def test_tract_refusal_patterns_are_conservative(message, gap):
+    from fuzzer.run.plugins.tract import TractRuntime
+
+    assert TractRuntime().is_unsupported(RuntimeError(message)) is gap
+
+
 def test_torchscript_refusing_gqa_attention_is_unsupported():
     import torch
 

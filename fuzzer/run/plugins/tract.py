@@ -38,7 +38,19 @@ _GAP = re.compile(
     # 'Node #2 "y" Compress can not be typed', said when translating to its typed model
     r"|\bcan not be typed\b"
     # an element-wise op with no kernel for the dtype (IsNaN on float64): tract says so when it runs
-    r"|Element wise eval in-place not defined",
+    r"|Element wise eval in-place not defined"
+    # its LSTM/GRU cells run float32 and float16 only: "LstmEpilogue only supports f32 and f16"
+    r"|\bonly supports? [fiu]\d+(?: and [fiu]\d+)?\b"
+    # BatchNormalization's scale, bias, mean and variance must be initializers: "Params are not const"
+    r"|\bParams are not const\b"
+    # a fixed element type in an op's inference rules (QuantizeLinear's scale: f32 only), said as
+    # "Applying rule inputs[1].datum_type == F32 ... Impossible to unify F16 with F32"
+    r"|Applying rule (?:in|out)puts\[\d+\]\.datum_type == [FIU]\d+\b"
+    # forms tract's translators refuse with an explicit check: MatMul of two 1-D operands
+    # ("a_rank > 1 || b_rank > 1"), and If branches whose outputs differ in rank or type
+    # (ONNX allows it since If-11; tract types an If with one fact per output)
+    r"|Condition failed: `a_rank > 1 \|\| b_rank > 1`"
+    r"|Condition failed: `self\.then_body\.output_fact",
     re.I,
 )
 
