@@ -23,6 +23,7 @@ from fuzzer.ir import Graph
 from fuzzer.plugin import load_plugin
 from fuzzer.run.base import Runtime, feeds_for
 from oracles import Kind, Reference, Stage, Verdict, judge_error, judge_model, judge_outputs
+from oracles.evidence import runtime_family
 
 Progress = Callable[[Stage, str, str], None]
 
@@ -283,7 +284,7 @@ def finish_case(case: StartedCase, exported: dict[str, Exported] | None = None, 
             tpath = f"{path}>{tname}"
             out = paths.transform(transformer, model, tpath, opset)
             if out is not None:
-                paths.check_and_run(out, tpath, only=passed, precision=transformer.precision)
+                paths.check_and_run(out, tpath, only=passed, precision=transformer.precision, family=transformer.output_for)
             if tpath in paths.keep:  # a transformer's repro starts from the model it was given
                 paths.keep.setdefault(path, model)
             result.path_seconds[tname] = result.path_seconds.get(tname, 0.0) + time.perf_counter() - start
@@ -441,11 +442,18 @@ class _Paths:
                 self.keep[path] = model  # the model the transformer choked on
                 return None
 
-    def check_and_run(self, model: bytes, path: str, only: set[str] | None = None, precision: str | None = None) -> set[str]:
-        """Check model, run it on each runtime (or those in `only`); returns the runtimes it passed on."""
+    def check_and_run(self, model: bytes, path: str, only: set[str] | None = None, precision: str | None = None,
+                      family: str | None = None) -> set[str]:
+        """Check model, run it on each runtime (or those in `only`); returns the runtimes it passed on.
+
+        family: the runtime family the model is written for (Transformer.output_for): not
+        checked, and run on that family only.
+        """
         self.progress(Stage.CHECK, path, "")
         with self.clock("check", sut=True) as c:
-            verdict, onnx_ops = judge_model(model, path)
+            verdict, onnx_ops = judge_model(model, path) if family is None else (None, _onnx_ops(model))
+        if family is not None:
+            only = {r for r in (only if only is not None else self.spec.runtimes) if runtime_family(r) == family}
         if verdict is not None:
             # A type gap (torch computes this op on this dtype, ONNX cannot express it) is a
             # known limitation, not a bug (oracles.model). Either way no runtime is asked to run

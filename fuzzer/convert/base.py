@@ -102,6 +102,10 @@ class Transformer(Converter):
     #: optional: the precision its output computes in, when it lowers it on purpose ("float16",
     #: "int8"): the oracles then judge with that precision's tolerance
     precision: ClassVar[str | None] = None
+    #: optional: the runtime family its output is written for, when that output is documented as
+    #: runnable there only (ORT's offline optimizer above the basic level writes ORT's own fused
+    #: ops into the default domain): the checker does not judge it and only that family runs it
+    output_for: ClassVar[str | None] = None
 
     @required
     def transform(self, model: bytes, opset: int) -> bytes:

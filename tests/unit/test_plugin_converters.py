@@ -192,3 +192,21 @@ def test_torchscript_refusing_an_old_opset_is_unsupported(op, attrs, shape, opse
     assert load_plugin("converter", "torchscript").opsets == tuple(range(7, 21))
     error = _ts_export_error(op, attrs, shape, opset)
     assert load_plugin("converter", "torchscript").is_unsupported(error), f"{type(error).__name__}: {error}"
+
+
+def test_ort_offline_output_above_basic_is_judged_on_onnx_runtime_only():
+    """ORT's offline optimizer at extended level writes LayerNormalization into the default domain
+    under ORT's own schema (below opset 17 the ONNX checker rejects it): its output is ORT's, so
+    neither the checker nor another runtime judges it (issue 13: three such folders were filed)."""
+    assert load_plugin("converter", "ort-offline-extended").output_for == "onnxruntime"
+    assert load_plugin("converter", "ort-offline-basic").output_for is None
+    cfg = GenConfig(min_nodes=1, max_nodes=1, ops=("motif_ort_layer_norm",), dtypes=frozenset({"float32"}))
+    for seed in range(12):
+        r = case(seed=seed, config=cfg, exporters=["onnx-direct"], opset=15, transformers=["ort-offline-extended"],
+                 runtimes=["onnxruntime-noopt", "onnx-reference"])
+        out = [v for v in r.verdicts if v.path.endswith(">ort-offline-extended")]
+        if out:
+            break
+    assert out, "no case reached the transformer"
+    assert {v.runtime for v in out} == {"onnxruntime-noopt"}, [(v.runtime, v.kind, v.error[:80]) for v in out]
+    assert all(v.kind is Kind.PASS for v in out), [v.error[:200] for v in out]
