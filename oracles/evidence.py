@@ -218,19 +218,55 @@ def _constants(model) -> dict:
     return values
 
 
+def _needed(nodes, names: set[str]) -> list:
+    """The nodes (in order) that the values `names` depend on; a node with subgraphs needs every
+    name its subgraphs read."""
+    def reads(node) -> set[str]:
+        out = set(node.input)
+        for a in node.attribute:
+            for g in ([a.g] if a.HasField("g") else []) + list(a.graphs):
+                for inner in g.node:
+                    out |= reads(inner)
+        return out
+
+    need, kept = set(names), []
+    for node in reversed(list(nodes)):
+        if need & set(node.output):
+            kept.append(node)
+            need |= reads(node)
+    return kept[::-1]
+
+
 def _computed(model, feeds: dict, names: list[str]) -> dict:
-    """{name: value} of the named values of model at feeds, by the reference evaluator; {} where it fails."""
+    """{name: value} of the named values of model at feeds, by the reference evaluator; a value
+    it cannot compute is left out."""
+    if not names:
+        return {}
+    out = _computed_at(model, feeds, names)
+    if out or len(names) == 1:
+        return out
+    # one of the values may sit after the node that fails: each on its own then
+    for name in names:
+        out.update(_computed_at(model, feeds, [name]))
+    return out
+
+
+def _computed_at(model, feeds: dict, names: list[str]) -> dict:
+    """_computed of names in one run; {} where that run fails."""
     import numpy as np
     import onnx
     from onnx import helper
     from onnx.reference import ReferenceEvaluator
 
-    if not names:
-        return {}
     m = onnx.ModelProto()
     m.CopyFrom(model)
     del m.graph.output[:]
     m.graph.output.extend(helper.make_empty_tensor_value_info(n) for n in names)
+    # only the nodes the named values need: a later node may be the very one that fails (a Reshape
+    # to a shape computed from Shape/Concat), and the reference evaluator runs every node it has
+    kept = _needed(m.graph.node, set(names))
+    del m.graph.node[:]
+    m.graph.node.extend(kept)
     inputs = {i.name for i in m.graph.input}
     try:
         outs = ReferenceEvaluator(m).run(None, {k: v for k, v in feeds.items() if k in inputs})
@@ -343,6 +379,39 @@ def _split(node, shapes, values) -> list[str]:
     return []
 
 
+def _reshape(node, shapes, values) -> list[str]:
+    """Reshape: the new shape holds as many elements as the data (a 0 copies the data's dim
+    unless allowzero, one -1 is inferred)."""
+    data = shapes.get(node.input[0])
+    if not _known(data) or len(node.input) < 2 or node.input[1] not in values:
+        return []
+    want = [int(d) for d in values[node.input[1]].reshape(-1)]
+    allowzero = _attr(node, "allowzero", 0)
+    dims = [data[i] if d == 0 and not allowzero and i < len(data) else d for i, d in enumerate(want)]
+    count = 1
+    for d in data:
+        count *= d
+    known = 1
+    for d in dims:
+        known *= d if d != -1 else 1
+    if dims.count(-1) > 1 or any(d < -1 for d in dims):
+        return [f"Reshape's shape {want} has more than one -1 or a negative dim"]
+    if (-1 in dims and (known == 0 or count % known)) or (-1 not in dims and known != count):
+        return [f"Reshape's shape {want} does not hold the {count} elements of its data {list(data)}"]
+    return []
+
+
+def _slice(node, shapes, values) -> list[str]:
+    """Slice (opset 10 on): starts, ends, axes and steps are 1-D tensors."""
+    out = []
+    for slot, name in enumerate(("starts", "ends", "axes", "steps"), start=1):
+        if slot < len(node.input) and node.input[slot]:
+            shape = shapes.get(node.input[slot])
+            if shape is not None and len(shape) != 1:
+                out.append(f"Slice's {name} has rank {len(shape)} (must be a 1-D tensor)")
+    return out
+
+
 #: op type -> check of its input constraints in the ONNX spec that the checker's shape inference
 #: does not enforce (it propagates shapes from one input and takes the others on trust)
 CONSTRAINTS = {
@@ -350,6 +419,7 @@ CONSTRAINTS = {
     "ScatterND": _nd, "GatherND": _nd,
     "RNN": _recurrent, "GRU": _recurrent, "LSTM": _recurrent,
     "Split": _split, "SplitToSequence": _split,
+    "Reshape": _reshape, "Slice": _slice,
 }
 
 

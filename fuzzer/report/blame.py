@@ -7,7 +7,9 @@ shared with `onnxfuzz check` (oracles.evidence):
   full checker or the IR rules the checker skips reject it (a dim name used for
   dims of different lengths, a declared output shape the model does not
   produce), it breaks an op's input constraints in the spec, or it computes the
-  wrong function on every runtime that genuinely runs it;
+  wrong function on every runtime that genuinely runs it; a valid model that every
+  runtime refuses is no witness against its exporter (each refusal may be the
+  runtime's own);
 - a runtime is at fault when a runtime of another family (or its own kin at
   other settings) runs the same model correctly; against a refusal to load or
   run, the lenient reference evaluator alone is no witness;
@@ -184,6 +186,13 @@ def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exp
                          f"{', '.join(rivals_pass)}'s model of the same graph passes; {found.reason}", witnesses)
     if found.at != "model":  # mixed witnesses, or none that genuinely ran the model
         return Blame("", "", found.reason, witnesses)
+    if kind in (Kind.LOAD_CRASH, Kind.RUN_CRASH):
+        # every runtime refuses a model that passes the full checker and breaks none of the input
+        # constraints known (found.broken is empty): each refusal may be that runtime's own (a valid
+        # Pad of a 0-d tensor that ORT, onnx.reference, OpenVINO and tract each refuse), and another
+        # exporter's model passing shows only that a different model runs
+        return Blame("", "", f"{found.reason}, yet the model passes the full checker and breaks none of the "
+                     "input constraints onnxfuzz checks: each runtime's refusal may be its own", witnesses)
     # every runtime that genuinely ran the exporter's model fails on it
     if rivals_pass:
         return _producer(exporter, "exporter", f"{found.reason}; {', '.join(rivals_pass)}'s model of the same graph "

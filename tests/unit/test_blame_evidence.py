@@ -488,3 +488,68 @@ def test_a_transformer_given_a_model_that_declares_shapes_it_does_not_produce_is
     # the same failure on a model that declares what it makes stays the transformer's
     who = blame(g, target, 3, None, ["torchscript"], [], evaluate=evaluate_with(_declared([1, 1, 3])))
     assert (who.system, who.role) == ("onnxsim", "transformer") and not who.inherited
+
+
+class _Ran:
+    def __init__(self, verdicts, models):
+        self.verdicts, self.models = verdicts, models
+
+
+def _every_runtime_refuses(made: bytes, feeds: dict, shape: tuple):
+    """blame() of a run crash on torchscript's model, which every runtime refuses, while
+    onnx-direct's model of the same graph (relu of the output's shape) passes everywhere."""
+    from fuzzer.ops import get_spec
+    from fuzzer.report.blame import blame
+
+    g = Graph()
+    x = g.add_input(TensorType(F32, shape))
+    g.outputs = [g.add_node("relu", [x], {}, get_spec("relu").infer([x.type], {})).outputs[0]]
+    runtimes = ["onnxruntime", "openvino"]
+
+    def evaluate(spec):
+        (exporter,) = spec.exporters
+        path = f"{exporter}@17"
+        kind = Kind.RUN_CRASH if exporter == "torchscript" else Kind.PASS
+        return _Ran([Verdict(kind, Stage.RUN, path, r) for r in runtimes], {path: made})
+
+    buf = io.BytesIO()
+    np.savez(buf, **feeds)
+    target = Target(Kind.RUN_CRASH, Stage.RUN, "torchscript@17", "onnxruntime", "")
+    return blame(g, target, 3, buf.getvalue(), ["torchscript", "onnx-direct"], runtimes, evaluate=evaluate)
+
+
+def test_a_valid_model_every_runtime_refuses_is_no_witness_against_its_exporter():
+    """The issue-13 review: a 0-d Pad with empty pads passes the full checker, and ORT,
+    onnx.reference, OpenVINO and tract each refuse it; the direct builder's model (no Pad at all)
+    passing did not make it the TorchScript exporter's bug."""
+    x = helper.make_tensor_value_info("x", T.FLOAT, [])
+    pad = one_op("Pad", [x], [helper.make_tensor_value_info("y", T.FLOAT, [])],
+                 [helper.make_tensor("p", T.INT64, [0], [])], opset=17)
+    who = _every_runtime_refuses(pad.SerializeToString(), {"x": np.array(1.0, np.float32)}, ())
+    assert who.system == "" and "each runtime's refusal may be its own" in who.reason, who.reason
+
+
+def test_a_reshape_to_a_computed_shape_of_another_size_breaks_its_constraint():
+    """bugs/torchscript-run-crash-ea26b0: index_put's broadcast value reshaped to the data's shape
+    (computed by Shape/Slice/Concat), not expanded: every runtime refuses, and the model is at fault."""
+    x = helper.make_tensor_value_info("x", T.INT64, [1, 3])
+    v = helper.make_tensor_value_info("v", T.INT64, [1])
+    nodes = [helper.make_node("Shape", ["x"], ["s"]),
+             helper.make_node("Reshape", ["v", "s"], ["r"]),
+             helper.make_node("Add", ["x", "r"], ["y"])]
+    model = helper.make_model(helper.make_graph(nodes, "g", [x, v], [helper.make_tensor_value_info("y", T.INT64, [1, 3])]),
+                              opset_imports=[helper.make_opsetid("", 17)])
+    feeds = {"x": np.zeros((1, 3), np.int64), "v": np.ones(1, np.int64)}
+    assert constraint_breaks(model, feeds) == ["Reshape's shape [1, 3] does not hold the 1 elements of its data [1]"]
+    who = _every_runtime_refuses(model.SerializeToString(), feeds, (1, 3))
+    assert (who.system, who.role) == ("torchscript", "exporter") and "Reshape's shape" in who.reason, who.reason
+    feeds["v"] = np.ones(3, np.int64)  # the same shape computation at a fitting size breaks nothing
+    assert constraint_breaks(model, feeds) == []
+
+
+def test_slice_bounds_must_be_1d():
+    x = helper.make_tensor_value_info("x", T.FLOAT, [4])
+    model = one_op("Slice", [x], [helper.make_tensor_value_info("y", T.FLOAT, [None])],
+                   [helper.make_tensor("b", T.INT64, [], [0]), helper.make_tensor("e", T.INT64, [], [2])])
+    assert constraint_breaks(model) == ["Slice's starts has rank 0 (must be a 1-D tensor)",
+                                        "Slice's ends has rank 0 (must be a 1-D tensor)"]
