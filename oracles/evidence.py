@@ -147,6 +147,30 @@ def model_faults(model, fed=None, produced=None) -> list[str]:
     return contrib_faults(model) + shape_faults(model, fed, produced)
 
 
+def input_type_faults(model, feeds: dict | None) -> list[str]:
+    """Where model declares an input (by name) of another element type than the graph's input it
+    was exported from (feeds: the values it is fed): no caller feeding the graph's own values can
+    run it, whatever the runtime says in its own words."""
+    import numpy as np
+    from onnx import helper
+
+    if not feeds:
+        return []
+    out = []
+    for vi in model.graph.input:
+        fed = feeds.get(vi.name)
+        elem = vi.type.tensor_type.elem_type if vi.type.HasField("tensor_type") else 0
+        if fed is None or not elem:
+            continue
+        try:
+            declared = np.dtype(helper.tensor_dtype_to_np_dtype(elem))
+        except Exception:
+            continue
+        if declared != np.asarray(fed).dtype:
+            out.append(f"input {vi.name} is declared {declared} but the graph's input is {np.asarray(fed).dtype}")
+    return out
+
+
 def _contrib_schemas() -> dict:
     """{(domain, op type): {attribute: required}} of ONNX Runtime's contrib ops, which the ONNX
     checker does not know (it skips their nodes); {} without onnxruntime."""

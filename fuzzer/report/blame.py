@@ -6,7 +6,7 @@ shared with `onnxfuzz check` (oracles.evidence):
 - a converter or transformer is at fault only when its output is wrong: the
   full checker or the IR rules the checker skips reject it (a dim name used for
   dims of different lengths, a declared output shape the model does not
-  produce), it breaks an op's input constraints in the spec, or it computes the
+  produce, an input declared of another element type than the graph's), it breaks an op's input constraints in the spec, or it computes the
   wrong function on every runtime that genuinely runs it; a valid model that every
   runtime refuses is no witness against its exporter (each refusal may be the
   runtime's own);
@@ -40,7 +40,7 @@ from fuzzer.generate import GenConfig
 from fuzzer.ir import Graph
 from fuzzer.minimize.reducer import Evaluator, Target, fit_plan, in_process
 from oracles import Kind, Stage
-from oracles.evidence import constraint_breaks, function_body_fault, model_faults, on_same_model
+from oracles.evidence import constraint_breaks, function_body_fault, input_type_faults, model_faults, on_same_model
 from oracles.evidence import runtime_family as runtime_family
 from oracles.verdict import path_family
 
@@ -149,9 +149,10 @@ def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exp
 
     # a runtime failed (load, run or judged outputs): first the model itself as evidence
     if made is not None:
-        faults = model_faults(made, fed, produced)
+        faults = model_faults(made, fed, produced) + input_type_faults(made, feeds)
         if faults:
-            inherited = transformer and given is not None and set(faults) <= set(model_faults(given, fed, produced))
+            inherited = transformer and given is not None and set(faults) <= set(
+                model_faults(given, fed, produced) + input_type_faults(given, feeds))
             who = exporter if not transformer or inherited else transformer
             return _producer(who, "transformer" if who == transformer else "exporter",
                              f"the model {who} wrote is invalid: {'; '.join(faults)}", witnesses)
