@@ -24,7 +24,7 @@ from fuzzer.plugin import load_plugin
 from fuzzer.report.onnx_repro import OnnxBug, Run, blame_transformer, plain_model
 from fuzzer.report.onnx_repro import repro_source as onnx_repro_source
 from fuzzer.report.vocabulary import explain, system_name
-from fuzzer.report.rootcause import model_sink_ops, root_key
+from fuzzer.report.rootcause import model_sink_ops, model_traits, root_key
 from fuzzer.report.writer import count_again, existing_bug, other_failure, run_repro, seen
 from oracles import Kind
 
@@ -37,7 +37,8 @@ def file_check_bug(bugs: Path, row, model, feeds: dict[str, np.ndarray], expecte
         return "", False, f"not filed: {who.reason}"
     # the campaign filer's root-cause key: one defect is one folder whichever filer met it first
     sinks = model_sink_ops(model)
-    key = root_key(who.system, who.role, v.kind.value, v.stage.value, v.error, v.runtime or "", sinks, False)
+    key = root_key(who.system, who.role, v.kind.value, v.stage.value, v.error, v.runtime or "", sinks, False,
+                   traits=model_traits(model))
     bug_id = f"{who.system}-{v.kind.value.replace('_', '-')}-{key[:6]}"
     folder = bugs / bug_id
     found = {"source": f"onnxfuzz check {source}"}

@@ -304,8 +304,30 @@ def failing_op(error: str, sink_ops: list[str]) -> str:
     return named_op(error) or ",".join(sink_ops)
 
 
+#: the float16 converter (keep_io_types) keeps a value that is a graph output in float32 while it
+#: converts the nodes that read it: the checker then names whichever reader it meets first, in
+#: words that differ by reader and operand ("B has inconsistent type", "Inferred elem type
+#: differs"), so the error alone made one defect ten folders (issue 13's review)
+READS_GRAPH_OUTPUT = "reads-graph-output"
+_TYPE_CLASH = re.compile(r"elem type differs|has inconsistent type|bound to different types")
+
+
+def graph_traits(graph) -> tuple[str, ...]:
+    """Structural facts of a minimal IR graph that name a defect where its error does not."""
+    outputs = {(v.node_id, v.output_index) for v in graph.outputs}
+    read = any((v.node_id, v.output_index) in outputs for n in graph.nodes for v in n.inputs)
+    return (READS_GRAPH_OUTPUT,) if read else ()
+
+
+def model_traits(model) -> tuple[str, ...]:
+    """graph_traits of an ONNX model (the one `onnxfuzz check` files)."""
+    outputs = {o.name for o in model.graph.output}
+    read = any(i in outputs for n in model.graph.node for i in n.input)
+    return (READS_GRAPH_OUTPUT,) if read else ()
+
+
 def root_parts(system: str, role: str, kind: str, stage: str, error: str, runtime: str, sink_ops: list[str],
-               dynamic: bool, death: str = "") -> list[str]:
+               dynamic: bool, death: str = "", traits: tuple[str, ...] = ()) -> list[str]:
     """What root_key hashes, in words (see the module docstring). runtime: the runtime that
     showed the failure ("" before any ran); its wording of a load or run error counts only
     when the failure is its own family's (a runtime's own bug, or ORT's offline optimizer's
@@ -328,6 +350,8 @@ def root_parts(system: str, role: str, kind: str, stage: str, error: str, runtim
             parts = [family, kind, stage, root_error(kind, error).split("\n")[0], ops]
     elif kind in _NUMERIC:
         parts = [family, kind, stage, kind, ",".join(sink_ops)]
+    elif family == "float16" and kind == "invalid_model" and READS_GRAPH_OUTPUT in traits and _TYPE_CLASH.search(error or ""):
+        parts = [family, kind, stage, "a graph output read by another node keeps its type while its readers are converted"]
     elif worded_by_other:
         # a model this system made that a runtime refuses: which runtime, and at load or run, is
         # the runtime's business; the ONNX op it names is the model's
@@ -345,7 +369,7 @@ def root_parts(system: str, role: str, kind: str, stage: str, error: str, runtim
 
 
 def root_key(system: str, role: str, kind: str, stage: str, error: str, runtime: str, sink_ops: list[str],
-             dynamic: bool, death: str = "") -> str:
+             dynamic: bool, death: str = "", traits: tuple[str, ...] = ()) -> str:
     """The root-cause key: a hash of root_parts."""
-    parts = root_parts(system, role, kind, stage, error, runtime, sink_ops, dynamic, death)
+    parts = root_parts(system, role, kind, stage, error, runtime, sink_ops, dynamic, death, traits)
     return hashlib.sha1("|".join(parts).encode()).hexdigest()[:10]

@@ -36,7 +36,8 @@ from fuzzer.minimize.reducer import Reduction, Target
 from fuzzer.plugin import load_plugin
 from fuzzer.report.blame import Blame
 from fuzzer.report.bug_repro import bug_repro
-from fuzzer.report.rootcause import death_line, graph_sink_ops, is_death, model_sink_ops, root_key, root_parts
+from fuzzer.report.rootcause import (death_line, graph_sink_ops, graph_traits, is_death, model_sink_ops, model_traits, root_key,
+                                     root_parts)
 from fuzzer.report.tf_repro import Unrecordable
 from oracles import Kind, normalize_error
 
@@ -57,7 +58,22 @@ def bug_key(blame: Blame, red: Reduction, death: str = "") -> str:
     the process died, from the repro's output, when the campaign's kept error lost that line."""
     v = red.verdict
     return root_key(blame.system, blame.role, v.kind.value, v.stage.value, v.error, v.runtime,
-                    graph_sink_ops(red.graph, blame.role), red.dynamic is not None, death)
+                    graph_sink_ops(red.graph, blame.role), red.dynamic is not None, death, _traits(red, blame))
+
+
+def _traits(red: Reduction, blame: Blame) -> tuple[str, ...]:
+    """The minimal graph's structural traits, and those of the model the system at fault was given
+    (a motif is one IR node: the value it reads inside may be a graph output)."""
+    traits = set(graph_traits(red.graph))
+    model = red.result.models.get(given_path(blame.role, red.verdict.path, "")) if red.result is not None else None
+    if model is not None:
+        import onnx
+
+        try:
+            traits |= set(model_traits(onnx.load_model_from_string(model)))
+        except Exception:  # not a model onnx can read: the graph's traits only
+            pass
+    return tuple(sorted(traits))
 
 
 def _filed_key(case: dict, folder: Path | None = None, parts: bool = False):
@@ -67,18 +83,25 @@ def _filed_key(case: dict, folder: Path | None = None, parts: bool = False):
     parts: the key's parts in words (root_parts) instead of its hash."""
     try:
         bug = case["bug"]
-        if "graph" in case:
-            sinks = graph_sink_ops(Graph.from_json(case["graph"]), bug["role"])
-        elif bug.get("sink_ops"):
-            sinks = list(bug["sink_ops"])
-        elif folder is not None and (Path(folder) / "model.onnx").exists():
+        traits: set[str] = set()
+        model = None
+        if folder is not None and (Path(folder) / "model.onnx").exists():
             import onnx
 
-            sinks = model_sink_ops(onnx.load(str(Path(folder) / "model.onnx")))
+            model = onnx.load(str(Path(folder) / "model.onnx"))
+            traits |= set(model_traits(model))
+        if "graph" in case:
+            graph = Graph.from_json(case["graph"])
+            sinks = graph_sink_ops(graph, bug["role"])
+            traits |= set(graph_traits(graph))
+        elif model is not None:
+            sinks = list(bug.get("sink_ops") or model_sink_ops(model))
+        elif bug.get("sink_ops"):
+            sinks = list(bug["sink_ops"])
         else:
             return None
         args = (bug["system"], bug["role"], bug["kind"], bug["stage"], bug["error"], bug.get("runtime") or "",
-                sinks, bug.get("dynamic") is not None, bug.get("death") or "")
+                sinks, bug.get("dynamic") is not None, bug.get("death") or "", tuple(sorted(traits)))
         return root_parts(*args) if parts else root_key(*args)
     except Exception:  # not a case.json either filer wrote (or a graph or model no longer readable)
         return None

@@ -269,3 +269,30 @@ def test_onnxfuzz_check_counts_a_root_cause_a_campaign_filed_instead_of_filing_i
     assert _live(tmp_path) == [filed.name]
     bug = json.loads((filed / "case.json").read_text())["bug"]
     assert bug["hits"] == 2 and "onnxfuzz check user.onnx" in bug["campaigns"]
+
+
+def test_float16_keeping_a_graph_output_that_another_node_reads_is_one_bug_whatever_the_reader():
+    """Issue 13's review: ten folders, one defect. The float16 converter (keep_io_types) keeps a
+    graph output in float32 while it converts the nodes that read it; the checker names the
+    first reader it meets, in words that differ by reader and operand."""
+    from onnx import TensorProto as T
+    from onnx import helper
+
+    from fuzzer.report.rootcause import READS_GRAPH_OUTPUT, model_traits, root_key
+
+    x = helper.make_tensor_value_info("x", T.FLOAT, [])
+    y = helper.make_tensor_value_info("y", T.FLOAT, [])
+    read = helper.make_graph([helper.make_node("Relu", ["x"], ["y"]), helper.make_node("Clip", ["y"], ["z"])], "g", [x], [y])
+    alone = helper.make_graph([helper.make_node("Relu", ["x"], ["t"]), helper.make_node("Clip", ["t"], ["y"])], "g", [x], [y])
+    assert model_traits(helper.make_model(read)) == (READS_GRAPH_OUTPUT,)
+    assert model_traits(helper.make_model(alone)) == ()
+    errors = ["InferenceError: [ShapeInferenceError] (op_type:Clip, node name: _n6): min has inconsistent type tensor(float16)",
+              "InferenceError: [ShapeInferenceError] Inference error(s): (op_type:Softmax, node name: /Softmax): "
+              "[TypeInferenceError] Inferred elem type differs from existing elem type: (1) vs (10)"]
+    keys = {root_key("float16", "transformer", "invalid_model", "check", e, "", ["Clip"], False, traits=(READS_GRAPH_OUTPUT,))
+            for e in errors}
+    assert len(keys) == 1
+    # without the trait the error and op still tell them apart, and another converter's are its own
+    assert len({root_key("float16", "transformer", "invalid_model", "check", e, "", ["Clip"], False) for e in errors}) == 2
+    assert len({root_key("onnxsim", "transformer", "invalid_model", "check", e, "", ["Clip"], False,
+                         traits=(READS_GRAPH_OUTPUT,)) for e in errors}) == 2
