@@ -83,6 +83,13 @@ class Exporter(Converter):
         """Required: a serialized onnx.ModelProto at request.opset; raises whatever the exporter raises."""
         raise NotImplementedError
 
+    def upstream_fault(self, request: ExportRequest, error: str) -> str | None:
+        """Optional: the component outside the exporter, run before its own translation, that
+        fails the same way on request by itself (the TorchScript exporter's torch.jit.trace),
+        by name; None when the exporter's own code is at fault. error: the export's failure,
+        normalized. By default: None."""
+        return None
+
     def check_split(self, model) -> None:
         """Optional, for a batchable exporter: raise what export() raises for one graph alone
         when it is only visible in that graph's part of a batched model (model: an

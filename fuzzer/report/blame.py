@@ -67,6 +67,28 @@ class Blame:
     #: the IR rules the exporter's model broke before a transformer was given it, when that is
     #: why the exporter is blamed for a failure seen after the transformer
     inherited: list[str] = field(default_factory=list)
+    #: the component outside the blamed exporter, run by it first, that fails the same way on
+    #: its own (Exporter.upstream_fault: "torch.jit.trace"); "" when the exporter's own code is at fault
+    component: str = ""
+
+
+def _upstream_fault(exporter: str, graph: Graph, feeds: dict | None, opset: int, error: str) -> str:
+    """Exporter.upstream_fault of the failing export, "" when it names none or cannot tell
+    (a process death is not retried here: this runs in the filer's process)."""
+    from fuzzer.convert.base import ExportRequest
+    from fuzzer.plugin import load_plugin
+
+    if not feeds or (error or "").startswith("worker died"):
+        return ""
+    try:
+        names = [v.name for v in graph.inputs]
+        if not all(n in feeds for n in names):
+            return ""
+        request = ExportRequest(graph, {n: feeds[n] for n in names}, names,
+                                [f"out{i}" for i in range(len(graph.outputs))], opset)
+        return load_plugin("converter", exporter).upstream_fault(request, error) or ""
+    except Exception:  # the evidence could not be had: the exporter stays blamed as before
+        return ""
 
 
 def _producer(name: str, role: str, reason: str, witnesses) -> Blame:
@@ -106,6 +128,8 @@ def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exp
             if mine:
                 models = dict(result.models)
 
+    feeds = dict(np.load(io.BytesIO(inputs_npz))) if inputs_npz else None
+
     def model(path: str):
         data = models.get(path)
         try:
@@ -114,12 +138,17 @@ def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exp
             return None
 
     fed = {v.name: tuple(v.type.shape) for v in graph.inputs}
-    feeds = dict(np.load(io.BytesIO(inputs_npz))) if inputs_npz else None
     produced = [tuple(v.type.shape) for v in graph.outputs]
     given, made = model(steps[0]), model(target.path)
     transformer = steps[-1] if len(steps) > 1 else None
 
     if target.stage is Stage.EXPORT:
+        upstream = _upstream_fault(exporter, graph, feeds, opset, target.error)
+        if upstream:
+            blamed = _producer(exporter, "exporter", f"{upstream} alone fails the same way on the module: the fault "
+                               f"is in {upstream}, which {exporter} runs before its own translation", witnesses)
+            blamed.component = upstream
+            return blamed
         return _producer(exporter, "exporter", f"{exporter} fails before any runtime runs its model", witnesses)
     if transformer and given is not None and target.stage in (Stage.CHECK, Stage.CONVERT):
         # the model the transformer was given passed the checker (a case hands it no other), but

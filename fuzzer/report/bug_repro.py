@@ -21,7 +21,7 @@ from fuzzer.ir import Graph
 from fuzzer.plugin import load_plugin
 from fuzzer.report.onnx_repro import OnnxBug, Run, blame_transformer, model_text, plain_model
 from fuzzer.report.onnx_repro import repro_source as onnx_repro_source
-from fuzzer.report.vocabulary import deprecation, system_name
+from fuzzer.report.vocabulary import at_fault_words, deprecation, system_name
 
 #: tolerance a transformer that lowers precision on purpose is judged with
 @dataclass
@@ -239,7 +239,7 @@ def title_for(meta: dict, graph: Graph, model=None) -> str:
         trigger = " -> ".join(ops) + (f" on {on}" if types else "") + f" (opset {_opset(meta['path'])})"
     else:
         trigger = _torch_trigger(graph)
-    who = system_name(system)
+    who = at_fault_words(meta)
     if meta["role"] == "transformer" and meta.get("runtime") and meta["stage"] in ("load", "run", "judge"):
         who += "'s output"
         what = what.replace("a valid model", "on " + system_name(meta["runtime"]))

@@ -84,6 +84,13 @@ def system_name(name: str) -> str:
     return SYSTEM_NAMES.get(name, name)
 
 
+def at_fault_words(meta: dict) -> str:
+    """Who is at fault, in words: the system, or the component it runs first that fails on its
+    own ("torch.jit.trace (run by torch.onnx.export ...)")."""
+    who = system_name(meta["system"])
+    return f"{meta['component']} (run by {who})" if meta.get("component") else who
+
+
 def deprecation(name: str) -> str | None:
     return DEPRECATED.get(name)
 

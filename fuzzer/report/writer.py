@@ -327,6 +327,8 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
         "witnesses": blame.witnesses, "found": found, "filed": time.strftime("%Y-%m-%d %H:%M:%S"),
         "dynamic": dynamic, "static_too": red.static_too, "model_path": given, **kept,
     }
+    if blame.component:
+        meta["component"] = blame.component
     inputs = dict(np.load(io.BytesIO(red.result.inputs_npz))) if red.result.inputs_npz else {}
     try:
         built = bug_repro(meta, red.graph, inputs, {given: model} if model is not None else {})
@@ -548,7 +550,7 @@ def rule_at_fault_of(folder: Path) -> dict | None:
 def report_markdown(meta: dict, graph_text: str, repro_output: str, idiom: str = "onnx", model_ops: int | None = None) -> str:
     """report.md: what a maintainer of the system at fault reads first, in their vocabulary.
     model_ops: the ops of the model the repro runs, where it has one (its size is the minimized size)."""
-    from fuzzer.report.vocabulary import deprecation, explain, path_words, system_name, verdict_words
+    from fuzzer.report.vocabulary import at_fault_words, deprecation, explain, path_words, system_name, verdict_words
 
     stats = meta.get("stats") or {}
     lines = [f"# {meta['title']}", ""]
@@ -560,7 +562,7 @@ def report_markdown(meta: dict, graph_text: str, repro_output: str, idiom: str =
     lines += [
         "| | |",
         "|---|---|",
-        f"| system at fault | **{system_name(meta['system'])}** ({meta['role']}): {explain(meta['blame_reason'])} |",
+        f"| system at fault | **{at_fault_words(meta)}** ({meta['role']}): {explain(meta['blame_reason'])} |",
         f"| symptom | {symptom_words(meta)} |",
         f"| how the model got there | {where} |",
         f"| opset | {meta['path'].split('>')[0].split('@')[1]} |",

@@ -553,3 +553,33 @@ def test_slice_bounds_must_be_1d():
                    [helper.make_tensor("b", T.INT64, [], [0]), helper.make_tensor("e", T.INT64, [], [2])])
     assert constraint_breaks(model) == ["Slice's starts has rank 0 (must be a 1-D tensor)",
                                         "Slice's ends has rank 0 (must be a 1-D tensor)"]
+
+
+def test_a_torch_jit_tracer_assert_is_blamed_on_the_tracer_the_exporter_runs():
+    """Issue 13's review: torch.masked_fill of a bool tensor by a bool scalar fails in torch.jit's
+    alias analysis, which the TorchScript exporter's trace runs first; torch.jit.trace alone
+    fails the same way. The blame names the component; a symbolic function's failure does not."""
+    from fuzzer.convert.base import ExportRequest
+    from fuzzer.ops import get_spec
+    from fuzzer.plugin import load_plugin
+    from fuzzer.report.blame import _upstream_fault
+    from fuzzer.report.vocabulary import at_fault_words
+    from oracles import normalize_error
+
+    g = Graph()
+    x = g.add_input(TensorType(DType.bool, ()))
+    m = g.add_input(TensorType(DType.bool, ()))
+    spec = get_spec("masked_fill")
+    attrs = {"value": False}
+    g.outputs = [g.add_node("masked_fill", [x, m], attrs, spec.infer([x.type, m.type], attrs)).outputs[0]]
+    feeds = {v.name: np.array(True) for v in g.inputs}
+    names = [v.name for v in g.inputs]
+    exporter = load_plugin("converter", "torchscript")
+    with pytest.raises(Exception) as e:
+        exporter.export(ExportRequest(g, feeds, names, ["out0"], 17))
+    error = normalize_error(Kind.EXPORT_CRASH, f"{type(e.value).__name__}: {e.value}")
+    assert "INTERNAL ASSERT FAILED" in error
+    assert _upstream_fault("torchscript", g, feeds, 17, error) == "torch.jit.trace"
+    assert _upstream_fault("torchscript", g, feeds, 17, "RuntimeError: something the symbolic raised") == ""
+    meta = {"system": "torchscript", "component": "torch.jit.trace"}
+    assert at_fault_words(meta).startswith("torch.jit.trace (run by torch.onnx.export")
