@@ -145,6 +145,13 @@ def run_batch(batch: BatchSpec, announce: Announce) -> Iterator[tuple]:
         except Exception:
             yield "error", cid, traceback.format_exc()
             continue
+        for name in names:
+            if name not in exported[cid]:
+                # exported alone: a translation gap it shows keeps its op out of later packs, as
+                # a packed export's failure would have (one failed pack fewer per such op)
+                for v in result.verdicts:
+                    if v.stage is Stage.EXPORT and v.kind.is_failure and v.path.startswith(f"{name}@"):
+                        _learn_failing_op(name, v.error, case.graph)
         for name, seconds in extra[cid].items():
             key = f"export:{name}"
             result.timings[key] = result.timings.get(key, 0.0) + seconds
@@ -165,8 +172,8 @@ def _packable(case: StartedCase, exporter, path: str) -> bool:
             and case.paths.plan is None and not FAILING_OPS.get(exporter.name, set()) & set(case.graph.op_types()))
 
 
-#: per exporter, the IR op types whose translation failed a packed export of this worker
-#: process: a graph holding one is exported alone by its own case. A failed packed export
+#: per exporter, the IR op types whose translation failed an export of this worker process
+#: (packed, or a case's own): a graph holding one is exported alone by its own case. A failed packed export
 #: costs most of a whole export and a second one for the rest of the batch, and the same
 #: translation gaps recur all campaign long (dynamo's aten.amin without dims: one graph in
 #: eight of a default campaign), so each such op costs at most one failed batch per worker.
@@ -176,9 +183,10 @@ FAILING_OPS: dict[str, set[str]] = {}
 _ATEN = re.compile(r"torch\.ops\.aten\.(\w+)\.")
 
 
-def _learn_failing_op(exporter_name: str, error: BaseException, graph) -> str | None:
-    """Remember the IR op type of graph (the batch's suspect) that error names, if it names one."""
-    text = "\n".join(f"{e}" for e in causes(error))
+def _learn_failing_op(exporter_name: str, error: BaseException | str, graph) -> str | None:
+    """Remember the IR op type of graph (the batch's suspect, or a graph whose own export
+    failed) that error names, if it names one."""
+    text = error if isinstance(error, str) else "\n".join(f"{e}" for e in causes(error))
     ops = set(graph.op_types())
     for aten in _ATEN.findall(text):
         for op in ops:

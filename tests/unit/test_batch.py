@@ -189,6 +189,18 @@ def test_an_op_that_failed_a_packed_export_keeps_its_later_graphs_out_of_packs(m
     assert all(e["ok"] for e in second[2].notes["batch"]["exports"])
 
 
+def test_an_op_whose_own_export_failed_keeps_its_later_graphs_out_of_packs(monkeypatch):
+    from fuzzer import batch
+
+    monkeypatch.setattr(batch, "FAILING_OPS", {})
+    first, announced = _batch(_specs("ts-batch-gap", [TANH]))  # one graph: no pack, its case exports it
+    assert [a[0] for a in announced if a[1] == "export"] == [1]
+    assert [(v.kind.value, v.stage.value) for v in first[1].verdicts] == [("export_crash", "export")]
+    assert batch.FAILING_OPS == {"ts-batch-gap": {"tanh"}}
+    _, announced = _batch(_specs("ts-batch-gap", [PLAIN, TANH, PLAIN]))
+    assert [a[0] for a in announced if a[1] == "export"] == [(1, 3), 2]
+
+
 def _climb(cost, batches=80, warmup=0):
     """A sizer fed `batches` batches whose packed exports take cost(n) seconds; (sizer, sizes asked)."""
     from fuzzer.campaign.batching import BatchSizer
