@@ -177,7 +177,87 @@ def _kernel(folder: Path, bug: dict, system: str) -> Fault:
     ops = {n.op_type for n in nodes}
     if len(ops) == 1:
         return Fault(system, [kernel(nodes[0])], [kernel(nodes[0])], "the model's only op type")
-    return Fault(system, [], sorted({kernel(n) for n in nodes}), "several op types and the error names none")
+    first = _first_failing_node(folder, bug, model, nodes)
+    if first is not None:
+        return Fault(system, [kernel(first)], sorted({kernel(n) for n in nodes}),
+                     f"the first node at which the model, cut after it, already fails ({first.op_type})")
+    return Fault(system, [], sorted({kernel(n) for n in nodes}), "several op types, the error names none, and no "
+                 "cut of the model fails alone")
+
+
+def _first_failing_node(folder: Path, bug: dict, model, nodes):
+    """The first node, in the model's order, such that the model cut after it (its outputs made
+    the graph's, the nodes it does not need dropped) fails on the bug's runtime as the bug does:
+    raises for a crash; for a wrong result, differs from the reference evaluator. None when no
+    cut shows it (the failure needs the whole model) or the bug's runtime is not known here."""
+    import numpy as np
+    import onnx
+    from onnx import helper
+
+    from fuzzer.plugin import load_plugin
+    from oracles.evidence import _needed
+
+    runtime_name = bug.get("runtime") or bug["system"]
+    try:
+        runtime = load_plugin("runtime", runtime_name)
+        reference = load_plugin("runtime", "onnx-reference")
+        feeds_all = dict(np.load(folder / "inputs.npz"))
+    except Exception:
+        return None
+    inits = {t.name for t in model.graph.initializer}
+    names = [i.name for i in model.graph.input if i.name not in inits]
+    feeds = {n: feeds_all[n] for n in names if n in feeds_all}
+    if len(feeds) != len(names):
+        feeds = dict(zip(names, feeds_all.values()))
+    inferred = onnx.shape_inference.infer_shapes(model).graph
+    types = {vi.name: vi.type.tensor_type.elem_type for vi in (*inferred.value_info, *inferred.output)}
+    crash = bug["kind"] in ("load_crash", "run_crash")
+    from fuzzer.report.rootcause import cause_of, root_error
+
+    def said(error: str) -> str:  # the error as the root-cause key reads it: names and numbers out
+        return root_error(bug["kind"], cause_of(error)).split(" / ")[-1]
+
+    filed = said(bug.get("error") or "")
+
+    def run(rt, data):
+        session = rt.load(data)
+        return rt.run(session, {n: feeds[n] for n in rt.input_names(session) if n in feeds})
+
+    for node in nodes:
+        outs = [o for o in node.output if o and types.get(o)]
+        if not outs:
+            continue
+        cut = onnx.ModelProto()
+        cut.CopyFrom(model)
+        kept = _needed(cut.graph.node, set(outs))
+        del cut.graph.node[:]
+        cut.graph.node.extend(kept)
+        del cut.graph.output[:]
+        cut.graph.output.extend(helper.make_tensor_value_info(o, types[o], None) for o in outs)
+        used = {i for n in kept for i in n.input}
+        kept_inputs = [i for i in cut.graph.input if i.name in used or i.name in inits]
+        del cut.graph.input[:]
+        cut.graph.input.extend(kept_inputs)
+        data = cut.SerializeToString()
+        try:
+            got = run(runtime, data)
+        except Exception as e:
+            # the same failure, not another one the cut makes (a dangling quantized output)
+            if crash and said(f"{type(e).__name__}: {e}") == filed:
+                return node
+            continue
+        if crash:
+            continue
+        try:
+            want = run(reference, data)
+        except Exception:
+            continue
+        for a, b in zip(got, want):
+            a, b = np.asarray(a), np.asarray(b)
+            if a.shape != b.shape or not np.allclose(a.astype(np.float64), b.astype(np.float64), rtol=1e-3, atol=1e-3,
+                                                     equal_nan=True):
+                return node
+    return None
 
 
 # -- the bug's symptom, for a transformer's output ----------------------------------

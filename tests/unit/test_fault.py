@@ -43,6 +43,32 @@ def test_a_runtime_kernel_is_named_by_op_and_element_type(tmp_path):
     assert fault == Fault("onnx-reference:ops", ["Softsign(float32)"], ["Softsign(float32)"], "the model's only op type")
 
 
+def test_a_runtime_failure_the_error_does_not_place_is_placed_by_cutting_the_model(tmp_path):
+    """Relu -> Reshape (to a size that does not hold the data) -> Neg on the reference evaluator:
+    numpy's words name no op; the model cut after the Reshape already fails the same way."""
+    import numpy as np
+
+    nodes = [helper.make_node("Relu", ["x"], ["r"]),
+             helper.make_node("Reshape", ["r", "s"], ["t"]),
+             helper.make_node("Neg", ["t"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [helper.make_tensor("s", TensorProto.INT64, [1], [5])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    (tmp_path / "model.onnx").write_bytes(model.SerializeToString())
+    np.savez(tmp_path / "inputs.npz", x=np.ones((2, 3), np.float32))
+    (tmp_path / "case.json").write_text(json.dumps({"bug": {
+        "system": "onnx-reference", "role": "runtime", "kind": "run_crash", "stage": "run", "path": "onnx-direct@17",
+        "runtime": "onnx-reference", "error": "ValueError: cannot reshape array of size 6 into shape (5,)"}, "graph": {}}))
+    fault = rule_at_fault(tmp_path)
+    assert fault.rules == ["Reshape(float32)"] and "cut after it" in fault.note, fault
+    # another failure than the filed one names nothing
+    case = json.loads((tmp_path / "case.json").read_text())
+    case["bug"]["error"] = "ValueError: something else entirely"
+    (tmp_path / "case.json").write_text(json.dumps(case))
+    assert rule_at_fault(tmp_path).rules == []
+
+
 def test_a_torchscript_export_crash_is_pinned_on_its_symbolic_function(tmp_path):
     pytest.importorskip("torch")
     fault = rule_at_fault(_copy("torchscript-export-crash-081d7d", tmp_path))
