@@ -312,6 +312,23 @@ READS_GRAPH_OUTPUT = "reads-graph-output"
 _TYPE_CLASH = re.compile(r"elem type differs|has inconsistent type|bound to different types")
 
 
+#: ops whose output element type an attribute sets (Cast's "to", RandomUniform's "dtype", the
+#: window functions' "output_datatype", EyeLike's "dtype"): the float16 converter retypes their
+#: outputs float16 and leaves the attribute, and the checker names the op or a reader of it
+SETS_OUTPUT_TYPE = "sets-output-type"
+_TYPE_ATTRIBUTES = ("to", "dtype", "output_datatype", "output_dtype")
+
+
+def _sets_output_type(op_type: str) -> bool:
+    import onnx
+
+    try:
+        schema = onnx.defs.get_schema(op_type)
+    except Exception:
+        return False
+    return any(a in schema.attributes for a in _TYPE_ATTRIBUTES)
+
+
 def graph_traits(graph) -> tuple[str, ...]:
     """Structural facts of a minimal IR graph that name a defect where its error does not."""
     outputs = {(v.node_id, v.output_index) for v in graph.outputs}
@@ -320,10 +337,12 @@ def graph_traits(graph) -> tuple[str, ...]:
 
 
 def model_traits(model) -> tuple[str, ...]:
-    """graph_traits of an ONNX model (the one `onnxfuzz check` files)."""
+    """graph_traits of an ONNX model (the one `onnxfuzz check` files, or the one a transformer
+    was given), and whether one of its nodes' output type is set by an attribute."""
     outputs = {o.name for o in model.graph.output}
     read = any(i in outputs for n in model.graph.node for i in n.input)
-    return (READS_GRAPH_OUTPUT,) if read else ()
+    typed = any(n.domain in ("", "ai.onnx") and _sets_output_type(n.op_type) for n in model.graph.node)
+    return ((READS_GRAPH_OUTPUT,) if read else ()) + ((SETS_OUTPUT_TYPE,) if typed else ())
 
 
 def root_parts(system: str, role: str, kind: str, stage: str, error: str, runtime: str, sink_ops: list[str],
@@ -352,6 +371,8 @@ def root_parts(system: str, role: str, kind: str, stage: str, error: str, runtim
         parts = [family, kind, stage, kind, ",".join(sink_ops)]
     elif family == "float16" and kind == "invalid_model" and READS_GRAPH_OUTPUT in traits and _TYPE_CLASH.search(error or ""):
         parts = [family, kind, stage, "a graph output read by another node keeps its type while its readers are converted"]
+    elif family == "float16" and kind == "invalid_model" and SETS_OUTPUT_TYPE in traits and _TYPE_CLASH.search(error or ""):
+        parts = [family, kind, stage, "an op whose output type an attribute sets keeps it while its output is retyped"]
     elif worded_by_other:
         # a model this system made that a runtime refuses: which runtime, and at load or run, is
         # the runtime's business; the ONNX op it names is the model's

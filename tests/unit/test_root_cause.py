@@ -296,3 +296,28 @@ def test_float16_keeping_a_graph_output_that_another_node_reads_is_one_bug_whate
     assert len({root_key("float16", "transformer", "invalid_model", "check", e, "", ["Clip"], False) for e in errors}) == 2
     assert len({root_key("onnxsim", "transformer", "invalid_model", "check", e, "", ["Clip"], False,
                          traits=(READS_GRAPH_OUTPUT,)) for e in errors}) == 2
+
+
+def test_float16_leaving_an_output_type_attribute_is_one_bug_whatever_the_op():
+    """A second campaign's review: RandomUniform's dtype, the window functions' output_datatype,
+    EyeLike's dtype and Cast's to are one defect of the float16 converter (it retypes the
+    output and leaves the attribute), whichever op the checker names."""
+    from onnx import TensorProto as T
+    from onnx import helper
+
+    from fuzzer.report.rootcause import SETS_OUTPUT_TYPE, model_traits, root_key
+
+    x = helper.make_tensor_value_info("x", T.FLOAT, [2])
+    y = helper.make_tensor_value_info("y", T.FLOAT, [2])
+    window = helper.make_graph([helper.make_node("Shape", ["x"], ["n"]), helper.make_node("HannWindow", ["n"], ["w"]),
+                                helper.make_node("Add", ["x", "w"], ["y"])], "g", [x], [y])
+    plain = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g", [x], [y])
+    assert SETS_OUTPUT_TYPE in model_traits(helper.make_model(window))
+    assert model_traits(helper.make_model(plain)) == ()
+    errors = ["InferenceError: [ShapeInferenceError] Inference error(s): (op_type:HannWindow, node name: _n4): "
+              "[TypeInferenceError] Inferred elem type differs from existing elem type: (1) vs (10)",
+              "InferenceError: [ShapeInferenceError] Inference error(s): (op_type:RandomUniform, node name: _n3): "
+              "[TypeInferenceError] Inferred elem type differs from existing elem type: (1) vs (10)"]
+    assert len({root_key("float16", "transformer", "invalid_model", "check", e, "", ["Add"], False,
+                         traits=(SETS_OUTPUT_TYPE,)) for e in errors}) == 1
+    assert len({root_key("float16", "transformer", "invalid_model", "check", e, "", ["Add"], False) for e in errors}) == 2
