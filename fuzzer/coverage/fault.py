@@ -67,6 +67,25 @@ class Fault:
         return ", ".join(self.rules)
 
 
+#: rewrites that change a model's values by design, within a bound their code states: a value
+#: mismatch whose every rule at fault is one of them is no bug (rule -> why, for the record)
+APPROXIMATE_BY_DESIGN = {
+    "DoubleQDQPairsRemover": "ONNX Runtime's DoubleQDQPairsRemover replaces Q1 -> DQ1 -> Q2 -> DQ2 by one pair whose "
+                             "scale and zero point cover the intersection of both ranges (double_qdq_pairs_remover.cc), "
+                             "so values move by up to a quantization step by design",
+}
+
+
+def approximates_by_design(bug: dict) -> str:
+    """Why bug (a case.json "bug" record with its rule_at_fault) is a rewrite's designed
+    approximation rather than a defect, or "" when it is not one."""
+    fault = bug.get("rule_at_fault") or {}
+    rules = fault.get("rules") or []
+    if bug.get("kind") not in ("value_mismatch",) or not rules or not all(r in APPROXIMATE_BY_DESIGN for r in rules):
+        return ""
+    return "; ".join(APPROXIMATE_BY_DESIGN[r] for r in rules)
+
+
 def rule_at_fault(folder) -> Fault | None:
     """The rule at fault of the bug filed in folder (case.json, inputs.npz, model.onnx when
     the blamed system took a model); None when the blamed system exposes no rules here."""

@@ -358,6 +358,12 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
     meta["title"] = built.title
     (staging / "case.json").write_text(json.dumps({"bug": meta, "graph": red.graph.to_json()}, indent=1))
     meta["rule_at_fault"] = rule_at_fault_of(staging)
+    from fuzzer.coverage.fault import approximates_by_design
+
+    designed = approximates_by_design(meta)
+    if designed:  # the rule at fault changes values on purpose: recorded, never filed
+        shutil.rmtree(staging)
+        return Filed(bug_id, d, new=False, reason=f"not filed, an approximation by design: {designed}")
     (staging / "report.md").write_text(report_markdown(meta, built.graph_text, output, built.idiom, repro_ops(built)))
     if d.exists():
         shutil.rmtree(d)

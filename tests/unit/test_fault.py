@@ -117,3 +117,13 @@ def test_a_localization_that_kills_its_process_names_the_rule_it_was_running(tmp
     fault = died(folder, trace)
     assert fault.rules == ["aten::std"] and "died" in fault.note
     assert died(folder, []).rules == []
+
+
+def test_a_value_mismatch_from_a_rewrite_that_approximates_by_design_is_no_bug():
+    from fuzzer.coverage.fault import approximates_by_design
+
+    qdq = {"kind": "value_mismatch", "rule_at_fault": {"rules": ["DoubleQDQPairsRemover"]}}
+    assert "quantization step" in approximates_by_design(qdq)
+    assert approximates_by_design({**qdq, "kind": "load_crash"}) == ""  # a crash there is still a bug
+    assert approximates_by_design({**qdq, "rule_at_fault": {"rules": ["DoubleQDQPairsRemover", "FuseReluClip"]}}) == ""
+    assert approximates_by_design({"kind": "value_mismatch", "rule_at_fault": None}) == ""
