@@ -37,7 +37,7 @@ from fuzzer.plugin import load_plugin
 from fuzzer.report.blame import Blame
 from fuzzer.report.bug_repro import bug_repro
 from fuzzer.report.rootcause import (death_line, graph_sink_ops, graph_traits, is_death, model_sink_ops, model_traits, root_key,
-                                     root_parts)
+                                     root_parts, rule_key)
 from fuzzer.report.tf_repro import Unrecordable
 from oracles import Kind, normalize_error
 
@@ -145,6 +145,19 @@ def known_bug_dirs(bugs_dir: Path) -> list[Path]:
         if d.is_dir() and d.resolve() not in {o.resolve() for o in out}:
             out.append(d)
     return out
+
+
+def same_rule_bug(key: str, known: list[Path], skip: Path) -> Path | None:
+    """The first live folder in the known directories whose bug has rule key `key`
+    (rootcause.rule_key: the same transformer rule at fault with the same symptom), skip aside."""
+    for where in known:
+        for folder, _, bug in filed_keys(where):
+            staged = folder.name.startswith(".")  # a filing under way (this one's own staging, too)
+            if staged or folder.resolve() == skip.resolve() or bug.get("withdrawn") or bug.get("duplicate_of"):
+                continue
+            if rule_key(bug.get("system", ""), bug.get("role", ""), bug.get("kind", ""), bug.get("rule_at_fault")) == key:
+                return folder
+    return None
 
 
 def existing_bug(bugs_dir: Path, bug_id: str, key: str, known: list[Path] | None = None) -> Path | None:
@@ -358,12 +371,25 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
     meta["title"] = built.title
     (staging / "case.json").write_text(json.dumps({"bug": meta, "graph": red.graph.to_json()}, indent=1))
     meta["rule_at_fault"] = rule_at_fault_of(staging)
+    (staging / "case.json").write_text(json.dumps({"bug": meta, "graph": red.graph.to_json()}, indent=1))
     from fuzzer.coverage.fault import approximates_by_design
 
     designed = approximates_by_design(meta)
     if designed:  # the rule at fault changes values on purpose: recorded, never filed
         shutil.rmtree(staging)
         return Filed(bug_id, d, new=False, reason=f"not filed, an approximation by design: {designed}")
+    by_rule = rule_key(blame.system, blame.role, red.verdict.kind.value, meta["rule_at_fault"]) if hits == 1 else None
+    twin = same_rule_bug(by_rule, dirs, d) if by_rule else None
+    if twin is not None:
+        # the same rewrite rule at fault, with the same symptom, as a bug filed already: one bug,
+        # whatever graph and words this one came with
+        shutil.rmtree(staging)
+        if twin.parent.resolve() != Path(bugs_dir).resolve():
+            entry = count_elsewhere(bugs_dir, twin, key, found)
+            return Filed(twin.name, twin, new=False, reason=f"already filed in {twin.parent} (same rule at fault): "
+                         f"duplicate hit {entry['hits']} recorded in {Path(bugs_dir) / DUPLICATES}")
+        count_again(twin, found)
+        return Filed(twin.name, twin, new=False, reason="duplicate (same rule at fault and symptom)")
     (staging / "report.md").write_text(report_markdown(meta, built.graph_text, output, built.idiom, repro_ops(built)))
     if d.exists():
         shutil.rmtree(d)

@@ -113,6 +113,35 @@ def test_filed_bug_has_a_standalone_repro_that_reproduces(faulty, tmp_path):
     assert not again.new and json.loads((filed.path / "case.json").read_text())["bug"]["hits"] == 2
 
 
+def test_a_bug_whose_rewrite_rule_at_fault_is_filed_already_is_counted_there(faulty, tmp_path, monkeypatch):
+    """Issue 14: two failures with the same rule at fault and the same symptom are one bug,
+    however differently their errors read; another rule is another bug."""
+    from fuzzer.report import writer
+    from fuzzer.report.blame import Blame
+
+    rule = {"system": "crashopt:passes", "rules": ["fuse_tanh"], "candidates": ["fuse_tanh"], "note": "alone"}
+    monkeypatch.setattr(writer, "rule_at_fault_of", lambda folder: dict(rule))
+    monkeypatch.setenv("ONNXFUZZ_KNOWN_BUGS", "")
+    g, seed, inputs, verdict = failing_case("torchscript", ["crashopt"])
+    target = Target.of(verdict)
+    red = reduce(g, target, seed, inputs)
+    who = Blame("crashopt", "transformer", "injected", [])
+    first = writer.file_bug(tmp_path, red, target, who, {"case_id": 1, "seed": seed})
+    assert first.new, first.reason
+    # the filed bug as if met through another graph, worded otherwise: its folder and root-cause key differ
+    other = first.path.rename(tmp_path / "crashopt-convert-crash-000000")
+    case = json.loads((other / "case.json").read_text())
+    case["bug"]["error"] = "RuntimeError: some other wording of the same rewrite's failure"
+    (other / "case.json").write_text(json.dumps(case))
+    second = writer.file_bug(tmp_path, red, target, who, {"case_id": 2, "seed": seed})
+    assert (second.bug_id, second.new) == (other.name, False) and "same rule at fault" in second.reason
+    assert json.loads((other / "case.json").read_text())["bug"]["hits"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == [other.name]
+    rule["rules"] = ["another_rule"]  # another rule at fault: another bug
+    third = writer.file_bug(tmp_path, red, target, who, {"case_id": 3, "seed": seed})
+    assert third.new and third.bug_id == first.bug_id, third.reason
+
+
 def test_repro_of_an_honest_model_is_not_filed(tmp_path):
     """The standalone repro must show the failure; an oracle hit the repro cannot confirm is dropped."""
     from fuzzer.report.blame import Blame

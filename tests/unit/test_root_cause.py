@@ -321,3 +321,20 @@ def test_float16_leaving_an_output_type_attribute_is_one_bug_whatever_the_op():
     assert len({root_key("float16", "transformer", "invalid_model", "check", e, "", ["Add"], False,
                          traits=(SETS_OUTPUT_TYPE,)) for e in errors}) == 1
     assert len({root_key("float16", "transformer", "invalid_model", "check", e, "", ["Add"], False) for e in errors}) == 2
+
+
+def test_one_rewrite_rule_at_fault_with_one_symptom_is_one_bug():
+    """Issue 14's dedup by rule: onnxoptimizer's fuse_consecutive_squeezes, met through eight graphs
+    and worded three ways by the checker, from both onnxoptimizer plugins, is one bug; a kernel,
+    a symbolic function or constant folding holds several defects and keys nothing."""
+    from fuzzer.report.rootcause import rule_key
+
+    squeeze = {"system": "onnxoptimizer:passes", "rules": ["fuse_consecutive_squeezes"]}
+    a = rule_key("onnxoptimizer", "transformer", "invalid_model", squeeze)
+    assert a and a == rule_key("onnxoptimizer-fuse", "transformer", "convert_crash", squeeze)
+    assert a != rule_key("onnxoptimizer", "transformer", "value_mismatch", squeeze)
+    assert a != rule_key("onnxoptimizer", "transformer", "invalid_model", {**squeeze, "rules": ["fuse_qkv"]})
+    assert rule_key("onnx-reference", "runtime", "run_crash", {"system": "onnx-reference:ops", "rules": ["GridSample(float32)"]}) is None
+    assert rule_key("torchscript", "exporter", "invalid_model", {"system": "torchscript:symbolic", "rules": ["aten::prod"]}) is None
+    assert rule_key("onnxslim", "transformer", "convert_crash", {"system": "onnxslim:rules", "rules": ["constant_folding"]}) is None
+    assert rule_key("onnxoptimizer", "transformer", "invalid_model", {"system": "onnxoptimizer:passes", "rules": []}) is None
