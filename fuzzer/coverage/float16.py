@@ -48,7 +48,7 @@ def treated(converted) -> list[str]:
 
 
 #: its shape inference runs on the campaign's per-case path: kept to a share of the process's time
-_BUDGET = coverage.Budget(0.02)
+_BUDGET = coverage.Budget(0.01)
 
 
 @coverage.quietly

@@ -9,7 +9,7 @@ default pass list on a campaign model. Like ORT's sessions, only some
 transforms pay for it: those of a model with an op type not seen yet in this
 process, and every Nth other one (ONNXFUZZ_COVERAGE_PASSES_EVERY, default 16);
 and never more than a share of the process's time
-(ONNXFUZZ_COVERAGE_PASSES_SHARE, default 0.02), since random graphs bring new
+(ONNXFUZZ_COVERAGE_PASSES_SHARE, default 0.01), since random graphs bring new
 op types for a long while. The inventory is
 onnxoptimizer.get_available_passes() of the installed version.
 """
@@ -67,7 +67,7 @@ class _Sampler:
 
 
 _SAMPLER = _Sampler()
-_BUDGET = coverage.Budget(float(os.environ.get("ONNXFUZZ_COVERAGE_PASSES_SHARE", "0.02")))
+_BUDGET = coverage.Budget(float(os.environ.get("ONNXFUZZ_COVERAGE_PASSES_SHARE", "0.01")))
 
 
 @coverage.quietly

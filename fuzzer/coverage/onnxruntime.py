@@ -16,7 +16,7 @@ of CPU more on campaign models (half again a small session; VERBOSE costs more),
 some sessions pay it: those whose model has an op type not yet seen at that level in
 this process, and every Nth other one (ONNXFUZZ_COVERAGE_ORT_EVERY, default 8),
 as long as captured sessions take at most a share of the process's time
-(ONNXFUZZ_COVERAGE_ORT_SHARE, default 0.05).
+(ONNXFUZZ_COVERAGE_ORT_SHARE, default 0.03).
 The rule-based transformers ("Level1_RuleBasedTransformer") are one rule each
 here: ORT does not log which of their rewrite rules fired.
 
@@ -134,7 +134,7 @@ class _Sampler:
 _SAMPLER = _Sampler()
 #: captured sessions may take this share of the process's time: the log costs about half
 #: again a small model's session creation (about 0.6 ms), so this bounds it near 2-3%
-_BUDGET = coverage.Budget(float(os.environ.get("ONNXFUZZ_COVERAGE_ORT_SHARE", "0.05")))
+_BUDGET = coverage.Budget(float(os.environ.get("ONNXFUZZ_COVERAGE_ORT_SHARE", "0.03")))
 
 
 def _op_types(model: bytes) -> set[str]:

@@ -10,7 +10,7 @@ all, and constant folding when folding alone does: one simplify per rule, about
 (fuzzer.coverage.onnxoptimizer), only some models pay for it: those with an op
 type not seen yet in this process and every Nth other one
 (ONNXFUZZ_COVERAGE_ONNXSIM_EVERY, default 16), within a share of the process's
-time (ONNXFUZZ_COVERAGE_ONNXSIM_SHARE, default 0.02). The inventory is the
+time (ONNXFUZZ_COVERAGE_ONNXSIM_SHARE, default 0.01). The inventory is the
 installed onnxsim's default pass list and "constant_folding".
 """
 from __future__ import annotations
@@ -55,7 +55,7 @@ def rules_that_change(proto) -> list[str]:
 
 _SAMPLER = _Sampler()
 _SAMPLER.every = max(1, int(os.environ.get("ONNXFUZZ_COVERAGE_ONNXSIM_EVERY", "16")))
-_BUDGET = coverage.Budget(float(os.environ.get("ONNXFUZZ_COVERAGE_ONNXSIM_SHARE", "0.02")))
+_BUDGET = coverage.Budget(float(os.environ.get("ONNXFUZZ_COVERAGE_ONNXSIM_SHARE", "0.01")))
 
 
 @coverage.quietly

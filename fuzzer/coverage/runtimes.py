@@ -5,7 +5,7 @@ model's opset (so opsets in which the op did not change count once), and the
 element type of its first input (of its first output when it has none). A
 runtime hits the rules of every node of a model it ran to completion, whatever
 the verdict on its outputs, as long as this bookkeeping stays within its share
-of the process's time (ONNXFUZZ_COVERAGE_OPS_SHARE, default 0.03). The inventory, the same for every runtime, is the
+of the process's time (ONNXFUZZ_COVERAGE_OPS_SHARE, default 0.02). The inventory, the same for every runtime, is the
 installed onnx's: every default-domain schema version in force at some opset
 from 13 up, times each type its first input's constraint allows. Ops of other
 domains (com.microsoft ops an ORT offline model holds) are recorded as hits
@@ -125,7 +125,7 @@ def _onnx_name(elem_type: int) -> str:
 
 #: reading a model's (op, dtype, opset) triples costs about 0.4 ms (more when its types must be
 #: inferred), on every path of every case: kept to this share of the process's time
-_BUDGET = coverage.Budget(float(os.environ.get("ONNXFUZZ_COVERAGE_OPS_SHARE", "0.03")))
+_BUDGET = coverage.Budget(float(os.environ.get("ONNXFUZZ_COVERAGE_OPS_SHARE", "0.02")))
 
 
 @coverage.quietly
