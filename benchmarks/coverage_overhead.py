@@ -3,13 +3,17 @@
     python benchmarks/coverage_overhead.py [--cases 20] [--rounds 3] [--converters torchscript,onnx-direct]
     python benchmarks/coverage_overhead.py --campaign 60 [--workers 1]
 
-Default: fixed-seed cases run in this one process, each case twice back to
+Default: fixed-seed cases run in one child process, each case twice back to
 back, with ONNXFUZZ_COVERAGE on and off in alternating order (so a load change
 on a shared machine falls on both sides of a pair alike); prints CPU and wall
-milliseconds per case for each and the overhead. CPU time (this process's) is
-the figure to trust on a busy machine. Every case is new to the samplers, as in
-a campaign; a few warm-up cases first pay the once-per-process costs (imports,
-inventories), which a campaign pays once per worker.
+milliseconds per case for each and the overhead. CPU time (the child's) is
+the figure to trust on a busy machine: two campaigns side by side on a loaded
+2-core machine get unequal shares of it (one measured run slowed even the
+generator, which records nothing, by 38%). Every case is new to the samplers,
+as in a campaign; a few warm-up cases first pay the once-per-process costs
+(imports, inventories), which a campaign pays once per worker. A case whose
+system under test kills the process (an abort in a runtime) is dropped with
+both its runs, and a new child goes on after it.
 
 --campaign SECONDS: two short campaigns at the same time, one with the
 bookkeeping off and one with it on (side by side, so both see the same load),
@@ -39,32 +43,72 @@ def _specs(args, rnd: int = 0):
             for i in range(args.cases) for e in [args.converters.split(",")[i % len(args.converters.split(","))]]]
 
 
-def in_process(args) -> None:
+def _pairs(args, first: int, queue) -> None:
+    """In a child process: each case from index `first` on, run with the bookkeeping off and on
+    back to back (alternating which goes first, so a load change falls on both sides alike);
+    puts (index, side, cpu seconds, wall seconds) per run and ("done",) at the end."""
     from fuzzer.case import run_case
 
     warm = _specs(args, -1)[:10]
-    for side in ("off", "on"):  # imports, inventories: once per process, not per case
+    for side in ("off", "on"):  # imports, inventories: once per process, as a campaign worker pays them
         os.environ["ONNXFUZZ_COVERAGE"] = "1" if side == "on" else "0"
         for spec in warm:
             run_case(spec)
-    cpu = {"off": [], "on": []}
-    wall = {"off": [], "on": []}
-    for rnd in range(args.rounds):
-        for k, spec in enumerate(_specs(args, rnd)):
-            # each case back to back with the bookkeeping on and off, in alternating order, so
-            # that a change of load on a shared machine falls on both sides of a pair alike
-            for side in ("off", "on") if (rnd + k) % 2 == 0 else ("on", "off"):
-                os.environ["ONNXFUZZ_COVERAGE"] = "1" if side == "on" else "0"
-                t0, c0 = time.perf_counter(), time.process_time()
-                run_case(spec)
-                wall[side].append(time.perf_counter() - t0)
-                cpu[side].append(time.process_time() - c0)
-    n = len(cpu["on"])
+    specs = [spec for rnd in range(args.rounds) for spec in _specs(args, rnd)]
+    for k in range(first, len(specs)):
+        queue.put((k, "start", 0.0, 0.0))
+        for side in ("off", "on") if k % 2 == 0 else ("on", "off"):
+            os.environ["ONNXFUZZ_COVERAGE"] = "1" if side == "on" else "0"
+            t0, c0 = time.perf_counter(), time.process_time()
+            run_case(specs[k])
+            queue.put((k, side, time.process_time() - c0, time.perf_counter() - t0))
+    queue.put(("done",))
+
+
+def in_process(args) -> None:
+    """Pairs of runs in a child process; a case that kills it (a runtime's abort) is dropped, with
+    both its runs, and the child is started again after it."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    runs: dict[int, dict[str, tuple[float, float]]] = {}
+    dropped, first = [], 0
+    while True:
+        queue = ctx.Queue()
+        child = ctx.Process(target=_pairs, args=(args, first, queue))
+        child.start()
+        current, finished = None, False
+        while True:
+            try:
+                msg = queue.get(timeout=5)
+            except Exception:
+                if not child.is_alive():
+                    break
+                continue
+            if msg[0] == "done":
+                finished = True
+                break
+            k, side, cpu, wall = msg
+            if side == "start":
+                current = k
+            else:
+                runs.setdefault(k, {})[side] = (cpu, wall)
+        child.join()
+        if finished:
+            break
+        if current is None:
+            raise SystemExit("the benchmark's child process died before its first case")
+        dropped.append(current)
+        runs.pop(current, None)
+        first = current + 1
+    pairs = [r for _, r in sorted(runs.items()) if len(r) == 2]
+    n = len(pairs)
     print(f"{n} cases, each run with coverage on and off back to back; converters {args.converters}, "
-          f"transformers {args.transformers}, runtimes {args.runtimes}")
-    for name, figures in (("CPU", cpu), ("wall", wall)):
-        on, off = sum(figures["on"]), sum(figures["off"])
-        diffs = sorted(a - b for a, b in zip(figures["on"], figures["off"]))
+          f"transformers {args.transformers}, runtimes {args.runtimes}; "
+          f"{len(dropped)} dropped (a system under test killed the process: cases {dropped})")
+    for name, at in (("CPU", 0), ("wall", 1)):
+        on, off = sum(p["on"][at] for p in pairs), sum(p["off"][at] for p in pairs)
+        diffs = sorted(p["on"][at] - p["off"][at] for p in pairs)
         print(f"{name:4s}: off {1000 * off / n:6.1f} ms/case, on {1000 * on / n:6.1f} ms/case -> overhead {100 * (on - off) / off:+.1f}%"
               f" (median difference per case {1000 * statistics.median(diffs):+.2f} ms = {100 * statistics.median(diffs) * n / off:+.1f}%;"
               f" extremes {', '.join(f'{1000 * d:+.0f}' for d in diffs[:3] + diffs[-3:])} ms)")
