@@ -118,3 +118,10 @@ class Transformer(Converter):
     def transform(self, model: bytes, opset: int) -> bytes:
         """Required: the transformed serialized ModelProto (opset: the model's); raises whatever the tool raises."""
         raise NotImplementedError
+
+    def upstream_fault(self, model: bytes, opset: int, error: str) -> str | None:
+        """Optional: the converter plugin this tool runs first, inside its own transform, that fails
+        the same way on model by itself (ORT's quantizer upgrades old opsets with
+        onnx.version_converter: "version-up"), by plugin name; None when the tool's own code is
+        at fault. error: the failure seen (a crash's or the checker's words). By default: None."""
+        return None

@@ -72,6 +72,18 @@ class Blame:
     component: str = ""
 
 
+def _transformer_upstream(transformer: str, given: bytes | None, opset: int, error: str) -> str:
+    """Transformer.upstream_fault of the failing transform, "" when it names none or cannot tell."""
+    from fuzzer.plugin import load_plugin
+
+    if given is None:
+        return ""
+    try:
+        return load_plugin("converter", transformer).upstream_fault(given, opset, error) or ""
+    except Exception:  # the evidence could not be had: the transformer stays blamed
+        return ""
+
+
 def _upstream_fault(exporter: str, graph: Graph, feeds: dict | None, opset: int, error: str) -> str:
     """Exporter.upstream_fault of the failing export, "" when it names none or cannot tell
     (a process death is not retried here: this runs in the filer's process)."""
@@ -161,6 +173,11 @@ def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exp
                                f"rules: {'; '.join(broken)}; {transformer} only trusted what it declares", witnesses)
             blamed.inherited = broken
             return blamed
+    if transformer and given is not None and target.stage in (Stage.CHECK, Stage.CONVERT):
+        upstream = _transformer_upstream(transformer, models.get(steps[0]), opset, target.error)
+        if upstream:
+            return Blame(upstream, "transformer", f"{transformer} runs {upstream} first, and {upstream} alone fails the "
+                         f"same way on the model {transformer} was given", witnesses)
     if target.stage is Stage.CHECK:
         spec_fault = function_body_fault(made, _checker_error(made)) if made is not None else None
         if spec_fault is not None:

@@ -583,3 +583,26 @@ def test_a_torch_jit_tracer_assert_is_blamed_on_the_tracer_the_exporter_runs():
     assert _upstream_fault("torchscript", g, feeds, 17, "RuntimeError: something the symbolic raised") == ""
     meta = {"system": "torchscript", "component": "torch.jit.trace"}
     assert at_fault_words(meta).startswith("torch.jit.trace (run by torch.onnx.export")
+
+
+def test_the_version_converter_ort_quantize_runs_first_is_blamed_for_its_invalid_model():
+    """Issue 13's second review: quantize_dynamic upgrades an opset-7 model to opset 11 with
+    onnx.version_converter, whose Pad 10->11 adapter adds an initializer an IR-3 model must also
+    list as a graph input; the quantizer was blamed for the conversion's invalid model."""
+    from fuzzer.plugin import load_plugin
+    from fuzzer.report.blame import _transformer_upstream
+    from oracles import normalize_error
+
+    x = helper.make_tensor_value_info("x", T.FLOAT, [1, 2])
+    y = helper.make_tensor_value_info("y", T.FLOAT, [1, 4])
+    pad = helper.make_model(helper.make_graph([helper.make_node("Pad", ["x"], ["y"], pads=[0, 1, 0, 1])], "g", [x], [y]),
+                            opset_imports=[helper.make_opsetid("", 7)], ir_version=3)
+    data = pad.SerializeToString()
+    quantize = load_plugin("converter", "ort-quantize")
+    with pytest.raises(Exception) as e:
+        onnx.checker.check_model(onnx.load_model_from_string(quantize.transform(data, 7)), full_check=True)
+    error = normalize_error(Kind.INVALID_MODEL, f"{type(e.value).__name__}: {e.value}")
+    assert "not in graph input" in error
+    assert _transformer_upstream("ort-quantize", data, 7, error) == "version-up"
+    assert _transformer_upstream("ort-quantize", data, 7, "ValidationError: something else") == ""
+    assert quantize.upstream_fault(data, 13, error) is None  # no conversion at opset 10 and up

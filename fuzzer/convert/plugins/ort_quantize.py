@@ -53,6 +53,25 @@ class OrtQuantizeDynamic(Transformer):
     def is_unsupported(self, error: BaseException) -> bool:
         return is_gap(error) or bool(_GAP.search(str(error)))
 
+    def upstream_fault(self, model: bytes, opset: int, error: str) -> str | None:
+        """version-up when the model is below opset 10, which quantize_dynamic first converts to
+        opset 11 with onnx.version_converter (quant_utils.update_opset_version), and that
+        conversion alone fails or writes a model the checker rejects with the same words."""
+        if opset >= 10:
+            return None
+        import onnx
+
+        from oracles import Kind, normalize_error
+
+        try:
+            converted = onnx.version_converter.convert_version(onnx.load_model_from_string(model), 11)
+            onnx.checker.check_model(converted, full_check=True)
+        except Exception as e:
+            said = normalize_error(Kind.INVALID_MODEL, f"{type(e).__name__}: {e}").split("\n")[0].strip()
+            if said and said in normalize_error(Kind.INVALID_MODEL, error or ""):
+                return "version-up"
+        return None
+
     def repro_source(self) -> str:
         """A standalone transform_model() for bug repros (imports onnxruntime only)."""
         return '''
