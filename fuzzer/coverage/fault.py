@@ -37,8 +37,10 @@ from fuzzer.errors import causes
 from fuzzer import coverage
 
 #: rules every export dispatches whatever the model: never the one at fault when another ran
+#: (a dtype conversion among them: the casts a graph's inputs get are the frontend's, and the
+#: reviewed folders put the fault in the op they feed: tf2onnx's FloorMod, dynamo's aten_any_dims)
 TRIVIAL = re.compile(r"^(prim::|onnx::|aten::(size|to|detach|clone|contiguous|alias|_to_copy)\b|Placeholder$|Const$|Identity$"
-                     r"|NoOp$)")
+                     r"|NoOp$|Cast$|prims_convert_element_type$)")
 
 
 #: the environment variable naming the file a localizing process appends each rule it runs to
@@ -420,7 +422,7 @@ def _recorded(run) -> tuple[list[tuple[str, str]], BaseException | None]:
 
 
 def _from_order(order: list[tuple[str, str]], error: BaseException | None, systems: tuple[str, ...], fallback: str,
-                what: str) -> Fault:
+                what: str, failure: str = "") -> Fault:
     hits = [(s, r) for s, r in order if s in systems]
     if not hits:
         return Fault(fallback, [], [], f"{what} recorded no rule")
@@ -432,7 +434,17 @@ def _from_order(order: list[tuple[str, str]], error: BaseException | None, syste
         return Fault(system, [last], real, f"{what} raised while this rule ran (the last to start)")
     if len(real) == 1:
         return Fault(system, real, named, f"the only rule {what} applied besides trivial ones")
+    said = [r for r in real if _names_op(failure, r)]
+    if len(said) == 1:
+        return Fault(system, said, real, f"of the {len(real)} rules {what} applied, the one for the op the failure names")
     return Fault(system, [], real, f"{what} applied {len(real)} rules: one of them")
+
+
+def _names_op(failure: str, rule: str) -> bool:
+    """Does the failure's text name the op the rule translates ("aten::split" and a runtime's
+    "running Split node", or "(op_type:Split")? Matched on the rule's op name as a whole word."""
+    op = re.sub(r"^(aten::|aten_|prims_)", "", rule).split(".")[0].strip("_")
+    return bool(op) and re.search(rf"(?<![A-Za-z0-9_]){re.escape(op)}(?![A-Za-z0-9_])", failure, re.I) is not None
 
 
 def _recorded_transform(folder: Path, bug: dict) -> Fault:
@@ -495,7 +507,7 @@ def _exporter(folder: Path, case: dict) -> Fault:
             return Fault(systems[0], [inner], named or [inner],
                          "the export raised inside this symbolic function (the innermost one in the traceback)")
     return _from_order(order, error if bug["stage"] == "export" else None, systems, systems[0],
-                       f"{bug['system']}'s export")
+                       f"{bug['system']}'s export", failure=bug.get("error") or "")
 
 
 def _innermost_symbolic(error: BaseException, hit: set[str]) -> str | None:
