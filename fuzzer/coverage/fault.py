@@ -455,8 +455,36 @@ def _recorded_transform(folder: Path, bug: dict) -> Fault:
     opset = int(bug["path"].split("@")[1].split(">")[0]) if "@" in bug["path"] else 18
     order, error = _recorded(lambda: plugin.transform(model, opset))
     systems = tuple(dict.fromkeys(s for s, _ in order if not s.startswith(("onnxruntime:ops", "onnxfuzz:"))))
-    return _from_order(order, error if bug["stage"] == "convert" else None, systems, bug["system"],
-                       f"{bug['system']}'s transform")
+    fault = _from_order(order, error if bug["stage"] == "convert" else None, systems, bug["system"],
+                        f"{bug['system']}'s transform")
+    if not fault.rules and error is not None and bug["stage"] == "convert":
+        # a crash outside every recorded rule (a pass of its pipeline, its own model handling):
+        # the function of the tool's own code it raised in names the part at fault
+        where = _raised_in(error, _TOOL_CODE.get(bug["system"], ()))
+        if where is not None:
+            return Fault(f"{bug['system']}:code", [where], fault.candidates,
+                         "the transform raised outside the rules it records (or before one recorded itself): "
+                         "the function of the tool's own code it raised in")
+    return fault
+
+
+#: where each recorded transformer's own code lives (path parts of its modules)
+_TOOL_CODE = {"onnxscript-optimizer": ("/onnxscript/", "/onnx_ir/"), "float16": ("/onnxconverter_common/",),
+              "ort-quantize": ("/onnxruntime/quantization/",), "version-up": ("/onnx/version_converter",),
+              "version-down": ("/onnx/version_converter",)}
+
+
+def _raised_in(error: BaseException, parts: tuple[str, ...]) -> str | None:
+    """"module.function" of the innermost frame, over the error's cause chain, in the tool's own
+    code (parts: path fragments of its modules), or None."""
+    import traceback
+
+    frames = [f for e in causes(error) for f in traceback.extract_tb(e.__traceback__)]
+    for frame in reversed(frames):
+        path = frame.filename.replace("\\", "/")
+        if any(p in path for p in parts):
+            return f"{Path(path).stem}.{frame.name}"
+    return None
 
 
 # -- exporters ----------------------------------------------------------------------

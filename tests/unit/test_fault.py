@@ -127,3 +127,27 @@ def test_a_value_mismatch_from_a_rewrite_that_approximates_by_design_is_no_bug()
     assert approximates_by_design({**qdq, "kind": "load_crash"}) == ""  # a crash there is still a bug
     assert approximates_by_design({**qdq, "rule_at_fault": {"rules": ["DoubleQDQPairsRemover", "FuseReluClip"]}}) == ""
     assert approximates_by_design({"kind": "value_mismatch", "rule_at_fault": None}) == ""
+
+
+def _inner_helper():
+    raise ValueError("inhomogeneous shape")
+
+
+def _outer_helper():
+    try:
+        _inner_helper()
+    except ValueError as e:
+        raise RuntimeError("PassError: an error occurred when running the pass") from e
+
+
+def test_a_crash_outside_recorded_rules_is_placed_in_the_tools_own_function():
+    """The second review: onnxscript's optimizer raised in onnx_ir's CSE pass and in the
+    min_max_to_clip rule's constant check, float16 in remove_unnecessary_cast_node; none of them
+    records a rule. The innermost frame of the tool's own code, over the cause chain, names it."""
+    from fuzzer.coverage.fault import _raised_in
+
+    try:
+        _outer_helper()
+    except RuntimeError as e:
+        assert _raised_in(e, ("/tests/unit/",)) == "test_fault._inner_helper"
+        assert _raised_in(e, ("/no/such/package/",)) is None
