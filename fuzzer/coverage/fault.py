@@ -95,6 +95,9 @@ def rule_at_fault(folder) -> Fault | None:
     case = json.loads((folder / "case.json").read_text())
     bug = case["bug"]
     name, role = bug["system"], bug["role"]
+    if bug.get("component"):  # blame found the component the exporter runs first failing alone
+        return Fault(f"{name}:component", [bug["component"]], [bug["component"]],
+                     f"{bug['component']}, which {name} runs before its own translation, fails the same way alone")
     try:
         if role == "exporter":
             return _exporter(folder, case)

@@ -151,3 +151,11 @@ def test_a_crash_outside_recorded_rules_is_placed_in_the_tools_own_function():
     except RuntimeError as e:
         assert _raised_in(e, ("/tests/unit/",)) == "test_fault._inner_helper"
         assert _raised_in(e, ("/no/such/package/",)) is None
+
+
+def test_a_bug_of_the_component_an_exporter_runs_first_names_that_component(tmp_path):
+    (tmp_path / "case.json").write_text(json.dumps({"bug": {
+        "system": "torchscript", "role": "exporter", "kind": "export_crash", "stage": "export", "path": "torchscript@17",
+        "component": "torch.jit.trace", "error": "RuntimeError: INTERNAL ASSERT FAILED"}, "graph": {}}))
+    fault = rule_at_fault(tmp_path)
+    assert (fault.system, fault.rules) == ("torchscript:component", ["torch.jit.trace"])
