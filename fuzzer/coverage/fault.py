@@ -211,9 +211,10 @@ def _kernel(folder: Path, bug: dict, system: str) -> Fault:
 
 def _first_failing_node(folder: Path, bug: dict, model, nodes):
     """The first node, in the model's order, such that the model cut after it (its outputs made
-    the graph's, the nodes it does not need dropped) fails on the bug's runtime as the bug does:
-    raises for a crash; for a wrong result, differs from the reference evaluator. None when no
-    cut shows it (the failure needs the whole model) or the bug's runtime is not known here."""
+    the graph's, the nodes it does not need dropped) already goes wrong on the bug's runtime:
+    raises what the bug raised, or computes other values than a witness runtime (onnx.reference,
+    or ONNX Runtime for onnx.reference's own bugs). None when no cut shows it (the failure
+    needs the whole model) or the bug's runtime is not known here."""
     import numpy as np
     import onnx
     from onnx import helper
@@ -224,7 +225,10 @@ def _first_failing_node(folder: Path, bug: dict, model, nodes):
     runtime_name = bug.get("runtime") or bug["system"]
     try:
         runtime = load_plugin("runtime", runtime_name)
-        reference = load_plugin("runtime", "onnx-reference")
+        # the witness a cut's outputs are compared with: a wrong value may start before the node
+        # that crashes on it (onnx.reference's Optional wraps its value in a list, and the
+        # ReduceProd after it is what raises)
+        reference = load_plugin("runtime", "onnxruntime-noopt" if runtime_name == "onnx-reference" else "onnx-reference")
         feeds_all = dict(np.load(folder / "inputs.npz"))
     except Exception:
         return None
@@ -236,10 +240,13 @@ def _first_failing_node(folder: Path, bug: dict, model, nodes):
     inferred = onnx.shape_inference.infer_shapes(model).graph
     types = {vi.name: vi.type.tensor_type.elem_type for vi in (*inferred.value_info, *inferred.output)}
     crash = bug["kind"] in ("load_crash", "run_crash")
-    from fuzzer.report.rootcause import cause_of, root_error
+    from oracles import Kind, normalize_error
 
-    def said(error: str) -> str:  # the error as the root-cause key reads it: names and numbers out
-        return root_error(bug["kind"], cause_of(error)).split(" / ")[-1]
+    def said(error: str) -> str:
+        """The error's innermost cause (tract's last "Caused by" line), names and numbers out."""
+        chain = (error or "").split("Caused by:")[-1]
+        lines = [re.sub(r"^\d+:\s*", "", ln.strip()) for ln in chain.splitlines() if ln.strip()]
+        return normalize_error(Kind(bug["kind"]), lines[-1] if lines else "")
 
     filed = said(bug.get("error") or "")
 
@@ -270,16 +277,16 @@ def _first_failing_node(folder: Path, bug: dict, model, nodes):
             if crash and said(f"{type(e).__name__}: {e}") == filed:
                 return node
             continue
-        if crash:
-            continue
         try:
             want = run(reference, data)
         except Exception:
             continue
         for a, b in zip(got, want):
-            a, b = np.asarray(a), np.asarray(b)
-            if a.shape != b.shape or not np.allclose(a.astype(np.float64), b.astype(np.float64), rtol=1e-3, atol=1e-3,
-                                                     equal_nan=True):
+            try:
+                a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+            except (TypeError, ValueError):  # not even an array of numbers: wrong already
+                return node
+            if a.shape != b.shape or not np.allclose(a, b, rtol=1e-3, atol=1e-3, equal_nan=True):
                 return node
     return None
 
