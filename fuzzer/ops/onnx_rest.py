@@ -104,3 +104,89 @@ class QLinearMatMul(OpSpec):
         ctx.node("QLinearMatMul", [a[0], _param(ctx, attrs["a_scale"], sd), _param(ctx, attrs["a_zp"], at),
                                    a[1], _param(ctx, b_scale, sd, shape), _param(ctx, b_zp, bt, shape),
                                    _param(ctx, attrs["y_scale"], sd), _param(ctx, attrs["y_zp"], yt)], outs)
+
+
+# -- TfIdfVectorizer ------------------------------------------------------------------------
+#: the n-gram lengths a pool holds. ngram_counts is read as element offsets into the pool by its
+#: CSR remark but as n-gram offsets by its 0/17/36 example; the two agree exactly when no group
+#: of 2-grams or longer is followed by another group, as in each of these
+POOL_LENGTHS = ((1,), (2,), (3,), (1, 2), (1, 3))
+#: a pool's and the input's values: a small window, so that n-grams of the input match the pool
+TOKENS = (-1, 4)
+
+
+def tfidf(x, pool: list, indexes: list, lo: int, hi: int, skips: int, mode: str, weights, dtype):
+    """TfIdfVectorizer of the int tensor x (1-D, or 2-D: one row each), from its operator text.
+
+    An n-gram is the tokens at positions i, i + d, ..., i + (n - 1) d, with d - 1 in [0, skips]
+    skipped tokens between neighbours (a 1-gram is one position, counted once); pool[j] (a
+    tuple) is counted when lo <= n <= hi and lands at coordinate indexes[j]. TF: the count;
+    IDF: weight if the count is positive; TFIDF: count * weight (weights default to ones)."""
+    import torch
+
+    rows = x.reshape(-1, x.shape[-1]).tolist()
+    out = torch.zeros((len(rows), max(indexes) + 1), dtype=torch.float64)
+    for r, row in enumerate(rows):
+        for j, gram in enumerate(pool):
+            n = len(gram)
+            if not lo <= n <= hi:
+                continue
+            steps = [1] if n == 1 else range(1, skips + 2)
+            count = sum(all(row[i + k * d] == gram[k] for k in range(n))
+                        for d in steps for i in range(len(row) - (n - 1) * d))
+            w = 1.0 if weights is None else weights[j]
+            out[r, indexes[j]] = {"TF": count, "IDF": w * (count > 0), "TFIDF": w * count}[mode]
+    return out.reshape(*x.shape[:-1], -1).to(dtype)
+
+
+class TfIdfVectorizer(OpSpec):
+    """The n-gram counts of an int32/int64 sequence (1-D) or batch of sequences (2-D) over an int64
+    pool of 1-, 2- and 3-grams (POOL_LENGTHS), min/max_gram_length, max_skip_count 0-3, modes TF,
+    IDF and TFIDF with weights given or omitted, ngram_indexes a shuffle of the pool's n-grams
+    into an output that may have unused coordinates. String pools are not drawn (no string dtype
+    in the IR)."""
+
+    name, onnx_ops, exportable, min_rank, max_rank = "TfIdfVectorizer", ("TfIdfVectorizer",), False, 1, 2
+    dtypes = frozenset({DType.int32, DType.int64})
+    domain = TOKENS
+
+    def sample_attrs(self, b, types):
+        c = b.choices
+        lengths = c.choice(POOL_LENGTHS)
+        pool: list[tuple[int, ...]] = []
+        for n in lengths:
+            pool.extend(sorted({tuple(c.integer(*TOKENS) for _ in range(n)) for _ in range(c.integer(1, 4))}))
+        # where the n-grams start: the number of pool elements in shorter n-grams
+        counts = [sum(len(g) for g in pool if len(g) < n) for n in range(1, max(lengths) + 1)]
+        lo = c.integer(1, max(lengths))
+        hi = c.integer(lo, max(lengths))
+        slots = len(pool) + c.integer(0, 2)
+        free = list(range(slots))
+        indexes = [free.pop(c.integer(0, len(free) - 1)) for _ in pool]
+        mode = c.choice(["TF", "IDF", "TFIDF"])
+        weights = [c.integer(1, 12) / 4 for _ in pool] if c.boolean(0.6) else None
+        return {"pool": [list(g) for g in pool], "counts": counts, "indexes": indexes, "min": lo, "max": hi,
+                "skips": c.integer(0, 3), "mode": mode, "weights": weights}
+
+    def infer(self, types, attrs):
+        x = types[0]
+        return [TensorType(DType.float32, x.shape[:-1] + (max(attrs["indexes"]) + 1,))]
+
+    def torch(self, ctx, attrs, a):
+        pool = [tuple(g) for g in attrs["pool"]]
+        return (f"__import__('fuzzer.ops.onnx_rest', fromlist=['tfidf']).tfidf({a[0]}, {py(pool)}, "
+                f"{py(attrs['indexes'])}, {attrs['min']}, {attrs['max']}, {attrs['skips']}, {py(attrs['mode'])}, "
+                f"{py(attrs['weights'])}, {ctx.dtype(DType.float32)})")
+
+    def onnx(self, ctx, attrs, a, outs):
+        kw = dict(mode=attrs["mode"], min_gram_length=attrs["min"], max_gram_length=attrs["max"],
+                  max_skip_count=attrs["skips"], ngram_counts=attrs["counts"], ngram_indexes=attrs["indexes"],
+                  pool_int64s=[t for g in attrs["pool"] for t in g])
+        if attrs["weights"] is not None:
+            kw["weights"] = attrs["weights"]
+        if not ctx.truth:
+            ctx.node("TfIdfVectorizer", a, outs, **kw)
+            return
+        # the output is float32 whatever the model's float rendering (truth mode: double)
+        y = ctx.node("TfIdfVectorizer", a, 1, **kw)[0]
+        ctx.node("Cast", [y], outs, to=ctx.elem(DType.float32))

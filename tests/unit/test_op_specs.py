@@ -137,14 +137,16 @@ def _reference_wrong(node) -> bool:
     fills in the momentum attribute's default and then normalizes with the batch's own statistics,
     and computes with another epsilon than its attribute's; QLinearMatMul and QLinearConv round
     x / y_scale + y_zero_point where the text rounds x / y_scale and then adds the zero point (a
-    half step and an odd zero point land one step apart).
+    half step and an odd zero point land one step apart); TfIdfVectorizer weighs each output
+    coordinate by weights[coordinate] where the text says weights[pool position], and raises
+    when weights are omitted or ngram_indexes leave coordinates unused.
     A model holding one is run on onnxruntime instead."""
     attrs = {a.name: a for a in node.attribute}
     if node.op_type in ("GlobalMaxPool", "Gelu", "LRN", "BatchNormalization"):  # LRN: it sums over the batch, not the channels
         return True
     if node.op_type in ("OptionalHasElement", "OptionalGetElement"):  # an empty optional is full; get returns a list
         return True
-    if node.op_type in ("QLinearMatMul", "QLinearConv"):
+    if node.op_type in ("QLinearMatMul", "QLinearConv", "TfIdfVectorizer"):
         return True
     if node.op_type in ("ReduceSumSquare", "AffineGrid"):  # int32 in, int64 out; double in, float out
         return True
