@@ -1,6 +1,8 @@
 """The remaining default-domain ONNX ops that ONNX Runtime or the reference evaluator implements
 and whose result the operator text (onnx.defs.get_schema(op).doc) fixes: QLinearMatMul,
 QLinearConv, TfIdfVectorizer.
+String pools, float8 types and a per-row QLinearMatMul a are not drawn: the IR has no string or
+float8 dtype, and ORT refuses a per-row a (as its MatMulInteger does).
 
 Truths are written from the operator texts in float64 (torch), never from an evaluator.
 Scales of the quantized ops are powers of two, as in fuzzer.ops.motifs_ort_qdq: a kernel's
@@ -18,8 +20,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from fuzzer.choices import rng_for
 from fuzzer.ir import DType, TensorType
-from fuzzer.ops.base import DrawsWithNotes, OpSpec, py
+from fuzzer.ops.base import OpSpec, py
+from fuzzer.ops.onnx_nn import ConvInteger
 
 Q8 = (DType.uint8, DType.int8)
 RANGE = {DType.uint8: (0, 255), DType.int8: (-128, 127)}
@@ -104,6 +108,89 @@ class QLinearMatMul(OpSpec):
         ctx.node("QLinearMatMul", [a[0], _param(ctx, attrs["a_scale"], sd), _param(ctx, attrs["a_zp"], at),
                                    a[1], _param(ctx, b_scale, sd, shape), _param(ctx, b_zp, bt, shape),
                                    _param(ctx, attrs["y_scale"], sd), _param(ctx, attrs["y_zp"], yt)], outs)
+
+
+
+class QLinearConv(ConvInteger):
+    """y = saturate(round(conv(x - x_zp, w - w_zp) + B) x_scale w_scale / y_scale) + y_zp): x
+    uint8 or int8 (1-D or 2-D images), w a constant of either 8-bit type with its scale and zero
+    point per tensor or per output channel, y of either type, the int32 bias B omitted or given;
+    strides, dilations, pads or auto_pad, group (ConvInteger's draw). The text quantizes as
+    QuantizeLinear does (round half to even, then the zero point); padding is with real 0, that is
+    with x's zero point, as a convolution of the dequantized x."""
+
+    name, onnx_ops = "QLinearConv", ("QLinearConv",)
+    dtypes = frozenset(Q8)
+
+    def draw_operands(self, b, x, note):
+        c = b.choices
+        t = x.type
+        cin, spatial = t.shape[1], t.shape[2:]
+        group = c.choice([g for g in (1, 2, 3) if cin % g == 0])
+        cout = group * c.integer(1, 2)
+        kernel = [c.integer(1, min(3, n)) for n in spatial]
+        # mostly x's own type: ORT has kernels for uint8 x with either w, int8 x with int8 w only
+        wt = t.dtype if c.boolean(0.7) else c.choice(Q8)
+        lo, hi = RANGE[wt]
+        rng = rng_for(c)
+        ops = [x, b.int_const(rng.integers(lo, hi + 1, size=(cout, cin // group, *kernel)), wt)]
+        if c.boolean(0.5):
+            ops.append(b.int_const(rng.integers(-600, 601, size=(cout,)), DType.int32))
+        note.group, note.kernel = group, kernel
+        note.w_zp = c.choice(["scalar", "channel"])
+        channels = cout if note.w_zp == "channel" else 1
+        yt = c.choice(Q8) if c.boolean(0.25) else t.dtype
+        x_scale = c.choice(SCALES)
+        note.q = {"x_scale": x_scale, "x_zp": c.choice(ZEROS[t.dtype]),
+                  "w_scale": [c.choice(SCALES) for _ in range(channels)],
+                  "w_zp": [c.choice(ZEROS[wt]) for _ in range(channels)],
+                  # the multiplier x_scale * w_scale / y_scale = w_scale / 2^j, 2^-16 to 2^2: a
+                  # sum of up to 3 * 9 products of 8-bit values lands inside the range or saturates
+                  "y_scale": x_scale * 2.0 ** c.integer(-2, 10), "y_zp": c.choice(ZEROS[yt]), "ytype": yt.value}
+        return ops
+
+    def draw_attrs(self, b, types, note):
+        return {**super().draw_attrs(b, types, note), **note.q}
+
+    def infer(self, types, attrs):
+        x, w = types[0], types[1]
+        return [TensorType(DType(attrs["ytype"]), (x.shape[0], w.shape[0], *attrs["out"]))]
+
+    def torch(self, ctx, attrs, a):
+        nd = len(attrs["kernel"])
+        along = f".reshape(-1, {', '.join(['1'] * nd)})"
+        per_channel = attrs["w_zp"] == "channel"
+        w_zp = f"torch.tensor({py(attrs['w_zp'])}){along}" if per_channel else str(attrs["w_zp"][0])
+        x = f"({a[0]}.long() - {attrs['x_zp']}).double()"
+        w = f"({a[1]}.long() - {w_zp}).double()"
+        pb, pe = attrs["pads"][:nd], attrs["pads"][nd:]
+        pad = []
+        for d in reversed(range(nd)):
+            pad += [pb[d], pe[d]]
+        acc = (f"F.conv{nd}d(F.pad({x}, {py(tuple(pad))}), {w}, stride={py(tuple(attrs['strides']))}, "
+               f"dilation={py(tuple(attrs['dilations']))}, groups={attrs['group']})")
+        if len(a) == 3:
+            acc = f"({acc} + {a[2]}.double(){along})"
+        w_scale = f"{_vec(attrs['w_scale'])}{along}" if per_channel else py(attrs["w_scale"][0])
+        mult = f"({py(attrs['x_scale'])} * {w_scale} / {py(attrs['y_scale'])})"
+        return _requant(acc, mult, attrs["y_zp"], DType(attrs["ytype"]))
+
+    def onnx(self, ctx, attrs, a, outs):
+        kw = {"group": attrs["group"] if attrs["group"] > 1 else None, "strides": attrs["strides"],
+              "dilations": attrs["dilations"] if set(attrs["dilations"]) != {1} else None,
+              "kernel_shape": attrs["kernel"]}
+        if attrs["auto_pad"] != "NOTSET":
+            kw["auto_pad"] = attrs["auto_pad"]
+        elif any(attrs["pads"]):
+            kw["pads"] = attrs["pads"]
+        xt, wt, yt = ctx.types[a[0]].dtype, ctx.types[a[1]].dtype, DType(attrs["ytype"])
+        shape = (len(attrs["w_scale"]),) if attrs["w_zp"] == "channel" else None
+        w_scale = attrs["w_scale"] if shape else attrs["w_scale"][0]
+        w_zp = attrs["w_zp"] if shape else attrs["w_zp"][0]
+        f32 = DType.float32
+        ctx.node("QLinearConv", [a[0], _param(ctx, attrs["x_scale"], f32), _param(ctx, attrs["x_zp"], xt),
+                                 a[1], _param(ctx, w_scale, f32, shape), _param(ctx, w_zp, wt, shape),
+                                 _param(ctx, attrs["y_scale"], f32), _param(ctx, attrs["y_zp"], yt), *a[2:]], outs, **kw)
 
 
 # -- TfIdfVectorizer ------------------------------------------------------------------------
