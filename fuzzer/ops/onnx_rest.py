@@ -1,6 +1,6 @@
 """The remaining default-domain ONNX ops that ONNX Runtime or the reference evaluator implements
 and whose result the operator text (onnx.defs.get_schema(op).doc) fixes: QLinearMatMul,
-QLinearConv, TfIdfVectorizer.
+QLinearConv, TfIdfVectorizer, RoiAlign.
 String pools, float8 types and a per-row QLinearMatMul a are not drawn: the IR has no string or
 float8 dtype, and ORT refuses a per-row a (as its MatMulInteger does).
 
@@ -23,6 +23,7 @@ import numpy as np
 from fuzzer.choices import rng_for
 from fuzzer.ir import DType, TensorType
 from fuzzer.ops.base import OpSpec, py
+from fuzzer.ops.dtypes import HALF_SINGLE_DOUBLE
 from fuzzer.ops.onnx_nn import ConvInteger
 
 Q8 = (DType.uint8, DType.int8)
@@ -277,3 +278,103 @@ class TfIdfVectorizer(OpSpec):
         # the output is float32 whatever the model's float rendering (truth mode: double)
         y = ctx.node("TfIdfVectorizer", a, 1, **kw)[0]
         ctx.node("Cast", [y], outs, to=ctx.elem(DType.float32))
+
+
+# -- RoiAlign --------------------------------------------------------------------------------
+def roi_align(x, rois: list, batch: list, out_h: int, out_w: int, ratio: int, scale: float, offset: float, dtype):
+    """RoiAlign (avg) of x (N, C, H, W), from its text and the Mask R-CNN paper it cites: a RoI
+    [x1, y1, x2, y2] becomes [x1 scale - offset, ..., y2 scale - offset] (offset 0.5 for
+    half_pixel, 0 for output_half_pixel), is cut into out_h x out_w bins, and each bin averages
+    the bilinear interpolations of x at the centres of a g_h x g_w grid of equal cells, g =
+    ratio, or ceil(roi size / output size) when ratio is 0. The draw keeps every sample point
+    inside [0, H - 1] x [0, W - 1], where bilinear interpolation needs no border rule."""
+    import math
+
+    import torch
+
+    h, w = x.shape[2], x.shape[3]
+    x = x.double()
+    out = torch.zeros((len(rois), x.shape[1], out_h, out_w), dtype=torch.float64)
+
+    def sample(img, y, xx):
+        y0, x0 = math.floor(y), math.floor(xx)
+        y1, x1 = min(y0 + 1, h - 1), min(x0 + 1, w - 1)
+        ly, lx = y - y0, xx - x0
+        return ((1 - ly) * (1 - lx) * img[:, y0, x0] + (1 - ly) * lx * img[:, y0, x1]
+                + ly * (1 - lx) * img[:, y1, x0] + ly * lx * img[:, y1, x1])
+
+    for r, (roi, n) in enumerate(zip(rois, batch)):
+        sx, sy, ex, ey = (v * scale - offset for v in roi)
+        bin_h, bin_w = (ey - sy) / out_h, (ex - sx) / out_w
+        gh = ratio or math.ceil((ey - sy) / out_h)
+        gw = ratio or math.ceil((ex - sx) / out_w)
+        for i in range(out_h):
+            for j in range(out_w):
+                acc = torch.zeros(x.shape[1], dtype=torch.float64)
+                for a in range(gh):
+                    for b in range(gw):
+                        acc += sample(x[n], sy + i * bin_h + (a + 0.5) * bin_h / gh, sx + j * bin_w + (b + 0.5) * bin_w / gw)
+                out[r, :, i, j] = acc / (gh * gw)
+    return out.to(dtype)
+
+
+class RoiAlign(OpSpec):
+    """RoiAlign in avg mode over 1-3 RoIs (constants, with their int64 batch indices), output
+    1-3 x 1-3, sampling_ratio 0 (adaptive) to 3, spatial_scale a power of two,
+    coordinate_transformation_mode half_pixel (opset 16) or output_half_pixel (the only
+    behaviour before 16), spelled or left to its default. RoIs are at least one cell wide and
+    high after the transform, and inside [0, H - 1] x [0, W - 1], where the text says everything
+    (no border rule, no minimum RoI size). Not drawn: max mode, which ORT computes as the max of
+    bilinear terms, not of samples (onnxruntime#6146, known and contested)."""
+
+    name, onnx_ops, exportable, min_rank, max_rank = "RoiAlign", ("RoiAlign",), False, 4, 4
+    dtypes = frozenset(HALF_SINGLE_DOUBLE | {DType.bfloat16})
+
+    def accepts(self, t):
+        return super().accepts(t) and t.shape[2] >= 2 and t.shape[3] >= 2
+
+    def sample_attrs(self, b, types):
+        c = b.choices
+        n, _, h, w = types[0].shape
+        ctm = c.choice(["half_pixel", "output_half_pixel"])
+        offset = 0.5 if ctm == "half_pixel" else 0.0
+        scale = c.choice([1.0, 0.5, 2.0, 0.25])
+
+        def span(size):
+            # quarter-cell corners in the transformed frame, at least 1 apart, inside [0, size - 1]
+            q = 4 * (size - 1)
+            start = c.integer(0, q - 4)
+            return start / 4, c.integer(start + 4, q) / 4
+
+        rois = []
+        for _ in range(c.integer(1, 3)):
+            (y1, y2), (x1, x2) = span(h), span(w)
+            rois.append([(v + offset) / scale for v in (x1, y1, x2, y2)])
+        return {"rois": rois, "batch": [c.integer(0, n - 1) for _ in rois], "out_h": c.integer(1, 3),
+                "out_w": c.integer(1, 3), "ratio": c.integer(0, 3), "scale": scale, "ctm": ctm,
+                "spell": c.boolean(0.5)}
+
+    def opset_floor(self, types, attrs):
+        if types[0].dtype == DType.bfloat16:
+            return 22
+        return 16 if attrs["ctm"] == "half_pixel" else self.first_opset
+
+    def infer(self, types, attrs):
+        x = types[0]
+        return [x.with_shape((len(attrs["rois"]), x.shape[1], attrs["out_h"], attrs["out_w"]))]
+
+    def torch(self, ctx, attrs, a):
+        offset = 0.5 if attrs["ctm"] == "half_pixel" else 0.0
+        return (f"__import__('fuzzer.ops.onnx_rest', fromlist=['roi_align']).roi_align({a[0]}, {py(attrs['rois'])}, "
+                f"{py(attrs['batch'])}, {attrs['out_h']}, {attrs['out_w']}, {attrs['ratio']}, {py(attrs['scale'])}, "
+                f"{py(offset)}, {a[0]}.dtype)")
+
+    def onnx(self, ctx, attrs, a, outs):
+        x = ctx.types[a[0]]
+        kw = {"output_height": attrs["out_h"], "output_width": attrs["out_w"], "sampling_ratio": attrs["ratio"],
+              "spatial_scale": attrs["scale"], "mode": "avg" if attrs["spell"] else None}
+        if ctx.opset >= 16 and (attrs["spell"] or attrs["ctm"] != "half_pixel"):
+            kw["coordinate_transformation_mode"] = attrs["ctm"]
+        rois = ctx.const(np.asarray(attrs["rois"], dtype=np.float64), x.dtype)
+        batch = ctx.const(np.asarray(attrs["batch"], dtype=np.int64))
+        ctx.node("RoiAlign", [a[0], rois, batch], outs, **kw)

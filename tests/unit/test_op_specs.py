@@ -192,7 +192,7 @@ def _run_model(model, feeds: dict) -> list[np.ndarray] | None:
     """The model's outputs, or None when no evaluator here computes it right.
 
     onnx.reference first; onnxruntime where the reference is known wrong on a node (its
-    BatchNormalization before opset 14 too), or raises on a model that passed the full checker
+    BatchNormalization before opset 14 too, RoiAlign before 16), or raises on a model that passed the full checker
     and strict shape inference (its MaxPool drops the pads of some 1-D pools, for one)."""
     if any(_resize_policy_on_negative_axis(n) for n in model.graph.node):
         return None  # ORT leaves the axis unresized, the reference evaluator raises on it
@@ -200,7 +200,10 @@ def _run_model(model, feeds: dict) -> list[np.ndarray] | None:
                                                      and a.s == b"tf_crop_and_resize" for a in n.attribute)
                       for n in model.graph.node)
     opset = next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
-    if any(_reference_wrong(n) or (n.op_type == "BatchNormalization" and opset < 14) for n in model.graph.node):
+    # RoiAlign before 16: the evaluator shifts by half a pixel, as 16's default half_pixel does,
+    # where RoiAlign-10 has no shift (16's output_half_pixel)
+    if any(_reference_wrong(n) or (n.op_type == "BatchNormalization" and opset < 14) or (n.op_type == "RoiAlign" and opset < 16)
+           for n in model.graph.node):
         return None if resize_crop else _run_ort(model, feeds)
     from onnx.reference import ReferenceEvaluator
 
