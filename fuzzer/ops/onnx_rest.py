@@ -1,6 +1,6 @@
 """The remaining default-domain ONNX ops that ONNX Runtime or the reference evaluator implements
 and whose result the operator text (onnx.defs.get_schema(op).doc) fixes: QLinearMatMul,
-QLinearConv, TfIdfVectorizer, RoiAlign.
+QLinearConv, TfIdfVectorizer, RoiAlign, CausalConvWithState.
 String pools, float8 types and a per-row QLinearMatMul a are not drawn: the IR has no string or
 float8 dtype, and ORT refuses a per-row a (as its MatMulInteger does).
 
@@ -22,7 +22,7 @@ import numpy as np
 
 from fuzzer.choices import rng_for
 from fuzzer.ir import DType, TensorType
-from fuzzer.ops.base import OpSpec, py
+from fuzzer.ops.base import DrawsWithNotes, OpSpec, py
 from fuzzer.ops.dtypes import HALF_SINGLE_DOUBLE
 from fuzzer.ops.onnx_nn import ConvInteger
 
@@ -378,3 +378,60 @@ class RoiAlign(OpSpec):
         rois = ctx.const(np.asarray(attrs["rois"], dtype=np.float64), x.dtype)
         batch = ctx.const(np.asarray(attrs["batch"], dtype=np.int64))
         ctx.node("RoiAlign", [a[0], rois, batch], outs, **kw)
+
+
+# -- opset 27's recurrent-model ops --------------------------------------------------------
+class CausalConvWithState(DrawsWithNotes, OpSpec):
+    """The causal depthwise conv of x (batch, channels, length) with weight (channels, 1, k),
+    k 2-4, after past_state (batch, channels, k - 1; omitted: zeros); bias omitted or given;
+    activation none, silu or swish (the same x sigmoid(x)), spelled or left to its default.
+    Outputs: y (x's shape) and present_state, the last k - 1 steps of [past_state, x]. k = 1
+    (an empty state) is not drawn: the IR holds no empty tensor."""
+
+    name, onnx_ops, exportable, min_rank, max_rank = "CausalConvWithState", ("CausalConvWithState",), False, 3, 3
+    dtypes = frozenset({DType.float32, DType.float16, DType.bfloat16})
+
+    def draw_operands(self, b, x, note):
+        c = b.choices
+        batch, ch, _ = x.type.shape
+        k = c.integer(2, 4)
+        ops = [x, b.operand(TensorType(x.type.dtype, (ch, 1, k)), weight=c.boolean(0.7))]
+        note.bias, note.past = c.boolean(0.5), c.boolean(0.6)
+        if note.bias:
+            ops.append(b.operand(TensorType(x.type.dtype, (ch,)), weight=c.boolean(0.7)))
+        if note.past:
+            ops.append(b.operand(TensorType(x.type.dtype, (batch, ch, k - 1))))
+        return ops
+
+    def draw_attrs(self, b, types, note):
+        return {"bias": note.bias, "past": note.past, "activation": b.choices.choice(["none", "silu", "swish", None])}
+
+    def requires(self, types, attrs):
+        x, w = types[0], types[1]
+        if w.shape[:2] != (x.shape[1], 1) or (attrs["bias"] and types[2].shape != (x.shape[1],)):
+            return "CausalConvWithState: weight (channels, 1, k) and bias (channels,)"
+        return None
+
+    def infer(self, types, attrs):
+        x, w = types[0], types[1]
+        return [x, x.with_shape((x.shape[0], x.shape[1], w.shape[2] - 1))]
+
+    def torch(self, ctx, attrs, a):
+        x, w = a[0], a[1]
+        rest = list(a[2:])
+        bias = rest.pop(0) if attrs["bias"] else None
+        past = rest.pop(0) if attrs["past"] else f"{x}.new_zeros({x}.shape[0], {x}.shape[1], {w}.shape[2] - 1)"
+        conv = f"sum({w}[:, 0, j].reshape(1, -1, 1) * p[:, :, j:j + {x}.shape[2]] for j in range({w}.shape[2]))"
+        if bias:
+            conv = f"({conv} + {bias}.reshape(1, -1, 1))"
+        act = "(lambda y: y * torch.sigmoid(y))" if attrs["activation"] in ("silu", "swish") else "(lambda y: y)"
+        return f"(lambda p: ({act}({conv}), p[:, :, p.shape[2] - ({w}.shape[2] - 1):]))(torch.cat([{past}, {x}], 2))"
+
+    def onnx(self, ctx, attrs, a, outs):
+        rest = list(a[2:])
+        bias = rest.pop(0) if attrs["bias"] else ""
+        past = rest.pop(0) if attrs["past"] else ""
+        ins = [a[0], a[1], bias, past]
+        while ins[-1] == "":
+            ins.pop()
+        ctx.widen("CausalConvWithState", ins, outs, activation=attrs["activation"])
