@@ -1,6 +1,6 @@
 """The remaining default-domain ONNX ops that ONNX Runtime or the reference evaluator implements
 and whose result the operator text (onnx.defs.get_schema(op).doc) fixes: QLinearMatMul,
-QLinearConv, TfIdfVectorizer, RoiAlign, CausalConvWithState.
+QLinearConv, TfIdfVectorizer, RoiAlign, CausalConvWithState, LinearAttention.
 String pools, float8 types and a per-row QLinearMatMul a are not drawn: the IR has no string or
 float8 dtype, and ORT refuses a per-row a (as its MatMulInteger does).
 
@@ -24,6 +24,7 @@ from fuzzer.choices import rng_for
 from fuzzer.ir import DType, TensorType
 from fuzzer.ops.base import DrawsWithNotes, OpSpec, py
 from fuzzer.ops.dtypes import HALF_SINGLE_DOUBLE
+from fuzzer.ops.lowering import cast, close, compute_dtype, target
 from fuzzer.ops.onnx_nn import ConvInteger
 
 Q8 = (DType.uint8, DType.int8)
@@ -435,3 +436,122 @@ class CausalConvWithState(DrawsWithNotes, OpSpec):
         while ins[-1] == "":
             ins.pop()
         ctx.widen("CausalConvWithState", ins, outs, activation=attrs["activation"])
+
+
+def linear_attention(q, k, v, past, decay, beta, hq: int, hkv: int, rule: str, scale: float, out_dtype, state_dtype):
+    """LinearAttention from its text, step by step in float64: per KV head a state S (d_k, d_v);
+    gated rules first scale S by exp(g_t) (per key dim, or one per head); then S += k_t v_t^T
+    (linear, gated) or S += beta_t k_t (v_t - S^T k_t)^T (delta, gated_delta, S the decayed one);
+    query head h reads KV head h // (hq / hkv): o_t = scale q_t^T S."""
+    import torch
+
+    b, t_len, _ = q.shape
+    dk = q.shape[2] // hq
+    dv = v.shape[2] // hkv
+    q = q.double().reshape(b, t_len, hq, dk)
+    k = k.double().reshape(b, t_len, hkv, dk)
+    v = v.double().reshape(b, t_len, hkv, dv)
+    s = past.double().clone() if past is not None else torch.zeros((b, hkv, dk, dv), dtype=torch.float64)
+    outs = []
+    for t in range(t_len):
+        if rule in ("gated", "gated_delta"):
+            g = decay[:, t].double().reshape(b, hkv, -1, 1)  # (b, hkv, dk or 1, 1)
+            s = torch.exp(g) * s
+        kt, vt = k[:, t], v[:, t]
+        if rule in ("linear", "gated"):
+            s = s + kt[..., :, None] * vt[..., None, :]
+        else:
+            bt = beta[:, t].double().reshape(b, -1, 1, 1)  # (b, hkv or 1, 1, 1)
+            err = vt - torch.einsum("bhkv,bhk->bhv", s, kt)
+            s = s + bt * kt[..., :, None] * err[..., None, :]
+        rep = s.repeat_interleave(hq // hkv, dim=1)
+        outs.append(scale * torch.einsum("bhk,bhkv->bhv", q[:, t], rep).reshape(b, hq * dv))
+    return torch.stack(outs, 1).to(out_dtype), s.to(state_dtype)
+
+
+class LinearAttention(DrawsWithNotes, OpSpec):
+    """Linear attention (opset 27) of query (B, T, H_q d_k) over key (B, T, H_kv d_k) and value
+    (B, T, H_kv d_v), H_q a multiple of H_kv (GQA, MQA, MHA); update_rule linear, gated, delta or
+    gated_delta (spelled, or the default gated_delta); past_state omitted or given, of the same or
+    another float type; decay per key dim or per head (gated rules), beta per head or one
+    (delta rules), in (0, 1) as a sigmoid's output; scale omitted, 0 (both 1/sqrt(d_k)) or given;
+    chunk_size omitted or 1-4 (a hint that must not change the result). Keys lie in [-1, 1]."""
+
+    name, onnx_ops, exportable, min_rank, max_rank = "LinearAttention", ("LinearAttention",), False, 3, 3
+    dtypes = frozenset({DType.float32, DType.float16, DType.bfloat16})
+    domain = (-2.0, 2.0)
+
+    def draw_operands(self, b, x, note):
+        c = b.choices
+        batch, steps, width = x.type.shape
+        dt = x.type.dtype
+        hq = c.choice([h for h in range(1, width + 1) if width % h == 0 and h <= 4])
+        dk = width // hq
+        hkv = c.choice([h for h in range(1, hq + 1) if hq % h == 0])
+        dv = c.integer(1, 3)
+        rule = c.choice(["linear", "gated", "delta", "gated_delta"])
+        ops = [x, b.operand(TensorType(dt, (batch, steps, hkv * dk)), domain=(-1.0, 1.0)),
+               b.operand(TensorType(dt, (batch, steps, hkv * dv)), domain=(-2.0, 2.0))]
+        note.past = c.boolean(0.5)
+        if note.past:
+            st = c.choice(sorted(self.dtypes, key=lambda d: d.value)) if c.boolean(0.3) else dt
+            ops.append(b.operand(TensorType(st, (batch, hkv, dk, dv)), domain=(-1.0, 1.0)))
+        note.decay = rule in ("gated", "gated_delta")
+        if note.decay:
+            ops.append(b.operand(TensorType(dt, (batch, steps, hkv * dk if c.boolean(0.5) else hkv)), domain=(-2.0, 0.0)))
+        note.beta = rule in ("delta", "gated_delta")
+        if note.beta:
+            ops.append(b.operand(TensorType(dt, (batch, steps, hkv if c.boolean(0.6) else 1)), domain=(0.05, 0.95)))
+        note.hq, note.hkv, note.rule = hq, hkv, rule
+        return ops
+
+    def draw_attrs(self, b, types, note):
+        c = b.choices
+        return {"hq": note.hq, "hkv": note.hkv, "rule": note.rule, "spell_rule": note.rule != "gated_delta" or c.boolean(0.5),
+                "past": note.past, "decay": note.decay, "beta": note.beta,
+                "scale": c.choice([None, 0.0, 0.5, 0.25, 1.0]), "chunk": c.choice([None, 1, 2, 4])}
+
+    def requires(self, types, attrs):
+        q, k, v = types[:3]
+        if q.shape[2] % attrs["hq"] or k.shape[2] * attrs["hq"] != q.shape[2] * attrs["hkv"] or v.shape[2] % attrs["hkv"]:
+            return "LinearAttention: packed head widths must agree with the head counts"
+        if not (q.shape[:2] == k.shape[:2] == v.shape[:2]):
+            return "LinearAttention: query, key and value share batch and steps"
+        return None
+
+    def infer(self, types, attrs):
+        q, v = types[0], types[2]
+        dk, dv = q.shape[2] // attrs["hq"], v.shape[2] // attrs["hkv"]
+        st = types[3].dtype if attrs["past"] else q.dtype
+        return [q.with_shape((q.shape[0], q.shape[1], attrs["hq"] * dv)),
+                TensorType(st, (q.shape[0], attrs["hkv"], dk, dv))]
+
+    def _optional(self, attrs, a):
+        rest = list(a[3:])
+        return [rest.pop(0) if attrs[k] else None for k in ("past", "decay", "beta")]
+
+    def torch(self, ctx, attrs, a):
+        past, decay, beta = self._optional(attrs, a)
+        dk = f"({a[0]}.shape[2] // {attrs['hq']})"
+        scale = py(attrs["scale"]) if attrs["scale"] else f"{dk} ** -0.5"
+        return (f"__import__('fuzzer.ops.onnx_rest', fromlist=['linear_attention']).linear_attention({a[0]}, {a[1]}, "
+                f"{a[2]}, {past}, {decay}, {beta}, {attrs['hq']}, {attrs['hkv']}, {py(attrs['rule'])}, {scale}, "
+                f"{a[0]}.dtype, {past + '.dtype' if past else a[0] + '.dtype'})")
+
+    def onnx(self, ctx, attrs, a, outs):
+        t = ctx.types[a[0]].dtype
+        s = ctx.types[a[3]].dtype if attrs["past"] else t
+        ct = compute_dtype(ctx, t, "LinearAttention")
+        cs = compute_dtype(ctx, s, "LinearAttention", index=3)
+        past, decay, beta = self._optional(attrs, a)
+        ins = [cast(ctx, n, t, ct) for n in a[:3]]
+        ins += [cast(ctx, past, s, cs) if past else ""]
+        ins += [cast(ctx, n, t, ct) if n else "" for n in (decay, beta)]
+        while ins[-1] == "":
+            ins.pop()
+        y, state = target(ctx, ct, t, outs[0]), target(ctx, cs, s, outs[1])
+        ctx.node("LinearAttention", ins, [y, state], q_num_heads=attrs["hq"], kv_num_heads=attrs["hkv"],
+                 update_rule=attrs["rule"] if attrs["spell_rule"] else None, scale=attrs["scale"],
+                 chunk_size=attrs["chunk"])
+        close(ctx, y, ct, t, outs[0])
+        close(ctx, state, cs, s, outs[1])
