@@ -1,6 +1,6 @@
 """The remaining default-domain ONNX ops that ONNX Runtime or the reference evaluator implements
 and whose result the operator text (onnx.defs.get_schema(op).doc) fixes: QLinearMatMul,
-QLinearConv, TfIdfVectorizer, RoiAlign, CausalConvWithState, LinearAttention.
+QLinearConv, TfIdfVectorizer, RoiAlign, DeformConv, CausalConvWithState, LinearAttention.
 String pools, float8 types and a per-row QLinearMatMul a are not drawn: the IR has no string or
 float8 dtype, and ORT refuses a per-row a (as its MatMulInteger does).
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from fuzzer.choices import rng_for
+from fuzzer.errors import Rejected
 from fuzzer.ir import DType, TensorType
 from fuzzer.ops.base import DrawsWithNotes, OpSpec, py
 from fuzzer.ops.dtypes import HALF_SINGLE_DOUBLE
@@ -555,3 +556,147 @@ class LinearAttention(DrawsWithNotes, OpSpec):
                  chunk_size=attrs["chunk"])
         close(ctx, y, ct, t, outs[0])
         close(ctx, state, cs, s, outs[1])
+
+
+# -- DeformConv ------------------------------------------------------------------------------
+def deform_offsets(seed: int, n: int, groups: int, kernel, out, strides, dilations, padded) -> np.ndarray:
+    """DeformConv's offsets (n, groups * kH * kW * 2, oH, oW), quarter steps in [-2, 2] drawn from
+    seed, the pair of each kernel tap in axis order (H, then W). An offset that would put its
+    sampling location strictly between -1 and 0 or between size - 1 and size of the padded input
+    is rounded to a whole step: there the text (outside the padded input: zero) and the usual
+    kernels (a partial bilinear weight) part ways, and no such location is drawn."""
+    kh, kw = kernel
+    oh, ow = out
+    off = np.random.default_rng(seed).integers(-8, 9, size=(n, groups, kh, kw, 2, oh, ow)) / 4
+    base = [np.arange(o)[:, None] * s + np.arange(k)[None, :] * d  # (out, k): the undeformed location
+            for o, s, k, d in zip(out, strides, kernel, dilations)]
+    loc_h = base[0].T[None, None, :, None, :, None] + off[:, :, :, :, 0]  # (n, g, kh, kw, oh, ow)
+    loc_w = base[1].T[None, None, None, :, None, :] + off[:, :, :, :, 1]
+    for axis, loc, size in ((0, loc_h, padded[0]), (1, loc_w, padded[1])):
+        between = ((loc > -1) & (loc < 0)) | ((loc > size - 1) & (loc < size))
+        off[:, :, :, :, axis][between] = np.round(off[:, :, :, :, axis][between])
+    return off.reshape(n, groups * kh * kw * 2, oh, ow)
+
+
+def deform_conv(x, w, bias, mask, seed: int, groups: int, offset_groups: int, strides, pads, dilations, dtype):
+    """DeformConv (2-D) from its text: tap (i, j) of output (p, q) samples x, zero-padded by pads,
+    at (p s_h + i d_h + dy, q s_w + j d_w + dx), bilinearly, 0 outside the padded input, times the
+    mask; channel c takes the offsets and mask of offset group c // (C / offset_group); then a
+    grouped convolution of those samples with w, plus the bias."""
+    import torch
+
+    n, c = x.shape[:2]
+    oc, _, kh, kw = w.shape
+    xp = torch.nn.functional.pad(x.double(), (pads[1], pads[3], pads[0], pads[2]))
+    hp, wp = xp.shape[2:]
+    oh = (hp - (kh - 1) * dilations[0] - 1) // strides[0] + 1
+    ow = (wp - (kw - 1) * dilations[1] - 1) // strides[1] + 1
+    off = torch.from_numpy(deform_offsets(seed, n, offset_groups, (kh, kw), (oh, ow), strides, dilations, (hp, wp)))
+    off = off.reshape(n, offset_groups, kh, kw, 2, oh, ow)
+    m = mask.double().reshape(n, offset_groups, kh, kw, oh, ow) if mask is not None else None
+    per = c // offset_groups
+    cols = torch.zeros((n, c, kh, kw, oh, ow), dtype=torch.float64)
+
+    def at(img, yy, xx):  # img (channels, hp, wp): 0 outside the padded input
+        if yy < 0 or yy > hp - 1 or xx < 0 or xx > wp - 1:
+            return torch.zeros(img.shape[0], dtype=torch.float64)
+        y0, x0 = int(np.floor(yy)), int(np.floor(xx))
+        y1, x1 = min(y0 + 1, hp - 1), min(x0 + 1, wp - 1)
+        ly, lx = yy - y0, xx - x0
+        return ((1 - ly) * (1 - lx) * img[:, y0, x0] + (1 - ly) * lx * img[:, y0, x1]
+                + ly * (1 - lx) * img[:, y1, x0] + ly * lx * img[:, y1, x1])
+
+    for b in range(n):
+        for g in range(offset_groups):
+            img = xp[b, g * per:(g + 1) * per]
+            for i in range(kh):
+                for j in range(kw):
+                    for p in range(oh):
+                        for q in range(ow):
+                            dy, dx = off[b, g, i, j, 0, p, q].item(), off[b, g, i, j, 1, p, q].item()
+                            v = at(img, p * strides[0] + i * dilations[0] + dy, q * strides[1] + j * dilations[1] + dx)
+                            cols[b, g * per:(g + 1) * per, i, j, p, q] = v * (m[b, g, i, j, p, q] if m is not None else 1)
+    cg, og = c // groups, oc // groups
+    out = torch.cat([torch.einsum("bckhpq,ockh->bopq", cols[:, k * cg:(k + 1) * cg], w.double()[k * og:(k + 1) * og])
+                     for k in range(groups)], 1)
+    if bias is not None:
+        out = out + bias.double().reshape(1, -1, 1, 1)
+    return out.to(dtype)
+
+
+class DeformConv(DrawsWithNotes, OpSpec):
+    """2-D deformable convolution (opset 19; bfloat16 from 22): weight (oC, C / group, kH, kW),
+    offsets a constant (deform_offsets: drawn from a seed, so the graph stays small), bias and
+    mask omitted or given, strides, pads, dilations, group and offset_group, kernel_shape spelled
+    or inferred. The text does not order a tap's two offsets: they are read in axis order
+    (H, then W), as its N-D shape (k1 ... kn * n) suggests."""
+
+    name, onnx_ops, exportable, min_rank, max_rank = "DeformConv", ("DeformConv",), False, 4, 4
+    dtypes = frozenset(HALF_SINGLE_DOUBLE | {DType.bfloat16})
+
+    def draw_operands(self, b, x, note):
+        c = b.choices
+        n, ch, h, w = x.type.shape
+        groups = c.choice([g for g in (1, 2, 3) if ch % g == 0])
+        offset_groups = c.choice([g for g in (1, 2, 3) if ch % g == 0])
+        oc = groups * c.integer(1, 2)
+        kernel = [c.integer(1, min(3, s + 2)) for s in (h, w)]
+        strides = [c.integer(1, 2) for _ in kernel]
+        dil = [c.integer(1, 2) if k > 1 else 1 for k in kernel]
+        pads = [c.integer(0, 1) for _ in range(4)]
+        out = [(s + pads[i] + pads[i + 2] - (k - 1) * d - 1) // st + 1
+               for i, (s, k, d, st) in enumerate(zip((h, w), kernel, dil, strides))]
+        if min(out) < 1:
+            raise Rejected("DeformConv: kernel larger than the padded input")
+        dt = x.type.dtype
+        ops = [x, b.operand(TensorType(dt, (oc, ch // groups, *kernel)), weight=c.boolean(0.7))]
+        note.bias, note.mask = c.boolean(0.5), c.boolean(0.5)
+        if note.bias:
+            ops.append(b.operand(TensorType(dt, (oc,)), weight=c.boolean(0.7)))
+        if note.mask:
+            ops.append(b.operand(TensorType(dt, (n, offset_groups * kernel[0] * kernel[1], *out))))
+        note.geometry = {"group": groups, "offset_group": offset_groups, "kernel": kernel, "strides": strides,
+                         "dilations": dil, "pads": pads, "out": out}
+        return ops
+
+    def draw_attrs(self, b, types, note):
+        c = b.choices
+        return {**note.geometry, "bias": note.bias, "mask": note.mask, "seed": c.integer(0, 2 ** 31 - 1),
+                "spell_kernel": c.boolean(0.5)}
+
+    def requires(self, types, attrs):
+        x, w = types[0], types[1]
+        if w.shape != (w.shape[0], x.shape[1] // attrs["group"], *attrs["kernel"]) or w.shape[0] % attrs["group"]:
+            return "DeformConv: weight (oC, C / group, *kernel)"
+        return None
+
+    def opset_floor(self, types, attrs):
+        return 22 if types[0].dtype == DType.bfloat16 else self.first_opset
+
+    def infer(self, types, attrs):
+        x, w = types[0], types[1]
+        return [x.with_shape((x.shape[0], w.shape[0], *attrs["out"]))]
+
+    def _optional(self, attrs, a):
+        rest = list(a[2:])
+        return [rest.pop(0) if attrs[k] else None for k in ("bias", "mask")]
+
+    def torch(self, ctx, attrs, a):
+        bias, mask = self._optional(attrs, a)
+        return (f"__import__('fuzzer.ops.onnx_rest', fromlist=['deform_conv']).deform_conv({a[0]}, {a[1]}, {bias}, "
+                f"{mask}, {attrs['seed']}, {attrs['group']}, {attrs['offset_group']}, {py(attrs['strides'])}, "
+                f"{py(attrs['pads'])}, {py(attrs['dilations'])}, {a[0]}.dtype)")
+
+    def onnx(self, ctx, attrs, a, outs):
+        x = ctx.types[a[0]]
+        n, _, h, w = x.shape
+        padded = (h + attrs["pads"][0] + attrs["pads"][2], w + attrs["pads"][1] + attrs["pads"][3])
+        off = deform_offsets(attrs["seed"], n, attrs["offset_group"], attrs["kernel"], attrs["out"], attrs["strides"],
+                             attrs["dilations"], padded)
+        bias, mask = self._optional(attrs, a)
+        ins = [a[0], a[1], ctx.const(off, x.dtype), bias or "", mask or ""]
+        while ins[-1] == "":
+            ins.pop()
+        ctx.widen("DeformConv", ins, outs, strides=attrs["strides"], pads=attrs["pads"] if any(attrs["pads"]) else None,
+                  dilations=attrs["dilations"], group=attrs["group"], offset_group=attrs["offset_group"],
+                  kernel_shape=attrs["kernel"] if attrs["spell_kernel"] else None)
