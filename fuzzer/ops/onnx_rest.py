@@ -1,6 +1,7 @@
 """The remaining default-domain ONNX ops that ONNX Runtime or the reference evaluator implements
 and whose result the operator text (onnx.defs.get_schema(op).doc) fixes: QLinearMatMul,
-QLinearConv, TfIdfVectorizer, RoiAlign, DeformConv, CausalConvWithState, LinearAttention.
+QLinearConv, TfIdfVectorizer, RoiAlign, DeformConv, CausalConvWithState, LinearAttention, and
+Multinomial at distributions with one possible outcome.
 String pools, float8 types and a per-row QLinearMatMul a are not drawn: the IR has no string or
 float8 dtype, and ORT refuses a per-row a (as its MatMulInteger does).
 
@@ -14,7 +15,7 @@ Not here, and why (issue 12, item 5):
   triangle's edges land on the discrete DFT bins (see fuzzer.ops.onnx_signal).
 - MaxRoiPool: the text does not say how a RoI's corners are rounded to cells, whether x2/y2 are
   inclusive, or how a RoI is cut into pooled_shape bins.
-- Multinomial: a random draw with no single correct output; ImageDecoder: needs encoded images.
+- ImageDecoder: its input is an encoded image (JPEG, PNG, ...), and ORT 1.32 has no kernel.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from fuzzer.errors import Rejected
 from fuzzer.ir import DType, TensorType
 from fuzzer.ops.base import DrawsWithNotes, OpSpec, py
 from fuzzer.ops.dtypes import HALF_SINGLE_DOUBLE
-from fuzzer.ops.lowering import cast, close, compute_dtype, target
+from fuzzer.ops.lowering import cast, close, compute_dtype, onnx_elem_type, target
 from fuzzer.ops.onnx_nn import ConvInteger
 
 Q8 = (DType.uint8, DType.int8)
@@ -700,3 +701,50 @@ class DeformConv(DrawsWithNotes, OpSpec):
         ctx.widen("DeformConv", ins, outs, strides=attrs["strides"], pads=attrs["pads"] if any(attrs["pads"]) else None,
                   dilations=attrs["dilations"], group=attrs["group"], offset_group=attrs["offset_group"],
                   kernel_shape=attrs["kernel"] if attrs["spell_kernel"] else None)
+
+
+# -- Multinomial, at degenerate distributions --------------------------------------------------
+class Multinomial(OpSpec):
+    """Multinomial over log-probabilities that leave one outcome per row: OneHot(ArgMax(x), values
+    [-inf, 0]) gives each row log-probability 0 (probability 1) at x's first row maximum and -inf
+    (probability 0) elsewhere, so every one of the sample_size draws is that index, whatever the
+    generator: the one random-op output that is judged (as in fuzzer.ops.onnx_new). The
+    log-probabilities' dtype (float16, float, double; bfloat16 from 22), the output dtype (int32
+    by default, or int64, spelled or not), sample_size (omitted: 1) and seed are drawn."""
+
+    name, onnx_ops, exportable, min_rank, max_rank = "Multinomial", ("ArgMax", "OneHot", "Cast", "Multinomial"), False, 2, 2
+    dtypes = frozenset({DType.float32, DType.float64})
+
+    def sample_attrs(self, b, types):
+        c = b.choices
+        # mostly float32, the one input type ORT 1.32 has a kernel for (Multinomial-7 only: none
+        # from 22, where bfloat16 comes in)
+        logits = "float32" if c.boolean(0.6) else c.choice(["float16", "float64", "bfloat16"])
+        return {"logits": logits,
+                "dtype": c.choice([None, "int32", "int64"]), "sample_size": c.choice([None, 1, 2, 3, 5]),
+                "seed": c.choice([None, 0.0, 1.5, 1234.0])}
+
+    def opset_floor(self, types, attrs):
+        return 22 if attrs["logits"] == "bfloat16" else self.first_opset
+
+    def infer(self, types, attrs):
+        x = types[0]
+        return [TensorType(DType(attrs["dtype"] or "int32"), (x.shape[0], attrs["sample_size"] or 1))]
+
+    def torch(self, ctx, attrs, a):
+        n = attrs["sample_size"] or 1
+        return f"torch.argmax({a[0]}, dim=1, keepdim=True).expand(-1, {n}).to(torch.{attrs['dtype'] or 'int32'})"
+
+    def onnx(self, ctx, attrs, a, outs):
+        x = ctx.types[a[0]]
+        lt = DType(attrs["logits"])
+        index = ctx.node("ArgMax", [a[0]], 1, axis=1, keepdims=0)[0]
+        # OneHot in float32, then a Cast: ORT's OneHot kernels take float32 values (not float16 or
+        # double), and its schema no bfloat16
+        values = ctx.const(np.asarray([-np.inf, 0.0], dtype=np.float32), exact=True)
+        logits = ctx.node("OneHot", [index, ctx.const(np.asarray(x.shape[1], dtype=np.int64)), values], 1, axis=1)[0]
+        if lt != DType.float32:
+            logits = ctx.node("Cast", [logits], 1, to=onnx_elem_type(lt))[0]
+        kw = {"dtype": ctx.elem(DType(attrs["dtype"])) if attrs["dtype"] else None,
+              "sample_size": attrs["sample_size"], "seed": attrs["seed"]}
+        ctx.node("Multinomial", [logits], outs, **kw)
