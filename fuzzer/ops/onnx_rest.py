@@ -357,6 +357,15 @@ class RoiAlign(OpSpec):
                 "out_w": c.integer(1, 3), "ratio": c.integer(0, 3), "scale": scale, "ctm": ctm,
                 "spell": c.boolean(0.5)}
 
+    def requires(self, types, attrs):
+        n, _, h, w = types[0].shape
+        offset = 0.5 if attrs["ctm"] == "half_pixel" else 0.0
+        inside = all(0 <= v * attrs["scale"] - offset <= size - 1
+                     for roi in attrs["rois"] for v, size in zip(roi, (w, h, w, h)))
+        if not inside or max(attrs["batch"]) >= n:
+            return "RoiAlign: the RoIs lie inside the feature map, their batch indices below N"
+        return None
+
     def opset_floor(self, types, attrs):
         if types[0].dtype == DType.bfloat16:
             return 22
@@ -413,6 +422,8 @@ class CausalConvWithState(DrawsWithNotes, OpSpec):
         x, w = types[0], types[1]
         if w.shape[:2] != (x.shape[1], 1) or (attrs["bias"] and types[2].shape != (x.shape[1],)):
             return "CausalConvWithState: weight (channels, 1, k) and bias (channels,)"
+        if attrs["past"] and types[-1].shape != (x.shape[0], x.shape[1], w.shape[2] - 1):
+            return "CausalConvWithState: past_state (batch, channels, k - 1)"
         return None
 
     def infer(self, types, attrs):
@@ -519,6 +530,14 @@ class LinearAttention(DrawsWithNotes, OpSpec):
             return "LinearAttention: packed head widths must agree with the head counts"
         if not (q.shape[:2] == k.shape[:2] == v.shape[:2]):
             return "LinearAttention: query, key and value share batch and steps"
+        dk, dv, hkv = q.shape[2] // attrs["hq"], v.shape[2] // attrs["hkv"], attrs["hkv"]
+        past, decay, beta = self._optional(attrs, types)
+        if past is not None and past.shape != (q.shape[0], hkv, dk, dv):
+            return "LinearAttention: past_state (B, H_kv, d_k, d_v)"
+        if decay is not None and decay.shape not in ((*q.shape[:2], hkv * dk), (*q.shape[:2], hkv)):
+            return "LinearAttention: decay (B, T, H_kv d_k) or (B, T, H_kv)"
+        if beta is not None and beta.shape not in ((*q.shape[:2], hkv), (*q.shape[:2], 1)):
+            return "LinearAttention: beta (B, T, H_kv) or (B, T, 1)"
         return None
 
     def infer(self, types, attrs):
@@ -669,6 +688,19 @@ class DeformConv(DrawsWithNotes, OpSpec):
         x, w = types[0], types[1]
         if w.shape != (w.shape[0], x.shape[1] // attrs["group"], *attrs["kernel"]) or w.shape[0] % attrs["group"]:
             return "DeformConv: weight (oC, C / group, *kernel)"
+        if x.shape[1] % attrs["group"] or x.shape[1] % attrs["offset_group"]:
+            return "DeformConv: channels divisible by group and offset_group"
+        p = attrs["pads"]
+        out = [(n + p[i] + p[i + 2] - (k - 1) * d - 1) // st + 1
+               for i, (n, k, d, st) in enumerate(zip(x.shape[2:], attrs["kernel"], attrs["dilations"], attrs["strides"]))]
+        if out != list(attrs["out"]):
+            return "DeformConv: the output size follows from the input's"
+        bias, mask = self._optional(attrs, types)
+        if bias is not None and bias.shape != (w.shape[0],):
+            return "DeformConv: bias (oC,)"
+        kh, kw = attrs["kernel"]
+        if mask is not None and mask.shape != (x.shape[0], attrs["offset_group"] * kh * kw, *attrs["out"]):
+            return "DeformConv: mask (N, offset_group kH kW, oH, oW)"
         return None
 
     def opset_floor(self, types, attrs):
