@@ -28,9 +28,8 @@ from fuzzer.ops.base import DrawsWithNotes, OpSpec, py
 from fuzzer.ops.dtypes import HALF_SINGLE_DOUBLE
 from fuzzer.ops.lowering import cast, close, compute_dtype, onnx_elem_type, target
 from fuzzer.ops.onnx_nn import ConvInteger
+from fuzzer.ops.onnx_quant import Q8, RANGE
 
-Q8 = (DType.uint8, DType.int8)
-RANGE = {DType.uint8: (0, 255), DType.int8: (-128, 127)}
 #: zero points: the usual ones, an odd one (a half step plus an odd zero point is where rounding
 #: x / y_scale before adding the zero point, as the text says, differs from rounding the sum)
 ZEROS = {DType.uint8: (0, 128, 3, 127, 200), DType.int8: (0, -10, 5, -1, 77)}
@@ -114,9 +113,8 @@ class QLinearMatMul(OpSpec):
                                    _param(ctx, attrs["y_scale"], sd), _param(ctx, attrs["y_zp"], yt)], outs)
 
 
-
 class QLinearConv(ConvInteger):
-    """y = saturate(round(conv(x - x_zp, w - w_zp) + B) x_scale w_scale / y_scale) + y_zp): x
+    """y = saturate(round((conv(x - x_zp, w - w_zp) + B) x_scale w_scale / y_scale) + y_zp): x
     uint8 or int8 (1-D or 2-D images), w a constant of either 8-bit type with its scale and zero
     point per tensor or per output channel, y of either type, the int32 bias B omitted or given;
     strides, dilations, pads or auto_pad, group (ConvInteger's draw). The text quantizes as
@@ -147,13 +145,14 @@ class QLinearConv(ConvInteger):
         x_scale = c.choice(SCALES)
         note.q = {"x_scale": x_scale, "x_zp": c.choice(ZEROS[t.dtype]),
                   "w_scale": [c.choice(SCALES) for _ in range(channels)],
-                  "w_zp": [c.choice(ZEROS[wt]) for _ in range(channels)],
+                  "w_zps": [c.choice(ZEROS[wt]) for _ in range(channels)],
                   # the multiplier x_scale * w_scale / y_scale = w_scale / 2^j, 2^-16 to 2^2: a
                   # sum of up to 3 * 9 products of 8-bit values lands inside the range or saturates
                   "y_scale": x_scale * 2.0 ** c.integer(-2, 10), "y_zp": c.choice(ZEROS[yt]), "ytype": yt.value}
         return ops
 
     def draw_attrs(self, b, types, note):
+        # ConvInteger's geometry, its "w_zp" saying "scalar" or "channel"; the values in "w_zps"
         return {**super().draw_attrs(b, types, note), **note.q}
 
     def infer(self, types, attrs):
@@ -164,7 +163,9 @@ class QLinearConv(ConvInteger):
         nd = len(attrs["kernel"])
         along = f".reshape(-1, {', '.join(['1'] * nd)})"
         per_channel = attrs["w_zp"] == "channel"
-        w_zp = f"torch.tensor({py(attrs['w_zp'])}){along}" if per_channel else str(attrs["w_zp"][0])
+        # a per-channel zero point along w's first dim (w has two more dims than the spatial ones)
+        w_zp = f"torch.tensor({py(attrs['w_zps'])}).reshape(-1, {', '.join(['1'] * (nd + 1))})" if per_channel \
+            else str(attrs["w_zps"][0])
         x = f"({a[0]}.long() - {attrs['x_zp']}).double()"
         w = f"({a[1]}.long() - {w_zp}).double()"
         pb, pe = attrs["pads"][:nd], attrs["pads"][nd:]
@@ -190,7 +191,7 @@ class QLinearConv(ConvInteger):
         xt, wt, yt = ctx.types[a[0]].dtype, ctx.types[a[1]].dtype, DType(attrs["ytype"])
         shape = (len(attrs["w_scale"]),) if attrs["w_zp"] == "channel" else None
         w_scale = attrs["w_scale"] if shape else attrs["w_scale"][0]
-        w_zp = attrs["w_zp"] if shape else attrs["w_zp"][0]
+        w_zp = attrs["w_zps"] if shape else attrs["w_zps"][0]
         f32 = DType.float32
         ctx.node("QLinearConv", [a[0], _param(ctx, attrs["x_scale"], f32), _param(ctx, attrs["x_zp"], xt),
                                  a[1], _param(ctx, w_scale, f32, shape), _param(ctx, w_zp, wt, shape),
