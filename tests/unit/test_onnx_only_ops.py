@@ -36,14 +36,15 @@ KNOWN_GAPS = re.compile(r"ScalesValidation|LRN.*size_ % 2 == 1|X_shape.NumDimens
 KNOWN_VERDICTS = {"MeanVarianceNormalization": "nan_inf", "DynamicQuantizeLinear": "value_mismatch"}
 #: the reference evaluator's own bugs: its LRN loops over the batch size instead of the channels;
 #: its OptionalHasElement calls an empty Optional(type=...) full and its OptionalGetElement
-#: returns the optional itself, a list (onnx 1.23)
-REFERENCE_BUGS = {"LRN", "onnx.Optional"}
+#: returns the optional itself, a list (onnx 1.23); its QLinearMatMul and QLinearConv round
+#: x / y_scale + y_zero_point, where the text rounds x / y_scale before adding the zero point
+REFERENCE_BUGS = {"LRN", "onnx.Optional", "QLinearMatMul", "QLinearConv"}
 #: ops ONNX Runtime gets wrong, judged on the reference evaluator instead: ORT runs Bernoulli
 #: through its ONNX function body, Cast(Greater(RandomUniformLike(p), p)), which draws 1 with
 #: probability 1 - p where the operator text says p (onnx 1.23); its RandomNormal(Like) of scale 0
 #: aborts the process (libstdc++ asserts stddev > 0)
 ORT_BUGS = {"Bernoulli", "onnx.RandomNormal"}
-MODULES = ("onnx_math", "onnx_index", "onnx_quant", "onnx_image", "onnx_seq", "onnx_text", "onnx_signal", "onnx_nn", "onnx_new", "onnx_attrs")
+MODULES = ("onnx_math", "onnx_index", "onnx_quant", "onnx_image", "onnx_seq", "onnx_text", "onnx_signal", "onnx_nn", "onnx_new", "onnx_attrs", "onnx_rest")
 # weight 0: not drawn (see each spec for why), so not judged here either
 SPECS = [s for s in all_specs() if type(s).__module__.rpartition(".")[2] in MODULES and s.weight > 0]
 

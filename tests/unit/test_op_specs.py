@@ -135,12 +135,18 @@ def _reference_wrong(node) -> bool:
     computes float16 in float16, where 1 + erf(x) cancels to 0 (torch and onnxruntime widen);
     LpNormalization with p=1 leaves out the absolute value; BatchNormalization-9 (opsets 9-13)
     fills in the momentum attribute's default and then normalizes with the batch's own statistics,
-    and computes with another epsilon than its attribute's.
+    and computes with another epsilon than its attribute's; QLinearMatMul and QLinearConv round
+    x / y_scale + y_zero_point where the text rounds x / y_scale and then adds the zero point (a
+    half step and an odd zero point land one step apart); TfIdfVectorizer weighs each output
+    coordinate by weights[coordinate] where the text says weights[pool position], and raises
+    when weights are omitted or ngram_indexes leave coordinates unused.
     A model holding one is run on onnxruntime instead."""
     attrs = {a.name: a for a in node.attribute}
     if node.op_type in ("GlobalMaxPool", "Gelu", "LRN", "BatchNormalization"):  # LRN: it sums over the batch, not the channels
         return True
     if node.op_type in ("OptionalHasElement", "OptionalGetElement"):  # an empty optional is full; get returns a list
+        return True
+    if node.op_type in ("QLinearMatMul", "QLinearConv", "TfIdfVectorizer"):
         return True
     if node.op_type in ("ReduceSumSquare", "AffineGrid"):  # int32 in, int64 out; double in, float out
         return True
@@ -186,7 +192,7 @@ def _run_model(model, feeds: dict) -> list[np.ndarray] | None:
     """The model's outputs, or None when no evaluator here computes it right.
 
     onnx.reference first; onnxruntime where the reference is known wrong on a node (its
-    BatchNormalization before opset 14 too), or raises on a model that passed the full checker
+    BatchNormalization before opset 14 too, RoiAlign before 16), or raises on a model that passed the full checker
     and strict shape inference (its MaxPool drops the pads of some 1-D pools, for one)."""
     if any(_resize_policy_on_negative_axis(n) for n in model.graph.node):
         return None  # ORT leaves the axis unresized, the reference evaluator raises on it
@@ -194,7 +200,10 @@ def _run_model(model, feeds: dict) -> list[np.ndarray] | None:
                                                      and a.s == b"tf_crop_and_resize" for a in n.attribute)
                       for n in model.graph.node)
     opset = next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
-    if any(_reference_wrong(n) or (n.op_type == "BatchNormalization" and opset < 14) for n in model.graph.node):
+    # RoiAlign before 16: the evaluator shifts by half a pixel, as 16's default half_pixel does,
+    # where RoiAlign-10 has no shift (16's output_half_pixel)
+    if any(_reference_wrong(n) or (n.op_type == "BatchNormalization" and opset < 14) or (n.op_type == "RoiAlign" and opset < 16)
+           for n in model.graph.node):
         return None if resize_crop else _run_ort(model, feeds)
     from onnx.reference import ReferenceEvaluator
 
