@@ -86,6 +86,13 @@ class OpSpec:
     min_opset: ClassVar[int] = 0
     _frontends: ClassVar[frozenset[str]] = frozenset()
 
+    @classmethod
+    def framework_op(cls) -> str:
+        """The framework op a call of this spec reaches, for telling bugs apart: two spellings of
+        one op (a method and a function, an alias) reach the same exporter code. By default, the
+        spec's own name."""
+        return cls.name
+
     # -- hooks ------------------------------------------------------------
     def accepts(self, t: TensorType) -> bool:
         return t.dtype in self.dtypes and self.min_rank <= t.rank <= self.max_rank and t.numel > 0

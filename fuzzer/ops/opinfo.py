@@ -377,6 +377,15 @@ def _make_specs() -> dict[str, type]:
     return made
 
 
+def _framework_op(cls) -> str:
+    """The aten op the entry dispatches to (greater_equal and ge, floor_divide as a function and
+    as a method, are one), with "_" for an in-place spelling: the exporter translates that apart."""
+    aten = cls.entry.get("aten") or cls.entry.get("op") or cls.name
+    return aten + ("_" if cls.form.get("kind") == "inplace" else "")
+
+
+OpInfoSpec.framework_op = classmethod(_framework_op)
+
 _SPECS: dict[str, Any] = _make_specs()
 globals().update(_SPECS)
 __all__ = ["OpInfoSpec", "in_float64", *sorted(_SPECS)]

@@ -265,6 +265,16 @@ def named_op(error: str) -> str | None:
     return None
 
 
+def framework_op_of(ir_op: str) -> str:
+    """The framework op an IR op's call reaches (OpSpec.framework_op): one name for its spellings."""
+    from fuzzer.ops import get_spec
+
+    try:
+        return get_spec(ir_op).framework_op()
+    except KeyError:  # an op of an older onnxfuzz
+        return ir_op
+
+
 def onnx_op_of(ir_op: str) -> str:
     """The ONNX op type an IR op is lowered to first (its spec's onnx_ops), so that a campaign's
     minimal graph and a checked model's name one op alike; the IR name when it has none."""
@@ -282,7 +292,7 @@ def graph_sink_ops(graph, role: str = "") -> list[str]:
     the framework's op (its conversion of that op is at fault: torch.var and torch.mean are two
     symbolic functions), for any other system the ONNX op it is lowered to, as the model that
     system was given names it (and as a checked model does)."""
-    name = (lambda op: op) if role == "exporter" else onnx_op_of
+    name = framework_op_of if role == "exporter" else onnx_op_of
     return sorted({name(graph.node(v.node_id).op_type) for v in graph.outputs if graph.node(v.node_id).is_op}) \
         or sorted({name(op) for op in graph.op_types()})
 

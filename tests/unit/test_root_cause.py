@@ -338,3 +338,14 @@ def test_one_rewrite_rule_at_fault_with_one_symptom_is_one_bug():
     assert rule_key("torchscript", "exporter", "invalid_model", {"system": "torchscript:symbolic", "rules": ["aten::prod"]}) is None
     assert rule_key("onnxslim", "transformer", "convert_crash", {"system": "onnxslim:rules", "rules": ["constant_folding"]}) is None
     assert rule_key("onnxoptimizer", "transformer", "invalid_model", {"system": "onnxoptimizer:passes", "rules": []}) is None
+
+
+def test_spellings_of_one_torch_op_key_one_exporter_bug():
+    """The third review: floor_divide as a function and as a method, and ge_ and greater_equal_,
+    were filed twice each; an in-place spelling stays apart from the out-of-place op."""
+    from fuzzer.report.rootcause import framework_op_of
+
+    assert framework_op_of("opinfo.floor_divide") == framework_op_of("opinfo.floor_divide.method") == "floor_divide"
+    assert framework_op_of("opinfo.ge.inplace") == framework_op_of("opinfo.greater_equal.inplace") == "ge_"
+    assert framework_op_of("opinfo.ge") == "ge"
+    assert framework_op_of("tanh") == "tanh" and framework_op_of("no-such-op") == "no-such-op"
