@@ -490,11 +490,16 @@ def _raised_in(error: BaseException, parts: tuple[str, ...]) -> str | None:
     import traceback
 
     frames = [f for e in causes(error) for f in traceback.extract_tb(e.__traceback__)]
-    for frame in reversed(frames):
-        path = frame.filename.replace("\\", "/")
-        if any(p in path for p in parts):
-            return f"{Path(path).stem}.{frame.name}"
-    return None
+    mine = [f for f in frames if any(p in f.filename.replace("\\", "/") for p in parts)]
+    # a pass or rule of the tool rather than a helper it called (onnx_ir's enum bitwidth lookup
+    # raised for onnxscript's constant folding: the folding is the part at fault)
+    passes = [f for f in mine if any(w in f.filename.replace("\\", "/") for w in _PASS_DIRS)]
+    frame = (passes or mine or [None])[-1]
+    return None if frame is None else f"{Path(frame.filename).stem}.{frame.name}"
+
+
+#: path parts of a tool's passes and rules, preferred over its helpers when naming where it raised
+_PASS_DIRS = ("/passes/", "/rewriter/", "/optimizer/")
 
 
 # -- exporters ----------------------------------------------------------------------
