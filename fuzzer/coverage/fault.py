@@ -379,17 +379,27 @@ def _pass_alone(folder: Path, bug: dict) -> Fault:
                 return e
     if not fails(whole()):
         return Fault(SYSTEM, [], rules, "the failure does not show when the tool runs again on the filed model")
-    if fails(run(None)):
-        return Fault(SYSTEM, [], rules, f"the failure shows with every rule of {bug['system']} off: the fault is in "
-                                        "its own model handling (import, shape inference or export), not in a rule")
+    outside = (f"the fault is in {bug['system']}'s own model handling (import, shape inference or export), "
+               "not in a rule")
+    none_on = run(None)
+    if fails(none_on):
+        return _handling(SYSTEM, bug, none_on, rules, f"the failure shows with every rule of {bug['system']} off: {outside}")
     alone = [r for r in rules if fails(run(r))]
     if alone and len(alone) == len(rules):  # onnxslim skips its whole optimizer when every rule is off
-        return Fault(SYSTEM, [], rules, f"the failure shows with any one rule of {bug['system']} on, whichever: the "
-                                        "fault is in its own model handling (import, shape inference or export), "
-                                        "not in a rule")
+        return _handling(SYSTEM, bug, whole(), rules,
+                         f"the failure shows with any one rule of {bug['system']} on, whichever: {outside}")
     if alone:
         return Fault(SYSTEM, alone, rules, "fails with this rule alone")
     return Fault(SYSTEM, [], rules, "no rule fails alone: it takes several together")
+
+
+def _handling(system: str, bug: dict, out, rules: list[str], note: str) -> Fault:
+    """A fault outside the tool's rules: the function of its own code it raised in, when it
+    raised (out is the exception), else none named."""
+    where = _raised_in(out, (f"/{bug['system']}/",)) if isinstance(out, BaseException) else None
+    if where is None:
+        return Fault(system, [], rules, note)
+    return Fault(f"{bug['system']}:code", [where], rules, f"{note}; it raised in this function of its own code")
 
 
 # -- rules a transform records ------------------------------------------------------
@@ -453,7 +463,7 @@ def _from_order(order: list[tuple[str, str]], error: BaseException | None, syste
 def _names_op(failure: str, rule: str) -> bool:
     """Does the failure's text name the op the rule translates ("aten::split" and a runtime's
     "running Split node", or "(op_type:Split")? Matched on the rule's op name as a whole word."""
-    op = re.sub(r"^(aten::|aten_|prims_)", "", rule).split(".")[0].strip("_")
+    op = re.sub(r"^(aten::|aten_|prims_|kept:)", "", rule).split(".")[0].strip("_")
     return bool(op) and re.search(rf"(?<![A-Za-z0-9_]){re.escape(op)}(?![A-Za-z0-9_])", failure, re.I) is not None
 
 
@@ -466,7 +476,7 @@ def _recorded_transform(folder: Path, bug: dict) -> Fault:
     order, error = _recorded(lambda: plugin.transform(model, opset))
     systems = tuple(dict.fromkeys(s for s, _ in order if not s.startswith(("onnxruntime:ops", "onnxfuzz:"))))
     fault = _from_order(order, error if bug["stage"] == "convert" else None, systems, bug["system"],
-                        f"{bug['system']}'s transform")
+                        f"{bug['system']}'s transform", failure=bug.get("error") or "")
     if not fault.rules and error is not None and bug["stage"] == "convert":
         # a crash outside every recorded rule (a pass of its pipeline, its own model handling):
         # the function of the tool's own code it raised in names the part at fault
