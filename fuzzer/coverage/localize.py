@@ -268,6 +268,12 @@ def localize_bug(folder) -> Localization | None:
         return ort_transformer_at_fault(model, check, level)
     if hasattr(plugin, "pass_list"):
         passes = plugin.pass_list()
+        if crash and bug.get("stage") in ("load", "run"):
+            # the pass list's output is what fails to load or run: the check loads it
+            loads = raises(error_pattern(first_line))
+
+            def check(out) -> bool:
+                return not isinstance(out, BaseException) and loads(ort_attempt(out, "ORT_DISABLE_ALL", []))
         if check is None:
             feeds, expected = _noopt_outputs(model, folder / "inputs.npz")
 
