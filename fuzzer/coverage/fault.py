@@ -467,12 +467,41 @@ def _names_op(failure: str, rule: str) -> bool:
     return bool(op) and re.search(rf"(?<![A-Za-z0-9_]){re.escape(op)}(?![A-Za-z0-9_])", failure, re.I) is not None
 
 
+def _version_step(folder: Path, bug: dict, plugin, opset: int) -> Fault | None:
+    """For the version converter: the first one-opset step toward the target after which the
+    model fails as filed (the checker rejects it, or the conversion raises); the adapters of that
+    step, narrowed to the op the failure names. None when no single step shows it."""
+    import onnx
+    from onnx import version_converter
+
+    from fuzzer.coverage.version_converter import SYSTEM, adapters
+
+    proto = onnx.load_model_from_string((folder / "model.onnx").read_bytes())
+    target = plugin.target(opset)
+    step = 1 if target > opset else -1
+    for k in range(opset + step, target + step, step):
+        try:
+            onnx.checker.check_model(version_converter.convert_version(proto, k), full_check=True)
+        except Exception:
+            rules = adapters(proto, k - step, k)
+            named = [r for r in rules if _names_op(bug.get("error") or "", r.split(":")[0])] or rules
+            if len(named) == 1:
+                return Fault(SYSTEM, named, rules, f"converting one opset further, {k - step} to {k}, is the first step "
+                             "that fails, and this is its adapter" + (" for the op the failure names" if len(rules) > 1 else ""))
+            return None
+    return None
+
+
 def _recorded_transform(folder: Path, bug: dict) -> Fault:
     from fuzzer.plugin import load_plugin
 
     plugin = load_plugin("converter", bug["system"])
     model = (folder / "model.onnx").read_bytes()
     opset = int(bug["path"].split("@")[1].split(">")[0]) if "@" in bug["path"] else 18
+    if bug["system"].startswith("version-") and bug["kind"] in ("invalid_model", "convert_crash"):
+        stepped = _version_step(folder, bug, plugin, opset)
+        if stepped is not None:
+            return stepped
     order, error = _recorded(lambda: plugin.transform(model, opset))
     systems = tuple(dict.fromkeys(s for s, _ in order if not s.startswith(("onnxruntime:ops", "onnxfuzz:"))))
     fault = _from_order(order, error if bug["stage"] == "convert" else None, systems, bug["system"],

@@ -160,3 +160,19 @@ def test_a_bug_of_the_component_an_exporter_runs_first_names_that_component(tmp_
         "component": "torch.jit.trace", "error": "RuntimeError: INTERNAL ASSERT FAILED"}, "graph": {}}))
     fault = rule_at_fault(tmp_path)
     assert (fault.system, fault.rules) == ("torchscript:component", ["torch.jit.trace"])
+
+
+def test_a_version_converter_bug_is_the_adapter_of_the_first_failing_step(tmp_path):
+    """The second review's version-up folder: an IR-3, opset-7 Pad converts validly to opsets 8,
+    9 and 10; the step 10 -> 11 writes the pads initializer no IR-3 model may leave out of its inputs."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])
+    model = helper.make_model(helper.make_graph([helper.make_node("Pad", ["x"], ["y"], pads=[0, 1, 0, 1])], "g", [x], [y]),
+                              opset_imports=[helper.make_opsetid("", 7)], ir_version=3)
+    (tmp_path / "model.onnx").write_bytes(model.SerializeToString())
+    (tmp_path / "case.json").write_text(json.dumps({"bug": {
+        "system": "version-up", "role": "transformer", "kind": "invalid_model", "stage": "check",
+        "path": "onnx-direct@7>version-up", "error": "ValidationError: _v_4 in initializer but not in graph input"},
+        "graph": {}}))
+    fault = rule_at_fault(tmp_path)
+    assert (fault.system, fault.rules) == ("version-converter:adapters", ["Pad:10->11"]), fault
