@@ -286,10 +286,19 @@ def localize_bug(folder) -> Localization | None:
 
 
 def error_pattern(line: str) -> str:
-    """A regex for an error line, blind to what minimizing a model changes: the names in
-    parentheses ("Node (t5_q)") and numbers."""
-    parts = re.split(r"(\([^)]*\)|\d+)", line[:160])
-    return "".join(r"\([^)]*\)" if p.startswith("(") else r"\d+" if p.isdigit() else re.escape(p) for p in parts if p)
+    """A regex for an error line, blind to what minimizing a model (or a filed folder's plain
+    names) changes: the names in parentheses ("Node (t5_q)") or quotes ("Node input 't4'") and
+    numbers."""
+    parts = re.split(r"(\([^)]*\)|'[^']*'|\d+)", line[:160])
+
+    def part(p: str) -> str:
+        if p.startswith("("):
+            return r"\([^)]*\)"
+        if p.startswith("'"):
+            return r"'[^']*'"
+        return r"\d+" if p.isdigit() else re.escape(p)
+
+    return "".join(part(p) for p in parts if p)
 
 
 LEVELS_OF_ORT = ("ORT_DISABLE_ALL", "ORT_ENABLE_BASIC", "ORT_ENABLE_EXTENDED", "ORT_ENABLE_ALL")
