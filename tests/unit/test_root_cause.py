@@ -349,3 +349,31 @@ def test_spellings_of_one_torch_op_key_one_exporter_bug():
     assert framework_op_of("opinfo.ge.inplace") == framework_op_of("opinfo.greater_equal.inplace") == "ge_"
     assert framework_op_of("opinfo.ge") == "ge"
     assert framework_op_of("tanh") == "tanh" and framework_op_of("no-such-op") == "no-such-op"
+
+
+def test_torchscript_in_place_ops_keeping_the_out_of_place_type_are_one_bug():
+    from fuzzer.report.rootcause import root_key
+
+    keys = {root_key("torchscript", "exporter", "dtype_mismatch", "judge", "output 0: dtype bool, expected int8", "onnxruntime",
+                     [op], False) for op in ("ge_", "ne_", "logical_or_")}
+    assert len(keys) == 1
+    assert len({root_key("torchscript", "exporter", "dtype_mismatch", "judge", "e", "onnxruntime", [op], False)
+                for op in ("ge", "ne")}) == 2  # out-of-place ops stay apart
+
+
+def test_tract_typing_a_cast_to_int64_as_tdim_is_one_bug_whatever_op_refuses_it():
+    from onnx import TensorProto as T
+    from onnx import helper
+
+    from fuzzer.report.rootcause import CASTS_TO_INT64, model_traits, root_key
+
+    x = helper.make_tensor_value_info("x", T.UINT8, [2])
+    y = helper.make_tensor_value_info("y", T.INT64, [])
+    model = helper.make_model(helper.make_graph([helper.make_node("Cast", ["x"], ["c"], to=T.INT64),
+                                                 helper.make_node("ArgMax", ["c"], ["y"], keepdims=0)], "g", [x], [y]))
+    assert CASTS_TO_INT64 in model_traits(model)
+    errors = ["TractError: Failed analyse for node #3 \"/MatMul\" MatMulInference\n\nCaused by:\n    Impossible to unify TDim with I64.",
+              "TractError: Translating node #2 \"n\" NonZero ToTypedTranslator\n\nCaused by:\n    NonZero expects a plain number or boolean input, got TDim"]
+    keys = {root_key("tract", "runtime", "load_crash", "load", e, "tract", ["MatMul"], False, traits=(CASTS_TO_INT64,)) for e in errors}
+    assert len(keys) == 1
+    assert len({root_key("tract", "runtime", "load_crash", "load", e, "tract", ["MatMul"], False) for e in errors}) == 2
