@@ -606,3 +606,25 @@ def test_the_version_converter_ort_quantize_runs_first_is_blamed_for_its_invalid
     assert _transformer_upstream("ort-quantize", data, 7, error) == "version-up"
     assert _transformer_upstream("ort-quantize", data, 7, "ValidationError: something else") == ""
     assert quantize.upstream_fault(data, 13, error) is None  # no conversion at opset 10 and up
+
+
+def test_a_traced_module_that_cannot_run_its_own_trace_is_the_tracers_fault():
+    """The fourth review: x.mul(True) on an int8 tensor traces, but the traced module then hits
+    the same alias-analysis assert the export raised; torch.jit is at fault there too."""
+    import torch
+
+    from fuzzer.convert.base import ExportRequest
+    from fuzzer.plugin import load_plugin
+    from oracles import normalize_error
+
+    class MulTrue(torch.nn.Module):
+        def forward(self, x):
+            return x.mul(True)
+
+    request = ExportRequest(None, {}, ["x"], ["out0"], 17)
+    request.module, request.args = MulTrue(), (torch.tensor(3, dtype=torch.int8),)
+    exporter = load_plugin("converter", "torchscript")
+    with pytest.raises(Exception) as e:
+        exporter.export(request)
+    error = normalize_error(Kind.EXPORT_CRASH, f"{type(e.value).__name__}: {e.value}")
+    assert exporter.upstream_fault(request, error) == "torch.jit.trace"

@@ -52,16 +52,18 @@ class TorchScriptExporter(Exporter):
         return buf.getvalue()
 
     def upstream_fault(self, request: ExportRequest, error: str) -> str | None:
-        """torch.jit.trace when tracing the module alone raises what the export did: the export
-        traces first, and the tracer's own asserts (alias analysis finding no aten::masked_fill
-        for a bool scalar) are torch.jit's defects, not the ONNX exporter's."""
+        """torch.jit.trace when tracing the module alone, or running what it traced, raises what
+        the export did: the export traces first, and the tracer's own asserts (alias analysis
+        finding no aten::masked_fill or aten::mul for a bool scalar) are torch.jit's defects,
+        not the ONNX exporter's."""
         import torch
 
         from oracles import Kind, normalize_error
 
         try:
             with torch.no_grad():
-                torch.jit.trace(request.module, request.args, check_trace=False)
+                traced = torch.jit.trace(request.module, request.args, check_trace=False)
+                traced(*request.args)  # a traced module runs on the inputs it was traced with
         except Exception as e:
             said = normalize_error(Kind.EXPORT_CRASH, f"{type(e).__name__}: {e}").split("\n")[0].strip()
             if said and said in (error or ""):
