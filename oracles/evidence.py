@@ -18,6 +18,7 @@ Everything here reads a ModelProto and verdicts; nothing runs a system under tes
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -242,7 +243,7 @@ def _constants(model) -> dict:
     return values
 
 
-def _needed(nodes, names: set[str]) -> list:
+def needed_nodes(nodes, names: set[str]) -> list:
     """The nodes (in order) that the values `names` depend on; a node with subgraphs needs every
     name its subgraphs read."""
     def reads(node) -> set[str]:
@@ -288,7 +289,7 @@ def _computed_at(model, feeds: dict, names: list[str]) -> dict:
     m.graph.output.extend(helper.make_empty_tensor_value_info(n) for n in names)
     # only the nodes the named values need: a later node may be the very one that fails (a Reshape
     # to a shape computed from Shape/Concat), and the reference evaluator runs every node it has
-    kept = _needed(m.graph.node, set(names))
+    kept = needed_nodes(m.graph.node, set(names))
     del m.graph.node[:]
     m.graph.node.extend(kept)
     inputs = {i.name for i in m.graph.input}
@@ -412,12 +413,7 @@ def _reshape(node, shapes, values) -> list[str]:
     want = [int(d) for d in values[node.input[1]].reshape(-1)]
     allowzero = _attr(node, "allowzero", 0)
     dims = [data[i] if d == 0 and not allowzero and i < len(data) else d for i, d in enumerate(want)]
-    count = 1
-    for d in data:
-        count *= d
-    known = 1
-    for d in dims:
-        known *= d if d != -1 else 1
+    count, known = math.prod(data), math.prod(d for d in dims if d != -1)
     if dims.count(-1) > 1 or any(d < -1 for d in dims):
         return [f"Reshape's shape {want} has more than one -1 or a negative dim"]
     if (-1 in dims and (known == 0 or count % known)) or (-1 not in dims and known != count):

@@ -83,7 +83,7 @@ def approximates_by_design(bug: dict) -> str:
     approximation rather than a defect, or "" when it is not one."""
     fault = bug.get("rule_at_fault") or {}
     rules = fault.get("rules") or []
-    if bug.get("kind") not in ("value_mismatch",) or not rules or not all(r in APPROXIMATE_BY_DESIGN for r in rules):
+    if bug.get("kind") != "value_mismatch" or not rules or not all(r in APPROXIMATE_BY_DESIGN for r in rules):
         return ""
     return "; ".join(APPROXIMATE_BY_DESIGN[r] for r in rules)
 
@@ -209,6 +209,13 @@ def _kernel(folder: Path, bug: dict, system: str) -> Fault:
                  "cut of the model fails alone")
 
 
+def _by_name(names: list[str], inputs: dict) -> dict:
+    """inputs.npz's arrays for the given input names; by position when the names differ (a
+    folder's model renamed its inputs)."""
+    feeds = {n: inputs[n] for n in names if n in inputs}
+    return feeds if len(feeds) == len(names) else dict(zip(names, inputs.values()))
+
+
 def _first_failing_node(folder: Path, bug: dict, model, nodes):
     """The first node, in the model's order, such that the model cut after it (its outputs made
     the graph's, the nodes it does not need dropped) already goes wrong on the bug's runtime:
@@ -220,7 +227,8 @@ def _first_failing_node(folder: Path, bug: dict, model, nodes):
     from onnx import helper
 
     from fuzzer.plugin import load_plugin
-    from oracles.evidence import _needed
+    from oracles import Kind, normalize_error
+    from oracles.evidence import needed_nodes
 
     runtime_name = bug.get("runtime") or bug["system"]
     try:
@@ -233,14 +241,10 @@ def _first_failing_node(folder: Path, bug: dict, model, nodes):
     except Exception:
         return None
     inits = {t.name for t in model.graph.initializer}
-    names = [i.name for i in model.graph.input if i.name not in inits]
-    feeds = {n: feeds_all[n] for n in names if n in feeds_all}
-    if len(feeds) != len(names):
-        feeds = dict(zip(names, feeds_all.values()))
+    feeds = _by_name([i.name for i in model.graph.input if i.name not in inits], feeds_all)
     inferred = onnx.shape_inference.infer_shapes(model).graph
     types = {vi.name: vi.type.tensor_type.elem_type for vi in (*inferred.value_info, *inferred.output)}
     crash = bug["kind"] in ("load_crash", "run_crash")
-    from oracles import Kind, normalize_error
 
     def said(error: str) -> str:
         """The error's innermost cause (tract's last "Caused by" line), names and numbers out."""
@@ -260,7 +264,7 @@ def _first_failing_node(folder: Path, bug: dict, model, nodes):
             continue
         cut = onnx.ModelProto()
         cut.CopyFrom(model)
-        kept = _needed(cut.graph.node, set(outs))
+        kept = needed_nodes(cut.graph.node, set(outs))
         del cut.graph.node[:]
         cut.graph.node.extend(kept)
         del cut.graph.output[:]
@@ -396,7 +400,7 @@ def _pass_alone(folder: Path, bug: dict) -> Fault:
 def _handling(system: str, bug: dict, out, rules: list[str], note: str) -> Fault:
     """A fault outside the tool's rules: the function of its own code it raised in, when it
     raised (out is the exception), else none named."""
-    where = _raised_in(out, (f"/{bug['system']}/",)) if isinstance(out, BaseException) else None
+    where = _raised_in(out, _TOOL_CODE.get(bug["system"], ())) if isinstance(out, BaseException) else None
     if where is None:
         return Fault(system, [], rules, note)
     return Fault(f"{bug['system']}:code", [where], rules, f"{note}; it raised in this function of its own code")
@@ -517,10 +521,10 @@ def _recorded_transform(folder: Path, bug: dict) -> Fault:
     return fault
 
 
-#: where each recorded transformer's own code lives (path parts of its modules)
+#: where each transformer's own code lives (path parts of its modules)
 _TOOL_CODE = {"onnxscript-optimizer": ("/onnxscript/", "/onnx_ir/"), "float16": ("/onnxconverter_common/",),
               "ort-quantize": ("/onnxruntime/quantization/",), "version-up": ("/onnx/version_converter",),
-              "version-down": ("/onnx/version_converter",)}
+              "version-down": ("/onnx/version_converter",), "onnxslim": ("/onnxslim/",), "onnxsim": ("/onnxsim/",)}
 
 
 def _raised_in(error: BaseException, parts: tuple[str, ...]) -> str | None:
@@ -575,9 +579,7 @@ def _exporter(folder: Path, case: dict) -> Fault:
     graph = Graph.from_json(case["graph"])
     inputs = dict(np.load(folder / "inputs.npz"))
     names = [v.name for v in graph.inputs]
-    feeds = {n: inputs[n] for n in names if n in inputs}
-    if len(feeds) != len(names):
-        feeds = dict(zip(names, inputs.values()))
+    feeds = _by_name(names, inputs)
     opset = int(bug["path"].split("@")[1].split(">")[0])
     request = ExportRequest(graph, feeds, names, [f"out{i}" for i in range(len(graph.outputs))], opset)
     plugin = load_plugin("converter", bug["system"])

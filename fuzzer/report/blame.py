@@ -173,7 +173,7 @@ def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exp
                                f"rules: {'; '.join(broken)}; {transformer} only trusted what it declares", witnesses)
             blamed.inherited = broken
             return blamed
-    if transformer and given is not None and target.stage in (Stage.CHECK, Stage.CONVERT):
+        # a converter the tool runs inside its own transform may be what fails (Transformer.upstream_fault)
         upstream = _transformer_upstream(transformer, models.get(steps[0]), opset, target.error)
         if upstream:
             return Blame(upstream, "transformer", f"{transformer} runs {upstream} first, and {upstream} alone fails the "

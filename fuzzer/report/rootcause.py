@@ -370,6 +370,26 @@ def model_traits(model) -> tuple[str, ...]:
             + ((CASTS_TO_INT64,) if casts else ()))
 
 
+#: defects named by the structure of the model rather than by the error's words:
+#: (system family, failure kinds or None for any, trait, what the error says, the defect in words)
+STRUCTURAL = (
+    ("float16", ("invalid_model",), READS_GRAPH_OUTPUT, _TYPE_CLASH,
+     "a graph output read by another node keeps its type while its readers are converted"),
+    ("float16", ("invalid_model",), SETS_OUTPUT_TYPE, _TYPE_CLASH,
+     "an op whose output type an attribute sets keeps it while its output is retyped"),
+    ("tract", None, CASTS_TO_INT64, re.compile(r"\bTDim\b"),
+     "a Cast to int64 is typed TDim, which the ops reading it refuse"),
+)
+
+
+def structural(family: str, kind: str, error: str, traits: tuple[str, ...]) -> str:
+    """The STRUCTURAL defect this failure is, in words, or ""."""
+    for fam, kinds, trait, said, words in STRUCTURAL:
+        if fam == family and (kinds is None or kind in kinds) and trait in traits and said.search(error or ""):
+            return words
+    return ""
+
+
 def root_parts(system: str, role: str, kind: str, stage: str, error: str, runtime: str, sink_ops: list[str],
                dynamic: bool, death: str = "", traits: tuple[str, ...] = ()) -> list[str]:
     """What root_key hashes, in words (see the module docstring). runtime: the runtime that
@@ -399,12 +419,8 @@ def root_parts(system: str, role: str, kind: str, stage: str, error: str, runtim
         parts = [family, "in-place", "an in-place op is exported as its out-of-place form and keeps that result type"]
     elif kind in _NUMERIC:
         parts = [family, kind, stage, kind, ",".join(sink_ops)]
-    elif family == "float16" and kind == "invalid_model" and READS_GRAPH_OUTPUT in traits and _TYPE_CLASH.search(error or ""):
-        parts = [family, kind, stage, "a graph output read by another node keeps its type while its readers are converted"]
-    elif family == "float16" and kind == "invalid_model" and SETS_OUTPUT_TYPE in traits and _TYPE_CLASH.search(error or ""):
-        parts = [family, kind, stage, "an op whose output type an attribute sets keeps it while its output is retyped"]
-    elif family == "tract" and role == "runtime" and CASTS_TO_INT64 in traits and "TDim" in (error or ""):
-        parts = [family, "TDim", "a Cast to int64 is typed TDim, which the ops reading it refuse"]
+    elif structural(family, kind, error, traits):
+        parts = [family, "structure", structural(family, kind, error, traits)]
     elif worded_by_other:
         # a model this system made that a runtime refuses: which runtime, and at load or run, is
         # the runtime's business; the ONNX op it names is the model's
