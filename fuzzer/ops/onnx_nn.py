@@ -535,16 +535,21 @@ class ConvInteger(DrawsWithNotes, OpSpec):
         if len(a) == 4:
             zp = f"{a[3]}.double()" + (f".reshape(-1, *[1] * ({a[1]}.dim() - 1))" if attrs["w_zp"] == "channel" else "")
             w = f"({w} - {zp})"
+        return f"{self.conv_source(x, w, attrs)}.round().to(torch.int32)"
+
+    @staticmethod
+    def conv_source(x: str, w: str, attrs) -> str:
+        """Torch source of the float64 convolution of x by w with the drawn geometry (explicit
+        pads, begin and end per dim, applied by F.pad)."""
         nd = len(attrs["kernel"])
         pb, pe = attrs["pads"][:nd], attrs["pads"][nd:]
-        pad = []
-        for d in reversed(range(nd)):
-            pad += [pb[d], pe[d]]
-        conv = f"F.conv{nd}d"
-        return (f"{conv}(F.pad({x}, {py(tuple(pad))}), {w}, stride={py(tuple(attrs['strides']))}, "
-                f"dilation={py(tuple(attrs['dilations']))}, groups={attrs['group']}).round().to(torch.int32)")
+        pad = [p for d in reversed(range(nd)) for p in (pb[d], pe[d])]
+        return (f"F.conv{nd}d(F.pad({x}, {py(tuple(pad))}), {w}, stride={py(tuple(attrs['strides']))}, "
+                f"dilation={py(tuple(attrs['dilations']))}, groups={attrs['group']})")
 
-    def onnx(self, ctx, attrs, a, outs):
+    @staticmethod
+    def conv_attributes(attrs) -> dict:
+        """The drawn geometry as ConvInteger's (and QLinearConv's) ONNX attributes, defaults left out."""
         kw = {"group": attrs["group"] if attrs["group"] > 1 else None, "strides": attrs["strides"],
               "dilations": attrs["dilations"] if set(attrs["dilations"]) != {1} else None,
               "kernel_shape": attrs["kernel"]}
@@ -552,7 +557,10 @@ class ConvInteger(DrawsWithNotes, OpSpec):
             kw["auto_pad"] = attrs["auto_pad"]
         elif any(attrs["pads"]):
             kw["pads"] = attrs["pads"]
-        ctx.node("ConvInteger", a, outs, **kw)
+        return kw
+
+    def onnx(self, ctx, attrs, a, outs):
+        ctx.node("ConvInteger", a, outs, **self.conv_attributes(attrs))
 
 
 # -- rotary embeddings --------------------------------------------------------------------------

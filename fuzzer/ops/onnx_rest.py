@@ -168,12 +168,7 @@ class QLinearConv(ConvInteger):
             else str(attrs["w_zps"][0])
         x = f"({a[0]}.long() - {attrs['x_zp']}).double()"
         w = f"({a[1]}.long() - {w_zp}).double()"
-        pb, pe = attrs["pads"][:nd], attrs["pads"][nd:]
-        pad = []
-        for d in reversed(range(nd)):
-            pad += [pb[d], pe[d]]
-        acc = (f"F.conv{nd}d(F.pad({x}, {py(tuple(pad))}), {w}, stride={py(tuple(attrs['strides']))}, "
-               f"dilation={py(tuple(attrs['dilations']))}, groups={attrs['group']})")
+        acc = self.conv_source(x, w, attrs)
         if len(a) == 3:
             acc = f"({acc} + {a[2]}.double(){along})"
         w_scale = f"{_vec(attrs['w_scale'])}{along}" if per_channel else py(attrs["w_scale"][0])
@@ -181,13 +176,7 @@ class QLinearConv(ConvInteger):
         return _requant(acc, mult, attrs["y_zp"], DType(attrs["ytype"]))
 
     def onnx(self, ctx, attrs, a, outs):
-        kw = {"group": attrs["group"] if attrs["group"] > 1 else None, "strides": attrs["strides"],
-              "dilations": attrs["dilations"] if set(attrs["dilations"]) != {1} else None,
-              "kernel_shape": attrs["kernel"]}
-        if attrs["auto_pad"] != "NOTSET":
-            kw["auto_pad"] = attrs["auto_pad"]
-        elif any(attrs["pads"]):
-            kw["pads"] = attrs["pads"]
+        kw = self.conv_attributes(attrs)
         xt, wt, yt = ctx.types[a[0]].dtype, ctx.types[a[1]].dtype, DType(attrs["ytype"])
         shape = (len(attrs["w_scale"]),) if attrs["w_zp"] == "channel" else None
         w_scale = attrs["w_scale"] if shape else attrs["w_scale"][0]
