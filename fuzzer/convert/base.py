@@ -125,3 +125,13 @@ class Transformer(Converter):
         onnx.version_converter: "version-up"), by plugin name; None when the tool's own code is
         at fault. error: the failure seen (a crash's or the checker's words). By default: None."""
         return None
+
+
+def fails_the_same(kind, raised: BaseException, error: str) -> bool:
+    """Did `raised` (a component run alone, for upstream_fault) fail as `error` (the normalized
+    failure seen) did: its first line, normalized for kind, is part of it."""
+    from oracles import normalize_error
+
+    said = normalize_error(kind, f"{type(raised).__name__}: {raised}").split("\n")[0].strip()
+    return bool(said) and said in (error or "")
+

@@ -217,6 +217,13 @@ class OpInfoSpec(DrawsWithNotes, OpSpec):
     def accepts(self, t: TensorType) -> bool:
         return t.numel > 0 and (t.dtype.value, t.rank) in self._fits
 
+    @classmethod
+    def framework_op(cls) -> str:
+        """The aten op the entry dispatches to (greater_equal and ge, floor_divide as a function
+        and as a method, are one), with "_" for an in-place spelling: the exporter translates that apart."""
+        aten = cls.entry.get("aten") or cls.entry.get("op") or cls.name
+        return aten + ("_" if cls.form.get("kind") == "inplace" else "")
+
     def draw_operands(self, b, x, note):
         c = b.choices
         fits = [i for i, s in enumerate(self.samples) if (x.type.dtype.value, x.type.rank) in _primary_fits(s)]
@@ -376,15 +383,6 @@ def _make_specs() -> dict[str, type]:
         made[cls.__name__] = cls
     return made
 
-
-def _framework_op(cls) -> str:
-    """The aten op the entry dispatches to (greater_equal and ge, floor_divide as a function and
-    as a method, are one), with "_" for an in-place spelling: the exporter translates that apart."""
-    aten = cls.entry.get("aten") or cls.entry.get("op") or cls.name
-    return aten + ("_" if cls.form.get("kind") == "inplace" else "")
-
-
-OpInfoSpec.framework_op = classmethod(_framework_op)
 
 _SPECS: dict[str, Any] = _make_specs()
 globals().update(_SPECS)

@@ -11,7 +11,7 @@ import os
 import re
 import tempfile
 
-from fuzzer.convert.base import Transformer
+from fuzzer.convert.base import Transformer, fails_the_same
 from fuzzer.run.plugins.onnxruntime import is_gap
 
 # The quantizer's own refusals: it quantizes ai.onnx models only. Besides, a missing ORT
@@ -67,9 +67,7 @@ class OrtQuantizeDynamic(Transformer):
             converted = onnx.version_converter.convert_version(onnx.load_model_from_string(model), 11)
             onnx.checker.check_model(converted, full_check=True)
         except Exception as e:
-            said = normalize_error(Kind.INVALID_MODEL, f"{type(e).__name__}: {e}").split("\n")[0].strip()
-            if said and said in normalize_error(Kind.INVALID_MODEL, error or ""):
-                return "version-up"
+            return "version-up" if fails_the_same(Kind.INVALID_MODEL, e, normalize_error(Kind.INVALID_MODEL, error)) else None
         return None
 
     def repro_source(self) -> str:

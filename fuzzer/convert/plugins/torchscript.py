@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 import re
 
-from fuzzer.convert.base import Exporter, ExportRequest
+from fuzzer.convert.base import Exporter, ExportRequest, fails_the_same
 
 # "Exporting the operator 'aten::xyz' to ONNX opset version 13 is not supported"; and the
 # exporter's explicit refusals of an op form: "conversion of scaled_dot_product_attention not
@@ -58,16 +58,14 @@ class TorchScriptExporter(Exporter):
         not the ONNX exporter's."""
         import torch
 
-        from oracles import Kind, normalize_error
+        from oracles import Kind
 
         try:
             with torch.no_grad():
                 traced = torch.jit.trace(request.module, request.args, check_trace=False)
                 traced(*request.args)  # a traced module runs on the inputs it was traced with
         except Exception as e:
-            said = normalize_error(Kind.EXPORT_CRASH, f"{type(e).__name__}: {e}").split("\n")[0].strip()
-            if said and said in (error or ""):
-                return "torch.jit.trace"
+            return "torch.jit.trace" if fails_the_same(Kind.EXPORT_CRASH, e, error) else None
         return None
 
     def repro_source(self) -> str:
