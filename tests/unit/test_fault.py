@@ -1,6 +1,7 @@
 """The rule at fault in a bug folder (fuzzer.coverage.fault), on folders of bugs/ and on
 synthetic ones."""
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -176,3 +177,27 @@ def test_a_version_converter_bug_is_the_adapter_of_the_first_failing_step(tmp_pa
         "graph": {}}))
     fault = rule_at_fault(tmp_path)
     assert (fault.system, fault.rules) == ("version-converter:adapters", ["Pad:10->11"]), fault
+
+
+def test_an_error_pattern_ignores_the_names_a_filed_model_changed():
+    from fuzzer.coverage.localize import error_pattern
+
+    filed = "InvalidArgument: Invalid model. Node input '_motif_opt_where_not4' is not a graph input (node Where_2)"
+    rx = re.compile(error_pattern(filed))
+    assert rx.search("InvalidArgument: Invalid model. Node input 't4' is not a graph input (node n7)")
+    assert not rx.search("InvalidArgument: Invalid model. Node output 't4' is not a graph input (node n7)")
+
+
+def test_an_onnxoptimizer_output_that_fails_to_load_is_localized_by_loading_it(tmp_path):
+    """bugs/onnxoptimizer-fuse-load-crash-f79987: fuse_pad_into_pool folds a Pad into MaxPool,
+    and ONNX Runtime refuses the result; the transform itself never raises."""
+    pytest.importorskip("onnxoptimizer")
+    fault = rule_at_fault(_copy("onnxoptimizer-fuse-load-crash-f79987", tmp_path))
+    assert fault.rules == ["fuse_pad_into_pool"], fault
+
+
+def test_ort_offline_is_bisected_on_the_filed_model_whatever_its_names(tmp_path):
+    """bugs/ort-offline-basic-convert-crash-21341d: the error quotes a node input name the filed
+    model no longer has; NotWhereFusion is still found."""
+    fault = rule_at_fault(_copy("ort-offline-basic-convert-crash-21341d", tmp_path))
+    assert fault.rules == ["NotWhereFusion"], fault
