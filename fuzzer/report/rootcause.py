@@ -138,8 +138,10 @@ def onnx_family(text: str) -> str:
 
 
 def framework_family(ops: list[str]) -> str:
-    """The framework op family of an exporter's failing ops: "reduce" for torch.sum or amax."""
-    return ",".join(sorted({_FAMILY_OF.get(op, op) for op in ops}))
+    """The framework op family of an exporter's failing ops: "reduce" for torch.sum or amax. An
+    in-place spelling (scatter_) is its op's: a crash or a refused model comes from the same
+    symbolic function either way (a wrong result type keeps it apart: see root_parts)."""
+    return ",".join(sorted({_FAMILY_OF.get(op.rstrip("_") or op, op.rstrip("_") or op) for op in ops}))
 
 
 # ------------------------------------------------------------------------------------------------

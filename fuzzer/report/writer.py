@@ -57,8 +57,10 @@ def bug_key(blame: Blame, red: Reduction, death: str = "") -> str:
     graph, path or ONNX Runtime setting, or by `onnxfuzz check`, has the same key. death: why
     the process died, from the repro's output, when the campaign's kept error lost that line."""
     v = red.verdict
+    # a component the exporter runs first (torch.jit.trace) fails the same way whatever op it met
+    sinks = [] if blame.component else graph_sink_ops(red.graph, blame.role)
     return root_key(blame.system, blame.role, v.kind.value, v.stage.value, v.error, v.runtime,
-                    graph_sink_ops(red.graph, blame.role), red.dynamic is not None, death, _traits(red, blame))
+                    sinks, red.dynamic is not None, death, _traits(red, blame))
 
 
 def _traits(red: Reduction, blame: Blame) -> tuple[str, ...]:
@@ -92,7 +94,7 @@ def _filed_key(case: dict, folder: Path | None = None, parts: bool = False):
             traits |= set(model_traits(model))
         if "graph" in case:
             graph = Graph.from_json(case["graph"])
-            sinks = graph_sink_ops(graph, bug["role"])
+            sinks = [] if bug.get("component") else graph_sink_ops(graph, bug["role"])  # as bug_key
             traits |= set(graph_traits(graph))
         elif model is not None:
             sinks = list(bug.get("sink_ops") or model_sink_ops(model))

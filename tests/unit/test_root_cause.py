@@ -377,3 +377,29 @@ def test_tract_typing_a_cast_to_int64_as_tdim_is_one_bug_whatever_op_refuses_it(
     keys = {root_key("tract", "runtime", "load_crash", "load", e, "tract", ["MatMul"], False, traits=(CASTS_TO_INT64,)) for e in errors}
     assert len(keys) == 1
     assert len({root_key("tract", "runtime", "load_crash", "load", e, "tract", ["MatMul"], False) for e in errors}) == 2
+
+
+def _one_op_case(op: str, **bug) -> dict:
+    g = Graph()
+    x = g.add_input(TensorType(DType.float32, (2,)))
+    g.outputs = [g.add_node(op, [x], {}, get_spec(op).infer([x.type], {})).outputs[0]]
+    base = {"system": "torchscript", "role": "exporter", "kind": "export_crash", "stage": "export",
+            "error": "RuntimeError: 0 INTERNAL ASSERT FAILED at alias_analysis.cpp:623", "runtime": ""}
+    return {"bug": {**base, **bug}, "graph": g.to_json()}
+
+
+def test_a_component_the_exporter_runs_first_is_one_bug_whatever_op_it_met():
+    """A fifth campaign: torch.jit.trace's bool-scalar assert met through torch.ge was filed apart
+    from the live folder that met it through masked_fill."""
+    from fuzzer.report.writer import _filed_key
+
+    traced = [_filed_key(_one_op_case(op, component="torch.jit.trace")) for op in ("tanh", "relu")]
+    assert traced[0] == traced[1]
+    assert _filed_key(_one_op_case("tanh")) != _filed_key(_one_op_case("relu"))
+
+
+def test_an_in_place_spelling_crashing_the_exporter_is_its_ops_bug():
+    from fuzzer.report.rootcause import framework_family
+
+    assert framework_family(["scatter_"]) == framework_family(["scatter"]) == "scatter"
+    assert framework_family(["sum_"]) == framework_family(["sum"])
