@@ -159,7 +159,8 @@ ORT_REWRITE_RULES = ("EliminateIdentity", "EliminateSlice", "UnsqueezeEliminatio
 
 def _rewrite_rule_at_fault(folder: Path, bug: dict, transformer: str) -> str | None:
     """The one rewrite rule of a rule-based ORT transformer whose disabling alone clears the bug."""
-    from fuzzer.coverage.localize import LEVELS_OF_ORT, _noopt_outputs, differs, error_pattern, ort_attempt, raises
+    from fuzzer.coverage.localize import (LEVELS_OF_ORT, _noopt_outputs, differs, error_pattern, filed_inputs, ort_attempt,
+                                         raises)
     from fuzzer.plugin import load_plugin
 
     plugin = load_plugin("runtime" if bug["role"] == "runtime" else "converter", bug["system"])
@@ -171,7 +172,7 @@ def _rewrite_rule_at_fault(folder: Path, bug: dict, transformer: str) -> str | N
     if bug["kind"].endswith("_crash") and first:
         fails = raises(error_pattern(first[0]))
     else:
-        fails = differs(*_noopt_outputs(model, folder / "inputs.npz"))
+        fails = differs(*_noopt_outputs(model, filed_inputs(folder)))
     cleared = [r for r in ORT_REWRITE_RULES if not fails(ort_attempt(model, level, [r]))]
     return cleared[0] if len(cleared) == 1 else None
 
@@ -228,6 +229,7 @@ def _first_failing_node(folder: Path, bug: dict, model, nodes):
 
     from fuzzer.plugin import load_plugin
     from oracles import Kind, normalize_error
+    from fuzzer.coverage.localize import filed_inputs
     from oracles.evidence import needed_nodes
 
     runtime_name = bug.get("runtime") or bug["system"]
@@ -237,7 +239,7 @@ def _first_failing_node(folder: Path, bug: dict, model, nodes):
         # that crashes on it (onnx.reference's Optional wraps its value in a list, and the
         # ReduceProd after it is what raises)
         reference = load_plugin("runtime", "onnxruntime-noopt" if runtime_name == "onnx-reference" else "onnx-reference")
-        feeds_all = dict(np.load(folder / "inputs.npz"))
+        feeds_all = filed_inputs(folder)
     except Exception:
         return None
     inits = {t.name for t in model.graph.initializer}
@@ -302,7 +304,7 @@ def _symptom(folder: Path, bug: dict):
     """fails(output bytes or raised error) -> does the transformer's result show the bug's
     failure: the filed error for a crash in the transform, an invalid model, or outputs (on ONNX
     Runtime with optimizations off) that differ from the given model's, or that do not run."""
-    from fuzzer.coverage.localize import _noopt_outputs, differs, error_pattern, ort_attempt, raises
+    from fuzzer.coverage.localize import _noopt_outputs, differs, error_pattern, filed_inputs, ort_attempt, raises
 
     first = (bug.get("error") or "").strip().splitlines()
     if bug["stage"] == "convert":
@@ -320,7 +322,7 @@ def _symptom(folder: Path, bug: dict):
             return False
 
         return invalid
-    feeds, expected = _noopt_outputs((folder / "model.onnx").read_bytes(), folder / "inputs.npz")
+    feeds, expected = _noopt_outputs((folder / "model.onnx").read_bytes(), filed_inputs(folder))
     wrong = differs(feeds, expected, rtol=1e-3, atol=1e-3)
     return lambda out: not isinstance(out, BaseException) and wrong(ort_attempt(out, "ORT_DISABLE_ALL", []))
 
@@ -329,8 +331,13 @@ def _pass_alone(folder: Path, bug: dict) -> Fault:
     """onnxsim's passes or onnxslim's patterns and passes, each run alone on the given model."""
     import onnx
 
-    proto = onnx.load_model_from_string((folder / "model.onnx").read_bytes())
+    data = (folder / "model.onnx").read_bytes()
+
+    def fresh():  # each attempt on its own copy: onnxslim keeps state in the proto it was given
+        return onnx.load_model_from_string(data)
+
     fails = _symptom(folder, bug)
+    stages = {}
     if bug["system"] == "onnxsim":
         from fuzzer.coverage.onnxsim import FOLDING, SYSTEM, _passes
 
@@ -341,7 +348,7 @@ def _pass_alone(folder: Path, bug: dict) -> Fault:
         def run(only: str | None):
             keep = [] if only is None else [only]
             try:
-                out, _ = onnxsim.simplify(proto, check_n=0, skipped_optimizers=[p for p in rules[:-1] if p not in keep],
+                out, _ = onnxsim.simplify(fresh(), check_n=0, skipped_optimizers=[p for p in rules[:-1] if p not in keep],
                                           skip_constant_folding=FOLDING not in keep)
                 return out.SerializeToString()
             except Exception as e:
@@ -349,7 +356,7 @@ def _pass_alone(folder: Path, bug: dict) -> Fault:
 
         def whole():
             try:
-                return onnxsim.simplify(proto, check_n=0)[0].SerializeToString()
+                return onnxsim.simplify(fresh(), check_n=0)[0].SerializeToString()
             except Exception as e:
                 return e
     else:
@@ -363,13 +370,13 @@ def _pass_alone(folder: Path, bug: dict) -> Fault:
         settings = {"constant_folding": "constant_folding", "dead_node_elimination": "dead_node_elimination",
                     "subexpression_elimination": "subexpression_elimination", "weight_tying": "weight_tying"}
 
-        def run(only: str | None):
+        def run(only: str | None, **options):
             from onnxslim.core.optimization import OptimizationSettings
 
             skip_opt = [k for k in (*settings.values(), "graph_fusion")
                         if not (k == only or (k == "graph_fusion" and only in patterns))]
             try:
-                return onnxslim.slim(proto, skip_optimizations=skip_opt,
+                return onnxslim.slim(fresh(), skip_optimizations=skip_opt, **options,
                                      skip_fusion_patterns=[p for p in patterns if p != only]).SerializeToString()
             except Exception as e:
                 return e
@@ -378,15 +385,45 @@ def _pass_alone(folder: Path, bug: dict) -> Fault:
 
         def whole():
             try:
-                return onnxslim.slim(proto).SerializeToString()
+                return onnxslim.slim(fresh()).SerializeToString()
             except Exception as e:
                 return e
+
+        def frozen():
+            from onnxslim.core import freeze
+
+            model = fresh()
+            freeze(model)
+            return model.SerializeToString()
+
+        def round_trip():
+            from onnxslim.third_party.onnx_graphsurgeon import export_onnx, import_onnx
+
+            return export_onnx(import_onnx(fresh())).SerializeToString()
+
+        # the steps of onnxslim's own model handling that run with every rule off, each of which
+        # can be tried alone or left out: what fails, or what leaving out clears the failure
+        stages = {
+            "freeze": (frozen, "onnxslim.core.freeze alone, the first step of slim(), makes the failing model"),
+            "onnx_graphsurgeon import/export": (
+                round_trip, "importing the model into onnxslim's graph surgeon and exporting it back makes the failing model"),
+            "shape_infer": (lambda: None if fails(run(None, no_shape_infer=True)) else run(None),
+                            "the failure goes when onnxslim runs without its shape inference (no_shape_infer=True)"),
+        }
     if not fails(whole()):
         return Fault(SYSTEM, [], rules, "the failure does not show when the tool runs again on the filed model")
     outside = (f"the fault is in {bug['system']}'s own model handling (import, shape inference or export), "
                "not in a rule")
     none_on = run(None)
     if fails(none_on):
+        for stage, (attempt, why) in stages.items():
+            try:
+                out = attempt()
+            except Exception as e:
+                out = e
+            if out is not None and fails(out):
+                return Fault(f"{bug['system']}:code", [stage], rules,
+                             f"the failure shows with every rule of {bug['system']} off: {why}")
         return _handling(SYSTEM, bug, none_on, rules, f"the failure shows with every rule of {bug['system']} off: {outside}")
     alone = [r for r in rules if fails(run(r))]
     if alone and len(alone) == len(rules):  # onnxslim skips its whole optimizer when every rule is off
@@ -510,6 +547,18 @@ def _recorded_transform(folder: Path, bug: dict) -> Fault:
     systems = tuple(dict.fromkeys(s for s, _ in order if not s.startswith(("onnxruntime:ops", "onnxfuzz:"))))
     fault = _from_order(order, error if bug["stage"] == "convert" else None, systems, bug["system"],
                         f"{bug['system']}'s transform", failure=bug.get("error") or "")
+    if not fault.rules and bug["system"] == "onnxscript-optimizer" and bug["stage"] != "convert":
+        prefix = _onnxscript_pass_prefix(folder, bug, fault.candidates)
+        if prefix is not None:
+            return prefix
+    if not fault.rules and bug["system"] == "float16" and bug["stage"] != "convert":
+        treated = _float16_fault(folder, bug, fault.candidates)
+        if treated is not None:
+            return treated
+    if not fault.rules and bug["system"] == "ort-quantize" and bug["stage"] != "convert":
+        step = _quantizer_step(folder, bug, fault.candidates)
+        if step is not None:
+            return step
     if not fault.rules and error is not None and bug["stage"] == "convert":
         # a crash outside every recorded rule (a pass of its pipeline, its own model handling):
         # the function of the tool's own code it raised in names the part at fault
@@ -519,6 +568,113 @@ def _recorded_transform(folder: Path, bug: dict) -> Fault:
                          "the transform raised outside the rules it records (or before one recorded itself): "
                          "the function of the tool's own code it raised in")
     return fault
+
+
+def _onnxscript_steps() -> list:
+    """The passes onnxscript.optimizer.optimize_ir runs, in order, each once: its pipeline read
+    off the installed version (optimize_ir builds it and hands it to ir.passes.Sequential,
+    which is swapped here for one that only keeps it), with the PassManager that repeats the
+    folding and rewriting loop opened into its passes."""
+    from types import SimpleNamespace
+    from unittest import mock
+
+    import onnx_ir as ir
+    from onnxscript import optimizer
+
+    kept: list = []
+
+    class Keep:
+        in_place = True
+
+        def __init__(self, *passes):
+            kept.extend(passes)
+
+        def __call__(self, model):
+            return SimpleNamespace(model=model)
+
+    with mock.patch.object(ir.passes, "Sequential", Keep):
+        optimizer.optimize_ir(ir.Model(ir.Graph([], [], nodes=[], opset_imports={"": 18}), ir_version=10))
+    return [q for p in kept for q in (getattr(p, "passes", None) or [p])]
+
+
+def _onnxscript_pass_prefix(folder: Path, bug: dict, candidates: list[str]) -> Fault | None:
+    """For a model the onnxscript optimizer got wrong with no rewrite rule recorded (constant
+    folding and the clean-up passes record none): the first pass of its pipeline after which
+    the model, run through the pipeline up to there, already fails as filed."""
+    import onnx
+    import onnx_ir as ir
+
+    data = (folder / "model.onnx").read_bytes()
+    fails = _symptom(folder, bug)
+    steps = _onnxscript_steps()
+    for end in range(1, len(steps) + 1):
+        model = ir.from_proto(onnx.load_model_from_string(data))
+        try:
+            for step in steps[:end]:
+                step(model)
+            out = ir.to_proto(model).SerializeToString()
+        except Exception as e:
+            out = e
+        if fails(out):
+            name = type(steps[end - 1]).__name__
+            return Fault("onnxscript-optimizer:passes", [name], [type(p).__name__ for p in steps],
+                         "the first pass of the optimizer's pipeline (run in order, each once) after which the "
+                         "model fails as filed")
+    return None
+
+
+def _float16_fault(folder: Path, bug: dict, candidates: list[str]) -> Fault | None:
+    """For a float16 conversion the checker rejects, when the op types it treated do not single
+    one out: the op whose node the checker names as producing another type than the converter
+    declared for it (the converter's treatment of that op: a Cast or Constant it left float32,
+    an op's output-type attribute it left as it was), else the converter's handling of the
+    graph's own inputs and outputs when the failure goes with keep_io_types=False."""
+    import onnx
+    from onnxconverter_common import float16
+
+    from fuzzer.coverage.float16 import SYSTEM
+
+    data = (folder / "model.onnx").read_bytes()
+    ops = {n.op_type for n in onnx.load_model_from_string(data).graph.node}
+    named = set(re.findall(r"\(op_type:(\w+)", bug.get("error") or "")) & ops
+    if len(named) == 1 and "Inferred elem type differs" in (bug.get("error") or ""):
+        return Fault(SYSTEM, sorted(named), sorted(set(candidates) | named),
+                     "the checker names this op's node as computing another element type than the converter declared "
+                     "for its output: how the converter treated the op")
+    fails = _symptom(folder, bug)
+    try:
+        out = float16.convert_float_to_float16(onnx.load_model_from_string(data), keep_io_types=False).SerializeToString()
+    except Exception as e:
+        out = e
+    if not fails(out):
+        return Fault("float16:code", ["keep_io_types"], candidates,
+                     "the failure goes when the converter may retype the graph's inputs and outputs "
+                     "(keep_io_types=False): its code that keeps them float32 behind Casts is at fault")
+    return None
+
+
+def _quantizer_step(folder: Path, bug: dict, candidates: list[str]) -> Fault | None:
+    """For a model ORT's quantizer got wrong with no op quantizer at work: the step of its own
+    model handling (onnxruntime.quantization.onnx_model.ONNXModel) that, run alone on the given
+    model, already makes it fail as filed. Saving the output sorts the graph
+    (save_model_to_file calls topological_sort), so a misordered output starts there."""
+    import onnx
+    from onnxruntime.quantization.onnx_model import ONNXModel
+
+    data = (folder / "model.onnx").read_bytes()
+    fails = _symptom(folder, bug)
+    for step in ("topological_sort", "clean_initializers", "replace_gemm_with_matmul"):
+        model = ONNXModel(onnx.load_model_from_string(data))
+        try:
+            getattr(model, step)()
+            out = model.model.SerializeToString()
+        except Exception as e:
+            out = e
+        if fails(out):
+            return Fault("ort-quantize:code", [f"onnx_model.ONNXModel.{step}"], candidates,
+                         "no op quantizer rewrote a node, and this step of the quantizer's own model handling, "
+                         "run alone on the given model, makes it fail as filed")
+    return None
 
 
 #: where each transformer's own code lives (path parts of its modules)
@@ -590,8 +746,123 @@ def _exporter(folder: Path, case: dict) -> Fault:
             named = list(dict.fromkeys(r for s, r in order if s in systems and not TRIVIAL.search(r)))
             return Fault(systems[0], [inner], named or [inner],
                          "the export raised inside this symbolic function (the innermost one in the traceback)")
-    return _from_order(order, error if bug["stage"] == "export" else None, systems, systems[0],
-                       f"{bug['system']}'s export", failure=bug.get("error") or "")
+    fault = _from_order(order, error if bug["stage"] == "export" else None, systems, systems[0],
+                        f"{bug['system']}'s export", failure=bug.get("error") or "")
+    if not fault.rules and bug["system"] == "torchscript" and bug["kind"] in ("load_crash", "run_crash"):
+        declared = _declared_dims_at_fault(folder, bug)
+        if declared is not None:
+            return declared
+    if not fault.rules and bug["stage"] != "export" and graph.op_nodes:
+        cut = _first_failing_cut(folder, bug, graph, plugin, systems, opset)
+        if cut is not None:
+            return cut
+    return fault
+
+
+def _declared_dims_at_fault(folder: Path, bug: dict) -> Fault | None:
+    """A TorchScript-exported model that fails to load or run only because of the symbolic dims
+    its exporter declared: with every dim name outside the graph's inputs made distinct, the
+    bug's runtime runs it. The names come from the exporter's ONNX shape-type inference pass
+    (torch._C._jit_pass_onnx_graph_shape_type_inference), not from a symbolic function; one
+    name for two sizes breaks the IR rule that a dim name is one value across the graph."""
+    import itertools
+
+    import onnx
+
+    from fuzzer.coverage.localize import filed_inputs
+    from fuzzer.plugin import load_plugin
+
+    model = onnx.load_model_from_string((folder / "model.onnx").read_bytes())
+    fresh = itertools.count()
+    for info in (*model.graph.value_info, *model.graph.output):
+        for dim in info.type.tensor_type.shape.dim:
+            if dim.dim_param:
+                dim.dim_param = f"onnxfuzz_dim_{next(fresh)}"
+    if next(fresh) == 0:
+        return None
+    try:
+        runtime = load_plugin("runtime", bug.get("runtime") or "onnxruntime")
+        session = runtime.load(model.SerializeToString())
+        feeds = filed_inputs(folder)
+        runtime.run(session, {n: feeds[n] for n in runtime.input_names(session) if n in feeds})
+    except Exception:
+        return None
+    return Fault("torchscript:passes", ["_jit_pass_onnx_graph_shape_type_inference"], [],
+                 "the model runs once every symbolic dim name it declares outside its inputs is made distinct: "
+                 "the names its shape-type inference pass gave are wrong, no symbolic function's nodes")
+
+
+def _first_failing_cut(folder: Path, bug: dict, graph, plugin, systems: tuple[str, ...], opset: int) -> Fault | None:
+    """For an exporter's wrong model whose export applied several rules: the first op of the
+    graph, in order, such that the graph cut after it (its outputs made the graph's, what it
+    does not need dropped) already fails on this exporter's path, judged by the campaign's own
+    oracles against the float64 truth; the rules that cut's export applied that no earlier,
+    passing cut did. A wrong value may only show downstream (an empty slice whose maximum is
+    -inf): the cut finds the op that made it."""
+    import numpy as np
+
+    from fuzzer.case import CaseSpec, run_case
+    from fuzzer.convert.base import ExportRequest
+    from fuzzer.generate import GenConfig
+
+    inputs_npz = (folder / "inputs.npz").read_bytes()
+    given = {k: v for k, v in np.load(folder / "inputs.npz").items() if "@" not in k}
+    runtimes = [bug["runtime"]] if bug.get("runtime") else ["onnxruntime-noopt"]
+    passed: set[str] = set()
+    for node in graph.op_nodes:  # in the order the graph was built: a topological one
+        cut = graph.copy()
+        cut.outputs = list(cut.node(node.id).outputs)
+        cut.prune()
+        cut.drop_unused_sources()
+        spec = CaseSpec(case_id=0, seed=0, config=GenConfig(), exporters=[bug["system"]], runtimes=runtimes,
+                        opset=opset, graph_json=cut.dumps(), inputs_npz=inputs_npz)
+        try:
+            result = run_case(spec)
+        except Exception:
+            return None
+        names = [v.name for v in cut.inputs]
+        feeds = _by_name(names, given)
+        request = ExportRequest(cut, feeds, names, [f"out{i}" for i in range(len(cut.outputs))], opset)
+        order, _ = _recorded(lambda: plugin.export(request))
+        rules = {r for s, r in order if s in systems and not TRIVIAL.search(r)}
+        if not any(v.kind.is_failure and v.path.split("@")[0] == bug["system"] for v in result.verdicts):
+            passed |= rules
+            continue
+        new = sorted(rules - passed)
+        where = f"the graph cut after {node.op_type} is the first cut that already fails on {bug['system']}'s path"
+        if len(new) == 1:
+            return Fault(systems[0], new, sorted(rules | passed),
+                         f"{where}, and this is the one rule its export applied that no earlier, passing cut did")
+        made = _made_wrong_outputs(plugin, request, result, bug["system"], set(new))
+        if made is not None:
+            return Fault(systems[0], [made], sorted(rules | passed),
+                         f"{where}; of the rules its export newly applied, this one made the node that computes the "
+                         "wrong output")
+        return None
+    return None
+
+
+def _made_wrong_outputs(plugin, request, result, exporter: str, rules: set[str]) -> str | None:
+    """The one rule among rules whose symbolic function returned the values of the nodes that
+    compute the outputs the cut's verdicts call wrong ("output 0: ..."), matched by the nodes' op
+    types in the exported model (TorchScript only: its symbolic functions are wrapped)."""
+    import onnx
+
+    from fuzzer.coverage.torch_exporters import emitted_kinds
+
+    wrong = {int(m) for v in result.verdicts if v.kind.is_failure and v.path.split("@")[0] == exporter
+             for m in re.findall(r"output (\d+):", v.error or "")}
+    if not wrong:
+        return None
+    with emitted_kinds() as emitted:
+        try:
+            model = onnx.load_model_from_string(plugin.export(request))
+        except Exception:
+            return None
+    makers = {o: n.op_type for n in model.graph.node for o in n.output}
+    kinds = {makers.get(model.graph.output[k].name) for k in wrong if k < len(model.graph.output)}
+    found = {r for r in rules for kind in kinds if kind in emitted.get(r, ())}
+    return found.pop() if len(found) == 1 else None
 
 
 def _innermost_symbolic(error: BaseException, hit: set[str]) -> str | None:

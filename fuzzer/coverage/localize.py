@@ -263,7 +263,7 @@ def localize_bug(folder) -> Localization | None:
     check = raises(error_pattern(first_line)) if crash else None
     if level in LEVELS_OF_ORT:
         if check is None:
-            feeds, expected = _noopt_outputs(model, folder / "inputs.npz")
+            feeds, expected = _noopt_outputs(model, filed_inputs(folder))
             check = differs(feeds, expected)
         return ort_transformer_at_fault(model, check, level)
     if hasattr(plugin, "pass_list"):
@@ -275,7 +275,7 @@ def localize_bug(folder) -> Localization | None:
             def check(out) -> bool:
                 return not isinstance(out, BaseException) and loads(ort_attempt(out, "ORT_DISABLE_ALL", []))
         if check is None:
-            feeds, expected = _noopt_outputs(model, folder / "inputs.npz")
+            feeds, expected = _noopt_outputs(model, filed_inputs(folder))
 
             def check(out) -> bool:
                 if isinstance(out, BaseException):
@@ -304,10 +304,29 @@ def error_pattern(line: str) -> str:
 LEVELS_OF_ORT = ("ORT_DISABLE_ALL", "ORT_ENABLE_BASIC", "ORT_ENABLE_EXTENDED", "ORT_ENABLE_ALL")
 
 
-def _noopt_outputs(model: bytes, inputs_path):
-    """(feeds, outputs) of ORT with every optimization disabled on the bug's inputs."""
+def filed_inputs(folder) -> dict:
+    """A bug folder's inputs (inputs.npz) at the size the bug failed at: a failure found with
+    dynamic dims may show only at another size than the base one, whose arrays inputs.npz keeps
+    as "<name>@<k>" for the plan's k-th size (fuzzer.report.writer)."""
+    import json
+    from pathlib import Path
+
+    folder = Path(folder)
+    given = dict(np.load(folder / "inputs.npz"))
+    plan = json.loads((folder / "case.json").read_text())["bug"].get("dynamic") or {}
+    sizes = plan.get("sizes") or []
+    failing = plan.get("failing_size")
+    suffix = f"@{sizes.index(failing)}" if failing in sizes else None
+    if suffix is not None and any(k.endswith(suffix) for k in given):
+        return {k[: -len(suffix)]: v for k, v in given.items() if k.endswith(suffix)}
+    return {k: v for k, v in given.items() if "@" not in k}
+
+
+def _noopt_outputs(model: bytes, inputs):
+    """(feeds, outputs) of ORT with every optimization disabled on the bug's inputs (a folder's
+    filed_inputs, or an .npz path)."""
     session = ort_attempt(model, "ORT_DISABLE_ALL", []).session
-    given = dict(np.load(inputs_path))
+    given = dict(inputs) if isinstance(inputs, dict) else dict(np.load(inputs))
     names = [i.name for i in session.get_inputs()]
     feeds = {n: given[n] for n in names} if all(n in given for n in names) else dict(zip(names, given.values()))
     return feeds, session.run(None, feeds)

@@ -19,6 +19,7 @@ show as hits outside the inventory.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 
 from fuzzer import coverage
@@ -81,9 +82,37 @@ def _recording(fn, rule: str):
     @functools.wraps(fn)  # keeps the signature the exporter's argument parsing may inspect
     def symbolic(*args, **kwargs):
         coverage.hit(TORCHSCRIPT, (rule,), torchscript_inventory)
-        return fn(*args, **kwargs)
+        out = fn(*args, **kwargs)
+        if _emitted is not None:
+            _note_emitted(rule, out)
+        return out
 
     return symbolic
+
+
+#: while emitted_kinds() is open: {symbolic function: ONNX op types of the nodes whose outputs it returned}
+_emitted: dict | None = None
+
+
+@contextlib.contextmanager
+def emitted_kinds():
+    """Within it, TorchScript exports (with coverage on) note, per symbolic function, the op
+    types of the nodes that made the values it returned: which rule made a given node of the
+    exported model, for fault localization. Yields that mapping."""
+    global _emitted
+    outer, _emitted = _emitted, {}
+    try:
+        yield _emitted
+    finally:
+        _emitted = outer
+
+
+@coverage.quietly
+def _note_emitted(rule: str, out) -> None:
+    for value in out if isinstance(out, (tuple, list)) else (out,):
+        node = getattr(value, "node", None)
+        if callable(node):
+            _emitted.setdefault(rule, set()).add(node().kind().split("::")[-1])
 
 
 def instrument_dynamo() -> None:

@@ -445,9 +445,11 @@ _CRASHES = ("export_crash", "convert_crash", "load_crash", "run_crash", "invalid
 
 
 #: rules that are whole subsystems rather than one rewrite: constant folding runs every kernel
-#: (onnxslim's folds sequences wrongly and drops TopK's first output: two defects), and ORT's
-#: rule-based transformers hold many rules each
-_BROAD_RULE = re.compile(r"constant.?folding|RuleBasedTransformer$", re.I)
+#: (onnxslim's folds sequences wrongly and drops TopK's first output: two defects), ORT's
+#: rule-based transformers hold many rules each, and a tool's own shape inference or the float16
+#: converter's keep_io_types handling of every graph input and output (an initializer output and
+#: a twice-read input: two defects) are where unrelated defects meet
+_BROAD_RULE = re.compile(r"constant.?folding|FoldConstants|RuleBasedTransformer$|^shape_infer$|^keep_io_types$", re.I)
 
 
 def rule_key(system: str, role: str, kind: str, fault: dict | None) -> str | None:

@@ -201,3 +201,88 @@ def test_ort_offline_is_bisected_on_the_filed_model_whatever_its_names(tmp_path)
     model no longer has; NotWhereFusion is still found."""
     fault = rule_at_fault(_copy("ort-offline-basic-convert-crash-21341d", tmp_path))
     assert fault.rules == ["NotWhereFusion"], fault
+
+
+# -- the folders that named no rule at the last stop, each localized by its own method ----------
+
+
+def test_onnxslim_own_steps_are_tried_alone_when_every_rule_off_still_fails(tmp_path):
+    """bugs/onnxslim-invalid-model-ebf997: freeze drops an IR-3 model's initializers from its
+    inputs; bugs/onnxslim-run-crash-3c3d9a: its shape inference pins a dynamic dim, and shows
+    only at the size the bug failed at (the folder's inputs "@0"), not at the base size."""
+    pytest.importorskip("onnxslim")
+    frozen = rule_at_fault(_copy("onnxslim-invalid-model-ebf997", tmp_path))
+    assert (frozen.system, frozen.rules) == ("onnxslim:code", ["freeze"]), frozen
+    pinned = rule_at_fault(_copy("onnxslim-run-crash-3c3d9a", tmp_path))
+    assert (pinned.system, pinned.rules) == ("onnxslim:code", ["shape_infer"]), pinned
+
+
+def test_filed_inputs_are_those_of_the_failing_size(tmp_path):
+    import numpy as np
+
+    from fuzzer.coverage.localize import filed_inputs
+
+    np.savez(tmp_path / "inputs.npz", x=np.zeros((3, 1)), **{"x@0": np.zeros((1, 1)), "x@1": np.zeros((5, 1))})
+    plan = {"dims": {"x": {"0": "d0"}}, "base": "x[0]=3", "sizes": ["x[0]=1", "x[0]=5"], "failing_size": "x[0]=5"}
+    (tmp_path / "case.json").write_text(json.dumps({"bug": {"dynamic": plan}}))
+    assert filed_inputs(tmp_path)["x"].shape == (5, 1)
+    (tmp_path / "case.json").write_text(json.dumps({"bug": {}}))
+    assert list(filed_inputs(tmp_path)) == ["x"] and filed_inputs(tmp_path)["x"].shape == (3, 1)
+
+
+def test_an_onnxscript_optimizer_fault_with_no_rule_is_the_first_pass_that_shows_it(tmp_path):
+    """Size at opset 9 folds to Constant(value_int=...), which exists from opset 12."""
+    pytest.importorskip("onnxscript")
+    model = helper.make_model(helper.make_graph(
+        [helper.make_node("Size", ["x"], ["y"])], "g", [helper.make_tensor_value_info("x", TensorProto.UINT8, [])],
+        [helper.make_tensor_value_info("y", TensorProto.INT64, [])]), opset_imports=[helper.make_opsetid("", 9)])
+    model.ir_version = 4
+    (tmp_path / "model.onnx").write_bytes(model.SerializeToString())
+    (tmp_path / "case.json").write_text(json.dumps({"bug": {
+        "system": "onnxscript-optimizer", "role": "transformer", "kind": "invalid_model", "stage": "check",
+        "path": "onnx-direct@9>onnxscript-optimizer", "error": "ValidationError: Unrecognized attribute: value_int"},
+        "graph": {}}))
+    fault = rule_at_fault(tmp_path)
+    assert (fault.system, fault.rules) == ("onnxscript-optimizer:passes", ["FoldConstantsPass"]), fault
+    assert "InlinePass" in fault.candidates and "NameFixPass" in fault.candidates
+
+
+def test_a_quantizer_fault_outside_its_op_quantizers_is_the_step_that_makes_it(tmp_path):
+    """bugs/ort-quantize-invalid-model-57406d: an If that reads a value only inside its branches
+    is sorted before the node that makes it."""
+    pytest.importorskip("onnxruntime")
+    fault = rule_at_fault(_copy("ort-quantize-invalid-model-57406d", tmp_path))
+    assert (fault.system, fault.rules) == ("ort-quantize:code", ["onnx_model.ONNXModel.topological_sort"]), fault
+
+
+def test_a_float16_fault_is_the_op_the_checker_names_or_its_input_output_handling(tmp_path):
+    pytest.importorskip("onnxconverter_common")
+    cast = rule_at_fault(_copy("float16-invalid-model-a7456d", tmp_path))
+    assert (cast.system, cast.rules) == ("float16:ops", ["Cast"]), cast
+    # a graph input read by two nodes gets two Casts of one name only with keep_io_types=True
+    io = rule_at_fault(_copy("float16-invalid-model-f2abe8", tmp_path))
+    assert (io.system, io.rules) == ("float16:code", ["keep_io_types"]), io
+
+
+def test_an_exporter_fault_among_several_rules_is_found_by_cutting_the_graph(tmp_path):
+    """bugs/torchscript-nan-inf-fdc1cf: narrow's negative start makes an empty slice, and the
+    amax after it gives -inf; the cut after the slice already fails, so narrow is at fault."""
+    pytest.importorskip("torch")
+    fault = rule_at_fault(_copy("torchscript-nan-inf-fdc1cf", tmp_path))
+    assert (fault.system, fault.rules) == ("torchscript:symbolic", ["aten::narrow"]), fault
+
+
+def test_one_op_with_two_symbolic_functions_is_the_one_that_made_the_wrong_output(tmp_path):
+    """bugs/torchscript-shape-mismatch-4c7764: torch.unique(return_inverse=True) runs _unique2 and
+    index; the wrong output comes straight from the Unique node _unique2 returned."""
+    pytest.importorskip("torch")
+    fault = rule_at_fault(_copy("torchscript-shape-mismatch-4c7764", tmp_path))
+    assert fault.rules == ["aten::_unique2"] and "made the node" in fault.note, fault
+
+
+def test_a_torchscript_model_broken_by_its_declared_dim_names_names_the_shape_pass(tmp_path):
+    """bugs/torchscript-run-crash-8e7f92: two unique outputs of different lengths share one dim
+    name; with the names made distinct, ONNX Runtime runs the model."""
+    pytest.importorskip("torch")
+    fault = rule_at_fault(_copy("torchscript-run-crash-8e7f92", tmp_path))
+    assert fault.rules == ["_jit_pass_onnx_graph_shape_type_inference"], fault

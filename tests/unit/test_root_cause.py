@@ -337,6 +337,12 @@ def test_one_rewrite_rule_at_fault_with_one_symptom_is_one_bug():
     assert rule_key("onnx-reference", "runtime", "run_crash", {"system": "onnx-reference:ops", "rules": ["GridSample(float32)"]}) is None
     assert rule_key("torchscript", "exporter", "invalid_model", {"system": "torchscript:symbolic", "rules": ["aten::prod"]}) is None
     assert rule_key("onnxslim", "transformer", "convert_crash", {"system": "onnxslim:rules", "rules": ["constant_folding"]}) is None
+    # a tool's own shape inference, its whole constant-folding pass and float16's handling of
+    # every graph input and output each hold several defects
+    for system, rule in (("onnxslim:code", "shape_infer"), ("onnxscript-optimizer:passes", "FoldConstantsPass"),
+                         ("float16:code", "keep_io_types")):
+        assert rule_key("x", "transformer", "invalid_model", {"system": system, "rules": [rule]}) is None, rule
+    assert rule_key("onnxslim", "transformer", "invalid_model", {"system": "onnxslim:code", "rules": ["freeze"]})
     assert rule_key("onnxoptimizer", "transformer", "invalid_model", {"system": "onnxoptimizer:passes", "rules": []}) is None
 
 
