@@ -59,6 +59,10 @@ class Fault:
     candidates: list[str] = field(default_factory=list)
     #: how it was found, or why nothing was
     note: str = ""
+    #: for an exporter's bug: the ops of the first graph cut that fails on its path, each as
+    #: core_of writes it (op, its attributes' shape, operand dtypes); what one defect met through
+    #: several symptoms has in common (fuzzer.report.rootcause.rule_key). [] when not found
+    core: list = field(default_factory=list)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -740,22 +744,23 @@ def _exporter(folder: Path, case: dict) -> Fault:
     request = ExportRequest(graph, feeds, names, [f"out{i}" for i in range(len(graph.outputs))], opset)
     plugin = load_plugin("converter", bug["system"])
     order, error = _recorded(lambda: plugin.export(request))
+    cut = _first_failing_cut(folder, bug, graph, plugin, systems, opset) if graph.op_nodes else None
+    core = cut.core if cut is not None else []
     if error is not None and bug["stage"] == "export" and bug["system"] == "torchscript":
         inner = _innermost_symbolic(error, {r for s, r in order if s in systems})
         if inner is not None:  # a symbolic function that calls another's helper: the one that raised
             named = list(dict.fromkeys(r for s, r in order if s in systems and not TRIVIAL.search(r)))
             return Fault(systems[0], [inner], named or [inner],
-                         "the export raised inside this symbolic function (the innermost one in the traceback)")
+                         "the export raised inside this symbolic function (the innermost one in the traceback)", core)
     fault = _from_order(order, error if bug["stage"] == "export" else None, systems, systems[0],
                         f"{bug['system']}'s export", failure=bug.get("error") or "")
     if not fault.rules and bug["system"] == "torchscript" and bug["kind"] in ("load_crash", "run_crash"):
         declared = _declared_dims_at_fault(folder, bug)
         if declared is not None:
             return declared
-    if not fault.rules and bug["stage"] != "export" and graph.op_nodes:
-        cut = _first_failing_cut(folder, bug, graph, plugin, systems, opset)
-        if cut is not None:
-            return cut
+    if not fault.rules and bug["stage"] != "export" and cut is not None and cut.rules:
+        return cut
+    fault.core = core
     return fault
 
 
@@ -792,13 +797,36 @@ def _declared_dims_at_fault(folder: Path, bug: dict) -> Fault | None:
                  "the names its shape-type inference pass gave are wrong, no symbolic function's nodes")
 
 
+def core_of(cut) -> list:
+    """The ops of a graph cut, each as [op, its attributes' shape, its operands' dtypes (with
+    "/0-d" for a scalar)]: numbers reduced to their sign, so that torch.narrow(x, -4, -5, 5) and
+    torch.narrow(y, -2, -3, 3) read alike and torch.mean(x, dim=()) and torch.mean(x, dim=None,
+    keepdim=True) do not. Attributes a spec keeps for itself (a motif's drawn operand types and
+    side of the guard) are left out."""
+    def shape(value):
+        if isinstance(value, bool) or value is None or isinstance(value, str):
+            return value
+        if isinstance(value, (int, float)):
+            return "-" if value < 0 else "0" if value == 0 else "+"
+        if isinstance(value, (list, tuple)):
+            return [shape(v) for v in value]
+        if isinstance(value, dict):
+            return {k: shape(v) for k, v in sorted(value.items())}
+        return type(value).__name__
+
+    return [[node.op_type, shape({k: v for k, v in node.attrs.items() if k not in ("operand_types", "fires", "broken")}),
+             [f"{v.type.dtype.value}{'/0-d' if not v.type.shape else ''}" for v in node.inputs]]
+            for node in cut.op_nodes]
+
+
 def _first_failing_cut(folder: Path, bug: dict, graph, plugin, systems: tuple[str, ...], opset: int) -> Fault | None:
-    """For an exporter's wrong model whose export applied several rules: the first op of the
-    graph, in order, such that the graph cut after it (its outputs made the graph's, what it
-    does not need dropped) already fails on this exporter's path, judged by the campaign's own
-    oracles against the float64 truth; the rules that cut's export applied that no earlier,
-    passing cut did. A wrong value may only show downstream (an empty slice whose maximum is
-    -inf): the cut finds the op that made it."""
+    """The first op of an exporter bug's graph, in order, such that the graph cut after it (its
+    outputs made the graph's, what it does not need dropped) already fails on this exporter's
+    path, judged by the campaign's own oracles against the float64 truth. Returned as a Fault
+    whose core is that cut's (core_of), and whose rule is the one rule the cut's export applied
+    that no earlier, passing cut did (or, among several, the one that made the node computing
+    the wrong output), or none. A wrong value may only show downstream (an empty slice whose
+    maximum is -inf): the cut finds the op that made it. None when no cut fails."""
     import numpy as np
 
     from fuzzer.case import CaseSpec, run_case
@@ -832,13 +860,14 @@ def _first_failing_cut(folder: Path, bug: dict, graph, plugin, systems: tuple[st
         where = f"the graph cut after {node.op_type} is the first cut that already fails on {bug['system']}'s path"
         if len(new) == 1:
             return Fault(systems[0], new, sorted(rules | passed),
-                         f"{where}, and this is the one rule its export applied that no earlier, passing cut did")
+                         f"{where}, and this is the one rule its export applied that no earlier, passing cut did",
+                         core_of(cut))
         made = _made_wrong_outputs(plugin, request, result, bug["system"], set(new))
         if made is not None:
             return Fault(systems[0], [made], sorted(rules | passed),
                          f"{where}; of the rules its export newly applied, this one made the node that computes the "
-                         "wrong output")
-        return None
+                         "wrong output", core_of(cut))
+        return Fault(systems[0], [], sorted(rules | passed), where, core_of(cut))
     return None
 
 
@@ -913,7 +942,10 @@ def record(folder: Path) -> Fault | None:
 
 def _write(folder: Path, fault: Fault | None) -> None:
     case = json.loads((folder / "case.json").read_text())
+    before = case["bug"].get("rule_at_fault") or {}
     case["bug"]["rule_at_fault"] = None if fault is None else fault.to_json()
+    if fault is not None and before.get("checked") and before.get("rules") == fault.rules:
+        case["bug"]["rule_at_fault"]["checked"] = before["checked"]  # a reviewer's reading of the same rule
     (folder / "case.json").write_text(json.dumps(case, indent=1, default=str))
 
 
@@ -939,7 +971,9 @@ def localize_isolated(folder: Path, timeout: float = 300) -> Fault | None:
                                   capture_output=True, text=True, timeout=timeout, env={**os.environ, TRACE: trace.name})
             if done.returncode == 0:
                 found = json.loads((folder / "case.json").read_text())["bug"].get("rule_at_fault")
-                return None if found is None else Fault(**found)
+                if found is None:
+                    return None
+                return Fault(**{k: v for k, v in found.items() if k in Fault.__dataclass_fields__})
             why = f"died (exit {done.returncode})"
         except subprocess.TimeoutExpired:
             why = f"hung (over {timeout:g} s)"

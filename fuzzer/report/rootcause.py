@@ -54,6 +54,7 @@ never a system under test: `is_own` says when a blame or a failure is its own.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 
 from oracles import Kind, normalize_error
@@ -373,7 +374,8 @@ def model_traits(model) -> tuple[str, ...]:
 
 
 #: defects named by the structure of the model rather than by the error's words:
-#: (system family, failure kinds or None for any, trait, what the error says, the defect in words)
+#: (system family, failure kinds or None for any, trait or None for any model, what the error says,
+#: the defect in words)
 STRUCTURAL = (
     ("float16", ("invalid_model",), READS_GRAPH_OUTPUT, _TYPE_CLASH,
      "a graph output read by another node keeps its type while its readers are converted"),
@@ -381,13 +383,17 @@ STRUCTURAL = (
      "an op whose output type an attribute sets keeps it while its output is retyped"),
     ("tract", None, CASTS_TO_INT64, re.compile(r"\bTDim\b"),
      "a Cast to int64 is typed TDim, which the ops reading it refuse"),
+    # its constant folding writes Constant(value_int(s)=...) whatever the opset, for each op it
+    # folds to an integer (Size, Shape, Split's sizes): one defect met through several ops
+    ("onnxscript-optimizer", ("invalid_model",), None, re.compile(r"Unrecognized attribute: value_ints? for operator Constant"),
+     "folding writes a Constant attribute the model's opset does not have"),
 )
 
 
 def structural(family: str, kind: str, error: str, traits: tuple[str, ...]) -> str:
     """The STRUCTURAL defect this failure is, in words, or ""."""
     for fam, kinds, trait, said, words in STRUCTURAL:
-        if fam == family and (kinds is None or kind in kinds) and trait in traits and said.search(error or ""):
+        if fam == family and (kinds is None or kind in kinds) and (trait is None or trait in traits) and said.search(error or ""):
             return words
     return ""
 
@@ -455,12 +461,21 @@ _BROAD_RULE = re.compile(r"constant.?folding|FoldConstants|RuleBasedTransformer$
 def rule_key(system: str, role: str, kind: str, fault: dict | None) -> str | None:
     """The key of a transformer's bug by its rule at fault (fuzzer.coverage.fault) and symptom:
     two failures of one rewrite rule (onnxoptimizer's fuse_consecutive_squeezes met through
-    Squeeze, Unsqueeze and Concat, worded three ways) with one symptom are one bug. Only for
-    the rules of transformers and ORT's graph transformers, which each do one rewrite; a
-    runtime's kernel or an exporter's symbolic function holds many defects (onnx.reference's
-    GridSample has two in bugs/). None when no single rule of that kind is named."""
+    Squeeze, Unsqueeze and Concat, worded three ways) with one symptom are one bug. For the
+    rules of transformers and ORT's graph transformers, which each do one rewrite; a runtime's
+    kernel holds many defects (onnx.reference's GridSample has two in bugs/). An exporter's
+    function is keyed with the first failing cut of the graph (Fault.core), and without the
+    symptom. None when no single rule of that kind is named."""
     rules = (fault or {}).get("rules") or []
     rule_system = (fault or {}).get("system") or ""
+    core = (fault or {}).get("core") or []
+    if role == "exporter" and rules and core:
+        # an exporter's function holds several defects (aten::mean with dim=() and with
+        # keepdim=True), each reached by its own call: the function with the first failing
+        # cut's ops and the shape of their arguments is one defect, whatever symptom it showed
+        # (narrow's negative start: an empty slice as a wrong shape, or amax of it as -inf)
+        parts = [system_family(system), rule_system, *sorted(rules), json.dumps(core, sort_keys=True)]
+        return "core:" + hashlib.sha1("|".join(parts).encode()).hexdigest()[:10]
     if role not in ("transformer", "runtime") or not rules or rule_system.endswith(":ops"):
         return None
     if any(_BROAD_RULE.search(r) for r in rules):

@@ -286,3 +286,16 @@ def test_a_torchscript_model_broken_by_its_declared_dim_names_names_the_shape_pa
     pytest.importorskip("torch")
     fault = rule_at_fault(_copy("torchscript-run-crash-8e7f92", tmp_path))
     assert fault.rules == ["_jit_pass_onnx_graph_shape_type_inference"], fault
+
+
+def test_relocalizing_keeps_a_reviewers_check_of_the_same_rule_only(tmp_path):
+    from fuzzer.coverage.fault import _write
+
+    checked = {"verdict": "CORRECT", "by": "code review", "where": "x"}
+    (tmp_path / "case.json").write_text(json.dumps({"bug": {"rule_at_fault": {
+        "system": "s", "rules": ["r"], "candidates": [], "note": "", "checked": checked}}}))
+    _write(tmp_path, Fault("s", ["r"], [], "again", [["op", {}, ["float32"]]]))
+    again = json.loads((tmp_path / "case.json").read_text())["bug"]["rule_at_fault"]
+    assert again["checked"] == checked and again["core"] == [["op", {}, ["float32"]]]
+    _write(tmp_path, Fault("s", ["other"], [], "another rule"))
+    assert "checked" not in json.loads((tmp_path / "case.json").read_text())["bug"]["rule_at_fault"]

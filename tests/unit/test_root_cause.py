@@ -409,3 +409,32 @@ def test_an_in_place_spelling_crashing_the_exporter_is_its_ops_bug():
 
     assert framework_family(["scatter_"]) == framework_family(["scatter"]) == "scatter"
     assert framework_family(["sum_"]) == framework_family(["sum"])
+
+
+def test_an_exporter_function_with_the_same_failing_cut_is_one_bug_whatever_the_symptom():
+    """narrow's negative start makes an empty slice: a wrong shape alone, -inf once amax reads it
+    (bugs/torchscript-shape-mismatch-cd24ba and its retired twin fdc1cf). mean with dim=() and
+    with keepdim=True are two defects of one function: their cuts' arguments differ."""
+    from fuzzer.report.rootcause import rule_key
+
+    def fault(rule, core):
+        return {"system": "torchscript:symbolic", "rules": [rule], "core": core}
+
+    narrow = [["slice", {"narrow": ["-", "-", "+"]}, ["float32"]]]
+    a = rule_key("torchscript", "exporter", "shape_mismatch", fault("aten::narrow", narrow))
+    assert a and a == rule_key("torchscript", "exporter", "nan_inf", fault("aten::narrow", narrow))
+    mean_empty = [["mean", {"dim": []}, ["float32"]]]
+    mean_keep = [["mean", {"dim": None, "keepdim": True}, ["float32"]]]
+    assert rule_key("torchscript", "exporter", "invalid_model", fault("aten::mean", mean_empty)) != rule_key(
+        "torchscript", "exporter", "invalid_model", fault("aten::mean", mean_keep))
+    assert rule_key("torchscript", "exporter", "invalid_model", fault("aten::mean", [])) is None  # no cut: no key
+
+
+def test_onnxscript_folding_to_an_attribute_the_opset_lacks_is_one_defect_whatever_it_folded():
+    from fuzzer.report.rootcause import root_key
+
+    def key(op):
+        return root_key("onnxscript-optimizer", "transformer", "invalid_model", "check",
+                        "ValidationError: Unrecognized attribute: value_int for operator Constant", "", [op], False)
+
+    assert key("Size") == key("Shape")
