@@ -746,6 +746,11 @@ def _exporter(folder: Path, case: dict) -> Fault:
     order, error = _recorded(lambda: plugin.export(request))
     cut = _first_failing_cut(folder, bug, graph, plugin, systems, opset) if graph.op_nodes else None
     core = cut.core if cut is not None else []
+    if bug["system"] == "tf2onnx" and bug["stage"] != "export":
+        optimized = _tf2onnx_optimizer_at_fault(folder, bug, graph, opset)
+        if optimized is not None:
+            optimized.core = core
+            return optimized
     if error is not None and bug["stage"] == "export" and bug["system"] == "torchscript":
         inner = _innermost_symbolic(error, {r for s, r in order if s in systems})
         if inner is not None:  # a symbolic function that calls another's helper: the one that raised
@@ -762,6 +767,49 @@ def _exporter(folder: Path, case: dict) -> Fault:
         return cut
     fault.core = core
     return fault
+
+
+def _tf2onnx_optimizer_at_fault(folder: Path, bug: dict, graph, opset: int) -> Fault | None:
+    """The one tf2onnx optimizer without which the conversion no longer fails on its path: its
+    handlers and rewriters made a right graph, and that optimizer's rewrite of it is wrong.
+    Each is left out of tf2onnx's optimizer table (which optimize_graph reads on every call) for
+    one conversion of the whole graph: every one, not only those the coverage recorder saw
+    change the graph, since some rewrite it without saying so (graph_been_opt)."""
+    from tf2onnx import optimizer
+
+    fired = list(optimizer._optimizers)
+    cleared = []
+    for name in fired:
+        table = dict(optimizer._optimizers)
+        optimizer._optimizers.pop(name, None)
+        try:
+            still = _fails_on_path(folder, bug, graph, opset)
+        finally:
+            optimizer._optimizers.clear()
+            optimizer._optimizers.update(table)
+        if still is False:
+            cleared.append(name)
+    if len(cleared) != 1:
+        return None
+    return Fault("tf2onnx:optimizers", cleared, fired,
+                 "the failure goes when this optimizer alone is left out of tf2onnx's optimizer table: the graph "
+                 "its handlers made was right, and this optimizer's rewrite of it is not")
+
+
+def _fails_on_path(folder: Path, bug: dict, graph, opset: int) -> bool | None:
+    """Does graph fail on the bug's exporter path, judged by the campaign's oracles on the bug's
+    runtime (None when the case cannot run)."""
+    from fuzzer.case import CaseSpec, run_case
+    from fuzzer.generate import GenConfig
+
+    runtimes = [bug["runtime"]] if bug.get("runtime") else ["onnxruntime-noopt"]
+    spec = CaseSpec(case_id=0, seed=0, config=GenConfig(), exporters=[bug["system"]], runtimes=runtimes,
+                    opset=opset, graph_json=graph.dumps(), inputs_npz=(folder / "inputs.npz").read_bytes())
+    try:
+        result = run_case(spec)
+    except Exception:
+        return None
+    return any(v.kind.is_failure and v.path.split("@")[0] == bug["system"] for v in result.verdicts)
 
 
 def _declared_dims_at_fault(folder: Path, bug: dict) -> Fault | None:
@@ -804,8 +852,10 @@ def core_of(cut) -> list:
     keepdim=True) do not. Attributes a spec keeps for itself (a motif's drawn operand types and
     side of the guard) are left out."""
     def shape(value):
-        if isinstance(value, bool) or value is None or isinstance(value, str):
+        if isinstance(value, bool) or value is None:
             return value
+        if isinstance(value, str):  # a dtype is a str enum: its plain value
+            return str(getattr(value, "value", value))
         if isinstance(value, (int, float)):
             return "-" if value < 0 else "0" if value == 0 else "+"
         if isinstance(value, (list, tuple)):

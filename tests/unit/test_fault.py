@@ -299,3 +299,11 @@ def test_relocalizing_keeps_a_reviewers_check_of_the_same_rule_only(tmp_path):
     assert again["checked"] == checked and again["core"] == [["op", {}, ["float32"]]]
     _write(tmp_path, Fault("s", ["other"], [], "another rule"))
     assert "checked" not in json.loads((tmp_path / "case.json").read_text())["bug"]["rule_at_fault"]
+
+
+def test_a_tf2onnx_bug_is_the_optimizer_whose_absence_clears_it(tmp_path):
+    """bugs/tf2onnx-value-mismatch-0f9c35: cast float -> int64 -> bool is merged into one Cast to
+    bool by remove_back_to_back, which tf2onnx's coverage never sees set graph_been_opt."""
+    pytest.importorskip("tf2onnx")
+    fault = rule_at_fault(_copy("tf2onnx-value-mismatch-0f9c35", tmp_path))
+    assert (fault.system, fault.rules) == ("tf2onnx:optimizers", ["remove_back_to_back"]), fault
