@@ -129,7 +129,7 @@ def ort_transformer_at_fault(model: bytes, fails: Callable[[Attempt], bool], lev
     if not fails(first):
         return Localization(sys_name, [], [], count, "the check does not fail with every transformer on")
     candidates = list(first.modified)
-    stuck = _in_progress(first.log) if first.error is not None else None
+    stuck = running = _in_progress(first.log) if first.error is not None else None
     if stuck and stuck not in candidates:
         candidates.insert(0, stuck)
     if not candidates:
@@ -154,6 +154,21 @@ def ort_transformer_at_fault(model: bytes, fails: Callable[[Attempt], bool], lev
         pool = half if not fails(attempt(model, level, half)) else pool[len(pool) // 2:]
     count += 1
     if not fails(attempt(model, level, pool)):
+        # an earlier transformer may only make the pattern a later one then rewrites wrongly
+        # (CSE merges two Casts, and LayerNormFusion absorbs one into the fused node): then
+        # disabling either clears it, and the one at fault is the last of them to rewrite
+        alone = []
+        for name in candidates:
+            if name != pool[0]:
+                count += 1
+                if fails(attempt(model, level, [name])):
+                    continue
+            alone.append(name)
+        if len(alone) > 1:
+            last = running if running in alone else alone[-1]  # the one running when it failed is the last
+            return Localization(sys_name, [last], candidates, count,
+                                f"disabling any one of {alone} alone makes the failure disappear: {last}, the last "
+                                "of them to modify the graph, makes the rewrite that breaks it, and the others its pattern")
         return Localization(sys_name, pool, candidates, count, f"disabling {pool[0]} alone makes the failure disappear (bisection)")
     # no single culprit: the smallest set whose disabling still clears it (each member needed)
     needed = list(candidates)

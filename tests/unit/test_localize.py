@@ -57,6 +57,23 @@ def test_bisection_names_the_transformer_behind_an_injected_fault():
     assert "MatMulAddFusion" in loc.candidates and len(loc.candidates) >= 3
 
 
+def test_of_transformers_each_of_which_clears_it_alone_the_last_to_rewrite_is_named():
+    """bugs/onnxruntime-basic-load-crash-2c0e46: CommonSubexpressionElimination merges two Casts
+    and LayerNormFusion then absorbs one into the fused node; disabling either clears it."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "bugs" / "onnxruntime-basic-load-crash-2c0e46"
+    if not folder.is_dir():
+        pytest.skip("the folder is gone")
+    import json
+
+    from fuzzer.coverage.localize import error_pattern
+
+    error = json.loads((folder / "case.json").read_text())["bug"]["error"].strip().splitlines()[0]
+    loc = ort_transformer_at_fault((folder / "model.onnx").read_bytes(), raises(error_pattern(error)), "ORT_ENABLE_BASIC")
+    assert loc.rules == ["LayerNormFusionL1"] and "CommonSubexpressionElimination" in loc.note, loc
+
+
 def test_a_fault_every_session_shows_is_no_transformers():
     loc = ort_transformer_at_fault(fusable(), lambda attempt: True, "ORT_ENABLE_EXTENDED")
     assert loc.rules == [] and "not a transformer's fault" in loc.note
