@@ -746,6 +746,11 @@ def _exporter(folder: Path, case: dict) -> Fault:
     order, error = _recorded(lambda: plugin.export(request))
     cut = _first_failing_cut(folder, bug, graph, plugin, systems, opset) if graph.op_nodes else None
     core = cut.core if cut is not None else []
+    if bug["system"].startswith("dynamo") and bug["kind"] in _WRONG_RESULTS:
+        decomposed = _decomposition_at_fault(folder, bug, graph, opset)
+        if decomposed is not None:
+            decomposed.core = core
+            return decomposed
     if bug["system"] == "tf2onnx" and bug["stage"] != "export":
         optimized = _tf2onnx_optimizer_at_fault(folder, bug, graph, opset)
         if optimized is not None:
@@ -767,6 +772,69 @@ def _exporter(folder: Path, case: dict) -> Fault:
         return cut
     fault.core = core
     return fault
+
+
+#: failures that are a wrong result (not a crash or an invalid model)
+_WRONG_RESULTS = ("value_mismatch", "shape_mismatch", "dtype_mismatch", "nan_inf")
+
+
+def _decomposition_at_fault(folder: Path, bug: dict, graph, opset: int) -> Fault | None:
+    """For a dynamo export that computes a wrong result: torch's decompositions, which the
+    exporter applies to the exported program before any torchlib function translates it
+    (torch.onnx's _fx_passes.decompose_with_registry). When the exported program computes what
+    the module computes and the decomposed one does not, a decomposition is at fault: the
+    overloads it replaced are named (torch/_decomp, not torchlib). A bug found with dynamic
+    dims is exported with them and run at the size it failed at."""
+    import numpy as np
+    import torch
+    from torch.onnx._internal.exporter import _fx_passes, _registration
+
+    from fuzzer.convert.base import ExportRequest
+    from fuzzer.convert.plugins.dynamo import dynamic_shapes
+    from fuzzer.coverage.localize import filed_inputs
+    from fuzzer.materialize import torch_inputs
+
+    names = [v.name for v in graph.inputs]
+    base = {k: v for k, v in np.load(folder / "inputs.npz").items() if "@" not in k}
+    dims = (bug.get("dynamic") or {}).get("dims") or {}
+    request = ExportRequest(graph, _by_name(names, base), names, [f"out{i}" for i in range(len(graph.outputs))], opset,
+                            dynamic={n: {int(a): sym for a, sym in axes.items()} for n, axes in dims.items()})
+    args = torch_inputs(graph, _by_name(names, filed_inputs(folder)))
+
+    def close(a, b) -> bool:
+        a, b = (a if isinstance(a, (tuple, list)) else (a,)), (b if isinstance(b, (tuple, list)) else (b,))
+        return len(a) == len(b) and all(
+            x.shape == y.shape and x.dtype == y.dtype and torch.allclose(x.double(), y.double(), rtol=1e-3, atol=1e-3,
+                                                                         equal_nan=True) for x, y in zip(a, b))
+
+    def overloads(program) -> set[str]:
+        return {str(n.target) for n in program.graph.nodes if n.op == "call_function"}
+
+    try:
+        with torch.no_grad():
+            want = request.module(*args)
+            program = torch.export.export(request.module, tuple(request.args), dynamic_shapes=dynamic_shapes(request))
+            if not close(program.module()(*args), want):
+                return None  # torch.export itself already computes it wrongly
+            before = overloads(program)
+            with torch.fx.experimental._config.patch(backed_size_oblivious=True):  # as the exporter decomposes
+                decomposed = _fx_passes.decompose_with_registry(program, _registration.ONNXRegistry.from_torchlib())
+    except Exception:
+        return None
+    try:
+        with torch.no_grad():
+            if close(decomposed.module()(*args), want):
+                return None
+    except Exception:
+        # the decomposition guarded the program on what the exporter keeps dynamic (a pooling
+        # decomposed for sizes divisible by its output, "Guard failed: x.size()[2] % 5 == 0"),
+        # and the exporter drops the guard: at this size it computes something else
+        pass
+    replaced = sorted(before - overloads(decomposed))
+    return Fault("dynamo:decompositions", replaced, sorted(before),
+                 "the exported program computes the module's result and the program decomposed as the exporter "
+                 "decomposes it does not: torch's decomposition of " + (", ".join(replaced) or "an overload") +
+                 " is at fault, before any torchlib function") if replaced else None
 
 
 def _tf2onnx_optimizer_at_fault(folder: Path, bug: dict, graph, opset: int) -> Fault | None:

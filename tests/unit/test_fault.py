@@ -307,3 +307,11 @@ def test_a_tf2onnx_bug_is_the_optimizer_whose_absence_clears_it(tmp_path):
     pytest.importorskip("tf2onnx")
     fault = rule_at_fault(_copy("tf2onnx-value-mismatch-0f9c35", tmp_path))
     assert (fault.system, fault.rules) == ("tf2onnx:optimizers", ["remove_back_to_back"]), fault
+
+
+def test_a_dynamo_bug_made_by_a_torch_decomposition_names_the_decomposed_overload(tmp_path):
+    """bugs/dynamo-shape-mismatch-e2c762: adaptive_max_pool2d decomposes into a [1,1] max pool
+    guarded on the dynamic dim being divisible by 5; the exporter drops the guard."""
+    pytest.importorskip("torch")
+    fault = rule_at_fault(_copy("dynamo-shape-mismatch-e2c762", tmp_path))
+    assert (fault.system, fault.rules) == ("dynamo:decompositions", ["aten.adaptive_max_pool2d.default"]), fault
