@@ -764,6 +764,11 @@ def _exporter(folder: Path, case: dict) -> Fault:
                          "the export raised inside this symbolic function (the innermost one in the traceback)", core)
     fault = _from_order(order, error if bug["stage"] == "export" else None, systems, systems[0],
                         f"{bug['system']}'s export", failure=bug.get("error") or "")
+    if bug["system"] == "torchscript" and bug["kind"] == "dtype_mismatch":
+        promoted = _pass_made_casts(plugin, request)
+        if promoted is not None:
+            promoted.core = core
+            return promoted
     if not fault.rules and bug["system"] == "torchscript" and bug["kind"] in ("load_crash", "run_crash"):
         declared = _declared_dims_at_fault(folder, bug)
         if declared is not None:
@@ -878,6 +883,37 @@ def _fails_on_path(folder: Path, bug: dict, graph, opset: int) -> bool | None:
     except Exception:
         return None
     return any(v.kind.is_failure and v.path.split("@")[0] == bug["system"] for v in result.verdicts)
+
+
+def _pass_made_casts(plugin, request) -> Fault | None:
+    """A TorchScript export whose output has the wrong element type, through a Cast no symbolic
+    function made: the exporter's scalar type analysis pass (torch._C.
+    _jit_pass_onnx_scalar_type_analysis) inserts Casts for implicit type promotion after the
+    symbolic functions ran, and its promotion is what is wrong (a 0-d float64 tensor taken for
+    a Python scalar, and the float64 product cast down to float32)."""
+    from collections import Counter
+
+    import onnx
+
+    from fuzzer.coverage.torch_exporters import MADE, emitted_kinds
+
+    made: list = []
+    with emitted_kinds() as emitted:
+        _, error = _recorded(lambda: made.append(plugin.export(request)))
+    if error is not None or not made:
+        return None
+    model = onnx.load_model_from_string(made[0])
+    extra = Counter(n.op_type for n in model.graph.node) - Counter(emitted.get(MADE, ()))
+    inputs = {i.name for i in model.graph.input}
+    # only a Cast of a graph input itself: one of a symbolic function's results may be promoted
+    # rightly, to the type of a constant the symbolic function chose (pairwise_distance's float32
+    # exponent for float16 operands), and then the symbolic function is at fault
+    if not extra.get("Cast") or not any(n.op_type == "Cast" and set(n.input) <= inputs for n in model.graph.node):
+        return None
+    return Fault("torchscript:passes", ["_jit_pass_onnx_scalar_type_analysis"],
+                 sorted(r for r in emitted if r != MADE),
+                 "a graph input is cast by a node no symbolic function made: the exporter's scalar type analysis "
+                 "inserts such Casts for implicit type promotion, after the symbolic functions, and chose this type")
 
 
 def _declared_dims_at_fault(folder: Path, bug: dict) -> Fault | None:

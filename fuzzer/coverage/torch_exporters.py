@@ -84,21 +84,25 @@ def _recording(fn, rule: str):
         coverage.hit(TORCHSCRIPT, (rule,), torchscript_inventory)
         out = fn(*args, **kwargs)
         if _emitted is not None:
-            _note_emitted(rule, out)
+            _note_emitted(rule, args[0] if args else None, out)
         return out
 
     return symbolic
 
 
-#: while emitted_kinds() is open: {symbolic function: ONNX op types of the nodes whose outputs it returned}
+#: while emitted_kinds() is open: {symbolic function: ONNX op types of the nodes whose outputs it
+#: returned}, and under MADE, the op types of every node any symbolic function made, with repeats
 _emitted: dict | None = None
+MADE = "*made*"
 
 
 @contextlib.contextmanager
 def emitted_kinds():
     """Within it, TorchScript exports (with coverage on) note, per symbolic function, the op
     types of the nodes that made the values it returned: which rule made a given node of the
-    exported model, for fault localization. Yields that mapping."""
+    exported model, for fault localization; and (under MADE) every node the symbolic functions
+    made, so that a node of the exported model none of them made is known to come from one of
+    the exporter's passes. Yields that mapping."""
     global _emitted
     outer, _emitted = _emitted, {}
     try:
@@ -108,11 +112,13 @@ def emitted_kinds():
 
 
 @coverage.quietly
-def _note_emitted(rule: str, out) -> None:
+def _note_emitted(rule: str, context, out) -> None:
     for value in out if isinstance(out, (tuple, list)) else (out,):
         node = getattr(value, "node", None)
         if callable(node):
             _emitted.setdefault(rule, set()).add(node().kind().split("::")[-1])
+    # the GraphContext a symbolic function gets lists the nodes its g.op calls made
+    _emitted.setdefault(MADE, []).extend(n.kind().split("::")[-1] for n in getattr(context, "new_nodes", None) or ())
 
 
 def instrument_dynamo() -> None:

@@ -315,3 +315,15 @@ def test_a_dynamo_bug_made_by_a_torch_decomposition_names_the_decomposed_overloa
     pytest.importorskip("torch")
     fault = rule_at_fault(_copy("dynamo-shape-mismatch-e2c762", tmp_path))
     assert (fault.system, fault.rules) == ("dynamo:decompositions", ["aten.adaptive_max_pool2d.default"]), fault
+
+
+def test_a_torchscript_input_cast_no_symbolic_function_made_is_the_scalar_type_pass(tmp_path):
+    """bugs/torchscript-dtype-mismatch-2c7d93: torch.mul of a float64 input and a 0-d float64
+    buffer; aten::mul makes a plain Mul, and the input's Cast to float32 comes from the pass.
+    bugs/torchscript-dtype-mismatch-4615d8 keeps its symbolic function: the Cast there promotes
+    a symbolic function's result to the float32 constant that function chose."""
+    pytest.importorskip("torch")
+    fault = rule_at_fault(_copy("torchscript-dtype-mismatch-2c7d93", tmp_path))
+    assert (fault.system, fault.rules) == ("torchscript:passes", ["_jit_pass_onnx_scalar_type_analysis"]), fault
+    kept = rule_at_fault(_copy("torchscript-dtype-mismatch-4615d8", tmp_path))
+    assert kept.rules == ["aten::pairwise_distance"], kept
