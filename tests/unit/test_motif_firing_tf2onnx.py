@@ -159,3 +159,19 @@ def test_motif_drawn_to_fire_leaves_no_op_its_rule_removes(name):
     for seed, g, _ in _instances(spec, True, 2):
         ops = {n.op_type for n in _convert(g).graph.node}
         assert SAME_RULE_BOTH_SIDES[name] not in ops, f"seed {seed}: {sorted(ops)}\n{g.summary()}"
+
+
+@pytest.mark.parametrize("name", [s.name for s in MOTIFS])
+def test_motif_tf_lowering_can_be_written_down_for_a_repro(name):
+    """Every TensorFlow call goes through ctx.tf, so a tf2onnx repro records the function."""
+    from fuzzer.report.tf_repro import tf_function_source
+
+    spec = next(s for s in MOTIFS if s.name == name)
+    written = 0
+    for seed, g, _ in _instances(spec, True, 1) + _instances(spec, False, 1):
+        got = reference(g, NumpyChoices(seed + 500))
+        if got is not None:  # raises Unrecordable for a tensor computed outside a tf call
+            source = tf_function_source(g, got[1])
+            assert "@tf.function" in source and "tf.identity" in source, source
+            written += 1
+    assert written, f"{name}: no instance had a truth to draw the repro's inputs from"
