@@ -15,8 +15,9 @@ names once per process sees every conversion:
 - optimizers: optimize_graph builds each optimizer from tf2onnx.optimizer's table
   and asks it afterwards whether it changed the graph (graph_been_opt), or, since
   two of them never set that flag (remove_back_to_back, remove_redundant_upsample),
-  whether its nodes differ from those it was given; the table gets recording
-  subclasses. The inventory is that table's names.
+  whether its own pass (_optimize, before the base class's clean-up) left the nodes
+  other than it found them; the table gets recording subclasses. The inventory is
+  that table's names.
 """
 from __future__ import annotations
 
@@ -65,7 +66,9 @@ def _shape(nodes) -> set[tuple]:
 
 
 def _attrs(node) -> tuple:
-    return tuple(sorted((k, a.SerializeToString()) for k, a in node.attr.items()))
+    """The node's attributes but its subgraphs (If/Loop bodies are optimized on their own and
+    set back as attributes whether or not they changed)."""
+    return tuple(sorted((k, a.SerializeToString()) for k, a in node.attr.items() if not (a.HasField("g") or a.graphs)))
 
 
 def _graph_nodes(graph) -> set[tuple]:
@@ -109,8 +112,9 @@ def _recording_rewriter(func):
     def rewrite(g, ops):
         before = _shape(ops)
         out = func(g, ops)
-        # a node it made, retyped, rewired or re-attributed; removals alone are the dead-node sweeps many rewriters
-        # run whatever they match (the LSTM rewriter's drops what an earlier rewrite left unused)
+        # a node it made, retyped, rewired or re-attributed; removals alone are the dead-node
+        # sweeps many rewriters run whatever they match (the LSTM rewriter's drops what an
+        # earlier rewrite left unused)
         if out is not None and _shape(out) - before:
             _record(REWRITERS, (func.__name__,), rewriters_inventory)
         return out
@@ -120,10 +124,17 @@ def _recording_rewriter(func):
 
 def _recording_optimizer(name: str, factory):
     class Recording(factory):
-        def optimize(self, graph, iteration):
+        def _optimize(self, graph):
+            # the optimizer's own work only: optimize() then runs the base class's housekeeping
+            # (update_proto, delete_unused_nodes), which may tidy what an earlier one left
             before = _graph_nodes(graph)
+            out = super()._optimize(graph)
+            self.onnxfuzz_changed = _graph_nodes(out if out is not None else graph) != before
+            return out
+
+        def optimize(self, graph, iteration):
             out = super().optimize(graph, iteration)
-            if self.graph_been_opt or _graph_nodes(out if out is not None else graph) != before:
+            if self.graph_been_opt or getattr(self, "onnxfuzz_changed", False):
                 _record(OPTIMIZERS, (name,), optimizers_inventory)
             return out
 
