@@ -35,6 +35,7 @@ op layer does not draw.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 from fuzzer.ir import DType, TensorType, Value
@@ -295,7 +296,8 @@ class ConvPad(ConvMotif):
         t, bo, le, r = attrs["pads"]
         mode = "'reflect'" if attrs["broken"] == "mode" else "'constant'"
         value = f", value={py(attrs['value'])}" if "value" in attrs else ""
-        return f"torch.nn.functional.conv2d(torch.nn.functional.pad({a[0]}, ({le}, {r}, {t}, {bo}), mode={mode}{value}), {a[1]})"
+        padded = f"torch.nn.functional.pad({a[0]}, ({le}, {r}, {t}, {bo}), mode={mode}{value})"
+        return f"torch.nn.functional.conv2d({padded}, {a[1]})"
 
     def tf(self, ctx, attrs, a, types):
         tf = ctx.tf
@@ -703,3 +705,66 @@ class Einsum(TfMotif):
 
     def tf(self, ctx, attrs, a, types):
         return ctx.tf.einsum(attrs["equation"], a[0], a[1])
+
+
+class QuantizeDequantize(TfMotif):
+    """tf.quantization.quantize_and_dequantize_v2 with a given range, then a Reshape or Transpose
+    -> QuantizeLinear/DequantizeLinear (rewrite_quantize_and_dequantize), the DequantizeLinear
+    moved past the Reshape/Transpose (q_dq_optimizer). Broken: a float64 x (dtype): the
+    rewriter reads the float64 range constants as float32 and gives up, leaving TF's op
+    unconverted (tf2onnx 1.17).
+
+    TF's rounding: of the two scales the range gives (min_q / min, max_q / max), the smaller
+    one, with the other end of the range moved to match; x clamped to it, times the scale,
+    rounded half to even, divided again. The ranges are chosen so that no special value
+    (0, +-1, +-0.5, ...) lands on a rounding tie."""
+
+    name = "motif_tf2onnx_quantize_dequantize"
+    rewrites = ((TF2ONNX, "rewrite_quantize_and_dequantize"), (TF2ONNX, "q_dq_optimizer"))
+    fire_dtypes = frozenset({F32})
+    min_rank = 1
+
+    def pattern(self, b, x, broken):
+        c = b.choices
+        hi = c.choice([1.5, 3.0, 6.0])
+        signed = c.boolean(0.75)
+        lo = -hi * c.choice([1.0, 0.75, 1.5]) if signed else 0.0
+        after = c.choice(["reshape", "transpose"]) if x.type.rank > 1 else "reshape"
+        perm = list(reversed(range(x.type.rank)))
+        return [x], {"lo": lo, "hi": hi, "signed": signed, "narrow": signed and c.boolean(0.3), "after": after,
+                     "perm": perm}
+
+    def infer(self, types, attrs):
+        x = types[0]
+        if attrs["after"] == "reshape":
+            return [x.with_shape((x.numel,))]
+        return [x.with_shape(tuple(x.shape[p] for p in attrs["perm"]))]
+
+    @staticmethod
+    def grid(attrs) -> tuple[float, float, float]:
+        """(low, high, step): the clamping range and the quantization step TF's kernel derives."""
+        if attrs["signed"]:
+            min_q, max_q = (-127 if attrs["narrow"] else -128), 127
+        else:
+            min_q, max_q = 0, 255
+        lo, hi = attrs["lo"], attrs["hi"]
+        from_min = min_q / lo if min_q * lo > 0 else math.inf
+        from_max = max_q / hi
+        if from_min < from_max:
+            return lo, max_q / from_min, 1 / from_min
+        return min_q / from_max, hi, 1 / from_max
+
+    def torch(self, ctx, attrs, a):
+        lo, hi, step = self.grid(attrs)
+        q = f"torch.round(torch.clamp({a[0]}, {py(lo)}, {py(hi)}) / {py(step)}) * {py(step)}"
+        if attrs["after"] == "reshape":
+            return f"({q}).reshape(-1)"
+        return f"({q}).permute({py(tuple(attrs['perm']))})"
+
+    def tf(self, ctx, attrs, a, types):
+        tf = ctx.tf
+        y = tf.quantization.quantize_and_dequantize_v2(a[0], attrs["lo"], attrs["hi"], signed_input=attrs["signed"],
+                                                       range_given=True, narrow_range=attrs["narrow"])
+        if attrs["after"] == "reshape":
+            return tf.reshape(y, [-1])
+        return tf.transpose(y, attrs["perm"])

@@ -55,6 +55,11 @@ SAME_RULE_BOTH_SIDES = {
 KNOWN_INVALID = {"motif_tf2onnx_einsum": "Field 'shape' of 'type' is required but missing"}
 
 
+#: TF ops a motif drawn not to fire leaves unconverted in tf2onnx 1.17: its float64 range
+#: constants are read as float32 by rewrite_quantize_and_dequantize, which then gives up
+KNOWN_UNCONVERTED = {"motif_tf2onnx_quantize_dequantize": "QuantizeAndDequantizeV4"}
+
+
 def _check(name: str, model: onnx.ModelProto) -> None:
     try:
         onnx.checker.check_model(model, full_check=True)
@@ -90,7 +95,7 @@ def _ort_outputs(model: onnx.ModelProto, feeds: dict) -> list[np.ndarray]:
 
 
 def test_there_are_tf2onnx_motifs_and_each_names_a_tf2onnx_rule():
-    assert len(MOTIFS) >= 12
+    assert len(MOTIFS) >= 15
     for spec in MOTIFS:
         assert is_motif(spec) and not spec.exportable and spec.has_tf, spec
         assert spec.rewrites and all(system == "tf2onnx" for system, _ in spec.rewrites), spec
@@ -129,7 +134,8 @@ def test_motif_fires_its_tf2onnx_rules_and_keeps_the_values(name):
                 raise
             continue
         verdict = judge_outputs(ref, outputs, f"tf2onnx@{OPSET}", "onnxruntime")
-        assert verdict.kind in (Kind.PASS, Kind.UNSTABLE), f"seed {seed}: {verdict.kind}: {verdict.error}\n{g.summary()}"
+        assert verdict.kind in (Kind.PASS, Kind.UNSTABLE), \
+            f"seed {seed}: {verdict.kind}: {verdict.error}\n{g.summary()}"
         judged += verdict.kind == Kind.PASS
     assert judged, f"{name}: no firing instance had a stable truth to judge against"
 
@@ -143,14 +149,21 @@ def test_motif_drawn_not_to_fire_converts_and_its_rule_stays_off(name):
     assert instances, f"{name}: no instance drawn on the other side of its guards in {len(SEEDS)} seeds"
     first = spec.rewrites[0][1]
     for seed, g, node in instances:
-        model = _convert(g)
+        try:
+            model = _convert(g)
+        except Exception as e:
+            if not Tf2OnnxExporter().is_unsupported(e) or KNOWN_UNCONVERTED.get(name, "?") not in str(e):
+                raise
+            assert first not in fired("tf2onnx", g, opset=OPSET)
+            continue
         _check(name, model)
         kept = SAME_RULE_BOTH_SIDES.get(name)
         if kept is not None:
             assert kept in {n.op_type for n in model.graph.node}, f"seed {seed}: broke {node.attrs['broken']!r}"
         else:
             hits = fired("tf2onnx", g, opset=OPSET)
-            assert first not in hits, f"seed {seed}: broke {node.attrs['broken']!r} and {first} still fired\n{g.summary()}"
+            assert first not in hits, \
+                f"seed {seed}: broke {node.attrs['broken']!r} and {first} still fired\n{g.summary()}"
 
 
 @pytest.mark.parametrize("name", [n for n, op in SAME_RULE_BOTH_SIDES.items() if op])
