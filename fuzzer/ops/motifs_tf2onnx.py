@@ -25,13 +25,21 @@ tf2onnx converter plugin and reads the rules it recorded (fuzzer.coverage.firing
 Lowerings call TensorFlow only through ctx.tf functions (never Python operators on
 tensors), so a tf2onnx repro can write the function down (fuzzer.report.tf_repro).
 
-Rules left without a motif, and why: remove_identity changes every model;
-remove_redundant_upsample looks at Upsample only, which tf2onnx emits below opset 10,
-and the exporter converts at 13 or newer; reshape_optimizer, rewrite_flatten,
-rewrite_transpose and rewrite_eye need shapes computed at run time, which a graph of
-static shapes never has (grappler folds them); rewrite_random_*, rewrite_dropout
-(training) and the RNN/loop/cond rewriters need ops with no exact truth or ops the
-op layer does not draw.
+Rules left without a motif, and why (tf2onnx 1.17, TensorFlow 2.21):
+- remove_identity changes every model;
+- remove_redundant_upsample looks at Upsample only, which tf2onnx emits below opset 10
+  (the exporter converts at 13 or newer);
+- const_dequantize_optimizer needs a DequantizeLinear of constants, which only the TFLite
+  path makes (a QuantizeLinear of a TF constant is not folded);
+- loop_optimizer needs a Loop: the TF frontend draws no control flow;
+- reshape_optimizer, rewrite_flatten, rewrite_transpose and rewrite_eye need shapes computed
+  at run time, which static input signatures never leave (grappler folds them); the einsum
+  motif reaches reshape_optimizer through the Shape ops of some decompositions;
+- rewrite_constant_fold: grappler folds constant subgraphs first; rewrite_fused_ops: the
+  _Fused ops come from grappler's remapper, which tf2onnx does not run;
+- rewrite_cond, rewrite_generic_loop and the RNN rewriters match TF1 control flow (Switch,
+  Merge, frames), which tf.function graphs replace with If/While ops that handlers map;
+- rewrite_random_*, rewrite_dropout: random ops have no exact truth.
 """
 from __future__ import annotations
 
