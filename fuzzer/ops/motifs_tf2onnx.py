@@ -584,15 +584,20 @@ class ConvBatchNorm(ConvMotif):
     rewrites = ((TF2ONNX, "remove_back_to_back"), (TF2ONNX, "optimize_transpose"))
     guards = ("input",)
 
+    def accepts(self, t):
+        return super().accepts(t) and t.shape[2] * t.shape[3] > 1
+
     def pattern(self, b, x, broken):
         c = b.choices
         h, w_ = x.type.shape[2:]
-        kernel = c.choice([k for k in (1, 3) if k <= min(h, w_)])
+        # the NHWC result must have 2 channels and 2 positions or more: a layout transpose that
+        # moves only dims of 1 becomes a Reshape, which then sits between the Conv and the BN
+        kernel = c.choice([k for k in (1, 3) if k == 1 or (h - k + 1) * (w_ - k + 1) > 1])
+        wtype = TensorType(x.type.dtype, (c.integer(2, 4), x.type.shape[1], kernel, kernel))
         if broken == "input":
-            w = b.new_input(TensorType(x.type.dtype, (c.integer(1, 4), x.type.shape[1], kernel, kernel)),
-                            domain=(-1.0, 1.0))
+            w = b.new_input(wtype, domain=(-1.0, 1.0))
         else:
-            w = self.weight_of(b, x, kernel)
+            w = b.const(wtype, domain=(-1.0, 1.0))
         cout = w.type.shape[0]
         vec = TensorType(x.type.dtype, (cout,))
         scale, offset, mean = (b.operand(vec, weight=True) for _ in range(3))
