@@ -17,6 +17,10 @@ Systems and how each names its rules:
   onnxsim        onnxsim.simplify's default optimizer passes (onnxoptimizer's names, run on
                  onnxsim's own copy after its shape inference and constant folding) that change
                  the graph when they alone are not skipped, compared with skipping them all
+  tf2onnx        graph rewriters and optimizers (as fuzzer.coverage.tf2onnx names them) that
+                 changed the graph while the tf2onnx converter plugin converted the TF function
+                 of an IR graph: tf2onnx converts TensorFlow, so its `model` is the IR graph
+                 (fuzzer.ir.Graph) the TF frontend lowers, not an ONNX model
 """
 from __future__ import annotations
 
@@ -24,12 +28,15 @@ import contextlib
 from typing import Iterable
 
 
-def fired(system: str, model: bytes, only: Iterable[str] | None = None) -> set[str]:
-    """The rules of system that change model (serialized ONNX).
+def fired(system: str, model, only: Iterable[str] | None = None, opset: int = 13) -> set[str]:
+    """The rules of system that change model (serialized ONNX; for tf2onnx an IR graph).
 
     only: look at these rules alone (the systems whose rules are tried one by one, onnxoptimizer,
     onnxslim and onnxsim, then try only those); None for every rule.
+    opset: the opset tf2onnx converts to (the other systems read the model's own).
     """
+    if system == "tf2onnx":
+        return _tf2onnx_rules(model, opset)
     if system == "onnxruntime":
         from fuzzer.coverage.onnxruntime import LEVELS, session_log, transformers_in
 
@@ -155,3 +162,37 @@ def _onnxsim_passes(model: bytes, only: Iterable[str] | None = None) -> set[str]
 
     base = run(names)
     return {name for name in _among(names, only) if run([n for n in names if n != name]) != base}
+
+
+def _tf2onnx_rules(graph, opset: int) -> set[str]:
+    """The rewriters and optimizers that changed graph's TF function while the tf2onnx plugin
+    converted it, read from fuzzer.coverage.tf2onnx's recording into a recorder of its own (the
+    case in flight, if any, keeps its hits); also when the plugin then refuses the model for
+    a TF op tf2onnx left in it."""
+    import os
+
+    from fuzzer import coverage
+    from fuzzer.convert.base import ExportRequest
+    from fuzzer.convert.plugins.tf2onnx import Tf2OnnxExporter
+    from fuzzer.coverage.tf2onnx import OPTIMIZERS, REWRITERS
+
+    request = ExportRequest(graph, {}, [v.name for v in graph.inputs],
+                            [f"out{i}" for i in range(len(graph.outputs))], opset)
+    saved, saved_env = coverage.RECORDER, os.environ.get("ONNXFUZZ_COVERAGE")
+    coverage.RECORDER = coverage.Recorder()
+    os.environ["ONNXFUZZ_COVERAGE"] = "1"  # the recording looks, whatever the process says
+    exporter = Tf2OnnxExporter()
+    try:
+        try:
+            exporter.export(request)
+        except Exception as e:  # a TF op left unconverted: the rules that ran before still count
+            if not exporter.is_unsupported(e):
+                raise
+        hits, _ = coverage.RECORDER.take()
+    finally:
+        coverage.RECORDER = saved
+        if saved_env is None:
+            os.environ.pop("ONNXFUZZ_COVERAGE", None)
+        else:
+            os.environ["ONNXFUZZ_COVERAGE"] = saved_env
+    return set(hits.get(REWRITERS, [])) | set(hits.get(OPTIMIZERS, []))

@@ -8,11 +8,16 @@ names once per process sees every conversion:
   each through its handler; the inventory is every TF op type with a handler in
   the default domain at some opset (tf_op.get_opsets());
 - rewriters: run_rewriters applies each rewrite function to the node list; one
-  whose returned list holds a node its input did not (made or retyped)
-  rewrote the graph. The inventory is the rewrite functions tf2onnx.tfonnx holds;
+  whose returned list holds a node its input did not (made, retyped, rewired or
+  given other attributes: the dilated-convolution rewriter only rewires and
+  re-attributes the Conv2D it keeps) rewrote the graph. The inventory is the
+  rewrite functions tf2onnx.tfonnx holds;
 - optimizers: optimize_graph builds each optimizer from tf2onnx.optimizer's table
-  and asks it afterwards whether it changed the graph (graph_been_opt); the table
-  gets recording subclasses. The inventory is that table's names.
+  and asks it afterwards whether it changed the graph (graph_been_opt), or, since
+  two of them never set that flag (remove_back_to_back, remove_redundant_upsample),
+  whether its own pass (_optimize, before the base class's clean-up) left the nodes
+  other than it found them; the table gets recording subclasses. The inventory is
+  that table's names.
 """
 from __future__ import annotations
 
@@ -54,9 +59,22 @@ def optimizers_inventory() -> dict:
     return {"version": _version(), "rules": sorted(optimizer._optimizers)}
 
 
-def _shape(nodes) -> set[tuple[int, str]]:
-    """The nodes and their types, in no order: several rewriters return the same nodes re-sorted."""
-    return {(id(n), n.type) for n in nodes}
+def _shape(nodes) -> set[tuple]:
+    """The nodes, each with its type, inputs and attributes, in no order: several rewriters
+    return the same nodes re-sorted."""
+    return {(id(n), n.type, tuple(n.input), _attrs(n)) for n in nodes}
+
+
+def _attrs(node) -> tuple:
+    """The node's attributes but its subgraphs (If/Loop bodies are optimized on their own and
+    set back as attributes whether or not they changed)."""
+    return tuple(sorted((k, a.SerializeToString()) for k, a in node.attr.items() if not (a.HasField("g") or a.graphs)))
+
+
+def _graph_nodes(graph) -> set[tuple]:
+    """The graph's nodes by name, type, inputs, outputs and attributes (optimizers work on a
+    deep copy, so names, not ids, say which node is which)."""
+    return {(n.name, n.type, tuple(n.input), tuple(n.output), _attrs(n)) for n in graph.get_nodes()}
 
 
 def instrument() -> None:
@@ -94,8 +112,9 @@ def _recording_rewriter(func):
     def rewrite(g, ops):
         before = _shape(ops)
         out = func(g, ops)
-        # a node it made or retyped; removals alone are the dead-node sweeps many rewriters
-        # run whatever they match (the LSTM rewriter's drops what an earlier rewrite left unused)
+        # a node it made, retyped, rewired or re-attributed; removals alone are the dead-node
+        # sweeps many rewriters run whatever they match (the LSTM rewriter's drops what an
+        # earlier rewrite left unused)
         if out is not None and _shape(out) - before:
             _record(REWRITERS, (func.__name__,), rewriters_inventory)
         return out
@@ -105,9 +124,17 @@ def _recording_rewriter(func):
 
 def _recording_optimizer(name: str, factory):
     class Recording(factory):
+        def _optimize(self, graph):
+            # the optimizer's own work only: optimize() then runs the base class's housekeeping
+            # (update_proto, delete_unused_nodes), which may tidy what an earlier one left
+            before = _graph_nodes(graph)
+            out = super()._optimize(graph)
+            self.onnxfuzz_changed = _graph_nodes(out if out is not None else graph) != before
+            return out
+
         def optimize(self, graph, iteration):
             out = super().optimize(graph, iteration)
-            if self.graph_been_opt:
+            if self.graph_been_opt or getattr(self, "onnxfuzz_changed", False):
                 _record(OPTIMIZERS, (name,), optimizers_inventory)
             return out
 

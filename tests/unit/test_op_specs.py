@@ -40,10 +40,11 @@ TORCH_DTYPE = {d: getattr(torch, d.value) for d in DType}
 
 def _config(name: str, kind: str) -> GenConfig:
     ops = (name,) + tuple(h for h in HELPERS if h != name)
-    # an op torch exporters must not see is drawn only for the direct ONNX frontend; its
-    # torch lowering (the truth) is still checked here, on graphs of that frontend
+    # an op torch exporters must not see is drawn only for the direct ONNX frontend (or, with a
+    # `tf` hook only, the TF one: tf2onnx's motifs); its torch lowering (the truth) is still
+    # checked here, on graphs of that frontend
     spec = get_spec(name)
-    frontend = "torch" if spec.exportable else "onnx"
+    frontend = "torch" if spec.exportable else "onnx" if spec.has_onnx else "tf"
     # a control-flow op is drawn only when the config asks for control flow
     if kind == "all_dtypes":
         return GenConfig(ops=ops, max_nodes=4, dtypes=ALL_DTYPES, frontend=frontend, control_flow=spec.control_flow)
