@@ -639,7 +639,7 @@ def _float16_fault(folder: Path, bug: dict, candidates: list[str]) -> Fault | No
     from fuzzer.coverage.float16 import SYSTEM
 
     data = (folder / "model.onnx").read_bytes()
-    ops = {n.op_type for n in onnx.load_model_from_string(data).graph.node}
+    ops = _op_types(onnx.load_model_from_string(data).graph)
     named = set(re.findall(r"\(op_type:(\w+)", bug.get("error") or "")) & ops
     if len(named) == 1 and "Inferred elem type differs" in (bug.get("error") or ""):
         return Fault(SYSTEM, sorted(named), sorted(set(candidates) | named),
@@ -655,6 +655,22 @@ def _float16_fault(folder: Path, bug: dict, candidates: list[str]) -> Fault | No
                      "the failure goes when the converter may retype the graph's inputs and outputs "
                      "(keep_io_types=False): its code that keeps them float32 behind Casts is at fault")
     return None
+
+
+def _op_types(graph) -> set[str]:
+    """The op types of a graph's nodes and of its subgraphs' (an If's branches, a Loop's body)."""
+    from onnx import AttributeProto
+
+    found = set()
+    for node in graph.node:
+        found.add(node.op_type)
+        for attr in node.attribute:
+            if attr.type == AttributeProto.GRAPH:
+                found |= _op_types(attr.g)
+            elif attr.type == AttributeProto.GRAPHS:
+                for g in attr.graphs:
+                    found |= _op_types(g)
+    return found
 
 
 def _quantizer_step(folder: Path, bug: dict, candidates: list[str]) -> Fault | None:
@@ -950,8 +966,8 @@ def _declared_dims_at_fault(folder: Path, bug: dict) -> Fault | None:
 
 
 def core_of(cut) -> list:
-    """The ops of a graph cut, each as [op, its attributes' shape, its operands' dtypes (with
-    "/0-d" for a scalar)]: numbers reduced to their sign, so that torch.narrow(x, -4, -5, 5) and
+    """The ops of a graph cut, each as [op, its attributes' shape, its operands' kinds of dtype
+    (float, int, bool...; with "/0-d" for a scalar)]: numbers reduced to their sign, so that torch.narrow(x, -4, -5, 5) and
     torch.narrow(y, -2, -3, 3) read alike and torch.mean(x, dim=()) and torch.mean(x, dim=None,
     keepdim=True) do not. Attributes a spec keeps for itself (a motif's drawn operand types and
     side of the guard) are left out."""
@@ -968,8 +984,12 @@ def core_of(cut) -> list:
             return {k: shape(v) for k, v in sorted(value.items())}
         return type(value).__name__
 
+    def kind(dtype) -> str:  # float16 and float32 alike: a defect of one is most often of both
+        name = str(getattr(dtype, "value", dtype))
+        return next((k for k in ("bfloat", "float", "uint", "int", "bool", "complex") if name.startswith(k)), name)
+
     return [[node.op_type, shape({k: v for k, v in node.attrs.items() if k not in ("operand_types", "fires", "broken")}),
-             [f"{v.type.dtype.value}{'/0-d' if not v.type.shape else ''}" for v in node.inputs]]
+             [f"{kind(v.type.dtype)}{'/0-d' if not v.type.shape else ''}" for v in node.inputs]]
             for node in cut.op_nodes]
 
 

@@ -356,6 +356,8 @@ def graph_traits(graph) -> tuple[str, ...]:
 #: TDim each in its own words ("Impossible to unify TDim with I64", "got TDim", "Unsupported
 #: DatumType TDim"): one defect, four folders in the third review
 CASTS_TO_INT64 = "casts-to-int64"
+#: an initializer has the name of a graph input (IR 3 lists initializers as inputs) or output
+INITIALIZER_IS_IO = "initializer-is-io"
 
 
 def model_traits(model) -> tuple[str, ...]:
@@ -369,8 +371,10 @@ def model_traits(model) -> tuple[str, ...]:
     typed = any(n.domain in ("", "ai.onnx") and _sets_output_type(n.op_type) for n in model.graph.node)
     casts = any(n.op_type == "Cast" and any(a.name == "to" and a.i == TensorProto.INT64 for a in n.attribute)
                 for n in model.graph.node)
+    io = {v.name for v in (*model.graph.input, *model.graph.output)}
+    shared = any(t.name in io for t in model.graph.initializer)
     return (((READS_GRAPH_OUTPUT,) if read else ()) + ((SETS_OUTPUT_TYPE,) if typed else ())
-            + ((CASTS_TO_INT64,) if casts else ()))
+            + ((CASTS_TO_INT64,) if casts else ()) + ((INITIALIZER_IS_IO,) if shared else ()))
 
 
 #: defects named by the structure of the model rather than by the error's words:
@@ -381,6 +385,10 @@ STRUCTURAL = (
      "a graph output read by another node keeps its type while its readers are converted"),
     ("float16", ("invalid_model",), SETS_OUTPUT_TYPE, _TYPE_CLASH,
      "an op whose output type an attribute sets keeps it while its output is retyped"),
+    # keep_io_types keeps the graph's inputs and outputs float32 and converts every initializer:
+    # one named like an input (IR 3) or an output ends up with two types
+    ("float16", ("invalid_model",), INITIALIZER_IS_IO, _TYPE_CLASH,
+     "an initializer that is also a graph input or output is converted while the input or output keeps float32"),
     ("tract", None, CASTS_TO_INT64, re.compile(r"\bTDim\b"),
      "a Cast to int64 is typed TDim, which the ops reading it refuse"),
     # its constant folding writes Constant(value_int(s)=...) whatever the opset, for each op it
@@ -388,6 +396,10 @@ STRUCTURAL = (
     ("onnxscript-optimizer", ("invalid_model",), None, re.compile(r"Unrecognized attribute: value_ints? for operator Constant"),
      "folding writes a Constant attribute the model's opset does not have"),
 )
+
+
+#: the checker on an op the model's opset does not have yet
+_NEWER_OP = re.compile(r"No Op registered for (\w+) with domain_version")
 
 
 def structural(family: str, kind: str, error: str, traits: tuple[str, ...]) -> str:
@@ -425,6 +437,11 @@ def root_parts(system: str, role: str, kind: str, stage: str, error: str, runtim
         # the exporter maps an in-place op to its out-of-place symbolic (ge_ -> ge) and keeps that
         # result's type (bool) instead of self's: one defect whichever in-place op showed it
         parts = [family, "in-place", "an in-place op is exported as its out-of-place form and keeps that result type"]
+    elif exporter and kind == "invalid_model" and _NEWER_OP.search(error or ""):
+        # an op of a later opset in a model for an earlier one: TorchScript falls back to its
+        # opset-9 symbolic functions below 9 for any op its opset-7/8 modules do not block, so
+        # lerp and atan2 both emit Where at opset 8: one defect, keyed by the op it emits
+        parts = [family, "op newer than the opset", _NEWER_OP.search(error).group(1)]
     elif kind in _NUMERIC:
         parts = [family, kind, stage, kind, ",".join(sink_ops)]
     elif structural(family, kind, error, traits):
@@ -476,7 +493,10 @@ def rule_key(system: str, role: str, kind: str, fault: dict | None) -> str | Non
         # (narrow's negative start: an empty slice as a wrong shape, or amax of it as -inf)
         parts = [system_family(system), rule_system, *sorted(rules), json.dumps(core, sort_keys=True)]
         return "core:" + hashlib.sha1("|".join(parts).encode()).hexdigest()[:10]
-    if role not in ("transformer", "runtime") or not rules or rule_system.endswith(":ops"):
+    # a kernel (op, dtype) of a runtime holds many defects; the float16 converter's treatment of
+    # one op type ("Cast": it retypes the output and leaves `to`) is one code path
+    kernels = rule_system.endswith(":ops") and rule_system != "float16:ops"
+    if role not in ("transformer", "runtime") or not rules or kernels:
         return None
     if any(_BROAD_RULE.search(r) for r in rules):
         return None

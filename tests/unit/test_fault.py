@@ -327,3 +327,19 @@ def test_a_torchscript_input_cast_no_symbolic_function_made_is_the_scalar_type_p
     assert (fault.system, fault.rules) == ("torchscript:passes", ["_jit_pass_onnx_scalar_type_analysis"]), fault
     kept = rule_at_fault(_copy("torchscript-dtype-mismatch-4615d8", tmp_path))
     assert kept.rules == ["aten::pairwise_distance"], kept
+
+
+def test_op_types_include_those_inside_subgraphs():
+    """A float16 Cast the checker names inside an If's branch (a later campaign's twin of
+    bugs/float16-invalid-model-a7456d) is still an op of the model."""
+    from fuzzer.coverage.fault import _op_types
+
+    branch = helper.make_graph([helper.make_node("Cast", ["x"], ["y"], to=TensorProto.FLOAT)], "then", [],
+                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])])
+    other = helper.make_graph([helper.make_node("Identity", ["x"], ["z"])], "else", [],
+                              [helper.make_tensor_value_info("z", TensorProto.FLOAT, [1])])
+    graph = helper.make_graph([helper.make_node("If", ["c"], ["o"], then_branch=branch, else_branch=other)], "g",
+                              [helper.make_tensor_value_info("c", TensorProto.BOOL, []),
+                               helper.make_tensor_value_info("x", TensorProto.INT8, [1])],
+                              [helper.make_tensor_value_info("o", TensorProto.FLOAT, [1])])
+    assert _op_types(graph) == {"If", "Cast", "Identity"}

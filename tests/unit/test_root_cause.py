@@ -438,3 +438,65 @@ def test_onnxscript_folding_to_an_attribute_the_opset_lacks_is_one_defect_whatev
                         "ValidationError: Unrecognized attribute: value_int for operator Constant", "", [op], False)
 
     assert key("Size") == key("Shape")
+
+
+def test_an_op_newer_than_the_opset_is_one_defect_whichever_framework_op_emitted_it():
+    """TorchScript below opset 9 falls back to opset-9 symbolic functions: lerp and atan2 both
+    emit Where at opset 7 or 8 (bugs/torchscript-invalid-model-587b76 and a later campaign's lerp)."""
+    from fuzzer.report.rootcause import root_key
+
+    def key(op, opset):
+        error = f"ValidationError: No Op registered for Where with domain_version of {opset}\n\n==> Context: Bad node"
+        return root_key("torchscript", "exporter", "invalid_model", "check", error, "", [op], False)
+
+    assert key("lerp", 7) == key("atan2", 8)
+    other = root_key("torchscript", "exporter", "invalid_model", "check",
+                     "ValidationError: No Op registered for Trilu with domain_version of 13", "", ["tril"], False)
+    assert other != key("lerp", 7)
+
+
+def test_a_float16_initializer_named_like_a_graph_input_or_output_is_one_defect():
+    """keep_io_types converts an initializer that is also a graph output (no nodes at all) or,
+    under IR 3, also a graph input: one defect (bugs/float16-invalid-model-8f6f18)."""
+    from onnx import TensorProto, helper
+
+    from fuzzer.report.rootcause import INITIALIZER_IS_IO, model_traits, root_key
+
+    out = helper.make_tensor("y", TensorProto.FLOAT, [1], [1.0])
+    as_output = helper.make_model(helper.make_graph([], "g", [], [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])],
+                                                    [out]))
+    c = helper.make_tensor("c", TensorProto.FLOAT, [1], [2.0])
+    as_input = helper.make_model(helper.make_graph(
+        [helper.make_node("Div", ["x", "c"], ["z"])], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1]), helper.make_tensor_value_info("c", TensorProto.FLOAT, [1])],
+        [helper.make_tensor_value_info("z", TensorProto.FLOAT, [1])], [c]))
+    assert INITIALIZER_IS_IO in model_traits(as_output) and INITIALIZER_IS_IO in model_traits(as_input)
+    error = "InferenceError: [TypeInferenceError] Inferred elem type differs from existing elem type: (10) vs (1)"
+
+    def key(model, ops):
+        return root_key("float16", "transformer", "invalid_model", "check", error, "", ops, False, "", model_traits(model))
+
+    assert key(as_output, []) == key(as_input, ["Div"])
+
+
+def test_a_float16_op_rule_is_one_bug_and_an_exporter_cut_reads_float16_and_float32_alike():
+    from fuzzer.report.rootcause import rule_key
+
+    cast = {"system": "float16:ops", "rules": ["Cast"]}
+    assert rule_key("float16", "transformer", "invalid_model", cast)
+    assert rule_key("onnx-reference", "runtime", "run_crash", {"system": "onnx-reference:ops", "rules": ["Cast(float32)"]}) is None
+
+
+def test_a_cut_core_reads_dtypes_by_kind():
+    from fuzzer.coverage.fault import core_of
+    from fuzzer.ir import DType, Graph, TensorType
+
+    def cut(dtype):
+        g = Graph()
+        x = g.add_input(TensorType(DType(dtype), (1, 1)))
+        node = g.add_node("unique", [x], {"counts": True}, [TensorType(DType("int64"), (1,))])
+        g.outputs = list(node.outputs)
+        return g
+
+    assert core_of(cut("float16")) == core_of(cut("float32")) == [["unique", {"counts": True}, ["float"]]]
+    assert core_of(cut("int32")) != core_of(cut("float32"))
