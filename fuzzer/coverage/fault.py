@@ -640,8 +640,10 @@ def _float16_fault(folder: Path, bug: dict, candidates: list[str]) -> Fault | No
 
     data = (folder / "model.onnx").read_bytes()
     ops = _op_types(onnx.load_model_from_string(data).graph)
-    named = set(re.findall(r"\(op_type:(\w+)", bug.get("error") or "")) & ops
-    if len(named) == 1 and "Inferred elem type differs" in (bug.get("error") or ""):
+    # the innermost op the checker names: an If's error wraps the error of the node inside it
+    said = [op for op in re.findall(r"\(op_type:(\w+)", bug.get("error") or "") if op in ops]
+    named = {said[-1]} if said and len({op for op in said if op not in ("If", "Loop", "Scan")}) <= 1 else set()
+    if named and "Inferred elem type differs" in (bug.get("error") or ""):
         return Fault(SYSTEM, sorted(named), sorted(set(candidates) | named),
                      "the checker names this op's node as computing another element type than the converter declared "
                      "for its output: how the converter treated the op")

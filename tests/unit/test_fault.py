@@ -343,3 +343,26 @@ def test_op_types_include_those_inside_subgraphs():
                                helper.make_tensor_value_info("x", TensorProto.INT8, [1])],
                               [helper.make_tensor_value_info("o", TensorProto.FLOAT, [1])])
     assert _op_types(graph) == {"If", "Cast", "Identity"}
+
+
+def test_a_float16_error_inside_an_if_names_the_op_inside(tmp_path):
+    pytest.importorskip("onnxconverter_common")
+    branch = helper.make_graph([helper.make_node("Cast", ["x"], ["y"], to=TensorProto.FLOAT)], "then", [],
+                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])])
+    other = helper.make_graph([helper.make_node("Cast", ["x"], ["z"], to=TensorProto.FLOAT)], "else", [],
+                              [helper.make_tensor_value_info("z", TensorProto.FLOAT, [1])])
+    graph = helper.make_graph([helper.make_node("If", ["c"], ["o"], then_branch=branch, else_branch=other)], "g",
+                              [helper.make_tensor_value_info("c", TensorProto.BOOL, []),
+                               helper.make_tensor_value_info("x", TensorProto.INT8, [1])],
+                              [helper.make_tensor_value_info("o", TensorProto.FLOAT, [1])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    (tmp_path / "model.onnx").write_bytes(model.SerializeToString())
+    error = ("InferenceError: [ShapeInferenceError] Inference error(s): (op_type:If, node name: n0): [ShapeInferenceError] "
+             "Inference error(s): (op_type:Cast, node name: n1): [TypeInferenceError] Inferred elem type differs from "
+             "existing elem type: (1) vs (10)")
+    (tmp_path / "case.json").write_text(json.dumps({"bug": {
+        "system": "float16", "role": "transformer", "kind": "invalid_model", "stage": "check",
+        "path": "onnx-direct@17>float16", "error": error}, "graph": {}}))
+    fault = rule_at_fault(tmp_path)
+    assert (fault.system, fault.rules) == ("float16:ops", ["Cast"]), fault
