@@ -20,7 +20,7 @@ from typing import Callable
 
 import numpy as np
 
-from fuzzer.batch import as_job, pin_opset
+from fuzzer.batch import as_job, failing_op, pin_opset
 from fuzzer.case import CaseResult, CaseSpec
 
 #: bounds on a batch's size (1: exported alone, as unbatched; for an exporter that batching does not pay for)
@@ -78,6 +78,8 @@ class BatchSizer:
         """One batch's packed exports with one exporter, in order (CaseResult.notes["batch"])."""
         if not exports:
             return
+        if any(e.get("cold") for e in exports):
+            return  # a worker's first packed export (after a start or a restart) also paid its imports
         if self.warmup > 0:
             self.warmup -= 1
             return
@@ -114,6 +116,11 @@ class Batcher:
         self._alone: dict[int, tuple] = {}
         #: batches issued and cases in them, per set of exporters
         self.issued: dict[tuple, list[int]] = {}
+        #: per batchable exporter, the op families that failed its exports anywhere in the campaign
+        #: (what the workers learnt, and the failed exports of cases run alone): every batch carries
+        #: them (BatchSpec.keep_out), so a worker keeps such graphs out of its packs from its first
+        #: batch, a restarted one too, instead of failing a packed export on each
+        self.keep_out: dict[str, set[str]] = {}
 
     def wrap(self, next_spec: Callable[[], CaseSpec | None]) -> Callable[[], object]:
         def next_job():
@@ -142,12 +149,14 @@ class Batcher:
             if first.opset is None:
                 common = sorted(set.intersection(*(set(self.opsets[e]) for e in key)))
                 members = pin_opset(members, int(np.random.default_rng(first.seed).choice(common)))
-            return as_job(members)
+            return as_job(members, {e: frozenset(self.keep_out[e]) for e in key if self.keep_out.get(e)})
 
         return next_job
 
     def learn(self, result: CaseResult) -> None:
-        """Take in the export seconds a batch reports (once per batch, off its first result)."""
+        """Take in the export seconds a batch reports (once per batch, off its first result), and
+        the ops that failed a batchable exporter (off every result)."""
+        self._learn_failing_ops(result)
         key = self._alone.pop(result.case_id, None)
         if key is not None:  # a batch of one: the case's own export
             for name in key:
@@ -165,12 +174,26 @@ class Batcher:
         for name in info["exporters"]:
             sizer.learn([e for e in info["exports"] if e["exporter"] == name])
 
+    def _learn_failing_ops(self, result: CaseResult) -> None:
+        info = result.notes.get("batch")
+        for name, op in (info or {}).get("learned", []):
+            self.keep_out.setdefault(name, set()).add(op)
+        if info:
+            return  # a batched case's own export failure is in what its worker learnt
+        for v in result.verdicts:  # a case run alone: its export failed, or showed a documented gap
+            name = v.path.split("@", 1)[0]
+            if v.stage.value == "export" and v.kind.value != "pass" and name in self.batchable and ">" not in v.path:
+                op = failing_op(v.error, result.ops)
+                if op is not None:
+                    self.keep_out.setdefault(name, set()).add(op)
+
     def summary(self) -> dict:
         out = {}
         for key, (batches, cases) in self.issued.items():
             sizer = self.sizers[key]
             out["+".join(key)] = {"batches": batches, "cases": cases, "size": sizer.size(),
-                                  "batches_with_a_failed_export": sizer.failed, "measured_batches": sizer.batches}
+                                  "batches_with_a_failed_export": sizer.failed, "measured_batches": sizer.batches,
+                                  "kept_out": {e: len(self.keep_out.get(e, ())) for e in key}}
         return out
 
     def _next(self, next_spec) -> CaseSpec | None:
