@@ -16,6 +16,10 @@ included: it climbs toward the size with the fewest export seconds per graph.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
+import os
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -98,6 +102,40 @@ class BatchSizer:
             self.cost = {False: None, True: None}
 
 
+#: ONNXFUZZ_EXPORT_GAPS=0: start every campaign knowing no failing op (to measure a first campaign)
+ENV_GAPS = "ONNXFUZZ_EXPORT_GAPS"
+
+
+def gaps_path(plugin) -> Path:
+    """Where the op families that failed this exporter's exports are remembered across campaigns:
+    beside the probe cache (fuzzer.probe.cache_dir), one file per exporter and installed versions,
+    since a translation gap is the exporter's and lasts as long as its version does."""
+    from fuzzer.probe import cache_dir
+
+    basis = {"plugin": plugin.name, "class": f"{type(plugin).__module__}.{type(plugin).__qualname__}",
+             "versions": plugin.versions()}
+    digest = hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16]
+    return cache_dir().parent / "export-gaps" / f"{plugin.name}-{digest}.json"
+
+
+def _load_gaps(path: Path) -> set[str]:
+    try:
+        return set(json.loads(path.read_text())["keep_out"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+
+
+def _save_gaps(path: Path, ops: set[str]) -> None:
+    """Merged with what the file holds (another campaign may have added to it), written atomically."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"keep_out": sorted(ops | _load_gaps(path))}))
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only cache: the campaign still shares what it learns, for its own length
+
+
 class Batcher:
     """Wraps the campaign's next_spec into a source of jobs (CaseSpecs and BatchSpecs)."""
 
@@ -121,6 +159,14 @@ class Batcher:
         #: them (BatchSpec.keep_out), so a worker keeps such graphs out of its packs from its first
         #: batch, a restarted one too, instead of failing a packed export on each
         self.keep_out: dict[str, set[str]] = {}
+        #: where each batchable exporter's failing families are remembered across campaigns (gaps_path):
+        #: a campaign starts knowing what earlier ones learnt, instead of failing a pack on each again
+        self._gaps: dict[str, Path] = {}
+        if os.environ.get(ENV_GAPS, "1") != "0":
+            self._gaps = {name: gaps_path(plugins[name]) for name in self.batchable}
+            for name, path in self._gaps.items():
+                if known := _load_gaps(path):
+                    self.keep_out[name] = known
 
     def wrap(self, next_spec: Callable[[], CaseSpec | None]) -> Callable[[], object]:
         def next_job():
@@ -176,16 +222,20 @@ class Batcher:
 
     def _learn_failing_ops(self, result: CaseResult) -> None:
         info = result.notes.get("batch")
-        for name, op in (info or {}).get("learned", []):
-            self.keep_out.setdefault(name, set()).add(op)
-        if info:
-            return  # a batched case's own export failure is in what its worker learnt
-        for v in result.verdicts:  # a case run alone: its export failed, or showed a documented gap
-            name = v.path.split("@", 1)[0]
-            if v.stage.value == "export" and v.kind.value != "pass" and name in self.batchable and ">" not in v.path:
-                op = failing_op(v.error, result.ops)
-                if op is not None:
-                    self.keep_out.setdefault(name, set()).add(op)
+        found = [(name, op) for name, op in (info or {}).get("learned", [])]
+        if not info:  # a case run alone (a batched case's own export failure is in what its worker learnt)
+            for v in result.verdicts:  # its export failed, or showed a documented gap
+                name = v.path.split("@", 1)[0]
+                if v.stage.value == "export" and v.kind.value != "pass" and name in self.batchable and ">" not in v.path:
+                    op = failing_op(v.error, result.ops)
+                    if op is not None:
+                        found.append((name, op))
+        for name, op in found:
+            known = self.keep_out.setdefault(name, set())
+            if op not in known:
+                known.add(op)
+                if name in self._gaps:
+                    _save_gaps(self._gaps[name], known)
 
     def summary(self) -> dict:
         out = {}

@@ -19,6 +19,7 @@ RUNTIMES = ["onnxruntime", "onnx-reference"]
 @pytest.fixture(autouse=True)
 def batchy(monkeypatch):
     monkeypatch.setenv(ENV_VAR, PLUGINS)
+    monkeypatch.setenv("ONNXFUZZ_EXPORT_GAPS", "0")  # no failing op remembered from earlier runs
 
 
 def _specs(exporter, configs, opset=17):
@@ -472,3 +473,20 @@ def test_sizer_ignores_a_worker_first_packed_export(monkeypatch):
     assert sizer.batches == 0 and sizer.cost == {False: None, True: None}
     sizer.learn(second[1].notes["batch"]["exports"])
     assert sizer.batches == 1
+
+
+def test_the_ops_a_campaign_learnt_are_known_to_the_next_campaign(monkeypatch, tmp_path):
+    from fuzzer.campaign.batching import Batcher, gaps_path
+    from fuzzer.case import CaseResult
+
+    monkeypatch.setenv("ONNXFUZZ_EXPORT_GAPS", "1")
+    monkeypatch.setenv("ONNXFUZZ_CACHE", str(tmp_path))
+    learnt = {"batch": {"id": 1, "size": 2, "exporters": ["ts-batch-gap"], "exports": [], "learned": [["ts-batch-gap", "tanh"]]}}
+    Batcher(["ts-batch-gap"]).learn(CaseResult(1, 1, "judged", notes=learnt))
+    assert gaps_path(load_plugin("converter", "ts-batch-gap")).parent == tmp_path / "export-gaps"
+    specs = iter([CaseSpec(i, i, PLAIN, ["ts-batch-gap"], RUNTIMES) for i in range(1, 20)])
+    later = Batcher(["ts-batch-gap"])
+    assert later.wrap(lambda: next(specs, None))().keep_out == {"ts-batch-gap": frozenset({"tanh"})}
+    assert Batcher(["ts-batch"]).keep_out == {}  # another exporter's gaps are its own
+    monkeypatch.setenv("ONNXFUZZ_EXPORT_GAPS", "0")
+    assert Batcher(["ts-batch-gap"]).keep_out == {}

@@ -52,6 +52,7 @@ def test_a_batched_campaign_records_every_case_on_its_own(tmp_path, monkeypatch)
     from fuzzer.campaign.campaign import CampaignOptions, run_campaign
 
     monkeypatch.setenv(ENV_VAR, PLUGINS)
+    monkeypatch.setenv("ONNXFUZZ_EXPORT_GAPS", "0")
     stats = run_campaign(CampaignOptions(workdir=tmp_path, minutes=5, workers=1, exporters=["ts-batch"],
                                          runtimes=["onnxruntime", "onnx-reference"], config=PLAIN, max_cases=10,
                                          quiet=True, steer=False))
