@@ -108,7 +108,11 @@ def run_batch(batch: BatchSpec, announce: Announce) -> Iterator[tuple]:
     ("done", CaseResult) or ("error", case id, traceback).
 
     Rule coverage (fuzzer.coverage) is taken by each case as it finishes: the packed export's
-    rules go to the first case finished after it, so every rule a batch hit is recorded once.
+    rules go to the first case finished after it, so every rule a batch hit is recorded once. A
+    result names those rules it carries but no graph of its own hit (notes["batch"]["shared_rules"]):
+    its case joins the corpus (fuzzer.campaign.guidance) for the rules its own stages hit first,
+    never for those. Otherwise a batched campaign's corpus would hold only its cases exported
+    alone, mostly graphs that failed an export or killed a worker, whose mutations fail alike.
     """
     from fuzzer import coverage
 
@@ -145,6 +149,7 @@ def run_batch(batch: BatchSpec, announce: Announce) -> Iterator[tuple]:
         for opset, group in groups.items():
             _export(exporter, group, opset, exported, extra, log, announce, learned)
 
+    shared = coverage.in_flight()  # the references' and packed exports' rules: no one graph's
     for case in started:
         cid = case.spec.case_id
         try:
@@ -169,9 +174,12 @@ def run_batch(batch: BatchSpec, announce: Announce) -> Iterator[tuple]:
             result.sut_seconds += seconds
             result.total_seconds += seconds
         result.rule_hits, result.rule_inventory = coverage.take()
-        keep_for_corpus(result, case.graph)
+        carried = {s: sorted(shared[s] & set(rules)) for s, rules in result.rule_hits.items() if shared.get(s, set()) & set(rules)}
+        own = {s: [r for r in rules if r not in shared.get(s, ())] for s, rules in result.rule_hits.items()}
+        coverage.novel(carried)  # seen by this process, but no reason to keep this graph
+        keep_for_corpus(result, case.graph, own)
         result.notes["batch"] = {"id": batch.case_id, "size": len(batch.members), "exporters": names, "exports": log,
-                                 "learned": list(learned)}
+                                 "learned": list(learned), "shared_rules": carried}
         yield "done", result
 
 

@@ -490,3 +490,15 @@ def test_the_ops_a_campaign_learnt_are_known_to_the_next_campaign(monkeypatch, t
     assert Batcher(["ts-batch"]).keep_out == {}  # another exporter's gaps are its own
     monkeypatch.setenv("ONNXFUZZ_EXPORT_GAPS", "0")
     assert Batcher(["ts-batch-gap"]).keep_out == {}
+
+
+def test_the_packed_export_rules_are_named_as_no_one_graph_s(monkeypatch):
+    from fuzzer import coverage
+
+    monkeypatch.setattr(coverage, "_SEEN", set())
+    results, _ = _batch(_specs("ts-batch", [PLAIN, PLAIN, PLAIN]))
+    carriers = [r for r in results.values() if r.notes["batch"]["shared_rules"]]
+    assert len(carriers) == 1  # the first case finished after the packed export carries its rules
+    shared = carriers[0].notes["batch"]["shared_rules"]
+    assert "torchscript:symbolic" in shared
+    assert all(set(rules) <= set(carriers[0].rule_hits[s]) for s, rules in shared.items())
