@@ -27,14 +27,14 @@ import re
 
 import time
 import traceback
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator
 
 from fuzzer.errors import causes
 from fuzzer.case import (CaseResult, CaseSpec, Exported, StartedCase, _not_exportable_by, finish_case, keep_for_corpus,
                          start_case)
 from fuzzer.plugin import load_plugin
-from oracles import Stage
+from oracles import Kind, Stage
 
 #: announce(case id, or a tuple of the case ids a packed export concerns, stage, path, runtime)
 Announce = Callable[[object, str, str, str], None]
@@ -45,6 +45,10 @@ class BatchSpec:
     """Cases exported together: what the campaign sends a worker instead of one CaseSpec."""
 
     members: list[CaseSpec]
+    #: per exporter, the op families (op_family) that failed its exports anywhere in the campaign
+    #: (fuzzer.campaign.batching.Batcher): a graph holding one is exported alone by its own case,
+    #: as with the worker's own FAILING_OPS, which a worker restart or another worker lacks
+    keep_out: dict[str, frozenset[str]] = field(default_factory=dict)
 
     # the fields of a CaseSpec the supervisor and the Dask chunks read off any job
     @property
@@ -64,11 +68,11 @@ class BatchSpec:
 
     def with_member(self, spec: CaseSpec) -> BatchSpec:
         """The batch with the member of spec's case id replaced by spec (it now carries its graph)."""
-        return BatchSpec([spec if m.case_id == spec.case_id else m for m in self.members])
+        return BatchSpec([spec if m.case_id == spec.case_id else m for m in self.members], self.keep_out)
 
     def without(self, case_id: int) -> BatchSpec:
         """The batch less a finished member."""
-        return BatchSpec([m for m in self.members if m.case_id != case_id])
+        return BatchSpec([m for m in self.members if m.case_id != case_id], self.keep_out)
 
     def after_death(self, culprit) -> tuple[CaseSpec | None, list]:
         """What to do when the worker died (or hung) in this batch: (the one case the fatal stage
@@ -81,21 +85,22 @@ class BatchSpec:
         if isinstance(culprit, int):
             if self.member(culprit) is not None:
                 rest = [m for m in self.members if m.case_id != culprit]
-                return self.member(culprit), _jobs(rest)
+                return self.member(culprit), _jobs(rest, self.keep_out)
             culprit = None  # a case that had already ended: the death is between cases
         group = [m for m in self.members if culprit is None or m.case_id in set(culprit)]
         rest = [m for m in self.members if m not in group]
         half = len(group) // 2
-        return None, _jobs(group[:half]) + _jobs(group[half:]) + _jobs(rest)
+        keep = self.keep_out
+        return None, _jobs(group[:half], keep) + _jobs(group[half:], keep) + _jobs(rest, keep)
 
 
-def as_job(members: list[CaseSpec]):
+def as_job(members: list[CaseSpec], keep_out: dict[str, frozenset[str]] | None = None):
     """members as one job: a BatchSpec of two or more, or the one CaseSpec itself."""
-    return members[0] if len(members) == 1 else BatchSpec(list(members))
+    return members[0] if len(members) == 1 else BatchSpec(list(members), dict(keep_out or {}))
 
 
-def _jobs(members: list[CaseSpec]) -> list:
-    return [as_job(members)] if members else []
+def _jobs(members: list[CaseSpec], keep_out: dict[str, frozenset[str]] | None = None) -> list:
+    return [as_job(members, keep_out)] if members else []
 
 
 def run_batch(batch: BatchSpec, announce: Announce) -> Iterator[tuple]:
@@ -103,7 +108,11 @@ def run_batch(batch: BatchSpec, announce: Announce) -> Iterator[tuple]:
     ("done", CaseResult) or ("error", case id, traceback).
 
     Rule coverage (fuzzer.coverage) is taken by each case as it finishes: the packed export's
-    rules go to the first case finished after it, so every rule a batch hit is recorded once.
+    rules go to the first case finished after it, so every rule a batch hit is recorded once. A
+    result names those rules it carries but no graph of its own hit (notes["batch"]["shared_rules"]):
+    its case joins the corpus (fuzzer.campaign.guidance) for the rules its own stages hit first,
+    never for those. Otherwise a batched campaign's corpus would hold only its cases exported
+    alone, mostly graphs that failed an export or killed a worker, whose mutations fail alike.
     """
     from fuzzer import coverage
 
@@ -125,6 +134,8 @@ def run_batch(batch: BatchSpec, announce: Announce) -> Iterator[tuple]:
     opsets: dict[int, dict[str, int]] = {c.spec.case_id: {} for c in started}
     extra: dict[int, dict[str, float]] = {c.spec.case_id: {} for c in started}  # failed packed exports' shares
     log: list[dict] = []
+    #: [exporter, op family] learned in this batch, for the campaign to share (Batcher.learn)
+    learned: list[list[str]] = []
     names = list(dict.fromkeys(n for c in started for n in c.spec.exporters))
     for name in names:
         exporter = load_plugin("converter", name)
@@ -133,11 +144,12 @@ def run_batch(batch: BatchSpec, announce: Announce) -> Iterator[tuple]:
             if name not in case.spec.exporters:
                 continue
             opset = opsets[case.spec.case_id][name] = case.opset_for(exporter)
-            if _packable(case, exporter, f"{name}@{opset}"):
+            if _packable(case, exporter, f"{name}@{opset}", batch.keep_out.get(name, frozenset())):
                 groups.setdefault(opset, []).append(case)
         for opset, group in groups.items():
-            _export(exporter, group, opset, exported, extra, log, announce)
+            _export(exporter, group, opset, exported, extra, log, announce, learned)
 
+    shared = coverage.in_flight()  # the references' and packed exports' rules: no one graph's
     for case in started:
         cid = case.spec.case_id
         try:
@@ -148,10 +160,13 @@ def run_batch(batch: BatchSpec, announce: Announce) -> Iterator[tuple]:
         for name in names:
             if name not in exported[cid]:
                 # exported alone: a translation gap it shows keeps its op out of later packs, as
-                # a packed export's failure would have (one failed pack fewer per such op)
+                # a packed export's failure would have (one failed pack fewer per such op); a
+                # documented gap (unsupported) fails a pack all the same
                 for v in result.verdicts:
-                    if v.stage is Stage.EXPORT and v.kind.is_failure and v.path.startswith(f"{name}@"):
-                        _learn_failing_op(name, v.error, case.graph)
+                    if v.stage is Stage.EXPORT and v.kind is not Kind.PASS and v.path.startswith(f"{name}@"):
+                        op = _learn_failing_op(name, v.error, case.graph)
+                        if op is not None and [name, op] not in learned:
+                            learned.append([name, op])
         for name, seconds in extra[cid].items():
             key = f"export:{name}"
             result.timings[key] = result.timings.get(key, 0.0) + seconds
@@ -159,41 +174,69 @@ def run_batch(batch: BatchSpec, announce: Announce) -> Iterator[tuple]:
             result.sut_seconds += seconds
             result.total_seconds += seconds
         result.rule_hits, result.rule_inventory = coverage.take()
-        keep_for_corpus(result, case.graph)
-        result.notes["batch"] = {"id": batch.case_id, "size": len(batch.members), "exporters": names, "exports": log}
+        carried = {s: sorted(shared[s] & set(rules)) for s, rules in result.rule_hits.items() if shared.get(s, set()) & set(rules)}
+        own = {s: [r for r in rules if r not in shared.get(s, ())] for s, rules in result.rule_hits.items()}
+        coverage.novel(carried)  # seen by this process, but no reason to keep this graph
+        keep_for_corpus(result, case.graph, own)
+        result.notes["batch"] = {"id": batch.case_id, "size": len(batch.members), "exporters": names, "exports": log,
+                                 "learned": list(learned), "shared_rules": carried}
         yield "done", result
 
 
-def _packable(case: StartedCase, exporter, path: str) -> bool:
+def _packable(case: StartedCase, exporter, path: str, keep_out: frozenset[str] = frozenset()) -> bool:
     """Does this case's graph go into the packed export? Not when its case exports it alone
     anyway: a pair a retry skips, an op the exporter refuses by design, a dynamic plan; nor
-    when it holds an op that made this exporter fail a packed export before (FAILING_OPS)."""
+    when it holds an op of a family that made this exporter fail an export before (this
+    worker's FAILING_OPS, or keep_out: the campaign's)."""
+    failing = FAILING_OPS.get(exporter.name, set()) | keep_out
     return ((path, "") not in case.spec.skip and _not_exportable_by(exporter.name, case.graph) is None
-            and case.paths.plan is None and not FAILING_OPS.get(exporter.name, set()) & set(case.graph.op_types()))
+            and case.paths.plan is None and not failing & {op_family(op) for op in case.graph.op_types()})
 
 
-#: per exporter, the IR op types whose translation failed an export of this worker process
+#: per exporter, the op families (op_family) whose translation failed an export of this worker process
 #: (packed, or a case's own): a graph holding one is exported alone by its own case. A failed packed export
 #: costs most of a whole export and a second one for the rest of the batch, and the same
 #: translation gaps recur all campaign long (dynamo's aten.amin without dims: one graph in
 #: eight of a default campaign), so each such op costs at most one failed batch per worker.
 FAILING_OPS: dict[str, set[str]] = {}
 
-#: the aten op a torch exporter's translation error names ("target=torch.ops.aten.amin.default")
-_ATEN = re.compile(r"torch\.ops\.aten\.(\w+)\.")
+#: the torch op a torch exporter's translation error names ("target=torch.ops.aten.amin.default",
+#: "torch.ops.prims.igammac.default": a prim the aten op was decomposed into)
+_ATEN = re.compile(r"torch\.ops\.(?:aten|prims)\.(\w+)\.")
+
+#: the last words of an IR op type that say how the op is called, not which op it is: a graph
+#: fails dynamo's translation alike whichever spelling calls the op (torch.lgamma, x.lgamma(), x.lgamma_())
+_CALL_SPELLINGS = ("inplace", "method", "operator", "reflected")
 
 
-def _learn_failing_op(exporter_name: str, error: BaseException | str, graph) -> str | None:
-    """Remember the IR op type of graph (the batch's suspect, or a graph whose own export
-    failed) that error names, if it names one."""
-    text = error if isinstance(error, str) else "\n".join(f"{e}" for e in causes(error))
-    ops = set(graph.op_types())
-    for aten in _ATEN.findall(text):
-        for op in ops:
-            if any(aten == name or aten.startswith(name + "_") for name in _torch_names(op)):
-                FAILING_OPS.setdefault(exporter_name, set()).add(op)
-                return op
+def op_family(op: str) -> str:
+    """op without its call spelling ("opinfo.lgamma.method" -> "opinfo.lgamma")."""
+    while "." in op and op.rsplit(".", 1)[1] in _CALL_SPELLINGS:
+        op = op.rsplit(".", 1)[0]
+    return op
+
+
+def failing_op(error: str, ops) -> str | None:
+    """The family of the op among ops (IR op types) that a torch export's error names, if it
+    names one: a translation error quotes the aten op (or the prim it decomposed into)."""
+    for aten in _ATEN.findall(error):
+        bare = aten.replace("_", "")
+        for op in sorted(set(ops)):
+            names = _torch_names(op)
+            if any(aten == name or aten.startswith(name + "_") or bare == name.replace("_", "") for name in names):
+                return op_family(op)
     return None
+
+
+def _learn_failing_op(exporter_name: str, error: BaseException | str, graph, op: str | None = None) -> str | None:
+    """Remember the op family of graph (the batch's suspect, or a graph whose own export
+    failed) that failed the export: op when the error's traceback told it (PackedRequest.suspect_op),
+    else the op the error's text names, if it names one."""
+    text = error if isinstance(error, str) else "\n".join(f"{e}" for e in causes(error))
+    found = op_family(op) if op is not None else failing_op(text, graph.op_types())
+    if found is not None:
+        FAILING_OPS.setdefault(exporter_name, set()).add(found)
+    return found
 
 
 #: the words of an OpInfo spec's name that say how it is spelled, not which op it is
@@ -209,7 +252,12 @@ def _torch_names(op: str) -> list[str]:
     return [op, *words]
 
 
-def _export(exporter, group: list[StartedCase], opset: int, exported, extra, log, announce) -> None:
+#: the exporters that have made a packed export in this process: the first one also pays for
+#: the exporter's imports and caches (seconds), which the batch sizer must not take for its cost
+_WARM: set[str] = set()
+
+
+def _export(exporter, group: list[StartedCase], opset: int, exported, extra, log, announce, learned) -> None:
     """Export group's graphs packed together; on an error, each half again. A graph left alone
     gets no entry: its case exports it itself."""
     from fuzzer.convert.batch import PackedRequest
@@ -220,29 +268,37 @@ def _export(exporter, group: list[StartedCase], opset: int, exported, extra, log
     ids = tuple(c.spec.case_id for c in group)
     announce(ids, Stage.EXPORT.value, f"{name}@{opset}", "")
     packed = PackedRequest.of([c.request(exporter, opset) for c in group], opset)
+    cold = name not in _WARM
+    _WARM.add(name)
     t0 = time.perf_counter()
     try:
         model = exporter.export(packed)
     except Exception as e:
         seconds = time.perf_counter() - t0
         log.append({"exporter": name, "size": len(group), "seconds": seconds, "ok": False, "error": f"{type(e).__name__}"})
+        if cold:
+            log[-1]["cold"] = True
         for c in group:
             shares = extra[c.spec.case_id]
             shares[name] = shares.get(name, 0.0) + seconds / len(group)
         suspect = packed.suspect(e)
         if suspect is not None:  # the error names a graph: it goes alone, the others on together
             log[-1]["suspect"] = suspect
-            learned = _learn_failing_op(name, e, group[suspect].graph)
-            if learned is not None:
-                log[-1]["failing_op"] = learned
-            _export(exporter, group[:suspect] + group[suspect + 1:], opset, exported, extra, log, announce)
+            op = _learn_failing_op(name, e, group[suspect].graph, packed.suspect_op(e))
+            if op is not None:
+                log[-1]["failing_op"] = op
+                if [name, op] not in learned:
+                    learned.append([name, op])
+            _export(exporter, group[:suspect] + group[suspect + 1:], opset, exported, extra, log, announce, learned)
             return
         half = len(group) // 2
-        _export(exporter, group[:half], opset, exported, extra, log, announce)
-        _export(exporter, group[half:], opset, exported, extra, log, announce)
+        _export(exporter, group[:half], opset, exported, extra, log, announce, learned)
+        _export(exporter, group[half:], opset, exported, extra, log, announce, learned)
         return
     seconds = time.perf_counter() - t0
     entry = {"exporter": name, "size": len(group), "seconds": seconds, "ok": True}
+    if cold:
+        entry["cold"] = True
     log.append(entry)
     try:
         parts = packed.split(model)
@@ -274,4 +330,4 @@ def pin_opset(members: list[CaseSpec], opset: int) -> list[CaseSpec]:
     return [replace(m, opset=opset) for m in members]
 
 
-__all__ = ["BatchSpec", "as_job", "pin_opset", "run_batch"]
+__all__ = ["BatchSpec", "as_job", "failing_op", "op_family", "pin_opset", "run_batch"]

@@ -176,14 +176,14 @@ def run_case(spec: CaseSpec, progress: Progress = _noop) -> CaseResult:
     return result
 
 
-def keep_for_corpus(result: CaseResult, graph) -> None:
+def keep_for_corpus(result: CaseResult, graph, hits: dict[str, list[str]] | None = None) -> None:
     """Give a result the graph of its case when the case hit a rule new to this process: a
     candidate for the campaign's corpus (fuzzer.campaign.guidance), which only the campaign,
     knowing every worker's hits, can tell is new to the campaign. A failing case carries its
-    graph anyway."""
+    graph anyway. hits: the rules its graph hit, when not all of result.rule_hits (a batch's)."""
     from fuzzer import coverage
 
-    if coverage.novel(result.rule_hits) and result.graph_json is None:
+    if coverage.novel(result.rule_hits if hits is None else hits) and result.graph_json is None:
         result.notes["corpus_graph"] = graph.dumps()
 
 

@@ -16,11 +16,15 @@ included: it climbs toward the size with the fewest export seconds per graph.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
+import os
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from fuzzer.batch import as_job, pin_opset
+from fuzzer.batch import as_job, failing_op, pin_opset
 from fuzzer.case import CaseResult, CaseSpec
 
 #: bounds on a batch's size (1: exported alone, as unbatched; for an exporter that batching does not pay for)
@@ -78,6 +82,8 @@ class BatchSizer:
         """One batch's packed exports with one exporter, in order (CaseResult.notes["batch"])."""
         if not exports:
             return
+        if any(e.get("cold") for e in exports):
+            return  # a worker's first packed export (after a start or a restart) also paid its imports
         if self.warmup > 0:
             self.warmup -= 1
             return
@@ -94,6 +100,40 @@ class BatchSizer:
             cheaper_larger = self.cost[True] < self.cost[False]
             self.value = min(MAX_SIZE, max(MIN_SIZE, self.value * STEP if cheaper_larger else self.value / STEP))
             self.cost = {False: None, True: None}
+
+
+#: ONNXFUZZ_EXPORT_GAPS=0: start every campaign knowing no failing op (to measure a first campaign)
+ENV_GAPS = "ONNXFUZZ_EXPORT_GAPS"
+
+
+def gaps_path(plugin) -> Path:
+    """Where the op families that failed this exporter's exports are remembered across campaigns:
+    beside the probe cache (fuzzer.probe.cache_dir), one file per exporter and installed versions,
+    since a translation gap is the exporter's and lasts as long as its version does."""
+    from fuzzer.probe import cache_dir
+
+    basis = {"plugin": plugin.name, "class": f"{type(plugin).__module__}.{type(plugin).__qualname__}",
+             "versions": plugin.versions()}
+    digest = hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16]
+    return cache_dir().parent / "export-gaps" / f"{plugin.name}-{digest}.json"
+
+
+def _load_gaps(path: Path) -> set[str]:
+    try:
+        return set(json.loads(path.read_text())["keep_out"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+
+
+def _save_gaps(path: Path, ops: set[str]) -> None:
+    """Merged with what the file holds (another campaign may have added to it), written atomically."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"keep_out": sorted(ops | _load_gaps(path))}))
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only cache: the campaign still shares what it learns, for its own length
 
 
 class Batcher:
@@ -114,6 +154,19 @@ class Batcher:
         self._alone: dict[int, tuple] = {}
         #: batches issued and cases in them, per set of exporters
         self.issued: dict[tuple, list[int]] = {}
+        #: per batchable exporter, the op families that failed its exports anywhere in the campaign
+        #: (what the workers learnt, and the failed exports of cases run alone): every batch carries
+        #: them (BatchSpec.keep_out), so a worker keeps such graphs out of its packs from its first
+        #: batch, a restarted one too, instead of failing a packed export on each
+        self.keep_out: dict[str, set[str]] = {}
+        #: where each batchable exporter's failing families are remembered across campaigns (gaps_path):
+        #: a campaign starts knowing what earlier ones learnt, instead of failing a pack on each again
+        self._gaps: dict[str, Path] = {}
+        if os.environ.get(ENV_GAPS, "1") != "0":
+            self._gaps = {name: gaps_path(plugins[name]) for name in self.batchable}
+            for name, path in self._gaps.items():
+                if known := _load_gaps(path):
+                    self.keep_out[name] = known
 
     def wrap(self, next_spec: Callable[[], CaseSpec | None]) -> Callable[[], object]:
         def next_job():
@@ -142,12 +195,14 @@ class Batcher:
             if first.opset is None:
                 common = sorted(set.intersection(*(set(self.opsets[e]) for e in key)))
                 members = pin_opset(members, int(np.random.default_rng(first.seed).choice(common)))
-            return as_job(members)
+            return as_job(members, {e: frozenset(self.keep_out[e]) for e in key if self.keep_out.get(e)})
 
         return next_job
 
     def learn(self, result: CaseResult) -> None:
-        """Take in the export seconds a batch reports (once per batch, off its first result)."""
+        """Take in the export seconds a batch reports (once per batch, off its first result), and
+        the ops that failed a batchable exporter (off every result)."""
+        self._learn_failing_ops(result)
         key = self._alone.pop(result.case_id, None)
         if key is not None:  # a batch of one: the case's own export
             for name in key:
@@ -165,12 +220,30 @@ class Batcher:
         for name in info["exporters"]:
             sizer.learn([e for e in info["exports"] if e["exporter"] == name])
 
+    def _learn_failing_ops(self, result: CaseResult) -> None:
+        info = result.notes.get("batch")
+        found = [(name, op) for name, op in (info or {}).get("learned", [])]
+        if not info:  # a case run alone (a batched case's own export failure is in what its worker learnt)
+            for v in result.verdicts:  # its export failed, or showed a documented gap
+                name = v.path.split("@", 1)[0]
+                if v.stage.value == "export" and v.kind.value != "pass" and name in self.batchable and ">" not in v.path:
+                    op = failing_op(v.error, result.ops)
+                    if op is not None:
+                        found.append((name, op))
+        for name, op in found:
+            known = self.keep_out.setdefault(name, set())
+            if op not in known:
+                known.add(op)
+                if name in self._gaps:
+                    _save_gaps(self._gaps[name], known)
+
     def summary(self) -> dict:
         out = {}
         for key, (batches, cases) in self.issued.items():
             sizer = self.sizers[key]
             out["+".join(key)] = {"batches": batches, "cases": cases, "size": sizer.size(),
-                                  "batches_with_a_failed_export": sizer.failed, "measured_batches": sizer.batches}
+                                  "batches_with_a_failed_export": sizer.failed, "measured_batches": sizer.batches,
+                                  "kept_out": {e: len(self.keep_out.get(e, ())) for e in key}}
         return out
 
     def _next(self, next_spec) -> CaseSpec | None:

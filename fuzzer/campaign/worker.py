@@ -116,7 +116,7 @@ def _run_batch(batch, tracker, conn) -> None:
 
     ended = set()
     try:
-        for msg in run_batch(BatchSpec(members), announce):
+        for msg in run_batch(BatchSpec(members, batch.keep_out), announce):
             case_id = msg[1].case_id if msg[0] == "done" else msg[1]
             if msg[0] == "done" and generated.get(case_id):
                 msg[1].timings["generate"] = generated[case_id]

@@ -69,10 +69,23 @@ class PackedRequest(ExportRequest):
         - the TF function builds each graph under a name scope of its prefix (b<k>_), which
           TensorFlow and tf2onnx errors quote in node names.
         None when neither does (the batch is then halved)."""
-        found = _fx_submodule(error)
-        if found is None:
-            found = _prefixed_name(error)
+        node = _fx_node(error)
+        found = node[0] if node is not None else _prefixed_name(error)
         return found if found is not None and 0 <= found < len(self.requests) else None
+
+    def suspect_op(self, error: BaseException) -> str | None:
+        """The IR op type of the node a failed torch export was translating, when it tells: the
+        torch.fx node in the traceback (see suspect) carries the stack trace of its torch call,
+        whose line in the suspect graph's generated source is that graph's node. None otherwise."""
+        node = _fx_node(error)
+        if node is None or not 0 <= node[0] < len(self.requests):
+            return None
+        from fuzzer.materialize.torch_module import SOURCE_NAME, node_at_line
+
+        lines = re.findall(rf'File "{re.escape(SOURCE_NAME)}", line (\d+), in forward', str(node[1].get("stack_trace") or ""))
+        graph = self.requests[node[0]].graph
+        found = node_at_line(graph, int(lines[-1])) if lines and graph is not None else None
+        return found.op_type if found is not None else None
 
     def split(self, serialized: bytes) -> list:
         """The batch's model split into one onnx.ModelProto per graph, in the requests' order."""
@@ -90,7 +103,9 @@ _SUBMODULE = re.compile(r"^graphs(?:\.|\[)(\d+)")
 _PREFIX = re.compile(r"(?<![\w/])b(\d+)_")
 
 
-def _fx_submodule(error: BaseException) -> int | None:
+def _fx_node(error: BaseException) -> tuple[int, dict] | None:
+    """(k, meta) of the innermost torch.fx node in error's traceback frames that was traced in
+    the packed module's submodule graphs.<k>; None when no frame holds one."""
     for e in causes(error):
         tb, frames = e.__traceback__, []
         while tb is not None:
@@ -106,7 +121,7 @@ def _fx_submodule(error: BaseException) -> int | None:
                     path = entry[0] if isinstance(entry, tuple) else str(entry)
                     m = _SUBMODULE.match(str(path))
                     if m:
-                        return int(m.group(1))
+                        return int(m.group(1)), meta
     return None
 
 

@@ -154,4 +154,9 @@ def take() -> tuple[dict[str, list[str]], dict[str, Inventory]]:
     return RECORDER.take()
 
 
-__all__ = ["Budget", "ERRORS", "RECORDER", "Recorder", "begin_case", "enabled", "hit", "novel", "quietly", "take"]
+def in_flight() -> dict[str, set[str]]:
+    """The rules hit so far by the case in flight (a copy; take() still hands them on)."""
+    return {s: set(r) for s, r in RECORDER.hits.items() if r}
+
+
+__all__ = ["Budget", "ERRORS", "RECORDER", "Recorder", "begin_case", "enabled", "hit", "in_flight", "novel", "quietly", "take"]

@@ -17,13 +17,28 @@ def _to_torch(a: np.ndarray, truth: bool):
     return t.to(torch.float64) if truth and t.is_floating_point() else t
 
 
+#: the file name build_module's code runs under: torch.fx nodes' stack traces quote its lines
+SOURCE_NAME = "<onnxfuzz-model>"
+
+
 def build_module(graph: Graph, *, truth: bool = False):
     """An eval-mode torch.nn.Module computing graph (in float64 when truth=True)."""
     source = HEADER + module_source(graph, truth=truth)
     namespace: dict = {}
-    exec(compile(source, "<onnxfuzz-model>", "exec"), namespace)
+    exec(compile(source, SOURCE_NAME, "exec"), namespace)
     consts = {n.outputs[0].name: _to_torch(n.value, truth) for n in graph.consts}
     return namespace["Model"](consts).eval()
+
+
+def node_at_line(graph: Graph, lineno: int):
+    """The op node of graph whose statement is line lineno (1-based) of build_module's source,
+    or None (a line outside forward's body). A traced torch op's stack trace names the line
+    it was called from, so this tells which node of the graph an exporter failed on."""
+    lines = (HEADER + module_source(graph)).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("    def forward("))
+    k = lineno - 1 - (start + 1)  # forward's body follows its def: one statement per op node, in order
+    nodes = graph.op_nodes
+    return nodes[k] if 0 <= k < len(nodes) else None
 
 
 def build_packed_module(graphs: list[Graph]):

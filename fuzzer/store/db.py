@@ -162,9 +162,13 @@ class Store:
             )
         graph = getattr(result, "notes", {}).get("corpus_graph") or result.graph_json
         # a batch's packed export gives its rules to the batch's first case (fuzzer.batch): they
-        # are no one case's, so a batched case is no corpus entry
-        batched = (getattr(result, "notes", {}).get("batch") or {}).get("size", 1) > 1
-        if first and graph is not None and not batched and self.has_column("corpus"):
+        # are no one case's, so they make no corpus entry; the rules a batched case's own stages
+        # hit do (a batch that does not name the shared rules makes none at all)
+        batch = getattr(result, "notes", {}).get("batch") or {}
+        if batch.get("size", 1) > 1:
+            shared = batch.get("shared_rules")
+            first = [] if shared is None else [[s, r] for s, r in first if r not in shared.get(s, ())]
+        if first and graph is not None and self.has_column("corpus"):
             self.conn.execute("INSERT OR IGNORE INTO corpus VALUES (?,?,?,?,0,?)",
                               (result.case_id, graph, json.dumps(list(exporters)), json.dumps(first), now))
 

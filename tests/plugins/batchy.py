@@ -64,7 +64,18 @@ class TanhTranslationGap(BatchableTorchScript):
         return super().export(request)
 
 
+class TanhDocumentedGap(TanhTranslationGap):
+    """ts-batch-gap whose refusal is a documented gap (an unsupported verdict), as dynamo's
+    "No decompositions registered" is."""
+
+    name = "ts-batch-unsupported"
+
+    def is_unsupported(self, error: BaseException) -> bool:
+        return "torch.ops.aten.tanh" in str(error)
+
+
 PLUGINS = ",".join([
+    "converter:ts-batch-unsupported=tests.plugins.batchy:TanhDocumentedGap",
     "converter:ts-batch-gap=tests.plugins.batchy:TanhTranslationGap",
     "converter:ts-batch=tests.plugins.batchy:BatchableTorchScript",
     "converter:ts-batch-raise=tests.plugins.batchy:TanhRefusingExporter",

@@ -7,6 +7,7 @@ from fuzzer.batch import BatchSpec, run_batch
 from fuzzer.case import CaseSpec, run_case, start_case
 from fuzzer.choices import NumpyChoices
 from fuzzer.generate import GenConfig, generate
+from fuzzer.ir import Graph
 from fuzzer.plugin import ENV_VAR, load_plugin
 from tests.plugins.batchy import PLUGINS
 
@@ -18,6 +19,7 @@ RUNTIMES = ["onnxruntime", "onnx-reference"]
 @pytest.fixture(autouse=True)
 def batchy(monkeypatch):
     monkeypatch.setenv(ENV_VAR, PLUGINS)
+    monkeypatch.setenv("ONNXFUZZ_EXPORT_GAPS", "0")  # no failing op remembered from earlier runs
 
 
 def _specs(exporter, configs, opset=17):
@@ -352,3 +354,151 @@ def test_an_opinfo_spec_is_matched_to_the_aten_op_its_name_holds():
     assert "avg_pool2d" in _torch_names("opinfo.nn.functional.avg_pool2d")
     assert "fmod" in _torch_names("opinfo.fmod.method") and "method" not in _torch_names("opinfo.fmod.method")
     assert _torch_names("amin")[0] == "amin"
+
+
+def test_the_node_a_failed_torch_export_was_translating_names_its_ir_op():
+    from fuzzer.convert.base import ExportRequest
+    from fuzzer.convert.batch import PackedRequest
+    from fuzzer.materialize.torch_module import SOURCE_NAME, node_at_line
+    from fuzzer.materialize.torch_source import HEADER, module_source
+
+    graphs = [generate(NumpyChoices(100 + i), PLAIN) for i in range(3)]
+    target = graphs[1].op_nodes[-1]
+    # the line of the generated source that calls the target node's op
+    source = (HEADER + module_source(graphs[1])).splitlines()
+    lineno = next(i + 1 for i, line in enumerate(source) if line.strip().startswith(f"{target.outputs[0].name} ="))
+    assert node_at_line(graphs[1], lineno).outputs[0].name == target.outputs[0].name
+    assert node_at_line(graphs[1], 1) is None
+
+    class Node:  # a torch.fx node: the submodule it was traced in, and its call's stack trace
+        meta = {"nn_module_stack": {"g": ("graphs.1", "Model")},
+                "stack_trace": f'  File "packed.py", line 45, in forward\n  File "{SOURCE_NAME}", line {lineno}, in forward'}
+
+    def translate(node):
+        raise RuntimeError("No decompositions registered for the real-valued input")
+
+    packed = PackedRequest.of([ExportRequest(g, {}, [v.name for v in g.inputs], ["out0"], 18) for g in graphs], 18)
+    try:
+        translate(Node())
+    except RuntimeError as e:
+        assert packed.suspect(e) == 1 and packed.suspect_op(e) == target.op_type
+    assert packed.suspect_op(ValueError("no node")) is None
+
+
+def test_a_prim_the_error_names_is_matched_to_the_family_of_the_ir_op():
+    from fuzzer.batch import failing_op, op_family
+
+    assert op_family("opinfo.lgamma.method") == "opinfo.lgamma" == op_family("opinfo.lgamma.inplace")
+    assert op_family("opinfo.polygamma.polygamma_n_4.method") == "opinfo.polygamma.polygamma_n_4"
+    assert op_family("tanh") == "tanh"
+    prim = "Error when translating node %erf_inv : call_function[target=torch.ops.prims.erf_inv.default]"
+    assert failing_op(prim, ["neg", "opinfo.erfinv.method"]) == "opinfo.erfinv"
+    assert failing_op("target=torch.ops.prims.lgamma.default", ["opinfo.lgamma.inplace"]) == "opinfo.lgamma"
+    assert failing_op("target=torch.ops.aten.sort.default", ["neg"]) is None
+
+
+def test_a_family_learnt_on_one_spelling_keeps_the_others_out_of_packs(monkeypatch):
+    from fuzzer import batch
+
+    # learnt off torch.lgamma(x): a graph calling x.lgamma() fails dynamo alike
+    monkeypatch.setattr(batch, "FAILING_OPS", {"ts-batch": {"opinfo.lgamma"}})
+    lgamma = GenConfig(min_nodes=1, max_nodes=2, ops=("opinfo.lgamma.method",), dtypes=frozenset({"float32"}))
+    specs = _specs("ts-batch", [PLAIN, lgamma, PLAIN])
+    assert "opinfo.lgamma.method" in Graph.loads(specs[1].graph_json).op_types()
+    _, announced = _batch(specs)
+    assert [a[0] for a in announced if a[1] == "export"] == [(1, 3), 2]
+
+
+def test_ops_the_campaign_learnt_keep_graphs_out_of_a_fresh_worker_packs(monkeypatch):
+    from fuzzer import batch
+
+    monkeypatch.setattr(batch, "FAILING_OPS", {})  # a worker that learnt nothing yet (just restarted)
+    specs = _specs("ts-batch-gap", [TANH, PLAIN, PLAIN])
+    announced = []
+    messages = list(run_batch(BatchSpec(specs, keep_out={"ts-batch-gap": frozenset({"tanh"})}), lambda *a: announced.append(a)))
+    assert [a[0] for a in announced if a[1] == "export"] == [(2, 3), 1]
+    results = {m[1].case_id: m[1] for m in messages}
+    assert all(e["ok"] for e in results[2].notes["batch"]["exports"])
+    # a retry after a death keeps what the batch carried
+    assert all(j.keep_out == {"ts-batch-gap": frozenset({"tanh"})}
+               for j in BatchSpec(specs, keep_out={"ts-batch-gap": frozenset({"tanh"})}).after_death((1, 2, 3))[1]
+               if isinstance(j, BatchSpec))
+    assert BatchSpec(specs, {"e": frozenset({"x"})}).after_death(2)[1][0].keep_out == {"e": frozenset({"x"})}
+
+
+def test_a_documented_gap_of_a_case_exported_alone_is_learnt_and_reported(monkeypatch):
+    from fuzzer import batch
+
+    monkeypatch.setattr(batch, "FAILING_OPS", {})
+    first, announced = _batch(_specs("ts-batch-unsupported", [TANH]))  # one graph: its case exports it
+    assert [(v.kind.value, v.stage.value) for v in first[1].verdicts] == [("unsupported", "export")]
+    assert batch.FAILING_OPS == {"ts-batch-unsupported": {"tanh"}}
+    assert first[1].notes["batch"]["learned"] == [["ts-batch-unsupported", "tanh"]]
+    # a packed export's failure is reported too
+    monkeypatch.setattr(batch, "FAILING_OPS", {})
+    second, _ = _batch(_specs("ts-batch-gap", [PLAIN, TANH, PLAIN]))
+    assert second[3].notes["batch"]["learned"] == [["ts-batch-gap", "tanh"]]
+
+
+def test_batcher_shares_the_ops_that_failed_any_worker_with_every_later_batch():
+    from fuzzer.campaign.batching import Batcher
+    from fuzzer.case import CaseResult
+    from oracles import Kind, Stage, Verdict
+
+    specs = iter([CaseSpec(i, i, PLAIN, ["ts-batch-gap"], RUNTIMES) for i in range(1, 40)])
+    batcher = Batcher(["ts-batch-gap"])
+    next_job = batcher.wrap(lambda: next(specs, None))
+    assert next_job().keep_out == {}
+    # a batch's worker learnt an op; a case run alone (not batched) failed its export on another
+    batcher.learn(CaseResult(1, 1, "judged", notes={"batch": {"id": 1, "size": 2, "exporters": ["ts-batch-gap"],
+                                                               "exports": [], "learned": [["ts-batch-gap", "tanh"]]}}))
+    gap = "Error when translating node %igammac : call_function[target=torch.ops.prims.igammac.default]"
+    batcher.learn(CaseResult(9, 9, "judged", ops=["neg", "opinfo.igammac.method"],
+                             verdicts=[Verdict(Kind.UNSUPPORTED, Stage.EXPORT, "ts-batch-gap@17", "", [], gap)]))
+    job = next_job()
+    assert job.keep_out == {"ts-batch-gap": frozenset({"tanh", "opinfo.igammac"})}
+
+
+def test_sizer_ignores_a_worker_first_packed_export(monkeypatch):
+    from fuzzer import batch
+    from fuzzer.campaign.batching import BatchSizer
+
+    monkeypatch.setattr(batch, "_WARM", set())  # a fresh worker process
+    first, _ = _batch(_specs("ts-batch", [PLAIN, PLAIN]))
+    second, _ = _batch(_specs("ts-batch", [PLAIN, PLAIN]))
+    assert first[1].notes["batch"]["exports"][0].get("cold") is True
+    assert "cold" not in second[1].notes["batch"]["exports"][0]
+    sizer = BatchSizer()
+    sizer.learn(first[1].notes["batch"]["exports"])
+    assert sizer.batches == 0 and sizer.cost == {False: None, True: None}
+    sizer.learn(second[1].notes["batch"]["exports"])
+    assert sizer.batches == 1
+
+
+def test_the_ops_a_campaign_learnt_are_known_to_the_next_campaign(monkeypatch, tmp_path):
+    from fuzzer.campaign.batching import Batcher, gaps_path
+    from fuzzer.case import CaseResult
+
+    monkeypatch.setenv("ONNXFUZZ_EXPORT_GAPS", "1")
+    monkeypatch.setenv("ONNXFUZZ_CACHE", str(tmp_path))
+    learnt = {"batch": {"id": 1, "size": 2, "exporters": ["ts-batch-gap"], "exports": [], "learned": [["ts-batch-gap", "tanh"]]}}
+    Batcher(["ts-batch-gap"]).learn(CaseResult(1, 1, "judged", notes=learnt))
+    assert gaps_path(load_plugin("converter", "ts-batch-gap")).parent == tmp_path / "export-gaps"
+    specs = iter([CaseSpec(i, i, PLAIN, ["ts-batch-gap"], RUNTIMES) for i in range(1, 20)])
+    later = Batcher(["ts-batch-gap"])
+    assert later.wrap(lambda: next(specs, None))().keep_out == {"ts-batch-gap": frozenset({"tanh"})}
+    assert Batcher(["ts-batch"]).keep_out == {}  # another exporter's gaps are its own
+    monkeypatch.setenv("ONNXFUZZ_EXPORT_GAPS", "0")
+    assert Batcher(["ts-batch-gap"]).keep_out == {}
+
+
+def test_the_packed_export_rules_are_named_as_no_one_graph_s(monkeypatch):
+    from fuzzer import coverage
+
+    monkeypatch.setattr(coverage, "_SEEN", set())
+    results, _ = _batch(_specs("ts-batch", [PLAIN, PLAIN, PLAIN]))
+    carriers = [r for r in results.values() if r.notes["batch"]["shared_rules"]]
+    assert len(carriers) == 1  # the first case finished after the packed export carries its rules
+    shared = carriers[0].notes["batch"]["shared_rules"]
+    assert "torchscript:symbolic" in shared
+    assert all(set(rules) <= set(carriers[0].rule_hits[s]) for s, rules in shared.items())

@@ -52,6 +52,7 @@ def test_a_batched_campaign_records_every_case_on_its_own(tmp_path, monkeypatch)
     from fuzzer.campaign.campaign import CampaignOptions, run_campaign
 
     monkeypatch.setenv(ENV_VAR, PLUGINS)
+    monkeypatch.setenv("ONNXFUZZ_EXPORT_GAPS", "0")
     stats = run_campaign(CampaignOptions(workdir=tmp_path, minutes=5, workers=1, exporters=["ts-batch"],
                                          runtimes=["onnxruntime", "onnx-reference"], config=PLAIN, max_cases=10,
                                          quiet=True, steer=False))
@@ -66,3 +67,27 @@ def test_a_batched_campaign_records_every_case_on_its_own(tmp_path, monkeypatch)
     per_case = dict(conn.execute("SELECT case_id, COUNT(*) FROM verdicts GROUP BY case_id").fetchall())
     judged = [cid for (cid,) in conn.execute("SELECT id FROM cases WHERE status IN ('judged', 'unstable')")]
     assert judged and all(per_case.get(cid) == 2 for cid in judged)
+
+
+def test_a_worker_keeps_out_of_its_packs_the_ops_its_batch_says_failed_elsewhere(tmp_path, monkeypatch):
+    from fuzzer.campaign.supervisor import Supervisor
+
+    monkeypatch.setenv(ENV_VAR, PLUGINS)
+    specs = []
+    for i, config in enumerate([PLAIN, TANH, PLAIN], start=1):
+        graph = generate(NumpyChoices(200 + i), config)
+        specs.append(CaseSpec(case_id=i, seed=200 + i, config=config, exporters=["ts-batch-gap"],
+                              runtimes=["onnxruntime"], opset=17, graph_json=graph.dumps()))
+    # a fresh worker has learnt nothing: what the campaign learnt comes with the batch
+    jobs = [BatchSpec(specs, keep_out={"ts-batch-gap": frozenset({"tanh"})})]
+    sup = Supervisor(1, tmp_path)
+    sup.start()
+    try:
+        results = list(sup.run(lambda: jobs.pop() if jobs else None, time.monotonic() + 300))
+    finally:
+        sup.stop()
+    by_id = {r.case_id: r for r in results}
+    assert sorted(by_id) == [1, 2, 3]
+    # one packed export, of the two other graphs, which passed: the Tanh graph went alone
+    assert [(e["size"], e["ok"]) for e in by_id[1].notes["batch"]["exports"]] == [(2, True)]
+    assert [(v.kind.value, v.stage.value) for v in by_id[2].verdicts] == [("export_crash", "export")]

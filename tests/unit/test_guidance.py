@@ -117,3 +117,21 @@ def test_a_batched_case_and_a_runtime_triple_make_no_corpus_entry(tmp_path):
     store.record(CaseResult(2, 0, "judged", rule_hits={"onnxruntime:ops": ["Relu-14:float"]},
                             notes={"corpus_graph": graph}), session, ["torchscript"])
     assert store.corpus() == []
+
+
+def test_a_batched_case_joins_the_corpus_for_the_rules_its_own_stages_hit_first(tmp_path):
+    store = Store.open(tmp_path)
+    session = store.begin_session(0, 1, {})
+    graph = _graph().dumps()
+    packed = {"dynamo:torchlib": ["aten_abs"]}  # the batch's packed export: no one graph's
+    carrier = CaseResult(1, 0, "judged", rule_hits={**packed, "onnxruntime:transformers@all": ["GeluFusion"]},
+                         notes={"corpus_graph": graph, "batch": {"size": 4, "shared_rules": packed}})
+    only_shared = CaseResult(2, 0, "judged", rule_hits={"dynamo:torchlib": ["aten_neg"]},
+                             notes={"corpus_graph": graph, "batch": {"size": 4, "shared_rules": {"dynamo:torchlib": ["aten_neg"]}}})
+    # exported alone inside its batch (a suspect): that export's rules are its own
+    alone = CaseResult(3, 0, "judged", rule_hits={"dynamo:torchlib": ["aten_sort"]},
+                       notes={"corpus_graph": graph, "batch": {"size": 4, "shared_rules": {}}})
+    for r in (carrier, only_shared, alone):
+        store.record(r, session, ["dynamo"])
+    assert [(e["case_id"], e["rules"]) for e in store.corpus()] == [
+        (1, [["onnxruntime:transformers@all", "GeluFusion"]]), (3, [["dynamo:torchlib", "aten_sort"]])]
