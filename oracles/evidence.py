@@ -432,6 +432,22 @@ def _slice(node, shapes, values) -> list[str]:
     return out
 
 
+def _axis(node, shapes, values) -> list[str]:
+    """An axis attribute of an op that counts it in its data's dims: in [-r, r-1] for data of
+    rank r, so a 0-d input has no axis at all. Older opsets' checkers skip it (ArgMin with axis 0
+    on a 0-d value passes the opset-9 checker, and fails once the model is converted to 11)."""
+    data = shapes.get(node.input[0]) if node.input else None
+    if data is None:
+        return []
+    r = len(data)
+    axes = _attr(node, "axes", None) if node.op_type == "Squeeze" or node.op_type.startswith("Reduce") else None
+    if axes is None:
+        axis = _attr(node, "axis", None)
+        axes = [] if axis is None and node.op_type != "Gather" else [0 if axis is None else axis]
+    bad = [int(a) for a in axes if not -r <= int(a) <= r - 1]
+    return [f"{node.op_type}'s axis {bad[0]} is outside [-{r}, {r - 1}] for its input of rank {r}"] if bad else []
+
+
 #: op type -> check of its input constraints in the ONNX spec that the checker's shape inference
 #: does not enforce (it propagates shapes from one input and takes the others on trust)
 CONSTRAINTS = {
@@ -440,6 +456,9 @@ CONSTRAINTS = {
     "RNN": _recurrent, "GRU": _recurrent, "LSTM": _recurrent,
     "Split": _split, "SplitToSequence": _split,
     "Reshape": _reshape, "Slice": _slice,
+    **{op: _axis for op in ("ArgMax", "ArgMin", "Squeeze", "Gather", "Concat", "ReduceMax", "ReduceMin", "ReduceSum",
+                            "ReduceMean", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp",
+                            "ReduceSumSquare")},
 }
 
 

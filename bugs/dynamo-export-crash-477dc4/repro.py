@@ -1,6 +1,6 @@
-"""torch.onnx.export (dynamo exporter) raises: (2.5 - x0) with x0: int8[1]
+"""torch's decompositions (run by torch.onnx.export (dynamo exporter)) raises: (2.5 - x0) with x0: int8[1]
 
-torch.onnx.export (dynamo exporter) fails before any runtime runs its model. Found with onnx 1.23.2, onnxscript 0.7.2, torch 2.13.0+cpu.
+Torch's decompositions alone fails the same way on the module: the fault is in torch's decompositions, which torch.onnx.export (dynamo exporter) runs before its own translation. Found with onnx 1.23.2, onnxscript 0.7.2, torch 2.13.0+cpu.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
 """
 import sys

@@ -167,7 +167,8 @@ def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exp
         # it may still break the IR rules the checker skips (declared shapes it does not
         # produce): a transformer that trusts the declaration then fails or writes a model the
         # checker rejects, and the exporter's model is the witness against the exporter
-        broken = model_faults(given, fed, produced)
+        # and the spec's input constraints the checker of its opset skips (an axis on a 0-d value)
+        broken = model_faults(given, fed, produced) or constraint_breaks(given)
         if broken:
             blamed = _producer(exporter, "exporter", f"the model {exporter} gave {transformer} already breaks the IR "
                                f"rules: {'; '.join(broken)}; {transformer} only trusted what it declares", witnesses)

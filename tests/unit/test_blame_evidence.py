@@ -628,3 +628,56 @@ def test_a_traced_module_that_cannot_run_its_own_trace_is_the_tracers_fault():
         exporter.export(request)
     error = normalize_error(Kind.EXPORT_CRASH, f"{type(e.value).__name__}: {e.value}")
     assert exporter.upstream_fault(request, error) == "torch.jit.trace"
+
+
+def test_a_dynamo_export_crash_in_torchs_own_steps_names_that_component():
+    """bugs/dynamo-export-crash-477dc4: the exporter's step 2 (decompositions, then type
+    promotion) fails alone on rsub of an int tensor and a float scalar; bugs/dynamo-export-crash-a7dd69
+    fails in the ONNX translation (step 3), which is the exporter's own."""
+    import json
+    from pathlib import Path
+
+    import numpy as np
+
+    pytest.importorskip("torch")
+    from fuzzer.ir import Graph
+    from fuzzer.report.blame import _upstream_fault
+    from oracles import Kind, normalize_error
+
+    bugs = Path(__file__).resolve().parents[2] / "bugs"
+
+    def upstream(name):
+        if not (bugs / name).is_dir():
+            pytest.skip(f"bugs/{name} is gone")
+        case = json.loads((bugs / name / "case.json").read_text())
+        bug = case["bug"]
+        opset = int(bug["path"].split("@")[1].split(">")[0])
+        return _upstream_fault(bug["system"], Graph.from_json(case["graph"]), dict(np.load(bugs / name / "inputs.npz")),
+                               opset, normalize_error(Kind.EXPORT_CRASH, bug["error"]))
+
+    assert upstream("dynamo-export-crash-477dc4") == "torch's decompositions"
+    assert upstream("dynamo-export-crash-a7dd69") == ""
+
+
+def test_an_explicit_unsupported_type_refusal_of_the_torchscript_exporter_is_a_gap():
+    from fuzzer.plugin import load_plugin
+
+    plugin = load_plugin("converter", "torchscript")
+    assert plugin.is_unsupported(ValueError("Unsupported type for attn_mask: 7"))
+    assert not plugin.is_unsupported(ValueError("tuple index out of range"))
+
+
+def test_an_axis_on_a_0d_value_breaks_the_spec_even_where_the_opset_checker_passes_it():
+    """TorchScript exports argmin(dim=0, keepdim=True) of a 0-d value as ArgMin axis=0 at opset 9,
+    which that opset's checker passes; converted to opset 11 the checker rejects it, and the
+    version converter is not at fault (review 6: version-up-invalid-model-55ba95)."""
+    nodes = [helper.make_node("ArgMin", ["x"], ["y"], axis=0, keepdims=1)]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", T.FLOAT, [])],
+                              [helper.make_tensor_value_info("y", T.INT64, [])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 9)])
+    onnx.checker.check_model(model)  # the opset-9 checker does not look
+    assert constraint_breaks(model) == ["ArgMin's axis 0 is outside [-0, -1] for its input of rank 0"]
+    fine = helper.make_model(helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", T.FLOAT, [3])],
+                                               [helper.make_tensor_value_info("y", T.INT64, [1])]),
+                             opset_imports=[helper.make_opsetid("", 9)])
+    assert constraint_breaks(fine) == []

@@ -125,6 +125,34 @@ class DynamoExporter(Exporter):
     def is_unsupported(self, error: BaseException) -> bool:
         return bool(_GAP.search(f"{type(error).__name__}: {error}"))
 
+    def upstream_fault(self, request: ExportRequest, error: str) -> str | None:
+        """The part of torch the exporter runs before any torchlib function, when it alone
+        raises what the export did: torch.export capturing the module, or torch's
+        decompositions of the captured program as the exporter asks for them (functionalizing
+        aten::polygamma_, or torch._refs.rsub making sub(2.5, x) of an int tensor, is torch's
+        defect, not the ONNX translation's)."""
+        import torch
+        from torch.onnx._internal.exporter import _core, _registration
+
+        from fuzzer.convert.base import fails_the_same
+        from oracles import Kind
+
+        # the exporter wraps each step's error and names the step: its own words then say which
+        # step failed (and that steps 1 and 2 belong to torch.export), where the wrapped error's
+        # text is not kept in the first line
+        captured = "Failed to export the model with torch.export" in error
+        decomposed = "Failed to decompose the FX graph" in error
+        with torch.no_grad():
+            try:
+                program = torch.export.export(request.module, tuple(request.args), dynamic_shapes=dynamic_shapes(request))
+            except Exception as e:
+                return "torch.export" if captured or fails_the_same(Kind.EXPORT_CRASH, e, error) else None
+            try:  # the exporter's own step 2: decompositions, then explicit type promotion
+                _core._prepare_exported_program_for_export(program, registry=_registration.ONNXRegistry.from_torchlib())
+            except Exception as e:
+                return "torch's decompositions" if decomposed or fails_the_same(Kind.EXPORT_CRASH, e, error) else None
+        return None
+
     def repro_source(self) -> str:
         """A standalone export_model() for bug repros (imports torch only)."""
         return f'''

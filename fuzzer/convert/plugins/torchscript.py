@@ -12,7 +12,9 @@ from fuzzer.convert.base import Exporter, ExportRequest, fails_the_same
 # and refusals at an old opset: "Unsupported: ONNX export of cumsum in opset 9. Please try opset
 # version 11", Slice's "step!=1 is currently not supported" before opset 10
 _GAP = re.compile(r"is not supported|is currently not supported|UnsupportedOperatorError|Unsupported: ONNX export of|ONNX export does NOT support"
-                  r"|ONNX does not support|\bnot implemented (?:if|for|when)\b", re.I)
+                  r"|ONNX does not support|\bnot implemented (?:if|for|when)\b"
+                  r"|\bUnsupported type for\b",  # an explicit refusal (scaled_dot_product_attention's float64 mask)
+                  re.I)
 
 
 def dynamic_axes(request: ExportRequest) -> dict | None:

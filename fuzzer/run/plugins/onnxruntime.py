@@ -41,6 +41,9 @@ GAP = re.compile(
     # ScatterElements/ScatterND on float16): the load succeeds, the gap shows in the run
     r"|operator does not support \w+ yet"
     r"|MLFloat16 data type is not supported with"
+    # pooling: ORT refuses pads as large as the kernel on purpose (pool_attributes.h; ORT issues
+    # #801 and #23088), where ONNX allows any pad >= 0; two blind reviews of three called it a gap
+    r"|Pad should be smaller than kernel"
     # no kernel for the op at this type, so ORT inlines the op's ONNX function body, and the body
     # does not type-check (bfloat16 Clip-13 -> Where-9): a body node has no name, and the model
     # itself passed the checker's type check before it was loaded
