@@ -276,6 +276,8 @@ def localize_bug(folder) -> Localization | None:
     first_line = bug["error"].strip().splitlines()[0] if bug["error"].strip() else ""
     crash = bug["kind"].endswith("_crash") and first_line
     check = raises(error_pattern(first_line)) if crash else None
+    if bug["kind"] == "invalid_model":  # what the tool writes fails the full checker
+        check = invalid_output
     if level in LEVELS_OF_ORT:
         if check is None:
             feeds, expected = _noopt_outputs(model, filed_inputs(folder))
@@ -298,6 +300,21 @@ def localize_bug(folder) -> Localization | None:
                 return differs(feeds, expected)(ort_attempt(out, "ORT_DISABLE_ALL", []))
         return onnxoptimizer_pass_at_fault(model, passes, check, getattr(plugin, "fixed_point", False))
     return None
+
+
+def invalid_output(out) -> bool:
+    """Does a tool's output (an Attempt's optimized model, or a pass list's serialized model)
+    fail the full checker? An error or no output is not this failure."""
+    import onnx
+
+    data = out.optimized if isinstance(out, Attempt) else out
+    if not isinstance(data, (bytes, bytearray)) or not data:
+        return False
+    try:
+        onnx.checker.check_model(onnx.load_model_from_string(data), full_check=True)
+    except Exception:
+        return True
+    return False
 
 
 def error_pattern(line: str) -> str:

@@ -183,3 +183,19 @@ def test_a_bug_folder_of_onnx_runtime_is_localized_and_one_of_an_exporter_is_not
     (exporter_bug / "case.json").write_text(json.dumps({"bug": {"system": "torchscript", "role": "exporter",
                                                                 "kind": "export_crash", "error": "x"}}))
     assert localize_bug(exporter_bug) is None
+
+
+def test_an_invalid_output_is_localized_by_the_checker_not_by_values():
+    """bugs/onnxoptimizer-invalid-model-c9fece: eliminate_consecutive_idempotent_ops then
+    eliminate_nop_reshape rewrite the graph input's declared shape to rank 0; the model still
+    runs, so only the checker shows it."""
+    import shutil
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "bugs" / "onnxoptimizer-invalid-model-c9fece"
+    if not folder.is_dir():
+        pytest.skip("the folder is gone")
+    from fuzzer.coverage.localize import localize_bug
+
+    loc = localize_bug(folder)
+    assert loc.rules == ["eliminate_nop_reshape"], loc
