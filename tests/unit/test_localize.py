@@ -189,7 +189,6 @@ def test_an_invalid_output_is_localized_by_the_checker_not_by_values():
     """bugs/onnxoptimizer-invalid-model-c9fece: eliminate_consecutive_idempotent_ops then
     eliminate_nop_reshape rewrite the graph input's declared shape to rank 0; the model still
     runs, so only the checker shows it."""
-    import shutil
     from pathlib import Path
 
     folder = Path(__file__).resolve().parents[2] / "bugs" / "onnxoptimizer-invalid-model-c9fece"
