@@ -231,9 +231,9 @@ def _first_failing_node(folder: Path, bug: dict, model, nodes):
     import onnx
     from onnx import helper
 
+    from fuzzer.coverage.localize import filed_inputs
     from fuzzer.plugin import load_plugin
     from oracles import Kind, normalize_error
-    from fuzzer.coverage.localize import filed_inputs
     from oracles.evidence import needed_nodes
 
     runtime_name = bug.get("runtime") or bug["system"]
@@ -341,7 +341,7 @@ def _pass_alone(folder: Path, bug: dict) -> Fault:
         return onnx.load_model_from_string(data)
 
     fails = _symptom(folder, bug)
-    stages = {}
+    stages: dict = {}  # onnxslim's own steps (below); onnxsim's are not separable
     if bug["system"] == "onnxsim":
         from fuzzer.coverage.onnxsim import FOLDING, SYSTEM, _passes
 
@@ -405,13 +405,15 @@ def _pass_alone(folder: Path, bug: dict) -> Fault:
 
             return export_onnx(import_onnx(fresh())).SerializeToString()
 
-        # the steps of onnxslim's own model handling that run with every rule off, each of which
-        # can be tried alone or left out: what fails, or what leaving out clears the failure
+        # the steps of onnxslim's own model handling that run with every rule off, each with its
+        # evidence: it makes the failing model alone, or leaving it out clears the failure
         stages = {
-            "freeze": (frozen, "onnxslim.core.freeze alone, the first step of slim(), makes the failing model"),
+            "freeze": (lambda: fails(frozen()),
+                       "onnxslim.core.freeze alone, the first step of slim(), makes the failing model"),
             "onnx_graphsurgeon import/export": (
-                round_trip, "importing the model into onnxslim's graph surgeon and exporting it back makes the failing model"),
-            "shape_infer": (lambda: None if fails(run(None, no_shape_infer=True)) else run(None),
+                lambda: fails(round_trip()),
+                "importing the model into onnxslim's graph surgeon and exporting it back makes the failing model"),
+            "shape_infer": (lambda: not fails(run(None, no_shape_infer=True)),
                             "the failure goes when onnxslim runs without its shape inference (no_shape_infer=True)"),
         }
     if not fails(whole()):
@@ -420,12 +422,12 @@ def _pass_alone(folder: Path, bug: dict) -> Fault:
                "not in a rule")
     none_on = run(None)
     if fails(none_on):
-        for stage, (attempt, why) in stages.items():
+        for stage, (shown_by, why) in stages.items():
             try:
-                out = attempt()
-            except Exception as e:
-                out = e
-            if out is not None and fails(out):
+                at_fault = shown_by()
+            except Exception:  # the step cannot run alone on this model: no evidence either way
+                at_fault = False
+            if at_fault:
                 return Fault(f"{bug['system']}:code", [stage], rules,
                              f"the failure shows with every rule of {bug['system']} off: {why}")
         return _handling(SYSTEM, bug, none_on, rules, f"the failure shows with every rule of {bug['system']} off: {outside}")
@@ -1020,14 +1022,12 @@ def _first_failing_cut(folder: Path, bug: dict, graph, plugin, systems: tuple[st
         cut.drop_unused_sources()
         spec = CaseSpec(case_id=0, seed=0, config=GenConfig(), exporters=[bug["system"]], runtimes=runtimes,
                         opset=opset, graph_json=cut.dumps(), inputs_npz=inputs_npz)
-        try:
-            result = run_case(spec)
-        except Exception:
+        ran: list = []
+        # the case exports the cut in this process: the rules its export applied are recorded there
+        order, error = _recorded(lambda: ran.append(run_case(spec)))
+        if error is not None or not ran:
             return None
-        names = [v.name for v in cut.inputs]
-        feeds = _by_name(names, given)
-        request = ExportRequest(cut, feeds, names, [f"out{i}" for i in range(len(cut.outputs))], opset)
-        order, _ = _recorded(lambda: plugin.export(request))
+        result = ran[0]
         rules = {r for s, r in order if s in systems and not TRIVIAL.search(r)}
         if not any(v.kind.is_failure and v.path.split("@")[0] == bug["system"] for v in result.verdicts):
             passed |= rules
@@ -1038,6 +1038,8 @@ def _first_failing_cut(folder: Path, bug: dict, graph, plugin, systems: tuple[st
             return Fault(systems[0], new, sorted(rules | passed),
                          f"{where}, and this is the one rule its export applied that no earlier, passing cut did",
                          core_of(cut))
+        names = [v.name for v in cut.inputs]
+        request = ExportRequest(cut, _by_name(names, given), names, [f"out{i}" for i in range(len(cut.outputs))], opset)
         made = _made_wrong_outputs(plugin, request, result, bug["system"], set(new))
         if made is not None:
             return Fault(systems[0], [made], sorted(rules | passed),

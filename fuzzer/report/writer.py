@@ -577,13 +577,10 @@ def rule_at_fault_of(folder: Path) -> dict | None:
         return None
     from fuzzer.coverage.fault import localize_isolated
 
-    fault = localize_isolated(folder)
-    if fault is None:
+    if localize_isolated(folder) is None:
         return None
-    recorded = json.loads((Path(folder) / "case.json").read_text())["bug"].get("rule_at_fault") or {}
-    if recorded.get("system") == fault.system and recorded.get("rules") == fault.rules:
-        return recorded  # with what else it keeps there (a reviewer's check of that rule)
-    return fault.to_json()
+    # as recorded, with what else case.json keeps there (a reviewer's check of the same rule)
+    return json.loads((Path(folder) / "case.json").read_text())["bug"].get("rule_at_fault")
 
 
 def report_markdown(meta: dict, graph_text: str, repro_output: str, idiom: str = "onnx", model_ops: int | None = None) -> str:

@@ -291,3 +291,17 @@ def test_reference_does_not_ask_for_initializers_an_ir3_model_lists_as_inputs():
     assert runtime.input_names(session) == ["x"]
     feeds = feeds_for(runtime.input_names(session), {"x": np.array([1, 1], np.float32)}, ["x"])
     np.testing.assert_array_equal(runtime.run(session, feeds)[0], [2, 3])
+
+
+def test_ort_pool_pads_as_large_as_the_kernel_are_a_deliberate_gap():
+    # ONNX allows any pad >= 0; ORT refuses pads >= the kernel on purpose (pool_attributes.h)
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 3, 3])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    node = helper.make_node("AveragePool", ["x"], ["y"], kernel_shape=[1, 1], pads=[1, 1, 1, 1], count_include_pad=1)
+    model = helper.make_model(helper.make_graph([node], "g", [x], [y]), opset_imports=[helper.make_opsetid("", 19)])
+    rt = load_plugin("runtime", "onnxruntime")
+    with pytest.raises(Exception) as info:
+        rt.load(model.SerializeToString())
+    assert rt.is_unsupported(info.value), str(info.value)
