@@ -15,7 +15,9 @@ what names the defect itself:
   for any other system's). A minimal graph is 1-minimal under the reducer's
   passes, one of which hands a graph output over to the node before it, so
   the node making the output is the first whose output is wrong: the op
-  where a numeric mismatch starts;
+  where a numeric mismatch starts. A graph op that is no ONNX op (one taken
+  from torch's OpInfo database) is named, for a runtime or a transformer, by
+  the model that system was given;
 - whether the defect needs dynamic dims.
 
 Sibling ops that share one implementation fold together where the error text
@@ -105,7 +107,10 @@ _OP_NAMED = [
     re.compile(r"for operator ([A-Za-z_][\w.]*)"),
     re.compile(r"OpType:\s*([A-Za-z_][\w.]*)"),
     re.compile(r'#\d+ "[^"]*" ([A-Za-z_][\w.]*)'),  # tract: Translating node #3 "_n3" Gemm
+    re.compile(r"\(operator '([A-Z][A-Za-z]*?)(?:_\d+)?'\)"),  # onnx.reference: (operator 'Clip_11')
 ]
+#: tract's quantization ops carry the type they make in their name (QuantizeLinearU8): one op
+_TRACT_TYPED = re.compile(r"\b((?:De)?[Qq]uantizeLinear)[FIU]\d+\b")
 
 
 #: ONNX ops that share one implementation in the systems under test: one token in a crash's key
@@ -214,6 +219,10 @@ _SUMMARY = re.compile(r"## Exception summary\s*\n\s*\n(?:<class '(?P<type>[\w.]+
 _ATTR_SIZE = re.compile(r"Attribute \w+ has incorrect size")
 #: where an exporter's message goes on to quote its types, signature or graph: not the cause
 _QUOTES = re.compile(r"\.?\s*(?:Signature:|\[Caused by the value|Argument types:|Candidates:).*$", re.S)
+#: tract's words for two types that should be one, in whichever order it met them ("unify TDim with
+#: I64" and "unify I64 with TDim"; "substitute a ,U8 by ,I8" with a shape or without): the pair
+#: without shapes, sorted
+_SWAP = re.compile(r"(Impossible to unify|Trying to substitute a) (?:\w*,)*(\w+) (?:with|by) (?:\w*,)*(\w+)\b")
 #: a cause chain's numbered lines ("Caused by:\n    0: ...\n    1: ..."), the innermost last
 _CAUSES = re.compile(r"^\s*\d+:\s*(?P<line>\S.*)$", re.M)
 
@@ -235,6 +244,8 @@ def cause_of(error: str) -> str:
         lines = [ln.group("line") for ln in _CAUSES.finditer(causes)] or [ln.strip() for ln in causes.splitlines() if ln.strip()][:1]
         if lines:
             head = f"{head} / {lines[-1]}"
+    head = _TRACT_TYPED.sub(r"\1", head)
+    head = _SWAP.sub(lambda m: f"{m.group(1)} {' and '.join(sorted(m.group(2, 3)))}", head)
     return _ATTR_SIZE.sub("Attribute <attr> has incorrect size", head)
 
 
@@ -264,7 +275,8 @@ def named_op(error: str) -> str | None:
         for pattern in _OP_NAMED:
             m = pattern.search(line)
             if m:
-                return _TRACT_OPS.get(m.group(1), m.group(1))
+                op = _TRACT_TYPED.sub(r"\1", m.group(1))
+                return _TRACT_OPS.get(op, op)
     return None
 
 
@@ -313,6 +325,18 @@ def model_sink_ops(model) -> list[str]:
     return sorted(sinks) or sorted({n.op_type for n in model.graph.node})
 
 
+def given_sink_ops(sinks: list[str], role: str, model) -> list[str]:
+    """A transformer's or runtime's op at fault as the model it was given names it, when the
+    minimal graph's sink is no ONNX op: an op taken from torch's OpInfo database ("opinfo.det")
+    reaches an ONNX runtime only through an exporter, whose model names the op (Det) that a
+    graph built from ONNX ops names too (review 7: one Det kernel, two keys)."""
+    import onnx
+
+    if role == "exporter" or model is None or all(onnx.defs.has(op) for op in sinks):
+        return sinks
+    return model_sink_ops(model)
+
+
 def failing_op(error: str, sink_ops: list[str]) -> str:
     """The op at fault: the one the error names, else the ops that make the minimal outputs."""
     return named_op(error) or ",".join(sink_ops)
@@ -354,32 +378,42 @@ def graph_traits(graph) -> tuple[str, ...]:
 
 #: tract types a Cast to int64 as TDim, its symbolic dimension type, and the ops reading it refuse
 #: TDim each in its own words ("Impossible to unify TDim with I64", "got TDim", "Unsupported
-#: DatumType TDim"): one defect, four folders in the third review
+#: DatumType TDim"): one defect, four folders in the third review. Shape and Size make the same
+#: int64 values (review 7: Shape -> Slice -> MatMul repeated Cast -> MatMul)
 CASTS_TO_INT64 = "casts-to-int64"
+_MAKES_TDIM = ("Shape", "Size")
 #: an initializer has the name of a graph input (IR 3 lists initializers as inputs) or output
 INITIALIZER_IS_IO = "initializer-is-io"
+#: the model is IR 3, whose checker wants every initializer listed among the graph inputs
+IR3 = "ir3"
+#: the model has ONNX's optional ops
+OPTIONAL_OPS = "optional-ops"
+_OPTIONAL = ("Optional", "OptionalGetElement", "OptionalHasElement")
 
 
 def model_traits(model) -> tuple[str, ...]:
     """graph_traits of an ONNX model (the one `onnxfuzz check` files, or the one a transformer
-    or runtime was given), whether one of its nodes' output type is set by an attribute, and
-    whether it casts to int64."""
+    or runtime was given), whether one of its nodes' output type is set by an attribute, whether
+    it makes int64 values tract types TDim, whether an initializer is named like an input or an
+    output, whether it is IR 3, and whether it has optional ops."""
     from onnx import TensorProto
 
     outputs = {o.name for o in model.graph.output}
     read = any(i in outputs for n in model.graph.node for i in n.input)
     typed = any(n.domain in ("", "ai.onnx") and _sets_output_type(n.op_type) for n in model.graph.node)
-    casts = any(n.op_type == "Cast" and any(a.name == "to" and a.i == TensorProto.INT64 for a in n.attribute)
-                for n in model.graph.node)
+    casts = any((n.op_type == "Cast" and any(a.name == "to" and a.i == TensorProto.INT64 for a in n.attribute))
+                or n.op_type in _MAKES_TDIM for n in model.graph.node)
     io = {v.name for v in (*model.graph.input, *model.graph.output)}
     shared = any(t.name in io for t in model.graph.initializer)
+    optional = any(n.op_type in _OPTIONAL for n in model.graph.node)
     return (((READS_GRAPH_OUTPUT,) if read else ()) + ((SETS_OUTPUT_TYPE,) if typed else ())
-            + ((CASTS_TO_INT64,) if casts else ()) + ((INITIALIZER_IS_IO,) if shared else ()))
+            + ((CASTS_TO_INT64,) if casts else ()) + ((INITIALIZER_IS_IO,) if shared else ())
+            + ((IR3,) if model.ir_version < 4 else ()) + ((OPTIONAL_OPS,) if optional else ()))
 
 
 #: defects named by the structure of the model rather than by the error's words:
-#: (system family, failure kinds or None for any, trait or None for any model, what the error says,
-#: the defect in words)
+#: (system family or None for any, failure kinds or None for any, trait or None for any model,
+#: what the error says, the defect in words)
 STRUCTURAL = (
     ("float16", ("invalid_model",), READS_GRAPH_OUTPUT, _TYPE_CLASH,
      "a graph output read by another node keeps its type while its readers are converted"),
@@ -395,6 +429,21 @@ STRUCTURAL = (
     # folds to an integer (Size, Shape, Split's sizes): one defect met through several ops
     ("onnxscript-optimizer", ("invalid_model",), None, re.compile(r"Unrecognized attribute: value_ints? for operator Constant"),
      "folding writes a Constant attribute the model's opset does not have"),
+    # IR 3 lists every initializer among the graph inputs: a tool that adds initializers (ORT's
+    # constant folding, its quantizer's scales, onnxslim's folding and shape inference) without
+    # listing them breaks every IR-3 model it touches, whichever op made the initializer
+    # (review 7: four folders of three systems repeated three live ones)
+    (None, ("invalid_model",), IR3, re.compile(r"in initializer but not in graph input"),
+     "adds initializers without listing them among the graph inputs, as IR 3 requires"),
+    # onnx.reference's Optional returns its tensor wrapped in a list, and whatever reads it fails
+    # or computes in its own way: a TypeError naming the reader, "'list' object has no attribute",
+    # a shape [1] for [] (review 7: four folders of the live 85c2f1)
+    ("onnx-reference", None, OPTIONAL_OPS, re.compile(r""),
+     "Optional wraps the tensor it is given in a list"),
+    # its symbolic shape inference writes a tensor type whose shape it could not infer, which the
+    # checker refuses whichever op's output it was (review 7: ReduceLogSum repeated ReduceProd)
+    ("onnxslim", ("invalid_model",), None, re.compile(r"Field 'shape' of 'type' is required but missing"),
+     "shape inference writes a tensor type without its shape"),
 )
 
 
@@ -405,7 +454,7 @@ _NEWER_OP = re.compile(r"No Op registered for (\w+) with domain_version")
 def structural(family: str, kind: str, error: str, traits: tuple[str, ...]) -> str:
     """The STRUCTURAL defect this failure is, in words, or ""."""
     for fam, kinds, trait, said, words in STRUCTURAL:
-        if fam == family and (kinds is None or kind in kinds) and (trait is None or trait in traits) and said.search(error or ""):
+        if fam in (None, family) and (kinds is None or kind in kinds) and (trait is None or trait in traits) and said.search(error or ""):
             return words
     return ""
 
@@ -442,10 +491,10 @@ def root_parts(system: str, role: str, kind: str, stage: str, error: str, runtim
         # opset-9 symbolic functions below 9 for any op its opset-7/8 modules do not block, so
         # lerp and atan2 both emit Where at opset 8: one defect, keyed by the op it emits
         parts = [family, "op newer than the opset", _NEWER_OP.search(error).group(1)]
-    elif kind in _NUMERIC:
-        parts = [family, kind, stage, kind, ",".join(sink_ops)]
     elif structural(family, kind, error, traits):
         parts = [family, "structure", structural(family, kind, error, traits)]
+    elif kind in _NUMERIC:
+        parts = [family, kind, stage, kind, ",".join(sink_ops)]
     elif worded_by_other:
         # a model this system made that a runtime refuses: which runtime, and at load or run, is
         # the runtime's business; the ONNX op it names is the model's
@@ -482,16 +531,18 @@ def rule_key(system: str, role: str, kind: str, fault: dict | None) -> str | Non
     rules of transformers and ORT's graph transformers, which each do one rewrite; a runtime's
     kernel holds many defects (onnx.reference's GridSample has two in bugs/). An exporter's
     function is keyed with the first failing cut of the graph (Fault.core), and without the
-    symptom. None when no single rule of that kind is named."""
+    symptom. None when no single rule of that kind is named (an exporter's: no cut)."""
     rules = (fault or {}).get("rules") or []
     rule_system = (fault or {}).get("system") or ""
     core = (fault or {}).get("core") or []
     if role == "exporter" and rules and core:
         # an exporter's function holds several defects (aten::mean with dim=() and with
-        # keepdim=True), each reached by its own call: the function with the first failing
-        # cut's ops and the shape of their arguments is one defect, whatever symptom it showed
-        # (narrow's negative start: an empty slice as a wrong shape, or amax of it as -inf)
-        parts = [system_family(system), rule_system, *sorted(rules), json.dumps(core, sort_keys=True)]
+        # keepdim=True), each reached by its own call: the first failing cut's ops and the shape
+        # of their arguments are one defect, whatever symptom it showed (narrow's negative start:
+        # an empty slice as a wrong shape, or amax of it as -inf) and whichever function the
+        # localizer named for it (cdist with p=0: pow's, where it raised; cdist's, which made the
+        # node computing inf)
+        parts = [system_family(system), json.dumps(core, sort_keys=True)]
         return "core:" + hashlib.sha1("|".join(parts).encode()).hexdigest()[:10]
     # a kernel (op, dtype) of a runtime holds many defects; the float16 converter's treatment of
     # one op type ("Cast": it retypes the output and leaves `to`) is one code path

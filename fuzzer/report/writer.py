@@ -36,8 +36,8 @@ from fuzzer.minimize.reducer import Reduction, Target
 from fuzzer.plugin import load_plugin
 from fuzzer.report.blame import Blame
 from fuzzer.report.bug_repro import bug_repro
-from fuzzer.report.rootcause import (death_line, graph_sink_ops, graph_traits, is_death, model_sink_ops, model_traits, root_key,
-                                     root_parts, rule_key)
+from fuzzer.report.rootcause import (death_line, given_sink_ops, graph_sink_ops, graph_traits, is_death, model_sink_ops, model_traits,
+                                     root_key, root_parts, rule_key)
 from fuzzer.report.tf_repro import Unrecordable
 from oracles import Kind, normalize_error
 
@@ -58,24 +58,26 @@ def bug_key(blame: Blame, red: Reduction, death: str = "") -> str:
     the process died, from the repro's output, when the campaign's kept error lost that line."""
     v = red.verdict
     # a component the exporter runs first (torch.jit.trace) fails the same way whatever op it met
-    sinks = [] if blame.component else graph_sink_ops(red.graph, blame.role)
+    given = _given_model(red, blame)
+    sinks = [] if blame.component else given_sink_ops(graph_sink_ops(red.graph, blame.role), blame.role, given)
+    traits = set(graph_traits(red.graph)) | (set(model_traits(given)) if given is not None else set())
     return root_key(blame.system, blame.role, v.kind.value, v.stage.value, v.error, v.runtime,
-                    sinks, red.dynamic is not None, death, _traits(red, blame))
+                    sinks, red.dynamic is not None, death, tuple(sorted(traits)))
 
 
-def _traits(red: Reduction, blame: Blame) -> tuple[str, ...]:
-    """The minimal graph's structural traits, and those of the model the system at fault was given
-    (a motif is one IR node: the value it reads inside may be a graph output)."""
-    traits = set(graph_traits(red.graph))
+def _given_model(red: Reduction, blame: Blame):
+    """The model the system at fault was given, or None (an exporter's bug, a model onnx cannot
+    read): its structural traits and its sink ops go into the key (a motif is one IR node: the
+    value it reads inside may be a graph output)."""
     model = red.result.models.get(given_path(blame.role, red.verdict.path, "")) if red.result is not None else None
-    if model is not None:
-        import onnx
+    if model is None:
+        return None
+    import onnx
 
-        try:
-            traits |= set(model_traits(onnx.load_model_from_string(model)))
-        except Exception:  # not a model onnx can read: the graph's traits only
-            pass
-    return tuple(sorted(traits))
+    try:
+        return onnx.load_model_from_string(model)
+    except Exception:  # not a model onnx can read: the graph's traits only
+        return None
 
 
 def _filed_key(case: dict, folder: Path | None = None, parts: bool = False):
@@ -94,7 +96,7 @@ def _filed_key(case: dict, folder: Path | None = None, parts: bool = False):
             traits |= set(model_traits(model))
         if "graph" in case:
             graph = Graph.from_json(case["graph"])
-            sinks = [] if bug.get("component") else graph_sink_ops(graph, bug["role"])  # as bug_key
+            sinks = [] if bug.get("component") else given_sink_ops(graph_sink_ops(graph, bug["role"]), bug["role"], model)  # as bug_key
             traits |= set(graph_traits(graph))
         elif model is not None:
             sinks = list(bug.get("sink_ops") or model_sink_ops(model))

@@ -330,6 +330,9 @@ def test_tract_explicit_refusals_are_unsupported():
     ("0: in output_facts invocation for /Gemm.beta_c: Mul\n1: No super type for F32 and I32", False),
     ("0: Eager eval #29 Mul during optimisation\n1: Tensor datum type error: tensor is F32, accessed as F64", False),
     ("Applying rule inputs[0].shape[1] == 1*{inputs[3].shape[1]}\n2: Impossible to unify Val(3) with Val(1).", False),
+    # review 7: a DequantizeLinear whose scale the graph computes (tract needs it constant)
+    ('Translating node #21 "out2_DequantizeLinear" DequantizeLinear ToTypedTranslator\nCaused by:\n'
+     '    y_scale must be a const', True),
 ])
 def test_tract_refusal_patterns_are_conservative(message, gap):
     from fuzzer.run.plugins.tract import TractRuntime
@@ -681,3 +684,20 @@ def test_an_axis_on_a_0d_value_breaks_the_spec_even_where_the_opset_checker_pass
                                                [helper.make_tensor_value_info("y", T.INT64, [1])]),
                              opset_imports=[helper.make_opsetid("", 9)])
     assert constraint_breaks(fine) == []
+
+
+def test_version_converter_refusing_a_tensor_optional_below_18_is_unsupported():
+    """Review 7 (version-down-convert-crash-256dfd): OptionalHasElement reads a plain tensor from
+    opset 18 on; below 18 it reads an optional only, and the adapter says so: a limit of the
+    converter, not a bug."""
+    from fuzzer.convert.plugins.version import VersionDown
+
+    g = helper.make_graph([helper.make_node("OptionalHasElement", ["x"], ["y"])], "g",
+                          [helper.make_tensor_value_info("x", T.UINT8, [])], [helper.make_tensor_value_info("y", T.BOOL, [])])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)])
+    import onnx.version_converter
+
+    with pytest.raises(Exception) as e:
+        onnx.version_converter.convert_version(model, 17)
+    assert "unallowed for Opset Version" in str(e.value)
+    assert VersionDown().is_unsupported(e.value)

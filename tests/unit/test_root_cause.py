@@ -500,3 +500,104 @@ def test_a_cut_core_reads_dtypes_by_kind():
 
     assert core_of(cut("float16")) == core_of(cut("float32")) == [["unique", {"counts": True}, ["float"]]]
     assert core_of(cut("int32")) != core_of(cut("float32"))
+
+
+def test_one_failing_cut_is_one_exporter_bug_whichever_function_the_localizer_names():
+    """Review 7: cdist with p=0 raised inside pow's symbolic function (named, the innermost) in one
+    folder and gave inf (cdist named, the maker of the wrong node) in another: one call shape,
+    one defect."""
+    from fuzzer.report.rootcause import rule_key
+
+    cdist = [["opinfo.cdist", {"args": [{"t": "+"}, "0", "use_mm_for_euclid_dist"], "kwargs": {}}, ["float", "float"]]]
+    crash = rule_key("torchscript", "exporter", "export_crash", {"system": "torchscript:symbolic", "rules": ["aten::pow"], "core": cdist})
+    assert crash and crash == rule_key("torchscript", "exporter", "nan_inf",
+                                       {"system": "torchscript:symbolic", "rules": ["aten::cdist"], "core": cdist})
+    # another exporter's failure on the same call is its own bug
+    assert crash != rule_key("dynamo", "exporter", "nan_inf", {"system": "dynamo:torchlib", "rules": ["aten_cdist"], "core": cdist})
+
+
+def _model(nodes, inputs, outputs, inits=(), opset=18, ir=8):
+    from onnx import helper
+
+    return helper.make_model(helper.make_graph(nodes, "g", inputs, outputs, list(inits)),
+                             opset_imports=[helper.make_opsetid("", opset)], ir_version=ir)
+
+
+def test_onnx_references_optional_wrapping_its_tensor_is_one_bug_whatever_reads_it():
+    """Review 7: onnx.reference's Optional returns [x]; a Clip reading it raised a TypeError, an
+    Equal an AttributeError, and OptionalHasElement gave a shape [1]: four folders of the live
+    85c2f1. Another runtime's failure on the same model, and the reference's failure on a model
+    without optional ops, stay apart."""
+    from onnx import TensorProto as T
+    from onnx import helper
+
+    from fuzzer.report.rootcause import OPTIONAL_OPS, model_traits, root_key
+
+    x = helper.make_tensor_value_info("x", T.FLOAT, [])
+    y = helper.make_tensor_value_info("y", T.FLOAT, [])
+    model = _model([helper.make_node("Optional", ["x"], ["o"]), helper.make_node("OptionalGetElement", ["o"], ["g"]),
+                    helper.make_node("Clip", ["g"], ["y"])], [x], [y])
+    traits = model_traits(model)
+    assert OPTIONAL_OPS in traits
+    failures = [("run_crash", "TypeError: Issues with types [<class 'list'>, <class 'numpy.ndarray'>] (operator 'Clip_11')."),
+                ("run_crash", "AttributeError: 'list' object has no attribute 'dtype'"),
+                ("shape_mismatch", "output 0: shape [1], expected []")]
+    keys = {root_key("onnx-reference", "runtime", kind, "run", error, "onnx-reference", ["Clip"], False, traits=traits)
+            for kind, error in failures}
+    assert len(keys) == 1
+    assert root_key("tract", "runtime", "shape_mismatch", "run", failures[2][1], "tract", ["Clip"], False, traits=traits) not in keys
+    assert root_key("onnx-reference", "runtime", "shape_mismatch", "run", failures[2][1], "onnx-reference", ["Clip"], False) not in keys
+
+
+def test_an_initializer_missing_from_an_ir3_models_inputs_is_one_bug_of_each_system():
+    """Review 7: ORT's quantizer adding a MatMul's scale and a Conv's scale without listing them
+    among an IR-3 model's inputs is one defect; ORT's constant folding doing it is another
+    system's."""
+    from onnx import TensorProto as T
+    from onnx import helper
+
+    from fuzzer.report.rootcause import IR3, model_traits, root_key
+
+    x = helper.make_tensor_value_info("x", T.FLOAT, [2, 2])
+    model = _model([helper.make_node("MatMul", ["x", "x"], ["y"])], [x], [helper.make_tensor_value_info("y", T.FLOAT, [2, 2])],
+                   opset=7, ir=3)
+    traits = model_traits(model)
+    assert IR3 in traits and IR3 not in model_traits(_model([], [x], [x]))
+
+    def key(system, name, sinks, traits=traits):
+        return root_key(system, "transformer", "invalid_model", "check",
+                        f"ValidationError: {name} in initializer but not in graph input", "", sinks, False, traits=traits)
+
+    assert key("ort-quantize", "c7_scale", ["MatMul"]) == key("ort-quantize", "c4_scale", ["Conv"])
+    assert key("ort-quantize", "c7_scale", ["MatMul"]) != key("ort-offline-basic", "out0", ["Split"])
+    assert key("ort-quantize", "c7_scale", ["MatMul"], ()) != key("ort-quantize", "c4_scale", ["Conv"], ())
+
+
+def test_tract_naming_two_types_in_either_order_is_one_cause():
+    """Review 7: "unify I64 with TDim" against "TDim with I64", and QuantizeLinear's "substitute a
+    ,U8 by ,I8" (QuantizeLinearU8) against "1,I8 by 1,U8" (QuantizeLinearI8)."""
+    from fuzzer.report.rootcause import cause_of, named_op
+
+    chain = "TractError: running pass declutter\nCaused by:\n    0: declutter node #2 \"_n9\" DequantizeLinearF32\n    1: {}"
+    a = cause_of(chain.format('Trying to substitute a ,U8 by ,I8 as output #0 of #3 "q" QuantizeLinearU8.'))
+    assert a == cause_of(chain.format('Trying to substitute a 1,I8 by 1,U8 as output #0 of #3 "q" QuantizeLinearI8.'))
+    assert named_op(chain.format("x")) == "DequantizeLinear"
+    assert cause_of("E\nCaused by:\n  0: x\n  1: Impossible to unify TDim with I64.") == \
+        cause_of("E\nCaused by:\n  0: x\n  1: Impossible to unify I64 with TDim.")
+
+
+def test_a_runtimes_op_is_named_by_the_model_it_ran_when_the_graph_names_a_torch_op():
+    """Review 7: onnx.reference's Det kernel failing on a graph built from torch's OpInfo database
+    ("opinfo.det", exported to Det -> Cast) and on a graph of ONNX ops (Det) was keyed twice."""
+    from onnx import TensorProto as T
+    from onnx import helper
+
+    from fuzzer.report.rootcause import given_sink_ops, named_op
+
+    model = _model([helper.make_node("Det", ["x"], ["d"]), helper.make_node("Cast", ["d"], ["y"], to=T.FLOAT)],
+                   [helper.make_tensor_value_info("x", T.FLOAT16, [2, 2])], [helper.make_tensor_value_info("y", T.FLOAT, [])])
+    assert given_sink_ops(["opinfo.det"], "runtime", model) == ["Cast"]
+    assert given_sink_ops(["Det"], "runtime", model) == ["Det"]
+    assert given_sink_ops(["opinfo.det"], "exporter", model) == ["opinfo.det"]
+    assert named_op("TypeError: Issues with types [<class 'numpy.ndarray'>] and attributes [] (operator 'Det').") == "Det"
+    assert named_op("TypeError: Issues with types [<class 'list'>] (operator 'ReduceProd_18').") == "ReduceProd"

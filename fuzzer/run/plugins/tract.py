@@ -22,6 +22,7 @@ from fuzzer.run.base import Runtime
 #   an element type the engine or the op lacks
 # - "Compress can not be typed": an op tract documents as having no typed form
 # - "Axis expected to be a const", "Need splits to be a constant", "shape input is variable",
+#   "y_scale must be a const" (a DequantizeLinear scale computed in the graph),
 #   "StridedSlice is typable only if stride is a const": tract needs these inputs constant
 _GAP = re.compile(
     r"Unimplemented\(\w+\)"
@@ -30,7 +31,7 @@ _GAP = re.compile(
     r"|Unsupported DatumType|Unknown DatumType|unsupported datum type|Unsupported data type"
     r"|does not support [FIU]\d+\b|does not support (?:Bool|TDim|String)\b"
     r"|\b(?:Bool|String|TDim) is not a number"
-    r"|(?:expected|need|needs|typable only if)[^|\n]{0,40}\ba const(?:ant)?\b"
+    r"|(?:expected|need|needs|must be|typable only if)[^|\n]{0,40}\ba const(?:ant)?\b"
     r"|expected \w+ as a constant"
     r"|input is variable"
     r"|Unsupported mode \w+"  # Pad's "wrap" (opset 19): tract implements constant/reflect/edge
