@@ -218,7 +218,15 @@ def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exp
             return Blame(transformer, "transformer", f"the model passes on {target.runtime} before {transformer} and fails "
                          f"after it: {found.reason}", witnesses)
         if found.at == "alone" and kind not in (Kind.LOAD_CRASH, Kind.RUN_CRASH):
-            # a wrong function on the one runtime that runs both the input and the output
+            # a wrong function on the one runtime that runs both the input and the output; unless
+            # the output needs kernels the input did not: that runtime's kernel may be what is
+            # wrong (review 7: onnx.reference computing an int64 Gemm through float64, when
+            # onnxoptimizer fused MatMul and Add into it)
+            new = _new_op_types(model(">".join(steps[:-1])), made)
+            if new:
+                return Blame("", "", f"the model passes on {target.runtime} before {transformer} and computes wrongly "
+                             f"after it, with kernels the input did not need ({', '.join(new)}): their defect or "
+                             f"{transformer}'s; {found.reason}", witnesses)
             return Blame(transformer, "transformer", f"the model passes on {target.runtime} before {transformer} and "
                          f"computes wrongly after it; {found.reason}", witnesses)
         return Blame("", "", found.reason, witnesses)
@@ -250,6 +258,41 @@ def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exp
                      f"({found.reason})", witnesses)
     why = "no other exporter could export the graph" if set(exporters) - {exporter} else "no other exporter was a witness"
     return _producer(exporter, "exporter", f"{found.reason}, the same way ({why})", witnesses)
+
+
+def _new_op_types(before, after) -> list[str]:
+    """The op types (with their first input's element type where declared) `after` has and
+    `before` lacks, subgraphs included; [] when either model is unknown."""
+    if before is None or after is None:
+        return []
+
+    def kernels(model) -> set[str]:
+        import onnx
+
+        types = {vi.name: vi.type.tensor_type.elem_type for vi in
+                 (*model.graph.input, *model.graph.value_info, *model.graph.output)}
+        types.update({t.name: t.data_type for t in model.graph.initializer})
+        try:
+            inferred = onnx.shape_inference.infer_shapes(model)
+            types.update({vi.name: vi.type.tensor_type.elem_type for vi in inferred.graph.value_info})
+        except Exception:  # the op types alone, then
+            pass
+        out = set()
+        for graph in _graphs(model.graph):
+            for n in graph.node:
+                elem = types.get(n.input[0]) if n.input else None
+                out.add(f"{n.op_type}({onnx.helper.tensor_dtype_to_np_dtype(elem)})" if elem else n.op_type)
+        return out
+
+    return sorted(kernels(after) - kernels(before))
+
+
+def _graphs(graph):
+    yield graph
+    for n in graph.node:
+        for a in n.attribute:
+            for g in ([a.g] if a.HasField("g") else []) + list(a.graphs):
+                yield from _graphs(g)
 
 
 def _checker_error(model) -> str:

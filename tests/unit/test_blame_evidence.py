@@ -701,3 +701,42 @@ def test_version_converter_refusing_a_tensor_optional_below_18_is_unsupported():
         onnx.version_converter.convert_version(model, 17)
     assert "unallowed for Opset Version" in str(e.value)
     assert VersionDown().is_unsupported(e.value)
+
+
+def test_a_transformers_wrong_result_seen_only_through_a_kernel_it_introduced_convicts_nobody():
+    """Review 7 (onnxoptimizer-fuse-value-mismatch-1815eb): onnxoptimizer fused an int64 MatMul and
+    Add into Gemm, which only onnx.reference runs (ORT has no int64 Gemm), and onnx.reference
+    computes it through float64. The transformer's output needs a kernel its input did not, so the
+    one runtime's word is no witness against the transformer; a wrong result with the same
+    kernels still is."""
+    from fuzzer.ops import get_spec
+    from fuzzer.report.blame import blame
+
+    g = Graph()
+    x = g.add_input(TensorType(DType.int64, (1, 3)))
+    g.outputs = [g.add_node("relu", [x], {}, get_spec("relu").infer([x.type], {})).outputs[0]]
+    target = Target(Kind.VALUE_MISMATCH, Stage.JUDGE, "onnx-direct@19>onnxoptimizer-fuse", "onnx-reference", "")
+    feeds = {"x": np.zeros((1, 3), np.int64)}
+    vi = [helper.make_tensor_value_info(n, T.INT64, [1, 3]) for n in ("x", "b", "y")]
+    w = helper.make_tensor("w", T.INT64, [3, 3], [1] * 9)
+
+    def model(nodes, inputs):
+        return helper.make_model(helper.make_graph(nodes, "g", inputs, [vi[2]], [w]),
+                                 opset_imports=[helper.make_opsetid("", 19)]).SerializeToString()
+
+    given = model([helper.make_node("MatMul", ["x", "w"], ["m"]), helper.make_node("Add", ["m", "x"], ["y"])], [vi[0]])
+    fused = model([helper.make_node("Gemm", ["x", "w", "x"], ["y"])], [vi[0]])
+    rewired = model([helper.make_node("MatMul", ["x", "w"], ["m"]), helper.make_node("Add", ["x", "m"], ["y"])], [vi[0]])
+
+    def evaluate_with(made):
+        verdicts = [Verdict(Kind.PASS, Stage.JUDGE, "onnx-direct@19", "onnx-reference"),
+                    Verdict(Kind.VALUE_MISMATCH, Stage.JUDGE, "onnx-direct@19>onnxoptimizer-fuse", "onnx-reference"),
+                    Verdict(Kind.UNSUPPORTED, Stage.LOAD, "onnx-direct@19>onnxoptimizer-fuse", "onnxruntime")]
+        return lambda spec: _Ran(verdicts, {"onnx-direct@19": given, "onnx-direct@19>onnxoptimizer-fuse": made})
+
+    inputs = io.BytesIO()
+    np.savez(inputs, **feeds)
+    who = blame(g, target, 3, inputs.getvalue(), ["onnx-direct"], ["onnx-reference", "onnxruntime"], evaluate=evaluate_with(fused))
+    assert who.system == "" and "Gemm(int64)" in who.reason, who.reason
+    who = blame(g, target, 3, inputs.getvalue(), ["onnx-direct"], ["onnx-reference", "onnxruntime"], evaluate=evaluate_with(rewired))
+    assert (who.system, who.role) == ("onnxoptimizer-fuse", "transformer"), who.reason
