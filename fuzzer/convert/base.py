@@ -90,6 +90,13 @@ class Exporter(Converter):
         normalized. By default: None."""
         return None
 
+    def upstream_wrong(self, request: ExportRequest) -> str | None:
+        """Optional: the component outside the exporter, run before its own translation, whose
+        own result on request's module, run eagerly, is already wrong or fails (torch's
+        decompositions), by name; None when it computes the module's result. Asked when the
+        exporter's model is invalid or computes wrongly. By default: None."""
+        return None
+
     def check_split(self, model) -> None:
         """Optional, for a batchable exporter: raise what export() raises for one graph alone
         when it is only visible in that graph's part of a batched model (model: an

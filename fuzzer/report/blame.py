@@ -112,6 +112,39 @@ def _producer(name: str, role: str, reason: str, witnesses) -> Blame:
 
 def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exporters: list[str], runtimes: list[str],
           evaluate: Evaluator = in_process) -> Blame:
+    """Whose bug the failure `target` of graph is (see the module docstring)."""
+    found = _blame(graph, target, seed, inputs_npz, exporters, runtimes, evaluate)
+    if found.role == "exporter" and not found.component and target.stage is not Stage.EXPORT:
+        # the exporter's model is invalid or computes wrongly: a component it runs first may
+        # already compute the module wrongly (Exporter.upstream_wrong)
+        feeds = dict(np.load(io.BytesIO(inputs_npz))) if inputs_npz else None
+        opset = int(target.path.split(">")[0].partition("@")[2])
+        upstream = _upstream_wrong(found.system, graph, feeds, opset)
+        if upstream:
+            found.component = upstream
+            found.reason = (f"{upstream}, which {found.system} runs before its own translation, already computes the "
+                            f"module wrongly or fails when run eagerly: the fault is there; {found.reason}")
+    return found
+
+
+def _upstream_wrong(exporter: str, graph: Graph, feeds: dict | None, opset: int) -> str:
+    """Exporter.upstream_wrong of the exporter's model, "" when it names none or cannot tell."""
+    from fuzzer.convert.base import ExportRequest
+    from fuzzer.plugin import load_plugin
+
+    try:
+        names = [v.name for v in graph.inputs]
+        if feeds is None or not all(n in feeds for n in names):
+            return ""
+        request = ExportRequest(graph, {n: feeds[n] for n in names}, names,
+                                [f"out{i}" for i in range(len(graph.outputs))], opset)
+        return load_plugin("converter", exporter).upstream_wrong(request) or ""
+    except Exception:  # the evidence could not be had: the exporter stays blamed as before
+        return ""
+
+
+def _blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exporters: list[str], runtimes: list[str],
+           evaluate: Evaluator) -> Blame:
     import onnx
 
     from fuzzer.plugin import load_plugin

@@ -740,3 +740,31 @@ def test_a_transformers_wrong_result_seen_only_through_a_kernel_it_introduced_co
     assert who.system == "" and "Gemm(int64)" in who.reason, who.reason
     who = blame(g, target, 3, inputs.getvalue(), ["onnx-direct"], ["onnx-reference", "onnxruntime"], evaluate=evaluate_with(rewired))
     assert (who.system, who.role) == ("onnxoptimizer-fuse", "transformer"), who.reason
+
+
+def test_a_dynamo_model_wrong_because_torchs_decomposition_is_wrong_names_the_decomposition():
+    """Review 7 (dynamo-invalid-model-1b66f5): torch's _index_add decomposition multiplies a bool
+    source by alpha (int64) and index_puts it into the bool tensor, which already fails eagerly;
+    torchlib only translates it. A module the decompositions keep right names nothing."""
+    pytest.importorskip("torch")
+    from fuzzer.convert.base import ExportRequest
+    from fuzzer.convert.plugins.dynamo import DynamoExporter
+    from fuzzer.ops import get_spec
+
+    graph = Graph.from_json({"format": "onnxfuzz-graph/1", "outputs": [[5, 0]], "nodes": [
+        {"id": 3, "op": "const", "attrs": {}, "outputs": [{"dtype": "int64", "shape": [2]}], "inputs": [],
+         "value": {"dtype": "int64", "shape": [2], "b64": "AAAAAAAAAAAAAAAAAAAAAA=="}},
+        {"id": 4, "op": "const", "attrs": {}, "outputs": [{"dtype": "bool", "shape": [1, 2]}], "inputs": [],
+         "value": {"dtype": "bool", "shape": [1, 2], "b64": "AAE="}},
+        {"id": 5, "op": "opinfo.index_add.inplace", "attrs": {"args": [-1, {"t": 1}, {"t": 2}], "kwargs": {"alpha": 0}},
+         "outputs": [{"dtype": "bool", "shape": [1, 1]}], "inputs": [[6, 0], [3, 0], [4, 0]]},
+        {"id": 6, "op": "input", "attrs": {}, "outputs": [{"dtype": "bool", "shape": [1, 1]}], "inputs": []}]})
+    name = graph.inputs[0].name
+    request = ExportRequest(graph, {name: np.array([[False]])}, [name], ["out0"], 18)
+    assert DynamoExporter().upstream_wrong(request) == "torch's decompositions"
+
+    g = Graph()
+    x = g.add_input(TensorType(F32, (2, 3)))
+    g.outputs = [g.add_node("relu", [x], {}, get_spec("relu").infer([x.type], {})).outputs[0]]
+    request = ExportRequest(g, {x.name: np.ones((2, 3), np.float32)}, [x.name], ["out0"], 18)
+    assert DynamoExporter().upstream_wrong(request) is None

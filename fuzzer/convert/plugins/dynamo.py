@@ -153,6 +153,46 @@ class DynamoExporter(Exporter):
                 return "torch's decompositions" if decomposed or fails_the_same(Kind.EXPORT_CRASH, e, error) else None
         return None
 
+    def upstream_wrong(self, request: ExportRequest) -> str | None:
+        """torch.export's program or the program as the exporter decomposes it, run eagerly,
+        when it already fails or computes otherwise than the module: a decomposition that
+        multiplies a bool source by alpha and index_puts an int64 into a bool tensor (review 7)
+        is torch's defect, and the ONNX model merely translates it. A guard the decomposition
+        takes on a size (adaptive pooling for sizes divisible by its output) and the exporter
+        drops is the exporter's: a guard failure counts for nothing here."""
+        import torch
+        from torch.onnx._internal.exporter import _fx_passes, _registration
+
+        def same(a, b) -> bool:
+            a, b = (a if isinstance(a, (tuple, list)) else (a,)), (b if isinstance(b, (tuple, list)) else (b,))
+            return len(a) == len(b) and all(
+                x.shape == y.shape and x.dtype == y.dtype
+                and torch.allclose(x.double(), y.double(), rtol=tolerance(x), atol=tolerance(x), equal_nan=True)
+                for x, y in zip(a, b))
+
+        def tolerance(x) -> float:  # two orders of rounding of the output's type, at least 1e-3
+            return max(1e-3, 100 * torch.finfo(x.dtype).eps) if x.is_floating_point() else 0.0
+
+        args = tuple(request.args)
+        with torch.no_grad():
+            try:
+                want = request.module(*args)
+                program = torch.export.export(request.module, args, dynamic_shapes=dynamic_shapes(request))
+            except Exception:  # not this question's: an export crash has upstream_fault
+                return None
+            try:
+                if not same(program.module()(*args), want):
+                    return "torch.export"
+            except Exception as e:
+                return None if "Guard failed" in str(e) else "torch.export"
+            try:
+                with torch.fx.experimental._config.patch(backed_size_oblivious=True):  # as the exporter decomposes
+                    decomposed = _fx_passes.decompose_with_registry(program, _registration.ONNXRegistry.from_torchlib())
+                got = decomposed.module()(*args)
+            except Exception as e:
+                return None if "Guard failed" in str(e) else "torch's decompositions"
+            return None if same(got, want) else "torch's decompositions"
+
     def repro_source(self) -> str:
         """A standalone export_model() for bug repros (imports torch only)."""
         return f'''
