@@ -82,6 +82,50 @@ def reuse_torchlib_registry() -> None:
     _registration.ONNXRegistry.from_torchlib = classmethod(from_torchlib)
 
 
+def reuse_valid_cia_ops() -> None:
+    """Collect torch's preservable CompositeImplicitAutograd ops once per process, not twice per export.
+
+    torch.export's decompositions ask torch._export.utils._collect_all_valid_cia_ops for
+    that set twice in every torch.onnx.export (splitting the decomposition table, and
+    materializing the default one): it walks every operator namespace and re-queries the
+    C++ dispatcher each time (about 0.1 s per export). The set changes only when operators
+    are registered or a new namespace is touched, so it is kept under a key of exactly those
+    (the namespaces torch.ops knows, and the dispatcher's CompositeImplicitAutograd
+    registrations) and recomputed when the key changes. Callers get a copy: torch's own
+    callers only read it. ONNXFUZZ_DYNAMO_CIA_CACHE=0 turns the reuse off (for measuring it).
+    """
+    if os.environ.get("ONNXFUZZ_DYNAMO_CIA_CACHE", "1") == "0":
+        return
+    import torch
+    import torch.export.decomp_utils
+    import torch.export.exported_program
+    from torch._export import utils
+
+    collect = utils._collect_all_valid_cia_ops
+    if getattr(collect, "_onnxfuzz_cached", False):
+        return
+    kept: dict = {}
+
+    def state():
+        return (tuple(torch.ops._dir),
+                frozenset(torch._C._dispatch_get_registrations_for_dispatch_key("CompositeImplicitAutograd")))
+
+    def collect_all_valid_cia_ops():
+        found = kept.get(state())
+        if found is None:
+            found = frozenset(collect())
+            kept.clear()
+            kept[state()] = found  # the state it leaves: collecting touches namespaces itself
+        return set(found)
+
+    collect_all_valid_cia_ops._onnxfuzz_cached = True
+    collect_all_valid_cia_ops.__wrapped__ = collect
+    # the two modules that call it imported the name itself: patch it where it is looked up
+    for module in (utils, torch.export.exported_program, torch.export.decomp_utils):
+        if getattr(module, "_collect_all_valid_cia_ops", None) is collect:
+            module._collect_all_valid_cia_ops = collect_all_valid_cia_ops
+
+
 class DynamoExporter(Exporter):
     name = "dynamo"
     requires = ("torch", "onnx", "onnxscript")
@@ -102,6 +146,7 @@ class DynamoExporter(Exporter):
 
         instrument_dynamo()  # once per process: its dispatcher records each aten op's torchlib function
         reuse_torchlib_registry()
+        reuse_valid_cia_ops()
         if self.optimize:
             from fuzzer.coverage.onnxscript_rewriter import instrument
 
