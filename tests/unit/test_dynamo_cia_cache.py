@@ -23,10 +23,16 @@ def patched_modules(monkeypatch):
     import torch.export.exported_program
     from torch._export import utils
 
+    from torch.onnx._internal.exporter import _registration
+
     modules = (utils, torch.export.exported_program, torch.export.decomp_utils)
+    # torch's own function during the test (an earlier test's export may have installed the reuse)
     original = utils._collect_all_valid_cia_ops
+    original = getattr(original, "__wrapped__", original) if getattr(original, "_onnxfuzz_cached", False) else original
     for module in modules:
         monkeypatch.setattr(module, "_collect_all_valid_cia_ops", original)
+    installed = _registration.ONNXRegistry.__dict__["from_torchlib"]  # the exports install the registry reuse too
+    monkeypatch.setattr(_registration.ONNXRegistry, "from_torchlib", installed)
     return modules, original
 
 
@@ -105,3 +111,43 @@ def test_an_op_registered_later_is_seen(patched_modules, monkeypatch):
         assert after == original()
     finally:
         lib._destroy()
+
+
+def test_a_reuse_installed_before_the_fork_is_undone_when_turned_off(patched_modules, monkeypatch):
+    from fuzzer.convert.plugins.dynamo import reuse_valid_cia_ops
+
+    modules, original = patched_modules
+    monkeypatch.setenv("ONNXFUZZ_DYNAMO_CIA_CACHE", "1")
+    reuse_valid_cia_ops()
+    assert all(m._collect_all_valid_cia_ops is not original for m in modules)
+    monkeypatch.setenv("ONNXFUZZ_DYNAMO_CIA_CACHE", "0")
+    reuse_valid_cia_ops()
+    assert all(m._collect_all_valid_cia_ops is original for m in modules)
+
+
+def test_warming_fills_both_caches(patched_modules, monkeypatch):
+    from torch.onnx._internal.exporter import _registration
+
+    from fuzzer.convert.plugins.dynamo import DynamoExporter, warm_caches
+
+    monkeypatch.setenv("ONNXFUZZ_DYNAMO_CIA_CACHE", "1")
+    monkeypatch.setenv("ONNXFUZZ_DYNAMO_REGISTRY_CACHE", "1")
+    modules, original = patched_modules
+    collected = []
+    monkeypatch.setattr(modules[0], "_collect_all_valid_cia_ops", lambda: collected.append(1) or original())
+    for module in modules[1:]:
+        monkeypatch.setattr(module, "_collect_all_valid_cia_ops", modules[0]._collect_all_valid_cia_ops)
+    build = _registration.ONNXRegistry.__dict__["from_torchlib"].__func__
+    built = []
+
+    def counting(cls, *args, **kwargs):
+        built.append(kwargs.get("opset_version"))
+        return build(cls, *args, **kwargs)
+
+    monkeypatch.setattr(_registration.ONNXRegistry, "from_torchlib", classmethod(counting))
+    warm_caches()
+    assert collected == [1] and sorted(built) == list(DynamoExporter.opsets)
+    modules[0]._collect_all_valid_cia_ops()
+    for opset in DynamoExporter.opsets:  # torch.onnx.export's spelling finds what the warm-up built
+        _registration.ONNXRegistry().from_torchlib(opset_version=opset)
+    assert collected == [1] and sorted(built) == list(DynamoExporter.opsets)

@@ -66,19 +66,23 @@ def reuse_torchlib_registry() -> None:
     content is the same either way; ONNXFUZZ_DYNAMO_REGISTRY_CACHE=0 turns the reuse off
     (for measuring it).
     """
-    if os.environ.get("ONNXFUZZ_DYNAMO_REGISTRY_CACHE", "1") == "0":
-        return
     from torch.onnx._internal.exporter import _registration
 
-    build = _registration.ONNXRegistry.from_torchlib
-    if getattr(build, "_onnxfuzz_cached", False):
+    installed = _registration.ONNXRegistry.__dict__["from_torchlib"]
+    cached = getattr(installed.__func__, "_onnxfuzz_cached", False)
+    if os.environ.get("ONNXFUZZ_DYNAMO_REGISTRY_CACHE", "1") == "0":
+        if cached:  # installed by a process this one was forked from (the workers' forkserver)
+            _registration.ONNXRegistry.from_torchlib = installed.__func__._onnxfuzz_original
         return
-    built = functools.lru_cache(maxsize=None)(build.__func__)
+    if cached:
+        return
+    built = functools.lru_cache(maxsize=None)(installed.__func__)
 
     def from_torchlib(cls, *args, **kwargs):
         return built(cls, *args, **kwargs)
 
     from_torchlib._onnxfuzz_cached = True
+    from_torchlib._onnxfuzz_original = installed
     _registration.ONNXRegistry.from_torchlib = classmethod(from_torchlib)
 
 
@@ -94,14 +98,20 @@ def reuse_valid_cia_ops() -> None:
     registrations) and recomputed when the key changes. Callers get a copy: torch's own
     callers only read it. ONNXFUZZ_DYNAMO_CIA_CACHE=0 turns the reuse off (for measuring it).
     """
-    if os.environ.get("ONNXFUZZ_DYNAMO_CIA_CACHE", "1") == "0":
-        return
     import torch
     import torch.export.decomp_utils
     import torch.export.exported_program
     from torch._export import utils
 
+    # the two modules that call it imported the name itself: patch it where it is looked up
+    modules = (utils, torch.export.exported_program, torch.export.decomp_utils)
     collect = utils._collect_all_valid_cia_ops
+    if os.environ.get("ONNXFUZZ_DYNAMO_CIA_CACHE", "1") == "0":
+        if getattr(collect, "_onnxfuzz_cached", False):  # installed by the process this one was forked from
+            for module in modules:
+                if getattr(module, "_collect_all_valid_cia_ops", None) is collect:
+                    module._collect_all_valid_cia_ops = collect.__wrapped__
+        return
     if getattr(collect, "_onnxfuzz_cached", False):
         return
     kept: dict = {}
@@ -120,10 +130,28 @@ def reuse_valid_cia_ops() -> None:
 
     collect_all_valid_cia_ops._onnxfuzz_cached = True
     collect_all_valid_cia_ops.__wrapped__ = collect
-    # the two modules that call it imported the name itself: patch it where it is looked up
-    for module in (utils, torch.export.exported_program, torch.export.decomp_utils):
+    for module in modules:
         if getattr(module, "_collect_all_valid_cia_ops", None) is collect:
             module._collect_all_valid_cia_ops = collect_all_valid_cia_ops
+
+
+def warm_caches() -> None:
+    """Fill both per-process caches ahead of any export: the registry of every opset the
+    plugin exports to (about 0.45 s each) and the CIA ops. The workers' forkserver does this
+    once (fuzzer.campaign.preload), so that a worker forked to replace a dead one does not
+    pay it again. Each cache is filled only where its variable leaves it on; a worker whose
+    environment turns one off undoes it at its first export (the reuse functions above)."""
+    reuse_torchlib_registry()
+    reuse_valid_cia_ops()
+    if os.environ.get("ONNXFUZZ_DYNAMO_REGISTRY_CACHE", "1") != "0":
+        from torch.onnx._internal.exporter import _registration
+
+        for opset in DynamoExporter.opsets:
+            _registration.ONNXRegistry.from_torchlib(opset_version=opset)  # torch.onnx.export's spelling
+    if os.environ.get("ONNXFUZZ_DYNAMO_CIA_CACHE", "1") != "0":
+        from torch._export import utils
+
+        utils._collect_all_valid_cia_ops()
 
 
 class DynamoExporter(Exporter):
