@@ -24,6 +24,7 @@ worker, which reports it as it always did.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import warnings
 
@@ -81,12 +82,17 @@ def _preload() -> list[str]:
         fuzzer.ops.all_specs()  # imports every op module once (the generator's registry)
     except Exception:  # noqa: BLE001 - as above
         failed.append("fuzzer.ops.all_specs")
+    # building the registry logs what torchlib skips ("torchvision is not installed"); a worker's
+    # log gets that, the campaign's terminal (where the forkserver writes) should not
+    logging.disable(logging.WARNING)
     try:
         from fuzzer.convert.plugins.dynamo import warm_caches
 
         warm_caches()  # torchlib's registry per opset, torch's CIA ops: 3 s a fresh worker pays again
     except Exception:  # noqa: BLE001 - each worker builds what it needs itself
         failed.append("fuzzer.convert.plugins.dynamo.warm_caches")
+    finally:
+        logging.disable(logging.NOTSET)
     return failed
 
 
