@@ -86,6 +86,10 @@ def reuse_torchlib_registry() -> None:
     _registration.ONNXRegistry.from_torchlib = classmethod(from_torchlib)
 
 
+#: the set reuse_valid_cia_ops keeps, under the state of torch it was computed in
+_CIA_KEPT: dict = {}
+
+
 def reuse_valid_cia_ops() -> None:
     """Collect torch's preservable CompositeImplicitAutograd ops once per process, not twice per export.
 
@@ -114,7 +118,7 @@ def reuse_valid_cia_ops() -> None:
         return
     if getattr(collect, "_onnxfuzz_cached", False):
         return
-    kept: dict = {}
+    kept = _CIA_KEPT
 
     def state():
         return (tuple(torch.ops._dir),
