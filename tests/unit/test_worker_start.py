@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,8 +48,6 @@ class Probe(Job):
 
 def _run(jobs, workers=1, **kw):
     from fuzzer.campaign.supervisor import Supervisor
-
-    import tempfile
 
     pending = list(jobs)
     with tempfile.TemporaryDirectory() as logdir:
