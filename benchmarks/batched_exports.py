@@ -6,9 +6,12 @@ For each exporter, campaigns with that exporter alone and every available
 runtime (as a default campaign would give it), with the same seed, running at
 the same time, each in its own process with --workers worker processes: one
 exporting one graph per case (--no-batch), one batched. For the dynamo
-exporters a third runs as the code did before issue 16: unbatched, and with
-torch.onnx.export rebuilding its torchlib registry on every export
-(ONNXFUZZ_DYNAMO_REGISTRY_CACHE=0; the plugin now builds it once per process). On a shared machine the
+exporters a third runs as the code did before issue 16: unbatched, with
+torch.onnx.export rebuilding its torchlib registry and torch.export collecting
+its CIA ops on every export (ONNXFUZZ_DYNAMO_REGISTRY_CACHE=0,
+ONNXFUZZ_DYNAMO_CIA_CACHE=0; the plugin now does each once per process), and
+each worker spawned afresh (ONNXFUZZ_WORKER_START=spawn; workers now fork from
+a preloaded forkserver, which matters after each worker death). On a shared machine the
 load swings by 2x within minutes; two campaigns side by side see the same load,
 where two runs in a row do not. Prints for each campaign:
 - cases/s over the whole run (worker start-up and the first imports included);
@@ -68,15 +71,20 @@ def one_run(exporter: str, batch: bool, seconds: float, workers: int, seed: int,
     }
 
 
-#: (label, batching, torchlib registry reused): the sides of one exporter's comparison
-SIDES = {"before": (False, False), "off": (False, True), "on": (True, True)}
+#: label -> (batching, what the side's campaign and its workers run with): the sides of one
+#: exporter's comparison; "before" is the code as it was before issue 16
+SIDES = {
+    "before": (False, {"ONNXFUZZ_DYNAMO_REGISTRY_CACHE": "0", "ONNXFUZZ_DYNAMO_CIA_CACHE": "0", "ONNXFUZZ_WORKER_START": "spawn"}),
+    "off": (False, {}),
+    "on": (True, {}),
+}
 
 
 def _side(queue, label, *args) -> None:
     import os
 
-    batch, reuse = SIDES[label]
-    os.environ["ONNXFUZZ_DYNAMO_REGISTRY_CACHE"] = "1" if reuse else "0"  # inherited by the campaign's workers
+    batch, env = SIDES[label]
+    os.environ.update(env)  # the campaign's workers get it too
     queue.put((label, one_run(args[0], batch, *args[1:])))
 
 

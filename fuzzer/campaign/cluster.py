@@ -1,7 +1,7 @@
 """Campaigns on a Dask distributed cluster (`onnxfuzz run --scheduler ADDRESS|local:N`).
 
 Isolation stays per case, exactly as in a local campaign: each thread of each
-Dask worker keeps its own Supervisor with one spawned case process, and a Dask
+Dask worker keeps its own Supervisor with one case process, and a Dask
 task runs a chunk of cases through it. A segfault, hang or runaway allocation
 kills only that case process; the supervisor records the verdict, starts a
 fresh one and retries the rest of the case, and the Dask worker never notices.
@@ -15,12 +15,17 @@ finishes. Case ids are assigned by the client from the store, so a killed
 client loses only the chunks in flight, and a rerun on the same workdir goes on
 after the last stored case, as a local campaign does.
 
-Nothing here forks: LocalCluster starts its workers with multiprocessing's
-spawn method (distributed's default), and supervisors spawn their case
-processes. Dask's nanny marks its worker processes daemonic, and a daemonic
-process may not start children; `local:N` turns that off, and workers started
-by hand need DASK_DISTRIBUTED__WORKER__DAEMON=False (README, "Running on a
-cluster"). A worker that cannot isolate cases says so rather than running them
+No threaded process forks: LocalCluster starts its workers with
+multiprocessing's spawn method (distributed's default), and supervisors start
+their case processes from a forkserver (fuzzer.campaign.supervisor.worker_context):
+one fresh, single-threaded process per Dask worker, started with its first case
+process, that has imported torch and the exporters once, so a case process that
+replaces a dead one starts warm. Each case process gets the environment of the
+moment it starts (the client's plugins, set below), not the forkserver's.
+Dask's nanny marks its worker processes daemonic, and a daemonic process may
+not start children; `local:N` turns that off, and workers started by hand need
+DASK_DISTRIBUTED__WORKER__DAEMON=False (README, "Running on a cluster").
+A worker that cannot isolate cases says so rather than running them
 unprotected.
 """
 from __future__ import annotations

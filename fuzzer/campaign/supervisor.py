@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing as mp
+import os
 import signal
 import time
 from collections import deque
@@ -48,6 +49,32 @@ MAX_RETRIES = 3
 STARTUP_SECONDS = 120.0
 #: consecutive workers dying before "ready" after which the campaign gives up
 MAX_START_FAILURES = 3
+#: how worker processes start: "forkserver" (default) or "spawn" (each worker imports everything itself)
+START_ENV = "ONNXFUZZ_WORKER_START"
+START_METHODS = ("forkserver", "spawn")
+
+
+def worker_context():
+    """The multiprocessing context workers start from.
+
+    Workers are never forked from the process that runs the supervisor (a campaign, a Dask
+    worker's thread, a triaging worker): it may have threads, or have computed with torch.
+    By default they fork from a forkserver, a fresh single-threaded process that has imported
+    torch, onnx, onnxscript and onnxfuzz once (fuzzer.campaign.preload), so a worker that
+    replaces a dead one starts in a fraction of a second instead of importing them again.
+    Each worker is still its own process: a death loses that worker alone. The forkserver is
+    one per process that starts workers, started with the first worker.
+    ONNXFUZZ_WORKER_START=spawn starts every worker afresh, as before.
+    """
+    from fuzzer.errors import UsageError
+
+    method = os.environ.get(START_ENV, "forkserver")
+    if method not in START_METHODS:
+        raise UsageError(f"{START_ENV}={method!r}: expected one of {', '.join(START_METHODS)}")
+    ctx = mp.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload(["fuzzer.campaign.preload"])
+    return ctx
 
 
 class WorkerStartError(RuntimeError):
@@ -80,7 +107,7 @@ class _Worker:
 
 
 class Supervisor:
-    """Runs CaseSpecs on `workers` spawned processes.
+    """Runs CaseSpecs on `workers` worker processes (started as worker_context says).
 
     Args:
         workers: number of worker processes.
@@ -98,7 +125,7 @@ class Supervisor:
         self.logdir.mkdir(parents=True, exist_ok=True)
         self.stage_timeout = stage_timeout
         self.memory_limit = memory_limit_mb * 2**20
-        self.ctx = mp.get_context("spawn")
+        self.ctx = worker_context()
         self.workers: list[_Worker] = []
         self.retries: deque[CaseSpec] = deque()
         self.fatal: dict[int, list[Verdict]] = {}  # case id -> verdicts of pairs that killed a worker
@@ -122,7 +149,10 @@ class Supervisor:
 
         parent, child = self.ctx.Pipe()
         log = self.logdir / f"worker-{index}.log"
-        proc = self.ctx.Process(target=type(self).worker_main or main, args=(child, str(log), self.diversity), daemon=True, name=f"onnxfuzz-worker-{index}")
+        # the environment goes along: a forked worker would otherwise have the forkserver's, as
+        # it was when the forkserver started (a Dask worker sets the client's plugins later)
+        proc = self.ctx.Process(target=type(self).worker_main or main, args=(child, str(log), self.diversity, dict(os.environ)),
+                                daemon=True, name=f"onnxfuzz-worker-{index}")
         proc.start()
         child.close()
         return _Worker(index, proc, parent, log)

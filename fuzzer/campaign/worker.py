@@ -1,9 +1,11 @@
 """A campaign worker: a long-lived process that runs many cases in-process.
 
-Workers are started with the spawn method, never forked: a child forked from a
-process that has already computed with torch hangs in its first torch op
-(OpenMP). Spawned workers import torch once and then run cases at in-process
-speed (about 4x faster than a fresh process per case, measured).
+Workers are never forked from the process that supervises them: a child forked
+from a process that has already computed with torch hangs in its first torch op
+(OpenMP). They fork from a forkserver that has imported torch and the exporters
+but computed nothing (fuzzer.campaign.preload), or are spawned afresh
+(ONNXFUZZ_WORKER_START=spawn), and then run cases at in-process speed (about 4x
+faster than a fresh process per case, measured).
 
 Each worker keeps one PathTracker (fuzzer.generate.diversity) across its cases,
 so the graphs it generates favour op paths it has not produced yet. A graph
@@ -36,14 +38,19 @@ import sys
 import traceback
 
 
-def main(conn, log_path: str, diversity: bool = True) -> None:
+def main(conn, log_path: str, diversity: bool = True, environ: dict | None = None) -> None:
     """Serve CaseSpecs from conn until it sends None.
 
     Args:
         conn: the worker's end of the supervisor's pipe.
         log_path: where this process's stdout and stderr go.
         diversity: keep a PathTracker across cases (False: plain generation, for comparison).
+        environ: the supervisor's environment when it started this worker, which a worker
+            forked from the forkserver would not otherwise have (it inherits the forkserver's).
     """
+    if environ is not None:
+        os.environ.clear()
+        os.environ.update(environ)
     # The systems under test print freely (and C++ code writes to fd 2 directly):
     # send all of it to a per-worker log, which crash reports quote from.
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)

@@ -9,8 +9,10 @@ pytest.importorskip("torch")
 def registration(monkeypatch):
     from torch.onnx._internal.exporter import _registration
 
-    # restore the exporter's own classmethod after the test, whatever the test installs
-    monkeypatch.setattr(_registration.ONNXRegistry, "from_torchlib", _registration.ONNXRegistry.__dict__["from_torchlib"])
+    # torch's own classmethod during the test (an earlier test's export may have installed the
+    # reuse), and whatever was there after it
+    installed = _registration.ONNXRegistry.__dict__["from_torchlib"]
+    monkeypatch.setattr(_registration.ONNXRegistry, "from_torchlib", getattr(installed.__func__, "_onnxfuzz_original", installed))
     return _registration
 
 
@@ -35,3 +37,17 @@ def test_reuse_can_be_turned_off(registration, monkeypatch):
     original = registration.ONNXRegistry.__dict__["from_torchlib"]
     reuse_torchlib_registry()
     assert registration.ONNXRegistry.__dict__["from_torchlib"] is original
+
+
+def test_a_reuse_installed_before_the_fork_is_undone_when_turned_off(registration, monkeypatch):
+    """A worker forked from the forkserver inherits the reuse the forkserver installed; its own
+    environment says whether it keeps it."""
+    from fuzzer.convert.plugins.dynamo import reuse_torchlib_registry
+
+    original = registration.ONNXRegistry.__dict__["from_torchlib"]
+    reuse_torchlib_registry()
+    assert registration.ONNXRegistry.__dict__["from_torchlib"] is not original
+    monkeypatch.setenv("ONNXFUZZ_DYNAMO_REGISTRY_CACHE", "0")
+    reuse_torchlib_registry()
+    assert registration.ONNXRegistry.__dict__["from_torchlib"] is original
+    assert registration.ONNXRegistry.from_torchlib(opset_version=18) is not registration.ONNXRegistry.from_torchlib(opset_version=18)

@@ -66,20 +66,96 @@ def reuse_torchlib_registry() -> None:
     content is the same either way; ONNXFUZZ_DYNAMO_REGISTRY_CACHE=0 turns the reuse off
     (for measuring it).
     """
-    if os.environ.get("ONNXFUZZ_DYNAMO_REGISTRY_CACHE", "1") == "0":
-        return
     from torch.onnx._internal.exporter import _registration
 
-    build = _registration.ONNXRegistry.from_torchlib
-    if getattr(build, "_onnxfuzz_cached", False):
+    installed = _registration.ONNXRegistry.__dict__["from_torchlib"]
+    cached = getattr(installed.__func__, "_onnxfuzz_cached", False)
+    if os.environ.get("ONNXFUZZ_DYNAMO_REGISTRY_CACHE", "1") == "0":
+        if cached:  # installed by a process this one was forked from (the workers' forkserver)
+            _registration.ONNXRegistry.from_torchlib = installed.__func__._onnxfuzz_original
         return
-    built = functools.lru_cache(maxsize=None)(build.__func__)
+    if cached:
+        return
+    built = functools.lru_cache(maxsize=None)(installed.__func__)
 
     def from_torchlib(cls, *args, **kwargs):
         return built(cls, *args, **kwargs)
 
     from_torchlib._onnxfuzz_cached = True
+    from_torchlib._onnxfuzz_original = installed
     _registration.ONNXRegistry.from_torchlib = classmethod(from_torchlib)
+
+
+#: the set reuse_valid_cia_ops keeps, under the state of torch it was computed in
+_CIA_KEPT: dict = {}
+
+
+def reuse_valid_cia_ops() -> None:
+    """Collect torch's preservable CompositeImplicitAutograd ops once per process, not twice per export.
+
+    torch.export's decompositions ask torch._export.utils._collect_all_valid_cia_ops for
+    that set twice in every torch.onnx.export (splitting the decomposition table, and
+    materializing the default one): it walks every operator namespace and re-queries the
+    C++ dispatcher each time (about 0.1 s per export). The set changes only when operators
+    are registered or a new namespace is touched, so it is kept under a key of exactly those
+    (the namespaces torch.ops knows, and the dispatcher's CompositeImplicitAutograd
+    registrations) and recomputed when the key changes. Callers get a copy: torch's own
+    callers only read it. ONNXFUZZ_DYNAMO_CIA_CACHE=0 turns the reuse off (for measuring it).
+    """
+    import torch
+    import torch.export.decomp_utils
+    import torch.export.exported_program
+    from torch._export import utils
+
+    # the two modules that call it imported the name itself: patch it where it is looked up
+    modules = (utils, torch.export.exported_program, torch.export.decomp_utils)
+    collect = utils._collect_all_valid_cia_ops
+    if os.environ.get("ONNXFUZZ_DYNAMO_CIA_CACHE", "1") == "0":
+        if getattr(collect, "_onnxfuzz_cached", False):  # installed by the process this one was forked from
+            for module in modules:
+                if getattr(module, "_collect_all_valid_cia_ops", None) is collect:
+                    module._collect_all_valid_cia_ops = collect.__wrapped__
+        return
+    if getattr(collect, "_onnxfuzz_cached", False):
+        return
+    kept = _CIA_KEPT
+
+    def state():
+        return (tuple(torch.ops._dir),
+                frozenset(torch._C._dispatch_get_registrations_for_dispatch_key("CompositeImplicitAutograd")))
+
+    def collect_all_valid_cia_ops():
+        found = kept.get(state())
+        if found is None:
+            found = frozenset(collect())
+            kept.clear()
+            kept[state()] = found  # the state it leaves: collecting touches namespaces itself
+        return set(found)
+
+    collect_all_valid_cia_ops._onnxfuzz_cached = True
+    collect_all_valid_cia_ops.__wrapped__ = collect
+    for module in modules:
+        if getattr(module, "_collect_all_valid_cia_ops", None) is collect:
+            module._collect_all_valid_cia_ops = collect_all_valid_cia_ops
+
+
+def warm_caches() -> None:
+    """Fill both per-process caches ahead of any export: the registry of every opset the
+    plugin exports to (about 0.45 s each) and the CIA ops. The workers' forkserver does this
+    once (fuzzer.campaign.preload), so that a worker forked to replace a dead one does not
+    pay it again. Each cache is filled only where its variable leaves it on; a worker whose
+    environment turns one off undoes it at its first export (the reuse functions above)."""
+    reuse_torchlib_registry()
+    reuse_valid_cia_ops()
+    if os.environ.get("ONNXFUZZ_DYNAMO_REGISTRY_CACHE", "1") != "0":
+        from torch.onnx._internal.exporter import _registration
+
+        for opset in DynamoExporter.opsets:
+            _registration.ONNXRegistry.from_torchlib(opset_version=opset)  # torch.onnx.export's spelling
+    if os.environ.get("ONNXFUZZ_DYNAMO_CIA_CACHE", "1") != "0":
+        from torch._export import utils
+
+        utils._collect_all_valid_cia_ops()
 
 
 class DynamoExporter(Exporter):
@@ -102,6 +178,7 @@ class DynamoExporter(Exporter):
 
         instrument_dynamo()  # once per process: its dispatcher records each aten op's torchlib function
         reuse_torchlib_registry()
+        reuse_valid_cia_ops()
         if self.optimize:
             from fuzzer.coverage.onnxscript_rewriter import instrument
 
