@@ -1,4 +1,4 @@
-"""The ONNX reference evaluator (onnx.reference) fails to run a valid model: ConstantOfShape -> Concat -> Reshape -> Slice -> Transpose -> Cast -> Pad on int8 (opset 15)
+"""The ONNX reference evaluator (onnx.reference) fails to run a valid model: Pad <mode = "constant"> on int8 (opset 15)
 
 ONNX Runtime, ONNX Runtime with basic graph optimizations, ONNX Runtime with extended graph optimizations, ONNX Runtime (multi-threaded), ONNX Runtime with graph optimizations disabled, OpenVINO (CPU), tract run the same model correctly. Found with onnx 1.23.2.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
@@ -14,22 +14,8 @@ MODEL = onnx.parser.parse_model('''
    opset_import: ["" : 15]
 >
 repro (int8[1,1,1,1] x4) => (int8[Padout0_dim_0,Padout0_dim_1,Padout0_dim_2,Padout0_dim_3] out0) {
-   t1 = Constant <value: tensor = int64[1] {0}> ()
-   t2 = Constant <value: tensor = int64[8] {3,-1,0,2,1,1,0,2}> ()
-   t3 = ConstantOfShape <value: tensor = int64[1] {0}> (t1)
-   t4 = Concat <axis: int = 0> (t2, t3)
-   t5 = Constant <value: tensor = int64[2] {-1,2}> ()
-   t6 = Reshape <allowzero: int = 0> (t4, t5)
-   t7 = Constant <value: tensor = int64[1] {0}> ()
-   t8 = Constant <value: tensor = int64[1] {-1}> ()
-   t9 = Constant <value: tensor = int64[1] {-9223372036854775807}> ()
-   t10 = Constant <value: tensor = int64[1] {-1}> ()
-   t11 = Slice (t6, t8, t9, t7, t10)
-   t12 = Transpose <perm: ints = [1, 0]> (t11)
-   t13 = Constant <value: tensor = int64[1] {-1}> ()
-   t14 = Reshape <allowzero: int = 0> (t12, t13)
-   t15 = Cast <to: int = 7> (t14)
-   out0 = Pad <mode: string = "constant"> (x4, t15, "")
+   t1 = Constant <value: tensor = int64[8] t14 {3,0,1,0,-1,2,1,2}> ()
+   out0 = Pad <mode: string = "constant"> (x4, t1, "")
 }
 ''')
 INPUTS = {'x4': np.array([[[[5]]]], dtype=np.int8)}

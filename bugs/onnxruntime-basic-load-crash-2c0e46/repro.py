@@ -14,21 +14,20 @@ MODEL = onnx.parser.parse_model('''
    ir_version: 12,
    opset_import: ["" : 24]
 >
-repro (float[1,1] x1) => (float[1,1] out0) 
+repro (float[1,1] x1) => (float16[1,1] t17) 
    <float16[1] t1 =  {16226}, float16[1] t2 =  {14351}, int64[1] t3 =  {-1}, float16 t4 =  {16384}, int64[1] t5 =  {-1}, float16 t6 =  {2}>
 {
-   t15 = Cast <to: int = 10> (x1)
-   t7 = ReduceMean <keepdims: int = 1> (t15, t3)
-   t16 = Cast <to: int = 10> (x1)
-   t8 = Sub (t16, t7)
-   t9 = Pow (t8, t4)
-   t10 = ReduceMean <keepdims: int = 1> (t9, t5)
-   t11 = Add (t10, t6)
-   t12 = Sqrt (t11)
-   t13 = Div (t8, t12)
-   t14 = Mul (t13, t1)
-   t17 = Add (t14, t2)
-   out0 = Cast <to: int = 1> (t17)
+   t7 = Cast <to: int = 10> (x1)
+   t8 = ReduceMean <keepdims: int = 1> (t7, t3)
+   t9 = Cast <to: int = 10> (x1)
+   t10 = Sub (t9, t8)
+   t11 = Pow (t10, t4)
+   t12 = ReduceMean <keepdims: int = 1> (t11, t5)
+   t13 = Add (t12, t6)
+   t14 = Sqrt (t13)
+   t15 = Div (t10, t14)
+   t16 = Mul (t15, t1)
+   t17 = Add (t16, t2)
 }
 ''')
 INPUTS = {'x1': np.array([[-1.342049241065979]], dtype=np.float32)}

@@ -13,28 +13,25 @@ MODEL = onnx.parser.parse_model('''
    ir_version: 7,
    opset_import: ["" : 13]
 >
-repro (float[1] x0) => (float[1] out0, float[1] out1, float[1] out2) 
-   <float[1] t1 =  {1.3101768}, float[1] t2 =  {-0.9520151}, float t3 =  {0.044715}, float t4 =  {1}, float t5 =  {0.7978846}, float t6 =  {1}, float t7 =  {0.5}, float t8 =  {3}, float t9 =  {0.044715}, float t10 =  {0.7978846}, float t11 =  {1}, float t12 =  {0.5}>
+repro (float[1] x0) => (float[1] out2, float[1] t28) 
+   <float[1] t1 =  {1.3101768}, float t2 =  {0.044715}, float t3 =  {1}, float t4 =  {0.7978846}, float t5 =  {1}, float t6 =  {0.5}, float t7 =  {3}, float t8 =  {0.044715}, float t9 =  {0.7978846}, float t10 =  {0.5}>
 {
-   t13 = Mul (x0, t3)
-   t14 = Mul (t13, x0)
-   t15 = Add (t14, t4)
-   t16 = Mul (x0, t5)
-   t17 = Mul (t15, t16)
-   t18 = Tanh (t17)
-   t19 = Add (t18, t6)
-   t20 = Mul (x0, t7)
-   t21 = Mul (t19, t20)
-   out2 = Add (t21, t1)
-   t22 = Pow (x0, t8)
+   t11 = Mul (x0, t2)
+   t12 = Mul (t11, x0)
+   t13 = Add (t12, t3)
+   t14 = Mul (x0, t4)
+   t15 = Mul (t13, t14)
+   t16 = Tanh (t15)
+   t17 = Add (t16, t5)
+   t18 = Mul (x0, t6)
+   t19 = Mul (t17, t18)
+   out2 = Add (t19, t1)
+   t20 = Pow (x0, t7)
+   t21 = Mul (t20, t8)
+   t22 = Add (x0, t21)
    t23 = Mul (t22, t9)
-   t24 = Add (x0, t23)
-   t25 = Mul (t24, t10)
-   out1 = Tanh (t25)
-   t26 = Add (out1, t11)
-   t27 = Mul (x0, t12)
-   t28 = Mul (t26, t27)
-   out0 = Add (t28, t2)
+   t24 = Mul (x0, t10)
+   t28 = Mul (t23, t24)
 }
 ''')
 

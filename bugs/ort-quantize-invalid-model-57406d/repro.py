@@ -1,4 +1,4 @@
-"""ONNX Runtime's dynamic quantization (quantize_dynamic) produces a model the ONNX checker rejects: Shape -> Size -> Equal -> If -> ScatterElements on float32 (opset 16)
+"""ONNX Runtime's dynamic quantization (quantize_dynamic) produces a model the ONNX checker rejects: ScatterElements <reduction = "min"> -> If on a 0-d bool/float32/int32 (opset 16)
 
 ONNX Runtime's dynamic quantization (quantize_dynamic) turns a model that passes the checker and runs correctly into one the checker rejects. Found with onnx 1.23.2, onnxruntime 1.32.0.
 Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
@@ -13,28 +13,12 @@ MODEL = onnx.parser.parse_model('''
    ir_version: 8,
    opset_import: ["" : 16]
 >
-repro (float[1] x0, float[1] x2) => (float[1] out0) 
-   <int32[1] t1 =  {0}>
-{
-   t2 = Shape (x0)
-   t3 = Size (t2)
-   t4 = Constant <value: tensor = int64 {0}> ()
-   t5 = Equal (t3, t4)
-   t6, t7, t8 = If (t5) <then_branch: graph = body () => (float[1] t9, int32[1] t10, float[1] t11) {
-      t12 = Constant <value: tensor = int64[1] {-1}> ()
-      t9 = Reshape (x0, t12)
-      t10 = Reshape (t1, t12)
-      t11 = Reshape (x2, t12)
-   }, else_branch: graph = body () => (float[1] t13, int32[1] t14, float[1] t15) {
-      t13 = Identity (x0)
-      t14 = Identity (t1)
-      t15 = Identity (x2)
-   }>
-   t16 = ScatterElements <axis: int = 0, reduction: string = "min"> (t6, t7, t8)
-   out0 = If (t5) <then_branch: graph = body () => (float t17) {
-      t17 = Squeeze (t16)
-   }, else_branch: graph = body () => (float[1] t18) {
-      t18 = Identity (t16)
+repro (bool t5__cut, float[1] t6__cut, int32[1] t7__cut, float[1] t8__cut) => (float[1] out0) {
+   t1 = ScatterElements <axis: int = 0, reduction: string = "min"> (t6__cut, t7__cut, t8__cut)
+   out0 = If (t5__cut) <then_branch: graph = body () => (float t2) {
+      t2 = Squeeze (t1)
+   }, else_branch: graph = body () => (float[1] t3) {
+      t3 = Identity (t1)
    }>
 }
 ''')

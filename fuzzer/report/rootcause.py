@@ -255,9 +255,15 @@ def strip_node_names(text: str) -> str:
     return text
 
 
+#: a negative number an error quotes (an axis or a dimension counted from the end)
+_NEGATIVE = re.compile(r"(?<![\w.\-])-\d+\b")
+
+
 def root_error(kind: Kind | str, error: str) -> str:
-    """normalize_error, with node names taken out too."""
-    return normalize_error(Kind(kind), strip_node_names(error or ""))
+    """normalize_error, with node names taken out too, and a negative number kept apart from a
+    positive one: onnx.reference's GatherElements refusing "dimension -1" is its negative-axis
+    defect, and "dimension 0" another (review 7)."""
+    return normalize_error(Kind(kind), _NEGATIVE.sub("negative <n>", strip_node_names(error or "")))
 
 
 #: tract's names for the ONNX ops it translates a node into, as its errors quote them
