@@ -223,6 +223,9 @@ _QUOTES = re.compile(r"\.?\s*(?:Signature:|\[Caused by the value|Argument types:
 #: I64" and "unify I64 with TDim"; "substitute a ,U8 by ,I8" with a shape or without): the pair
 #: without shapes, sorted
 _SWAP = re.compile(r"(Impossible to unify|Trying to substitute a) (?:\w*,)*(\w+) (?:with|by) (?:\w*,)*(\w+)\b")
+#: the values a Rust cause quotes after its words, as Debug dumps: a struct ("Squeeze { axes:
+#: Some([1, -3]) }") or a list of facts ("[Val(1), Val(3)]"): the case's data, not the defect's
+_RUST_DUMP = re.compile(r"\s+[A-Z]\w* \{.*$|,?\s+\[(?:Val|Sym)\(.*$")
 #: a cause chain's numbered lines ("Caused by:\n    0: ...\n    1: ..."), the innermost last
 _CAUSES = re.compile(r"^\s*\d+:\s*(?P<line>\S.*)$", re.M)
 
@@ -243,7 +246,7 @@ def cause_of(error: str) -> str:
         # debug dump of the model may follow it)
         lines = [ln.group("line") for ln in _CAUSES.finditer(causes)] or [ln.strip() for ln in causes.splitlines() if ln.strip()][:1]
         if lines:
-            head = f"{head} / {lines[-1]}"
+            head = f"{head} / {_RUST_DUMP.sub('', lines[-1])}"
     head = _TRACT_TYPED.sub(r"\1", head)
     head = _SWAP.sub(lambda m: f"{m.group(1)} {' and '.join(sorted(m.group(2, 3)))}", head)
     return _ATTR_SIZE.sub("Attribute <attr> has incorrect size", head)
@@ -256,7 +259,7 @@ def strip_node_names(text: str) -> str:
 
 
 #: a negative number an error quotes (an axis or a dimension counted from the end)
-_NEGATIVE = re.compile(r"(?<![\w.\-])-\d+\b")
+_NEGATIVE = re.compile(r"(?<![\w.\-)\]])-\d+\b")
 
 
 def root_error(kind: Kind | str, error: str) -> str:
@@ -394,6 +397,8 @@ INITIALIZER_IS_IO = "initializer-is-io"
 IR3 = "ir3"
 #: the model has ONNX's optional ops
 OPTIONAL_OPS = "optional-ops"
+#: the model makes or reads sequences of tensors
+SEQUENCES = "sequences"
 _OPTIONAL = ("Optional", "OptionalGetElement", "OptionalHasElement")
 
 
@@ -412,9 +417,12 @@ def model_traits(model) -> tuple[str, ...]:
     io = {v.name for v in (*model.graph.input, *model.graph.output)}
     shared = any(t.name in io for t in model.graph.initializer)
     optional = any(n.op_type in _OPTIONAL for n in model.graph.node)
+    sequences = any("Sequence" in n.op_type for n in model.graph.node) or any(
+        v.type.HasField("sequence_type") for v in (*model.graph.input, *model.graph.output, *model.graph.value_info))
     return (((READS_GRAPH_OUTPUT,) if read else ()) + ((SETS_OUTPUT_TYPE,) if typed else ())
             + ((CASTS_TO_INT64,) if casts else ()) + ((INITIALIZER_IS_IO,) if shared else ())
-            + ((IR3,) if model.ir_version < 4 else ()) + ((OPTIONAL_OPS,) if optional else ()))
+            + ((IR3,) if model.ir_version < 4 else ()) + ((OPTIONAL_OPS,) if optional else ())
+            + ((SEQUENCES,) if sequences else ()))
 
 
 #: defects named by the structure of the model rather than by the error's words:
@@ -435,6 +443,10 @@ STRUCTURAL = (
     # folds to an integer (Size, Shape, Split's sizes): one defect met through several ops
     ("onnxscript-optimizer", ("invalid_model",), None, re.compile(r"Unrecognized attribute: value_ints? for operator Constant"),
      "folding writes a Constant attribute the model's opset does not have"),
+    # it converts the tensors a sequence is made of or split into and leaves the sequence's own
+    # element type (SequenceConstruct, SplitToSequence: one defect, review 8)
+    ("float16", ("invalid_model",), SEQUENCES, _TYPE_CLASH,
+     "a sequence keeps its element type while the tensors in it are converted"),
     # IR 3 lists every initializer among the graph inputs: a tool that adds initializers (ORT's
     # constant folding, its quantizer's scales, onnxslim's folding and shape inference) without
     # listing them breaks every IR-3 model it touches, whichever op made the initializer
@@ -560,6 +572,44 @@ def rule_key(system: str, role: str, kind: str, fault: dict | None) -> str | Non
     symptom = "breaks the model" if kind in _CRASHES else kind
     parts = [system_family(system), symptom, rule_system.split("@")[0], *sorted(rules)]
     return "rule:" + hashlib.sha1("|".join(parts).encode()).hexdigest()[:10]
+
+
+#: Python's own exceptions in a tool's code: their words name the code that failed ("'list'
+#: object has no attribute 'nbytes'"), not the model
+_PY_INTERNAL = re.compile(r"(?:AttributeError|TypeError|KeyError|IndexError|UnboundLocalError|NameError)\b")
+
+
+def _in_place(op: str) -> bool:
+    return op.endswith(".inplace") or op.endswith("_")
+
+
+def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str = "") -> list[str]:
+    """Every key by the rule at fault a failure has (two failures sharing any one are one bug):
+    rule_key's, and
+    - an exporter's crash raised in one function with the same words, whatever call reached it
+      (TorchScript's max refusing Bool and Float after log or tan of a bool: review 8);
+    - a TorchScript in-place op at the first failing cut keeping its out-of-place result type,
+      whichever op (logical_xor_ on float, greater_equal_ on int8: review 8);
+    - a transformer's rule crashing on Python's own exception in its code with the same words,
+      whichever op it met (onnxslim's constant folding reading .nbytes of a folded sequence), even
+      for the broad rules: the words name the line of code."""
+    keys = [k for k in [rule_key(system, role, kind, fault)] if k]
+    rules = sorted((fault or {}).get("rules") or [])
+    core = (fault or {}).get("core") or []
+    family = system_family(system)
+
+    def digest(*parts: str) -> str:
+        return hashlib.sha1("|".join(parts).encode()).hexdigest()[:10]
+
+    first = (error or "").strip().splitlines()[0] if (error or "").strip() else ""
+    if role == "exporter" and rules and kind == "export_crash" and first:
+        keys.append("crash:" + digest(family, *rules, onnx_family(root_error(kind, cause_of(error)))))
+    if (role == "exporter" and family == "torchscript" and core and all(_in_place(c[0]) for c in core)
+            and (kind == "dtype_mismatch" or (kind == "invalid_model" and _TYPE_CLASH.search(error or "")))):
+        keys.append("inplace:" + family)
+    if role == "transformer" and rules and kind == "convert_crash" and _PY_INTERNAL.match(first):
+        keys.append("crash:" + digest(family, *rules, re.sub(r"\d+", "<n>", strip_node_names(first))))
+    return keys
 
 
 def root_key(system: str, role: str, kind: str, stage: str, error: str, runtime: str, sink_ops: list[str],

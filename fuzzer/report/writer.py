@@ -37,7 +37,7 @@ from fuzzer.plugin import load_plugin
 from fuzzer.report.blame import Blame
 from fuzzer.report.bug_repro import bug_repro
 from fuzzer.report.rootcause import (death_line, given_sink_ops, graph_sink_ops, graph_traits, is_death, model_sink_ops, model_traits,
-                                     root_key, root_parts, rule_key)
+                                     root_key, root_parts, rule_keys)
 from fuzzer.report.tf_repro import Unrecordable
 from oracles import Kind, normalize_error
 
@@ -151,15 +151,16 @@ def known_bug_dirs(bugs_dir: Path) -> list[Path]:
     return out
 
 
-def same_rule_bug(key: str, known: list[Path], skip: Path) -> Path | None:
-    """The first live folder in the known directories whose bug has rule key `key`
-    (rootcause.rule_key: the same transformer rule at fault with the same symptom), skip aside."""
+def same_rule_bug(keys: list[str], known: list[Path], skip: Path) -> Path | None:
+    """The first live folder in the known directories whose bug shares one of the rule keys
+    `keys` (rootcause.rule_keys: the same rule at fault with the same symptom or words), skip aside."""
     for where in known:
         for folder, _, bug in filed_keys(where):
             staged = folder.name.startswith(".")  # a filing under way (this one's own staging, too)
             if staged or folder.resolve() == skip.resolve() or bug.get("withdrawn") or bug.get("duplicate_of"):
                 continue
-            if rule_key(bug.get("system", ""), bug.get("role", ""), bug.get("kind", ""), bug.get("rule_at_fault")) == key:
+            if set(keys) & set(rule_keys(bug.get("system", ""), bug.get("role", ""), bug.get("kind", ""),
+                                         bug.get("rule_at_fault"), bug.get("error") or "")):
                 return folder
     return None
 
@@ -382,7 +383,7 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
     if designed:  # the rule at fault changes values on purpose: recorded, never filed
         shutil.rmtree(staging)
         return Filed(bug_id, d, new=False, reason=f"not filed, an approximation by design: {designed}")
-    by_rule = rule_key(blame.system, blame.role, red.verdict.kind.value, meta["rule_at_fault"]) if hits == 1 else None
+    by_rule = rule_keys(blame.system, blame.role, red.verdict.kind.value, meta["rule_at_fault"], red.verdict.error) if hits == 1 else []
     twin = same_rule_bug(by_rule, dirs, d) if by_rule else None
     if twin is not None:
         # the same rewrite rule at fault, with the same symptom, as a bug filed already: one bug,

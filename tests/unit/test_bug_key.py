@@ -157,7 +157,7 @@ def test_no_two_live_folders_share_a_root_cause_key():
     from collections import defaultdict
     from pathlib import Path
 
-    from fuzzer.report.rootcause import rule_key
+    from fuzzer.report.rootcause import rule_keys
     from fuzzer.report.writer import _filed_key
 
     bugs = Path(__file__).parents[2] / "bugs"
@@ -167,8 +167,8 @@ def test_no_two_live_folders_share_a_root_cause_key():
         if bug.get("withdrawn") or bug.get("duplicate_of"):
             continue
         owners[_filed_key(json.loads(case_json.read_text()), case_json.parent)].append(case_json.parent.name)
-        ruled = rule_key(bug.get("system", ""), bug.get("role", ""), bug.get("kind", ""), bug.get("rule_at_fault"))
-        if ruled:
+        for ruled in rule_keys(bug.get("system", ""), bug.get("role", ""), bug.get("kind", ""), bug.get("rule_at_fault"),
+                               bug.get("error") or ""):
             owners[ruled].append(case_json.parent.name)
     if not owners:
         pytest.skip("no filed bugs in this checkout")
