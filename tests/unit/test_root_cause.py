@@ -601,3 +601,64 @@ def test_a_runtimes_op_is_named_by_the_model_it_ran_when_the_graph_names_a_torch
     assert given_sink_ops(["opinfo.det"], "exporter", model) == ["opinfo.det"]
     assert named_op("TypeError: Issues with types [<class 'numpy.ndarray'>] and attributes [] (operator 'Det').") == "Det"
     assert named_op("TypeError: Issues with types [<class 'list'>] (operator 'ReduceProd_18').") == "ReduceProd"
+
+
+def test_review_8s_repeats_share_a_rule_key_and_other_defects_do_not():
+    """Review 8 (campaign seed 25): failures a reviewer found to repeat a live folder."""
+    from fuzzer.report.rootcause import rule_keys
+
+    def ts(kind, rules, core, error=""):
+        return set(rule_keys("torchscript", "exporter", kind, {"system": "torchscript:symbolic", "rules": rules, "core": core}, error))
+
+    # max refusing Bool and Float, after log of a bool and after tan of a bool: one raise in one function
+    said = "SymbolicValueError: Inputs of Max must have same dtype.Got Bool and Float"
+    log = ts("export_crash", ["aten::max"], [["opinfo.log.method", {}, ["bool"]], ["opinfo.max.binary", {}, ["float"]]], said)
+    tan = ts("export_crash", ["aten::max"], [["opinfo.tan.method", {}, ["bool"]], ["opinfo.max.binary.method", {}, ["float"]]], said)
+    assert log & tan
+    assert not log & ts("export_crash", ["aten::max"], [["opinfo.tan.method", {}, ["bool"]]], "RuntimeError: other words")
+    # an in-place op keeping its out-of-place result type, whichever op
+    ge = ts("dtype_mismatch", ["aten::ge"], [["opinfo.greater_equal.inplace", {"args": [{"t": "+"}]}, ["int/0-d", "int/0-d"]]])
+    xor = ts("invalid_model", ["aten::logical_xor"], [["opinfo.logical_xor.inplace", {"args": [{"t": "+"}]}, ["float", "float/0-d"]]],
+             "InferenceError: (op_type:ScatterElements): updates has inconsistent type tensor(float)")
+    assert ge & xor
+    assert not ge & ts("dtype_mismatch", ["aten::ge"], [["opinfo.greater_equal", {"args": [{"t": "+"}]}, ["int", "int"]]])
+    # x.floor_divide(y) and x //= y: one call
+    assert ts("value_mismatch", ["aten::floor_divide"], [["opinfo.floor_divide.method", {"args": [{"t": "+"}]}, ["float/0-d"]]]) & \
+        ts("value_mismatch", ["aten::floor_divide"], [["opinfo.floor_divide.inplace_operator", {"args": [{"t": "+"}]}, ["float/0-d"]]])
+    # a transformer rule crashing on Python's own exception: the words name the code
+    fold = {"system": "onnxslim:rules", "rules": ["constant_folding"]}
+    a = set(rule_keys("onnxslim", "transformer", "convert_crash", fold, "AttributeError: 'list' object has no attribute 'nbytes'"))
+    assert a and set(rule_keys("onnxslim", "transformer", "convert_crash", fold, "KeyError: 't12'")) == \
+        set(rule_keys("onnxslim", "transformer", "convert_crash", fold, "KeyError: 't7'"))
+    assert not a & set(rule_keys("onnxslim", "transformer", "convert_crash", fold, "TypeError: Can not use raw_data to store string type."))
+    assert not rule_keys("onnxslim", "transformer", "convert_crash", fold, "InferenceError: Output 1 is out of bounds.")
+
+
+def test_review_8s_repeats_share_a_root_key():
+    from onnx import TensorProto as T
+    from onnx import helper
+
+    from fuzzer.report.rootcause import SEQUENCES, cause_of, model_traits, named_op, root_key
+
+    # float16 leaving a sequence's or an optional's element type float32
+    x = helper.make_tensor_value_info("x", T.FLOAT, [1])
+    seq = _model([helper.make_node("SequenceConstruct", ["x"], ["s"]), helper.make_node("ConcatFromSequence", ["s"], ["y"], axis=0)],
+                 [x], [helper.make_tensor_value_info("y", T.FLOAT, [1])])
+    opt = _model([helper.make_node("Optional", ["x"], ["o"]), helper.make_node("OptionalGetElement", ["o"], ["y"])],
+                 [x], [helper.make_tensor_value_info("y", T.FLOAT, [1])])
+    assert SEQUENCES in model_traits(seq) and SEQUENCES in model_traits(opt)
+    words = "InferenceError: (op_type:{}): [TypeInferenceError] Inferred elem type differs from existing elem type: (10) vs (1)"
+    keys = {root_key("float16", "transformer", "invalid_model", "check", words.format(op), "", [op], False, traits=model_traits(m))
+            for op, m in (("SequenceConstruct", seq), ("Optional", opt))}
+    assert len(keys) == 1
+    # tract's Debug dumps of the case's values
+    chain = "TractError: Failed analyse for node #3 \"n\" Squeeze13\nCaused by:\n  0: Infering facts\n  1: {}"
+    assert cause_of(chain.format("Attempt to squeeze an axis which dimension is not one Squeeze { axes: Some([1, -3]) }, [Val(1), Val(3)]")) == \
+        cause_of(chain.format("Attempt to squeeze an axis which dimension is not one Squeeze { axes: Some([-2]) }, [Val(1), Val(1), Val(1), Val(5)]"))
+    # the checker naming the node on the line after "of node:"
+    assert named_op("ValidationError: Nodes in a graph must be topologically sorted, however input 'x0_min_1' of node: \n"
+                    "name: node_Clip_0 OpType: Clip\n is not output of any previous nodes.") == "Clip"
+    # argmax and argmin: one TorchScript helper
+    said = "InferenceError: (op_type:{0}): [ShapeInferenceError] 'axis' must be in [-rank(indices), rank(indices)-1]"
+    assert root_key("torchscript", "exporter", "invalid_model", "check", said.format("ArgMax"), "", ["argmax"], False) == \
+        root_key("torchscript", "exporter", "invalid_model", "check", said.format("ArgMin"), "", ["argmin"], False)
