@@ -345,9 +345,10 @@ def reduce_tf_of(d: Path, case: dict) -> str:
     return f"TF function reduced: {', '.join(done)}" if done else "TF function already minimal"
 
 
-def regenerate(d: Path, again: bool = False, model_too: bool = False) -> tuple[int, str]:
+def regenerate(d: Path, again: bool = False, model_too: bool = False, model_seconds: float = 180.0) -> tuple[int, str]:
     """(the new repro's exit code, its output) for folder d, rewritten when that code is 1.
-    again: reduce its graph again first (reminimize)."""
+    again: reduce its graph again first (reminimize). model_too: reduce its ONNX model too, for
+    at most model_seconds."""
     from fuzzer.report.writer import run_repro, write_repro
 
     case = json.loads((d / "case.json").read_text())
@@ -361,7 +362,7 @@ def regenerate(d: Path, again: bool = False, model_too: bool = False) -> tuple[i
         if again and "graph" in case:
             print(f"    {reminimize(staging, case)}", flush=True)
         if model_too and "graph" in case:
-            print(f"    {reduce_model_of(staging, case)}", flush=True)
+            print(f"    {reduce_model_of(staging, case, model_seconds)}", flush=True)
             if meta["path"].startswith("tf2onnx@"):
                 print(f"    {reduce_tf_of(staging, case)}", flush=True)
         if "graph" in case:

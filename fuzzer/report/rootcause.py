@@ -340,16 +340,17 @@ def model_sink_ops(model) -> list[str]:
     return sorted(sinks) or sorted({n.op_type for n in model.graph.node})
 
 
-def given_sink_ops(sinks: list[str], role: str, model) -> list[str]:
-    """A transformer's or runtime's op at fault as the model it was given names it, when the
-    minimal graph's sink is no ONNX op: an op taken from torch's OpInfo database ("opinfo.det")
-    reaches an ONNX runtime only through an exporter, whose model names the op (Det) that a
-    graph built from ONNX ops names too (review 7: one Det kernel, two keys)."""
+def given_sink_ops(sinks: list[str], role: str, model_sinks: list[str] | None) -> list[str]:
+    """A transformer's or runtime's op at fault as the model it was given names it
+    (model_sinks: model_sink_ops of that model), when the minimal graph's sink is no ONNX op: an
+    op taken from torch's OpInfo database ("opinfo.det") reaches an ONNX runtime only through an
+    exporter, whose model names the op (Det) that a graph built from ONNX ops names too (review
+    7: one Det kernel, two keys)."""
     import onnx
 
-    if role == "exporter" or model is None or all(onnx.defs.has(op) for op in sinks):
+    if role == "exporter" or not model_sinks or all(onnx.defs.has(op) for op in sinks):
         return sinks
-    return model_sink_ops(model)
+    return model_sinks
 
 
 def failing_op(error: str, sink_ops: list[str]) -> str:

@@ -58,11 +58,21 @@ def bug_key(blame: Blame, red: Reduction, death: str = "") -> str:
     the process died, from the repro's output, when the campaign's kept error lost that line."""
     v = red.verdict
     # a component the exporter runs first (torch.jit.trace) fails the same way whatever op it met
-    given = _given_model(red, blame)
-    sinks = [] if blame.component else given_sink_ops(graph_sink_ops(red.graph, blame.role), blame.role, given)
-    traits = set(graph_traits(red.graph)) | (set(model_traits(given)) if given is not None else set())
+    given_sinks, given_traits = given_facts(red, blame)
+    sinks = [] if blame.component else given_sink_ops(graph_sink_ops(red.graph, blame.role), blame.role, given_sinks)
+    traits = set(graph_traits(red.graph)) | set(given_traits)
     return root_key(blame.system, blame.role, v.kind.value, v.stage.value, v.error, v.runtime,
                     sinks, red.dynamic is not None, death, tuple(sorted(traits)))
+
+
+def given_facts(red: Reduction, blame: Blame) -> tuple[list[str] | None, list[str]]:
+    """What the key reads of the model the system at fault was given: its sink ops and its
+    structural traits. Kept in case.json (given_sinks, given_traits), so that a folder whose
+    model.onnx is reduced later keeps the key it was filed under."""
+    given = _given_model(red, blame)
+    if given is None:
+        return None, []
+    return model_sink_ops(given), sorted(model_traits(given))
 
 
 def _given_model(red: Reduction, blame: Blame):
@@ -93,10 +103,12 @@ def _filed_key(case: dict, folder: Path | None = None, parts: bool = False):
             import onnx
 
             model = onnx.load(str(Path(folder) / "model.onnx"))
-            traits |= set(model_traits(model))
+            # the model as filed, before any reduction of model.onnx, where the filer kept it
+            traits |= set(bug["given_traits"]) if "given_traits" in bug else set(model_traits(model))
         if "graph" in case:
             graph = Graph.from_json(case["graph"])
-            sinks = [] if bug.get("component") else given_sink_ops(graph_sink_ops(graph, bug["role"]), bug["role"], model)  # as bug_key
+            model_sinks = bug.get("given_sinks") or (model_sink_ops(model) if model is not None else None)
+            sinks = [] if bug.get("component") else given_sink_ops(graph_sink_ops(graph, bug["role"]), bug["role"], model_sinks)  # as bug_key
             traits |= set(graph_traits(graph))
         elif model is not None:
             sinks = list(bug.get("sink_ops") or model_sink_ops(model))
@@ -345,6 +357,9 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
         "witnesses": blame.witnesses, "found": found, "filed": time.strftime("%Y-%m-%d %H:%M:%S"),
         "dynamic": dynamic, "static_too": red.static_too, "model_path": given, **kept,
     }
+    given_sinks, given_traits = given_facts(red, blame)
+    if given_sinks is not None:
+        meta["given_sinks"], meta["given_traits"] = given_sinks, given_traits
     if blame.component:
         meta["component"] = blame.component
     inputs = dict(np.load(io.BytesIO(red.result.inputs_npz))) if red.result.inputs_npz else {}
@@ -399,7 +414,40 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
     if d.exists():
         shutil.rmtree(d)
     staging.rename(d)
+    if _model_outgrew_graph(d, meta):
+        _reduce_model(d)
     return Filed(bug_id, d, new=hits == 1)
+
+
+#: an ONNX model of at least this many nodes for a runtime's or a transformer's bug is reduced
+#: at the ONNX level after filing (a motif is one IR node and many ONNX ones; an exporter's model
+#: adds its own): the maintainer gets the smallest model that still fails
+REDUCE_MODEL_NODES = 6
+#: and for at most this long, so that filing goes on
+REDUCE_MODEL_SECONDS = 90.0
+
+
+def _model_outgrew_graph(d: Path, meta: dict) -> bool:
+    if meta["role"] not in ("runtime", "transformer") or not (d / "model.onnx").exists():
+        return False
+    import onnx
+
+    try:
+        return len(onnx.load(str(d / "model.onnx")).graph.node) >= REDUCE_MODEL_NODES
+    except Exception:
+        return False
+
+
+def _reduce_model(d: Path) -> None:
+    """Reduce a filed folder's ONNX model (fuzzer.report.regenerate with model_too): the folder is
+    replaced only when the smaller model's repro still shows the filed failure, and its key
+    stays (case.json keeps given_sinks and given_traits of the model as filed)."""
+    from fuzzer.report.regenerate import regenerate
+
+    try:
+        regenerate(d, model_too=True, model_seconds=REDUCE_MODEL_SECONDS)
+    except Exception:  # the folder as filed stands
+        pass
 
 
 def _file_death(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found: dict, death: str,

@@ -596,9 +596,10 @@ def test_a_runtimes_op_is_named_by_the_model_it_ran_when_the_graph_names_a_torch
 
     model = _model([helper.make_node("Det", ["x"], ["d"]), helper.make_node("Cast", ["d"], ["y"], to=T.FLOAT)],
                    [helper.make_tensor_value_info("x", T.FLOAT16, [2, 2])], [helper.make_tensor_value_info("y", T.FLOAT, [])])
-    assert given_sink_ops(["opinfo.det"], "runtime", model) == ["Cast"]
-    assert given_sink_ops(["Det"], "runtime", model) == ["Det"]
-    assert given_sink_ops(["opinfo.det"], "exporter", model) == ["opinfo.det"]
+    sinks = model_sink_ops(model)
+    assert given_sink_ops(["opinfo.det"], "runtime", sinks) == ["Cast"]
+    assert given_sink_ops(["Det"], "runtime", sinks) == ["Det"]
+    assert given_sink_ops(["opinfo.det"], "exporter", sinks) == ["opinfo.det"]
     assert named_op("TypeError: Issues with types [<class 'numpy.ndarray'>] and attributes [] (operator 'Det').") == "Det"
     assert named_op("TypeError: Issues with types [<class 'list'>] (operator 'ReduceProd_18').") == "ReduceProd"
 
@@ -662,3 +663,32 @@ def test_review_8s_repeats_share_a_root_key():
     said = "InferenceError: (op_type:{0}): [ShapeInferenceError] 'axis' must be in [-rank(indices), rank(indices)-1]"
     assert root_key("torchscript", "exporter", "invalid_model", "check", said.format("ArgMax"), "", ["argmax"], False) == \
         root_key("torchscript", "exporter", "invalid_model", "check", said.format("ArgMin"), "", ["argmin"], False)
+
+
+def test_a_filed_model_that_outgrew_its_graph_is_reduced_and_keeps_its_key(faulty, tmp_path):
+    """A transformer's crash on a model of many nodes (a motif, an exporter's model) is filed with
+    the smallest ONNX model that still makes it crash, under the key of the model it was given:
+    the same failure met again is a hit on that folder."""
+    import onnx
+
+    from fuzzer.report.writer import REDUCE_MODEL_NODES, _filed_key, file_bug
+
+    g = _chain("relu", "sigmoid", "abs", "neg", "exp", "relu", "tanh")
+    r = run_case(CaseSpec(case_id=1, seed=5, config=GenConfig(), exporters=["onnx-direct"], transformers=["crashopt"],
+                          runtimes=["onnxruntime"], graph_json=g.dumps(), opset=17))
+    v = next(v for v in r.failures if v.kind is Kind.CONVERT_CRASH)
+
+    def file(case_id):
+        red = Reduction(g, v, r, original_ops=len(g))
+        return file_bug(tmp_path, red, Target.of(v), Blame("crashopt", "transformer", "injected", []),
+                        {"workdir": "/campaign-1", "case_id": case_id})
+
+    filed = file(1)
+    assert filed.new, filed.reason
+    case = json.loads((filed.path / "case.json").read_text())
+    assert len(onnx.load(str(filed.path / "model.onnx")).graph.node) < REDUCE_MODEL_NODES <= len(g)
+    assert "Tanh" in [n.op_type for n in onnx.load(str(filed.path / "model.onnx")).graph.node]
+    assert case["bug"]["model_reduced"] and case["bug"]["given_sinks"] == ["Tanh"]
+    assert _filed_key(case, filed.path) == case["bug"]["key"]
+    again = file(2)
+    assert (again.bug_id, again.new) == (filed.bug_id, False), again.reason
