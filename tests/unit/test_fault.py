@@ -366,3 +366,13 @@ def test_a_float16_error_inside_an_if_names_the_op_inside(tmp_path):
         "path": "onnx-direct@17>float16", "error": error}, "graph": {}}))
     fault = rule_at_fault(tmp_path)
     assert (fault.system, fault.rules) == ("float16:ops", ["Cast"]), fault
+
+
+def test_an_ort_kernel_refusing_what_a_transformer_made_is_the_transformer(tmp_path):
+    """bugs/onnxruntime-run-crash-b1d718 (review 8): FastGeluFusion fuses the tanh GELU of a 0-d
+    input into FastGelu, whose kernel wants rank >= 1. The session loads; the filed error comes
+    when it runs, and disabling the fusion alone clears it (the Add kernel was named before)."""
+    from fuzzer.coverage.localize import localize_bug
+
+    found = localize_bug(_copy("onnxruntime-run-crash-b1d718", tmp_path))
+    assert found.rules == ["FastGeluFusion"], found.note
