@@ -448,6 +448,17 @@ def _axis(node, shapes, values) -> list[str]:
     return [f"{node.op_type}'s axis {bad[0]} is outside [-{r}, {r - 1}] for its input of rank {r}"] if bad else []
 
 
+def _tile(node, shapes, values) -> list[str]:
+    """Tile: repeats is 1-D with one entry per dim of the input (a rank-1 input tiled by [] is
+    malformed: review 9, where onnxoptimizer folded Shape of a value it had made 0-d into [])."""
+    data = shapes.get(node.input[0]) if node.input else None
+    repeats = values.get(node.input[1]) if len(node.input) > 1 else None
+    if data is None or repeats is None:
+        return []
+    n = len(list(repeats.reshape(-1))) if hasattr(repeats, "reshape") else len(repeats)
+    return [f"Tile's repeats has {n} entries for its input of rank {len(data)}"] if n != len(data) else []
+
+
 #: op type -> check of its input constraints in the ONNX spec that the checker's shape inference
 #: does not enforce (it propagates shapes from one input and takes the others on trust)
 CONSTRAINTS = {
@@ -455,7 +466,7 @@ CONSTRAINTS = {
     "ScatterND": _nd, "GatherND": _nd,
     "RNN": _recurrent, "GRU": _recurrent, "LSTM": _recurrent,
     "Split": _split, "SplitToSequence": _split,
-    "Reshape": _reshape, "Slice": _slice,
+    "Reshape": _reshape, "Slice": _slice, "Tile": _tile,
     **{op: _axis for op in ("ArgMax", "ArgMin", "Squeeze", "Gather", "Concat", "ReduceMax", "ReduceMin", "ReduceSum",
                             "ReduceMean", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp",
                             "ReduceSumSquare")},

@@ -120,6 +120,10 @@ class Transformer(Converter):
     #: runnable there only (ORT's offline optimizer above the basic level writes ORT's own fused
     #: ops into the default domain): the checker does not judge it and only that family runs it
     output_for: ClassVar[str | None] = None
+    #: optional: the runtime plugin whose kernels it computes constants with, when it folds them
+    #: by running another system (onnxscript's optimizer runs onnx.reference's ops): a wrong
+    #: result that runtime already gives on the model it was given is that runtime's, carried over
+    folds_with: ClassVar[str | None] = None
 
     @required
     def transform(self, model: bytes, opset: int) -> bytes:

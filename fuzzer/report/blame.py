@@ -195,6 +195,11 @@ def _blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, ex
             blamed.component = upstream
             return blamed
         return _producer(exporter, "exporter", f"{exporter} fails before any runtime runs its model", witnesses)
+    carried = _carried_over(transformer, target, witnesses) if transformer else ""
+    if carried:
+        return Blame(carried, "runtime", f"{transformer} computes constants with {carried}'s kernels, and {carried} "
+                     f"already computes the model {transformer} was given wrongly: {transformer} carried that into its "
+                     "output", witnesses)
     if transformer and given is not None and target.stage in (Stage.CHECK, Stage.CONVERT):
         # the model the transformer was given passed the checker (a case hands it no other), but
         # it may still break the IR rules the checker skips (declared shapes it does not
@@ -291,6 +296,26 @@ def _blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, ex
                      f"({found.reason})", witnesses)
     why = "no other exporter could export the graph" if set(exporters) - {exporter} else "no other exporter was a witness"
     return _producer(exporter, "exporter", f"{found.reason}, the same way ({why})", witnesses)
+
+
+def _carried_over(transformer: str, target: Target, witnesses) -> str:
+    """The runtime a transformer folds constants with (Transformer.folds_with), when that runtime
+    already gives a wrong result on the model the transformer was given and the transformer's
+    output is invalid or wrong: onnx.reference's Slice clamping a negative step's start wrongly,
+    folded by onnxscript's optimizer into an output of the wrong shape (review 9). "" otherwise."""
+    from fuzzer.plugin import load_plugin
+
+    if target.kind not in (Kind.INVALID_MODEL, Kind.VALUE_MISMATCH, Kind.SHAPE_MISMATCH, Kind.DTYPE_MISMATCH, Kind.NAN_INF):
+        return ""
+    try:
+        folds_with = load_plugin("converter", transformer).folds_with
+    except Exception:
+        return ""
+    given = target.path.rsplit(">", 1)[0]
+    wrong = (Kind.VALUE_MISMATCH.value, Kind.SHAPE_MISMATCH.value, Kind.DTYPE_MISMATCH.value, Kind.NAN_INF.value)
+    if folds_with and any(p == given and r == folds_with and k in wrong for p, r, k in witnesses):
+        return folds_with
+    return ""
 
 
 def _new_op_types(before, after) -> list[str]:

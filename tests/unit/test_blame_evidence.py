@@ -768,3 +768,35 @@ def test_a_dynamo_model_wrong_because_torchs_decomposition_is_wrong_names_the_de
     g.outputs = [g.add_node("relu", [x], {}, get_spec("relu").infer([x.type], {})).outputs[0]]
     request = ExportRequest(g, {x.name: np.ones((2, 3), np.float32)}, [x.name], ["out0"], 18)
     assert DynamoExporter().upstream_wrong(request) is None
+
+
+def test_a_wrong_result_a_transformer_folded_in_with_another_runtimes_kernels_is_that_runtimes():
+    """Review 9 (onnxscript-optimizer-invalid-model-107254): onnxscript's constant folding runs
+    onnx.reference's Slice, which clamps a negative step's start wrongly; the folded output has
+    the wrong shape. The reference already gave that wrong shape on the model the optimizer was
+    given: the reference is at fault. Without that witness the optimizer stays blamed."""
+    from fuzzer.report.blame import _carried_over
+
+    target = Target(Kind.INVALID_MODEL, Stage.CHECK, "onnx-direct@26>onnxscript-optimizer", "", "")
+    witnesses = [("onnx-direct@26", "onnx-reference", "shape_mismatch"), ("onnx-direct@26", "onnxruntime", "pass")]
+    assert _carried_over("onnxscript-optimizer", target, witnesses) == "onnx-reference"
+    assert _carried_over("onnxscript-optimizer", target, [("onnx-direct@26", "onnx-reference", "pass")]) == ""
+    assert _carried_over("onnxslim", target, witnesses) == ""  # it folds with no other system's kernels declared
+    crash = Target(Kind.CONVERT_CRASH, Stage.CONVERT, "onnx-direct@26>onnxscript-optimizer", "", "")
+    assert _carried_over("onnxscript-optimizer", crash, witnesses) == ""
+
+
+def test_tile_with_repeats_not_matching_the_rank_breaks_the_spec():
+    """Review 9 (onnxruntime-run-crash-ddc047): onnxoptimizer folded Shape of a value it had made
+    0-d into [], and ORT rightly refused Tile(rank-1 input, repeats=[]): the model's fault."""
+    def tile(repeats):
+        return helper.make_model(helper.make_graph(
+            [helper.make_node("Tile", ["x", "r"], ["y"])], "g", [helper.make_tensor_value_info("x", T.FLOAT, [4])],
+            [helper.make_tensor_value_info("y", T.FLOAT, None)], [helper.make_tensor("r", T.INT64, [len(repeats)], repeats)]),
+            opset_imports=[helper.make_opsetid("", 17)])
+
+    feeds = {"x": np.ones(4, np.float32)}
+    assert constraint_breaks(tile([]), feeds) == ["Tile's repeats has 0 entries for its input of rank 1"]
+    assert constraint_breaks(tile([2]), feeds) == []
+    found = on_same_model(Kind.RUN_CRASH, "onnxruntime", [("onnx-reference", Kind.PASS)], tile([]), feeds)
+    assert found.at == "model", found.reason

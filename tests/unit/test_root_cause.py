@@ -692,3 +692,41 @@ def test_a_filed_model_that_outgrew_its_graph_is_reduced_and_keeps_its_key(fault
     assert _filed_key(case, filed.path) == case["bug"]["key"]
     again = file(2)
     assert (again.bug_id, again.new) == (filed.bug_id, False), again.reason
+
+
+def test_review_9s_repeats_share_a_key_and_distinct_defects_do_not():
+    """Review 9 (campaign seed 26): failures a reviewer found to repeat a live folder."""
+    from onnx import TensorProto as T
+    from onnx import helper
+
+    from fuzzer.report.rootcause import UPCAST_KEPT, model_traits, named_op, root_key, rule_key, rule_keys
+
+    # torch.onnx's type promotion losing its cast back to float16 at a graph output (cumsum, amin, abs)
+    x = helper.make_tensor_value_info("x", T.FLOAT16, [2])
+    y = helper.make_tensor_value_info("y", T.FLOAT, [])
+    amin = _model([helper.make_node("Cast", ["x"], ["c"], to=T.FLOAT), helper.make_node("ReduceMin", ["c"], ["y"], keepdims=0)], [x], [y])
+    back = _model([helper.make_node("Cast", ["x"], ["c"], to=T.FLOAT), helper.make_node("Abs", ["c"], ["a"]),
+                   helper.make_node("Cast", ["a"], ["y"], to=T.FLOAT16)], [x], [helper.make_tensor_value_info("y", T.FLOAT16, [2])])
+    assert UPCAST_KEPT in model_traits(amin) and UPCAST_KEPT not in model_traits(back)
+    keys = {root_key("dynamo", "exporter", "dtype_mismatch", "judge", "output 0: float32, expected float16", "", [op], False,
+                     traits=model_traits(amin)) for op in ("amin", "abs", "cumsum")}
+    assert len(keys) == 1
+    # onnxscript's rewriter leaving a renamed initializer dangling, whichever node reads it
+    said = ("ValidationError: Nodes in a graph must be topologically sorted, however input '{}' of node: \n"
+            "name: n OpType: {} \n is not output of any previous nodes.")
+    clash = {root_key("onnxscript-optimizer", "transformer", "invalid_model", "check", said.format(name, op), "", [op], False)
+             for name, op in (("x0_min_1", "Clip"), ("out0/shape_1", "Reshape"))}
+    assert len(clash) == 1
+    assert root_key("onnxscript-optimizer", "transformer", "invalid_model", "check", said.format("t3", "Clip"), "", ["Clip"], False) not in clash
+    # one rewrite computing a wrong value or NaN: one symptom; a wrong shape another
+    rule = {"system": "onnxscript:rewrite-rules", "rules": ["identity#2"]}
+    assert rule_key("onnxscript-optimizer", "transformer", "value_mismatch", rule) == rule_key("onnxscript-optimizer", "transformer", "nan_inf", rule)
+    assert rule_key("onnxscript-optimizer", "transformer", "value_mismatch", rule) != rule_key("onnxscript-optimizer", "transformer", "shape_mismatch", rule)
+    # one kernel raising the same words, whichever op showed it; other words, another defect
+    conv = {"system": "onnx-reference:ops", "rules": ["ConvTranspose(float32)"]}
+    a = set(rule_keys("onnx-reference", "runtime", "run_crash", conv, "ValueError: cannot reshape array of size 3 into shape (1,2,3)"))
+    assert a & set(rule_keys("onnx-reference", "runtime", "run_crash", conv, "ValueError: cannot reshape array of size 4 into shape (1,1,2)"))
+    assert not a & set(rule_keys("onnx-reference", "runtime", "run_crash", conv, "IndexError: index 2 is out of bounds"))
+    assert not rule_keys("onnx-reference", "runtime", "value_mismatch", conv, "output 0: 1/4 elements off")
+    # tract's spelling of an ONNX op
+    assert named_op('TractError: Failed analyse for node #15 "/ScatterND" ScatterNd\nCaused by:\n  0: x') == "ScatterND"

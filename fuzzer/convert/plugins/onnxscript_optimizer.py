@@ -7,6 +7,8 @@ from fuzzer.convert.base import Transformer
 
 class OnnxScriptOptimizer(Transformer):
     name = "onnxscript-optimizer"
+    # its constant folding evaluates nodes with onnx.reference's ops (_constant_folding.py)
+    folds_with = "onnx-reference"
     requires = ("onnxscript", "onnx-ir", "onnx")
     imports = ("onnxscript.optimizer", "onnx_ir")
 
