@@ -70,6 +70,7 @@ class Reduce(Command):
         args.runtimes = args.runtimes or ["onnxruntime", "onnxruntime-noopt", "onnx-reference"]
         from fuzzer.minimize import reduce
         from fuzzer.report.blame import blame, runtime_family
+        from fuzzer.report.regenerate import reduce_filed_model
         from fuzzer.report.writer import file_bug
 
         try:
@@ -93,6 +94,8 @@ class Reduce(Command):
             report["blame"] = {"system": who.system, "role": who.role, "reason": who.reason}
             if who.system:
                 filed = file_bug(args.file, red, target, who, {"case_id": case.case_id, "seed": case.seed, "workdir": str(args.target)})
+                if filed.new:
+                    reduce_filed_model(filed.path)
                 report["filed"] = {"id": filed.bug_id, "new": filed.new, "note": filed.reason}
         if args.json:
             emit_json(report)

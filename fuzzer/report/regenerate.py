@@ -345,6 +345,33 @@ def reduce_tf_of(d: Path, case: dict) -> str:
     return f"TF function reduced: {', '.join(done)}" if done else "TF function already minimal"
 
 
+#: an ONNX model of at least this many nodes for a runtime's or a transformer's bug is reduced
+#: at the ONNX level right after filing (a motif is one IR node and many ONNX ones; an exporter's
+#: model adds its own): the maintainer gets the smallest model that still fails
+REDUCE_MODEL_NODES = 6
+#: and for at most this long, so that filing goes on
+REDUCE_MODEL_SECONDS = 90.0
+
+
+def reduce_filed_model(d: Path) -> str:
+    """After filing (the campaign's triage, `reduce --file`): reduce a new folder's ONNX model at
+    the ONNX level when it has REDUCE_MODEL_NODES nodes or more. The folder is replaced only when
+    the smaller model's repro still shows the filed failure, and its key stays (case.json keeps
+    given_sinks and given_traits of the model as filed). What happened, in words ("" if nothing)."""
+    import onnx
+
+    try:
+        meta = json.loads((d / "case.json").read_text())["bug"]
+        if meta["role"] not in ("runtime", "transformer") or not (d / "model.onnx").exists():
+            return ""
+        if len(onnx.load(str(d / "model.onnx")).graph.node) < REDUCE_MODEL_NODES:
+            return ""
+        code, _ = regenerate(d, model_too=True, model_seconds=REDUCE_MODEL_SECONDS)
+        return "model reduced" if code == 1 else ""
+    except Exception:  # the folder as filed stands
+        return ""
+
+
 def regenerate(d: Path, again: bool = False, model_too: bool = False, model_seconds: float = 180.0) -> tuple[int, str]:
     """(the new repro's exit code, its output) for folder d, rewritten when that code is 1.
     again: reduce its graph again first (reminimize). model_too: reduce its ONNX model too, for

@@ -14,6 +14,7 @@ from fuzzer.ir import Graph
 from fuzzer.minimize import Target, in_process, reduce
 from fuzzer.report.blame import blame
 from fuzzer.report.rootcause import graph_sink_ops, is_own, onnx_op_of, root_key
+from fuzzer.report.regenerate import reduce_filed_model
 from fuzzer.report.writer import Filed, file_bug
 from fuzzer.version import __version__
 from oracles import Kind, Stage, Verdict, normalize_error
@@ -183,6 +184,8 @@ def _reduce_and_file(case, verdict, target, bugs_dir, exporters, runtimes, found
         out.note = f"not filed: the minimal case does not behave as the campaign's ({out.differs})"
         return out
     out.filed = file_bug(bugs_dir, red, target, who, info)
+    if out.filed.new:
+        reduce_filed_model(out.filed.path)
     out.extra["dynamic"] = red.dynamic
     out.extra["static_too"] = red.static_too
     out.note = out.filed.reason or ("filed" if out.filed.new else "updated")

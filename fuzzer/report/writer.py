@@ -414,40 +414,7 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
     if d.exists():
         shutil.rmtree(d)
     staging.rename(d)
-    if _model_outgrew_graph(d, meta):
-        _reduce_model(d)
     return Filed(bug_id, d, new=hits == 1)
-
-
-#: an ONNX model of at least this many nodes for a runtime's or a transformer's bug is reduced
-#: at the ONNX level after filing (a motif is one IR node and many ONNX ones; an exporter's model
-#: adds its own): the maintainer gets the smallest model that still fails
-REDUCE_MODEL_NODES = 6
-#: and for at most this long, so that filing goes on
-REDUCE_MODEL_SECONDS = 90.0
-
-
-def _model_outgrew_graph(d: Path, meta: dict) -> bool:
-    if meta["role"] not in ("runtime", "transformer") or not (d / "model.onnx").exists():
-        return False
-    import onnx
-
-    try:
-        return len(onnx.load(str(d / "model.onnx")).graph.node) >= REDUCE_MODEL_NODES
-    except Exception:
-        return False
-
-
-def _reduce_model(d: Path) -> None:
-    """Reduce a filed folder's ONNX model (fuzzer.report.regenerate with model_too): the folder is
-    replaced only when the smaller model's repro still shows the filed failure, and its key
-    stays (case.json keeps given_sinks and given_traits of the model as filed)."""
-    from fuzzer.report.regenerate import regenerate
-
-    try:
-        regenerate(d, model_too=True, model_seconds=REDUCE_MODEL_SECONDS)
-    except Exception:  # the folder as filed stands
-        pass
 
 
 def _file_death(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found: dict, death: str,

@@ -666,12 +666,14 @@ def test_review_8s_repeats_share_a_root_key():
 
 
 def test_a_filed_model_that_outgrew_its_graph_is_reduced_and_keeps_its_key(faulty, tmp_path):
-    """A transformer's crash on a model of many nodes (a motif, an exporter's model) is filed with
-    the smallest ONNX model that still makes it crash, under the key of the model it was given:
-    the same failure met again is a hit on that folder."""
+    """A transformer's crash on a model of many nodes (a motif, an exporter's model) is filed, then
+    reduced to the smallest ONNX model that still makes it crash (fuzzer.report.triage does so
+    after filing), under the key of the model it was given: the same failure met again is a hit
+    on that folder."""
     import onnx
 
-    from fuzzer.report.writer import REDUCE_MODEL_NODES, _filed_key, file_bug
+    from fuzzer.report.regenerate import REDUCE_MODEL_NODES, reduce_filed_model
+    from fuzzer.report.writer import _filed_key, file_bug
 
     g = _chain("relu", "sigmoid", "abs", "neg", "exp", "relu", "tanh")
     r = run_case(CaseSpec(case_id=1, seed=5, config=GenConfig(), exporters=["onnx-direct"], transformers=["crashopt"],
@@ -685,6 +687,7 @@ def test_a_filed_model_that_outgrew_its_graph_is_reduced_and_keeps_its_key(fault
 
     filed = file(1)
     assert filed.new, filed.reason
+    assert reduce_filed_model(filed.path) == "model reduced"  # as triage does after filing
     case = json.loads((filed.path / "case.json").read_text())
     assert len(onnx.load(str(filed.path / "model.onnx")).graph.node) < REDUCE_MODEL_NODES <= len(g)
     assert "Tanh" in [n.op_type for n in onnx.load(str(filed.path / "model.onnx")).graph.node]
