@@ -733,3 +733,25 @@ def test_review_9s_repeats_share_a_key_and_distinct_defects_do_not():
     assert not rule_keys("onnx-reference", "runtime", "value_mismatch", conv, "output 0: 1/4 elements off")
     # tract's spelling of an ONNX op
     assert named_op('TractError: Failed analyse for node #15 "/ScatterND" ScatterNd\nCaused by:\n  0: x') == "ScatterND"
+
+
+def test_a_repro_that_does_not_fail_every_time_is_not_filed(faulty, tmp_path, monkeypatch):
+    """Review 9: a repro that failed once and then passed (an undefined read in onnxoptimizer) is
+    no repro for a maintainer. The repro is run again, and filed only if it fails every time."""
+    from fuzzer.report import writer
+
+    g = _chain("relu", "tanh")
+    r = run_case(CaseSpec(case_id=1, seed=5, config=GenConfig(), exporters=["onnx-direct"], transformers=["crashopt"],
+                          runtimes=["onnxruntime"], graph_json=g.dumps(), opset=17))
+    v = next(v for v in r.failures if v.kind is Kind.CONVERT_CRASH)
+    real, calls = writer.run_repro, []
+
+    def first_time_only(d):
+        calls.append(d)
+        return real(d) if len(calls) == 1 else (0, "passes")
+
+    monkeypatch.setattr(writer, "run_repro", first_time_only)
+    filed = writer.file_bug(tmp_path, Reduction(g, v, r, original_ops=len(g)), Target.of(v),
+                            Blame("crashopt", "transformer", "injected", []), {"workdir": "/c", "case_id": 1})
+    assert not filed.new and "exits 1 in 1 of 3 runs: flaky" in filed.reason, filed.reason
+    assert len(calls) == 1 + writer.REPRO_RERUNS and _live(tmp_path) == []
