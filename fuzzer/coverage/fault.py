@@ -184,20 +184,48 @@ def _rewrite_rule_at_fault(folder: Path, bug: dict, transformer: str) -> str | N
 # -- kernels ---------------------------------------------------------------------
 
 
+def element_types(model) -> dict[str, int]:
+    """Every value's element type (TensorProto), as shape inference or the model states it."""
+    import onnx
+
+    try:
+        graph = onnx.shape_inference.infer_shapes(model).graph
+    except Exception:  # what the model states, then
+        graph = model.graph
+    types = {vi.name: vi.type.tensor_type.elem_type for vi in (*graph.input, *graph.value_info, *graph.output)}
+    types.update({t.name: t.data_type for t in graph.initializer})
+    return types
+
+
+def kernel_name(node, types: dict[str, int]) -> str:
+    """A node's kernel as a rule at fault names it: its op and the element type of its first
+    typed input ("Gemm(int64)"); the op alone when no input's type is known."""
+    import onnx
+
+    elem = next((types[i] for i in node.input if types.get(i)), None)
+    return f"{node.op_type}({onnx.helper.tensor_dtype_to_np_dtype(elem).name})" if elem else node.op_type
+
+
+def all_nodes(graph):
+    """The nodes of graph and of its subgraphs (an If's branches, a Loop's body), depth first."""
+    for node in graph.node:
+        yield node
+        for attr in node.attribute:
+            for sub in ([attr.g] if attr.HasField("g") else []) + list(attr.graphs):
+                yield from all_nodes(sub)
+
+
 def _kernel(folder: Path, bug: dict, system: str) -> Fault:
     """The failing node's kernel, (op, element type): the node the error names, else the one
     node of the model (or the one op type the model has)."""
     import onnx
 
     model = onnx.load_model_from_string((folder / "model.onnx").read_bytes())
-    graph = onnx.shape_inference.infer_shapes(model).graph
-    types = {vi.name: vi.type.tensor_type.elem_type for vi in (*graph.input, *graph.value_info, *graph.output)}
-    types.update({t.name: t.data_type for t in graph.initializer})
-    nodes = [n for n in graph.node if n.op_type not in ("Constant", "Identity")] or list(graph.node)
+    types = element_types(model)
+    nodes = [n for n in model.graph.node if n.op_type not in ("Constant", "Identity")] or list(model.graph.node)
 
     def kernel(node) -> str:
-        elem = next((types[i] for i in node.input if i in types), None)
-        return f"{node.op_type}({onnx.helper.tensor_dtype_to_np_dtype(elem).name})" if elem else node.op_type
+        return kernel_name(node, types)
 
     error = bug.get("error", "")
     named = [n for n in nodes if (n.name and n.name in error) or re.search(rf"\b{re.escape(n.op_type)}\b", error)]
@@ -663,18 +691,7 @@ def _float16_fault(folder: Path, bug: dict, candidates: list[str]) -> Fault | No
 
 def _op_types(graph) -> set[str]:
     """The op types of a graph's nodes and of its subgraphs' (an If's branches, a Loop's body)."""
-    from onnx import AttributeProto
-
-    found = set()
-    for node in graph.node:
-        found.add(node.op_type)
-        for attr in node.attribute:
-            if attr.type == AttributeProto.GRAPH:
-                found |= _op_types(attr.g)
-            elif attr.type == AttributeProto.GRAPHS:
-                for g in attr.graphs:
-                    found |= _op_types(g)
-    return found
+    return {node.op_type for node in all_nodes(graph)}
 
 
 def _quantizer_step(folder: Path, bug: dict, candidates: list[str]) -> Fault | None:

@@ -319,38 +319,18 @@ def _carried_over(transformer: str, target: Target, witnesses) -> str:
 
 
 def _new_op_types(before, after) -> list[str]:
-    """The op types (with their first input's element type where declared) `after` has and
-    `before` lacks, subgraphs included; [] when either model is unknown."""
+    """The kernels (op and element type, as a rule at fault names them) `after` runs and `before`
+    does not, subgraphs included; [] when either model is unknown."""
+    from fuzzer.coverage.fault import all_nodes, element_types, kernel_name
+
     if before is None or after is None:
         return []
 
     def kernels(model) -> set[str]:
-        import onnx
-
-        types = {vi.name: vi.type.tensor_type.elem_type for vi in
-                 (*model.graph.input, *model.graph.value_info, *model.graph.output)}
-        types.update({t.name: t.data_type for t in model.graph.initializer})
-        try:
-            inferred = onnx.shape_inference.infer_shapes(model)
-            types.update({vi.name: vi.type.tensor_type.elem_type for vi in inferred.graph.value_info})
-        except Exception:  # the op types alone, then
-            pass
-        out = set()
-        for graph in _graphs(model.graph):
-            for n in graph.node:
-                elem = types.get(n.input[0]) if n.input else None
-                out.add(f"{n.op_type}({onnx.helper.tensor_dtype_to_np_dtype(elem)})" if elem else n.op_type)
-        return out
+        types = element_types(model)
+        return {kernel_name(n, types) for n in all_nodes(model.graph)}
 
     return sorted(kernels(after) - kernels(before))
-
-
-def _graphs(graph):
-    yield graph
-    for n in graph.node:
-        for a in n.attribute:
-            for g in ([a.g] if a.HasField("g") else []) + list(a.graphs):
-                yield from _graphs(g)
 
 
 def _checker_error(model) -> str:

@@ -55,6 +55,7 @@ never a system under test: `is_own` says when a blame or a failure is its own.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -277,12 +278,14 @@ _TRACT_OPS = {"StridedSlice": "Slice", "MatMulInference": "MatMul"}
 
 def _onnx_spelling(op: str) -> str:
     """The ONNX op type a runtime spells otherwise (tract's "ScatterNd" is ScatterND)."""
+    return _onnx_op_types().get(op.lower(), op)
+
+
+@functools.lru_cache(maxsize=1)
+def _onnx_op_types() -> dict[str, str]:
     import onnx
 
-    if onnx.defs.has(op):
-        return op
-    spellings = {s.name.lower(): s.name for s in onnx.defs.get_all_schemas() if s.domain in ("", "ai.onnx")}
-    return spellings.get(op.lower(), op)
+    return {s.name.lower(): s.name for s in onnx.defs.get_all_schemas() if s.domain in ("", "ai.onnx")}
 
 
 def named_op(error: str) -> str | None:

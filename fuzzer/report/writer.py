@@ -55,13 +55,13 @@ class Filed:
     reason: str = ""
 
 
-def bug_key(blame: Blame, red: Reduction, death: str = "") -> str:
+def bug_key(blame: Blame, red: Reduction, death: str = "", facts: tuple | None = None) -> str:
     """red's root-cause key (fuzzer.report.rootcause): the same defect reached through another
     graph, path or ONNX Runtime setting, or by `onnxfuzz check`, has the same key. death: why
     the process died, from the repro's output, when the campaign's kept error lost that line."""
     v = red.verdict
     # a component the exporter runs first (torch.jit.trace) fails the same way whatever op it met
-    given_sinks, given_traits = given_facts(red, blame)
+    given_sinks, given_traits = facts if facts is not None else given_facts(red, blame)
     sinks = [] if blame.component else given_sink_ops(graph_sink_ops(red.graph, blame.role), blame.role, given_sinks)
     traits = set(graph_traits(red.graph)) | set(given_traits)
     return root_key(blame.system, blame.role, v.kind.value, v.stage.value, v.error, v.runtime,
@@ -307,7 +307,8 @@ def versions_for(target: Target) -> dict[str, str]:
 def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found: dict, death: str = "") -> Filed:
     """Write (or count again) the bug red shows; see the module docstring for what gets filed.
     death: why the process died, when only the repro's output said (see _file_death)."""
-    key = bug_key(blame, red, death)
+    facts = given_facts(red, blame)
+    key = bug_key(blame, red, death, facts)
     bug_id = f"{blame.system}-{red.verdict.kind.value.replace('_', '-')}-{key[:6]}"
     d = Path(bugs_dir) / bug_id
     dirs = known_bug_dirs(bugs_dir)
@@ -360,7 +361,7 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
         "witnesses": blame.witnesses, "found": found, "filed": time.strftime("%Y-%m-%d %H:%M:%S"),
         "dynamic": dynamic, "static_too": red.static_too, "model_path": given, **kept,
     }
-    given_sinks, given_traits = given_facts(red, blame)
+    given_sinks, given_traits = facts
     if given_sinks is not None:
         meta["given_sinks"], meta["given_traits"] = given_sinks, given_traits
     if blame.component:
@@ -383,13 +384,6 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
     if other:
         shutil.rmtree(staging)
         return Filed(bug_id, d, new=False, reason=f"repro exits 1 for another reason: not filed ({other})\n{output[-2000:]}")
-    again = [run_repro(staging)[0] for _ in range(REPRO_RERUNS)]
-    if any(code != 1 for code in again):
-        # a maintainer must see it fail every time: an undefined read that fails one run in
-        # twenty (onnxoptimizer's unclamped Shape end, review 9) is no repro to hand over
-        shutil.rmtree(staging)
-        return Filed(bug_id, d, new=False, reason=f"repro exits 1 in {1 + again.count(1)} of {1 + len(again)} runs: "
-                     "flaky, not filed")
     lost = is_death(red.verdict.error) and not death_line(red.verdict.error) and not death
     if lost and death_line(output) and hits == 1:
         death = death_line(output)
@@ -420,6 +414,14 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
                          f"duplicate hit {entry['hits']} recorded in {Path(bugs_dir) / DUPLICATES}")
         count_again(twin, found)
         return Filed(twin.name, twin, new=False, reason="duplicate (same rule at fault and symptom)")
+    again = [run_repro(staging)[0] for _ in range(REPRO_RERUNS)]
+    if any(code != 1 for code in again):
+        # a maintainer must see it fail every time: an undefined read that fails one run in
+        # twenty (onnxoptimizer's unclamped Shape end, review 9) is no repro to hand over. Run
+        # here, once nothing else keeps the folder from being written
+        shutil.rmtree(staging)
+        return Filed(bug_id, d, new=False, reason=f"repro exits 1 in {1 + again.count(1)} of {1 + len(again)} runs: "
+                     "flaky, not filed")
     (staging / "report.md").write_text(report_markdown(meta, built.graph_text, output, built.idiom, repro_ops(built)))
     if d.exists():
         shutil.rmtree(d)
