@@ -272,6 +272,14 @@ def root_error(kind: Kind | str, error: str) -> str:
     return normalize_error(Kind(kind), _NEGATIVE.sub("negative <n>", strip_node_names(error or "")))
 
 
+def _said(kind: Kind | str, error: str) -> str:
+    """What an error says of its cause, with its numbers as data: one number or a list of them
+    is one thing (a perm of one axis or of two), and so is a shape of any rank ("(1,)" and
+    "(1,1)": onnx.reference's Mean broadcasting into its first input, review 9)."""
+    said = onnx_family(root_error(kind, cause_of(error))).replace("<n>...", "<n>")
+    return re.sub(r"\((?:<n>,\s*)*<n>,?\)", "(<shape>)", said)
+
+
 #: tract's names for the ONNX ops it translates a node into, as its errors quote them
 _TRACT_OPS = {"StridedSlice": "Slice", "MatMulInference": "MatMul"}
 
@@ -563,7 +571,7 @@ def root_parts(system: str, role: str, kind: str, stage: str, error: str, runtim
         named = named_op(error)
         at = onnx_family(named or ops)
         # one number or a list of them is one thing (a perm of one axis or of two)
-        said = onnx_family(root_error(kind, cause_of(error))).replace("<n>...", "<n>")
+        said = _said(kind, error)
         parts = [family, kind, stage, said, at]
     if dynamic:
         parts.append("dynamic")
@@ -586,6 +594,21 @@ _CRASHES = ("export_crash", "convert_crash", "load_crash", "invalid_model")
 _BROAD_RULE = re.compile(r"constant.?folding|FoldConstants|RuleBasedTransformer$|^shape_infer$|^keep_io_types$", re.I)
 
 
+def _call_name(ir_op: str) -> str:
+    """One name for a torch op's spellings: x.floor_divide(y), x //= y and torch.floor_divide are
+    one call, and so are F.softplus and torch.nn.functional.softplus."""
+    return framework_op_of(ir_op).rstrip("_").rsplit(".", 1)[-1] or ir_op
+
+
+#: what a failure shows of a model that is wrong, by kind: one defect shows as an invalid model,
+#: a refusal to load or to run as the model and runtime happen to be (TorchScript's masked_scatter
+#: refused by ORT, onnx.reference and tract in three wordings, review 9), and as a wrong value or
+#: NaN alike; a wrong type or shape is a defect of another line of code
+SYMPTOM_CLASS = {"invalid_model": "breaks the model", "load_crash": "breaks the model", "run_crash": "breaks the model",
+                 "value_mismatch": "wrong values", "nan_inf": "wrong values",
+                 "dtype_mismatch": "wrong type", "shape_mismatch": "wrong shape"}
+
+
 def rule_key(system: str, role: str, kind: str, fault: dict | None) -> str | None:
     """The key of a transformer's bug by its rule at fault (fuzzer.coverage.fault) and symptom:
     two failures of one rewrite rule (onnxoptimizer's fuse_consecutive_squeezes met through
@@ -605,7 +628,7 @@ def rule_key(system: str, role: str, kind: str, fault: dict | None) -> str | Non
         # localizer named for it (cdist with p=0: pow's, where it raised; cdist's, which made the
         # node computing inf)
         # one torch op's spellings (x.floor_divide(y), x //= y, torch.floor_divide) are one call
-        spelled = [[framework_op_of(c[0]).rstrip("_") or c[0], *c[1:]] for c in core]
+        spelled = [[_call_name(c[0]), *c[1:]] for c in core]
         parts = [system_family(system), json.dumps(spelled, sort_keys=True)]
         return "core:" + hashlib.sha1("|".join(parts).encode()).hexdigest()[:10]
     # a kernel (op, dtype) of a runtime holds many defects; the float16 converter's treatment of
@@ -625,6 +648,9 @@ def rule_key(system: str, role: str, kind: str, fault: dict | None) -> str | Non
 #: Python's own exceptions in a tool's code: their words name the code that failed ("'list'
 #: object has no attribute 'nbytes'"), not the model
 _PY_INTERNAL = re.compile(r"(?:AttributeError|TypeError|KeyError|IndexError|UnboundLocalError|NameError)\b")
+
+
+_NUMERIC_CLASSES = ("value_mismatch", "nan_inf", "dtype_mismatch", "shape_mismatch")
 
 
 def _in_place(op: str) -> bool:
@@ -651,7 +677,7 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
 
     first = (error or "").strip().splitlines()[0] if (error or "").strip() else ""
     if role == "exporter" and rules and kind == "export_crash" and first:
-        keys.append("crash:" + digest(family, *rules, onnx_family(root_error(kind, cause_of(error)))))
+        keys.append("crash:" + digest(family, *rules, _said(kind, error)))
     if (role == "exporter" and family == "torchscript" and core and all(_in_place(c[0]) for c in core)
             and (kind == "dtype_mismatch" or (kind == "invalid_model" and _TYPE_CLASH.search(error or "")))):
         keys.append("inplace:" + family)
@@ -660,7 +686,28 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         # one kernel raising the same words is one defect whichever op downstream showed it
         # (onnx.reference's grouped ConvTranspose under a Squeeze or alone, review 9); its other
         # defects say other words or show as wrong values
-        keys.append("kernel:" + digest(family, *rules, onnx_family(root_error(kind, cause_of(error)))))
+        keys.append("kernel:" + digest(family, *rules, _said(kind, error)))
+    fault_system = (fault or {}).get("system") or ""
+    whole = fault_system.endswith((":component", ":passes"))
+    if role == "exporter" and rules and core and not whole and kind in SYMPTOM_CLASS:
+        # one function of the exporter, reached by one chain of calls, showing one class of
+        # symptom is one defect whatever the arguments' dtypes and ranks (index_put with
+        # accumulate on int and on float; floor_divide at 0-d and at 1-d; masked_scatter refused
+        # three ways: review 9). The chain keeps apart a function's own defect from one another
+        # call's output brings to it (softmax at 0-d against softmax after unbind's wrong rank).
+        # Passes and components (scalar type analysis, torch's decompositions) are whole
+        # subsystems, which the first failing cut's key alone answers for.
+        # An in-place op keeps self's type where its out-of-place form may not: for a wrong type or
+        # a broken model the two spellings are two code paths (ge_ against ge, review 8)
+        symptom = SYMPTOM_CLASS[kind]
+        typed = symptom in ("wrong type", "breaks the model")
+        calls = [_call_name(c[0]) + ("_" if typed and _in_place(c[0]) else "") for c in core]
+        keys.append("function:" + digest(family, symptom, *rules, *calls))
+    if role == "runtime" and rules and fault_system.endswith(":ops") and kind in _NUMERIC_CLASSES:
+        # a kernel at one dtype computing a wrong value (or type, or shape) is one defect whatever
+        # graph fed it (onnx.reference's MaxPool indices with N*C > 1 under a Squeeze or alone,
+        # review 9); its defects that break a run say their own words (the kernel key above)
+        keys.append("kernel-values:" + digest(family, SYMPTOM_CLASS[kind], *rules))
     if role == "transformer" and rules and kind == "convert_crash" and _PY_INTERNAL.match(first):
         keys.append("crash:" + digest(family, *rules, re.sub(r"\d+", "<n>", strip_node_names(first))))
     return keys
