@@ -13,7 +13,8 @@ element:
 where `jump` is how far the float64 truth moves when inputs and weights are
 perturbed by a relative `delta`. Elements whose response to that perturbation
 is super-linear (a floor flipping, an argmax tie breaking) are not judged at
-all, and neither are integer or bool elements that flip. A case whose own
+all, and neither are integer or bool elements that flip, under that perturbation or under one of
+every op's result (a tie between values computed alike, which no input moves). A case whose own
 float32 result misses the truth by more than the base tolerance is unstable
 and yields no numeric verdicts.
 """
@@ -60,6 +61,9 @@ class Reference:
     dtypes: list[str]  # declared output dtypes
     ops: list[list[str]] = field(default_factory=list)  # per output: the ops it depends on
     delta: float = DELTA  # the relative perturbation `jump` was measured with (sensitivity_delta)
+    #: float64 |truth - truth with every op's result perturbed by `delta`|: it only marks elements
+    #: unstable (a tie inside the graph that no input moves), it widens no tolerance. Empty: not measured
+    inner_jump: list[np.ndarray] = field(default_factory=list)
     #: the largest |value| of any float input, weight or intermediate of the truth (0: not measured)
     peak: float = 0.0
     #: the largest |value| of any int64 input, weight or intermediate of the truth (0: not measured)
@@ -86,14 +90,15 @@ class Reference:
         dtype = self.dtypes[i]
         if precision is not None and dtype in _EPS and _EPS[precision] > _EPS[dtype]:
             dtype = precision
+        inner = np.asarray(self.inner_jump[i], dtype=np.float64) if i < len(self.inner_jump) else np.zeros(t.shape)
         if dtype not in _EPS:  # ints and bools: exact, unless the value flips under perturbation
-            mask = (jump == 0) & (e32 == t)
+            mask = (jump == 0) & (inner == 0) & (e32 == t)
             return np.zeros(t.shape), mask
         scale = float(np.mean(np.abs(t))) if t.size else 1.0
         scale = max(scale, 1e-3)
         # quantization error scales with the tensor's range, not each element
         base = _RTOL[dtype] * (np.abs(t) + (1.0 if dtype == "int8" else 0.1) * scale)
-        mask = jump <= self.delta * _STEEP * (np.abs(t) + scale)
+        mask = np.maximum(jump, inner) <= self.delta * _STEEP * (np.abs(t) + scale)
         tol = base + jump * 50 * _EPS[dtype] / self.delta
         if with_eager:
             diff = np.abs(e32 - t)

@@ -34,6 +34,7 @@ def module_source(graph: Graph, *, truth: bool = False, class_name: str = "Model
     ctx = TorchSourceContext(truth=truth)
     inputs = [v.name for v in graph.inputs]
     body: list[str] = []
+    wiggled: list[str] = []
     for node in graph.op_nodes:
         spec = get_spec(node.op_type)
         args = [_ref(v) for v in node.inputs]
@@ -41,6 +42,7 @@ def module_source(graph: Graph, *, truth: bool = False, class_name: str = "Model
         outs = [v.name for v in node.outputs]
         target = outs[0] if len(outs) == 1 else ", ".join(outs)
         body.append(f"{target} = {expr}")
+        wiggled += [f"{target} = {expr}", f"{target} = {', '.join(f'_w({o})' for o in outs)}"]
     result = ", ".join(v.name for v in graph.outputs)
     consts = [n.outputs[0].name for n in graph.consts]
     lines = [
@@ -57,6 +59,11 @@ def module_source(graph: Graph, *, truth: bool = False, class_name: str = "Model
         '        """Every intermediate value, by name (the ground truth checks them for overflow)."""',
         *(f"        {line}" for line in body),
         "        return {k: v for k, v in locals().items() if k != 'self'}",
+        "",
+        f"    def wiggled(self, _w, {', '.join(inputs)}):",
+        '        """forward, with every op\'s result passed through _w (the truth\'s sensitivity to rounding inside the graph)."""',
+        *(f"        {line}" for line in wiggled),
+        f"        return ({result},)",
     ]
     if not consts:
         lines.insert(3, "        pass")

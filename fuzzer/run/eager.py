@@ -84,11 +84,13 @@ def reference(
             _check_types(graph, eager32)
             delta = sensitivity_delta({v.type.dtype.value for v in graph.values()})
             jump = _sensitivity(m64, args64, truth, rng_for(choices), delta)
+            inner = _inner_sensitivity(m64, args64, truth, delta)
             ops = [sorted({n.op_type for n in graph.ancestors(v) if n.is_op}) for v in graph.outputs]
             ref = Reference(
                 truth=truth,
                 eager32=[to_numpy(t) for t in eager32],
                 jump=jump,
+                inner_jump=inner,
                 dtypes=[v.type.dtype.value for v in graph.outputs],
                 ops=ops,
                 delta=delta,
@@ -193,4 +195,36 @@ def _sensitivity(m64, args64, truth, rng: np.random.Generator, delta: float,
     finally:
         for b, s in zip(buffers, saved):
             b.copy_(s)
+    return jump
+
+
+def _inner_sensitivity(m64, args64, truth, delta: float) -> list[np.ndarray]:
+    """Elementwise max |truth - truth with every op's float result scaled by (1 +- delta)|, the
+    factor ramping with each element's position one way and then the other.
+
+    A runtime rounds at every op, not only at its inputs. Two elements that are equal because
+    they are computed alike from equal data (two rows of x @ ones, reduced) stay equal however the
+    inputs move, yet a kernel that sums one row in another order than the next leaves them an ulp
+    apart, and a TopK or ArgMax after them may rightly pick either (review 9's b1c233): only
+    nudging the op's result itself shows that tie."""
+    import torch
+
+    jump = [np.zeros(np.shape(t)) for t in truth]
+
+    def ramp(pattern):
+        def w(t):
+            if not isinstance(t, torch.Tensor) or not t.is_floating_point() or bool((t == t.round()).all()):
+                # whole numbers (a Floor's, or sums of them) are exact on every runtime: moving
+                # them would flip every Cast after a Floor and hide the Cast's own defects
+                return t
+            n = t.numel()
+            r = torch.linspace(-1.0, 1.0, n, dtype=t.dtype) if n > 1 else torch.zeros(n, dtype=t.dtype)
+            return t * (1 + delta * (r if pattern == "up" else -r).reshape(t.shape))
+        return w
+
+    for pattern in ("up", "down"):
+        outs = m64.wiggled(ramp(pattern), *args64)
+        for i, (o, t) in enumerate(zip(outs, truth)):
+            d = np.abs(to_numpy(o).astype(np.float64) - np.asarray(t, dtype=np.float64))
+            jump[i] = np.maximum(jump[i], np.where(np.isfinite(d), d, np.inf))
     return jump

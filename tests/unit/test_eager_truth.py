@@ -22,3 +22,38 @@ def test_an_integer_divisor_that_wraps_to_zero_is_redrawn_not_an_error():
     assert (inputs[x.name] != 255).all()
     want = np.fmod(inputs[x.name].astype(np.int64), inputs[x.name].astype(np.int64) + 1)
     assert ref.truth[0].astype(np.int64).tolist() == want.tolist()
+
+
+def test_a_tie_between_values_computed_alike_is_not_judged_even_when_no_input_moves_it():
+    """Review 9's b1c233: two rows of x @ ones are equal, their means are equal in float64 however
+    x moves (x is tiny next to the weights), but a kernel that sums one row in another order leaves
+    them an ulp apart in float32, and an argmax after them may pick either. The index is not
+    judged; the means themselves are."""
+    g = Graph()
+    x = g.add_input(TensorType(DType.float32, (2, 2)))
+    ones = g.add_const(np.ones((2, 5), dtype=np.float32), DType.float32)
+    bias = g.add_const(np.array([1.1, 1.8, 0.2, 0.1, -1.6], dtype=np.float32), DType.float32)
+    (m,) = g.add_node("matmul", [x, ones], {}, [TensorType(DType.float32, (2, 5))]).outputs
+    (s,) = g.add_node("add", [m, bias], {}, [TensorType(DType.float32, (2, 5))]).outputs
+    (r,) = g.add_node("mean", [s], {"dim": 1, "keepdim": False}, [TensorType(DType.float32, (2,))]).outputs
+    (i,) = g.add_node("argmax", [r], {"dim": 0, "keepdim": False}, [TensorType(DType.int64, ())]).outputs
+    g.outputs = [r, i]
+    given = {x.name: np.full((2, 2), 1.1754942e-38, dtype=np.float32)}
+    ref, _ = reference(g, NumpyChoices(0), given, special=False)
+    assert ref.truth[0][0] == ref.truth[0][1]
+    assert ref.tolerance(0)[1].all()  # the means are judged
+    assert not ref.tolerance(1)[1].any()  # which of the tied two is the largest is not
+    # with inputs that set the rows apart, the index is judged
+    ref, _ = reference(g, NumpyChoices(0), {x.name: np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32)}, special=False)
+    assert ref.tolerance(1)[1].all()
+
+
+def test_whole_numbers_inside_the_graph_are_not_moved():
+    """A Floor's result is exact on every runtime: a Cast to int after it stays judged."""
+    g = Graph()
+    x = g.add_input(TensorType(DType.float32, (3,)))
+    (f,) = g.add_node("floor", [x], {}, [TensorType(DType.float32, (3,))]).outputs
+    (c,) = g.add_node("cast", [f], {"to": "int64"}, [TensorType(DType.int64, (3,))]).outputs
+    g.outputs = [c]
+    ref, _ = reference(g, NumpyChoices(0), {x.name: np.array([2.5, -1.25, 7.75], dtype=np.float32)}, special=False)
+    assert ref.tolerance(0)[1].all()
