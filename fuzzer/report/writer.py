@@ -180,6 +180,29 @@ def same_rule_bug(keys: list[str], known: list[Path], skip: Path) -> Path | None
     return None
 
 
+def _today_key(folder: Path) -> str | None:
+    """folder's key by today's rules (None: its case.json cannot be read)."""
+    return next((k for f, k, _ in filed_keys(folder.parent) if f == folder), None)
+
+
+def free_bug_id(dirs: list[Path], bug_id: str, key: str) -> str:
+    """bug_id, or a longer one when a folder of that name in one of dirs (the folder filed into,
+    then the known bugs directories) holds another root cause: a folder's id comes from its key
+    when it was filed, and a key rule added since can give that short id to another defect
+    (onnx.reference's Optional wrapping, first keyed by the ReduceProd it broke, and its
+    ReduceLogSumExp on a 0-d input: review 10). A folder is never overwritten by another bug,
+    and a new folder can be copied into the reviewed collection under its own name."""
+    def taken(name: str) -> bool:
+        return any((Path(d) / name / "case.json").exists() and _today_key(Path(d) / name) != key for d in dirs)
+
+    if not taken(bug_id):
+        return bug_id
+    longer, n = f"{bug_id[:-6]}{key}", 2
+    while taken(longer):
+        longer, n = f"{bug_id[:-6]}{key}-{n}", n + 1
+    return longer
+
+
 def existing_bug(bugs_dir: Path, bug_id: str, key: str, known: list[Path] | None = None) -> Path | None:
     """The folder of the filed bug whose root cause key names: bugs_dir/<bug_id>, or any folder
     of bugs_dir, then of the other known directories (known_bug_dirs), whose bug has the same
@@ -187,7 +210,7 @@ def existing_bug(bugs_dir: Path, bug_id: str, key: str, known: list[Path] | None
     or `onnxfuzz check`, filed it). A folder that is live wins over one a reviewer retired (a
     duplicate's hits belong to the bug it duplicates)."""
     d = Path(bugs_dir) / bug_id
-    if (d / "case.json").exists():
+    if (d / "case.json").exists() and _today_key(d) in (key, None):
         return d
     for where in known if known is not None else [Path(bugs_dir)]:
         same = [(folder, bug) for folder, k, bug in filed_keys(where) if k == key]
@@ -309,9 +332,9 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
     death: why the process died, when only the repro's output said (see _file_death)."""
     facts = given_facts(red, blame)
     key = bug_key(blame, red, death, facts)
-    bug_id = f"{blame.system}-{red.verdict.kind.value.replace('_', '-')}-{key[:6]}"
-    d = Path(bugs_dir) / bug_id
     dirs = known_bug_dirs(bugs_dir)
+    bug_id = free_bug_id(dirs, f"{blame.system}-{red.verdict.kind.value.replace('_', '-')}-{key[:6]}", key)
+    d = Path(bugs_dir) / bug_id
     known = existing_bug(bugs_dir, bug_id, key, dirs)
     kept: dict = {}
     if known is not None and known.parent.resolve() != Path(bugs_dir).resolve():

@@ -173,3 +173,28 @@ def test_no_two_live_folders_share_a_root_cause_key():
     if not owners:
         pytest.skip("no filed bugs in this checkout")
     assert {k: v for k, v in owners.items() if len(v) > 1} == {}
+
+
+def test_a_folder_named_by_an_older_key_is_neither_counted_nor_overwritten_for_another_bug(tmp_path):
+    """Review 10: onnx.reference's Optional-wrapping folder was named by its first key (the
+    ReduceProd it broke); today it is keyed by the Optional, and a new ReduceLogSumExp defect got
+    that old key and so the folder's very name. It must be filed under a name of its own, and the
+    live folder must stay as it is."""
+    import shutil
+    from pathlib import Path
+
+    from fuzzer.report.writer import _filed_key, existing_bug, free_bug_id
+
+    live = Path(__file__).parents[2] / "bugs" / "onnx-reference-run-crash-85c2f1"
+    if not live.exists():
+        pytest.skip("the folder is not in this checkout")
+    shutil.copytree(live, tmp_path / live.name)
+    today = _filed_key(json.loads((live / "case.json").read_text()), live)
+    other = "85c2f18502"
+    assert today != other
+    assert existing_bug(tmp_path, live.name, other) is None
+    fresh = free_bug_id([tmp_path], live.name, other)
+    assert fresh != live.name and fresh.endswith(other)
+    # the live folder's own root cause still finds it by name, and keeps its name
+    assert existing_bug(tmp_path, live.name, today) == tmp_path / live.name
+    assert free_bug_id([tmp_path], live.name, today) == live.name
