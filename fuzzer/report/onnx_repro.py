@@ -240,7 +240,7 @@ def differs(actual, expected):
     try:
         for i, (a, e) in enumerate(zip(actual, expected)):
             tol = RTOL[i] if isinstance(RTOL, list) else RTOL
-            np.testing.assert_allclose(a, e, rtol=tol, atol=tol * np.abs(e.astype(float)).mean(), strict={strict})
+            np.testing.assert_allclose(a, e, rtol=tol, atol=tol * np.nan_to_num(np.abs(e.astype(float)), nan=0, posinf=0).mean(), strict={strict})
     except AssertionError as e:
         return str(e).strip()
 '''
@@ -457,7 +457,7 @@ def _assert_line(runs: list[Run], bug: OnnxBug) -> str:
     tol = _tol_name(runs, bug)
     if tol in ("0.0", "0"):  # integers, booleans: exactly
         return f"            np.testing.assert_array_equal(a, e, strict={bug.strict_dtype!r})"
-    return (f"            np.testing.assert_allclose(a, e, rtol={tol}, atol={tol} * np.abs(e.astype(float)).mean(), "
+    return (f"            np.testing.assert_allclose(a, e, rtol={tol}, atol={tol} * np.nan_to_num(np.abs(e.astype(float)), nan=0, posinf=0).mean(), "
             f"strict={bug.strict_dtype!r})")
 
 

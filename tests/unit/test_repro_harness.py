@@ -84,3 +84,14 @@ def test_large_inputs_and_expected_values_travel_in_npz_files(tmp_path):
     source, files = repro_source(_bug(), plain_model(model), [Run({"x": x}, [x.copy()])])
     assert set(files) == {"inputs.npz", "expected.npz"}
     assert _run(tmp_path, source, files).returncode == 1
+
+
+def test_a_nan_among_the_expected_values_is_not_a_mismatch_of_the_others(tmp_path):
+    """Review 10: an expected NaN (0/0 at its exact value too) made the absolute tolerance NaN, so
+    every other element failed and a model no runtime got wrong exited 1."""
+    x = np.array([np.nan, -2.0, 0.5], dtype=np.float32)
+    y = -x
+    y[1] += 1e-4  # within the tolerance
+    source, files = repro_source(_bug(), plain_model(_neg_model()), [Run({"x": x}, [y])])
+    p = _run(tmp_path, source, files)
+    assert p.returncode == 0 and "fixed" in p.stdout, p.stdout + p.stderr
