@@ -440,7 +440,15 @@ def _axis(node, shapes, values) -> list[str]:
     if data is None:
         return []
     r = len(data)
-    axes = _attr(node, "axes", None) if node.op_type == "Squeeze" or node.op_type.startswith("Reduce") else None
+    listed = node.op_type == "Squeeze" or node.op_type.startswith("Reduce")
+    axes = _attr(node, "axes", None) if listed else None
+    if axes is None and listed and len(node.input) > 1 and node.input[1]:
+        # axes as an input (ReduceSum-13, the other reductions and Squeeze from 13 and 18): its
+        # value, when a constant or the run gives it (dynamo's Reshape of a constant -1, review 10)
+        given = values.get(node.input[1])
+        if given is None:
+            return []
+        axes = [int(a) for a in getattr(given, "reshape", lambda *_: given)(-1)]
     if axes is None:
         axis = _attr(node, "axis", None)
         axes = [] if axis is None and node.op_type != "Gather" else [0 if axis is None else axis]
@@ -459,6 +467,37 @@ def _tile(node, shapes, values) -> list[str]:
     return [f"Tile's repeats has {n} entries for its input of rank {len(data)}"] if n != len(data) else []
 
 
+def _gather(node, shapes, values) -> list[str]:
+    """Gather: its axis in [-r, r-1] (_axis), and indices inside [-s, s-1] along it: "an error
+    if any of the index values are out of bounds" (an index 2 into a Shape of a rank-1 value,
+    which a reduction left behind: review 10)."""
+    out = _axis(node, shapes, values)
+    data = shapes.get(node.input[0]) if node.input else None
+    if out or data is None or len(node.input) < 2 or node.input[1] not in values:
+        return out
+    axis = _attr(node, "axis", 0)
+    s = data[axis] if -len(data) <= axis < len(data) else None
+    idx = values[node.input[1]]
+    if s is not None and getattr(idx, "size", 0) and (idx.min() < -s or idx.max() > s - 1):
+        out.append(f"Gather's indices reach {int(idx.min())}..{int(idx.max())} along an axis of {s}")
+    return out
+
+
+def _pad(node, shapes, values) -> list[str]:
+    """Pad: pads holds 2 * rank values, a begin and an end per axis (per listed axis from
+    opset 18's axes input); a minimized Pad with 2 pads on a rank-2 input is malformed (review 10)."""
+    data = shapes.get(node.input[0]) if node.input else None
+    if data is None:
+        return []
+    pads = _attr(node, "pads", None)
+    if pads is None and len(node.input) > 1 and node.input[1] in values:
+        pads = list(values[node.input[1]].reshape(-1))
+    if pads is None or (len(node.input) > 3 and node.input[3]):
+        return []  # not known, or only the axes listed are padded
+    return [f"Pad's pads has {len(pads)} values for its input of rank {len(data)} (must be {2 * len(data)})"] \
+        if len(pads) != 2 * len(data) else []
+
+
 #: op type -> check of its input constraints in the ONNX spec that the checker's shape inference
 #: does not enforce (it propagates shapes from one input and takes the others on trust)
 CONSTRAINTS = {
@@ -466,8 +505,8 @@ CONSTRAINTS = {
     "ScatterND": _nd, "GatherND": _nd,
     "RNN": _recurrent, "GRU": _recurrent, "LSTM": _recurrent,
     "Split": _split, "SplitToSequence": _split,
-    "Reshape": _reshape, "Slice": _slice, "Tile": _tile,
-    **{op: _axis for op in ("ArgMax", "ArgMin", "Squeeze", "Gather", "Concat", "ReduceMax", "ReduceMin", "ReduceSum",
+    "Reshape": _reshape, "Slice": _slice, "Tile": _tile, "Gather": _gather, "Pad": _pad,
+    **{op: _axis for op in ("ArgMax", "ArgMin", "Squeeze", "Concat", "ReduceMax", "ReduceMin", "ReduceSum",
                             "ReduceMean", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp",
                             "ReduceSumSquare")},
 }
@@ -487,7 +526,11 @@ def constraint_breaks(model, feeds: dict | None = None) -> list[str]:
     if feeds:
         seen = _computed(model, feeds, sorted({i for n in nodes for i in n.input if i and i not in values}))
         values.update(seen)
-        shapes.update({k: tuple(v.shape) for k, v in seen.items()})
+        # a shape the model states wins over the reference evaluator's: where the evaluator is
+        # the system that fails, its wrong shape is the defect (its GlobalMaxPool dropping a dim
+        # made a valid Squeeze look out of range: bugs/onnx-reference-run-crash-2c247c)
+        fed = set(feeds)
+        shapes.update({k: tuple(v.shape) for k, v in seen.items() if k in fed or k not in shapes or None in shapes[k]})
     out = []
     for node in nodes:
         out += CONSTRAINTS[node.op_type](node, shapes, values)

@@ -9,9 +9,10 @@ fail "the same way" for another reason (an exporter given an op whose
 precondition broke). So a candidate is kept only while:
 - every op's spec accepts its operands and their preconditions hold
   (`passes.retype`, `OpSpec.requires`);
-- its direct ONNX model still passes the checker, when the original graph's
-  did (a graph whose own direct model fails, or that has ops without an ONNX
-  lowering, is not held to this rule);
+- its direct ONNX model still passes the checker and breaks none of the
+  spec's input constraints the checker skips (oracles.evidence.CONSTRAINTS),
+  when the original graph's did (a graph whose own direct model fails, or that
+  has ops without an ONNX lowering, is not held to this rule);
 - torch eager runs it (the failure check runs the case, which starts there).
 """
 from __future__ import annotations
@@ -39,9 +40,15 @@ def _direct_error(graph: Graph) -> str | None:
     except Exception as e:
         return f"the direct model cannot be built: {type(e).__name__}: {e}"
     verdict, _ = judge_model(blob, f"onnx-direct@{opset}")
-    if verdict is None or verdict.kind is Kind.UNSUPPORTED:
-        return None  # a type gap is ONNX's limit, not a broken graph
-    return verdict.error
+    if verdict is not None and verdict.kind is not Kind.UNSUPPORTED:
+        return verdict.error  # a type gap is ONNX's limit, not a broken graph
+    # and the input constraints the checker skips: a Gather index past the end of a Shape that a
+    # reduction made shorter, a Pad with pads for another rank (review 10: an optimizer's crash on
+    # such a model, and a runtime's refusal of one, were filed)
+    from oracles.evidence import constraint_breaks
+
+    broken = constraint_breaks(model_proto(graph, opset))
+    return "; ".join(broken) if broken else None
 
 
 class Validity:

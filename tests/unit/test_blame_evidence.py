@@ -800,3 +800,36 @@ def test_tile_with_repeats_not_matching_the_rank_breaks_the_spec():
     assert constraint_breaks(tile([2]), feeds) == []
     found = on_same_model(Kind.RUN_CRASH, "onnxruntime", [("onnx-reference", Kind.PASS)], tile([]), feeds)
     assert found.at == "model", found.reason
+
+
+def _one_node(op, inputs, init, out_shape, attrs=None, opset=18, elem=T.FLOAT):
+    graph_inputs = [helper.make_tensor_value_info(n, elem, s) for n, s in inputs]
+    nodes = [helper.make_node(op, [n for n, _ in inputs] + [t.name for t in init], ["y"], **(attrs or {}))]
+    out = helper.make_tensor_value_info("y", elem, out_shape)
+    return helper.make_model(helper.make_graph(nodes, "g", graph_inputs, [out], init), opset_imports=[helper.make_opsetid("", opset)])
+
+
+def test_review_10s_models_that_break_input_constraints_the_checker_skips():
+    """A Gather index past a Shape a reduction shortened (onnxoptimizer crashed on it), a Pad with
+    pads for another rank (tract refused it), a reduction's axes input on a 0-d value (dynamo's,
+    which ORT refused after folding it): each breaks the spec, and nobody's defect is filed on it."""
+    gather = _one_node("Gather", [("x", [1])], [helper.make_tensor("i", T.INT64, [], [2])], [], elem=T.INT64)
+    assert constraint_breaks(gather) == ["Gather's indices reach 2..2 along an axis of 1"]
+    assert constraint_breaks(_one_node("Gather", [("x", [3])], [helper.make_tensor("i", T.INT64, [], [-3])], [], elem=T.INT64)) == []
+    pad = _one_node("Pad", [("x", [2, 3])], [helper.make_tensor("p", T.INT64, [2], [1, 1])], [2, 5])
+    assert constraint_breaks(pad) == ["Pad's pads has 2 values for its input of rank 2 (must be 4)"]
+    assert constraint_breaks(_one_node("Pad", [("x", [2, 3])], [helper.make_tensor("p", T.INT64, [4], [0, 1, 0, 1])], [2, 5])) == []
+    reduce = _one_node("ReduceMin", [("x", [])], [helper.make_tensor("a", T.INT64, [1], [-1])], [], {"keepdims": 0})
+    assert constraint_breaks(reduce) == ["ReduceMin's axis -1 is outside [-0, -1] for its input of rank 0"]
+    assert constraint_breaks(_one_node("ReduceMin", [("x", [2])], [helper.make_tensor("a", T.INT64, [1], [-1])], [], {"keepdims": 0})) == []
+
+
+def test_a_shape_the_model_states_wins_over_the_reference_evaluators():
+    """bugs/onnx-reference-run-crash-2c247c: onnx.reference's GlobalMaxPool drops a dim, and the
+    Squeeze after it is valid by the shapes the model states: the evaluator's defect, not the model's."""
+    x = helper.make_tensor_value_info("x", T.FLOAT, [1, 1, 1])
+    nodes = [helper.make_node("GlobalMaxPool", ["x"], ["p"]), helper.make_node("Squeeze", ["p", "a"], ["y"])]
+    model = helper.make_model(helper.make_graph(nodes, "g", [x], [helper.make_tensor_value_info("y", T.FLOAT, [1, 1])],
+                                                [helper.make_tensor("a", T.INT64, [1], [2])]),
+                              opset_imports=[helper.make_opsetid("", 15)])
+    assert constraint_breaks(model, {"x": np.ones((1, 1, 1), np.float32)}) == []

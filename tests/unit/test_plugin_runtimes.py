@@ -305,3 +305,16 @@ def test_ort_pool_pads_as_large_as_the_kernel_are_a_deliberate_gap():
     with pytest.raises(Exception) as info:
         rt.load(model.SerializeToString())
     assert rt.is_unsupported(info.value), str(info.value)
+
+
+def test_review_10s_refusals_are_kernel_gaps():
+    """ORT's explicit refusal of bool ScatterElements with min, and tract's BatchNormalization that
+    has one output where training mode asks three: support knowingly missing, not defects."""
+    from fuzzer.run.plugins.onnxruntime import is_gap
+    from fuzzer.run.plugins.tract import _GAP
+
+    assert is_gap(RuntimeError("Non-zero status code returned while running ScatterElements node. Status Message: CPU "
+                               "execution provider: bool data type is not supported with ScatterElements opset 18 when "
+                               "reduction is 'min'."))
+    assert _GAP.search('Failed analyse for node #7 "out0" BatchNorm\n\nCaused by:\n    Wrong number of outputs. Op says 1, node says 3.')
+    assert not is_gap(RuntimeError("Non-zero status code returned while running Tile node: 'repeat' input tensor must be 1 dimensional"))
