@@ -833,3 +833,24 @@ def test_a_shape_the_model_states_wins_over_the_reference_evaluators():
                                                 [helper.make_tensor("a", T.INT64, [1], [2])]),
                               opset_imports=[helper.make_opsetid("", 15)])
     assert constraint_breaks(model, {"x": np.ones((1, 1, 1), np.float32)}) == []
+
+
+def test_a_lowered_precision_flipping_a_discrete_output_is_no_defect_of_the_transformer():
+    """Review 10: ORT's dynamic quantization moved two values 0.003 apart past each other and the
+    indices after them swapped. An integer output computed from floats of a model lowered on
+    purpose is no witness against the transformer; a float output, or another transformer, is."""
+    from types import SimpleNamespace
+
+    from fuzzer.report.blame import _discrete_output_of_lowered_precision
+
+    g = Graph()
+    x = g.add_input(TensorType(DType.float32, (4,)))
+    (i,) = g.add_node("argmax", [x], {"dim": 0, "keepdim": False}, [TensorType(DType.int64, ())]).outputs
+    (y,) = g.add_node("neg", [x], {}, [TensorType(DType.float32, (4,))]).outputs
+    g.outputs = [i, y]
+    wrong_index = SimpleNamespace(kind=Kind.VALUE_MISMATCH, error="output 0: 1/1 elements off")
+    assert "int8" in _discrete_output_of_lowered_precision("ort-quantize", g, wrong_index)
+    assert "float16" in _discrete_output_of_lowered_precision("float16", g, wrong_index)
+    assert _discrete_output_of_lowered_precision("onnxoptimizer", g, wrong_index) == ""
+    assert _discrete_output_of_lowered_precision("ort-quantize", g, SimpleNamespace(kind=Kind.VALUE_MISMATCH,
+                                                                                    error="output 1: 4/4 elements off")) == ""
