@@ -1,0 +1,46 @@
+"""onnxslim produces a model the ONNX checker rejects: SoftmaxCrossEntropyLoss on float32 (opset 26)
+
+onnxslim turns a model that passes the checker and runs correctly into one the checker rejects. Found with onnx 1.23.2, onnxslim 0.1.98.
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+"""
+import sys
+
+import numpy as np
+import onnx
+
+MODEL = onnx.parser.parse_model('''
+<
+   ir_version: 13,
+   opset_import: ["" : 26]
+>
+repro (float[3,2,1,1] x0) => (float out0) 
+   <int32[3,1,1] t1 =  {1,1,1}, float[2] t2 =  {1,1}, int32[3,1] t3 =  {0,0,0}, float[1] t4 =  {0.66767067}>
+{
+   t5 = SoftmaxCrossEntropyLoss <reduction: string = "none"> (x0, t1, t2)
+   out0 = SoftmaxCrossEntropyLoss (t5, t3, t4)
+}
+''')
+
+def transform_model(model_bytes, opset):
+    import onnx
+    import onnxslim
+    return onnxslim.slim(onnx.load_model_from_string(model_bytes)).SerializeToString()
+
+
+def main():
+    model = MODEL.SerializeToString()
+    model = transform_model(model, 26)
+    try:
+        onnx.checker.check_model(onnx.load_model_from_string(model), full_check=True)
+    except Exception as e:
+        print('the model is invalid:', type(e).__name__, str(e)[:2000])
+        return 1 if all(s in f'{type(e).__name__}: {e}' for s in ('InferenceError', 'Inference error(s): (op_type:SoftmaxCrossEntropyLoss', 'Inferred shape and existing shape differ in rank')) else 2
+    print('the model passes the checker: fixed')
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception as e:  # another step failed first: that says nothing about the bug
+        sys.exit(print("another step failed:", type(e).__name__, e) or 2)

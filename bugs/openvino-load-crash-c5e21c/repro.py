@@ -1,0 +1,55 @@
+"""OpenVINO (CPU) kills the process loading a valid model: SplitToSequence -> ConcatFromSequence -> Clip on float32 (opset 27)
+
+ONNX Runtime, ONNX Runtime with basic graph optimizations, ONNX Runtime with extended graph optimizations, ONNX Runtime (multi-threaded), ONNX Runtime with graph optimizations disabled run the same model correctly. Found with onnx 1.23.2, openvino 2026.4.1.
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+"""
+import sys
+
+import numpy as np
+import onnx
+
+MODEL = onnx.parser.parse_model('''
+<
+   ir_version: 13,
+   opset_import: ["" : 27]
+>
+repro (float[1] x0) => (float[1] out0) 
+   <float t1 =  {0.25}>
+{
+   t2 = SplitToSequence <axis: int = 0, keepdims: int = 1> (x0)
+   t3 = ConcatFromSequence <axis: int = 0, new_axis: int = 0> (t2)
+   out0 = Clip (t3, t1, "")
+}
+''')
+INPUTS = {'x0': np.array([1.1754942106924411e-38], dtype=np.float32)}
+
+def run_model(model_bytes, feeds):
+    import openvino as ov
+    core = ov.Core()
+    compiled = core.compile_model(core.read_model(model_bytes), "CPU", {'INFERENCE_PRECISION_HINT': 'f32', 'INFERENCE_NUM_THREADS': '1'})
+    result = compiled({p.get_any_name(): feeds[p.get_any_name()] for p in compiled.inputs})
+    return [result[o] for o in compiled.outputs]
+
+
+def main():
+    if "--child" not in sys.argv:
+        import os, subprocess
+        r = subprocess.run([sys.executable, os.path.abspath(__file__), '--child'], timeout=600)
+        if r.returncode < 0:
+            print('the process died with signal', -r.returncode)
+            return 1
+        return r.returncode
+    try:
+        actual = run_model(MODEL.SerializeToString(), INPUTS)
+    except Exception as e:
+        print('OpenVINO (CPU) raises', type(e).__name__, str(e)[:2000])
+        return 0
+    print('OpenVINO (CPU) runs the model: fixed')
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception as e:  # another step failed first: that says nothing about the bug
+        sys.exit(print("another step failed:", type(e).__name__, e) or 2)
