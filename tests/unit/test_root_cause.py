@@ -794,3 +794,35 @@ def test_review_9s_leftover_repeats_share_a_key_and_distinct_defects_do_not():
     mean = "ValueError: non-broadcastable output operand with shape ({}) doesn't match the broadcast shape ({})"
     assert keys("onnx-reference", "runtime", "run_crash", "onnx-reference:ops", ["Mean(float32)"], [], mean.format("1,1", "1,2")) & keys(
         "onnx-reference", "runtime", "run_crash", "onnx-reference:ops", ["Mean(float32)"], [], mean.format("1,", "2,"))
+
+
+def test_review_10s_repeats_share_a_key_and_distinct_defects_do_not():
+    from fuzzer.report.rootcause import rule_keys
+
+    def keys(system, role, kind, fault_system, rules, error, core=()):
+        return set(rule_keys(system, role, kind, {"system": fault_system, "rules": rules, "core": list(core)}, error))
+
+    # tract's Gemm making alpha and beta float32 whatever its type, at int32, float64 and float16
+    gemm = [keys("tract", "runtime", "load_crash", "tract:ops", ["Gemm(int32)"], "TractError: x\nCaused by:\n 1: No super type for F32 and I32"),
+            keys("tract", "runtime", "run_crash", "tract:ops", ["Gemm(float64)"], "TractError: x\nCaused by:\n Tensor datum type error: tensor is F32, accessed as F64"),
+            keys("tract", "runtime", "load_crash", "tract:ops", ["Gemm(float16)"], "TractError: x\nCaused by:\n expected 1,1,F16 got 1,1,F32")]
+    assert gemm[0] & gemm[1] & gemm[2]
+    # ...but not another op's, nor a float32 kernel's, nor words that do not name the kernel's type
+    assert not gemm[0] & keys("tract", "runtime", "load_crash", "tract:ops", ["GRU(float16)"], "expected 1,5,F16 got 1,5,F32")
+    assert not any(k.startswith("f32-leak:") for k in keys("tract", "runtime", "load_crash", "tract:ops", ["Gemm(float32)"], "No super type for F32 and I32"))
+    assert not gemm[0] & keys("tract", "runtime", "load_crash", "tract:ops", ["Gemm(int32)"], "Invalid axis F32")
+    # the version converter's adapter saying the same words of two ops
+    ssa = "ValidationError: Graph must be in single static assignment (SSA) form, however 'pre_cast_0' has been used as output names multiple times."
+    assert keys("version-down", "transformer", "invalid_model", "version-converter:adapters", ["MatMul:9->8"], ssa) & keys(
+        "version-down", "transformer", "invalid_model", "version-converter:adapters", ["Greater:9->8"], ssa)
+    attr = "ValidationError: Unrecognized attribute: noop_with_empty_axes for operator {}\n\n==> Context: Bad node spec for node. Name: {}"
+    assert keys("version-down", "transformer", "invalid_model", "version-converter:adapters", ["ReduceL2:18->17"], attr.format("ReduceL2", "n1")) & keys(
+        "version-down", "transformer", "invalid_model", "version-converter:adapters", ["ReduceMean:18->17"], attr.format("ReduceMean", ""))
+    # TorchScript's in-place comparison handing a bool to the next op's symbolic, which refuses it
+    crash = keys("torchscript", "exporter", "export_crash", "torchscript:symbolic", ["aten::min"],
+                 "SymbolicValueError: Inputs of Min must have same dtype.Got Bool and Char  [Caused by the value",
+                 [["opinfo.eq.inplace", {}, ["int"]], ["min", {}, ["int"]]])
+    assert "inplace:torchscript" in crash
+    assert "inplace:torchscript" not in keys("torchscript", "exporter", "export_crash", "torchscript:symbolic", ["aten::max"],
+                                             "SymbolicValueError: Inputs of Max must have same dtype.Got Bool and Float",
+                                             [["opinfo.log.method", {}, ["bool"]], ["max", {}, ["float"]]])
