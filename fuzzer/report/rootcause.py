@@ -136,6 +136,13 @@ _FRAMEWORK_FAMILIES = {
 }
 _FAMILY_OF = {op: family for family, ops in _FRAMEWORK_FAMILIES.items() for op in ops}
 
+#: torch ops whose TorchScript symbolic functions are one helper, whole: a defect of the helper is
+#: one bug whichever op reached it (index_fill and index_copy through _index_fill_reshape_helper,
+#: argmax and argmin through _argmin_argmax_helper: reviews 9 to 11). The reductions share a
+#: helper only in part (sum's and amax's 0-d defects are two live folders), so they are not here
+_ONE_HELPER = {"index_fill": "index_fill|index_copy", "index_copy": "index_fill|index_copy",
+               "argmax": "argmax|argmin", "argmin": "argmax|argmin"}
+
 #: the kinds whose error text is only the kind: the op is all that names the defect
 _NUMERIC = ("value_mismatch", "shape_mismatch", "dtype_mismatch", "nan_inf", "hang", "oom")
 
@@ -601,6 +608,11 @@ def _call_name(ir_op: str) -> str:
     return framework_op_of(ir_op).rstrip("_").rsplit(".", 1)[-1] or ir_op
 
 
+def _helper(op: str) -> str:
+    """The TorchScript helper a torch op's symbolic is (_ONE_HELPER), or the op."""
+    return _ONE_HELPER.get(op, op)
+
+
 #: what a failure shows of a model that is wrong, by kind: one defect shows as an invalid model,
 #: a refusal to load or to run as the model and runtime happen to be (TorchScript's masked_scatter
 #: refused by ORT, onnx.reference and tract in three wordings, review 9), and as a wrong value or
@@ -718,12 +730,14 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         # call's output brings to it (softmax at 0-d against softmax after unbind's wrong rank).
         # Passes and components (scalar type analysis, torch's decompositions) are whole
         # subsystems, which the first failing cut's key alone answers for.
-        # An in-place op keeps self's type where its out-of-place form may not: for a wrong type or
-        # a broken model the two spellings are two code paths (ge_ against ge, review 8)
+        # An in-place op keeps self's type where its out-of-place form may not: for a wrong type, or
+        # a model broken by a type clash, the two spellings are two code paths (ge_ against ge,
+        # review 8); otherwise one (index_fill_ and index_fill on a 0-d self, reviews 9 to 11)
         symptom = SYMPTOM_CLASS[kind]
-        typed = symptom in ("wrong type", "breaks the model")
-        calls = [_call_name(c[0]) + ("_" if typed and _in_place(c[0]) else "") for c in core]
-        keys.append("function:" + digest(family, symptom, *rules, *calls))
+        typed = symptom == "wrong type" or (symptom == "breaks the model" and bool(_TYPE_CLASH.search(error or "")))
+        calls = [_helper(_call_name(c[0])) + ("_" if typed and _in_place(c[0]) else "") for c in core]
+        functions = [_helper(r.removeprefix("aten::")) for r in rules]
+        keys.append("function:" + digest(family, symptom, *functions, *calls))
     if role == "runtime" and rules and fault_system.endswith(":ops") and kind in _NUMERIC_CLASSES:
         # a kernel at one dtype computing a wrong value (or type, or shape) is one defect whatever
         # graph fed it (onnx.reference's MaxPool indices with N*C > 1 under a Squeeze or alone,

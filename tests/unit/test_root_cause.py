@@ -826,3 +826,25 @@ def test_review_10s_repeats_share_a_key_and_distinct_defects_do_not():
     assert "inplace:torchscript" not in keys("torchscript", "exporter", "export_crash", "torchscript:symbolic", ["aten::max"],
                                              "SymbolicValueError: Inputs of Max must have same dtype.Got Bool and Float",
                                              [["opinfo.log.method", {}, ["bool"]], ["max", {}, ["float"]]])
+
+
+def test_review_11s_repeats_one_helper_and_in_place_spellings():
+    from fuzzer.report.rootcause import rule_keys
+
+    def ts(kind, rules, core, error=""):
+        return set(rule_keys("torchscript", "exporter", kind, {"system": "torchscript:symbolic", "rules": rules, "core": core}, error))
+
+    # index_fill_ and index_copy on a 0-d self: one helper, in place or not
+    fill = ts("run_crash", ["aten::index_fill"], [["opinfo.index_fill.inplace", {"args": ["0"]}, ["float/0-d", "int", "float/0-d"]]])
+    copy = ts("run_crash", ["aten::index_copy"], [["opinfo.index_copy.method", {"args": ["0"]}, ["int/0-d", "int", "int/0-d"]]])
+    assert fill & copy
+    # argmax and argmin: one helper
+    assert ts("load_crash", ["aten::argmax"], [["opinfo.argmax", {"kwargs": {"dim": "-"}}, ["int/0-d"]]]) & ts(
+        "invalid_model", ["aten::argmin"], [["opinfo.argmin", {"kwargs": {"dim": "0"}}, ["float/0-d"]]])
+    # ...but a model broken by a type clash keeps the in-place spelling apart (review 8's ge_ and ge)
+    clash = "InferenceError: (op_type:ScatterElements): updates has inconsistent type tensor(float)"
+    assert not ts("invalid_model", ["aten::ge"], [["opinfo.ge.inplace", {}, ["int", "int"]]], clash) & ts(
+        "invalid_model", ["aten::ge"], [["opinfo.ge", {}, ["int/0-d", "int"]]], clash)
+    # and sum and amax, which share a helper only in part, stay two
+    assert not ts("invalid_model", ["aten::sum"], [["sum", {"dim": "-"}, ["int/0-d"]]]) & ts(
+        "invalid_model", ["aten::amax"], [["amax", {"dim": ["-"]}, ["bool/0-d"]]])
