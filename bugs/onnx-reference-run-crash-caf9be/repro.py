@@ -1,0 +1,47 @@
+"""The ONNX reference evaluator (onnx.reference) fails to run a valid model: Expand -> GatherElements on int64 (opset 26)
+
+ONNX Runtime, ONNX Runtime with basic graph optimizations, ONNX Runtime with extended graph optimizations, ONNX Runtime (multi-threaded), ONNX Runtime with graph optimizations disabled, OpenVINO (CPU), tract run the same model correctly. Found with onnx 1.23.2.
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+"""
+import sys
+
+import numpy as np
+import onnx
+
+MODEL = onnx.parser.parse_model('''
+<
+   ir_version: 13,
+   opset_import: ["" : 26]
+>
+repro (int64[100] x13) => (int64[1] out0) 
+   <int64[1] t1 =  {8}, int64[1] t2 =  {1}>
+{
+   t3 = Expand (t1, t2)
+   out0 = GatherElements <axis: int = 0> (x13, t3)
+}
+''')
+HERE = __import__('os').path.dirname(__import__('os').path.abspath(__file__))
+INPUTS_NPZ = np.load(HERE + '/inputs.npz')
+INPUTS = {n: INPUTS_NPZ[n] for n in ['x13']}
+
+def run_model(model_bytes, feeds):
+    from onnx.reference import ReferenceEvaluator
+    session = ReferenceEvaluator(onnx.load_model_from_string(model_bytes))
+    return session.run(None, {name: feeds[name] for name in session.input_names})
+
+
+def main():
+    try:
+        actual = run_model(MODEL.SerializeToString(), INPUTS)
+    except Exception as e:
+        print('the ONNX reference evaluator (onnx.reference) raises', type(e).__name__, str(e)[:2000])
+        return 1 if all(s in f'{type(e).__name__}: {e}' for s in ('ValueError: Need at least', 'array objects')) else 2
+    print('the ONNX reference evaluator (onnx.reference) runs the model: fixed')
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception as e:  # another step failed first: that says nothing about the bug
+        sys.exit(print("another step failed:", type(e).__name__, e) or 2)

@@ -1,0 +1,52 @@
+"""tract fails to load a valid model: Slice -> Cast -> LessOrEqual -> Reshape on float32 (opset 19)
+
+ONNX Runtime, ONNX Runtime with basic graph optimizations, ONNX Runtime with extended graph optimizations, ONNX Runtime (multi-threaded), ONNX Runtime with graph optimizations disabled, OpenVINO (CPU) run the same model correctly. Found with onnx 1.23.2, tract 0.23.9.
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+"""
+import sys
+
+import numpy as np
+import onnx
+
+MODEL = onnx.parser.parse_model('''
+<
+   ir_version: 9,
+   opset_import: ["" : 19]
+>
+repro (float[3] x0) => (bool[2,1,1] out0) 
+   <int64[1] t1 =  {4611686018427387904}, int64[1] t2 =  {-3}, int64[1] t3 =  {-1}, int64[3] t4 =  {2,1,1}>
+{
+   t5 = Slice (x0, t1, t2, "", t3)
+   t6 = Cast <to: int = 3> (t5)
+   t7 = Cast <to: int = 1> (t6)
+   t8 = LessOrEqual (t7, t7)
+   out0 = Reshape (t8, t4)
+}
+''')
+INPUTS = {'x0': np.array([-0.5876333713531494, 0.8280889987945557, 1.1416856050491333], dtype=np.float32)}
+
+def run_model(model_bytes, feeds):
+    import os, tempfile
+    import tract
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "model.onnx"), "wb") as f:
+            f.write(model_bytes)
+        runnable = tract.onnx().load(os.path.join(d, "model.onnx")).into_model().into_runnable()
+    return [t.to_numpy() for t in runnable.run(list(feeds.values()))]
+
+
+def main():
+    try:
+        actual = run_model(MODEL.SerializeToString(), INPUTS)
+    except Exception as e:
+        print('tract raises', type(e).__name__, str(e)[:2000])
+        return 1 if all(s in f'{type(e).__name__}: {e}' for s in ('Reshape volume mismatch: input', '" Reshape')) else 2
+    print('tract runs the model: fixed')
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception as e:  # another step failed first: that says nothing about the bug
+        sys.exit(print("another step failed:", type(e).__name__, e) or 2)
