@@ -282,10 +282,10 @@ def root_error(kind: Kind | str, error: str) -> str:
 
 def _said(kind: Kind | str, error: str) -> str:
     """What an error says of its cause, with its numbers as data: one number or a list of them
-    is one thing (a perm of one axis or of two), and so is a shape of any rank ("(1,)" and
-    "(1,1)": onnx.reference's Mean broadcasting into its first input, review 9)."""
+    is one thing (a perm of one axis or of two), and so is a shape of any rank ("()", "(1,)" and
+    "(1,1)": onnx.reference's Mean broadcasting into its first input, reviews 9 and 11)."""
     said = onnx_family(root_error(kind, cause_of(error))).replace("<n>...", "<n>")
-    return re.sub(r"\((?:<n>,\s*)*<n>,?\)", "(<shape>)", said)
+    return re.sub(r"\((?:(?:<n>,\s*)*<n>,?)?\)", "(<shape>)", said)
 
 
 #: tract's names for the ONNX ops it translates a node into, as its errors quote them
@@ -665,6 +665,16 @@ _PY_INTERNAL = re.compile(r"(?:AttributeError|TypeError|KeyError|IndexError|Unbo
 
 _NUMERIC_CLASSES = ("value_mismatch", "nan_inf", "dtype_mismatch", "shape_mismatch")
 
+#: runtimes whose kernel for an op is one function for every element type: onnx.reference's
+#: numpy code (its Mean broadcasting into its first input at float16 and at float32: review 11)
+_ONE_KERNEL_PER_OP = ("onnx-reference",)
+
+
+def _kernels(family: str, rules: list[str]) -> list[str]:
+    """The kernels rules name ("Mean(float32)"), without the element type where the runtime has
+    one kernel per op."""
+    return [re.sub(r"\(\w+\)$", "", r) for r in rules] if family in _ONE_KERNEL_PER_OP else list(rules)
+
 #: a torch symbolic refusing a bool beside another type ("Inputs of Min must have same dtype.Got Bool and Float")
 _BOOL_CLASH = re.compile(r"must have same dtype\.\s*Got (?:Bool and \w+|\w+ and Bool)")
 
@@ -719,7 +729,7 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         # one kernel raising the same words is one defect whichever op downstream showed it
         # (onnx.reference's grouped ConvTranspose under a Squeeze or alone, review 9); its other
         # defects say other words or show as wrong values
-        keys.append("kernel:" + digest(family, *rules, _said(kind, error)))
+        keys.append("kernel:" + digest(family, *_kernels(family, rules), _said(kind, error)))
     fault_system = (fault or {}).get("system") or ""
     whole = fault_system.endswith((":component", ":passes"))
     if role == "exporter" and rules and core and not whole and kind in SYMPTOM_CLASS:
@@ -742,7 +752,7 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         # a kernel at one dtype computing a wrong value (or type, or shape) is one defect whatever
         # graph fed it (onnx.reference's MaxPool indices with N*C > 1 under a Squeeze or alone,
         # review 9); its defects that break a run say their own words (the kernel key above)
-        keys.append("kernel-values:" + digest(family, SYMPTOM_CLASS[kind], *rules))
+        keys.append("kernel-values:" + digest(family, SYMPTOM_CLASS[kind], *_kernels(family, rules)))
     if (role == "exporter" and family == "torchscript" and core and _in_place(core[0][0]) and kind == "export_crash"
             and _BOOL_CLASH.search(error or "")):
         # an in-place comparison exported as its out-of-place form hands a bool to the next op,
