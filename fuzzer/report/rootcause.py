@@ -700,7 +700,28 @@ def _in_place(op: str) -> bool:
     return op.endswith(".inplace") or op.endswith("_")
 
 
-def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str = "") -> list[str]:
+@functools.lru_cache(maxsize=None)
+def _symbolic_module(rule: str, opset: int) -> str:
+    """The module (symbolic_opset9, symbolic_opset11...) of the function TorchScript's exporter
+    runs for rule at opset, or "": one aten op has a function per opset range, and each is its
+    own code (torch.gather's OneHot decomposition below opset 11 and its GatherElements from 11)."""
+    try:
+        from fuzzer.coverage.torch_exporters import _load_symbolic_modules
+
+        group = _load_symbolic_modules().get_function_group(rule)
+        fn = group.get(opset) if group is not None else None
+    except Exception:  # noqa: BLE001 - no torch, or another registry: the rule alone then
+        return ""
+    return getattr(fn, "__module__", "").rsplit(".", 1)[-1] if fn is not None else ""
+
+
+def _opset_of(path: str) -> int | None:
+    """The opset a case path exported at ("torchscript@10>onnxoptimizer": 10)."""
+    m = re.match(r"[^>@]+@(\d+)", path or "")
+    return int(m.group(1)) if m else None
+
+
+def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str = "", path: str = "") -> list[str]:
     """Every key by the rule at fault a failure has (two failures sharing any one are one bug):
     rule_key's, and
     - an exporter's crash raised in one function with the same words, whatever call reached it
@@ -709,7 +730,8 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
       whichever op (logical_xor_ on float, greater_equal_ on int8: review 8);
     - a transformer's rule crashing on Python's own exception in its code with the same words,
       whichever op it met (onnxslim's constant folding reading .nbytes of a folded sequence), even
-      for the broad rules: the words name the line of code."""
+      for the broad rules: the words name the line of code.
+    path: the failure's case path, whose opset picks which of a TorchScript op's functions ran."""
     keys = [k for k in [rule_key(system, role, kind, fault)] if k]
     rules = sorted((fault or {}).get("rules") or [])
     core = (fault or {}).get("core") or []
@@ -746,7 +768,11 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         symptom = SYMPTOM_CLASS[kind]
         typed = symptom == "wrong type" or (symptom == "breaks the model" and bool(_TYPE_CLASH.search(error or "")))
         calls = [_helper(_call_name(c[0])) + ("_" if typed and _in_place(c[0]) else "") for c in core]
-        functions = [_helper(r.removeprefix("aten::")) for r in rules]
+        opset = _opset_of(path)
+        # a TorchScript op's function for the opset, unless one helper is all of them
+        functions = [_helper(r.removeprefix("aten::")) + (f"@{_symbolic_module(r, opset)}" if family == "torchscript" and opset
+                                                          and r.removeprefix("aten::") not in _ONE_HELPER else "")
+                     for r in rules]
         keys.append("function:" + digest(family, symptom, *functions, *calls))
     if role == "runtime" and rules and fault_system.endswith(":ops") and kind in _NUMERIC_CLASSES:
         # a kernel at one dtype computing a wrong value (or type, or shape) is one defect whatever

@@ -175,7 +175,7 @@ def same_rule_bug(keys: list[str], known: list[Path], skip: Path) -> Path | None
             if staged or folder.resolve() == skip.resolve() or bug.get("withdrawn") or bug.get("duplicate_of"):
                 continue
             if set(keys) & set(rule_keys(bug.get("system", ""), bug.get("role", ""), bug.get("kind", ""),
-                                         bug.get("rule_at_fault"), bug.get("error") or "")):
+                                         bug.get("rule_at_fault"), bug.get("error") or "", bug.get("path") or "")):
                 return folder
     return None
 
@@ -425,7 +425,8 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
     if designed:  # the rule at fault changes values on purpose: recorded, never filed
         shutil.rmtree(staging)
         return Filed(bug_id, d, new=False, reason=f"not filed, an approximation by design: {designed}")
-    by_rule = rule_keys(blame.system, blame.role, red.verdict.kind.value, meta["rule_at_fault"], red.verdict.error) if hits == 1 else []
+    by_rule = rule_keys(blame.system, blame.role, red.verdict.kind.value, meta["rule_at_fault"], red.verdict.error,
+                        meta.get("path") or "") if hits == 1 else []
     twin = same_rule_bug(by_rule, dirs, d) if by_rule else None
     if twin is not None:
         # the same rewrite rule at fault, with the same symptom, as a bug filed already: one bug,

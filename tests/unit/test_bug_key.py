@@ -168,7 +168,7 @@ def test_no_two_live_folders_share_a_root_cause_key():
             continue
         owners[_filed_key(json.loads(case_json.read_text()), case_json.parent)].append(case_json.parent.name)
         for ruled in rule_keys(bug.get("system", ""), bug.get("role", ""), bug.get("kind", ""), bug.get("rule_at_fault"),
-                               bug.get("error") or ""):
+                               bug.get("error") or "", bug.get("path") or ""):
             owners[ruled].append(case_json.parent.name)
     if not owners:
         pytest.skip("no filed bugs in this checkout")

@@ -853,3 +853,21 @@ def test_review_11s_repeats_one_helper_and_in_place_spellings():
     # and sum and amax, which share a helper only in part, stay two
     assert not ts("invalid_model", ["aten::sum"], [["sum", {"dim": "-"}, ["int/0-d"]]]) & ts(
         "invalid_model", ["aten::amax"], [["amax", {"dim": ["-"]}, ["bool/0-d"]]])
+
+
+def test_one_torchscript_op_has_a_function_per_opset_range():
+    """torch.gather below opset 11 is a OneHot decomposition (symbolic_opset9), from 11 a
+    GatherElements (symbolic_opset11): their defects are two bugs (review 10's e0264a at opset 10
+    and review 11's 4f73a3 at opset 19). A helper that is all of an op's functions stays one."""
+    from fuzzer.report.rootcause import rule_keys
+
+    def ts(kind, rules, core, path):
+        return set(rule_keys("torchscript", "exporter", kind, {"system": "torchscript:symbolic", "rules": rules, "core": core}, "", path))
+
+    gather = [["opinfo.gather", {"args": ["0", {"t": "+"}]}, ["float", "int"]]]
+    assert not ts("run_crash", ["aten::gather"], gather, "torchscript@10") & ts("run_crash", ["aten::gather"], gather[:0] + [
+        ["opinfo.gather", {"args": ["0", {"t": "+"}]}, ["int/0-d", "int"]]], "torchscript@19")
+    assert ts("run_crash", ["aten::gather"], gather, "torchscript@11") & ts("run_crash", ["aten::gather"], [
+        ["opinfo.gather", {"args": ["0", {"t": "+"}]}, ["int/0-d", "int"]]], "torchscript@19")
+    assert ts("load_crash", ["aten::argmax"], [["opinfo.argmax", {}, ["int/0-d"]]], "torchscript@8") & ts(
+        "invalid_model", ["aten::argmin"], [["opinfo.argmin", {}, ["float/0-d"]]], "torchscript@13")
