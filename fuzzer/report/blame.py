@@ -190,6 +190,12 @@ def _blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, ex
 
     if target.stage is Stage.EXPORT:
         upstream = _upstream_fault(exporter, graph, feeds, opset, target.error)
+        if upstream == "onnxscript's optimizer":
+            # it runs after the translation, on a model the exporter without it writes: its rule is
+            # what failed, and the onnxscript-optimizer transformer on that model names the rule
+            return Blame("", "", f"{exporter} exports the module with optimize=False; the crash is in onnxscript's "
+                         "optimizer, which it runs last, and the path through the onnxscript-optimizer transformer files "
+                         "it under its rule", witnesses)
         if upstream:
             blamed = _producer(exporter, "exporter", f"{upstream} alone fails the same way on the module: the fault "
                                f"is in {upstream}, which {exporter} runs before its own translation", witnesses)

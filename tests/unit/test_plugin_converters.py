@@ -210,3 +210,29 @@ def test_ort_offline_output_above_basic_is_judged_on_onnx_runtime_only():
     assert out, "no case reached the transformer"
     assert {v.runtime for v in out} == {"onnxruntime-noopt"}, [(v.runtime, v.kind, v.error[:80]) for v in out]
     assert all(v.kind is Kind.PASS for v in out), [v.error[:200] for v in out]
+
+
+def test_an_export_that_fails_only_in_the_exporters_optimizer_names_the_optimizer():
+    """Review 11: a 0-d input reshaped to [1] and fed to bilinear exports with optimize=False, and
+    onnxscript's optimizer (_broadcast_to_matmul) raises on it inside the default export. The
+    optimizer is named, so blame leaves it to the onnxscript-optimizer path and its rule."""
+    import numpy as np
+
+    from fuzzer.convert.base import ExportRequest
+    from fuzzer.convert.plugins.dynamo import OPTIMIZER
+    from fuzzer.ir import DType, Graph, TensorType
+
+    g = Graph()
+    x = g.add_input(TensorType(DType.float16, ()))
+    b = g.add_const(np.array([0.5], dtype=np.float16), DType.float16)
+    w = g.add_const(np.array([[[1.5]]], dtype=np.float16), DType.float16)
+    (r,) = g.add_node("opinfo.reshape", [x], {"args": [{"tuple": [1]}], "kwargs": {}}, [TensorType(DType.float16, (1,))]).outputs
+    (y,) = g.add_node("opinfo.nn.functional.bilinear", [r, b, w], {"args": [{"t": 1}, {"t": 2}], "kwargs": {}},
+                      [TensorType(DType.float16, (1,))]).outputs
+    g.outputs = [y]
+    request = ExportRequest(g, {x.name: np.array(0.75, dtype=np.float16)}, [x.name], ["out0"], 23)
+    dynamo = load_plugin("converter", "dynamo")
+    with pytest.raises(Exception) as crash:
+        dynamo.export(request)
+    assert dynamo.upstream_fault(request, f"{type(crash.value).__name__}: {crash.value}") == OPTIMIZER
+    load_plugin("converter", "dynamo-noopt").export(request)  # the translation itself is fine

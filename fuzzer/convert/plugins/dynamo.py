@@ -158,6 +158,10 @@ def warm_caches() -> None:
         utils._collect_all_valid_cia_ops()
 
 
+#: what upstream_fault names when the export fails only with the exporter's optimizer on
+OPTIMIZER = "onnxscript's optimizer"
+
+
 class DynamoExporter(Exporter):
     name = "dynamo"
     requires = ("torch", "onnx", "onnxscript")
@@ -228,6 +232,17 @@ class DynamoExporter(Exporter):
                 _core._prepare_exported_program_for_export(program, registry=_registration.ONNXRegistry.from_torchlib())
             except Exception as e:
                 return "torch's decompositions" if decomposed or fails_the_same(Kind.EXPORT_CRASH, e, error) else None
+            if self.optimize:
+                # the exporter's last step runs onnxscript's optimizer on the translated model: an
+                # export that passes without it crashed in one of that optimizer's rules (review 11:
+                # _broadcast_to_matmul indexing the shape of a 0-d bilinear input)
+                try:
+                    torch.onnx.export(request.module, request.args, dynamo=True, opset_version=request.opset,
+                                      input_names=request.input_names, output_names=request.output_names, optimize=False,
+                                      dynamic_shapes=dynamic_shapes(request), verbose=False, report=False)
+                except Exception:  # noqa: BLE001 - the translation itself fails: the exporter's
+                    return None
+                return OPTIMIZER
         return None
 
     def upstream_wrong(self, request: ExportRequest) -> str | None:
