@@ -86,7 +86,9 @@ class Exporter(Converter):
     def upstream_fault(self, request: ExportRequest, error: str) -> str | None:
         """Optional: the component outside the exporter, run before its own translation, that
         fails the same way on request by itself (the TorchScript exporter's torch.jit.trace),
-        by name; None when the exporter's own code is at fault. error: the export's failure,
+        by name, or the optimizer it runs after the translation when the export passes without
+        it (dynamo: "onnxscript's optimizer", whose rules its own transformer plugin answers
+        for); None when the exporter's own code is at fault. error: the export's failure,
         normalized. By default: None."""
         return None
 
