@@ -854,3 +854,18 @@ def test_a_lowered_precision_flipping_a_discrete_output_is_no_defect_of_the_tran
     assert _discrete_output_of_lowered_precision("onnxoptimizer", g, wrong_index) == ""
     assert _discrete_output_of_lowered_precision("ort-quantize", g, SimpleNamespace(kind=Kind.VALUE_MISMATCH,
                                                                                     error="output 1: 4/4 elements off")) == ""
+
+
+def test_a_lowered_precision_crossing_a_floor_is_no_defect_of_the_transformer():
+    """Review 11: a quantized Conv gave 1.031 for 0.981, and the Floor after it -2 for -1."""
+    from types import SimpleNamespace
+
+    from fuzzer.report.blame import _discrete_output_of_lowered_precision
+
+    g = Graph()
+    x = g.add_input(TensorType(DType.float32, (4,)))
+    (f,) = g.add_node("floor", [x], {}, [TensorType(DType.float32, (4,))]).outputs
+    (y,) = g.add_node("neg", [x], {}, [TensorType(DType.float32, (4,))]).outputs
+    g.outputs = [f, y]
+    assert "Floor" in _discrete_output_of_lowered_precision("ort-quantize", g, SimpleNamespace(kind=Kind.VALUE_MISMATCH, error="output 0: 1/4 elements off"))
+    assert _discrete_output_of_lowered_precision("ort-quantize", g, SimpleNamespace(kind=Kind.VALUE_MISMATCH, error="output 1: 1/4 elements off")) == ""
