@@ -789,6 +789,11 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         # 18->17 adapter keeping noop_with_empty_axes; ExtendSupportedTypes naming its casts
         # pre_cast_0 in every node: review 10)
         keys.append("adapter:" + digest(family, _said(kind, first)))
+    if role == "exporter" and rules and fault_system.endswith(":passes") and kind == "dtype_mismatch" and first:
+        # a pass that types values (TorchScript's scalar type analysis) giving one wrong type for
+        # another is one defect whichever op it typed: float32 for a 0-d float64 is the pass taking
+        # the tensor for a Python scalar (mul and hardshrink: review 11)
+        keys.append("pass-types:" + digest(family, *rules, re.sub(r"^output \d+: ", "", first)))
     leak = _f32_leak(family, rules, error)
     if role == "runtime" and leak and kind in ("load_crash", "run_crash"):
         keys.append("f32-leak:" + digest(family, leak))

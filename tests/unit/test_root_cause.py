@@ -871,3 +871,17 @@ def test_one_torchscript_op_has_a_function_per_opset_range():
         ["opinfo.gather", {"args": ["0", {"t": "+"}]}, ["int/0-d", "int"]]], "torchscript@19")
     assert ts("load_crash", ["aten::argmax"], [["opinfo.argmax", {}, ["int/0-d"]]], "torchscript@8") & ts(
         "invalid_model", ["aten::argmin"], [["opinfo.argmin", {}, ["float/0-d"]]], "torchscript@13")
+
+
+def test_a_typing_pass_giving_one_wrong_type_for_another_is_one_bug():
+    """Review 11: TorchScript's scalar type analysis gives float32 for a 0-d float64 (taking it
+    for a Python scalar) in mul and in hardshrink; its int64 for bool is another defect."""
+    from fuzzer.report.rootcause import rule_keys
+
+    def ts(error, core):
+        return set(rule_keys("torchscript", "exporter", "dtype_mismatch", {"system": "torchscript:passes",
+                             "rules": ["_jit_pass_onnx_scalar_type_analysis"], "core": core}, error))
+
+    mul = ts("output 0: dtype float32, expected float64", [["mul", {}, ["float/0-d", "float/0-d"]]])
+    assert mul & ts("output 1: dtype float32, expected float64", [["opinfo.nn.functional.hardshrink", {}, ["float/0-d"]]])
+    assert not mul & ts("output 0: dtype int64, expected bool", [["add", {"alpha": "+"}, ["bool/0-d", "bool/0-d"]]])
