@@ -71,7 +71,7 @@ def on_same_model(kind: Kind, runtime: str, others: list[tuple[str, Kind]], mode
     passing = sorted(r for r, k in ran if runtime_family(r) != mine and k is Kind.PASS)
     failing = sorted(r for r, k in ran if runtime_family(r) != mine and k.is_failure)
     if kind in REFUSALS and model is not None:
-        broken = constraint_breaks(model, feeds)
+        broken = constraint_breaks(model, feeds, stated_first=runtime_family(runtime) == LENIENT)
         if broken:
             return Finding("model", f"the model breaks the ONNX spec's input constraints ({'; '.join(broken)}), "
                                     f"which {runtime} rightly enforces", broken=broken)
@@ -512,12 +512,14 @@ CONSTRAINTS = {
 }
 
 
-def constraint_breaks(model, feeds: dict | None = None) -> list[str]:
+def constraint_breaks(model, feeds: dict | None = None, *, stated_first: bool = False) -> list[str]:
     """The input constraints of the ONNX spec (CONSTRAINTS) that model's nodes break, in words.
 
     feeds: the inputs the model failed on. The values reaching each constrained node (indices,
     split lengths computed from shapes) are then taken from the reference evaluator run on them,
     where it runs the model: it is lenient, which is what lets it show what a strict runtime refused.
+    stated_first: the shapes the model states win over the evaluator's (the evaluator is the
+    system that fails).
     """
     nodes = [n for n in model.graph.node if n.domain in ("", "ai.onnx") and n.op_type in CONSTRAINTS]
     if not nodes:
@@ -526,11 +528,13 @@ def constraint_breaks(model, feeds: dict | None = None) -> list[str]:
     if feeds:
         seen = _computed(model, feeds, sorted({i for n in nodes for i in n.input if i and i not in values}))
         values.update(seen)
-        # a shape the model states wins over the reference evaluator's: where the evaluator is
-        # the system that fails, its wrong shape is the defect (its GlobalMaxPool dropping a dim
-        # made a valid Squeeze look out of range: bugs/onnx-reference-run-crash-2c247c)
+        # the computed shapes win (a producer's stale value_info is a defect of its own), except
+        # where the reference evaluator is the system that fails: its wrong shape is then the
+        # defect (its GlobalMaxPool dropping a dim made a valid Squeeze look out of range:
+        # bugs/onnx-reference-run-crash-2c247c), and the shapes the model states win
         fed = set(feeds)
-        shapes.update({k: tuple(v.shape) for k, v in seen.items() if k in fed or k not in shapes or None in shapes[k]})
+        shapes.update({k: tuple(v.shape) for k, v in seen.items()
+                       if not stated_first or k in fed or k not in shapes or None in shapes[k]})
     out = []
     for node in nodes:
         out += CONSTRAINTS[node.op_type](node, shapes, values)

@@ -23,12 +23,15 @@ from fuzzer.ir import Graph
 _OPSET: int | None = None
 
 
-def _direct_error(graph: Graph) -> str | None:
-    """Why onnxfuzz's direct ONNX model of graph is invalid (as campaigns judge a model), or None."""
+def _direct_errors(graph: Graph) -> tuple[str | None, str | None]:
+    """Why onnxfuzz's direct ONNX model of graph is invalid as campaigns judge a model, and which
+    of the spec's input constraints the checker skips it breaks (oracles.evidence.CONSTRAINTS);
+    None for each it passes."""
     global _OPSET
     from fuzzer.materialize.onnx_model import model_proto
     from fuzzer.ops import graph_opset_floor
     from oracles import Kind, judge_model
+    from oracles.evidence import constraint_breaks
 
     if _OPSET is None:
         import onnx
@@ -36,19 +39,18 @@ def _direct_error(graph: Graph) -> str | None:
         _OPSET = onnx.defs.onnx_opset_version()
     opset = max(_OPSET, graph_opset_floor(graph))
     try:
-        blob = model_proto(graph, opset).SerializeToString()
+        model = model_proto(graph, opset)
     except Exception as e:
-        return f"the direct model cannot be built: {type(e).__name__}: {e}"
-    verdict, _ = judge_model(blob, f"onnx-direct@{opset}")
-    if verdict is not None and verdict.kind is not Kind.UNSUPPORTED:
-        return verdict.error  # a type gap is ONNX's limit, not a broken graph
-    # and the input constraints the checker skips: a Gather index past the end of a Shape that a
-    # reduction made shorter, a Pad with pads for another rank (review 10: an optimizer's crash on
-    # such a model, and a runtime's refusal of one, were filed)
-    from oracles.evidence import constraint_breaks
-
-    broken = constraint_breaks(model_proto(graph, opset))
-    return "; ".join(broken) if broken else None
+        why = f"the direct model cannot be built: {type(e).__name__}: {e}"
+        return why, why
+    verdict, _ = judge_model(model.SerializeToString(), f"onnx-direct@{opset}")
+    # a type gap is ONNX's limit, not a broken graph
+    invalid = verdict.error if verdict is not None and verdict.kind is not Kind.UNSUPPORTED else None
+    # a Gather index past the end of a Shape that a reduction made shorter, a Pad with pads for
+    # another rank (review 10: an optimizer's crash on such a model, and a runtime's refusal of
+    # one, were filed)
+    broken = constraint_breaks(model) if invalid is None else []
+    return invalid, "; ".join(broken) or None
 
 
 class Validity:
@@ -58,8 +60,11 @@ class Validity:
         from fuzzer.ops import get_spec
 
         direct = all(get_spec(op).has_onnx for op in set(original.op_types()))
-        #: whether candidates must keep a valid direct model: only when the original has one
-        self.direct = direct and _direct_error(original) is None
+        invalid, broken = _direct_errors(original) if direct else ("", "")
+        #: whether candidates must keep a direct model the checker passes: only when the original's does
+        self.direct = direct and invalid is None
+        #: whether they must keep one that breaks no checked constraint: only when the original's breaks none
+        self.constrained = self.direct and broken is None
         #: candidates refused, for the reduction's counters
         self.refused = 0
 
@@ -67,7 +72,8 @@ class Validity:
         """Why candidate breaks the rules, or None when it keeps them."""
         if not self.direct:
             return None
-        why = _direct_error(candidate)
+        invalid, broken = _direct_errors(candidate)
+        why = invalid or (broken if self.constrained else None)
         if why is not None:
             self.refused += 1
         return why

@@ -190,7 +190,7 @@ def _blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, ex
 
     if target.stage is Stage.EXPORT:
         upstream = _upstream_fault(exporter, graph, feeds, opset, target.error)
-        if upstream == "onnxscript's optimizer":
+        if upstream == "onnxscript's optimizer":  # see DynamoExporter.upstream_fault
             # it runs after the translation, on a model the exporter without it writes: its rule is
             # what failed, and the onnxscript-optimizer transformer on that model names the rule
             return Blame("", "", f"{exporter} exports the module with optimize=False; the crash is in onnxscript's "
@@ -256,7 +256,9 @@ def _blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, ex
         return Blame(system, "runtime", found.reason, witnesses)
     if transformer:
         if found.at == "model":
-            inherited = given is not None and kind in (Kind.LOAD_CRASH, Kind.RUN_CRASH) and bool(constraint_breaks(given, feeds))
+            stated_first = runtime_family(target.runtime) == "onnx-reference"
+            inherited = given is not None and kind in (Kind.LOAD_CRASH, Kind.RUN_CRASH) and bool(
+                constraint_breaks(given, feeds, stated_first=stated_first))
             if inherited:
                 return _producer(exporter, "exporter", f"{found.reason}; the model {exporter} gave {transformer} breaks "
                                  "them already", witnesses)
@@ -317,7 +319,7 @@ def _discrete_output_of_lowered_precision(transformer: str, graph: Graph, target
     runtime agrees on such a model; one that computes it otherwise is judged as before."""
     from fuzzer.plugin import load_plugin
 
-    if target.kind not in (Kind.VALUE_MISMATCH, Kind.SHAPE_MISMATCH):
+    if target.kind is not Kind.VALUE_MISMATCH:  # rounding never changes a shape
         return ""
     try:
         precision = getattr(load_plugin("converter", transformer), "precision", None)
@@ -330,10 +332,15 @@ def _discrete_output_of_lowered_precision(transformer: str, graph: Graph, target
     ancestors = [n for n in graph.ancestors(out) if n.is_op]
     if not any(v.type.dtype.is_float for n in ancestors for v in n.inputs):
         return ""
+    ops = {op for n in ancestors for op in _onnx_ops(n.op_type)}
     if not out.type.dtype.is_float:
+        # only where floats become discrete on the way: an index, a comparison, a cast to an integer
+        turned = sorted(ops & (_STEPS | {"Cast", "CastLike", "Unique", "NonZero"}))
+        if not turned:
+            return ""
         return (f"{transformer} lowers the model to {precision} on purpose, and output {m.group(1)} is {out.type.dtype.value} "
-                "computed from float values: an index or a comparison that the lower precision's rounding flips")
-    steps = sorted({op for n in ancestors for op in _onnx_ops(n.op_type)} & _STEPS)
+                f"made from float values by {', '.join(turned)}: the lower precision's rounding flips it")
+    steps = sorted(ops & _STEPS)
     if steps:
         # a float output through a step (review 11: a quantized Conv's 0.981 became 1.031, and the
         # Floor after it gave -2 for -1): the step's jump is the rounding's, not a defect

@@ -767,10 +767,11 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         # review 8); otherwise one (index_fill_ and index_fill on a 0-d self, reviews 9 to 11)
         symptom = SYMPTOM_CLASS[kind]
         typed = symptom == "wrong type" or (symptom == "breaks the model" and bool(_TYPE_CLASH.search(error or "")))
-        calls = [_helper(_call_name(c[0])) + ("_" if typed and _in_place(c[0]) else "") for c in core]
+        one = _helper if family == "torchscript" else (lambda op: op)  # torchlib has a function per op
+        calls = [one(_call_name(c[0])) + ("_" if typed and _in_place(c[0]) else "") for c in core]
         opset = _opset_of(path)
         # a TorchScript op's function for the opset, unless one helper is all of them
-        functions = [_helper(r.removeprefix("aten::")) + (f"@{_symbolic_module(r, opset)}" if family == "torchscript" and opset
+        functions = [one(r.removeprefix("aten::")) + (f"@{_symbolic_module(r, opset)}" if family == "torchscript" and opset
                                                           and r.removeprefix("aten::") not in _ONE_HELPER else "")
                      for r in rules]
         keys.append("function:" + digest(family, symptom, *functions, *calls))

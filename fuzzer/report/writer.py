@@ -193,7 +193,7 @@ def free_bug_id(dirs: list[Path], bug_id: str, key: str) -> str:
     ReduceLogSumExp on a 0-d input: review 10). A folder is never overwritten by another bug,
     and a new folder can be copied into the reviewed collection under its own name."""
     def taken(name: str) -> bool:
-        return any((Path(d) / name / "case.json").exists() and _today_key(Path(d) / name) != key for d in dirs)
+        return any((Path(d) / name / "case.json").exists() and _today_key(Path(d) / name) not in (key, None) for d in dirs)
 
     if not taken(bug_id):
         return bug_id

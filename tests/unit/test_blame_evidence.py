@@ -824,7 +824,7 @@ def test_review_10s_models_that_break_input_constraints_the_checker_skips():
     assert constraint_breaks(_one_node("ReduceMin", [("x", [2])], [helper.make_tensor("a", T.INT64, [1], [-1])], [], {"keepdims": 0})) == []
 
 
-def test_a_shape_the_model_states_wins_over_the_reference_evaluators():
+def test_a_shape_the_model_states_wins_over_the_reference_evaluators_where_it_fails():
     """bugs/onnx-reference-run-crash-2c247c: onnx.reference's GlobalMaxPool drops a dim, and the
     Squeeze after it is valid by the shapes the model states: the evaluator's defect, not the model's."""
     x = helper.make_tensor_value_info("x", T.FLOAT, [1, 1, 1])
@@ -832,7 +832,11 @@ def test_a_shape_the_model_states_wins_over_the_reference_evaluators():
     model = helper.make_model(helper.make_graph(nodes, "g", [x], [helper.make_tensor_value_info("y", T.FLOAT, [1, 1])],
                                                 [helper.make_tensor("a", T.INT64, [1], [2])]),
                               opset_imports=[helper.make_opsetid("", 15)])
-    assert constraint_breaks(model, {"x": np.ones((1, 1, 1), np.float32)}) == []
+    feeds = {"x": np.ones((1, 1, 1), np.float32)}
+    assert constraint_breaks(model, feeds, stated_first=True) == []
+    # where another system fails, the computed shapes win: a producer's stale shapes are its own defect
+    assert constraint_breaks(model, feeds) == ["Squeeze's axis 2 is outside [-2, 1] for its input of rank 2"]
+    assert on_same_model(Kind.RUN_CRASH, "onnx-reference", [("onnxruntime", Kind.PASS)], model, feeds).at == "runtime"
 
 
 def test_a_lowered_precision_flipping_a_discrete_output_is_no_defect_of_the_transformer():
@@ -869,3 +873,19 @@ def test_a_lowered_precision_crossing_a_floor_is_no_defect_of_the_transformer():
     g.outputs = [f, y]
     assert "Floor" in _discrete_output_of_lowered_precision("ort-quantize", g, SimpleNamespace(kind=Kind.VALUE_MISMATCH, error="output 0: 1/4 elements off"))
     assert _discrete_output_of_lowered_precision("ort-quantize", g, SimpleNamespace(kind=Kind.VALUE_MISMATCH, error="output 1: 1/4 elements off")) == ""
+
+
+def test_a_lowered_precision_excuses_no_wrong_shape_and_no_integer_made_without_a_step():
+    """Maintainer review: rounding never changes a shape, and an integer output no float became
+    (Shape of a float tensor) cannot flip with rounding."""
+    from types import SimpleNamespace
+
+    from fuzzer.report.blame import _discrete_output_of_lowered_precision
+
+    g = Graph()
+    x = g.add_input(TensorType(DType.float32, (4,)))
+    (i,) = g.add_node("argmax", [x], {"dim": 0, "keepdim": False}, [TensorType(DType.int64, ())]).outputs
+    (s,) = g.add_node("onnx.Shape", [x], {}, [TensorType(DType.int64, (1,))]).outputs
+    g.outputs = [i, s]
+    assert _discrete_output_of_lowered_precision("float16", g, SimpleNamespace(kind=Kind.SHAPE_MISMATCH, error="output 0: shape [1]")) == ""
+    assert _discrete_output_of_lowered_precision("float16", g, SimpleNamespace(kind=Kind.VALUE_MISMATCH, error="output 1: 1/1 elements off")) == ""

@@ -57,3 +57,15 @@ def test_whole_numbers_inside_the_graph_are_not_moved():
     g.outputs = [c]
     ref, _ = reference(g, NumpyChoices(0), {x.name: np.array([2.5, -1.25, 7.75], dtype=np.float32)}, special=False)
     assert ref.tolerance(0)[1].all()
+
+
+def test_two_copies_of_one_value_are_a_tie_the_spec_breaks_and_stay_judged():
+    """argmax of cat([x, x]): every runtime copies exactly, and ArgMax takes the first of equal
+    values, so the index is judged (maintainer review: copying ops are not nudged)."""
+    g = Graph()
+    x = g.add_input(TensorType(DType.float32, (2,)))
+    (c,) = g.add_node("cat", [x, x], {"dim": 0}, [TensorType(DType.float32, (4,))]).outputs
+    (i,) = g.add_node("argmax", [c], {"dim": 0, "keepdim": False}, [TensorType(DType.int64, ())]).outputs
+    g.outputs = [i]
+    ref, _ = reference(g, NumpyChoices(0), {x.name: np.array([0.3, 0.1], dtype=np.float32)}, special=False)
+    assert ref.tolerance(0)[1].all()

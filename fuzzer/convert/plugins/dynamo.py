@@ -237,12 +237,24 @@ class DynamoExporter(Exporter):
                 # export that passes without it crashed in one of that optimizer's rules (review 11:
                 # _broadcast_to_matmul indexing the shape of a 0-d bilinear input)
                 try:
-                    torch.onnx.export(request.module, request.args, dynamo=True, opset_version=request.opset,
-                                      input_names=request.input_names, output_names=request.output_names, optimize=False,
-                                      dynamic_shapes=dynamic_shapes(request), verbose=False, report=False)
+                    plain = torch.onnx.export(request.module, request.args, dynamo=True, opset_version=request.opset,
+                                              input_names=request.input_names, output_names=request.output_names,
+                                              optimize=False, dynamic_shapes=dynamic_shapes(request), verbose=False,
+                                              report=False)
                 except Exception:  # noqa: BLE001 - the translation itself fails: the exporter's
                     return None
-                return OPTIMIZER
+                # named only when the onnxscript-optimizer transformer fails the same way on that
+                # model, so that its path files the crash (the exporter also runs onnxscript's
+                # fusions, which that transformer does not: a fusion's crash stays the exporter's)
+                from fuzzer.plugin import load_plugin
+
+                try:
+                    load_plugin("converter", "onnxscript-optimizer").transform(plain.model_proto.SerializeToString(), request.opset)
+                except Exception as e:  # noqa: BLE001 - any failure is evidence; fails_the_same judges it
+                    from oracles import normalize_error
+
+                    return OPTIMIZER if fails_the_same(Kind.CONVERT_CRASH, e, normalize_error(Kind.CONVERT_CRASH, error)) else None
+                return None
         return None
 
     def upstream_wrong(self, request: ExportRequest) -> str | None:
