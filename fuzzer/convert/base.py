@@ -57,6 +57,11 @@ class Converter(Plugin):
     kind: ClassVar[str] = "exporter"
 
 
+#: what Exporter.upstream_fault names when an export fails only in the optimizer the exporter
+#: runs after its translation, and that optimizer's transformer plugin fails the same way
+EXPORTERS_OPTIMIZER = "onnxscript's optimizer"
+
+
 class Exporter(Converter):
     """A framework model to ONNX. Required: `name`, `opsets`, `export()`, `repro_source()`."""
 

@@ -1096,9 +1096,9 @@ def _innermost_symbolic(error: BaseException, hit: set[str]) -> str | None:
     aten::dropout and aten::dropout_): a frame of it names the one among them the export hit,
     or no one; a frame of code registered under one name alone names that one, hit or not (a
     symbolic function calling another's directly: aten::all's calls aten::any's)."""
-    from fuzzer.coverage.torch_exporters import _load_symbolic_modules
+    from fuzzer.coverage.torch_exporters import torchscript_registry
 
-    registry = _load_symbolic_modules()
+    registry = torchscript_registry()
     names: dict = {}
     for name in registry.all_functions():
         group = registry.get_function_group(name)

@@ -37,7 +37,7 @@ def _torch_version() -> str:
     return torch.__version__
 
 
-def _load_symbolic_modules():
+def torchscript_registry():
     """The TorchScript exporter's registry, complete: the exporter imports its symbolic_opsetN
     modules (which register their functions) on its first export, so before that the registry
     lists fewer functions (352 rather than 401 with torch 2.13)."""
@@ -56,7 +56,7 @@ def _load_symbolic_modules():
 def torchscript_inventory() -> dict:
     from torch.onnx._internal.torchscript_exporter import registration
 
-    _load_symbolic_modules()
+    torchscript_registry()
     return {"version": _torch_version(), "rules": sorted(registration.registry.all_functions())}
 
 
@@ -64,7 +64,7 @@ def instrument_torchscript() -> None:
     """Wrap every registered symbolic function once per process so that calling it records a hit."""
     if "torchscript" in _installed or not coverage.enabled():
         return
-    registry = _load_symbolic_modules()
+    registry = torchscript_registry()
     for name in registry.all_functions():
         group = registry.get_function_group(name)
         if group is None:

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fuzzer.case import CaseSpec
+from fuzzer.convert.base import EXPORTERS_OPTIMIZER
 from fuzzer.generate import GenConfig
 from fuzzer.ir import Graph
 from fuzzer.minimize.reducer import Evaluator, Target, fit_plan, in_process
@@ -190,7 +191,7 @@ def _blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, ex
 
     if target.stage is Stage.EXPORT:
         upstream = _upstream_fault(exporter, graph, feeds, opset, target.error)
-        if upstream == "onnxscript's optimizer":  # see DynamoExporter.upstream_fault
+        if upstream == EXPORTERS_OPTIMIZER:
             # it runs after the translation, on a model the exporter without it writes: its rule is
             # what failed, and the onnxscript-optimizer transformer on that model names the rule
             return Blame("", "", f"{exporter} exports the module with optimize=False; the crash is in onnxscript's "

@@ -608,16 +608,28 @@ def _call_name(ir_op: str) -> str:
     return framework_op_of(ir_op).rstrip("_").rsplit(".", 1)[-1] or ir_op
 
 
-def _helper(op: str) -> str:
-    """The TorchScript helper a torch op's symbolic is (_ONE_HELPER), or the op."""
-    return _ONE_HELPER.get(op, op)
+def _helper(family: str, op: str) -> str:
+    """The TorchScript helper a torch op's symbolic is (_ONE_HELPER), or the op (torchlib, the
+    dynamo exporter's, has a function per op)."""
+    return _ONE_HELPER.get(op, op) if family == "torchscript" else op
+
+
+def _function(family: str, rule: str, opset: int | None) -> str:
+    """The exporter function a rule at fault names ("aten::gather"), for the function key: for
+    TorchScript, with the symbolic_opsetN module whose function runs at the case's opset, unless
+    one helper is all of an op's functions."""
+    op = rule.removeprefix("aten::")
+    if family != "torchscript" or op in _ONE_HELPER or not opset:
+        return _helper(family, op)
+    return f"{op}@{_symbolic_module(rule, opset)}"
 
 
 #: what a failure shows of a model that is wrong, by kind: one defect shows as an invalid model,
 #: a refusal to load or to run as the model and runtime happen to be (TorchScript's masked_scatter
 #: refused by ORT, onnx.reference and tract in three wordings, review 9), and as a wrong value or
 #: NaN alike; a wrong type or shape is a defect of another line of code
-SYMPTOM_CLASS = {"invalid_model": "breaks the model", "load_crash": "breaks the model", "run_crash": "breaks the model",
+BROKEN = "breaks the model"
+SYMPTOM_CLASS = {"invalid_model": BROKEN, "load_crash": BROKEN, "run_crash": BROKEN,
                  "value_mismatch": "wrong values", "nan_inf": "wrong values",
                  "dtype_mismatch": "wrong type", "shape_mismatch": "wrong shape"}
 
@@ -653,7 +665,7 @@ def rule_key(system: str, role: str, kind: str, fault: dict | None) -> str | Non
         return None
     # NaN where a value is due and a wrong value are one symptom of a rewrite that computes
     # otherwise (onnxscript's add_0 dropping LayerNorm's eps: a wrong value or 0/0, review 9)
-    symptom = "breaks the model" if kind in _CRASHES else "wrong values" if kind in ("value_mismatch", "nan_inf") else kind
+    symptom = BROKEN if kind in _CRASHES else "wrong values" if kind in ("value_mismatch", "nan_inf") else kind
     parts = [system_family(system), symptom, rule_system.split("@")[0], *sorted(rules)]
     return "rule:" + hashlib.sha1("|".join(parts).encode()).hexdigest()[:10]
 
@@ -662,8 +674,6 @@ def rule_key(system: str, role: str, kind: str, fault: dict | None) -> str | Non
 #: object has no attribute 'nbytes'"), not the model
 _PY_INTERNAL = re.compile(r"(?:AttributeError|TypeError|KeyError|IndexError|UnboundLocalError|NameError)\b")
 
-
-_NUMERIC_CLASSES = ("value_mismatch", "nan_inf", "dtype_mismatch", "shape_mismatch")
 
 #: runtimes whose kernel for an op is one function for every element type: onnx.reference's
 #: numpy code (its Mean broadcasting into its first input at float16 and at float32: review 11)
@@ -674,6 +684,7 @@ def _kernels(family: str, rules: list[str]) -> list[str]:
     """The kernels rules name ("Mean(float32)"), without the element type where the runtime has
     one kernel per op."""
     return [re.sub(r"\(\w+\)$", "", r) for r in rules] if family in _ONE_KERNEL_PER_OP else list(rules)
+
 
 #: a torch symbolic refusing a bool beside another type ("Inputs of Min must have same dtype.Got Bool and Float")
 _BOOL_CLASH = re.compile(r"must have same dtype\.\s*Got (?:Bool and \w+|\w+ and Bool)")
@@ -706,9 +717,9 @@ def _symbolic_module(rule: str, opset: int) -> str:
     runs for rule at opset, or "": one aten op has a function per opset range, and each is its
     own code (torch.gather's OneHot decomposition below opset 11 and its GatherElements from 11)."""
     try:
-        from fuzzer.coverage.torch_exporters import _load_symbolic_modules
+        from fuzzer.coverage.torch_exporters import torchscript_registry
 
-        group = _load_symbolic_modules().get_function_group(rule)
+        group = torchscript_registry().get_function_group(rule)
         fn = group.get(opset) if group is not None else None
     except Exception:  # noqa: BLE001 - no torch, or another registry: the rule alone then
         return ""
@@ -746,13 +757,13 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
     if (role == "exporter" and family == "torchscript" and core and all(_in_place(c[0]) for c in core)
             and (kind == "dtype_mismatch" or (kind == "invalid_model" and _TYPE_CLASH.search(error or "")))):
         keys.append("inplace:" + family)
-    if (role == "runtime" and rules and (fault or {}).get("system", "").endswith(":ops") and kind in ("load_crash", "run_crash")
+    fault_system = (fault or {}).get("system") or ""
+    if (role == "runtime" and rules and fault_system.endswith(":ops") and kind in ("load_crash", "run_crash")
             and first and not is_death(error)):
         # one kernel raising the same words is one defect whichever op downstream showed it
         # (onnx.reference's grouped ConvTranspose under a Squeeze or alone, review 9); its other
         # defects say other words or show as wrong values
         keys.append("kernel:" + digest(family, *_kernels(family, rules), _said(kind, error)))
-    fault_system = (fault or {}).get("system") or ""
     whole = fault_system.endswith((":component", ":passes"))
     if role == "exporter" and rules and core and not whole and kind in SYMPTOM_CLASS:
         # one function of the exporter, reached by one chain of calls, showing one class of
@@ -766,16 +777,11 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         # a model broken by a type clash, the two spellings are two code paths (ge_ against ge,
         # review 8); otherwise one (index_fill_ and index_fill on a 0-d self, reviews 9 to 11)
         symptom = SYMPTOM_CLASS[kind]
-        typed = symptom == "wrong type" or (symptom == "breaks the model" and bool(_TYPE_CLASH.search(error or "")))
-        one = _helper if family == "torchscript" else (lambda op: op)  # torchlib has a function per op
-        calls = [one(_call_name(c[0])) + ("_" if typed and _in_place(c[0]) else "") for c in core]
-        opset = _opset_of(path)
-        # a TorchScript op's function for the opset, unless one helper is all of them
-        functions = [one(r.removeprefix("aten::")) + (f"@{_symbolic_module(r, opset)}" if family == "torchscript" and opset
-                                                          and r.removeprefix("aten::") not in _ONE_HELPER else "")
-                     for r in rules]
+        typed = symptom == "wrong type" or (symptom == BROKEN and bool(_TYPE_CLASH.search(error or "")))
+        calls = [_helper(family, _call_name(c[0])) + ("_" if typed and _in_place(c[0]) else "") for c in core]
+        functions = [_function(family, r, _opset_of(path)) for r in rules]
         keys.append("function:" + digest(family, symptom, *functions, *calls))
-    if role == "runtime" and rules and fault_system.endswith(":ops") and kind in _NUMERIC_CLASSES:
+    if role == "runtime" and rules and fault_system.endswith(":ops") and SYMPTOM_CLASS.get(kind) not in (None, BROKEN):
         # a kernel at one dtype computing a wrong value (or type, or shape) is one defect whatever
         # graph fed it (onnx.reference's MaxPool indices with N*C > 1 under a Squeeze or alone,
         # review 9); its defects that break a run say their own words (the kernel key above)

@@ -135,14 +135,20 @@ def filed_keys(bugs_dir: Path) -> list[tuple[Path, str | None, dict]]:
     out = []
     for other in sorted(Path(bugs_dir).glob("*/case.json")):
         try:
-            stamp = (str(other), other.stat().st_mtime)
             case = json.loads(other.read_text())
+            out.append((other.parent, _key_of(other, case), case.get("bug") or {}))
         except (OSError, ValueError):
             continue
-        if stamp not in _KEYS:
-            _KEYS[stamp] = _filed_key(case, other.parent)
-        out.append((other.parent, _KEYS[stamp], case.get("bug") or {}))
     return out
+
+
+def _key_of(case_json: Path, case: dict) -> str | None:
+    """The key by today's rules of the bug case_json records (case: its content), kept per file
+    and modification time."""
+    stamp = (str(case_json), case_json.stat().st_mtime)
+    if stamp not in _KEYS:
+        _KEYS[stamp] = _filed_key(case, case_json.parent)
+    return _KEYS[stamp]
 
 
 #: where bugs filed before are, besides the folder a filer writes to (os.pathsep-separated);
@@ -182,7 +188,10 @@ def same_rule_bug(keys: list[str], known: list[Path], skip: Path) -> Path | None
 
 def _today_key(folder: Path) -> str | None:
     """folder's key by today's rules (None: its case.json cannot be read)."""
-    return next((k for f, k, _ in filed_keys(folder.parent) if f == folder), None)
+    try:
+        return _key_of(folder / "case.json", json.loads((folder / "case.json").read_text()))
+    except (OSError, ValueError):
+        return None
 
 
 def free_bug_id(dirs: list[Path], bug_id: str, key: str) -> str:

@@ -176,22 +176,15 @@ def _sensitivity(m64, args64, truth, rng: np.random.Generator, delta: float,
 
     def wiggle(t, pattern):
         if pattern == "random":
-            signs = torch.from_numpy(rng.choice([-1.0, 1.0], size=tuple(t.shape)))
-        else:
-            n = t.numel()
-            ramp = torch.linspace(-1.0, 1.0, n, dtype=torch.float64) if n > 1 else torch.zeros(n, dtype=torch.float64)
-            signs = (ramp if pattern == "up" else -ramp).reshape(t.shape)
-        return t * (1 + delta * signs)
+            return t * (1 + delta * torch.from_numpy(rng.choice([-1.0, 1.0], size=tuple(t.shape))))
+        return _ramped(t, pattern, delta)
 
     try:
         for pattern in patterns:
             for b, s in zip(buffers, saved):
                 b.copy_(wiggle(s, pattern))
             args = tuple(wiggle(a, pattern) if a.is_floating_point() else a for a in args64)
-            outs = m64(*args)
-            for i, (o, t) in enumerate(zip(outs, truth)):
-                d = np.abs(to_numpy(o).astype(np.float64) - np.asarray(t, dtype=np.float64))
-                jump[i] = np.maximum(jump[i], np.where(np.isfinite(d), d, np.inf))
+            _widen(jump, m64(*args), truth)
     finally:
         for b, s in zip(buffers, saved):
             b.copy_(s)
@@ -211,23 +204,36 @@ def _inner_sensitivity(m64, args64, truth, delta: float) -> list[np.ndarray]:
 
     jump = [np.zeros(np.shape(t)) for t in truth]
 
-    def ramp(pattern):
+    def nudge(pattern):
         def w(t):
             if not isinstance(t, torch.Tensor) or not t.is_floating_point() or bool((t == t.round()).all()):
                 # whole numbers (a Floor's, or sums of them) are exact on every runtime: moving
                 # them would flip every Cast after a Floor and hide the Cast's own defects
                 return t
-            n = t.numel()
-            r = torch.linspace(-1.0, 1.0, n, dtype=t.dtype) if n > 1 else torch.zeros(n, dtype=t.dtype)
-            return t * (1 + delta * (r if pattern == "up" else -r).reshape(t.shape))
+            return _ramped(t, pattern, delta)
         return w
 
     for pattern in ("up", "down"):
         try:
-            outs = m64.wiggled(ramp(pattern), *args64)
+            outs = m64.wiggled(nudge(pattern), *args64)
         except Exception:  # noqa: BLE001 - a nudged value an op refuses: that op's domain edge, not a tie
             continue
-        for i, (o, t) in enumerate(zip(outs, truth)):
-            d = np.abs(to_numpy(o).astype(np.float64) - np.asarray(t, dtype=np.float64))
-            jump[i] = np.maximum(jump[i], np.where(np.isfinite(d), d, np.inf))
+        _widen(jump, outs, truth)
     return jump
+
+
+def _ramped(t, pattern: str, delta: float):
+    """t scaled by a factor rising ("up") or falling ("down") with each element's position, from
+    1 - delta to 1 + delta."""
+    import torch
+
+    n = t.numel()
+    ramp = torch.linspace(-1.0, 1.0, n, dtype=t.dtype) if n > 1 else torch.zeros(n, dtype=t.dtype)
+    return t * (1 + delta * (ramp if pattern == "up" else -ramp).reshape(t.shape))
+
+
+def _widen(jump: list[np.ndarray], outs, truth) -> None:
+    """jump[i] = max(jump[i], |outs[i] - truth[i]|), elementwise; a non-finite difference is inf."""
+    for i, (o, t) in enumerate(zip(outs, truth)):
+        d = np.abs(to_numpy(o).astype(np.float64) - np.asarray(t, dtype=np.float64))
+        jump[i] = np.maximum(jump[i], np.where(np.isfinite(d), d, np.inf))

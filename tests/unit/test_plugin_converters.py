@@ -219,7 +219,7 @@ def test_an_export_that_fails_only_in_the_exporters_optimizer_names_the_optimize
     import numpy as np
 
     from fuzzer.convert.base import ExportRequest
-    from fuzzer.convert.plugins.dynamo import OPTIMIZER
+    from fuzzer.convert.base import EXPORTERS_OPTIMIZER
     from fuzzer.ir import DType, Graph, TensorType
 
     g = Graph()
@@ -234,5 +234,5 @@ def test_an_export_that_fails_only_in_the_exporters_optimizer_names_the_optimize
     dynamo = load_plugin("converter", "dynamo")
     with pytest.raises(Exception) as crash:
         dynamo.export(request)
-    assert dynamo.upstream_fault(request, f"{type(crash.value).__name__}: {crash.value}") == OPTIMIZER
+    assert dynamo.upstream_fault(request, f"{type(crash.value).__name__}: {crash.value}") == EXPORTERS_OPTIMIZER
     load_plugin("converter", "dynamo-noopt").export(request)  # the translation itself is fine

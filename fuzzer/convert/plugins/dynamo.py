@@ -11,7 +11,7 @@ import functools
 import os
 import re
 
-from fuzzer.convert.base import Exporter, ExportRequest
+from fuzzer.convert.base import EXPORTERS_OPTIMIZER, Exporter, ExportRequest
 
 # ops without a translation: "No decompositions registered", "not supported"; and dims that
 # torch.export cannot keep dynamic ("Constraints violated", "specialized it to be a constant",
@@ -158,10 +158,6 @@ def warm_caches() -> None:
         utils._collect_all_valid_cia_ops()
 
 
-#: what upstream_fault names when the export fails only with the exporter's optimizer on
-OPTIMIZER = "onnxscript's optimizer"
-
-
 class DynamoExporter(Exporter):
     name = "dynamo"
     requires = ("torch", "onnx", "onnxscript")
@@ -253,7 +249,7 @@ class DynamoExporter(Exporter):
                 except Exception as e:  # noqa: BLE001 - any failure is evidence; fails_the_same judges it
                     from oracles import normalize_error
 
-                    return OPTIMIZER if fails_the_same(Kind.CONVERT_CRASH, e, normalize_error(Kind.CONVERT_CRASH, error)) else None
+                    return EXPORTERS_OPTIMIZER if fails_the_same(Kind.CONVERT_CRASH, e, normalize_error(Kind.CONVERT_CRASH, error)) else None
                 return None
         return None
 

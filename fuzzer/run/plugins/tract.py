@@ -44,7 +44,6 @@ _GAP = re.compile(
     r"|\bonly supports? [fiu]\d+(?: and [fiu]\d+)?\b"
     # BatchNormalization's scale, bias, mean and variance must be initializers: "Params are not const"
     r"|\bParams are not const\b"
-
     # a fixed element type in an op's inference rules (QuantizeLinear's scale: f32 only), said as
     # "Applying rule inputs[1].datum_type == F32 ... Impossible to unify F16 with F32"
     r"|Applying rule (?:in|out)puts\[\d+\]\.datum_type == [FIU]\d+\b"
