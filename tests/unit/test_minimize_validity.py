@@ -83,3 +83,19 @@ def test_a_candidate_whose_direct_model_is_invalid_is_refused():
     assert rules.refused == 1
     # a graph whose own direct model is invalid is not held to the rule (nothing would be kept)
     assert not Validity(broken).direct
+
+
+def test_a_candidate_whose_gather_index_passes_the_end_is_refused():
+    """Review 10: shrinking a Shape left a Gather index past its end, which the checker passes and
+    onnxoptimizer then crashed on. The original's indices fit: the candidate must keep them fitting."""
+    def graph(size):
+        g = Graph()
+        x = g.add_input(TensorType(DType.float32, (size,)))
+        i = g.add_const(np.array([2], dtype=np.int64), DType.int64)
+        (y,) = g.add_node("index_select", [x, i], {"dim": 0}, [TensorType(DType.float32, (1,))]).outputs
+        g.outputs = [y]
+        return g
+
+    rules = Validity(graph(3))
+    assert rules.why_not(graph(3)) is None
+    assert "Gather's indices" in (rules.why_not(graph(1)) or "")
