@@ -109,6 +109,7 @@ _OP_NAMED = [
     re.compile(r"OpType:\s*([A-Za-z_][\w.]*)"),
     re.compile(r'#\d+ "[^"]*" ([A-Za-z_][\w.]*)'),  # tract: Translating node #3 "_n3" Gemm
     re.compile(r"\(operator '([A-Z][A-Za-z]*?)(?:_\d+)?'\)"),  # onnx.reference: (operator 'Clip_11')
+    re.compile(r"\b[Nn]ode [^\s()]+ \(([A-Z]\w*)\)"),  # tract: Building node /Transpose (Transpose)
 ]
 #: tract's quantization ops carry the type they make in their name (QuantizeLinearU8): one op
 _TRACT_TYPED = re.compile(r"\b((?:De)?[Qq]uantizeLinear)[FIU]\d+\b")
@@ -769,8 +770,12 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         # one function of the exporter, reached by one chain of calls, showing one class of
         # symptom is one defect whatever the arguments' dtypes and ranks (index_put with
         # accumulate on int and on float; floor_divide at 0-d and at 1-d; masked_scatter refused
-        # three ways: review 9). The chain keeps apart a function's own defect from one another
-        # call's output brings to it (softmax at 0-d against softmax after unbind's wrong rank).
+        # three ways: review 9). For a broken model, the ONNX op the error names tells a
+        # function's defects apart (softmax at 0-d makes a rank-0 Softmax, after unbind a Transpose
+        # of the wrong rank: two live folders), and the calls before it are the case's context
+        # (movedim's negative perm in a Transpose, reached alone or after unflatten: review 12).
+        # Without such a name, the chain of calls keeps apart a function's own defect from one
+        # another call's output brings to it.
         # Passes and components (scalar type analysis, torch's decompositions) are whole
         # subsystems, which the first failing cut's key alone answers for.
         # An in-place op keeps self's type where its out-of-place form may not: for a wrong type, or
@@ -780,6 +785,9 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         typed = symptom == "wrong type" or (symptom == BROKEN and bool(_TYPE_CLASH.search(error or "")))
         calls = [_helper(family, _call_name(c[0])) + ("_" if typed and _in_place(c[0]) else "") for c in core]
         functions = [_function(family, r, _opset_of(path)) for r in rules]
+        named = named_op(error) if symptom == BROKEN else None
+        if named:
+            calls = [onnx_family(named)] + (["in-place"] if typed and any(_in_place(c[0]) for c in core) else [])
         keys.append("function:" + digest(family, symptom, *functions, *calls))
     if role == "runtime" and rules and fault_system.endswith(":ops") and SYMPTOM_CLASS.get(kind) not in (None, BROKEN):
         # a kernel at one dtype computing a wrong value (or type, or shape) is one defect whatever

@@ -885,3 +885,32 @@ def test_a_typing_pass_giving_one_wrong_type_for_another_is_one_bug():
     mul = ts("output 0: dtype float32, expected float64", [["mul", {}, ["float/0-d", "float/0-d"]]])
     assert mul & ts("output 1: dtype float32, expected float64", [["opinfo.nn.functional.hardshrink", {}, ["float/0-d"]]])
     assert not mul & ts("output 0: dtype int64, expected bool", [["add", {"alpha": "+"}, ["bool/0-d", "bool/0-d"]]])
+
+
+def test_a_broken_model_is_keyed_by_the_op_its_error_names_not_by_the_calls_before():
+    """Review 12: TorchScript's movedim writes a Transpose with a negative perm, which the checker
+    refuses after moveaxis alone and tract refuses after unflatten ("Building node /Transpose
+    (Transpose)"): one defect. softmax at 0-d (a rank-0 Softmax) and after unbind (a Transpose of
+    the wrong rank) name two ops, and stay two."""
+    from fuzzer.report.rootcause import named_op, rule_keys
+
+    def ts(kind, rules, core, error, path="torchscript@17"):
+        return set(rule_keys("torchscript", "exporter", kind, {"system": "torchscript:symbolic", "rules": rules, "core": core},
+                             error, path))
+
+    tract = ("TractError: Building node /Transpose (Transpose)\n\nCaused by:\n    Node /Transpose (Transpose), "
+             "attribute 'perm': expected list of non-negative ints")
+    assert named_op(tract) == "Transpose"
+    checker = ("InferenceError: [ShapeInferenceError] Inference error(s): (op_type:Transpose, node name: /Transpose): "
+               "[TypeInferenceError] Invalid attribute perm {-3, 0, -1, -2}, input shape = {1, 1, 1, 1}")
+    alone = [["opinfo.moveaxis", {"args": [["0", "-"], ["-", "0"]]}, ["float"]]]
+    after = [["opinfo.unflatten", {"args": ["-", {"tuple": ["-", "+"]}]}, ["float"]],
+             ["opinfo.movedim.method", {"args": [["0", "-"], ["-", "0"]]}, ["float"]]]
+    assert ts("invalid_model", ["aten::movedim"], alone, checker, "torchscript@8") & ts(
+        "load_crash", ["aten::movedim"], after, tract, "torchscript@20")
+    softmax0 = "InferenceError: (op_type:Softmax, node name: /Softmax): Input rank must be >= 1 for Softmax."
+    unbound = ("InvalidArgument: Non-zero status code returned while running Transpose node. Name:'/Transpose' "
+               "Status Message: perm size: 2 does not match input rank: 1")
+    assert not ts("invalid_model", ["aten::softmax"], [["softmax", {"dim": "0"}, ["float/0-d"]]], softmax0) & ts(
+        "run_crash", ["aten::softmax"], [["opinfo.unbind", {"args": ["-"]}, ["float"]], ["opinfo.softmax", {"args": ["0"]}, ["float"]]],
+        unbound)
