@@ -242,12 +242,44 @@ _RUST_DUMP = re.compile(r"\s+[A-Z]\w* \{.*$|,?\s+\[(?:Val|Sym)\(.*$")
 _CAUSES = re.compile(r"^\s*\d+:\s*(?P<line>\S.*)$", re.M)
 
 
+#: OpenVINO's first line only says where the exception passed ("Exception from src/inference/src/cpp/
+#: core.cpp:117:"); the lines after it nest the checks that failed, and the last of them says why
+_OPENVINO_HEAD = re.compile(r"^(?:(\w+): )?Exception from src/\S+:\d+:\s*$")
+_OPENVINO_WRAPPERS = re.compile(r"^(?:Exception from src/|Check '.*' failed at |While validating|FrontEnd API failed|"
+                                r"Model wasn't fully converted|Failed operations detailed log|-- \w+-\d+ with a message)")
+#: the ONNX node OpenVINO's frontend names: "While validating ONNX node '<Node(ScatterND): /x>'",
+#: "-- AffineGrid-20 with a message"
+_OPENVINO_NODE = re.compile(r"<Node\((\w+)\)|^-- (\w+)-\d+ with a message", re.M)
+
+
+def openvino_reason(error: str) -> tuple[str | None, str]:
+    """(the ONNX op OpenVINO names, if any; why it failed: the first line of its nested report
+    that is no wrapper, else the check that failed), or (None, "") for an error of another kind."""
+    lines = (error or "").strip().splitlines()
+    if not lines or not _OPENVINO_HEAD.match(lines[0].strip()):
+        return None, ""
+    node = _OPENVINO_NODE.search(error)
+    op = (node.group(1) or node.group(2)) if node else None
+    check = ""
+    for line in (ln.strip() for ln in lines[1:]):
+        if line.startswith("Summary:"):
+            break
+        if line.startswith("Check '"):
+            check = re.sub(r" failed at .*$", " failed", line)
+        if line and not _OPENVINO_WRAPPERS.match(line):
+            return op, line
+    return op, check
+
+
 def cause_of(error: str) -> str:
     """The error as the key reads it: the dynamo exporter's exception summary instead of its
     "Failed to convert" preamble; an exporter's message without the signature or graph it
     quotes; a cause chain's first line and its innermost cause (tract: "Translating node #4
     Gemm" caused by "expected F16 got F32")."""
     error = error or ""
+    openvino = _OPENVINO_HEAD.match(error.strip().splitlines()[0].strip()) if error.strip() else None
+    if openvino:
+        error = f"{openvino.group(1) or 'Exception'}: {openvino_reason(error)[1]}"
     m = _SUMMARY.search(error)
     if m:
         error = f"{m.group('type').rsplit('.', 1)[-1]}: {m.group('msg')}" if m.group("type") else m.group("msg")
@@ -286,7 +318,8 @@ def _said(kind: Kind | str, error: str) -> str:
     is one thing (a perm of one axis or of two), and so is a shape of any rank ("()", "(1,)" and
     "(1,1)": onnx.reference's Mean broadcasting into its first input, reviews 9 and 11)."""
     said = onnx_family(root_error(kind, cause_of(error))).replace("<n>...", "<n>")
-    return re.sub(r"\((?:(?:<n>,\s*)*<n>,?)?\)", "(<shape>)", said)
+    # (a dim counted from the end is a size too: onnx.reference's MaxPool out_shape=(0,) and (-1,), review 12)
+    return re.sub(r"\((?:(?:(?:negative )?<n>,\s*)*(?:negative )?<n>,?)?\)", "(<shape>)", said)
 
 
 #: tract's names for the ONNX ops it translates a node into, as its errors quote them
@@ -311,6 +344,9 @@ def named_op(error: str) -> str | None:
     text = (error or "").strip()
     if not text:
         return None
+    openvino, _ = openvino_reason(text)
+    if openvino:
+        return _onnx_spelling(openvino)
     head, _, causes = text.partition("\nCaused by:")
     lines = head.strip().splitlines()
     # the checker quotes the node its first line speaks of on the next ("...however input 'x' of

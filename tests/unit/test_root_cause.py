@@ -914,3 +914,44 @@ def test_a_broken_model_is_keyed_by_the_op_its_error_names_not_by_the_calls_befo
     assert not ts("invalid_model", ["aten::softmax"], [["softmax", {"dim": "0"}, ["float/0-d"]]], softmax0) & ts(
         "run_crash", ["aten::softmax"], [["opinfo.unbind", {"args": ["-"]}, ["float"]], ["opinfo.softmax", {"args": ["0"]}, ["float"]]],
         unbound)
+
+
+OPENVINO_SCATTERND = """RuntimeError: Exception from src/inference/src/cpp/core.cpp:105:
+Check 'false' failed at src/frontends/common_translators/src/unconverted_ops_report.cpp:151:
+FrontEnd API failed with OpConversionFailure:
+Model wasn't fully converted. Failed operations detailed log:
+-- ScatterND-14 with a message:
+While validating ONNX node '<Node(ScatterND): /ScatterND>': Check 'indices_rank != 0 && inputs_rank != 0' failed at src/core/shape_inference/include/scatter_nd_base_shape_inference.hpp:25:
+While validating node 'util::ScatterNDBase ScatterNDBase_402739 (opset1::Parameter x1[0]:f16[1,1]) -> (dynamic[...])' with friendly_name 'ScatterNDBase_402739':
+Indices rank and inputs_rank are expected to be at least 1
+
+Summary:
+-- Conversion is failed for: ScatterND-14
+"""
+
+
+def test_openvinos_error_is_read_for_the_reason_its_nested_report_gives():
+    """OpenVINO's first line only says which file the exception passed through: every load
+    failure read alike (review 12's three OpenVINO folders). The key reads the line that says why,
+    and the ONNX node the frontend names."""
+    from fuzzer.report.rootcause import _said, named_op, openvino_reason
+
+    assert openvino_reason(OPENVINO_SCATTERND) == ("ScatterND", "Indices rank and inputs_rank are expected to be at least 1")
+    assert named_op(OPENVINO_SCATTERND) == "ScatterND"
+    assert _said("load_crash", OPENVINO_SCATTERND) == "RuntimeError: Indices rank and inputs_rank are expected to be at least <n>"
+    split = ("RuntimeError: Exception from src/inference/src/cpp/core.cpp:117:\nException from src/inference/src/dev/plugin.cpp:54:\n"
+             "Check 'false' failed at src/core/src/node.cpp:150:\nWhile validating node 'opset1::VariadicSplit _n4' with "
+             "friendly_name '_n4':\nDefault output not supported\n\n")
+    assert _said("load_crash", split) == "RuntimeError: Default output not supported"
+    assert openvino_reason("RuntimeError: something else") == (None, "")
+
+
+def test_a_shape_with_a_dim_counted_from_the_end_is_a_shape():
+    """Review 12: onnx.reference's MaxPool refusing out_shape=(0,) at float32 repeats its (-1,) at float16."""
+    from fuzzer.report.rootcause import rule_keys
+
+    def ref(error, rule):
+        return set(rule_keys("onnx-reference", "runtime", "run_crash", {"system": "onnx-reference:ops", "rules": [rule]}, error))
+
+    said = "RuntimeError: output shape cannot be null or negative, out_shape=({}), auto_pad='VALID', input_spatial_shape=(1,)"
+    assert ref(said.format("0,"), "MaxPool(float32)") == ref(said.format("-1,"), "MaxPool(float16)")
