@@ -263,7 +263,7 @@ def _blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, ex
             if inherited:
                 return _producer(exporter, "exporter", f"{found.reason}; the model {exporter} gave {transformer} breaks "
                                  "them already", witnesses)
-            flipped = _discrete_output_of_lowered_precision(transformer, graph, target)
+            flipped = _discrete_output_of_lowered_precision(transformer, graph, target, given)
             if flipped:
                 return Blame("", "", f"{flipped}; {found.reason}", witnesses)
             return Blame(transformer, "transformer", f"the model passes on {target.runtime} before {transformer} and fails "
@@ -311,7 +311,7 @@ def _blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, ex
     return _producer(exporter, "exporter", f"{found.reason}, the same way ({why})", witnesses)
 
 
-def _discrete_output_of_lowered_precision(transformer: str, graph: Graph, target: Target) -> str:
+def _discrete_output_of_lowered_precision(transformer: str, graph: Graph, target: Target, given=None) -> str:
     """Why a wrong integer or bool output of a transformer that lowers precision on purpose (to
     float16, to int8) is no defect of it, or "": an index or a comparison of float values flips
     when the rounding moves two near values past each other, and the model judged at its new
@@ -333,7 +333,7 @@ def _discrete_output_of_lowered_precision(transformer: str, graph: Graph, target
     ancestors = [n for n in graph.ancestors(out) if n.is_op]
     if not any(v.type.dtype.is_float for n in ancestors for v in n.inputs):
         return ""
-    ops = {op for n in ancestors for op in _onnx_ops(n.op_type)}
+    ops = {op for n in ancestors for op in _onnx_ops(n.op_type)} | _model_steps(given, int(m.group(1)))
     if not out.type.dtype.is_float:
         # only where floats become discrete on the way: an index, a comparison, a cast to an integer
         turned = sorted(ops & (_STEPS | {"Cast", "CastLike", "Unique", "NonZero"}))
@@ -341,7 +341,7 @@ def _discrete_output_of_lowered_precision(transformer: str, graph: Graph, target
             return ""
         return (f"{transformer} lowers the model to {precision} on purpose, and output {m.group(1)} is {out.type.dtype.value} "
                 f"made from float values by {', '.join(turned)}: the lower precision's rounding flips it")
-    steps = sorted(ops & _STEPS)
+    steps = sorted(ops & (_STEPS | {CAST_TO_INTEGER}))
     if steps:
         # a float output through a step (review 11: a quantized Conv's 0.981 became 1.031, and the
         # Floor after it gave -2 for -1): the step's jump is the rounding's, not a defect
@@ -354,6 +354,33 @@ def _discrete_output_of_lowered_precision(transformer: str, graph: Graph, target
 #: values across such points without any defect
 _STEPS = frozenset({"Floor", "Ceil", "Round", "Sign", "Mod", "Greater", "Less", "GreaterOrEqual", "LessOrEqual", "Equal",
                     "ArgMax", "ArgMin", "TopK", "IsInf", "IsNaN"})
+
+
+#: a Cast from a float to an integer type truncates: a step (float32 -> int32 -> float32 turns a
+#: quantized -1.009 for -0.997 into -1 for 0: review 12)
+CAST_TO_INTEGER = "Cast to an integer type"
+
+
+def _model_steps(model, output: int) -> set[str]:
+    """{CAST_TO_INTEGER} when the model's output `output` is computed through a Cast of a float
+    value to an integer type, else {}: a motif's casts are in the model, not in its spec's ops."""
+    if model is None or output >= len(model.graph.output):
+        return set()
+    import onnx
+    from onnx import TensorProto
+
+    from oracles.evidence import needed_nodes
+
+    floats = {TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16, TensorProto.BFLOAT16}
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model)
+    except Exception:  # noqa: BLE001 - a model inference refuses: its declared types only
+        inferred = model
+    elem = {v.name: v.type.tensor_type.elem_type for v in (*inferred.graph.input, *inferred.graph.value_info)}
+    elem.update({t.name: t.data_type for t in model.graph.initializer})
+    nodes = needed_nodes(list(model.graph.node), {model.graph.output[output].name})
+    return {CAST_TO_INTEGER for n in nodes if n.op_type == "Cast" and n.input and elem.get(n.input[0]) in floats
+            and any(a.name == "to" and a.i not in floats | {TensorProto.BOOL, TensorProto.STRING} for a in n.attribute)}
 
 
 def _onnx_ops(ir_op: str) -> tuple[str, ...]:

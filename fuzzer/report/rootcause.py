@@ -476,6 +476,26 @@ SEQUENCES = "sequences"
 #: a float16 graph input is cast to float32, a graph output is float32, and nothing casts back
 UPCAST_KEPT = "upcast-kept"
 _OPTIONAL = ("Optional", "OptionalGetElement", "OptionalHasElement")
+#: the model casts a value to float32 (Cast's to=FLOAT)
+CASTS_TO_FLOAT = "casts-to-float"
+#: an If whose two branches give one output at two ranks
+IF_RANKS_DIFFER = "if-ranks-differ"
+
+
+def _if_ranks_differ(model) -> bool:
+    def rank(v):
+        t = v.type.tensor_type
+        return len(t.shape.dim) if t.HasField("shape") else None
+
+    for node in model.graph.node:
+        if node.op_type != "If":
+            continue
+        branches = {a.name: a.g for a in node.attribute}
+        then, other = branches.get("then_branch"), branches.get("else_branch")
+        if then is not None and other is not None and any(
+                None not in (rank(a), rank(b)) and rank(a) != rank(b) for a, b in zip(then.output, other.output)):
+            return True
+    return False
 
 
 def model_traits(model) -> tuple[str, ...]:
@@ -505,7 +525,8 @@ def model_traits(model) -> tuple[str, ...]:
             + ((UPCAST_KEPT,) if upcast else ())
             + ((CASTS_TO_INT64,) if casts else ()) + ((INITIALIZER_IS_IO,) if shared else ())
             + ((IR3,) if model.ir_version < 4 else ()) + ((OPTIONAL_OPS,) if optional else ())
-            + ((SEQUENCES,) if sequences else ()))
+            + ((SEQUENCES,) if sequences else ()) + ((IF_RANKS_DIFFER,) if _if_ranks_differ(model) else ())
+            + ((CASTS_TO_FLOAT,) if any(to == TensorProto.FLOAT for _, to in casts_to) else ()))
 
 
 #: defects named by the structure of the model rather than by the error's words:
@@ -531,6 +552,12 @@ STRUCTURAL = (
     # float16.py's value_info pass reads tensor_type alone; one defect, review 8)
     ("float16", ("invalid_model",), SEQUENCES, _TYPE_CLASH,
      "a sequence or an optional keeps its element type while the tensors in it are converted"),
+    # it retypes a Cast's output float16 and leaves to=FLOAT, and removing casts it thinks
+    # redundant can hand that type clash to the node after it: the checker names the Cast or its
+    # reader (review 12: Compress after the Cast, the live a7456d's Cast alone). After the rules
+    # above, which name clashes a Cast to float32 may sit beside
+    ("float16", ("invalid_model",), CASTS_TO_FLOAT, _TYPE_CLASH,
+     "a Cast to float32 keeps its `to` while its output is retyped float16"),
     # torch.onnx's type promotion computes a float16 op in float32 and casts back after it, but
     # takes a graph output by the op's own name, before that cast: cumsum, amin, amax, abs...
     # (review 9: three folders of the live 2c1eba)
@@ -552,6 +579,12 @@ STRUCTURAL = (
     # a shape [1] for [] (review 7: four folders of the live 85c2f1)
     ("onnx-reference", None, OPTIONAL_OPS, re.compile(r""),
      "Optional wraps the tensor it is given in a list"),
+    # TorchScript's scatter_reduce wraps a 0-d self in an If whose branches give rank 1 and the
+    # input's rank, and the exporter types its output by the first: whatever reads it (Split's
+    # axis, Pad's pads, an Identity) fails in its own words, and the localizer names the reader
+    # (review 12: aten::split and aten::pad, both the live 2f95de)
+    ("torchscript", ("invalid_model", "load_crash", "run_crash"), IF_RANKS_DIFFER, re.compile(r""),
+     "an If whose branches give two ranks is typed by one of them"),
     # its symbolic shape inference writes a tensor type whose shape it could not infer, which the
     # checker refuses whichever op's output it was (review 7: ReduceLogSum repeated ReduceProd)
     ("onnxslim", ("invalid_model",), None, re.compile(r"Field 'shape' of 'type' is required but missing"),
@@ -741,7 +774,17 @@ def _f32_leak(family: str, rules: list[str], error: str) -> str:
     m = re.fullmatch(r"(\w+)\((\w+)\)", rules[0])
     if m is None or m.group(2) not in _TRACT_TYPES or "F32" not in (error or ""):
         return ""
-    return m.group(1) if re.search(rf"\b{_TRACT_TYPES[m.group(2)]}\b", error) else ""
+    if not re.search(rf"\b{_TRACT_TYPES[m.group(2)]}\b", error):
+        return ""
+    # RNN, GRU and LSTM are one code in tract (CommonRec), which makes the missing initial state
+    # float32 whatever the input type (review 12: a float16 RNN repeating the live GRU 7d28df)
+    return "RNN|GRU|LSTM" if m.group(1) in ("RNN", "GRU", "LSTM") else m.group(1)
+
+
+#: TorchScript's pass that types the values of an exported graph, and its words for a 0-d float64
+#: it took for a Python scalar
+SCALAR_TYPE_PASS = "_jit_pass_onnx_scalar_type_analysis"
+_SCALAR_TAKEN = re.compile(r"^(?:output \d+: )?dtype float32, expected float64$")
 
 
 def _in_place(op: str) -> bool:
@@ -806,12 +849,11 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         # one function of the exporter, reached by one chain of calls, showing one class of
         # symptom is one defect whatever the arguments' dtypes and ranks (index_put with
         # accumulate on int and on float; floor_divide at 0-d and at 1-d; masked_scatter refused
-        # three ways: review 9). For a broken model, the ONNX op the error names tells a
-        # function's defects apart (softmax at 0-d makes a rank-0 Softmax, after unbind a Transpose
-        # of the wrong rank: two live folders), and the calls before it are the case's context
-        # (movedim's negative perm in a Transpose, reached alone or after unflatten: review 12).
-        # Without such a name, the chain of calls keeps apart a function's own defect from one
-        # another call's output brings to it.
+        # three ways: review 9). The chain keeps apart a function's own defect from one another
+        # call's output brings to it (softmax at 0-d against softmax after unbind's wrong rank).
+        # The ONNX op an error names would not do instead: opset 9's gather makes a Mul of
+        # incompatible dims for a negative dim and for an index smaller than its data, two
+        # defects (review 12)
         # Passes and components (scalar type analysis, torch's decompositions) are whole
         # subsystems, which the first failing cut's key alone answers for.
         # An in-place op keeps self's type where its out-of-place form may not: for a wrong type, or
@@ -821,9 +863,6 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         typed = symptom == "wrong type" or (symptom == BROKEN and bool(_TYPE_CLASH.search(error or "")))
         calls = [_helper(family, _call_name(c[0])) + ("_" if typed and _in_place(c[0]) else "") for c in core]
         functions = [_function(family, r, _opset_of(path)) for r in rules]
-        named = named_op(error) if symptom == BROKEN else None
-        if named:
-            calls = [onnx_family(named)] + (["in-place"] if typed and any(_in_place(c[0]) for c in core) else [])
         keys.append("function:" + digest(family, symptom, *functions, *calls))
     if role == "runtime" and rules and fault_system.endswith(":ops") and SYMPTOM_CLASS.get(kind) not in (None, BROKEN):
         # a kernel at one dtype computing a wrong value (or type, or shape) is one defect whatever
@@ -845,6 +884,12 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         # another is one defect whichever op it typed: float32 for a 0-d float64 is the pass taking
         # the tensor for a Python scalar (mul and hardshrink: review 11)
         keys.append("pass-types:" + digest(family, *rules, re.sub(r"^output \d+: ", "", first)))
+    elif (role == "exporter" and family == "torchscript" and kind == "dtype_mismatch" and _SCALAR_TAKEN.search(first)
+          and any("float/0-d" in c[2] for c in core)):
+        # float32 where a 0-d float64 went in is that pass's defect even where the localizer names
+        # the op's symbolic, which only emitted the op the pass then typed (binary_cross_entropy_
+        # with_logits against mul: review 12); a float64[1] exports as double
+        keys.append("pass-types:" + digest(family, SCALAR_TYPE_PASS, "dtype float32, expected float64"))
     leak = _f32_leak(family, rules, error)
     if role == "runtime" and leak and kind in ("load_crash", "run_crash"):
         keys.append("f32-leak:" + digest(family, leak))

@@ -889,3 +889,30 @@ def test_a_lowered_precision_excuses_no_wrong_shape_and_no_integer_made_without_
     g.outputs = [i, s]
     assert _discrete_output_of_lowered_precision("float16", g, SimpleNamespace(kind=Kind.SHAPE_MISMATCH, error="output 0: shape [1]")) == ""
     assert _discrete_output_of_lowered_precision("float16", g, SimpleNamespace(kind=Kind.VALUE_MISMATCH, error="output 1: 1/1 elements off")) == ""
+
+
+def test_a_lowered_precision_crossing_a_truncating_cast_is_no_defect_of_the_transformer():
+    """Review 12: a quantized Conv gave -1.009 for -0.997, and a float32 -> int32 -> float32 cast
+    pair (a motif, whose casts only the model shows) truncated that to -1 for 0. A cast of an
+    integer to another is no step."""
+    from types import SimpleNamespace
+
+    from onnx import TensorProto, helper
+
+    from fuzzer.report.blame import _discrete_output_of_lowered_precision
+
+    g = Graph()
+    x = g.add_input(TensorType(DType.float32, (4,)))
+    (y,) = g.add_node("neg", [x], {}, [TensorType(DType.float32, (4,))]).outputs
+    g.outputs = [y]
+
+    def model(to):
+        nodes = [helper.make_node("Neg", ["x"], ["n"]), helper.make_node("Cast", ["n"], ["w"], to=to),
+                 helper.make_node("Cast", ["w"], ["y"], to=TensorProto.FLOAT)]
+        return helper.make_model(helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
+                                                   [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])]))
+
+    wrong = SimpleNamespace(kind=Kind.VALUE_MISMATCH, error="output 0: 1/4 elements off")
+    assert "integer" in _discrete_output_of_lowered_precision("ort-quantize", g, wrong, model(TensorProto.INT32))
+    assert _discrete_output_of_lowered_precision("ort-quantize", g, wrong, model(TensorProto.DOUBLE)) == ""
+    assert _discrete_output_of_lowered_precision("ort-quantize", g, wrong) == ""

@@ -887,33 +887,13 @@ def test_a_typing_pass_giving_one_wrong_type_for_another_is_one_bug():
     assert not mul & ts("output 0: dtype int64, expected bool", [["add", {"alpha": "+"}, ["bool/0-d", "bool/0-d"]]])
 
 
-def test_a_broken_model_is_keyed_by_the_op_its_error_names_not_by_the_calls_before():
-    """Review 12: TorchScript's movedim writes a Transpose with a negative perm, which the checker
-    refuses after moveaxis alone and tract refuses after unflatten ("Building node /Transpose
-    (Transpose)"): one defect. softmax at 0-d (a rank-0 Softmax) and after unbind (a Transpose of
-    the wrong rank) name two ops, and stay two."""
-    from fuzzer.report.rootcause import named_op, rule_keys
-
-    def ts(kind, rules, core, error, path="torchscript@17"):
-        return set(rule_keys("torchscript", "exporter", kind, {"system": "torchscript:symbolic", "rules": rules, "core": core},
-                             error, path))
+def test_tracts_building_node_names_its_op():
+    """tract's "Building node /Transpose (Transpose)" names the op that fails (review 12)."""
+    from fuzzer.report.rootcause import named_op
 
     tract = ("TractError: Building node /Transpose (Transpose)\n\nCaused by:\n    Node /Transpose (Transpose), "
              "attribute 'perm': expected list of non-negative ints")
     assert named_op(tract) == "Transpose"
-    checker = ("InferenceError: [ShapeInferenceError] Inference error(s): (op_type:Transpose, node name: /Transpose): "
-               "[TypeInferenceError] Invalid attribute perm {-3, 0, -1, -2}, input shape = {1, 1, 1, 1}")
-    alone = [["opinfo.moveaxis", {"args": [["0", "-"], ["-", "0"]]}, ["float"]]]
-    after = [["opinfo.unflatten", {"args": ["-", {"tuple": ["-", "+"]}]}, ["float"]],
-             ["opinfo.movedim.method", {"args": [["0", "-"], ["-", "0"]]}, ["float"]]]
-    assert ts("invalid_model", ["aten::movedim"], alone, checker, "torchscript@8") & ts(
-        "load_crash", ["aten::movedim"], after, tract, "torchscript@20")
-    softmax0 = "InferenceError: (op_type:Softmax, node name: /Softmax): Input rank must be >= 1 for Softmax."
-    unbound = ("InvalidArgument: Non-zero status code returned while running Transpose node. Name:'/Transpose' "
-               "Status Message: perm size: 2 does not match input rank: 1")
-    assert not ts("invalid_model", ["aten::softmax"], [["softmax", {"dim": "0"}, ["float/0-d"]]], softmax0) & ts(
-        "run_crash", ["aten::softmax"], [["opinfo.unbind", {"args": ["-"]}, ["float"]], ["opinfo.softmax", {"args": ["0"]}, ["float"]]],
-        unbound)
 
 
 OPENVINO_SCATTERND = """RuntimeError: Exception from src/inference/src/cpp/core.cpp:105:
@@ -955,3 +935,55 @@ def test_a_shape_with_a_dim_counted_from_the_end_is_a_shape():
 
     said = "RuntimeError: output shape cannot be null or negative, out_shape=({}), auto_pad='VALID', input_spatial_shape=(1,)"
     assert ref(said.format("0,"), "MaxPool(float32)") == ref(said.format("-1,"), "MaxPool(float16)")
+
+
+def test_review_12s_repeats_share_a_key():
+    """Review 12's repeats that a rule names: tract's one recurrent code making a float32 initial
+    state (RNN against GRU), TorchScript's scalar type analysis where the localizer named the
+    symbolic, an If typed by one of two branch ranks (read by Split or Pad), and the float16
+    converter's Cast to float32 (the clash named at the Cast or at its reader)."""
+    from onnx import TensorProto, helper
+
+    from fuzzer.report.rootcause import (CASTS_TO_FLOAT, IF_RANKS_DIFFER, model_traits, root_parts, rule_keys)
+
+    def tract(rule, error):
+        return set(rule_keys("tract", "runtime", "run_crash", {"system": "tract:ops", "rules": [rule]}, error))
+
+    gru = tract("GRU(float16)", "TractError: Evaluating #5 Scan\n\nCaused by:\n    0: Setting body inputs\n    1: Input at index 0 "
+                "has incorrect dtype or shape (got 1,1,4,F32 0, 0, 0, 0, expected to match fact 1,1,4,F16)")
+    rnn = tract("RNN(float16)", "TractError: running pass ChangeAxes\n\nCaused by:\n    0: Making patch\n    1: Trying to "
+                "substitute a 2,1,F16 by 2,1,F32 as output #0 of #8")
+    assert gru & rnn
+    assert not gru & tract("Gemm(float16)", "TractError: x\n\nCaused by:\n    0: expected 1,1,F16 got 1,1,F32")
+
+    def ts(rules, system, core, error="output 0: dtype float32, expected float64"):
+        return set(rule_keys("torchscript", "exporter", "dtype_mismatch", {"system": system, "rules": rules, "core": core}, error))
+
+    pass_ = ts(["_jit_pass_onnx_scalar_type_analysis"], "torchscript:passes", [["mul", {}, ["float/0-d", "float/0-d"]]])
+    bce = ts(["aten::binary_cross_entropy_with_logits"], "torchscript:symbolic",
+             [["opinfo.nn.functional.binary_cross_entropy_with_logits", {}, ["float/0-d", "float/0-d"]]])
+    assert pass_ & bce
+    assert not pass_ & ts(["aten::binary_cross_entropy_with_logits"], "torchscript:symbolic",
+                          [["opinfo.nn.functional.binary_cross_entropy_with_logits", {}, ["float", "float"]]])
+
+    def if_model(else_rank):
+        out = lambda r: helper.make_tensor_value_info("o", TensorProto.FLOAT, [1] * r)
+        branch = lambda r: helper.make_graph([helper.make_node("Identity", ["x"], ["o"])], "b", [], [out(r)])
+        node = helper.make_node("If", ["c"], ["y"], then_branch=branch(1), else_branch=branch(else_rank))
+        return helper.make_model(helper.make_graph([node], "g", [helper.make_tensor_value_info("c", TensorProto.BOOL, []),
+                                                                 helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+                                                   [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)]))
+
+    assert IF_RANKS_DIFFER in model_traits(if_model(2)) and IF_RANKS_DIFFER not in model_traits(if_model(1))
+    split = root_parts("torchscript", "exporter", "invalid_model", "check", "InferenceError: (op_type:Split): Invalid value "
+                       "of attribute 'axis'. Rank=1 Value=-2", "", ["scatter_reduce"], False, traits=(IF_RANKS_DIFFER,))
+    pad = root_parts("torchscript", "exporter", "load_crash", "load", "Fail: Node (/Pad) Op (Pad) [ShapeInferenceError] "
+                     "Pads has incorrect number of values", "onnxruntime", ["pad"], False, traits=(IF_RANKS_DIFFER,))
+    assert split == pad and split[1] == "structure"
+
+    clash = "InferenceError: (op_type:{}): [TypeInferenceError] Inferred elem type differs from existing elem type: (1) vs (10)"
+    at_cast = root_parts("float16", "transformer", "invalid_model", "check", clash.format("Cast"), "", ["Cast"], False,
+                         traits=(CASTS_TO_FLOAT,))
+    at_reader = root_parts("float16", "transformer", "invalid_model", "check", clash.format("Compress"), "", ["Compress"], False,
+                           traits=(CASTS_TO_FLOAT,))
+    assert at_cast == at_reader and at_cast[1] == "structure"
