@@ -1,0 +1,52 @@
+"""onnxoptimizer fails: Or -> Shape -> Gather -> Cast -> Reshape on a 0-d bool (opset 24)
+
+onnxoptimizer fails on a model it was given. Found with onnx 1.23.2, onnxoptimizer 0.4.2.
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+"""
+import sys
+
+import numpy as np
+import onnx
+
+MODEL = onnx.parser.parse_model('''
+<
+   ir_version: 12,
+   opset_import: ["" : 24]
+>
+repro (bool x1) => (bool[3] out0) 
+   <bool[3] t1 =  {1,0,1}, int64[1] t2 =  {0}, int64[1] t3 =  {3}>
+{
+   t4 = Or (x1, t1)
+   t5 = Shape (t4)
+   t6 = Gather (t5, t2)
+   t7 = Cast <to: int = 6> (t6)
+   t8 = Cast <to: int = 7> (t7)
+   t9 = Reshape (t4, t8)
+   out0 = Reshape (t9, t3)
+}
+''')
+
+def transform_model(model_bytes, opset):
+    import onnx
+    import onnxoptimizer
+    passes = ['nop', 'eliminate_nop_cast', 'eliminate_nop_dropout', 'eliminate_nop_flatten', 'extract_constant_to_initializer', 'eliminate_consecutive_idempotent_ops', 'eliminate_if_with_const_cond', 'eliminate_nop_monotone_argmax', 'eliminate_nop_pad', 'eliminate_nop_concat', 'eliminate_nop_split', 'eliminate_nop_expand', 'eliminate_shape_gather', 'eliminate_slice_after_shape', 'eliminate_nop_transpose', 'fuse_add_bias_into_conv', 'fuse_bn_into_conv', 'fuse_consecutive_concats', 'fuse_consecutive_log_softmax', 'fuse_consecutive_reduce_unsqueeze', 'fuse_consecutive_squeezes', 'fuse_consecutive_transposes', 'fuse_matmul_add_bias_into_gemm', 'fuse_pad_into_conv', 'fuse_pad_into_pool', 'fuse_transpose_into_gemm', 'fuse_concat_into_reshape', 'eliminate_nop_reshape', 'eliminate_nop_with_unit', 'eliminate_common_subexpression', 'fuse_qkv', 'fuse_consecutive_unsqueezes', 'eliminate_deadend', 'eliminate_identity', 'eliminate_shape_op', 'fuse_consecutive_slices', 'eliminate_unused_initializer', 'eliminate_duplicate_initializer', 'rewrite_where']
+    model = onnx.load_model_from_string(model_bytes)
+    return onnxoptimizer.optimize(model, passes, fixed_point=False).SerializeToString()
+
+
+def main():
+    model = MODEL.SerializeToString()
+    try:
+        model = transform_model(model, 24)
+    except Exception as e:
+        print('onnxoptimizer raises', type(e).__name__, str(e)[:2000])
+        return 1 if all(s in f'{type(e).__name__}: {e}' for s in ('RuntimeError: /project/onnxoptimizer/passes/eliminate_shape_gather.h', 'runTransform: Assertion `indices_val < dims.size()` failed')) else 2
+    print('onnxoptimizer converts the model: fixed')
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception as e:  # another step failed first: that says nothing about the bug
+        sys.exit(print("another step failed:", type(e).__name__, e) or 2)
