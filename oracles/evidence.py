@@ -453,7 +453,16 @@ def _axis(node, shapes, values) -> list[str]:
         axis = _attr(node, "axis", None)
         axes = [] if axis is None and node.op_type != "Gather" else [0 if axis is None else axis]
     bad = [int(a) for a in axes if not -r <= int(a) <= r - 1]
-    return [f"{node.op_type}'s axis {bad[0]} is outside [-{r}, {r - 1}] for its input of rank {r}"] if bad else []
+    if bad:
+        return [f"{node.op_type}'s axis {bad[0]} is outside [-{r}, {r - 1}] for its input of rank {r}"]
+    named = [int(a) % r for a in axes] if r else []
+    twice = sorted({a for a in named if named.count(a) > 1})
+    if node.op_type == "Squeeze" and twice:
+        # each axis names a dim to remove, and one dim cannot go twice: onnxoptimizer's
+        # fuse_consecutive_squeezes writing [-1, 5] for rank 6 (review 12), which onnx.reference
+        # refuses and ONNX Runtime reads as one
+        return [f"Squeeze's axes {[int(a) for a in axes]} name dim {twice[0]} twice for its input of rank {r}"]
+    return []
 
 
 def _tile(node, shapes, values) -> list[str]:

@@ -158,6 +158,7 @@ def _blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, ex
     all_runtimes = sorted(set(runtimes) | ({target.runtime} - {""}))
     witnesses: list[tuple[str, str, str]] = []
     models: dict[str, bytes] = {}
+    shown = ""
     for name in sorted(set(exporters) | {exporter}):
         opsets = load_plugin("converter", name).opsets
         mine = name == exporter
@@ -174,6 +175,9 @@ def _blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, ex
             witnesses += [(v.path, v.runtime, v.kind.value) for v in result.verdicts]
             if mine:
                 models = dict(result.models)
+                # a Target keeps its error normalized ("value_mismatch"): the verdict says which output
+                shown = next((v.error for v in result.verdicts if v.path == target.path and v.runtime == target.runtime
+                              and v.kind is target.kind), "")
 
     feeds = dict(np.load(io.BytesIO(inputs_npz))) if inputs_npz else None
 
@@ -263,7 +267,7 @@ def _blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, ex
             if inherited:
                 return _producer(exporter, "exporter", f"{found.reason}; the model {exporter} gave {transformer} breaks "
                                  "them already", witnesses)
-            flipped = _discrete_output_of_lowered_precision(transformer, graph, target, given)
+            flipped = _discrete_output_of_lowered_precision(transformer, graph, target, given, shown)
             if flipped:
                 return Blame("", "", f"{flipped}; {found.reason}", witnesses)
             return Blame(transformer, "transformer", f"the model passes on {target.runtime} before {transformer} and fails "
@@ -311,7 +315,7 @@ def _blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, ex
     return _producer(exporter, "exporter", f"{found.reason}, the same way ({why})", witnesses)
 
 
-def _discrete_output_of_lowered_precision(transformer: str, graph: Graph, target: Target, given=None) -> str:
+def _discrete_output_of_lowered_precision(transformer: str, graph: Graph, target: Target, given=None, shown: str = "") -> str:
     """Why a wrong integer or bool output of a transformer that lowers precision on purpose (to
     float16, to int8) is no defect of it, or "": an index or a comparison of float values flips
     when the rounding moves two near values past each other, and the model judged at its new
@@ -326,7 +330,8 @@ def _discrete_output_of_lowered_precision(transformer: str, graph: Graph, target
         precision = getattr(load_plugin("converter", transformer), "precision", None)
     except Exception:  # noqa: BLE001 - a plugin that no longer loads lowers nothing we know of
         return ""
-    m = re.match(r"output (\d+):", target.error or "")
+    # shown: the failing verdict's own words, which name the output (a Target's error is normalized)
+    m = re.match(r"output (\d+):", shown or target.error or "")
     if not precision or m is None or int(m.group(1)) >= len(graph.outputs):
         return ""
     out = graph.outputs[int(m.group(1))]
