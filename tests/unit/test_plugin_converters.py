@@ -236,3 +236,18 @@ def test_an_export_that_fails_only_in_the_exporters_optimizer_names_the_optimize
         dynamo.export(request)
     assert dynamo.upstream_fault(request, f"{type(crash.value).__name__}: {crash.value}") == EXPORTERS_OPTIMIZER
     load_plugin("converter", "dynamo-noopt").export(request)  # the translation itself is fine
+
+
+def test_ort_quantize_refusing_a_weight_of_unknown_type_is_unsupported():
+    """Review 12: quantize_dynamic refuses a Gemm weight whose type shape inference left unknown
+    (GroupNormalization's output in onnx 1.23) and names its DefaultTensorType option: a deliberate
+    refusal, not a crash of the quantizer."""
+    from fuzzer.plugin import load_plugin
+
+    quantize = load_plugin("converter", "ort-quantize")
+    said = ("Unable to find data type for weight_name='out0_MatMul'. shape_inference failed to return a type probably "
+            "this node is from a different domain or using an input produced by such an operator. This may happen if "
+            "you quantize a model already quantized. You may use extra_options `DefaultTensorType` to indicate the "
+            "default weight type, usually `onnx.TensorProto.FLOAT`.")
+    assert quantize.is_unsupported(RuntimeError(said))
+    assert not quantize.is_unsupported(RuntimeError("Unable to find data type for weight_name='w'."))

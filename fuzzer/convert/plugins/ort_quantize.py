@@ -17,8 +17,11 @@ from fuzzer.run.plugins.onnxruntime import is_gap
 # The quantizer's own refusals: it quantizes ai.onnx models only. Besides, a missing ORT
 # kernel (it runs ORT on the model) is ORT's gap. A quantized model whose DynamicQuantizeLinear
 # gets a float16 input fails the checker with a type gap, which the checker stage already
-# classifies as unsupported.
-_GAP = re.compile(r"Failed to find proper ai\.onnx domain")
+# classifies as unsupported. Nor does it quantize a weight whose type ONNX's shape inference
+# leaves unknown (GroupNormalization has none in onnx 1.23, onnx#7157): it says so and names the
+# `DefaultTensorType` option that works around it (review 12).
+_GAP = re.compile(r"Failed to find proper ai\.onnx domain|Unable to find data type for weight_name=.*shape_inference failed "
+                  r"to return a type", re.S)
 
 
 class OrtQuantizeDynamic(Transformer):
