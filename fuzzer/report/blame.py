@@ -267,7 +267,7 @@ def _blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, ex
             if inherited:
                 return _producer(exporter, "exporter", f"{found.reason}; the model {exporter} gave {transformer} breaks "
                                  "them already", witnesses)
-            flipped = _discrete_output_of_lowered_precision(transformer, graph, target, given, shown)
+            flipped = _discrete_output_of_lowered_precision(transformer, graph, target, model(">".join(steps[:-1])), shown)
             if flipped:
                 return Blame("", "", f"{flipped}; {found.reason}", witnesses)
             return Blame(transformer, "transformer", f"the model passes on {target.runtime} before {transformer} and fails "
@@ -366,9 +366,14 @@ _STEPS = frozenset({"Floor", "Ceil", "Round", "Sign", "Mod", "Greater", "Less", 
 CAST_TO_INTEGER = "Cast to an integer type"
 
 
+#: the integer element types a Cast truncates a float to
+_INTEGERS = frozenset({2, 3, 4, 5, 6, 7, 12, 13})  # TensorProto UINT8, INT8, UINT16, INT16, INT32, INT64, UINT32, UINT64
+
+
 def _model_steps(model, output: int) -> set[str]:
     """{CAST_TO_INTEGER} when the model's output `output` is computed through a Cast of a float
-    value to an integer type, else {}: a motif's casts are in the model, not in its spec's ops."""
+    value to an integer type, a value computed from the data (not from a Shape or Size, whose
+    sizes no rounding moves), else {}: a motif's casts are in the model, not in its spec's ops."""
     if model is None or output >= len(model.graph.output):
         return set()
     import onnx
@@ -381,11 +386,18 @@ def _model_steps(model, output: int) -> set[str]:
         inferred = onnx.shape_inference.infer_shapes(model)
     except Exception:  # noqa: BLE001 - a model inference refuses: its declared types only
         inferred = model
-    elem = {v.name: v.type.tensor_type.elem_type for v in (*inferred.graph.input, *inferred.graph.value_info)}
+    elem = {v.name: v.type.tensor_type.elem_type for v in (*inferred.graph.input, *inferred.graph.value_info,
+                                                           *inferred.graph.output)}
     elem.update({t.name: t.data_type for t in model.graph.initializer})
-    nodes = needed_nodes(list(model.graph.node), {model.graph.output[output].name})
-    return {CAST_TO_INTEGER for n in nodes if n.op_type == "Cast" and n.input and elem.get(n.input[0]) in floats
-            and any(a.name == "to" and a.i not in floats | {TensorProto.BOOL, TensorProto.STRING} for a in n.attribute)}
+    nodes = list(model.graph.node)
+    for n in needed_nodes(nodes, {model.graph.output[output].name}):
+        if n.op_type != "Cast" or not n.input or elem.get(n.input[0]) not in floats:
+            continue
+        if not any(a.name == "to" and a.i in _INTEGERS for a in n.attribute):
+            continue
+        if not {m.op_type for m in needed_nodes(nodes, {n.input[0]})} & {"Shape", "Size"}:
+            return {CAST_TO_INTEGER}
+    return set()
 
 
 def _onnx_ops(ir_op: str) -> tuple[str, ...]:

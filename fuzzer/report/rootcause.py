@@ -109,7 +109,7 @@ _OP_NAMED = [
     re.compile(r"OpType:\s*([A-Za-z_][\w.]*)"),
     re.compile(r'#\d+ "[^"]*" ([A-Za-z_][\w.]*)'),  # tract: Translating node #3 "_n3" Gemm
     re.compile(r"\(operator '([A-Z][A-Za-z]*?)(?:_\d+)?'\)"),  # onnx.reference: (operator 'Clip_11')
-    re.compile(r"\b[Nn]ode [^\s()]+ \(([A-Z]\w*)\)"),  # tract: Building node /Transpose (Transpose)
+    re.compile(r"\bBuilding node [^\s()]+ \(([A-Z]\w*)\)"),  # tract: Building node /Transpose (Transpose)
 ]
 #: tract's quantization ops carry the type they make in their name (QuantizeLinearU8): one op
 _TRACT_TYPED = re.compile(r"\b((?:De)?[Qq]uantizeLinear)[FIU]\d+\b")
@@ -246,7 +246,8 @@ _CAUSES = re.compile(r"^\s*\d+:\s*(?P<line>\S.*)$", re.M)
 #: core.cpp:117:"); the lines after it nest the checks that failed, and the last of them says why
 _OPENVINO_HEAD = re.compile(r"^(?:(\w+): )?Exception from src/\S+:\d+:\s*$")
 _OPENVINO_WRAPPERS = re.compile(r"^(?:Exception from src/|Check '.*' failed at |While validating|FrontEnd API failed|"
-                                r"Model wasn't fully converted|Failed operations detailed log|-- \w+-\d+ with a message)")
+                                r"Model wasn't fully converted|Failed operations detailed log|-- \w+-\d+ with a message|"
+                                r"Shape inference input shapes)")
 #: the ONNX node OpenVINO's frontend names: "While validating ONNX node '<Node(ScatterND): /x>'",
 #: "-- AffineGrid-20 with a message"
 _OPENVINO_NODE = re.compile(r"<Node\((\w+)\)|^-- (\w+)-\d+ with a message", re.M)
@@ -318,8 +319,10 @@ def _said(kind: Kind | str, error: str) -> str:
     is one thing (a perm of one axis or of two), and so is a shape of any rank ("()", "(1,)" and
     "(1,1)": onnx.reference's Mean broadcasting into its first input, reviews 9 and 11)."""
     said = onnx_family(root_error(kind, cause_of(error))).replace("<n>...", "<n>")
-    # (a dim counted from the end is a size too: onnx.reference's MaxPool out_shape=(0,) and (-1,), review 12)
-    return re.sub(r"\((?:(?:(?:negative )?<n>,\s*)*(?:negative )?<n>,?)?\)", "(<shape>)", said)
+    said = re.sub(r"\((?:(?:<n>,\s*)*<n>,?)?\)", "(<shape>)", said)
+    # a negative size is a shape too where the words say shape (onnx.reference's MaxPool
+    # out_shape=(0,) and (-1,), review 12); elsewhere (an axis) its sign tells defects apart
+    return re.sub(r"(shape\s*=?\s*)\((?:(?:(?:negative )?<n>,\s*)*(?:negative )?<n>,?)\)", r"\1(<shape>)", said)
 
 
 #: tract's names for the ONNX ops it translates a node into, as its errors quote them
@@ -476,26 +479,38 @@ SEQUENCES = "sequences"
 #: a float16 graph input is cast to float32, a graph output is float32, and nothing casts back
 UPCAST_KEPT = "upcast-kept"
 _OPTIONAL = ("Optional", "OptionalGetElement", "OptionalHasElement")
-#: the model casts a value to float32 (Cast's to=FLOAT)
-CASTS_TO_FLOAT = "casts-to-float"
-#: an If whose two branches give one output at two ranks
-IF_RANKS_DIFFER = "if-ranks-differ"
+#: a Cast to float32 (Cast's to=FLOAT), or a node reading one, of this op type ("casts-to-float:Compress")
+CASTS_TO_FLOAT = "casts-to-float:"
+#: a ScatterElements reads an If whose two branches give one output at two ranks: TorchScript's
+#: scatter_reduce on a 0-d self (an If of Squeeze and Identity, as its dynamic squeeze writes, read
+#: by anything else is no such trait)
+SCATTER_READS_IF_OF_TWO_RANKS = "scatter-reads-if-of-two-ranks"
 
 
-def _if_ranks_differ(model) -> bool:
+def _scatter_reads_if_of_two_ranks(model) -> bool:
     def rank(v):
         t = v.type.tensor_type
         return len(t.shape.dim) if t.HasField("shape") else None
 
+    uneven = set()
     for node in model.graph.node:
-        if node.op_type != "If":
-            continue
-        branches = {a.name: a.g for a in node.attribute}
+        branches = {a.name: a.g for a in node.attribute} if node.op_type == "If" else {}
         then, other = branches.get("then_branch"), branches.get("else_branch")
-        if then is not None and other is not None and any(
-                None not in (rank(a), rank(b)) and rank(a) != rank(b) for a, b in zip(then.output, other.output)):
-            return True
-    return False
+        if then is not None and other is not None:
+            uneven |= {o for o, a, b in zip(node.output, then.output, other.output) if None not in (rank(a), rank(b))
+                       and rank(a) != rank(b)}
+    return any(n.op_type == "ScatterElements" and uneven & set(n.input) for n in model.graph.node)
+
+
+def _casts_to_float(model) -> tuple[str, ...]:
+    """CASTS_TO_FLOAT with the op types that are a Cast to float32 or read one."""
+    from onnx import TensorProto
+
+    made = {o for n in model.graph.node if n.op_type == "Cast"
+            and any(a.name == "to" and a.i == TensorProto.FLOAT for a in n.attribute) for o in n.output}
+    ops = {"Cast"} if made else set()
+    ops |= {n.op_type for n in model.graph.node if made & set(n.input)}
+    return tuple(sorted(CASTS_TO_FLOAT + op for op in ops))
 
 
 def model_traits(model) -> tuple[str, ...]:
@@ -525,8 +540,8 @@ def model_traits(model) -> tuple[str, ...]:
             + ((UPCAST_KEPT,) if upcast else ())
             + ((CASTS_TO_INT64,) if casts else ()) + ((INITIALIZER_IS_IO,) if shared else ())
             + ((IR3,) if model.ir_version < 4 else ()) + ((OPTIONAL_OPS,) if optional else ())
-            + ((SEQUENCES,) if sequences else ()) + ((IF_RANKS_DIFFER,) if _if_ranks_differ(model) else ())
-            + ((CASTS_TO_FLOAT,) if any(to == TensorProto.FLOAT for _, to in casts_to) else ()))
+            + ((SEQUENCES,) if sequences else ())
+            + ((SCATTER_READS_IF_OF_TWO_RANKS,) if _scatter_reads_if_of_two_ranks(model) else ()) + _casts_to_float(model))
 
 
 #: defects named by the structure of the model rather than by the error's words:
@@ -556,7 +571,7 @@ STRUCTURAL = (
     # redundant can hand that type clash to the node after it: the checker names the Cast or its
     # reader (review 12: Compress after the Cast, the live a7456d's Cast alone). After the rules
     # above, which name clashes a Cast to float32 may sit beside
-    ("float16", ("invalid_model",), CASTS_TO_FLOAT, _TYPE_CLASH,
+    ("float16", ("invalid_model",), CASTS_TO_FLOAT + "{named}", _TYPE_CLASH,
      "a Cast to float32 keeps its `to` while its output is retyped float16"),
     # torch.onnx's type promotion computes a float16 op in float32 and casts back after it, but
     # takes a graph output by the op's own name, before that cast: cumsum, amin, amax, abs...
@@ -583,7 +598,7 @@ STRUCTURAL = (
     # input's rank, and the exporter types its output by the first: whatever reads it (Split's
     # axis, Pad's pads, an Identity) fails in its own words, and the localizer names the reader
     # (review 12: aten::split and aten::pad, both the live 2f95de)
-    ("torchscript", ("invalid_model", "load_crash", "run_crash"), IF_RANKS_DIFFER, re.compile(r""),
+    ("torchscript", ("invalid_model", "load_crash", "run_crash"), SCATTER_READS_IF_OF_TWO_RANKS, re.compile(r""),
      "an If whose branches give two ranks is typed by one of them"),
     # its symbolic shape inference writes a tensor type whose shape it could not infer, which the
     # checker refuses whichever op's output it was (review 7: ReduceLogSum repeated ReduceProd)
@@ -598,7 +613,10 @@ _NEWER_OP = re.compile(r"No Op registered for (\w+) with domain_version")
 
 def structural(family: str, kind: str, error: str, traits: tuple[str, ...]) -> str:
     """The STRUCTURAL defect this failure is, in words, or ""."""
+    named = named_op(error) or ""
     for fam, kinds, trait, said, words in STRUCTURAL:
+        # a trait of one op type ("{named}") holds for the op the error names
+        trait = trait.format(named=named) if trait else trait
         if fam in (None, family) and (kinds is None or kind in kinds) and (trait is None or trait in traits) and said.search(error or ""):
             return words
     return ""
@@ -885,8 +903,9 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         # the tensor for a Python scalar (mul and hardshrink: review 11)
         keys.append("pass-types:" + digest(family, *rules, re.sub(r"^output \d+: ", "", first)))
     elif (role == "exporter" and family == "torchscript" and kind == "dtype_mismatch" and _SCALAR_TAKEN.search(first)
-          and any("float/0-d" in c[2] for c in core)):
-        # float32 where a 0-d float64 went in is that pass's defect even where the localizer names
+          and core and "float/0-d" in core[-1][2]):
+        # float32 for a float64 output, whose op took a 0-d float (so a 0-d float64: the output's
+        # type is the promotion of its inputs'), is that pass's defect even where the localizer names
         # the op's symbolic, which only emitted the op the pass then typed (binary_cross_entropy_
         # with_logits against mul: review 12); a float64[1] exports as double
         keys.append("pass-types:" + digest(family, SCALAR_TYPE_PASS, "dtype float32, expected float64"))

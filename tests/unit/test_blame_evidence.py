@@ -915,9 +915,39 @@ def test_a_lowered_precision_crossing_a_truncating_cast_is_no_defect_of_the_tran
     wrong = SimpleNamespace(kind=Kind.VALUE_MISMATCH, error="output 0: 1/4 elements off")
     assert "integer" in _discrete_output_of_lowered_precision("ort-quantize", g, wrong, model(TensorProto.INT32))
     assert _discrete_output_of_lowered_precision("ort-quantize", g, wrong, model(TensorProto.DOUBLE)) == ""
+    assert _discrete_output_of_lowered_precision("ort-quantize", g, wrong, model(TensorProto.FLOAT8E4M3FN)) == ""
+
+    def sized():  # Resize's sizes computed from the input's Shape through casts: sizes no rounding moves
+        nodes = [helper.make_node("Shape", ["x"], ["s"]), helper.make_node("Cast", ["s"], ["sf"], to=TensorProto.FLOAT),
+                 helper.make_node("Cast", ["sf"], ["si"], to=TensorProto.INT64),
+                 helper.make_node("Resize", ["x", "", "", "si"], ["y"])]
+        return helper.make_model(helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
+                                                   [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])]))
+
+    assert _discrete_output_of_lowered_precision("ort-quantize", g, wrong, sized()) == ""
     assert _discrete_output_of_lowered_precision("ort-quantize", g, wrong) == ""
     # blame's Target keeps its error normalized: the failing verdict's words name the output
     normalized = SimpleNamespace(kind=Kind.VALUE_MISMATCH, error="value_mismatch")
     assert _discrete_output_of_lowered_precision("ort-quantize", g, normalized, model(TensorProto.INT32)) == ""
     assert "integer" in _discrete_output_of_lowered_precision("ort-quantize", g, normalized, model(TensorProto.INT32),
                                                               "output 0: 1/4 elements off")
+
+
+def test_a_squeeze_naming_one_dim_twice_breaks_its_constraints():
+    """Review 12: onnxoptimizer's fuse_consecutive_squeezes wrote Squeeze axes [-1, 5] on rank 6,
+    which onnx.reference refuses; one dim cannot be removed twice."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    from oracles.evidence import constraint_breaks
+
+    def squeeze(axes):
+        node = helper.make_node("Squeeze", ["x", "a"], ["y"])
+        graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 1, 1, 3, 1])],
+                                  [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])],
+                                  [helper.make_tensor("a", TensorProto.INT64, [len(axes)], axes)])
+        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+
+    assert constraint_breaks(squeeze([-1, 5])) == ["Squeeze's axes [-1, 5] name dim 5 twice for its input of rank 6"]
+    assert constraint_breaks(squeeze([0, 2, 3, 5])) == []
+    onnx.checker.check_model(squeeze([0, 2, 3, 5]), full_check=True)

@@ -924,6 +924,10 @@ def test_openvinos_error_is_read_for_the_reason_its_nested_report_gives():
              "friendly_name '_n4':\nDefault output not supported\n\n")
     assert _said("load_crash", split) == "RuntimeError: Default output not supported"
     assert openvino_reason("RuntimeError: something else") == (None, "")
+    reshape = ("RuntimeError: Exception from src/inference/src/cpp/core.cpp:105:\nCheck 'false' failed at src/frontends/common/src/"
+               "frontend.cpp:99:\nWhile validating node 'opset1::Reshape r' with friendly_name 'r':\nShape inference input shapes "
+               "{[2,3],[1]}\nRequested output shape [7] is incompatible with input shape [2,3]\n")
+    assert openvino_reason(reshape)[1] == "Requested output shape [7] is incompatible with input shape [2,3]"
 
 
 def test_a_shape_with_a_dim_counted_from_the_end_is_a_shape():
@@ -935,6 +939,9 @@ def test_a_shape_with_a_dim_counted_from_the_end_is_a_shape():
 
     said = "RuntimeError: output shape cannot be null or negative, out_shape=({}), auto_pad='VALID', input_spatial_shape=(1,)"
     assert ref(said.format("0,"), "MaxPool(float32)") == ref(said.format("-1,"), "MaxPool(float16)")
+    # an axis's sign still tells two defects apart
+    axes = "ValueError: bad axes ({},) for a 0-d input"
+    assert ref(axes.format("-1"), "Squeeze(float32)") != ref(axes.format("3"), "Squeeze(float32)")
 
 
 def test_review_12s_repeats_share_a_key():
@@ -944,7 +951,8 @@ def test_review_12s_repeats_share_a_key():
     converter's Cast to float32 (the clash named at the Cast or at its reader)."""
     from onnx import TensorProto, helper
 
-    from fuzzer.report.rootcause import (CASTS_TO_FLOAT, IF_RANKS_DIFFER, model_traits, root_parts, rule_keys)
+    from fuzzer.report.rootcause import (CASTS_TO_FLOAT, SCATTER_READS_IF_OF_TWO_RANKS, model_traits, root_parts,
+                                         rule_keys)
 
     def tract(rule, error):
         return set(rule_keys("tract", "runtime", "run_crash", {"system": "tract:ops", "rules": [rule]}, error))
@@ -965,25 +973,47 @@ def test_review_12s_repeats_share_a_key():
     assert pass_ & bce
     assert not pass_ & ts(["aten::binary_cross_entropy_with_logits"], "torchscript:symbolic",
                           [["opinfo.nn.functional.binary_cross_entropy_with_logits", {}, ["float", "float"]]])
+    # a 0-d float at another op of the cut says nothing of the op that made the output
+    assert not pass_ & ts(["aten::cdist"], "torchscript:symbolic", [["mul", {}, ["float", "float/0-d"]], ["cdist", {}, ["float", "float"]]])
 
-    def if_model(else_rank):
+    def if_model(else_rank, reader="ScatterElements"):
         out = lambda r: helper.make_tensor_value_info("o", TensorProto.FLOAT, [1] * r)
         branch = lambda r: helper.make_graph([helper.make_node("Identity", ["x"], ["o"])], "b", [], [out(r)])
         node = helper.make_node("If", ["c"], ["y"], then_branch=branch(1), else_branch=branch(else_rank))
-        return helper.make_model(helper.make_graph([node], "g", [helper.make_tensor_value_info("c", TensorProto.BOOL, []),
-                                                                 helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
-                                                   [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)]))
+        ins = ["x", "i", "y"] if reader == "ScatterElements" else ["y", "x"]
+        read = helper.make_node(reader, ins, ["z"])
+        return helper.make_model(helper.make_graph(
+            [node, read], "g", [helper.make_tensor_value_info("c", TensorProto.BOOL, []),
+                                helper.make_tensor_value_info("x", TensorProto.FLOAT, [1]),
+                                helper.make_tensor_value_info("i", TensorProto.INT64, [1])],
+            [helper.make_tensor_value_info("z", TensorProto.FLOAT, None)]))
 
-    assert IF_RANKS_DIFFER in model_traits(if_model(2)) and IF_RANKS_DIFFER not in model_traits(if_model(1))
+    assert SCATTER_READS_IF_OF_TWO_RANKS in model_traits(if_model(2))
+    # one rank in both branches, or an If of two ranks that no ScatterElements reads (TorchScript's
+    # dynamic squeeze): no such trait
+    assert SCATTER_READS_IF_OF_TWO_RANKS not in model_traits(if_model(1))
+    assert SCATTER_READS_IF_OF_TWO_RANKS not in model_traits(if_model(2, reader="Add"))
+    scatter = (SCATTER_READS_IF_OF_TWO_RANKS,)
     split = root_parts("torchscript", "exporter", "invalid_model", "check", "InferenceError: (op_type:Split): Invalid value "
-                       "of attribute 'axis'. Rank=1 Value=-2", "", ["scatter_reduce"], False, traits=(IF_RANKS_DIFFER,))
+                       "of attribute 'axis'. Rank=1 Value=-2", "", ["scatter_reduce"], False, traits=scatter)
     pad = root_parts("torchscript", "exporter", "load_crash", "load", "Fail: Node (/Pad) Op (Pad) [ShapeInferenceError] "
-                     "Pads has incorrect number of values", "onnxruntime", ["pad"], False, traits=(IF_RANKS_DIFFER,))
+                     "Pads has incorrect number of values", "onnxruntime", ["pad"], False, traits=scatter)
     assert split == pad and split[1] == "structure"
 
     clash = "InferenceError: (op_type:{}): [TypeInferenceError] Inferred elem type differs from existing elem type: (1) vs (10)"
-    at_cast = root_parts("float16", "transformer", "invalid_model", "check", clash.format("Cast"), "", ["Cast"], False,
-                         traits=(CASTS_TO_FLOAT,))
+    casts = helper.make_model(helper.make_graph(
+        [helper.make_node("Cast", ["x"], ["f"], to=TensorProto.FLOAT), helper.make_node("Compress", ["f", "c"], ["y"]),
+         helper.make_node("Resize", ["x", "", "s"], ["r"])], "g",
+        [helper.make_tensor_value_info("x", TensorProto.INT8, [2]), helper.make_tensor_value_info("c", TensorProto.BOOL, [2]),
+         helper.make_tensor_value_info("s", TensorProto.FLOAT, [1])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None), helper.make_tensor_value_info("r", TensorProto.INT8, None)]))
+    traits = model_traits(casts)
+    assert {CASTS_TO_FLOAT + "Cast", CASTS_TO_FLOAT + "Compress"} <= set(traits)
+    at_cast = root_parts("float16", "transformer", "invalid_model", "check", clash.format("Cast"), "", ["Cast"], False, traits=traits)
     at_reader = root_parts("float16", "transformer", "invalid_model", "check", clash.format("Compress"), "", ["Compress"], False,
-                           traits=(CASTS_TO_FLOAT,))
+                           traits=traits)
     assert at_cast == at_reader and at_cast[1] == "structure"
+    # a clash at an op that is no Cast to float32 and reads none keeps its own key
+    elsewhere = root_parts("float16", "transformer", "invalid_model", "check", clash.format("Resize"), "", ["Resize"], False,
+                           traits=traits)
+    assert elsewhere[1] != "structure"
