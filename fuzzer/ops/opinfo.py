@@ -44,6 +44,10 @@ POSITIVE = (0.5, float("inf"))
 #: INT_MIN / -1 through their gcd step), and the window their operands keep to
 TRAPPING = {"lcm", "gcd"}
 MODERATE = (-(1 << 20), 1 << 20)
+#: ops whose operand (by its index among the call's tensors) must be sorted, else the result is
+#: undefined (torch.bucketize's boundaries): the call sorts it. A graph value wired there (the
+#: input itself, review 13) is no sorted sequence, and no input draw can make a computed one sorted
+SORTED_OPERAND = {"bucketize": 1, "searchsorted": 0}
 
 
 def in_float64(fn):
@@ -312,6 +316,9 @@ class OpInfoSpec(DrawsWithNotes, OpSpec):
                 return "[" + ", ".join(lit(e) for e in v) + "]"
             return py(v)
 
+        at = SORTED_OPERAND.get(self.entry.get("op", "").split(".")[0])
+        if at is not None and at < len(a):
+            a = [*a[:at], f"torch.sort({a[at]}).values", *a[at + 1:]]
         rest = [lit(v) for v in attrs["args"]] + [f"{k}={lit(v)}" for k, v in attrs["kwargs"].items()]
         kind, target, x = self.form["kind"], self.form["target"], a[0]
         if kind == "function":

@@ -140,3 +140,16 @@ def test_generated_graphs_mix_opinfo_specs_with_the_others():
         g = generate(NumpyChoices(seed), GenConfig())
         seen |= set(g.op_types())
     assert any(n.startswith("opinfo.") for n in seen) and any(not n.startswith("opinfo.") for n in seen)
+
+
+def test_bucketize_sorts_its_boundaries():
+    """Review 13: the graph wired the input itself in as torch.bucketize's boundaries, which must
+    be sorted (else the result is undefined, and eager and the export disagreed). The call sorts them."""
+    from fuzzer.ir import Graph
+    from fuzzer.materialize.torch_source import module_source
+
+    graph = Graph.from_json({"format": "onnxfuzz-graph/1", "nodes": [
+        {"id": 0, "op": "input", "attrs": {}, "outputs": [{"dtype": "float32", "shape": [3]}], "inputs": []},
+        {"id": 6, "op": "opinfo.bucketize", "attrs": {"args": [{"t": 1}], "kwargs": {"out_int32": True, "right": True}},
+         "outputs": [{"dtype": "int32", "shape": [3]}], "inputs": [[0, 0], [0, 0]]}], "outputs": [[6, 0]]})
+    assert "torch.bucketize(x0, torch.sort(x0).values, out_int32=True, right=True)" in module_source(graph)
