@@ -1017,3 +1017,16 @@ def test_review_12s_repeats_share_a_key():
     elsewhere = root_parts("float16", "transformer", "invalid_model", "check", clash.format("Resize"), "", ["Resize"], False,
                            traits=traits)
     assert elsewhere[1] != "structure"
+
+
+def test_a_compiled_runtimes_kernel_is_one_code_for_every_type_but_half_precision():
+    """Review 13: ONNX Runtime's Shrink computes in float32, wrong at int32 (16777217) and
+    float64 (inf for 1e300): one defect. Its float16 kernels are code of their own."""
+    from fuzzer.report.rootcause import rule_keys
+
+    def ort(kind, rule, error="output 0: 1/3 elements off"):
+        return set(rule_keys("onnxruntime", "runtime", kind, {"system": "onnxruntime:ops", "rules": [rule]}, error))
+
+    assert ort("value_mismatch", "Shrink(int32)") & ort("nan_inf", "Shrink(float64)", "output 0: inf at [0, 1]")
+    assert not ort("value_mismatch", "Shrink(float32)") & ort("value_mismatch", "Shrink(float16)")
+    assert not ort("value_mismatch", "Shrink(int32)") & ort("value_mismatch", "Abs(int32)")
