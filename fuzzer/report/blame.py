@@ -242,6 +242,10 @@ def _blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, ex
                          "correctly into one the checker rejects", witnesses)
         return _producer(exporter, "exporter", f"the checker rejects the model {exporter} wrote", witnesses)
     if target.stage is Stage.CONVERT:
+        folding = _folding_runtime_died(steps[-1], target, witnesses)
+        if folding:
+            return Blame("", "", f"{steps[-1]} dies while it folds constants with {folding}, which fails on the model "
+                         f"{steps[-1]} was given too: that failure is {folding}'s, on its own path", witnesses)
         return Blame(steps[-1], "transformer", f"{steps[-1]} fails on a model it was given", witnesses)
 
     # a runtime failed (load, run or judged outputs): first the model itself as evidence
@@ -425,6 +429,28 @@ def _carried_over(transformer: str, target: Target, witnesses) -> str:
     given = target.path.rsplit(">", 1)[0]
     wrong = (Kind.VALUE_MISMATCH.value, Kind.SHAPE_MISMATCH.value, Kind.DTYPE_MISMATCH.value, Kind.NAN_INF.value)
     if folds_with and any(p == given and r == folds_with and k in wrong for p, r, k in witnesses):
+        return folds_with
+    return ""
+
+
+def _folding_runtime_died(transformer: str, target: Target, witnesses) -> str:
+    """The runtime a transformer folds constants with (Transformer.folds_with), when the transformer's
+    process died and that runtime fails to load or run the model the transformer was given: the
+    death is the runtime's, met inside the tool (ONNX Runtime's RandomNormal aborting on scale 0,
+    reached through onnxslim's folding: review 13). A Python exception of the tool stays its own. "" otherwise."""
+    from fuzzer.plugin import load_plugin
+    from fuzzer.report.rootcause import is_death, system_family
+
+    if target.kind is not Kind.CONVERT_CRASH or not is_death(target.error):
+        return ""
+    try:
+        folds_with = load_plugin("converter", transformer).folds_with
+    except Exception:  # noqa: BLE001 - a plugin that no longer loads folds with nothing we know of
+        return ""
+    given = target.path.rsplit(">", 1)[0]
+    refused = (Kind.LOAD_CRASH.value, Kind.RUN_CRASH.value)
+    if folds_with and any(p == given and r and system_family(r) == system_family(folds_with) and k in refused
+                          for p, r, k in witnesses):
         return folds_with
     return ""
 

@@ -951,3 +951,23 @@ def test_a_squeeze_naming_one_dim_twice_breaks_its_constraints():
     assert constraint_breaks(squeeze([-1, 5])) == ["Squeeze's axes [-1, 5] name dim 5 twice for its input of rank 6"]
     assert constraint_breaks(squeeze([0, 2, 3, 5])) == []
     onnx.checker.check_model(squeeze([0, 2, 3, 5]), full_check=True)
+
+
+def test_a_transformer_dying_in_the_runtime_it_folds_with_is_not_blamed():
+    """Review 13: onnxslim died folding constants with ONNX Runtime, whose RandomNormal aborts on
+    scale 0, and ONNX Runtime fails on the model onnxslim was given too: the death is ORT's. A
+    Python exception of the tool, or a death where ORT runs the model, stays the tool's."""
+    from fuzzer.minimize.reducer import Target
+    from fuzzer.report.blame import _folding_runtime_died
+    from oracles import Stage
+
+    def target(error):
+        return Target(Kind.CONVERT_CRASH, Stage.CONVERT, "onnx-direct@10>onnxslim", "", error)
+
+    died = "worker died: signal SIGABRT"
+    ort_fails = [("onnx-direct@10", "onnxruntime-basic", "run_crash"), ("onnx-direct@10", "onnx-reference", "pass")]
+    ort_runs = [("onnx-direct@10", "onnxruntime-basic", "pass"), ("onnx-direct@10", "onnx-reference", "pass")]
+    assert _folding_runtime_died("onnxslim", target(died), ort_fails) == "onnxruntime"
+    assert _folding_runtime_died("onnxslim", target(died), ort_runs) == ""
+    assert _folding_runtime_died("onnxslim", target("KeyError: 't7'"), ort_fails) == ""
+    assert _folding_runtime_died("onnxoptimizer", target(died), ort_fails) == ""

@@ -18,6 +18,8 @@ class OnnxSim(Transformer):
     name = "onnxsim"
     requires = ("onnxsim", "onnx", "onnxruntime")
     imports = ("onnxsim",)
+    # it folds constants by running them in ONNX Runtime
+    folds_with = "onnxruntime"
 
     def transform(self, model: bytes, opset: int) -> bytes:
         import onnx

@@ -8,6 +8,8 @@ class OnnxSlim(Transformer):
     name = "onnxslim"
     requires = ("onnxslim", "onnx")
     imports = ("onnxslim",)
+    # its constant folding runs the nodes in ONNX Runtime (onnx-graphsurgeon's fold_constants)
+    folds_with = "onnxruntime"
 
     def transform(self, model: bytes, opset: int) -> bytes:
         import onnx
