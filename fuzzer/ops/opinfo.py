@@ -47,7 +47,7 @@ MODERATE = (-(1 << 20), 1 << 20)
 #: ops whose operand (by its index among the call's tensors) must be sorted, else the result is
 #: undefined (torch.bucketize's boundaries): the call sorts it. A graph value wired there (the
 #: input itself, review 13) is no sorted sequence, and no input draw can make a computed one sorted
-SORTED_OPERAND = {"bucketize": 1, "searchsorted": 0}
+SORTED_OPERAND = {"bucketize": 1}
 
 
 def in_float64(fn):

@@ -42,7 +42,7 @@ from fuzzer.generate import GenConfig
 from fuzzer.ir import Graph
 from fuzzer.minimize.reducer import Evaluator, Target, fit_plan, in_process
 from oracles import Kind, Stage
-from oracles.evidence import constraint_breaks, function_body_fault, input_type_faults, model_faults, on_same_model
+from oracles.evidence import LENIENT, constraint_breaks, function_body_fault, input_type_faults, model_faults, on_same_model
 from oracles.evidence import runtime_family as runtime_family
 from oracles.verdict import path_family
 
@@ -265,7 +265,7 @@ def _blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, ex
         return Blame(system, "runtime", found.reason, witnesses)
     if transformer:
         if found.at == "model":
-            stated_first = runtime_family(target.runtime) == "onnx-reference"
+            stated_first = runtime_family(target.runtime) == LENIENT
             inherited = given is not None and kind in (Kind.LOAD_CRASH, Kind.RUN_CRASH) and bool(
                 constraint_breaks(given, feeds, stated_first=stated_first))
             if inherited:
@@ -370,10 +370,6 @@ _STEPS = frozenset({"Floor", "Ceil", "Round", "Sign", "Mod", "Greater", "Less", 
 CAST_TO_INTEGER = "Cast to an integer type"
 
 
-#: the integer element types a Cast truncates a float to
-_INTEGERS = frozenset({2, 3, 4, 5, 6, 7, 12, 13})  # TensorProto UINT8, INT8, UINT16, INT16, INT32, INT64, UINT32, UINT64
-
-
 def _model_steps(model, output: int) -> set[str]:
     """{CAST_TO_INTEGER} when the model's output `output` is computed through a Cast of a float
     value to an integer type, a value computed from the data (not from a Shape or Size, whose
@@ -386,6 +382,9 @@ def _model_steps(model, output: int) -> set[str]:
     from oracles.evidence import needed_nodes
 
     floats = {TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16, TensorProto.BFLOAT16}
+    # the integer types a Cast truncates a float to (not float8, int4 or bool)
+    integers = {TensorProto.UINT8, TensorProto.INT8, TensorProto.UINT16, TensorProto.INT16, TensorProto.INT32,
+                TensorProto.INT64, TensorProto.UINT32, TensorProto.UINT64}
     try:
         inferred = onnx.shape_inference.infer_shapes(model)
     except Exception:  # noqa: BLE001 - a model inference refuses: its declared types only
@@ -397,7 +396,7 @@ def _model_steps(model, output: int) -> set[str]:
     for n in needed_nodes(nodes, {model.graph.output[output].name}):
         if n.op_type != "Cast" or not n.input or elem.get(n.input[0]) not in floats:
             continue
-        if not any(a.name == "to" and a.i in _INTEGERS for a in n.attribute):
+        if not any(a.name == "to" and a.i in integers for a in n.attribute):
             continue
         if not {m.op_type for m in needed_nodes(nodes, {n.input[0]})} & {"Shape", "Size"}:
             return {CAST_TO_INTEGER}
@@ -413,46 +412,45 @@ def _onnx_ops(ir_op: str) -> tuple[str, ...]:
         return (ir_op.removeprefix("onnx."),)
 
 
-def _carried_over(transformer: str, target: Target, witnesses) -> str:
+def _folding_runtime_failed(transformer: str, target: Target, witnesses, kinds) -> str:
     """The runtime a transformer folds constants with (Transformer.folds_with), when that runtime
-    already gives a wrong result on the model the transformer was given and the transformer's
-    output is invalid or wrong: onnx.reference's Slice clamping a negative step's start wrongly,
-    folded by onnxscript's optimizer into an output of the wrong shape (review 9). "" otherwise."""
+    (any setting of its family) already fails on the model the transformer was given with one of
+    `kinds` (verdict kind values); "" otherwise."""
     from fuzzer.plugin import load_plugin
+    from fuzzer.report.rootcause import system_family
 
-    if target.kind not in (Kind.INVALID_MODEL, Kind.VALUE_MISMATCH, Kind.SHAPE_MISMATCH, Kind.DTYPE_MISMATCH, Kind.NAN_INF):
-        return ""
-    try:
-        folds_with = load_plugin("converter", transformer).folds_with
-    except Exception:
-        return ""
-    given = target.path.rsplit(">", 1)[0]
-    wrong = (Kind.VALUE_MISMATCH.value, Kind.SHAPE_MISMATCH.value, Kind.DTYPE_MISMATCH.value, Kind.NAN_INF.value)
-    if folds_with and any(p == given and r == folds_with and k in wrong for p, r, k in witnesses):
-        return folds_with
-    return ""
-
-
-def _folding_runtime_died(transformer: str, target: Target, witnesses) -> str:
-    """The runtime a transformer folds constants with (Transformer.folds_with), when the transformer's
-    process died and that runtime fails to load or run the model the transformer was given: the
-    death is the runtime's, met inside the tool (ONNX Runtime's RandomNormal aborting on scale 0,
-    reached through onnxslim's folding: review 13). A Python exception of the tool stays its own. "" otherwise."""
-    from fuzzer.plugin import load_plugin
-    from fuzzer.report.rootcause import is_death, system_family
-
-    if target.kind is not Kind.CONVERT_CRASH or not is_death(target.error):
-        return ""
     try:
         folds_with = load_plugin("converter", transformer).folds_with
     except Exception:  # noqa: BLE001 - a plugin that no longer loads folds with nothing we know of
         return ""
     given = target.path.rsplit(">", 1)[0]
-    refused = (Kind.LOAD_CRASH.value, Kind.RUN_CRASH.value)
-    if folds_with and any(p == given and r and system_family(r) == system_family(folds_with) and k in refused
+    if folds_with and any(p == given and r and system_family(r) == system_family(folds_with) and k in kinds
                           for p, r, k in witnesses):
         return folds_with
     return ""
+
+
+def _carried_over(transformer: str, target: Target, witnesses) -> str:
+    """The runtime a transformer folds constants with, when that runtime already gives a wrong
+    result on the model the transformer was given and the transformer's output is invalid or
+    wrong: onnx.reference's Slice clamping a negative step's start wrongly, folded by onnxscript's
+    optimizer into an output of the wrong shape (review 9). "" otherwise."""
+    if target.kind not in (Kind.INVALID_MODEL, Kind.VALUE_MISMATCH, Kind.SHAPE_MISMATCH, Kind.DTYPE_MISMATCH, Kind.NAN_INF):
+        return ""
+    wrong = (Kind.VALUE_MISMATCH.value, Kind.SHAPE_MISMATCH.value, Kind.DTYPE_MISMATCH.value, Kind.NAN_INF.value)
+    return _folding_runtime_failed(transformer, target, witnesses, wrong)
+
+
+def _folding_runtime_died(transformer: str, target: Target, witnesses) -> str:
+    """The runtime a transformer folds constants with, when the transformer's process died and
+    that runtime fails to load or run the model the transformer was given: the death is the
+    runtime's, met inside the tool (ONNX Runtime's RandomNormal aborting on scale 0, reached
+    through onnxslim's folding: review 13). A Python exception of the tool stays its own. "" otherwise."""
+    from fuzzer.report.rootcause import is_death
+
+    if target.kind is not Kind.CONVERT_CRASH or not is_death(target.error):
+        return ""
+    return _folding_runtime_failed(transformer, target, witnesses, (Kind.LOAD_CRASH.value, Kind.RUN_CRASH.value))
 
 
 def _new_op_types(before, after) -> list[str]:

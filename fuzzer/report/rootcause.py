@@ -909,18 +909,21 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         # 18->17 adapter keeping noop_with_empty_axes; ExtendSupportedTypes naming its casts
         # pre_cast_0 in every node: review 10)
         keys.append("adapter:" + digest(family, _said(kind, first)))
+    typed_by = None
     if role == "exporter" and rules and fault_system.endswith(":passes") and kind == "dtype_mismatch" and first:
         # a pass that types values (TorchScript's scalar type analysis) giving one wrong type for
         # another is one defect whichever op it typed: float32 for a 0-d float64 is the pass taking
         # the tensor for a Python scalar (mul and hardshrink: review 11)
-        keys.append("pass-types:" + digest(family, *rules, re.sub(r"^output \d+: ", "", first)))
+        typed_by = rules
     elif (role == "exporter" and family == "torchscript" and kind == "dtype_mismatch" and _SCALAR_TAKEN.search(first)
           and core and "float/0-d" in core[-1][2]):
         # float32 for a float64 output, whose op took a 0-d float (so a 0-d float64: the output's
         # type is the promotion of its inputs'), is that pass's defect even where the localizer names
         # the op's symbolic, which only emitted the op the pass then typed (binary_cross_entropy_
         # with_logits against mul: review 12); a float64[1] exports as double
-        keys.append("pass-types:" + digest(family, SCALAR_TYPE_PASS, "dtype float32, expected float64"))
+        typed_by = [SCALAR_TYPE_PASS]
+    if typed_by:
+        keys.append("pass-types:" + digest(family, *typed_by, re.sub(r"^output \d+: ", "", first)))
     leak = _f32_leak(family, rules, error)
     if role == "runtime" and leak and kind in ("load_crash", "run_crash"):
         keys.append("f32-leak:" + digest(family, leak))
