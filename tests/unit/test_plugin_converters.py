@@ -251,3 +251,21 @@ def test_ort_quantize_refusing_a_weight_of_unknown_type_is_unsupported():
             "default weight type, usually `onnx.TensorProto.FLOAT`.")
     assert quantize.is_unsupported(RuntimeError(said))
     assert not quantize.is_unsupported(RuntimeError("Unable to find data type for weight_name='w'."))
+
+
+def test_the_version_converter_refusing_an_attribute_value_the_older_opset_lacks_is_unsupported():
+    """Resize-18's keep_aspect_ratio_policy other than "stretch" has no opset-17 form: the adapter
+    refuses it in words, a documented limit (a short campaign after review 13 filed it)."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    from fuzzer.plugin import load_plugin
+
+    node = helper.make_node("Resize", ["x", "", "", "s"], ["y"], keep_aspect_ratio_policy="not_larger")
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 2, 2])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [helper.make_tensor("s", TensorProto.INT64, [4], [1, 1, 3, 3])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    with pytest.raises(Exception) as raised:
+        onnx.version_converter.convert_version(model, 17)
+    assert load_plugin("converter", "version-down").is_unsupported(raised.value), str(raised.value)
