@@ -781,7 +781,7 @@ def test_a_wrong_result_a_transformer_folded_in_with_another_runtimes_kernels_is
     witnesses = [("onnx-direct@26", "onnx-reference", "shape_mismatch"), ("onnx-direct@26", "onnxruntime", "pass")]
     assert _carried_over("onnxscript-optimizer", target, witnesses) == "onnx-reference"
     assert _carried_over("onnxscript-optimizer", target, [("onnx-direct@26", "onnx-reference", "pass")]) == ""
-    assert _carried_over("onnxslim", target, witnesses) == ""  # it folds with no other system's kernels declared
+    assert _carried_over("onnxslim", target, witnesses) == ""  # it folds with ONNX Runtime, which ran that model right
     crash = Target(Kind.CONVERT_CRASH, Stage.CONVERT, "onnx-direct@26>onnxscript-optimizer", "", "")
     assert _carried_over("onnxscript-optimizer", crash, witnesses) == ""
 
@@ -971,3 +971,32 @@ def test_a_transformer_dying_in_the_runtime_it_folds_with_is_not_blamed():
     assert _folding_runtime_died("onnxslim", target(died), ort_runs) == ""
     assert _folding_runtime_died("onnxslim", target("KeyError: 't7'"), ort_fails) == ""
     assert _folding_runtime_died("onnxoptimizer", target(died), ort_fails) == ""
+
+
+def test_a_carried_over_wrong_result_is_filed_on_the_runtimes_own_path_not_the_transformers():
+    """Short campaign after review 13: onnxscript's optimizer folded log_softmax with
+    onnx.reference's kernels, and the folder filed on its path held a model of no nodes whose
+    constant was already wrong, run on ONNX Runtime: nothing a maintainer of onnx.reference can
+    use. Blame files nothing on that path; onnx.reference's own failure on the model the
+    optimizer was given is a signature of its own."""
+    from types import SimpleNamespace
+
+    from fuzzer.ops import get_spec
+    from fuzzer.report.blame import blame
+
+    g = Graph()
+    x = g.add_input(TensorType(F32, (2,)))
+    g.outputs = [g.add_node("relu", [x], {}, get_spec("relu").infer([x.type], {})).outputs[0]]
+
+    def verdict(path, runtime, kind, error=""):
+        return SimpleNamespace(path=path, runtime=runtime, kind=kind, error=error)
+
+    def evaluate(spec):  # the witnesses' verdicts, as a case would give them
+        return SimpleNamespace(models={}, verdicts=[
+            verdict("onnx-direct@23", "onnx-reference", Kind.VALUE_MISMATCH, "output 0: 2/2 elements off"),
+            verdict("onnx-direct@23", "onnxruntime", Kind.PASS),
+            verdict("onnx-direct@23>onnxscript-optimizer", "onnxruntime", Kind.VALUE_MISMATCH, "output 0: 2/2 elements off")])
+
+    target = Target(Kind.VALUE_MISMATCH, Stage.JUDGE, "onnx-direct@23>onnxscript-optimizer", "onnxruntime", "value_mismatch")
+    found = blame(g, target, 0, None, ["onnx-direct"], ["onnxruntime", "onnx-reference"], evaluate=evaluate)
+    assert found.system == "" and "filed on its own path" in found.reason
