@@ -348,7 +348,7 @@ class TriageJobs:
 def was_filed(outcome) -> bool:
     """Whether the triage left a bug folder (as record_filed judges it: a repro that did not
     reproduce leaves none)."""
-    return outcome.filed is not None and (outcome.filed.path / "case.json").exists()
+    return outcome.filed is not None and not outcome.filed.held and (outcome.filed.path / "case.json").exists()
 
 
 def new_bugs(outcomes) -> list[str]:

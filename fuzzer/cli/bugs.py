@@ -58,6 +58,9 @@ class Bugs(Command):
                        help="file: a bugs directory filed before (the reviewed collection), repeatable; a root cause "
                             "filed there is counted in --bugs-dir's duplicates.json, not written again "
                             "(default: the onnxfuzz checkout's bugs/, or $ONNXFUZZ_KNOWN_BUGS)")
+        p.add_argument("--file-likely-repeats", action="store_true",
+                       help="file: write a failure near a filed bug (same exporter function or rewrite rule, another "
+                            "symptom) as a new folder, instead of holding it in --bugs-dir's likely-repeats.json")
         p.add_argument("--system", default=None,
                        help="list: only this system's bugs (its plugin name, e.g. onnxruntime, or part of its full name)")
         p.add_argument("--no-deprecated", action="store_true", help="list: hide bugs of deprecated systems (the TorchScript exporter)")
@@ -212,6 +215,12 @@ def _file(args) -> int:
             raise UsageError(f"--known-bugs: no directory {', '.join(missing)}")
         # the filer (and the supervised workers triage runs on) read it from the environment
         os.environ[KNOWN_BUGS_ENV] = os.pathsep.join(str(d.resolve()) for d in args.known_bugs)
+    if args.file_likely_repeats:
+        import os
+
+        from fuzzer.report.likely import FILE_LIKELY_ENV
+
+        os.environ[FILE_LIKELY_ENV] = "1"  # read by the filer and the workers triage runs on
     for case_dir in sorted((args.workdir / "artifacts").glob("case-*")):  # triage replays their seeds
         check_case_version(case_dir)
 
@@ -230,7 +239,8 @@ def _file(args) -> int:
         by = Counter(o.status for o in outcomes)
         broken = by.get("failed", 0)
         print(f"{len(outcomes)} signatures triaged; {by.get('filed', 0)} new bugs filed in {args.bugs_dir}, "
-              f"{by.get('updated', 0)} already filed (hit counts updated), {by.get('own', 0)} onnxfuzz's own defects "
+              f"{by.get('updated', 0)} already filed (hit counts updated), {by.get('held', 0)} held as likely repeats of "
+              f"a filed bug (see likely-repeats.json), {by.get('own', 0)} onnxfuzz's own defects "
               f"recorded, {by.get('differs', 0)} not filed because the minimal case differs from the campaign's"
               + (f"; the triage of {broken} failed (see their notes)" if broken else ""))
     return 0

@@ -52,6 +52,9 @@ class Run(Command):
         p.add_argument("--triage-workers", type=positive_int, default=1, metavar="N",
                        help="with --file-bugs: at most N workers triage at once, up to half the workers while more "
                             "than 8 signatures wait (default 1)")
+        p.add_argument("--file-likely-repeats", action="store_true",
+                       help="with --file-bugs: write a failure near a filed bug (same exporter function or rewrite rule, "
+                            "another symptom) as a new folder, instead of holding it in DIR/likely-repeats.json")
         p.add_argument("--seeds", default=None, metavar="all|NAME,...|DIR",
                        help="also mutate seed graphs: all (architecture blocks and onnx node tests), "
                             "comma-separated seed names (or onnx-node), or a directory of graph JSON files")
@@ -83,6 +86,14 @@ class Run(Command):
             local_workers(args.scheduler)  # a malformed local:N fails here, before anything starts
         if args.triage_workers != 1 and args.file_bugs is None:
             raise UsageError("--triage-workers needs --file-bugs")
+        if args.file_likely_repeats:
+            if args.file_bugs is None:
+                raise UsageError("--file-likely-repeats needs --file-bugs")
+            import os
+
+            from fuzzer.report.likely import FILE_LIKELY_ENV
+
+            os.environ[FILE_LIKELY_ENV] = "1"  # read by the filer, in this process and the workers it starts
         if args.mutate_ratio is not None and args.seeds is None:
             raise UsageError("--mutate-ratio needs --seeds")
         if args.seeds is not None:

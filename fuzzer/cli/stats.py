@@ -145,6 +145,8 @@ def filing_line(filing: dict) -> str:
     """One line on the bugs filed from the campaign (Store.filing_stats)."""
     text = (f"{filing['folders']} bug folders filed ({filing['new_folders']} new, {filing['folders_during_campaign']} "
             f"while the campaign ran) from {filing['signatures_triaged']} signatures triaged")
+    if filing.get("held_as_likely_repeats"):
+        text += f"; {filing['held_as_likely_repeats']} held as likely repeats of a filed bug (likely-repeats.json)"
     delay = filing.get("first_hit_to_filed_seconds")
     if delay:
         text += f"; first hit to filed folder: median {delay['median']:.0f} s (min {delay['min']:.0f}, max {delay['max']:.0f})"

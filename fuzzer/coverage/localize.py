@@ -215,8 +215,19 @@ def onnxoptimizer_pass_at_fault(model: bytes, passes: list[str], fails: Callable
     for end in range(1, len(passes) + 1):
         count += 1
         if fails(run(passes[:end])):
-            return Localization(SYSTEM, [passes[end - 1]], list(passes), count,
-                                f"no pass fails alone; {passes[end - 1]} fails after {passes[:end - 1]}")
+            # the last pass of the shortest failing prefix only shows what an earlier one did
+            # (eliminate_consecutive_idempotent_ops, then any of eliminate_nop_concat,
+            # eliminate_nop_reshape or eliminate_shape_op: reviews 12 and 13): the passes the
+            # failure needs are those of the prefix that cannot be left out, in their order
+            needed = passes[:end]
+            for name in passes[:end - 1]:
+                count += 1
+                fewer = [p for p in needed if p != name]
+                if fails(run(fewer)):
+                    needed = fewer
+            return Localization(SYSTEM, needed, list(passes), count,
+                                f"no pass fails alone; it fails with {needed} together, and without any one of them "
+                                f"it does not")
     return Localization(SYSTEM, [], list(passes), count, "no prefix of the pass list fails: fixed_point or ordering")
 
 

@@ -97,13 +97,15 @@ class TriageOutcome:
 
     @property
     def status(self) -> str:
-        """filed | updated | own | differs | ambiguous | not reproduced | not filed | failed"""
+        """filed | updated | held | own | differs | ambiguous | not reproduced | not filed | failed"""
         if self.error:
             return "failed"
         if self.own is not None:
             return "own"
         if self.differs:
             return "differs"
+        if self.filed is not None and self.filed.held:
+            return "held"
         if self.filed is not None and (self.filed.path / "case.json").exists() and not self.filed.reason.startswith(("repro", "no ")):
             return "filed" if self.filed.new else "updated"
         if self.note.startswith("does not reproduce"):
@@ -347,8 +349,8 @@ def record_filed(store, o: TriageOutcome) -> None:
     """Note in the campaign's store the bug folder o was filed as (new, or found again), and
     when: the folder lives under whatever bugs directory was given, and the campaign report
     finds it from the workdir alone."""
-    if o.filed is None or not (o.filed.path / "case.json").exists():
-        return  # not filed (its repro did not reproduce, say)
+    if o.filed is None or o.filed.held or not (o.filed.path / "case.json").exists():
+        return  # not filed (its repro did not reproduce, say, or held as a likely repeat)
     bug = json.loads((o.filed.path / "case.json").read_text())["bug"]
     store.record_bug(o.filed.bug_id, o.filed.path, o.signature, o.filed.new, bug["title"], bug["system"],
                      bug["kind"], bug["stage"])

@@ -37,6 +37,7 @@ from fuzzer.minimize.reducer import Reduction, Target
 from fuzzer.plugin import load_plugin
 from fuzzer.report.blame import Blame
 from fuzzer.report.bug_repro import bug_repro
+from fuzzer.report.likely import LIKELY, count_likely, holding, likely_repeat
 from fuzzer.report.rootcause import (death_line, given_sink_ops, graph_sink_ops, graph_traits, is_death, model_sink_ops, model_traits,
                                      root_key, root_parts, rule_keys)
 from fuzzer.report.tf_repro import Unrecordable
@@ -53,6 +54,8 @@ class Filed:
     path: Path
     new: bool
     reason: str = ""
+    #: not written: held as a likely repeat of the bug at path (fuzzer.report.likely)
+    held: bool = False
 
 
 def bug_key(blame: Blame, red: Reduction, death: str = "", facts: tuple | None = None) -> str:
@@ -447,6 +450,15 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
                          f"duplicate hit {entry['hits']} recorded in {Path(bugs_dir) / DUPLICATES}")
         count_again(twin, found)
         return Filed(twin.name, twin, new=False, reason="duplicate (same rule at fault and symptom)")
+    near = likely_repeat(meta, dirs, d) if hits == 1 and holding() else None
+    if near is not None:
+        # a known defect met with another symptom, most likely (fuzzer.report.likely): counted
+        # beside the bug it is near, not written
+        shutil.rmtree(staging)
+        folder, why = near
+        entry = count_likely(bugs_dir, folder, why, meta, found)
+        return Filed(folder.name, folder, new=False, held=True, reason=f"held as a likely repeat of {folder.name} ({why}): "
+                     f"{entry['held']} held, recorded in {Path(bugs_dir) / LIKELY}")
     again = [run_repro(staging)[0] for _ in range(REPRO_RERUNS)]
     if any(code != 1 for code in again):
         # a maintainer must see it fail every time: an undefined read that fails one run in

@@ -372,6 +372,8 @@ class Store:
                                                  "min": round(delays[0], 1), "max": round(delays[-1], 1)}
         triaged = q("SELECT started, finished, during_campaign FROM triaged").fetchall() if self.has_column("triaged") else []
         out["signatures_triaged"] = len(triaged)
+        if triaged:  # fuzzer.report.likely: counted beside the filed bug they are near, no folder written
+            out["held_as_likely_repeats"] = q("SELECT COUNT(*) FROM triaged WHERE note LIKE 'held as a likely repeat%'").fetchone()[0]
         out["signatures_triaged_during_campaign"] = sum(d for _, _, d in triaged)
         if triaged:
             window = max(f for _, f, _ in triaged) - min(s for s, _, _ in triaged)
