@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fuzzer.case import CaseResult
+from fuzzer.report.likely import holding
 from fuzzer.report.triage import PER_GROUP, choose, coarse_group, group_cap
 
 #: more signatures than this waiting lets up to half the workers triage
@@ -251,7 +252,7 @@ class TriageJobs:
     _next_id: int = -1
 
     def __post_init__(self) -> None:
-        done = self.store.triaged_signatures(self.bugs_dir)
+        done = self.store.triaged_signatures(self.bugs_dir, but_held=not holding())
         for row in self.store.signatures():  # a campaign resumed on its workdir: what it found before
             group = coarse_group(row)
             if row["signature"] in done:
@@ -363,7 +364,8 @@ def record(store, outcome, bugs_dir: Path, session: int | None, started: float, 
 
     record_outcome(store, outcome)
     store.record_triaged(outcome.signature, bugs_dir, session, started, time.time(),
-                         outcome.filed.bug_id if was_filed(outcome) else None, outcome.note[:500], during_campaign)
+                         outcome.filed.bug_id if was_filed(outcome) else None, outcome.note[:500], during_campaign,
+                         outcome.status)
 
 
 def file_after_campaign(workdir: Path, bugs_dir: Path, exporters: list[str], runtimes: list[str],
@@ -378,7 +380,7 @@ def file_after_campaign(workdir: Path, bugs_dir: Path, exporters: list[str], run
     store = Store.open(workdir, create=False)
     with contextlib.ExitStack() as stack:
         stack.callback(store.close)
-        done = store.triaged_signatures(bugs_dir)
+        done = store.triaged_signatures(bugs_dir, but_held=not holding())
         chosen = [row for row in choose(store.signatures()) if row["signature"] not in done]
         if not chosen:
             return []

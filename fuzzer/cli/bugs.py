@@ -60,7 +60,7 @@ class Bugs(Command):
                             "(default: the onnxfuzz checkout's bugs/, or $ONNXFUZZ_KNOWN_BUGS)")
         p.add_argument("--file-likely-repeats", action="store_true",
                        help="file: write a failure near a filed bug (same exporter function or rewrite rule, another "
-                            "symptom) as a new folder, instead of holding it in --bugs-dir's likely-repeats.json")
+                            "face) as a new folder, instead of holding it in --bugs-dir's likely-repeats.json")
         p.add_argument("--system", default=None,
                        help="list: only this system's bugs (its plugin name, e.g. onnxruntime, or part of its full name)")
         p.add_argument("--no-deprecated", action="store_true", help="list: hide bugs of deprecated systems (the TorchScript exporter)")
@@ -215,12 +215,6 @@ def _file(args) -> int:
             raise UsageError(f"--known-bugs: no directory {', '.join(missing)}")
         # the filer (and the supervised workers triage runs on) read it from the environment
         os.environ[KNOWN_BUGS_ENV] = os.pathsep.join(str(d.resolve()) for d in args.known_bugs)
-    if args.file_likely_repeats:
-        import os
-
-        from fuzzer.report.likely import FILE_LIKELY_ENV
-
-        os.environ[FILE_LIKELY_ENV] = "1"  # read by the filer and the workers triage runs on
     for case_dir in sorted((args.workdir / "artifacts").glob("case-*")):  # triage replays their seeds
         check_case_version(case_dir)
 
@@ -229,9 +223,13 @@ def _file(args) -> int:
             name = o.filed.bug_id if o.filed else "-"
             print(f"{o.signature} {o.original_ops:>3d} -> {o.minimized_ops:<2d} ops {o.seconds:6.1f} s  {name}  {o.note.splitlines()[0] if o.note else ''}", flush=True)
 
-    outcomes = triage_workdir(args.workdir, args.bugs_dir, args.converters, args.runtimes, args.limit, on_outcome=show)
+    from fuzzer.report.likely import writing_likely_repeats
+
+    with writing_likely_repeats(args.file_likely_repeats):
+        outcomes = triage_workdir(args.workdir, args.bugs_dir, args.converters, args.runtimes, args.limit, on_outcome=show)
     if args.json:
-        emit_json([{"signature": o.signature, "bug": o.filed.bug_id if o.filed else None, "new": bool(o.filed and o.filed.new),
+        emit_json([{"signature": o.signature, "bug": o.filed.bug_id if o.filed and not o.filed.held else None,
+                    "near": o.filed.bug_id if o.filed and o.filed.held else None, "new": bool(o.filed and o.filed.new),
                     "status": o.status, "own": o.own, "note": o.note, "error": o.error, "original_ops": o.original_ops, "ops": o.minimized_ops, "seconds": round(o.seconds, 2)} for o in outcomes])
     else:
         from collections import Counter

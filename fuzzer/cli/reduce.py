@@ -93,7 +93,9 @@ class Reduce(Command):
                 who.reason = f"named by the reviewer (automatic blame said: {who.reason})"
             report["blame"] = {"system": who.system, "role": who.role, "reason": who.reason}
             if who.system:
-                filed = file_bug(args.file, red, target, who, {"case_id": case.case_id, "seed": case.seed, "workdir": str(args.target)})
+                # one case filed on purpose is written even when it looks like a known bug's repeat
+                filed = file_bug(args.file, red, target, who, {"case_id": case.case_id, "seed": case.seed, "workdir": str(args.target)},
+                                 hold=False)
                 if filed.new:
                     reduce_filed_model(filed.path)
                 report["filed"] = {"id": filed.bug_id, "new": filed.new, "note": filed.reason}

@@ -54,7 +54,7 @@ class Run(Command):
                             "than 8 signatures wait (default 1)")
         p.add_argument("--file-likely-repeats", action="store_true",
                        help="with --file-bugs: write a failure near a filed bug (same exporter function or rewrite rule, "
-                            "another symptom) as a new folder, instead of holding it in DIR/likely-repeats.json")
+                            "another face) as a new folder, instead of holding it in DIR/likely-repeats.json")
         p.add_argument("--seeds", default=None, metavar="all|NAME,...|DIR",
                        help="also mutate seed graphs: all (architecture blocks and onnx node tests), "
                             "comma-separated seed names (or onnx-node), or a directory of graph JSON files")
@@ -86,14 +86,8 @@ class Run(Command):
             local_workers(args.scheduler)  # a malformed local:N fails here, before anything starts
         if args.triage_workers != 1 and args.file_bugs is None:
             raise UsageError("--triage-workers needs --file-bugs")
-        if args.file_likely_repeats:
-            if args.file_bugs is None:
-                raise UsageError("--file-likely-repeats needs --file-bugs")
-            import os
-
-            from fuzzer.report.likely import FILE_LIKELY_ENV
-
-            os.environ[FILE_LIKELY_ENV] = "1"  # read by the filer, in this process and the workers it starts
+        if args.file_likely_repeats and args.file_bugs is None:
+            raise UsageError("--file-likely-repeats needs --file-bugs")
         if args.mutate_ratio is not None and args.seeds is None:
             raise UsageError("--mutate-ratio needs --seeds")
         if args.seeds is not None:
@@ -137,9 +131,12 @@ class Run(Command):
         )
         if not args.batch:
             opts.batch = False
-        stats = run_campaign(opts)
-        if args.file_bugs is not None:
-            stats.update(_file_the_rest(args, exporters, runtimes, stats["session"].get("triage", {})))
+        from fuzzer.report.likely import writing_likely_repeats
+
+        with writing_likely_repeats(args.file_likely_repeats):
+            stats = run_campaign(opts)
+            if args.file_bugs is not None:
+                stats.update(_file_the_rest(args, exporters, runtimes, stats["session"].get("triage", {})))
         if args.json:
             emit_json(stats)
         else:

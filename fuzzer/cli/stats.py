@@ -8,7 +8,8 @@ from fuzzer.cli.base import Command, emit_json
 
 class Stats(Command):
     """Counts for a campaign workdir: tests, tests/s, verdicts by kind, distinct signatures, op coverage, bugs filed
-    (with the time from a failure's first hit to its folder, and filing throughput), how many judged cases had
+    (with the time from a failure's first hit to its folder, filing throughput, and how many failures were held as
+    likely repeats of a filed bug), how many judged cases had
     dynamic dims or control-flow ops, and the defects of onnxfuzz itself (its direct ONNX builder, a lowering,
     the ground truth) that bug filing met and did not file."""
 

@@ -219,12 +219,14 @@ def onnxoptimizer_pass_at_fault(model: bytes, passes: list[str], fails: Callable
             # (eliminate_consecutive_idempotent_ops, then any of eliminate_nop_concat,
             # eliminate_nop_reshape or eliminate_shape_op: reviews 12 and 13): the passes the
             # failure needs are those of the prefix that cannot be left out, in their order
-            needed = passes[:end]
-            for name in passes[:end - 1]:
-                count += 1
-                fewer = [p for p in needed if p != name]
-                if fails(run(fewer)):
-                    needed = fewer
+            needed, dropped = passes[:end], True
+            while dropped:  # until no pass left can go: every one of them is needed
+                dropped = False
+                for name in list(needed):
+                    count += 1
+                    fewer = [p for p in needed if p != name]
+                    if fails(run(fewer)):
+                        needed, dropped = fewer, True
             return Localization(SYSTEM, needed, list(passes), count,
                                 f"no pass fails alone; it fails with {needed} together, and without any one of them "
                                 f"it does not")

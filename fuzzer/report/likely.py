@@ -1,40 +1,43 @@
-"""Likely repeats: a new failure whose root-cause key no filed bug has, but whose rule at fault a
-filed bug was found at, is held back instead of written as a new folder.
+"""Likely repeats: a new failure whose root-cause key no filed bug has, but which is localized to
+the same place of code as a filed bug showing another face, is held instead of written.
 
 The root-cause keys (fuzzer.report.rootcause) fold one defect met through another graph only
-where the symptom or the words agree, because looser keys would merge defects reviews judged
-distinct. Blind reviews of the automatic filer (docs/bug-review.md, reviews 12 and 13) found
-that most of the folders it still wrote were known defects met with another symptom: one
-TorchScript function crashing at export and, reached another way, writing a broken model; one
-rewrite rule breaking the model and, elsewhere, computing a wrong value; tract's shape analysis
-of one op refusing a model and, elsewhere, giving a wrong shape. Such a failure is held: the
-filed bug it is near counts it (bugs_dir/likely-repeats.json: how many, and the first cases,
-which `onnxfuzz reduce W/artifacts/case-N --file DIR` files on request), and no folder is
-written. `run
---file-likely-repeats` (and `bugs file --file-likely-repeats`) writes them as new folders.
+where the class of symptom (a broken model, wrong values, a wrong type, a wrong shape, a crash of
+the converter) or the words agree, because looser keys merge defects reviews judged distinct.
+Blind reviews of the automatic filer (docs/bug-review.md, reviews 12 and 13) found that most of
+the folders it still wrote were known defects met with another face: one TorchScript function
+crashing at export and, reached another way, writing a broken model; one rewrite rule breaking
+the model and, elsewhere, computing a wrong value; tract's shape analysis of one op refusing a
+model and, elsewhere, giving a wrong shape. Such a failure is held: the bugs directory filed
+into counts it beside the bug it is near (likely-repeats.json: how many, and the first cases),
+and no folder is written. `--file-likely-repeats` (on `run` and `bugs file`) writes them, and
+`onnxfuzz reduce CASE --file DIR` always does.
 
-Near means, within one system family:
-- an exporter: the same function (a symbolic or torchlib function, a tf2onnx handler) named as
-  the rule at fault, or called in the first failing cut, whatever the symptom;
-- a transformer's rule, or ONNX Runtime's graph transformer: the same rule, whatever the
-  symptom (but the broad ones, constant folding and a tool's own shape inference, which are
-  where unrelated defects meet);
-- tract's and OpenVINO's kernel of one op: a wrong shape against a refusal to load, the two
-  faces of the shape analysis they run at load; two refusals of one kernel in other words are
-  often two defects (tract's DFT has three in bugs/), and are not held.
-A filed bug is near through its own rule, or through a duplicate record a reviewer pointed at
-it (the review's judgement that two failures are one defect carries to the next campaign).
-The cost is a second defect of one function or rule, met first with another symptom: it is
-held as a repeat of the first (TorchScript's opset-9 gather has two, review 12).
+Near means, within one system family, localized to the same place (`near_keys`) with another
+face: an exporter's function (for TorchScript, in the symbolic_opsetN module the opset ran); a
+transformer's rewrite rule or set of rules (onnxoptimizer passes that fail only together), or
+ONNX Runtime's graph transformer, but not the broad ones (constant folding, a tool's own shape
+inference); tract's or OpenVINO's shape analysis of one op. The same place with the same face
+and another key is not near: the keys keep such pairs apart on purpose (other words, another
+chain of calls into the function; three refusals of tract's DFT in other words are three
+defects). A filed bug is near through its own record and through every duplicate record a
+reviewer pointed at it, so a review's judgement that two failures are one defect carries to the
+next campaign.
+
+The cost is a second defect of one place met first with another face, which is held as a repeat
+of the first. `tests/unit/test_likely_repeats.py` counts the reviewed live folders of bugs/ that
+are near another live folder: each is such a second defect, known and listed there.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import tempfile
 from pathlib import Path
 
-from fuzzer.report.rootcause import _BROAD_RULE, _call_name, _helper, system_family
+from fuzzer.report.rootcause import BROKEN, SYMPTOM_CLASS, exporter_function, is_broad_rule, system_family
 
 #: "1": write likely repeats as new folders (`--file-likely-repeats`); read from the environment
 #: so that the workers triage runs on see it too
@@ -42,6 +45,9 @@ FILE_LIKELY_ENV = "ONNXFUZZ_FILE_LIKELY_REPEATS"
 
 #: the file in a bugs directory that counts the failures held as likely repeats of a filed bug
 LIKELY = "likely-repeats.json"
+
+#: how the reason of a held filing begins (the campaign store counts its triages by it)
+HELD = "held as a likely repeat of "
 
 #: first cases kept per bug
 _EXAMPLES = 10
@@ -56,87 +62,127 @@ _SHAPE_FACES = ("load_crash", "shape_mismatch")
 _WHOLE = (":component", ":passes", ":decompositions")
 
 
+#: the element type a kernel's name ends with ("Einsum(float32)")
+_KERNEL_TYPE = re.compile(r"\(\w+\)$")
+
+
 def holding() -> bool:
     """Whether likely repeats are held (the default) rather than written."""
     return os.environ.get(FILE_LIKELY_ENV, "") != "1"
 
 
-def _kernel_op(rule: str) -> str:
-    return re.sub(r"\(\w+\)$", "", rule)
+@contextlib.contextmanager
+def writing_likely_repeats(write: bool):
+    """Within: likely repeats are written when write (--file-likely-repeats), in this process and
+    the workers it starts, which read it from the environment; as before, after."""
+    before = os.environ.get(FILE_LIKELY_ENV)
+    if write:
+        os.environ[FILE_LIKELY_ENV] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(FILE_LIKELY_ENV, None)
+        else:
+            os.environ[FILE_LIKELY_ENV] = before
 
 
-def near_keys(bug: dict, as_filed: bool) -> set[str]:
-    """The keys by which bug (a case.json record) is near another. as_filed: bug is the filed one
-    (a shape-analysis fault matches a new failure of its other face)."""
-    fault = bug.get("rule_at_fault") or {}
-    rules = [r for r in fault.get("rules") or [] if r]
+def face(kind: str) -> str:
+    """The class of symptom a failure shows (rootcause.SYMPTOM_CLASS; a crash of the converter
+    itself is a class of its own)."""
+    return SYMPTOM_CLASS.get(kind, kind)
+
+
+def near_keys(bug: dict) -> set[tuple[str, str, str]]:
+    """The places of code bug (a case.json record) is localized to, by which two failures with
+    other faces are near: an exporter's function (for TorchScript, in the symbolic_opsetN module
+    the case's opset ran), a transformer's rule or set of rules (a failure that needs two
+    onnxoptimizer passes together is that pair), a load-time shape analysis of one op."""
+    fault = bug.get("rule_at_fault") if isinstance(bug.get("rule_at_fault"), dict) else {}
+    rules = sorted(r for r in fault.get("rules") or [] if isinstance(r, str) and r)
     system = fault.get("system") or ""
     family = system_family(bug.get("system", ""))
     role, kind = bug.get("role", ""), bug.get("kind", "")
-    out: set[str] = set()
+    if not rules:
+        return set()
     if role == "exporter" and not system.endswith(_WHOLE):
-        names = {r.removeprefix("aten::").removeprefix("aten_") for r in rules}
-        names |= {_call_name(c[0]) for c in fault.get("core") or [] if c}
-        out |= {f"function|{family}|{_helper(family, n)}" for n in names if n}
+        return {("function", family, exporter_function(bug.get("system", ""), r, bug.get("path") or "")) for r in rules}
     rewrites = role == "transformer" or ":transformers" in system
-    if rewrites and rules and (not system.endswith(":ops") or system == "float16:ops"):
-        if not any(_BROAD_RULE.search(r) for r in rules):
-            out |= {f"rule|{family}|{system.split('@')[0]}|{r}" for r in rules}
+    if rewrites and (not system.endswith(":ops") or system == "float16:ops") and not any(map(is_broad_rule, rules)):
+        return {("rule", family, f"{system.split('@')[0]} {' + '.join(rules)}")}
     if role == "runtime" and family in _LOAD_TIME_SHAPES and system.endswith(":ops") and kind in _SHAPE_FACES:
-        face = kind if as_filed else next(k for k in _SHAPE_FACES if k != kind)
-        out |= {f"shapes|{family}|{_kernel_op(r)}|{face}" for r in rules}
-    return out
+        return {("shapes", family, _KERNEL_TYPE.sub("", r)) for r in rules}
+    return set()
 
 
-def _filed_near(dirs: list[Path]) -> list[tuple[Path, set[str]]]:
-    """(live folder, its near keys, its duplicates' too) for every filed bug of dirs."""
-    out: dict[Path, set[str]] = {}
+def _filed_near(dirs: list[Path]) -> dict[Path, list[tuple[set[tuple[str, str, str]], str]]]:
+    """{live folder: [(near keys, face)] of its own record and of every duplicate record a
+    reviewer pointed at it} for the filed bugs of dirs."""
+    out: dict[Path, list[tuple[set[tuple[str, str, str]], str]]] = {}
     for where in dirs:
         for case_json in sorted(Path(where).glob("*/case.json")):
             folder = case_json.parent
             if folder.name.startswith("."):  # a filing under way
                 continue
-            try:
-                bug = json.loads(case_json.read_text()).get("bug") or {}
-            except (OSError, ValueError):
-                continue
-            if bug.get("withdrawn"):
+            bug = _record(case_json)
+            if bug is None or bug.get("withdrawn"):
                 continue
             target = folder
             if bug.get("duplicate_of"):
                 target = folder.parent / str(bug["duplicate_of"])
-                if not (target / "case.json").exists():
-                    continue
-            out.setdefault(target, set()).update(near_keys(bug, as_filed=True))
-    return list(out.items())
+                pointed = _record(target / "case.json")
+                if pointed is None or pointed.get("withdrawn") or pointed.get("duplicate_of"):
+                    continue  # the bug it repeats is gone or retired itself
+            keys = near_keys(bug)
+            if keys:
+                out.setdefault(target, []).append((keys, face(bug.get("kind", ""))))
+    return out
+
+
+def _record(case_json: Path) -> dict | None:
+    try:
+        case = json.loads(case_json.read_text())
+    except (OSError, ValueError):
+        return None
+    bug = case.get("bug") if isinstance(case, dict) else None
+    return bug if isinstance(bug, dict) else None
 
 
 def likely_repeat(bug: dict, dirs: list[Path], skip: Path) -> tuple[Path, str] | None:
-    """(the filed bug of dirs that bug is near, the key in words) or None."""
-    mine = near_keys(bug, as_filed=False)
+    """(the filed bug of dirs that bug is near, why in words) or None: one of them localized to
+    the same place of code as bug, showing another face. Two failures of one place with the
+    same face and another key are what the root-cause keys keep apart on purpose (other words,
+    another chain of calls into the function)."""
+    mine, own = near_keys(bug), face(bug.get("kind", ""))
     if not mine:
         return None
-    for folder, keys in _filed_near(dirs):
+    for folder, records in _filed_near(dirs).items():
         if folder.resolve() == Path(skip).resolve():
             continue
-        shared = sorted(mine & keys)
-        if shared:
-            return folder, _in_words(shared[0])
+        for keys, theirs in records:
+            shared = sorted(mine & keys)
+            if shared and theirs != own:
+                return folder, f"{_in_words(shared[0])}, which showed {_FACES.get(theirs, theirs)} there"
     return None
 
 
-def _in_words(key: str) -> str:
-    what, family, *rest = key.split("|")
+_FACES = {BROKEN: "a broken model", "wrong type": "a wrong type", "wrong shape": "a wrong shape",
+          "export_crash": "a crash", "convert_crash": "a crash", "hang": "a hang", "oom": "memory exhaustion"}
+
+
+def _in_words(key: tuple[str, str, str]) -> str:
+    what, family, place = key
     if what == "function":
-        return f"the same {family} function, {rest[0]}"
+        return f"the same {family} function, {place}"
     if what == "rule":
-        return f"the same {family} rule, {rest[-1]}"
-    return f"{family}'s shape analysis of {rest[0]}, as a {rest[1].replace('_', ' ')}"
+        return f"the same {family} rule, {place.split(' ', 1)[1]}"
+    return f"{family}'s shape analysis of {place}"
 
 
 def count_likely(bugs_dir: Path, folder: Path, why: str, bug: dict, found: dict) -> dict:
     """Note in bugs_dir/likely-repeats.json that bug (the record a new folder would have had) was
-    held as a likely repeat of folder; returns its entry."""
+    held as a likely repeat of folder; returns its entry. The same case of the same campaign
+    held again (`bugs file` run twice) is not counted twice."""
     path = Path(bugs_dir) / LIKELY
     try:
         entries = json.loads(path.read_text())
@@ -144,9 +190,10 @@ def count_likely(bugs_dir: Path, folder: Path, why: str, bug: dict, found: dict)
         entries = {}
     entry = entries.setdefault(str(Path(folder).resolve()), {"id": Path(folder).name, "held": 0, "examples": []})
     case = {"workdir": found.get("workdir") or found.get("source"), "case_id": found.get("case_id")}
-    if any(e.get("workdir") == case["workdir"] and e.get("case_id") == case["case_id"] and case["case_id"] is not None
-           for e in entry["examples"]):
-        return entry  # that very case, filed again
+    again = case["case_id"] is not None and any(
+        (e.get("workdir"), e.get("case_id")) == (case["workdir"], case["case_id"]) for e in entry["examples"])
+    if again:
+        return entry
     entry["held"] += 1
     if len(entry["examples"]) < _EXAMPLES:
         first = (bug.get("error") or "").strip().splitlines()
@@ -155,5 +202,8 @@ def count_likely(bugs_dir: Path, folder: Path, why: str, bug: dict, found: dict)
                                   "rules": (bug.get("rule_at_fault") or {}).get("rules") or [],
                                   "error": first[0][:300] if first else "", "near": why})
     Path(bugs_dir).mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(entries, indent=1, sort_keys=True))
+    # written whole and renamed: a reader (or a filer killed mid-write) never sees half a file
+    with tempfile.NamedTemporaryFile("w", dir=bugs_dir, prefix=f".{LIKELY}.", delete=False) as tmp:
+        json.dump(entries, tmp, indent=1, sort_keys=True)
+    os.replace(tmp.name, path)
     return entry

@@ -842,6 +842,17 @@ def _opset_of(path: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def exporter_function(system: str, rule: str, path: str) -> str:
+    """The exporter function a rule at fault names, as the function key has it: for TorchScript,
+    with the symbolic_opsetN module that ran at the opset of the case path."""
+    return _function(system_family(system), rule.removeprefix("aten_"), _opset_of(path))
+
+
+def is_broad_rule(rule: str) -> bool:
+    """Whether rule is a whole subsystem where unrelated defects meet (_BROAD_RULE)."""
+    return bool(_BROAD_RULE.search(rule))
+
+
 def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str = "", path: str = "") -> list[str]:
     """Every key by the rule at fault a failure has (two failures sharing any one are one bug):
     rule_key's, and

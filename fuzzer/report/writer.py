@@ -37,7 +37,7 @@ from fuzzer.minimize.reducer import Reduction, Target
 from fuzzer.plugin import load_plugin
 from fuzzer.report.blame import Blame
 from fuzzer.report.bug_repro import bug_repro
-from fuzzer.report.likely import LIKELY, count_likely, holding, likely_repeat
+from fuzzer.report.likely import HELD, LIKELY, count_likely, holding, likely_repeat
 from fuzzer.report.rootcause import (death_line, given_sink_ops, graph_sink_ops, graph_traits, is_death, model_sink_ops, model_traits,
                                      root_key, root_parts, rule_keys)
 from fuzzer.report.tf_repro import Unrecordable
@@ -339,9 +339,12 @@ def versions_for(target: Target) -> dict[str, str]:
     return dict(sorted(out.items()))
 
 
-def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found: dict, death: str = "") -> Filed:
+def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found: dict, death: str = "",
+             hold: bool | None = None) -> Filed:
     """Write (or count again) the bug red shows; see the module docstring for what gets filed.
-    death: why the process died, when only the repro's output said (see _file_death)."""
+    death: why the process died, when only the repro's output said (see _file_death).
+    hold: hold a likely repeat of a filed bug instead of writing it (fuzzer.report.likely); by
+    default as --file-likely-repeats says, never when a user files one case on purpose."""
     facts = given_facts(red, blame)
     key = bug_key(blame, red, death, facts)
     dirs = known_bug_dirs(bugs_dir)
@@ -425,7 +428,7 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
         # the campaign's kept error lost why the process died (a backtrace buried it); the
         # repro's output says: key it by that, and count it where that root cause is filed
         shutil.rmtree(staging)
-        return _file_death(bugs_dir, red, target, blame, found, death, dirs)
+        return _file_death(bugs_dir, red, target, blame, found, death, dirs, hold)
     meta["death"] = death or death_line(red.verdict.error) or death_line(output) or None
     meta["title"] = built.title
     (staging / "case.json").write_text(json.dumps({"bug": meta, "graph": red.graph.to_json()}, indent=1))
@@ -450,15 +453,6 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
                          f"duplicate hit {entry['hits']} recorded in {Path(bugs_dir) / DUPLICATES}")
         count_again(twin, found)
         return Filed(twin.name, twin, new=False, reason="duplicate (same rule at fault and symptom)")
-    near = likely_repeat(meta, dirs, d) if hits == 1 and holding() else None
-    if near is not None:
-        # a known defect met with another symptom, most likely (fuzzer.report.likely): counted
-        # beside the bug it is near, not written
-        shutil.rmtree(staging)
-        folder, why = near
-        entry = count_likely(bugs_dir, folder, why, meta, found)
-        return Filed(folder.name, folder, new=False, held=True, reason=f"held as a likely repeat of {folder.name} ({why}): "
-                     f"{entry['held']} held, recorded in {Path(bugs_dir) / LIKELY}")
     again = [run_repro(staging)[0] for _ in range(REPRO_RERUNS)]
     if any(code != 1 for code in again):
         # a maintainer must see it fail every time: an undefined read that fails one run in
@@ -467,6 +461,15 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
         shutil.rmtree(staging)
         return Filed(bug_id, d, new=False, reason=f"repro exits 1 in {1 + again.count(1)} of {1 + len(again)} runs: "
                      "flaky, not filed")
+    near = likely_repeat(meta, dirs, d) if hits == 1 and (holding() if hold is None else hold) else None
+    if near is not None:
+        # a known defect met with another face, most likely (fuzzer.report.likely): counted
+        # beside the bug it is near, not written
+        shutil.rmtree(staging)
+        folder, why = near
+        entry = count_likely(bugs_dir, folder, why, meta, found)
+        return Filed(folder.name, folder, new=False, held=True, reason=f"{HELD}{folder.name} ({why}): "
+                     f"{entry['held']} held, recorded in {Path(bugs_dir) / LIKELY}")
     (staging / "report.md").write_text(report_markdown(meta, built.graph_text, output, built.idiom, repro_ops(built)))
     if d.exists():
         shutil.rmtree(d)
@@ -475,7 +478,7 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
 
 
 def _file_death(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found: dict, death: str,
-                dirs: list[Path]) -> Filed:
+                dirs: list[Path], hold: bool | None = None) -> Filed:
     """file_bug again for a death whose line (death) only its repro's output showed."""
     key = bug_key(blame, red, death)
     known = existing_bug(bugs_dir, "", key, dirs)
@@ -487,7 +490,7 @@ def _file_death(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, fo
         bug = count_again(known, found)
         retired = bug.get("withdrawn") or bug.get("duplicate_of")
         return Filed(known.name, known, new=False, reason=f"retired by review: {retired}" if retired else "duplicate")
-    return file_bug(bugs_dir, red, target, blame, found, death=death)
+    return file_bug(bugs_dir, red, target, blame, found, death=death, hold=hold)
 
 
 def repro_ops(built) -> int | None:

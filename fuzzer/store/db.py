@@ -329,22 +329,25 @@ class Store:
             )
 
     def record_triaged(self, signature: str, bugs_dir: Path, session: int | None, started: float, finished: float,
-                       bug_id: str | None, note: str, during_campaign: bool) -> None:
-        """Note that signature was triaged into bugs_dir (filed as bug_id, or why not): it is not
-        triaged into that directory again, and `filing_stats` counts it."""
+                       bug_id: str | None, note: str, during_campaign: bool, status: str = "") -> None:
+        """Note that signature was triaged into bugs_dir (filed as bug_id, or why not, and how it
+        ended: TriageOutcome.status): it is not triaged into that directory again, and
+        `filing_stats` counts it."""
         with self.conn:
             self.conn.execute(
                 "INSERT OR REPLACE INTO triaged VALUES (?,?,?, (SELECT first_seen FROM signatures WHERE signature = ?),"
-                " ?,?,?,?,?)",
+                " ?,?,?,?,?,?)",
                 (signature, str(Path(bugs_dir).resolve()), session, signature, started, finished, bug_id, note,
-                 int(during_campaign)),
+                 int(during_campaign), status),
             )
 
-    def triaged_signatures(self, bugs_dir: Path) -> set[str]:
-        """The signatures already triaged into bugs_dir (by this campaign's runs with --file-bugs)."""
+    def triaged_signatures(self, bugs_dir: Path, but_held: bool = False) -> set[str]:
+        """The signatures already triaged into bugs_dir (by this campaign's runs with --file-bugs);
+        but_held: not those held as likely repeats (a rerun that writes them triages them again)."""
         if not self.has_column("triaged"):
             return set()
-        rows = self.conn.execute("SELECT signature FROM triaged WHERE bugs_dir = ?", (str(Path(bugs_dir).resolve()),))
+        held = " AND COALESCE(status, '') != 'held'" if but_held and self.has_column("triaged", "status") else ""
+        rows = self.conn.execute(f"SELECT signature FROM triaged WHERE bugs_dir = ?{held}", (str(Path(bugs_dir).resolve()),))
         return {r[0] for r in rows}
 
     def filing_stats(self) -> dict:
@@ -353,7 +356,7 @@ class Store:
         folders and signatures triaged per minute of filing (first triage started to last one
         finished) and per minute of campaign."""
         out: dict = {"folders": 0, "new_folders": 0, "folders_during_campaign": 0, "first_hit_to_filed_seconds": None,
-                     "signatures_triaged": 0, "signatures_triaged_during_campaign": 0}
+                     "signatures_triaged": 0, "signatures_triaged_during_campaign": 0, "held_as_likely_repeats": 0}
         if not self.has_column("filed_bugs"):
             return out
         q = self.conn.execute
@@ -372,8 +375,8 @@ class Store:
                                                  "min": round(delays[0], 1), "max": round(delays[-1], 1)}
         triaged = q("SELECT started, finished, during_campaign FROM triaged").fetchall() if self.has_column("triaged") else []
         out["signatures_triaged"] = len(triaged)
-        if triaged:  # fuzzer.report.likely: counted beside the filed bug they are near, no folder written
-            out["held_as_likely_repeats"] = q("SELECT COUNT(*) FROM triaged WHERE note LIKE 'held as a likely repeat%'").fetchone()[0]
+        if self.has_column("triaged", "status"):  # counted beside the filed bug they are near, no folder written
+            out["held_as_likely_repeats"] = q("SELECT COUNT(*) FROM triaged WHERE status = 'held'").fetchone()[0]
         out["signatures_triaged_during_campaign"] = sum(d for _, _, d in triaged)
         if triaged:
             window = max(f for _, f, _ in triaged) - min(s for s, _, _ in triaged)

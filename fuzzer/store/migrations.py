@@ -181,6 +181,12 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        # how each triage ended (TriageOutcome.status: filed, updated, held, ...): `stats` counts
+        # the failures held as likely repeats, and a rerun that writes them triages them again
+        "009_triage_status",
+        "ALTER TABLE triaged ADD COLUMN status TEXT",
+    ),
 ]
 
 

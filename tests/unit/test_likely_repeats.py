@@ -4,6 +4,7 @@ repeat of it: counted in likely-repeats.json, no folder written (fuzzer.report.l
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -12,9 +13,9 @@ from tests.unit.test_root_cause import twoflip  # noqa: F401 (a fixture)
 
 
 def _bug(system="torchscript", role="exporter", kind="export_crash", fault_system="torchscript:symbolic", rules=(),
-         core=(), **more) -> dict:
-    return {"system": system, "role": role, "kind": kind, "error": "boom",
-            "rule_at_fault": {"system": fault_system, "rules": list(rules), "core": [list(c) for c in core]}, **more}
+         path="torchscript@17", **more) -> dict:
+    return {"system": system, "role": role, "kind": kind, "error": "boom", "path": path,
+            "rule_at_fault": {"system": fault_system, "rules": list(rules), "core": []}, **more}
 
 
 def _folder(bugs, name, bug):
@@ -24,80 +25,152 @@ def _folder(bugs, name, bug):
     return d
 
 
-def test_an_exporter_function_is_near_itself_whatever_the_symptom_but_not_another_function():
+def _near(new: dict, filed: dict, tmp_path) -> bool:
+    bugs = tmp_path / f"bugs-{len(list(tmp_path.iterdir()))}"
+    _folder(bugs, "filed", filed)
+    return likely_repeat(new, [bugs], tmp_path / "new") is not None
+
+
+def test_an_exporter_function_is_near_itself_with_another_face_only(tmp_path):
     crash = _bug(kind="export_crash", rules=["aten::movedim"])
     broken = _bug(kind="invalid_model", rules=["aten::movedim"])
-    assert near_keys(crash, as_filed=True) & near_keys(broken, as_filed=False)
-    assert not near_keys(_bug(rules=["aten::permute"]), False) & near_keys(crash, True)
-    # the first failing cut's call counts too: the localizer named a reader of take's output
-    reader = _bug(kind="invalid_model", rules=["aten::sub"], core=[("opinfo.take", {}, ["float", "int/0-d"])])
-    assert near_keys(reader, False) & near_keys(_bug(rules=["aten::take"]), True)
+    assert _near(broken, crash, tmp_path) and _near(crash, broken, tmp_path)
+    # the same face in other words, or through another chain of calls, is what the keys keep
+    # apart on purpose: not near
+    assert not _near(_bug(kind="export_crash", rules=["aten::movedim"]), crash, tmp_path)
+    assert not _near(_bug(kind="load_crash", rules=["aten::movedim"]), broken, tmp_path), "a broken model either way"
+    assert not _near(_bug(kind="invalid_model", rules=["aten::permute"]), crash, tmp_path)
     # one TorchScript helper is all of index_fill's and index_copy's symbolic
-    assert near_keys(_bug(rules=["aten::index_fill"]), False) & near_keys(_bug(rules=["aten::index_copy"]), True)
+    assert _near(_bug(kind="invalid_model", rules=["aten::index_fill"]), _bug(rules=["aten::index_copy"]), tmp_path)
+    # TorchScript's squeeze of opset 9 and of opset 11 are two functions
+    assert not _near(_bug(kind="invalid_model", rules=["aten::squeeze"], path="torchscript@9"),
+                     _bug(rules=["aten::squeeze"], path="torchscript@16"), tmp_path)
     # another family's function of the same name is not near
-    assert not near_keys(_bug(system="dynamo", fault_system="dynamo:torchlib", rules=["aten_movedim"]), False) & \
-        near_keys(crash, True)
+    assert not _near(_bug(system="dynamo", kind="invalid_model", fault_system="dynamo:torchlib", rules=["aten_movedim"],
+                          path="dynamo@18"), crash, tmp_path)
 
 
-def test_whole_subsystems_and_broad_rules_are_near_nothing():
-    assert near_keys(_bug(system="dynamo", fault_system="dynamo:component", rules=["torch's decompositions"]), False) == set()
-    assert near_keys(_bug(fault_system="torchscript:passes", rules=["_jit_pass_onnx_scalar_type_analysis"]), False) == set()
+def test_whole_subsystems_broad_rules_and_kernels_are_near_nothing():
+    assert near_keys(_bug(system="dynamo", fault_system="dynamo:component", rules=["torch's decompositions"])) == set()
+    assert near_keys(_bug(fault_system="torchscript:passes", rules=["_jit_pass_onnx_scalar_type_analysis"])) == set()
+    assert near_keys(_bug(rules=[])) == set()
+    assert near_keys({"system": "torchscript", "role": "exporter", "rule_at_fault": None}) == set()
     folding = _bug(system="onnxslim", role="transformer", kind="convert_crash", fault_system="onnxslim:rules",
                    rules=["constant_folding"])
-    assert near_keys(folding, False) == set()
-    # a runtime's kernel holds many defects: two of onnx.reference's MaxPool are not near
+    assert near_keys(folding) == set()
+    # a runtime's kernel holds many defects: onnx.reference's MaxPool has several
     kernel = _bug(system="onnx-reference", role="runtime", kind="run_crash", fault_system="onnx-reference:ops",
                   rules=["MaxPool(float32)"])
-    assert near_keys(kernel, False) == set()
+    assert near_keys(kernel) == set()
 
 
-def test_a_rewrite_rule_is_near_itself_whatever_the_symptom():
-    wrong = _bug(system="onnxoptimizer", role="transformer", kind="value_mismatch", fault_system="onnxoptimizer:passes",
-                 rules=["fuse_pad_into_pool"])
-    refused = dict(wrong, kind="load_crash")
-    assert near_keys(wrong, False) & near_keys(refused, True)
+def test_a_rewrite_rule_or_set_of_rules_is_near_itself_with_another_face(tmp_path):
+    def opt(kind, *rules):
+        return _bug(system="onnxoptimizer", role="transformer", kind=kind, fault_system="onnxoptimizer:passes", rules=rules)
+
+    assert _near(opt("value_mismatch", "fuse_pad_into_pool"), opt("load_crash", "fuse_pad_into_pool"), tmp_path)
+    # passes that fail only together are one place: the pair, not each pass of it
+    both = opt("invalid_model", "eliminate_consecutive_idempotent_ops", "eliminate_nop_reshape")
+    assert _near(opt("convert_crash", "eliminate_nop_reshape", "eliminate_consecutive_idempotent_ops"), both, tmp_path)
+    assert not _near(opt("convert_crash", "eliminate_consecutive_idempotent_ops", "eliminate_shape_gather"), both, tmp_path)
+    assert not _near(opt("convert_crash", "eliminate_consecutive_idempotent_ops"), both, tmp_path)
     # ONNX Runtime's graph transformers, at any level, as a runtime's or as an offline optimizer's
     ort = _bug(system="onnxruntime", role="runtime", kind="run_crash", fault_system="onnxruntime:transformers@all",
                rules=["FastGeluFusion"])
     offline = _bug(system="ort-offline-extended", role="transformer", kind="convert_crash",
                    fault_system="onnxruntime:transformers@extended", rules=["FastGeluFusion"])
-    assert near_keys(ort, False) & near_keys(offline, True)
+    assert _near(ort, offline, tmp_path)
 
 
-def test_tracts_shape_analysis_is_near_across_its_two_faces_only():
+def test_tracts_shape_analysis_is_near_across_its_two_faces_only(tmp_path):
     def tract(kind, op="Einsum(float32)"):
         return _bug(system="tract", role="runtime", kind=kind, fault_system="tract:ops", rules=[op])
 
-    assert near_keys(tract("load_crash"), False) & near_keys(tract("shape_mismatch"), True)
-    assert near_keys(tract("shape_mismatch"), False) & near_keys(tract("load_crash"), True)
+    assert _near(tract("load_crash"), tract("shape_mismatch", "Einsum(int32)"), tmp_path)
+    assert _near(tract("shape_mismatch"), tract("load_crash"), tmp_path)
     # two refusals of one kernel in other words are often two defects (tract's DFT has three)
-    assert not near_keys(tract("load_crash", "DFT(float32)"), False) & near_keys(tract("load_crash", "DFT(float32)"), True)
-    assert not near_keys(tract("load_crash", "MatMul(float32)"), False) & near_keys(tract("shape_mismatch"), True)
-    assert near_keys(tract("value_mismatch"), False) == set()
+    assert not _near(tract("load_crash", "DFT(float32)"), tract("load_crash", "DFT(float32)"), tmp_path)
+    assert not _near(tract("load_crash", "MatMul(float32)"), tract("shape_mismatch"), tmp_path)
+    assert not _near(tract("value_mismatch"), tract("load_crash"), tmp_path)
 
 
 def test_a_reviewers_duplicate_record_makes_the_bug_it_points_at_near(tmp_path):
     bugs = tmp_path / "bugs"
-    live = _folder(bugs, "ts-run-crash-ac8d02", _bug(kind="refused", rules=["aten::something_else"]))
+    live = _folder(bugs, "ts-run-crash-ac8d02", _bug(kind="run_crash", rules=["aten::something_else"]))
     _folder(bugs, "ts-load-crash-7f3f44", _bug(kind="load_crash", rules=["aten::index_copy"], duplicate_of=live.name))
     _folder(bugs, "ts-withdrawn-1", _bug(rules=["aten::tanh"], withdrawn="not a bug"))
-    new = _bug(kind="invalid_model", rules=["aten::index_copy"])
-    assert likely_repeat(new, [bugs], tmp_path / "new")[0] == live
-    assert likely_repeat(_bug(rules=["aten::tanh"]), [bugs], tmp_path / "new") is None, "a withdrawn record is near nothing"
-    # a duplicate record whose bug is gone is near nothing either
+    found = likely_repeat(_bug(kind="export_crash", rules=["aten::index_copy"]), [bugs], tmp_path / "new")
+    assert found is not None and found[0] == live and "index_fill|index_copy" in found[1] and "a broken model" in found[1]
+    assert likely_repeat(_bug(kind="invalid_model", rules=["aten::tanh"]), [bugs], tmp_path / "new") is None, \
+        "a withdrawn record is near nothing"
+    # a duplicate record whose bug is gone, or retired itself, is near nothing either
     _folder(bugs, "ts-x", _bug(rules=["aten::roll"], duplicate_of="gone"))
-    assert likely_repeat(_bug(rules=["aten::roll"]), [bugs], tmp_path / "new") is None
+    _folder(bugs, "ts-retired", _bug(rules=["aten::cat"], withdrawn="not a bug"))
+    _folder(bugs, "ts-y", _bug(rules=["aten::atan2"], duplicate_of="ts-retired"))
+    assert likely_repeat(_bug(kind="invalid_model", rules=["aten::roll"]), [bugs], tmp_path / "new") is None
+    assert likely_repeat(_bug(kind="invalid_model", rules=["aten::atan2"]), [bugs], tmp_path / "new") is None
+    # a record that is no JSON object, or a folder being staged, is skipped
+    (bugs / "odd").mkdir()
+    (bugs / "odd" / "case.json").write_text("[1, 2]")
+    _folder(bugs, ".staging", _bug(rules=["aten::gather"]))
+    assert likely_repeat(_bug(kind="invalid_model", rules=["aten::gather"]), [bugs], tmp_path / "new") is None
+
+
+#: live folders of bugs/ near another live folder: second defects of one function or rule that
+#: reviews judged distinct, each of which would have been held had the other been filed first
+#: (a review that adds one names it here, knowing that cost)
+KNOWN_NEAR = {
+    "dynamo-invalid-model-fd2a1c", "dynamo-value-mismatch-4f48cb", "onnxruntime-run-crash-b1d718",
+    "ort-offline-extended-convert-crash-fcd27e", "torchscript-dtype-mismatch-4615d8", "torchscript-export-crash-07a396",
+    "torchscript-export-crash-081d7d", "torchscript-export-crash-13f80f", "torchscript-export-crash-31474a",
+    "torchscript-export-crash-750215", "torchscript-export-crash-bdabf7", "torchscript-export-crash-cb3434",
+    "torchscript-invalid-model-29884c", "torchscript-invalid-model-3d8869", "torchscript-invalid-model-587b76",
+    "torchscript-invalid-model-8067e5", "torchscript-load-crash-4558a8", "torchscript-run-crash-3bc387",
+    "torchscript-run-crash-e45b63", "torchscript-shape-mismatch-2029c4", "torchscript-shape-mismatch-9f89b5",
+    "torchscript-shape-mismatch-dbba37", "torchscript-shape-mismatch-fef3ba", "torchscript-value-mismatch-812cc1",
+    "torchscript-value-mismatch-81be50", "torchscript-value-mismatch-d1180c",
+}
+
+
+def test_the_reviewed_live_folders_near_another_are_the_known_second_defects():
+    bugs = Path(__file__).resolve().parents[2] / "bugs"
+    live = []
+    for case_json in sorted(bugs.glob("*/case.json")):
+        bug = json.loads(case_json.read_text())["bug"]
+        if not (bug.get("withdrawn") or bug.get("duplicate_of")):
+            live.append(case_json.parent.name)
+            if likely_repeat(bug, [bugs], case_json.parent) is not None:
+                assert case_json.parent.name in KNOWN_NEAR, (case_json.parent.name, likely_repeat(bug, [bugs], case_json.parent))
+    assert len(live) > 200 and len(KNOWN_NEAR) < 0.1 * len(live)
+    gone = {name for name in KNOWN_NEAR if name not in live
+            or likely_repeat(json.loads((bugs / name / "case.json").read_text())["bug"], [bugs], bugs / name) is None}
+    assert not gone, f"no longer near another live folder: {sorted(gone)}"
 
 
 def test_held_failures_are_counted_once_per_case_with_their_first_examples(tmp_path):
     near = tmp_path / "reviewed" / "ts-export-crash-1"
-    bug = _bug(kind="invalid_model", rules=["aten::movedim"], error="InferenceError: perm\nmore", system="torchscript")
-    for case in (1, 2, 2, 3):
+    bug = _bug(kind="invalid_model", rules=["aten::movedim"], error="InferenceError: perm\nmore")
+    for case in (1, 2, 2, 3, None, None):
         entry = count_likely(tmp_path / "campaign", near, "the same torchscript function, movedim", bug,
                              {"workdir": "/w", "case_id": case})
-    assert entry["held"] == 3 and [e["case_id"] for e in entry["examples"]] == [1, 2, 3]
+    # a case without an id (a checked model) is counted each time
+    assert entry["held"] == 5 and [e["case_id"] for e in entry["examples"]] == [1, 2, 3, None, None]
     assert entry["examples"][0]["error"] == "InferenceError: perm" and entry["examples"][0]["rules"] == ["aten::movedim"]
     assert json.loads((tmp_path / "campaign" / LIKELY).read_text())[str(near.resolve())]["id"] == "ts-export-crash-1"
+    assert sorted(p.name for p in (tmp_path / "campaign").iterdir()) == [LIKELY], "no temporary file left"
+
+
+def test_writing_likely_repeats_is_undone_after(monkeypatch):
+    import os
+
+    from fuzzer.report.likely import holding, writing_likely_repeats
+
+    monkeypatch.delenv(FILE_LIKELY_ENV, raising=False)
+    with writing_likely_repeats(True):
+        assert not holding()
+    assert holding() and FILE_LIKELY_ENV not in os.environ
+    with writing_likely_repeats(False):
+        assert holding()
 
 
 @pytest.fixture
@@ -116,6 +189,11 @@ def test_filing_holds_a_new_key_at_a_filed_function_and_writes_it_when_asked(two
     monkeypatch.delenv(FILE_LIKELY_ENV, raising=False)
     first = _file(tmp_path, _chain("tanh"))
     assert first.new, first.reason
+    # the function's filed bug showed another face (a crash: the same failure, or one shown the
+    # same way, is the keys' to fold or keep apart)
+    case = json.loads((first.path / "case.json").read_text())
+    case["bug"]["kind"] = "export_crash"
+    (first.path / "case.json").write_text(json.dumps(case))
     # the Sigmoid defect has a key of its own; its function is the Tanh one's: held, not written
     held = _file(tmp_path, _chain("sigmoid"), case_id=2)
     assert held.held and not held.new and held.path == first.path, held.reason

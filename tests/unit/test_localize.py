@@ -199,3 +199,21 @@ def test_an_invalid_output_is_localized_by_the_checker_not_by_values():
 
     loc = localize_bug(folder)
     assert loc.rules == ["eliminate_consecutive_idempotent_ops", "eliminate_nop_reshape"], loc
+
+
+def test_the_passes_named_together_are_each_needed_even_the_last_of_the_prefix(monkeypatch):
+    # a stand-in optimizer whose "model" is the pass list it ran: it fails with A, B, D together
+    # (the shortest failing prefix) and with B, D alone, so neither A nor C is needed
+    import onnxoptimizer
+
+    class Ran:
+        def __init__(self, names):
+            self.names = names
+
+        def SerializeToString(self):
+            return ",".join(self.names).encode()
+
+    monkeypatch.setattr(onnxoptimizer, "optimize", lambda proto, names, fixed_point=False: Ran(names))
+    failing = {"A,B,C,D", "A,B,D", "B,D", "A,B,C,D,E"}
+    loc = onnxoptimizer_pass_at_fault(transposes(), list("ABCDE"), lambda out: out.decode() in failing)
+    assert loc.rules == ["B", "D"] and "together" in loc.note, loc

@@ -88,3 +88,26 @@ def test_a_job_whose_worker_failed_it_is_recorded_as_a_failed_triage(tmp_path):
     [(note, bug)] = c.store.conn.execute("SELECT note, bug_id FROM triaged WHERE signature = ?", (sig,)).fetchall()
     assert note == "triage failed: the worker died or stalled: worker died: signal SIGABRT" and bug is None
     assert c.jobs.summary()["failed"][0]["signature"] == sig
+
+
+def test_a_held_triage_is_no_folder_is_counted_and_is_triaged_again_when_likely_repeats_are_written(tmp_path, monkeypatch):
+    from fuzzer.report.likely import FILE_LIKELY_ENV, HELD
+    from fuzzer.report.writer import Filed
+
+    monkeypatch.delenv(FILE_LIKELY_ENV, raising=False)
+    near = tmp_path / "bugs" / "torchscript-export-crash-aaaaaa"
+    near.mkdir(parents=True)
+    (near / "case.json").write_text('{"bug": {"title": "t", "system": "torchscript", "kind": "export_crash", "stage": "export"}}')
+    c = Campaign(tmp_path)
+    [held] = c.case(crash("torchscript@17", "relu", "boom"))
+    job = c.jobs.next_job()
+    filed = Filed(near.name, near, new=False, reason=f"{HELD}{near.name} (the same function)", held=True)
+    c.jobs.finish(CaseResult(job.case_id, 0, TRIAGED, notes={"triage": TriageOutcome(held, filed, filed.reason)}))
+    assert c.jobs.summary()["folders"] == 0 and c.store.filed_bugs() == [], "held: no folder filed or updated"
+    stats = c.store.filing_stats()
+    assert stats["held_as_likely_repeats"] == 1 and stats["folders"] == 0
+    assert c.store.triaged_signatures(c.bugs) == {held} and c.queue().next_job() is None
+    # a rerun that writes likely repeats triages it again; one that holds them does not
+    assert c.store.triaged_signatures(c.bugs, but_held=True) == set()
+    monkeypatch.setenv(FILE_LIKELY_ENV, "1")
+    assert c.queue().next_job().row["signature"] == held
