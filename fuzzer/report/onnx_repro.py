@@ -156,7 +156,7 @@ def literal(a: np.ndarray) -> str:
 
 def _inline(runs: list[Run]) -> bool:
     arrays = [a for r in runs for a in [*r.feeds.values(), *(r.expected or [])]]
-    return all(np.size(a) <= INLINE and np.asarray(a).dtype.name != "bfloat16" for a in arrays)
+    return all(np.size(a) <= INLINE and not is_bfloat16(a) for a in arrays)
 
 
 def fragment(error: str) -> str:
@@ -343,12 +343,21 @@ def build_repro(bug: OnnxBug, runs: list[Run], names: list[str], prelude: list[s
             files["inputs.npz"] = buf.getvalue()
             head += ["HERE = __import__('os').path.dirname(__import__('os').path.abspath(__file__))",
                      "INPUTS_NPZ = np.load(HERE + '/inputs.npz')"]
+            if any(is_bfloat16(a) for r in runs for a in [*r.feeds.values(), *(r.expected or [])]):
+                # an .npz file keeps bfloat16 as raw 2-byte records: read back as bfloat16 (onnx's ml_dtypes)
+                head[head.index("import numpy as np") + 1:head.index("import numpy as np") + 1] = ["import ml_dtypes"]
+                head += ["", "", "class _Bfloat16Npz:", "    def __init__(self, npz):", "        self.npz = npz", "",
+                         "    def __getitem__(self, key):", "        a = self.npz[key]",
+                         "        return a.view(ml_dtypes.bfloat16) if a.dtype.kind == 'V' and a.dtype.itemsize == 2 else a",
+                         "", "", "INPUTS_NPZ = _Bfloat16Npz(INPUTS_NPZ)"]
             exp = "None"
             if compares:
                 buf = io.BytesIO()
                 np.savez(buf, **{f"out{i}{_suffix(k)}": e for k, r in enumerate(runs) for i, e in enumerate(r.expected)})
                 files["expected.npz"] = buf.getvalue()
                 head.append(f"EXPECTED_NPZ = np.load(HERE + '/expected.npz')  # {bug.expected_from}")
+                if "import ml_dtypes" in head:
+                    head.append("EXPECTED_NPZ = _Bfloat16Npz(EXPECTED_NPZ)")
                 exp = f"[EXPECTED_NPZ[f'out{{i}}{{x}}'] for i in range({len(runs[0].expected)})]"
             if multi:
                 head.append(f"SIZES = {[(r.size, _suffix(k)) for k, r in enumerate(runs)]!r}  # (size, its suffix in the npz files)")
@@ -366,7 +375,7 @@ def build_repro(bug: OnnxBug, runs: list[Run], names: list[str], prelude: list[s
     if bug.transformer:
         snippets.append(load_plugin("converter", bug.transformer).repro_source().strip())
     if bug.runtime:
-        snippets.append(_runtime_source(bug.runtime, any(_is_bf16(a) for r in runs for a in [*r.feeds.values(), *(r.expected or [])])))
+        snippets.append(_runtime_source(bug.runtime, any(is_bfloat16(a) for r in runs for a in [*r.feeds.values(), *(r.expected or [])])))
     if compares and multi:
         snippets.append(COMPARE.replace("{strict}", repr(bug.strict_dtype)).strip())
     body = ["", "", "def main():", *make_model]
@@ -470,7 +479,9 @@ def _suffix(k: int) -> str:
     return "" if k == 0 else f"@{k - 1}"
 
 
-def _is_bf16(a) -> bool:
+def is_bfloat16(a) -> bool:
+    """Whether a holds bfloat16 values: ml_dtypes' type, or the raw 2-byte records an .npz file
+    gives back for it."""
     a = np.asarray(a)
     return a.dtype.name == "bfloat16" or (a.dtype.kind == "V" and a.dtype.itemsize == 2)
 

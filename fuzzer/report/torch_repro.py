@@ -13,7 +13,7 @@ import numpy as np
 
 from fuzzer.ir import CONST, Graph
 from fuzzer.plugin import load_plugin
-from fuzzer.report.onnx_repro import INLINE, OnnxBug, Run, build_repro, error_test, fragments
+from fuzzer.report.onnx_repro import INLINE, OnnxBug, Run, build_repro, error_test, fragments, is_bfloat16
 
 
 
@@ -100,7 +100,12 @@ def torch_repro(bug: OnnxBug, graph: Graph, runs: list[Run], exporter: str, opse
         prelude.append(f"DYNAMIC = {dynamic!r}  # the dims exported dynamic: {{input or output name: {{axis: symbol}}}}")
     frag = fragments(bug.error) if stage == "export" and not bug.dies else []
     call, snippets = export_call(exporter, names, outputs, opset, dynamic)
-    make = ["    args = tuple(torch.from_numpy(a) for a in INPUTS.values())"]
+    if any(is_bfloat16(r.feeds[n]) for r in runs for n in names):
+        # an .npz file keeps bfloat16 as raw 2-byte records, which torch reads as int16 bits
+        make = ["    args = tuple(torch.from_numpy(a.view(np.int16)).view(torch.bfloat16) if a.dtype.name == 'bfloat16'",
+                "                 else torch.from_numpy(a) for a in INPUTS.values())"]
+    else:
+        make = ["    args = tuple(torch.from_numpy(a) for a in INPUTS.values())"]
     if stage == "export":
         make += ["    try:", *("    " + line for line in call), "    except Exception as e:",
                  "        print('torch.onnx.export raises', type(e).__name__, str(e)[:2000])",

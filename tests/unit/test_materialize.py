@@ -36,3 +36,22 @@ def test_truth_mode_computes_in_float64():
     outs = build_module(g, truth=True)(*torch_inputs(g, draw_inputs(g, NumpyChoices(2)), truth=True))
     assert all(o.dtype in (torch.float64, torch.bool, torch.int64) for o in outs)
     assert any(o.dtype == torch.float64 for o in outs)
+
+
+def test_a_bfloat16_input_read_back_from_an_npz_file_keeps_its_values():
+    # np.savez writes ml_dtypes' bfloat16 as 2-byte void records: the filer reads the campaign's
+    # inputs back that way (a bfloat16 prod, campaign seed 33, failed its triage on it)
+    import io
+
+    import ml_dtypes
+
+    from fuzzer.materialize.torch_module import _to_torch
+
+    a = np.array([[1.5, -2.25], [3.0, 0.0]], dtype=ml_dtypes.bfloat16)
+    buf = io.BytesIO()
+    np.savez(buf, x=a)
+    back = np.load(io.BytesIO(buf.getvalue()))["x"]
+    assert back.dtype.kind == "V"
+    t = _to_torch(back, truth=False)
+    assert t.dtype == torch.bfloat16 and t.float().tolist() == [[1.5, -2.25], [3.0, 0.0]]
+    assert _to_torch(back, truth=True).dtype == torch.float64
