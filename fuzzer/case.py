@@ -20,6 +20,7 @@ from fuzzer.choices import NumpyChoices
 from fuzzer.convert.base import Exporter, ExportRequest, Transformer
 from fuzzer.generate import GenConfig, generate
 from fuzzer.ir import Graph
+from fuzzer.ir.types import read_npz
 from fuzzer.plugin import load_plugin
 from fuzzer.run.base import Runtime, feeds_for
 from oracles import Kind, Reference, Stage, Verdict, judge_error, judge_model, judge_outputs
@@ -225,7 +226,7 @@ def start_case(spec: CaseSpec, progress: Progress = _noop) -> StartedCase | Case
     result = CaseResult(spec.case_id, spec.seed, "judged", ops=graph.op_types(), op_dtypes=graph.op_dtypes(),
                         swarm=spec.swarm)
     clock = _Clock(result)
-    given = dict(np.load(io.BytesIO(spec.inputs_npz))) if spec.inputs_npz else None
+    given = read_npz(spec.inputs_npz) if spec.inputs_npz else None
     with clock("reference"):
         # a case given its inputs (a replay, the minimizer) keeps those; any that no longer fit a
         # shrunk graph are drawn ordinary, so that a shrink keeps the failure it is testing for

@@ -10,9 +10,7 @@ from fuzzer.materialize.torch_source import HEADER, module_source
 def _to_torch(a: np.ndarray, truth: bool):
     import torch
 
-    # a bfloat16 array that went through an .npz file comes back as raw 2-byte records (np.savez
-    # knows no ml_dtypes type): the bits are the same
-    if a.dtype.name == "bfloat16" or (a.dtype.kind == "V" and a.dtype.itemsize == 2):
+    if a.dtype.name == "bfloat16":
         t = torch.from_numpy(a.view(np.uint16).astype(np.int16)).view(torch.bfloat16)
     else:
         t = torch.from_numpy(np.array(a, copy=True, order="C"))  # ascontiguousarray would make 0-d 1-d

@@ -30,7 +30,6 @@ shows only at another size would look like a pass everywhere else.
 """
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass, field
 
@@ -40,6 +39,7 @@ from fuzzer.case import CaseSpec
 from fuzzer.convert.base import EXPORTERS_OPTIMIZER
 from fuzzer.generate import GenConfig
 from fuzzer.ir import Graph
+from fuzzer.ir.types import read_npz
 from fuzzer.minimize.reducer import Evaluator, Target, fit_plan, in_process
 from oracles import Kind, Stage
 from oracles.evidence import LENIENT, constraint_breaks, function_body_fault, input_type_faults, model_faults, on_same_model
@@ -119,7 +119,7 @@ def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exp
     if found.role == "exporter" and not found.component and target.stage is not Stage.EXPORT:
         # the exporter's model is invalid or computes wrongly: a component it runs first may
         # already compute the module wrongly (Exporter.upstream_wrong)
-        feeds = dict(np.load(io.BytesIO(inputs_npz))) if inputs_npz else None
+        feeds = read_npz(inputs_npz) if inputs_npz else None
         opset = int(target.path.split(">")[0].partition("@")[2])
         upstream = _upstream_wrong(found.system, graph, feeds, opset)
         if upstream:
@@ -179,7 +179,7 @@ def _blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, ex
                 shown = next((v.error for v in result.verdicts if v.path == target.path and v.runtime == target.runtime
                               and v.kind is target.kind), "")
 
-    feeds = dict(np.load(io.BytesIO(inputs_npz))) if inputs_npz else None
+    feeds = read_npz(inputs_npz) if inputs_npz else None
 
     def model(path: str):
         data = models.get(path)

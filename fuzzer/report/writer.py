@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from fuzzer.ir import Graph
+from fuzzer.ir.types import read_npz
 from fuzzer.minimize.reducer import Reduction, Target
 from fuzzer.plugin import load_plugin
 from fuzzer.report.blame import Blame
@@ -404,7 +405,7 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
         meta["given_sinks"], meta["given_traits"] = given_sinks, given_traits
     if blame.component:
         meta["component"] = blame.component
-    inputs = dict(np.load(io.BytesIO(red.result.inputs_npz))) if red.result.inputs_npz else {}
+    inputs = read_npz(red.result.inputs_npz) if red.result.inputs_npz else {}
     try:
         built = bug_repro(meta, red.graph, inputs, {given: model} if model is not None else {})
     except Unrecordable as e:  # a TF lowering that cannot be written down as calls: a limit, not a failure

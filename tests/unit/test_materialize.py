@@ -40,18 +40,20 @@ def test_truth_mode_computes_in_float64():
 
 def test_a_bfloat16_input_read_back_from_an_npz_file_keeps_its_values():
     # np.savez writes ml_dtypes' bfloat16 as 2-byte void records: the filer reads the campaign's
-    # inputs back that way (a bfloat16 prod, campaign seed 33, failed its triage on it)
+    # inputs back from such a file (a bfloat16 prod, campaign seed 33, failed its triage on them)
     import io
 
     import ml_dtypes
 
+    from fuzzer.ir.types import read_npz
     from fuzzer.materialize.torch_module import _to_torch
 
     a = np.array([[1.5, -2.25], [3.0, 0.0]], dtype=ml_dtypes.bfloat16)
     buf = io.BytesIO()
-    np.savez(buf, x=a)
-    back = np.load(io.BytesIO(buf.getvalue()))["x"]
-    assert back.dtype.kind == "V"
-    t = _to_torch(back, truth=False)
+    np.savez(buf, x=a, y=np.arange(3, dtype=np.int16))
+    assert np.load(io.BytesIO(buf.getvalue()))["x"].dtype.type is np.void
+    back = read_npz(buf.getvalue())
+    assert back["x"].dtype == a.dtype and back["x"].tolist() == a.tolist() and back["y"].dtype == np.int16
+    t = _to_torch(back["x"], truth=False)
     assert t.dtype == torch.bfloat16 and t.float().tolist() == [[1.5, -2.25], [3.0, 0.0]]
-    assert _to_torch(back, truth=True).dtype == torch.float64
+    assert _to_torch(back["x"], truth=True).dtype == torch.float64
