@@ -836,6 +836,23 @@ def _symbolic_module(rule: str, opset: int) -> str:
     return getattr(fn, "__module__", "").rsplit(".", 1)[-1] if fn is not None else ""
 
 
+def symbolic_code(rule: str, opset: int | None) -> str:
+    """Where the code of the function TorchScript's exporter runs for rule at opset lives, or "":
+    its module and qualified name. Symbolics a factory makes are one code for several ops
+    (adaptive_avg_pool1d and adaptive_max_pool2d are both `_adaptive_pool.<locals>.symbolic_fn`
+    of symbolic_opset9)."""
+    try:
+        from fuzzer.coverage.torch_exporters import torchscript_registry
+
+        group = torchscript_registry().get_function_group(rule)
+        fn = group.get(opset) if group is not None and opset else None
+    except Exception:  # noqa: BLE001 - no torch, or another registry
+        return ""
+    if fn is None:
+        return ""
+    return f"{getattr(fn, '__module__', '').rsplit('.', 1)[-1]}.{getattr(fn, '__qualname__', rule)}"
+
+
 def _opset_of(path: str) -> int | None:
     """The opset a case path exported at ("torchscript@10>onnxoptimizer": 10)."""
     m = re.match(r"[^>@]+@(\d+)", path or "")
@@ -843,9 +860,13 @@ def _opset_of(path: str) -> int | None:
 
 
 def exporter_function(system: str, rule: str, path: str) -> str:
-    """The exporter function a rule at fault names, as the function key has it: for TorchScript,
-    with the symbolic_opsetN module that ran at the opset of the case path."""
-    return _function(system_family(system), rule.removeprefix("aten_"), _opset_of(path))
+    """The code of the exporter function a rule at fault names: for TorchScript, the function
+    its registry runs at the opset of the case path (symbolic_code), else as the function key
+    has it."""
+    family = system_family(system)
+    one_helper = rule.removeprefix("aten::") in _ONE_HELPER
+    code = symbolic_code(rule, _opset_of(path)) if family == "torchscript" and not one_helper else ""
+    return code or _function(family, rule.removeprefix("aten_"), _opset_of(path))
 
 
 def is_broad_rule(rule: str) -> bool:
