@@ -293,6 +293,28 @@ def test_tract_refuses_a_float64_isnan_read_downstream_as_a_gap_and_runs_float32
     np.testing.assert_array_equal(y, np.array([0.0, np.nan, 0.0], dtype=dtype))  # x where it is NaN, else 0
 
 
+def test_tract_fed_bfloat16_is_a_gap_whatever_the_declared_type():
+    """tract has no bfloat16; fed one for an input tf2onnx declared float16, its binding failed
+    building its own error message, which a campaign filed (review 15)."""
+    import ml_dtypes
+    from onnx import TensorProto, helper
+
+    def identity(elem):
+        graph = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g",
+                                  [helper.make_tensor_value_info("x", elem, [2])],
+                                  [helper.make_tensor_value_info("y", elem, [2])])
+        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]).SerializeToString()
+
+    rt = load_plugin("runtime", "tract")
+    x = np.array([1, 2], dtype=ml_dtypes.bfloat16)
+    for elem in (TensorProto.FLOAT16, TensorProto.BFLOAT16):
+        with pytest.raises(Exception) as caught:
+            rt.run(rt.load(identity(elem)), {"x": x})
+        assert rt.is_unsupported(caught.value), caught.value
+    (y,) = rt.run(rt.load(identity(TensorProto.FLOAT16)), {"x": np.array([1, 2], dtype=np.float16)})
+    assert y.tolist() == [1.0, 2.0]
+
+
 def test_reference_does_not_ask_for_initializers_an_ir3_model_lists_as_inputs():
     # TorchScript below opset 9 writes IR 3, where every initializer is also a graph input
     import numpy as np
