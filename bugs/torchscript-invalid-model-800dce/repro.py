@@ -1,0 +1,50 @@
+"""torch.onnx.export (TorchScript exporter, dynamo=False) produces a model the ONNX checker rejects: x1.clone().__isub__(-1.519); torch.index_copy(v12, 0, [0], 1.525) with x1: float64[]
+
+The checker rejects the model torch.onnx.export (TorchScript exporter, dynamo=False) wrote. Found with onnx 1.23.2, torch 2.13.0+cpu.
+Note: the TorchScript-based exporter is deprecated: torch.onnx.export defaults to dynamo=True (as in torch 2.13, the pinned version).
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+"""
+import io
+import sys
+
+import numpy as np
+import onnx
+import torch
+
+
+class Model(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer('c11', torch.tensor(-1.5193113784129442, dtype=torch.float64))
+        self.register_buffer('c16', torch.tensor([0], dtype=torch.int64))
+        self.register_buffer('c17', torch.tensor(1.524613576428624, dtype=torch.float64))
+
+    def forward(self, x1):
+        v12 = x1.clone().__isub__(self.c11)
+        v18 = torch.index_copy(v12, 0, self.c16, self.c17)
+        return v18,
+
+INPUTS = {'x1': np.array(0.3582539844479862, dtype=np.float64)}
+
+
+
+
+def main():
+    args = tuple(torch.from_numpy(a) for a in INPUTS.values())
+    buf = io.BytesIO()
+    torch.onnx.export(Model().eval(), args, buf, dynamo=False, opset_version=18, input_names=['x1'], output_names=['out0'])
+    model = buf.getvalue()
+    try:
+        onnx.checker.check_model(onnx.load_model_from_string(model), full_check=True)
+    except Exception as e:
+        print('the model is invalid:', type(e).__name__, str(e)[:2000])
+        return 1 if all(s in f'{type(e).__name__}: {e}' for s in ('InferenceError', 'op_type:ScatterElements', 'updates has inconsistent type tensor(double')) else 2
+    print('the model passes the checker: fixed')
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception as e:  # another step failed first: that says nothing about the bug
+        sys.exit(print("another step failed:", type(e).__name__, e) or 2)
