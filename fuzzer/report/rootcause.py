@@ -459,9 +459,13 @@ def graph_traits(graph) -> tuple[str, ...]:
     """Structural facts of a minimal IR graph that name a defect where its error does not."""
     outputs = {(v.node_id, v.output_index) for v in graph.outputs}
     read = any((v.node_id, v.output_index) in outputs for n in graph.nodes for v in n.inputs)
-    return (READS_GRAPH_OUTPUT,) if read else ()
+    bfloat16 = any(str(v.type.dtype) == "bfloat16" for v in graph.inputs)
+    return ((READS_GRAPH_OUTPUT,) if read else ()) + ((BFLOAT16_INPUT,) if bfloat16 else ())
 
 
+#: the graph has a bfloat16 input; the model made of it declares a float16 one
+BFLOAT16_INPUT = "bfloat16-input"
+FLOAT16_INPUT = "float16-input"
 #: tract types a Cast to int64 as TDim, its symbolic dimension type, and the ops reading it refuse
 #: TDim each in its own words ("Impossible to unify TDim with I64", "got TDim", "Unsupported
 #: DatumType TDim"): one defect, four folders in the third review. Shape and Size make the same
@@ -540,7 +544,7 @@ def model_traits(model) -> tuple[str, ...]:
             + ((UPCAST_KEPT,) if upcast else ())
             + ((CASTS_TO_INT64,) if casts else ()) + ((INITIALIZER_IS_IO,) if shared else ())
             + ((IR3,) if model.ir_version < 4 else ()) + ((OPTIONAL_OPS,) if optional else ())
-            + ((SEQUENCES,) if sequences else ())
+            + ((SEQUENCES,) if sequences else ()) + ((FLOAT16_INPUT,) if inputs16 else ())
             + ((SCATTER_READS_IF_OF_TWO_RANKS,) if _scatter_reads_if_of_two_ranks(model) else ()) + _casts_to_float(model))
 
 
@@ -604,6 +608,11 @@ STRUCTURAL = (
     # checker refuses whichever op's output it was (review 7: ReduceLogSum repeated ReduceProd)
     ("onnxslim", ("invalid_model",), None, re.compile(r"Field 'shape' of 'type' is required but missing"),
      "shape inference writes a tensor type without its shape"),
+    # its dtype table maps TensorFlow's bfloat16 to ONNX float16 (tf_utils.TF_TO_ONNX_DTYPE): a
+    # bfloat16 input is declared float16, and each runtime refuses the feed, or a wrong output
+    # type shows, whichever handler the localizer names (review 15: Minimum, Reshape and two more)
+    ("tf2onnx", None, (BFLOAT16_INPUT, FLOAT16_INPUT), re.compile(r"bfloat16.*float16|float16.*bfloat16", re.I | re.S),
+     "bfloat16 is declared float16"),
 )
 
 
@@ -615,9 +624,10 @@ def structural(family: str, kind: str, error: str, traits: tuple[str, ...]) -> s
     """The STRUCTURAL defect this failure is, in words, or ""."""
     named = named_op(error) or ""
     for fam, kinds, trait, said, words in STRUCTURAL:
-        # a trait of one op type ("{named}") holds for the op the error names
-        trait = trait.format(named=named) if trait else trait
-        if fam in (None, family) and (kinds is None or kind in kinds) and (trait is None or trait in traits) and said.search(error or ""):
+        # a trait of one op type ("{named}") holds for the op the error names; a tuple of traits
+        # holds when each does
+        wanted = trait if isinstance(trait, tuple) else (trait.format(named=named),) if trait else ()
+        if fam in (None, family) and (kinds is None or kind in kinds) and all(t in traits for t in wanted) and said.search(error or ""):
             return words
     return ""
 

@@ -243,3 +243,24 @@ def test_a_death_whose_campaign_error_lost_its_panic_is_filed_under_the_panic_it
     second = file(["relu", "sigmoid"], 2)
     assert (second.bug_id, second.new) == (first.bug_id, False), second.reason
     assert json.loads((first.path / "case.json").read_text())["bug"]["hits"] == 2
+
+
+def test_tf2onnx_declaring_bfloat16_float16_is_one_defect_whichever_handler_and_runtime():
+    """tf2onnx's dtype table maps bfloat16 to float16: each runtime refuses the bfloat16 feed in
+    its own words, met through whichever handler (review 15: Minimum, Tan, Reshape)."""
+    from fuzzer.report.rootcause import BFLOAT16_INPUT, FLOAT16_INPUT
+
+    ort = ("InvalidArgument: [ONNXRuntimeError] : 2 : INVALID_ARGUMENT : Unexpected input data type. "
+           "Actual: (tensor(bfloat16)) , expected: (tensor(float16))")
+    reference = "TypeError: input 'x0' is declared TensorProto.FLOAT16 but is fed bfloat16"
+    both = (BFLOAT16_INPUT, FLOAT16_INPUT)
+
+    def parts(error, runtime, ops, traits=both):
+        return root_parts("tf2onnx", "exporter", "run_crash", "run", error, runtime, ops, False, traits=traits)
+
+    assert parts(ort, "onnxruntime", ["clamp"]) == parts(reference, "onnx-reference", ["tan"]) == \
+        ["tf2onnx", "structure", "bfloat16 is declared float16"]
+    # a float16 model of a float16 graph, or another exporter, is no such defect
+    assert parts(ort, "onnxruntime", ["clamp"], (FLOAT16_INPUT,))[1] == "refused"
+    assert root_parts("torchscript", "exporter", "run_crash", "run", ort, "onnxruntime", ["clamp"], False,
+                      traits=both)[1] != "structure"
