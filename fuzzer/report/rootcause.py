@@ -608,6 +608,12 @@ STRUCTURAL = (
     # checker refuses whichever op's output it was (review 7: ReduceLogSum repeated ReduceProd)
     ("onnxslim", ("invalid_model",), None, re.compile(r"Field 'shape' of 'type' is required but missing"),
      "shape inference writes a tensor type without its shape"),
+    # its scalar type pass writes torch's number for bfloat16 (15) as an ONNX type, where 15 is
+    # complex128: a Cast to complex that its constant folding or the checker refuses, each in its
+    # own words, whichever op the promotion was for (review 15: norm and sdpa); a graph with a
+    # bfloat16 input has no complex value of its own
+    ("torchscript", ("export_crash", "invalid_model"), BFLOAT16_INPUT, re.compile(r"complex", re.I),
+     "type promotion casts bfloat16 to ONNX type 15, complex128"),
     # its dtype table maps TensorFlow's bfloat16 to ONNX float16 (tf_utils.TF_TO_ONNX_DTYPE): a
     # bfloat16 input is declared float16, and each runtime refuses the feed, or a wrong output
     # type shows, whichever handler the localizer names (review 15: Minimum, Reshape and two more)

@@ -264,3 +264,19 @@ def test_tf2onnx_declaring_bfloat16_float16_is_one_defect_whichever_handler_and_
     assert parts(ort, "onnxruntime", ["clamp"], (FLOAT16_INPUT,))[1] == "refused"
     assert root_parts("torchscript", "exporter", "run_crash", "run", ort, "onnxruntime", ["clamp"], False,
                       traits=both)[1] != "structure"
+
+
+def test_torchscripts_bfloat16_cast_to_complex_is_one_defect_whichever_op_promoted():
+    """TorchScript's scalar type pass writes torch's bfloat16 number (15), which ONNX reads as
+    complex128: refused in other words at each op (review 15: norm and sdpa, three folders)."""
+    from fuzzer.report.rootcause import BFLOAT16_INPUT
+
+    def parts(error, ops, traits=(BFLOAT16_INPUT,)):
+        return root_parts("torchscript", "exporter", "export_crash", "export", error, "", ops, False, traits=traits)
+
+    words = ["torchscript", "structure", "type promotion casts bfloat16 to ONNX type 15, complex128"]
+    assert parts("RuntimeError: Unsupported types: complex, string", ["norm"]) == words
+    assert parts("RuntimeError: ScalarType ComplexFloat is an unexpected tensor scalar type",
+                 ["scaled_dot_product_attention"]) == words
+    # without a bfloat16 input the words are the failure's own
+    assert parts("RuntimeError: Unsupported types: complex, string", ["norm"], ())[1] == "export_crash"
