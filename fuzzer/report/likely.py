@@ -46,7 +46,7 @@ FILE_LIKELY_ENV = "ONNXFUZZ_FILE_LIKELY_REPEATS"
 #: the file in a bugs directory that counts the failures held as likely repeats of a filed bug
 LIKELY = "likely-repeats.json"
 
-#: how the reason of a held filing begins (the campaign store counts its triages by it)
+#: how the reason of a held filing begins
 HELD = "held as a likely repeat of "
 
 #: first cases kept per bug
@@ -115,48 +115,33 @@ def near_keys(bug: dict) -> set[tuple[str, str, str]]:
     return set()
 
 
-def _filed_near(dirs: list[Path]) -> dict[Path, list[tuple[set[tuple[str, str, str]], str]]]:
+def _near_records(filed: list[tuple[Path, dict]]) -> dict[Path, list[tuple[set[tuple[str, str, str]], str]]]:
     """{live folder: [(near keys, face)] of its own record and of every duplicate record a
-    reviewer pointed at it} for the filed bugs of dirs."""
+    reviewer pointed at it}, of filed: (folder, bug record) of the filed bugs (writer.filed_keys)."""
+    records = {folder: bug for folder, bug in filed if not folder.name.startswith(".")}  # not a filing under way
     out: dict[Path, list[tuple[set[tuple[str, str, str]], str]]] = {}
-    for where in dirs:
-        for case_json in sorted(Path(where).glob("*/case.json")):
-            folder = case_json.parent
-            if folder.name.startswith("."):  # a filing under way
-                continue
-            bug = _record(case_json)
-            if bug is None or bug.get("withdrawn"):
-                continue
-            target = folder
-            if bug.get("duplicate_of"):
-                target = folder.parent / str(bug["duplicate_of"])
-                pointed = _record(target / "case.json")
-                if pointed is None or pointed.get("withdrawn") or pointed.get("duplicate_of"):
-                    continue  # the bug it repeats is gone or retired itself
-            keys = near_keys(bug)
-            if keys:
-                out.setdefault(target, []).append((keys, face(bug.get("kind", ""))))
+    for folder, bug in records.items():
+        if bug.get("withdrawn"):
+            continue
+        target = folder.parent / str(bug["duplicate_of"]) if bug.get("duplicate_of") else folder
+        pointed = records.get(target)
+        if pointed is None or pointed.get("withdrawn") or pointed.get("duplicate_of"):
+            continue  # the bug it repeats is gone or retired itself
+        keys = near_keys(bug)
+        if keys:
+            out.setdefault(target, []).append((keys, face(bug.get("kind", ""))))
     return out
 
 
-def _record(case_json: Path) -> dict | None:
-    try:
-        case = json.loads(case_json.read_text())
-    except (OSError, ValueError):
-        return None
-    bug = case.get("bug") if isinstance(case, dict) else None
-    return bug if isinstance(bug, dict) else None
-
-
-def likely_repeat(bug: dict, dirs: list[Path], skip: Path) -> tuple[Path, str] | None:
-    """(the filed bug of dirs that bug is near, why in words) or None: one of them localized to
-    the same place of code as bug, showing another face. Two failures of one place with the
-    same face and another key are what the root-cause keys keep apart on purpose (other words,
-    another chain of calls into the function)."""
+def likely_repeat(bug: dict, filed: list[tuple[Path, dict]], skip: Path) -> tuple[Path, str] | None:
+    """(the filed bug bug is near, why in words) or None: one of filed ((folder, bug record), as
+    writer.filed_keys gives them) localized to the same place of code as bug, showing another
+    face. Two failures of one place with the same face and another key are what the root-cause
+    keys keep apart on purpose (other words, another chain of calls into the function)."""
     mine, own = near_keys(bug), face(bug.get("kind", ""))
     if not mine:
         return None
-    for folder, records in _filed_near(dirs).items():
+    for folder, records in _near_records(filed).items():
         if folder.resolve() == Path(skip).resolve():
             continue
         for keys, theirs in records:

@@ -304,12 +304,13 @@ def build_repro(bug: OnnxBug, runs: list[Run], names: list[str], prelude: list[s
     needs_inputs: make_model reads INPUTS (an exporter traces the model on them).
     """
     files: dict[str, bytes] = {}
+    bfloat16 = any(is_bfloat16(a) for r in runs for a in [*r.feeds.values(), *(r.expected or [])])
     reason = explain(bug.reason.strip().rstrip("."))
     found = f" Found with {', '.join(f'{k} {v}' for k, v in bug.versions.items())}." if bug.versions else ""
     head = [f'"""{bug.title}', "", f"{sentence_start(reason)}.{found}", *notes]
     head += ["Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.", '"""',
              *sorted({"import sys", *[i for i in imports if i in ("import base64", "import io")]}), "",
-             "import numpy as np", "import onnx",
+             "import numpy as np", *(["import ml_dtypes"] if bfloat16 else []), "import onnx",
              *[i for i in imports if i not in ("import base64", "import io")], "", *prelude]
     compares = bug.kind not in _CRASHES and bug.kind != "invalid_model" and bug.runtime and bug.kind != "export_crash"
     multi = False
@@ -318,7 +319,7 @@ def build_repro(bug: OnnxBug, runs: list[Run], names: list[str], prelude: list[s
         if bug.kind == "load_crash" and not multi and not _inline(runs) and not needs_inputs:
             # the failure is in loading: no value is read before it, so any of the right shape will do
             head.append("INPUTS = {  # the model fails to load: the values play no part")
-            head += [f"    {n!r}: np.ones({tuple(runs[0].feeds[n].shape)!r}, dtype=np.{runs[0].feeds[n].dtype.name}),"
+            head += [f"    {n!r}: np.ones({tuple(runs[0].feeds[n].shape)!r}, dtype={_dtype_expr(runs[0].feeds[n])}),"
                      for n in names]
             head.append("}")
         elif _inline(runs):
@@ -343,9 +344,8 @@ def build_repro(bug: OnnxBug, runs: list[Run], names: list[str], prelude: list[s
             files["inputs.npz"] = buf.getvalue()
             head += ["HERE = __import__('os').path.dirname(__import__('os').path.abspath(__file__))",
                      "INPUTS_NPZ = np.load(HERE + '/inputs.npz')"]
-            if any(is_bfloat16(a) for r in runs for a in [*r.feeds.values(), *(r.expected or [])]):
+            if bfloat16:
                 # an .npz file keeps bfloat16 as raw 2-byte records: read back as bfloat16 (onnx's ml_dtypes)
-                head[head.index("import numpy as np") + 1:head.index("import numpy as np") + 1] = ["import ml_dtypes"]
                 head += ["", "", "class _Bfloat16Npz:", "    def __init__(self, npz):", "        self.npz = npz", "",
                          "    def __getitem__(self, key):", "        a = self.npz[key]",
                          "        return a.view(ml_dtypes.bfloat16) if a.dtype.kind == 'V' and a.dtype.itemsize == 2 else a",
@@ -356,7 +356,7 @@ def build_repro(bug: OnnxBug, runs: list[Run], names: list[str], prelude: list[s
                 np.savez(buf, **{f"out{i}{_suffix(k)}": e for k, r in enumerate(runs) for i, e in enumerate(r.expected)})
                 files["expected.npz"] = buf.getvalue()
                 head.append(f"EXPECTED_NPZ = np.load(HERE + '/expected.npz')  # {bug.expected_from}")
-                if "import ml_dtypes" in head:
+                if bfloat16:
                     head.append("EXPECTED_NPZ = _Bfloat16Npz(EXPECTED_NPZ)")
                 exp = f"[EXPECTED_NPZ[f'out{{i}}{{x}}'] for i in range({len(runs[0].expected)})]"
             if multi:
@@ -375,7 +375,7 @@ def build_repro(bug: OnnxBug, runs: list[Run], names: list[str], prelude: list[s
     if bug.transformer:
         snippets.append(load_plugin("converter", bug.transformer).repro_source().strip())
     if bug.runtime:
-        snippets.append(_runtime_source(bug.runtime, any(is_bfloat16(a) for r in runs for a in [*r.feeds.values(), *(r.expected or [])])))
+        snippets.append(_runtime_source(bug.runtime, bfloat16))
     if compares and multi:
         snippets.append(COMPARE.replace("{strict}", repr(bug.strict_dtype)).strip())
     body = ["", "", "def main():", *make_model]
@@ -477,6 +477,11 @@ def _assert_line(runs: list[Run], bug: OnnxBug) -> str:
 
 def _suffix(k: int) -> str:
     return "" if k == 0 else f"@{k - 1}"
+
+
+def _dtype_expr(a) -> str:
+    """The repro's spelling of a's element type (numpy has no bfloat16 of its own)."""
+    return "ml_dtypes.bfloat16" if is_bfloat16(a) else f"np.{np.asarray(a).dtype.name}"
 
 
 def is_bfloat16(a) -> bool:

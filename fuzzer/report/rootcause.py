@@ -463,8 +463,9 @@ def graph_traits(graph) -> tuple[str, ...]:
     return ((READS_GRAPH_OUTPUT,) if read else ()) + ((BFLOAT16_INPUT,) if bfloat16 else ())
 
 
-#: the graph has a bfloat16 input; the model made of it declares a float16 one
+#: the IR graph has a bfloat16 input
 BFLOAT16_INPUT = "bfloat16-input"
+#: the model declares a float16 input
 FLOAT16_INPUT = "float16-input"
 #: tract types a Cast to int64 as TDim, its symbolic dimension type, and the ops reading it refuse
 #: TDim each in its own words ("Impossible to unify TDim with I64", "got TDim", "Unsupported

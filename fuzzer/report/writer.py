@@ -140,9 +140,10 @@ def filed_keys(bugs_dir: Path) -> list[tuple[Path, str | None, dict]]:
     for other in sorted(Path(bugs_dir).glob("*/case.json")):
         try:
             case = json.loads(other.read_text())
-            out.append((other.parent, _key_of(other, case), case.get("bug") or {}))
         except (OSError, ValueError):
             continue
+        if isinstance(case, dict) and isinstance(case.get("bug") or {}, dict):  # not some other JSON
+            out.append((other.parent, _key_of(other, case), case.get("bug") or {}))
     return out
 
 
@@ -462,7 +463,8 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
         shutil.rmtree(staging)
         return Filed(bug_id, d, new=False, reason=f"repro exits 1 in {1 + again.count(1)} of {1 + len(again)} runs: "
                      "flaky, not filed")
-    near = likely_repeat(meta, dirs, d) if hits == 1 and (holding() if hold is None else hold) else None
+    holds = holding() if hold is None else hold
+    near = likely_repeat(meta, [(f, b) for w in dirs for f, _, b in filed_keys(w)], d) if hits == 1 and holds else None
     if near is not None:
         # a known defect met with another face, most likely (fuzzer.report.likely): counted
         # beside the bug it is near, not written

@@ -95,3 +95,34 @@ def test_a_load_crash_repro_feeds_inputs_by_shape_not_by_value():
     bug = OnnxBug("t", "r", "load_crash", error="Fail: bad model here", runtime="onnxruntime", opset=17)
     source, files = repro_source(bug, model, [Run({"x": np.zeros((4, 6, 6), np.float32)})])
     assert "np.ones((4, 6, 6), dtype=np.float32)" in source and "inputs.npz" not in files
+
+
+@pytest.mark.parametrize("runtime", ["onnx-reference", "onnxruntime"])
+def test_a_bfloat16_repro_reads_its_npz_files_back_as_bfloat16(tmp_path, runtime):
+    """np.savez keeps bfloat16 as raw 2-byte records: the repro reads inputs.npz and expected.npz
+    back as bfloat16, so it runs and shows the wrong value (a dynamo bfloat16 prod could not be
+    filed: campaign seed 33), and a load crash's placeholder inputs are bfloat16 too."""
+    import subprocess
+    import sys
+
+    import ml_dtypes
+    from onnx import TensorProto, helper
+
+    from fuzzer.report.onnx_repro import OnnxBug, Run, repro_source
+
+    graph = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.BFLOAT16, [2])],
+                              [helper.make_tensor_value_info("y", TensorProto.BFLOAT16, [2])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    x = np.array([1.5, -2.0], dtype=ml_dtypes.bfloat16)
+    wrong = OnnxBug("t", "r", "value_mismatch", runtime=runtime, opset=17)
+    source, files = repro_source(wrong, model, [Run({"x": x}, [-x])])  # x is not -x: the repro must exit 1
+    assert "import ml_dtypes" in source and set(files) == {"inputs.npz", "expected.npz"}
+    (tmp_path / "repro.py").write_text(source)
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    done = subprocess.run([sys.executable, "repro.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and "another step failed" not in done.stdout, done.stdout + done.stderr
+    crash = OnnxBug("t", "r", "load_crash", error="Fail: bad model here", runtime=runtime, opset=17)
+    source, _ = repro_source(crash, model, [Run({"x": x})])
+    assert "np.ones((2,), dtype=ml_dtypes.bfloat16)" in source

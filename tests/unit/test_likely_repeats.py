@@ -25,10 +25,17 @@ def _folder(bugs, name, bug):
     return d
 
 
+def _filed(bugs) -> list:
+    """(folder, bug record) of every bug filed in bugs, as the filer reads them."""
+    from fuzzer.report.writer import filed_keys
+
+    return [(folder, bug) for folder, _, bug in filed_keys(bugs)]
+
+
 def _near(new: dict, filed: dict, tmp_path) -> bool:
     bugs = tmp_path / f"bugs-{len(list(tmp_path.iterdir()))}"
     _folder(bugs, "filed", filed)
-    return likely_repeat(new, [bugs], tmp_path / "new") is not None
+    return likely_repeat(new, _filed(bugs), tmp_path / "new") is not None
 
 
 def test_an_exporter_function_is_near_itself_with_another_face_only(tmp_path):
@@ -99,21 +106,21 @@ def test_a_reviewers_duplicate_record_makes_the_bug_it_points_at_near(tmp_path):
     live = _folder(bugs, "ts-run-crash-ac8d02", _bug(kind="run_crash", rules=["aten::something_else"]))
     _folder(bugs, "ts-load-crash-7f3f44", _bug(kind="load_crash", rules=["aten::index_copy"], duplicate_of=live.name))
     _folder(bugs, "ts-withdrawn-1", _bug(rules=["aten::tanh"], withdrawn="not a bug"))
-    found = likely_repeat(_bug(kind="export_crash", rules=["aten::index_copy"]), [bugs], tmp_path / "new")
+    found = likely_repeat(_bug(kind="export_crash", rules=["aten::index_copy"]), _filed(bugs), tmp_path / "new")
     assert found is not None and found[0] == live and "index_fill|index_copy" in found[1] and "a broken model" in found[1]
-    assert likely_repeat(_bug(kind="invalid_model", rules=["aten::tanh"]), [bugs], tmp_path / "new") is None, \
+    assert likely_repeat(_bug(kind="invalid_model", rules=["aten::tanh"]), _filed(bugs), tmp_path / "new") is None, \
         "a withdrawn record is near nothing"
     # a duplicate record whose bug is gone, or retired itself, is near nothing either
     _folder(bugs, "ts-x", _bug(rules=["aten::roll"], duplicate_of="gone"))
     _folder(bugs, "ts-retired", _bug(rules=["aten::cat"], withdrawn="not a bug"))
     _folder(bugs, "ts-y", _bug(rules=["aten::atan2"], duplicate_of="ts-retired"))
-    assert likely_repeat(_bug(kind="invalid_model", rules=["aten::roll"]), [bugs], tmp_path / "new") is None
-    assert likely_repeat(_bug(kind="invalid_model", rules=["aten::atan2"]), [bugs], tmp_path / "new") is None
+    assert likely_repeat(_bug(kind="invalid_model", rules=["aten::roll"]), _filed(bugs), tmp_path / "new") is None
+    assert likely_repeat(_bug(kind="invalid_model", rules=["aten::atan2"]), _filed(bugs), tmp_path / "new") is None
     # a record that is no JSON object, or a folder being staged, is skipped
     (bugs / "odd").mkdir()
     (bugs / "odd" / "case.json").write_text("[1, 2]")
     _folder(bugs, ".staging", _bug(rules=["aten::gather"]))
-    assert likely_repeat(_bug(kind="invalid_model", rules=["aten::gather"]), [bugs], tmp_path / "new") is None
+    assert likely_repeat(_bug(kind="invalid_model", rules=["aten::gather"]), _filed(bugs), tmp_path / "new") is None
 
 
 #: live folders of bugs/ near another live folder: second defects of one function or rule that
@@ -134,16 +141,17 @@ KNOWN_NEAR = {
 
 def test_the_reviewed_live_folders_near_another_are_the_known_second_defects():
     bugs = Path(__file__).resolve().parents[2] / "bugs"
+    filed = _filed(bugs)
     live = []
     for case_json in sorted(bugs.glob("*/case.json")):
         bug = json.loads(case_json.read_text())["bug"]
         if not (bug.get("withdrawn") or bug.get("duplicate_of")):
             live.append(case_json.parent.name)
-            if likely_repeat(bug, [bugs], case_json.parent) is not None:
-                assert case_json.parent.name in KNOWN_NEAR, (case_json.parent.name, likely_repeat(bug, [bugs], case_json.parent))
+            if likely_repeat(bug, filed, case_json.parent) is not None:
+                assert case_json.parent.name in KNOWN_NEAR, (case_json.parent.name, likely_repeat(bug, filed, case_json.parent))
     assert len(live) > 200 and len(KNOWN_NEAR) < 0.1 * len(live)
     gone = {name for name in KNOWN_NEAR if name not in live
-            or likely_repeat(json.loads((bugs / name / "case.json").read_text())["bug"], [bugs], bugs / name) is None}
+            or likely_repeat(json.loads((bugs / name / "case.json").read_text())["bug"], filed, bugs / name) is None}
     assert not gone, f"no longer near another live folder: {sorted(gone)}"
 
 

@@ -10,28 +10,22 @@ from fuzzer.run.base import Runtime
 _GAP = re.compile(r"no (?:implementation|class) for|not implemented|Unable to find|Pillow must be installed", re.I)
 
 
-def typed_feeds(model, feeds) -> dict:
-    """feeds, each of the type model declares for its input; TypeError for one of another type.
+def check_feed_types(model, feeds) -> None:
+    """Raise TypeError for a feed whose type is not the one model declares for that input.
 
     The evaluator computes on whatever it is fed; ONNX Runtime refuses such a feed, and so must
     this runtime, or it "runs correctly" a model whose declared input type is the bug (tf2onnx's
-    bfloat16 inputs declared float16). The raw 2-byte records an .npz file gives back for a
-    bfloat16 array are that array: they are viewed as the declared type. Shared, as source,
-    with the bug repros' run_model.
+    bfloat16 inputs declared float16). Shared, as source, with the bug repros' run_model.
     """
     import numpy as np
     from onnx import helper
 
-    out = dict(feeds)
     for i in model.graph.input:
         elem = i.type.tensor_type.elem_type
-        if i.name in out and elem:
-            value, want = np.asarray(out[i.name]), np.dtype(helper.tensor_dtype_to_np_dtype(elem))
-            if value.dtype.type is np.void and value.dtype.itemsize == 2 and want.name == "bfloat16":
-                value = out[i.name] = value.view(want)
-            if value.dtype != want:
-                raise TypeError(f"input {i.name!r} is declared {helper.tensor_dtype_to_string(elem)} but is fed {value.dtype}")
-    return out
+        if i.name in feeds and elem:
+            got = np.asarray(feeds[i.name]).dtype
+            if got != np.dtype(helper.tensor_dtype_to_np_dtype(elem)):
+                raise TypeError(f"input {i.name!r} is declared {helper.tensor_dtype_to_string(elem)} but is fed {got}")
 
 
 class ReferenceEvaluator(Runtime):
@@ -55,7 +49,8 @@ class ReferenceEvaluator(Runtime):
 
     def run(self, session, feeds):
         evaluator, proto = session
-        return list(evaluator.run(None, typed_feeds(proto, feeds)))
+        check_feed_types(proto, feeds)
+        return list(evaluator.run(None, feeds))
 
     def repro_source(self, minimal: bool = False) -> str:
         """A standalone run_model() for bug repros (imports onnx only).
@@ -69,13 +64,14 @@ def run_model(model_bytes, feeds):
     session = ReferenceEvaluator(onnx.load_model_from_string(model_bytes))
     return session.run(None, {name: feeds[name] for name in session.input_names})
 '''
-        return inspect.getsource(typed_feeds) + '''
+        return inspect.getsource(check_feed_types) + '''
 def run_model(model_bytes, feeds):
     import onnx
     from onnx.reference import ReferenceEvaluator
     model = onnx.load_model_from_string(model_bytes)
     session = ReferenceEvaluator(model)
-    feeds = typed_feeds(model, {name: feeds[name] for name in session.input_names})
+    feeds = {name: feeds[name] for name in session.input_names}
+    check_feed_types(model, feeds)
     return list(session.run(None, feeds))
 '''
 
