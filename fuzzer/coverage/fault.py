@@ -336,11 +336,13 @@ def _symptom(folder: Path, bug: dict):
     """fails(output bytes or raised error) -> does the transformer's result show the bug's
     failure: the filed error for a crash in the transform, an invalid model, or outputs (on ONNX
     Runtime with optimizations off) that differ from the given model's, or that do not run."""
-    from fuzzer.coverage.localize import _noopt_outputs, differs, error_pattern, filed_inputs, ort_attempt, raises
+    from fuzzer.coverage.localize import _noopt_outputs, crashes_on, differs, error_pattern, filed_inputs, ort_attempt, raises
 
     first = (bug.get("error") or "").strip().splitlines()
     if bug["stage"] == "convert":
         return raises(error_pattern(first[0] if first else ""))
+    if bug["kind"].endswith("_crash") and bug["stage"] in ("load", "run") and first and bug.get("runtime"):
+        return crashes_on(bug["runtime"], error_pattern(first[0]), filed_inputs(folder))
     if bug["kind"] == "invalid_model":
         import onnx
 

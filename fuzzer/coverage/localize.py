@@ -265,6 +265,31 @@ def raises_running(pattern: str, model: bytes, inputs: dict) -> Callable[[Attemp
     return check
 
 
+def crashes_on(runtime: str, pattern: str, inputs: dict) -> Callable[[Any], bool]:
+    """A check of a tool's output (a serialized model, or what the tool raised): it fails when the
+    runtime the bug was filed on, loading it and running it on inputs, raises an error matching
+    pattern. The filed runtime, not ONNX Runtime: a model the reference evaluator rightly refuses
+    (a Reshape whose shape cannot hold its data) may run on a lenient ORT kernel."""
+    from fuzzer.plugin import load_plugin
+
+    plugin = load_plugin("runtime", runtime)
+    matches = raises(pattern)
+
+    def check(out) -> bool:
+        if not isinstance(out, (bytes, bytearray)):
+            return False
+        try:
+            session = plugin.load(bytes(out))
+            names = plugin.input_names(session)
+            feeds = {n: inputs[n] for n in names} if all(n in inputs for n in names) else dict(zip(names, inputs.values()))
+            plugin.run(session, feeds)
+        except Exception as e:
+            return matches(e)
+        return False
+
+    return check
+
+
 def differs(feeds: dict[str, np.ndarray], expected: list[np.ndarray], rtol: float = 1e-4, atol: float = 1e-5) -> Callable[[Attempt], bool]:
     """A check that fails when an ORT session's outputs differ from expected (or it cannot run)."""
 
@@ -324,11 +349,8 @@ def localize_bug(folder) -> Localization | None:
     if hasattr(plugin, "pass_list"):
         passes = plugin.pass_list()
         if crash and bug.get("stage") in ("load", "run"):
-            # the pass list's output is what fails to load or run: the check loads it
-            loads = raises(error_pattern(first_line))
-
-            def check(out) -> bool:
-                return not isinstance(out, BaseException) and loads(ort_attempt(out, "ORT_DISABLE_ALL", []))
+            # the pass list's output is what fails to load or run, on the runtime it was filed on
+            check = crashes_on(bug.get("runtime") or "onnxruntime-noopt", error_pattern(first_line), filed_inputs(folder))
         if check is None:
             feeds, expected = _noopt_outputs(model, filed_inputs(folder))
 
@@ -359,13 +381,15 @@ def error_pattern(line: str) -> str:
     """A regex for an error line, blind to what minimizing a model (or a filed folder's plain
     names) changes: the names in parentheses ("Node (t5_q)") or quotes ("Node input 't4'") and
     numbers."""
-    parts = re.split(r"(\([^)]*\)|'[^']*'|\d+)", line[:160])
+    parts = re.split(r"(\([^)]*\)|'[^']*'|\"[^\"]*\"|\d+)", line[:160])
 
     def part(p: str) -> str:
         if p.startswith("("):
             return r"\([^)]*\)"
         if p.startswith("'"):
             return r"'[^']*'"
+        if p.startswith('"'):  # tract quotes node names so: Failed analyse for node #6 "_n9"
+            return r'"[^"]*"'
         return r"\d+" if p.isdigit() else re.escape(p)
 
     return "".join(part(p) for p in parts if p)

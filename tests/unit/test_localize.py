@@ -150,6 +150,24 @@ def test_error_pattern_ignores_node_names_and_numbers():
     again = "Fail: [ONNXRuntimeError] : 1 : FAIL : Node (t5_q) Op (QuantizeLinear) output_dtype INT8 does not match"
     assert re.search(error_pattern(filed), again)
     assert not re.search(error_pattern(filed), again.replace("does not match", "matches"))
+    # tract puts node names in double quotes
+    assert re.search(error_pattern('TractError: Failed analyse for node #6 "_n9" Squeeze13'),
+                     'TractError: Failed analyse for node #6 "t7" Squeeze13')
+
+
+def test_a_pass_whose_output_crashes_only_on_the_filed_runtime_is_named():
+    """bugs/onnxoptimizer-run-crash-cf3845: eliminate_consecutive_idempotent_ops makes a Reshape
+    whose shape cannot hold its data; the reference evaluator, the runtime it was filed on, refuses
+    it. The check runs the filed runtime, not ONNX Runtime with optimizations off."""
+    from pathlib import Path
+
+    from fuzzer.coverage.localize import localize_bug
+
+    folder = Path(__file__).resolve().parents[2] / "bugs" / "onnxoptimizer-run-crash-cf3845"
+    if not folder.is_dir():
+        pytest.skip("the folder is gone")
+    loc = localize_bug(folder)
+    assert loc.rules == ["eliminate_consecutive_idempotent_ops"], loc
 
 
 def relu_clip_double() -> bytes:
