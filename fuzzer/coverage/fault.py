@@ -34,6 +34,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from fuzzer.errors import causes
+from fuzzer.ir.types import read_npz
 from fuzzer import coverage
 
 #: rules every export dispatches whatever the model: never the one at fault when another ran
@@ -776,7 +777,7 @@ def _exporter(folder: Path, case: dict) -> Fault:
     if systems is None:
         return Fault(bug["system"], [], [], "this exporter exposes no rules")
     graph = Graph.from_json(case["graph"])
-    inputs = dict(np.load(folder / "inputs.npz"))
+    inputs = read_npz(folder / "inputs.npz")
     names = [v.name for v in graph.inputs]
     feeds = _by_name(names, inputs)
     opset = int(bug["path"].split("@")[1].split(">")[0])
@@ -814,6 +815,13 @@ def _exporter(folder: Path, case: dict) -> Fault:
             return declared
     if not fault.rules and bug["stage"] != "export" and cut is not None and cut.rules:
         return cut
+    if (fault.rules and bug["stage"] != "export" and cut is not None and cut.rules and not set(cut.rules) & set(fault.rules)
+            and len(cut.core) < len(graph.op_nodes)):
+        # the graph cut before the op the failure names already fails: that op only reads what an
+        # earlier one got wrong (a Add reading int diagonal's float, a Reciprocal reading mean's
+        # wrongly ranked output: review 15), and the earlier one is at fault
+        cut.note = f"{cut.note}; the failure names {', '.join(fault.rules)}, which only reads what that cut gets wrong"
+        return cut
     fault.core = core
     return fault
 
@@ -839,7 +847,7 @@ def _decomposition_at_fault(folder: Path, bug: dict, graph, opset: int) -> Fault
     from fuzzer.materialize import torch_inputs
 
     names = [v.name for v in graph.inputs]
-    base = {k: v for k, v in np.load(folder / "inputs.npz").items() if "@" not in k}
+    base = {k: v for k, v in read_npz(folder / "inputs.npz").items() if "@" not in k}
     dims = (bug.get("dynamic") or {}).get("dims") or {}
     request = ExportRequest(graph, _by_name(names, base), names, [f"out{i}" for i in range(len(graph.outputs))], opset,
                             dynamic={n: {int(a): sym for a, sym in axes.items()} for n, axes in dims.items()})
@@ -1031,7 +1039,7 @@ def _first_failing_cut(folder: Path, bug: dict, graph, plugin, systems: tuple[st
     from fuzzer.generate import GenConfig
 
     inputs_npz = (folder / "inputs.npz").read_bytes()
-    given = {k: v for k, v in np.load(folder / "inputs.npz").items() if "@" not in k}
+    given = {k: v for k, v in read_npz(folder / "inputs.npz").items() if "@" not in k}
     runtimes = [bug["runtime"]] if bug.get("runtime") else ["onnxruntime-noopt"]
     passed: set[str] = set()
     for node in graph.op_nodes:  # in the order the graph was built: a topological one

@@ -28,6 +28,7 @@ from typing import Any, Callable
 import numpy as np
 
 from fuzzer.coverage.onnxruntime import captured_stderr, system, transformers_in
+from fuzzer.ir.types import read_npz
 
 _APPLYING = re.compile(r"Applying graph transformer (\S+) on step")
 
@@ -406,7 +407,7 @@ def filed_inputs(folder) -> dict:
     from pathlib import Path
 
     folder = Path(folder)
-    given = dict(np.load(folder / "inputs.npz"))
+    given = read_npz(folder / "inputs.npz")
     plan = json.loads((folder / "case.json").read_text())["bug"].get("dynamic") or {}
     sizes = plan.get("sizes") or []
     failing = plan.get("failing_size")
@@ -420,7 +421,7 @@ def _noopt_outputs(model: bytes, inputs):
     """(feeds, outputs) of ORT with every optimization disabled on the bug's inputs (a folder's
     filed_inputs, or an .npz path)."""
     session = ort_attempt(model, "ORT_DISABLE_ALL", []).session
-    given = dict(inputs) if isinstance(inputs, dict) else dict(np.load(inputs))
+    given = dict(inputs) if isinstance(inputs, dict) else read_npz(inputs)
     names = [i.name for i in session.get_inputs()]
     feeds = {n: given[n] for n in names} if all(n in given for n in names) else dict(zip(names, given.values()))
     return feeds, session.run(None, feeds)

@@ -37,7 +37,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from fuzzer.report.rootcause import BROKEN, SYMPTOM_CLASS, exporter_function, is_broad_rule, system_family
+from fuzzer.report.rootcause import BROKEN, SYMPTOM_CLASS, exporter_function, is_broad_rule, rule_place, system_family
 
 #: "1": write likely repeats as new folders (`--file-likely-repeats`); read from the environment
 #: so that the workers triage runs on see it too
@@ -99,8 +99,8 @@ def near_keys(bug: dict) -> set[tuple[str, str, str]]:
     the case's opset ran), a transformer's rule or set of rules (a failure that needs two
     onnxoptimizer passes together is that pair), a load-time shape analysis of one op."""
     fault = bug.get("rule_at_fault") if isinstance(bug.get("rule_at_fault"), dict) else {}
-    rules = sorted(r for r in fault.get("rules") or [] if isinstance(r, str) and r)
     system = fault.get("system") or ""
+    rules = sorted({rule_place(system, r) for r in fault.get("rules") or [] if isinstance(r, str) and r})
     family = system_family(bug.get("system", ""))
     role, kind = bug.get("role", ""), bug.get("kind", "")
     if not rules:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fuzzer.ir.types import read_npz
 from fuzzer.plugin import load_plugin
 
 
@@ -58,7 +59,7 @@ def reminimize(d: Path, case: dict) -> str:
     if (meta.get("error") or "").startswith("worker died") or meta.get("dynamic"):
         return "not reduced again: it needs the campaign's workers"
     graph = Graph.from_json(case["graph"])
-    inputs = dict(np.load(d / "inputs.npz"))
+    inputs = read_npz(d / "inputs.npz")
     kind = Kind(meta["kind"])
     target = Target(kind, Stage(meta["stage"]), meta["path"], meta.get("runtime") or "", normalize_error(kind, meta["error"]))
     seed = int((meta.get("found") or {}).get("seed") or 0)
@@ -154,7 +155,7 @@ def reduce_model_of(d: Path, case: dict, max_seconds: float = 180.0) -> str:
     if meta["role"] == "exporter" or meta["kind"] not in _NO_EXPECTED:
         return "model not reduced: its repro compares with expected values of the graph"
     graph = Graph.from_json(case["graph"])
-    inputs = dict(np.load(d / "inputs.npz"))
+    inputs = read_npz(d / "inputs.npz")
     path = given_path(meta["role"], meta["path"], "")
     first = bug_repro(meta, graph, inputs, folder_models(d, meta))
     said = said_in_output(meta.get("error") or "")
@@ -226,7 +227,7 @@ def _reduce_wrong_result_model(d: Path, case: dict, max_seconds: float) -> str:
 
     meta = case["bug"]
     graph = Graph.from_json(case["graph"])
-    inputs = dict(np.load(d / "inputs.npz"))
+    inputs = read_npz(d / "inputs.npz")
     witnesses = [r for p, r, k in meta.get("witnesses") or [] if p == meta["path"] and k == "pass" and r and r != meta["runtime"]]
     if not witnesses:
         return "model not reduced: no runtime ran the same model correctly"
@@ -316,7 +317,7 @@ def reduce_tf_of(d: Path, case: dict) -> str:
     if meta["role"] != "exporter" or not meta["path"].startswith("tf2onnx@"):
         return "TF function not reduced: not a tf2onnx bug"
     graph = Graph.from_json(case["graph"])
-    inputs = dict(np.load(d / "inputs.npz"))
+    inputs = read_npz(d / "inputs.npz")
     said = said_in_output(meta.get("error") or "") if meta["stage"] == "export" else []
 
     def still(flag: str) -> int:
@@ -507,7 +508,7 @@ def _campaign_repro(d: Path, meta: dict, case: dict):
     from fuzzer.report.writer import given_path
 
     graph = Graph.from_json(case["graph"])
-    inputs = dict(np.load(d / "inputs.npz"))
+    inputs = read_npz(d / "inputs.npz")
     built = bug_repro(meta, graph, inputs, folder_models(d, meta))
     model = None
     if built.idiom == "onnx" and built.model is not None:
@@ -532,7 +533,7 @@ def _check_repro(d: Path, meta: dict):
     for role, name in (("converter", transformer), ("runtime", runtime)):
         if name:
             versions.update(load_plugin(role, name).versions())
-    feeds = dict(np.load(d / "inputs.npz")) if (d / "inputs.npz").exists() else {}
+    feeds = read_npz(d / "inputs.npz") if (d / "inputs.npz").exists() else {}
     expected = list(np.load(d / "expected.npz").values()) if (d / "expected.npz").exists() else []
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
     bug = OnnxBug(meta["title"], meta.get("reason", ""), meta["kind"], error=meta.get("error", ""), runtime=runtime,

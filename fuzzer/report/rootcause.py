@@ -538,8 +538,10 @@ def model_traits(model) -> tuple[str, ...]:
         for v in (*model.graph.input, *model.graph.output, *model.graph.value_info))
     inputs16 = {v.name for v in model.graph.input if v.type.tensor_type.elem_type == TensorProto.FLOAT16}
     casts_to = [(n, next((a.i for a in n.attribute if a.name == "to"), None)) for n in model.graph.node if n.op_type == "Cast"]
-    upcast = (any(to == TensorProto.FLOAT and n.input and n.input[0] in inputs16 for n, to in casts_to)
-              and all(to != TensorProto.FLOAT16 for _, to in casts_to)
+    halves = (TensorProto.FLOAT16, TensorProto.BFLOAT16)  # promoted alike (review 15: abs on bfloat16)
+    inputs_half = {v.name for v in model.graph.input if v.type.tensor_type.elem_type in halves}
+    upcast = (any(to == TensorProto.FLOAT and n.input and n.input[0] in inputs_half for n, to in casts_to)
+              and all(to not in halves for _, to in casts_to)
               and any(v.type.tensor_type.elem_type == TensorProto.FLOAT for v in model.graph.output))
     return (((READS_GRAPH_OUTPUT,) if read else ()) + ((SETS_OUTPUT_TYPE,) if typed else ())
             + ((UPCAST_KEPT,) if upcast else ())
@@ -578,9 +580,9 @@ STRUCTURAL = (
     # above, which name clashes a Cast to float32 may sit beside
     ("float16", ("invalid_model",), CASTS_TO_FLOAT + "{named}", _TYPE_CLASH,
      "a Cast to float32 keeps its `to` while its output is retyped float16"),
-    # torch.onnx's type promotion computes a float16 op in float32 and casts back after it, but
-    # takes a graph output by the op's own name, before that cast: cumsum, amin, amax, abs...
-    # (review 9: three folders of the live 2c1eba)
+    # torch.onnx's type promotion computes a float16 or bfloat16 op in float32 and casts back after
+    # it, but takes a graph output by the op's own name, before that cast: cumsum, amin, amax, abs...
+    # (review 9: three folders of the live 2c1eba; review 15: abs on bfloat16)
     ("dynamo", ("dtype_mismatch",), UPCAST_KEPT, re.compile(r""),
      "type promotion's cast back to float16 is lost where the op's result is a graph output"),
     # its rewriter names a rewrite's new initializer after a value ("x0_min", "out0/shape"); a
@@ -771,7 +773,7 @@ def rule_key(system: str, role: str, kind: str, fault: dict | None) -> str | Non
     # NaN where a value is due and a wrong value are one symptom of a rewrite that computes
     # otherwise (onnxscript's add_0 dropping LayerNorm's eps: a wrong value or 0/0, review 9)
     symptom = BROKEN if kind in _CRASHES else "wrong values" if kind in ("value_mismatch", "nan_inf") else kind
-    parts = [system_family(system), symptom, rule_system.split("@")[0], *sorted(rules)]
+    parts = [system_family(system), symptom, rule_system.split("@")[0], *sorted({rule_place(rule_system, r) for r in rules})]
     return "rule:" + hashlib.sha1("|".join(parts).encode()).hexdigest()[:10]
 
 
@@ -884,6 +886,20 @@ def exporter_function(system: str, rule: str, path: str) -> str:
     one_helper = rule.removeprefix("aten::") in _ONE_HELPER
     code = symbolic_code(rule, _opset_of(path)) if family == "torchscript" and not one_helper else ""
     return code or _function(family, rule.removeprefix("aten_"), _opset_of(path))
+
+
+#: an unnamed onnxscript rewrite rule's name: its replacement function and its place in the set
+_UNNAMED_PLACE = re.compile(r"#\d+$")
+
+
+def rule_place(rule_system: str, rule: str) -> str:
+    """The place of code a rule at fault stands for. onnxscript's unnamed rewrite rules are named
+    by their replacement function and their place in the rule set ("identity#4"): the rules of one
+    replacement are written together and share their matching (its no-op rules, x*1, x+0, x-0,
+    x/1 and their kin, all match their constant with one tolerance: review 15 found identity#4
+    repeating identity#2), so they are one place; a defect of one of them alone shows another
+    symptom, which keys keep apart."""
+    return _UNNAMED_PLACE.sub("", rule) if rule_system.startswith("onnxscript:") else rule
 
 
 def is_broad_rule(rule: str) -> bool:

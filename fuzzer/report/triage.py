@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from fuzzer.ir import Graph
+from fuzzer.ir.types import read_npz
 from fuzzer.minimize import Target, in_process, reduce
 from fuzzer.report.blame import blame
 from fuzzer.report.rootcause import graph_sink_ops, is_own, onnx_op_of, root_key
@@ -48,7 +49,7 @@ class CaseArtifacts:
         return cls(
             d,
             Graph.loads((d / "graph.json").read_text()),
-            dict(np.load(d / "inputs.npz")) if (d / "inputs.npz").exists() else {},
+            read_npz(d / "inputs.npz") if (d / "inputs.npz").exists() else {},
             [verdict_from_json(v) for v in json.loads((d / "verdicts.json").read_text())],
             int(meta.get("seed", 0)),
             case_id,

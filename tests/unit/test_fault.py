@@ -376,3 +376,20 @@ def test_an_ort_kernel_refusing_what_a_transformer_made_is_the_transformer(tmp_p
 
     found = localize_bug(_copy("onnxruntime-run-crash-b1d718", tmp_path))
     assert found.rules == ["FastGeluFusion"], found.note
+
+
+def test_the_op_the_failure_names_yields_to_an_earlier_cut_that_already_fails(tmp_path):
+    """bugs/torchscript-invalid-model-caf581: the checker names a Reciprocal, which only reads
+    mean(dim=()) typed at the wrong rank; the cut after mean already fails, so mean is at fault
+    (review 15)."""
+    pytest.importorskip("torch")
+    fault = rule_at_fault(_copy("torchscript-invalid-model-caf581", tmp_path))
+    assert fault.rules == ["aten::mean"] and "only reads" in fault.note, fault
+
+
+def test_a_bfloat16_case_is_localized(tmp_path):
+    """bugs/dynamo-noopt-dtype-mismatch-2e6788: its inputs.npz holds bfloat16, which np.load
+    gives back as raw records torch cannot take (review 15: localization failed)."""
+    pytest.importorskip("torch")
+    fault = rule_at_fault(_copy("dynamo-noopt-dtype-mismatch-2e6788", tmp_path))
+    assert fault.system == "dynamo:torchlib" and fault.rules == ["aten_abs"], fault

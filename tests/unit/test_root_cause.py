@@ -1030,3 +1030,25 @@ def test_a_compiled_runtimes_kernel_is_one_code_for_every_type_but_half_precisio
     assert ort("value_mismatch", "Shrink(int32)") & ort("nan_inf", "Shrink(float64)", "output 0: inf at [0, 1]")
     assert not ort("value_mismatch", "Shrink(float32)") & ort("value_mismatch", "Shrink(float16)")
     assert not ort("value_mismatch", "Shrink(int32)") & ort("value_mismatch", "Abs(int32)")
+
+
+def test_review_15s_repeats_share_a_key():
+    """Review 15 (campaign seed 34): abs on bfloat16 losing its cast back repeats cumsum on
+    float16; two of onnxscript's unnamed no-op rules are one place."""
+    from onnx import TensorProto as T
+    from onnx import helper
+
+    from fuzzer.report.rootcause import UPCAST_KEPT, model_traits, rule_key, rule_place
+
+    x = helper.make_tensor_value_info("x", T.BFLOAT16, [])
+    y = helper.make_tensor_value_info("y", T.FLOAT, [])
+    abs_ = _model([helper.make_node("Cast", ["x"], ["c"], to=T.FLOAT), helper.make_node("Abs", ["c"], ["y"])], [x], [y])
+    assert UPCAST_KEPT in model_traits(abs_)
+    sub_0 = {"system": "onnxscript:rewrite-rules", "rules": ["identity#4"]}
+    mul_1 = {"system": "onnxscript:rewrite-rules", "rules": ["identity#2"]}
+    assert rule_key("onnxscript-optimizer", "transformer", "value_mismatch", sub_0) == \
+        rule_key("onnxscript-optimizer", "transformer", "value_mismatch", mul_1)
+    # another symptom of them stays apart, and only onnxscript's names carry a place in the set
+    assert rule_key("onnxscript-optimizer", "transformer", "shape_mismatch", sub_0) != \
+        rule_key("onnxscript-optimizer", "transformer", "value_mismatch", mul_1)
+    assert rule_place("onnxoptimizer:passes", "pass#2") == "pass#2"
