@@ -37,7 +37,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from fuzzer.report.rootcause import BROKEN, SYMPTOM_CLASS, exporter_function, is_broad_rule, rule_place, system_family
+from fuzzer.report.rootcause import BROKEN, SYMPTOM_CLASS, exporter_function, is_broad_rule, kernel_of, rule_place, system_family
 
 #: "1": write likely repeats as new folders (`--file-likely-repeats`); read from the environment
 #: so that the workers triage runs on see it too
@@ -89,8 +89,10 @@ def writing_likely_repeats(write: bool):
 
 def face(kind: str) -> str:
     """The class of symptom a failure shows (rootcause.SYMPTOM_CLASS; a crash of the converter
-    itself is a class of its own)."""
-    return SYMPTOM_CLASS.get(kind, kind)
+    itself is a class of its own, and so is a model that loads and then crashes when run: a
+    kernel refusing what a rewrite made is another face of the rule than a model it breaks at
+    load, as rootcause.rule_key has it, and onnxoptimizer's merged Reshapes showed both, review 15)."""
+    return "run_crash" if kind == "run_crash" else SYMPTOM_CLASS.get(kind, kind)
 
 
 def near_keys(bug: dict) -> set[tuple[str, str, str]]:
@@ -111,7 +113,7 @@ def near_keys(bug: dict) -> set[tuple[str, str, str]]:
     if rewrites and (not system.endswith(":ops") or system == "float16:ops") and not any(map(is_broad_rule, rules)):
         return {("rule", family, f"{system.split('@')[0]} {' + '.join(rules)}")}
     if role == "runtime" and family in _LOAD_TIME_SHAPES and system.endswith(":ops") and kind in _SHAPE_FACES:
-        return {("shapes", family, _KERNEL_TYPE.sub("", r)) for r in rules}
+        return {("shapes", family, _KERNEL_TYPE.sub("", kernel_of(family, r))) for r in rules}
     return set()
 
 
@@ -152,7 +154,7 @@ def likely_repeat(bug: dict, filed: list[tuple[Path, dict]], skip: Path) -> tupl
 
 
 _FACES = {BROKEN: "a broken model", "wrong type": "a wrong type", "wrong shape": "a wrong shape",
-          "export_crash": "a crash", "convert_crash": "a crash", "hang": "a hang", "oom": "memory exhaustion"}
+          "export_crash": "a crash", "convert_crash": "a crash", "run_crash": "a crash when run", "hang": "a hang", "oom": "memory exhaustion"}
 
 
 def _in_words(key: tuple[str, str, str]) -> str:

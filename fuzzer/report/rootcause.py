@@ -311,7 +311,15 @@ def root_error(kind: Kind | str, error: str) -> str:
     """normalize_error, with node names taken out too, and a negative number kept apart from a
     positive one: onnx.reference's GatherElements refusing "dimension -1" is its negative-axis
     defect, and "dimension 0" another (review 7)."""
-    return normalize_error(Kind(kind), _NEGATIVE.sub("negative <n>", strip_node_names(error or "")))
+    said = normalize_error(Kind(kind), _NEGATIVE.sub("negative <n>", strip_node_names(error or "")))
+    return _INT_LIST.sub(lambda m: "{<ints with a negative>}" if "negative" in m.group(0) else "{<ints>}", said)
+
+
+#: a list of numbers an error quotes in braces ("perm {<n>, negative <n>, negative <n>}", "input
+#: shape = {<n>, <n>}"): its length is the graph's, and only whether it holds a negative one says
+#: something of the cause (TorchScript's permute copying negative dims into perm, met at ranks 1
+#: and 4: review 13)
+_INT_LIST = re.compile(r"\{(?:negative )?<n>(?:\.\.\.)?(?:, (?:negative )?<n>(?:\.\.\.)?)*\}")
 
 
 def _said(kind: Kind | str, error: str) -> str:
@@ -796,13 +804,23 @@ def _kernels(family: str, rules: list[str]) -> list[str]:
     Runtime's C++ templates, tract's generic Rust, OpenVINO's) but for half precision. One defect
     of such code shows at each type (ONNX Runtime's Shrink computing in float32 at int32 and at
     float64: review 13)."""
-    def kernel(rule: str) -> str:
-        m = re.fullmatch(r"(.*)\((\w+)\)", rule)
-        if m is None or (family not in _ONE_KERNEL_PER_OP and m.group(2) in _OWN_KERNEL_TYPES):
-            return rule
-        return m.group(1)
+    return [kernel_of(family, r) for r in rules]
 
-    return [kernel(r) for r in rules]
+
+#: ops one code of a runtime builds alike: tract-onnx makes every Reduce* one Reduce op with one
+#: reading of its axes (ReduceMin repeating ReduceMax's empty axes: review 13)
+_ONE_OP_FOR_SEVERAL = {"tract": (re.compile(r"^Reduce(?:Max|Min|Mean|Sum|Prod|L1|L2|LogSumExp|LogSum|SumSquare)(?=\(|$)"), "Reduce*")}
+
+
+def kernel_of(family: str, rule: str) -> str:
+    """The code a runtime's kernel rule ("ReduceMin(float32)") stands for (_kernels)."""
+    shared = _ONE_OP_FOR_SEVERAL.get(family)
+    if shared is not None:
+        rule = shared[0].sub(shared[1], rule)
+    m = re.fullmatch(r"(.*)\((\w+)\)", rule)
+    if m is None or (family not in _ONE_KERNEL_PER_OP and m.group(2) in _OWN_KERNEL_TYPES):
+        return rule
+    return m.group(1)
 
 
 #: a torch symbolic refusing a bool beside another type ("Inputs of Min must have same dtype.Got Bool and Float")

@@ -1052,3 +1052,22 @@ def test_review_15s_repeats_share_a_key():
     assert rule_key("onnxscript-optimizer", "transformer", "shape_mismatch", sub_0) != \
         rule_key("onnxscript-optimizer", "transformer", "value_mismatch", mul_1)
     assert rule_place("onnxoptimizer:passes", "pass#2") == "pass#2"
+
+
+def test_review_13s_repeats_share_a_key():
+    """Review 13: TorchScript's permute copying negative dims into perm, met at rank 1 and at rank
+    4; tract's ReduceMin repeating ReduceMax's reading of empty axes."""
+    from fuzzer.report.rootcause import root_error, rule_keys
+
+    said = "InferenceError: [ShapeInferenceError] Inference error(s): (op_type:Transpose, node name: /T): " \
+           "[TypeInferenceError] Invalid attribute perm {}, input shape = {}"
+    rank1 = root_error("invalid_model", said.format("{-1}", "{1}"))
+    rank4 = root_error("invalid_model", said.format("{0, -2, -1, 1}", "{1, 1, 1, 1}"))
+    assert rank1 == rank4
+    assert root_error("invalid_model", said.format("{0, 2, 2, 1}", "{1, 1, 1, 1}")) != rank4
+    keys = [set(rule_keys("tract", "runtime", "shape_mismatch", {"system": "tract:ops", "rules": [f"Reduce{op}(float32)"]}))
+            for op in ("Min", "Max")]
+    assert keys[0] == keys[1] and keys[0]
+    other = rule_keys("onnx-reference", "runtime", "shape_mismatch", {"system": "onnx-reference:ops", "rules": ["ReduceMin(float32)"]})
+    assert set(other) != set(rule_keys("onnx-reference", "runtime", "shape_mismatch",
+                                       {"system": "onnx-reference:ops", "rules": ["ReduceMax(float32)"]}))
