@@ -925,6 +925,14 @@ def is_broad_rule(rule: str) -> bool:
     return bool(_BROAD_RULE.search(rule))
 
 
+#: ONNX's type and shape inference saying why it refuses a node, in the checker's words or in a
+#: runtime's that runs the same inference at load ("[TypeInferenceError] Invalid attribute perm")
+_INFERENCE_SAYS = re.compile(r"^.*\[(?:Type|Shape)InferenceError\]\s*([^\n]+)")  # the innermost
+#: inference's words that say nothing of which defect made the node: any two mismatched operands
+#: (opset 9's gather makes incompatible dims two ways, two defects: review 12)
+_GENERIC_INFERENCE = re.compile(r"^Incompatible dimensions|expected to have type but instead is null")
+
+
 def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str = "", path: str = "") -> list[str]:
     """Every key by the rule at fault a failure has (two failures sharing any one are one bug):
     rule_key's, and
@@ -977,6 +985,14 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         calls = [_helper(family, _call_name(c[0])) + ("_" if typed and _in_place(c[0]) else "") for c in core]
         functions = [_function(family, r, _opset_of(path)) for r in rules]
         keys.append("function:" + digest(family, symptom, *functions, *calls))
+    inferred = [w for w in _INFERENCE_SAYS.findall(first) if not _GENERIC_INFERENCE.search(w)]  # the innermost reason
+    if role == "exporter" and rules and not whole and kind in ("invalid_model", "load_crash") and inferred:
+        # ONNX's own type and shape inference refusing one function's output in the same words
+        # is one defect, whether the checker met it or a runtime's load-time inference did, with
+        # the concrete shapes the checker lacks, and whatever ops ran before the function (permute
+        # copying negative dims into perm, after stft: review 15)
+        functions = [_function(family, r, _opset_of(path)) for r in rules]
+        keys.append("inference:" + digest(family, *functions, root_error("invalid_model", inferred[-1])))
     if role == "runtime" and rules and fault_system.endswith(":ops") and SYMPTOM_CLASS.get(kind) not in (None, BROKEN):
         # a kernel at one dtype computing a wrong value (or type, or shape) is one defect whatever
         # graph fed it (onnx.reference's MaxPool indices with N*C > 1 under a Squeeze or alone,

@@ -393,3 +393,12 @@ def test_a_bfloat16_case_is_localized(tmp_path):
     pytest.importorskip("torch")
     fault = rule_at_fault(_copy("dynamo-noopt-dtype-mismatch-2e6788", tmp_path))
     assert fault.system == "dynamo:torchlib" and fault.rules == ["aten_abs"], fault
+
+
+def test_a_runtime_that_killed_its_process_is_localized_by_cutting_in_processes_of_their_own(tmp_path):
+    """bugs/tract-load-crash-a45529: tract panics (divide by zero) typing a Range with a fractional
+    delta; each cut runs in a process of its own, and the first to die so names Range (review 14:
+    the death was left unlocalized, and filed apart from the Range refusal it repeats)."""
+    pytest.importorskip("tract")
+    fault = rule_at_fault(_copy("tract-load-crash-a45529", tmp_path))
+    assert fault.rules == ["Range(float32)"], fault

@@ -1052,6 +1052,22 @@ def test_review_15s_repeats_share_a_key():
     assert rule_key("onnxscript-optimizer", "transformer", "shape_mismatch", sub_0) != \
         rule_key("onnxscript-optimizer", "transformer", "value_mismatch", mul_1)
     assert rule_place("onnxoptimizer:passes", "pass#2") == "pass#2"
+    # permute's negative perm refused by the checker, and after stft by ONNX Runtime's load-time
+    # inference in the same words; generic words ("Incompatible dimensions") key nothing
+    from fuzzer.report.rootcause import rule_keys
+
+    permute = {"system": "torchscript:symbolic", "rules": ["aten::permute"], "core": [["permute", {"dims": ["-"]}, ["float"]]]}
+    after_stft = dict(permute, core=[["opinfo.stft", {}, ["float"]], ["permute", {"dims": ["+", "-", "+"]}, ["float"]]])
+    checker = rule_keys("torchscript", "exporter", "invalid_model", permute,
+                        "InferenceError: [ShapeInferenceError] Inference error(s): (op_type:Transpose, node name: /T): "
+                        "[TypeInferenceError] Invalid attribute perm {-1}, input shape = {1}", "torchscript@19")
+    ort = rule_keys("torchscript", "exporter", "load_crash", after_stft,
+                    "Fail: [ONNXRuntimeError] : 1 : FAIL : Node (/T_2) Op (Transpose) [TypeInferenceError] Invalid "
+                    "attribute perm {2, -3, 1}, input shape = {6, 4, 2}", "torchscript@18")
+    assert set(checker) & set(ort)
+    generic = [rule_keys("torchscript", "exporter", kind, fault, f"{head}[ShapeInferenceError] Incompatible dimensions", "torchscript@9")
+               for kind, fault, head in (("invalid_model", permute, "InferenceError: "), ("load_crash", after_stft, "Fail: "))]
+    assert not set(generic[0]) & set(generic[1])
 
 
 def test_review_13s_repeats_share_a_key():
