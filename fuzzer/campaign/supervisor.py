@@ -28,7 +28,9 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing as mp
 import os
+import shutil
 import signal
+import tempfile
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -104,6 +106,8 @@ class _Worker:
     ready: bool = False
     spawned: float = field(default_factory=time.monotonic)
     job: _InFlight | None = None
+    #: its temporary folder (TMPDIR)
+    tmp: str = ""
 
 
 class Supervisor:
@@ -125,6 +129,7 @@ class Supervisor:
         self.logdir.mkdir(parents=True, exist_ok=True)
         self.stage_timeout = stage_timeout
         self.memory_limit = memory_limit_mb * 2**20
+        self._tmp: str | None = None
         self.ctx = worker_context()
         self.workers: list[_Worker] = []
         self.retries: deque[CaseSpec] = deque()
@@ -151,11 +156,20 @@ class Supervisor:
         log = self.logdir / f"worker-{index}.log"
         # the environment goes along: a forked worker would otherwise have the forkserver's, as
         # it was when the forkserver started (a Dask worker sets the client's plugins later)
-        proc = self.ctx.Process(target=type(self).worker_main or main, args=(child, str(log), self.diversity, dict(os.environ)),
+        # each worker gets a temporary folder of its own, removed when it ends: one killed mid-case
+        # (a hang, a death) cannot clean up what it had there (tract's copy of the model it loads)
+        tmp = tempfile.mkdtemp(prefix=f"worker-{index}-", dir=self._tmp_root())
+        environ = {**os.environ, "TMPDIR": tmp}
+        proc = self.ctx.Process(target=type(self).worker_main or main, args=(child, str(log), self.diversity, environ),
                                 daemon=True, name=f"onnxfuzz-worker-{index}")
         proc.start()
         child.close()
-        return _Worker(index, proc, parent, log)
+        return _Worker(index, proc, parent, log, tmp=tmp)
+
+    def _tmp_root(self) -> str:
+        if self._tmp is None:
+            self._tmp = tempfile.mkdtemp(prefix="onnxfuzz-workers-")
+        return self._tmp
 
     def start(self) -> None:
         self.workers = [self._spawn(i) for i in range(self.n)]
@@ -172,11 +186,16 @@ class Supervisor:
             if w.process.is_alive():
                 w.process.kill()
                 w.process.join(1)
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
 
     def _replace(self, w: _Worker) -> None:
         if w.process.is_alive():
             w.process.kill()
         w.process.join(5)
+        if w.tmp:
+            shutil.rmtree(w.tmp, ignore_errors=True)
         self.restarts += 1
         self.workers[w.index] = self._spawn(w.index)
 

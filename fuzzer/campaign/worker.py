@@ -51,6 +51,11 @@ def main(conn, log_path: str, diversity: bool = True, environ: dict | None = Non
     if environ is not None:
         os.environ.clear()
         os.environ.update(environ)
+    import tempfile
+
+    # its own temporary folder (TMPDIR, which the supervisor made and removes): what a system
+    # under test or a plugin leaves there when this worker is killed mid-case is not left behind
+    tempfile.tempdir = None  # forked from the forkserver, it would keep the one chosen there
     # The systems under test print freely (and C++ code writes to fd 2 directly):
     # send all of it to a per-worker log, which crash reports quote from.
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)

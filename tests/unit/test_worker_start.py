@@ -33,6 +33,7 @@ class Probe(Job):
             return CaseResult(self.case_id, self.seed, "judged", notes={"skipped": True})
         progress(Stage.RUN, "model", "pretend")
         if self.action == "segv":
+            (Path(tempfile.gettempdir()) / "left-behind").write_text("a system's file")
             os.kill(os.getpid(), signal.SIGSEGV)
         if self.action == "nest":  # what a triage job does: a supervisor of its own, in the worker
             from fuzzer.campaign.triage_jobs import _nested_evaluator
@@ -41,7 +42,7 @@ class Probe(Job):
             return CaseResult(self.case_id, self.seed, "judged",
                               notes={"nested": evaluator.supervisor.workers[0].process.pid})
         return CaseResult(self.case_id, self.seed, "judged", notes={
-            "pid": os.getpid(), "ppid": os.getppid(), "mark": os.environ.get(MARK),
+            "pid": os.getpid(), "ppid": os.getppid(), "mark": os.environ.get(MARK), "tmp": tempfile.gettempdir(),
             # imported by the forkserver's preload only: the worker's own start does not
             "onnxscript": "onnxscript" in sys.modules})
 
@@ -105,6 +106,11 @@ def test_a_segfault_costs_its_worker_alone(monkeypatch):
     assert died.notes == {"skipped": True}  # retried on a fresh worker, the fatal pair skipped
     assert all(results[i].status == "judged" and results[i].notes["pid"] for i in (1, 3, 4))
     assert sup.restarts == 1  # the other worker lived on
+    # each worker had a temporary folder of its own, under one the supervisor removed at the end,
+    # with what the dead one left there
+    tmps = {Path(results[i].notes["tmp"]) for i in (1, 3, 4)}
+    assert all(t.name.startswith("worker-") and t.parent.name.startswith("onnxfuzz-workers-") for t in tmps)
+    assert not any(t.parent.exists() for t in tmps)
 
 
 def test_a_nested_worker_dies_with_the_triaging_worker(monkeypatch, tmp_path):
