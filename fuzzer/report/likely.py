@@ -17,8 +17,11 @@ Near means, within one system family, localized to the same place (`near_keys`) 
 face: an exporter's function (for TorchScript, in the symbolic_opsetN module the opset ran); a
 transformer's rewrite rule or set of rules (onnxoptimizer passes that fail only together), or
 ONNX Runtime's graph transformer, but not the broad ones (constant folding, a tool's own shape
-inference); tract's or OpenVINO's shape analysis of one op. The same place with the same face
-and another key is not near: the keys keep such pairs apart on purpose (other words, another
+inference); tract's or OpenVINO's shape analysis of one op (tract's Reduce* are one). The faces
+are face()'s: a broken model, wrong values, a wrong type, a wrong shape, a crash of the converter,
+and a model that loads and then crashes when run. The same place with the same face and another
+key is not near (holding those too would have caught three more repeats of reviews 12 to 15 and
+lost one new finding): the keys keep such pairs apart on purpose (other words, another
 chain of calls into the function; three refusals of tract's DFT in other words are three
 defects). A filed bug is near through its own record and through every duplicate record a
 reviewer pointed at it, so a review's judgement that two failures are one defect carries to the
