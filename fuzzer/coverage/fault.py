@@ -370,7 +370,7 @@ def _dies_the_same(runtime: str, model: bytes, feeds: dict, death: str, timeout:
         np.savez(Path(d) / "inputs.npz", **feeds)
         try:
             done = subprocess.run([sys.executable, "-c", _RUN_ALONE, runtime, d], capture_output=True, text=True,
-                                  timeout=timeout)
+                                  timeout=timeout, env={**os.environ, "TMPDIR": d})  # what it leaves dying goes too
         except subprocess.TimeoutExpired:
             return False
     if done.returncode >= 0:
@@ -1218,10 +1218,12 @@ def localize_isolated(folder: Path, timeout: float = 300) -> Fault | None:
     import subprocess
     import tempfile
 
-    with tempfile.NamedTemporaryFile("r", suffix=".trace") as trace:
+    with tempfile.NamedTemporaryFile("r", suffix=".trace") as trace, tempfile.TemporaryDirectory(prefix="onnxfuzz-fault-") as tmp:
         try:
+            # its own TMPDIR, removed after: what a system it runs leaves there when it dies goes too
             done = subprocess.run([sys.executable, "-m", "fuzzer.coverage.fault", "--one", str(folder)],
-                                  capture_output=True, text=True, timeout=timeout, env={**os.environ, TRACE: trace.name})
+                                  capture_output=True, text=True, timeout=timeout,
+                                  env={**os.environ, TRACE: trace.name, "TMPDIR": tmp})
             if done.returncode == 0:
                 found = json.loads((folder / "case.json").read_text())["bug"].get("rule_at_fault")
                 if found is None:

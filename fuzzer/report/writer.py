@@ -555,10 +555,15 @@ def _declares_dynamic(model: bytes, dims: dict[str, dict[int, str]]) -> bool:
 
 def run_repro(d: Path) -> tuple[int, str]:
     """Run d/repro.py as a maintainer would: a fresh interpreter, its own folder."""
-    try:
-        p = subprocess.run([sys.executable, "repro.py"], cwd=d, capture_output=True, text=True, timeout=REPRO_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        return 124, "repro.py timed out"
+    import tempfile
+
+    # its own TMPDIR, removed after: a repro that dies (tract's copy of its model) leaves nothing
+    with tempfile.TemporaryDirectory(prefix="onnxfuzz-repro-") as tmp:
+        try:
+            p = subprocess.run([sys.executable, "repro.py"], cwd=d, capture_output=True, text=True, timeout=REPRO_TIMEOUT,
+                               env={**os.environ, "TMPDIR": tmp})
+        except subprocess.TimeoutExpired:
+            return 124, "repro.py timed out"
     # a warning names the file it came from: as the maintainer's folder, not this machine's (or a staging copy's) path
     output = (p.stdout + p.stderr).replace(str(d.resolve()) + os.sep, "").replace(str(d) + os.sep, "")
     return p.returncode, output.strip()
