@@ -222,7 +222,10 @@ def _blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, ex
         # produce): a transformer that trusts the declaration then fails or writes a model the
         # checker rejects, and the exporter's model is the witness against the exporter
         # and the spec's input constraints the checker of its opset skips (an axis on a 0-d value)
-        broken = model_faults(given, fed, produced) or constraint_breaks(given)
+        # (with the case's inputs, for values computed in the graph: axes a Reshape of constants
+        # makes, review 16's ReduceMax on a 0-d value, which an offline optimizer then refused)
+        given_feeds = {i.name: feeds[i.name] for i in given.graph.input if feeds and i.name in feeds} or None
+        broken = model_faults(given, fed, produced) or constraint_breaks(given, given_feeds)
         if broken:
             blamed = _producer(exporter, "exporter", f"the model {exporter} gave {transformer} already breaks the IR "
                                f"rules: {'; '.join(broken)}; {transformer} only trusted what it declares", witnesses)

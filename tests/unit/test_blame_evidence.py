@@ -1000,3 +1000,33 @@ def test_a_carried_over_wrong_result_is_filed_on_the_runtimes_own_path_not_the_t
     target = Target(Kind.VALUE_MISMATCH, Stage.JUDGE, "onnx-direct@23>onnxscript-optimizer", "onnxruntime", "value_mismatch")
     found = blame(g, target, 0, None, ["onnx-direct"], ["onnxruntime", "onnx-reference"], evaluate=evaluate)
     assert found.system == "" and "filed on its own path" in found.reason
+
+
+def test_a_transformer_refusing_an_axis_the_given_model_computes_out_of_range_is_not_at_fault():
+    """Review 16: ReduceMax on a 0-d value with axes a Reshape of constants makes; an offline
+    optimizer folding it refused the model. Only the case's inputs show the axis: the exporter is
+    at fault."""
+    import io
+
+    import numpy as np
+
+    from fuzzer.ops import get_spec
+    from fuzzer.report.blame import blame
+
+    g = Graph()
+    x = g.add_input(TensorType(F32, ()))
+    g.outputs = [g.add_node("relu", [x], {}, get_spec("relu").infer([x.type], {})).outputs[0]]
+    name = x.name
+    nodes = [helper.make_node("Constant", [], ["shape"], value_ints=[-1]),
+             helper.make_node("Constant", [], ["minus1"], value=helper.make_tensor("v", T.INT64, [], [-1])),
+             helper.make_node("Reshape", ["minus1", "shape"], ["axes"]),
+             helper.make_node("ReduceMax", [name, "axes"], ["y"], keepdims=0)]
+    given = helper.make_model(helper.make_graph(nodes, "g", [helper.make_tensor_value_info(name, T.FLOAT, [])],
+                                                [helper.make_tensor_value_info("y", T.FLOAT, [])]),
+                              opset_imports=[helper.make_opsetid("", 18)]).SerializeToString()
+    buf = io.BytesIO()
+    np.savez(buf, **{name: np.array(1.5, dtype=np.float32)})
+    target = Target(Kind.CONVERT_CRASH, Stage.CONVERT, "dynamo@18>ort-offline-extended", "", "axis must be in [-rank, rank-1]")
+    evaluate = lambda spec: _Kept({"dynamo@18": given, "dynamo@18>ort-offline-extended": given}) if spec.transformers else None
+    who = blame(g, target, 3, buf.getvalue(), ["dynamo"], [], evaluate=evaluate)
+    assert (who.system, who.role) == ("dynamo", "exporter") and "ReduceMax's axis -1" in who.reason, who.reason
