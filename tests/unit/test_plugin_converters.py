@@ -86,6 +86,9 @@ def test_missing_down_adapter_is_unsupported_not_a_bug():
     assert "No Adapter From Version" in v.error
     down = load_plugin("converter", "version-down")
     assert not down.is_unsupported(RuntimeError("segfault-ish: node index out of range"))
+    # MaxPool-7 has no Indices output: a model that reads them has no opset-7 form (review 16)
+    assert down.is_unsupported(RuntimeError("adapt_maxpool_8_7: Assertion `outputs.size() != 2` failed: Opset version 7 "
+                                            "of MaxPool cannot include Indices output"))
 
 
 def test_float16_refuses_a_float16_model_as_unsupported():
