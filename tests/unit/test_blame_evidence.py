@@ -1030,3 +1030,24 @@ def test_a_transformer_refusing_an_axis_the_given_model_computes_out_of_range_is
     evaluate = lambda spec: _Kept({"dynamo@18": given, "dynamo@18>ort-offline-extended": given}) if spec.transformers else None
     who = blame(g, target, 3, buf.getvalue(), ["dynamo"], [], evaluate=evaluate)
     assert (who.system, who.role) == ("dynamo", "exporter") and "ReduceMax's axis -1" in who.reason, who.reason
+
+
+def test_a_graph_minimized_to_constants_alone_still_has_its_upstream_component_found():
+    """Review 16 (bugs/dynamo-noopt-export-crash-f3cecc): polygamma_ on a constant, the graph
+    left with no inputs; torch's decompositions alone refuse it, as for the live e93b38, but an
+    empty set of feeds was taken for no evidence and the exporter was blamed."""
+    import json
+    from pathlib import Path
+
+    pytest.importorskip("torch")
+    from fuzzer.ir.types import read_npz
+    from fuzzer.report.blame import _upstream_fault
+
+    folder = Path(__file__).resolve().parents[2] / "bugs" / "dynamo-noopt-export-crash-f3cecc"
+    if not folder.is_dir():
+        pytest.skip("the folder is gone")
+    case = json.loads((folder / "case.json").read_text())
+    graph = Graph.from_json(case["graph"])
+    assert not graph.inputs
+    assert _upstream_fault("dynamo-noopt", graph, read_npz(folder / "inputs.npz"), 20, case["bug"]["error"]) == \
+        "torch's decompositions"
