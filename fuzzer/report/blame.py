@@ -42,7 +42,8 @@ from fuzzer.ir import Graph
 from fuzzer.ir.types import read_npz
 from fuzzer.minimize.reducer import Evaluator, Target, fit_plan, in_process
 from oracles import Kind, Stage
-from oracles.evidence import LENIENT, constraint_breaks, function_body_fault, input_type_faults, model_faults, on_same_model
+from oracles.evidence import (LENIENT, constraint_breaks, function_body_fault, input_type_faults, model_faults, on_same_model,
+                              shape_faults)
 from oracles.evidence import runtime_family as runtime_family
 from oracles.verdict import path_family
 
@@ -105,6 +106,79 @@ def _upstream_fault(exporter: str, graph: Graph, feeds: dict | None, opset: int,
         return load_plugin("converter", exporter).upstream_fault(request, error) or ""
     except Exception:  # the evidence could not be had: the exporter stays blamed as before
         return ""
+
+
+#: ONNX Runtime with every graph optimization off
+NOOPT = "onnxruntime-noopt"
+
+
+def kind_is_crash(kind: Kind) -> bool:
+    return kind in (Kind.LOAD_CRASH, Kind.RUN_CRASH)
+
+
+def _redeclared(model, fed: dict, produced: list) -> bytes:
+    """model declaring the shapes it is fed (by input name) and produces (by output position)."""
+    import onnx
+    from onnx import helper
+
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+
+    def declare(vi, shape):
+        if shape is None or not vi.type.HasField("tensor_type"):
+            return
+        vi.type.CopyFrom(helper.make_tensor_type_proto(vi.type.tensor_type.elem_type, list(shape)))
+
+    for vi in m.graph.input:
+        declare(vi, (fed or {}).get(vi.name))
+    if produced is not None and len(produced) == len(m.graph.output):
+        for vi, shape in zip(m.graph.output, produced):
+            declare(vi, shape)
+    return m.SerializeToString()
+
+
+#: run by _still_fails in a process of its own: argv is the runtime's name and a folder holding
+#: model.onnx and inputs.npz; prints what loading and running raised
+_TRY = """
+import sys
+from pathlib import Path
+from fuzzer.ir.types import read_npz
+from fuzzer.plugin import load_plugin
+rt = load_plugin("runtime", sys.argv[1])
+folder = Path(sys.argv[2])
+feeds = read_npz(folder / "inputs.npz")
+try:
+    session = rt.load((folder / "model.onnx").read_bytes())
+    rt.run(session, {n: feeds[n] for n in rt.input_names(session) if n in feeds})
+except Exception as e:
+    print("RAISED", f"{type(e).__name__}: {e}".splitlines()[0])
+"""
+
+
+def _still_fails(runtime: str, model: bytes, feeds: dict, error: str, timeout: float = 120) -> bool:
+    """Does runtime, loading and running model on feeds in a process of its own (a runtime may
+    die on it), raise what error's first line says (names and numbers aside)?"""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from fuzzer.coverage.localize import error_pattern
+
+    first = (error or "").strip().splitlines()
+    if not runtime or not first:
+        return False
+    with tempfile.TemporaryDirectory(prefix="onnxfuzz-blame-") as d:
+        (Path(d) / "model.onnx").write_bytes(model)
+        np.savez(Path(d) / "inputs.npz", **feeds)
+        try:
+            done = subprocess.run([sys.executable, "-c", _TRY, runtime, d], capture_output=True, text=True,
+                                  timeout=timeout, env={**os.environ, "TMPDIR": d})
+        except subprocess.TimeoutExpired:
+            return False
+    said = [ln[len("RAISED "):] for ln in done.stdout.splitlines() if ln.startswith("RAISED ")]
+    return bool(said) and re.search(error_pattern(first[0]), said[-1]) is not None
 
 
 def _producer(name: str, role: str, reason: str, witnesses) -> Blame:
@@ -260,6 +334,16 @@ def _blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, ex
     # a runtime failed (load, run or judged outputs): first the model itself as evidence
     if made is not None:
         faults = model_faults(made, fed, produced) + input_type_faults(made, feeds)
+        unoptimized = target.runtime != NOOPT and runtime_family(target.runtime) == runtime_family(NOOPT) and any(
+            p == target.path and r == NOOPT and Kind(k) is Kind.PASS for p, r, k in witnesses)
+        if (faults and unoptimized and faults == shape_faults(made, fed, produced) and kind_is_crash(target.kind)
+                and feeds is not None and _still_fails(target.runtime, _redeclared(made, fed, produced), feeds, target.error)):
+            # ONNX Runtime runs the model correctly with its optimizations off, and with them on
+            # fails the same way on the model declaring what it takes and makes: the declarations
+            # are the producer's defect, but not this failure's cause (review 16: constant folding
+            # refusing a dead If branch of TorchScript's tile, in a model that also declared an
+            # output of the wrong rank); the witnesses below decide
+            faults = []
         if faults:
             inherited = transformer and given is not None and set(faults) <= set(
                 model_faults(given, fed, produced) + input_type_faults(given, feeds))

@@ -1051,3 +1051,26 @@ def test_a_graph_minimized_to_constants_alone_still_has_its_upstream_component_f
     assert not graph.inputs
     assert _upstream_fault("dynamo-noopt", graph, read_npz(folder / "inputs.npz"), 20, case["bug"]["error"]) == \
         "torch's decompositions"
+
+
+def test_a_declared_shape_that_does_not_cause_the_failure_does_not_convict_its_producer():
+    """Review 16 (bugs/torchscript-load-crash-794792): TorchScript declares tile's output of rank 3
+    for a rank-4 value, and ONNX Runtime's constant folding refuses a dead If branch of the model;
+    declaring the right rank, ONNX Runtime still fails the same way, and with its optimizations
+    off runs the model correctly: ONNX Runtime is at fault."""
+    import json
+    from pathlib import Path
+
+    pytest.importorskip("torch")
+    from fuzzer.minimize.reducer import Target
+    from fuzzer.report.blame import blame
+
+    folder = Path(__file__).resolve().parents[2] / "bugs" / "torchscript-load-crash-794792"
+    if not folder.is_dir():
+        pytest.skip("the folder is gone")
+    case = json.loads((folder / "case.json").read_text())
+    bug = case["bug"]
+    target = Target(Kind(bug["kind"]), Stage(bug["stage"]), bug["path"], bug["runtime"], bug["error"])
+    who = blame(Graph.from_json(case["graph"]), target, 0, (folder / "inputs.npz").read_bytes(), ["torchscript"],
+                ["onnxruntime", "onnxruntime-noopt", "onnx-reference"])
+    assert (who.system, who.role) == ("onnxruntime", "runtime"), who.reason
