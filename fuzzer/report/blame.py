@@ -356,6 +356,19 @@ def _blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, ex
     if found.at == "runtime":
         system = target.runtime if found.alone else runtime_family(target.runtime)
         return Blame(system, "runtime", found.reason, witnesses)
+    if transformer and not kind_is_crash(kind):
+        # the runtime that passed on the model the transformer was given may be the odd one out:
+        # when every other runtime family that ran that model computed it wrongly too, its pass
+        # is no witness that the transformer broke anything (review 16: tract alone agreeing with
+        # torch on the dynamo exporter's wrong atan2 at -0.0, by an error of its own)
+        given_path = ">".join(steps[:-1])
+        before = [(r, Kind(k)) for p, r, k in witnesses
+                  if p == given_path and r and runtime_family(r) != runtime_family(target.runtime)]
+        ran = [(r, k) for r, k in before if k is Kind.PASS or k.is_failure]
+        if ran and all(k.is_failure for _, k in ran):
+            return Blame("", "", f"on the model {transformer} was given, {target.runtime} alone passes and every other "
+                         f"runtime that ran it fails ({', '.join(sorted(r for r, _ in ran))}): that model's failure is "
+                         f"filed on its own path, and no witness says that what {transformer} made is wrong", witnesses)
     if transformer:
         if found.at == "model":
             stated_first = runtime_family(target.runtime) == LENIENT

@@ -1074,3 +1074,37 @@ def test_a_declared_shape_that_does_not_cause_the_failure_does_not_convict_its_p
     who = blame(Graph.from_json(case["graph"]), target, 0, (folder / "inputs.npz").read_bytes(), ["torchscript"],
                 ["onnxruntime", "onnxruntime-noopt", "onnx-reference"])
     assert (who.system, who.role) == ("onnxruntime", "runtime"), who.reason
+
+
+def test_a_transformer_is_not_convicted_by_the_one_runtime_that_passed_where_all_others_failed():
+    """Review 16 (ort-offline-basic-value-mismatch-caeb95): on the dynamo exporter's model, every
+    runtime but tract computed a wrong atan2 at -0.0 (the exporter's defect) and tract passed by an
+    error of its own; after the offline optimizer only tract ran, and it agreed with the others.
+    That pass is no witness against the transformer; with another runtime passing too, it is."""
+    import io
+
+    from fuzzer.ops import get_spec
+    from fuzzer.report.blame import blame
+
+    g = Graph()
+    x = g.add_input(TensorType(F32, (2,)))
+    g.outputs = [g.add_node("relu", [x], {}, get_spec("relu").infer([x.type], {})).outputs[0]]
+    model = one_op("Relu", [helper.make_tensor_value_info("x0", T.FLOAT, [2])],
+                   [helper.make_tensor_value_info("y", T.FLOAT, [2])]).SerializeToString()
+    target = Target(Kind.VALUE_MISMATCH, Stage.JUDGE, "dynamo@21>ort-offline-basic", "tract", "")
+
+    def evaluate_with(reference):
+        verdicts = [Verdict(Kind.PASS, Stage.JUDGE, "dynamo@21", "tract"),
+                    Verdict(Kind.VALUE_MISMATCH, Stage.JUDGE, "dynamo@21", "onnxruntime"),
+                    Verdict(reference, Stage.JUDGE, "dynamo@21", "onnx-reference"),
+                    Verdict(Kind.VALUE_MISMATCH, Stage.JUDGE, "dynamo@21>ort-offline-basic", "tract")]
+        return lambda spec: _Ran(verdicts, {"dynamo@21": model, "dynamo@21>ort-offline-basic": model})
+
+    inputs = io.BytesIO()
+    np.savez(inputs, **{x.name: np.zeros(2, np.float32)})
+    who = blame(g, target, 3, inputs.getvalue(), ["dynamo"], ["tract", "onnxruntime", "onnx-reference"],
+                evaluate=evaluate_with(Kind.VALUE_MISMATCH))
+    assert who.system == "" and "tract alone passes" in who.reason, who.reason
+    who = blame(g, target, 3, inputs.getvalue(), ["dynamo"], ["tract", "onnxruntime", "onnx-reference"],
+                evaluate=evaluate_with(Kind.PASS))
+    assert (who.system, who.role) == ("ort-offline-basic", "transformer"), who.reason
