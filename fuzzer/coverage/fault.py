@@ -288,7 +288,7 @@ def _first_failing_node(folder: Path, bug: dict, model, nodes):
         return normalize_error(Kind(bug["kind"]), lines[-1] if lines else "")
 
     filed = said(bug.get("error") or "")
-    from fuzzer.report.rootcause import is_death
+    from oracles.death import is_death
 
     dead = is_death(bug.get("error") or "")
 
@@ -363,7 +363,7 @@ def _dies_the_same(runtime: str, model: bytes, feeds: dict, death: str, timeout:
 
     import numpy as np
 
-    from fuzzer.report.rootcause import death_line
+    from oracles.death import death_line
 
     with tempfile.TemporaryDirectory(prefix="onnxfuzz-cut-") as d:
         (Path(d) / "model.onnx").write_bytes(model)
