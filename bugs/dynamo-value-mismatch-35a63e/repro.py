@@ -1,0 +1,54 @@
+"""torch.onnx.export (dynamo exporter) computes wrong values: x10.index_add(0, [0], 0.02973, alpha=2) with x10: float32[]
+
+Every runtime that ran the model fails on it (the ONNX reference evaluator (onnx.reference), ONNX Runtime, ONNX Runtime with basic graph optimizations, ONNX Runtime with extended graph optimizations, ONNX Runtime (multi-threaded), ONNX Runtime with graph optimizations disabled, OpenVINO (CPU), tract), the same way (no other exporter could export the graph). Found with onnx 1.23.2, onnxscript 0.7.2, torch 2.13.0+cpu.
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+"""
+import sys
+
+import numpy as np
+import onnx
+import torch
+
+
+class Model(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer('c7', torch.tensor([0], dtype=torch.int32))
+        self.register_buffer('c8', torch.tensor(0.029726188629865646, dtype=torch.float32))
+
+    def forward(self, x10):
+        v9 = x10.index_add(0, self.c7, self.c8, alpha=2)
+        return v9,
+
+INPUTS = {'x10': np.array(1.064740777015686, dtype=np.float32)}
+EXPECTED = [np.array(1.1241931915283203, dtype=np.float32)]  # the exact result, rounded to the output type
+
+def run_model(model_bytes, feeds):
+    from onnx.reference import ReferenceEvaluator
+    session = ReferenceEvaluator(onnx.load_model_from_string(model_bytes))
+    return session.run(None, {name: feeds[name] for name in session.input_names})
+
+
+def main():
+    args = tuple(torch.from_numpy(a) for a in INPUTS.values())
+    program = torch.onnx.export(Model().eval(), args, dynamo=True, opset_version=23, input_names=['x10'], output_names=['out0'],
+                                optimize=True)
+    model = program.model_proto.SerializeToString()
+    actual = run_model(model, INPUTS)
+    if len(actual) != len(EXPECTED):  # another failure than the values filed
+        raise RuntimeError(f'{len(actual)} outputs, expected {len(EXPECTED)}')
+    try:  # numpy's report says what differs (EXPECTED is its DESIRED)
+        for a, e in zip(actual, EXPECTED):
+            np.testing.assert_allclose(a, e, rtol=0.001, atol=0.001 * np.nan_to_num(np.abs(e.astype(float)), nan=0, posinf=0).mean(), strict=True)
+    except AssertionError as e:
+        print(e)
+        return 1
+    print('outputs as expected: fixed')
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception as e:  # another step failed first: that says nothing about the bug
+        sys.exit(print("another step failed:", type(e).__name__, e) or 2)
