@@ -337,45 +337,14 @@ def _first_failing_node(folder: Path, bug: dict, model, nodes):
     return None
 
 
-#: run in a process of its own by _dies_the_same: argv is the runtime's name and a folder holding
-#: model.onnx and inputs.npz
-_RUN_ALONE = """
-import sys
-from pathlib import Path
-from fuzzer.ir.types import read_npz
-from fuzzer.plugin import load_plugin
-rt = load_plugin("runtime", sys.argv[1])
-folder = Path(sys.argv[2])
-feeds = read_npz(folder / "inputs.npz")
-try:
-    session = rt.load((folder / "model.onnx").read_bytes())
-    rt.run(session, {n: feeds[n] for n in rt.input_names(session) if n in feeds})
-except Exception:
-    pass  # a clean error is not the death looked for
-"""
-
-
-def _dies_the_same(runtime: str, model: bytes, feeds: dict, death: str, timeout: float = 120) -> bool:
+def _dies_the_same(runtime: str, model: bytes, feeds: dict, death: str) -> bool:
     """Does loading and running model on runtime kill the process it runs in, as the filed death
     says (death_line of its output; any death when the filed one said nothing)?"""
-    import subprocess
-    import tempfile
-
-    import numpy as np
-
+    from fuzzer.run.alone import run_alone
     from oracles.death import death_line
 
-    with tempfile.TemporaryDirectory(prefix="onnxfuzz-cut-") as d:
-        (Path(d) / "model.onnx").write_bytes(model)
-        np.savez(Path(d) / "inputs.npz", **feeds)
-        try:
-            done = subprocess.run([sys.executable, "-c", _RUN_ALONE, runtime, d], capture_output=True, text=True,
-                                  timeout=timeout, env={**os.environ, "TMPDIR": d})  # what it leaves dying goes too
-        except subprocess.TimeoutExpired:
-            return False
-    if done.returncode >= 0:
-        return False
-    return not death or death_line(done.stderr + done.stdout) == death
+    ran = run_alone(runtime, model, feeds)
+    return ran.died and (not death or death_line(ran.output) == death)
 
 
 # -- the bug's symptom, for a transformer's output ----------------------------------

@@ -113,6 +113,7 @@ NOOPT = "onnxruntime-noopt"
 
 
 def kind_is_crash(kind: Kind) -> bool:
+    """A runtime's refusal to load or run (not a wrong result)."""
     return kind in (Kind.LOAD_CRASH, Kind.RUN_CRASH)
 
 
@@ -137,48 +138,17 @@ def _redeclared(model, fed: dict, produced: list) -> bytes:
     return m.SerializeToString()
 
 
-#: run by _still_fails in a process of its own: argv is the runtime's name and a folder holding
-#: model.onnx and inputs.npz; prints what loading and running raised
-_TRY = """
-import sys
-from pathlib import Path
-from fuzzer.ir.types import read_npz
-from fuzzer.plugin import load_plugin
-rt = load_plugin("runtime", sys.argv[1])
-folder = Path(sys.argv[2])
-feeds = read_npz(folder / "inputs.npz")
-try:
-    session = rt.load((folder / "model.onnx").read_bytes())
-    rt.run(session, {n: feeds[n] for n in rt.input_names(session) if n in feeds})
-except Exception as e:
-    print("RAISED", f"{type(e).__name__}: {e}".splitlines()[0])
-"""
-
-
-def _still_fails(runtime: str, model: bytes, feeds: dict, error: str, timeout: float = 120) -> bool:
+def _still_fails(runtime: str, model: bytes, feeds: dict, error: str) -> bool:
     """Does runtime, loading and running model on feeds in a process of its own (a runtime may
     die on it), raise what error's first line says (names and numbers aside)?"""
-    import os
-    import subprocess
-    import sys
-    import tempfile
-    from pathlib import Path
-
     from fuzzer.coverage.localize import error_pattern
+    from fuzzer.run.alone import run_alone
 
     first = (error or "").strip().splitlines()
     if not runtime or not first:
         return False
-    with tempfile.TemporaryDirectory(prefix="onnxfuzz-blame-") as d:
-        (Path(d) / "model.onnx").write_bytes(model)
-        np.savez(Path(d) / "inputs.npz", **feeds)
-        try:
-            done = subprocess.run([sys.executable, "-c", _TRY, runtime, d], capture_output=True, text=True,
-                                  timeout=timeout, env={**os.environ, "TMPDIR": d})
-        except subprocess.TimeoutExpired:
-            return False
-    said = [ln[len("RAISED "):] for ln in done.stdout.splitlines() if ln.startswith("RAISED ")]
-    return bool(said) and re.search(error_pattern(first[0]), said[-1]) is not None
+    raised = run_alone(runtime, model, feeds).raised
+    return bool(raised) and re.search(error_pattern(first[0]), raised) is not None
 
 
 def _producer(name: str, role: str, reason: str, witnesses) -> Blame:
