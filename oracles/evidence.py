@@ -387,11 +387,19 @@ def _recurrent(node, shapes, values) -> list[str]:
 
 
 def _split(node, shapes, values) -> list[str]:
-    """Split / SplitToSequence with constant split lengths: none negative, and (when the axis'
-    length is known) summing to it; SplitToSequence's scalar chunk size positive."""
-    if len(node.input) < 2 or node.input[1] not in values:
+    """Split / SplitToSequence with constant split lengths (an input, or Split's attribute below
+    opset 13): none negative, and (when the axis' length is known) summing to it;
+    SplitToSequence's scalar chunk size positive."""
+    import numpy as np
+
+    if len(node.input) >= 2 and node.input[1] in values:
+        split = values[node.input[1]]
+    elif node.op_type == "Split" and _attr(node, "split", None) is not None:
+        # review 17: TorchScript's split at opset 12 guessed lengths [2] for an axis of 1, and the
+        # offline optimizer refusing it was blamed
+        split = np.asarray(_attr(node, "split", None), dtype=np.int64)
+    else:
         return []
-    split = values[node.input[1]]
     data = shapes.get(node.input[0])
     axis = _attr(node, "axis", 0)
     if node.op_type == "SplitToSequence" and split.ndim == 0:

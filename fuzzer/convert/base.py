@@ -60,6 +60,10 @@ class Converter(Plugin):
 #: what Exporter.upstream_fault names when an export fails only in the optimizer the exporter
 #: runs after its translation, and that optimizer's transformer plugin fails the same way
 EXPORTERS_OPTIMIZER = "onnxscript's optimizer"
+#: what Exporter.upstream_wrong names when the exporter's model computes the module's result
+#: without its last optimization and not with it, and onnxscript's optimizer alone does not make
+#: it wrong: onnxscript's fusions, which the exporter runs after that optimizer
+EXPORTERS_FUSIONS = "onnxscript's fusions"
 
 
 class Exporter(Converter):

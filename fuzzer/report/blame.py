@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fuzzer.case import CaseSpec
-from fuzzer.convert.base import EXPORTERS_OPTIMIZER
+from fuzzer.convert.base import EXPORTERS_FUSIONS, EXPORTERS_OPTIMIZER
 from fuzzer.generate import GenConfig
 from fuzzer.ir import Graph
 from fuzzer.ir.types import read_npz
@@ -168,7 +168,16 @@ def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exp
         feeds = read_npz(inputs_npz) if inputs_npz else None
         opset = int(target.path.split(">")[0].partition("@")[2])
         upstream = _upstream_wrong(found.system, graph, feeds, opset)
-        if upstream:
+        if upstream == EXPORTERS_OPTIMIZER:
+            return Blame("", "", f"{found.system} exports a model that computes the module's result with optimize=False; "
+                         f"{upstream}, which it runs last, makes it wrong, and so does that optimizer's transformer alone on "
+                         "the plain model: the path through the onnxscript-optimizer transformer files it under its rule "
+                         f"({found.reason})", found.witnesses)
+        if upstream == EXPORTERS_FUSIONS:
+            found.component = upstream
+            found.reason = (f"{found.system} exports a model that computes the module's result with optimize=False; "
+                            f"{upstream}, which it runs after its own translation, make it wrong; {found.reason}")
+        elif upstream:
             found.component = upstream
             found.reason = (f"{upstream}, which {found.system} runs before its own translation, already computes the "
                             f"module wrongly or fails when run eagerly: the fault is there; {found.reason}")

@@ -1108,3 +1108,44 @@ def test_a_transformer_is_not_convicted_by_the_one_runtime_that_passed_where_all
     who = blame(g, target, 3, inputs.getvalue(), ["dynamo"], ["tract", "onnxruntime", "onnx-reference"],
                 evaluate=evaluate_with(Kind.PASS))
     assert (who.system, who.role) == ("ort-offline-basic", "transformer"), who.reason
+
+
+def test_a_dynamo_model_its_last_optimizer_makes_wrong_names_that_optimizer():
+    """Review 17 (bugs/dynamo-value-mismatch-35a63e, withdrawn): index_add on a 0-d value; the
+    export with optimize=False computes it, and onnxscript's ScatterAllStatic rule, which the
+    exporter runs last, drops the ScatterND's reduction. The exporter was blamed; its optimizer
+    is named now, and its transformer path files the defect. dynamo-noopt has no such step."""
+    import json
+    from pathlib import Path
+
+    pytest.importorskip("torch")
+    from fuzzer.convert.base import EXPORTERS_OPTIMIZER, ExportRequest
+    from fuzzer.convert.plugins.dynamo import DynamoExporter, DynamoNoOptExporter
+    from fuzzer.ir.types import read_npz
+
+    folder = Path(__file__).resolve().parents[2] / "bugs" / "dynamo-value-mismatch-35a63e"
+    if not folder.is_dir():
+        pytest.skip("the folder is gone")
+    graph = Graph.from_json(json.loads((folder / "case.json").read_text())["graph"])
+    feeds = read_npz(folder / "inputs.npz")
+    names = [v.name for v in graph.inputs]
+    request = ExportRequest(graph, {n: feeds[n] for n in names}, names, ["out0"], 23)
+    assert DynamoExporter().upstream_wrong(request) == EXPORTERS_OPTIMIZER
+    request = ExportRequest(graph, {n: feeds[n] for n in names}, names, ["out0"], 23)
+    assert DynamoNoOptExporter().upstream_wrong(request) is None
+
+
+def test_split_lengths_in_the_attribute_below_opset_13_are_checked():
+    """Review 17 (ort-offline-basic-convert-crash-67d6cf): TorchScript's split at opset 12 wrote
+    lengths [2] for an axis of 1 in Split's attribute; only the input form was checked, and the
+    offline optimizer refusing the model was blamed."""
+    from oracles.evidence import constraint_breaks
+
+    def model(split):
+        node = helper.make_node("Split", ["x"], ["y"], axis=0, split=split)
+        graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", T.UINT8, [1, 1])],
+                                  [helper.make_tensor_value_info("y", T.UINT8, None)])
+        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 12)])
+
+    assert constraint_breaks(model([2])) == ["Split's split lengths [2] sum to 2, not the axis' length 1"]
+    assert constraint_breaks(model([1])) == []

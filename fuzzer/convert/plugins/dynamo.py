@@ -11,7 +11,9 @@ import functools
 import os
 import re
 
-from fuzzer.convert.base import EXPORTERS_OPTIMIZER, Exporter, ExportRequest
+import numpy as np
+
+from fuzzer.convert.base import EXPORTERS_FUSIONS, EXPORTERS_OPTIMIZER, Exporter, ExportRequest
 
 # ops without a translation: "No decompositions registered", "not supported"; and dims that
 # torch.export cannot keep dynamic ("Constraints violated", "specialized it to be a constant",
@@ -291,7 +293,53 @@ class DynamoExporter(Exporter):
                 got = decomposed.module()(*args)
             except Exception as e:
                 return None if "Guard failed" in str(e) else "torch's decompositions"
-            return None if same(got, want) else "torch's decompositions"
+            if not same(got, want):
+                return "torch's decompositions"
+        return self._optimizer_wrong(request, want, same) if self.optimize else None
+
+    def _optimizer_wrong(self, request: ExportRequest, want, same) -> str | None:
+        """The optimizer the exporter runs last (onnxscript's optimize_ir, then its fusions),
+        when the export without it computes the module's result on a runtime that runs it and
+        the export with it does not there (review 17: its ScatterAllStatic rule dropping a
+        ScatterND's reduction was blamed on the translation). EXPORTERS_OPTIMIZER when
+        onnxscript's optimizer transformer alone makes the plain model wrong too (its path files
+        the defect under its rule); "onnxscript's fusions" when only the exporter's whole
+        optimization does (EXPORTERS_FUSIONS)."""
+        import torch
+
+        from fuzzer.plugin import load_plugin
+
+        def computed(model: bytes, runtime: str):
+            rt = load_plugin("runtime", runtime)
+            feeds = {n: a.numpy() for n, a in zip(request.input_names, request.args)}
+            session = rt.load(model)
+            got = rt.run(session, {n: feeds[n] for n in rt.input_names(session) if n in feeds})
+            return tuple(torch.from_numpy(np.array(g)) for g in got)
+
+        def right(model: bytes, runtime: str) -> bool | None:  # None: the runtime does not run it
+            try:
+                return same(computed(model, runtime), want)
+            except Exception:  # noqa: BLE001 - a refusal is no witness either way
+                return None
+
+        try:
+            with torch.no_grad():
+                plain = torch.onnx.export(request.module, request.args, dynamo=True, opset_version=request.opset,
+                                          input_names=request.input_names, output_names=request.output_names,
+                                          optimize=False, dynamic_shapes=dynamic_shapes(request), verbose=False,
+                                          report=False).model_proto.SerializeToString()
+            optimized = self.export(request)
+        except Exception:  # noqa: BLE001 - the evidence could not be had
+            return None
+        for runtime in ("onnxruntime-noopt", "onnx-reference"):
+            if right(plain, runtime) is not True or right(optimized, runtime) is not False:
+                continue
+            try:
+                alone = load_plugin("converter", "onnxscript-optimizer").transform(plain, request.opset)
+            except Exception:  # noqa: BLE001 - its crash is its own path's signature
+                alone = None
+            return EXPORTERS_OPTIMIZER if alone is not None and right(alone, runtime) is False else EXPORTERS_FUSIONS
+        return None
 
     def repro_source(self) -> str:
         """A standalone export_model() for bug repros (imports torch only)."""
