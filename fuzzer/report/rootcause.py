@@ -971,6 +971,18 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         keys.append("f32-leak:" + digest(family, leak))
     if role == "transformer" and rules and kind == "convert_crash" and _PY_INTERNAL.match(first):
         keys.append("crash:" + digest(family, *rules, re.sub(r"\d+", "<n>", strip_node_names(first))))
+    ordered = (fault or {}).get("rules") or []
+    if role == "transformer" and fault_system == "onnxoptimizer:passes" and len(ordered) > 1:
+        # passes that fail only together (the localizer lists them in the pipeline's order): the
+        # first left a wrong fact in the model and a later one trusted it, whatever the later one
+        # is and whichever way it showed it. eliminate_consecutive_idempotent_ops restores the
+        # merged Reshape input's sizes even when they were unknown, marking it rank 0; then
+        # eliminate_nop_reshape or _split or _concat spreads that rank onto a graph input (a broken
+        # model, or a runtime refusing it), eliminate_shape_gather asserts on it, eliminate_shape_op
+        # folds its Shape to [] (reviews 12 to 17: nine folders through five later passes). The
+        # first pass alone failing is another key (rule_key's): 4cdfac's Reshape merge is wrong
+        # by itself.
+        keys.append("passes-first:" + digest(family, rule_place(fault_system, ordered[0])))
     return keys
 
 

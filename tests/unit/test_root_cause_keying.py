@@ -280,3 +280,22 @@ def test_torchscripts_bfloat16_cast_to_complex_is_one_defect_whichever_op_promot
                  ["scaled_dot_product_attention"]) == words
     # without a bfloat16 input the words are the failure's own
     assert parts("RuntimeError: Unsupported types: complex, string", ["norm"], ())[1] == "export_crash"
+
+
+def test_onnxoptimizer_passes_that_fail_only_together_are_keyed_by_the_first():
+    """eliminate_consecutive_idempotent_ops marks a merged Reshape's input of unknown shape rank 0,
+    and whichever later pass trusts that mark shows it: a broken model through
+    eliminate_nop_reshape or _split, an assertion in eliminate_shape_gather (reviews 12 to 17).
+    The first pass failing alone is another defect (its Reshape merge ignoring a 0 in the shape)."""
+    from fuzzer.report.rootcause import rule_keys
+
+    def keys(kind, *rules):
+        return set(rule_keys("onnxoptimizer", "transformer", kind, {"system": "onnxoptimizer:passes", "rules": list(rules)}))
+
+    first = "eliminate_consecutive_idempotent_ops"
+    reshape = keys("invalid_model", first, "eliminate_nop_reshape")
+    gather = keys("convert_crash", first, "eliminate_shape_gather")
+    run = keys("run_crash", first, "eliminate_nop_split")
+    assert reshape & gather and reshape & run
+    assert not reshape & keys("invalid_model", first)
+    assert not reshape & keys("invalid_model", "eliminate_nop_reshape", "eliminate_shape_op")
