@@ -476,6 +476,9 @@ def _pass_alone(folder: Path, bug: dict) -> Fault:
             except Exception:  # the step cannot run alone on this model: no evidence either way
                 at_fault = False
             if at_fault:
+                handler = _shape_handler_at_fault(fresh(), lambda: run(None), fails) if stage == "shape_infer" else None
+                if handler is not None:
+                    return handler
                 return Fault(f"{bug['system']}:code", [stage], rules,
                              f"the failure shows with every rule of {bug['system']} off: {why}")
         return _handling(SYSTEM, bug, none_on, rules, f"the failure shows with every rule of {bug['system']} off: {outside}")
@@ -486,6 +489,33 @@ def _pass_alone(folder: Path, bug: dict) -> Fault:
     if alone:
         return Fault(SYSTEM, alone, rules, "fails with this rule alone")
     return Fault(SYSTEM, [], rules, "no rule fails alone: it takes several together")
+
+
+#: onnxslim's shape inference is a handler per op type; one handler is one place of code
+SLIM_SHAPE_HANDLERS = "onnxslim:shape-handlers"
+
+
+def _shape_handler_at_fault(model, run, fails) -> Fault | None:
+    """The one op type whose onnxslim shape handler, left out (ONNX's own inference of that node
+    then stands, as for an op onnxslim has no handler of), clears a failure its shape inference
+    causes: its Resize handler ignoring `axes` both crashes and, elsewhere, folds a wrong shape
+    into the model (review 17 found the second repeating the first, filed under other names)."""
+    from onnxslim.core.shape_inference import registry
+
+    ops = sorted({n.op_type for n in model.graph.node if n.domain in ("", "ai.onnx")} & set(registry.SHAPE_HANDLERS))
+    cleared = []
+    for op in ops:
+        handler = registry.SHAPE_HANDLERS.pop(op)
+        try:
+            if not fails(run()):
+                cleared.append(op)
+        finally:
+            registry.SHAPE_HANDLERS[op] = handler
+    if len(cleared) != 1:
+        return None
+    return Fault(SLIM_SHAPE_HANDLERS, cleared, ops,
+                 f"the failure goes when onnxslim's shape handler of {cleared[0]} alone is left out (ONNX's own "
+                 "inference of the node then stands): that handler infers the shape wrongly")
 
 
 def _handling(system: str, bug: dict, out, rules: list[str], note: str) -> Fault:

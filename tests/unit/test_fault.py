@@ -402,3 +402,16 @@ def test_a_runtime_that_killed_its_process_is_localized_by_cutting_in_processes_
     pytest.importorskip("tract")
     fault = rule_at_fault(_copy("tract-load-crash-a45529", tmp_path))
     assert fault.rules == ["Range(float32)"], fault
+
+
+def test_onnxslim_shape_inference_at_fault_names_the_handler_of_one_op(tmp_path):
+    """Review 17: onnxslim's Resize handler ignores `axes`; it crashes in update_dim on the sizes
+    form (bugs/onnxslim-convert-crash-e5b1ac) and folds a wrong shape on the scales form
+    (bugs/onnxslim-invalid-model-d71ed8). Both clear when that handler alone is left out, and are
+    then one place; before, one was "shape_infer" and the other the function it raised in."""
+    pytest.importorskip("onnxslim")
+    crash = rule_at_fault(_copy("onnxslim-convert-crash-e5b1ac", tmp_path))
+    broken = rule_at_fault(_copy("onnxslim-invalid-model-d71ed8", tmp_path))
+    assert (crash.system, crash.rules) == (broken.system, broken.rules) == ("onnxslim:shape-handlers", ["Resize"])
+    split = rule_at_fault(_copy("onnxslim-invalid-model-465c43", tmp_path))
+    assert (split.system, split.rules) == ("onnxslim:shape-handlers", ["Split"]), split
