@@ -876,6 +876,10 @@ _INFERENCE_SAYS = re.compile(r"^.*\[(?:Type|Shape)InferenceError\]\s*([^\n]+)") 
 _GENERIC_INFERENCE = re.compile(r"^Incompatible dimensions|expected to have type but instead is null")
 
 
+#: a wrong element type where bfloat16 is due ("output 0: dtype float16, expected bfloat16")
+_BFLOAT16_AS = re.compile(r"dtype \w+, expected bfloat16")
+
+
 def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str = "", path: str = "") -> list[str]:
     """Every key by the rule at fault a failure has (two failures sharing any one are one bug):
     rule_key's, and
@@ -971,6 +975,11 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         keys.append("f32-leak:" + digest(family, leak))
     if role == "transformer" and rules and kind == "convert_crash" and _PY_INTERNAL.match(first):
         keys.append("crash:" + digest(family, *rules, re.sub(r"\d+", "<n>", strip_node_names(first))))
+    if role == "runtime" and kind == "dtype_mismatch" and _BFLOAT16_AS.search(first):
+        # numpy has no bfloat16: a runtime's Python binding handing a bfloat16 output back as
+        # another type is its binding's defect, whichever kernel made the value (OpenVINO's
+        # float16 bits after a Cast and after HardSwish: review 17)
+        keys.append("binding:" + digest(family, _BFLOAT16_AS.search(first).group(0)))
     ordered = (fault or {}).get("rules") or []
     if role == "transformer" and fault_system == "onnxoptimizer:passes" and len(ordered) > 1:
         # passes that fail only together (the localizer lists them in the pipeline's order): the

@@ -299,3 +299,18 @@ def test_onnxoptimizer_passes_that_fail_only_together_are_keyed_by_the_first():
     assert reshape & gather and reshape & run
     assert not reshape & keys("invalid_model", first)
     assert not reshape & keys("invalid_model", "eliminate_nop_reshape", "eliminate_shape_op")
+
+
+def test_a_runtime_handing_bfloat16_back_as_another_type_is_one_defect_whichever_kernel():
+    """Review 17: OpenVINO returned a bfloat16 output as float16 after a Cast and after a
+    HardSwish; its binding converts, not the kernel. Other wrong types stay the kernel's."""
+    from fuzzer.report.rootcause import rule_keys
+
+    def keys(kernel, error):
+        return set(rule_keys("openvino", "runtime", "dtype_mismatch", {"system": "openvino:ops", "rules": [kernel]}, error))
+
+    cast = keys("Cast(float32)", "output 0: dtype float16, expected bfloat16")
+    assert cast & keys("HardSwish(bfloat16)", "output 0: dtype float16, expected bfloat16")
+    assert not cast & keys("HardSwish(bfloat16)", "output 0: dtype float32, expected float16")
+    assert not keys("Cast(float32)", "output 0: dtype float64, expected float32") & keys(
+        "ConstantOfShape(float32)", "output 0: dtype float64, expected float32")
