@@ -367,6 +367,9 @@ def test_torchscript_refusing_gqa_attention_is_unsupported():
     ("dynamo", "RuntimeError: shape '[2, 3]' is invalid for input of size 5", False),
     ("torchscript", "ONNX export failed on aten::foo, which is not implemented for opset 13", True),
     ("torchscript", "RuntimeError: Expected all tensors to be on the same device", False),
+    # bfloat16 below opset 9 (review 16); above it, the bfloat16 Cast typed complex128 is a defect
+    ("torchscript", "Unsupported types: complex, string", True),
+    ("torchscript", "ScalarType ComplexDouble is an unexpected tensor scalar type", False),
 ])
 def test_exporter_refusal_patterns_are_conservative(plugin, message, gap):
     from fuzzer.plugin import load_plugin
