@@ -64,9 +64,16 @@ class Fault:
     #: core_of writes it (op, its attributes' shape, operand dtypes); what one defect met through
     #: several symptoms has in common (fuzzer.report.rootcause.rule_key). [] when not found
     core: list = field(default_factory=list)
+    #: for a runtime's crash localized by cutting the model: "wrong shape" when the first failing
+    #: cut does not crash but already computes another shape than a witness, so the kernel's
+    #: defect is that, and the crash further on only shows it; "" otherwise
+    shown: str = ""
 
     def to_json(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        if not out["shown"]:  # only where it says something: records of other kinds stay as they were
+            del out["shown"]
+        return out
 
     @property
     def named(self) -> str:
@@ -235,10 +242,16 @@ def _kernel(folder: Path, bug: dict, system: str) -> Fault:
     ops = {n.op_type for n in nodes}
     if len(ops) == 1:
         return Fault(system, [kernel(nodes[0])], [kernel(nodes[0])], "the model's only op type")
-    first = _first_failing_node(folder, bug, model, nodes)
+    first, shown = _first_failing_node(folder, bug, model, nodes)
     if first is not None:
+        # a wrong shape is what makes the crash further on (a Reshape or Squeeze rightly refusing
+        # it); wrong values may meet a kernel with a defect of its own there (onnx.reference's
+        # MaxPool crashing on the NaN a BatchNormalization made: bugs/onnx-reference-run-crash-4b5b6d)
+        shown = shown if bug["kind"] in ("load_crash", "run_crash") and shown == "wrong shape" else ""
         return Fault(system, [kernel(first)], sorted({kernel(n) for n in nodes}),
-                     f"the first node at which the model, cut after it, already fails ({first.op_type})")
+                     f"the first node at which the model, cut after it, already fails ({first.op_type})"
+                     + (": it gives a wrong shape there, which the crash further on shows" if shown else ""),
+                     shown=shown)
     return Fault(system, [], sorted({kernel(n) for n in nodes}), "several op types, the error names none, and no "
                  "cut of the model fails alone")
 
@@ -250,12 +263,13 @@ def _by_name(names: list[str], inputs: dict) -> dict:
     return feeds if len(feeds) == len(names) else dict(zip(names, inputs.values()))
 
 
-def _first_failing_node(folder: Path, bug: dict, model, nodes):
-    """The first node, in the model's order, such that the model cut after it (its outputs made
-    the graph's, the nodes it does not need dropped) already goes wrong on the bug's runtime:
-    raises what the bug raised, or computes other values than a witness runtime (onnx.reference,
-    or ONNX Runtime for onnx.reference's own bugs). None when no cut shows it (the failure
-    needs the whole model) or the bug's runtime is not known here."""
+def _first_failing_node(folder: Path, bug: dict, model, nodes) -> tuple:
+    """(node, how) for the first node, in the model's order, such that the model cut after it (its
+    outputs made the graph's, the nodes it does not need dropped) already goes wrong on the bug's
+    runtime: raises what the bug raised or dies (how ""), or computes another shape ("wrong
+    shape") or other values ("wrong values") than a witness runtime (onnx.reference, or ONNX
+    Runtime for onnx.reference's own bugs). (None, "") when no cut shows it (the failure needs
+    the whole model) or the bug's runtime is not known here."""
     import numpy as np
     import onnx
     from onnx import helper
@@ -274,7 +288,7 @@ def _first_failing_node(folder: Path, bug: dict, model, nodes):
         reference = load_plugin("runtime", "onnxruntime-noopt" if runtime_name == "onnx-reference" else "onnx-reference")
         feeds_all = filed_inputs(folder)
     except Exception:
-        return None
+        return None, ""
     inits = {t.name for t in model.graph.initializer}
     feeds = _by_name([i.name for i in model.graph.input if i.name not in inits], feeds_all)
     inferred = onnx.shape_inference.infer_shapes(model).graph
@@ -314,14 +328,14 @@ def _first_failing_node(folder: Path, bug: dict, model, nodes):
         data = cut.SerializeToString()
         if dead:  # the runtime killed its process: each cut runs in one of its own
             if _dies_the_same(runtime_name, data, feeds, bug.get("death") or ""):
-                return node
+                return node, ""
             continue
         try:
             got = run(runtime, data)
         except Exception as e:
             # the same failure, not another one the cut makes (a dangling quantized output)
             if crash and said(f"{type(e).__name__}: {e}") == filed:
-                return node
+                return node, ""
             continue
         try:
             want = run(reference, data)
@@ -331,10 +345,12 @@ def _first_failing_node(folder: Path, bug: dict, model, nodes):
             try:
                 a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
             except (TypeError, ValueError):  # not even an array of numbers: wrong already
-                return node
-            if a.shape != b.shape or not np.allclose(a, b, rtol=1e-3, atol=1e-3, equal_nan=True):
-                return node
-    return None
+                return node, ""
+            if a.shape != b.shape:
+                return node, "wrong shape"
+            if not np.allclose(a, b, rtol=1e-3, atol=1e-3, equal_nan=True):
+                return node, "wrong values"
+    return None, ""
 
 
 def _dies_the_same(runtime: str, model: bytes, feeds: dict, death: str) -> bool:

@@ -272,7 +272,9 @@ def _said(kind: Kind | str, error: str) -> str:
     said = onnx_family(root_error(kind, cause_of(error))).replace("<n>...", "<n>")
     said = re.sub(r"\((?:(?:<n>,\s*)*<n>,?)?\)", "(<shape>)", said)
     # a negative size is a shape too where the words say shape (onnx.reference's MaxPool
-    # out_shape=(0,) and (-1,), review 12); elsewhere (an axis) its sign tells defects apart
+    # out_shape=(0,) and (-1,), review 12, and out_shape=[0] from its ceil_mode branch, review
+    # 18); elsewhere (an axis) its sign tells defects apart
+    said = re.sub(r"(shape\s*=?\s*)\[(?:(?:(?:negative )?<n>,\s*)*(?:negative )?<n>,?)\]", r"\1(<shape>)", said)
     return re.sub(r"(shape\s*=?\s*)\((?:(?:(?:negative )?<n>,\s*)*(?:negative )?<n>,?)\)", r"\1(<shape>)", said)
 
 
@@ -876,6 +878,11 @@ _INFERENCE_SAYS = re.compile(r"^.*\[(?:Type|Shape)InferenceError\]\s*([^\n]+)") 
 _GENERIC_INFERENCE = re.compile(r"^Incompatible dimensions|expected to have type but instead is null")
 
 
+#: TorchScript's export failing on the complex type its scalar type analysis gave bfloat16
+_BF16_AS_COMPLEX = re.compile(r"ScalarType Complex\w+ is an unexpected tensor scalar type"
+                              r"|INTERNAL ASSERT FAILED at \S*scalar_type_analysis\.cpp")
+
+
 #: a wrong element type where bfloat16 is due ("output 0: dtype float16, expected bfloat16")
 _BFLOAT16_AS = re.compile(r"dtype \w+, expected bfloat16")
 
@@ -945,6 +952,13 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         # graph fed it (onnx.reference's MaxPool indices with N*C > 1 under a Squeeze or alone,
         # review 9); its defects that break a run say their own words (the kernel key above)
         keys.append("kernel-values:" + digest(family, SYMPTOM_CLASS[kind], *_kernels(family, rules)))
+    shown = (fault or {}).get("shown") or ""
+    if role == "runtime" and rules and fault_system.endswith(":ops") and kind in ("load_crash", "run_crash") and shown:
+        # the kernel the crash was localized to already computes a wrong shape (or values) where
+        # the model is cut after it: that is its defect, and what crashes further on depends on
+        # the graph (onnx.reference's GlobalMaxPool reducing the channel axis of a 3-D input,
+        # then a Squeeze out of range or a Reshape of the wrong size: review 18)
+        keys.append("kernel-values:" + digest(family, shown, *_kernels(family, rules)))
     if (role == "exporter" and family == "torchscript" and core and _in_place(core[0][0]) and kind == "export_crash"
             and _BOOL_CLASH.search(error or "")):
         # an in-place comparison exported as its out-of-place form hands a bool to the next op,
@@ -970,6 +984,13 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         typed_by = [SCALAR_TYPE_PASS]
     if typed_by:
         keys.append("pass-types:" + digest(family, *typed_by, re.sub(r"^output \d+: ", "", first)))
+    if (role == "exporter" and family == "torchscript" and kind == "export_crash" and _BF16_AS_COMPLEX.search(error or "")
+            and any("bfloat" in t for c in core for t in c[2])):
+        # the scalar type analysis maps bfloat16 to ONNX's COMPLEX128 (15 for 16): the Cast it
+        # inserts for a bfloat16 operand is then complex, and the export fails at the pass's own
+        # assert or when a folded complex constant is written, whichever op was promoted (norm,
+        # scaled_dot_product_attention, sub of a bool: reviews 15 and 18)
+        keys.append("pass-types:" + digest(family, SCALAR_TYPE_PASS, "bfloat16 as complex"))
     leak = _f32_leak(family, rules, error)
     if role == "runtime" and leak and kind in ("load_crash", "run_crash"):
         keys.append("f32-leak:" + digest(family, leak))

@@ -314,3 +314,43 @@ def test_a_runtime_handing_bfloat16_back_as_another_type_is_one_defect_whichever
     assert not cast & keys("HardSwish(bfloat16)", "output 0: dtype float32, expected float16")
     assert not keys("Cast(float32)", "output 0: dtype float64, expected float32") & keys(
         "ConstantOfShape(float32)", "output 0: dtype float64, expected float32")
+
+
+def test_a_runtime_crash_after_a_kernels_wrong_shape_is_that_kernels_wrong_shape():
+    """Review 18: onnx.reference's GlobalMaxPool reduces the channel axis of a 3-D input; a
+    Reshape after it refused the size once, a Squeeze the axis another time."""
+    from fuzzer.report.rootcause import rule_keys
+
+    def keys(error, shown="wrong shape"):
+        fault = {"system": "onnx-reference:ops", "rules": ["GlobalMaxPool(float32)"], "shown": shown}
+        return set(rule_keys("onnx-reference", "runtime", "run_crash", fault, error))
+
+    reshape = keys("ValueError: cannot reshape array of size 1 into shape (1,2)")
+    assert reshape & keys("AxisError: axis 2 is out of bounds for array of dimension 2")
+    assert not reshape & keys("AxisError: axis 2 is out of bounds for array of dimension 2", shown="")
+
+
+def test_onnx_reference_pooling_words_are_one_whichever_branch_wrote_the_shape():
+    """Review 18: MaxPool's ceil_mode branch says out_shape=[0], the other out_shape=(-1,)."""
+    from fuzzer.report.rootcause import rule_keys
+
+    def keys(error):
+        return set(rule_keys("onnx-reference", "runtime", "run_crash", {"system": "onnx-reference:ops", "rules": ["MaxPool(float32)"]},
+                             error))
+
+    words = "RuntimeError: output shape cannot be null or negative, out_shape={}, auto_pad='VALID', input_spatial_shape=(1,)"
+    assert keys(words.format("[0]")) & keys(words.format("(-1,)"))
+
+
+def test_torchscripts_bfloat16_typed_complex_is_one_defect_whichever_way_the_export_fails():
+    """Review 18: the scalar type analysis' own assert (sub of a bool and a bfloat16) repeats the
+    complex constant it makes for norm's bfloat16 Cast (f2c024)."""
+    from fuzzer.report.rootcause import rule_keys
+
+    def keys(error, dtype="bfloat"):
+        fault = {"system": "torchscript:symbolic", "rules": [], "core": [["sub", {}, [f"{dtype}/0-d", dtype]]]}
+        return set(rule_keys("torchscript", "exporter", "export_crash", fault, error))
+
+    assert keys('RuntimeError: output_scalar_type == input_tensor_type INTERNAL ASSERT FAILED at "/p/torch/csrc/jit/passes/'
+                'onnx/scalar_type_analysis.cpp":409') & keys("RuntimeError: ScalarType ComplexDouble is an unexpected tensor scalar type")
+    assert not keys("RuntimeError: ScalarType ComplexDouble is an unexpected tensor scalar type", dtype="float")
