@@ -64,6 +64,9 @@ class Fault:
     #: core_of writes it (op, its attributes' shape, operand dtypes); what one defect met through
     #: several symptoms has in common (fuzzer.report.rootcause.rule_key). [] when not found
     core: list = field(default_factory=list)
+    #: for an exporter's bug: the id of the op node after which the graph is first cut to fail
+    #: (not recorded: a graph node id means nothing outside this localization)
+    cut_node: int | None = field(default=None, compare=False, repr=False)
     #: for a runtime's crash localized by cutting the model: "wrong shape" when the first failing
     #: cut does not crash but already computes another shape than a witness, so the kernel's
     #: defect is that, and the crash further on only shows it; "" otherwise
@@ -71,6 +74,7 @@ class Fault:
 
     def to_json(self) -> dict:
         out = asdict(self)
+        del out["cut_node"]
         if not out["shown"]:  # only where it says something: records of other kinds stay as they were
             del out["shown"]
         return out
@@ -879,10 +883,14 @@ def _exporter(folder: Path, case: dict) -> Fault:
     if not fault.rules and bug["stage"] != "export" and cut is not None and cut.rules:
         return cut
     if (fault.rules and bug["stage"] != "export" and cut is not None and cut.rules and not set(cut.rules) & set(fault.rules)
-            and len(cut.core) < len(graph.op_nodes)):
-        # the graph cut before the op the failure names already fails: that op only reads what an
-        # earlier one got wrong (a Add reading int diagonal's float, a Reciprocal reading mean's
-        # wrongly ranked output: review 15), and the earlier one is at fault
+            and len(cut.core) < len(graph.op_nodes)
+            and _fails_given_the_truth_after(folder, bug, graph, cut.cut_node, opset) is False):
+        # the graph cut before the op the failure names already fails, and fed the right values
+        # from there on the graph passes: that op only reads what an earlier one got wrong (a Add
+        # reading int diagonal's float, a Reciprocal reading mean's wrongly ranked output: review
+        # 15), and the earlier one is at fault. When the graph still fails given the right values,
+        # the op the failure names has a defect of its own (a 0-d ArgMin after addcmul's own wrong
+        # type: review 18)
         cut.note = f"{cut.note}; the failure names {', '.join(fault.rules)}, which only reads what that cut gets wrong"
         return cut
     fault.core = core
@@ -1127,16 +1135,61 @@ def _first_failing_cut(folder: Path, bug: dict, graph, plugin, systems: tuple[st
         if len(new) == 1:
             return Fault(systems[0], new, sorted(rules | passed),
                          f"{where}, and this is the one rule its export applied that no earlier, passing cut did",
-                         core_of(cut))
+                         core_of(cut), cut_node=node.id)
         names = [v.name for v in cut.inputs]
         request = ExportRequest(cut, _by_name(names, given), names, [f"out{i}" for i in range(len(cut.outputs))], opset)
         made = _made_wrong_outputs(plugin, request, result, bug["system"], set(new))
         if made is not None:
             return Fault(systems[0], [made], sorted(rules | passed),
                          f"{where}; of the rules its export newly applied, this one made the node that computes the "
-                         "wrong output", core_of(cut))
-        return Fault(systems[0], [], sorted(rules | passed), where, core_of(cut))
+                         "wrong output", core_of(cut), cut_node=node.id)
+        return Fault(systems[0], [], sorted(rules | passed), where, core_of(cut), cut_node=node.id)
     return None
+
+
+def _fails_given_the_truth_after(folder: Path, bug: dict, graph, node_id: int | None, opset: int) -> bool | None:
+    """Does graph still fail on the bug's exporter path when what node node_id computes is fed
+    in as inputs holding its right values (eager torch on the case's inputs)? None when that
+    cannot be tried."""
+    import io
+
+    import numpy as np
+    import torch
+
+    from fuzzer.case import CaseSpec, run_case
+    from fuzzer.generate import GenConfig
+    from fuzzer.materialize import build_module, torch_inputs
+
+    if node_id is None:
+        return None
+    try:
+        given = {k: v for k, v in read_npz(folder / "inputs.npz").items() if "@" not in k}
+        upto = graph.copy()
+        upto.outputs = list(upto.node(node_id).outputs)
+        upto.prune()
+        upto.drop_unused_sources()
+        with torch.no_grad():
+            made = build_module(upto)(*torch_inputs(upto, _by_name([v.name for v in upto.inputs], given)))
+        made = made if isinstance(made, (tuple, list)) else (made,)
+        rest = graph.copy()
+        feeds = _by_name([v.name for v in graph.inputs], given)
+        for value, tensor in zip(list(rest.node(node_id).outputs), made):
+            fed = rest.add_input(value.type)
+            rest.replace_all_uses(value, fed)
+            rest.outputs = [fed if o == value else o for o in rest.outputs]
+            feeds[fed.name] = (tensor.view(torch.int16).numpy().view(np.uint16).view(value.type.dtype.numpy)
+                               if tensor.dtype == torch.bfloat16 else tensor.numpy())
+        rest.prune()
+        rest.drop_unused_sources()
+        buf = io.BytesIO()
+        np.savez(buf, **{v.name: feeds[v.name] for v in rest.inputs})
+        runtimes = [bug["runtime"]] if bug.get("runtime") else ["onnxruntime-noopt"]
+        spec = CaseSpec(case_id=0, seed=0, config=GenConfig(), exporters=[bug["system"]], runtimes=runtimes,
+                        opset=opset, graph_json=rest.dumps(), inputs_npz=buf.getvalue())
+        result = run_case(spec)
+    except Exception:  # noqa: BLE001 - no evidence either way
+        return None
+    return any(v.kind.is_failure and v.path.split("@")[0] == bug["system"] for v in result.verdicts)
 
 
 def _made_wrong_outputs(plugin, request, result, exporter: str, rules: set[str]) -> str | None:

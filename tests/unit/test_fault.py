@@ -415,3 +415,15 @@ def test_onnxslim_shape_inference_at_fault_names_the_handler_of_one_op(tmp_path)
     assert (crash.system, crash.rules) == (broken.system, broken.rules) == ("onnxslim:shape-handlers", ["Resize"])
     split = rule_at_fault(_copy("onnxslim-invalid-model-465c43", tmp_path))
     assert (split.system, split.rules) == ("onnxslim:shape-handlers", ["Split"]), split
+
+
+def test_an_op_that_fails_given_the_right_values_is_at_fault_though_an_earlier_cut_fails(tmp_path):
+    """Review 18 (bugs/torchscript-load-crash-c1d2f9): addcmul's own wrong type made the earlier
+    cut fail, yet the 0-d ArgMin the failure names fails just the same when fed the right
+    values: argmin's symbolic is at fault. Review 15's mean(dim=()) before a Reciprocal
+    (bugs/torchscript-invalid-model-caf581) passes when fed the right values: mean stays."""
+    pytest.importorskip("torch")
+    argmin = rule_at_fault(_copy("torchscript-load-crash-c1d2f9", tmp_path))
+    assert argmin.rules == ["aten::argmin"], argmin
+    mean = rule_at_fault(_copy("torchscript-invalid-model-caf581", tmp_path))
+    assert mean.rules == ["aten::mean"], mean
