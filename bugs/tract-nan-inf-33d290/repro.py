@@ -1,0 +1,57 @@
+"""tract gives NaN/Inf where the result is finite: Mod -> Less -> Add -> Where on float16 (opset 27)
+
+The ONNX reference evaluator (onnx.reference), ONNX Runtime, ONNX Runtime with basic graph optimizations, ONNX Runtime with extended graph optimizations, ONNX Runtime (multi-threaded), ONNX Runtime with graph optimizations disabled, OpenVINO (CPU) run the same model correctly. Found with onnx 1.23.2, tract 0.23.9.
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+"""
+import sys
+
+import numpy as np
+import onnx
+
+# ONNX's text format writes 16-bit float constants as their raw bits; their values: t1 = -0; t2 = 0
+MODEL = onnx.parser.parse_model('''
+<
+   ir_version: 13,
+   opset_import: ["" : 27]
+>
+repro (float16[3] x0) => (float16[3] out0) 
+   <float16[1] t1 =  {32768}, float16 t2 =  {0}>
+{
+   t3 = Mod <fmod: int = 1> (t1, x0)
+   t4 = Less (t3, t2)
+   t5 = Add (t3, x0)
+   out0 = Where (t4, t5, t3)
+}
+''')
+INPUTS = {'x0': np.array([0.83056640625, -1.7412109375, -0.1527099609375], dtype=np.float16)}
+EXPECTED = [np.array([-0.0, -0.0, -0.0], dtype=np.float16)]  # the exact result, rounded to the output type
+
+def run_model(model_bytes, feeds):
+    import os, tempfile
+    import tract
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "model.onnx"), "wb") as f:
+            f.write(model_bytes)
+        runnable = tract.onnx().load(os.path.join(d, "model.onnx")).into_model().into_runnable()
+    return [t.to_numpy() for t in runnable.run(list(feeds.values()))]
+
+
+def main():
+    actual = run_model(MODEL.SerializeToString(), INPUTS)
+    if len(actual) != len(EXPECTED):  # another failure than the values filed
+        raise RuntimeError(f'{len(actual)} outputs, expected {len(EXPECTED)}')
+    try:  # numpy's report says what differs (EXPECTED is its DESIRED)
+        for a, e in zip(actual, EXPECTED):
+            np.testing.assert_allclose(a, e, rtol=0.02, atol=0.02 * np.nan_to_num(np.abs(e.astype(float)), nan=0, posinf=0).mean(), strict=True)
+    except AssertionError as e:
+        print(e)
+        return 1
+    print('outputs as expected: fixed')
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception as e:  # another step failed first: that says nothing about the bug
+        sys.exit(print("another step failed:", type(e).__name__, e) or 2)
