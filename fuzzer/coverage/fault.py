@@ -587,7 +587,7 @@ def _recorded(run) -> tuple[list[tuple[str, str]], BaseException | None]:
 
 
 def _from_order(order: list[tuple[str, str]], error: BaseException | None, systems: tuple[str, ...], fallback: str,
-                what: str, failure: str = "") -> Fault:
+                what: str, failure: str = "", opset: int | None = None) -> Fault:
     hits = [(s, r) for s, r in order if s in systems]
     if not hits:
         return Fault(fallback, [], [], f"{what} recorded no rule")
@@ -599,17 +599,24 @@ def _from_order(order: list[tuple[str, str]], error: BaseException | None, syste
         return Fault(system, [last], real, f"{what} raised while this rule ran (the last to start)")
     if len(real) == 1:
         return Fault(system, real, named, f"the only rule {what} applied besides trivial ones")
-    said = [r for r in real if _names_op(failure, r)]
+    said = [r for r in real if _names_op(failure, r, opset)]
     if len(said) == 1:
         return Fault(system, said, real, f"of the {len(real)} rules {what} applied, the one for the op the failure names")
     return Fault(system, [], real, f"{what} applied {len(real)} rules: one of them")
 
 
-def _names_op(failure: str, rule: str) -> bool:
+def _names_op(failure: str, rule: str, opset: int | None = None) -> bool:
     """Does the failure's text name the op the rule translates ("aten::split" and a runtime's
-    "running Split node", or "(op_type:Split")? Matched on the rule's op name as a whole word."""
-    op = re.sub(r"^(aten::|aten_|prims_|kept:)", "", rule).split(".")[0].strip("_")
-    return bool(op) and re.search(rf"(?<![A-Za-z0-9_]){re.escape(op)}(?![A-Za-z0-9_])", failure, re.I) is not None
+    "running Split node", or "(op_type:Split")? Matched on the rule's op name as a whole word,
+    or, for a TorchScript symbolic that only calls another's (unsafe_split's is split's), on
+    that one's."""
+    from fuzzer.coverage.torch_exporters import delegate_of
+
+    ops = {re.sub(r"^(aten::|aten_|prims_|kept:)", "", rule).split(".")[0].strip("_")}
+    if opset and rule.startswith("aten::"):
+        ops.add(delegate_of(rule, opset))
+    return any(op and re.search(rf"(?<![A-Za-z0-9_]){re.escape(op)}(?![A-Za-z0-9_])", failure, re.I) is not None
+               for op in ops)
 
 
 def _version_step(folder: Path, bug: dict, plugin, opset: int) -> Fault | None:
@@ -870,7 +877,7 @@ def _exporter(folder: Path, case: dict) -> Fault:
             return Fault(systems[0], [inner], named or [inner],
                          "the export raised inside this symbolic function (the innermost one in the traceback)", core)
     fault = _from_order(order, error if bug["stage"] == "export" else None, systems, systems[0],
-                        f"{bug['system']}'s export", failure=bug.get("error") or "")
+                        f"{bug['system']}'s export", failure=bug.get("error") or "", opset=opset)
     if bug["system"] == "torchscript" and bug["kind"] == "dtype_mismatch":
         promoted = _pass_made_casts(plugin, request)
         if promoted is not None:

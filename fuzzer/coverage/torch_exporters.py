@@ -178,3 +178,34 @@ def _key(target) -> str:
 
 def _function_name(function) -> str:
     return getattr(function, "name", None) or getattr(function, "__name__", repr(function))
+
+
+@functools.lru_cache(maxsize=None)
+def delegate_of(rule: str, opset: int) -> str:
+    """The op whose symbolic function the function TorchScript runs for rule at opset only calls
+    (its whole body `return split(g, ...)`, as unsafe_split's is), or ""."""
+    import ast
+    import inspect
+    import textwrap
+
+    try:
+        registry = torchscript_registry()
+        group = registry.get_function_group(rule)
+        fn = group.get(opset) if group is not None else None
+        fn = getattr(fn, "__wrapped__", fn)
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
+    except Exception:  # noqa: BLE001 - no torch, no source: the rule as it is
+        return ""
+    body = [b for b in tree.body if not (isinstance(b, ast.Expr) and isinstance(b.value, ast.Constant))]  # a docstring
+    if len(body) != 1 or not isinstance(body[0], ast.Return) or not isinstance(body[0].value, ast.Call):
+        return ""
+    params = {a.arg for a in (*tree.args.args, *tree.args.kwonlyargs)}
+    call = body[0].value
+    # only a call handing on its own parameters (or constants): log1p's log(g, add(g, self, 1))
+    # computes something of its own first
+    if not all((isinstance(a, ast.Name) and a.id in params) or isinstance(a, ast.Constant)
+               for a in (*call.args, *(k.value for k in call.keywords))):
+        return ""
+    callee = call.func
+    name = callee.id if isinstance(callee, ast.Name) else ""
+    return name if name and name != rule.removeprefix("aten::") and registry.is_registered_op(f"aten::{name}", opset) else ""

@@ -681,6 +681,11 @@ def _function(family: str, rule: str, opset: int | None) -> str:
     op = rule.removeprefix("aten::")
     if family != "torchscript" or op in _ONE_HELPER or not opset:
         return _helper(family, op)
+    from fuzzer.coverage.torch_exporters import delegate_of
+
+    called = delegate_of(rule, opset)
+    if called:  # unsafe_split is split: one code, whichever op reached it (review 18)
+        rule, op = f"aten::{called}", called
     return f"{op}@{_symbolic_module(rule, opset)}"
 
 

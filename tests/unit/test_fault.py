@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from onnx import TensorProto, helper
 
-from fuzzer.coverage.fault import Fault, _from_order, rule_at_fault
+from fuzzer.coverage.fault import Fault, _from_order, _names_op, rule_at_fault
 
 BUGS = Path(__file__).resolve().parents[2] / "bugs"
 
@@ -427,3 +427,17 @@ def test_an_op_that_fails_given_the_right_values_is_at_fault_though_an_earlier_c
     assert argmin.rules == ["aten::argmin"], argmin
     mean = rule_at_fault(_copy("torchscript-invalid-model-caf581", tmp_path))
     assert mean.rules == ["aten::mean"], mean
+
+
+def test_a_torchscript_symbolic_that_only_hands_on_its_arguments_is_the_one_it_calls():
+    """Review 18: unsafe_split's symbolic is `return split(g, ...)`; a failure naming Split names
+    it, and its function is split's. log1p's log(g, add(...)) computes something first: no."""
+    pytest.importorskip("torch")
+    from fuzzer.coverage.torch_exporters import delegate_of
+    from fuzzer.report.rootcause import _function
+
+    assert delegate_of("aten::unsafe_split", 17) == "split"
+    assert _function("torchscript", "aten::unsafe_split", 17) == _function("torchscript", "aten::split", 17)
+    assert delegate_of("aten::log1p", 9) == "" and delegate_of("aten::split", 17) == ""
+    assert _names_op("While validating ONNX node '<Node(Split): /Split>'", "aten::unsafe_split", 17)
+    assert not _names_op("While validating ONNX node '<Node(Split): /Split>'", "aten::unsafe_split")
