@@ -441,3 +441,12 @@ def test_a_torchscript_symbolic_that_only_hands_on_its_arguments_is_the_one_it_c
     assert delegate_of("aten::log1p", 9) == "" and delegate_of("aten::split", 17) == ""
     assert _names_op("While validating ONNX node '<Node(Split): /Split>'", "aten::unsafe_split", 17)
     assert not _names_op("While validating ONNX node '<Node(Split): /Split>'", "aten::unsafe_split")
+
+
+def test_an_export_crash_in_a_function_that_only_met_an_earlier_cuts_wrong_shape_is_that_cuts(tmp_path):
+    """Review 19 (bugs/torchscript-export-crash-d91b07): var(dim=None, keepdim=True) exports 0-d
+    below opset 18, and slice's shape inference then asserts; fed the right var the export
+    passes, so var's symbolic is at fault, not slice's where it raised."""
+    pytest.importorskip("torch")
+    fault = rule_at_fault(_copy("torchscript-export-crash-d91b07", tmp_path))
+    assert fault.rules == ["aten::var"], fault
