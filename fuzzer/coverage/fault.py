@@ -112,6 +112,12 @@ def rule_at_fault(folder) -> Fault | None:
     bug = case["bug"]
     name, role = bug["system"], bug["role"]
     if bug.get("component"):  # blame found the component the exporter runs first failing alone
+        from fuzzer.convert.base import EXPORTERS_FUSIONS
+
+        if bug["component"] == EXPORTERS_FUSIONS:
+            return Fault(f"{name}:component", [bug["component"]], [bug["component"]],
+                         f"{name} without its last optimization computes the module's result, onnxscript's optimizer "
+                         f"alone keeps it right, and {bug['component']}, which {name} runs after them, make it wrong")
         return Fault(f"{name}:component", [bug["component"]], [bug["component"]],
                      f"{bug['component']}, which {name} runs before its own translation, fails the same way alone")
     try:
@@ -1177,6 +1183,7 @@ def _fails_given_the_truth_after(folder: Path, bug: dict, graph, node_id: int | 
     from fuzzer.case import CaseSpec, run_case
     from fuzzer.generate import GenConfig
     from fuzzer.materialize import build_module, torch_inputs
+    from oracles import Kind
 
     if node_id is None:
         return None
@@ -1207,7 +1214,11 @@ def _fails_given_the_truth_after(folder: Path, bug: dict, graph, node_id: int | 
         result = run_case(spec)
     except Exception:  # noqa: BLE001 - no evidence either way
         return None
-    return any(v.kind.is_failure and v.path.split("@")[0] == bug["system"] for v in result.verdicts)
+    mine = [v for v in result.verdicts if v.path.split("@")[0] == bug["system"]]
+    if any(v.kind.is_failure for v in mine):
+        return True
+    # passing takes a pass: a refusal (unsupported) or no verdict at all is no evidence
+    return False if any(v.kind is Kind.PASS for v in mine) else None
 
 
 def _made_wrong_outputs(plugin, request, result, exporter: str, rules: set[str]) -> str | None:

@@ -196,6 +196,13 @@ def delegate_of(rule: str, opset: int) -> str:
         tree = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
     except Exception:  # noqa: BLE001 - no torch, no source: the rule as it is
         return ""
+    def named(decorator) -> str:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        return target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+
+    # a decorator that adds code of its own (ne's negation wrapper around eq) is more than a hand-off
+    if any(named(d) not in ("_onnx_symbolic", "parse_args", "quantized_args") for d in tree.decorator_list):
+        return ""
     body = [b for b in tree.body if not (isinstance(b, ast.Expr) and isinstance(b.value, ast.Constant))]  # a docstring
     if len(body) != 1 or not isinstance(body[0], ast.Return) or not isinstance(body[0].value, ast.Call):
         return ""

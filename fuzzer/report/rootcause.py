@@ -959,8 +959,8 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         keys.append("kernel-values:" + digest(family, SYMPTOM_CLASS[kind], *_kernels(family, rules)))
     shown = (fault or {}).get("shown") or ""
     if role == "runtime" and rules and fault_system.endswith(":ops") and kind in ("load_crash", "run_crash") and shown:
-        # the kernel the crash was localized to already computes a wrong shape (or values) where
-        # the model is cut after it: that is its defect, and what crashes further on depends on
+        # the kernel the crash was localized to already computes a wrong shape where the model is
+        # cut after it: that is its defect, and what crashes further on depends on
         # the graph (onnx.reference's GlobalMaxPool reducing the channel axis of a 3-D input,
         # then a Squeeze out of range or a Reshape of the wrong size: review 18)
         keys.append("kernel-values:" + digest(family, shown, *_kernels(family, rules)))
@@ -1007,7 +1007,8 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         # float16 bits after a Cast and after HardSwish: review 17)
         keys.append("binding:" + digest(family, _BFLOAT16_AS.search(first).group(0)))
     ordered = (fault or {}).get("rules") or []
-    if role == "transformer" and fault_system == "onnxoptimizer:passes" and len(ordered) > 1:
+    together = "together" in ((fault or {}).get("note") or "")  # not several passes that each fail alone
+    if role == "transformer" and fault_system == "onnxoptimizer:passes" and len(ordered) > 1 and together:
         # passes that fail only together (the localizer lists them in the pipeline's order): the
         # first left a wrong fact in the model and a later one trusted it, whatever the later one
         # is and whichever way it showed it. eliminate_consecutive_idempotent_ops restores the

@@ -439,6 +439,8 @@ def test_a_torchscript_symbolic_that_only_hands_on_its_arguments_is_the_one_it_c
     assert delegate_of("aten::unsafe_split", 17) == "split"
     assert _function("torchscript", "aten::unsafe_split", 17) == _function("torchscript", "aten::split", 17)
     assert delegate_of("aten::log1p", 9) == "" and delegate_of("aten::split", 17) == ""
+    # a decorator that adds code (ne's negation around eq) is more than a hand-off
+    assert delegate_of("aten::ne", 13) == ""
     assert _names_op("While validating ONNX node '<Node(Split): /Split>'", "aten::unsafe_split", 17)
     assert not _names_op("While validating ONNX node '<Node(Split): /Split>'", "aten::unsafe_split")
 

@@ -290,7 +290,9 @@ def test_onnxoptimizer_passes_that_fail_only_together_are_keyed_by_the_first():
     from fuzzer.report.rootcause import rule_keys
 
     def keys(kind, *rules):
-        return set(rule_keys("onnxoptimizer", "transformer", kind, {"system": "onnxoptimizer:passes", "rules": list(rules)}))
+        note = "no pass fails alone; it fails with them together" if len(rules) > 1 else "fails with this pass alone"
+        return set(rule_keys("onnxoptimizer", "transformer", kind, {"system": "onnxoptimizer:passes", "rules": list(rules),
+                                                                     "note": note}))
 
     first = "eliminate_consecutive_idempotent_ops"
     reshape = keys("invalid_model", first, "eliminate_nop_reshape")
@@ -354,3 +356,19 @@ def test_torchscripts_bfloat16_typed_complex_is_one_defect_whichever_way_the_exp
     assert keys('RuntimeError: output_scalar_type == input_tensor_type INTERNAL ASSERT FAILED at "/p/torch/csrc/jit/passes/'
                 'onnx/scalar_type_analysis.cpp":409') & keys("RuntimeError: ScalarType ComplexDouble is an unexpected tensor scalar type")
     assert not keys("RuntimeError: ScalarType ComplexDouble is an unexpected tensor scalar type", dtype="float")
+
+
+def test_onnxoptimizer_passes_that_each_fail_alone_are_not_keyed_as_a_pair():
+    """Several passes named because each fails alone are several defects, not one left by the first."""
+    from fuzzer.report.rootcause import rule_keys
+
+    def keys(*rules, note):
+        return set(rule_keys("onnxoptimizer", "transformer", "invalid_model",
+                             {"system": "onnxoptimizer:passes", "rules": list(rules), "note": note}))
+
+    alone = "fails with this pass alone"
+    assert not keys("eliminate_nop_reshape", "eliminate_shape_op", note=alone) & keys(
+        "eliminate_nop_reshape", "fuse_bn_into_conv", note=alone)
+    together = "no pass fails alone; it fails with [...] together, and without any one of them it does not"
+    assert keys("eliminate_consecutive_idempotent_ops", "eliminate_nop_split", note=together) & keys(
+        "eliminate_consecutive_idempotent_ops", "eliminate_shape_op", note=together)

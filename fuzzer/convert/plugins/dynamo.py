@@ -303,8 +303,8 @@ class DynamoExporter(Exporter):
         the export with it does not there (review 17: its ScatterAllStatic rule dropping a
         ScatterND's reduction was blamed on the translation). EXPORTERS_OPTIMIZER when
         onnxscript's optimizer transformer alone makes the plain model wrong too (its path files
-        the defect under its rule); "onnxscript's fusions" when only the exporter's whole
-        optimization does (EXPORTERS_FUSIONS)."""
+        the defect under its rule); EXPORTERS_FUSIONS when that transformer's output computes the
+        result and only the exporter's whole optimization does not; None without that evidence."""
         import torch
 
         from fuzzer.plugin import load_plugin
@@ -338,7 +338,10 @@ class DynamoExporter(Exporter):
                 alone = load_plugin("converter", "onnxscript-optimizer").transform(plain, request.opset)
             except Exception:  # noqa: BLE001 - its crash is its own path's signature
                 alone = None
-            return EXPORTERS_OPTIMIZER if alone is not None and right(alone, runtime) is False else EXPORTERS_FUSIONS
+            judged = right(alone, runtime) if alone is not None else None
+            if judged is None:  # the optimizer alone crashed or made what the runtime refuses: no evidence
+                return None
+            return EXPORTERS_OPTIMIZER if judged is False else EXPORTERS_FUSIONS
         return None
 
     def repro_source(self) -> str:
