@@ -23,7 +23,10 @@ folder = Path(sys.argv[2])
 feeds = read_npz(folder / "inputs.npz")
 try:
     session = rt.load((folder / "model.onnx").read_bytes())
-    rt.run(session, {n: feeds[n] for n in rt.input_names(session) if n in feeds})
+    got = rt.run(session, {n: feeds[n] for n in rt.input_names(session) if n in feeds})
+    if len(sys.argv) > 3:  # the outputs are wanted: written beside the model, in order
+        import numpy as np
+        np.savez(folder / "outputs.npz", *[np.asarray(g) for g in got])
 except Exception as e:
     print("RAISED", f"{type(e).__name__}: {e}".splitlines()[0])
 """
@@ -37,22 +40,32 @@ class Alone:
     returncode: int | None
     output: str
     raised: str
+    #: what the run computed, in output order, when asked for (outputs=True) and it ran; else None
+    outputs: list | None = None
 
     @property
     def died(self) -> bool:
         return self.returncode is not None and self.returncode < 0
 
 
-def run_alone(runtime: str, model: bytes, feeds: dict, timeout: float = 120) -> Alone:
+def run_alone(runtime: str, model: bytes, feeds: dict, timeout: float = 120, outputs: bool = False) -> Alone:
     """Load model on runtime and run it on feeds, in a fresh interpreter with a TMPDIR of its own
-    (removed after: what a runtime leaves there when it dies goes too)."""
+    (removed after: what a runtime leaves there when it dies goes too); with outputs, what it
+    computed comes back too."""
+    from fuzzer.ir.types import read_npz
+
     with tempfile.TemporaryDirectory(prefix="onnxfuzz-alone-") as d:
         (Path(d) / "model.onnx").write_bytes(model)
         np.savez(Path(d) / "inputs.npz", **feeds)
         try:
-            done = subprocess.run([sys.executable, "-c", _CHILD, runtime, d], capture_output=True, text=True,
-                                  timeout=timeout, env={**os.environ, "TMPDIR": d})
+            done = subprocess.run([sys.executable, "-c", _CHILD, runtime, d, *(["outputs"] if outputs else [])],
+                                  capture_output=True, text=True, timeout=timeout, env={**os.environ, "TMPDIR": d})
         except subprocess.TimeoutExpired:
             return Alone(None, "", "")
+        made = Path(d) / "outputs.npz"
+        got = None
+        if outputs and made.exists():
+            arrays = read_npz(made)
+            got = [arrays[f"arr_{k}"] for k in range(len(arrays))]
     said = [ln[len("RAISED "):] for ln in done.stdout.splitlines() if ln.startswith("RAISED ")]
-    return Alone(done.returncode, done.stderr + done.stdout, said[-1] if said else "")
+    return Alone(done.returncode, done.stderr + done.stdout, said[-1] if said else "", got)

@@ -310,11 +310,13 @@ class DynamoExporter(Exporter):
         from fuzzer.plugin import load_plugin
 
         def computed(model: bytes, runtime: str):
-            rt = load_plugin("runtime", runtime)
-            feeds = {n: a.numpy() for n, a in zip(request.input_names, request.args)}
-            session = rt.load(model)
-            got = rt.run(session, {n: feeds[n] for n in rt.input_names(session) if n in feeds})
-            return tuple(torch.from_numpy(np.array(g)) for g in got)
+            # in a process of its own: these are models no case ran, and a runtime may die on one
+            from fuzzer.run.alone import run_alone
+
+            ran = run_alone(runtime, model, {n: a.numpy() for n, a in zip(request.input_names, request.args)}, outputs=True)
+            if ran.outputs is None:
+                raise RuntimeError(ran.raised or "the runtime did not run the model")
+            return tuple(torch.from_numpy(np.array(g)) for g in ran.outputs)
 
         def right(model: bytes, runtime: str) -> bool | None:  # None: the runtime does not run it
             try:
