@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from fuzzer.errors import causes
-from fuzzer.ir.types import read_npz
+from fuzzer.ir.types import numpy_of, read_npz
 from fuzzer import coverage
 
 #: rules every export dispatches whatever the model: never the one at fault when another ran
@@ -255,9 +255,9 @@ def _kernel(folder: Path, bug: dict, system: str) -> Fault:
     first, shown = _first_failing_node(folder, bug, model, nodes)
     if first is not None:
         # a wrong shape is what makes the crash further on (a Reshape or Squeeze rightly refusing
-        # it); wrong values may meet a kernel with a defect of its own there (onnx.reference's
-        # MaxPool crashing on the NaN a BatchNormalization made: bugs/onnx-reference-run-crash-4b5b6d)
-        shown = shown if bug["kind"] in ("load_crash", "run_crash") and shown == "wrong shape" else ""
+        # it); wrong values may meet a kernel with a defect of its own there, so they are not kept
+        # (onnx.reference's MaxPool crashing on the NaN a BatchNormalization made: 4b5b6d)
+        shown = shown if bug["kind"] in ("load_crash", "run_crash") else ""
         return Fault(system, [kernel(first)], sorted({kernel(n) for n in nodes}),
                      f"the first node at which the model, cut after it, already fails ({first.op_type})"
                      + (": it gives a wrong shape there, which the crash further on shows" if shown else ""),
@@ -276,9 +276,9 @@ def _by_name(names: list[str], inputs: dict) -> dict:
 def _first_failing_node(folder: Path, bug: dict, model, nodes) -> tuple:
     """(node, how) for the first node, in the model's order, such that the model cut after it (its
     outputs made the graph's, the nodes it does not need dropped) already goes wrong on the bug's
-    runtime: raises what the bug raised or dies (how ""), or computes another shape ("wrong
-    shape") or other values ("wrong values") than a witness runtime (onnx.reference, or ONNX
-    Runtime for onnx.reference's own bugs). (None, "") when no cut shows it (the failure needs
+    runtime: computes another shape than a witness runtime (how "wrong shape"; onnx.reference,
+    or ONNX Runtime for onnx.reference's own bugs), or other values, or raises what the bug
+    raised, or dies (how ""). (None, "") when no cut shows it (the failure needs
     the whole model) or the bug's runtime is not known here."""
     import numpy as np
     import onnx
@@ -359,7 +359,7 @@ def _first_failing_node(folder: Path, bug: dict, model, nodes) -> tuple:
             if a.shape != b.shape:
                 return node, "wrong shape"
             if not np.allclose(a, b, rtol=1e-3, atol=1e-3, equal_nan=True):
-                return node, "wrong values"
+                return node, ""
     return None, ""
 
 
@@ -1202,8 +1202,7 @@ def _fails_given_the_truth_after(folder: Path, bug: dict, graph, node_id: int | 
             fed = rest.add_input(value.type)
             rest.replace_all_uses(value, fed)
             rest.outputs = [fed if o == value else o for o in rest.outputs]
-            feeds[fed.name] = (tensor.view(torch.int16).numpy().view(np.uint16).view(value.type.dtype.numpy)
-                               if tensor.dtype == torch.bfloat16 else tensor.numpy())
+            feeds[fed.name] = numpy_of(tensor)
         rest.prune()
         rest.drop_unused_sources()
         buf = io.BytesIO()

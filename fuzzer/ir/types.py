@@ -57,6 +57,16 @@ def read_npz(data) -> dict[str, np.ndarray]:
     return out
 
 
+def numpy_of(tensor) -> np.ndarray:
+    """A torch tensor as a numpy array of its own element type, bfloat16 as ml_dtypes' bfloat16
+    (torch's .numpy() refuses bfloat16)."""
+    import torch
+
+    if tensor.dtype == torch.bfloat16:
+        return tensor.detach().float().numpy().astype(DType.bfloat16.numpy)  # exact: every bfloat16 is a float32
+    return tensor.detach().numpy()
+
+
 FLOATS = frozenset({DType.float16, DType.bfloat16, DType.float32, DType.float64})
 INTS = frozenset({DType.int8, DType.uint8, DType.int16, DType.int32, DType.int64})
 SIGNED = frozenset(FLOATS | {DType.int8, DType.int16, DType.int32, DType.int64})

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from fuzzer.ir import FLOATS, INTS, DType, TensorType
+from fuzzer.ir.types import numpy_of
 from fuzzer.ops.base import OpSpec
 from fuzzer.ops.lowering import newest_opset, onnx_elem_type
 
@@ -155,7 +156,7 @@ def run_node(attrs: dict, truth: bool, *tensors):
     """
     import torch
 
-    arrays = [_to_numpy(t) for t in tensors]
+    arrays = [numpy_of(t) for t in tensors]
     outputs = [TensorType.from_json(t) for t in attrs["outputs"]]
     results = None
     key = json.dumps(attrs, sort_keys=True)
@@ -203,14 +204,6 @@ def _evaluator(attrs_json: str, dtypes: tuple[str, ...], wide: bool):
     graph = helper.make_graph([node], "node", inputs, outputs, initializer=inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid(attrs.get("domain", ""), attrs["opset"])])
     return ReferenceEvaluator(model)
-
-
-def _to_numpy(t) -> np.ndarray:
-    import torch
-
-    if t.dtype == torch.bfloat16:
-        return t.float().numpy().astype(DType.bfloat16.numpy)
-    return t.detach().numpy()
 
 
 def _to_torch(a: np.ndarray, dtype: DType, torch):

@@ -452,3 +452,15 @@ def test_an_export_crash_in_a_function_that_only_met_an_earlier_cuts_wrong_shape
     pytest.importorskip("torch")
     fault = rule_at_fault(_copy("torchscript-export-crash-d91b07", tmp_path))
     assert fault.rules == ["aten::var"], fault
+
+
+def test_a_runtime_crash_whose_kernel_already_gives_a_wrong_shape_records_it(tmp_path):
+    """Review 18 (bugs/onnx-reference-run-crash-2c247c): onnx.reference's GlobalMaxPool on a 3-D
+    input drops a dim, and a Squeeze after it refuses the axis; the cut after GlobalMaxPool gives
+    the wrong shape, which is what the kernel's key is made of. A crash after wrong values keeps
+    nothing (4b5b6d: MaxPool crashing on the NaN a BatchNormalization made)."""
+    shape = rule_at_fault(_copy("onnx-reference-run-crash-2c247c", tmp_path))
+    assert (shape.rules, shape.shown) == (["GlobalMaxPool(float32)"], "wrong shape"), shape
+    assert shape.to_json()["shown"] == "wrong shape"
+    values = rule_at_fault(_copy("onnx-reference-run-crash-4b5b6d", tmp_path))
+    assert values.rules == ["BatchNormalization(float32)"] and values.shown == "" and "shown" not in values.to_json()
