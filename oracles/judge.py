@@ -9,13 +9,17 @@ element:
     tol = rtol(dtype) * (|truth| + 0.1 * scale)         dtype-aware base
         + 2 * |eager32 - truth|                         the graph's observed rounding error
         + jump * 50 * eps(dtype) / delta                rounding of ~50 ops, linearized
+        + inner * 2 * eps(dtype) / delta                each op's own rounding, carried to the output
 
 where `jump` is how far the float64 truth moves when inputs and weights are
-perturbed by a relative `delta`. Elements whose response to that perturbation
-is super-linear (a floor flipping, an argmax tie breaking) are not judged at
-all, and neither are integer or bool elements that flip, under that perturbation or under one of
-every op's result (a tie between values computed alike, which no input moves). A case whose own
-float32 result misses the truth by more than the base tolerance is unstable
+perturbed by a relative `delta`, and `inner` how far it moves when every op's
+operands and result are (a subtraction that cancels two rounded values leaves
+their rounding, not 0). Elements whose response to that perturbation is
+super-linear (a floor flipping, an argmax tie breaking) are not judged at all,
+and neither are integer or bool elements that flip, under that perturbation or
+under one of every op's result (a tie between values computed alike, which no
+input moves). A case whose own float32 result misses the truth by more than the
+base tolerance is unstable
 and yields no numeric verdicts.
 """
 from __future__ import annotations
@@ -99,7 +103,10 @@ class Reference:
         # quantization error scales with the tensor's range, not each element
         base = _RTOL[dtype] * (np.abs(t) + (1.0 if dtype == "int8" else 0.1) * scale)
         mask = np.maximum(jump, inner) <= self.delta * _STEEP * (np.abs(t) + scale)
-        tol = base + jump * 50 * _EPS[dtype] / self.delta
+        # `inner` is how far the output moves when every op's operands and result move by up to
+        # delta: allowing two ulps there covers a kernel that rounds at a few steps inside (a
+        # deviation's mean, then its square root), cancellation included
+        tol = base + jump * 50 * _EPS[dtype] / self.delta + inner * 2 * _EPS[dtype] / self.delta
         if with_eager:
             diff = np.abs(e32 - t)
             tol = tol + 2 * np.where(np.isfinite(diff), diff, 0.0)

@@ -69,3 +69,34 @@ def test_two_copies_of_one_value_are_a_tie_the_spec_breaks_and_stay_judged():
     g.outputs = [i]
     ref, _ = reference(g, NumpyChoices(0), {x.name: np.array([0.3, 0.1], dtype=np.float32)}, special=False)
     assert ref.tolerance(0)[1].all()
+
+
+def test_a_deviation_of_equal_values_allows_the_rounding_of_its_own_mean():
+    """camp40's 0b3781: the standard deviation of three equal values is 0, but a float16 kernel
+    whose mean is an ulp off returns that ulp (x - mean does not cancel). The tolerance allows
+    for the op's own rounding of its operands; a result many ulps off is still wrong."""
+    g = Graph()
+    x = g.add_input(TensorType(DType.float32, (3,)))
+    floor = g.add_const(np.array(-1.8455979, dtype=np.float32), DType.float32)
+    (m,) = g.add_node("minimum", [x, floor], {}, [TensorType(DType.float32, (3,))]).outputs
+    (s,) = g.add_node("std", [m], {"dim": 0, "correction": 0}, [TensorType(DType.float32, ())]).outputs
+    g.outputs = [s]
+    ref, _ = reference(g, NumpyChoices(0), {x.name: np.array([-0.38, -0.29, -0.97], dtype=np.float32)}, special=False)
+    assert ref.truth[0] == 0.0
+    tol, mask = ref.tolerance(0, precision="float16")
+    assert mask.all()
+    one_ulp = float(np.spacing(np.float16(1.8455979)))
+    assert 1.2 * one_ulp <= tol <= 10 * one_ulp  # an ulp of the mean and a little: not a free pass
+    # in float32 the same case allows only float32's rounding
+    assert ref.tolerance(0)[0] < 1e-5
+
+
+def test_a_copy_of_one_value_subtracted_from_it_stays_exact():
+    """x - x reads its one operand once: the op's moved operand is the same on both sides, so no
+    rounding is allowed where none can happen."""
+    g = Graph()
+    x = g.add_input(TensorType(DType.float32, (3,)))
+    (d,) = g.add_node("sub", [x, x], {}, [TensorType(DType.float32, (3,))]).outputs
+    g.outputs = [d]
+    ref, _ = reference(g, NumpyChoices(0), {x.name: np.array([1.5, -2.0, 3.25], dtype=np.float32)}, special=False)
+    assert (ref.inner_jump[0] == 0).all()
