@@ -27,6 +27,10 @@ defects). A filed bug is near through its own record and through every duplicate
 reviewer pointed at it, so a review's judgement that two failures are one defect carries to the
 next campaign.
 
+A failure the localizer could not pin to one rule (`candidate_keys`: a TorchScript export that
+applied two rules, the failure naming neither's op) is near a filed bug localized to one of its
+candidates, whatever the face: its own key holds no place, so no key keeps it apart on purpose.
+
 The cost is a second defect of one place met first with another face, which is held as a repeat
 of the first. `tests/unit/test_likely_repeats.py` counts the reviewed live folders of bugs/ that
 are near another live folder: each is such a second defect, known and listed there.
@@ -122,6 +126,25 @@ def near_keys(bug: dict) -> set[tuple[str, str, str]]:
     return set()
 
 
+#: TorchScript's bookkeeping nodes: in a candidate list, they are no place a defect lives
+_TRIVIAL_CANDIDATES = frozenset({"prim::Constant", "prim::ListConstruct", "prim::TupleConstruct", "aten::clone"})
+
+
+def candidate_keys(bug: dict) -> set[tuple[str, str, str]]:
+    """The exporter functions an unlocalized failure may be in: the localizer named no rule and
+    left candidates (a TorchScript export applied two rules and the failure names neither's op).
+    Review 19 found two such failures repeating a filed defect of one of their candidates (a
+    unique's inverse indices, a guessed split), one of them with the same face as the filed bug;
+    held beside it, any face, they cost no new finding over reviews 12 to 19."""
+    fault = bug.get("rule_at_fault") if isinstance(bug.get("rule_at_fault"), dict) else {}
+    system = fault.get("system") or ""
+    if fault.get("rules") or bug.get("role") != "exporter" or not system.endswith(":symbolic"):
+        return set()
+    family = system_family(bug.get("system", ""))
+    return {("function", family, exporter_function(bug.get("system", ""), r, bug.get("path") or ""))
+            for r in fault.get("candidates") or [] if isinstance(r, str) and r and r not in _TRIVIAL_CANDIDATES}
+
+
 def _near_records(filed: list[tuple[Path, dict]]) -> dict[Path, list[tuple[set[tuple[str, str, str]], str]]]:
     """{live folder: [(near keys, face)] of its own record and of every duplicate record a
     reviewer pointed at it}, of filed: (folder, bug record) of the filed bugs (writer.filed_keys)."""
@@ -145,8 +168,8 @@ def likely_repeat(bug: dict, filed: list[tuple[Path, dict]], skip: Path) -> tupl
     writer.filed_keys gives them) localized to the same place of code as bug, showing another
     face. Two failures of one place with the same face and another key are what the root-cause
     keys keep apart on purpose (other words, another chain of calls into the function)."""
-    mine, own = near_keys(bug), face(bug.get("kind", ""))
-    if not mine:
+    mine, own, maybe = near_keys(bug), face(bug.get("kind", "")), candidate_keys(bug)
+    if not mine and not maybe:
         return None
     for folder, records in _near_records(filed).items():
         if folder.resolve() == Path(skip).resolve():
@@ -155,6 +178,9 @@ def likely_repeat(bug: dict, filed: list[tuple[Path, dict]], skip: Path) -> tupl
             shared = sorted(mine & keys)
             if shared and theirs != own:
                 return folder, f"{_in_words(shared[0])}, which showed {_FACES.get(theirs, theirs)} there"
+            among = sorted(maybe & keys)
+            if among:
+                return folder, f"{_in_words(among[0])}, one of the rules its export applied (no one of them localized)"
     return None
 
 

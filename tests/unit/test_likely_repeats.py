@@ -238,3 +238,25 @@ def test_file_likely_repeats_needs_file_bugs(capsys):
 
     assert main(["run", "--minutes", "0.01", "--file-likely-repeats"]) == 2
     assert "--file-likely-repeats needs --file-bugs" in capsys.readouterr().err
+
+
+def test_an_unlocalized_failure_is_near_a_filed_bug_of_one_of_its_candidates_whatever_the_face(tmp_path):
+    """Review 19's 7ce840: a unique and an index_select exported, neither localized, the model
+    broken; the filed 4c7764 is unique's wrong shape. And 1f773d: a load crash of pad and
+    unsafe_split, near the filed load crash of split (unsafe_split is split's code)."""
+    def unlocalized(kind, *candidates):
+        b = _bug(kind=kind, path="torchscript@18")
+        b["rule_at_fault"]["candidates"] = ["prim::Constant", *candidates]
+        return b
+
+    unique = _bug(kind="shape_mismatch", rules=["aten::_unique2"], path="torchscript@19")
+    assert _near(unlocalized("invalid_model", "aten::_unique2", "aten::index_select"), unique, tmp_path)
+    split = _bug(kind="load_crash", rules=["aten::split"], path="torchscript@19")
+    assert _near(unlocalized("load_crash", "aten::pad", "aten::unsafe_split"), split, tmp_path), "the same face too"
+    # candidates none of which is filed, or only a bookkeeping node, are near nothing
+    assert not _near(unlocalized("invalid_model", "aten::tanh", "aten::index_select"), unique, tmp_path)
+    assert not _near(unlocalized("invalid_model"), _bug(kind="shape_mismatch", rules=["prim::Constant"]), tmp_path)
+    # a localized failure's candidates do not count: its rule is where it is
+    localized = unlocalized("invalid_model", "aten::_unique2", "aten::index_select")
+    localized["rule_at_fault"]["rules"] = ["aten::index_select"]
+    assert not _near(localized, unique, tmp_path)
