@@ -464,3 +464,14 @@ def test_a_runtime_crash_whose_kernel_already_gives_a_wrong_shape_records_it(tmp
     assert shape.to_json()["shown"] == "wrong shape"
     values = rule_at_fault(_copy("onnx-reference-run-crash-4b5b6d", tmp_path))
     assert values.rules == ["BatchNormalization(float32)"] and values.shown == "" and "shown" not in values.to_json()
+
+
+def test_a_cut_whose_model_declares_shapes_it_does_not_produce_already_fails(tmp_path):
+    """Review 18 (bugs/torchscript-export-crash-3bc4fb): TorchScript's unbind at opset 10 declares
+    its rank-1 outputs rank 2; ONNX Runtime runs the cut rightly (it only warns), and cat's
+    symbolic then asserts on the ranks. The declaration makes the cut after unbind fail, and fed
+    the right unbind the export passes: unbind is at fault, not cat where it raised."""
+    pytest.importorskip("torch")
+    fault = rule_at_fault(_copy("torchscript-export-crash-3bc4fb", tmp_path))
+    assert fault.rules == ["aten::unbind"], fault
+    assert "declares what it does not produce" in fault.note and "only reads what that cut gets wrong" in fault.note

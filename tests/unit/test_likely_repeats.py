@@ -136,12 +136,12 @@ def test_a_reviewers_duplicate_record_makes_the_bug_it_points_at_near(tmp_path):
 #: (a review that adds one names it here, knowing that cost)
 KNOWN_NEAR = {
     "dynamo-invalid-model-fd2a1c", "dynamo-value-mismatch-4f48cb", "onnxruntime-run-crash-b1d718",
-    "ort-offline-extended-convert-crash-fcd27e", "torchscript-dtype-mismatch-4615d8", "torchscript-export-crash-07a396",
+    "ort-offline-extended-convert-crash-fcd27e", "torchscript-dtype-mismatch-4615d8",
     "torchscript-export-crash-081d7d", "torchscript-export-crash-13f80f", "torchscript-export-crash-31474a",
-    "torchscript-export-crash-750215", "torchscript-export-crash-bdabf7", "torchscript-export-crash-cb3434",
+    "torchscript-export-crash-bdabf7", "torchscript-export-crash-cb3434",
     "torchscript-invalid-model-29884c", "torchscript-invalid-model-3d8869", "torchscript-invalid-model-587b76",
-    "torchscript-invalid-model-8067e5", "torchscript-load-crash-4558a8", "torchscript-run-crash-3bc387",
-    "torchscript-run-crash-e45b63", "torchscript-shape-mismatch-2029c4", "torchscript-shape-mismatch-9f89b5",
+    "torchscript-invalid-model-8067e5", "torchscript-run-crash-3bc387",
+    "torchscript-shape-mismatch-2029c4", "torchscript-shape-mismatch-9f89b5",
     "torchscript-shape-mismatch-dbba37", "torchscript-shape-mismatch-fef3ba", "torchscript-value-mismatch-812cc1",
     "torchscript-value-mismatch-81be50", "torchscript-value-mismatch-d1180c",
     # review 17: LayerNormFusion fusing Pow(x, 3) as a variance, beside its absorbed Cast's type error
