@@ -475,3 +475,13 @@ def test_a_cut_whose_model_declares_shapes_it_does_not_produce_already_fails(tmp
     fault = rule_at_fault(_copy("torchscript-export-crash-3bc4fb", tmp_path))
     assert fault.rules == ["aten::unbind"], fault
     assert "declares what it does not produce" in fault.note and "only reads what that cut gets wrong" in fault.note
+
+
+def test_a_cut_the_checker_refuses_for_an_element_type_is_no_passing_cut(tmp_path):
+    """Review 20 (bugs/torchscript-export-crash-dfe2b0): sin of uint8 exports as a Sin on uint8,
+    which the checker refuses (a type the campaign counts as the format's gap), and hardshrink's
+    symbolic then raises on that wrong type. The cut after sin is where it goes wrong: sin is at
+    fault, not hardshrink where it raised."""
+    pytest.importorskip("torch")
+    fault = rule_at_fault(_copy("torchscript-export-crash-dfe2b0", tmp_path))
+    assert fault.rules == ["aten::sin"], fault
