@@ -436,6 +436,21 @@ OPTIONAL_OPS = "optional-ops"
 SEQUENCES = "sequences"
 #: a float16 graph input is cast to float32, a graph output is float32, and nothing casts back
 UPCAST_KEPT = "upcast-kept"
+#: an initializer is read by an op the float16 converter keeps in float32 (its default block list:
+#: Resize, Min, Max, TopK...) and by an op it converts: it keeps the initializer float32 for the
+#: one and inserts no Cast for the other, which the checker names in that reader's words (ConvTranspose's
+#: "W has inconsistent type", Sin's "elem type differs": one defect, review 18)
+SHARED_WITH_KEPT = "initializer-shared-with-kept-op"
+
+
+def _shared_with_kept(model) -> bool:
+    try:
+        from onnxconverter_common.float16 import DEFAULT_OP_BLOCK_LIST
+    except Exception:  # noqa: BLE001 - no converter, no such defect to name
+        return False
+    inits = {t.name for t in model.graph.initializer}
+    kept = {i for n in model.graph.node if n.op_type in DEFAULT_OP_BLOCK_LIST for i in n.input if i in inits}
+    return any(i in kept for n in model.graph.node if n.op_type not in DEFAULT_OP_BLOCK_LIST for i in n.input)
 _OPTIONAL = ("Optional", "OptionalGetElement", "OptionalHasElement")
 #: a Cast to float32 (Cast's to=FLOAT), or a node reading one, of this op type ("casts-to-float:Compress")
 CASTS_TO_FLOAT = "casts-to-float:"
@@ -497,7 +512,7 @@ def model_traits(model) -> tuple[str, ...]:
               and all(to not in halves for _, to in casts_to)
               and any(v.type.tensor_type.elem_type == TensorProto.FLOAT for v in model.graph.output))
     return (((READS_GRAPH_OUTPUT,) if read else ()) + ((SETS_OUTPUT_TYPE,) if typed else ())
-            + ((UPCAST_KEPT,) if upcast else ())
+            + ((UPCAST_KEPT,) if upcast else ()) + ((SHARED_WITH_KEPT,) if _shared_with_kept(model) else ())
             + ((CASTS_TO_INT64,) if casts else ()) + ((INITIALIZER_IS_IO,) if shared else ())
             + ((IR3,) if model.ir_version < 4 else ()) + ((OPTIONAL_OPS,) if optional else ())
             + ((SEQUENCES,) if sequences else ()) + ((FLOAT16_INPUT,) if inputs16 else ())
@@ -527,6 +542,8 @@ STRUCTURAL = (
     # float16.py's value_info pass reads tensor_type alone; one defect, review 8)
     ("float16", ("invalid_model",), SEQUENCES, _TYPE_CLASH,
      "a sequence or an optional keeps its element type while the tensors in it are converted"),
+    ("float16", ("invalid_model",), SHARED_WITH_KEPT, _TYPE_CLASH,
+     "an initializer read by an op kept in float32 stays float32, and the converted ops reading it get no Cast"),
     # it retypes a Cast's output float16 and leaves to=FLOAT, and removing casts it thinks
     # redundant can hand that type clash to the node after it: the checker names the Cast or its
     # reader (review 12: Compress after the Cast, the live a7456d's Cast alone). After the rules

@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import json
 
+import numpy as np
 import pytest
 
 from fuzzer.case import CaseSpec, run_case
@@ -1087,3 +1088,29 @@ def test_review_13s_repeats_share_a_key():
     other = rule_keys("onnx-reference", "runtime", "shape_mismatch", {"system": "onnx-reference:ops", "rules": ["ReduceMin(float32)"]})
     assert set(other) != set(rule_keys("onnx-reference", "runtime", "shape_mismatch",
                                        {"system": "onnx-reference:ops", "rules": ["ReduceMax(float32)"]}))
+
+
+def test_an_initializer_shared_by_a_kept_and_a_converted_op_is_one_float16_defect():
+    """Review 18's fa7b03 repeating 4417e7: the float16 converter keeps an initializer float32 when
+    an op of its block list reads it (Resize, Min) and inserts no Cast for the converted op that
+    reads it too (ConvTranspose, Sin); the checker names that reader in its own words."""
+    from onnx import TensorProto as T
+    from onnx import helper, numpy_helper
+
+    from fuzzer.report.rootcause import SHARED_WITH_KEPT, model_traits, root_key
+
+    w = numpy_helper.from_array(np.ones(1, np.float32), "w")
+    y = [helper.make_tensor_value_info(n, T.FLOAT, [1]) for n in ("a", "b")]
+    shared = helper.make_graph([helper.make_node("Sin", ["w"], ["a"]), helper.make_node("Min", ["w", "w"], ["b"])],
+                               "g", [], y, [w])
+    apart = helper.make_graph([helper.make_node("Sin", ["w"], ["a"]), helper.make_node("Cos", ["w"], ["b"])], "g", [], y, [w])
+    assert SHARED_WITH_KEPT in model_traits(helper.make_model(shared))
+    assert SHARED_WITH_KEPT not in model_traits(helper.make_model(apart))
+    errors = ["InferenceError: [ShapeInferenceError] (op_type:ConvTranspose, node name: /ConvTranspose): W has "
+              "inconsistent type tensor(float16)",
+              "InferenceError: [ShapeInferenceError] Inference error(s): (op_type:Sin, node name: /Sin): "
+              "[TypeInferenceError] Inferred elem type differs from existing elem type: (1) vs (10)"]
+    assert len({root_key("float16", "transformer", "invalid_model", "check", e, "", [op], False, traits=(SHARED_WITH_KEPT,))
+                for e, op in zip(errors, ("ConvTranspose", "Sin"))}) == 1
+    assert len({root_key("float16", "transformer", "invalid_model", "check", e, "", [op], False)
+                for e, op in zip(errors, ("ConvTranspose", "Sin"))}) == 2
