@@ -1,0 +1,48 @@
+"""OpenVINO (CPU) fails to load a valid model: SequenceConstruct -> ConcatFromSequence <new_axis = 1> -> CenterCropPad on int8 (opset 21)
+
+ONNX Runtime, ONNX Runtime with basic graph optimizations, ONNX Runtime with extended graph optimizations, ONNX Runtime (multi-threaded), ONNX Runtime with graph optimizations disabled run the same model correctly. Found with onnx 1.23.2, openvino 2026.4.1.
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+"""
+import sys
+
+import numpy as np
+import onnx
+
+MODEL = onnx.parser.parse_model('''
+<
+   ir_version: 10,
+   opset_import: ["" : 21]
+>
+repro (int8[3,3] x0) => (int8[3,5,5] out0) 
+   <int8[3,3] t1 =  {1,1,1,1,1,1,1,1,1}, int64[3] t2 =  {3,5,5}>
+{
+   t3 = SequenceConstruct (x0, x0, x0, t1)
+   t4 = ConcatFromSequence <axis: int = 1, new_axis: int = 1> (t3)
+   out0 = CenterCropPad (t4, t2)
+}
+''')
+INPUTS = {'x0': np.array([[3, -3, 6], [1, 8, -4], [8, 0, 2]], dtype=np.int8)}
+
+def run_model(model_bytes, feeds):
+    import openvino as ov
+    core = ov.Core()
+    compiled = core.compile_model(core.read_model(model_bytes), "CPU", {'INFERENCE_PRECISION_HINT': 'f32', 'INFERENCE_NUM_THREADS': '1'})
+    result = compiled({p.get_any_name(): feeds[p.get_any_name()] for p in compiled.inputs})
+    return [result[o] for o in compiled.outputs]
+
+
+def main():
+    try:
+        actual = run_model(MODEL.SerializeToString(), INPUTS)
+    except Exception as e:
+        print('OpenVINO (CPU) raises', type(e).__name__, str(e)[:2000])
+        return 1 if 'RuntimeError: Exception from src/inference/src/cpp/core.cpp' in f'{type(e).__name__}: {e}' else 2
+    print('OpenVINO (CPU) runs the model: fixed')
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception as e:  # another step failed first: that says nothing about the bug
+        sys.exit(print("another step failed:", type(e).__name__, e) or 2)

@@ -1,0 +1,43 @@
+"""torch.onnx.export (TorchScript exporter, dynamo=False) raises: torch.sin(x0); torch.hardshrink(v1, lambd=-0.5) with x0: uint8[1,1]
+
+torch.onnx.export (TorchScript exporter, dynamo=False) fails before any runtime runs its model. Found with onnx 1.23.2, torch 2.13.0+cpu.
+Note: the TorchScript-based exporter is deprecated: torch.onnx.export defaults to dynamo=True (as in torch 2.13, the pinned version).
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+"""
+import io
+import sys
+
+import numpy as np
+import onnx
+import torch
+
+
+class Model(torch.nn.Module):
+    def forward(self, x0):
+        v1 = torch.sin(x0)
+        v2 = torch.hardshrink(v1, lambd=-0.5)
+        return v2,
+
+INPUTS = {'x0': np.array([[0]], dtype=np.uint8)}
+
+
+
+
+def main():
+    args = tuple(torch.from_numpy(a) for a in INPUTS.values())
+    try:
+        buf = io.BytesIO()
+        torch.onnx.export(Model().eval(), args, buf, dynamo=False, opset_version=15, input_names=['x0'], output_names=['out0'])
+        model = buf.getvalue()
+    except Exception as e:
+        print('torch.onnx.export raises', type(e).__name__, str(e)[:2000])
+        return 1 if all(s in f'{type(e).__name__}: {e}' for s in ('RuntimeError: value cannot be converted to type uint', 'without overflow')) else 2
+    print('the export succeeds: fixed')
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception as e:  # another step failed first: that says nothing about the bug
+        sys.exit(print("another step failed:", type(e).__name__, e) or 2)

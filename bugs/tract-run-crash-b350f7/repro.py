@@ -1,0 +1,52 @@
+"""tract fails to run a valid model: BitwiseNot -> Unsqueeze -> ScatterND -> Squeeze on a 0-d float32/int64 (opset 18)
+
+ONNX Runtime, ONNX Runtime with basic graph optimizations, ONNX Runtime with extended graph optimizations, ONNX Runtime (multi-threaded), ONNX Runtime with graph optimizations disabled, OpenVINO (CPU) run the same model correctly. Found with onnx 1.23.2, tract 0.23.9.
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+"""
+import sys
+
+import numpy as np
+import onnx
+
+MODEL = onnx.parser.parse_model('''
+<
+   ir_version: 10,
+   opset_import: ["" : 18]
+>
+repro (float x0, int64[1] x2) => (float out0) 
+   <float[1] t1 =  {-8.478374}, int64[1] t2 =  {0}, int64[1] t3 =  {-1}>
+{
+   t4 = BitwiseNot (x2)
+   t5 = Unsqueeze (x0, t2)
+   t6 = Unsqueeze (t4, t3)
+   t7 = ScatterND (t5, t6, t1)
+   out0 = Squeeze (t7, t2)
+}
+''')
+INPUTS = {'x0': np.array(-1.5020118951797485, dtype=np.float32), 'x2': np.array([0], dtype=np.int64)}
+
+def run_model(model_bytes, feeds):
+    import os, tempfile
+    import tract
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "model.onnx"), "wb") as f:
+            f.write(model_bytes)
+        runnable = tract.onnx().load(os.path.join(d, "model.onnx")).into_model().into_runnable()
+    return [t.to_numpy() for t in runnable.run(list(feeds.values()))]
+
+
+def main():
+    try:
+        actual = run_model(MODEL.SerializeToString(), INPUTS)
+    except Exception as e:
+        print('tract raises', type(e).__name__, str(e)[:2000])
+        return 1 if all(s in f'{type(e).__name__}: {e}' for s in ('ScatterND index -', 'out of bounds for data shape', 'xf), dynamic ndim=', '" ScatterNd')) else 2
+    print('tract runs the model: fixed')
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception as e:  # another step failed first: that says nothing about the bug
+        sys.exit(print("another step failed:", type(e).__name__, e) or 2)
