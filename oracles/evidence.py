@@ -612,3 +612,63 @@ def function_body_fault(model, error: str) -> tuple[str, str] | None:
             if _NESTED.search(str(e)):
                 return node.op_type, helper.tensor_dtype_to_string(elem).removeprefix("TensorProto.").lower()
     return None
+
+
+#: the domain the ops expanded by expand_function_ops are put in while they are inlined
+_EXPANDED = "onnxfuzz.expanded"
+
+
+def expand_function_ops(model) -> tuple[object, list[str]] | None:
+    """(model with every default-domain op that the spec defines by a function body at the
+    model's opset replaced by that body, the op types replaced), or None when it has none. A
+    runtime with no kernel for an op at that opset runs its body (ONNX Runtime does so for
+    ReduceLogSumExp at opset 28): run beside the op's own kernel, the body shows whether the
+    spec's definition computes the op's function (its Exp overflows where a kernel shifts by
+    the max)."""
+    import onnx
+    from onnx import helper, inliner
+
+    model = onnx.ModelProto.FromString(model.SerializeToString())
+    opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model)
+    except Exception:  # noqa: BLE001 - the declared types are what there is
+        inferred = model
+    types = {vi.name: vi.type for vi in [*inferred.graph.input, *inferred.graph.value_info, *inferred.graph.output]}
+    for init in model.graph.initializer:
+        types.setdefault(init.name, helper.make_tensor_type_proto(init.data_type, list(init.dims)))
+    bodies, ops = [], []
+    for node in model.graph.node:
+        if node.domain not in ("", "ai.onnx"):
+            continue
+        try:
+            schema = onnx.defs.get_schema(node.op_type, opset)
+            if schema.has_function:
+                body = schema.function_body
+            elif schema.has_context_dependent_function and all(n in types for n in node.input if n):
+                raw = schema.get_context_dependent_function(
+                    node.SerializeToString(), [types[n].SerializeToString() if n else b"" for n in node.input])
+                body = onnx.FunctionProto.FromString(raw)
+            else:
+                continue
+        except Exception:  # noqa: BLE001 - no schema or no body for these inputs: the op stays
+            continue
+        if not body.node:
+            continue
+        name = f"{node.op_type}_{len(bodies)}"
+        f = onnx.FunctionProto()
+        f.CopyFrom(body)
+        f.name, f.domain = name, _EXPANDED
+        if not any(o.domain in ("", "ai.onnx") for o in f.opset_import):
+            f.opset_import.append(helper.make_opsetid("", opset))
+        bodies.append(f)
+        ops.append(node.op_type)
+        node.op_type, node.domain = name, _EXPANDED
+    if not bodies:
+        return None
+    model.functions.extend(bodies)
+    model.opset_import.append(helper.make_opsetid(_EXPANDED, 1))
+    try:
+        return inliner.inline_local_functions(model), sorted(set(ops))
+    except Exception:  # noqa: BLE001 - a body onnx cannot inline here: no evidence
+        return None

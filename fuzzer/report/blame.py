@@ -151,6 +151,33 @@ def _still_fails(runtime: str, model: bytes, feeds: dict, error: str) -> bool:
     return bool(raised) and re.search(error_pattern(first[0]), raised) is not None
 
 
+def _function_body_computes_otherwise(model, feeds: dict, kind: Kind) -> str:
+    """The ops whose spec function bodies, expanded in model (oracles.evidence.expand_function_ops),
+    make onnx.reference compute what kind says (NaN or inf, or other values) where its own kernels
+    for those ops compute the model finite and close; "" when they do not, or either run fails.
+    Each run is in a process of its own."""
+    from fuzzer.run.alone import run_alone
+    from oracles.evidence import expand_function_ops
+
+    expanded = expand_function_ops(model)
+    if expanded is None:
+        return ""
+    body_model, ops = expanded
+    kernels = run_alone(LENIENT, model.SerializeToString(), feeds, outputs=True).outputs
+    bodies = run_alone(LENIENT, body_model.SerializeToString(), feeds, outputs=True).outputs
+    if kernels is None or bodies is None or len(kernels) != len(bodies):
+        return ""
+    for k, b in zip(kernels, bodies):
+        k, b = np.asarray(k), np.asarray(b)
+        if k.shape != b.shape or k.dtype.kind != "f" or not np.isfinite(k).all():
+            continue
+        if kind is Kind.NAN_INF and not np.isfinite(b).all():
+            return ", ".join(ops)
+        if kind is Kind.VALUE_MISMATCH and np.isfinite(b).all() and not np.allclose(b, k, rtol=1e-2, atol=1e-6):
+            return ", ".join(ops)
+    return ""
+
+
 def _producer(name: str, role: str, reason: str, witnesses) -> Blame:
     """Blame on whoever made a model; onnxfuzz's own builder is onnxfuzz's own defect."""
     if name == OWN_EXPORTER:
@@ -345,6 +372,17 @@ def _blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, ex
             return Blame("", "", f"{flipped}; the truth is the graph's at its own precision, and {target.runtime} "
                          f"computes each op at the lowered model's types, so it may be the one that honours the "
                          f"rounding ({found.reason})", witnesses)
+        if (kind in (Kind.NAN_INF, Kind.VALUE_MISMATCH) and runtime_family(target.runtime) != LENIENT and made is not None
+                and feeds is not None):
+            body = _function_body_computes_otherwise(made, feeds, kind)
+            if body:
+                # a runtime with no kernel for the op at this opset runs the spec's function body:
+                # the body is what is wrong (review 19: ONNX Runtime at opset 28 inlines
+                # ReduceLogSumExp's Exp of the unshifted input, which overflows)
+                return Blame("onnx", "spec", f"onnx (function body of {body}): run by onnx.reference, the body the "
+                             f"spec defines {body} by computes {'NaN or inf' if kind is Kind.NAN_INF else 'other values'} "
+                             f"where onnx.reference's own {body} computes the model right; {target.runtime} runs that "
+                             f"body ({found.reason})", witnesses)
         system = target.runtime if found.alone else runtime_family(target.runtime)
         return Blame(system, "runtime", found.reason, witnesses)
     if transformer and not kind_is_crash(kind):

@@ -217,6 +217,33 @@ def test_a_function_body_failure_after_float16_is_the_specs_not_the_converters()
     assert "onnx (function body of MeanVarianceNormalization)" in who.reason and "float16" in who.reason
 
 
+def test_a_wrong_value_the_specs_function_body_computes_is_the_specs():
+    """Review 19's 4da246: at opset 28 ONNX Runtime has no ReduceLogSumExp kernel and runs the
+    spec's function body, whose Exp of the unshifted input overflows to inf where the op's value
+    is 3451.45. onnx.reference's own kernel computes it; the body, expanded and run by
+    onnx.reference, gives inf too: the body is at fault. A model with no function op, or whose
+    body computes the same, gives no such evidence."""
+    from fuzzer.report.blame import _function_body_computes_otherwise
+    from oracles.evidence import expand_function_ops
+
+    x = helper.make_tensor_value_info("x", T.FLOAT, [1])
+    y = helper.make_tensor_value_info("y", T.FLOAT, [])
+    axes = helper.make_tensor("axes", T.INT64, [1], [0])
+    lse = helper.make_model(helper.make_graph([helper.make_node("ReduceLogSumExp", ["x", "axes"], ["y"], keepdims=0)],
+                                              "g", [x], [y], [axes]), opset_imports=[helper.make_opsetid("", 28)])
+    expanded, ops = expand_function_ops(lse)
+    assert ops == ["ReduceLogSumExp"] and "ReduceLogSumExp" not in {n.op_type for n in expanded.graph.node}
+    big = {"x": np.array([3451.45], np.float32)}
+    assert _function_body_computes_otherwise(lse, big, Kind.NAN_INF) == "ReduceLogSumExp"
+    # where the body's Exp does not overflow it computes the op: no evidence
+    assert _function_body_computes_otherwise(lse, {"x": np.array([2.5], np.float32)}, Kind.NAN_INF) == ""
+    assert _function_body_computes_otherwise(lse, {"x": np.array([2.5], np.float32)}, Kind.VALUE_MISMATCH) == ""
+    add = helper.make_model(helper.make_graph([helper.make_node("Add", ["x", "x"], ["y"])], "g", [x],
+                                              [helper.make_tensor_value_info("y", T.FLOAT, [1])]),
+                            opset_imports=[helper.make_opsetid("", 18)])
+    assert expand_function_ops(add) is None
+
+
 # ---- `onnxfuzz check`'s blame: the same rules on its rows
 
 
