@@ -9,12 +9,12 @@ element:
     tol = rtol(dtype) * (|truth| + 0.1 * scale)         dtype-aware base
         + 2 * |eager32 - truth|                         the graph's observed rounding error
         + jump * 50 * eps(dtype) / delta                rounding of ~50 ops, linearized
-        + inner * 2 * eps(dtype) / delta                each op's own rounding, carried to the output
+        + inner * 2 * eps(dtype) / delta                the ops' own rounding, carried to the output
 
 where `jump` is how far the float64 truth moves when inputs and weights are
-perturbed by a relative `delta`, and `inner` how far it moves when every op's
-operands and result are (a subtraction that cancels two rounded values leaves
-their rounding, not 0). Elements whose response to that perturbation is
+perturbed by a relative `delta`, and `inner` how far it moves when every
+computing op's result, and a multi-step op's operands, are (a subtraction that
+cancels two rounded values leaves their rounding, not 0). Elements whose response to that perturbation is
 super-linear (a floor flipping, an argmax tie breaking) are not judged at all,
 and neither are integer or bool elements that flip, under that perturbation or
 under one of every op's result (a tie between values computed alike, which no
@@ -65,8 +65,9 @@ class Reference:
     dtypes: list[str]  # declared output dtypes
     ops: list[list[str]] = field(default_factory=list)  # per output: the ops it depends on
     delta: float = DELTA  # the relative perturbation `jump` was measured with (sensitivity_delta)
-    #: float64 |truth - truth with every op's result perturbed by `delta`|: it only marks elements
-    #: unstable (a tie inside the graph that no input moves), it widens no tolerance. Empty: not measured
+    #: float64 |truth - truth with every computing op's result (and a multi-step op's operands)
+    #: perturbed by `delta`|: it marks elements unstable (a tie inside the graph that no input
+    #: moves) and carries each op's own rounding into the tolerance. Empty: not measured
     inner_jump: list[np.ndarray] = field(default_factory=list)
     #: the largest |value| of any float input, weight or intermediate of the truth (0: not measured)
     peak: float = 0.0
@@ -103,9 +104,9 @@ class Reference:
         # quantization error scales with the tensor's range, not each element
         base = _RTOL[dtype] * (np.abs(t) + (1.0 if dtype == "int8" else 0.1) * scale)
         mask = np.maximum(jump, inner) <= self.delta * _STEEP * (np.abs(t) + scale)
-        # `inner` is how far the output moves when every op's operands and result move by up to
-        # delta: allowing two ulps there covers a kernel that rounds at a few steps inside (a
-        # deviation's mean, then its square root), cancellation included
+        # `inner` is how far the output moves when every computing op's result, and a multi-step
+        # op's operands, move by up to delta: two ulps per nudged value cover a kernel that rounds
+        # at a few steps inside (a deviation's mean, then its square root), cancellation included
         tol = base + jump * 50 * _EPS[dtype] / self.delta + inner * 2 * _EPS[dtype] / self.delta
         if with_eager:
             diff = np.abs(e32 - t)

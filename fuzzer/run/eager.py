@@ -192,9 +192,10 @@ def _sensitivity(m64, args64, truth, rng: np.random.Generator, delta: float,
 
 
 def _inner_sensitivity(m64, args64, truth, delta: float) -> list[np.ndarray]:
-    """Elementwise max |truth - truth with every op's float result scaled by (1 +- delta)|, the
-    factor ramping with each element's position one way and then the other, then with a random
-    sign per element (two results of one shape that cancel ramp alike and would not show it).
+    """Elementwise max |truth - truth with every computing op's float result, and a multi-step
+    op's operands (fuzzer.materialize.exactness), scaled by (1 +- delta)|, the factor ramping with
+    each element's position one way and then the other, then with a random sign per element (two
+    results of one shape that cancel ramp alike and would not show it).
 
     A runtime rounds at every op, not only at its inputs. Two elements that are equal because
     they are computed alike from equal data (two rows of x @ ones, reduced) stay equal however the
@@ -224,6 +225,8 @@ def _inner_sensitivity(m64, args64, truth, delta: float) -> list[np.ndarray]:
     for pattern in ("up", "down", "random"):
         try:
             outs = m64.wiggled(nudge(pattern), *args64)
+        except (NameError, AttributeError):
+            raise  # the rendered source is wrong (an operand renamed for its nudge): onnxfuzz's defect
         except Exception:  # noqa: BLE001 - a nudged value an op refuses: that op's domain edge, not a tie
             continue
         _widen(jump, outs, truth)

@@ -100,3 +100,24 @@ def test_a_copy_of_one_value_subtracted_from_it_stays_exact():
     g.outputs = [d]
     ref, _ = reference(g, NumpyChoices(0), {x.name: np.array([1.5, -2.0, 3.25], dtype=np.float32)}, special=False)
     assert (ref.inner_jump[0] == 0).all()
+
+
+def test_exact_copies_stay_exact_through_an_op_that_rounds_once():
+    """The maintainer review of the rounding term: relu(x) - x is exactly 0 on every runtime for
+    x > 0, so the sign of it is judged, and its tolerance allows no rounding a Sub cannot make.
+    Only an op that rounds in several steps (a mean, a matmul) has its operands nudged."""
+    from fuzzer.materialize.exactness import moves_operands, moves_result
+    from fuzzer.ops import get_spec
+
+    g = Graph()
+    t = TensorType(DType.float32, (3,))
+    x = g.add_input(t)
+    (r,) = g.add_node("relu", [x], {}, [t]).outputs
+    (d,) = g.add_node("sub", [r, x], {}, [t]).outputs
+    (s,) = g.add_node("sign", [d], {}, [t]).outputs
+    g.outputs = [d, s]
+    ref, _ = reference(g, NumpyChoices(0), {x.name: np.array([1.9, 0.5, 3.25], dtype=np.float32)}, special=False)
+    assert ref.tolerance(1)[1].all()  # the sign is judged
+    assert (ref.inner_jump[0] == 0).all()  # and the difference allows nothing for rounding
+    assert not moves_operands(get_spec("sub"), g.node(d.node_id)) and moves_result(get_spec("sub"))
+    assert not moves_result(get_spec("relu"))
