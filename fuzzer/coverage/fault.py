@@ -71,10 +71,13 @@ class Fault:
     #: cut does not crash but already computes another shape than a witness, so the kernel's
     #: defect is that, and the crash further on only shows it; "" otherwise
     shown: str = ""
+    #: for an exporter's first failing cut: it failed only by what its model declares or by an
+    #: element type the checker refuses, not by a verdict on what it computes (not recorded)
+    soft: bool = field(default=False, compare=False, repr=False)
 
     def to_json(self) -> dict:
         out = asdict(self)
-        del out["cut_node"]
+        del out["cut_node"], out["soft"]
         if not out["shown"]:  # only where it says something: records of other kinds stay as they were
             del out["shown"]
         return out
@@ -849,6 +852,7 @@ def _exporter(folder: Path, case: dict) -> Fault:
     import numpy as np
 
     from fuzzer.convert.base import ExportRequest
+    from fuzzer.coverage.torch_exporters import delegate_of
     from fuzzer.ir import Graph
     from fuzzer.plugin import load_plugin
 
@@ -865,7 +869,11 @@ def _exporter(folder: Path, case: dict) -> Fault:
     plugin = load_plugin("converter", bug["system"])
     order, error = _recorded(lambda: plugin.export(request))
     cut = _first_failing_cut(folder, bug, graph, plugin, systems, opset) if graph.op_nodes else None
-    core = cut.core if cut is not None else []
+    # a cut that fails only by what it declares or by a type gap takes the blame only with the
+    # evidence below; the key's core is otherwise the first cut failing by a verdict (a defect
+    # of a later op in a graph whose first op misdeclares harmlessly is that later op's)
+    hard = _first_failing_cut(folder, bug, graph, plugin, systems, opset, soft=False) if cut is not None and cut.soft else cut
+    core = hard.core if hard is not None else []
     if bug["system"].startswith("dynamo") and bug["kind"] in _WRONG_RESULTS:
         decomposed = _decomposition_at_fault(folder, bug, graph, opset)
         if decomposed is not None:
@@ -877,8 +885,6 @@ def _exporter(folder: Path, case: dict) -> Fault:
             optimized.core = core
             return optimized
     if error is not None and bug["stage"] == "export" and bug["system"] == "torchscript":
-        from fuzzer.coverage.torch_exporters import delegate_of
-
         inner = _innermost_symbolic(error, {r for s, r in order if s in systems})
         if (inner is not None and cut is not None and cut.rules and inner not in cut.rules
                 and f"aten::{delegate_of(cut.rules[0], opset)}" != inner  # maximum's code is max's
@@ -904,9 +910,18 @@ def _exporter(folder: Path, case: dict) -> Fault:
         declared = _declared_dims_at_fault(folder, bug)
         if declared is not None:
             return declared
-    if not fault.rules and bug["stage"] != "export" and cut is not None and cut.rules:
+    if not fault.rules and bug["stage"] != "export" and cut is not None and cut.rules and cut.soft and (
+            len(cut.core) < len(graph.op_nodes) and _fails_given_the_truth_after(folder, bug, graph, cut.cut_node, opset) is False):
+        # the failure names no rule, and fed the right values from the cut that declares or types
+        # wrongly the graph passes (unbind's ranks, then a Transpose refusing them: e45b63)
         return cut
+    if not fault.rules and bug["stage"] != "export" and hard is not None and hard.rules:
+        return hard
+    export_crash = bug["stage"] == "export"
     if (fault.rules and cut is not None and cut.rules and not set(cut.rules) & set(fault.rules)
+            # at export only a cut that declares or types wrongly: wrong values make no later
+            # function raise, and a crash that yields to them would name an unrelated rule
+            and (not export_crash or (cut.soft and f"aten::{delegate_of(cut.rules[0], opset)}" not in fault.rules))
             and len(cut.core) < len(graph.op_nodes)
             and _fails_given_the_truth_after(folder, bug, graph, cut.cut_node, opset) is False):
         # the graph cut before the op the failure names already fails, and fed the right values
@@ -1120,7 +1135,8 @@ def core_of(cut) -> list:
             for node in cut.op_nodes]
 
 
-def _first_failing_cut(folder: Path, bug: dict, graph, plugin, systems: tuple[str, ...], opset: int) -> Fault | None:
+def _first_failing_cut(folder: Path, bug: dict, graph, plugin, systems: tuple[str, ...], opset: int,
+                       soft: bool = True) -> Fault | None:
     """The first op of an exporter bug's graph, in order, such that the graph cut after it (its
     outputs made the graph's, what it does not need dropped) already fails on this exporter's
     path, judged by the campaign's own oracles against the float64 truth. Returned as a Fault
@@ -1153,27 +1169,31 @@ def _first_failing_cut(folder: Path, bug: dict, graph, plugin, systems: tuple[st
             return None
         result = ran[0]
         rules = {r for s, r in order if s in systems and not TRIVIAL.search(r)}
-        misdeclared = _misdeclared(result.models.get(f"{bug['system']}@{opset}"), cut)
-        if not misdeclared and not any((v.kind.is_failure or _checker_type_gap(v)) and v.path.split("@")[0] == bug["system"]
-                                       for v in result.verdicts):
+        mine = [v for v in result.verdicts if v.path.split("@")[0] == bug["system"]]
+        failed = any(v.kind.is_failure for v in mine)
+        misdeclared = _misdeclared(result.models.get(f"{bug['system']}@{opset}"), cut) if soft and not failed else ""
+        gap = soft and not failed and any(map(_checker_type_gap, mine))
+        if not (failed or misdeclared or gap):
             passed |= rules
             continue
         new = sorted(rules - passed)
         where = f"the graph cut after {node.op_type} is the first cut that already fails on {bug['system']}'s path"
         if misdeclared:
             where += f" (its model declares what it does not produce: {misdeclared})"
+        elif gap:
+            where += " (the checker refuses an op of its model on an element type the op does not take)"
         if len(new) == 1:
             return Fault(systems[0], new, sorted(rules | passed),
                          f"{where}, and this is the one rule its export applied that no earlier, passing cut did",
-                         core_of(cut), cut_node=node.id)
+                         core_of(cut), cut_node=node.id, soft=not failed)
         names = [v.name for v in cut.inputs]
         request = ExportRequest(cut, _by_name(names, given), names, [f"out{i}" for i in range(len(cut.outputs))], opset)
         made = _made_wrong_outputs(plugin, request, result, bug["system"], set(new))
         if made is not None:
             return Fault(systems[0], [made], sorted(rules | passed),
                          f"{where}; of the rules its export newly applied, this one made the node that computes the "
-                         "wrong output", core_of(cut), cut_node=node.id)
-        return Fault(systems[0], [], sorted(rules | passed), where, core_of(cut), cut_node=node.id)
+                         "wrong output", core_of(cut), cut_node=node.id, soft=not failed)
+        return Fault(systems[0], [], sorted(rules | passed), where, core_of(cut), cut_node=node.id, soft=not failed)
     return None
 
 
