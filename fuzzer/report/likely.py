@@ -130,6 +130,10 @@ def near_keys(bug: dict) -> set[tuple[str, str, str]]:
 _TRIVIAL_CANDIDATES = frozenset({"prim::Constant", "prim::ListConstruct", "prim::TupleConstruct", "aten::clone"})
 
 
+#: the most candidates an unlocalized failure may have to be near a filed bug of one of them
+_FEW_CANDIDATES = 2
+
+
 def candidate_keys(bug: dict) -> set[tuple[str, str, str]]:
     """The exporter functions an unlocalized failure may be in: the localizer named no rule and
     left candidates (a TorchScript export applied two rules and the failure names neither's op).
@@ -141,8 +145,12 @@ def candidate_keys(bug: dict) -> set[tuple[str, str, str]]:
     if fault.get("rules") or bug.get("role") != "exporter" or not system.endswith(":symbolic"):
         return set()
     family = system_family(bug.get("system", ""))
-    return {("function", family, exporter_function(bug.get("system", ""), r, bug.get("path") or ""))
-            for r in fault.get("candidates") or [] if isinstance(r, str) and r and r not in _TRIVIAL_CANDIDATES}
+    candidates = {r for r in fault.get("candidates") or [] if isinstance(r, str) and r and r not in _TRIVIAL_CANDIDATES}
+    if len(candidates) > _FEW_CANDIDATES:
+        # every rule a longer export applied: one of them is filed more often than not (bugs/
+        # holds some eighty TorchScript functions), which says nothing of this failure
+        return set()
+    return {("function", family, exporter_function(bug.get("system", ""), r, bug.get("path") or "")) for r in candidates}
 
 
 def _near_records(filed: list[tuple[Path, dict]]) -> dict[Path, list[tuple[set[tuple[str, str, str]], str]]]:

@@ -444,13 +444,19 @@ SHARED_WITH_KEPT = "initializer-shared-with-kept-op"
 
 
 def _shared_with_kept(model) -> bool:
+    """SHARED_WITH_KEPT: a float32 initializer (the only kind the converter lowers) read both by
+    an op of its default block list and by another op."""
+    from onnx import TensorProto
+
     try:
         from onnxconverter_common.float16 import DEFAULT_OP_BLOCK_LIST
     except Exception:  # noqa: BLE001 - no converter, no such defect to name
         return False
-    inits = {t.name for t in model.graph.initializer}
-    kept = {i for n in model.graph.node if n.op_type in DEFAULT_OP_BLOCK_LIST for i in n.input if i in inits}
+    floats = {t.name for t in model.graph.initializer if t.data_type == TensorProto.FLOAT}
+    kept = {i for n in model.graph.node if n.op_type in DEFAULT_OP_BLOCK_LIST for i in n.input if i in floats}
     return any(i in kept for n in model.graph.node if n.op_type not in DEFAULT_OP_BLOCK_LIST for i in n.input)
+
+
 _OPTIONAL = ("Optional", "OptionalGetElement", "OptionalHasElement")
 #: a Cast to float32 (Cast's to=FLOAT), or a node reading one, of this op type ("casts-to-float:Compress")
 CASTS_TO_FLOAT = "casts-to-float:"

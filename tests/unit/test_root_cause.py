@@ -1106,6 +1106,12 @@ def test_an_initializer_shared_by_a_kept_and_a_converted_op_is_one_float16_defec
     apart = helper.make_graph([helper.make_node("Sin", ["w"], ["a"]), helper.make_node("Cos", ["w"], ["b"])], "g", [], y, [w])
     assert SHARED_WITH_KEPT in model_traits(helper.make_model(shared))
     assert SHARED_WITH_KEPT not in model_traits(helper.make_model(apart))
+    # an int64 initializer the converter leaves alone is no such defect
+    n = numpy_helper.from_array(np.ones(1, np.int64), "w")
+    ints = [helper.make_tensor_value_info(v, T.INT64, [1]) for v in ("a", "b")]
+    whole = helper.make_graph([helper.make_node("Add", ["w", "w"], ["a"]), helper.make_node("Max", ["w", "w"], ["b"])],
+                              "g", [], ints, [n])
+    assert SHARED_WITH_KEPT not in model_traits(helper.make_model(whole))
     errors = ["InferenceError: [ShapeInferenceError] (op_type:ConvTranspose, node name: /ConvTranspose): W has "
               "inconsistent type tensor(float16)",
               "InferenceError: [ShapeInferenceError] Inference error(s): (op_type:Sin, node name: /Sin): "
