@@ -276,6 +276,9 @@ class OpInfoSpec(DrawsWithNotes, OpSpec):
     def draw_attrs(self, b, types, note):
         s = self.samples[note.sample]
         attrs = {"args": s["args"], "kwargs": s["kwargs"]}
+        past = _circular_pad_past_edge(types, attrs)
+        if past:
+            raise Rejected(f"{self.name}: {past}")
         found = _meta(self.name, _call_key(self, attrs), _types_key(types))
         if not isinstance(found, tuple):
             raise Rejected(f"{self.name}: {found}")
@@ -288,6 +291,9 @@ class OpInfoSpec(DrawsWithNotes, OpSpec):
         return attrs
 
     def requires(self, types, attrs):
+        past = _circular_pad_past_edge(types, attrs)
+        if past:
+            return f"{self.name}: {past}"
         found = _meta(self.name, _call_key(self, attrs), _types_key(types))
         if not isinstance(found, tuple):
             return f"{self.name} refuses these operand types: {found}"
@@ -338,6 +344,26 @@ class OpInfoSpec(DrawsWithNotes, OpSpec):
         if ctx.truth and attrs.get("widen"):
             expr = f"__import__('fuzzer.ops.opinfo', fromlist=['in_float64']).in_float64(lambda: {expr})"
         return expr
+
+
+def _circular_pad_past_edge(types, attrs) -> str | None:
+    """Why F.pad(x, pads, "circular") reads past x's edge, or None. A negative pad crops; torch
+    then wraps the positive pad of that dim around what is left, and where less is left than it
+    wraps (all of a dim cropped), it reads memory outside x: the result changes from call to call
+    (the maintainer review of stop 29: pads (-1, 1, -2, 1) on a dim of 2, the truth unrepeatable)."""
+    args = attrs.get("args") or []
+    if len(args) < 2 or args[1] != "circular" or not types or not isinstance(args[0], dict):
+        return None
+    pads = args[0].get("tuple") or []
+    shape = types[0].shape
+    for i in range(min(len(pads) // 2, len(shape))):
+        left, right = pads[2 * i], pads[2 * i + 1]
+        if not all(isinstance(p, int) for p in (left, right)):
+            return None
+        kept = shape[-1 - i] + min(left, 0) + min(right, 0)
+        if kept < 1 or max(left, right) > kept:
+            return f"circular pads ({left}, {right}) on a dim of {shape[-1 - i]} wrap past what the crop leaves"
+    return None
 
 
 def _primary_fits(s: dict) -> set[tuple[str, int]]:

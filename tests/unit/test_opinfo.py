@@ -153,3 +153,22 @@ def test_bucketize_sorts_its_boundaries():
         {"id": 6, "op": "opinfo.bucketize", "attrs": {"args": [{"t": 1}], "kwargs": {"out_int32": True, "right": True}},
          "outputs": [{"dtype": "int32", "shape": [3]}], "inputs": [[0, 0], [0, 0]]}], "outputs": [[6, 0]]})
     assert "torch.bucketize(x0, torch.sort(x0).values, out_int32=True, right=True)" in module_source(graph)
+
+
+def test_a_circular_pad_that_wraps_past_what_its_crop_leaves_is_never_drawn():
+    """The maintainer review of stop 29: OpInfo's sample pads (-1, 1, -2, 1) adapted to a dim of 2
+    crop all of it, and torch's circular pad then reads outside the tensor (its result changes
+    from call to call, so no truth holds). Such a call is refused when drawn and when shrunk."""
+    from fuzzer.errors import Rejected
+
+    spec = get_spec("opinfo.nn.functional.pad.circular")
+    attrs = {"args": [{"tuple": [-1, 1, -2, 1]}, "circular"], "kwargs": {}}
+    assert "wrap past" in spec.requires([TensorType(DType.float32, (3, 3, 2, 5))], attrs)
+    assert spec.requires([TensorType(DType.float32, (1, 3, 4, 4))], attrs) is None
+    wraps = next(i for i, s in enumerate(spec.samples) if s["args"][0] == {"tuple": [-1, 1, -2, 1]})
+
+    class Note:
+        sample = wraps
+
+    with pytest.raises(Rejected):
+        spec.draw_attrs(None, [TensorType(DType.float32, (3, 3, 2, 5))], Note())
