@@ -566,6 +566,22 @@ def constraint_breaks(model, feeds: dict | None = None, *, stated_first: bool = 
 _NESTED = re.compile(r"\(op_type:(\w+)(?:, node name: [^)]*)?\): [^\n]*?\(op_type:\w+")
 
 
+def _value_types(model) -> dict:
+    """Every value's TypeProto, as (non-strict) shape inference or the model states it, an
+    initializer's from its own data type and dims."""
+    import onnx
+    from onnx import helper
+
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model)
+    except Exception:  # noqa: BLE001 - the declared types are what there is
+        inferred = model
+    types = {vi.name: vi.type for vi in [*inferred.graph.input, *inferred.graph.value_info, *inferred.graph.output]}
+    for init in model.graph.initializer:
+        types.setdefault(init.name, helper.make_tensor_type_proto(init.data_type, list(init.dims)))
+    return types
+
+
 def function_body_fault(model, error: str) -> tuple[str, str] | None:
     """(op type, element type) when the checker error is inside a function op's body and the
     same op alone, at the same element type and attributes, fails the checker the same way:
@@ -577,13 +593,7 @@ def function_body_fault(model, error: str) -> tuple[str, str] | None:
     if not outer:
         return None
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
-    try:
-        inferred = onnx.shape_inference.infer_shapes(model)
-    except Exception:
-        inferred = model
-    types = {vi.name: vi.type for vi in [*inferred.graph.input, *inferred.graph.value_info, *inferred.graph.output]}
-    for init in model.graph.initializer:
-        types.setdefault(init.name, helper.make_tensor_type_proto(init.data_type, list(init.dims)))
+    types = _value_types(model)
     for node in model.graph.node:
         if node.op_type not in outer or node.domain not in ("", "ai.onnx"):
             continue
@@ -630,13 +640,7 @@ def expand_function_ops(model) -> tuple[object, list[str]] | None:
 
     model = onnx.ModelProto.FromString(model.SerializeToString())
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
-    try:
-        inferred = onnx.shape_inference.infer_shapes(model)
-    except Exception:  # noqa: BLE001 - the declared types are what there is
-        inferred = model
-    types = {vi.name: vi.type for vi in [*inferred.graph.input, *inferred.graph.value_info, *inferred.graph.output]}
-    for init in model.graph.initializer:
-        types.setdefault(init.name, helper.make_tensor_type_proto(init.data_type, list(init.dims)))
+    types = _value_types(model)
     bodies, ops = [], []
     for node in model.graph.node:
         if node.domain not in ("", "ai.onnx"):
