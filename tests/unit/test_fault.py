@@ -163,6 +163,20 @@ def test_a_bug_of_the_component_an_exporter_runs_first_names_that_component(tmp_
     assert (fault.system, fault.rules) == ("torchscript:component", ["torch.jit.trace"])
 
 
+def test_a_dynamo_bug_of_its_last_fusions_names_them_and_says_they_run_after(tmp_path):
+    """Blame's fusions verdict (the exporter without its optimization computes the result, and
+    onnxscript's optimizer alone keeps it right): the component runs after the translation, and
+    the record says so rather than "before"."""
+    from fuzzer.convert.base import EXPORTERS_FUSIONS
+
+    (tmp_path / "case.json").write_text(json.dumps({"bug": {
+        "system": "dynamo", "role": "exporter", "kind": "value_mismatch", "stage": "judge", "path": "dynamo@18",
+        "component": EXPORTERS_FUSIONS, "error": "output 0: 1/1 elements off"}, "graph": {}}))
+    fault = rule_at_fault(tmp_path)
+    assert (fault.system, fault.rules) == ("dynamo:component", [EXPORTERS_FUSIONS])
+    assert "runs after" in fault.note and "before" not in fault.note
+
+
 def test_a_version_converter_bug_is_the_adapter_of_the_first_failing_step(tmp_path):
     """The second review's version-up folder: an IR-3, opset-7 Pad converts validly to opsets 8,
     9 and 10; the step 10 -> 11 writes the pads initializer no IR-3 model may leave out of its inputs."""
