@@ -60,6 +60,9 @@ class CampaignOptions:
     guided: bool = field(default_factory=lambda: os.environ.get("ONNXFUZZ_GUIDED", "1") != "0")
     #: the share of a guided campaign's cases that mutate a corpus graph
     corpus_ratio: float = 0.2
+    #: with file_bugs: cases whose ops every reviewed guise of a known defect shared seldom go to
+    #: that defect's system (fuzzer.campaign.known); --no-steer-known sends them as often as any
+    steer_known: bool = True
 
 
 def run_campaign(opts: CampaignOptions) -> dict:
@@ -87,6 +90,7 @@ def run_campaign(opts: CampaignOptions) -> dict:
         from fuzzer.campaign.guidance import Guide
 
         guide = Guide(store, opts.seed, opts.config, opts.corpus_ratio)
+    known = _known_defects(opts)
     next_id = [store.next_case_id()]
     issued = [0]
 
@@ -97,24 +101,33 @@ def run_campaign(opts: CampaignOptions) -> dict:
         next_id[0] += 1
         issued[0] += 1
         exporters = _one_frontend(share.pick(), share.spent)
+        # the least-used exporter stays, whatever the swarm: fair sharing must not starve it
+        lead = min(exporters, key=share.spent.__getitem__)
         config, swarm = opts.config, None
         if swarms is not None:
             swarm = swarms.for_case(cid, swarms.frontend_of(exporters[0]),
                                     guide.boost(cid) if guide is not None else frozenset())
-            # the least-used exporter stays, whatever the swarm: fair sharing must not starve it
-            lead = min(exporters, key=share.spent.__getitem__)
             exporters = [e for e in exporters if e in swarm.exporters or e == lead]
+        graph_json = (seeder.graph_for(cid, exporters) if seeder is not None else None) \
+            or (guide.graph_for(cid, exporters) if guide is not None else None)
+        runtimes, transformers = list(swarm.runtimes if swarm else ()), list(swarm.transformers if swarm else ())
+        if known is not None and (swarm is not None or graph_json is not None):
+            steered = known.steer(cid, _graph_ops(graph_json) if graph_json else swarm.ops, graph_json is not None,
+                                  exporters, lead, runtimes or list(opts.runtimes), transformers or list(opts.transformers))
+            exporters, runtimes, transformers = steered.exporters, steered.runtimes, steered.transformers
+            if steered.dropped_ops:
+                swarm = dataclasses.replace(swarm, ops=tuple(o for o in swarm.ops if o not in steered.dropped_ops))
+        if swarm is not None:
             config = swarm.config(opts.config)
         return CaseSpec(
             case_id=cid,
             seed=case_seed(opts.seed, cid),
             config=config,
             exporters=exporters,
-            runtimes=rshare.pick(at_least=2, among=swarm and swarm.runtimes),
-            transformers=tshare.pick(among=swarm and swarm.transformers) if tshare else [],
+            runtimes=rshare.pick(at_least=2, among=runtimes),
+            transformers=tshare.pick(among=transformers) if tshare else [],
             opset=opts.opset,
-            graph_json=(seeder.graph_for(cid, exporters) if seeder is not None else None)
-            or (guide.graph_for(cid, exporters) if guide is not None else None),
+            graph_json=graph_json,
             swarm=swarm.to_json() if swarm is not None else None,
         )
 
@@ -179,6 +192,8 @@ def run_campaign(opts: CampaignOptions) -> dict:
         stats["session"]["guidance"] = guide.summary()
     if triage is not None:
         stats["session"]["triage"] = triage.summary()
+    if known is not None:
+        stats["session"]["known_defects"] = known.summary()
     if batcher is not None:
         stats["session"]["batches"] = batcher.summary()
     if opts.scheduler is not None:
@@ -299,6 +314,25 @@ def _swarms(opts: CampaignOptions):
     for name in opts.exporters:
         by_frontend.setdefault(load_plugin("converter", name).frontend, []).append(name)
     return SwarmSchedule(opts.seed, opts.config, by_frontend, opts.transformers, opts.runtimes)
+
+
+def _known_defects(opts: CampaignOptions):
+    """The reviewed defects a filing campaign steers away from (fuzzer.campaign.known), or None:
+    without --file-bugs, with --no-steer-known, or when the bugs directories hold none."""
+    if opts.file_bugs is None or not opts.steer_known:
+        return None
+    from fuzzer.campaign.known import KnownDefects
+    from fuzzer.report.writer import known_bug_dirs
+
+    known = KnownDefects.from_dirs(known_bug_dirs(opts.file_bugs), opts.seed)
+    return known if known.defects else None
+
+
+def _graph_ops(graph_json: str) -> tuple[str, ...]:
+    """The op specs of a graph (JSON) a case mutates."""
+    import json
+
+    return tuple(n["op"] for n in json.loads(graph_json).get("nodes", []) if isinstance(n, dict) and "op" in n)
 
 
 def _one_frontend(exporters: list[str], spent: dict[str, float]) -> list[str]:

@@ -55,6 +55,9 @@ class Run(Command):
         p.add_argument("--file-likely-repeats", action="store_true",
                        help="with --file-bugs: write a failure near a filed bug (same exporter function or rewrite rule, "
                             "another face) as a new folder, instead of holding it in DIR/likely-repeats.json")
+        p.add_argument("--no-steer-known", dest="steer_known", action="store_false",
+                       help="with --file-bugs: send cases to a system as often whatever its known defects (default: a "
+                            "case holding the ops every reviewed guise of a known defect shared seldom goes to its system)")
         p.add_argument("--seeds", default=None, metavar="all|NAME,...|DIR",
                        help="also mutate seed graphs: all (architecture blocks and onnx node tests), "
                             "comma-separated seed names (or onnx-node), or a directory of graph JSON files")
@@ -88,6 +91,8 @@ class Run(Command):
             raise UsageError("--triage-workers needs --file-bugs")
         if args.file_likely_repeats and args.file_bugs is None:
             raise UsageError("--file-likely-repeats needs --file-bugs")
+        if not args.steer_known and args.file_bugs is None:
+            raise UsageError("--no-steer-known needs --file-bugs")
         if args.mutate_ratio is not None and args.seeds is None:
             raise UsageError("--mutate-ratio needs --seeds")
         if args.seeds is not None:
@@ -126,6 +131,7 @@ class Run(Command):
             mutate_ratio=0.5 if args.mutate_ratio is None else args.mutate_ratio,
             file_bugs=args.file_bugs,
             triage_workers=args.triage_workers,
+            steer_known=args.steer_known,
             swarm=args.swarm,
             **({} if args.guided is None else {"guided": args.guided}),
         )

@@ -7,6 +7,7 @@ campaign (whose time budget no run reaches) waits for the job before it ends.
 """
 import json
 import sqlite3
+from collections import Counter
 
 import pytest
 
@@ -119,3 +120,33 @@ def test_a_job_that_stalls_its_worker_is_stopped_and_the_next_case_runs(tmp_path
     assert [r.case_id for r in results] == [-1, 1]
     assert results[0].status == "triaged" and "no progress for 1 s in stage" in results[0].error
     assert results[1].status == "judged" and sup.restarts == 1
+
+
+def test_a_filing_campaign_steers_cases_away_from_a_known_defects_system(tmp_path, monkeypatch, capsys):
+    """A reviewed defect of TorchScript met in ten guises, every one holding a tanh: TorchScript,
+    the campaign's only exporter, cannot be dropped from a case, so its swarms lose the tanh nine
+    times in ten (fuzzer.campaign.known); --no-steer-known keeps them."""
+    known = tmp_path / "known"
+    for i in range(10):
+        (known / f"k{i}").mkdir(parents=True)
+        bug = {"system": "torchscript", "kind": "value_mismatch", **({"duplicate_of": "k0"} if i else {})}
+        nodes = [{"id": 0, "op": "input", "attrs": {}, "inputs": [], "outputs": [{"dtype": "float32", "shape": [2]}]},
+                 {"id": 1, "op": "tanh", "attrs": {}, "inputs": [[0, 0]], "outputs": [{"dtype": "float32", "shape": [2]}]}]
+        (known / f"k{i}" / "case.json").write_text(json.dumps({"bug": bug, "graph": {"nodes": nodes, "outputs": [[1, 0]]}}))
+    monkeypatch.setenv("ONNXFUZZ_KNOWN_BUGS", str(known))
+
+    def campaign(name, *extra):
+        work = tmp_path / name
+        assert cli(["run", "--minutes", "30", "--seed", "3", "--workers", "2", "--max-cases", "40", "--max-nodes", "3",
+                    "--ops", "tanh,relu,sigmoid", "--dtypes", "float32", "--converters", "torchscript",
+                    "--runtimes", "onnxruntime", "--workdir", str(work), "--file-bugs", str(tmp_path / f"{name}-bugs"),
+                    "--json", *extra]) == 0
+        stats = json.loads(capsys.readouterr().out)
+        return stats, sum("tanh" in ops for (ops,) in rows(work / "onnxfuzz.sqlite", "SELECT ops FROM cases"))
+
+    stats, steered = campaign("steered")
+    assert stats["tests"] == 40 and stats["session"]["known_defects"]["defects"] == 1
+    assert stats["session"]["known_defects"]["cases_steered"] > 0
+    unsteered_stats, unsteered = campaign("unsteered", "--no-steer-known")
+    assert unsteered_stats["tests"] == 40 and "known_defects" not in unsteered_stats["session"]
+    assert unsteered >= 10 and steered <= unsteered / 2, (steered, unsteered)

@@ -1,0 +1,138 @@
+"""Known-defect steering (fuzzer.campaign.known): which defects steer, and how a case is steered."""
+import json
+from collections import Counter
+
+import pytest
+
+from fuzzer.campaign.known import Defect, KnownDefects, defects_in, family, triggers
+
+
+def graph(*ops):
+    nodes = [{"id": 0, "op": "input", "attrs": {}, "inputs": [], "outputs": [{"dtype": "float32", "shape": [2]}]}]
+    nodes += [{"id": i + 1, "op": op, "attrs": {}, "inputs": [[i, 0]], "outputs": [{"dtype": "float32", "shape": [2]}]}
+              for i, op in enumerate(ops)]
+    return {"format": "onnxfuzz-graph/1", "nodes": nodes, "outputs": [[len(ops), 0]]}
+
+
+def write(bugs, name, system, ops, **bug):
+    (bugs / name).mkdir(parents=True)
+    (bugs / name / "case.json").write_text(json.dumps({"bug": {"system": system, **bug}, "graph": graph(*ops)}))
+
+
+def test_an_opinfo_variant_its_method_and_the_plain_spec_are_one_family():
+    assert family("opinfo.diagonal.method") == family("opinfo.diagonal") == family("diagonal") == "diagonal"
+    assert family("onnx.ConcatFromSequence") == "concatfromsequence"
+    assert family("opinfo.nn.functional.pad.constant") == "pad"
+    assert family("motif_opt_squeeze_squeeze") == "motif_opt_squeeze_squeeze"
+
+
+def test_triggers_are_the_families_half_the_records_and_two_of_them_share():
+    assert triggers([graph("unique", "eq"), graph("opinfo.unique", "mv"), graph("unique.method")]) == {"unique"}
+    # one record's ops are not shared by anything
+    assert triggers([graph("unique", "eq")]) == frozenset()
+    # two of four records hold remainder: half
+    assert triggers([graph("remainder"), graph("remainder", "add"), graph("fmod"), graph("Mod")]) == {"remainder"}
+    # one of three: not half
+    assert triggers([graph("a", "b"), graph("a", "c"), graph("d")]) == {"a"}
+
+
+def test_only_live_folders_with_duplicates_sharing_an_op_steer(tmp_path):
+    write(tmp_path, "ts-a", "torchscript", ["unique", "eq"], kind="shape_mismatch")
+    for i in range(3):
+        write(tmp_path, f"ts-a-dup{i}", "torchscript", ["opinfo.unique", f"x{i}"], duplicate_of="ts-a")
+    write(tmp_path, "ts-a-gone", "torchscript", ["unique"], duplicate_of="ts-a", withdrawn=True)
+    write(tmp_path, "alone", "tract", ["Mod"])  # one record: steers nothing
+    write(tmp_path, "unshared", "openvino", ["a"])
+    write(tmp_path, "unshared-dup", "openvino", ["b"], duplicate_of="unshared")
+    write(tmp_path, "retired", "tract", ["Mod"], withdrawn=True)
+    write(tmp_path, "retired-dup", "tract", ["Mod"], duplicate_of="retired")  # points at a withdrawn bug
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "case.json").write_text("{not json")
+    assert defects_in([tmp_path]) == [Defect("ts-a", "torchscript", 4, frozenset({"unique"}))]
+
+
+def known(*defects):
+    return KnownDefects(list(defects), seed=7)
+
+
+UNIQUE = Defect("ts-a", "torchscript", 10, frozenset({"unique"}))
+MOD = Defect("tr-b", "tract", 4, frozenset({"remainder"}))
+
+
+def test_a_plugin_stays_with_one_over_the_records_of_the_defects_its_ops_trigger():
+    k = known(UNIQUE, MOD, Defect("ts-c", "torchscript", 2, frozenset({"unique", "diag"})))
+    assert k.chance("torchscript", {"unique", "add"}) == (0.1, {"unique"})
+    assert k.chance("torchscript", {"diag"}) == (0.5, {"diag"})
+    assert k.chance("dynamo", {"unique"}) == (1.0, frozenset())  # another system's defect
+    assert k.chance("tract", {"add"}) == (1.0, frozenset())  # ops that trigger nothing
+    assert k.chance("tract", {"remainder"}) == (0.25, {"remainder"})
+
+
+def test_steering_replays_from_the_case_id():
+    args = (("unique", "remainder", "add"), False, ["torchscript", "dynamo"], "dynamo",
+            ["onnxruntime", "tract", "openvino"], ["onnxoptimizer"])
+    first = [known(UNIQUE, MOD).steer(cid, *args) for cid in range(50)]
+    again = [known(UNIQUE, MOD).steer(cid, *args) for cid in range(50)]
+    assert first == again
+    assert len({(tuple(s.exporters), tuple(s.runtimes)) for s in first}) > 1
+
+
+def test_a_triggered_plugin_is_dropped_about_as_often_as_its_defect_asks():
+    k = known(UNIQUE, MOD)
+    kept = Counter()
+    n = 4000
+    for cid in range(n):
+        s = k.steer(cid, ("unique", "remainder", "add"), False, ["torchscript", "dynamo"], "dynamo",
+                    ["onnxruntime", "tract", "openvino"], [])
+        kept.update(s.exporters + s.runtimes)
+        assert "dynamo" in s.exporters and len(s.runtimes) >= 2 and s.dropped_ops == ()
+    assert kept["dynamo"] == kept["onnxruntime"] == kept["openvino"] == n
+    assert kept["torchscript"] / n == pytest.approx(0.1, abs=0.02)
+    assert kept["tract"] / n == pytest.approx(0.25, abs=0.03)
+    assert k.summary()["plugins_dropped"] == 2 * n - kept["torchscript"] - kept["tract"]
+
+
+def test_a_plugin_the_case_cannot_lose_keeps_it_and_the_swarm_loses_the_triggering_ops():
+    k = known(UNIQUE, MOD)
+    dropped = 0
+    for cid in range(200):
+        # the lead exporter, and a runtime of the last two, stay
+        s = k.steer(cid, ("opinfo.unique", "unique", "add"), False, ["torchscript"], "torchscript",
+                    ["onnxruntime", "tract"], [])
+        assert s.exporters == ["torchscript"] and s.runtimes == ["onnxruntime", "tract"]
+        assert s.dropped_ops in ((), ("opinfo.unique", "unique"))
+        dropped += bool(s.dropped_ops)
+    assert 160 <= dropped <= 200  # nine in ten
+    # a swarm of nothing but triggering ops keeps them (the generator would fall back to every op)
+    assert all(k.steer(cid, ("unique",), False, ["torchscript"], "torchscript", ["onnxruntime", "tract"], []).dropped_ops == ()
+               for cid in range(50))
+    # a given graph (corpus, seed) keeps its ops
+    assert all(k.steer(cid, ("unique", "add"), True, ["torchscript"], "torchscript", ["onnxruntime", "tract"], []).dropped_ops == ()
+               for cid in range(50))
+
+
+def test_untriggered_cases_are_not_steered():
+    k = known(UNIQUE, MOD)
+    for cid in range(100):
+        s = k.steer(cid, ("add", "mul"), False, ["torchscript", "dynamo"], "dynamo", ["onnxruntime", "tract"], ["onnxoptimizer"])
+        assert (s.exporters, s.runtimes, s.transformers, s.dropped_ops) == (
+            ["torchscript", "dynamo"], ["onnxruntime", "tract"], ["onnxoptimizer"], ())
+    assert k.summary() == {"defects": 2, "cases_steered": 0, "plugins_dropped": 0, "ops_dropped": 0}
+
+
+def test_the_reviewed_collection_steers_from_its_most_repeated_defects():
+    from pathlib import Path
+
+    bugs = Path(__file__).resolve().parents[2] / "bugs"
+    found = {d.folder: d for d in defects_in([bugs])}
+    # reviews pointed nine duplicate records at TorchScript's unique: every one of them holds a unique
+    unique = found["torchscript-shape-mismatch-4c7764"]
+    assert unique.system == "torchscript" and unique.records >= 10 and "unique" in unique.triggers
+    assert all(d.records >= 2 and d.triggers for d in found.values())
+
+
+def test_no_steer_known_needs_file_bugs(capsys):
+    from fuzzer.cli import main
+
+    assert main(["run", "--minutes", "0.01", "--no-steer-known"]) == 2
+    assert "--no-steer-known needs --file-bugs" in capsys.readouterr().err
