@@ -180,10 +180,23 @@ def _function_name(function) -> str:
     return getattr(function, "name", None) or getattr(function, "__name__", repr(function))
 
 
-@functools.lru_cache(maxsize=None)
 def delegate_of(rule: str, opset: int) -> str:
     """The op whose symbolic function the function TorchScript runs for rule at opset only calls
     (its whole body `return split(g, ...)`, as unsafe_split's is), or ""."""
+    return _delegate(rule, opset)[0]
+
+
+def delegate_code(rule: str, opset: int) -> str:
+    """Where the code of that function lives (delegate_of), or "": its module and qualified name,
+    resolved as the caller's own module resolves the name. The registry at the case's opset may
+    run another function of that name: at opset 11, symbolic_opset9's unsafe_split calls
+    symbolic_opset9's split, not the split opset 11 registers."""
+    return _delegate(rule, opset)[1]
+
+
+@functools.lru_cache(maxsize=None)
+def _delegate(rule: str, opset: int) -> tuple[str, str]:
+    """(delegate_of, delegate_code) of rule at opset, or ("", "")."""
     import ast
     import inspect
     import textwrap
@@ -195,24 +208,30 @@ def delegate_of(rule: str, opset: int) -> str:
         fn = getattr(fn, "__wrapped__", fn)
         tree = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
     except Exception:  # noqa: BLE001 - no torch, no source: the rule as it is
-        return ""
+        return "", ""
     def named(decorator) -> str:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
         return target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
 
     # a decorator that adds code of its own (ne's negation wrapper around eq) is more than a hand-off
     if any(named(d) not in ("_onnx_symbolic", "parse_args", "quantized_args") for d in tree.decorator_list):
-        return ""
+        return "", ""
     body = [b for b in tree.body if not (isinstance(b, ast.Expr) and isinstance(b.value, ast.Constant))]  # a docstring
     if len(body) != 1 or not isinstance(body[0], ast.Return) or not isinstance(body[0].value, ast.Call):
-        return ""
+        return "", ""
     params = {a.arg for a in (*tree.args.args, *tree.args.kwonlyargs)}
     call = body[0].value
     # only a call handing on its own parameters (or constants): log1p's log(g, add(g, self, 1))
     # computes something of its own first
     if not all((isinstance(a, ast.Name) and a.id in params) or isinstance(a, ast.Constant)
                for a in (*call.args, *(k.value for k in call.keywords))):
-        return ""
+        return "", ""
     callee = call.func
     name = callee.id if isinstance(callee, ast.Name) else ""
-    return name if name and name != rule.removeprefix("aten::") and registry.is_registered_op(f"aten::{name}", opset) else ""
+    if not name or name == rule.removeprefix("aten::") or not registry.is_registered_op(f"aten::{name}", opset):
+        return "", ""
+    called = getattr(fn, "__globals__", {}).get(name)
+    called = getattr(called, "__wrapped__", called)
+    module = getattr(called, "__module__", "") or ""
+    code = f"{module.rsplit('.', 1)[-1]}.{getattr(called, '__qualname__', name)}" if module else ""
+    return name, code

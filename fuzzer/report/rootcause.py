@@ -704,11 +704,12 @@ def _function(family: str, rule: str, opset: int | None) -> str:
     op = rule.removeprefix("aten::")
     if family != "torchscript" or op in _ONE_HELPER or not opset:
         return _helper(family, op)
-    from fuzzer.coverage.torch_exporters import delegate_of
+    from fuzzer.coverage.torch_exporters import delegate_code, delegate_of
 
     called = delegate_of(rule, opset)
     if called:  # unsafe_split is split: one code, whichever op reached it (review 18)
-        rule, op = f"aten::{called}", called
+        code = delegate_code(rule, opset)  # the split its own module calls, not the opset's
+        return f"{called}@{code.split('.', 1)[0] if code else _symbolic_module(f'aten::{called}', opset)}"
     return f"{op}@{_symbolic_module(rule, opset)}"
 
 
@@ -876,10 +877,11 @@ def exporter_function(system: str, rule: str, path: str) -> str:
     family = system_family(system)
     one_helper = rule.removeprefix("aten::") in _ONE_HELPER
     if family == "torchscript" and not one_helper and _opset_of(path):
-        from fuzzer.coverage.torch_exporters import delegate_of
+        from fuzzer.coverage.torch_exporters import delegate_code
 
-        called = delegate_of(rule, _opset_of(path))
-        rule = f"aten::{called}" if called else rule  # unsafe_split's code is split's, as _function has it
+        # unsafe_split's code is split's, the one its own module calls, as _function has it
+        if code := delegate_code(rule, _opset_of(path)):
+            return code
     code = symbolic_code(rule, _opset_of(path)) if family == "torchscript" and not one_helper else ""
     return code or _function(family, rule.removeprefix("aten_"), _opset_of(path))
 

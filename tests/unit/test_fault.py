@@ -459,6 +459,24 @@ def test_a_torchscript_symbolic_that_only_hands_on_its_arguments_is_the_one_it_c
     assert not _names_op("While validating ONNX node '<Node(Split): /Split>'", "aten::unsafe_split")
 
 
+def test_a_hand_off_is_to_the_function_its_own_module_calls_not_the_one_the_opset_registers():
+    """The maintainer review of stop 29: at opset 11 TorchScript runs symbolic_opset9's
+    unsafe_split, whose `split` is symbolic_opset9's, while opset 11 registers its own split. The
+    function key and the code are symbolic_opset9's split, as at opset 9; from opset 13 both are
+    symbolic_opset13's."""
+    pytest.importorskip("torch")
+    from fuzzer.coverage.torch_exporters import delegate_code
+    from fuzzer.report.rootcause import _function, exporter_function
+
+    assert delegate_code("aten::unsafe_split", 11) == delegate_code("aten::unsafe_split", 9) == "symbolic_opset9.split"
+    assert _function("torchscript", "aten::unsafe_split", 11) == _function("torchscript", "aten::split", 9)
+    assert _function("torchscript", "aten::unsafe_split", 11) != _function("torchscript", "aten::split", 11)
+    assert exporter_function("torchscript", "aten::unsafe_split", "torchscript@11") == "symbolic_opset9.split"
+    assert exporter_function("torchscript", "aten::unsafe_split", "torchscript@17") == \
+        exporter_function("torchscript", "aten::split", "torchscript@17") == "symbolic_opset13.split"
+    assert delegate_code("aten::log1p", 9) == ""
+
+
 def test_an_export_crash_in_a_function_that_only_met_an_earlier_cuts_wrong_shape_is_that_cuts(tmp_path):
     """Review 19 (bugs/torchscript-export-crash-d91b07): var(dim=None, keepdim=True) exports 0-d
     below opset 18, and slice's shape inference then asserts; fed the right var the export
