@@ -96,6 +96,32 @@ def on_same_model(kind: Kind, runtime: str, others: list[tuple[str, Kind]], mode
                        "for it): no witness either way")
 
 
+#: a runtime's words for an op meeting an element type it did not expect: onnx.reference's
+#: RuntimeTypeError, tract's unification of two types, OpenVINO's inconsistent element types
+_TYPE_CONTRADICTION = re.compile(r"RuntimeTypeError|[Ii]nput type mismatch|Impossible to unify \w+ with \w+|"
+                                 r"element types? (?:are|is) inconsistent")
+
+
+def type_contradiction(model, error: str) -> str:
+    """Why a runtime raising `error` on model contradicts the model's own types, or "": the error
+    is the runtime meeting an element type it did not expect, and the model passes the full
+    checker, whose strict type inference derives every value's type from the schemas (only ops of
+    the default domain, whose schemas it knows). The runtime then computed a type the spec does
+    not give: its defect, however the model was made (review 21: onnx.reference's AffineGrid
+    returns float32 for a float16 theta, and the Div after it refuses the mix; tract's
+    ConstantOfShape without a value makes float64 where the spec says float32)."""
+    import onnx
+
+    if not _TYPE_CONTRADICTION.search(error or "") or any(n.domain not in ("", "ai.onnx") for n in model.graph.node):
+        return ""
+    try:
+        onnx.checker.check_model(model, full_check=True)
+    except Exception:  # noqa: BLE001 - an invalid model: the checker's verdict decides, not this
+        return ""
+    return ("the model passes the full checker, whose strict type inference gives every value its type from the "
+            "schemas, and the runtime refuses an element type there: it computed a type the spec does not give")
+
+
 # ---------------------------------------------------------------------------------------------
 # The IR rules the checker skips: shapes the model declares against the shapes it is fed and produces
 
@@ -515,6 +541,24 @@ def _pad(node, shapes, values) -> list[str]:
         if len(pads) != 2 * len(data) else []
 
 
+def _upsample(node, shapes, values) -> list[str]:
+    """Upsample (opsets 7 to 9): every scale "takes value greater than or equal to 1", one per
+    dim of X. TorchScript's opset-9 interpolate writes 0.75 for a downscale, which ONNX Runtime
+    refuses and OpenVINO runs (review 21)."""
+    scales = _attr(node, "scales", None)
+    if scales is None and len(node.input) > 1 and node.input[1] in values:
+        scales = [float(v) for v in values[node.input[1]].reshape(-1)]
+    if scales is None:
+        return []
+    out = []
+    if any(v < 1 for v in scales):
+        out.append(f"Upsample's scales {[float(v) for v in scales]} hold a value below 1 (each must be at least 1)")
+    data = shapes.get(node.input[0]) if node.input else None
+    if data is not None and len(scales) != len(data):
+        out.append(f"Upsample has {len(scales)} scales for its input of rank {len(data)}")
+    return out
+
+
 #: op type -> check of its input constraints in the ONNX spec that the checker's shape inference
 #: does not enforce (it propagates shapes from one input and takes the others on trust)
 CONSTRAINTS = {
@@ -522,7 +566,7 @@ CONSTRAINTS = {
     "ScatterND": _nd, "GatherND": _nd,
     "RNN": _recurrent, "GRU": _recurrent, "LSTM": _recurrent,
     "Split": _split, "SplitToSequence": _split,
-    "Reshape": _reshape, "Slice": _slice, "Tile": _tile, "Gather": _gather, "Pad": _pad,
+    "Reshape": _reshape, "Slice": _slice, "Tile": _tile, "Gather": _gather, "Pad": _pad, "Upsample": _upsample,
     **{op: _axis for op in ("ArgMax", "ArgMin", "Squeeze", "Concat", "ReduceMax", "ReduceMin", "ReduceSum",
                             "ReduceMean", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp",
                             "ReduceSumSquare")},

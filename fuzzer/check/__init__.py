@@ -295,7 +295,8 @@ def blame(row: Row, rows: list[Row], model_of=None, shapes=None, feeds: dict | N
     by name, correctly produced output shapes), for the IR rules; feeds: the inputs of the first
     draw, for the values that reach an op's constrained inputs.
     """
-    from oracles.evidence import REFUSALS, constraint_breaks, function_body_fault, model_faults, on_same_model
+    from oracles.evidence import (REFUSALS, constraint_breaks, function_body_fault, model_faults, on_same_model,
+                                  type_contradiction)
 
     v = row.verdict
     t = row.transformer
@@ -329,6 +330,9 @@ def blame(row: Row, rows: list[Row], model_of=None, shapes=None, feeds: dict | N
             return Blame(None, "", f"the model itself is invalid: {'; '.join(faults)}")
     others = [(r.verdict.runtime, r.verdict.kind) for r in rows if r.verdict.path == v.path and r.verdict.runtime]
     found = on_same_model(v.kind, v.runtime, others, made, feeds)
+    contradiction = type_contradiction(made, v.error) if made is not None and v.kind in REFUSALS else ""
+    if found.at == "model" and not found.broken and contradiction:  # as the campaign's blame has it
+        return Blame(v.runtime, "runtime", f"{contradiction} ({found.reason})")
     if found.at == "runtime":
         subject = "the transformed model" if t else "the same model"
         return Blame(v.runtime, "runtime", found.reason.replace("the same model", subject), found.witness)

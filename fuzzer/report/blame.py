@@ -43,7 +43,7 @@ from fuzzer.ir.types import read_npz
 from fuzzer.minimize.reducer import Evaluator, Target, fit_plan, in_process
 from oracles import Kind, Stage
 from oracles.evidence import (LENIENT, constraint_breaks, function_body_fault, input_type_faults, model_faults, on_same_model,
-                              shape_faults)
+                              shape_faults, type_contradiction)
 from oracles.evidence import runtime_family as runtime_family
 from oracles.verdict import path_family
 
@@ -359,6 +359,11 @@ def _blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, ex
     kind = target.kind
     on_model = [(r, Kind(k)) for p, r, k in witnesses if path_family(p) == path_family(target.path) and r]
     found = on_same_model(kind, target.runtime, on_model, made, feeds)
+    contradiction = type_contradiction(made, target.error) if made is not None and kind_is_crash(kind) else ""
+    if found.at == "model" and not found.broken and contradiction:
+        # every runtime fails, but this one by computing a type the model's checked types rule
+        # out: whatever the others do, this failure is its own (review 21's float16 AffineGrid)
+        return Blame(runtime_family(target.runtime), "runtime", f"{contradiction} ({found.reason})", witnesses)
     if found.at == "runtime":
         flipped = _discrete_output_of_lowered_precision(transformer, graph, target, model(">".join(steps[:-1])),
                                                         shown) if transformer and runtime_family(target.runtime) == LENIENT else ""

@@ -132,6 +132,57 @@ def test_a_recurrent_bias_of_the_wrong_size_breaks_its_constraint():
     assert "RNN's B has shape [1, 4], the spec requires [1, 8]" in why
 
 
+@pytest.mark.parametrize("opset, scales, words", [
+    (9, [1.0, 1.0, 0.75], "hold a value below 1"),  # review 21: TorchScript's opset-9 downscale
+    (9, [1.0, 2.0], "2 scales for its input of rank 3"),
+    (9, [1.0, 1.0, 2.0], None),
+    (7, [1.0, 0.5, 1.0], "hold a value below 1"),
+])
+def test_upsample_scales_are_at_least_one(opset, scales, words):
+    x = helper.make_tensor_value_info("x", T.FLOAT, [1, 2, 4])
+    y = helper.make_tensor_value_info("y", T.FLOAT, None)
+    if opset >= 9:
+        model = one_op("Upsample", [x], [y], [helper.make_tensor("s", T.FLOAT, [len(scales)], scales)], opset=opset)
+    else:
+        model = one_op("Upsample", [x], [y], opset=opset, scales=scales)
+    breaks = constraint_breaks(model)
+    assert (breaks == []) if words is None else any(words in b for b in breaks), breaks
+
+
+def test_a_runtime_meeting_a_type_the_checked_model_rules_out_is_at_fault():
+    """Review 21: every runtime failed on float16's valid AffineGrid model, onnx.reference by
+    returning float32 where the Div after it takes float16; the checker's strict type inference
+    had given that value float16."""
+    from oracles.evidence import type_contradiction
+
+    x = helper.make_tensor_value_info("x", T.FLOAT16, [2])
+    valid = one_op("Div", [x, helper.make_tensor_value_info("z", T.FLOAT16, [2])],
+                   [helper.make_tensor_value_info("y", T.FLOAT16, [2])])
+    said = "RuntimeTypeError: Input type mismatch: float32 != float16 (operator ''Div'', shapes (1, 2), ())."
+    assert "passes the full checker" in type_contradiction(valid, said)
+    assert type_contradiction(valid, "TractError: Impossible to unify F64 with F32")
+    # another kind of refusal, or a model the checker rejects, says nothing of the runtime's types
+    assert type_contradiction(valid, "Pad should be smaller than kernel") == ""
+    invalid = one_op("Div", [x, helper.make_tensor_value_info("z", T.FLOAT, [2])], [helper.make_tensor_value_info("y", T.FLOAT16, [2])])
+    assert type_contradiction(invalid, said) == ""
+    # a custom domain's op has no schema the checker types it by
+    custom = one_op("Div", [x, helper.make_tensor_value_info("z", T.FLOAT16, [2])], [helper.make_tensor_value_info("y", T.FLOAT16, [2])])
+    custom.graph.node[0].domain = "com.example"
+    custom.opset_import.append(helper.make_opsetid("com.example", 1))
+    assert type_contradiction(custom, said) == ""
+
+    from fuzzer.check import blame
+
+    rows = rows_of(Verdict(Kind.PASS, Stage.JUDGE, "model@17", "onnx-reference"),
+                   Verdict(Kind.RUN_CRASH, Stage.RUN, "model@17>opt", "onnx-reference", [], said),
+                   Verdict(Kind.RUN_CRASH, Stage.RUN, "model@17>opt", "openvino", [], "some other refusal"))
+    who = blame(rows[1], rows, {"model@17": valid, "model@17>opt": valid}.get)
+    assert (who.system, who.role) == ("onnx-reference", "runtime"), who.reason
+    # without the type words, every runtime failing still blames the transformer
+    rows[1] = rows_of(Verdict(Kind.RUN_CRASH, Stage.RUN, "model@17>opt", "onnx-reference", [], "index out of bounds"))[0]
+    assert blame(rows[1], rows, {"model@17": valid, "model@17>opt": valid}.get).system == "opt"
+
+
 def test_shape_faults_the_checker_cannot_see():
     x = helper.make_tensor_value_info("x", T.FLOAT, ["n", 3])
     s = helper.make_tensor_value_info("s", T.INT64, [1])
@@ -1163,6 +1214,37 @@ def test_a_dynamo_model_its_last_optimizer_makes_wrong_names_that_optimizer():
     assert DynamoExporter().upstream_wrong(request) == EXPORTERS_OPTIMIZER
     request = ExportRequest(graph, {n: feeds[n] for n in names}, names, ["out0"], 23)
     assert DynamoNoOptExporter().upstream_wrong(request) is None
+
+
+#: review 21's dynamo-invalid-model-6601f5: hardtanh(x, 0, 0) and three clamp_max, two of them on x
+_TWO_CLIPS_ON_ONE_INPUT = '{"format": "onnxfuzz-graph/1", "nodes": [{"id": 0, "op": "input", "attrs": {}, "outputs": [{"dtype": "float32", "shape": []}], "inputs": []}, {"id": 4, "op": "opinfo.nn.functional.hardtanh", "attrs": {"args": [], "kwargs": {"max_val": 0.0, "min_val": 0.0}}, "outputs": [{"dtype": "float32", "shape": []}], "inputs": [[0, 0]]}, {"id": 5, "op": "const", "attrs": {}, "outputs": [{"dtype": "float32", "shape": []}], "inputs": [], "value": {"dtype": "float32", "shape": [], "b64": "zbmlvQ=="}}, {"id": 6, "op": "opinfo.clamp_max", "attrs": {"args": [{"t": 1}], "kwargs": {}}, "outputs": [{"dtype": "float32", "shape": []}], "inputs": [[0, 0], [5, 0]]}, {"id": 7, "op": "const", "attrs": {}, "outputs": [{"dtype": "float32", "shape": []}], "inputs": [], "value": {"dtype": "float32", "shape": [], "b64": "AACAvw=="}}, {"id": 8, "op": "opinfo.clamp_max", "attrs": {"args": [{"t": 1}], "kwargs": {}}, "outputs": [{"dtype": "float32", "shape": []}], "inputs": [[6, 0], [7, 0]]}, {"id": 9, "op": "const", "attrs": {}, "outputs": [{"dtype": "float32", "shape": []}], "inputs": [], "value": {"dtype": "float32", "shape": [], "b64": "Ug0Tvw=="}}, {"id": 10, "op": "opinfo.clamp_max", "attrs": {"args": [{"t": 1}], "kwargs": {}}, "outputs": [{"dtype": "float32", "shape": []}], "inputs": [[4, 0], [9, 0]]}], "outputs": [[8, 0], [10, 0]]}'
+
+
+def test_a_dynamo_model_its_last_optimizer_breaks_names_that_optimizer():
+    """Review 21: the export with optimize=False is valid and computes the module; onnxscript's
+    FuseSuccessiveClip names both fused bounds of x0 alike and one initializer is lost, so the
+    optimized model fails the checker. The optimizer is named (its transformer path files it),
+    not the translation. A plain model that ONNX Runtime without constant folding runs but that
+    breaks an input constraint (torchlib's any over axis 0 of a 0-d input, bugs/d5918f) is the
+    translation's: the optimizer only folded the computed axes where the checker sees them."""
+    import json
+    from pathlib import Path
+
+    pytest.importorskip("torch")
+    from fuzzer.convert.base import EXPORTERS_OPTIMIZER, ExportRequest
+    from fuzzer.convert.plugins.dynamo import DynamoExporter
+    from fuzzer.ir.types import read_npz
+
+    graph = Graph.from_json(json.loads(_TWO_CLIPS_ON_ONE_INPUT))
+    request = ExportRequest(graph, {"x0": np.array(-0.7, dtype=np.float32)}, ["x0"], ["out0", "out1"], 22)
+    assert DynamoExporter().upstream_wrong(request) == EXPORTERS_OPTIMIZER
+    folder = Path(__file__).resolve().parents[2] / "bugs" / "dynamo-invalid-model-d5918f"
+    if folder.is_dir():
+        graph = Graph.from_json(json.loads((folder / "case.json").read_text())["graph"])
+        feeds = read_npz(folder / "inputs.npz")
+        names = [v.name for v in graph.inputs]
+        request = ExportRequest(graph, {n: feeds[n] for n in names}, names, ["out0"], 23)
+        assert DynamoExporter().upstream_wrong(request) is None
 
 
 def test_split_lengths_in_the_attribute_below_opset_13_are_checked():
