@@ -44,7 +44,7 @@ def disagreements(meta: dict, report: str) -> list[str]:
     if desired and stats.get("worst_expected") is not None:
         values = desired.group(1)
         want = float(stats["worst_expected"])
-        if not any(abs(x - want) <= 1e-3 * max(1.0, abs(want)) or (x != x and want != want) for x in _numbers(values)):
+        if not any(x == want or abs(x - want) <= 1e-3 * max(1.0, abs(want)) or (x != x and want != want) for x in _numbers(values)):
             found.append(f"worst expected value {want} is not among the repro's DESIRED values")
         rank = len(values) - len(values.lstrip("["))
         if stats.get("worst_index") is not None and len(stats["worst_index"]) != rank:

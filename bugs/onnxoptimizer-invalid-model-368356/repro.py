@@ -1,0 +1,50 @@
+"""onnxoptimizer produces a model the ONNX checker rejects: ReduceMax -> Unsqueeze -> Shape -> Slice on int32 (opset 21)
+
+onnxoptimizer turns a model that passes the checker and runs correctly into one the checker rejects. Found with onnx 1.23.2, onnxoptimizer 0.4.2.
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+"""
+import sys
+
+import numpy as np
+import onnx
+
+MODEL = onnx.parser.parse_model('''
+<
+   ir_version: 10,
+   opset_import: ["" : 21]
+>
+repro (int32[1] x11) => (int64[1] out0) 
+   <int64[1] t1 =  {0}, int64[1] t2 =  {0}, int64[1] t3 =  {-1}, int64[1] t4 =  {1}, int64[1] t5 =  {0}, int64[1] t6 =  {1}>
+{
+   t7 = ReduceMax <keepdims: int = 0> (x11, t1)
+   t8 = Unsqueeze (t7, t2)
+   t9 = Shape (t8)
+   out0 = Slice (t9, t3, t4, t5, t6)
+}
+''')
+
+def transform_model(model_bytes, opset):
+    import onnx
+    import onnxoptimizer
+    passes = ['nop', 'eliminate_nop_cast', 'eliminate_nop_dropout', 'eliminate_nop_flatten', 'extract_constant_to_initializer', 'eliminate_consecutive_idempotent_ops', 'eliminate_if_with_const_cond', 'eliminate_nop_monotone_argmax', 'eliminate_nop_pad', 'eliminate_nop_concat', 'eliminate_nop_split', 'eliminate_nop_expand', 'eliminate_shape_gather', 'eliminate_slice_after_shape', 'eliminate_nop_transpose', 'fuse_add_bias_into_conv', 'fuse_bn_into_conv', 'fuse_consecutive_concats', 'fuse_consecutive_log_softmax', 'fuse_consecutive_reduce_unsqueeze', 'fuse_consecutive_squeezes', 'fuse_consecutive_transposes', 'fuse_matmul_add_bias_into_gemm', 'fuse_pad_into_conv', 'fuse_pad_into_pool', 'fuse_transpose_into_gemm', 'fuse_concat_into_reshape', 'eliminate_nop_reshape', 'eliminate_nop_with_unit', 'eliminate_common_subexpression', 'fuse_qkv', 'fuse_consecutive_unsqueezes', 'eliminate_deadend', 'eliminate_identity', 'eliminate_shape_op', 'fuse_consecutive_slices', 'eliminate_unused_initializer', 'eliminate_duplicate_initializer', 'rewrite_where']
+    model = onnx.load_model_from_string(model_bytes)
+    return onnxoptimizer.optimize(model, passes, fixed_point=False).SerializeToString()
+
+
+def main():
+    model = MODEL.SerializeToString()
+    model = transform_model(model, 21)
+    try:
+        onnx.checker.check_model(onnx.load_model_from_string(model), full_check=True)
+    except Exception as e:
+        print('the model is invalid:', type(e).__name__, str(e)[:2000])
+        return 1 if all(s in f'{type(e).__name__}: {e}' for s in ('InferenceError', 'Inference error(s): (op_type:Slice', 'Inferred shape and existing shape differ in dimension')) else 2
+    print('the model passes the checker: fixed')
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception as e:  # another step failed first: that says nothing about the bug
+        sys.exit(print("another step failed:", type(e).__name__, e) or 2)
