@@ -160,6 +160,9 @@ KNOWN_NEAR = {
     # opset 9's max, reached through maximum at opset 7 (its code since hand-offs are keyed by the
     # function their own module calls), beside its crash after a log's wrong type at opset 8
     "torchscript-export-crash-2708a7", "torchscript-run-crash-18cb8b",
+    # tract's Einsum with a repeated index crashing a rewrite, now localized, beside its empty
+    # output term's wrong shape
+    "tract-load-crash-df4dde", "tract-shape-mismatch-890a0e",
 }
 
 
@@ -173,7 +176,7 @@ def test_the_reviewed_live_folders_near_another_are_the_known_second_defects():
             live.append(case_json.parent.name)
             if likely_repeat(bug, filed, case_json.parent) is not None:
                 assert case_json.parent.name in KNOWN_NEAR, (case_json.parent.name, likely_repeat(bug, filed, case_json.parent))
-    # the tier's known cost: 34 of 320 live folders after review 21 (two in each of 17 places), up
+    # the tier's known cost: 36 of 320 live folders after review 21 (two in each of 18 places), up
     # from 26 of 314; a rise past an eighth means near keys hold too many second defects
     assert len(live) > 200 and len(KNOWN_NEAR) < 0.125 * len(live)
     gone = {name for name in KNOWN_NEAR if name not in live
