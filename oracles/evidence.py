@@ -98,8 +98,11 @@ def on_same_model(kind: Kind, runtime: str, others: list[tuple[str, Kind]], mode
 
 #: a runtime's words for an op meeting an element type it did not expect: onnx.reference's
 #: RuntimeTypeError, tract's unification of two types, OpenVINO's inconsistent element types
-_TYPE_CONTRADICTION = re.compile(r"RuntimeTypeError|[Ii]nput type mismatch|Impossible to unify \w+ with \w+|"
-                                 r"element types? (?:are|is) inconsistent")
+_TYPE_CONTRADICTION = re.compile(
+    r"RuntimeTypeError: (?:Input|Output) type mismatch: \w+ != \w+"
+    r"|Impossible to unify (?:Bool|[FIU](?:8|16|32|64)|BF16|TDim|String|Blob|Q[IU](?:8|32)) with "
+    r"(?:Bool|[FIU](?:8|16|32|64)|BF16|TDim|String|Blob|Q[IU](?:8|32))\b"
+    r"|[Ee]lement types? (?:are|is) inconsistent")
 
 
 def type_contradiction(model, error: str) -> str:
@@ -112,7 +115,7 @@ def type_contradiction(model, error: str) -> str:
     ConstantOfShape without a value makes float64 where the spec says float32)."""
     import onnx
 
-    if not _TYPE_CONTRADICTION.search(error or "") or any(n.domain not in ("", "ai.onnx") for n in model.graph.node):
+    if not _TYPE_CONTRADICTION.search(error or "") or model.functions or not _default_domain_only(model.graph):
         return ""
     try:
         onnx.checker.check_model(model, full_check=True)
@@ -120,6 +123,21 @@ def type_contradiction(model, error: str) -> str:
         return ""
     return ("the model passes the full checker, whose strict type inference gives every value its type from the "
             "schemas, and the runtime refuses an element type there: it computed a type the spec does not give")
+
+
+def _default_domain_only(graph) -> bool:
+    """Whether every node of graph and of its subgraphs (If, Loop, Scan bodies) is an op of the
+    default domain, whose schema the checker types it by."""
+    import onnx
+
+    for node in graph.node:
+        if node.domain not in ("", "ai.onnx"):
+            return False
+        for a in node.attribute:
+            subs = [a.g] if a.type == onnx.AttributeProto.GRAPH else list(a.graphs)
+            if not all(_default_domain_only(g) for g in subs):
+                return False
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -545,13 +563,13 @@ def _upsample(node, shapes, values) -> list[str]:
     """Upsample (opsets 7 to 9): every scale "takes value greater than or equal to 1", one per
     dim of X. TorchScript's opset-9 interpolate writes 0.75 for a downscale, which ONNX Runtime
     refuses and OpenVINO runs (review 21)."""
-    scales = _attr(node, "scales", None)
+    scales = _attr(node, "scales", None)  # opset 7's attribute; opset 9's input
     if scales is None and len(node.input) > 1 and node.input[1] in values:
         scales = [float(v) for v in values[node.input[1]].reshape(-1)]
     if scales is None:
         return []
     out = []
-    if any(v < 1 for v in scales):
+    if not all(v >= 1 for v in scales):  # a NaN scale is no scale of at least 1 either
         out.append(f"Upsample's scales {[float(v) for v in scales]} hold a value below 1 (each must be at least 1)")
     data = shapes.get(node.input[0]) if node.input else None
     if data is not None and len(scales) != len(data):

@@ -60,8 +60,8 @@ class CampaignOptions:
     guided: bool = field(default_factory=lambda: os.environ.get("ONNXFUZZ_GUIDED", "1") != "0")
     #: the share of a guided campaign's cases that mutate a corpus graph
     corpus_ratio: float = 0.2
-    #: with file_bugs: cases whose ops every reviewed guise of a known defect shared seldom go to
-    #: that defect's system (fuzzer.campaign.known); --no-steer-known sends them as often as any
+    #: with file_bugs: a case holding an op family most reviewed guises of a known defect held seldom
+    #: goes to that defect's system (fuzzer.campaign.known); --no-steer-known sends it as often as any
     steer_known: bool = True
 
 

@@ -8,22 +8,30 @@ of a few defects: TorchScript's unique (ten records), onnxoptimizer's merged Res
 and Squeezes (seven), tract's Mod, onnx.reference's MaxPool. No key tells a new guise from a new
 defect of the same place: every looser key measured over those reviews held about one new
 finding for each two repeats it caught. So the campaign steers away instead, before anything
-fails: a case whose ops are the ones every guise of a defect shared seldom goes to the system
-of that defect. With g reviewed records, one such case in g does.
+fails: a case holding an op family most guises of a defect held seldom goes to the system of
+that defect. With g reviewed records, one such case in g does.
 
-The ops a defect is triggered by (`triggers`): the op-spec families (an OpInfo variant, its
-method and in-place forms and the plain spec are one family: `family`) that at least half of
-its records' minimal graphs hold, and at least two of them. A defect with one record, or whose
-records share no op, steers nothing.
+The ops a defect is triggered by (`triggers`): the op-spec families (an OpInfo variant in its
+method, in-place and operator forms and the plain spec are one family; variants that compute
+otherwise, and the ONNX frontend's ops, are not: `family`) that at least half of its records'
+minimal graphs hold, and at least two of them. Any one of them triggers it. A defect with one
+record, or whose records share no op, steers nothing; one with two records steers its shared ops
+at one case in two, common ones too (TorchScript's sum and sigmoid each have such a defect).
 
-Which plugin a case loses (`KnownDefects.steer`): each exporter, transformer and runtime the
-case may use, of a defect's system family (rootcause.system_family: ONNX Runtime, its levels and
-its offline optimizer are one) whose triggers the case's ops hold, stays with probability 1/g
-(the lowest over such defects). A plugin the case cannot lose (the lead exporter, which fair
-sharing must not starve; a runtime of the last two, which a differential needs; the last
-transformer) stays, and the case's swarm loses the triggering ops instead, with the same chance;
-a corpus or seed graph, whose ops are given, keeps them. Every draw comes from the case id, so a
-campaign replays.
+How a case is steered (`KnownDefects.steer`): for each system family of the plugins it may use
+(rootcause.system_family: ONNX Runtime, its levels and its offline optimizer are one) and each op
+family of its ops that triggers a defect of that system, one draw keeps the case there with
+probability 1/g (g of the most repeated such defect). A system the case cannot lose (the lead
+exporter's, which fair sharing must not starve; one whose runtimes leave fewer than two for the
+differential; the last transformer's) keeps it, and the case's swarm loses the op families that
+system avoided instead; a system avoiding only those keeps the case too. Otherwise all of the
+system's plugins leave the case. A corpus or seed graph, whose ops are given, keeps them.
+
+What is not steered: a case generated without a swarm (--no-swarm: its ops are all of them);
+duplicate records pointing into another directory. The unreviewed folders of the directory a
+campaign files into count like reviewed ones, but a filer writes no duplicate records. Every draw
+comes from the case id and the plugins the case may use, so a campaign replays as far as its fair
+share of time hands out the same plugins.
 """
 from __future__ import annotations
 
@@ -42,18 +50,25 @@ from fuzzer.store import case_seed
 MIN_RECORDS = 2
 #: graph nodes that are no op spec
 _NOT_OPS = frozenset({"input", "const", "constant", "initializer"})
-#: the namespaces an op spec's name may carry before its family
-_PREFIXES = ("opinfo.", "onnx.", "nn.functional.", "special.", "linalg.", "fft.")
+#: the namespaces a torch op spec's name may carry before the op: an OpInfo, a functional
+_PREFIXES = ("opinfo.", "nn.functional.")
+#: the forms an OpInfo variant of one op takes (x.add_(y), x.add(y), x + y, y + x)
+_FORMS = frozenset({"method", "inplace", "operator", "reflected", "inplace_operator"})
 
 
 def family(spec: str) -> str:
-    """The family of an op spec's name: "opinfo.diagonal.method", "opinfo.diagonal" and
-    "diagonal" are one family; "onnx.ConcatFromSequence" is "concatfromsequence"."""
-    name = spec.lower()
+    """The family of an op spec's name: one op's OpInfo variants in their method, in-place and
+    operator forms, and its plain spec ("opinfo.diagonal.method", "opinfo.diagonal", "diagonal").
+    Variants that compute otherwise stay apart (scatter_reduce's amax and sum, div's rounding
+    modes), and so do the ONNX frontend's ops ("Sum", an elementwise sum, is not torch's "sum")."""
+    name = spec
     for prefix in _PREFIXES:
         if name.startswith(prefix):
             name = name[len(prefix):]
-    return name.split(".")[0]
+    parts = name.split(".")
+    while len(parts) > 1 and parts[-1] in _FORMS:
+        parts.pop()
+    return ".".join(parts)
 
 
 @dataclass(frozen=True)
@@ -128,14 +143,11 @@ class KnownDefects:
     def from_dirs(cls, bugs_dirs: list[Path], seed: int) -> "KnownDefects":
         return cls(defects_in(bugs_dirs), seed)
 
-    def chance(self, plugin: str, families: set[str]) -> tuple[float, frozenset[str]]:
-        """(the chance plugin stays on a case whose ops are of families, the families that
-        trigger its defects): 1 and nothing when no defect of its system family is triggered."""
-        fam = system_family(plugin)
-        hit = [d for d in self.defects if d.system == fam and d.triggers & families]
-        if not hit:
-            return 1.0, frozenset()
-        return min(1.0 / d.records for d in hit), frozenset().union(*(d.triggers & families for d in hit))
+    def chance(self, system: str, fam: str) -> float:
+        """The chance a case holding ops of family fam goes to a system family: one over the
+        records of the most repeated of the system's defects fam triggers, 1 when none."""
+        hit = [d.records for d in self.defects if d.system == system and fam in d.triggers]
+        return 1.0 / max(hit) if hit else 1.0
 
     def steer(self, case_id: int, ops: tuple[str, ...], ops_given: bool, exporters: list[str], lead: str,
               runtimes: list[str], transformers: list[str]) -> Steering:
@@ -143,33 +155,50 @@ class KnownDefects:
 
         ops: the op specs the case draws from (its swarm's, or its given graph's when ops_given);
         exporters, runtimes, transformers: the plugins it may use (runtimes keep at least two,
-        transformers one when there were some); lead: the exporter it must keep."""
+        transformers one when there were some); lead: the exporter it must keep.
+
+        One draw per (system family, op family) the case triggers, so a system with several
+        plugins (ONNX Runtime's levels, its offline optimizer) is steered as one. The systems the
+        case cannot lose go first: the op families they avoid leave the swarm, and a system whose
+        avoided families all left with them keeps its plugins (steering it too would cost a
+        plugin for ops the case no longer holds)."""
         choices = NumpyChoices(case_seed(self.seed ^ self.SALT, case_id))
-        families = {family(o) for o in ops}
-        drop_families: set[str] = set()
+        families = sorted({family(o) for o in ops})
+        plugins = {"exporters": list(exporters), "runtimes": list(runtimes), "transformers": list(transformers)}
+        floors = {"exporters": 1, "runtimes": min(2, len(runtimes)), "transformers": min(1, len(transformers))}
+        systems = list(dict.fromkeys(system_family(p) for names in plugins.values() for p in names))
+        avoided = {}
+        for system in systems:
+            fams = {f for f in families if (stays := self.chance(system, f)) < 1.0 and not choices.boolean(stays)}
+            if fams:
+                avoided[system] = fams
 
-        def keep(names: list[str], floor: int, must: str | None = None) -> list[str]:
-            kept = list(names)
-            for name in names:
-                stays, why = self.chance(name, families)
-                if stays >= 1.0 or choices.boolean(stays):
-                    continue
-                if name != must and len(kept) > floor:
-                    kept.remove(name)
-                    self.used["plugins_dropped"] += 1
-                else:
-                    drop_families.update(why)
-            return kept
+        def without(kept: dict, system: str) -> dict:
+            return {k: [p for p in names if system_family(p) != system] for k, names in kept.items()}
 
-        steered = Steering(exporters=keep(exporters, 1, must=lead), runtimes=keep(runtimes, 2),
-                           transformers=keep(transformers, 1))
-        if drop_families and not ops_given:
-            left = tuple(o for o in ops if family(o) not in drop_families)
-            if left:  # a swarm of none would fall back to every op: keep the ops then
-                steered = dataclasses.replace(steered, dropped_ops=tuple(o for o in ops if o not in left))
-                self.used["ops_dropped"] += len(steered.dropped_ops)
-        if steered.dropped_ops or len(steered.exporters) + len(steered.runtimes) + len(steered.transformers) < \
-                len(exporters) + len(runtimes) + len(transformers):
+        def fits(kept: dict) -> bool:
+            return lead in kept["exporters"] and all(len(kept[k]) >= floors[k] for k in kept)
+
+        # the systems the case cannot lose even alone: their avoided op families leave the swarm
+        stuck = {s for s in avoided if not fits(without(plugins, s))}
+        drop_families = set().union(*(avoided[s] for s in stuck)) if stuck else set()
+        left = tuple(o for o in ops if family(o) not in drop_families)
+        if ops_given or not left:  # a given graph keeps its ops; a swarm of none would fall back to every op
+            drop_families, left = set(), tuple(ops)
+        kept = plugins
+        for system, fams in avoided.items():
+            if system in stuck or not fams - drop_families:
+                continue
+            fewer = without(kept, system)
+            if fits(fewer):
+                self.used["plugins_dropped"] += sum(map(len, kept.values())) - sum(map(len, fewer.values()))
+                kept = fewer
+            elif not ops_given and (rest := tuple(o for o in left if family(o) not in fams)):
+                left, drop_families = rest, drop_families | fams  # the floors reached: the ops go instead
+        steered = Steering(exporters=kept["exporters"], runtimes=kept["runtimes"], transformers=kept["transformers"],
+                           dropped_ops=tuple(o for o in ops if o not in left))
+        self.used["ops_dropped"] += len(steered.dropped_ops)
+        if steered.dropped_ops or kept != plugins:
             self.used["cases_steered"] += 1
         return steered
 

@@ -330,8 +330,9 @@ def blame(row: Row, rows: list[Row], model_of=None, shapes=None, feeds: dict | N
             return Blame(None, "", f"the model itself is invalid: {'; '.join(faults)}")
     others = [(r.verdict.runtime, r.verdict.kind) for r in rows if r.verdict.path == v.path and r.verdict.runtime]
     found = on_same_model(v.kind, v.runtime, others, made, feeds)
-    contradiction = type_contradiction(made, v.error) if made is not None and v.kind in REFUSALS else ""
-    if found.at == "model" and not found.broken and contradiction:  # as the campaign's blame has it
+    contradiction = type_contradiction(made, v.error) if (
+        found.at == "model" and not found.broken and made is not None and v.kind in REFUSALS) else ""
+    if contradiction:  # as the campaign's blame has it
         return Blame(v.runtime, "runtime", f"{contradiction} ({found.reason})")
     if found.at == "runtime":
         subject = "the transformed model" if t else "the same model"

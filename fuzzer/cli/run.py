@@ -57,7 +57,7 @@ class Run(Command):
                             "another face) as a new folder, instead of holding it in DIR/likely-repeats.json")
         p.add_argument("--no-steer-known", dest="steer_known", action="store_false",
                        help="with --file-bugs: send cases to a system as often whatever its known defects (default: a "
-                            "case holding the ops every reviewed guise of a known defect shared seldom goes to its system)")
+                            "case holding an op most reviewed guises of a known defect held seldom goes to its system)")
         p.add_argument("--seeds", default=None, metavar="all|NAME,...|DIR",
                        help="also mutate seed graphs: all (architecture blocks and onnx node tests), "
                             "comma-separated seed names (or onnx-node), or a directory of graph JSON files")

@@ -205,7 +205,9 @@ def _delegate(rule: str, opset: int) -> tuple[str, str]:
         registry = torchscript_registry()
         group = registry.get_function_group(rule)
         fn = group.get(opset) if group is not None else None
-        fn = getattr(fn, "__wrapped__", fn)
+        # every decorator's wrapper off: an export may have wrapped the registered functions
+        # once more (its diagnostics), and a wrapper's globals are its decorator's module's
+        fn = inspect.unwrap(fn)
         tree = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
     except Exception:  # noqa: BLE001 - no torch, no source: the rule as it is
         return "", ""
@@ -231,7 +233,7 @@ def _delegate(rule: str, opset: int) -> tuple[str, str]:
     if not name or name == rule.removeprefix("aten::") or not registry.is_registered_op(f"aten::{name}", opset):
         return "", ""
     called = getattr(fn, "__globals__", {}).get(name)
-    called = getattr(called, "__wrapped__", called)
+    called = inspect.unwrap(called) if callable(called) else called
     module = getattr(called, "__module__", "") or ""
     code = f"{module.rsplit('.', 1)[-1]}.{getattr(called, '__qualname__', name)}" if module else ""
     return name, code

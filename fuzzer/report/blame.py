@@ -197,9 +197,9 @@ def blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, exp
         upstream = _upstream_wrong(found.system, graph, feeds, opset)
         if upstream == EXPORTERS_OPTIMIZER:
             return Blame("", "", f"{found.system} exports a model that computes the module's result with optimize=False; "
-                         f"{upstream}, which it runs last, makes it wrong, and so does that optimizer's transformer alone on "
-                         "the plain model: the path through the onnxscript-optimizer transformer files it under its rule "
-                         f"({found.reason})", found.witnesses)
+                         f"{upstream}, which it runs last, makes it wrong or invalid, and so does that optimizer's "
+                         "transformer alone on the plain model: the path through the onnxscript-optimizer transformer "
+                         f"files it under its rule ({found.reason})", found.witnesses)
         if upstream == EXPORTERS_FUSIONS:
             found.component = upstream
             found.reason = (f"{found.system} exports a model that computes the module's result with optimize=False; "
@@ -359,8 +359,9 @@ def _blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, ex
     kind = target.kind
     on_model = [(r, Kind(k)) for p, r, k in witnesses if path_family(p) == path_family(target.path) and r]
     found = on_same_model(kind, target.runtime, on_model, made, feeds)
-    contradiction = type_contradiction(made, target.error) if made is not None and kind_is_crash(kind) else ""
-    if found.at == "model" and not found.broken and contradiction:
+    contradiction = type_contradiction(made, shown or target.error) if (
+        found.at == "model" and not found.broken and made is not None and kind_is_crash(kind)) else ""
+    if contradiction:
         # every runtime fails, but this one by computing a type the model's checked types rule
         # out: whatever the others do, this failure is its own (review 21's float16 AffineGrid)
         return Blame(runtime_family(target.runtime), "runtime", f"{contradiction} ({found.reason})", witnesses)

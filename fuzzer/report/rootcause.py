@@ -877,11 +877,13 @@ def exporter_function(system: str, rule: str, path: str) -> str:
     family = system_family(system)
     one_helper = rule.removeprefix("aten::") in _ONE_HELPER
     if family == "torchscript" and not one_helper and _opset_of(path):
-        from fuzzer.coverage.torch_exporters import delegate_code
+        from fuzzer.coverage.torch_exporters import delegate_code, delegate_of
 
         # unsafe_split's code is split's, the one its own module calls, as _function has it
         if code := delegate_code(rule, _opset_of(path)):
             return code
+        called = delegate_of(rule, _opset_of(path))
+        rule = f"aten::{called}" if called else rule
     code = symbolic_code(rule, _opset_of(path)) if family == "torchscript" and not one_helper else ""
     return code or _function(family, rule.removeprefix("aten_"), _opset_of(path))
 

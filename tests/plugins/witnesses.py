@@ -58,8 +58,26 @@ class GappyRuntime(OrtUnoptimized):
         return "gapper: no kernel" in str(error)
 
 
+class TypeFussyRuntime(OrtUnoptimized):
+    """Runs no renamed model: it says one op met an element type it did not expect, as
+    onnx.reference does when a kernel of its returns a type the schema does not give."""
+    name = "typefussy"
+
+    renamed = False
+
+    def load(self, model):
+        self.renamed = MARK.encode() in model  # a case loads and then runs one model at a time
+        return super().load(model)
+
+    def run(self, session, feeds):
+        if self.renamed:
+            raise RuntimeError("RuntimeTypeError: Input type mismatch: float32 != float16 (operator 'Tanh')")
+        return super().run(session, feeds)
+
+
 PLUGINS = ",".join([
     f"converter:renamer={__name__}:RenamingTransformer",
     f"runtime:picky={__name__}:PickyRuntime",
     f"runtime:gapper={__name__}:GappyRuntime",
+    f"runtime:typefussy={__name__}:TypeFussyRuntime",
 ])

@@ -149,4 +149,5 @@ def test_a_filing_campaign_steers_cases_away_from_a_known_defects_system(tmp_pat
     assert stats["session"]["known_defects"]["cases_steered"] > 0
     unsteered_stats, unsteered = campaign("unsteered", "--no-steer-known")
     assert unsteered_stats["tests"] == 40 and "known_defects" not in unsteered_stats["session"]
-    assert unsteered >= 10 and steered <= unsteered / 2, (steered, unsteered)
+    # nine in ten of the tanh swarms lose it (a swarm of tanh alone keeps it)
+    assert unsteered >= 10 and steered <= unsteered / 3, (steered, unsteered)

@@ -136,6 +136,7 @@ def test_a_recurrent_bias_of_the_wrong_size_breaks_its_constraint():
     (9, [1.0, 1.0, 0.75], "hold a value below 1"),  # review 21: TorchScript's opset-9 downscale
     (9, [1.0, 2.0], "2 scales for its input of rank 3"),
     (9, [1.0, 1.0, 2.0], None),
+    (9, [1.0, float("nan"), 1.0], "hold a value below 1"),
     (7, [1.0, 0.5, 1.0], "hold a value below 1"),
 ])
 def test_upsample_scales_are_at_least_one(opset, scales, words):
@@ -163,6 +164,10 @@ def test_a_runtime_meeting_a_type_the_checked_model_rules_out_is_at_fault():
     assert type_contradiction(valid, "TractError: Impossible to unify F64 with F32")
     # another kind of refusal, or a model the checker rejects, says nothing of the runtime's types
     assert type_contradiction(valid, "Pad should be smaller than kernel") == ""
+    # tract's unification of dims or ranks, and onnx.reference's other complaints, are no type's
+    # (bugs/tract-load-crash-cb78a9: "Impossible to unify 0 with 3.")
+    assert type_contradiction(valid, "TractError: Failed analyse for node #2\n  Impossible to unify 0 with 3.") == ""
+    assert type_contradiction(valid, "RuntimeTypeError: the shapes (2,) and (3,) do not match") == ""
     invalid = one_op("Div", [x, helper.make_tensor_value_info("z", T.FLOAT, [2])], [helper.make_tensor_value_info("y", T.FLOAT16, [2])])
     assert type_contradiction(invalid, said) == ""
     # a custom domain's op has no schema the checker types it by
@@ -170,6 +175,15 @@ def test_a_runtime_meeting_a_type_the_checked_model_rules_out_is_at_fault():
     custom.graph.node[0].domain = "com.example"
     custom.opset_import.append(helper.make_opsetid("com.example", 1))
     assert type_contradiction(custom, said) == ""
+    # so has one inside an If's branch
+    c = helper.make_tensor_value_info("c", T.BOOL, [])
+    branch = helper.make_graph([helper.make_node("Foo", ["x"], ["b"], domain="com.example")], "b", [],
+                               [helper.make_tensor_value_info("b", T.FLOAT16, [2])])
+    nested = helper.make_model(helper.make_graph(
+        [helper.make_node("If", ["c"], ["t"], then_branch=branch, else_branch=branch), helper.make_node("Div", ["t", "x"], ["y"])],
+        "g", [c, x], [helper.make_tensor_value_info("y", T.FLOAT16, [2])]),
+        opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("com.example", 1)])
+    assert type_contradiction(nested, said) == ""
 
     from fuzzer.check import blame
 
@@ -242,6 +256,21 @@ def test_every_runtime_fails_counts_no_kernel_gap(plugins):
     r, v = failing(tanh_graph(), "signflip", [], ["onnxruntime", "onnx-reference"])
     who = blame_of(r, v, ["signflip"], ["onnxruntime", "onnx-reference"])
     assert (who.system, who.role) == ("signflip", "exporter"), who.reason
+
+
+def test_a_runtime_refusing_a_type_of_a_valid_model_is_at_fault_though_every_runtime_fails(plugins):
+    """Review 21 (bugs/onnx-reference-run-crash-33dd74): every runtime failed on a valid model,
+    one of them by meeting an element type the checked model rules out. That one is at fault;
+    before, the model's producer was blamed (or, for an exporter, no one)."""
+    r, v = failing(tanh_graph(), "torchscript", ["renamer"], ["typefussy", "picky"])
+    assert (v.path, v.runtime, v.kind) == ("torchscript@17>renamer", "typefussy", Kind.RUN_CRASH)
+    who = blame_of(r, v, ["torchscript"], ["typefussy", "picky"])
+    assert (who.system, who.role) == ("typefussy", "runtime") and "strict type inference" in who.reason, who.reason
+    # a refusal in other words leaves the evidence as it was: the transformer, whose output
+    # every runtime refuses
+    picky = next(u for u in r.verdicts if u.runtime == "picky" and u.path == v.path)
+    who = blame_of(r, picky, ["torchscript"], ["typefussy", "picky"])
+    assert (who.system, who.role) == ("renamer", "transformer"), who.reason
 
 
 def test_onnxfuzz_own_builder_is_never_blamed():
@@ -1239,12 +1268,11 @@ def test_a_dynamo_model_its_last_optimizer_breaks_names_that_optimizer():
     request = ExportRequest(graph, {"x0": np.array(-0.7, dtype=np.float32)}, ["x0"], ["out0", "out1"], 22)
     assert DynamoExporter().upstream_wrong(request) == EXPORTERS_OPTIMIZER
     folder = Path(__file__).resolve().parents[2] / "bugs" / "dynamo-invalid-model-d5918f"
-    if folder.is_dir():
-        graph = Graph.from_json(json.loads((folder / "case.json").read_text())["graph"])
-        feeds = read_npz(folder / "inputs.npz")
-        names = [v.name for v in graph.inputs]
-        request = ExportRequest(graph, {n: feeds[n] for n in names}, names, ["out0"], 23)
-        assert DynamoExporter().upstream_wrong(request) is None
+    graph = Graph.from_json(json.loads((folder / "case.json").read_text())["graph"])
+    feeds = read_npz(folder / "inputs.npz")
+    names = [v.name for v in graph.inputs]
+    request = ExportRequest(graph, {n: feeds[n] for n in names}, names, ["out0"], 23)
+    assert DynamoExporter().upstream_wrong(request) is None
 
 
 def test_split_lengths_in_the_attribute_below_opset_13_are_checked():

@@ -301,10 +301,12 @@ class DynamoExporter(Exporter):
         """The optimizer the exporter runs last (onnxscript's optimize_ir, then its fusions),
         when the export without it computes the module's result on a runtime that runs it and
         the export with it does not there (review 17: its ScatterAllStatic rule dropping a
-        ScatterND's reduction was blamed on the translation). EXPORTERS_OPTIMIZER when
-        onnxscript's optimizer transformer alone makes the plain model wrong too (its path files
-        the defect under its rule); EXPORTERS_FUSIONS when that transformer's output computes the
-        result and only the exporter's whole optimization does not; None without that evidence."""
+        ScatterND's reduction was blamed on the translation), or when the export with it is an
+        invalid model and the plain one is not (review 21). EXPORTERS_OPTIMIZER when onnxscript's
+        optimizer transformer alone makes the plain model wrong or invalid too (its path files the
+        defect under its rule); EXPORTERS_FUSIONS when that transformer's output is valid and
+        computes the result and only the exporter's whole optimization does not; None without
+        that evidence."""
         import torch
 
         from fuzzer.plugin import load_plugin
@@ -341,12 +343,12 @@ class DynamoExporter(Exporter):
         except Exception:  # noqa: BLE001 - the evidence could not be had
             return None
         if not valid(optimized):
-            # an invalid model: the plain export is valid and computes the module's result, so the
-            # optimization broke it (review 21: onnxscript's FuseSuccessiveClip naming two fused
-            # bounds alike, one initializer lost); the optimizer's transformer alone says whose part
-            # on a strict runtime, and within the spec's input constraints: ONNX Runtime without its
-            # constant folding runs torchlib's ReduceMax over axis 0 of a 0-d input, computed axes
-            # the checker cannot see (torchlib's any: d5918f), which the optimizer merely folds
+            # The optimized model is invalid. The optimization broke it when the plain export is
+            # valid, within the spec's input constraints and right on a strict runtime (review 21:
+            # onnxscript's FuseSuccessiveClip naming two fused bounds alike, one initializer lost).
+            # The constraints matter: torchlib's any over axis 0 of a 0-d input computes its axes,
+            # which the checker cannot see and ONNX Runtime without constant folding runs; the
+            # optimizer only folds them where the checker sees them (bugs/dynamo-invalid-model-d5918f).
             from oracles.evidence import constraint_breaks
 
             feeds = {n: a.numpy() for n, a in zip(request.input_names, request.args)}
@@ -357,7 +359,10 @@ class DynamoExporter(Exporter):
                 alone = load_plugin("converter", "onnxscript-optimizer").transform(plain, request.opset)
             except Exception:  # noqa: BLE001 - its crash is its own path's signature
                 return None
-            return EXPORTERS_OPTIMIZER if not valid(alone) else EXPORTERS_FUSIONS
+            if not valid(alone):  # the optimizer's transformer alone breaks it too
+                return EXPORTERS_OPTIMIZER
+            # the fusions are named only when what the optimizer alone made is right, too
+            return EXPORTERS_FUSIONS if right(alone, "onnxruntime-noopt") is True else None
         for runtime in ("onnxruntime-noopt", "onnx-reference"):
             if right(plain, runtime) is not True or right(optimized, runtime) is not False:
                 continue
