@@ -12,6 +12,7 @@ from fuzzer.campaign.schedule import FairShare
 from fuzzer.campaign.supervisor import Supervisor
 from fuzzer.case import CaseSpec
 from fuzzer.generate import GenConfig
+from fuzzer.ir import Graph
 from fuzzer.store import Store, case_seed
 
 
@@ -112,7 +113,8 @@ def run_campaign(opts: CampaignOptions) -> dict:
             or (guide.graph_for(cid, exporters) if guide is not None else None)
         runtimes, transformers = list(swarm.runtimes if swarm else ()), list(swarm.transformers if swarm else ())
         if known is not None and (swarm is not None or graph_json is not None):
-            steered = known.steer(cid, _graph_ops(graph_json) if graph_json else swarm.ops, graph_json is not None,
+            ops = tuple(Graph.loads(graph_json).op_types()) if graph_json else swarm.ops
+            steered = known.steer(cid, ops, graph_json is not None,
                                   exporters, lead, runtimes or list(opts.runtimes), transformers or list(opts.transformers))
             exporters, runtimes, transformers = steered.exporters, steered.runtimes, steered.transformers
             if steered.dropped_ops:
@@ -326,13 +328,6 @@ def _known_defects(opts: CampaignOptions):
 
     known = KnownDefects.from_dirs(known_bug_dirs(opts.file_bugs), opts.seed)
     return known if known.defects else None
-
-
-def _graph_ops(graph_json: str) -> tuple[str, ...]:
-    """The op specs of a graph (JSON) a case mutates."""
-    import json
-
-    return tuple(n["op"] for n in json.loads(graph_json).get("nodes", []) if isinstance(n, dict) and "op" in n)
 
 
 def _one_frontend(exporters: list[str], spent: dict[str, float]) -> list[str]:

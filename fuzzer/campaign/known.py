@@ -35,7 +35,6 @@ share of time hands out the same plugins.
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 from collections import Counter, defaultdict
@@ -43,13 +42,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fuzzer.choices import NumpyChoices
+from fuzzer.ir import Graph
 from fuzzer.report.rootcause import system_family
 from fuzzer.store import case_seed
 
 #: a defect needs at least this many reviewed records (its live folder and duplicates) to steer
 MIN_RECORDS = 2
-#: graph nodes that are no op spec
-_NOT_OPS = frozenset({"input", "const", "constant", "initializer"})
 #: the namespaces a torch op spec's name may carry before the op: an OpInfo, a functional
 _PREFIXES = ("opinfo.", "nn.functional.")
 #: the forms an OpInfo variant of one op takes (x.add_(y), x.add(y), x + y, y + x)
@@ -81,11 +79,10 @@ class Defect:
     triggers: frozenset[str]
 
 
-def triggers(graphs: list[dict]) -> frozenset[str]:
+def triggers(graphs: list[Graph]) -> frozenset[str]:
     """The op families at least half of graphs (a defect's records' minimal graphs), and at
     least two of them, hold."""
-    seen = Counter(f for g in graphs for f in {family(n.get("op", "")) for n in g.get("nodes", [])
-                                               if isinstance(n, dict) and n.get("op") not in _NOT_OPS})
+    seen = Counter(f for g in graphs for f in {family(op) for op in g.op_types()})
     need = max(2, math.ceil(len(graphs) / 2))
     return frozenset(f for f, n in seen.items() if n >= need)
 
@@ -103,7 +100,7 @@ def defects_in(bugs_dirs: list[Path]) -> list[Defect]:
                 continue
             if isinstance(case, dict) and isinstance(case.get("bug"), dict) and not path.parent.name.startswith("."):
                 records[path.parent.name] = case
-        guises: dict[str, list[dict]] = defaultdict(list)
+        guises: dict[str, list[Graph | None]] = defaultdict(list)
         for name, case in records.items():
             bug = case["bug"]
             if bug.get("withdrawn"):
@@ -111,12 +108,21 @@ def defects_in(bugs_dirs: list[Path]) -> list[Defect]:
             target = str(bug.get("duplicate_of") or name)
             if target in records and not records[target]["bug"].get("duplicate_of") \
                     and not records[target]["bug"].get("withdrawn"):
-                guises[target].append(case.get("graph") or {})
+                guises[target].append(_graph(case.get("graph")))
         for name, graphs in guises.items():
-            shared = triggers([g for g in graphs if isinstance(g, dict)])
+            shared = triggers([g for g in graphs if g is not None])
             if len(graphs) >= MIN_RECORDS and shared:
                 out.append(Defect(name, system_family(records[name]["bug"].get("system", "")), len(graphs), shared))
     return out
+
+
+def _graph(data) -> Graph | None:
+    """A record's minimal graph, None when it holds none it can read (a record with no graph
+    still counts as a guise: it only shares no op)."""
+    try:
+        return Graph.from_json(data)
+    except Exception:  # noqa: BLE001 - an old or hand-written record
+        return None
 
 
 @dataclass

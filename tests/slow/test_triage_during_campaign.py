@@ -132,7 +132,8 @@ def test_a_filing_campaign_steers_cases_away_from_a_known_defects_system(tmp_pat
         bug = {"system": "torchscript", "kind": "value_mismatch", **({"duplicate_of": "k0"} if i else {})}
         nodes = [{"id": 0, "op": "input", "attrs": {}, "inputs": [], "outputs": [{"dtype": "float32", "shape": [2]}]},
                  {"id": 1, "op": "tanh", "attrs": {}, "inputs": [[0, 0]], "outputs": [{"dtype": "float32", "shape": [2]}]}]
-        (known / f"k{i}" / "case.json").write_text(json.dumps({"bug": bug, "graph": {"nodes": nodes, "outputs": [[1, 0]]}}))
+        graph = {"format": "onnxfuzz-graph/1", "nodes": nodes, "outputs": [[1, 0]]}
+        (known / f"k{i}" / "case.json").write_text(json.dumps({"bug": bug, "graph": graph}))
     monkeypatch.setenv("ONNXFUZZ_KNOWN_BUGS", str(known))
 
     def campaign(name, *extra):

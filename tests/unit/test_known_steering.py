@@ -5,6 +5,11 @@ from collections import Counter
 import pytest
 
 from fuzzer.campaign.known import Defect, KnownDefects, defects_in, family, triggers
+from fuzzer.ir import Graph
+
+
+def parsed(*ops):
+    return Graph.from_json(graph(*ops))
 
 
 def graph(*ops):
@@ -31,13 +36,13 @@ def test_an_opinfo_variant_its_method_and_the_plain_spec_are_one_family():
 
 
 def test_triggers_are_the_families_half_the_records_and_two_of_them_share():
-    assert triggers([graph("unique", "eq"), graph("opinfo.unique", "mv"), graph("unique.method")]) == {"unique"}
+    assert triggers([parsed("unique", "eq"), parsed("opinfo.unique", "mv"), parsed("unique.method")]) == {"unique"}
     # one record's ops are not shared by anything
-    assert triggers([graph("unique", "eq")]) == frozenset()
+    assert triggers([parsed("unique", "eq")]) == frozenset()
     # two of four records hold remainder: half
-    assert triggers([graph("remainder"), graph("remainder", "add"), graph("fmod"), graph("Mod")]) == {"remainder"}
+    assert triggers([parsed("remainder"), parsed("remainder", "add"), parsed("fmod"), parsed("Mod")]) == {"remainder"}
     # one of three: not half
-    assert triggers([graph("a", "b"), graph("a", "c"), graph("d")]) == {"a"}
+    assert triggers([parsed("a", "b"), parsed("a", "c"), parsed("d")]) == {"a"}
 
 
 def test_only_live_folders_with_duplicates_sharing_an_op_steer(tmp_path):
@@ -50,9 +55,11 @@ def test_only_live_folders_with_duplicates_sharing_an_op_steer(tmp_path):
     write(tmp_path, "unshared-dup", "openvino", ["b"], duplicate_of="unshared")
     write(tmp_path, "retired", "tract", ["Mod"], withdrawn=True)
     write(tmp_path, "retired-dup", "tract", ["Mod"], duplicate_of="retired")  # points at a withdrawn bug
+    write(tmp_path, "no-graph-dup", "torchscript", [], duplicate_of="ts-a")
+    (tmp_path / "no-graph-dup" / "case.json").write_text(json.dumps({"bug": {"system": "torchscript", "duplicate_of": "ts-a"}}))
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "case.json").write_text("{not json")
-    assert defects_in([tmp_path]) == [Defect("ts-a", "torchscript", 4, frozenset({"unique"}))]
+    assert defects_in([tmp_path]) == [Defect("ts-a", "torchscript", 5, frozenset({"unique"}))]
 
 
 def known(*defects):
