@@ -8,20 +8,28 @@ of a few defects: TorchScript's unique (ten records), onnxoptimizer's merged Res
 and Squeezes (seven), tract's Mod, onnx.reference's MaxPool. No key tells a new guise from a new
 defect of the same place: every looser key measured over those reviews held about one new
 finding for each two repeats it caught. So the campaign steers away instead, before anything
-fails: a case holding an op family most guises of a defect held seldom goes to the system of
-that defect. With g reviewed records, one such case in g does.
+fails: a case holding an op family the guises of a defect held seldom goes to the system of that
+defect. With g reviewed records, one such case in g + 1 does.
+
+Review 21 showed why every live folder steers, not only those with duplicates: its six repeats
+were all of defects with a single record, the long tail no shared op named. Over reviews 12 to 21,
+62% of the repeats the reviewers found share an op family with a live folder of their system, and
+26% of the new findings do; steering at one in g + 1 on those families keeps, in expectation, 60%
+of those repeats' cases on their system and 87% of the new findings', which raises the share of
+new findings among real ones from 41% to 50% before the cases it frees find anything.
 
 The ops a defect is triggered by (`triggers`): the op-spec families (an OpInfo variant in its
-method, in-place and operator forms and the plain spec are one family; variants that compute
-otherwise, and the ONNX frontend's ops, are not: `family`) that at least half of its records'
-minimal graphs hold, and at least two of them. Any one of them triggers it. A defect with one
-record, or whose records share no op, steers nothing; one with two records steers its shared ops
-at one case in two, common ones too (TorchScript's sum and sigmoid each have such a defect).
+method, in-place and operator forms, its aliases (moveaxis is movedim) and the plain spec are one
+family; variants that compute otherwise, and the ONNX frontend's ops, are not: `family`) that at
+least half of its records' minimal graphs hold, and at least two of them when it has two or more.
+Any one of them triggers it. A minimal graph holds only ops its failure needs, so a defect with
+one record steers every op of its graph, at one case in two; one whose records share no op steers
+nothing.
 
 How a case is steered (`KnownDefects.steer`): for each system family of the plugins it may use
 (rootcause.system_family: ONNX Runtime, its levels and its offline optimizer are one) and each op
 family of its ops that triggers a defect of that system, one draw keeps the case there with
-probability 1/g (g of the most repeated such defect). A system the case cannot lose (the lead
+probability 1/(g + 1) (g of the most repeated such defect). A system the case cannot lose (the lead
 exporter's, which fair sharing must not starve; one whose runtimes leave fewer than two for the
 differential; the last transformer's) keeps it, and the case's swarm loses the op families that
 system avoided instead; a system avoiding only those keeps the case too. Otherwise all of the
@@ -35,6 +43,7 @@ share of time hands out the same plugins.
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections import Counter, defaultdict
@@ -46,8 +55,9 @@ from fuzzer.ir import Graph
 from fuzzer.report.rootcause import system_family
 from fuzzer.store import case_seed
 
-#: a defect needs at least this many reviewed records (its live folder and duplicates) to steer
-MIN_RECORDS = 2
+#: a defect needs at least this many reviewed records (its live folder and duplicates) to steer:
+#: every live folder does (review 21's repeats were all of defects with one record)
+MIN_RECORDS = 1
 #: the namespaces a torch op spec's name may carry before the op: an OpInfo, a functional
 _PREFIXES = ("opinfo.", "nn.functional.")
 #: the forms an OpInfo variant of one op takes (x.add_(y), x.add(y), x + y, y + x)
@@ -56,10 +66,13 @@ _FORMS = frozenset({"method", "inplace", "operator", "reflected", "inplace_opera
 
 def family(spec: str) -> str:
     """The family of an op spec's name: one op's OpInfo variants in their method, in-place and
-    operator forms, and its plain spec ("opinfo.diagonal.method", "opinfo.diagonal", "diagonal").
+    operator forms, its aliases, and its plain spec ("opinfo.diagonal.method", "opinfo.diagonal",
+    "diagonal"; "opinfo.moveaxis" and "movedim"; "opinfo.maximum" and "opinfo.max.binary").
     Variants that compute otherwise stay apart (scatter_reduce's amax and sum, div's rounding
     modes), and so do the ONNX frontend's ops ("Sum", an elementwise sum, is not torch's "sum")."""
-    name = spec
+    name = spec.removeprefix("opinfo.")
+    # torch's op database names the op every alias and form of it is (the OpInfo table keeps it)
+    name = _opinfo_ops().get(name, name)
     for prefix in _PREFIXES:
         if name.startswith(prefix):
             name = name[len(prefix):]
@@ -67,6 +80,18 @@ def family(spec: str) -> str:
     while len(parts) > 1 and parts[-1] in _FORMS:
         parts.pop()
     return ".".join(parts)
+
+
+@functools.lru_cache(maxsize=1)
+def _opinfo_ops() -> dict[str, str]:
+    """{OpInfo table entry: the OpInfo it spells} (fuzzer.ops.opinfo_table), {} when unreadable."""
+    from fuzzer.ops.opinfo_table import TABLE
+
+    try:
+        entries = json.loads(TABLE.read_text())["entries"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return {name: e["op"] for name, e in entries.items() if isinstance(e, dict) and isinstance(e.get("op"), str)}
 
 
 @dataclass(frozen=True)
@@ -81,15 +106,15 @@ class Defect:
 
 def triggers(graphs: list[Graph]) -> frozenset[str]:
     """The op families at least half of graphs (a defect's records' minimal graphs), and at
-    least two of them, hold."""
+    least two of them when there are two or more, hold."""
     seen = Counter(f for g in graphs for f in {family(op) for op in g.op_types()})
-    need = max(2, math.ceil(len(graphs) / 2))
+    need = max(min(2, len(graphs)), math.ceil(len(graphs) / 2))
     return frozenset(f for f, n in seen.items() if n >= need)
 
 
 def defects_in(bugs_dirs: list[Path]) -> list[Defect]:
     """The defects of bugs_dirs that steer: live folders with at least MIN_RECORDS records whose
-    graphs share an op family. A case.json that cannot be read is skipped."""
+    graphs share an op family (a single record's graph shares its own). A case.json that cannot be read is skipped."""
     out = []
     for where in bugs_dirs:
         records: dict[str, dict] = {}
@@ -150,10 +175,10 @@ class KnownDefects:
         return cls(defects_in(bugs_dirs), seed)
 
     def chance(self, system: str, fam: str) -> float:
-        """The chance a case holding ops of family fam goes to a system family: one over the
-        records of the most repeated of the system's defects fam triggers, 1 when none."""
+        """The chance a case holding ops of family fam goes to a system family: one over one more
+        than the records of the most repeated of the system's defects fam triggers, 1 when none."""
         hit = [d.records for d in self.defects if d.system == system and fam in d.triggers]
-        return 1.0 / max(hit) if hit else 1.0
+        return 1.0 / (max(hit) + 1) if hit else 1.0
 
     def steer(self, case_id: int, ops: tuple[str, ...], ops_given: bool, exporters: list[str], lead: str,
               runtimes: list[str], transformers: list[str]) -> Steering:
