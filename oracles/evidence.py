@@ -105,6 +105,11 @@ _TYPE_CONTRADICTION = re.compile(
     r"|[Ee]lement types? (?:are|is) inconsistent")
 
 
+def type_clash(error: str) -> bool:
+    """Whether a runtime's error is an op meeting an element type it did not expect."""
+    return _TYPE_CONTRADICTION.search(error or "") is not None
+
+
 def type_contradiction(model, error: str) -> str:
     """Why a runtime raising `error` on model contradicts the model's own types, or "": the error
     is the runtime meeting an element type it did not expect, and the model passes the full
@@ -115,7 +120,7 @@ def type_contradiction(model, error: str) -> str:
     ConstantOfShape without a value makes float64 where the spec says float32)."""
     import onnx
 
-    if not _TYPE_CONTRADICTION.search(error or "") or model.functions or not _default_domain_only(model.graph):
+    if not type_clash(error) or model.functions or not _default_domain_only(model.graph):
         return ""
     try:
         onnx.checker.check_model(model, full_check=True)

@@ -248,22 +248,34 @@ def _kernel(folder: Path, bug: dict, system: str) -> Fault:
     def kernel(node) -> str:
         return kernel_name(node, types)
 
+    from oracles.evidence import type_clash
+
     error = bug.get("error", "")
+    ops = {n.op_type for n in nodes}
+    if len(ops) > 1 and type_clash(error):
+        # the node that refuses an element type only met it: the first node whose output already
+        # has another type than the schemas give it made it (tract's ConstantOfShape making float64
+        # for the MatMul after it, onnx.reference's AffineGrid making float32 for a Div: review 21)
+        first, shown = _first_failing_node(folder, bug, model, nodes)
+        if first is not None and shown == "wrong type":
+            return Fault(system, [kernel(first)], sorted({kernel(n) for n in nodes}),
+                         f"the first node at which the model, cut after it, already fails ({first.op_type}): it "
+                         "gives another element type than the schemas there, which the node refusing it further on shows",
+                         shown=shown)
     named = [n for n in nodes if (n.name and n.name in error) or re.search(rf"\b{re.escape(n.op_type)}\b", error)]
     if len({n.op_type for n in named}) == 1:
         return Fault(system, [kernel(named[0])], sorted({kernel(n) for n in nodes}), "the node the error names")
-    ops = {n.op_type for n in nodes}
     if len(ops) == 1:
         return Fault(system, [kernel(nodes[0])], [kernel(nodes[0])], "the model's only op type")
     first, shown = _first_failing_node(folder, bug, model, nodes)
     if first is not None:
-        # a wrong shape is what makes the crash further on (a Reshape or Squeeze rightly refusing
-        # it); wrong values may meet a kernel with a defect of its own there, so they are not kept
-        # (onnx.reference's MaxPool crashing on the NaN a BatchNormalization made: 4b5b6d)
+        # a wrong shape or type is what makes the crash further on (a Reshape or Squeeze rightly
+        # refusing it); wrong values may meet a kernel with a defect of its own there, so they are
+        # not kept (onnx.reference's MaxPool crashing on the NaN a BatchNormalization made: 4b5b6d)
         shown = shown if bug["kind"] in ("load_crash", "run_crash") else ""
         return Fault(system, [kernel(first)], sorted({kernel(n) for n in nodes}),
                      f"the first node at which the model, cut after it, already fails ({first.op_type})"
-                     + (": it gives a wrong shape there, which the crash further on shows" if shown else ""),
+                     + (f": it gives a {shown.split()[-1]} there, which the crash further on shows" if shown else ""),
                      shown=shown)
     return Fault(system, [], sorted({kernel(n) for n in nodes}), "several op types, the error names none, and no "
                  "cut of the model fails alone")
@@ -350,6 +362,11 @@ def _first_failing_node(folder: Path, bug: dict, model, nodes) -> tuple:
             if crash and said(f"{type(e).__name__}: {e}") == filed:
                 return node, ""
             continue
+        for o, a in zip(outs, got):
+            # the schemas give each output its element type (the checker's inference): another
+            # one is wrong whatever any witness computes
+            if _numpy_type(types[o]) not in (None, getattr(np.asarray(a), "dtype", None)):
+                return node, "wrong type"
         try:
             want = run(reference, data)
         except Exception:
@@ -364,6 +381,21 @@ def _first_failing_node(folder: Path, bug: dict, model, nodes) -> tuple:
             if not np.allclose(a, b, rtol=1e-3, atol=1e-3, equal_nan=True):
                 return node, ""
     return None, ""
+
+
+def _numpy_type(elem_type: int):
+    """The numpy dtype every runtime returns for an ONNX element type, or None for those some
+    return in another (bfloat16, the float8 and 4-bit types) or that have none."""
+    import numpy as np
+    from onnx import helper
+
+    if elem_type not in _PLAIN_TYPES:
+        return None
+    return np.dtype(helper.tensor_dtype_to_np_dtype(elem_type))
+
+
+#: element types every runtime plugin returns as their own numpy dtype
+_PLAIN_TYPES = frozenset({1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13})
 
 
 def _dies_the_same(runtime: str, model: bytes, feeds: dict, death: str) -> bool:

@@ -498,6 +498,32 @@ def test_a_runtime_crash_whose_kernel_already_gives_a_wrong_shape_records_it(tmp
     assert values.rules == ["BatchNormalization(float32)"] and values.shown == "" and "shown" not in values.to_json()
 
 
+def test_a_runtime_refusing_an_element_type_is_localized_to_the_node_that_made_it(tmp_path):
+    """Review 21 (bugs/tract-load-crash-80af28): tract's MatMul refuses to unify F64 with F32,
+    but the F64 comes from tract's ConstantOfShape, whose spec type (no value: float32 zero) the
+    schemas give; the cut after it already has another element type than the schemas, and that
+    kernel is the one at fault, keyed as the wrong type its dtype_mismatch folder shows (7c0aa0).
+    onnx.reference's ReduceSumSquare widening int32 to int64 before a Min and before a Mul are
+    one kernel the same way (458330, 95e786), and so is its AffineGrid before a Div (33dd74)."""
+    from fuzzer.report.rootcause import rule_keys
+
+    def keys(name, fault):
+        bug = json.loads((BUGS / name / "case.json").read_text())["bug"]
+        return set(rule_keys(bug["system"], bug["role"], bug["kind"], fault.to_json(), bug.get("error") or "",
+                             bug.get("path") or ""))
+
+    pytest.importorskip("tract")
+    crash = rule_at_fault(_copy("tract-load-crash-80af28", tmp_path))
+    assert (crash.rules, crash.shown) == (["ConstantOfShape(int64)"], "wrong type"), crash
+    alone = rule_at_fault(_copy("tract-dtype-mismatch-7c0aa0", tmp_path))
+    assert keys("tract-load-crash-80af28", crash) & keys("tract-dtype-mismatch-7c0aa0", alone)
+    first = rule_at_fault(_copy("onnx-reference-run-crash-458330", tmp_path))
+    second = rule_at_fault(_copy("onnx-reference-run-crash-95e786", tmp_path))
+    assert first.rules == second.rules == ["ReduceSumSquare(int32)"]
+    assert keys("onnx-reference-run-crash-458330", first) & keys("onnx-reference-run-crash-95e786", second)
+    assert rule_at_fault(_copy("onnx-reference-run-crash-33dd74", tmp_path)).rules == ["AffineGrid(float16)"]
+
+
 def test_a_cut_whose_model_declares_shapes_it_does_not_produce_already_fails(tmp_path):
     """Review 18 (bugs/torchscript-export-crash-3bc4fb): TorchScript's unbind at opset 10 declares
     its rank-1 outputs rank 2; ONNX Runtime runs the cut rightly (it only warns), and cat's
