@@ -447,6 +447,20 @@ def test_tract_refusal_patterns_are_conservative(message, gap):
     assert TractRuntime().is_unsupported(RuntimeError(message)) is gap
 
 
+@pytest.mark.parametrize("message, gap", [
+    # review 22: OpenVINO's FFT validation lists the element types it takes (a float64 DFT)
+    ("Check 'false' failed at src/frontends/onnx/frontend/src/frontend.cpp:127:\nFFT op input element type must be "
+     "f32, f16, or bf16", True),
+    # elements that must agree, and a refusal that names no types it takes, may be OpenVINO's defect
+    ("Argument element types are inconsistent.", False),
+    ("Element type must be equal to the element type of the input", False),
+])
+def test_openvino_refusal_patterns_are_conservative(message, gap):
+    from fuzzer.run.plugins.openvino import OpenVinoCpu
+
+    assert OpenVinoCpu().is_unsupported(RuntimeError(message)) is gap
+
+
 def test_torchscript_refusing_gqa_attention_is_unsupported():
     import torch
 

@@ -157,6 +157,10 @@ def test_casts_follow_the_onnx_cast_rules():
     # int to narrower int wraps by the spec ("discard higher bits"): judged
     g, x = _one_op("cast", DType.int64, (1,), attrs={"to": DType.int32}, out_dtype=DType.int32)
     assert _judged(g, x, np.array([2**40 + 7], dtype=np.int64)) is None
+    # a motif that is one Cast is one too (review 22: tract's 0 and the others' 255 for uint8 of -1.88)
+    g, x = _one_op("motif_opt_nop_cast", DType.float32, (1,), attrs={"to": "uint8"}, out_dtype=DType.uint8)
+    assert "out of uint8" in _judged(g, x, np.array([-1.88], dtype=np.float32))
+    assert _judged(g, x, np.array([1.5], dtype=np.float32)) is None
 
 
 def test_an_integer_division_by_a_constant_zero_is_never_judged():

@@ -20,6 +20,8 @@ from fuzzer.run.base import Runtime
 #   tensors", "'split' input must be a constant" (it needs some inputs constant)
 # - CPU plugin: "CPU plug-in doesn't support Unsqueeze operation with dynamic rank",
 #   "Supported primitive descriptors list is empty for node" (no kernel for these types)
+# - core op validation listing the element types an op takes: "FFT op input element type must be
+#   f32, f16, or bf16" (a float64 DFT: review 22)
 _GAP = re.compile(
     r"No conversion rule found for operations"
     r"|Unsupported data type"
@@ -30,7 +32,8 @@ _GAP = re.compile(
     r"|\bis only supported for\b"
     r"|input must be a (?:scalar or \S+ )?constant"
     r"|plug-in doesn't support"
-    r"|Supported primitive descriptors list is empty",
+    r"|Supported primitive descriptors list is empty"
+    r"|element type must be (?:bf16|[fiu]\d+)(?:,? (?:or )?(?:bf16|[fiu]\d+))+",
     re.I,
 )
 
