@@ -19,7 +19,10 @@ so each is asked in the way it allows, always on the bug's own minimized case:
 - the other transformers (onnxscript's optimizer, the version converter, the float16
   converter, ORT's quantizer): the rules their transform records, one or several;
 - the other runtimes (onnx-reference, OpenVINO, tract): the kernel of the failing
-  node, (op, element type), named by the error or the only node of its op type.
+  node, (op, element type), named by the error or the only node of its op type, else the first
+  node after which the model, cut there, already fails. A refused element type is the fault of
+  the first node feeding the refusing one whose output already has another type than the schemas
+  give it.
 
 `python -m fuzzer.coverage.fault bugs/` localizes every folder and records the answer in
 its case.json ("rule_at_fault").
@@ -68,8 +71,10 @@ class Fault:
     #: (not recorded: a graph node id means nothing outside this localization)
     cut_node: int | None = field(default=None, compare=False, repr=False)
     #: for a runtime's crash localized by cutting the model: "wrong shape" when the first failing
-    #: cut does not crash but already computes another shape than a witness, so the kernel's
-    #: defect is that, and the crash further on only shows it; "" otherwise
+    #: cut does not crash but already computes another shape than a witness, "wrong type" when a
+    #: cut feeding the node that refuses an element type already has another type than the
+    #: schemas give it, so the kernel's defect is that, and the crash further on only shows it;
+    #: "" otherwise
     shown: str = ""
     #: for an exporter's first failing cut: it failed only by what its model declares or by an
     #: element type the checker refuses, not by a verdict on what it computes (not recorded)
@@ -248,34 +253,37 @@ def _kernel(folder: Path, bug: dict, system: str) -> Fault:
     def kernel(node) -> str:
         return kernel_name(node, types)
 
-    from oracles.evidence import type_clash
+    from oracles.evidence import needed_nodes, type_clash
 
     error = bug.get("error", "")
     ops = {n.op_type for n in nodes}
-    if len(ops) > 1 and type_clash(error):
-        # the node that refuses an element type only met it: the first node whose output already
-        # has another type than the schemas give it made it (tract's ConstantOfShape making float64
-        # for the MatMul after it, onnx.reference's AffineGrid making float32 for a Div: review 21)
-        first, shown = _first_failing_node(folder, bug, model, nodes)
-        if first is not None and shown == "wrong type":
-            return Fault(system, [kernel(first)], sorted({kernel(n) for n in nodes}),
-                         f"the first node at which the model, cut after it, already fails ({first.op_type}): it "
-                         "gives another element type than the schemas there, which the node refusing it further on shows",
-                         shown=shown)
     named = [n for n in nodes if (n.name and n.name in error) or re.search(rf"\b{re.escape(n.op_type)}\b", error)]
+    if len(ops) > 1 and type_clash(error):
+        # the node that refuses an element type only met it: the first node feeding it whose output
+        # already has another type than the schemas give it made it (tract's ConstantOfShape making
+        # float64 for the MatMul after it, onnx.reference's AffineGrid making float32 for a Div:
+        # review 21); with no node named, any node of the model in its order
+        feeding = {tuple(n.output) for n in needed_nodes(model.graph.node, {i for n in named for i in n.input})}
+        before = [n for n in nodes if tuple(n.output) in feeding] if named else nodes
+        first, shown = _first_failing_node(folder, bug, model, before, types_only=True)
+        if first is not None:
+            return Fault(system, [kernel(first)], sorted({kernel(n) for n in nodes}),
+                         f"the first node feeding the one that refuses an element type whose output, the model cut "
+                         f"after it, already has another element type than the schemas give it ({first.op_type})",
+                         shown=shown)
     if len({n.op_type for n in named}) == 1:
         return Fault(system, [kernel(named[0])], sorted({kernel(n) for n in nodes}), "the node the error names")
     if len(ops) == 1:
         return Fault(system, [kernel(nodes[0])], [kernel(nodes[0])], "the model's only op type")
     first, shown = _first_failing_node(folder, bug, model, nodes)
     if first is not None:
-        # a wrong shape or type is what makes the crash further on (a Reshape or Squeeze rightly
-        # refusing it); wrong values may meet a kernel with a defect of its own there, so they are
-        # not kept (onnx.reference's MaxPool crashing on the NaN a BatchNormalization made: 4b5b6d)
+        # a wrong shape is what makes the crash further on (a Reshape or Squeeze rightly refusing
+        # it); wrong values may meet a kernel with a defect of its own there, so they are not kept
+        # (onnx.reference's MaxPool crashing on the NaN a BatchNormalization made: 4b5b6d)
         shown = shown if bug["kind"] in ("load_crash", "run_crash") else ""
         return Fault(system, [kernel(first)], sorted({kernel(n) for n in nodes}),
                      f"the first node at which the model, cut after it, already fails ({first.op_type})"
-                     + (f": it gives a {shown.split()[-1]} there, which the crash further on shows" if shown else ""),
+                     + (f": it gives a {shown} there, which the crash further on shows" if shown else ""),
                      shown=shown)
     return Fault(system, [], sorted({kernel(n) for n in nodes}), "several op types, the error names none, and no "
                  "cut of the model fails alone")
@@ -288,13 +296,17 @@ def _by_name(names: list[str], inputs: dict) -> dict:
     return feeds if len(feeds) == len(names) else dict(zip(names, inputs.values()))
 
 
-def _first_failing_node(folder: Path, bug: dict, model, nodes) -> tuple:
+def _first_failing_node(folder: Path, bug: dict, model, nodes, types_only: bool = False) -> tuple:
     """(node, how) for the first node, in the model's order, such that the model cut after it (its
     outputs made the graph's, the nodes it does not need dropped) already goes wrong on the bug's
     runtime: computes another shape than a witness runtime (how "wrong shape"; onnx.reference,
     or ONNX Runtime for onnx.reference's own bugs), or other values, or raises what the bug
     raised, or dies (how ""). (None, "") when no cut shows it (the failure needs
-    the whole model) or the bug's runtime is not known here."""
+    the whole model) or the bug's runtime is not known here.
+
+    types_only: only an output whose element type differs from the one the schemas give it (ONNX
+    inference) counts (how "wrong type"), with no witness run; a dtype_mismatch bug counts it too,
+    before any witness. Other bugs do not: an unrelated node's wrong type is not their failure."""
     import numpy as np
     import onnx
     from onnx import helper
@@ -330,6 +342,8 @@ def _first_failing_node(folder: Path, bug: dict, model, nodes) -> tuple:
     from oracles.death import is_death
 
     dead = is_death(bug.get("error") or "")
+    if dead and types_only:  # running a cut here could kill this process too
+        return None, ""
 
     def run(rt, data):
         session = rt.load(data)
@@ -351,7 +365,7 @@ def _first_failing_node(folder: Path, bug: dict, model, nodes) -> tuple:
         del cut.graph.input[:]
         cut.graph.input.extend(kept_inputs)
         data = cut.SerializeToString()
-        if dead:  # the runtime killed its process: each cut runs in one of its own
+        if dead and not types_only:  # the runtime killed its process: each cut runs in one of its own
             if _dies_the_same(runtime_name, data, feeds, bug.get("death") or ""):
                 return node, ""
             continue
@@ -359,14 +373,16 @@ def _first_failing_node(folder: Path, bug: dict, model, nodes) -> tuple:
             got = run(runtime, data)
         except Exception as e:
             # the same failure, not another one the cut makes (a dangling quantized output)
-            if crash and said(f"{type(e).__name__}: {e}") == filed:
+            if crash and not types_only and said(f"{type(e).__name__}: {e}") == filed:
                 return node, ""
             continue
-        for o, a in zip(outs, got):
+        if types_only or bug["kind"] == "dtype_mismatch":
             # the schemas give each output its element type (the checker's inference): another
             # one is wrong whatever any witness computes
-            if _numpy_type(types[o]) not in (None, getattr(np.asarray(a), "dtype", None)):
+            if any(_wrong_type(a, types[o]) for o, a in zip(outs, got)):
                 return node, "wrong type"
+            if types_only:
+                continue
         try:
             want = run(reference, data)
         except Exception:
@@ -381,6 +397,19 @@ def _first_failing_node(folder: Path, bug: dict, model, nodes) -> tuple:
             if not np.allclose(a, b, rtol=1e-3, atol=1e-3, equal_nan=True):
                 return node, ""
     return None, ""
+
+
+def _wrong_type(value, elem_type: int) -> bool:
+    """Whether a runtime's output value has another numeric dtype than elem_type gives (False when
+    either is not a plain numeric type: an object array, a ragged list, bfloat16)."""
+    import numpy as np
+
+    want = _numpy_type(elem_type)
+    try:
+        got = np.asarray(value).dtype
+    except (TypeError, ValueError):
+        return False
+    return want is not None and got != object and got != want
 
 
 def _numpy_type(elem_type: int):

@@ -493,35 +493,78 @@ def test_a_runtime_crash_whose_kernel_already_gives_a_wrong_shape_records_it(tmp
     nothing (4b5b6d: MaxPool crashing on the NaN a BatchNormalization made)."""
     shape = rule_at_fault(_copy("onnx-reference-run-crash-2c247c", tmp_path))
     assert (shape.rules, shape.shown) == (["GlobalMaxPool(float32)"], "wrong shape"), shape
-    assert shape.to_json()["shown"] == "wrong shape"
+    assert shape.to_json()["shown"] == "wrong shape" and "it gives a wrong shape there" in shape.note
     values = rule_at_fault(_copy("onnx-reference-run-crash-4b5b6d", tmp_path))
     assert values.rules == ["BatchNormalization(float32)"] and values.shown == "" and "shown" not in values.to_json()
 
 
-def test_a_runtime_refusing_an_element_type_is_localized_to_the_node_that_made_it(tmp_path):
+def _keys(name, fault):
+    from fuzzer.report.rootcause import rule_keys
+
+    bug = json.loads((BUGS / name / "case.json").read_text())["bug"]
+    return {k for k in rule_keys(bug["system"], bug["role"], bug["kind"], fault.to_json(), bug.get("error") or "",
+                                 bug.get("path") or "") if k.startswith("kernel-values:")}
+
+
+def test_a_tract_refusing_an_element_type_is_localized_to_the_node_that_made_it(tmp_path):
     """Review 21 (bugs/tract-load-crash-80af28): tract's MatMul refuses to unify F64 with F32,
     but the F64 comes from tract's ConstantOfShape, whose spec type (no value: float32 zero) the
     schemas give; the cut after it already has another element type than the schemas, and that
-    kernel is the one at fault, keyed as the wrong type its dtype_mismatch folder shows (7c0aa0).
-    onnx.reference's ReduceSumSquare widening int32 to int64 before a Min and before a Mul are
-    one kernel the same way (458330, 95e786), and so is its AffineGrid before a Div (33dd74)."""
-    from fuzzer.report.rootcause import rule_keys
-
-    def keys(name, fault):
-        bug = json.loads((BUGS / name / "case.json").read_text())["bug"]
-        return set(rule_keys(bug["system"], bug["role"], bug["kind"], fault.to_json(), bug.get("error") or "",
-                             bug.get("path") or ""))
-
+    kernel is the one at fault, keyed as the wrong type its dtype_mismatch folder shows (7c0aa0)."""
     pytest.importorskip("tract")
     crash = rule_at_fault(_copy("tract-load-crash-80af28", tmp_path))
     assert (crash.rules, crash.shown) == (["ConstantOfShape(int64)"], "wrong type"), crash
+    assert "another element type than the schemas" in crash.note
     alone = rule_at_fault(_copy("tract-dtype-mismatch-7c0aa0", tmp_path))
-    assert keys("tract-load-crash-80af28", crash) & keys("tract-dtype-mismatch-7c0aa0", alone)
+    assert _keys("tract-load-crash-80af28", crash) == _keys("tract-dtype-mismatch-7c0aa0", alone) != set()
+
+
+def test_the_reference_refusing_an_element_type_is_localized_to_the_node_that_made_it(tmp_path):
+    """onnx.reference's ReduceSumSquare widening int32 to int64 before a Min and before a Mul are
+    one kernel's defect (review 16: 458330, 95e786), and so is its AffineGrid making float32 before
+    a Div (review 21: 33dd74)."""
     first = rule_at_fault(_copy("onnx-reference-run-crash-458330", tmp_path))
     second = rule_at_fault(_copy("onnx-reference-run-crash-95e786", tmp_path))
-    assert first.rules == second.rules == ["ReduceSumSquare(int32)"]
-    assert keys("onnx-reference-run-crash-458330", first) & keys("onnx-reference-run-crash-95e786", second)
-    assert rule_at_fault(_copy("onnx-reference-run-crash-33dd74", tmp_path)).rules == ["AffineGrid(float16)"]
+    assert first.rules == second.rules == ["ReduceSumSquare(int32)"] and first.shown == second.shown == "wrong type"
+    assert _keys("onnx-reference-run-crash-458330", first) == _keys("onnx-reference-run-crash-95e786", second) != set()
+    grid = rule_at_fault(_copy("onnx-reference-run-crash-33dd74", tmp_path))
+    assert (grid.rules, grid.shown) == (["AffineGrid(float16)"], "wrong type"), grid
+
+
+def _two_branches(tmp_path, error: str, kind: str = "run_crash"):
+    """A model whose one branch holds onnx.reference's ReduceSumSquare(int32), which widens to
+    int64 (a wrong type), and whose other branch Neg -> Relu is unrelated to it; filed on
+    onnx.reference with the given error."""
+    import numpy as np
+    import onnx
+
+    d = tmp_path / "two-branches"
+    d.mkdir()
+    g = helper.make_graph(
+        [helper.make_node("ReduceSumSquare", ["x", "ax"], ["a"], keepdims=0),
+         helper.make_node("Neg", ["y"], ["b"]), helper.make_node("Relu", ["b"], ["c"], name="relu")], "g",
+        [helper.make_tensor_value_info("x", TensorProto.INT32, [2, 3]),
+         helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])],
+        [helper.make_tensor_value_info("a", TensorProto.INT32, None), helper.make_tensor_value_info("c", TensorProto.FLOAT, None)],
+        [helper.make_tensor("ax", TensorProto.INT64, [1], [1])])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)])
+    model.ir_version = 8
+    onnx.save(model, d / "model.onnx")
+    np.savez(d / "inputs.npz", x=np.ones((2, 3), np.int32), y=np.ones(2, np.float32))
+    bug = {"system": "onnx-reference", "role": "runtime", "kind": kind, "error": error, "path": "onnx-direct@18"}
+    (d / "case.json").write_text(json.dumps({"bug": bug}))
+    return d
+
+
+def test_a_wrong_type_elsewhere_is_not_the_fault_of_another_failure(tmp_path):
+    """The maintainer review of stop 31: a crash that names no type, and a type refusal by a node
+    the wrong-typed one does not feed, are not put on that unrelated node."""
+    crash = rule_at_fault(_two_branches(tmp_path, "ValueError: some failure of the kernel"))
+    assert crash.shown != "wrong type" and crash.rules != ["ReduceSumSquare(int32)"], crash
+    (tmp_path / "r").mkdir()
+    refused = rule_at_fault(_two_branches(
+        tmp_path / "r", "RuntimeTypeError: Input type mismatch: float32 != float16 (operator 'Relu', shapes (2,))."))
+    assert refused.rules == ["Relu(float32)"] and refused.note == "the node the error names", refused
 
 
 def test_a_cut_whose_model_declares_shapes_it_does_not_produce_already_fails(tmp_path):

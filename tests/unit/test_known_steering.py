@@ -82,7 +82,7 @@ UNIQUE = Defect("ts-a", "torchscript", 10, frozenset({"unique"}))
 MOD = Defect("tr-b", "tract", 4, frozenset({"remainder"}))
 
 
-def test_a_system_keeps_a_case_with_one_over_the_records_of_its_most_repeated_defect_the_family_triggers():
+def test_a_system_keeps_a_case_with_one_over_one_more_than_the_records_of_its_most_repeated_defect():
     k = known(UNIQUE, MOD, Defect("ts-c", "torchscript", 2, frozenset({"unique", "diag"})))
     assert k.chance("torchscript", "unique") == pytest.approx(1 / 11)  # the ten records, not the two
     assert k.chance("torchscript", "diag") == pytest.approx(1 / 3)
@@ -147,13 +147,35 @@ def test_a_plugin_the_case_cannot_lose_keeps_it_and_the_swarm_loses_the_triggeri
         assert s.exporters == ["torchscript"] and s.runtimes == ["onnxruntime", "tract"]
         assert s.dropped_ops in ((), ("opinfo.unique", "unique"))
         dropped += bool(s.dropped_ops)
-    assert 160 <= dropped <= 200  # nine in ten
+    assert 165 <= dropped <= 200  # ten in eleven
     # a swarm of nothing but triggering ops keeps them (the generator would fall back to every op)
     assert all(k.steer(cid, ("unique",), False, ["torchscript"], "torchscript", ["onnxruntime", "tract"], []).dropped_ops == ()
                for cid in range(50))
     # a given graph (corpus, seed) keeps its ops
     assert all(k.steer(cid, ("unique", "add"), True, ["torchscript"], "torchscript", ["onnxruntime", "tract"], []).dropped_ops == ()
                for cid in range(50))
+
+
+def test_a_defect_with_one_record_steers_at_one_case_in_two():
+    k = known(Defect("tr-one", "tract", 1, frozenset({"remainder"})))
+    kept = sum("tract" in k.steer(cid, ("remainder", "add"), False, ["dynamo"], "dynamo",
+                                  ["onnxruntime", "tract", "openvino"], []).runtimes for cid in range(2000))
+    assert kept / 2000 == pytest.approx(0.5, abs=0.04)
+
+
+def test_the_floors_spare_no_system_for_its_place_in_the_plugin_list():
+    """The maintainer review of stop 31: systems visited in list order dropped the first-listed
+    runtimes until two were left, so the last ones were always spared."""
+    k = known(Defect("ort", "onnxruntime", 10, frozenset({"x"})), Defect("tr", "tract", 10, frozenset({"x"})),
+              Defect("ov", "openvino", 10, frozenset({"x"})))
+    kept = Counter()
+    for cid in range(3000):
+        s = k.steer(cid, ("x", "add"), False, ["dynamo"], "dynamo", ["onnxruntime", "tract", "openvino", "onnx-reference"], [])
+        assert len(s.runtimes) >= 2
+        kept.update(s.runtimes)
+    # two of the three avoiding systems go in most cases; which two is the case's draw
+    for runtime in ("onnxruntime", "tract", "openvino"):
+        assert kept[runtime] / 3000 == pytest.approx(1 / 3, abs=0.07), kept
 
 
 def test_untriggered_cases_are_not_steered():
@@ -173,7 +195,7 @@ def test_the_reviewed_collection_steers_from_its_most_repeated_defects():
     # reviews pointed nine duplicate records at TorchScript's unique: every one of them holds a unique
     unique = found["torchscript-shape-mismatch-4c7764"]
     assert unique.system == "torchscript" and unique.records >= 10 and "unique" in unique.triggers
-    assert all(d.records >= 1 and d.triggers for d in found.values())
+    assert all(d.triggers for d in found.values())
     # every live folder whose minimal graph holds an op steers, those with one record too
     assert sum(d.records == 1 for d in found.values()) > 100
 

@@ -163,6 +163,9 @@ KNOWN_NEAR = {
     # tract's Einsum with a repeated index crashing a rewrite, now localized, beside its empty
     # output term's wrong shape
     "tract-load-crash-df4dde", "tract-shape-mismatch-890a0e",
+    # review 22: OpenVINO's DFT translator reading only DFT-17's axis attribute, beside its onesided
+    # RDFT keeping a size-1 component dim (held as near it, new)
+    "openvino-load-crash-72701e", "openvino-shape-mismatch-9ccdfd",
 }
 
 
@@ -176,8 +179,8 @@ def test_the_reviewed_live_folders_near_another_are_the_known_second_defects():
             live.append(case_json.parent.name)
             if likely_repeat(bug, filed, case_json.parent) is not None:
                 assert case_json.parent.name in KNOWN_NEAR, (case_json.parent.name, likely_repeat(bug, filed, case_json.parent))
-    # the tier's known cost: 36 of 320 live folders after review 21 (two in each of 18 places), up
-    # from 26 of 314; a rise past an eighth means near keys hold too many second defects
+    # the tier's known cost: 38 of 335 live folders after review 22 (two in each of 19 places), up
+    # from 36 of 320 after review 21; a rise past an eighth means near keys hold too many second defects
     assert len(live) > 200 and len(KNOWN_NEAR) < 0.125 * len(live)
     gone = {name for name in KNOWN_NEAR if name not in live
             or likely_repeat(json.loads((bugs / name / "case.json").read_text())["bug"], filed, bugs / name) is None}
