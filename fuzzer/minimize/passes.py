@@ -246,7 +246,7 @@ def shrink_shapes(g: Graph) -> Iterator[Graph]:
                 new_shape = shape[:axis] + (new,) + shape[axis + 1:]
                 if n.op_type == CONST:
                     index = tuple(slice(0, new) if i == axis else slice(None) for i in range(len(shape)))
-                    c.set_const(n, np.ascontiguousarray(n.value[index]))
+                    c.set_const(n, np.require(n.value[index], requirements="C"))
                 else:
                     c.set_output_types(n, [TensorType(n.output_types[0].dtype, new_shape)])
                 out = retype(c)
@@ -265,7 +265,7 @@ def shrink_ranks(g: Graph) -> Iterator[Graph]:
             n = c.node(src.id)
             new_shape = shape[:axis] + shape[axis + 1:]
             if n.op_type == CONST:
-                c.set_const(n, np.ascontiguousarray(n.value.reshape(new_shape)))
+                c.set_const(n, np.require(n.value.reshape(new_shape), requirements="C"))  # 0-d stays 0-d
             else:
                 c.set_output_types(n, [TensorType(n.output_types[0].dtype, new_shape)])
             out = retype(c)

@@ -367,3 +367,25 @@ def test_review_10s_refusals_are_kernel_gaps():
     assert tract.is_unsupported(RuntimeError('Failed analyse for node #7 "out0" BatchNorm\n\nCaused by:\n    Wrong number of outputs. Op says 1, node says 3.'))
     assert not tract.is_unsupported(RuntimeError("Wrong number of outputs. Op says 3, node says 1."))  # optional outputs left off
     assert not is_gap(RuntimeError("Non-zero status code returned while running Tile node: 'repeat' input tensor must be 1 dimensional"))
+
+
+def test_ort_bfloat16_feeds_keep_a_0d_input_0d():
+    """Review 23: the bfloat16 path fed a 0-d Gather index as [0] (np.ascontiguousarray makes
+    0-d arrays 1-d), and ONNX Runtime's right [1, 1] for it looked like a wrong shape."""
+    pytest.importorskip("onnxruntime")
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    from fuzzer.run.plugins.onnxruntime import run_session
+
+    g = helper.make_graph(
+        [helper.make_node("Gather", ["data", "i"], ["y"], axis=0), helper.make_node("Identity", ["b"], ["c"])], "g",
+        [helper.make_tensor_value_info("data", TensorProto.FLOAT, [1, 1]), helper.make_tensor_value_info("i", TensorProto.INT32, []),
+         helper.make_tensor_value_info("b", TensorProto.BFLOAT16, [1])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None), helper.make_tensor_value_info("c", TensorProto.BFLOAT16, None)])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)])
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    y, c = run_session(session, {"data": np.ones((1, 1), np.float32), "i": np.array(0, np.int32),
+                                 "b": np.ones(1, ml_dtypes.bfloat16)})
+    assert y.shape == (1,) and c.shape == (1,)

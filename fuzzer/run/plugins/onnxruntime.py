@@ -67,10 +67,13 @@ def run_session(session, feeds):
 
     values = {}
     for name, v in feeds.items():
+        # np.require, not np.ascontiguousarray: that one makes a 0-d feed 1-d (review 23: a 0-d
+        # Gather index fed as [0] made ONNX Runtime's right [1, 1] look like a wrong shape)
+        v = np.require(v, requirements="C")
         if v.dtype.name == "bfloat16":
-            values[name] = ort.OrtValue.ortvalue_from_numpy_with_onnx_type(np.ascontiguousarray(v).view(np.uint16), 16)
+            values[name] = ort.OrtValue.ortvalue_from_numpy_with_onnx_type(v.view(np.uint16), 16)
         else:
-            values[name] = ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(v))
+            values[name] = ort.OrtValue.ortvalue_from_numpy(v)
     outputs = []
     for o in session.run_with_ort_values([o.name for o in session.get_outputs()], values):
         if o.data_type() != "tensor(bfloat16)":
