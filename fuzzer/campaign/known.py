@@ -71,6 +71,7 @@ _PREFIXES = ("opinfo.", "nn.functional.")
 _FORMS = frozenset({"method", "inplace", "operator", "reflected", "inplace_operator"})
 
 
+@functools.lru_cache(maxsize=None)  # every case asks it of each of its ops, several times
 def family(spec: str) -> str:
     """The family of an op spec's name: one op's OpInfo variants in their method, in-place and
     operator forms, its aliases, and its plain spec ("opinfo.diagonal.method", "opinfo.diagonal",
@@ -236,10 +237,7 @@ class KnownDefects:
         kept = plugins
         # in an order of the case's own, so that the floors do not always spare the same plugins
         # (a fixed order dropped the first-listed runtimes until two were left: the maintainer review)
-        order = list(avoided)
-        for i in range(len(order) - 1, 0, -1):
-            j = choices.integer(0, i)
-            order[i], order[j] = order[j], order[i]
+        order = sorted(avoided, key=lambda _: choices.real(0.0, 1.0))
         for system in order:
             fams = avoided[system]
             if system in stuck or not fams - drop_families:

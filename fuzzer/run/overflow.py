@@ -38,16 +38,14 @@ and do not make them grow. An op whose lowering casts its result back to a narro
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from fuzzer.ir import DType, Graph
 from fuzzer.ops import get_spec
 
 NARROW_SIGNED = (DType.int8, DType.int16, DType.int32)
-#: op types whose float-to-int conversion the ONNX Cast spec leaves undefined out of range; so
-#: is every spec that is one ONNX Cast to its output's type (`_is_cast`: onnxoptimizer's nop-cast
-#: motif, whose broken form casts to another dtype: review 22's uint8 of -1.88)
-CASTS = ("cast", "CastLike")
 #: ops with no hidden intermediate: each output element is an operand's value, a comparison or
 #: selection of them, or one IEEE operation on them (its overflow shows in the op's own output)
 PASSIVE = frozenset("""
@@ -137,14 +135,13 @@ def _near_limit(node, args) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=None)
 def _is_cast(op_type: str) -> bool:
-    """Whether the op is one ONNX Cast (or CastLike) of its first operand to its output's type."""
-    if op_type in CASTS:
-        return True
-    try:
-        return tuple(get_spec(op_type).onnx_ops) == ("Cast",)
-    except KeyError:
-        return False
+    """Whether the op spec is one ONNX Cast or CastLike of its first operand to its output's type,
+    whose float-to-int conversion the Cast spec leaves undefined out of range: the cast specs, and
+    onnxoptimizer's nop-cast motif, whose broken form casts to another dtype (review 22's uint8 of
+    -1.88)."""
+    return tuple(get_spec(op_type).onnx_ops) in (("Cast",), ("CastLike",))
 
 
 def _cast_out_of_range(node, args) -> str | None:

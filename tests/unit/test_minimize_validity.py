@@ -99,3 +99,17 @@ def test_a_candidate_whose_gather_index_passes_the_end_is_refused():
     rules = Validity(graph(3))
     assert rules.why_not(graph(3)) is None
     assert "Gather's indices" in (rules.why_not(graph(1)) or "")
+
+
+def test_a_weight_shrunk_to_rank_0_is_0_d():
+    """shrink_ranks takes a [1] weight to a 0-d one (np.ascontiguousarray had made it [1] again,
+    so the pass offered the same graph back)."""
+    from fuzzer.minimize.passes import shrink_ranks
+
+    g = Graph()
+    x = g.add_input(TensorType(DType.float32, (2,)))
+    w = g.add_const(np.array([3.0], dtype=np.float32), DType.float32)
+    (y,) = g.add_node("add", [x, w], {}, [TensorType(DType.float32, (2,))]).outputs
+    g.outputs = [y]
+    shapes = [next(n for n in c.nodes if n.op_type == CONST).value.shape for c in shrink_ranks(g)]
+    assert () in shapes, shapes
