@@ -240,6 +240,25 @@ def cause_of(error: str) -> str:
     return _ATTR_SIZE.sub("Attribute <attr> has incorrect size", head)
 
 
+#: tract's analysis running a kernel on constant inputs: "Eager eval during inference", then
+#: "Evaluating #3 "adhoc" ScatterNd", then the kernel's own error
+_EAGER = re.compile(r"^\s*\d+:\s*Eager eval\b.*$", re.M)
+_EVALUATING = re.compile(r"^\s*\d+:\s*(?P<line>Evaluating #.*)$", re.M)
+
+
+def _eager_evaluation(error: str) -> str:
+    """A tract load error that its analysis' eager evaluation of a kernel raised, worded as the run
+    of that kernel raises it ("TractError: Evaluating #3 ... ScatterNd", caused by the kernel's
+    words); "" for any other error."""
+    error = error or ""
+    evaluating = _EVALUATING.search(error)
+    if not _EAGER.search(error) or evaluating is None or evaluating.start() < _EAGER.search(error).start():
+        return ""
+    causes = [m.group("line") for m in _CAUSES.finditer(error[evaluating.end():])]
+    head = f"TractError: {evaluating.group('line').strip()}"
+    return f"{head}\n\nCaused by:\n    {causes[-1]}" if causes else head
+
+
 def strip_node_names(text: str) -> str:
     for pattern, repl in _NODE_NAMES:
         text = pattern.sub(repl, text)
@@ -265,6 +284,10 @@ def root_error(kind: Kind | str, error: str) -> str:
 _INT_LIST = re.compile(r"\{(?:negative )?<n>(?:\.\.\.)?(?:, (?:negative )?<n>(?:\.\.\.)?)*\}")
 
 
+#: a number a check quotes after its sentence ("... must be >= <n>. input_rank=<n>")
+_CHECKED_NUMBER = re.compile(r"\.\s+\w+=<n>\.?$")
+
+
 def _said(kind: Kind | str, error: str) -> str:
     """What an error says of its cause, with its numbers as data: one number or a list of them
     is one thing (a perm of one axis or of two), and so is a shape of any rank ("()", "(1,)" and
@@ -275,6 +298,10 @@ def _said(kind: Kind | str, error: str) -> str:
     # out_shape=(0,) and (-1,), review 12, and out_shape=[0] from its ceil_mode branch, review
     # 18); elsewhere (an axis) its sign tells defects apart
     said = re.sub(r"(shape\s*=?\s*)\[(?:(?:(?:negative )?<n>,\s*)*(?:negative )?<n>,?)\]", r"\1(<shape>)", said)
+    # one op's inference functions of two opsets word one check alike, one adding the number it
+    # checked ("Input rank must be >= 2." and "... >= 2. input_rank=1": NegativeLogLikelihoodLoss
+    # at opsets 16 and 12, review 22)
+    said = _CHECKED_NUMBER.sub(".", said)
     return re.sub(r"(shape\s*=?\s*)\((?:(?:(?:negative )?<n>,\s*)*(?:negative )?<n>,?)\)", r"\1(<shape>)", said)
 
 
@@ -413,11 +440,15 @@ def graph_traits(graph) -> tuple[str, ...]:
     outputs = {(v.node_id, v.output_index) for v in graph.outputs}
     read = any((v.node_id, v.output_index) in outputs for n in graph.nodes for v in n.inputs)
     bfloat16 = any(str(v.type.dtype) == "bfloat16" for v in graph.inputs)
-    return ((READS_GRAPH_OUTPUT,) if read else ()) + ((BFLOAT16_INPUT,) if bfloat16 else ())
+    anywhere = bfloat16 or any(str(v.type.dtype) == "bfloat16" for v in graph.values())
+    return ((READS_GRAPH_OUTPUT,) if read else ()) + ((BFLOAT16_INPUT,) if bfloat16 else ()) \
+        + ((BFLOAT16_VALUE,) if anywhere else ())
 
 
 #: the IR graph has a bfloat16 input
 BFLOAT16_INPUT = "bfloat16-input"
+#: the IR graph has a bfloat16 value, an input or one an op makes
+BFLOAT16_VALUE = "bfloat16-value"
 #: the model declares a float16 input
 FLOAT16_INPUT = "float16-input"
 #: tract types a Cast to int64 as TDim, its symbolic dimension type, and the ops reading it refuse
@@ -492,6 +523,17 @@ def _casts_to_float(model) -> tuple[str, ...]:
     return tuple(sorted(CASTS_TO_FLOAT + op for op in ops))
 
 
+def _typed(model, elem_types) -> set[str]:
+    """The names of the values ONNX shape inference types as one of elem_types ({} when it cannot)."""
+    import onnx
+
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model)
+    except Exception:  # noqa: BLE001 - a model inference refuses says nothing of its types
+        return set()
+    return {v.name for v in inferred.graph.value_info if v.type.tensor_type.elem_type in elem_types}
+
+
 def model_traits(model) -> tuple[str, ...]:
     """graph_traits of an ONNX model (the one `onnxfuzz check` files, or the one a transformer
     or runtime was given), whether one of its nodes' output type is set by an attribute, whether
@@ -514,7 +556,10 @@ def model_traits(model) -> tuple[str, ...]:
     casts_to = [(n, next((a.i for a in n.attribute if a.name == "to"), None)) for n in model.graph.node if n.op_type == "Cast"]
     halves = (TensorProto.FLOAT16, TensorProto.BFLOAT16)  # promoted alike (review 15: abs on bfloat16)
     inputs_half = {v.name for v in model.graph.input if v.type.tensor_type.elem_type in halves}
-    upcast = (any(to == TensorProto.FLOAT and n.input and n.input[0] in inputs_half for n, to in casts_to)
+    # a half value the graph makes from its half inputs (an Expand of one) is upcast alike (review
+    # 22: mse_loss's Cast reads an Expand of the float16 input)
+    halves_made = inputs_half | _typed(model, halves) if inputs_half else set()
+    upcast = (any(to == TensorProto.FLOAT and n.input and n.input[0] in halves_made for n, to in casts_to)
               and all(to not in halves for _, to in casts_to)
               and any(v.type.tensor_type.elem_type == TensorProto.FLOAT for v in model.graph.output))
     return (((READS_GRAPH_OUTPUT,) if read else ()) + ((SETS_OUTPUT_TYPE,) if typed else ())
@@ -570,7 +615,8 @@ STRUCTURAL = (
     # constant folding, its quantizer's scales, onnxslim's folding and shape inference) without
     # listing them breaks every IR-3 model it touches, whichever op made the initializer
     # (review 7: four folders of three systems repeated three live ones)
-    (None, ("invalid_model",), IR3, re.compile(r"in initializer but not in graph input"),
+    # (review 22: onnxsim, whose own check refuses what it made, as a convert crash)
+    (None, ("invalid_model", "convert_crash"), IR3, re.compile(r"in initializer but not in graph input"),
      "adds initializers without listing them among the graph inputs, as IR 3 requires"),
     # onnx.reference's Optional returns its tensor wrapped in a list, and whatever reads it fails
     # or computes in its own way: a TypeError naming the reader, "'list' object has no attribute",
@@ -596,7 +642,9 @@ STRUCTURAL = (
     # its dtype table maps TensorFlow's bfloat16 to ONNX float16 (tf_utils.TF_TO_ONNX_DTYPE): a
     # bfloat16 input is declared float16, and each runtime refuses the feed, or a wrong output
     # type shows, whichever handler the localizer names (review 15: Minimum, Reshape and two more)
-    ("tf2onnx", None, (BFLOAT16_INPUT, FLOAT16_INPUT), re.compile(r"bfloat16.*float16|float16.*bfloat16", re.I | re.S),
+    # A bfloat16 made inside the graph (a Cast to it) is declared float16 alike (reviews 22 and 23:
+    # LogSoftmax and ReduceMean after a Cast, the output float16 where bfloat16 is due)
+    ("tf2onnx", None, BFLOAT16_VALUE, re.compile(r"bfloat16.*float16|float16.*bfloat16", re.I | re.S),
      "bfloat16 is declared float16"),
 )
 
@@ -630,6 +678,11 @@ def root_parts(system: str, role: str, kind: str, stage: str, error: str, runtim
         # its offline optimizer runs the graph transformers a session runs when it loads the
         # model: one failure of theirs is a convert crash offline and a load crash online
         kind, stage = "load_crash", "load"
+    if family == "tract" and stage == "load" and (evaluating := _eager_evaluation(error)):
+        # its analysis evaluates an op whose inputs are all constant with the kernel a run uses:
+        # one kernel defect is a load crash there and a run crash where an input is fed (review
+        # 22: ScatterND's negative indices, the live f6a418 met at load)
+        kind, stage, error = "run_crash", "run", evaluating
     exporter = role == "exporter"
     ops = framework_family(sink_ops) if exporter else ",".join(sink_ops)
     if is_death(error) or kind in ("hang", "oom"):

@@ -248,12 +248,12 @@ def test_a_death_whose_campaign_error_lost_its_panic_is_filed_under_the_panic_it
 def test_tf2onnx_declaring_bfloat16_float16_is_one_defect_whichever_handler_and_runtime():
     """tf2onnx's dtype table maps bfloat16 to float16: each runtime refuses the bfloat16 feed in
     its own words, met through whichever handler (review 15: Minimum, Tan, Reshape)."""
-    from fuzzer.report.rootcause import BFLOAT16_INPUT, FLOAT16_INPUT
+    from fuzzer.report.rootcause import BFLOAT16_INPUT, BFLOAT16_VALUE, FLOAT16_INPUT
 
     ort = ("InvalidArgument: [ONNXRuntimeError] : 2 : INVALID_ARGUMENT : Unexpected input data type. "
            "Actual: (tensor(bfloat16)) , expected: (tensor(float16))")
     reference = "TypeError: input 'x0' is declared TensorProto.FLOAT16 but is fed bfloat16"
-    both = (BFLOAT16_INPUT, FLOAT16_INPUT)
+    both = (BFLOAT16_INPUT, BFLOAT16_VALUE, FLOAT16_INPUT)  # graph_traits of a bfloat16 input give both
 
     def parts(error, runtime, ops, traits=both):
         return root_parts("tf2onnx", "exporter", "run_crash", "run", error, runtime, ops, False, traits=traits)
@@ -372,3 +372,91 @@ def test_onnxoptimizer_passes_that_each_fail_alone_are_not_keyed_as_a_pair():
     together = "no pass fails alone; it fails with [...] together, and without any one of them it does not"
     assert keys("eliminate_consecutive_idempotent_ops", "eliminate_nop_split", note=together) & keys(
         "eliminate_consecutive_idempotent_ops", "eliminate_shape_op", note=together)
+
+
+# ---- review 22's repeats: one defect met through another face, opset or graph
+
+
+def test_tracts_eager_evaluation_at_load_is_the_kernels_run_crash():
+    """tract evaluates an op whose inputs are all constant while it analyses the model, with the
+    kernel a run uses: ScatterND's negative indices refused at load (713484) and at run (b350f7)
+    are one defect. Another eager-evaluation chain, and a load crash that evaluates nothing, stay
+    load crashes."""
+    load = ('TractError: Failed analyse for node #5 "t20" ScatterNd\n\nCaused by:\n    0: Eager eval during inference\n'
+            '    1: Evaluating #3 "adhoc" ScatterNd\n    2: ScatterND index -3 out of bounds for data shape [4] '
+            '(indices tensor [[-3]], shape=[1, 1], strides=[1, 1], layout=CFcf (0xf), dynamic ndim=2)')
+    run = ('TractError: Evaluating #6 "node_ScatterND_16" ScatterNd\n\nCaused by:\n    ScatterND index -1 out of bounds '
+           'for data shape [1] (indices tensor [[-1]], shape=[1, 1], strides=[1, 1], layout=CFcf (0xf), dynamic ndim=2)')
+    at_load = root_parts("tract", "runtime", "load_crash", "load", load, "tract", ["Cast"], False)
+    assert at_load == root_parts("tract", "runtime", "run_crash", "run", run, "tract", ["Squeeze"], False)
+    assert at_load[1:3] == ["run_crash", "run"] and at_load[-1] == "ScatterND"
+    # the same words from another runtime's load are that runtime's business
+    assert root_parts("openvino", "runtime", "load_crash", "load", load, "openvino", ["Cast"], False)[1] == "load_crash"
+    translating = 'TractError: Translating node #4 "/Gemm" Gemm ToTypedTranslator\n\nCaused by:\n    expected 1,1,F16 got 1,1,F32'
+    assert root_parts("tract", "runtime", "load_crash", "load", translating, "tract", ["Gemm"], False)[1] == "load_crash"
+
+
+def test_an_ir3_initializer_a_tools_own_check_refuses_is_one_defect_whichever_op_was_folded():
+    """onnxsim checks what it made and raises: its IR-3 initializers missing from the inputs are a
+    convert crash, met through a folded Reshape (e47d5f) and a folded Add (818885) alike."""
+    from fuzzer.report.rootcause import IR3
+
+    def parts(name, sinks, traits=(IR3,)):
+        return root_parts("onnxsim", "transformer", "convert_crash", "convert",
+                          f"RuntimeError: {name} in initializer but not in graph input", "", sinks, False, traits=traits)
+
+    assert parts("_v_7", ["Reshape"]) == parts("_v_9", ["Add"])
+    assert parts("_v_7", ["Reshape"])[1] == "structure"
+    assert parts("_v_7", ["Reshape"], ()) != parts("_v_9", ["Add"], ())  # not IR 3: the op keeps them apart
+
+
+def test_tf2onnx_declaring_a_bfloat16_the_graph_makes_float16_is_the_same_defect():
+    """Reviews 22 and 23: a Cast to bfloat16 inside the graph, then LogSoftmax or ReduceMean, comes
+    out float16: the dtype table's bfloat16 -> float16 again (443c3c), with no bfloat16 input."""
+    from fuzzer.ir import DType, Graph, TensorType
+    from fuzzer.report.rootcause import BFLOAT16_INPUT, BFLOAT16_VALUE, graph_traits
+
+    g = Graph()
+    x = g.add_input(TensorType(DType.float32, (2,)))
+    g.outputs = g.add_node("to", [x], {"dtype": "bfloat16"}, [TensorType(DType.bfloat16, (2,))]).outputs
+    traits = graph_traits(g)
+    assert BFLOAT16_VALUE in traits and BFLOAT16_INPUT not in traits
+    wrong = "output 0: dtype float16, expected bfloat16"
+
+    def parts(kind, error, ops, traits=traits):
+        return root_parts("tf2onnx", "exporter", kind, "judge", error, "", ops, False, traits=traits)
+
+    assert parts("dtype_mismatch", wrong, ["log_softmax"]) == parts("dtype_mismatch", wrong, ["mean"]) == \
+        ["tf2onnx", "structure", "bfloat16 is declared float16"]
+    assert parts("dtype_mismatch", wrong, ["mean"], ())[1] != "structure"  # no bfloat16 in the graph
+    assert parts("dtype_mismatch", "output 0: dtype float32, expected float16", ["mean"])[1] != "structure"
+
+
+def test_dynamos_lost_cast_back_is_seen_where_the_upcast_reads_a_half_value_the_graph_made():
+    """Review 22: mse_loss on a float16 input upcasts an Expand of it, not the input itself; the
+    cast back to float16 is lost as for cumsum (2c1eba)."""
+    from onnx import TensorProto as T
+    from onnx import helper
+
+    from fuzzer.report.rootcause import UPCAST_KEPT, model_traits
+    from tests.unit.test_root_cause import _model
+
+    x = helper.make_tensor_value_info("x0", T.FLOAT16, [])
+    out = helper.make_tensor_value_info("out0", T.FLOAT, [1])
+    shape = helper.make_tensor("t1", T.INT64, [1], [1])
+    nodes = [helper.make_node("Expand", ["x0", "t1"], ["t3"]), helper.make_node("Cast", ["t3"], ["t4"], to=T.FLOAT),
+             helper.make_node("Mul", ["t4", "t4"], ["out0"])]
+    assert UPCAST_KEPT in model_traits(_model(nodes, [x], [out], [shape]))
+    back = nodes + [helper.make_node("Cast", ["out0"], ["out1"], to=T.FLOAT16)]
+    assert UPCAST_KEPT not in model_traits(_model(back, [x], [helper.make_tensor_value_info("out1", T.FLOAT16, [1])], [shape]))
+
+
+def test_a_check_quoting_the_number_it_checked_is_worded_as_the_one_that_does_not():
+    """Review 22: NegativeLogLikelihoodLoss's inference at opset 12 adds "input_rank=1" to the
+    words it has at opset 16: TorchScript's unbatched nll_loss is one defect at both."""
+    words = ("InferenceError: [ShapeInferenceError] Inference error(s): (op_type:NegativeLogLikelihoodLoss, node name: "
+             "/NegativeLogLikelihoodLoss{n}): [ShapeInferenceError] Input rank must be >= 2.{more}")
+    assert ts_check(words.format(n="_1", more=" input_rank=1"), ["nll_loss"]) == \
+        ts_check(words.format(n="", more=""), ["nll_loss"])
+    assert ts_check(words.format(n="", more=" input_rank=1"), ["nll_loss"]) != \
+        ts_check(words.format(n="", more=" but got 3"), ["nll_loss"])
