@@ -148,6 +148,16 @@ _ONE_HELPER = {"index_fill": "index_fill|index_copy", "index_copy": "index_fill|
 
 #: the kinds whose error text is only the kind: the op is all that names the defect
 _NUMERIC = ("value_mismatch", "shape_mismatch", "dtype_mismatch", "nan_inf", "hang", "oom")
+#: the failures that are a wrong result rather than a crash
+WRONG_RESULTS = ("value_mismatch", "shape_mismatch", "dtype_mismatch", "nan_inf")
+
+
+def component_wide(component: str, kind: str) -> bool:
+    """Whether a failure of a component the exporter runs first is keyed without its op: a crash
+    of it is (torch.jit.trace fails the same way whatever op it met), a wrong result is not: torch's
+    decompositions are one per op, and index_add's wrong values and another op's are two defects
+    (an op-less key counted every later decomposition's wrong result as a hit on the first)."""
+    return bool(component) and kind not in WRONG_RESULTS
 
 
 def onnx_family(text: str) -> str:

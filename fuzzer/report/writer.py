@@ -39,7 +39,7 @@ from fuzzer.plugin import load_plugin
 from fuzzer.report.blame import Blame
 from fuzzer.report.bug_repro import bug_repro
 from fuzzer.report.likely import HELD, LIKELY, count_likely, holding, likely_repeat
-from fuzzer.report.rootcause import (death_line, given_sink_ops, graph_sink_ops, graph_traits, is_death, model_sink_ops, model_traits,
+from fuzzer.report.rootcause import (component_wide, death_line, given_sink_ops, graph_sink_ops, graph_traits, is_death, model_sink_ops, model_traits,
                                      root_key, root_parts, rule_keys)
 from fuzzer.report.tf_repro import Unrecordable
 from oracles import Kind, normalize_error
@@ -66,7 +66,7 @@ def bug_key(blame: Blame, red: Reduction, death: str = "", facts: tuple | None =
     v = red.verdict
     # a component the exporter runs first (torch.jit.trace) fails the same way whatever op it met
     given_sinks, given_traits = facts if facts is not None else given_facts(red, blame)
-    sinks = [] if blame.component else given_sink_ops(graph_sink_ops(red.graph, blame.role), blame.role, given_sinks)
+    sinks = [] if component_wide(blame.component, v.kind.value) else given_sink_ops(graph_sink_ops(red.graph, blame.role), blame.role, given_sinks)
     traits = set(graph_traits(red.graph)) | set(given_traits)
     return root_key(blame.system, blame.role, v.kind.value, v.stage.value, v.error, v.runtime,
                     sinks, red.dynamic is not None, death, tuple(sorted(traits)))
@@ -115,7 +115,7 @@ def _filed_key(case: dict, folder: Path | None = None, parts: bool = False):
         if "graph" in case:
             graph = Graph.from_json(case["graph"])
             model_sinks = bug.get("given_sinks") or (model_sink_ops(model) if model is not None else None)
-            sinks = [] if bug.get("component") else given_sink_ops(graph_sink_ops(graph, bug["role"]), bug["role"], model_sinks)  # as bug_key
+            sinks = [] if component_wide(bug.get("component") or "", bug["kind"]) else given_sink_ops(graph_sink_ops(graph, bug["role"]), bug["role"], model_sinks)  # as bug_key
             traits |= set(graph_traits(graph))
         elif model is not None:
             sinks = list(bug.get("sink_ops") or model_sink_ops(model))

@@ -460,3 +460,20 @@ def test_a_check_quoting_the_number_it_checked_is_worded_as_the_one_that_does_no
         ts_check(words.format(n="", more=""), ["nll_loss"])
     assert ts_check(words.format(n="", more=" input_rank=1"), ["nll_loss"]) != \
         ts_check(words.format(n="", more=" but got 3"), ["nll_loss"])
+
+
+def test_a_wrong_result_of_torchs_decompositions_keeps_its_op():
+    """A component's crash is keyed without its op (torch.jit.trace fails alike whatever op it met),
+    its wrong result is not: torch's decompositions are one per op, and an op-less key counted every
+    later decomposition's wrong values as hits on index_add's (the 3-minute check of stop 31)."""
+    from pathlib import Path
+
+    from fuzzer.report.rootcause import component_wide
+    from fuzzer.report.writer import _filed_key
+
+    assert component_wide("torch's decompositions", "export_crash") and component_wide("torch.jit.trace", "invalid_model")
+    assert not any(component_wide("torch's decompositions", k) for k in ("value_mismatch", "dtype_mismatch", "shape_mismatch", "nan_inf"))
+    assert not component_wide("", "export_crash")
+    folder = Path(__file__).resolve().parents[2] / "bugs" / "dynamo-value-mismatch-50f5e4"
+    parts = _filed_key(json.loads((folder / "case.json").read_text()), folder, parts=True)
+    assert parts[-1] == "index_add"
