@@ -45,6 +45,14 @@ output.
 
 An error with a cause chain (tract's "Caused by:") is read as its first line
 and its innermost cause, and the op it names is the first any line names.
+tract's analysis evaluating an op on constant inputs ("Eager eval", then
+"Evaluating #3 ScatterNd") runs the kernel a run uses: such a load crash is
+keyed as that kernel's run crash.
+
+A component the exporter runs before its own translation (torch.jit.trace,
+torch's decompositions) is keyed without the op for a crash, which it shows
+alike whatever op it met, and with it for a wrong result: decompositions are
+one per op.
 
 The runtime that ran a converter's broken model does not count, nor its
 wording of the load or run error (onnxruntime and onnx-reference word one bad
