@@ -582,6 +582,16 @@ def _upsample(node, shapes, values) -> list[str]:
     return out
 
 
+def _clip(node, shapes, values) -> list[str]:
+    """Clip-6's attributes: the spec says what a min above max gives only from Clip-13 on (all
+    values become max); before, that interval is no interval, and ONNX Runtime and OpenVINO refuse
+    it. TorchScript's opset-9 clamp with crossed constant bounds writes one (review 24)."""
+    low, high = _attr(node, "min", None), _attr(node, "max", None)
+    if low is None or high is None or not low > high:
+        return []
+    return [f"Clip's attribute min {low:g} is greater than its max {high:g}, which Clip-6 leaves undefined"]
+
+
 #: op type -> check of its input constraints in the ONNX spec that the checker's shape inference
 #: does not enforce (it propagates shapes from one input and takes the others on trust)
 CONSTRAINTS = {
@@ -590,6 +600,7 @@ CONSTRAINTS = {
     "RNN": _recurrent, "GRU": _recurrent, "LSTM": _recurrent,
     "Split": _split, "SplitToSequence": _split,
     "Reshape": _reshape, "Slice": _slice, "Tile": _tile, "Gather": _gather, "Pad": _pad, "Upsample": _upsample,
+    "Clip": _clip,
     **{op: _axis for op in ("ArgMax", "ArgMin", "Squeeze", "Concat", "ReduceMax", "ReduceMin", "ReduceSum",
                             "ReduceMean", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp",
                             "ReduceSumSquare")},

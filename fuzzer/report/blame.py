@@ -73,6 +73,10 @@ class Blame:
     #: the component outside the blamed exporter, run by it first, that fails the same way on
     #: its own (Exporter.upstream_fault: "torch.jit.trace"); "" when the exporter's own code is at fault
     component: str = ""
+    #: the failure in the blamed system's own words, where they differ from those the campaign saw:
+    #: a converter a tool runs inside its own transform, run alone (onnxoptimizer built into
+    #: onnxsim names its assertion's file once more); "" when the campaign's words are its own
+    said: str = ""
 
 
 def _transformer_upstream(transformer: str, given: bytes | None, opset: int, error: str) -> str:
@@ -85,6 +89,24 @@ def _transformer_upstream(transformer: str, given: bytes | None, opset: int, err
         return load_plugin("converter", transformer).upstream_fault(given, opset, error) or ""
     except Exception:  # the evidence could not be had: the transformer stays blamed
         return ""
+
+
+def _words_of(transformer: str, given: bytes | None, opset: int) -> str:
+    """What transformer says when it fails on given (its exception, else the checker's words on
+    what it wrote), "" when it does not fail or cannot be asked."""
+    import onnx
+
+    from fuzzer.plugin import load_plugin
+
+    try:
+        out = load_plugin("converter", transformer).transform(given, opset)
+    except Exception as e:  # noqa: BLE001 - its failure, in its own words
+        return f"{type(e).__name__}: {e}"
+    try:
+        onnx.checker.check_model(onnx.load_model_from_string(out), full_check=True)
+    except Exception as e:  # noqa: BLE001 - the model it wrote is refused
+        return f"{type(e).__name__}: {e}"
+    return ""
 
 
 def _upstream_fault(exporter: str, graph: Graph, feeds: dict | None, opset: int, error: str) -> str:
@@ -317,7 +339,8 @@ def _blame(graph: Graph, target: Target, seed: int, inputs_npz: bytes | None, ex
         upstream = _transformer_upstream(transformer, models.get(steps[0]), opset, target.error)
         if upstream:
             return Blame(upstream, "transformer", f"{transformer} runs {upstream} first, and {upstream} alone fails the "
-                         f"same way on the model {transformer} was given", witnesses)
+                         f"same way on the model {transformer} was given", witnesses,
+                         said=_words_of(upstream, models.get(steps[0]), opset))
     if target.stage is Stage.CHECK:
         spec_fault = function_body_fault(made, _checker_error(made)) if made is not None else None
         if spec_fault is not None:

@@ -408,7 +408,8 @@ def model_sink_ops(model) -> list[str]:
     return sorted(sinks) or sorted({n.op_type for n in model.graph.node})
 
 
-def given_sink_ops(sinks: list[str], role: str, model_sinks: list[str] | None) -> list[str]:
+def given_sink_ops(sinks: list[str], role: str, model_sinks: list[str] | None, kind: str = "",
+                   model_ops: set[str] | None = None) -> list[str]:
     """A transformer's or runtime's op at fault as the model it was given names it
     (model_sinks: model_sink_ops of that model), when the minimal graph's sink is no ONNX op: an
     op taken from torch's OpInfo database ("opinfo.det") reaches an ONNX runtime only through an
@@ -416,7 +417,15 @@ def given_sink_ops(sinks: list[str], role: str, model_sinks: list[str] | None) -
     7: one Det kernel, two keys)."""
     import onnx
 
-    if role == "exporter" or not model_sinks or all(onnx.defs.has(op) for op in sinks):
+    if role == "exporter" or not model_sinks:
+        return sinks
+    # A runtime's crash on a model that has no node of the op the graph's op is lowered to by
+    # rule (a transformer rewrote Where(Not(c)) into Where; all() over no dims is a Cast, not
+    # ReduceMin) names the op of the model it ran (model_ops: its op types; review 24: two
+    # OpenVINO repeats). Where the model has it, the graph's op stays (its last op may be a Cast
+    # the export appended: Det -> Cast), and so it does for a wrong result.
+    renamed = role == "runtime" and kind not in WRONG_RESULTS and model_ops is not None and not set(sinks) & model_ops
+    if all(onnx.defs.has(op) for op in sinks) and not renamed:
         return sinks
     return model_sinks
 
@@ -490,6 +499,27 @@ UPCAST_KEPT = "upcast-kept"
 #: one and inserts no Cast for the other, which the checker names in that reader's words (ConvTranspose's
 #: "W has inconsistent type", Sin's "elem type differs": one defect, review 18)
 SHARED_WITH_KEPT = "initializer-shared-with-kept-op"
+
+
+#: an op the float16 converter keeps in float32 reads a value ONNX inference leaves untyped (the
+#: output of a function op without an inference function: GroupNormalization-21): the converter
+#: finds no type to cast and inserts no Cast, and the checker names the kept op, whichever it is
+#: (GroupNormalization into Max, review 19's 8025c6, and into Min, review 24)
+UNTYPED_INTO_KEPT = "untyped-value-into-kept-op"
+
+
+def _untyped_into_kept(model) -> bool:
+    try:
+        from onnxconverter_common.float16 import DEFAULT_OP_BLOCK_LIST
+    except Exception:  # noqa: BLE001 - no converter, no such defect to name
+        return False
+    kept = [n for n in model.graph.node if n.op_type in DEFAULT_OP_BLOCK_LIST]
+    if not kept:
+        return False
+    known = {v.name for v in (*model.graph.input, *model.graph.initializer)} | {
+        o for n in model.graph.node if n.op_type == "Constant" for o in n.output}
+    typed = _typed(model, range(1, 64)) | known
+    return any(i and i not in typed for n in kept for i in n.input)
 
 
 def _shared_with_kept(model) -> bool:
@@ -585,7 +615,8 @@ def model_traits(model) -> tuple[str, ...]:
             + ((CASTS_TO_INT64,) if casts else ()) + ((INITIALIZER_IS_IO,) if shared else ())
             + ((IR3,) if model.ir_version < 4 else ()) + ((OPTIONAL_OPS,) if optional else ())
             + ((SEQUENCES,) if sequences else ()) + ((FLOAT16_INPUT,) if inputs16 else ())
-            + ((SCATTER_READS_IF_OF_TWO_RANKS,) if _scatter_reads_if_of_two_ranks(model) else ()) + _casts_to_float(model))
+            + ((SCATTER_READS_IF_OF_TWO_RANKS,) if _scatter_reads_if_of_two_ranks(model) else ())
+            + ((UNTYPED_INTO_KEPT,) if _untyped_into_kept(model) else ()) + _casts_to_float(model))
 
 
 #: defects named by the structure of the model rather than by the error's words:
@@ -611,6 +642,8 @@ STRUCTURAL = (
     # float16.py's value_info pass reads tensor_type alone; one defect, review 8)
     ("float16", ("invalid_model",), SEQUENCES, _TYPE_CLASH,
      "a sequence or an optional keeps its element type while the tensors in it are converted"),
+    ("float16", ("invalid_model",), UNTYPED_INTO_KEPT, _TYPE_CLASH,
+     "an op kept in float32 reading a value inference leaves untyped gets no Cast"),
     ("float16", ("invalid_model",), SHARED_WITH_KEPT, _TYPE_CLASH,
      "an initializer read by an op kept in float32 stays float32, and the converted ops reading it get no Cast"),
     # it retypes a Cast's output float16 and leaves to=FLOAT, and removing casts it thinks
@@ -666,6 +699,9 @@ STRUCTURAL = (
      "bfloat16 is declared float16"),
 )
 
+
+#: a runtime refusing a value fed to a graph input, before any op runs
+_REFUSES_FEED = re.compile(r"Failed to set tensor for input")
 
 #: the checker on an op the model's opset does not have yet
 _NEWER_OP = re.compile(r"No Op registered for (\w+) with domain_version")
@@ -731,7 +767,10 @@ def root_parts(system: str, role: str, kind: str, stage: str, error: str, runtim
         parts = [family, "refused", ops, onnx_family(named) if named else "-"]
     else:
         named = named_op(error)
-        at = onnx_family(named or ops)
+        # a runtime refusing the feed of an input fails before any op runs: which op read it is
+        # none of the defect (OpenVINO's Python API feeding a 0-d bfloat16 as float16, met under
+        # Reshape and under Greater: review 24)
+        at = "the inputs" if _REFUSES_FEED.search(error or "") else onnx_family(named or ops)
         # one number or a list of them is one thing (a perm of one axis or of two)
         said = _said(kind, error)
         parts = [family, kind, stage, said, at]
@@ -995,7 +1034,8 @@ _BF16_AS_COMPLEX = re.compile(r"ScalarType Complex\w+ is an unexpected tensor sc
 _BFLOAT16_AS = re.compile(r"dtype \w+, expected bfloat16")
 
 
-def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str = "", path: str = "") -> list[str]:
+def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str = "", path: str = "",
+              death: str = "") -> list[str]:
     """Every key by the rule at fault a failure has (two failures sharing any one are one bug):
     rule_key's, and
     - an exporter's crash raised in one function with the same words, whatever call reached it
@@ -1004,8 +1044,13 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
       whichever op (logical_xor_ on float, greater_equal_ on int8: review 8);
     - a transformer's rule crashing on Python's own exception in its code with the same words,
       whichever op it met (onnxslim's constant folding reading .nbytes of a folded sequence), even
-      for the broad rules: the words name the line of code.
-    path: the failure's case path, whose opset picks which of a TorchScript op's functions ran."""
+      for the broad rules: the words name the line of code;
+    - a runtime's kernel killing the process with the same words, whichever op downstream showed
+      it: a panic in a dependency (Rust's integer remainder by zero) says nothing of which kernel
+      alone, and the op the root key takes for it is the model's last (review 24: tract's Mod
+      under a Where, and alone).
+    path: the failure's case path, whose opset picks which of a TorchScript op's functions ran.
+    death: why the process died, where the error lost that line (the bug record's `death`)."""
     keys = [k for k in [rule_key(system, role, kind, fault)] if k]
     rules = sorted((fault or {}).get("rules") or [])
     core = (fault or {}).get("core") or []
@@ -1027,6 +1072,9 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         # (onnx.reference's grouped ConvTranspose under a Squeeze or alone, review 9); its other
         # defects say other words or show as wrong values
         keys.append("kernel:" + digest(family, *_kernels(family, rules), _said(kind, error)))
+    why = (death or death_line(error)) if is_death(error) else ""
+    if role == "runtime" and rules and fault_system.endswith(":ops") and why:
+        keys.append("kernel:" + digest(family, *_kernels(family, rules), why))
     whole = fault_system.endswith((":component", ":passes"))
     if role == "exporter" and rules and core and not whole and kind in SYMPTOM_CLASS:
         # one function of the exporter, reached by one chain of calls, showing one class of

@@ -18,6 +18,8 @@ that fails.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import io
 import json
 import os
@@ -66,7 +68,10 @@ def bug_key(blame: Blame, red: Reduction, death: str = "", facts: tuple | None =
     v = red.verdict
     # a component the exporter runs first (torch.jit.trace) fails the same way whatever op it met
     given_sinks, given_traits = facts if facts is not None else given_facts(red, blame)
-    sinks = [] if component_wide(blame.component, v.kind.value) else given_sink_ops(graph_sink_ops(red.graph, blame.role), blame.role, given_sinks)
+    given = _given_model(red, blame) if blame.role == "runtime" else None
+    ops = {n.op_type for n in given.graph.node} if given is not None else None
+    sinks = [] if component_wide(blame.component, v.kind.value) else given_sink_ops(
+        graph_sink_ops(red.graph, blame.role), blame.role, given_sinks, v.kind.value, ops)
     traits = set(graph_traits(red.graph)) | set(given_traits)
     return root_key(blame.system, blame.role, v.kind.value, v.stage.value, v.error, v.runtime,
                     sinks, red.dynamic is not None, death, tuple(sorted(traits)))
@@ -115,7 +120,9 @@ def _filed_key(case: dict, folder: Path | None = None, parts: bool = False):
         if "graph" in case:
             graph = Graph.from_json(case["graph"])
             model_sinks = bug.get("given_sinks") or (model_sink_ops(model) if model is not None else None)
-            sinks = [] if component_wide(bug.get("component") or "", bug["kind"]) else given_sink_ops(graph_sink_ops(graph, bug["role"]), bug["role"], model_sinks)  # as bug_key
+            ops = {n.op_type for n in model.graph.node} if model is not None and bug["role"] == "runtime" else None
+            sinks = [] if component_wide(bug.get("component") or "", bug["kind"]) else given_sink_ops(
+                graph_sink_ops(graph, bug["role"]), bug["role"], model_sinks, bug["kind"], ops)  # as bug_key
             traits |= set(graph_traits(graph))
         elif model is not None:
             sinks = list(bug.get("sink_ops") or model_sink_ops(model))
@@ -178,15 +185,18 @@ def known_bug_dirs(bugs_dir: Path) -> list[Path]:
 
 
 def same_rule_bug(keys: list[str], known: list[Path], skip: Path) -> Path | None:
-    """The first live folder in the known directories whose bug shares one of the rule keys
+    """The first folder (live, or a duplicate record of one) in the known directories whose bug shares one of the rule keys
     `keys` (rootcause.rule_keys: the same rule at fault with the same symptom or words), skip aside."""
     for where in known:
         for folder, _, bug in filed_keys(where):
             staged = folder.name.startswith(".")  # a filing under way (this one's own staging, too)
-            if staged or folder.resolve() == skip.resolve() or bug.get("withdrawn") or bug.get("duplicate_of"):
+            # a duplicate record counts: a reviewer said it is its live folder's defect (review 24:
+            # tract's Mod panicking under a Where matched only a record of the live 8cd222)
+            if staged or folder.resolve() == skip.resolve() or bug.get("withdrawn"):
                 continue
             if set(keys) & set(rule_keys(bug.get("system", ""), bug.get("role", ""), bug.get("kind", ""),
-                                         bug.get("rule_at_fault"), bug.get("error") or "", bug.get("path") or "")):
+                                         bug.get("rule_at_fault"), bug.get("error") or "", bug.get("path") or "",
+                                         bug.get("death") or "")):
                 return folder
     return None
 
@@ -347,6 +357,8 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
     death: why the process died, when only the repro's output said (see _file_death).
     hold: hold a likely repeat of a filed bug instead of writing it (fuzzer.report.likely); by
     default as --file-likely-repeats says, never when a user files one case on purpose."""
+    if blame.said:  # the system at fault says it in its own words: its key, title and repro read those
+        red = dataclasses.replace(red, verdict=dataclasses.replace(red.verdict, error=blame.said))
     facts = given_facts(red, blame)
     key = bug_key(blame, red, death, facts)
     dirs = known_bug_dirs(bugs_dir)
@@ -443,7 +455,7 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
         shutil.rmtree(staging)
         return Filed(bug_id, d, new=False, reason=f"not filed, an approximation by design: {designed}")
     by_rule = rule_keys(blame.system, blame.role, red.verdict.kind.value, meta["rule_at_fault"], red.verdict.error,
-                        meta.get("path") or "") if hits == 1 else []
+                        meta.get("path") or "", meta.get("death") or "") if hits == 1 else []
     twin = same_rule_bug(by_rule, dirs, d) if by_rule else None
     if twin is not None:
         # the same rewrite rule at fault, with the same symptom, as a bug filed already: one bug,

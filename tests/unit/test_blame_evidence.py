@@ -1325,3 +1325,45 @@ def test_the_reference_evaluator_alone_differing_on_a_discrete_output_of_a_lower
     (folder / "case.json").write_text(json.dumps(case))
     assert reblame(folder)["now"] == ["", ""]
     assert reblame(bugs / "tract-value-mismatch-c2f007")["now"] == ["tract", "runtime"]
+
+
+def test_onnxoptimizer_passes_onnxsim_runs_inside_its_simplify_are_blamed_for_their_crash():
+    """Reviews 23 and 24: onnxsim runs onnxoptimizer's passes inside its own simplify, and
+    fuse_consecutive_log_softmax asserts on Softmax's axis left to its default: onnxoptimizer's
+    fuse_* plugin alone fails the same way (its wheel names the assertion's file once more), and
+    is blamed in its own words. A model the passes take cleanly names no upstream."""
+    from fuzzer.plugin import load_plugin
+    from fuzzer.report.blame import _transformer_upstream, _words_of
+
+    x = helper.make_tensor_value_info("x", T.FLOAT, [1])
+    y = helper.make_tensor_value_info("y", T.FLOAT, [1])
+    log_softmax = helper.make_model(helper.make_graph([helper.make_node("Softmax", ["x"], ["s"]),
+                                                      helper.make_node("Log", ["s"], ["y"])], "g", [x], [y]),
+                                    opset_imports=[helper.make_opsetid("", 21)])
+    data = log_softmax.SerializeToString()
+    with pytest.raises(Exception) as e:
+        load_plugin("converter", "onnxsim").transform(data, 21)
+    error = f"{type(e.value).__name__}: {e.value}"
+    assert "required undefined attribute 'axis'" in error
+    assert _transformer_upstream("onnxsim", data, 21, error) == "onnxoptimizer-fuse"
+    said = _words_of("onnxoptimizer-fuse", data, 21)
+    assert "required undefined attribute 'axis'" in said and said != error
+    relu = helper.make_model(helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g", [x], [y]),
+                             opset_imports=[helper.make_opsetid("", 21)])
+    assert _transformer_upstream("onnxsim", relu.SerializeToString(), 21, error) == ""
+
+
+def test_clip6_with_min_above_max_breaks_the_spec_the_exporter_wrote():
+    """Review 24: TorchScript's opset-9 clamp(min=0.25, max=-1.5) writes Clip-6 attributes min > max,
+    which Clip-6 leaves undefined (Clip-13 first says what it gives) and ONNX Runtime refuses: the
+    exporter is at fault, not ONNX Runtime's offline optimizer."""
+    x = helper.make_tensor_value_info("x", T.FLOAT, [])
+    y = helper.make_tensor_value_info("y", T.FLOAT, [])
+
+    def clip(low, high):
+        return helper.make_model(helper.make_graph([helper.make_node("Clip", ["x"], ["y"], min=low, max=high)], "g", [x], [y]),
+                                 opset_imports=[helper.make_opsetid("", 9)])
+
+    (why,) = constraint_breaks(clip(0.25, -1.5))
+    assert "min 0.25 is greater than its max -1.5" in why
+    assert constraint_breaks(clip(-1.5, 0.25)) == [] and constraint_breaks(clip(0.5, 0.5)) == []

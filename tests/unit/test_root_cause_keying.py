@@ -477,3 +477,93 @@ def test_a_wrong_result_of_torchs_decompositions_keeps_its_op():
     folder = Path(__file__).resolve().parents[2] / "bugs" / "dynamo-value-mismatch-50f5e4"
     parts = _filed_key(json.loads((folder / "case.json").read_text()), folder, parts=True)
     assert parts[-1] == "index_add"
+
+
+# ---- review 24's repeats: one defect under another op, in other words, or killing the process
+
+
+def _bug(name):
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "bugs" / name
+    return json.loads((folder / "case.json").read_text()), folder
+
+
+def _key(name):
+    from fuzzer.report.writer import _filed_key
+
+    return _filed_key(*_bug(name))
+
+
+def test_a_runtime_crash_names_the_op_of_the_model_it_ran_where_the_graphs_op_is_not_there():
+    """OpenVINO refusing a Where on bool, given a Where(Not) motif that onnxoptimizer rewrote into
+    a Where (e18822), and given a Where itself (fe5446); refusing a Split read by a bool Cast, given
+    torch's all() over no dims, which is a Cast and no ReduceMin (0eaf1f), and given a cast (c73816)."""
+    from fuzzer.report.rootcause import given_sink_ops
+
+    assert _key("openvino-load-crash-e18822") == _key("openvino-load-crash-fe5446")
+    assert _key("openvino-load-crash-0eaf1f") == _key("openvino-load-crash-c73816")
+    assert given_sink_ops(["Not"], "runtime", ["Where"], "load_crash", {"Where"}) == ["Where"]
+    # the graph's op in the model (Det before the Cast an export appends), a wrong result, a
+    # transformer, a model not at hand: the graph's op
+    assert given_sink_ops(["Det"], "runtime", ["Cast"], "load_crash", {"Det", "Cast"}) == ["Det"]
+    assert given_sink_ops(["Not"], "runtime", ["Where"], "value_mismatch", {"Where"}) == ["Not"]
+    assert given_sink_ops(["Not"], "transformer", ["Where"], "convert_crash", {"Where"}) == ["Not"]
+    assert given_sink_ops(["Not"], "runtime", ["Where"], "load_crash") == ["Not"]
+
+
+def test_a_runtime_refusing_an_inputs_feed_is_one_defect_whichever_op_reads_it():
+    """OpenVINO's Python API feeds a 0-d bfloat16 as float16, under a Reshape (070cfa) and under a
+    Greater (79a350): no op has run."""
+    assert _key("openvino-run-crash-79a350") == _key("openvino-run-crash-070cfa")
+    assert root_parts("openvino", "runtime", "run_crash", "run", "RuntimeError: Failed to set tensor for input x0", "openvino",
+                      ["Greater"], False)[-1] == "the inputs"
+
+
+def test_the_float16_converter_leaving_an_untyped_value_into_a_kept_op_uncast_is_one_defect():
+    """GroupNormalization's output, which ONNX inference leaves untyped, read by Max (8025c6) and by
+    Min (0b40fb): the converter finds no type and inserts no Cast before the op it keeps in float32."""
+    from onnx import TensorProto as T
+    from onnx import helper
+
+    from fuzzer.report.rootcause import UNTYPED_INTO_KEPT, model_traits
+    from tests.unit.test_root_cause import _model
+
+    assert _key("float16-invalid-model-0b40fb") == _key("float16-invalid-model-8025c6")
+    x = helper.make_tensor_value_info("x", T.FLOAT, [1, 2, 3])
+    y = helper.make_tensor_value_info("y", T.FLOAT, None)
+    inits = [helper.make_tensor(n, T.FLOAT, [2], [1.0, 1.0]) for n in ("s", "b")]
+    groupnorm = helper.make_node("GroupNormalization", ["x", "s", "b"], ["g"], num_groups=2)
+    untyped = _model([groupnorm, helper.make_node("Min", ["g", "x"], ["y"])], [x], [y], inits, opset=21)
+    assert UNTYPED_INTO_KEPT in model_traits(untyped)
+    typed = _model([helper.make_node("Sin", ["x"], ["g"]), helper.make_node("Min", ["g", "x"], ["y"])], [x], [y], opset=21)
+    assert UNTYPED_INTO_KEPT not in model_traits(typed)
+
+
+def test_a_kernel_killing_the_process_in_a_dependency_is_one_defect_whichever_op_showed_it():
+    """tract's Mod swapping its operands divides by the dividend's zeros and dies in Rust's integer
+    remainder, alone (8a204e) and under the Where of torch's floor division (e180a2): the kernel and
+    the death line are one defect; filing finds it through a duplicate record, as reviewers left it."""
+    from fuzzer.report.rootcause import rule_keys
+
+    def keys(name):
+        case, _ = _bug(name)
+        b = case["bug"]
+        return set(rule_keys(b["system"], b["role"], b["kind"], b.get("rule_at_fault"), b["error"], b["path"], b.get("death") or ""))
+
+    assert _key("tract-run-crash-e180a2") != _key("tract-run-crash-8a204e")
+    assert keys("tract-run-crash-e180a2") & keys("tract-run-crash-8a204e")
+    assert not keys("tract-run-crash-e180a2") & keys("tract-run-crash-4b9794")  # Mod(uint8), its own panic line
+
+
+def test_filing_finds_a_rule_twin_among_duplicate_records():
+    """A failure sharing a rule key only with a duplicate record (tract's Mod death under a Where,
+    like 8a204e, a record of the live 8cd222) is counted there, not written."""
+    from fuzzer.report.rootcause import rule_keys
+    from fuzzer.report.writer import same_rule_bug
+
+    case, folder = _bug("tract-run-crash-e180a2")
+    b = case["bug"]
+    keys = rule_keys(b["system"], b["role"], b["kind"], b.get("rule_at_fault"), b["error"], b["path"], b.get("death") or "")
+    twin = same_rule_bug(keys, [folder.parent], folder)
+    assert twin is not None and twin.name == "tract-run-crash-8a204e"

@@ -10,8 +10,34 @@ check, its model is returned anyway, for the oracles to judge.
 """
 from __future__ import annotations
 
+import re
+
 from fuzzer.convert.base import Transformer
 from fuzzer.run.plugins.onnxruntime import is_gap
+
+
+#: where an assertion of onnx's IR says it failed ("<file>: find: "), once or twice
+_WHERE = re.compile(r"<file>:\s*\w+:\s*")
+
+
+def _fails_alike(run, error: str) -> bool:
+    """Does run() (which returns a model) raise, or return a model the checker rejects, in the words
+    of error (normalized, as a crash or as an invalid model)?"""
+    import onnx
+
+    from oracles import Kind, normalize_error
+
+    def words(kind: Kind, text: str) -> str:
+        # the two wheels build onnx's IR apart: one assertion names its file and function once
+        # more in one than in the other ("<file>: find: required undefined attribute")
+        return _WHERE.sub("", normalize_error(kind, text).split("\n")[0]).strip()
+
+    try:
+        onnx.checker.check_model(run(), full_check=True)
+    except Exception as e:  # noqa: BLE001 - it failed: in the words seen?
+        said = {kind: words(kind, f"{type(e).__name__}: {e}") for kind in (Kind.CONVERT_CRASH, Kind.INVALID_MODEL)}
+        return any(w and w in words(kind, error) for kind, w in said.items())
+    return False
 
 
 class OnnxSim(Transformer):
@@ -35,6 +61,37 @@ class OnnxSim(Transformer):
     def is_unsupported(self, error: BaseException) -> bool:
         # onnxsim folds constants by running them in ONNX Runtime: a missing ORT kernel is ORT's gap
         return is_gap(error)
+
+    def upstream_fault(self, model: bytes, opset: int, error: str) -> str | None:
+        """onnxoptimizer, when its passes, which onnxsim runs inside its own simplify (its default
+        pass list is onnxoptimizer's), fail the same way on the model onnxsim was given, alone or
+        all together as onnxsim runs them, or write a model the checker rejects in the same words
+        (reviews 23 and 24: fuse_transpose_into_gemm and fuse_consecutive_log_softmax asserting
+        on an attribute left to its default were blamed on onnxsim). Named by the onnxoptimizer
+        plugin that fails so itself: its fuse_* passes, else its default list."""
+        import onnx
+
+        try:
+            import onnxoptimizer
+            from onnxsim import onnx_simplifier
+
+            passes = [p for p in onnx_simplifier.C._list_optimizers() if p in set(onnxoptimizer.get_available_passes())]
+        except Exception:  # noqa: BLE001 - no onnxoptimizer to ask
+            return None
+        proto = onnx.load_model_from_string(model)
+        # each pass alone, then all of them as onnxsim runs them (to a fixed point): some fail only
+        # on what another made (fuse_consecutive_transposes leaves a Transpose without its perm,
+        # which fuse_transpose_into_gemm requires)
+        if not any(_fails_alike(lambda run=run: onnxoptimizer.optimize(proto, run, fixed_point=len(run) > 1), error)
+                   for run in [[name] for name in passes] + [passes]):
+            return None
+        from fuzzer.plugin import load_plugin
+
+        for name in ("onnxoptimizer-fuse", "onnxoptimizer"):
+            plugin = load_plugin("converter", name)
+            if _fails_alike(lambda plugin=plugin: onnx.load_model_from_string(plugin.transform(model, opset)), error):
+                return name
+        return None
 
     def repro_source(self) -> str:
         """A standalone transform_model() for bug repros (imports onnx and onnxsim only)."""
