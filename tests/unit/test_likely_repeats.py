@@ -166,6 +166,11 @@ KNOWN_NEAR = {
     # review 22: OpenVINO's DFT translator reading only DFT-17's axis attribute, beside its onesided
     # RDFT keeping a size-1 component dim (held as near it, new)
     "openvino-load-crash-72701e", "openvino-shape-mismatch-9ccdfd",
+    # review 24: tract's Slice truncating an int64 start to 32 bits as a wrong shape (63d6fb, a
+    # record of d1aff3) makes every live crash of its shape analysis of Slice near d1aff3: the
+    # Downsample rewrite's, PushSliceUp's on an empty slice, and its two refusals of an empty or
+    # inverted range
+    "tract-load-crash-024459", "tract-load-crash-657cff", "tract-load-crash-7ba4f0", "tract-load-crash-c2d47a",
 }
 
 
@@ -179,8 +184,8 @@ def test_the_reviewed_live_folders_near_another_are_the_known_second_defects():
             live.append(case_json.parent.name)
             if likely_repeat(bug, filed, case_json.parent) is not None:
                 assert case_json.parent.name in KNOWN_NEAR, (case_json.parent.name, likely_repeat(bug, filed, case_json.parent))
-    # the tier's known cost: 38 of 335 live folders after review 22 (two in each of 19 places), up
-    # from 36 of 320 after review 21; a rise past an eighth means near keys hold too many second defects
+    # the tier's known cost: 42 of 345 live folders after review 24, 38 of 335 after review 22
+    # (two in each of 19 places), 36 of 320 after review 21; a rise past an eighth means near keys hold too many second defects
     assert len(live) > 200 and len(KNOWN_NEAR) < 0.125 * len(live)
     gone = {name for name in KNOWN_NEAR if name not in live
             or likely_repeat(json.loads((bugs / name / "case.json").read_text())["bug"], filed, bugs / name) is None}

@@ -1,0 +1,52 @@
+"""OpenVINO (CPU) fails to load a valid model: Split <axis = -1> -> Cast on bfloat16 (opset 18)
+
+ONNX Runtime, ONNX Runtime with basic graph optimizations, ONNX Runtime with extended graph optimizations, ONNX Runtime (multi-threaded), ONNX Runtime with graph optimizations disabled run the same model correctly. Found with onnx 1.23.2, openvino 2026.4.1.
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+"""
+import sys
+
+import numpy as np
+import ml_dtypes
+import onnx
+
+MODEL = onnx.parser.parse_model('''
+<
+   ir_version: 8,
+   opset_import: ["" : 18]
+>
+repro (bfloat16[3] x0) => (bool[1] out0) 
+   <int64[3] t1 =  {1,1,1}>
+{
+   t2, t3, t4 = Split <axis: int = -1> (x0, t1)
+   t5 = Cast <to: int = 9> (t4)
+   t6 = Cast <to: int = 6> (t5)
+   out0 = Cast <to: int = 9> (t6)
+}
+''')
+INPUTS = {  # the model fails to load: the values play no part
+    'x0': np.ones((3,), dtype=ml_dtypes.bfloat16),
+}
+
+def run_model(model_bytes, feeds):
+    import openvino as ov
+    core = ov.Core()
+    compiled = core.compile_model(core.read_model(model_bytes), "CPU", {'INFERENCE_PRECISION_HINT': 'f32', 'INFERENCE_NUM_THREADS': '1'})
+    result = compiled({p.get_any_name(): feeds[p.get_any_name()] for p in compiled.inputs})
+    return [result[o] for o in compiled.outputs]
+
+
+def main():
+    try:
+        actual = run_model(MODEL.SerializeToString(), INPUTS)
+    except Exception as e:
+        print('OpenVINO (CPU) raises', type(e).__name__, str(e)[:2000])
+        return 1 if 'RuntimeError: Exception from src/inference/src/cpp/core.cpp' in f'{type(e).__name__}: {e}' else 2
+    print('OpenVINO (CPU) runs the model: fixed')
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception as e:  # another step failed first: that says nothing about the bug
+        sys.exit(print("another step failed:", type(e).__name__, e) or 2)

@@ -1,0 +1,44 @@
+"""OpenVINO (CPU) fails to load a valid model: Where on bool (opset 12)
+
+tract run the same model correctly. Found with onnx 1.23.2, openvino 2026.4.1.
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+"""
+import sys
+
+import numpy as np
+import onnx
+
+MODEL = onnx.parser.parse_model('''
+<
+   ir_version: 7,
+   opset_import: ["" : 12]
+>
+repro (bool[1,1] x2) => (bool[1,1] out0) {
+   out0 = Where (x2, x2, x2)
+}
+''')
+INPUTS = {'x2': np.array([[False]], dtype=np.bool)}
+
+def run_model(model_bytes, feeds):
+    import openvino as ov
+    core = ov.Core()
+    compiled = core.compile_model(core.read_model(model_bytes), "CPU", {'INFERENCE_PRECISION_HINT': 'f32', 'INFERENCE_NUM_THREADS': '1'})
+    result = compiled({p.get_any_name(): feeds[p.get_any_name()] for p in compiled.inputs})
+    return [result[o] for o in compiled.outputs]
+
+
+def main():
+    try:
+        actual = run_model(MODEL.SerializeToString(), INPUTS)
+    except Exception as e:
+        print('OpenVINO (CPU) raises', type(e).__name__, str(e)[:2000])
+        return 1 if 'RuntimeError: Exception from src/inference/src/cpp/core.cpp' in f'{type(e).__name__}: {e}' else 2
+    print('OpenVINO (CPU) runs the model: fixed')
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception as e:  # another step failed first: that says nothing about the bug
+        sys.exit(print("another step failed:", type(e).__name__, e) or 2)
