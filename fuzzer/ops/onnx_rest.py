@@ -92,7 +92,8 @@ class QLinearMatMul(OpSpec):
         return [TensorType(DType(attrs["ytype"]), a.shape[:-1] + (w.shape[-1],))]
 
     def opset_floor(self, types, attrs):
-        return 21 if attrs["scale_dtype"] != "float32" else self.first_opset
+        # the minimizer drops an attribute to try the op's default: float32 scales
+        return 21 if attrs.get("scale_dtype", "float32") != "float32" else self.first_opset
 
     def torch(self, ctx, attrs, a):
         bs, bz = attrs["b_scale"], attrs["b_zp"]
@@ -103,7 +104,7 @@ class QLinearMatMul(OpSpec):
         return _requant(acc, mult, attrs["y_zp"], DType(attrs["ytype"]))
 
     def onnx(self, ctx, attrs, a, outs):
-        sd = DType(attrs["scale_dtype"])
+        sd = DType(attrs.get("scale_dtype", "float32"))
         at, bt, yt = ctx.types[a[0]].dtype, ctx.types[a[1]].dtype, DType(attrs["ytype"])
         shape = {None: None, "vector": (len(attrs["b_scale"]),), "row": (1, len(attrs["b_scale"]))}[attrs["per_col"]]
         b_scale = attrs["b_scale"] if shape else attrs["b_scale"][0]

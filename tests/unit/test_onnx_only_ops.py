@@ -163,3 +163,14 @@ def test_onnx_only_op(name):
             judged += 1
     assert seen > 0, f"{name} never drawn"
     assert judged > 0, f"{name} never judged"
+
+
+def test_qlinearmatmul_without_its_scale_type_takes_float32_scales():
+    """The minimizer drops one attribute at a time to try the op's default: a QLinearMatMul whose
+    scale_dtype it dropped is one with float32 scales, at its first opset (a check campaign's
+    triage raised KeyError 'scale_dtype')."""
+    from fuzzer.ops import get_spec
+
+    spec = get_spec("QLinearMatMul")
+    assert spec.opset_floor([], {}) == spec.first_opset
+    assert spec.opset_floor([], {"scale_dtype": "float16"}) == 21

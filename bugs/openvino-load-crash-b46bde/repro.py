@@ -1,0 +1,50 @@
+"""OpenVINO (CPU) fails to load a valid model: Transpose -> MatMul -> Mul -> Softmax on float32 (opset 24)
+
+ONNX Runtime, ONNX Runtime with basic graph optimizations, ONNX Runtime with extended graph optimizations, ONNX Runtime (multi-threaded), ONNX Runtime with graph optimizations disabled, tract run the same model correctly. Found with onnx 1.23.2, openvino 2026.4.1.
+Exits 1 while the bug reproduces, 0 once it is fixed, 2 if another step fails first.
+"""
+import sys
+
+import numpy as np
+import onnx
+
+MODEL = onnx.parser.parse_model('''
+<
+   ir_version: 12,
+   opset_import: ["" : 24]
+>
+repro (float[1,1,1] x20) => (float[1,1,1] out0) 
+   <float[1,1,1] t1 =  {-1.4934343}, float[1,1] t2 =  {1.7219561}, float t3 =  {1}>
+{
+   t4 = Transpose <perm: ints = [0, 2, 1]> (t1)
+   t5 = MatMul (x20, t4)
+   t6 = Mul (t5, t3)
+   t7 = Softmax <axis: int = -1> (t6)
+   out0 = MatMul (t7, t2)
+}
+''')
+INPUTS = {'x20': np.array([[[0.6387702822685242]]], dtype=np.float32)}
+
+def run_model(model_bytes, feeds):
+    import openvino as ov
+    core = ov.Core()
+    compiled = core.compile_model(core.read_model(model_bytes), "CPU", {'INFERENCE_PRECISION_HINT': 'f32', 'INFERENCE_NUM_THREADS': '1'})
+    result = compiled({p.get_any_name(): feeds[p.get_any_name()] for p in compiled.inputs})
+    return [result[o] for o in compiled.outputs]
+
+
+def main():
+    try:
+        actual = run_model(MODEL.SerializeToString(), INPUTS)
+    except Exception as e:
+        print('OpenVINO (CPU) raises', type(e).__name__, str(e)[:2000])
+        return 1 if 'RuntimeError: Exception from src/inference/src/cpp/core.cpp' in f'{type(e).__name__}: {e}' else 2
+    print('OpenVINO (CPU) runs the model: fixed')
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception as e:  # another step failed first: that says nothing about the bug
+        sys.exit(print("another step failed:", type(e).__name__, e) or 2)
