@@ -269,8 +269,8 @@ def _eager_evaluation(error: str) -> str:
     of that kernel raises it ("TractError: Evaluating #3 ... ScatterNd", caused by the kernel's
     words); "" for any other error."""
     error = error or ""
-    evaluating = _EVALUATING.search(error)
-    if not _EAGER.search(error) or evaluating is None or evaluating.start() < _EAGER.search(error).start():
+    eager, evaluating = _EAGER.search(error), _EVALUATING.search(error)
+    if eager is None or evaluating is None or evaluating.start() < eager.start():
         return ""
     causes = [m.group("line") for m in _CAUSES.finditer(error[evaluating.end():])]
     head = f"TractError: {evaluating.group('line').strip()}"
@@ -467,7 +467,7 @@ def graph_traits(graph) -> tuple[str, ...]:
     outputs = {(v.node_id, v.output_index) for v in graph.outputs}
     read = any((v.node_id, v.output_index) in outputs for n in graph.nodes for v in n.inputs)
     bfloat16 = any(str(v.type.dtype) == "bfloat16" for v in graph.inputs)
-    anywhere = bfloat16 or any(str(v.type.dtype) == "bfloat16" for v in graph.values())
+    anywhere = any(str(v.type.dtype) == "bfloat16" for v in graph.values())
     return ((READS_GRAPH_OUTPUT,) if read else ()) + ((BFLOAT16_INPUT,) if bfloat16 else ()) \
         + ((BFLOAT16_VALUE,) if anywhere else ())
 
@@ -508,32 +508,30 @@ SHARED_WITH_KEPT = "initializer-shared-with-kept-op"
 UNTYPED_INTO_KEPT = "untyped-value-into-kept-op"
 
 
-def _untyped_into_kept(model) -> bool:
+def _kept_by_float16(model) -> list:
+    """The nodes of model the float16 converter keeps in float32 (its default block list)."""
     try:
         from onnxconverter_common.float16 import DEFAULT_OP_BLOCK_LIST
     except Exception:  # noqa: BLE001 - no converter, no such defect to name
-        return False
-    kept = [n for n in model.graph.node if n.op_type in DEFAULT_OP_BLOCK_LIST]
-    if not kept:
-        return False
+        return []
+    return [n for n in model.graph.node if n.op_type in DEFAULT_OP_BLOCK_LIST]
+
+
+def _untyped_into_kept(model, kept: list, inferred: dict[str, int]) -> bool:
+    """UNTYPED_INTO_KEPT, of kept (_kept_by_float16) and inferred (_inferred_types)."""
     known = {v.name for v in (*model.graph.input, *model.graph.initializer)} | {
         o for n in model.graph.node if n.op_type == "Constant" for o in n.output}
-    typed = _typed(model, range(1, 64)) | known
-    return any(i and i not in typed for n in kept for i in n.input)
+    return any(i and i not in inferred and i not in known for n in kept for i in n.input)
 
 
-def _shared_with_kept(model) -> bool:
+def _shared_with_kept(model, kept: list) -> bool:
     """SHARED_WITH_KEPT: a float32 initializer (the only kind the converter lowers) read both by
-    an op of its default block list and by another op."""
+    an op of its default block list (kept: _kept_by_float16) and by another op."""
     from onnx import TensorProto
 
-    try:
-        from onnxconverter_common.float16 import DEFAULT_OP_BLOCK_LIST
-    except Exception:  # noqa: BLE001 - no converter, no such defect to name
-        return False
     floats = {t.name for t in model.graph.initializer if t.data_type == TensorProto.FLOAT}
-    kept = {i for n in model.graph.node if n.op_type in DEFAULT_OP_BLOCK_LIST for i in n.input if i in floats}
-    return any(i in kept for n in model.graph.node if n.op_type not in DEFAULT_OP_BLOCK_LIST for i in n.input)
+    read_kept = {i for n in kept for i in n.input if i in floats}
+    return any(i in read_kept for n in model.graph.node if n not in kept for i in n.input)
 
 
 _OPTIONAL = ("Optional", "OptionalGetElement", "OptionalHasElement")
@@ -571,15 +569,16 @@ def _casts_to_float(model) -> tuple[str, ...]:
     return tuple(sorted(CASTS_TO_FLOAT + op for op in ops))
 
 
-def _typed(model, elem_types) -> set[str]:
-    """The names of the values ONNX shape inference types as one of elem_types ({} when it cannot)."""
+def _inferred_types(model) -> dict[str, int]:
+    """{value: its element type} for the values ONNX shape inference types inside model ({} when
+    it cannot)."""
     import onnx
 
     try:
         inferred = onnx.shape_inference.infer_shapes(model)
     except Exception:  # noqa: BLE001 - a model inference refuses says nothing of its types
-        return set()
-    return {v.name for v in inferred.graph.value_info if v.type.tensor_type.elem_type in elem_types}
+        return {}
+    return {v.name: v.type.tensor_type.elem_type for v in inferred.graph.value_info if v.type.tensor_type.elem_type}
 
 
 def model_traits(model) -> tuple[str, ...]:
@@ -606,17 +605,19 @@ def model_traits(model) -> tuple[str, ...]:
     inputs_half = {v.name for v in model.graph.input if v.type.tensor_type.elem_type in halves}
     # a half value the graph makes from its half inputs (an Expand of one) is upcast alike (review
     # 22: mse_loss's Cast reads an Expand of the float16 input)
-    halves_made = inputs_half | _typed(model, halves) if inputs_half else set()
+    kept = _kept_by_float16(model)
+    inferred = _inferred_types(model) if inputs_half or kept else {}  # one inference for both traits
+    halves_made = inputs_half | {v for v, t in inferred.items() if t in halves}
     upcast = (any(to == TensorProto.FLOAT and n.input and n.input[0] in halves_made for n, to in casts_to)
               and all(to not in halves for _, to in casts_to)
               and any(v.type.tensor_type.elem_type == TensorProto.FLOAT for v in model.graph.output))
     return (((READS_GRAPH_OUTPUT,) if read else ()) + ((SETS_OUTPUT_TYPE,) if typed else ())
-            + ((UPCAST_KEPT,) if upcast else ()) + ((SHARED_WITH_KEPT,) if _shared_with_kept(model) else ())
+            + ((UPCAST_KEPT,) if upcast else ()) + ((SHARED_WITH_KEPT,) if _shared_with_kept(model, kept) else ())
             + ((CASTS_TO_INT64,) if casts else ()) + ((INITIALIZER_IS_IO,) if shared else ())
             + ((IR3,) if model.ir_version < 4 else ()) + ((OPTIONAL_OPS,) if optional else ())
             + ((SEQUENCES,) if sequences else ()) + ((FLOAT16_INPUT,) if inputs16 else ())
             + ((SCATTER_READS_IF_OF_TWO_RANKS,) if _scatter_reads_if_of_two_ranks(model) else ())
-            + ((UNTYPED_INTO_KEPT,) if _untyped_into_kept(model) else ()) + _casts_to_float(model))
+            + ((UNTYPED_INTO_KEPT,) if _untyped_into_kept(model, kept, inferred) else ()) + _casts_to_float(model))
 
 
 #: defects named by the structure of the model rather than by the error's words:

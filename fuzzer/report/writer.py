@@ -19,7 +19,6 @@ that fails.
 from __future__ import annotations
 
 import dataclasses
-
 import io
 import json
 import os

@@ -141,7 +141,10 @@ def _is_cast(op_type: str) -> bool:
     whose float-to-int conversion the Cast spec leaves undefined out of range: the cast specs, and
     onnxoptimizer's nop-cast motif, whose broken form casts to another dtype (review 22's uint8 of
     -1.88)."""
-    return tuple(get_spec(op_type).onnx_ops) in (("Cast",), ("CastLike",))
+    try:
+        return tuple(get_spec(op_type).onnx_ops) in (("Cast",), ("CastLike",))
+    except KeyError:  # an op no spec names (a plugin's, not installed here) is no cast
+        return False
 
 
 def _cast_out_of_range(node, args) -> str | None:

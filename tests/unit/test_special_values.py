@@ -383,3 +383,12 @@ def test_a_tie_between_repeated_values_is_never_judged():
         assert not mask.any(), "a tied argmax was judged"
     found = reference(g, NumpyChoices(0), {x.name: np.array([0.5, 0.25, -1.0], dtype=np.float32)})
     assert found[0].tolerance(0)[1].all(), "an argmax without a tie was not judged"
+
+
+def test_an_op_no_spec_names_is_no_cast_to_the_overflow_guard():
+    """A graph may hold an op whose spec is not installed here (a plugin's): the guard says it is no
+    cast instead of raising on every node of the case it judges."""
+    from fuzzer.run.overflow import _is_cast
+
+    assert _is_cast("cast") and not _is_cast("add")
+    assert not _is_cast("no_such_op_spec")

@@ -10,33 +10,22 @@ check, its model is returned anyway, for the oracles to judge.
 """
 from __future__ import annotations
 
-import re
-
 from fuzzer.convert.base import Transformer
 from fuzzer.run.plugins.onnxruntime import is_gap
 
 
-#: where an assertion of onnx's IR says it failed ("<file>: find: "), once or twice
-_WHERE = re.compile(r"<file>:\s*\w+:\s*")
-
-
 def _fails_alike(run, error: str) -> bool:
-    """Does run() (which returns a model) raise, or return a model the checker rejects, in the words
-    of error (normalized, as a crash or as an invalid model)?"""
+    """Does run() (which returns a model) raise, or return a model the checker rejects, as error
+    (the campaign's words) says, as a crash or as an invalid model?"""
     import onnx
 
+    from fuzzer.convert.base import fails_the_same
     from oracles import Kind, normalize_error
-
-    def words(kind: Kind, text: str) -> str:
-        # the two wheels build onnx's IR apart: one assertion names its file and function once
-        # more in one than in the other ("<file>: find: required undefined attribute")
-        return _WHERE.sub("", normalize_error(kind, text).split("\n")[0]).strip()
 
     try:
         onnx.checker.check_model(run(), full_check=True)
     except Exception as e:  # noqa: BLE001 - it failed: in the words seen?
-        said = {kind: words(kind, f"{type(e).__name__}: {e}") for kind in (Kind.CONVERT_CRASH, Kind.INVALID_MODEL)}
-        return any(w and w in words(kind, error) for kind, w in said.items())
+        return any(fails_the_same(k, e, normalize_error(k, error)) for k in (Kind.CONVERT_CRASH, Kind.INVALID_MODEL))
     return False
 
 
