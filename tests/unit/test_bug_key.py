@@ -198,3 +198,30 @@ def test_a_folder_named_by_an_older_key_is_neither_counted_nor_overwritten_for_a
     # the live folder's own root cause still finds it by name, and keeps its name
     assert existing_bug(tmp_path, live.name, today) == tmp_path / live.name
     assert free_bug_id([tmp_path], live.name, today) == live.name
+
+
+def test_a_crash_of_onnxoptimizer_inside_onnxsim_is_filed_against_onnxoptimizer_in_its_own_words(tmp_path, monkeypatch):
+    """Reviews 23 and 24: onnxsim runs onnxoptimizer's fuse_consecutive_log_softmax, which asserts on
+    Softmax's default axis. Blame names onnxoptimizer's fuse_* plugin, and the folder carries what
+    that plugin says (its wheel names the assertion's file twice), so its repro reproduces; against
+    the reviewed bugs/, it is a hit on the live folder of that pass."""
+    from fuzzer.ops import get_spec
+    from fuzzer.report.writer import KNOWN_BUGS_ENV
+
+    g = Graph()
+    x = g.add_input(TensorType(F32, (1,)))
+    attrs = {"axis": -1, "spell_axis": False}
+    g.outputs = [g.add_node("motif_opt_log_softmax", [x], attrs, get_spec("motif_opt_log_softmax").infer([x.type], attrs)).outputs[0]]
+    r = run_case(CaseSpec(case_id=1, seed=5, config=GenConfig(), exporters=["onnx-direct"], transformers=["onnxsim"],
+                          runtimes=["onnxruntime", "onnx-reference"], graph_json=g.dumps(), opset=21))
+    (crash,) = [v for v in r.failures if v.kind is Kind.CONVERT_CRASH]
+    assert crash.path == "onnx-direct@21>onnxsim"
+    _, _, known = _file(tmp_path / "against-bugs", r, crash)
+    assert known.bug_id == "onnxoptimizer-fuse-convert-crash-ee257b" and not known.new, known.reason
+    monkeypatch.setenv(KNOWN_BUGS_ENV, "")
+    _, who, filed = _file(tmp_path / "alone", r, crash)
+    assert (who.system, who.role) == ("onnxoptimizer-fuse", "transformer"), who.reason
+    assert "required undefined attribute 'axis'" in who.said and who.said != crash.error
+    assert filed.new, filed.reason
+    meta = json.loads((filed.path / "case.json").read_text())["bug"]
+    assert meta["system"] == "onnxoptimizer-fuse" and meta["error"] == who.said[:4000]
