@@ -113,3 +113,20 @@ def test_a_weight_shrunk_to_rank_0_is_0_d():
     g.outputs = [y]
     shapes = [next(n for n in c.nodes if n.op_type == CONST).value.shape for c in shrink_ranks(g)]
     assert () in shapes, shapes
+
+
+def test_a_candidate_whose_opset_floor_needs_a_dropped_attribute_is_refused_not_raised():
+    """Review 26's campaign: simplify_attrs dropped Multinomial's logits dtype, which its spec's
+    opset floor reads, and the triage of that signature failed on a KeyError."""
+    from fuzzer.minimize.passes import simplify_attrs
+
+    spec = get_spec("Multinomial")
+    attrs = {"logits": "float32", "dtype": None, "sample_size": 3, "seed": 1.5}
+    g = Graph()
+    x = g.add_input(TensorType(DType.float32, (2, 4)))
+    g.outputs = [g.add_node("Multinomial", [x], attrs, spec.infer([x.type], attrs)).outputs[0]]
+    rules = Validity(g)
+    assert rules.direct and rules.why_not(g) is None
+    dropped = [c for c in simplify_attrs(g) if "logits" not in c.op_nodes[0].attrs]
+    assert dropped, "simplify_attrs no longer offers the candidate this test is about"
+    assert "cannot be built" in (rules.why_not(dropped[0]) or "")
