@@ -20,11 +20,14 @@ and neither are integer or bool elements that flip, under that perturbation or
 under one of every op's result (a tie between values computed alike, which no
 input moves). A case whose own float32 result misses the truth by more than the
 base tolerance is unstable
-and yields no numeric verdicts.
+and yields no numeric verdicts. A path that lowers the model's precision (the float16
+converter) is judged as a model of that precision: `jump` and `inner` measured again with
+`delta` half an ulp of it, since every value on that path rounds by that much.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -73,9 +76,35 @@ class Reference:
     peak: float = 0.0
     #: the largest |value| of any int64 input, weight or intermediate of the truth (0: not measured)
     int64_peak: int = 0
+    #: (jump, inner_jump) measured again at another relative perturbation, for judging a path that
+    #: lowers the model's precision (sensitivity_delta of that precision); None where the truth's
+    #: module is not at hand (a reference read back, or computed from a user's model). Not pickled
+    remeasure: Callable[[float], tuple[list, list]] | None = field(default=None, repr=False, compare=False)
     # One case is judged once per (path, runtime): its tolerances and stability are computed once.
     _tolerances: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _stability: tuple[bool, str] | None = field(default=None, init=False, repr=False, compare=False)
+    _remeasured: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["remeasure"], state["_remeasured"] = None, {}  # a closure over torch modules
+        return state
+
+    def _sensitivity_at(self, i: int, precision: str) -> tuple[np.ndarray, np.ndarray, float]:
+        """(jump, inner, delta) of output i for judging it as computed in precision. A path that
+        lowers a float32 model to float16 rounds every value by up to half a float16 ulp: an element
+        that close to a step (a QuantizeLinear rounding 3.4987 where the float16 model sees 3.5003,
+        reviews 26's two false alarms) moves by a step under that perturbation, which the 1e-6 one
+        the float32 graph was measured with does not show."""
+        inner = np.asarray(self.inner_jump[i], dtype=np.float64) if i < len(self.inner_jump) else np.zeros(np.shape(self.truth[i]))
+        delta = sensitivity_delta([precision])
+        if self.remeasure is None or delta <= self.delta:
+            return np.asarray(self.jump[i], dtype=np.float64), inner, self.delta
+        if delta not in self._remeasured:
+            self._remeasured[delta] = self.remeasure(delta)
+        jumps, inners = self._remeasured[delta]
+        inner = np.asarray(inners[i], dtype=np.float64) if i < len(inners) else inner
+        return np.asarray(jumps[i], dtype=np.float64), inner, delta
 
     def tolerance(self, i: int, *, with_eager: bool = True, precision: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(tol, mask) for output i; mask is False where the element is not judged.
@@ -93,9 +122,11 @@ class Reference:
         e32 = np.asarray(self.eager32[i], dtype=np.float64)
         jump = np.asarray(self.jump[i], dtype=np.float64)
         dtype = self.dtypes[i]
+        inner = np.asarray(self.inner_jump[i], dtype=np.float64) if i < len(self.inner_jump) else np.zeros(t.shape)
+        delta = self.delta
         if precision is not None and dtype in _EPS and _EPS[precision] > _EPS[dtype]:
             dtype = precision
-        inner = np.asarray(self.inner_jump[i], dtype=np.float64) if i < len(self.inner_jump) else np.zeros(t.shape)
+            jump, inner, delta = self._sensitivity_at(i, precision)
         if dtype not in _EPS:  # ints and bools: exact, unless the value flips under perturbation
             mask = (jump == 0) & (inner == 0) & (e32 == t)
             return np.zeros(t.shape), mask
@@ -103,11 +134,11 @@ class Reference:
         scale = max(scale, 1e-3)
         # quantization error scales with the tensor's range, not each element
         base = _RTOL[dtype] * (np.abs(t) + (1.0 if dtype == "int8" else 0.1) * scale)
-        mask = np.maximum(jump, inner) <= self.delta * _STEEP * (np.abs(t) + scale)
+        mask = np.maximum(jump, inner) <= delta * _STEEP * (np.abs(t) + scale)
         # `inner` is how far the output moves when every computing op's result, and a multi-step
         # op's operands, move by up to delta: two ulps per nudged value cover a kernel that rounds
         # at a few steps inside (a deviation's mean, then its square root), cancellation included
-        tol = base + jump * 50 * _EPS[dtype] / self.delta + inner * 2 * _EPS[dtype] / self.delta
+        tol = base + jump * 50 * _EPS[dtype] / delta + inner * 2 * _EPS[dtype] / delta
         if with_eager:
             diff = np.abs(e32 - t)
             tol = tol + 2 * np.where(np.isfinite(diff), diff, 0.0)

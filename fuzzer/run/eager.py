@@ -96,6 +96,7 @@ def reference(
                 delta=delta,
                 peak=_peak(values, m64),
                 int64_peak=_int64_peak(values, m64),
+                remeasure=_remeasure(m64, args64, truth),
             )
             if tally["special"] and attempt < INPUT_DRAWS - 1 and not ref.stability()[0]:
                 # special values that leave the graph's own float32 result off its truth give no
@@ -104,6 +105,19 @@ def reference(
                 continue
             return ref, inputs
     return fallback
+
+
+def _remeasure(m64, args64, truth):
+    """The truth's sensitivity at another perturbation, measured when a path that lowers the
+    model's precision is judged (Reference.remeasure); its random signs come from a fixed seed, so
+    every process that judges the case measures the same."""
+    def at(delta: float) -> tuple[list, list]:
+        import torch
+
+        with torch.no_grad():
+            return (_sensitivity(m64, args64, truth, np.random.default_rng(0), delta),
+                    _inner_sensitivity(m64, args64, truth, delta))
+    return at
 
 
 def types_hold(graph: Graph, choices: Choices, module=None) -> bool:
