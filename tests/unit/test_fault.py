@@ -586,3 +586,21 @@ def test_a_cut_the_checker_refuses_for_an_element_type_is_no_passing_cut(tmp_pat
     pytest.importorskip("torch")
     fault = rule_at_fault(_copy("torchscript-export-crash-dfe2b0", tmp_path))
     assert fault.rules == ["aten::sin"], fault
+
+
+def test_a_float16_node_ort_runs_in_float32_is_the_fallbacks_fault_when_the_merged_cast_decides(tmp_path):
+    """bugs/onnxruntime-value-mismatch-6dddb1: ORT has no float16 Equal, runs it in float32 between
+    the casts its mandatory transformers insert, and merges the model's Cast to float16 away with
+    them (review 26 met the same defect through Less). bugs/onnxruntime-value-mismatch-56573a also
+    loses such a Cast, but its failure (Where's -0.0) stays when that Cast's exact result is fed
+    instead: its kernel stays at fault, and the two keep apart."""
+    from fuzzer.coverage.fault import RUN_IN_FLOAT32, rule_at_fault
+    from fuzzer.report.rootcause import rule_keys
+
+    merged = rule_at_fault(_copy("onnxruntime-value-mismatch-6dddb1", tmp_path))
+    assert (merged.system, merged.rules) == ("onnxruntime:transformers@mandatory", list(RUN_IN_FLOAT32))
+    assert "(t4)" in merged.note
+    kept = rule_at_fault(_copy("onnxruntime-value-mismatch-56573a", tmp_path))
+    assert (kept.system, kept.rules) == ("onnxruntime:ops", ["Div(float16)"])
+    key = lambda f: set(rule_keys("onnxruntime", "runtime", "value_mismatch", f.to_json()))
+    assert key(merged) and not key(merged) & key(kept)
