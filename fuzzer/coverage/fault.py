@@ -79,12 +79,16 @@ class Fault:
     #: for an exporter's first failing cut: it failed only by what its model declares or by an
     #: element type the checker refuses, not by a verdict on what it computes (not recorded)
     soft: bool = field(default=False, compare=False, repr=False)
+    #: for a runtime kernel's wrong result at half precision: the model made float32 fails too, so
+    #: the defect is in the op's code for every element type, not in its half-precision kernel
+    every_type: bool = False
 
     def to_json(self) -> dict:
         out = asdict(self)
         del out["cut_node"], out["soft"]
-        if not out["shown"]:  # only where it says something: records of other kinds stay as they were
-            del out["shown"]
+        for said in ("shown", "every_type"):  # only where it says something: other records stay as they were
+            if not out[said]:
+                del out[said]
         return out
 
     @property
@@ -304,7 +308,86 @@ def all_nodes(graph):
                 yield from all_nodes(sub)
 
 
+#: the element types a runtime may run through half-precision code of its own
+_HALF = {"float16": 10, "bfloat16": 16}
+
+
 def _kernel(folder: Path, bug: dict, system: str) -> Fault:
+    """The failing node's kernel (_kernel_named); for a wrong result at half precision, whether
+    the model made float32 fails as well (Fault.every_type): tract's GlobalLpPool, expanded into
+    generic ops, computes the same wrong norm at float16 and float32 (review 26 met at float16
+    what bugs/ had at float32, 9467cd), where a half-precision kernel's defect is its own."""
+    fault = _kernel_named(folder, bug, system)
+    half = re.fullmatch(r"\w+\((\w+)\)", fault.rules[0]) if len(fault.rules) == 1 else None
+    if (half and half.group(1) in _HALF and bug["kind"] in ("value_mismatch", "nan_inf", "shape_mismatch")
+            and _fails_widened(folder, bug, _HALF[half.group(1)])):
+        fault.every_type = True
+        fault.note += f"; the model with every {half.group(1)} made float32 fails too: the op's code for every type"
+    return fault
+
+
+def _fails_widened(folder: Path, bug: dict, half: int) -> bool:
+    """Does the bug's runtime still compute other values than a witness (onnx.reference, else ONNX
+    Runtime) on the bug's model with every value, weight, constant and cast of element type half
+    made float32, on the inputs so widened?"""
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+
+    from fuzzer.coverage.localize import filed_inputs
+    from fuzzer.plugin import load_plugin
+
+    model = onnx.load_model_from_string((folder / "model.onnx").read_bytes())
+    float32 = onnx.TensorProto.FLOAT
+
+    def widen_tensor(t) -> None:
+        if t.data_type == half:
+            t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(t).astype(np.float32), t.name))
+
+    def widen_graph(graph) -> None:
+        for vi in (*graph.input, *graph.output, *graph.value_info):
+            if vi.type.tensor_type.elem_type == half:
+                vi.type.tensor_type.elem_type = float32
+        for t in graph.initializer:
+            widen_tensor(t)
+        for node in graph.node:
+            for a in node.attribute:
+                if a.type == onnx.AttributeProto.INT and a.name in ("to", "dtype", "output_dtype") and a.i == half:
+                    a.i = float32
+                elif a.type == onnx.AttributeProto.TENSOR:
+                    widen_tensor(a.t)
+                elif a.type == onnx.AttributeProto.GRAPH:
+                    widen_graph(a.g)
+
+    widen_graph(model.graph)
+    try:
+        onnx.checker.check_model(model, full_check=True)
+        data = model.SerializeToString()
+        feeds = {k: (v.astype(np.float32) if v.dtype == np.float16 or str(v.dtype) == "bfloat16" else v)
+                 for k, v in filed_inputs(folder).items()}
+        runtime = load_plugin("runtime", bug.get("runtime") or bug["system"])
+        session = runtime.load(data)
+        got = runtime.run(session, _by_name(runtime.input_names(session), feeds))
+    except Exception:  # noqa: BLE001 - a model that does not widen, or a runtime refusing it: no answer
+        return False
+    for name in ("onnx-reference", "onnxruntime-noopt"):
+        try:
+            witness = load_plugin("runtime", name)
+            ws = witness.load(data)
+            want = witness.run(ws, _by_name(witness.input_names(ws), feeds))
+            break
+        except Exception:  # noqa: BLE001 - no kernel there: the next witness
+            continue
+    else:
+        return False
+    for a, b in zip(got, want):
+        a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        if a.shape != b.shape or not np.allclose(a, b, rtol=1e-3, atol=1e-3, equal_nan=True):
+            return True
+    return False
+
+
+def _kernel_named(folder: Path, bug: dict, system: str) -> Fault:
     """The failing node's kernel, (op, element type): the node the error names, else the one
     node of the model (or the one op type the model has)."""
     import onnx

@@ -883,13 +883,14 @@ _ONE_KERNEL_PER_OP = ("onnx-reference",)
 _OWN_KERNEL_TYPES = ("float16", "bfloat16")
 
 
-def _kernels(family: str, rules: list[str]) -> list[str]:
+def _kernels(family: str, rules: list[str], every_type: bool = False) -> list[str]:
     """The kernels rules name ("Mean(float32)"), without the element type where the runtime's
     code for the op is one for every type: all of onnx.reference's; a compiled runtime's (ONNX
-    Runtime's C++ templates, tract's generic Rust, OpenVINO's) but for half precision. One defect
+    Runtime's C++ templates, tract's generic Rust, OpenVINO's) but for half precision, unless the
+    localizer found the half-precision failure at float32 too (Fault.every_type). One defect
     of such code shows at each type (ONNX Runtime's Shrink computing in float32 at int32 and at
     float64: review 13)."""
-    return [kernel_of(family, r) for r in rules]
+    return [re.sub(r"\(\w+\)$", "", kernel_of(family, r)) if every_type else kernel_of(family, r) for r in rules]
 
 
 #: ops one code of a runtime builds alike: tract-onnx makes every Reduce* one Reduce op with one
@@ -1054,6 +1055,7 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
     death: why the process died, where the error lost that line (the bug record's `death`)."""
     keys = [k for k in [rule_key(system, role, kind, fault)] if k]
     rules = sorted((fault or {}).get("rules") or [])
+    every = bool((fault or {}).get("every_type"))
     core = (fault or {}).get("core") or []
     family = system_family(system)
 
@@ -1072,10 +1074,10 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         # one kernel raising the same words is one defect whichever op downstream showed it
         # (onnx.reference's grouped ConvTranspose under a Squeeze or alone, review 9); its other
         # defects say other words or show as wrong values
-        keys.append("kernel:" + digest(family, *_kernels(family, rules), _said(kind, error)))
+        keys.append("kernel:" + digest(family, *_kernels(family, rules, every), _said(kind, error)))
     why = (death or death_line(error)) if is_death(error) else ""
     if role == "runtime" and rules and fault_system.endswith(":ops") and why:
-        keys.append("kernel:" + digest(family, *_kernels(family, rules), why))
+        keys.append("kernel:" + digest(family, *_kernels(family, rules, every), why))
     whole = fault_system.endswith((":component", ":passes"))
     if role == "exporter" and rules and core and not whole and kind in SYMPTOM_CLASS:
         # one function of the exporter, reached by one chain of calls, showing one class of
@@ -1108,14 +1110,14 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         # a kernel at one dtype computing a wrong value (or type, or shape) is one defect whatever
         # graph fed it (onnx.reference's MaxPool indices with N*C > 1 under a Squeeze or alone,
         # review 9); its defects that break a run say their own words (the kernel key above)
-        keys.append("kernel-values:" + digest(family, SYMPTOM_CLASS[kind], *_kernels(family, rules)))
+        keys.append("kernel-values:" + digest(family, SYMPTOM_CLASS[kind], *_kernels(family, rules, every)))
     shown = (fault or {}).get("shown") or ""
     if role == "runtime" and rules and fault_system.endswith(":ops") and kind in ("load_crash", "run_crash") and shown:
         # the kernel the crash was localized to already computes a wrong shape where the model is
         # cut after it: that is its defect, and what crashes further on depends on
         # the graph (onnx.reference's GlobalMaxPool reducing the channel axis of a 3-D input,
         # then a Squeeze out of range or a Reshape of the wrong size: review 18)
-        keys.append("kernel-values:" + digest(family, shown, *_kernels(family, rules)))
+        keys.append("kernel-values:" + digest(family, shown, *_kernels(family, rules, every)))
     if (role == "exporter" and family == "torchscript" and core and _in_place(core[0][0]) and kind == "export_crash"
             and _BOOL_CLASH.search(error or "")):
         # an in-place comparison exported as its out-of-place form hands a bool to the next op,

@@ -604,3 +604,23 @@ def test_a_float16_node_ort_runs_in_float32_is_the_fallbacks_fault_when_the_merg
     assert (kept.system, kept.rules) == ("onnxruntime:ops", ["Div(float16)"])
     key = lambda f: set(rule_keys("onnxruntime", "runtime", "value_mismatch", f.to_json()))
     assert key(merged) and not key(merged) & key(kept)
+
+
+def test_a_half_precision_wrong_result_that_float32_shows_too_is_the_ops_code_for_every_type(tmp_path):
+    """bugs/tract-nan-inf-33d290 (tract's Mod at float16) fails with its model made float32 too,
+    so it is the Mod of bugs/tract-value-mismatch-8cd222 (at float32), which it repeats; review 26
+    met tract's GlobalLpPool so, at float16 where bugs/ had it at float32. tract's float16 Div
+    (81d841) computes right at float32: its half-precision code is its own defect's place."""
+    from fuzzer.report.rootcause import rule_keys
+
+    def keys(name):
+        fault = rule_at_fault(_copy(name, tmp_path))
+        bug = json.loads((BUGS / name / "case.json").read_text())["bug"]
+        return fault, set(rule_keys(bug["system"], bug["role"], bug["kind"], fault.to_json(), bug["error"], bug["path"]))
+
+    mod16, k16 = keys("tract-nan-inf-33d290")
+    assert mod16.every_type and mod16.to_json()["every_type"] is True
+    mod32, k32 = keys("tract-value-mismatch-8cd222")
+    assert k16 & k32
+    div16, _ = keys("tract-nan-inf-81d841")
+    assert not div16.every_type and "every_type" not in div16.to_json()
