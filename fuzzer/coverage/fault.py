@@ -1393,6 +1393,10 @@ def _first_failing_cut(folder: Path, bug: dict, graph, plugin, systems: tuple[st
             continue
         new = sorted(rules - passed)
         where = f"the graph cut after {node.op_type} is the first cut that already fails on {bug['system']}'s path"
+        # a cut that fails only by its outputs' element types shows the defect as a wrong type,
+        # whatever the whole graph then computed with it (gt_ left bool, a Div's divisor cast to it:
+        # review 26's wrong value repeating bugs/' ge_ of the wrong type, ed4484)
+        shown = "wrong type" if failed and all(v.kind.value == "dtype_mismatch" for v in mine if v.kind.is_failure) else ""
         if misdeclared:
             where += f" (its model declares what it does not produce: {misdeclared})"
         elif gap:
@@ -1400,15 +1404,16 @@ def _first_failing_cut(folder: Path, bug: dict, graph, plugin, systems: tuple[st
         if len(new) == 1:
             return Fault(systems[0], new, sorted(rules | passed),
                          f"{where}, and this is the one rule its export applied that no earlier, passing cut did",
-                         core_of(cut), cut_node=node.id, soft=not failed)
+                         core_of(cut), cut_node=node.id, shown=shown, soft=not failed)
         names = [v.name for v in cut.inputs]
         request = ExportRequest(cut, _by_name(names, given), names, [f"out{i}" for i in range(len(cut.outputs))], opset)
         made = _made_wrong_outputs(plugin, request, result, bug["system"], set(new))
         if made is not None:
             return Fault(systems[0], [made], sorted(rules | passed),
                          f"{where}; of the rules its export newly applied, this one made the node that computes the "
-                         "wrong output", core_of(cut), cut_node=node.id, soft=not failed)
-        return Fault(systems[0], [], sorted(rules | passed), where, core_of(cut), cut_node=node.id, soft=not failed)
+                         "wrong output", core_of(cut), cut_node=node.id, shown=shown, soft=not failed)
+        return Fault(systems[0], [], sorted(rules | passed), where, core_of(cut), cut_node=node.id, shown=shown,
+                     soft=not failed)
     return None
 
 

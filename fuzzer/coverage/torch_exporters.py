@@ -195,6 +195,76 @@ def delegate_code(rule: str, opset: int) -> str:
 
 
 @functools.lru_cache(maxsize=None)
+def helper_code(rule: str, opset: int) -> str:
+    """Where the code lives of the private helper the function TorchScript runs for rule at opset
+    only calls, handing on its own parameters and constants (gt's whole body at opset 8 is
+    `return _comparison_operator(g, input, other, "Greater")`, and lt's the same with "Less"),
+    as its module and qualified name; for a function that only calls another op's function
+    (delegate_of: maximum's is max's), that function's helper; "" when there is none."""
+    import inspect
+
+    try:
+        group = torchscript_registry().get_function_group(rule)
+        fn = inspect.unwrap(group.get(opset)) if group is not None else None
+    except Exception:  # noqa: BLE001 - no torch: no helper
+        return ""
+    if delegate_of(rule, opset):
+        fn = _delegate_function(fn)
+    return _helper_of(fn) if fn is not None else ""
+
+
+def _delegate_function(fn):
+    """The function fn's one call hands its work to (as _delegate finds it), or None."""
+    import ast
+    import inspect
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
+    except Exception:  # noqa: BLE001 - no source
+        return None
+    call = tree.body[-1].value if tree.body and isinstance(tree.body[-1], ast.Return) else None
+    if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
+        return None
+    called = getattr(fn, "__globals__", {}).get(call.func.id)
+    return inspect.unwrap(called) if callable(called) else None
+
+
+def _helper_of(fn) -> str:
+    """The private helper fn's whole body hands its parameters and constants to, as its module
+    and qualified name, or ""."""
+    import ast
+    import inspect
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
+    except Exception:  # noqa: BLE001 - no source: no helper
+        return ""
+    body = [b for b in tree.body if not (isinstance(b, ast.Expr) and isinstance(b.value, ast.Constant))]
+    if len(body) != 1 or not isinstance(body[0], ast.Return) or not isinstance(body[0].value, ast.Call):
+        return ""
+    params = {a.arg for a in (*tree.args.args, *tree.args.kwonlyargs)}
+    call = body[0].value
+    if not all((isinstance(a, ast.Name) and a.id in params) or isinstance(a, ast.Constant)
+               for a in (*call.args, *(k.value for k in call.keywords))):
+        return ""
+    callee, scope = call.func, getattr(fn, "__globals__", {})
+    if isinstance(callee, ast.Name):
+        helper = scope.get(callee.id)
+    elif isinstance(callee, ast.Attribute) and isinstance(callee.value, ast.Name):
+        helper = getattr(scope.get(callee.value.id), callee.attr, None)
+    else:
+        return ""
+    name = getattr(helper, "__name__", "")
+    if not callable(helper) or not name.startswith("_"):
+        return ""
+    helper = inspect.unwrap(helper)
+    module = getattr(helper, "__module__", "") or ""
+    return f"{module.rsplit('.', 1)[-1]}.{getattr(helper, '__qualname__', name)}" if module else ""
+
+
+@functools.lru_cache(maxsize=None)
 def _delegate(rule: str, opset: int) -> tuple[str, str]:
     """(delegate_of, delegate_code) of rule at opset, or ("", "")."""
     import ast

@@ -817,11 +817,25 @@ def _function(family: str, rule: str, opset: int | None) -> str:
         return _helper(family, op)
     from fuzzer.coverage.torch_exporters import delegate_code, delegate_of
 
+    if helper := _shared_helper(rule, opset):
+        return helper
     called = delegate_of(rule, opset)
     if called:  # unsafe_split is split: one code, whichever op reached it (review 18)
         code = delegate_code(rule, opset)  # the split its own module calls, not the opset's
         return f"{called}@{code.split('.', 1)[0] if code else _symbolic_module(f'aten::{called}', opset)}"
     return f"{op}@{_symbolic_module(rule, opset)}"
+
+
+def _shared_helper(rule: str, opset: int | None) -> str:
+    """The private helper TorchScript's function for rule at opset hands all its work to
+    (torch_exporters.helper_code), or "": gt and lt at opset 8 are one _comparison_operator, whose
+    scalar typed as the input is one defect whichever comparison met it (review 26's gt on int8
+    repeating lt on bool, a44e3c)."""
+    if not opset:
+        return ""
+    from fuzzer.coverage.torch_exporters import helper_code
+
+    return helper_code(rule, opset)
 
 
 #: what a failure shows of a model that is wrong, by kind: one defect shows as an invalid model,
@@ -1065,8 +1079,10 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
     first = (error or "").strip().splitlines()[0] if (error or "").strip() else ""
     if role == "exporter" and rules and kind == "export_crash" and first:
         keys.append("crash:" + digest(family, *rules, _said(kind, error)))
+    shown = (fault or {}).get("shown") or ""
     if (role == "exporter" and family == "torchscript" and core and all(_in_place(c[0]) for c in core)
-            and (kind == "dtype_mismatch" or (kind == "invalid_model" and _TYPE_CLASH.search(error or "")))):
+            and (kind == "dtype_mismatch" or (kind == "invalid_model" and _TYPE_CLASH.search(error or ""))
+                 or shown == "wrong type")):
         keys.append("inplace:" + family)
     fault_system = (fault or {}).get("system") or ""
     if (role == "runtime" and rules and fault_system.endswith(":ops") and kind in ("load_crash", "run_crash")
@@ -1097,6 +1113,10 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         typed = symptom == "wrong type" or (symptom == BROKEN and bool(_TYPE_CLASH.search(error or "")))
         calls = [_helper(family, _call_name(c[0])) + ("_" if typed and _in_place(c[0]) else "") for c in core]
         functions = [_function(family, r, _opset_of(path)) for r in rules]
+        if family == "torchscript" and len(core) == 1 and all(_shared_helper(r, _opset_of(path)) for r in rules):
+            # one op, handed to a helper that does all the work: which op and spelling reached it
+            # (torch.greater, x.lt) says nothing more of the defect than the helper does
+            calls = functions
         keys.append("function:" + digest(family, symptom, *functions, *calls))
     inferred = [w for w in _INFERENCE_SAYS.findall(first) if not _GENERIC_INFERENCE.search(w)]  # the innermost reason
     if role == "exporter" and rules and not whole and kind in ("invalid_model", "load_crash") and inferred:
@@ -1111,7 +1131,6 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         # graph fed it (onnx.reference's MaxPool indices with N*C > 1 under a Squeeze or alone,
         # review 9); its defects that break a run say their own words (the kernel key above)
         keys.append("kernel-values:" + digest(family, SYMPTOM_CLASS[kind], *_kernels(family, rules, every)))
-    shown = (fault or {}).get("shown") or ""
     if role == "runtime" and rules and fault_system.endswith(":ops") and kind in ("load_crash", "run_crash") and shown:
         # the kernel the crash was localized to already computes a wrong shape where the model is
         # cut after it: that is its defect, and what crashes further on depends on
