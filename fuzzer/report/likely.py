@@ -119,7 +119,10 @@ def near_keys(bug: dict) -> set[tuple[str, str, str]]:
     rewrites = role == "transformer" or ":transformers" in system
     if rewrites and (not system.endswith(":ops") or system == "float16:ops") and not any(map(is_broad_rule, rules)):
         return {("rule", family, f"{system.split('@')[0]} {' + '.join(rules)}")}
-    if role == "runtime" and family in _LOAD_TIME_SHAPES and system.endswith(":ops") and kind in _SHAPE_FACES:
+    if (role == "runtime" and family in _LOAD_TIME_SHAPES and system.endswith(":ops") and kind in _SHAPE_FACES
+            and not fault.get("subsystem")):
+        # a failure that goes with a subsystem of the runtime off (OpenVINO's snippets refusing a
+        # 0-d Min) is not its shape analysis of the op (review 26 held it as near that, and new)
         # each Reduce* op of its own here: tract reads an empty axes attribute and an empty axes
         # input in two places (review 16 held ReduceSum's empty axes input as ReduceMax's repeat)
         return {("shapes", family, _KERNEL_TYPE.sub("", r)) for r in rules}

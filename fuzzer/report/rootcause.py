@@ -1050,6 +1050,10 @@ _BF16_AS_COMPLEX = re.compile(r"ScalarType Complex\w+ is an unexpected tensor sc
 _BFLOAT16_AS = re.compile(r"dtype \w+, expected bfloat16")
 
 
+#: what a graph rewrite of OpenVINO threw from its callback, up to the end of that line
+_CALLBACK_THREW = re.compile(r"CALLBACK HAS THROWN:\s*([^\n]+)")
+
+
 def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str = "", path: str = "",
               death: str = "") -> list[str]:
     """Every key by the rule at fault a failure has (two failures sharing any one are one bug):
@@ -1091,6 +1095,13 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         # (onnx.reference's grouped ConvTranspose under a Squeeze or alone, review 9); its other
         # defects say other words or show as wrong values
         keys.append("kernel:" + digest(family, *_kernels(family, rules, every), _said(kind, error)))
+    thrown = _CALLBACK_THREW.search(error or "")
+    if role == "runtime" and (fault or {}).get("subsystem") and thrown and kind in ("load_crash", "run_crash"):
+        # a rewrite of the subsystem the failure goes with throwing the same check is one defect
+        # whichever of its rewrites met it: OpenVINO's low precision transformations throw
+        # `index < m_inputs.size()` from AddTransformation and MultiplyPartialTransformation alike
+        # on a quantized operand they find empty (review 25 filed it through Add and through Mul)
+        keys.append("subsystem:" + digest(family, fault["subsystem"], re.sub(r"\d+", "<n>", thrown.group(1).strip())))
     why = (death or death_line(error)) if is_death(error) else ""
     if role == "runtime" and rules and fault_system.endswith(":ops") and why:
         keys.append("kernel:" + digest(family, *_kernels(family, rules, every), why))

@@ -48,10 +48,11 @@ class Alone:
         return self.returncode is not None and self.returncode < 0
 
 
-def run_alone(runtime: str, model: bytes, feeds: dict, timeout: float = 120, outputs: bool = False) -> Alone:
+def run_alone(runtime: str, model: bytes, feeds: dict, timeout: float = 120, outputs: bool = False,
+              env: dict[str, str] | None = None) -> Alone:
     """Load model on runtime and run it on feeds, in a fresh interpreter with a TMPDIR of its own
     (removed after: what a runtime leaves there when it dies goes too); with outputs, what it
-    computed comes back too."""
+    computed comes back too. env: more environment for the child (a runtime's settings)."""
     from fuzzer.ir.types import read_npz
 
     with tempfile.TemporaryDirectory(prefix="onnxfuzz-alone-") as d:
@@ -59,7 +60,7 @@ def run_alone(runtime: str, model: bytes, feeds: dict, timeout: float = 120, out
         np.savez(Path(d) / "inputs.npz", **feeds)
         try:
             done = subprocess.run([sys.executable, "-c", _CHILD, runtime, d, *(["outputs"] if outputs else [])],
-                                  capture_output=True, text=True, timeout=timeout, env={**os.environ, "TMPDIR": d})
+                                  capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {}), "TMPDIR": d})
         except subprocess.TimeoutExpired:
             return Alone(None, "", "")
         made = Path(d) / "outputs.npz"

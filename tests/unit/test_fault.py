@@ -624,3 +624,44 @@ def test_a_half_precision_wrong_result_that_float32_shows_too_is_the_ops_code_fo
     assert k16 & k32
     div16, _ = keys("tract-nan-inf-81d841")
     assert not div16.every_type and "every_type" not in div16.to_json()
+
+
+def test_an_openvino_failure_that_goes_with_a_cpu_plugin_subsystem_off_is_placed_there(tmp_path):
+    """Review 25 filed OpenVINO's low precision transformations throwing one check twice (through
+    Mul, c7e1d9, and through Add, its record 1f9491); review 26 held a 0-d Min its snippets refuse
+    to compile (095e37) as near a defect of its shape analysis of Min (dc800d, through its record
+    599051), and it was new. Each failure names the subsystem that clears it; the two throws share
+    a key, another LPT failure (6849a4, f64 refused by oneDNN) does not, and a subsystem's failure
+    is near no shape analysis."""
+    from fuzzer.report.likely import near_keys
+    from fuzzer.report.rootcause import rule_keys
+
+    def localized(name):
+        fault = rule_at_fault(_copy(name, tmp_path))
+        bug = json.loads((BUGS / name / "case.json").read_text())["bug"]
+        keys = set(rule_keys(bug["system"], bug["role"], bug["kind"], fault.to_json(), bug["error"], bug["path"]))
+        return fault, keys, {**bug, "rule_at_fault": fault.to_json()}
+
+    mul, mul_keys, _ = localized("openvino-load-crash-c7e1d9")
+    add, add_keys, _ = localized("openvino-load-crash-1f9491")
+    f64, f64_keys, _ = localized("openvino-load-crash-6849a4")
+    lpt = "the CPU plugin's low precision transformations"
+    assert mul.subsystem == add.subsystem == f64.subsystem == lpt and mul.rules != add.rules
+    assert any(k.startswith("subsystem:") for k in mul_keys & add_keys) and not (mul_keys & f64_keys)
+    snippets, _, min_bug = localized("openvino-load-crash-095e37")
+    assert snippets.subsystem == "the CPU plugin's snippets" and not near_keys(min_bug)
+    plain, _, plain_bug = localized("openvino-shape-mismatch-599051")
+    assert not plain.subsystem and near_keys(plain_bug)
+
+
+def test_a_cut_onnx_reference_cannot_run_is_judged_against_onnx_runtime(tmp_path):
+    """bugs/openvino-value-mismatch-6bea7f: a QuantizeLinear rounding a tie off by its zero point,
+    at opset 16, where onnx.reference has no DequantizeLinear; its cuts were compared with nothing
+    and it went unlocalized, which kept it from its live folder 0369e6 (review 26)."""
+    from fuzzer.report.rootcause import rule_keys
+
+    fault = rule_at_fault(_copy("openvino-value-mismatch-6bea7f", tmp_path))
+    assert fault.rules == ["QuantizeLinear(float32)"]
+    live = json.loads((BUGS / "openvino-value-mismatch-0369e6" / "case.json").read_text())["bug"]
+    keys = lambda f: set(rule_keys("openvino", "runtime", "value_mismatch", f))
+    assert keys(fault.to_json()) & keys(live["rule_at_fault"])

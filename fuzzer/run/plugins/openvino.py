@@ -39,6 +39,24 @@ _GAP = re.compile(
 
 CONFIG = {"INFERENCE_PRECISION_HINT": "f32", "INFERENCE_NUM_THREADS": "1"}
 
+#: settings added to CONFIG, as JSON, from the environment: the localizer turns a subsystem of the
+#: CPU plugin off with them (SUBSYSTEMS), in a process of its own
+CONFIG_ENV = "ONNXFUZZ_OPENVINO_CONFIG"
+
+#: parts of the CPU plugin that its settings turn off, by the words a report names them with: its
+#: low precision transformations (the quantized-model rewrites) and its snippets (the subgraphs it
+#: fuses and compiles); neither changes what a model computes, only how
+SUBSYSTEMS = {"the CPU plugin's low precision transformations": {"LP_TRANSFORMS_MODE": "NO"},
+              "the CPU plugin's snippets": {"SNIPPETS_MODE": "DISABLE"}}
+
+
+def _config() -> dict:
+    import json
+    import os
+
+    extra = os.environ.get(CONFIG_ENV)
+    return {**CONFIG, **json.loads(extra)} if extra else CONFIG
+
 
 class OpenVinoCpu(Runtime):
     name = "openvino"
@@ -53,7 +71,7 @@ class OpenVinoCpu(Runtime):
 
         outputs = [o.name for o in onnx.load_model_from_string(model).graph.output]
         core = _core()
-        compiled = core.compile_model(core.read_model(model), "CPU", CONFIG)
+        compiled = core.compile_model(core.read_model(model), "CPU", _config())
         return _Session(compiled, _output_order(compiled, outputs))
 
     def input_names(self, session):
