@@ -567,3 +567,40 @@ def test_filing_finds_a_rule_twin_among_duplicate_records():
     keys = rule_keys(b["system"], b["role"], b["kind"], b.get("rule_at_fault"), b["error"], b["path"], b.get("death") or "")
     twin = same_rule_bug(keys, [folder.parent], folder)
     assert twin is not None and twin.name == "tract-run-crash-8a204e"
+
+
+def _record(name):
+    from pathlib import Path
+
+    import pytest
+
+    path = Path(__file__).resolve().parents[2] / "bugs" / name / "case.json"
+    if not path.exists():
+        pytest.skip(f"bugs/{name} is gone")
+    return json.loads(path.read_text())["bug"]
+
+
+def _keys_of(bug):
+    from fuzzer.report.rootcause import rule_keys
+
+    return set(rule_keys(bug["system"], bug["role"], bug["kind"], bug["rule_at_fault"], bug["error"], bug["path"]))
+
+
+def test_two_torchscript_functions_that_hand_all_to_one_helper_are_that_helper():
+    """Review 26: gt on int8 at opset 8 (bd7f0c) repeated lt on bool at opset 7 (a44e3c): both are
+    `return _comparison_operator(g, input, other, ...)`, whose scalar typed as the input is the
+    defect. Opset 9's gt and lt hand to two helpers, and stay apart."""
+    from fuzzer.coverage.torch_exporters import helper_code
+
+    assert _keys_of(_record("torchscript-value-mismatch-bd7f0c")) & _keys_of(_record("torchscript-value-mismatch-a44e3c"))
+    assert helper_code("aten::gt", 8) == helper_code("aten::lt", 8) == "symbolic_opset8._comparison_operator"
+    assert helper_code("aten::gt", 9) != helper_code("aten::lt", 9)
+    assert helper_code("aten::maximum", 7) == helper_code("aten::max", 9) == "symbolic_helper._max_helper"
+
+
+def test_an_in_place_cut_that_shows_a_wrong_type_is_the_in_place_defect_whatever_the_graph_then_computes():
+    """Review 26: gt_ left its float input bool, and the div_ after it cast its divisor to bool: a
+    wrong value (693cb0), the defect of ge_'s wrong type (ed4484)."""
+    wrong_value = _record("torchscript-value-mismatch-693cb0")
+    assert wrong_value["kind"] == "value_mismatch" and wrong_value["rule_at_fault"]["shown"] == "wrong type"
+    assert "inplace:torchscript" in _keys_of(wrong_value) & _keys_of(_record("torchscript-dtype-mismatch-ed4484"))
