@@ -101,6 +101,18 @@ def _given_model(red: Reduction, blame: Blame):
         return None
 
 
+def _op_types(model: bytes | None) -> list[str] | None:
+    """The op types of a model (sorted), or None when there is none or onnx cannot read it."""
+    if model is None:
+        return None
+    import onnx
+
+    try:
+        return sorted({n.op_type for n in onnx.load_model_from_string(model).graph.node})
+    except Exception:  # noqa: BLE001 - not a model onnx reads
+        return None
+
+
 def _filed_key(case: dict, folder: Path | None = None, parts: bool = False):
     """The key an already-filed bug (its case.json, in folder) has by today's `root_key`: a bug
     filed before a key change keeps its folder and id, and is still found under its new key.
@@ -119,7 +131,8 @@ def _filed_key(case: dict, folder: Path | None = None, parts: bool = False):
         if "graph" in case:
             graph = Graph.from_json(case["graph"])
             model_sinks = bug.get("given_sinks") or (model_sink_ops(model) if model is not None else None)
-            ops = {n.op_type for n in model.graph.node} if model is not None and bug["role"] == "runtime" else None
+            ops = ({n.op_type for n in model.graph.node} if model is not None and bug["role"] == "runtime" else None)
+            ops = set(bug["given_ops"]) if isinstance(bug.get("given_ops"), list) else ops  # the model as filed
             sinks = [] if component_wide(bug.get("component") or "", bug["kind"]) else given_sink_ops(
                 graph_sink_ops(graph, bug["role"]), bug["role"], model_sinks, bug["kind"], ops)  # as bug_key
             traits |= set(graph_traits(graph))
@@ -415,6 +428,12 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
     given_sinks, given_traits = facts
     if given_sinks is not None:
         meta["given_sinks"], meta["given_traits"] = given_sinks, given_traits
+    if blame.role == "runtime" and (ops := _op_types(model)) is not None:
+        # the key reads which ops the runtime's model had (given_sink_ops), and model.onnx may be
+        # reduced after filing: kept, or the folder's key would drift from the one it was filed
+        # under (review 26's check campaign wrote a repeat of 0eaf1f, whose reduced model had lost
+        # the ReduceMax its key was filed with)
+        meta["given_ops"] = ops
     if blame.component:
         meta["component"] = blame.component
     inputs = read_npz(red.result.inputs_npz) if red.result.inputs_npz else {}

@@ -225,3 +225,28 @@ def test_a_crash_of_onnxoptimizer_inside_onnxsim_is_filed_against_onnxoptimizer_
     assert filed.new, filed.reason
     meta = json.loads((filed.path / "case.json").read_text())["bug"]
     assert meta["system"] == "onnxoptimizer-fuse" and meta["error"] == who.said[:4000]
+
+
+def test_a_runtime_folder_keeps_the_key_of_the_model_it_was_filed_with_after_its_model_is_reduced(tmp_path):
+    """The key reads which ops the runtime's model had (a crash on a model lacking the graph's op
+    is keyed by the model's own sink), and model.onnx is reduced after filing. A folder keeps those
+    ops (given_ops) and its key with them: review 26's check campaign filed a repeat of 0eaf1f,
+    whose key (filed before given_ops were kept) today reads its reduced model, which lost the
+    ReduceMax the new filing's model still had."""
+    import shutil
+    from pathlib import Path
+
+    from fuzzer.ir import Graph
+    from fuzzer.report.rootcause import graph_sink_ops
+    from fuzzer.report.writer import _filed_key
+
+    src = Path(__file__).parents[2] / "bugs" / "openvino-load-crash-0eaf1f"
+    if not src.exists():
+        pytest.skip("the folder is not in this checkout")
+    d = Path(shutil.copytree(src, tmp_path / src.name))
+    case = json.loads((d / "case.json").read_text())
+    reduced = _filed_key(case, d, parts=True)
+    sink = graph_sink_ops(Graph.from_json(case["graph"]), "runtime")
+    assert sink == ["ReduceMin"] and reduced[-1] == "Cast"  # the reduced model lacks it: the model's own sink
+    case["bug"]["given_ops"] = sorted({*sink, "Cast", "Split"})  # as filed, the model had it
+    assert _filed_key(case, d, parts=True)[-1].startswith("Reduce")
