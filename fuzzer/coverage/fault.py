@@ -1135,6 +1135,17 @@ def _exporter(folder: Path, case: dict) -> Fault:
     # of a later op in a graph whose first op misdeclares harmlessly is that later op's)
     hard = _first_failing_cut(folder, bug, graph, plugin, systems, opset, soft=False) if cut is not None and cut.soft else cut
     core = hard.core if hard is not None else []
+    fault = _exporter_rule(folder, bug, graph, plugin, systems, opset, request, order, error, cut, hard, core)
+    if hard is not None and fault.core == hard.core and not fault.shown:
+        fault.shown = hard.shown  # what the first cut failing by a verdict showed
+    return fault
+
+
+def _exporter_rule(folder: Path, bug: dict, graph, plugin, systems: tuple[str, ...], opset: int, request, order, error,
+                   cut, hard, core) -> Fault:
+    """_exporter's answer, given the export recorded and the first failing cuts."""
+    from fuzzer.coverage.torch_exporters import delegate_of
+
     if bug["system"].startswith("dynamo") and bug["kind"] in _WRONG_RESULTS:
         decomposed = _decomposition_at_fault(folder, bug, graph, opset)
         if decomposed is not None:
@@ -1443,6 +1454,13 @@ def _first_failing_cut(folder: Path, bug: dict, graph, plugin, systems: tuple[st
         # whatever the whole graph then computed with it (gt_ left bool, a Div's divisor cast to it:
         # review 26's wrong value repeating bugs/' ge_ of the wrong type, ed4484)
         shown = "wrong type" if failed and all(v.kind.value == "dtype_mismatch" for v in mine if v.kind.is_failure) else ""
+        if bug["kind"] == "export_crash" and (gap or (failed and all(
+                v.kind.value in ("invalid_model", "load_crash", "run_crash") for v in mine if v.kind.is_failure))):
+            # the export of the whole graph raised in a later function, and this cut already exports
+            # a broken model (an op on a type the checker refuses it: a gap to the campaign, wrong
+            # here): the crash only met it (sigmoid writing Sigmoid on uint8, then hardtanh's
+            # constant overflowing it, where on int8 min's dtype check raised: review 27)
+            shown = "breaks the model"
         if misdeclared:
             where += f" (its model declares what it does not produce: {misdeclared})"
         elif gap:

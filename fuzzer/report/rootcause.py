@@ -1129,6 +1129,13 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
             # (torch.greater, x.lt) says nothing more of the defect than the helper does
             calls = functions
         keys.append("function:" + digest(family, symptom, *functions, *calls))
+    if role == "exporter" and rules and core and not whole and kind == "export_crash" and shown == BROKEN:
+        # an export that raised in a later function after this one's cut already exports a broken
+        # model is this function's broken model, whichever later function met it (sigmoid on uint8
+        # and on int8, met by hardtanh's constant and by min's dtype check: review 27)
+        calls = [_helper(family, _call_name(c[0])) for c in core]
+        functions = [_function(family, r, _opset_of(path)) for r in rules]
+        keys.append("function:" + digest(family, BROKEN, *functions, *calls))
     inferred = [w for w in _INFERENCE_SAYS.findall(first) if not _GENERIC_INFERENCE.search(w)]  # the innermost reason
     if role == "exporter" and rules and not whole and kind in ("invalid_model", "load_crash") and inferred:
         # ONNX's own type and shape inference refusing one function's output in the same words
