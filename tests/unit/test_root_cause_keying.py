@@ -604,3 +604,12 @@ def test_an_in_place_cut_that_shows_a_wrong_type_is_the_in_place_defect_whatever
     wrong_value = _record("torchscript-value-mismatch-693cb0")
     assert wrong_value["kind"] == "value_mismatch" and wrong_value["rule_at_fault"]["shown"] == "wrong type"
     assert "inplace:torchscript" in _keys_of(wrong_value) & _keys_of(_record("torchscript-dtype-mismatch-ed4484"))
+
+
+def test_an_export_crash_after_a_cut_that_already_breaks_the_model_is_that_functions_broken_model():
+    """Review 27: sigmoid on uint8 writes Sigmoid on uint8 (the checker refuses it), and the
+    export raised later in hardtanh's constant (5f5455); on int8, min's dtype check raised
+    instead (05db77, live). One defect of sigmoid's function."""
+    crash = _record("torchscript-export-crash-5f5455")
+    assert crash["rule_at_fault"]["shown"] == "breaks the model"
+    assert any(k.startswith("function:") for k in _keys_of(crash) & _keys_of(_record("torchscript-export-crash-05db77")))
