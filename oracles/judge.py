@@ -90,21 +90,19 @@ class Reference:
         state["remeasure"], state["_remeasured"] = None, {}  # a closure over torch modules
         return state
 
-    def _sensitivity_at(self, i: int, precision: str) -> tuple[np.ndarray, np.ndarray, float]:
-        """(jump, inner, delta) of output i for judging it as computed in precision. A path that
-        lowers a float32 model to float16 rounds every value by up to half a float16 ulp: an element
-        that close to a step (a QuantizeLinear rounding 3.4987 where the float16 model sees 3.5003,
-        reviews 26's two false alarms) moves by a step under that perturbation, which the 1e-6 one
-        the float32 graph was measured with does not show."""
-        inner = np.asarray(self.inner_jump[i], dtype=np.float64) if i < len(self.inner_jump) else np.zeros(np.shape(self.truth[i]))
-        delta = sensitivity_delta([precision])
+    def _measured_at(self, delta: float) -> tuple[list, list, float]:
+        """(jump, inner_jump, the delta they were measured with) for judging a path that computes
+        with values rounded by up to delta: measured again when delta is coarser than the truth's
+        own (remeasure), else the truth's. A path that lowers a float32 model to float16 rounds
+        every value by up to half a float16 ulp: an element that close to a step (a QuantizeLinear
+        rounding 3.4987 where the float16 model sees 3.5003, review 26's two false alarms) moves by
+        a step under that perturbation, which the 1e-6 one the float32 graph was measured with
+        does not show."""
         if self.remeasure is None or delta <= self.delta:
-            return np.asarray(self.jump[i], dtype=np.float64), inner, self.delta
+            return self.jump, self.inner_jump, self.delta
         if delta not in self._remeasured:
             self._remeasured[delta] = self.remeasure(delta)
-        jumps, inners = self._remeasured[delta]
-        inner = np.asarray(inners[i], dtype=np.float64) if i < len(inners) else inner
-        return np.asarray(jumps[i], dtype=np.float64), inner, delta
+        return (*self._remeasured[delta], delta)
 
     def tolerance(self, i: int, *, with_eager: bool = True, precision: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(tol, mask) for output i; mask is False where the element is not judged.
@@ -120,13 +118,13 @@ class Reference:
     def _tolerance(self, i: int, with_eager: bool, precision: str | None) -> tuple[np.ndarray, np.ndarray]:
         t = np.asarray(self.truth[i], dtype=np.float64)
         e32 = np.asarray(self.eager32[i], dtype=np.float64)
-        jump = np.asarray(self.jump[i], dtype=np.float64)
         dtype = self.dtypes[i]
-        inner = np.asarray(self.inner_jump[i], dtype=np.float64) if i < len(self.inner_jump) else np.zeros(t.shape)
-        delta = self.delta
+        jumps, inners, delta = self.jump, self.inner_jump, self.delta
         if precision is not None and dtype in _EPS and _EPS[precision] > _EPS[dtype]:
             dtype = precision
-            jump, inner, delta = self._sensitivity_at(i, precision)
+            jumps, inners, delta = self._measured_at(sensitivity_delta([precision]))
+        jump = np.asarray(jumps[i], dtype=np.float64)
+        inner = np.asarray(inners[i], dtype=np.float64) if i < len(inners) else np.zeros(t.shape)
         if dtype not in _EPS:  # ints and bools: exact, unless the value flips under perturbation
             mask = (jump == 0) & (inner == 0) & (e32 == t)
             return np.zeros(t.shape), mask

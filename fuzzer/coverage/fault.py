@@ -314,6 +314,35 @@ def all_nodes(graph):
 #: the element types a runtime may run through half-precision code of its own
 _HALF = {"float16": 10, "bfloat16": 16}
 
+#: the runtimes a model's right outputs are asked of, in order: ONNX Runtime where onnx.reference
+#: has no kernel for an op at the model's opset (no DequantizeLinear before 19: review 26's
+#: OpenVINO QuantizeLinear went unlocalized)
+_WITNESSES = ("onnx-reference", "onnxruntime-noopt")
+
+
+def _witnessed(model: bytes, feeds: dict, witnesses: tuple[str, ...] = _WITNESSES) -> list | None:
+    """What the first of witnesses that runs model computes on feeds, or None when none does."""
+    from fuzzer.plugin import load_plugin
+
+    for name in witnesses:
+        try:
+            witness = load_plugin("runtime", name)
+            session = witness.load(model)
+            return witness.run(session, _by_name(witness.input_names(session), feeds))
+        except Exception:  # noqa: BLE001 - no kernel there: the next witness
+            continue
+    return None
+
+
+def _agree(got: list, want: list) -> bool:
+    """Do two runs' outputs agree, shape and values (within 1e-3)?"""
+    import numpy as np
+
+    return len(got) == len(want) and all(
+        np.shape(a) == np.shape(b) and np.allclose(np.asarray(a, np.float64), np.asarray(b, np.float64),
+                                                   rtol=1e-3, atol=1e-3, equal_nan=True)
+        for a, b in zip(got, want))
+
 
 def _kernel(folder: Path, bug: dict, system: str) -> Fault:
     """The failing node's kernel (_kernel_named); for a wrong result at half precision, whether
@@ -341,33 +370,18 @@ def _openvino_subsystem(folder: Path, bug: dict) -> str:
     precision transformations' throw twice, through Mul and through Add."""
     import json
 
-    import numpy as np
-
     from fuzzer.coverage.localize import filed_inputs
-    from fuzzer.plugin import load_plugin
     from fuzzer.run.alone import run_alone
     from fuzzer.run.plugins.openvino import CONFIG_ENV, SUBSYSTEMS
 
     model = (folder / "model.onnx").read_bytes()
     feeds = filed_inputs(folder)
-    want = None
-    for name in ("onnx-reference", "onnxruntime-noopt"):
-        try:
-            witness = load_plugin("runtime", name)
-            session = witness.load(model)
-            want = witness.run(session, _by_name(witness.input_names(session), feeds))
-            break
-        except Exception:  # noqa: BLE001 - no kernel there: the next witness
-            continue
+    want = _witnessed(model, feeds)
     if want is None:
         return ""
     for subsystem, settings in SUBSYSTEMS.items():
         ran = run_alone("openvino", model, feeds, outputs=True, env={CONFIG_ENV: json.dumps(settings)})
-        if ran.died or ran.raised or ran.outputs is None or len(ran.outputs) != len(want):
-            continue
-        if all(np.shape(a) == np.shape(b) and np.allclose(np.asarray(a, np.float64), np.asarray(b, np.float64),
-                                                             rtol=1e-3, atol=1e-3, equal_nan=True)
-               for a, b in zip(ran.outputs, want)):
+        if not (ran.died or ran.raised or ran.outputs is None) and _agree(ran.outputs, want):
             return subsystem
     return ""
 
@@ -416,21 +430,8 @@ def _fails_widened(folder: Path, bug: dict, half: int) -> bool:
         got = runtime.run(session, _by_name(runtime.input_names(session), feeds))
     except Exception:  # noqa: BLE001 - a model that does not widen, or a runtime refusing it: no answer
         return False
-    for name in ("onnx-reference", "onnxruntime-noopt"):
-        try:
-            witness = load_plugin("runtime", name)
-            ws = witness.load(data)
-            want = witness.run(ws, _by_name(witness.input_names(ws), feeds))
-            break
-        except Exception:  # noqa: BLE001 - no kernel there: the next witness
-            continue
-    else:
-        return False
-    for a, b in zip(got, want):
-        a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-        if a.shape != b.shape or not np.allclose(a, b, rtol=1e-3, atol=1e-3, equal_nan=True):
-            return True
-    return False
+    want = _witnessed(data, feeds)
+    return want is not None and not _agree(got, want)
 
 
 def _kernel_named(folder: Path, bug: dict, system: str) -> Fault:
@@ -514,10 +515,7 @@ def _first_failing_node(folder: Path, bug: dict, model, nodes, types_only: bool 
         # the witness a cut's outputs are compared with: a wrong value may start before the node
         # that crashes on it (onnx.reference's Optional wraps its value in a list, and the
         # ReduceProd after it is what raises)
-        # ONNX Runtime when onnx.reference has no kernel for a cut's op at its opset (no
-        # DequantizeLinear before 19: review 26's OpenVINO QuantizeLinear went unlocalized)
-        witnesses = [load_plugin("runtime", name) for name in
-                     (["onnxruntime-noopt"] if runtime_name == "onnx-reference" else ["onnx-reference", "onnxruntime-noopt"])]
+        witnesses = tuple(w for w in _WITNESSES if w != runtime_name)
         feeds_all = filed_inputs(folder)
     except Exception:
         return None, ""
@@ -578,13 +576,7 @@ def _first_failing_node(folder: Path, bug: dict, model, nodes, types_only: bool 
                 return node, "wrong type"
             if types_only:
                 continue
-        want = None
-        for witness in witnesses:
-            try:
-                want = run(witness, data)
-                break
-            except Exception:
-                continue
+        want = _witnessed(data, feeds, witnesses)
         if want is None:
             continue
         for a, b in zip(got, want):

@@ -201,20 +201,44 @@ def helper_code(rule: str, opset: int) -> str:
     `return _comparison_operator(g, input, other, "Greater")`, and lt's the same with "Less"),
     as its module and qualified name; for a function that only calls another op's function
     (delegate_of: maximum's is max's), that function's helper; "" when there is none."""
+    fn = _registered(rule, opset)
+    if fn is not None and delegate_of(rule, opset):
+        fn = _handed_to(fn)
+    helper = _handed_to(fn) if fn is not None else None
+    if helper is None or not getattr(helper, "__name__", "").startswith("_"):
+        return ""
+    return _code_of(helper)
+
+
+@functools.lru_cache(maxsize=None)
+def _delegate(rule: str, opset: int) -> tuple[str, str]:
+    """(delegate_of, delegate_code) of rule at opset, or ("", "")."""
+    fn = _registered(rule, opset)
+    handoff = _handoff(fn) if fn is not None else None
+    name = getattr(handoff, "id", "")
+    if not name or name == rule.removeprefix("aten::") or not torchscript_registry().is_registered_op(f"aten::{name}", opset):
+        return "", ""
+    return name, _code_of(_handed_to(fn))
+
+
+def _registered(rule: str, opset: int):
+    """The function TorchScript's registry runs for rule at opset, every decorator's wrapper off
+    (an export may have wrapped the registered functions once more, its diagnostics, and a
+    wrapper's globals are its decorator's module's), or None."""
     import inspect
 
     try:
         group = torchscript_registry().get_function_group(rule)
-        fn = inspect.unwrap(group.get(opset)) if group is not None else None
-    except Exception:  # noqa: BLE001 - no torch: no helper
-        return ""
-    if delegate_of(rule, opset):
-        fn = _delegate_function(fn)
-    return _helper_of(fn) if fn is not None else ""
+        return inspect.unwrap(group.get(opset)) if group is not None and group.get(opset) is not None else None
+    except Exception:  # noqa: BLE001 - no torch: the rule as it is
+        return None
 
 
-def _delegate_function(fn):
-    """The function fn's one call hands its work to (as _delegate finds it), or None."""
+def _handoff(fn):
+    """The callee (an ast.Name, or an ast.Attribute of a name) of the one call fn's whole body
+    returns, when that call is handed only fn's own parameters and constants and no decorator adds
+    code of its own; None otherwise (log1p's log(g, add(g, self, 1)) computes something first,
+    ne's negation wrapper around eq adds code)."""
     import ast
     import inspect
     import textwrap
@@ -223,87 +247,44 @@ def _delegate_function(fn):
         tree = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
     except Exception:  # noqa: BLE001 - no source
         return None
-    call = tree.body[-1].value if tree.body and isinstance(tree.body[-1], ast.Return) else None
-    if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
-        return None
-    called = getattr(fn, "__globals__", {}).get(call.func.id)
-    return inspect.unwrap(called) if callable(called) else None
 
-
-def _helper_of(fn) -> str:
-    """The private helper fn's whole body hands its parameters and constants to, as its module
-    and qualified name, or ""."""
-    import ast
-    import inspect
-    import textwrap
-
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
-    except Exception:  # noqa: BLE001 - no source: no helper
-        return ""
-    body = [b for b in tree.body if not (isinstance(b, ast.Expr) and isinstance(b.value, ast.Constant))]
-    if len(body) != 1 or not isinstance(body[0], ast.Return) or not isinstance(body[0].value, ast.Call):
-        return ""
-    params = {a.arg for a in (*tree.args.args, *tree.args.kwonlyargs)}
-    call = body[0].value
-    if not all((isinstance(a, ast.Name) and a.id in params) or isinstance(a, ast.Constant)
-               for a in (*call.args, *(k.value for k in call.keywords))):
-        return ""
-    callee, scope = call.func, getattr(fn, "__globals__", {})
-    if isinstance(callee, ast.Name):
-        helper = scope.get(callee.id)
-    elif isinstance(callee, ast.Attribute) and isinstance(callee.value, ast.Name):
-        helper = getattr(scope.get(callee.value.id), callee.attr, None)
-    else:
-        return ""
-    name = getattr(helper, "__name__", "")
-    if not callable(helper) or not name.startswith("_"):
-        return ""
-    helper = inspect.unwrap(helper)
-    module = getattr(helper, "__module__", "") or ""
-    return f"{module.rsplit('.', 1)[-1]}.{getattr(helper, '__qualname__', name)}" if module else ""
-
-
-@functools.lru_cache(maxsize=None)
-def _delegate(rule: str, opset: int) -> tuple[str, str]:
-    """(delegate_of, delegate_code) of rule at opset, or ("", "")."""
-    import ast
-    import inspect
-    import textwrap
-
-    try:
-        registry = torchscript_registry()
-        group = registry.get_function_group(rule)
-        fn = group.get(opset) if group is not None else None
-        # every decorator's wrapper off: an export may have wrapped the registered functions
-        # once more (its diagnostics), and a wrapper's globals are its decorator's module's
-        fn = inspect.unwrap(fn)
-        tree = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
-    except Exception:  # noqa: BLE001 - no torch, no source: the rule as it is
-        return "", ""
     def named(decorator) -> str:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
         return target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
 
-    # a decorator that adds code of its own (ne's negation wrapper around eq) is more than a hand-off
     if any(named(d) not in ("_onnx_symbolic", "parse_args", "quantized_args") for d in tree.decorator_list):
-        return "", ""
+        return None
     body = [b for b in tree.body if not (isinstance(b, ast.Expr) and isinstance(b.value, ast.Constant))]  # a docstring
     if len(body) != 1 or not isinstance(body[0], ast.Return) or not isinstance(body[0].value, ast.Call):
-        return "", ""
+        return None
     params = {a.arg for a in (*tree.args.args, *tree.args.kwonlyargs)}
     call = body[0].value
-    # only a call handing on its own parameters (or constants): log1p's log(g, add(g, self, 1))
-    # computes something of its own first
     if not all((isinstance(a, ast.Name) and a.id in params) or isinstance(a, ast.Constant)
                for a in (*call.args, *(k.value for k in call.keywords))):
-        return "", ""
+        return None
     callee = call.func
-    name = callee.id if isinstance(callee, ast.Name) else ""
-    if not name or name == rule.removeprefix("aten::") or not registry.is_registered_op(f"aten::{name}", opset):
-        return "", ""
-    called = getattr(fn, "__globals__", {}).get(name)
-    called = inspect.unwrap(called) if callable(called) else called
-    module = getattr(called, "__module__", "") or ""
-    code = f"{module.rsplit('.', 1)[-1]}.{getattr(called, '__qualname__', name)}" if module else ""
-    return name, code
+    if isinstance(callee, ast.Name) or (isinstance(callee, ast.Attribute) and isinstance(callee.value, ast.Name)):
+        return callee
+    return None
+
+
+def _handed_to(fn):
+    """The function fn hands all its work to (_handoff), resolved in fn's module and unwrapped, or
+    None."""
+    import ast
+    import inspect
+
+    callee, scope = _handoff(fn), getattr(fn, "__globals__", {})
+    if isinstance(callee, ast.Name):
+        called = scope.get(callee.id)
+    elif isinstance(callee, ast.Attribute):
+        called = getattr(scope.get(callee.value.id), callee.attr, None)
+    else:
+        return None
+    return inspect.unwrap(called) if callable(called) else None
+
+
+def _code_of(fn) -> str:
+    """fn's module (its last part) and qualified name, or "" when it has no module."""
+    module = getattr(fn, "__module__", "") or ""
+    return f"{module.rsplit('.', 1)[-1]}.{getattr(fn, '__qualname__', getattr(fn, '__name__', ''))}" if module else ""

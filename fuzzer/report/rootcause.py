@@ -1106,7 +1106,11 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
     if role == "runtime" and rules and fault_system.endswith(":ops") and why:
         keys.append("kernel:" + digest(family, *_kernels(family, rules, every), why))
     whole = fault_system.endswith((":component", ":passes"))
-    if role == "exporter" and rules and core and not whole and kind in SYMPTOM_CLASS:
+    # an export that raised in a later function after this one's cut already exports a broken
+    # model is this function's broken model, whichever later function met it (sigmoid on uint8
+    # and on int8, met by hardtanh's constant and by min's dtype check: review 27)
+    symptom = SYMPTOM_CLASS.get(kind) or (BROKEN if kind == "export_crash" and shown == BROKEN else "")
+    if role == "exporter" and rules and core and not whole and symptom:
         # one function of the exporter, reached by one chain of calls, showing one class of
         # symptom is one defect whatever the arguments' dtypes and ranks (index_put with
         # accumulate on int and on float; floor_divide at 0-d and at 1-d; masked_scatter refused
@@ -1120,8 +1124,8 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
         # An in-place op keeps self's type where its out-of-place form may not: for a wrong type, or
         # a model broken by a type clash, the two spellings are two code paths (ge_ against ge,
         # review 8); otherwise one (index_fill_ and index_fill on a 0-d self, reviews 9 to 11)
-        symptom = SYMPTOM_CLASS[kind]
-        typed = symptom == "wrong type" or (symptom == BROKEN and bool(_TYPE_CLASH.search(error or "")))
+        # (an export crash's words are the later function's: they say nothing of this one's types)
+        typed = symptom == "wrong type" or (symptom == BROKEN and kind in SYMPTOM_CLASS and bool(_TYPE_CLASH.search(error or "")))
         calls = [_helper(family, _call_name(c[0])) + ("_" if typed and _in_place(c[0]) else "") for c in core]
         functions = [_function(family, r, _opset_of(path)) for r in rules]
         if family == "torchscript" and len(core) == 1 and all(_shared_helper(r, _opset_of(path)) for r in rules):
@@ -1129,13 +1133,6 @@ def rule_keys(system: str, role: str, kind: str, fault: dict | None, error: str 
             # (torch.greater, x.lt) says nothing more of the defect than the helper does
             calls = functions
         keys.append("function:" + digest(family, symptom, *functions, *calls))
-    if role == "exporter" and rules and core and not whole and kind == "export_crash" and shown == BROKEN:
-        # an export that raised in a later function after this one's cut already exports a broken
-        # model is this function's broken model, whichever later function met it (sigmoid on uint8
-        # and on int8, met by hardtanh's constant and by min's dtype check: review 27)
-        calls = [_helper(family, _call_name(c[0])) for c in core]
-        functions = [_function(family, r, _opset_of(path)) for r in rules]
-        keys.append("function:" + digest(family, BROKEN, *functions, *calls))
     inferred = [w for w in _INFERENCE_SAYS.findall(first) if not _GENERIC_INFERENCE.search(w)]  # the innermost reason
     if role == "exporter" and rules and not whole and kind in ("invalid_model", "load_crash") and inferred:
         # ONNX's own type and shape inference refusing one function's output in the same words

@@ -66,9 +66,8 @@ def bug_key(blame: Blame, red: Reduction, death: str = "", facts: tuple | None =
     the process died, from the repro's output, when the campaign's kept error lost that line."""
     v = red.verdict
     # a component the exporter runs first (torch.jit.trace) fails the same way whatever op it met
-    given_sinks, given_traits = facts if facts is not None else given_facts(red, blame)
-    given = _given_model(red, blame) if blame.role == "runtime" else None
-    ops = {n.op_type for n in given.graph.node} if given is not None else None
+    given_sinks, given_traits, given_ops = facts if facts is not None else given_facts(red, blame)
+    ops = set(given_ops) if blame.role == "runtime" and given_ops is not None else None
     sinks = [] if component_wide(blame.component, v.kind.value) else given_sink_ops(
         graph_sink_ops(red.graph, blame.role), blame.role, given_sinks, v.kind.value, ops)
     traits = set(graph_traits(red.graph)) | set(given_traits)
@@ -76,14 +75,17 @@ def bug_key(blame: Blame, red: Reduction, death: str = "", facts: tuple | None =
                     sinks, red.dynamic is not None, death, tuple(sorted(traits)))
 
 
-def given_facts(red: Reduction, blame: Blame) -> tuple[list[str] | None, list[str]]:
-    """What the key reads of the model the system at fault was given: its sink ops and its
-    structural traits. Kept in case.json (given_sinks, given_traits), so that a folder whose
-    model.onnx is reduced later keeps the key it was filed under."""
+def given_facts(red: Reduction, blame: Blame) -> tuple[list[str] | None, list[str], list[str] | None]:
+    """What the key reads of the model the system at fault was given: its sink ops, its
+    structural traits and its op types (a runtime's crash on a model without the graph's op is
+    keyed by the model's own sink: given_sink_ops). Kept in case.json (given_sinks, given_traits,
+    given_ops), so that a folder whose model.onnx is reduced later keeps the key it was filed
+    under (review 26's check campaign wrote a repeat of 0eaf1f, filed before given_ops were kept,
+    whose reduced model had lost the ReduceMax its key was filed with)."""
     given = _given_model(red, blame)
     if given is None:
-        return None, []
-    return model_sink_ops(given), sorted(model_traits(given))
+        return None, [], None
+    return model_sink_ops(given), sorted(model_traits(given)), sorted({n.op_type for n in given.graph.node})
 
 
 def _given_model(red: Reduction, blame: Blame):
@@ -98,18 +100,6 @@ def _given_model(red: Reduction, blame: Blame):
     try:
         return onnx.load_model_from_string(model)
     except Exception:  # not a model onnx can read: the graph's traits only
-        return None
-
-
-def _op_types(model: bytes | None) -> list[str] | None:
-    """The op types of a model (sorted), or None when there is none or onnx cannot read it."""
-    if model is None:
-        return None
-    import onnx
-
-    try:
-        return sorted({n.op_type for n in onnx.load_model_from_string(model).graph.node})
-    except Exception:  # noqa: BLE001 - not a model onnx reads
         return None
 
 
@@ -131,8 +121,10 @@ def _filed_key(case: dict, folder: Path | None = None, parts: bool = False):
         if "graph" in case:
             graph = Graph.from_json(case["graph"])
             model_sinks = bug.get("given_sinks") or (model_sink_ops(model) if model is not None else None)
-            ops = ({n.op_type for n in model.graph.node} if model is not None and bug["role"] == "runtime" else None)
-            ops = set(bug["given_ops"]) if isinstance(bug.get("given_ops"), list) else ops  # the model as filed
+            ops = None
+            if bug["role"] == "runtime":  # the model as filed where the folder kept its ops, else model.onnx
+                ops = set(bug["given_ops"]) if isinstance(bug.get("given_ops"), list) else (
+                    {n.op_type for n in model.graph.node} if model is not None else None)
             sinks = [] if component_wide(bug.get("component") or "", bug["kind"]) else given_sink_ops(
                 graph_sink_ops(graph, bug["role"]), bug["role"], model_sinks, bug["kind"], ops)  # as bug_key
             traits |= set(graph_traits(graph))
@@ -425,15 +417,11 @@ def file_bug(bugs_dir: Path, red: Reduction, target: Target, blame: Blame, found
         "witnesses": blame.witnesses, "found": found, "filed": time.strftime("%Y-%m-%d %H:%M:%S"),
         "dynamic": dynamic, "static_too": red.static_too, "model_path": given, **kept,
     }
-    given_sinks, given_traits = facts
+    given_sinks, given_traits, given_ops = facts
     if given_sinks is not None:
         meta["given_sinks"], meta["given_traits"] = given_sinks, given_traits
-    if blame.role == "runtime" and (ops := _op_types(model)) is not None:
-        # the key reads which ops the runtime's model had (given_sink_ops), and model.onnx may be
-        # reduced after filing: kept, or the folder's key would drift from the one it was filed
-        # under (review 26's check campaign wrote a repeat of 0eaf1f, whose reduced model had lost
-        # the ReduceMax its key was filed with)
-        meta["given_ops"] = ops
+    if blame.role == "runtime" and given_ops is not None:
+        meta["given_ops"] = given_ops
     if blame.component:
         meta["component"] = blame.component
     inputs = read_npz(red.result.inputs_npz) if red.result.inputs_npz else {}

@@ -250,3 +250,24 @@ def test_a_runtime_folder_keeps_the_key_of_the_model_it_was_filed_with_after_its
     assert sink == ["ReduceMin"] and reduced[-1] == "Cast"  # the reduced model lacks it: the model's own sink
     case["bug"]["given_ops"] = sorted({*sink, "Cast", "Split"})  # as filed, the model had it
     assert _filed_key(case, d, parts=True)[-1].startswith("Reduce")
+
+
+def test_filing_reads_the_op_types_of_the_model_a_runtime_was_given_once_for_its_key_and_its_record():
+    """given_facts gives what bug_key reads and file_bug keeps (given_ops): the same op types, from
+    the model as the runtime got it."""
+    from types import SimpleNamespace
+
+    from onnx import TensorProto, helper
+
+    from fuzzer.report.writer import given_facts
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])
+    y = helper.make_tensor_value_info("y", TensorProto.BOOL, [2])
+    graph = helper.make_graph([helper.make_node("ReduceMax", ["x"], ["m"], keepdims=0),
+                               helper.make_node("Cast", ["x"], ["y"], to=TensorProto.BOOL)], "g", [x], [y])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]).SerializeToString()
+    red = SimpleNamespace(result=SimpleNamespace(models={"onnx-direct@18": model}),
+                          verdict=SimpleNamespace(path="onnx-direct@18"))
+    sinks, _, ops = given_facts(red, SimpleNamespace(role="runtime"))
+    assert ops == ["Cast", "ReduceMax"] and sinks == ["Cast"]
+    assert given_facts(SimpleNamespace(result=None, verdict=red.verdict), SimpleNamespace(role="runtime")) == (None, [], None)
